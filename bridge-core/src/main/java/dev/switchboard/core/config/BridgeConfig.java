@@ -1,0 +1,56 @@
+package dev.switchboard.core.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * The validated bridge config. Connector sections stay as trees: each connector validates its own.
+ *
+ * @param connectors the {@code irc}, {@code xmpp}, {@code sip} sections by name
+ */
+public record BridgeConfig(
+    Homeserver homeserver,
+    AppService appservice,
+    DatabaseConfig database,
+    Map<String, JsonNode> connectors,
+    Path configFile) {
+
+  /** How we reach the homeserver. */
+  public record Homeserver(URI url, String domain) {}
+
+  /**
+   * Our AS listener and identity.
+   *
+   * @param maxBodyBytes the largest transaction body accepted (413 above it)
+   */
+  public record AppService(
+      String id,
+      String bind,
+      int port,
+      URI url,
+      String botLocalpart,
+      Path registration,
+      int maxBodyBytes) {}
+
+  /** JDBC settings; password may come from {@code SWITCHBOARD_DATABASE_PASSWORD}. */
+  public record DatabaseConfig(String url, String user, String password) {
+    @Override
+    public String toString() {
+      return "DatabaseConfig[url=" + url + ", user=" + user + ", password=" + (password == null ? "none" : "***")
+          + "]";
+    }
+  }
+
+  /** The section of a connector, or an empty object. */
+  public JsonNode connector(String protocol) {
+    return connectors.getOrDefault(protocol, JsonNodeFactory.instance.objectNode());
+  }
+
+  /** True when the connector's section says {@code enabled: true}. */
+  public boolean connectorEnabled(String protocol) {
+    return connector(protocol).path("enabled").asBoolean(false);
+  }
+}

@@ -1,0 +1,54 @@
+package dev.switchboard.core.connector;
+
+import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.id.RoomAlias;
+import dev.switchboard.core.id.RoomId;
+import dev.switchboard.core.id.UserId;
+import dev.switchboard.registration.Namespaces;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A network connector: owns one protocol's connections, identifiers and rules. Optional abilities are separate
+ * interfaces ({@link ThirdPartyCapable}, ...), checked with {@code instanceof}.
+ */
+public interface Connector {
+
+  /** The protocol id, e.g. {@code irc}; also the key of its config section. */
+  String protocol();
+
+  /** The ghost and alias namespaces this connector claims; they go into the registration. */
+  Namespaces namespaces();
+
+  /** Starts connections; called once, after the store is migrated and before transactions are dispatched. */
+  void start(ConnectorContext context) throws Exception;
+
+  /** Stops connections; must not throw. */
+  void stop();
+
+  /**
+   * A Matrix event for this connector: either in a room with one of its links ({@code link} present), or
+   * addressed to one of its ghosts outside any link (e.g. an invite to a DM). The event is done when the returned
+   * future completes; a failed future makes the dispatcher log it and, after a crash, run it again, so handlers
+   * must tolerate a repeat.
+   */
+  CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Optional<Link> link);
+
+  /**
+   * The homeserver asks whether an alias in our namespace exists. Answer as soon as the Matrix room exists (the
+   * user's join waits on this); slow remote work continues in the background. Empty means "no such room".
+   */
+  default CompletableFuture<Optional<RoomId>> onAliasQuery(RoomAlias alias) {
+    return CompletableFuture.completedFuture(Optional.empty());
+  }
+
+  /** The homeserver asks whether a user id in our namespace exists; true after the ghost is registered. */
+  default CompletableFuture<Boolean> onUserQuery(UserId userId) {
+    return CompletableFuture.completedFuture(false);
+  }
+
+  /** Current health, for logs, {@code /health} and {@code !status}. */
+  default ConnectorState state() {
+    return ConnectorState.RUNNING;
+  }
+}

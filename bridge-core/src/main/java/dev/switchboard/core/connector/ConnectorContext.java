@@ -1,0 +1,30 @@
+package dev.switchboard.core.connector;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.core.homeserver.Intents;
+import dev.switchboard.core.store.Database;
+import java.time.Clock;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+
+/** What core hands a connector: intents, store, scheduling and its own config section. */
+public interface ConnectorContext {
+
+  /** The homeserver's server name, e.g. {@code example.org}. */
+  String serverName();
+
+  /** This connector's config section (e.g. the {@code irc:} block), never null. */
+  JsonNode config();
+
+  Intents intents();
+
+  Database database();
+
+  /** For timers; tasks must be short and never block. */
+  ScheduledExecutorService scheduler();
+
+  /** For blocking work (JDBC, file I/O). Bounded. */
+  Executor blockingExecutor();
+
+  Clock clock();
+}

@@ -1,0 +1,73 @@
+package dev.switchboard.core.homeserver;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.id.EventId;
+import dev.switchboard.core.id.RoomAlias;
+import dev.switchboard.core.id.RoomId;
+import dev.switchboard.core.id.UserId;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Acts on the homeserver as one user: the bot, or a ghost through identity assertion ({@code ?user_id=}).
+ * Every call retries transient failures (429, 5xx, network) itself; a failed future carries a
+ * {@link MatrixException} with the homeserver's errcode for the rest.
+ */
+public interface Intent {
+
+  UserId userId();
+
+  /** Registers the user if needed ({@code M_USER_IN_USE} counts as success). Cached after the first success. */
+  CompletableFuture<Void> ensureRegistered();
+
+  /** Joins the room if not yet joined; when the join is forbidden the bot invites and the join is retried. */
+  CompletableFuture<Void> ensureJoined(RoomId room);
+
+  /**
+   * Sends a message event, registering and joining first as needed. {@code txnKey} identifies the remote message
+   * (e.g. network + message id): the same key always maps to the same Matrix txn id, so a retry never posts twice.
+   * {@code timestamp} is the remote time in ms ({@code ?ts=}), for bridged history.
+   */
+  CompletableFuture<EventId> sendEvent(RoomId room, String type, JsonNode content, String txnKey,
+      Optional<Long> timestamp);
+
+  /** Sends {@code m.room.message} with the given content. */
+  default CompletableFuture<EventId> sendMessage(RoomId room, JsonNode content, String txnKey) {
+    return sendEvent(room, "m.room.message", content, txnKey, Optional.empty());
+  }
+
+  CompletableFuture<EventId> sendState(RoomId room, String type, String stateKey, JsonNode content);
+
+  CompletableFuture<JsonNode> getState(RoomId room, String type, String stateKey);
+
+  CompletableFuture<Void> setDisplayName(String displayName);
+
+  CompletableFuture<Void> setAvatarUrl(String mxcUri);
+
+  /** {@code POST /createRoom} with the given body; returns the new room id. */
+  CompletableFuture<RoomId> createRoom(ObjectNode request);
+
+  CompletableFuture<Void> createAlias(RoomAlias alias, RoomId room);
+
+  CompletableFuture<Optional<RoomId>> resolveAlias(RoomAlias alias);
+
+  CompletableFuture<Void> deleteAlias(RoomAlias alias);
+
+  CompletableFuture<Void> invite(RoomId room, UserId user);
+
+  CompletableFuture<Void> leave(RoomId room);
+
+  CompletableFuture<Void> kick(RoomId room, UserId user, String reason);
+
+  CompletableFuture<Void> ban(RoomId room, UserId user, String reason);
+
+  CompletableFuture<EventId> redact(RoomId room, EventId event, String reason, String txnKey);
+
+  CompletableFuture<Void> setTyping(RoomId room, boolean typing, int timeoutMs);
+
+  CompletableFuture<Void> sendReadReceipt(RoomId room, EventId event);
+
+  /** Uploads media; returns the {@code mxc://} URI. */
+  CompletableFuture<String> uploadMedia(byte[] data, String contentType, String fileName);
+}

@@ -1,0 +1,50 @@
+package dev.switchboard.core.id;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.nio.charset.StandardCharsets;
+
+/** A Matrix user id, {@code @localpart:server}. */
+public record UserId(String value) {
+  /** Matrix caps every identifier at 255 bytes. */
+  private static final int MAX_BYTES = 255;
+
+  public UserId {
+    if (value == null || value.length() < 2 || value.charAt(0) != '@') {
+      throw new IllegalArgumentException("not a user id: '" + value + "' (expected '@...')");
+    }
+    if (value.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES) {
+      throw new IllegalArgumentException("user id longer than 255 bytes");
+    }
+    int colon = value.indexOf(':');
+    if (colon < 2 || colon == value.length() - 1) {
+      throw new IllegalArgumentException("not a user id: '" + value + "' (expected @localpart:server)");
+    }
+  }
+
+  @JsonCreator
+  public static UserId of(String value) {
+    return new UserId(value);
+  }
+
+  /** The part between the sigil and the first colon. */
+  public String localpart() {
+    return value.substring(1, value.indexOf(':'));
+  }
+
+  /** The server name after the first colon. */
+  public String server() {
+    return value.substring(value.indexOf(':') + 1);
+  }
+
+  /** Builds {@code @localpart:server}. */
+  public static UserId of(String localpart, String server) {
+    return new UserId("@" + localpart + ":" + server);
+  }
+
+  @JsonValue
+  @Override
+  public String toString() {
+    return value;
+  }
+}

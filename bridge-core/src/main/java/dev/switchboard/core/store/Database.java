@@ -1,0 +1,154 @@
+package dev.switchboard.core.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+import org.flywaydb.core.Flyway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bridge's one record of what must survive: a pooled JDBC data source (SQLite or PostgreSQL) with the core
+ * schema and each connector's schema migrated at start.
+ */
+public final class Database implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Database.class);
+
+  /** Which SQL flavour the URL speaks; the schema is the same, a few statements differ. */
+  public enum Dialect {
+    SQLITE,
+    POSTGRESQL
+  }
+
+  private final HikariDataSource dataSource;
+  private final Dialect dialect;
+
+  private Database(HikariDataSource dataSource, Dialect dialect) {
+    this.dataSource = dataSource;
+    this.dialect = dialect;
+  }
+
+  /**
+   * Opens the database at {@code jdbcUrl} and applies migrations: core's from {@code db/migration/core}, then each
+   * of {@code connectorSchemas} from {@code db/migration/<name>} with its own history table.
+   */
+  public static Database open(String jdbcUrl, String user, String password, List<String> connectorSchemas) {
+    Dialect dialect = dialectOf(jdbcUrl);
+    HikariConfig config = new HikariConfig();
+    config.setJdbcUrl(jdbcUrl);
+    config.setPoolName("switchboard-db");
+    if (user != null && !user.isEmpty()) {
+      config.setUsername(user);
+    }
+    if (password != null && !password.isEmpty()) {
+      config.setPassword(password);
+    }
+    if (dialect == Dialect.SQLITE) {
+      // One writer at a time is all SQLite allows; WAL lets readers run beside it. busy_timeout makes a second
+      // writer wait instead of failing with SQLITE_BUSY.
+      config.setMaximumPoolSize(4);
+      config.addDataSourceProperty("journal_mode", "WAL");
+      config.addDataSourceProperty("foreign_keys", "true");
+      config.addDataSourceProperty("synchronous", "NORMAL");
+      config.addDataSourceProperty("busy_timeout", "10000");
+      config.setConnectionInitSql("PRAGMA foreign_keys = ON");
+    } else {
+      config.setMaximumPoolSize(10);
+    }
+    HikariDataSource ds = new HikariDataSource(config);
+    try {
+      migrate(ds, "core", "flyway_schema_history");
+      for (String schema : connectorSchemas) {
+        migrate(ds, schema, "flyway_history_" + schema);
+      }
+    } catch (RuntimeException e) {
+      ds.close();
+      throw e;
+    }
+    log.info("Database ready ({}, {} connector schema(s))", dialect, connectorSchemas.size());
+    return new Database(ds, dialect);
+  }
+
+  private static void migrate(DataSource ds, String location, String table) {
+    Flyway.configure()
+        .dataSource(ds)
+        .locations("classpath:db/migration/" + location)
+        .table(table)
+        .baselineOnMigrate(true)
+        .baselineVersion("0")
+        .load()
+        .migrate();
+  }
+
+  static Dialect dialectOf(String jdbcUrl) {
+    if (jdbcUrl.startsWith("jdbc:sqlite:")) {
+      return Dialect.SQLITE;
+    }
+    if (jdbcUrl.startsWith("jdbc:postgresql:")) {
+      return Dialect.POSTGRESQL;
+    }
+    throw new IllegalArgumentException("database.url must start with jdbc:sqlite: or jdbc:postgresql:, got '"
+        + jdbcUrl.replaceAll("//[^@/]*@", "//***@") + "'");
+  }
+
+  public DataSource dataSource() {
+    return dataSource;
+  }
+
+  public Dialect dialect() {
+    return dialect;
+  }
+
+  public Connection connection() throws SQLException {
+    return dataSource.getConnection();
+  }
+
+  /** Work done in one transaction: committed on return, rolled back on exception. */
+  @FunctionalInterface
+  public interface TransactionWork<T> {
+    T run(Connection connection) throws SQLException;
+  }
+
+  /** Runs {@code work} in one transaction. */
+  public <T> T inTransaction(TransactionWork<T> work) {
+    try (Connection c = dataSource.getConnection()) {
+      boolean auto = c.getAutoCommit();
+      c.setAutoCommit(false);
+      try {
+        T result = work.run(c);
+        c.commit();
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        c.rollback();
+        throw e;
+      } finally {
+        c.setAutoCommit(auto);
+      }
+    } catch (SQLException e) {
+      throw new StoreException(e);
+    }
+  }
+
+  /** The names of the tables in the database, lower case; for tests and diagnostics. */
+  public List<String> tableNames() {
+    try (Connection c = dataSource.getConnection();
+        var rs = c.getMetaData().getTables(null, null, "%", new String[] {"TABLE"})) {
+      List<String> names = new ArrayList<>();
+      while (rs.next()) {
+        names.add(rs.getString("TABLE_NAME").toLowerCase(java.util.Locale.ROOT));
+      }
+      return names;
+    } catch (SQLException e) {
+      throw new StoreException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    dataSource.close();
+  }
+}

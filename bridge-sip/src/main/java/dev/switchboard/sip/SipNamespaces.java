@@ -1,0 +1,24 @@
+package dev.switchboard.sip;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.registration.NamespaceRegex;
+import dev.switchboard.registration.Namespaces;
+import java.util.List;
+
+/** The namespaces the Sip connector claims: ghosts {@code @_sip_...}, prefixes configurable. */
+public final class SipNamespaces {
+  private SipNamespaces() {}
+
+  /** Namespaces from the {@code sip:} config section ({@code user_prefix}, {@code alias_prefix}). */
+  public static Namespaces of(JsonNode config, String domain) {
+    return new Namespaces(
+        List.of(NamespaceRegex.users(text(config, "user_prefix", "_sip_"), domain)),
+        List.of(),
+        List.of());
+  }
+
+  private static String text(JsonNode config, String field, String fallback) {
+    JsonNode v = config.path(field);
+    return v.isTextual() && !v.asText().isBlank() ? v.asText() : fallback;
+  }
+}
