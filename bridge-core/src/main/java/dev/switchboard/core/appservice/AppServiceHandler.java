@@ -1,0 +1,140 @@
+package dev.switchboard.core.appservice;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.switchboard.registration.Tokens;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes, authenticates and parses AS API requests, then runs the endpoint on the blocking executor (never on the
+ * event loop: the transaction endpoint commits to the database before answering).
+ */
+@ChannelHandler.Sharable
+final class AppServiceHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+  private static final Logger log = LoggerFactory.getLogger(AppServiceHandler.class);
+
+  private final String hsToken;
+  private final AppServiceApi api;
+  private final Executor blocking;
+  private final ObjectMapper json;
+
+  AppServiceHandler(String hsToken, AppServiceApi api, Executor blocking, ObjectMapper json) {
+    this.hsToken = hsToken;
+    this.api = api;
+    this.blocking = blocking;
+    this.json = json;
+  }
+
+  @Override
+  protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+    boolean keepAlive = HttpUtil.isKeepAlive(request);
+    if (!request.decoderResult().isSuccess()) {
+      Responses.write(ctx, Reply.error(400, "M_UNKNOWN", "malformed HTTP request"), false, json);
+      return;
+    }
+    QueryStringDecoder uri = new QueryStringDecoder(request.uri());
+    Endpoint.Routing routing = Endpoint.route(request.method(), uri.rawPath());
+    if (routing instanceof Endpoint.NotFound) {
+      Responses.write(ctx, Reply.error(404, "M_UNRECOGNIZED", "Unrecognized request"), keepAlive, json);
+      return;
+    }
+    if (routing instanceof Endpoint.WrongMethod) {
+      Responses.write(ctx, Reply.error(405, "M_UNRECOGNIZED", "Unrecognized request: method not allowed"),
+          keepAlive, json);
+      return;
+    }
+    Endpoint.Match match = ((Endpoint.Found) routing).match();
+    Map<String, List<String>> query = uri.parameters();
+    String token = token(request, query);
+    if (token == null) {
+      Responses.write(ctx, Reply.error(401, "M_MISSING_TOKEN", "Missing access token"), keepAlive, json);
+      return;
+    }
+    if (!Tokens.constantTimeEquals(hsToken, token)) {
+      log.warn("Rejected {} {} from {}: wrong hs_token", request.method(), match.endpoint(),
+          ctx.channel().remoteAddress());
+      Responses.write(ctx, Reply.error(403, "M_FORBIDDEN", "Invalid access token"), keepAlive, json);
+      return;
+    }
+    byte[] raw = ByteBufUtil.getBytes(request.content());
+    JsonNode body = JsonNodeFactory.instance.objectNode();
+    if (request.method().equals(HttpMethod.PUT) || request.method().equals(HttpMethod.POST)) {
+      if (raw.length > 0 || match.endpoint() == Endpoint.TRANSACTION) {
+        try {
+          body = json.readTree(raw);
+          if (body == null || body.isMissingNode()) {
+            throw new IOException("empty body");
+          }
+        } catch (IOException e) {
+          Responses.write(ctx, Reply.error(400, "M_NOT_JSON", "Request body is not valid JSON"), keepAlive, json);
+          return;
+        }
+      }
+    }
+    JsonNode parsed = body;
+    CompletableFuture<Reply> reply = new CompletableFuture<>();
+    try {
+      blocking.execute(() -> {
+        try {
+          api.handle(match, query, raw, parsed).whenComplete((r, err) -> {
+            if (err != null) {
+              reply.complete(failure(match, err));
+            } else {
+              reply.complete(r);
+            }
+          });
+        } catch (RuntimeException e) {
+          reply.complete(failure(match, e));
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      reply.complete(Reply.error(503, "M_UNKNOWN", "bridge is shutting down"));
+    }
+    reply.thenAccept(r -> Responses.write(ctx, r, keepAlive, json));
+  }
+
+  private static Reply failure(Endpoint.Match match, Throwable err) {
+    Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+    if (cause instanceof TimeoutException) {
+      return Reply.error(504, "M_UNKNOWN", "the bridge did not answer in time");
+    }
+    log.error("Internal error in {}", match.endpoint(), cause);
+    return Reply.error(500, "M_UNKNOWN", "internal error");
+  }
+
+  /** The token from {@code Authorization: Bearer}, else {@code ?access_token=} (legacy homeservers). */
+  private static String token(FullHttpRequest request, Map<String, List<String>> query) {
+    String header = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return header.substring(7).trim();
+    }
+    List<String> param = query.get("access_token");
+    return param == null || param.isEmpty() ? null : param.get(0);
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.debug("AS API connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+    ctx.close();
+  }
+}

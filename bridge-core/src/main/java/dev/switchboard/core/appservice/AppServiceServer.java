@@ -1,0 +1,113 @@
+package dev.switchboard.core.appservice;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.core.connector.Connectors;
+import dev.switchboard.core.inbox.Inbox;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.FullHttpMessage;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The application-service HTTP API on Netty: codec → size limit → route/auth/parse → endpoint on an executor.
+ */
+public final class AppServiceServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AppServiceServer.class);
+
+  private final EventLoopGroup group;
+  private final Channel channel;
+
+  private AppServiceServer(EventLoopGroup group, Channel channel) {
+    this.group = group;
+    this.channel = channel;
+  }
+
+  /** Settings of the listener. */
+  public record Settings(String bind, int port, String hsToken, int maxBodyBytes, Duration queryTimeout) {
+    @Override
+    public String toString() {
+      return "Settings[bind=" + bind + ", port=" + port + ", maxBodyBytes=" + maxBodyBytes + "]";
+    }
+  }
+
+  /** Binds and starts serving; {@code port} 0 picks a free port (see {@link #port()}). */
+  public static AppServiceServer start(Settings settings, Inbox inbox, Connectors connectors, Executor blocking,
+      ObjectMapper json) throws InterruptedException {
+    AppServiceApi api = new AppServiceApi(inbox, connectors, settings.queryTimeout());
+    AppServiceHandler handler = new AppServiceHandler(settings.hsToken(), api, blocking, json);
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    try {
+      Channel ch = new ServerBootstrap()
+          .group(group)
+          .channel(NioServerSocketChannel.class)
+          .childHandler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel c) {
+              c.pipeline()
+                  .addLast("codec", new HttpServerCodec())
+                  .addLast("keep-alive", new HttpServerKeepAliveHandler())
+                  .addLast("size-limit", new SizeLimit(settings.maxBodyBytes(), json))
+                  .addLast("api", handler);
+            }
+          })
+          .bind(new InetSocketAddress(settings.bind(), settings.port()))
+          .sync()
+          .channel();
+      AppServiceServer server = new AppServiceServer(group, ch);
+      log.info("Application-service API listening on {}:{}", settings.bind(), server.port());
+      return server;
+    } catch (RuntimeException | InterruptedException e) {
+      group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+      throw e;
+    }
+  }
+
+  public int port() {
+    return ((InetSocketAddress) channel.localAddress()).getPort();
+  }
+
+  @Override
+  public void close() {
+    channel.close().awaitUninterruptibly();
+    group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly();
+  }
+
+  /** Aggregates the body up to the limit; above it answers 413 {@code M_TOO_LARGE} in Matrix's error format. */
+  private static final class SizeLimit extends HttpObjectAggregator {
+    private final ObjectMapper json;
+
+    SizeLimit(int maxBytes, ObjectMapper json) {
+      super(maxBytes);
+      this.json = json;
+    }
+
+    @Override
+    protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+      // Like Netty's own: keep the connection if the client can still read our answer after we skip the body.
+      boolean keep = !(oversized instanceof FullHttpMessage) && HttpUtil.isKeepAlive(oversized);
+      log.warn("Rejected a request body over {} bytes from {}", maxContentLength(), ctx.channel().remoteAddress());
+      Responses.write(ctx, Reply.error(413, "M_TOO_LARGE", "Request body too large (limit " + maxContentLength()
+          + " bytes)"), keep, json);
+      var decoder = ctx.pipeline().get(io.netty.handler.codec.http.HttpObjectDecoder.class);
+      if (decoder != null) {
+        decoder.reset();
+      }
+    }
+  }
+}

@@ -1,0 +1,44 @@
+package dev.switchboard.core.inbox;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * One event waiting in the inbox.
+ *
+ * @param seq position in the inbox, increasing in order of receipt
+ * @param roomId the room, or null for events outside rooms (presence, to-device)
+ * @param event the event as received
+ */
+public record InboxEntry(long seq, Kind kind, String roomId, JsonNode event) {
+
+  /** Where in the transaction the event came from. */
+  public enum Kind {
+    PDU("pdu"),
+    EPHEMERAL("ephemeral"),
+    TO_DEVICE("to_device");
+
+    private final String column;
+
+    Kind(String column) {
+      this.column = column;
+    }
+
+    public String column() {
+      return column;
+    }
+
+    static Kind fromColumn(String value) {
+      for (Kind k : values()) {
+        if (k.column.equals(value)) {
+          return k;
+        }
+      }
+      throw new IllegalArgumentException("unknown inbox kind " + value);
+    }
+  }
+
+  /** The key of the serial queue the entry runs on: its room, or a shared key for room-less events. */
+  public String queueKey() {
+    return roomId != null ? roomId : "~" + kind.column();
+  }
+}

@@ -1,0 +1,187 @@
+package dev.switchboard.core.inbox;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.core.store.Database;
+import dev.switchboard.core.store.StoreException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The durable inbox: transactions and their events, written in one commit before we acknowledge them.
+ *
+ * <p>Transactions are keyed by (txn id, SHA-256 of the body): Synapse on SQLite counts txn ids from 1 again after
+ * each restart and shares the counter across app services, so an id alone would make us drop new transactions.
+ * Events are keyed by {@code event_id}, so an event seen before is never stored or dispatched twice, whatever
+ * transaction carries it.
+ */
+public final class InboxStore {
+  private final Database database;
+  private final Clock clock;
+  private final ObjectMapper json;
+  private final Object writeLock = new Object();
+  private long lastSeq;
+
+  public InboxStore(Database database, Clock clock, ObjectMapper json) {
+    this.database = database;
+    this.clock = clock;
+    this.json = json;
+    this.lastSeq = database.inTransaction(c -> {
+      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT MAX(seq) FROM inbox_event")) {
+        return rs.next() ? rs.getLong(1) : 0L;
+      }
+    });
+  }
+
+  /**
+   * Stores a transaction. Returns empty if this exact transaction (same id, same body digest) was stored before;
+   * otherwise the entries that are new (events already in the inbox are left out), in order.
+   */
+  public Optional<List<InboxEntry>> ingest(String txnId, String bodySha256, ParsedTransaction txn) {
+    // One writer at a time: seq order must equal commit order so dispatch sees events as they were received.
+    synchronized (writeLock) {
+      long now = clock.millis();
+      long[] next = {lastSeq};
+      Optional<List<InboxEntry>> result = database.inTransaction(c -> {
+        if (!insertTxn(c, txnId, bodySha256, now, txn.events().size())) {
+          return Optional.empty();
+        }
+        List<InboxEntry> fresh = new ArrayList<>(txn.events().size());
+        try (PreparedStatement ps = c.prepareStatement(insertEventSql())) {
+          List<InboxEntry> batch = new ArrayList<>(txn.events().size());
+          for (ParsedTransaction.Item item : txn.events()) {
+            long seq = ++next[0];
+            ps.setLong(1, seq);
+            ps.setString(2, item.eventId());
+            ps.setString(3, item.roomId());
+            ps.setString(4, item.kind().column());
+            ps.setString(5, serialize(item.event()));
+            ps.setLong(6, now);
+            ps.addBatch();
+            batch.add(new InboxEntry(seq, item.kind(), item.roomId(), item.event()));
+          }
+          int[] counts = ps.executeBatch();
+          for (int i = 0; i < counts.length; i++) {
+            // 0: the event id is already in the inbox (SUCCESS_NO_INFO counts as inserted).
+            if (counts[i] != 0) {
+              fresh.add(batch.get(i));
+            }
+          }
+        }
+        return Optional.of(fresh);
+      });
+      if (result.isPresent()) {
+        lastSeq = next[0];
+      }
+      return result;
+    }
+  }
+
+  private boolean insertTxn(Connection c, String txnId, String sha, long now, int count) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("INSERT INTO inbox_txn (txn_id, body_sha256, received_at, "
+        + "event_count) VALUES (?, ?, ?, ?) ON CONFLICT (txn_id, body_sha256) DO NOTHING")) {
+      ps.setString(1, txnId);
+      ps.setString(2, sha);
+      ps.setLong(3, now);
+      ps.setInt(4, count);
+      return ps.executeUpdate() == 1;
+    }
+  }
+
+  private static String insertEventSql() {
+    return "INSERT INTO inbox_event (seq, event_id, room_id, kind, body, received_at) VALUES (?, ?, ?, ?, ?, ?) "
+        + "ON CONFLICT DO NOTHING";
+  }
+
+  private String serialize(JsonNode node) {
+    try {
+      return json.writeValueAsString(node);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("a parsed event cannot be written back as JSON", e);
+    }
+  }
+
+  /** Entries not yet done, in order: what a restart must dispatch again. */
+  public List<InboxEntry> pending() {
+    return database.inTransaction(c -> {
+      List<InboxEntry> out = new ArrayList<>();
+      try (PreparedStatement ps = c.prepareStatement(
+          "SELECT seq, kind, room_id, body FROM inbox_event WHERE done_at IS NULL ORDER BY seq")) {
+        try (ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            out.add(new InboxEntry(rs.getLong(1), InboxEntry.Kind.fromColumn(rs.getString(2)), rs.getString(3),
+                parse(rs.getString(4))));
+          }
+        }
+      }
+      return out;
+    });
+  }
+
+  private JsonNode parse(String body) {
+    try {
+      return json.readTree(body);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new StoreException("inbox row holds invalid JSON: " + e.getOriginalMessage());
+    }
+  }
+
+  /** Marks entries done in one commit. */
+  public void markDone(Collection<Long> seqs) {
+    if (seqs.isEmpty()) {
+      return;
+    }
+    long now = clock.millis();
+    database.inTransaction(c -> {
+      try (PreparedStatement ps = c.prepareStatement("UPDATE inbox_event SET done_at = ? WHERE seq = ?")) {
+        for (long seq : seqs) {
+          ps.setLong(1, now);
+          ps.setLong(2, seq);
+          ps.addBatch();
+        }
+        ps.executeBatch();
+      }
+      return null;
+    });
+  }
+
+  /**
+   * Forgets transaction records received before {@code txnCutoff} and done events received before
+   * {@code eventCutoff}. Returns {transactions removed, events removed}.
+   */
+  public long[] prune(long txnCutoff, long eventCutoff) {
+    return database.inTransaction(c -> {
+      long txns;
+      long events;
+      try (PreparedStatement ps = c.prepareStatement("DELETE FROM inbox_txn WHERE received_at < ?")) {
+        ps.setLong(1, txnCutoff);
+        txns = ps.executeUpdate();
+      }
+      try (PreparedStatement ps = c.prepareStatement(
+          "DELETE FROM inbox_event WHERE done_at IS NOT NULL AND received_at < ?")) {
+        ps.setLong(1, eventCutoff);
+        events = ps.executeUpdate();
+      }
+      return new long[] {txns, events};
+    });
+  }
+
+  /** Number of entries not yet done (for metrics and tests). */
+  public long depth() {
+    return database.inTransaction(c -> {
+      try (Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM inbox_event WHERE done_at IS NULL")) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    });
+  }
+}
