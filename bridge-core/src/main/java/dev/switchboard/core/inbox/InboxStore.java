@@ -134,13 +134,14 @@ public final class InboxStore {
     }
   }
 
-  /** Marks entries done in one commit. */
+  /** Marks entries done in one commit (not flushed to disk at once; see below). */
   public void markDone(Collection<Long> seqs) {
     if (seqs.isEmpty()) {
       return;
     }
     long now = clock.millis();
-    database.inTransaction(c -> {
+    // Relaxed: a done mark lost to a power failure only makes its entry run again, which connectors tolerate.
+    database.inRelaxedTransaction(c -> {
       try (PreparedStatement ps = c.prepareStatement("UPDATE inbox_event SET done_at = ? WHERE seq = ?")) {
         for (long seq : seqs) {
           ps.setLong(1, now);

@@ -27,9 +27,12 @@ public final class Database implements AutoCloseable {
   private final HikariDataSource dataSource;
   private final Dialect dialect;
 
+  private java.util.concurrent.ScheduledExecutorService checkpointer;
+
   private Database(HikariDataSource dataSource, Dialect dialect) {
     this.dataSource = dataSource;
     this.dialect = dialect;
+    startCheckpointer();
   }
 
   /**
@@ -56,7 +59,9 @@ public final class Database implements AutoCloseable {
       // FULL: a commit is on disk before we answer 200, so an acknowledged transaction survives power loss.
       config.addDataSourceProperty("synchronous", "FULL");
       config.addDataSourceProperty("busy_timeout", "10000");
-      config.setConnectionInitSql("PRAGMA foreign_keys = ON");
+      // Checkpoints run on a background thread (see checkpointer), not inside whichever commit crosses the
+      // auto-checkpoint threshold: that commit is a transaction acknowledgement waiting to be sent.
+      config.setConnectionInitSql("PRAGMA wal_autocheckpoint = 0");
     } else {
       config.setMaximumPoolSize(10);
     }
@@ -72,6 +77,25 @@ public final class Database implements AutoCloseable {
     }
     log.info("Database ready ({}, {} connector schema(s))", dialect, connectorSchemas.size());
     return new Database(ds, dialect);
+  }
+
+  private void startCheckpointer() {
+    if (dialect != Dialect.SQLITE) {
+      return;
+    }
+    checkpointer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "sqlite-checkpoint");
+      t.setDaemon(true);
+      return t;
+    });
+    checkpointer.scheduleWithFixedDelay(() -> {
+      try (Connection c = dataSource.getConnection(); var s = c.createStatement()) {
+        // PASSIVE never blocks writers or readers; the WAL is reused from its start once fully checkpointed.
+        s.execute("PRAGMA wal_checkpoint(PASSIVE)");
+      } catch (SQLException | RuntimeException e) {
+        log.debug("WAL checkpoint failed: {}", e.toString());
+      }
+    }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
   }
 
   private static void migrate(DataSource ds, String location, String table) {
@@ -114,12 +138,35 @@ public final class Database implements AutoCloseable {
     T run(Connection connection) throws SQLException;
   }
 
-  /** Runs {@code work} in one transaction. */
+  /** Runs {@code work} in one transaction, durable on disk when this returns. */
   public <T> T inTransaction(TransactionWork<T> work) {
+    return transaction(work, false);
+  }
+
+  /**
+   * Runs {@code work} in one transaction that may be lost on power failure (never on a process crash) in exchange
+   * for skipping the disk flush: for records whose loss only repeats work, such as marking inbox entries done
+   * (connectors tolerate a repeat). A later durable commit flushes it too.
+   */
+  public <T> T inRelaxedTransaction(TransactionWork<T> work) {
+    return transaction(work, true);
+  }
+
+  private <T> T transaction(TransactionWork<T> work, boolean relaxed) {
     try (Connection c = dataSource.getConnection()) {
       boolean auto = c.getAutoCommit();
+      if (relaxed && dialect == Dialect.SQLITE) {
+        try (var s = c.createStatement()) {
+          s.execute("PRAGMA synchronous = NORMAL"); // per connection; restored below
+        }
+      }
       c.setAutoCommit(false);
       try {
+        if (relaxed && dialect == Dialect.POSTGRESQL) {
+          try (var s = c.createStatement()) {
+            s.execute("SET LOCAL synchronous_commit TO OFF");
+          }
+        }
         T result = work.run(c);
         c.commit();
         return result;
@@ -128,6 +175,11 @@ public final class Database implements AutoCloseable {
         throw e;
       } finally {
         c.setAutoCommit(auto);
+        if (relaxed && dialect == Dialect.SQLITE) {
+          try (var s = c.createStatement()) {
+            s.execute("PRAGMA synchronous = FULL");
+          }
+        }
       }
     } catch (SQLException e) {
       throw new StoreException(e);
@@ -150,6 +202,9 @@ public final class Database implements AutoCloseable {
 
   @Override
   public void close() {
+    if (checkpointer != null) {
+      checkpointer.shutdownNow();
+    }
     dataSource.close();
   }
 }

@@ -1,0 +1,103 @@
+package dev.switchboard.core.bench;
+
+import dev.switchboard.core.CoreHarness;
+import dev.switchboard.core.RecordingConnector;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * Transaction ingest over real HTTP: 100-event transactions, one in flight (as a homeserver sends them), through
+ * auth, parsing, the durable inbox commit and dispatch to a connector. Prints events/s and ack latency.
+ * Not a timed test: it asserts nothing about speed. Run (see docs/benchmarks.md):
+ * {@code ./mvnw -B -q -pl bridge-core -am verify -Dswitchboard.bench=true -Dtest=IngestBenchmark
+ * -Dsurefire.failIfNoSpecifiedTests=false}
+ */
+@EnabledIfSystemProperty(named = "switchboard.bench", matches = "true")
+class IngestBenchmark {
+  private static final int EVENTS_PER_TXN = 100;
+  private static final int WARMUP_TXNS = 300;
+  private static final int MEASURED_TXNS = 2000;
+
+  @Test
+  void sqlite() throws Exception {
+    Path dir = Files.createTempDirectory("ingest-bench");
+    run("SQLite", "jdbc:sqlite:" + dir.resolve("bench.db"));
+  }
+
+  /** Runs against {@code jdbcUrl}; also used by the PostgreSQL variant. */
+  static void run(String label, String jdbcUrl) throws Exception {
+    RecordingConnector sink = new RecordingConnector("test", CoreHarness.DOMAIN) {
+      @Override
+      public java.util.concurrent.CompletableFuture<Void> onMatrixEvent(dev.switchboard.core.event.MatrixEvent e,
+          java.util.Optional<dev.switchboard.core.connector.Link> link) {
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
+      }
+    };
+    try (CoreHarness core = CoreHarness.start(jdbcUrl, List.of(sink))) {
+      for (int r = 0; r < 20; r++) {
+        core.link("!room" + r + ":test.local", "test", "net/#c" + r);
+      }
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+      AtomicLong eventSeq = new AtomicLong();
+      for (int t = 0; t < WARMUP_TXNS; t++) {
+        put(http, core, "w" + t, body(eventSeq));
+      }
+      long[] latencies = new long[MEASURED_TXNS];
+      List<String> bodies = new ArrayList<>();
+      for (int t = 0; t < MEASURED_TXNS; t++) {
+        bodies.add(body(eventSeq));
+      }
+      long start = System.nanoTime();
+      for (int t = 0; t < MEASURED_TXNS; t++) {
+        long t0 = System.nanoTime();
+        put(http, core, "m" + t, bodies.get(t));
+        latencies[t] = System.nanoTime() - t0;
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      Arrays.sort(latencies);
+      System.out.printf(Locale.ROOT,
+          "BENCH ingest %s: %d txns x %d events in %.2f s = %.0f events/s; ack latency p50 %.2f ms, p99 %.2f ms, "
+              + "max %.2f ms%n",
+          label, MEASURED_TXNS, EVENTS_PER_TXN, seconds, MEASURED_TXNS * EVENTS_PER_TXN / seconds,
+          latencies[MEASURED_TXNS / 2] / 1e6, latencies[(int) (MEASURED_TXNS * 0.99)] / 1e6,
+          latencies[MEASURED_TXNS - 1] / 1e6);
+    }
+  }
+
+  private static String body(AtomicLong seq) {
+    StringBuilder sb = new StringBuilder("{\"events\":[");
+    for (int i = 0; i < EVENTS_PER_TXN; i++) {
+      long n = seq.incrementAndGet();
+      if (i > 0) {
+        sb.append(',');
+      }
+      sb.append("{\"event_id\":\"$ev").append(n).append("abcdefghijklmnopqrstuvwxyz012345\",\"room_id\":\"!room")
+          .append(n % 20).append(":test.local\",\"sender\":\"@user").append(n % 50)
+          .append(":test.local\",\"type\":\"m.room.message\",\"origin_server_ts\":1700000000000,")
+          .append("\"unsigned\":{\"age\":12},\"content\":{\"msgtype\":\"m.text\",\"body\":\"message number ")
+          .append(n).append(" with some ordinary chat text in it, about eighty characters long\"}}");
+    }
+    return sb.append("]}").toString();
+  }
+
+  private static void put(HttpClient http, CoreHarness core, String txnId, String body) throws Exception {
+    HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(core.url("/_matrix/app/v1/transactions/"
+            + txnId).toString()))
+        .header("Authorization", "Bearer " + CoreHarness.HS_TOKEN)
+        .PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.discarding());
+    if (r.statusCode() != 200) {
+      throw new IllegalStateException("transaction " + txnId + " answered " + r.statusCode());
+    }
+  }
+}
