@@ -9,6 +9,7 @@ import dev.switchboard.core.connector.LinkLookup;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.inbox.Dispatcher;
 import dev.switchboard.core.inbox.Inbox;
+import dev.switchboard.core.inbox.InboxPruner;
 import dev.switchboard.core.inbox.InboxStore;
 import dev.switchboard.core.store.Database;
 import dev.switchboard.registration.Registration;
@@ -60,6 +61,10 @@ final class Bridge implements AutoCloseable {
     closeables.add(0, dispatcher);
     dispatcher.resumePending();
     Inbox inbox = new Inbox(inboxStore, dispatcher);
+    InboxPruner pruner = new InboxPruner(inboxStore, clock, cfg.appservice().txnRetention(),
+        cfg.appservice().eventRetention(), () -> Long.MAX_VALUE);
+    pruner.schedule(scheduler, Duration.ofHours(1));
+    closeables.add(0, pruner);
 
     AppServiceServer server = AppServiceServer.start(new AppServiceServer.Settings(cfg.appservice().bind(),
         cfg.appservice().port(), registration.hsToken(), cfg.appservice().maxBodyBytes(), Duration.ofSeconds(30)),

@@ -25,6 +25,8 @@ public record BridgeConfig(
    * Our AS listener and identity.
    *
    * @param maxBodyBytes the largest transaction body accepted (413 above it)
+   * @param txnRetention how long (txn id, body digest) records are kept to recognise homeserver retries
+   * @param eventRetention how long ids of dispatched events are kept to recognise repeats
    */
   public record AppService(
       String id,
@@ -33,7 +35,9 @@ public record BridgeConfig(
       URI url,
       String botLocalpart,
       Path registration,
-      int maxBodyBytes) {}
+      int maxBodyBytes,
+      java.time.Duration txnRetention,
+      java.time.Duration eventRetention) {}
 
   /** JDBC settings; password may come from {@code SWITCHBOARD_DATABASE_PASSWORD}. */
   public record DatabaseConfig(String url, String user, String password) {

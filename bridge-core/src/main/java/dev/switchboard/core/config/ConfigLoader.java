@@ -93,6 +93,8 @@ public final class ConfigLoader {
     Path registration = base.resolve(text(as, "registration", "registration.yaml"));
     int maxBody = integer(as, "appservice.max_body_bytes", "max_body_bytes", 10 * 1024 * 1024, 1024,
         Integer.MAX_VALUE);
+    int txnHours = integer(as, "appservice.txn_retention_hours", "txn_retention_hours", 168, 1, 24 * 365);
+    int eventDays = integer(as, "appservice.event_retention_days", "event_retention_days", 30, 1, 3650);
 
     JsonNode db = root.path("database");
     String dbUrl = text(db, "url", "jdbc:sqlite:switchboard.db");
@@ -123,7 +125,8 @@ public final class ConfigLoader {
     }
     return new BridgeConfig(
         new BridgeConfig.Homeserver(hsUrl, domain),
-        new BridgeConfig.AppService(id, bind, port, asUrl, bot, registration, maxBody),
+        new BridgeConfig.AppService(id, bind, port, asUrl, bot, registration, maxBody,
+            java.time.Duration.ofHours(txnHours), java.time.Duration.ofDays(eventDays)),
         new BridgeConfig.DatabaseConfig(dbUrl, text(db, "user", ""), password),
         connectors,
         file.toAbsolutePath());

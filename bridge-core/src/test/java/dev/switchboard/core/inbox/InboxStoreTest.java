@@ -1,0 +1,105 @@
+package dev.switchboard.core.inbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.core.store.Database;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class InboxStoreTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir
+  Path dir;
+
+  private Database db;
+  private MutableClock clock;
+  private InboxStore store;
+
+  /** A clock tests move by hand. */
+  static final class MutableClock extends Clock {
+    Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+    @Override
+    public ZoneOffset getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+  }
+
+  @BeforeEach
+  void open() {
+    db = Database.open("jdbc:sqlite:" + dir.resolve("t.db"), null, null, List.of());
+    clock = new MutableClock();
+    store = new InboxStore(db, clock, JSON);
+  }
+
+  @AfterEach
+  void close() {
+    db.close();
+  }
+
+  private ParsedTransaction txn(String... ids) throws Exception {
+    StringBuilder sb = new StringBuilder("{\"events\":[");
+    for (int i = 0; i < ids.length; i++) {
+      sb.append(i == 0 ? "" : ",").append(AppServiceApiEvents.message(ids[i], "!r:t", "@a:t", "x"));
+    }
+    return TransactionParser.parse("t", JSON.readTree(sb.append("]}").toString()));
+  }
+
+  @Test
+  void aPrunedTransactionRecordStillCannotRepeatItsEvents() throws Exception {
+    List<InboxEntry> first = store.ingest("1", "digest", txn("$a", "$b")).orElseThrow();
+    store.markDone(first.stream().map(InboxEntry::seq).toList());
+
+    clock.now = clock.now.plus(Duration.ofDays(8));
+    InboxPruner pruner = new InboxPruner(store, clock, Duration.ofDays(7), Duration.ofDays(30), () -> Long.MAX_VALUE);
+    long[] removed = pruner.pruneNow();
+
+    assertThat(removed).containsExactly(1L, 0L);
+    // The homeserver's very late retry is accepted as a transaction, but its events were seen before.
+    assertThat(store.ingest("1", "digest", txn("$a", "$b")).orElseThrow()).isEmpty();
+  }
+
+  @Test
+  void doneEventsArePrunedAfterTheirRetentionButNotWhileTheMessageMapIsOlder() throws Exception {
+    List<InboxEntry> first = store.ingest("1", "d1", txn("$a")).orElseThrow();
+    store.ingest("2", "d2", txn("$pending"));
+    store.markDone(first.stream().map(InboxEntry::seq).toList());
+    clock.now = clock.now.plus(Duration.ofDays(31));
+    long mapOldest = clock.now.minus(Duration.ofDays(40)).toEpochMilli();
+
+    assertThat(new InboxPruner(store, clock, Duration.ofDays(7), Duration.ofDays(30), () -> mapOldest).pruneNow()[1])
+        .isZero();
+    assertThat(new InboxPruner(store, clock, Duration.ofDays(7), Duration.ofDays(30), () -> Long.MAX_VALUE)
+        .pruneNow()[1]).isEqualTo(1);
+    assertThat(store.pending()).extracting(e -> e.event().path("event_id").asText()).containsExactly("$pending");
+    // Pruned: an event id so old can come again as new.
+    assertThat(store.ingest("3", "d3", txn("$a")).orElseThrow()).hasSize(1);
+  }
+
+  @Test
+  void sequenceNumbersContinueAfterReopening() throws Exception {
+    long last = store.ingest("1", "d", txn("$a", "$b")).orElseThrow().get(1).seq();
+    InboxStore reopened = new InboxStore(db, clock, JSON);
+    assertThat(reopened.ingest("2", "d", txn("$c")).orElseThrow().get(0).seq()).isGreaterThan(last);
+  }
+}
