@@ -1,0 +1,51 @@
+package dev.switchboard.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.switchboard.registration.Registration;
+import dev.switchboard.registration.RegistrationFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void runWithoutAConfigWritesTheCommentedSampleAndStops() throws Exception {
+    Path config = dir.resolve("config.yaml");
+    assertThat(Main.execute("run", "--config", config.toString())).isZero();
+    assertThat(Files.readString(config)).contains("# Switchboard configuration.", "homeserver:", "jdbc:sqlite:");
+  }
+
+  @Test
+  void registrationCommandWritesTheFileAndKeepsTokensOnTheSecondRun() throws Exception {
+    Path config = dir.resolve("config.yaml");
+    Main.execute("run", "--config", config.toString());
+    Files.writeString(config, Files.readString(config).replace("enabled: false", "enabled: true"));
+    Path out = dir.resolve("reg.yaml");
+
+    assertThat(Main.execute("registration", "--config", config.toString(), "--output", out.toString())).isZero();
+    Registration first = RegistrationFile.read(out);
+    assertThat(Main.execute("registration", "--config", config.toString(), "--output", out.toString())).isZero();
+    Registration second = RegistrationFile.read(out);
+
+    assertThat(first.protocols()).containsExactly("irc", "xmpp", "sip");
+    assertThat(first.namespaces().claimsUser("@_irc_libera_alice:example.org")).isTrue();
+    assertThat(first.namespaces().claimsUser("@_sip_+4420:example.org")).isTrue();
+    assertThat(first.namespaces().claimsAlias("#_xmpp_room_muc.example.org:example.org")).isTrue();
+    assertThat(second.asToken()).isEqualTo(first.asToken());
+    assertThat(second.hsToken()).isEqualTo(first.hsToken());
+    assertThat(Files.readString(out)).contains("de.sorunome.msc2409.push_ephemeral: true", "receive_ephemeral: true");
+  }
+
+  @Test
+  void aBadConfigExitsWithCode2AndAClearMessage() throws Exception {
+    Path config = dir.resolve("config.yaml");
+    Files.writeString(config, "homeserver:\n  url: nope\n");
+    assertThat(Main.execute("registration", "--config", config.toString(), "--output",
+        dir.resolve("r.yaml").toString())).isEqualTo(2);
+  }
+}

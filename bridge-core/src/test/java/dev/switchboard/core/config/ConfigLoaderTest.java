@@ -1,0 +1,76 @@
+package dev.switchboard.core.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigLoaderTest {
+  @TempDir
+  Path dir;
+
+  private Path write(String yaml) throws Exception {
+    Path f = dir.resolve("config.yaml");
+    Files.writeString(f, yaml);
+    return f;
+  }
+
+  private static final String MINIMAL = """
+      homeserver:
+        url: http://localhost:8008
+        domain: example.org
+      appservice:
+        port: 29320
+      """;
+
+  @Test
+  void theSampleConfigIsValidAndHasSensibleDefaults() throws Exception {
+    BridgeConfig cfg = new ConfigLoader(Map.of()).load(write(ConfigLoader.sampleConfig()));
+    assertThat(cfg.homeserver().domain()).isEqualTo("example.org");
+    assertThat(cfg.database().url()).isEqualTo("jdbc:sqlite:" + dir.resolve("switchboard.db"));
+    assertThat(cfg.appservice().registration()).isEqualTo(dir.resolve("registration.yaml"));
+    assertThat(cfg.connectorEnabled("irc")).isFalse();
+  }
+
+  @Test
+  void aMinimalConfigFillsInDefaults() throws Exception {
+    BridgeConfig cfg = new ConfigLoader(Map.of()).load(write(MINIMAL));
+    assertThat(cfg.appservice().id()).isEqualTo("switchboard");
+    assertThat(cfg.appservice().botLocalpart()).isEqualTo("switchboard");
+    assertThat(cfg.appservice().url().toString()).isEqualTo("http://127.0.0.1:29320");
+  }
+
+  @Test
+  void errorsNameTheKeyAndWhatIsExpected() throws Exception {
+    ConfigLoader loader = new ConfigLoader(Map.of());
+    assertThatThrownBy(() -> loader.load(write("homeserver:\n  url: http://x\n")))
+        .hasMessageContaining("homeserver.domain is required");
+    assertThatThrownBy(() -> loader.load(write(MINIMAL.replace("29320", "70000"))))
+        .hasMessageContaining("appservice.port must be between 1 and 65535");
+    assertThatThrownBy(() -> loader.load(write(MINIMAL.replace("29320", "lots"))))
+        .hasMessageContaining("appservice.port must be a whole number");
+    assertThatThrownBy(() -> loader.load(write(MINIMAL.replace("http://localhost:8008", "ftp://x"))))
+        .hasMessageContaining("homeserver.url must be an http:// or https:// URL");
+    assertThatThrownBy(() -> loader.load(write(MINIMAL + "irc:\n  enabled: yes please\n")))
+        .hasMessageContaining("irc.enabled must be true or false");
+    assertThatThrownBy(() -> loader.load(write(MINIMAL + "homserver: {}\n")))
+        .hasMessageContaining("unknown config key 'homserver'");
+    assertThatThrownBy(() -> loader.load(write("homeserver: [\n")))
+        .hasMessageContaining("is not valid YAML");
+    assertThatThrownBy(() -> loader.load(write(MINIMAL + "database:\n  url: jdbc:mysql://x\n")))
+        .hasMessageContaining("database.url must start with jdbc:sqlite: or jdbc:postgresql:");
+  }
+
+  @Test
+  void environmentVariablesOverrideSecretsAndKeys() throws Exception {
+    BridgeConfig cfg = new ConfigLoader(Map.of("SWITCHBOARD_DATABASE_PASSWORD", "s3cret",
+        "SWITCHBOARD_HOMESERVER_URL", "https://matrix.example.org")).load(write(MINIMAL));
+    assertThat(cfg.database().password()).isEqualTo("s3cret");
+    assertThat(cfg.database().toString()).doesNotContain("s3cret");
+    assertThat(cfg.homeserver().url().toString()).isEqualTo("https://matrix.example.org");
+  }
+}
