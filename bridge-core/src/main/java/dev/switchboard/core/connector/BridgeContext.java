@@ -1,0 +1,18 @@
+package dev.switchboard.core.connector;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.core.homeserver.Intents;
+import dev.switchboard.core.store.Database;
+import java.time.Clock;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+
+/** The {@link ConnectorContext} core builds for each connector. */
+public record BridgeContext(
+    String serverName,
+    JsonNode config,
+    Intents intents,
+    Database database,
+    ScheduledExecutorService scheduler,
+    Executor blockingExecutor,
+    Clock clock) implements ConnectorContext {}
