@@ -39,7 +39,9 @@ class GhostStoreTest {
 
   @AfterEach
   void close() {
-    database.close();
+    if (database != null) { // null when opening skipped or failed
+      database.close();
+    }
   }
 
   private GhostStore ghostsOn(Instant day) {

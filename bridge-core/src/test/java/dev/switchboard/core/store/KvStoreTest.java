@@ -28,7 +28,9 @@ class KvStoreTest {
 
   @AfterEach
   void close() {
-    database.close();
+    if (database != null) { // null when opening skipped or failed
+      database.close();
+    }
   }
 
   @Test

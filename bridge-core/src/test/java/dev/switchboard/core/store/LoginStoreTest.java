@@ -44,7 +44,9 @@ class LoginStoreTest {
 
   @AfterEach
   void close() {
-    database.close();
+    if (database != null) { // null when opening skipped or failed
+      database.close();
+    }
   }
 
   private LoginStore storeWith(SecretBox box) {

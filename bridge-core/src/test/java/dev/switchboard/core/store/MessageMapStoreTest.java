@@ -42,7 +42,9 @@ class MessageMapStoreTest {
 
   @AfterEach
   void close() {
-    database.close();
+    if (database != null) { // null when opening skipped or failed
+      database.close();
+    }
   }
 
   private MessageMapStore mapOn(Instant day) {

@@ -43,7 +43,9 @@ class PortalStoreTest {
 
   @AfterEach
   void close() {
-    database.close();
+    if (database != null) { // null when opening skipped or failed
+      database.close();
+    }
   }
 
   @Test
