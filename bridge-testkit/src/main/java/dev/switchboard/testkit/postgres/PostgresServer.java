@@ -86,7 +86,7 @@ public final class PostgresServer implements AutoCloseable {
     return shared;
   }
 
-  /** True when {@code initdb} and {@code pg_ctl} can be found. */
+  /** True when {@code initdb}, {@code pg_ctl} and {@code createdb} can be found. */
   public static boolean isInstalled() {
     return findBinDir().isPresent();
   }
@@ -103,14 +103,14 @@ public final class PostgresServer implements AutoCloseable {
     Path baseDir;
     try {
       baseDir = Files.createTempDirectory("switchboard-pg-");
-      if (asPostgresUser) {
-        Files.setOwner(baseDir, postgresAccount());
-      }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create a directory for PostgreSQL", e);
     }
     long started = System.nanoTime();
     try {
+      if (asPostgresUser) {
+        Files.setOwner(baseDir, postgresAccount());
+      }
       initdb(binDir, baseDir, asPostgresUser);
       IllegalStateException lastFailure = null;
       for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
@@ -129,6 +129,9 @@ public final class PostgresServer implements AutoCloseable {
         }
       }
       throw lastFailure;
+    } catch (IOException e) {
+      deleteRecursively(baseDir);
+      throw new UncheckedIOException("cannot hand " + baseDir + " to the " + RUN_AS_WHEN_ROOT + " user", e);
     } catch (RuntimeException e) {
       deleteRecursively(baseDir);
       throw e;
@@ -279,7 +282,7 @@ public final class PostgresServer implements AutoCloseable {
     }
   }
 
-  /** The directory holding initdb and pg_ctl: the override property, then PATH, then the newest Debian install. */
+  /** The directory holding the programs: the override property, then PATH, then the newest Debian install. */
   static Optional<Path> findBinDir() {
     String override = System.getProperty(BIN_PROPERTY);
     if (override != null && !override.isBlank()) {
