@@ -8,42 +8,42 @@ import java.util.List;
  * The database engines every store test runs on, as the parameter of a {@code @ParameterizedClass}. Each call of
  * {@link #freshUrl} names a new, empty database.
  */
-enum Engine {
+public enum Engine {
   SQLITE {
     @Override
-    String freshUrl(Path tempDir) {
+    public String freshUrl(Path tempDir) {
       return "jdbc:sqlite:" + tempDir.resolve("switchboard-" + System.nanoTime() + ".db");
     }
 
     @Override
-    String user() {
+    public String user() {
       return "";
     }
   },
   /** Skips locally when PostgreSQL is not installed, fails under CI (see {@code RealServers}). */
   POSTGRESQL {
     @Override
-    String freshUrl(Path tempDir) {
+    public String freshUrl(Path tempDir) {
       return PostgresServer.shared().createDatabase();
     }
 
     @Override
-    String user() {
+    public String user() {
       return PostgresServer.USER;
     }
   };
 
-  abstract String freshUrl(Path tempDir);
+  public abstract String freshUrl(Path tempDir);
 
-  abstract String user();
+  public abstract String user();
 
   /** Opens (and migrates) the database at {@code url}. */
-  Database open(String url) {
+  public Database open(String url) {
     return Database.open(url, user(), "", List.of());
   }
 
   /** Opens a new, empty, migrated database. */
-  Database openFresh(Path tempDir) {
+  public Database openFresh(Path tempDir) {
     return open(freshUrl(tempDir));
   }
 }
