@@ -147,9 +147,8 @@ class TransactionPusherTest {
     roomWithBot(alice);
 
     await().atMost(Duration.ofSeconds(5)).until(() -> hs.asTransactions().stream().anyMatch(AsTransaction::accepted));
-    List<AsTransaction> attempts = hs.asTransactions();
-    assertThat(attempts).hasSize(4);
-    assertThat(attempts).extracting(AsTransaction::txnId).containsOnly("1");
+    List<AsTransaction> attempts = hs.asTransactions().stream().filter(t -> t.txnId().equals("1")).toList();
+    assertThat(attempts).extracting(AsTransaction::status).containsExactly(500, 500, 500, 200);
     assertThat(attempts).extracting(AsTransaction::body).containsOnly(attempts.get(0).body());
     // 50, 100, 200 ms between attempts: the gaps grow.
     long gap1 = Duration.between(attempts.get(0).at(), attempts.get(1).at()).toMillis();
