@@ -186,7 +186,16 @@ public final class HomeserverClient implements AutoCloseable {
       Duration wait = retryAfter(body, response).orElseGet(() -> policy.delayAfter(attempt, random));
       retryOrFail(request, policy, attempt, result, error, wait);
     } else if (status >= 500) {
-      markUnavailable(request, status + " " + error.errcode());
+      if (body != null && body.hasNonNull("errcode")) {
+        // The homeserver itself answered (e.g. the ping's M_CONNECTION_FAILED): it is up, this request failed.
+        markAvailable();
+        if (attempt == 1 && policy.allowsAnotherAfter(1)) {
+          log.warn("{} failed with {} {} ({}); retrying with backoff", request.describe(), status, error.errcode(),
+              error.error());
+        }
+      } else {
+        markUnavailable(request, "HTTP " + status);
+      }
       // 502/503/504 come from a proxy or a homeserver that is not serving: the request did not take effect.
       boolean safe = request.idempotent() || status == 502 || status == 503 || status == 504;
       if (safe) {
