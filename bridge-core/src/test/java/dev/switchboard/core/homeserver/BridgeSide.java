@@ -30,13 +30,17 @@ final class BridgeSide implements AutoCloseable {
   final AppServiceIntents intents;
 
   BridgeSide(URI homeserver, String asToken, Path dbFile, RetryPolicy queued) {
+    this(homeserver, asToken, BOT, dbFile, queued);
+  }
+
+  BridgeSide(URI homeserver, String asToken, UserId bot, Path dbFile, RetryPolicy queued) {
     database = Database.open("jdbc:sqlite:" + dbFile, null, null, List.of());
     client = new HomeserverClient(HomeserverClient.Settings.defaults(homeserver, asToken)
         .withRetries(queued, new RetryPolicy(Duration.ofMillis(20), Duration.ofMillis(200), 4))
         .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5)),
         scheduler, Clock.systemUTC(), new SplittableRandom(3));
     queue = OutboundQueue.open(database, dbExecutor, scheduler, Clock.systemUTC(), FAST);
-    intents = new AppServiceIntents(client, queue, BOT, u -> u.localpart().startsWith("_irc_"));
+    intents = new AppServiceIntents(client, queue, bot, u -> u.localpart().startsWith("_irc_"));
   }
 
   BridgeSide(URI homeserver, String asToken, Path dbFile) {
