@@ -237,8 +237,11 @@ final class AppServiceIntent implements Intent {
 
   @Override
   public CompletableFuture<Void> invite(RoomId room, UserId user) {
-    return call(MatrixRequest.post(v3("rooms", room.value(), "invite"),
-        NODES.objectNode().put("user_id", user.value()))).thenApply(b -> null);
+    // The homeserver refuses to invite a local user that does not exist (404): register our ghosts first.
+    return intents.registerIfOurs(user)
+        .thenCompose(v -> call(MatrixRequest.post(v3("rooms", room.value(), "invite"),
+            NODES.objectNode().put("user_id", user.value()))))
+        .thenApply(b -> null);
   }
 
   @Override

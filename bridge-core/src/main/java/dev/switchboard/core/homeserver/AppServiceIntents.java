@@ -65,6 +65,14 @@ public final class AppServiceIntents implements Intents {
     return intents.computeIfAbsent(ghost, id -> new AppServiceIntent(this, client, queue, id, false));
   }
 
+  /** Registers {@code user} when it is the bot or one of our ghosts; anyone else is left alone. */
+  CompletableFuture<Void> registerIfOurs(UserId user) {
+    if (user.equals(botId) || ghostNamespace.test(user)) {
+      return ghostIntent(user).ensureRegistered();
+    }
+    return CompletableFuture.completedFuture(null);
+  }
+
   /**
    * Keeps the joined-rooms memory true when a membership changes outside our own calls (a ghost kicked by a Matrix
    * user, say). The AS transaction handler should call this for every {@code m.room.member} event of our users.

@@ -86,6 +86,9 @@ public final class AppServicePing implements AutoCloseable {
             JsonNodeFactory.instance.objectNode().put("transaction_id", txnId))
         .withTimeout(PING_TIMEOUT);
     client.call(request, RetryPolicy.ONCE).whenComplete((body, error) -> {
+      if (closed) {
+        return;
+      }
       if (error == null) {
         if (failures > 0) {
           log.info("The homeserver reaches the bridge at {} again, after {} failed ping(s) ({} ms as the homeserver "
