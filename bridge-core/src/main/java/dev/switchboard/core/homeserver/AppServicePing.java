@@ -24,8 +24,9 @@ public final class AppServicePing implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AppServicePing.class);
   /** The homeserver waits for our AS API before answering; give it longer than its own timeout. */
   private static final Duration PING_TIMEOUT = Duration.ofSeconds(65);
-  /** Between two WARN lines for the same failure, this many failures are logged at DEBUG only. */
+  /** The same failure is repeated at WARN every this many pings, or after this long, whichever comes first. */
   private static final int WARN_EVERY = 10;
+  private static final Duration WARN_AGAIN_AFTER = Duration.ofMinutes(15);
 
   /** How the ping ended. */
   public enum Outcome {
@@ -47,6 +48,7 @@ public final class AppServicePing implements AutoCloseable {
   private volatile boolean closed;
   private int failures;
   private String lastProblem;
+  private long lastWarnAt;
 
   /**
    * @param appserviceId the registration's {@code id}
@@ -117,7 +119,9 @@ public final class AppServicePing implements AutoCloseable {
     boolean changed = !problem.equals(lastProblem);
     lastProblem = problem;
     Duration delay = backoff.delayAfter(failures, random);
-    if (changed || failures % WARN_EVERY == 0) {
+    long now = clock.millis();
+    if (changed || failures % WARN_EVERY == 0 || now - lastWarnAt >= WARN_AGAIN_AFTER.toMillis()) {
+      lastWarnAt = now;
       log.warn("{} (ping {} failed; trying again in {} s, the bridge runs meanwhile)", problem, failures,
           Math.max(1, delay.toSeconds()));
     } else {

@@ -186,15 +186,16 @@ public final class HomeserverClient implements AutoCloseable {
       Duration wait = retryAfter(body, response).orElseGet(() -> policy.delayAfter(attempt, random));
       retryOrFail(request, policy, attempt, result, error, wait);
     } else if (status >= 500) {
-      if (body != null && body.hasNonNull("errcode")) {
-        // The homeserver itself answered (e.g. the ping's M_CONNECTION_FAILED): it is up, this request failed.
+      if (isAboutTheAppService(error)) {
+        // The ping's answers about reaching the bridge: the homeserver itself is fine.
         markAvailable();
-        if (attempt == 1 && policy.allowsAnotherAfter(1)) {
-          log.warn("{} failed with {} {} ({}); retrying with backoff", request.describe(), status, error.errcode(),
-              error.error());
-        }
-      } else {
-        markUnavailable(request, "HTTP " + status);
+      } else if (status == 502 || status == 503 || status == 504 || !error.errcode().startsWith("M_")
+          || body == null) {
+        markUnavailable(request, status + " " + error.errcode());
+      } else if (attempt == 1 && policy.allowsAnotherAfter(1)) {
+        // A 500 from a homeserver that is up: this request hit a bug or a failing dependency there.
+        log.warn("{} failed with {} {} ({}); retrying with backoff", request.describe(), status, error.errcode(),
+            error.error());
       }
       // 502/503/504 come from a proxy or a homeserver that is not serving: the request did not take effect.
       boolean safe = request.idempotent() || status == 502 || status == 503 || status == 504;
@@ -291,6 +292,11 @@ public final class HomeserverClient implements AutoCloseable {
     }
     Duration d = Duration.ofMillis(ms);
     return Optional.of(d.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : d);
+  }
+
+  /** Errcodes of {@code /appservice/{id}/ping} that describe the homeserver's call to the bridge. */
+  private static boolean isAboutTheAppService(MatrixException e) {
+    return e.is("M_CONNECTION_FAILED") || e.is("M_CONNECTION_TIMEOUT") || e.is("M_BAD_STATUS");
   }
 
   private static MatrixException toException(int status, JsonNode body, byte[] raw) {

@@ -104,6 +104,23 @@ class AppServicePingTest {
   }
 
   @Test
+  void aLastingFailureIsRepeatedAtWarnAfterFifteenMinutes() {
+    hs.answer(s -> Answer.error(403, "M_FORBIDDEN", "Provided access token is not the appservice's as_token"));
+    MutableClock clock = new MutableClock(java.time.Instant.parse("2025-01-01T00:00:00Z"));
+    client = new HomeserverClient(HomeserverClient.Settings.defaults(hs.url(), "as_token"), scheduler, clock,
+        new SplittableRandom(1));
+    ping = new AppServicePing(client, "switchboard", BRIDGE, scheduler, clock, new SplittableRandom(1),
+        new RetryPolicy(Duration.ofMillis(100), Duration.ofMillis(100), Integer.MAX_VALUE));
+
+    ping.start();
+    await().atMost(Duration.ofSeconds(5)).until(() -> log.lines(Level.WARN).size() == 1);
+    clock.advance(Duration.ofMinutes(16));
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> log.lines(Level.WARN).size() == 2);
+    assertThat(log.lines(Level.WARN).get(1)).containsPattern("ping [23] failed");
+  }
+
+  @Test
   void anUnreachableHomeserverIsRetriedAndExplained() throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {

@@ -62,12 +62,16 @@ final class BridgeSide implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     queue.close();
     client.close();
     scheduler.shutdownNow();
     dbExecutor.shutdown();
-    dbExecutor.awaitTermination(5, TimeUnit.SECONDS);
+    try {
+      dbExecutor.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     database.close();
   }
 }

@@ -128,6 +128,25 @@ class HomeserverClientTest {
   }
 
   @Test
+  void anOutageIsLoggedOnceAndItsEndOnceNotPerRequest() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    hs.answer(s -> calls.incrementAndGet() <= 12 ? Answer.error(503, "M_UNKNOWN", "starting up") : Answer.ok("{}"));
+
+    try (LogCapture log = new LogCapture(HomeserverClient.class)) {
+      var calls3 = java.util.stream.IntStream.range(0, 3).mapToObj(i -> client.call(whoami(), RetryPolicy.FOREVER))
+          .toList();
+      java.util.concurrent.CompletableFuture.allOf(calls3.toArray(java.util.concurrent.CompletableFuture[]::new))
+          .get(10, TimeUnit.SECONDS);
+
+      String me = hs.url().toString();
+      assertThat(log.lines(ch.qos.logback.classic.Level.WARN)).filteredOn(l -> l.contains(me)).singleElement()
+          .asString().contains("unavailable", "503");
+      assertThat(log.lines(ch.qos.logback.classic.Level.INFO)).filteredOn(l -> l.contains(me)).singleElement()
+          .asString().contains("answers again");
+    }
+  }
+
+  @Test
   void aForbiddenRequestFailsAtOnceWithItsErrcode() {
     hs.answer(s -> Answer.error(403, "M_FORBIDDEN", "not in room"));
 
@@ -158,8 +177,12 @@ class HomeserverClientTest {
     }
     HomeserverClient down = client(URI.create("http://127.0.0.1:" + port), Duration.ofSeconds(2));
 
-    assertThatThrownBy(() -> down.call(whoami()).get(10, TimeUnit.SECONDS))
-        .cause().isInstanceOf(ConnectException.class);
+    try {
+      assertThatThrownBy(() -> down.call(whoami()).get(10, TimeUnit.SECONDS))
+          .cause().isInstanceOf(ConnectException.class);
+    } finally {
+      down.close();
+    }
   }
 
   @Test
