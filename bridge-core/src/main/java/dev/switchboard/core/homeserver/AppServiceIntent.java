@@ -59,13 +59,15 @@ final class AppServiceIntent implements Intent {
 
   @Override
   public CompletableFuture<Void> ensureRegistered() {
-    CompletableFuture<Void> current = registered.get();
-    if (current != null) {
-      return current;
-    }
     CompletableFuture<Void> mine = new CompletableFuture<>();
-    if (!registered.compareAndSet(null, mine)) {
-      return registered.get();
+    while (true) {
+      CompletableFuture<Void> current = registered.get();
+      if (current != null) {
+        return current;
+      }
+      if (registered.compareAndSet(null, mine)) {
+        break;
+      }
     }
     ObjectNode body = NODES.objectNode()
         .put("type", "m.login.application_service")

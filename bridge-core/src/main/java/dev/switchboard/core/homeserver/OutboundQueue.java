@@ -63,6 +63,7 @@ public final class OutboundQueue implements AutoCloseable {
   private final AtomicLong nextSeq;
   private volatile Delivery delivery;
   private volatile boolean closed;
+  private final java.util.concurrent.atomic.AtomicBoolean tokenRefused = new java.util.concurrent.atomic.AtomicBoolean();
 
   private OutboundQueue(Database database, Executor dbExecutor, ScheduledExecutorService scheduler, Clock clock,
       RetryPolicy redelivery, long maxSeq) {
@@ -156,6 +157,10 @@ public final class OutboundQueue implements AutoCloseable {
       return l;
     });
     Entry entry = added[0];
+    if (closed) {
+      // close() may have taken its snapshot before this entry was added; the row is still written below.
+      result.completeExceptionally(new IllegalStateException("outbound queue closed"));
+    }
     long createdAt = clock.millis();
     try {
       dbExecutor.execute(() -> persist(entry, key, json, createdAt));
@@ -244,6 +249,7 @@ public final class OutboundQueue implements AutoCloseable {
       return;
     }
     if (error == null) {
+      tokenRefused.set(false);
       deleteQuietly(entry);
       ForkJoinPool.commonPool().execute(() -> entry.result().complete(answer));
       advance(key);
@@ -253,7 +259,14 @@ public final class OutboundQueue implements AutoCloseable {
     if (closed) {
       return;
     }
-    if (isPermanent(cause)) {
+    if (cause instanceof MatrixException m && (m.is("M_UNKNOWN_TOKEN") || m.is("M_MISSING_TOKEN"))) {
+      // A configuration fault the admin will fix; the messages must outlive it.
+      if (tokenRefused.compareAndSet(false, true)) {
+        log.warn("The homeserver does not accept the bridge's as_token ({}): messages stay queued until it does. "
+            + "Check that the homeserver loads this bridge's registration file and was restarted after it changed",
+            m.errcode());
+      }
+    } else if (isPermanent(cause)) {
       OutboundRequest r = entry.request();
       if (cause instanceof MatrixException m) {
         log.warn("Dropped {} from {} in {}: the homeserver refused it ({} {}: {})", r.describe(), r.sender(),

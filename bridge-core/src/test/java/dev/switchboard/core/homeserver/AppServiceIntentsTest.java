@@ -170,6 +170,25 @@ class AppServiceIntentsTest {
   }
 
   @Test
+  void aRefusedAsTokenKeepsMessagesQueuedUntilTheHomeserverAcceptsIt() throws Exception {
+    FakeRooms.Room room = fake.room(ROOM, false);
+    AtomicBoolean tokenKnown = new AtomicBoolean(false);
+    fake.faults = s -> tokenKnown.get() ? null : Answer.error(401, "M_UNKNOWN_TOKEN", "Unknown access token");
+    try (LogCapture log = new LogCapture(OutboundQueue.class)) {
+      CompletableFuture<EventId> sent = bridge.intents.ghost(ALICE).sendMessage(RoomId.of(ROOM), text("kept"), "t");
+      await().atMost(Duration.ofSeconds(5)).until(() -> hs.requests().size() >= 5);
+      assertThat(sent).isNotDone();
+      assertThat(bridge.queuedRows()).isEqualTo(1);
+
+      tokenKnown.set(true);
+
+      sent.get(5, TimeUnit.SECONDS);
+      assertThat(bodies(room)).containsExactly("kept");
+      assertThat(log.lines(Level.WARN)).singleElement().asString().contains("as_token", "stay queued");
+    }
+  }
+
+  @Test
   void aGhostOutsideTheNamespacesIsRefused() {
     assertThatThrownBy(() -> bridge.intents.ghost(UserId.of("@mallory:example.org")))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("namespace");
