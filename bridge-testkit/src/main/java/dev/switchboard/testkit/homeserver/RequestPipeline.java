@@ -52,6 +52,9 @@ final class RequestPipeline {
     executor.execute(() -> {
       try {
         result.complete(handle(request));
+      } catch (InterruptedException e) {
+        // Shutting down while a request hangs or waits: drop it.
+        result.complete(null);
       } catch (Throwable t) {
         LOG.warn("testkit homeserver failed on {} {}", request.method(), request.path(), t);
         result.complete(HttpResponse.error(new MatrixException(500, "M_UNKNOWN", "Internal server error: " + t)));

@@ -26,7 +26,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -219,11 +218,9 @@ public final class SpecSchemas {
         continue;
       }
       String basePath = doc.path("servers").path(0).path("variables").path("basePath").path("default").asText("");
-      for (Iterator<Map.Entry<String, JsonNode>> paths = doc.path("paths").fields(); paths.hasNext(); ) {
-        Map.Entry<String, JsonNode> pathEntry = paths.next();
+      for (Map.Entry<String, JsonNode> pathEntry : doc.path("paths").properties()) {
         String template = basePath + pathEntry.getKey().trim();
-        for (Iterator<Map.Entry<String, JsonNode>> methods = pathEntry.getValue().fields(); methods.hasNext(); ) {
-          Map.Entry<String, JsonNode> methodEntry = methods.next();
+        for (Map.Entry<String, JsonNode> methodEntry : pathEntry.getValue().properties()) {
           if (!List.of("get", "put", "post", "delete", "patch").contains(methodEntry.getKey())) {
             continue;
           }
