@@ -1,0 +1,30 @@
+package dev.switchboard.core.homeserver;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.util.List;
+import org.slf4j.LoggerFactory;
+
+/** Collects what one class logs, so a test can assert that something was said once. */
+final class LogCapture implements AutoCloseable {
+  private final Logger logger;
+  private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+
+  LogCapture(Class<?> type) {
+    logger = (Logger) LoggerFactory.getLogger(type);
+    appender.start();
+    logger.addAppender(appender);
+  }
+
+  List<String> lines(Level level) {
+    return appender.list.stream().filter(e -> e.getLevel() == level).map(ILoggingEvent::getFormattedMessage)
+        .toList();
+  }
+
+  @Override
+  public void close() {
+    logger.detachAppender(appender);
+  }
+}
