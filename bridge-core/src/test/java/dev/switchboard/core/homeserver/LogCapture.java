@@ -11,9 +11,13 @@ import org.slf4j.LoggerFactory;
 final class LogCapture implements AutoCloseable {
   private final Logger logger;
   private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+  private final Level previous;
 
   LogCapture(Class<?> type) {
     logger = (Logger) LoggerFactory.getLogger(type);
+    // Capture everything, whatever level the test logging config sets, and restore it afterwards.
+    previous = logger.getLevel();
+    logger.setLevel(Level.DEBUG);
     appender.start();
     logger.addAppender(appender);
   }
@@ -26,5 +30,6 @@ final class LogCapture implements AutoCloseable {
   @Override
   public void close() {
     logger.detachAppender(appender);
+    logger.setLevel(previous);
   }
 }
