@@ -1,5 +1,6 @@
 package dev.switchboard.core.homeserver;
 
+import dev.switchboard.testkit.LogCapture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

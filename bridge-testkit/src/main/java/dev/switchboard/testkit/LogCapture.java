@@ -1,4 +1,4 @@
-package dev.switchboard.core.homeserver;
+package dev.switchboard.testkit;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -8,12 +8,12 @@ import java.util.List;
 import org.slf4j.LoggerFactory;
 
 /** Collects what one class logs, so a test can assert that something was said once. */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
   private final Logger logger;
   private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
   private final Level previous;
 
-  LogCapture(Class<?> type) {
+  public LogCapture(Class<?> type) {
     logger = (Logger) LoggerFactory.getLogger(type);
     // Capture everything, whatever level the test logging config sets, and restore it afterwards.
     previous = logger.getLevel();
@@ -22,7 +22,8 @@ final class LogCapture implements AutoCloseable {
     logger.addAppender(appender);
   }
 
-  List<String> lines(Level level) {
+  /** The formatted messages logged at exactly {@code level}. */
+  public List<String> lines(Level level) {
     return appender.list.stream().filter(e -> e.getLevel() == level).map(ILoggingEvent::getFormattedMessage)
         .toList();
   }
