@@ -29,9 +29,13 @@ public class RecordingConnector implements Connector, ThirdPartyCapable {
   public final List<Received> received = new CopyOnWriteArrayList<>();
   public volatile RoomId portalRoom = RoomId.of("!portal:test.local");
 
+  private final Namespaces namespaces;
+
   public RecordingConnector(String protocol, String domain) {
     this.protocol = protocol;
     this.domain = domain;
+    this.namespaces = new Namespaces(List.of(NamespaceRegex.users("_" + protocol + "_", domain)),
+        List.of(NamespaceRegex.aliases("_" + protocol + "_", domain)), List.of());
   }
 
   @Override
@@ -41,8 +45,7 @@ public class RecordingConnector implements Connector, ThirdPartyCapable {
 
   @Override
   public Namespaces namespaces() {
-    return new Namespaces(List.of(NamespaceRegex.users("_" + protocol + "_", domain)),
-        List.of(NamespaceRegex.aliases("_" + protocol + "_", domain)), List.of());
+    return namespaces;
   }
 
   @Override

@@ -13,6 +13,8 @@ import java.util.regex.PatternSyntaxException;
  * uses {@link java.util.regex.Matcher#lookingAt()} for the same semantics.
  */
 public record Namespace(@JsonProperty("exclusive") boolean exclusive, @JsonProperty("regex") String regex) {
+  /** Compiled patterns by regex: matching runs for every dispatched event, compiling must not. */
+  private static final java.util.Map<String, Pattern> COMPILED = new java.util.concurrent.ConcurrentHashMap<>();
 
   public Namespace {
     Objects.requireNonNull(regex, "regex");
@@ -21,8 +23,16 @@ public record Namespace(@JsonProperty("exclusive") boolean exclusive, @JsonPrope
   /** Compiles the regex, failing with a message that names it. */
   @JsonIgnore
   public Pattern pattern() {
+    Pattern cached = COMPILED.get(regex);
+    if (cached != null) {
+      return cached;
+    }
     try {
-      return Pattern.compile(regex);
+      Pattern compiled = Pattern.compile(regex);
+      if (COMPILED.size() < 10_000) {
+        COMPILED.put(regex, compiled);
+      }
+      return compiled;
     } catch (PatternSyntaxException e) {
       throw new RegistrationException("namespace regex '" + regex + "' is not a valid regular expression: "
           + e.getDescription());
