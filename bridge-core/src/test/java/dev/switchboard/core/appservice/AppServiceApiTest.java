@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.core.CoreHarness;
 import dev.switchboard.core.RecordingConnector;
+import dev.switchboard.testkit.spec.SpecSchemas;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -53,8 +54,22 @@ class AppServiceApiTest {
       b.header("Authorization", "Bearer " + token);
     }
     b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> response = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() == 200) {
+      // Every successful answer must be what the spec's application-service API defines for that endpoint.
+      String specPath = path.startsWith("/_matrix/") ? path : "/_matrix/app/v1" + path;
+      specPath = specPath.replace("/_matrix/app/unstable/", "/_matrix/app/v1/");
+      List<String> problems = SPEC.validateAppServiceResponse(method, specPath, 200, JSON.readTree(response.body()));
+      assertThat(problems).as("%s %s answered %s", method, path, response.body()).isEmpty();
+      validated++;
+    }
+    return response;
   }
+
+  private static final SpecSchemas SPEC = SpecSchemas.load();
+  private int validated;
+
+
 
   private static String errcode(HttpResponse<String> r) throws Exception {
     return JSON.readTree(r.body()).path("errcode").asText();
@@ -267,6 +282,7 @@ class AppServiceApiTest {
     assertThat(byAlias.isArray() && byAlias.size() == 1).isTrue();
     assertThat(byUser.isArray() && byUser.size() == 1).isTrue();
     assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(validated).as("answers checked against the spec").isEqualTo(5);
   }
 
   private static String enc(String s) {
