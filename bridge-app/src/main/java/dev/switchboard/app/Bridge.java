@@ -73,8 +73,12 @@ final class Bridge implements AutoCloseable {
     ExecutorService blocking = Executors.newFixedThreadPool(16, named("blocking"));
     ExecutorService dbExecutor = Executors.newFixedThreadPool(4, named("db"));
     ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, named("scheduler"));
+    // Dispatch only hands events to connectors (their work runs on their own threads), so two threads suffice,
+    // and a small pool keeps dispatch from starving the AS API's acknowledgements of CPU.
+    ExecutorService dispatchWorkers = Executors.newFixedThreadPool(2, named("dispatch"));
     closeables.add(0, () -> {
       scheduler.shutdownNow();
+      dispatchWorkers.shutdown();
       blocking.shutdown();
       dbExecutor.shutdown();
       blocking.awaitTermination(5, TimeUnit.SECONDS);
@@ -107,7 +111,7 @@ final class Bridge implements AutoCloseable {
 
     // Receiving side: inbox, dispatch, pruning, then the AS API.
     InboxStore inboxStore = new InboxStore(database, clock, json);
-    Dispatcher dispatcher = new Dispatcher(connectors, portals, bot, inboxStore, blocking, scheduler,
+    Dispatcher dispatcher = new Dispatcher(connectors, portals, bot, inboxStore, dispatchWorkers, scheduler,
         Duration.ofMinutes(2), intents::membershipChanged);
     closeables.add(0, dispatcher);
     dispatcher.resumePending();

@@ -34,6 +34,7 @@ public final class CoreHarness implements AutoCloseable {
   public final AppServiceServer server;
   public final Map<RoomId, List<Link>> links;
   private final ExecutorService blocking;
+  private final ExecutorService dispatchWorkers;
   private final ScheduledExecutorService scheduler;
 
   private CoreHarness(String jdbcUrl, List<Connector> connectors, Map<RoomId, List<Link>> links, int maxBody,
@@ -45,8 +46,9 @@ public final class CoreHarness implements AutoCloseable {
     this.scheduler = Executors.newSingleThreadScheduledExecutor();
     this.inboxStore = new InboxStore(database, Clock.systemUTC(), json);
     LinkLookup lookup = room -> links.getOrDefault(room, List.of());
+    this.dispatchWorkers = Executors.newFixedThreadPool(2);
     this.dispatcher = new Dispatcher(new Connectors(connectors), lookup, UserId.of("@bot:" + DOMAIN), inboxStore,
-        blocking, scheduler, Duration.ofSeconds(10));
+        dispatchWorkers, scheduler, Duration.ofSeconds(10));
     Inbox inbox = new Inbox(inboxStore, dispatcher);
     dispatcher.resumePending();
     this.server = AppServiceServer.start(
@@ -83,6 +85,7 @@ public final class CoreHarness implements AutoCloseable {
     server.close();
     dispatcher.close();
     blocking.shutdownNow();
+    dispatchWorkers.shutdownNow();
     scheduler.shutdownNow();
     database.close();
   }
