@@ -30,7 +30,8 @@ public interface Connector {
    * A Matrix event for this connector: either in a room with one of its links ({@code link} present), or
    * addressed to one of its ghosts outside any link (e.g. an invite to a DM). The event is done when the returned
    * future completes; a failed future makes the dispatcher log it and, after a crash, run it again, so handlers
-   * must tolerate a repeat.
+   * must tolerate a repeat. Called on one of a few dispatch threads: return quickly and run blocking work (JDBC,
+   * network) on {@link ConnectorContext#blockingExecutor()} or the connector's own threads.
    */
   CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Optional<Link> link);
 
