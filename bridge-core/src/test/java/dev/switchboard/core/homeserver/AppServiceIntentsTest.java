@@ -1,6 +1,10 @@
 package dev.switchboard.core.homeserver;
 
+import dev.switchboard.core.store.Engine;
 import dev.switchboard.testkit.LogCapture;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -25,7 +29,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Intents and the outbound queue against the stub; the same behaviours run against TestHomeserver elsewhere. */
+@ParameterizedClass(name = "{0}")
+@EnumSource(Engine.class)
 class AppServiceIntentsTest {
+  @Parameter
+  Engine engine;
+  private String dbUrl;
+
   private static final UserId ALICE = UserId.of("@_irc_alice:example.org");
   private static final UserId BOB = UserId.of("@_irc_bob:example.org");
   private static final String ROOM = "!portal:example.org";
@@ -42,7 +52,13 @@ class AppServiceIntentsTest {
     hs = new StubHomeserver();
     fake = new FakeRooms(BridgeSide.BOT.value());
     hs.answer(fake);
-    bridge = new BridgeSide(hs.url(), "as_token", tmp.resolve("bridge.db")).started();
+    dbUrl = engine.freshUrl(tmp);
+    bridge = open();
+  }
+
+  /** The bridge side on this test's database; called again to simulate a restart. */
+  private BridgeSide open() {
+    return new BridgeSide(hs.url(), "as_token", BridgeSide.BOT, engine, dbUrl, BridgeSide.FAST).started();
   }
 
   @AfterEach
@@ -219,7 +235,7 @@ class AppServiceIntentsTest {
     bridge.close();
 
     fake.faults = s -> null;
-    bridge = new BridgeSide(hs.url(), "as_token", tmp.resolve("bridge.db")).started();
+    bridge = open();
 
     await().atMost(Duration.ofSeconds(5)).until(() -> room.timeline().size() == 5);
     assertThat(bodies(room)).containsExactly("r0", "r1", "r2", "r3", "r4");
@@ -244,7 +260,7 @@ class AppServiceIntentsTest {
     });
     bridge.close();
 
-    bridge = new BridgeSide(hs.url(), "as_token", tmp.resolve("bridge.db")).started();
+    bridge = open();
 
     await().atMost(Duration.ofSeconds(5)).until(() -> bridge.queuedRows() == 0);
     assertThat(hs.requests("PUT", "/_matrix/client/v3/rooms/")).hasSize(2);

@@ -2,6 +2,7 @@ package dev.switchboard.core.homeserver;
 
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.store.Database;
+import dev.switchboard.core.store.Engine;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -34,7 +35,12 @@ final class BridgeSide implements AutoCloseable {
   }
 
   BridgeSide(URI homeserver, String asToken, UserId bot, Path dbFile, RetryPolicy queued) {
-    database = Database.open("jdbc:sqlite:" + dbFile, null, null, List.of());
+    this(homeserver, asToken, bot, Engine.SQLITE, "jdbc:sqlite:" + dbFile, queued);
+  }
+
+  /** On any engine: {@code jdbcUrl} from {@link Engine#freshUrl}, reused to simulate a restart. */
+  BridgeSide(URI homeserver, String asToken, UserId bot, Engine engine, String jdbcUrl, RetryPolicy queued) {
+    database = engine.open(jdbcUrl);
     client = new HomeserverClient(HomeserverClient.Settings.defaults(homeserver, asToken)
         .withRetries(queued, new RetryPolicy(Duration.ofMillis(20), Duration.ofMillis(200), 4))
         .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5)),
