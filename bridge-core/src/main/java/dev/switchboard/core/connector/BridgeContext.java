@@ -2,6 +2,7 @@ package dev.switchboard.core.connector;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.homeserver.Intents;
+import dev.switchboard.core.portal.Portals;
 import dev.switchboard.core.store.Database;
 import java.time.Clock;
 import java.util.concurrent.Executor;
@@ -13,6 +14,7 @@ public record BridgeContext(
     JsonNode config,
     Intents intents,
     Database database,
+    Portals portals,
     ScheduledExecutorService scheduler,
     Executor blockingExecutor,
     Clock clock) implements ConnectorContext {}

@@ -2,6 +2,7 @@ package dev.switchboard.core.connector;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.homeserver.Intents;
+import dev.switchboard.core.portal.Portals;
 import dev.switchboard.core.store.Database;
 import java.time.Clock;
 import java.util.concurrent.Executor;
@@ -19,6 +20,9 @@ public interface ConnectorContext {
   Intents intents();
 
   Database database();
+
+  /** Portals and links; create and change them only through this, so dispatch sees the change at once. */
+  Portals portals();
 
   /** For timers; tasks must be short and never block. */
   ScheduledExecutorService scheduler();

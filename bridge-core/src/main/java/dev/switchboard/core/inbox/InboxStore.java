@@ -55,26 +55,10 @@ public final class InboxStore {
           return Optional.empty();
         }
         List<InboxEntry> fresh = new ArrayList<>(txn.events().size());
-        try (PreparedStatement ps = c.prepareStatement(insertEventSql())) {
-          List<InboxEntry> batch = new ArrayList<>(txn.events().size());
-          for (ParsedTransaction.Item item : txn.events()) {
-            long seq = ++next[0];
-            ps.setLong(1, seq);
-            ps.setString(2, item.eventId());
-            ps.setString(3, item.roomId());
-            ps.setString(4, item.kind().column());
-            ps.setString(5, serialize(item.event()));
-            ps.setLong(6, now);
-            ps.addBatch();
-            batch.add(new InboxEntry(seq, item.kind(), item.roomId(), item.event()));
-          }
-          int[] counts = ps.executeBatch();
-          for (int i = 0; i < counts.length; i++) {
-            // 0: the event id is already in the inbox (SUCCESS_NO_INFO counts as inserted).
-            if (counts[i] != 0) {
-              fresh.add(batch.get(i));
-            }
-          }
+        List<ParsedTransaction.Item> items = txn.events();
+        for (int from = 0; from < items.size(); from += ROWS_PER_STATEMENT) {
+          List<ParsedTransaction.Item> chunk = items.subList(from, Math.min(items.size(), from + ROWS_PER_STATEMENT));
+          insertEvents(c, chunk, next, now, fresh);
         }
         return Optional.of(fresh);
       });
@@ -96,10 +80,47 @@ public final class InboxStore {
     }
   }
 
-  private static String insertEventSql() {
-    return "INSERT INTO inbox_event (seq, event_id, room_id, kind, body, received_at) VALUES (?, ?, ?, ?, ?, ?) "
-        + "ON CONFLICT DO NOTHING";
+  /**
+   * One multi-row INSERT per chunk, one round trip: {@code RETURNING} tells which rows were new (an event id
+   * already in the inbox is skipped by {@code ON CONFLICT DO NOTHING}). Both SQLite (3.35+) and PostgreSQL have it.
+   */
+  private void insertEvents(Connection c, List<ParsedTransaction.Item> chunk, long[] next, long now,
+      List<InboxEntry> fresh) throws SQLException {
+    StringBuilder sql = new StringBuilder(
+        "INSERT INTO inbox_event (seq, event_id, room_id, kind, body, received_at) VALUES ");
+    for (int i = 0; i < chunk.size(); i++) {
+      sql.append(i == 0 ? "(?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?)");
+    }
+    sql.append(" ON CONFLICT DO NOTHING RETURNING seq");
+    java.util.Map<Long, InboxEntry> bySeq = new java.util.LinkedHashMap<>();
+    try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+      int p = 1;
+      for (ParsedTransaction.Item item : chunk) {
+        long seq = ++next[0];
+        ps.setLong(p++, seq);
+        ps.setString(p++, item.eventId());
+        ps.setString(p++, item.roomId());
+        ps.setString(p++, item.kind().column());
+        ps.setString(p++, serialize(item.event()));
+        ps.setLong(p++, now);
+        bySeq.put(seq, new InboxEntry(seq, item.kind(), item.roomId(), item.event()));
+      }
+      java.util.Set<Long> inserted = new java.util.HashSet<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          inserted.add(rs.getLong(1));
+        }
+      }
+      for (InboxEntry e : bySeq.values()) {
+        if (inserted.contains(e.seq())) {
+          fresh.add(e);
+        }
+      }
+    }
   }
+
+  /** Rows per INSERT statement; keeps the bound parameters far below SQLite's limit. */
+  private static final int ROWS_PER_STATEMENT = 200;
 
   private String serialize(JsonNode node) {
     try {

@@ -35,7 +35,15 @@ class IngestBenchmark {
     run("SQLite", "jdbc:sqlite:" + dir.resolve("bench.db"));
   }
 
-  /** Runs against {@code jdbcUrl}; also used by the PostgreSQL variant. */
+  @Test
+  void postgresql() throws Exception {
+    try (dev.switchboard.testkit.postgres.PostgresServer pg =
+        dev.switchboard.testkit.postgres.PostgresServer.startDurable()) {
+      run("PostgreSQL", pg.createDatabase() + "?user=" + pg.user());
+    }
+  }
+
+  /** Runs against {@code jdbcUrl}. */
   static void run(String label, String jdbcUrl) throws Exception {
     RecordingConnector sink = new RecordingConnector("test", CoreHarness.DOMAIN) {
       @Override

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.core.store.Database;
+import dev.switchboard.core.store.Engine;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -15,7 +19,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+@ParameterizedClass(name = "{0}")
+@EnumSource(Engine.class)
 class InboxStoreTest {
+  @Parameter
+  Engine engine;
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir
@@ -47,7 +56,7 @@ class InboxStoreTest {
 
   @BeforeEach
   void open() {
-    db = Database.open("jdbc:sqlite:" + dir.resolve("t.db"), null, null, List.of());
+    db = engine.openFresh(dir);
     clock = new MutableClock();
     store = new InboxStore(db, clock, JSON);
   }
@@ -94,6 +103,18 @@ class InboxStoreTest {
     assertThat(store.pending()).extracting(e -> e.event().path("event_id").asText()).containsExactly("$pending");
     // Pruned: an event id so old can come again as new.
     assertThat(store.ingest("3", "d3", txn("$a")).orElseThrow()).hasSize(1);
+  }
+
+  @Test
+  void aTransactionIsStoredOnceAndItsDuplicateEventsLeftOut() throws Exception {
+    List<InboxEntry> first = store.ingest("1", "d1", txn("$a", "$b", "$a")).orElseThrow();
+    assertThat(first).extracting(e -> e.event().path("event_id").asText()).containsExactly("$a", "$b");
+    assertThat(store.ingest("1", "d1", txn("$a", "$b", "$a"))).isEmpty();
+    assertThat(store.ingest("1", "d2", txn("$b", "$c")).orElseThrow())
+        .extracting(e -> e.event().path("event_id").asText()).containsExactly("$c");
+    assertThat(store.pending()).hasSize(3);
+    store.markDone(first.stream().map(InboxEntry::seq).toList());
+    assertThat(store.depth()).isEqualTo(1);
   }
 
   @Test

@@ -1,0 +1,44 @@
+package dev.switchboard.core.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
+
+@ParameterizedClass(name = "{0}")
+@EnumSource(Engine.class)
+class DatabaseTest {
+  @Parameter Engine engine;
+  @TempDir Path tempDir;
+
+  @Test
+  void reopeningAppliesNoMigrationTwiceAndKeepsTheData() {
+    String url = engine.freshUrl(tempDir);
+    try (Database first = engine.open(url)) {
+      new KvStore(first, Clock.systemUTC()).put("marker", "kept");
+    }
+
+    try (Database second = engine.open(url)) {
+      assertThat(second.tableNames()).contains("portal", "portal_link", "ghost", "membership_cache", "login",
+          "message_map", "kv", "inbox_txn", "inbox_event", "outbound_queue");
+      assertThat(new KvStore(second, Clock.systemUTC()).get("marker")).contains("kept");
+    }
+  }
+
+  @Test
+  void aLinkToAMissingPortalIsRefusedByTheForeignKey() {
+    try (Database database = engine.openFresh(tempDir)) {
+      // SQLite ignores foreign keys unless each connection turns them on; this proves the pool does.
+      assertThatThrownBy(() -> database.inTransaction(c -> Sql.update(c,
+          "INSERT INTO portal_link (room_id, protocol, remote_id, plumbed, created_at) VALUES (?, ?, ?, ?, ?)",
+          "!nowhere:example.org", "irc", "libera/#nowhere", false, 0L)))
+          .isInstanceOf(StoreException.class);
+    }
+  }
+}

@@ -1,0 +1,86 @@
+package dev.switchboard.testkit.homeserver;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * How a {@link TestHomeserver} behaves. Start from {@link #defaults()} and change what a test needs.
+ *
+ * @param versions what {@code GET /_matrix/client/versions} lists
+ * @param legacy behave like Synapse before 1.81: unprefixed AS paths with {@code ?access_token=}, no ping
+ * @param maxEventsPerTransaction events per AS transaction (Synapse: 100)
+ * @param initialBackoff first retry delay of a failed AS transaction, doubled each time up to {@code maxBackoff}
+ * @param asRequestTimeout how long the homeserver waits for the AS on each request
+ * @param failOnSchemaViolations whether {@link TestHomeserver#close()} fails when violations were recorded
+ */
+public record Options(String serverName, List<String> versions, boolean legacy, Clock clock, Random random,
+    int maxEventsPerTransaction, Duration initialBackoff, Duration maxBackoff, Duration asRequestTimeout,
+    boolean failOnSchemaViolations) {
+
+  /** What Synapse 1.1xx advertises. */
+  public static final List<String> MODERN_VERSIONS = List.of("r0.0.1", "r0.1.0", "r0.2.0", "r0.3.0", "r0.4.0",
+      "r0.5.0", "r0.6.0", "r0.6.1", "v1.1", "v1.2", "v1.3", "v1.4", "v1.5", "v1.6", "v1.7", "v1.8", "v1.9", "v1.10",
+      "v1.11", "v1.12");
+
+  /** What Synapse before 1.81 advertised at most, for legacy mode. */
+  public static final List<String> LEGACY_VERSIONS = List.of("r0.0.1", "r0.1.0", "r0.2.0", "r0.3.0", "r0.4.0",
+      "r0.5.0", "r0.6.0", "r0.6.1", "v1.1", "v1.2");
+
+  public Options {
+    versions = List.copyOf(versions);
+  }
+
+  public static Options defaults() {
+    return new Options("test.local", MODERN_VERSIONS, false, Clock.systemUTC(), new SecureRandom(), 100,
+        Duration.ofMillis(50), Duration.ofSeconds(2), Duration.ofSeconds(10), true);
+  }
+
+  public Options serverName(String name) {
+    return new Options(name, versions, legacy, clock, random, maxEventsPerTransaction, initialBackoff, maxBackoff,
+        asRequestTimeout, failOnSchemaViolations);
+  }
+
+  public Options versions(List<String> list) {
+    return new Options(serverName, list, legacy, clock, random, maxEventsPerTransaction, initialBackoff, maxBackoff,
+        asRequestTimeout, failOnSchemaViolations);
+  }
+
+  /** Legacy mode also narrows the advertised versions to v1.2, as those homeservers did. */
+  public Options legacy(boolean on) {
+    return new Options(serverName, on ? LEGACY_VERSIONS : MODERN_VERSIONS, on, clock, random,
+        maxEventsPerTransaction, initialBackoff, maxBackoff, asRequestTimeout, failOnSchemaViolations);
+  }
+
+  public Options clock(Clock c) {
+    return new Options(serverName, versions, legacy, c, random, maxEventsPerTransaction, initialBackoff, maxBackoff,
+        asRequestTimeout, failOnSchemaViolations);
+  }
+
+  public Options random(Random r) {
+    return new Options(serverName, versions, legacy, clock, r, maxEventsPerTransaction, initialBackoff, maxBackoff,
+        asRequestTimeout, failOnSchemaViolations);
+  }
+
+  public Options maxEventsPerTransaction(int n) {
+    return new Options(serverName, versions, legacy, clock, random, n, initialBackoff, maxBackoff, asRequestTimeout,
+        failOnSchemaViolations);
+  }
+
+  public Options backoff(Duration initial, Duration max) {
+    return new Options(serverName, versions, legacy, clock, random, maxEventsPerTransaction, initial, max,
+        asRequestTimeout, failOnSchemaViolations);
+  }
+
+  public Options asRequestTimeout(Duration timeout) {
+    return new Options(serverName, versions, legacy, clock, random, maxEventsPerTransaction, initialBackoff,
+        maxBackoff, timeout, failOnSchemaViolations);
+  }
+
+  public Options failOnSchemaViolations(boolean fail) {
+    return new Options(serverName, versions, legacy, clock, random, maxEventsPerTransaction, initialBackoff,
+        maxBackoff, asRequestTimeout, fail);
+  }
+}

@@ -1,0 +1,49 @@
+package dev.switchboard.testkit.homeserver.state;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+/**
+ * Reads {@code m.room.power_levels} with the spec's defaults (room versions 1-10: without a power levels event the
+ * creator has 100 and everything needs 0).
+ */
+public final class PowerLevels {
+  private final JsonNode content;
+  private final String creator;
+
+  private PowerLevels(JsonNode content, String creator) {
+    this.content = content;
+    this.creator = creator;
+  }
+
+  public static PowerLevels of(ServerState state, Room room) {
+    return new PowerLevels(state.stateContent(room, "m.room.power_levels", ""), room.creator());
+  }
+
+  public int user(String userId) {
+    if (content == null) {
+      return userId.equals(creator) ? 100 : 0;
+    }
+    JsonNode level = content.path("users").get(userId);
+    return level != null ? level.asInt() : content.path("users_default").asInt(0);
+  }
+
+  /** Level needed to send an event of this type (state_default is 50 once a power levels event exists). */
+  public int event(String type, boolean isState) {
+    if (content == null) {
+      return 0;
+    }
+    JsonNode level = content.path("events").get(type);
+    if (level != null) {
+      return level.asInt();
+    }
+    return isState ? content.path("state_default").asInt(50) : content.path("events_default").asInt(0);
+  }
+
+  /** Level for invite (default 0), kick, ban and redact (default 50). */
+  public int action(String action) {
+    if (content == null) {
+      return 0;
+    }
+    return content.path(action).asInt("invite".equals(action) ? 0 : 50);
+  }
+}

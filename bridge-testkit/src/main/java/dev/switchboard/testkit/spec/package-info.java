@@ -1,0 +1,2 @@
+/** The Matrix spec's API definitions, loaded from the classpath, for validating requests, responses and files. */
+package dev.switchboard.testkit.spec;
