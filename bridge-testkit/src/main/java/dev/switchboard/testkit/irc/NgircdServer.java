@@ -13,8 +13,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assertions;
-import org.junit.jupiter.api.Assumptions;
+import dev.switchboard.testkit.RealServers;
 
 /**
  * A throwaway ngircd on 127.0.0.1 for integration tests: a generated config on a free port, run in the foreground
@@ -57,13 +56,7 @@ public final class NgircdServer implements AutoCloseable {
   /** The ngircd binary, or skips (locally) / fails (CI) the calling test when it is not installed. */
   public static Path requireInstalled() {
     Path binary = CANDIDATES.stream().filter(Files::isExecutable).findFirst().orElse(null);
-    if (binary == null) {
-      String message = "ngircd is not installed, so this test cannot run; install it with: apt-get install -y ngircd";
-      if ("true".equalsIgnoreCase(System.getenv("CI")) || Boolean.getBoolean("switchboard.requireServers")) {
-        Assertions.fail(message + " (servers are required here: CI=true or -Dswitchboard.requireServers=true)");
-      }
-      Assumptions.abort(message);
-    }
+    RealServers.require("ngircd", binary != null, "apt-get install -y ngircd");
     return binary;
   }
 
