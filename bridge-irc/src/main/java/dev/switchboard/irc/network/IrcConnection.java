@@ -29,6 +29,7 @@ import org.kitteh.irc.client.library.event.channel.ChannelCtcpEvent;
 import org.kitteh.irc.client.library.event.channel.ChannelJoinEvent;
 import org.kitteh.irc.client.library.event.channel.ChannelKickEvent;
 import org.kitteh.irc.client.library.event.channel.ChannelMessageEvent;
+import org.kitteh.irc.client.library.event.channel.ChannelNamesUpdatedEvent;
 import org.kitteh.irc.client.library.event.channel.ChannelNoticeEvent;
 import org.kitteh.irc.client.library.event.channel.ChannelPartEvent;
 import org.kitteh.irc.client.library.event.client.ClientNegotiationCompleteEvent;
@@ -60,7 +61,6 @@ public final class IrcConnection {
   private final ScheduledExecutorService scheduler;
   private final Executor blocking;
   private final Consumer<IrcEvent> events;
-  private final int nickLength;
   private final Client client;
   private final AtomicLong messageSeq = new AtomicLong();
 
@@ -73,12 +73,13 @@ public final class IrcConnection {
   private boolean stopped;
   private int attempt;
   private int nickAttempt;
+  private int limit;
   private String nick;
 
   private record Outgoing(MessageKind kind, String text, CompletableFuture<Void> sent) {}
 
   /**
-   * @param nickLength the longest nick to ask for before the server has told us its NICKLEN
+   * @param nickLength the longest nick to ask for; when the server refuses it as erroneous we retry with 9
    * @param events receives what happened; called on Kitteh's event loop, so it must not block
    */
   public IrcConnection(NetworkConfig network, Identity identity, int nickLength, Backoff backoff,
@@ -89,7 +90,7 @@ public final class IrcConnection {
     this.scheduler = scheduler;
     this.blocking = blocking;
     this.events = events;
-    this.nickLength = nickLength;
+    this.limit = nickLength;
     this.nick = PuppetNick.candidate(identity.nick(), 0, nickLength);
     this.client = Client.builder()
         .name(network.id() + ":" + identity.nick())
@@ -258,8 +259,14 @@ public final class IrcConnection {
       String numeric = e.getSource().getMessage().split(" ", 3).length > 1
           ? e.getSource().getMessage().split(" ", 3)[1] : "";
       synchronized (IrcConnection.this) {
-        int limit = "432".equals(numeric) ? Math.min(nickLength, PuppetNick.RFC_NICK_LENGTH) : nickLength;
-        nick = PuppetNick.candidate(identity.nick(), ++nickAttempt, limit);
+        // 432 (erroneous nickname) is what servers answer a nick longer than their NICKLEN, which we may not
+        // know yet: fall back to RFC 2812's 9, which every server accepts.
+        if ("432".equals(numeric) && limit > PuppetNick.RFC_NICK_LENGTH) {
+          limit = PuppetNick.RFC_NICK_LENGTH;
+        } else {
+          nickAttempt++;
+        }
+        nick = PuppetNick.candidate(identity.nick(), nickAttempt, limit);
         e.setNewNick(nick);
       }
       log.debug("IRC {}: nick {} rejected ({}), trying {}", network.id(), e.getAttemptedNick(), numeric, e.getNewNick());
@@ -293,6 +300,11 @@ public final class IrcConnection {
         }
       }
       events.accept(new IrcEvent.Joined(channel, e.getActor().getNick(), self));
+    }
+
+    @Handler
+    public void names(ChannelNamesUpdatedEvent e) {
+      events.accept(new IrcEvent.Present(e.getChannel().getName(), List.copyOf(e.getChannel().getNicknames())));
     }
 
     @Handler

@@ -24,6 +24,9 @@ public sealed interface IrcEvent {
   /** Someone (possibly us) joined a channel. */
   record Joined(String channel, String nick, boolean self) implements IrcEvent {}
 
+  /** Who is in a channel, from the NAMES list the server sends when we join (and on request). */
+  record Present(String channel, List<String> nicks) implements IrcEvent {}
+
   /** Someone left a channel: PART, or KICK of that someone. */
   record Left(String channel, String nick, boolean self) implements IrcEvent {}
 

@@ -41,10 +41,14 @@ class IrcConnectionTest {
   }
 
   private IrcConnection connection(String nick) {
+    return connection(nick, NgircdServer.NICK_LENGTH);
+  }
+
+  private IrcConnection connection(String nick, int nickLength) {
     NetworkConfig network = new NetworkConfig("test", server.host(), server.port(), false, Optional.empty(), nick,
         Optional.empty());
     IrcConnection c = new IrcConnection(network, new IrcConnection.Identity(nick, "sb", "test " + nick),
-        NgircdServer.NICK_LENGTH, new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1), new SplittableRandom(3)),
+        nickLength, new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1), new SplittableRandom(3)),
         scheduler, scheduler, events::add);
     connections.add(c);
     return c;
@@ -91,6 +95,15 @@ class IrcConnectionTest {
       assertThat(carol.nick()).isEqualTo("carol_");
       squatter.awaitLine(l -> l.startsWith(":carol_!") && l.contains(" JOIN "), WAIT);
     }
+  }
+
+  @Test
+  void aNickLongerThanTheServerAllowsFallsBackToNineCharacters() throws Exception {
+    IrcConnection longName = connection("averyveryverylongnickname", 30);
+    longName.connect();
+
+    await().atMost(WAIT).until(longName::isRegistered);
+    assertThat(longName.nick()).isEqualTo("averyvery");
   }
 
   @Test
