@@ -49,7 +49,7 @@ final class RunCommand implements Callable<Integer> {
       System.err.println("error: " + e.getMessage());
       return 2;
     }
-    Bridge bridge = Bridge.start(cfg, registration);
+    Bridge bridge = Bridge.start(cfg, registration, new ConnectorFactory());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       bridge.close();

@@ -2,7 +2,11 @@ package dev.switchboard.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.switchboard.registration.Registration;
+import dev.switchboard.testkit.spec.SpecSchemas;
 import dev.switchboard.registration.RegistrationFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +43,12 @@ class CliTest {
     assertThat(second.asToken()).isEqualTo(first.asToken());
     assertThat(second.hsToken()).isEqualTo(first.hsToken());
     assertThat(Files.readString(out)).contains("de.sorunome.msc2409.push_ephemeral: true", "receive_ephemeral: true");
+    JsonNode asJson = new ObjectMapper(new YAMLFactory()).readTree(out.toFile());
+    assertThat(SpecSchemas.load().validate("data/api/application-service/definitions/registration.yaml", asJson))
+        .as("the written registration validates against the spec schema").isEmpty();
+    assertThat(SpecSchemas.load().validate("data/api/application-service/definitions/registration.yaml",
+        ((com.fasterxml.jackson.databind.node.ObjectNode) asJson.deepCopy()).put("rate_limited", "no")))
+        .as("the validator does catch a wrong type").isNotEmpty();
   }
 
   @Test

@@ -36,8 +36,8 @@ public final class CoreHarness implements AutoCloseable {
   private final ExecutorService blocking;
   private final ScheduledExecutorService scheduler;
 
-  private CoreHarness(String jdbcUrl, List<Connector> connectors, Map<RoomId, List<Link>> links, int maxBody)
-      throws InterruptedException {
+  private CoreHarness(String jdbcUrl, List<Connector> connectors, Map<RoomId, List<Link>> links, int maxBody,
+      int port) throws InterruptedException {
     ObjectMapper json = new ObjectMapper();
     this.links = links;
     this.database = Database.open(jdbcUrl, null, null, List.of());
@@ -50,17 +50,22 @@ public final class CoreHarness implements AutoCloseable {
     Inbox inbox = new Inbox(inboxStore, dispatcher);
     dispatcher.resumePending();
     this.server = AppServiceServer.start(
-        new AppServiceServer.Settings("127.0.0.1", 0, HS_TOKEN, maxBody, Duration.ofSeconds(5)), inbox,
+        new AppServiceServer.Settings("127.0.0.1", port, HS_TOKEN, maxBody, Duration.ofSeconds(5)), inbox,
         new Connectors(connectors), blocking, json);
   }
 
   public static CoreHarness start(String jdbcUrl, List<Connector> connectors) throws InterruptedException {
-    return new CoreHarness(jdbcUrl, connectors, new ConcurrentHashMap<>(), 1024 * 1024);
+    return new CoreHarness(jdbcUrl, connectors, new ConcurrentHashMap<>(), 1024 * 1024, 0);
   }
 
   public static CoreHarness start(String jdbcUrl, List<Connector> connectors, Map<RoomId, List<Link>> links,
       int maxBody) throws InterruptedException {
-    return new CoreHarness(jdbcUrl, connectors, links, maxBody);
+    return new CoreHarness(jdbcUrl, connectors, links, maxBody, 0);
+  }
+
+  public static CoreHarness start(String jdbcUrl, List<Connector> connectors, Map<RoomId, List<Link>> links,
+      int maxBody, int port) throws InterruptedException {
+    return new CoreHarness(jdbcUrl, connectors, links, maxBody, port);
   }
 
   /** Links a room to a connector's remote room, as a portal would. */

@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * after {@code blockAfter} events, stops accepting (its futures never complete) so dispatch is unfinished when the
  * test kills the process.
  *
- * <p>Arguments: jdbc url, port file, record file, blockAfter (-1: never), rooms to link (comma-separated).
+ * <p>Arguments: jdbc url, port file, record file, blockAfter (-1: never), rooms to link (comma-separated), and
+ * optionally the port to listen on (default: any free port).
  */
 public final class CrashTestBridge {
   private CrashTestBridge() {}
@@ -50,7 +51,8 @@ public final class CrashTestBridge {
       dev.switchboard.core.id.RoomId id = dev.switchboard.core.id.RoomId.of(room);
       links.put(id, List.of(new Link(id, "test", "remote" + room, false)));
     }
-    CoreHarness core = CoreHarness.start(jdbcUrl, List.of(connector), links, 1024 * 1024);
+    int port = args.length > 5 ? Integer.parseInt(args[5]) : 0;
+    CoreHarness core = CoreHarness.start(jdbcUrl, List.of(connector), links, 1024 * 1024, port);
     Files.writeString(portFile.resolveSibling(portFile.getFileName() + ".tmp"), Integer.toString(core.server.port()));
     Files.move(portFile.resolveSibling(portFile.getFileName() + ".tmp"), portFile);
     Thread.currentThread().join();

@@ -42,9 +42,16 @@ public final class Dispatcher implements AutoCloseable {
   private final Duration acceptTimeout;
   private final DoneMarker done;
   private final RoomQueues<InboxEntry> queues;
+  private final MembershipListener membership;
 
   public Dispatcher(Connectors connectors, LinkLookup links, UserId bot, InboxStore store, Executor workers,
       ScheduledExecutorService scheduler, Duration acceptTimeout) {
+    this(connectors, links, bot, store, workers, scheduler, acceptTimeout, MembershipListener.NONE);
+  }
+
+  public Dispatcher(Connectors connectors, LinkLookup links, UserId bot, InboxStore store, Executor workers,
+      ScheduledExecutorService scheduler, Duration acceptTimeout, MembershipListener membership) {
+    this.membership = membership;
     this.connectors = connectors;
     this.links = links;
     this.bot = bot;
@@ -131,6 +138,7 @@ public final class Dispatcher implements AutoCloseable {
   }
 
   private List<Supplier<CompletableFuture<Void>>> pduTargets(MatrixEvent event) {
+    noteMembership(event);
     if (event.sender().equals(bot)) {
       return List.of();
     }
@@ -154,6 +162,17 @@ public final class Dispatcher implements AutoCloseable {
       }
     }
     return targets;
+  }
+
+  private void noteMembership(MatrixEvent event) {
+    if (event.membership().isEmpty() || event.stateKey().isEmpty()) {
+      return;
+    }
+    try {
+      membership.membershipChanged(event.roomId(), UserId.of(event.stateKey().get()), event.membership().get());
+    } catch (IllegalArgumentException e) {
+      log.debug("member event {} has a state key that is not a user id", event.eventId());
+    }
   }
 
   private List<Supplier<CompletableFuture<Void>>> ephemeralTargets(InboxEntry entry) {

@@ -5,6 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import dev.switchboard.core.CoreHarness;
 import dev.switchboard.core.CrashTestBridge;
+import dev.switchboard.testkit.homeserver.AppServiceRegistration;
+import dev.switchboard.testkit.homeserver.Options;
+import dev.switchboard.testkit.homeserver.TestHomeserver;
+import dev.switchboard.testkit.homeserver.TestUser;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,10 +48,14 @@ class InboxCrashTest {
   }
 
   private int startBridge(int blockAfter, String portName) throws Exception {
+    return startBridge(blockAfter, portName, ROOMS, 0);
+  }
+
+  private int startBridge(int blockAfter, String portName, List<String> rooms, int port) throws Exception {
     Path portFile = dir.resolve(portName);
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     bridge = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), CrashTestBridge.class.getName(),
-        jdbcUrl(), portFile.toString(), records().toString(), Integer.toString(blockAfter), String.join(",", ROOMS))
+        jdbcUrl(), portFile.toString(), records().toString(), Integer.toString(blockAfter), String.join(",", rooms), Integer.toString(port))
         .redirectErrorStream(true)
         .redirectOutput(dir.resolve(portName + ".log").toFile())
         .start();
@@ -72,6 +80,40 @@ class InboxCrashTest {
     try (Connection c = DriverManager.getConnection(jdbcUrl());
         ResultSet rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM inbox_event WHERE done_at IS NOT NULL")) {
       return rs.next() ? rs.getLong(1) : 0;
+    }
+  }
+
+  @Test
+  void aHomeserverRestartThatReusesTxnIdsAndABridgeSigkillLoseNothingAndRepeatNothing() throws Exception {
+    int port = 20_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(12_000);
+    try (TestHomeserver hs = TestHomeserver.start(Options.defaults()
+        .backoff(Duration.ofMillis(20), Duration.ofMillis(300)))) {
+      hs.registerAppService(AppServiceRegistration.builder("switchboard")
+          .url("http://127.0.0.1:" + port).hsToken(CoreHarness.HS_TOKEN).asToken("as-token")
+          .senderLocalpart("bot").users("@_test_.*", true).rooms(".*", false).build());
+      TestUser alice = hs.user("alice");
+      String room = alice.createRoom();
+      startBridge(-1, "port1", List.of(room), port);
+      List<String> expected = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        expected.add(room + " " + alice.send(room, "before " + i));
+      }
+      await().atMost(Duration.ofSeconds(20)).until(() -> recorded().containsAll(expected));
+
+      bridge.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      for (int i = 0; i < 5; i++) {
+        expected.add(room + " " + alice.send(room, "while the bridge is down " + i));
+      }
+      hs.restart();
+      startBridge(-1, "port2", List.of(room), port);
+      for (int i = 0; i < 5; i++) {
+        expected.add(room + " " + alice.send(room, "after " + i));
+      }
+
+      await().atMost(Duration.ofSeconds(30)).until(() -> recorded().containsAll(expected));
+      Thread.sleep(300);
+      List<String> got = recorded().stream().filter(expected::contains).toList();
+      assertThat(got).as("each event once, in order").containsExactlyElementsOf(expected);
     }
   }
 

@@ -66,15 +66,38 @@ public final class HttpFront implements AutoCloseable {
         });
   }
 
-  /** Binds 127.0.0.1 on an ephemeral port (first time) or on the same port again. */
+  /**
+   * Binds 127.0.0.1 on a free port (first time) or on the same port again. The first port is taken below the
+   * kernel's ephemeral range (32768+ on Linux): a port from that range, once unbound for an outage or a restart,
+   * can be handed to some outgoing connection meanwhile, and then re-binding it fails.
+   */
   public synchronized void bind() {
+    if (port != 0) {
+      listener = bindOn(port);
+      return;
+    }
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    RuntimeException last = null;
+    for (int attempt = 0; attempt < 50; attempt++) {
+      int candidate = 20_000 + random.nextInt(12_000);
+      try {
+        listener = bindOn(candidate);
+        port = candidate;
+        return;
+      } catch (RuntimeException e) {
+        last = e;
+      }
+    }
+    throw new IllegalStateException("no free port below the ephemeral range", last);
+  }
+
+  private Channel bindOn(int p) {
     try {
-      listener = bootstrap.bind(new InetSocketAddress("127.0.0.1", port)).sync().channel();
+      return bootstrap.bind(new InetSocketAddress("127.0.0.1", p)).sync().channel();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while binding", e);
     }
-    port = ((InetSocketAddress) listener.localAddress()).getPort();
   }
 
   /** Stops listening and drops every open connection: clients now see refused connections. */

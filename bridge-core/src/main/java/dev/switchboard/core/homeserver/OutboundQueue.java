@@ -1,0 +1,369 @@
+package dev.switchboard.core.homeserver;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.core.store.Database;
+import dev.switchboard.core.store.StoreException;
+import java.io.IOException;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The durable queue of room writes (table {@code outbound_queue}). A request is committed to the table before it is
+ * sent; each room's requests are then sent strictly in order by a per-room lane, rooms in parallel, and a row is
+ * deleted only once the homeserver accepted or permanently refused it. Rows left by a crash or stop are sent on the
+ * next start; their txn ids were derived before they were stored, so the homeserver posts each once.
+ *
+ * <p>Threads: JDBC runs on the bounded {@code dbExecutor}; lanes hold no thread while they wait for the homeserver;
+ * callers' futures complete on the common pool, so a caller's continuation can never stall the queue.
+ */
+public final class OutboundQueue implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(OutboundQueue.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Sends one request. Fails with a permanent {@link MatrixException}, or with anything else to be tried again. */
+  @FunctionalInterface
+  public interface Delivery {
+    CompletableFuture<JsonNode> deliver(OutboundRequest request);
+  }
+
+  private record Entry(long seq, OutboundRequest request, CompletableFuture<JsonNode> result,
+      CompletableFuture<Void> persisted) {}
+
+  /** One room's queue. Mutated only inside {@code lanes.compute} for its key; {@code failures} only by its worker. */
+  private static final class Lane {
+    final ArrayDeque<Entry> entries = new ArrayDeque<>();
+    boolean running;
+    int failures;
+  }
+
+  private final Database database;
+  private final Executor dbExecutor;
+  private final ScheduledExecutorService scheduler;
+  private final Clock clock;
+  private final RetryPolicy redelivery;
+  private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
+  private final AtomicLong nextSeq;
+  private volatile Delivery delivery;
+  private volatile boolean closed;
+  private final java.util.concurrent.atomic.AtomicBoolean tokenRefused = new java.util.concurrent.atomic.AtomicBoolean();
+
+  private OutboundQueue(Database database, Executor dbExecutor, ScheduledExecutorService scheduler, Clock clock,
+      RetryPolicy redelivery, long maxSeq) {
+    this.database = database;
+    this.dbExecutor = dbExecutor;
+    this.scheduler = scheduler;
+    this.clock = clock;
+    this.redelivery = redelivery;
+    this.nextSeq = new AtomicLong(maxSeq);
+  }
+
+  /**
+   * Opens the queue on {@code database} and loads the rows a previous run left; nothing is sent before
+   * {@link #start(Delivery)}. Blocks on JDBC: call it at startup, not on an event loop.
+   *
+   * @param redelivery the backoff between two deliveries of a request whose delivery failed transiently (the
+   *     homeserver client retries within one delivery; this covers e.g. a join that gave up)
+   */
+  public static OutboundQueue open(Database database, Executor dbExecutor, ScheduledExecutorService scheduler,
+      Clock clock, RetryPolicy redelivery) {
+    List<Entry> leftover = new ArrayList<>();
+    List<Long> unreadable = new ArrayList<>();
+    long maxSeq = database.inTransaction(c -> {
+      long max = 0;
+      try (PreparedStatement st = c.prepareStatement(
+          "SELECT seq, queue_key, request FROM outbound_queue ORDER BY seq");
+          ResultSet rs = st.executeQuery()) {
+        while (rs.next()) {
+          long seq = rs.getLong(1);
+          max = Math.max(max, seq);
+          try {
+            OutboundRequest request = JSON.readValue(rs.getString(3), OutboundRequest.class);
+            leftover.add(new Entry(seq, request, new CompletableFuture<>(), CompletableFuture.completedFuture(null)));
+          } catch (IOException | IllegalArgumentException e) {
+            log.warn("Dropping unreadable queued request {} for {}: {}", seq, rs.getString(2), e.getMessage());
+            unreadable.add(seq);
+          }
+        }
+      }
+      for (long seq : unreadable) {
+        delete(c, seq);
+      }
+      return max;
+    });
+    OutboundQueue queue = new OutboundQueue(database, dbExecutor, scheduler, clock, redelivery, maxSeq);
+    for (Entry e : leftover) {
+      queue.lanes.computeIfAbsent(e.request().room().value(), k -> new Lane()).entries.add(e);
+    }
+    if (!leftover.isEmpty()) {
+      log.info("{} queued request(s) in {} room(s) left from the last run will be sent", leftover.size(),
+          queue.lanes.size());
+    }
+    return queue;
+  }
+
+  /** Starts sending, first what the last run left. */
+  public void start(Delivery delivery) {
+    if (this.delivery != null) {
+      throw new IllegalStateException("outbound queue already started");
+    }
+    this.delivery = delivery;
+    for (String key : lanes.keySet()) {
+      pump(key);
+    }
+  }
+
+  /**
+   * Stores {@code request} and sends it after the earlier requests of its room. The future completes with the
+   * homeserver's answer, or fails with the {@link MatrixException} that made the homeserver refuse it for good.
+   */
+  public CompletableFuture<JsonNode> enqueue(OutboundRequest request) {
+    if (closed) {
+      return CompletableFuture.failedFuture(new IllegalStateException("outbound queue closed"));
+    }
+    String json;
+    try {
+      json = JSON.writeValueAsString(request);
+    } catch (JsonProcessingException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    String key = request.room().value();
+    CompletableFuture<JsonNode> result = new CompletableFuture<>();
+    CompletableFuture<Void> persisted = new CompletableFuture<>();
+    Entry[] added = new Entry[1];
+    // The seq is taken inside the lane's critical section, so a room's seq order is its send order, after a
+    // restart too.
+    lanes.compute(key, (k, lane) -> {
+      Lane l = lane == null ? new Lane() : lane;
+      added[0] = new Entry(nextSeq.incrementAndGet(), request, result, persisted);
+      l.entries.addLast(added[0]);
+      return l;
+    });
+    Entry entry = added[0];
+    if (closed) {
+      // close() may have taken its snapshot before this entry was added; the row is still written below.
+      result.completeExceptionally(new IllegalStateException("outbound queue closed"));
+    }
+    long createdAt = clock.millis();
+    try {
+      dbExecutor.execute(() -> persist(entry, key, json, createdAt));
+    } catch (RejectedExecutionException e) {
+      persisted.completeExceptionally(e);
+      result.completeExceptionally(e);
+    }
+    pump(key);
+    return result;
+  }
+
+  /** Requests waiting or in flight, over all rooms. */
+  public int pending() {
+    return snapshot().size();
+  }
+
+  /** Every entry, read inside each lane's critical section. */
+  private List<Entry> snapshot() {
+    List<Entry> all = new ArrayList<>();
+    for (String key : lanes.keySet()) {
+      lanes.computeIfPresent(key, (k, lane) -> {
+        all.addAll(lane.entries);
+        return lane;
+      });
+    }
+    return all;
+  }
+
+  private void persist(Entry entry, String key, String json, long createdAt) {
+    try {
+      database.inTransaction(c -> {
+        try (PreparedStatement st = c.prepareStatement(
+            "INSERT INTO outbound_queue (seq, queue_key, request, attempts, created_at) VALUES (?, ?, ?, 0, ?)")) {
+          st.setLong(1, entry.seq());
+          st.setString(2, key);
+          st.setString(3, json);
+          st.setLong(4, createdAt);
+          st.executeUpdate();
+        }
+        return null;
+      });
+      entry.persisted().complete(null);
+    } catch (RuntimeException e) {
+      log.error("Could not queue {} for {}: {}", entry.request().describe(), key, e.getMessage());
+      entry.persisted().completeExceptionally(e);
+      entry.result().completeExceptionally(e);
+    }
+  }
+
+  /** Starts the lane's worker if it is idle and has work. */
+  private void pump(String key) {
+    if (delivery == null || closed) {
+      return;
+    }
+    Entry[] head = new Entry[1];
+    lanes.computeIfPresent(key, (k, lane) -> {
+      if (!lane.running && !lane.entries.isEmpty()) {
+        lane.running = true;
+        head[0] = lane.entries.peekFirst();
+      }
+      return lane;
+    });
+    if (head[0] != null) {
+      send(key, head[0]);
+    }
+  }
+
+  private void send(String key, Entry entry) {
+    if (closed) {
+      return;
+    }
+    try {
+      entry.persisted()
+          .thenCompose(v -> delivery.deliver(entry.request()))
+          .whenCompleteAsync((answer, error) -> finish(key, entry, answer, error), dbExecutor);
+    } catch (RejectedExecutionException e) {
+      // Only at shutdown: the row stays and is sent on the next start.
+      log.debug("Outbound queue executor stopped; {} stays queued", entry.seq());
+    }
+  }
+
+  /** Runs on the db executor once a delivery ended. */
+  private void finish(String key, Entry entry, JsonNode answer, Throwable error) {
+    if (entry.persisted().isCompletedExceptionally()) {
+      advance(key);
+      return;
+    }
+    if (error == null) {
+      tokenRefused.set(false);
+      deleteQuietly(entry);
+      ForkJoinPool.commonPool().execute(() -> entry.result().complete(answer));
+      advance(key);
+      return;
+    }
+    Throwable cause = HomeserverClient.unwrap(error);
+    if (closed) {
+      return;
+    }
+    if (cause instanceof MatrixException m && (m.is("M_UNKNOWN_TOKEN") || m.is("M_MISSING_TOKEN"))) {
+      // A configuration fault the admin will fix; the messages must outlive it.
+      if (tokenRefused.compareAndSet(false, true)) {
+        log.warn("The homeserver does not accept the bridge's as_token ({}): messages stay queued until it does. "
+            + "Check that the homeserver loads this bridge's registration file and was restarted after it changed",
+            m.errcode());
+      }
+    } else if (isPermanent(cause)) {
+      OutboundRequest r = entry.request();
+      if (cause instanceof MatrixException m) {
+        log.warn("Dropped {} from {} in {}: the homeserver refused it ({} {}: {})", r.describe(), r.sender(),
+            r.room(), m.status(), m.errcode(), m.error());
+      } else {
+        log.warn("Dropped {} from {} in {}: it cannot be sent", r.describe(), r.sender(), r.room(), cause);
+      }
+      deleteQuietly(entry);
+      ForkJoinPool.commonPool().execute(() -> entry.result().completeExceptionally(cause));
+      advance(key);
+      return;
+    }
+    Lane lane = lanes.get(key);
+    int failures = lane == null ? 1 : ++lane.failures;
+    Duration delay = redelivery.delayAfter(failures, ThreadLocalRandom.current());
+    log.debug("Delivery of queued {} in {} failed ({}); again in {} ms", entry.request().describe(), key,
+        cause.toString(), delay.toMillis());
+    countAttempt(entry);
+    try {
+      scheduler.schedule(() -> send(key, entry), delay.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      log.debug("Scheduler stopped; {} stays queued", entry.seq());
+    }
+  }
+
+  /** Retrying cannot help: the homeserver said no for good, or the request cannot be built at all. */
+  private static boolean isPermanent(Throwable cause) {
+    if (cause instanceof MatrixException m) {
+      return m.isPermanent();
+    }
+    // Network errors, and a client or scheduler shutting down, are worth another try.
+    return !(cause instanceof IOException || cause instanceof IllegalStateException
+        || cause instanceof RejectedExecutionException);
+  }
+
+  /** Drops the lane's head and starts the next one, or retires the lane when it is empty. */
+  private void advance(String key) {
+    Entry[] next = new Entry[1];
+    lanes.computeIfPresent(key, (k, lane) -> {
+      lane.entries.pollFirst();
+      lane.failures = 0;
+      if (lane.entries.isEmpty()) {
+        return null;
+      }
+      next[0] = lane.entries.peekFirst();
+      return lane;
+    });
+    if (next[0] != null) {
+      send(key, next[0]);
+    }
+  }
+
+  private void deleteQuietly(Entry entry) {
+    try {
+      database.inTransaction(c -> {
+        delete(c, entry.seq());
+        return null;
+      });
+    } catch (StoreException e) {
+      // The row will be sent again on the next start; its txn id makes that harmless.
+      log.warn("Could not remove sent request {} from the outbound queue: {}", entry.seq(), e.getMessage());
+    }
+  }
+
+  private static void delete(java.sql.Connection c, long seq) throws java.sql.SQLException {
+    try (PreparedStatement st = c.prepareStatement("DELETE FROM outbound_queue WHERE seq = ?")) {
+      st.setLong(1, seq);
+      st.executeUpdate();
+    }
+  }
+
+  private void countAttempt(Entry entry) {
+    try {
+      database.inTransaction(c -> {
+        try (PreparedStatement st = c.prepareStatement(
+            "UPDATE outbound_queue SET attempts = attempts + 1 WHERE seq = ?")) {
+          st.setLong(1, entry.seq());
+          st.executeUpdate();
+        }
+        return null;
+      });
+    } catch (StoreException e) {
+      log.debug("Could not count an attempt of {}: {}", entry.seq(), e.getMessage());
+    }
+  }
+
+  /**
+   * Stops sending. Waiting callers' futures fail, but their rows stay and are sent on the next start. Close this
+   * before the homeserver client, the executors and the database.
+   */
+  @Override
+  public void close() {
+    closed = true;
+    IllegalStateException stopped =
+        new IllegalStateException("outbound queue closed; the request stays queued and is sent after restart");
+    for (Entry e : snapshot()) {
+      e.result().completeExceptionally(stopped);
+    }
+  }
+}

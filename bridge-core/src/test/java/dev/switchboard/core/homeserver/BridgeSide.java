@@ -1,0 +1,77 @@
+package dev.switchboard.core.homeserver;
+
+import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.store.Database;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The bridge's homeserver side as the app wires it (client, queue, intents over one SQLite file), for tests; can be
+ * stopped and started again on the same file to play a restart.
+ */
+final class BridgeSide implements AutoCloseable {
+  static final UserId BOT = UserId.of("@switchboard:example.org");
+  /** Short retries so tests run fast; the outage test passes its own. */
+  static final RetryPolicy FAST = new RetryPolicy(Duration.ofMillis(20), Duration.ofMillis(200), Integer.MAX_VALUE);
+
+  final Database database;
+  final ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2);
+  final ExecutorService dbExecutor = Executors.newFixedThreadPool(2);
+  final HomeserverClient client;
+  final OutboundQueue queue;
+  final AppServiceIntents intents;
+
+  BridgeSide(URI homeserver, String asToken, Path dbFile, RetryPolicy queued) {
+    this(homeserver, asToken, BOT, dbFile, queued);
+  }
+
+  BridgeSide(URI homeserver, String asToken, UserId bot, Path dbFile, RetryPolicy queued) {
+    database = Database.open("jdbc:sqlite:" + dbFile, null, null, List.of());
+    client = new HomeserverClient(HomeserverClient.Settings.defaults(homeserver, asToken)
+        .withRetries(queued, new RetryPolicy(Duration.ofMillis(20), Duration.ofMillis(200), 4))
+        .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5)),
+        scheduler, Clock.systemUTC(), new SplittableRandom(3));
+    queue = OutboundQueue.open(database, dbExecutor, scheduler, Clock.systemUTC(), FAST);
+    intents = new AppServiceIntents(client, queue, bot, u -> u.localpart().startsWith("_irc_"));
+  }
+
+  BridgeSide(URI homeserver, String asToken, Path dbFile) {
+    this(homeserver, asToken, dbFile, FAST);
+  }
+
+  BridgeSide started() {
+    intents.start();
+    return this;
+  }
+
+  int queuedRows() {
+    return database.inTransaction(c -> {
+      try (var st = c.prepareStatement("SELECT COUNT(*) FROM outbound_queue"); var rs = st.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
+    });
+  }
+
+  @Override
+  public void close() {
+    queue.close();
+    client.close();
+    scheduler.shutdownNow();
+    dbExecutor.shutdown();
+    try {
+      dbExecutor.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    database.close();
+  }
+}
