@@ -1,0 +1,158 @@
+package dev.switchboard.irc;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.core.config.ConfigException;
+import dev.switchboard.irc.network.NetworkConfig;
+import dev.switchboard.irc.portal.ChannelName;
+import dev.switchboard.irc.puppet.PuppetNick;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The {@code irc:} config section, validated at start: every problem names its key and what is expected.
+ *
+ * <pre>
+ * irc:
+ *   user_prefix: _irc_      # ghosts @_irc_&lt;network&gt;_&lt;nick&gt;
+ *   alias_prefix: _irc_     # portals #_irc_&lt;network&gt;_&lt;#channel&gt;
+ *   networks:
+ *     libera: { host: irc.libera.chat, port: 6697, tls: true, nick: switchboard, channels_allowed: ["#java"] }
+ * </pre>
+ */
+public record IrcConfig(String userPrefix, String aliasPrefix, Map<String, NetworkConfig> networks) {
+  /**
+   * Network ids appear in ghost localparts and aliases between the prefix and the nick or channel, so they use only
+   * characters that need no escaping and never {@code _}, which separates them from the nick.
+   */
+  private static final Pattern NETWORK_ID = Pattern.compile("[a-z0-9][a-z0-9.-]{0,31}");
+
+  private static final Pattern PREFIX = Pattern.compile("[a-z0-9._=/-]+");
+
+  public IrcConfig {
+    networks = Map.copyOf(networks);
+  }
+
+  public Optional<NetworkConfig> network(String id) {
+    return Optional.ofNullable(networks.get(id));
+  }
+
+  /** Parses and validates the {@code irc:} section. */
+  public static IrcConfig parse(JsonNode irc) {
+    String userPrefix = prefix(irc, "user_prefix");
+    String aliasPrefix = prefix(irc, "alias_prefix");
+    JsonNode nets = irc.path("networks");
+    if (!nets.isObject() || nets.isEmpty()) {
+      throw new ConfigException("irc.networks must map at least one network id to its settings, e.g. "
+          + "networks: { libera: { host: irc.libera.chat, nick: switchboard } }");
+    }
+    Map<String, NetworkConfig> networks = new LinkedHashMap<>();
+    for (var entry : nets.properties()) {
+      networks.put(entry.getKey(), network(entry.getKey(), entry.getValue()));
+    }
+    return new IrcConfig(userPrefix, aliasPrefix, networks);
+  }
+
+  private static String prefix(JsonNode irc, String field) {
+    JsonNode v = irc.path(field);
+    if (v.isMissingNode() || v.isNull()) {
+      return "_irc_";
+    }
+    if (!v.isTextual() || !PREFIX.matcher(v.asText()).matches()) {
+      throw new ConfigException("irc." + field + " must be a non-empty string of a-z, 0-9, '.', '_', '=', '-', '/'"
+          + " (a Matrix localpart start), got " + v);
+    }
+    return v.asText();
+  }
+
+  private static NetworkConfig network(String id, JsonNode n) {
+    String key = "irc.networks." + id;
+    if (!NETWORK_ID.matcher(id).matches()) {
+      throw new ConfigException(key + ": the network id must be 1-32 characters of a-z, 0-9, '.', '-' starting with "
+          + "a letter or digit (no '_': it separates the network from the nick in ghost ids), got '" + id + "'");
+    }
+    if (!n.isObject()) {
+      throw new ConfigException(key + " must be a map with at least host and nick, got " + n);
+    }
+    String host = requiredText(n, key, "host", "the IRC server's host name, e.g. irc.libera.chat");
+    boolean tls = bool(n, key, "tls", true);
+    int port = port(n, key, tls ? 6697 : 6667);
+    Optional<String> password = optionalText(n, key, "password");
+    String nick = requiredText(n, key, "nick", "the bridge bot's IRC nick, e.g. switchboard");
+    if (!PuppetNick.isValid(nick)) {
+      throw new ConfigException(key + ".nick must be a valid IRC nick (a letter or one of []\\`_^{|} first, then "
+          + "letters, digits, []\\`_^{|}-), got '" + nick + "'");
+    }
+    return new NetworkConfig(id, host, port, tls, password, nick, channelsAllowed(n, key));
+  }
+
+  private static Optional<Set<String>> channelsAllowed(JsonNode n, String key) {
+    JsonNode v = n.path("channels_allowed");
+    if (v.isMissingNode() || v.isNull()) {
+      return Optional.empty();
+    }
+    if (!v.isArray()) {
+      throw new ConfigException(key + ".channels_allowed must be a list of channel names, e.g. [\"#java\"], got " + v);
+    }
+    Set<String> out = new LinkedHashSet<>();
+    for (int i = 0; i < v.size(); i++) {
+      JsonNode c = v.get(i);
+      Optional<ChannelName> channel = c.isTextual() ? ChannelName.parse(c.asText()) : Optional.empty();
+      if (channel.isEmpty()) {
+        throw new ConfigException(key + ".channels_allowed[" + i + "] must be a channel name such as #java "
+            + "(quote it in YAML: '#' starts a comment), got " + c);
+      }
+      out.add(channel.get().key());
+    }
+    return Optional.of(out);
+  }
+
+  private static String requiredText(JsonNode n, String key, String field, String expected) {
+    JsonNode v = n.path(field);
+    if (!v.isTextual() || v.asText().isBlank()) {
+      throw new ConfigException(key + "." + field + " is required: " + expected
+          + (v.isMissingNode() ? "" : ", got " + v));
+    }
+    return v.asText().trim();
+  }
+
+  private static Optional<String> optionalText(JsonNode n, String key, String field) {
+    JsonNode v = n.path(field);
+    if (v.isMissingNode() || v.isNull()) {
+      return Optional.empty();
+    }
+    if (!v.isTextual()) {
+      throw new ConfigException(key + "." + field + " must be a string");
+    }
+    if (v.asText().chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0 || c == ' ')) {
+      throw new ConfigException(key + "." + field + " must not contain spaces, CR, LF or NUL");
+    }
+    return Optional.of(v.asText());
+  }
+
+  private static boolean bool(JsonNode n, String key, String field, boolean fallback) {
+    JsonNode v = n.path(field);
+    if (v.isMissingNode() || v.isNull()) {
+      return fallback;
+    }
+    if (!v.isBoolean()) {
+      throw new ConfigException(key + "." + field + " must be true or false, got " + v);
+    }
+    return v.asBoolean();
+  }
+
+  private static int port(JsonNode n, String key, int fallback) {
+    JsonNode v = n.path("port");
+    if (v.isMissingNode() || v.isNull()) {
+      return fallback;
+    }
+    if (!v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 1 || v.asInt() > 65535) {
+      throw new ConfigException(key + ".port must be a TCP port between 1 and 65535 (default 6697 with tls, 6667 "
+          + "without), got " + v);
+    }
+    return v.asInt();
+  }
+}

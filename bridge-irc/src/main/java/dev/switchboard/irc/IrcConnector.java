@@ -1,0 +1,230 @@
+package dev.switchboard.irc;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.core.connector.Connector;
+import dev.switchboard.core.connector.ConnectorContext;
+import dev.switchboard.core.connector.ConnectorState;
+import dev.switchboard.core.connector.Link;
+import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.id.EventId;
+import dev.switchboard.core.id.RoomAlias;
+import dev.switchboard.core.id.RoomId;
+import dev.switchboard.core.id.UserId;
+import dev.switchboard.irc.format.MessageKind;
+import dev.switchboard.irc.ghost.GhostIds;
+import dev.switchboard.irc.ghost.GhostRelay;
+import dev.switchboard.irc.network.Backoff;
+import dev.switchboard.irc.network.IrcConnection;
+import dev.switchboard.irc.network.NetworkConfig;
+import dev.switchboard.irc.network.SerialExecutor;
+import dev.switchboard.irc.portal.ChannelPortals;
+import dev.switchboard.irc.portal.ChannelRef;
+import dev.switchboard.irc.puppet.PuppetNick;
+import dev.switchboard.irc.puppet.Puppets;
+import dev.switchboard.registration.Namespaces;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.IntSupplier;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The IRC connector: per configured network one bot connection that listens in the bridged channels, and one
+ * connection per Matrix user (puppet) that speaks for them. Portals come from alias queries
+ * ({@code #_irc_<network>_<#channel>:<domain>}); IRC users appear as ghosts ({@code @_irc_<network>_<nick>}).
+ */
+public final class IrcConnector implements Connector {
+  private static final Logger log = LoggerFactory.getLogger(IrcConnector.class);
+
+  /** Reconnect delays: from about 2 s, doubling, at most 5 min. */
+  private static final Duration RECONNECT_BASE = Duration.ofSeconds(2);
+  private static final Duration RECONNECT_CAP = Duration.ofMinutes(5);
+
+  private static final int UNKNOWN_NICK_LENGTH = 30;
+
+  private final IrcConfig config;
+  private final Namespaces namespaces;
+  private final GhostIds ghostIds;
+  private final RandomGenerator random;
+  private final Duration reconnectBase;
+  private final Map<String, Network> networks = new LinkedHashMap<>();
+  private final Map<EventId, CompletableFuture<Void>> recentEvents = new LinkedHashMap<>(256, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<EventId, CompletableFuture<Void>> eldest) {
+      return size() > 10_000;
+    }
+  };
+  private volatile ChannelPortals portals;
+  private volatile ConnectorState state = ConnectorState.STARTING;
+
+  /** One network's connections. */
+  private record Network(NetworkConfig config, IrcConnection bot, Puppets puppets) {}
+
+  /**
+   * Reads and validates the {@code irc:} section; a bad section throws {@link
+   * dev.switchboard.core.config.ConfigException} naming the key.
+   *
+   * @param domain the homeserver's server name
+   * @param random for reconnect jitter
+   */
+  public IrcConnector(JsonNode ircSection, String domain, RandomGenerator random) {
+    this(ircSection, domain, random, RECONNECT_BASE);
+  }
+
+  /** As above, with a shorter first reconnect delay for tests. */
+  IrcConnector(JsonNode ircSection, String domain, RandomGenerator random, Duration reconnectBase) {
+    this.config = IrcConfig.parse(ircSection);
+    this.namespaces = IrcNamespaces.of(ircSection, domain);
+    this.ghostIds = new GhostIds(config.userPrefix(), domain);
+    this.random = random;
+    this.reconnectBase = reconnectBase;
+  }
+
+  @Override
+  public String protocol() {
+    return ChannelPortals.PROTOCOL;
+  }
+
+  @Override
+  public Namespaces namespaces() {
+    return namespaces;
+  }
+
+  public IrcConfig config() {
+    return config;
+  }
+
+  @Override
+  public void start(ConnectorContext context) {
+    portals = new ChannelPortals(context.portals(), context.intents().bot(), config.aliasPrefix(),
+        config::network, this::joinAsBot, context.blockingExecutor());
+    long epoch = context.clock().millis();
+    for (NetworkConfig net : config.networks().values()) {
+      Backoff backoff = new Backoff(reconnectBase, RECONNECT_CAP, random);
+      SerialExecutor serial = new SerialExecutor(context.blockingExecutor());
+      GhostRelay[] relay = new GhostRelay[1];
+      IrcConnection bot = new IrcConnection(net, new IrcConnection.Identity(net.botNick(), "switchboard",
+          "Matrix bridge (Switchboard)"), Math.max(net.botNick().length(), PuppetNick.RFC_NICK_LENGTH), backoff, context.scheduler(),
+          context.blockingExecutor(), event -> serial.execute(() -> relay[0].handle(event)));
+      // Until the bot has learnt the server's NICKLEN, puppets ask for up to 30 characters (common on modern
+      // networks) and drop to 9 if the server refuses.
+      IntSupplier nickLength = () -> bot.serverNickLength().orElse(UNKNOWN_NICK_LENGTH);
+      Puppets puppets = new Puppets(nickLength,
+          identity -> new IrcConnection(net, identity, nickLength.getAsInt(), backoff, context.scheduler(),
+              context.blockingExecutor(), event -> { }));
+      relay[0] = new GhostRelay(net.id(), context.intents(), ghostIds, portals,
+          nick -> bot.hasNick(nick) || puppets.isPuppetNick(nick), epoch);
+      networks.put(net.id(), new Network(net, bot, puppets));
+    }
+    for (ChannelRef channel : portals.load()) {
+      joinAsBot(channel);
+    }
+    networks.values().forEach(n -> n.bot().connect());
+    state = ConnectorState.RUNNING;
+    log.info("IRC connector started: {} network(s)", networks.size());
+  }
+
+  private void joinAsBot(ChannelRef channel) {
+    Network network = networks.get(channel.network());
+    if (network != null) {
+      network.bot().join(channel.channel());
+    }
+  }
+
+  @Override
+  public void stop() {
+    state = ConnectorState.STOPPED;
+    for (Network n : networks.values()) {
+      n.puppets().stopAll("Bridge shutting down");
+      n.bot().stop("Bridge shutting down");
+    }
+  }
+
+  @Override
+  public ConnectorState state() {
+    return state;
+  }
+
+  @Override
+  public CompletableFuture<Optional<RoomId>> onAliasQuery(RoomAlias alias) {
+    ChannelPortals p = portals;
+    if (p == null) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return p.open(alias);
+  }
+
+  @Override
+  public CompletableFuture<Boolean> onUserQuery(UserId userId) {
+    return CompletableFuture.completedFuture(ghostIds.remoteUser(userId)
+        .filter(u -> networks.containsKey(u.network()))
+        .filter(u -> PuppetNick.isValid(u.nick()))
+        .isPresent());
+  }
+
+  @Override
+  public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Optional<Link> link) {
+    if (link.isEmpty() || !protocol().equals(link.get().protocol())) {
+      return CompletableFuture.completedFuture(null);
+    }
+    Optional<ChannelRef> ref = ChannelRef.ofRemoteId(link.get().remoteId());
+    Network network = ref.map(r -> networks.get(r.network())).orElse(null);
+    if (network == null || namespaces.claimsUser(event.sender().value())) {
+      return CompletableFuture.completedFuture(null);
+    }
+    if (event.membership().isPresent() && event.stateKey().equals(Optional.of(event.sender().value()))) {
+      if ("join".equals(event.membership().get())) {
+        network.puppets().displayName(event.sender(),
+            Optional.ofNullable(event.content().path("displayname").textValue()));
+        network.puppets().join(event.sender(), ref.get().channel());
+      }
+      return CompletableFuture.completedFuture(null);
+    }
+    if ("m.room.message".equals(event.type())) {
+      Optional<MessageKind> kind = MessageKind.ofMsgtype(event.content().path("msgtype").asText());
+      String body = event.content().path("body").asText("");
+      if (kind.isEmpty() || body.isEmpty()) {
+        return CompletableFuture.completedFuture(null);
+      }
+      return once(event.eventId(),
+          () -> network.puppets().send(event.sender(), ref.get().channel(), kind.get(), body));
+    }
+    return CompletableFuture.completedFuture(null);
+  }
+
+  /**
+   * The dispatcher runs an event again after a timeout or a crash; while a first attempt is still held for a
+   * connecting puppet, a repeat must wait for it rather than queue the message a second time.
+   */
+  private CompletableFuture<Void> once(EventId id, java.util.function.Supplier<CompletableFuture<Void>> send) {
+    CompletableFuture<Void> existing;
+    CompletableFuture<Void> mine = new CompletableFuture<>();
+    synchronized (recentEvents) {
+      existing = recentEvents.putIfAbsent(id, mine);
+    }
+    if (existing != null) {
+      return existing;
+    }
+    CompletableFuture<Void> sent;
+    try {
+      sent = send.get();
+    } catch (RuntimeException e) {
+      sent = CompletableFuture.failedFuture(e);
+    }
+    sent.whenComplete((ok, err) -> {
+      if (err != null) {
+        synchronized (recentEvents) {
+          recentEvents.remove(id, mine);
+        }
+        mine.completeExceptionally(err);
+      } else {
+        mine.complete(null);
+      }
+    });
+    return mine;
+  }
+}

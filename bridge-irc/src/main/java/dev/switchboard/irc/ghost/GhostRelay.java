@@ -1,0 +1,135 @@
+package dev.switchboard.irc.ghost;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.homeserver.Intent;
+import dev.switchboard.core.homeserver.Intents;
+import dev.switchboard.core.id.RoomId;
+import dev.switchboard.core.id.UserId;
+import dev.switchboard.irc.network.IrcEvent;
+import dev.switchboard.irc.portal.ChannelName;
+import dev.switchboard.irc.portal.ChannelPortals;
+import dev.switchboard.irc.portal.ChannelRef;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * IRC → Matrix for one network: what the bot sees in its channels becomes ghost activity in the portal rooms.
+ * Lines from our own puppets and the bot are not relayed (they came from Matrix). Per room, calls are chained so
+ * Matrix shows them in IRC order even when a ghost must first be registered or joined.
+ */
+public final class GhostRelay {
+  private static final Logger log = LoggerFactory.getLogger(GhostRelay.class);
+
+  private final String network;
+  private final Intents intents;
+  private final GhostIds ghostIds;
+  private final ChannelPortals portals;
+  private final Predicate<String> ourNick;
+  private final long epoch;
+  private final Set<UserId> named = ConcurrentHashMap.newKeySet();
+  private final Map<RoomId, CompletableFuture<?>> lanes = new ConcurrentHashMap<>();
+
+  /**
+   * @param ourNick true for nicks of the bot and our puppets on this network
+   * @param epoch distinguishes this bot connection's message counter from earlier runs' in txn keys
+   */
+  public GhostRelay(String network, Intents intents, GhostIds ghostIds, ChannelPortals portals,
+      Predicate<String> ourNick, long epoch) {
+    this.network = network;
+    this.intents = intents;
+    this.ghostIds = ghostIds;
+    this.portals = portals;
+    this.ourNick = ourNick;
+    this.epoch = epoch;
+  }
+
+  /** Handles one event from the bot connection; runs on the network's serial executor, never on the event loop. */
+  public void handle(IrcEvent event) {
+    if (event instanceof IrcEvent.ChannelMessage m) {
+      room(m.channel(), m.nick()).ifPresent(room -> message(room, m));
+    } else if (event instanceof IrcEvent.Joined j && !j.self()) {
+      room(j.channel(), j.nick()).ifPresent(room -> {
+        Intent ghost = named(j.nick());
+        inOrder(room, () -> ghost.ensureJoined(room));
+      });
+    } else if (event instanceof IrcEvent.Present p) {
+      // Users already in the channel when the bot joined: their ghosts join the room too.
+      for (String nick : p.nicks()) {
+        room(p.channel(), nick).ifPresent(room -> {
+          Intent ghost = named(nick);
+          inOrder(room, () -> ghost.ensureJoined(room));
+        });
+      }
+    } else if (event instanceof IrcEvent.Left l && !l.self()) {
+      room(l.channel(), l.nick()).ifPresent(room -> leave(room, l.nick()));
+    } else if (event instanceof IrcEvent.Quit q) {
+      q.channels().forEach(c -> room(c, q.nick()).ifPresent(room -> leave(room, q.nick())));
+    } else if (event instanceof IrcEvent.Registered r) {
+      log.info("IRC {}: bot registered as {}", network, r.nick());
+    }
+  }
+
+  /** The portal room for a channel, unless the nick is one of ours or the channel has no portal. */
+  private Optional<RoomId> room(String channel, String nick) {
+    if (ourNick.test(nick)) {
+      return Optional.empty();
+    }
+    return ChannelName.parse(channel).flatMap(c -> portals.roomOf(new ChannelRef(network, c)));
+  }
+
+  private void message(RoomId room, IrcEvent.ChannelMessage m) {
+    Intent ghost = named(m.nick());
+    ObjectNode content = JsonNodeFactory.instance.objectNode();
+    content.put("msgtype", m.kind().msgtype());
+    content.put("body", m.text());
+    String channelKey = ChannelName.parse(m.channel()).map(ChannelName::key).orElse(m.channel());
+    String txnKey = "irc/" + network + "/" + channelKey + "/"
+        + m.msgId().map(id -> "msgid/" + id).orElse(epoch + "/" + m.seq());
+    Optional<Long> ts = m.serverTime().map(java.time.Instant::toEpochMilli);
+    inOrder(room, () -> ghost.sendEvent(room, "m.room.message", content, txnKey, ts));
+  }
+
+  private void leave(RoomId room, String nick) {
+    Intent ghost = intents.ghost(ghostIds.ghost(network, nick));
+    inOrder(room, () -> ghost.leave(room));
+  }
+
+  /** The ghost's intent; its display name is set to the nick the first time we meet it. */
+  private Intent named(String nick) {
+    UserId id = ghostIds.ghost(network, nick);
+    Intent ghost = intents.ghost(id);
+    if (named.add(id)) {
+      // Chained in the room lane by the caller's first call; registering first makes the profile call valid.
+      ghost.ensureRegistered().thenCompose(v -> ghost.setDisplayName(nick)).exceptionally(e -> {
+        named.remove(id);
+        log.warn("IRC {}: could not set the display name of {}: {}", network, id, e.toString());
+        return null;
+      });
+    }
+    return ghost;
+  }
+
+  private void inOrder(RoomId room, Supplier<CompletableFuture<?>> call) {
+    lanes.compute(room, (r, tail) -> {
+      CompletableFuture<?> previous = tail == null ? CompletableFuture.completedFuture(null) : tail;
+      return previous.handle((ok, err) -> null).thenCompose(v -> {
+        try {
+          return call.get();
+        } catch (RuntimeException e) {
+          return CompletableFuture.failedFuture(e);
+        }
+      }).exceptionally(e -> {
+        log.warn("IRC {}: relaying to {} failed: {}", network, room, e.toString());
+        return null;
+      });
+    });
+  }
+}

@@ -1,0 +1,362 @@
+package dev.switchboard.irc.network;
+
+import dev.switchboard.irc.format.MessageKind;
+import dev.switchboard.irc.portal.ChannelName;
+import dev.switchboard.irc.puppet.PuppetNick;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import net.engio.mbassy.listener.Handler;
+import org.kitteh.irc.client.library.Client;
+import org.kitteh.irc.client.library.element.MessageTag;
+import org.kitteh.irc.client.library.element.ServerMessage;
+import org.kitteh.irc.client.library.element.User;
+import org.kitteh.irc.client.library.event.channel.ChannelCtcpEvent;
+import org.kitteh.irc.client.library.event.channel.ChannelJoinEvent;
+import org.kitteh.irc.client.library.event.channel.ChannelKickEvent;
+import org.kitteh.irc.client.library.event.channel.ChannelMessageEvent;
+import org.kitteh.irc.client.library.event.channel.ChannelNamesUpdatedEvent;
+import org.kitteh.irc.client.library.event.channel.ChannelNoticeEvent;
+import org.kitteh.irc.client.library.event.channel.ChannelPartEvent;
+import org.kitteh.irc.client.library.event.client.ClientNegotiationCompleteEvent;
+import org.kitteh.irc.client.library.event.client.NickRejectedEvent;
+import org.kitteh.irc.client.library.event.connection.ClientConnectionEndedEvent;
+import org.kitteh.irc.client.library.event.user.UserQuitEvent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One IRC connection (the bot's or a puppet's) on Kitteh: connects, registers with a nick (suffixing it on
+ * collisions), joins the channels it is asked to and joins them again after every reconnect, reconnects with
+ * jittered exponential backoff, and holds messages for a channel until it is in that channel, so a message sent
+ * while connecting is delivered, not dropped.
+ *
+ * <p>Threads: Kitteh calls the handlers below on its Netty event loop. They only update this object's small state
+ * and turn what happened into an {@link IrcEvent} for {@code events}, which must hand it to an executor. Connecting
+ * (which resolves DNS) runs on {@code blocking}; reconnects are timed by {@code scheduler}.
+ */
+public final class IrcConnection {
+  private static final Logger log = LoggerFactory.getLogger(IrcConnection.class);
+
+  /** Who we are on IRC: the nick we want (we may get a suffixed one), the ident user and the real name. */
+  public record Identity(String nick, String user, String realName) {}
+
+  private final NetworkConfig network;
+  private final Identity identity;
+  private final Backoff backoff;
+  private final ScheduledExecutorService scheduler;
+  private final Executor blocking;
+  private final Consumer<IrcEvent> events;
+  private final Client client;
+  private final AtomicLong messageSeq = new AtomicLong();
+
+  // Guarded by this.
+  private final Set<String> wanted = new HashSet<>();
+  private final Map<String, String> namesByKey = new HashMap<>();
+  private final Set<String> joined = new HashSet<>();
+  private final Map<String, Queue<Outgoing>> held = new HashMap<>();
+  private boolean registered;
+  private boolean stopped;
+  private int attempt;
+  private int nickAttempt;
+  private int limit;
+  private String nick;
+
+  private record Outgoing(MessageKind kind, String text, CompletableFuture<Void> sent) {}
+
+  /**
+   * @param nickLength the longest nick to ask for; when the server refuses it as erroneous we retry with 9
+   * @param events receives what happened; called on Kitteh's event loop, so it must not block
+   */
+  public IrcConnection(NetworkConfig network, Identity identity, int nickLength, Backoff backoff,
+      ScheduledExecutorService scheduler, Executor blocking, Consumer<IrcEvent> events) {
+    this.network = network;
+    this.identity = identity;
+    this.backoff = backoff;
+    this.scheduler = scheduler;
+    this.blocking = blocking;
+    this.events = events;
+    this.limit = nickLength;
+    this.nick = PuppetNick.candidate(identity.nick(), 0, nickLength);
+    this.client = Client.builder()
+        .name(network.id() + ":" + identity.nick())
+        .nick(nick)
+        .user(identity.user())
+        .realName(identity.realName())
+        .server()
+            .host(network.host())
+            .port(network.port(), network.tls() ? Client.Builder.Server.SecurityType.SECURE
+                : Client.Builder.Server.SecurityType.INSECURE)
+            .password(network.password().orElse(null))
+            .then()
+        .listeners()
+            .exception(e -> log.debug("IRC {} ({}): {}", network.id(), identity.nick(), e.toString()))
+            .then()
+        .build();
+    client.getEventManager().registerEventListener(new KittehListener());
+  }
+
+  /** Starts connecting in the background. */
+  public void connect() {
+    blocking.execute(this::connectNow);
+  }
+
+  private void connectNow() {
+    synchronized (this) {
+      if (stopped) {
+        return;
+      }
+    }
+    try {
+      client.connect();
+    } catch (IllegalStateException alreadyConnecting) {
+      log.debug("IRC {} ({}): already connecting", network.id(), nick());
+    } catch (RuntimeException e) {
+      log.warn("IRC {} ({}): connect failed: {}", network.id(), nick(), e.toString());
+      scheduleReconnect("connect failed: " + e.getMessage());
+    }
+  }
+
+  /** Joins {@code channel} now if registered, else as soon as we are, and again after every reconnect. */
+  public synchronized void join(ChannelName channel) {
+    namesByKey.put(channel.key(), channel.value());
+    if (wanted.add(channel.key()) && registered) {
+      client.addChannel(channel.value());
+    }
+  }
+
+  /**
+   * Sends message texts to {@code channel} once we are in it. Each text must already be one safe line
+   * ({@link dev.switchboard.irc.format.IrcLines}). The future completes when the last line is handed to the
+   * connection's send queue.
+   */
+  public CompletableFuture<Void> send(ChannelName channel, MessageKind kind, List<String> texts) {
+    List<CompletableFuture<Void>> all = new ArrayList<>(texts.size());
+    synchronized (this) {
+      join(channel);
+      for (String text : texts) {
+        Outgoing out = new Outgoing(kind, text, new CompletableFuture<>());
+        all.add(out.sent());
+        if (joined.contains(channel.key()) && held.getOrDefault(channel.key(), new ArrayDeque<>()).isEmpty()) {
+          write(channel.value(), out);
+        } else {
+          held.computeIfAbsent(channel.key(), k -> new ArrayDeque<>()).add(out);
+        }
+      }
+    }
+    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+  }
+
+  private void write(String channel, Outgoing out) {
+    try {
+      switch (out.kind()) {
+        case TEXT -> client.sendMessage(channel, out.text());
+        case NOTICE -> client.sendNotice(channel, out.text());
+        case EMOTE -> client.sendCtcpMessage(channel, "ACTION " + out.text());
+      }
+      out.sent().complete(null);
+    } catch (RuntimeException e) {
+      out.sent().completeExceptionally(e);
+    }
+  }
+
+  /** The nick we have or are asking for right now. */
+  public synchronized String nick() {
+    return nick;
+  }
+
+  /** Whether {@code other} is this connection's nick (IRC compares nicks case-insensitively). */
+  public boolean hasNick(String other) {
+    return nick().equalsIgnoreCase(other);
+  }
+
+  /** The server's NICKLEN once it announced it. */
+  public Optional<Integer> serverNickLength() {
+    int n = client.getServerInfo().getNickLengthLimit();
+    return n > 0 ? Optional.of(n) : Optional.empty();
+  }
+
+  public synchronized boolean isRegistered() {
+    return registered;
+  }
+
+  /** Whether we are in {@code channel} right now. */
+  public synchronized boolean isIn(ChannelName channel) {
+    return joined.contains(channel.key());
+  }
+
+  /** Quits for good; held messages fail. */
+  public void stop(String reason) {
+    List<Outgoing> dropped = new ArrayList<>();
+    synchronized (this) {
+      stopped = true;
+      held.values().forEach(dropped::addAll);
+      held.clear();
+    }
+    dropped.forEach(o -> o.sent().completeExceptionally(new IllegalStateException("IRC connection stopped")));
+    try {
+      client.shutdown(reason);
+    } catch (RuntimeException e) {
+      log.debug("IRC {} ({}): shutdown: {}", network.id(), nick(), e.toString());
+    }
+  }
+
+  private void scheduleReconnect(String reason) {
+    Duration delay;
+    synchronized (this) {
+      if (stopped) {
+        return;
+      }
+      delay = backoff.delay(attempt++);
+    }
+    log.info("IRC {} ({}): {}; reconnecting in {} ms", network.id(), nick(), reason, delay.toMillis());
+    events.accept(new IrcEvent.Disconnected(reason, delay));
+    scheduler.schedule(() -> blocking.execute(this::connectNow), delay.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private static Optional<String> tag(ServerMessage source, String name) {
+    return source.getTag(name).flatMap(MessageTag::getValue);
+  }
+
+  private static Optional<Instant> time(ServerMessage source) {
+    return source.getTag("time", MessageTag.Time.class).map(MessageTag.Time::getTime);
+  }
+
+  /** Kitteh's view of us; public because MBassador finds handlers by reflection. */
+  public final class KittehListener {
+
+    @Handler
+    public void registered(ClientNegotiationCompleteEvent e) {
+      String current;
+      synchronized (IrcConnection.this) {
+        registered = true;
+        attempt = 0;
+        nick = client.getNick();
+        current = nick;
+        for (String key : wanted) {
+          client.addChannel(namesByKey.get(key));
+        }
+      }
+      events.accept(new IrcEvent.Registered(current));
+    }
+
+    @Handler
+    public void nickRejected(NickRejectedEvent e) {
+      String numeric = e.getSource().getMessage().split(" ", 3).length > 1
+          ? e.getSource().getMessage().split(" ", 3)[1] : "";
+      synchronized (IrcConnection.this) {
+        // 432 (erroneous nickname) is what servers answer a nick longer than their NICKLEN, which we may not
+        // know yet: fall back to RFC 2812's 9, which every server accepts.
+        if ("432".equals(numeric) && limit > PuppetNick.RFC_NICK_LENGTH) {
+          limit = PuppetNick.RFC_NICK_LENGTH;
+        } else {
+          nickAttempt++;
+        }
+        nick = PuppetNick.candidate(identity.nick(), nickAttempt, limit);
+        e.setNewNick(nick);
+      }
+      log.debug("IRC {}: nick {} rejected ({}), trying {}", network.id(), e.getAttemptedNick(), numeric, e.getNewNick());
+    }
+
+    @Handler
+    public void ended(ClientConnectionEndedEvent e) {
+      // Our own scheduler reconnects, so that the DNS lookup in connect() never runs on the event loop.
+      e.setAttemptReconnect(false);
+      synchronized (IrcConnection.this) {
+        registered = false;
+        joined.clear();
+      }
+      scheduleReconnect(e.getCause().map(Throwable::toString).orElse("connection closed"));
+    }
+
+    @Handler
+    public void joined(ChannelJoinEvent e) {
+      String channel = e.getChannel().getName();
+      boolean self = hasNick(e.getActor().getNick());
+      if (self) {
+        List<Outgoing> flush;
+        synchronized (IrcConnection.this) {
+          String key = ChannelName.parse(channel).map(ChannelName::key).orElse(channel);
+          joined.add(key);
+          Queue<Outgoing> waiting = held.remove(key);
+          flush = waiting == null ? List.of() : new ArrayList<>(waiting);
+          for (Outgoing out : flush) {
+            write(channel, out);
+          }
+        }
+      }
+      events.accept(new IrcEvent.Joined(channel, e.getActor().getNick(), self));
+    }
+
+    @Handler
+    public void names(ChannelNamesUpdatedEvent e) {
+      events.accept(new IrcEvent.Present(e.getChannel().getName(), List.copyOf(e.getChannel().getNicknames())));
+    }
+
+    @Handler
+    public void parted(ChannelPartEvent e) {
+      left(e.getChannel().getName(), e.getActor().getNick());
+    }
+
+    @Handler
+    public void kicked(ChannelKickEvent e) {
+      left(e.getChannel().getName(), e.getTarget().getNick());
+    }
+
+    private void left(String channel, String who) {
+      boolean self = hasNick(who);
+      if (self) {
+        synchronized (IrcConnection.this) {
+          joined.remove(ChannelName.parse(channel).map(ChannelName::key).orElse(channel));
+        }
+      }
+      events.accept(new IrcEvent.Left(channel, who, self));
+    }
+
+    @Handler
+    public void quit(UserQuitEvent e) {
+      User user = e.getActor();
+      events.accept(new IrcEvent.Quit(user.getNick(), List.copyOf(user.getChannels())));
+    }
+
+    @Handler
+    public void message(ChannelMessageEvent e) {
+      channelMessage(e.getChannel().getName(), e.getActor().getNick(), MessageKind.TEXT, e.getMessage(),
+          e.getSource());
+    }
+
+    @Handler
+    public void notice(ChannelNoticeEvent e) {
+      channelMessage(e.getChannel().getName(), e.getActor().getNick(), MessageKind.NOTICE, e.getMessage(),
+          e.getSource());
+    }
+
+    @Handler
+    public void ctcp(ChannelCtcpEvent e) {
+      String body = e.getMessage();
+      if (body.startsWith("ACTION ")) {
+        channelMessage(e.getChannel().getName(), e.getActor().getNick(), MessageKind.EMOTE,
+            body.substring("ACTION ".length()), e.getSource());
+      }
+    }
+
+    private void channelMessage(String channel, String from, MessageKind kind, String text, ServerMessage source) {
+      events.accept(new IrcEvent.ChannelMessage(channel, from, kind, text, messageSeq.incrementAndGet(),
+          tag(source, "msgid"), time(source)));
+    }
+  }
+}

@@ -1,0 +1,138 @@
+package dev.switchboard.irc.portal;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.connector.Link;
+import dev.switchboard.core.homeserver.Intent;
+import dev.switchboard.core.id.RoomAlias;
+import dev.switchboard.core.id.RoomId;
+import dev.switchboard.core.portal.Portals;
+import dev.switchboard.core.store.PortalStore;
+import dev.switchboard.irc.network.NetworkConfig;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Portals for IRC channels: answers alias queries by creating the Matrix room and recording the portal, and keeps
+ * the channel → room map the relays look up on every message.
+ *
+ * <p>The homeserver holds the user's join until the alias query is answered (issue 8), so the answer goes out as
+ * soon as the room exists and is recorded; joining the channel on IRC happens in the background, and the portal
+ * starts relaying whenever the IRC server gets to it.
+ */
+public final class ChannelPortals {
+  private static final Logger log = LoggerFactory.getLogger(ChannelPortals.class);
+  public static final String PROTOCOL = "irc";
+
+  private final Portals portals;
+  private final Intent bot;
+  private final String aliasPrefix;
+  private final Function<String, Optional<NetworkConfig>> networks;
+  private final Consumer<ChannelRef> joinChannel;
+  private final Executor blocking;
+  private final Map<String, RoomId> roomsByRemoteId = new ConcurrentHashMap<>();
+  private final Map<RoomAlias, CompletableFuture<Optional<RoomId>>> opening = new ConcurrentHashMap<>();
+
+  /**
+   * @param joinChannel asks the network's bot to join a channel; must not block
+   * @param blocking for JDBC
+   */
+  public ChannelPortals(Portals portals, Intent bot, String aliasPrefix,
+      Function<String, Optional<NetworkConfig>> networks, Consumer<ChannelRef> joinChannel, Executor blocking) {
+    this.portals = portals;
+    this.bot = bot;
+    this.aliasPrefix = aliasPrefix;
+    this.networks = networks;
+    this.joinChannel = joinChannel;
+    this.blocking = blocking;
+  }
+
+  /** Loads the existing links (blocking: call at start) and returns the channels to join. */
+  public List<ChannelRef> load() {
+    for (Link link : portals.linksOfProtocol(PROTOCOL)) {
+      ChannelRef.ofRemoteId(link.remoteId()).ifPresent(ref -> roomsByRemoteId.put(ref.remoteId(), link.roomId()));
+    }
+    return roomsByRemoteId.keySet().stream().flatMap(id -> ChannelRef.ofRemoteId(id).stream()).toList();
+  }
+
+  /** The portal room of a channel, if it has one. */
+  public Optional<RoomId> roomOf(ChannelRef channel) {
+    return Optional.ofNullable(roomsByRemoteId.get(channel.remoteId()));
+  }
+
+  /** Parses an alias of ours into the channel it names, when the network exists and allows the channel. */
+  public Optional<ChannelRef> channelOf(RoomAlias alias) {
+    return ChannelRef.ofAliasLocalpart(alias.localpart(), aliasPrefix)
+        .filter(ref -> networks.apply(ref.network()).map(n -> n.allows(ref.channel())).orElse(false));
+  }
+
+  /** Answers an alias query: the portal's room, created now if needed, or empty for "no such room". */
+  public CompletableFuture<Optional<RoomId>> open(RoomAlias alias) {
+    Optional<ChannelRef> ref = channelOf(alias);
+    if (ref.isEmpty()) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    // Homeservers may ask twice for one alias while the first answer is pending; create one room, not two.
+    CompletableFuture<Optional<RoomId>> mine = new CompletableFuture<>();
+    CompletableFuture<Optional<RoomId>> current = opening.putIfAbsent(alias, mine);
+    if (current != null) {
+      return current;
+    }
+    CompletableFuture.supplyAsync(() -> existing(alias, ref.get()), blocking)
+        .thenCompose(found -> found.map(f -> f.aliasMissing()
+                // Another spelling of a channel that has a portal (#Java vs #java): the alias joins that room.
+                ? bot.createAlias(alias, f.room()).thenApply(v -> f.room())
+                : CompletableFuture.completedFuture(f.room()))
+            .orElseGet(() -> create(alias, ref.get()))
+            .thenApply(Optional::of))
+        .whenComplete((room, err) -> {
+          opening.remove(alias, mine);
+          if (err != null) {
+            log.warn("Could not open portal {} for {}: {}", alias, ref.get().remoteId(), err.toString());
+            mine.completeExceptionally(err);
+          } else {
+            room.ifPresent(r -> joinChannel.accept(ref.get()));
+            mine.complete(room);
+          }
+        });
+    return mine;
+  }
+
+  private record Existing(RoomId room, boolean aliasMissing) {}
+
+  /** The room already recorded for this alias or channel. Blocking (JDBC). */
+  private Optional<Existing> existing(RoomAlias alias, ChannelRef ref) {
+    Optional<RoomId> byAlias = portals.portalByAlias(alias).map(PortalStore.Portal::roomId);
+    if (byAlias.isPresent()) {
+      return byAlias.map(room -> new Existing(room, false));
+    }
+    return portals.linkOfRemote(PROTOCOL, ref.remoteId()).map(link -> new Existing(link.roomId(), true));
+  }
+
+  private CompletableFuture<RoomId> create(RoomAlias alias, ChannelRef ref) {
+    ObjectNode request = JsonNodeFactory.instance.objectNode();
+    request.put("room_alias_name", alias.localpart());
+    request.put("preset", "public_chat");
+    request.put("visibility", "private");
+    request.put("name", ref.channel().value());
+    BridgeState state = new BridgeState(bot.userId(), ref);
+    var initial = request.putArray("initial_state");
+    for (String type : BridgeState.TYPES) {
+      initial.addObject().put("type", type).put("state_key", state.stateKey()).set("content", state.content());
+    }
+    return bot.createRoom(request).thenApplyAsync(room -> {
+      portals.createPortal(room, alias, List.of(new Link(room, PROTOCOL, ref.remoteId(), false)));
+      roomsByRemoteId.put(ref.remoteId(), room);
+      log.info("Portal {} created for {} as {}", alias, ref.remoteId(), room);
+      return room;
+    }, blocking);
+  }
+}

@@ -1,0 +1,92 @@
+package dev.switchboard.irc.puppet;
+
+import dev.switchboard.core.id.UserId;
+import dev.switchboard.irc.format.IrcLines;
+import dev.switchboard.irc.format.MessageKind;
+import dev.switchboard.irc.network.IrcConnection;
+import dev.switchboard.irc.portal.ChannelName;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.IntSupplier;
+
+/**
+ * The Matrix users' own connections on one network: each user who joins a portal or speaks gets one, with a nick
+ * from their display name (or localpart), so IRC sees real people rather than a relay bot.
+ */
+public final class Puppets {
+  /** Our ident user names stay within the 10 characters servers commonly allow (USERLEN). */
+  private static final int USER_LENGTH = 10;
+
+  private final IntSupplier nickLength;
+  private final Function<IrcConnection.Identity, IrcConnection> open;
+  private final Map<UserId, IrcConnection> byUser = new ConcurrentHashMap<>();
+  private final Map<UserId, String> displayNames = new ConcurrentHashMap<>();
+
+  /**
+   * @param nickLength the server's NICKLEN as far as we know it
+   * @param open creates a connection (not yet connected) for an identity
+   */
+  public Puppets(IntSupplier nickLength, Function<IrcConnection.Identity, IrcConnection> open) {
+    this.nickLength = nickLength;
+    this.open = open;
+  }
+
+  /** Remembers a user's display name (from their membership event) for the nick of a connection made later. */
+  public void displayName(UserId user, Optional<String> name) {
+    name.filter(n -> !n.isBlank()).ifPresent(n -> displayNames.put(user, n));
+  }
+
+  /** The user's connection, connecting it first if needed. */
+  public IrcConnection of(UserId user) {
+    return byUser.computeIfAbsent(user, u -> {
+      int max = nickLength.getAsInt();
+      String nick = PuppetNick.sanitise(displayNames.getOrDefault(u, u.localpart()), max, u.localpart());
+      String ident = PuppetNick.sanitise(u.localpart(), USER_LENGTH, "matrix").toLowerCase(java.util.Locale.ROOT);
+      // The real name shows who is behind the nick; a user id has no spaces or line breaks, but we check anyway.
+      String realName = u.value().replaceAll("[\\p{Cntrl}]", "");
+      IrcConnection connection = open.apply(new IrcConnection.Identity(nick, ident, realName));
+      connection.connect();
+      return connection;
+    });
+  }
+
+  /**
+   * Sends Matrix text to a channel as the user: split into safe lines that fit the server's limit with our prefix,
+   * held until the connection is in the channel.
+   */
+  public CompletableFuture<Void> send(UserId user, ChannelName channel, MessageKind kind, String body) {
+    IrcConnection connection = of(user);
+    // Budget for the longest nick we might end up with, so a later suffix cannot push a line over the limit.
+    int budget = IrcLines.textBudget("n".repeat(Math.max(nickLength.getAsInt(), connection.nick().length())),
+        channel.value(), kind == MessageKind.EMOTE ? "\u0001ACTION \u0001".length() : 0);
+    List<String> lines = IrcLines.split(body, budget);
+    if (lines.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return connection.send(channel, kind, lines);
+  }
+
+  /** Joins the user's connection to a channel (they joined its portal). */
+  public void join(UserId user, ChannelName channel) {
+    of(user).join(channel);
+  }
+
+  /** Whether {@code nick} is one of our puppets' nicks right now. */
+  public boolean isPuppetNick(String nick) {
+    return byUser.values().stream().anyMatch(c -> c.hasNick(nick));
+  }
+
+  /** The user's connection, if they have one. */
+  public Optional<IrcConnection> existing(UserId user) {
+    return Optional.ofNullable(byUser.get(user));
+  }
+
+  public void stopAll(String reason) {
+    byUser.values().forEach(c -> c.stop(reason));
+    byUser.clear();
+  }
+}

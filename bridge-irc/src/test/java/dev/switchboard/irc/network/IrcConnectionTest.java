@@ -1,0 +1,149 @@
+package dev.switchboard.irc.network;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.switchboard.irc.format.MessageKind;
+import dev.switchboard.irc.portal.ChannelName;
+import dev.switchboard.testkit.irc.IrcTestUser;
+import dev.switchboard.testkit.irc.NgircdServer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class IrcConnectionTest {
+  private static final Duration WAIT = Duration.ofSeconds(15);
+  private static final ChannelName ROOM = new ChannelName("#room");
+
+  private NgircdServer server;
+  private ScheduledExecutorService scheduler;
+  private final List<IrcEvent> events = new CopyOnWriteArrayList<>();
+  private final List<IrcConnection> connections = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void startServer() throws Exception {
+    server = NgircdServer.start();
+    scheduler = Executors.newScheduledThreadPool(2);
+  }
+
+  @AfterEach
+  void stop() {
+    connections.forEach(c -> c.stop("test over"));
+    scheduler.shutdownNow();
+    server.close();
+  }
+
+  private IrcConnection connection(String nick) {
+    return connection(nick, NgircdServer.NICK_LENGTH);
+  }
+
+  private IrcConnection connection(String nick, int nickLength) {
+    NetworkConfig network = new NetworkConfig("test", server.host(), server.port(), false, Optional.empty(), nick,
+        Optional.empty());
+    IrcConnection c = new IrcConnection(network, new IrcConnection.Identity(nick, "sb", "test " + nick),
+        nickLength, new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1), new SplittableRandom(3)),
+        scheduler, scheduler, events::add);
+    connections.add(c);
+    return c;
+  }
+
+  @Test
+  void aMessageSentWhileConnectingIsDeliveredOnceInTheChannel() throws Exception {
+    try (IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
+      alice.join("#room");
+      IrcConnection bob = connection("bob");
+
+      bob.send(ROOM, MessageKind.TEXT, List.of("hi while connecting", "second line"));
+      bob.connect();
+
+      alice.awaitMessage("bob", "#room", "second line", WAIT);
+      assertThat(alice.messagesTo("#room")).containsExactly("bob: hi while connecting", "bob: second line");
+    }
+  }
+
+  @Test
+  void emotesAndNoticesKeepTheirForm() throws Exception {
+    try (IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
+      alice.join("#room");
+      IrcConnection bob = connection("bob");
+      bob.connect();
+
+      bob.send(ROOM, MessageKind.EMOTE, List.of("waves"));
+      bob.send(ROOM, MessageKind.NOTICE, List.of("a notice"));
+
+      alice.awaitLine(l -> l.startsWith(":bob!") && l.endsWith("NOTICE #room :a notice"), WAIT);
+      assertThat(alice.lines()).anyMatch(l -> l.startsWith(":bob!") && l.endsWith("PRIVMSG #room :\u0001ACTION waves\u0001"));
+    }
+  }
+
+  @Test
+  void aTakenNickGetsASuffix() throws Exception {
+    try (IrcTestUser squatter = IrcTestUser.connect(server, "carol")) {
+      squatter.join("#room");
+      IrcConnection carol = connection("carol");
+      carol.connect();
+      carol.join(ROOM);
+
+      await().atMost(WAIT).until(carol::isRegistered);
+      assertThat(carol.nick()).isEqualTo("carol_");
+      squatter.awaitLine(l -> l.startsWith(":carol_!") && l.contains(" JOIN "), WAIT);
+    }
+  }
+
+  @Test
+  void aNickLongerThanTheServerAllowsFallsBackToNineCharacters() throws Exception {
+    IrcConnection longName = connection("averyveryverylongnickname", 30);
+    longName.connect();
+
+    await().atMost(WAIT).until(longName::isRegistered);
+    assertThat(longName.nick()).isEqualTo("averyvery");
+  }
+
+  @Test
+  void channelTrafficBecomesEvents() throws Exception {
+    try (IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
+      IrcConnection bot = connection("bot");
+      bot.connect();
+      bot.join(ROOM);
+      await().atMost(WAIT).until(() -> bot.isIn(ROOM));
+
+      alice.join("#room");
+      alice.say("#room", "hello");
+      alice.action("#room", "waves");
+      alice.notice("#room", "note");
+      alice.part("#room");
+
+      await().atMost(WAIT).until(() -> events.stream().anyMatch(e -> e instanceof IrcEvent.Left l && !l.self()));
+      assertThat(events).filteredOn(e -> e instanceof IrcEvent.ChannelMessage)
+          .map(e -> (IrcEvent.ChannelMessage) e)
+          .extracting(m -> m.nick() + " " + m.kind() + " " + m.text())
+          .containsExactly("alice TEXT hello", "alice EMOTE waves", "alice NOTICE note");
+      assertThat(events).anyMatch(e -> e instanceof IrcEvent.Joined j && j.nick().equals("alice") && !j.self());
+    }
+  }
+
+  @Test
+  void afterTheServerRestartsTheConnectionComesBackAndRejoins() throws Exception {
+    IrcConnection bot = connection("bot");
+    bot.connect();
+    bot.join(ROOM);
+    await().atMost(WAIT).until(() -> bot.isIn(ROOM));
+
+    server.restart();
+
+    await().atMost(WAIT).until(() -> events.stream().anyMatch(e -> e instanceof IrcEvent.Disconnected));
+    await().atMost(WAIT).until(() -> bot.isIn(ROOM));
+    try (IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
+      alice.join("#room");
+      bot.send(ROOM, MessageKind.TEXT, List.of("back"));
+      alice.awaitMessage("bot", "#room", "back", WAIT);
+    }
+  }
+}
