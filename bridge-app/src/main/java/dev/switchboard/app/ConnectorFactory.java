@@ -2,14 +2,19 @@ package dev.switchboard.app;
 
 import dev.switchboard.core.config.BridgeConfig;
 import dev.switchboard.core.connector.Connector;
+import dev.switchboard.irc.IrcConnector;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SplittableRandom;
 
 /** Builds the connectors the config enables. The one place that knows every connector module. */
 class ConnectorFactory {
 
   List<Connector> enabledConnectors(BridgeConfig cfg) {
     List<Connector> out = new ArrayList<>();
+    if (cfg.connectorEnabled("irc")) {
+      out.add(new IrcConnector(cfg.connector("irc"), cfg.homeserver().domain(), new SplittableRandom()));
+    }
     return out;
   }
 

@@ -14,6 +14,8 @@ import dev.switchboard.testkit.homeserver.AsTransaction;
 import dev.switchboard.testkit.homeserver.Options;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
+import dev.switchboard.testkit.irc.IrcTestUser;
+import dev.switchboard.testkit.irc.NgircdServer;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +29,7 @@ class BridgeAgainstHomeserverTest {
   @TempDir
   Path dir;
 
-  private BridgeConfig config(TestHomeserver hs, int port) throws Exception {
+  private BridgeConfig config(TestHomeserver hs, int port, String extraYaml) throws Exception {
     Path file = dir.resolve("config.yaml");
     Files.writeString(file, """
         homeserver:
@@ -39,9 +41,7 @@ class BridgeAgainstHomeserverTest {
           bot_localpart: switchboard
         database:
           url: jdbc:sqlite:bridge.db
-        irc:
-          enabled: true
-        """.formatted(hs.baseUrl(), hs.serverName(), port, port));
+        """.formatted(hs.baseUrl(), hs.serverName(), port, port) + extraYaml);
     return new ConfigLoader(Map.of()).load(file);
   }
 
@@ -58,7 +58,11 @@ class BridgeAgainstHomeserverTest {
   }
 
   private Bridge startBridge(TestHomeserver hs) throws Exception {
-    BridgeConfig cfg = config(hs, freePortBelowEphemeralRange());
+    return startBridge(hs, "");
+  }
+
+  private Bridge startBridge(TestHomeserver hs, String extraYaml) throws Exception {
+    BridgeConfig cfg = config(hs, freePortBelowEphemeralRange(), extraYaml);
     Registration reg = RegistrationWriter.write(cfg, cfg.appservice().registration());
     hs.registerAppService(AppServiceRegistration.fromYaml(cfg.appservice().registration()));
     return Bridge.start(cfg, reg, new ConnectorFactory());
@@ -82,6 +86,34 @@ class BridgeAgainstHomeserverTest {
       assertThat(log.lines(Level.INFO).get(0)).contains("predates");
       assertThat(log.lines(Level.WARN)).isEmpty();
       assertThat(hs.asTransactions()).allMatch(AsTransaction::accepted);
+    }
+  }
+
+  /** Issue 8: the whole IRC portal flow through the real app wiring, against a legacy homeserver. */
+  @Test
+  void theIrcPortalFlowWorksAgainstALegacyHomeserver() throws Exception {
+    try (NgircdServer ircd = NgircdServer.start();
+        TestHomeserver hs = TestHomeserver.start(Options.defaults().legacy(true)
+            .backoff(Duration.ofMillis(20), Duration.ofMillis(500)));
+        Bridge bridge = startBridge(hs, """
+            irc:
+              enabled: true
+              networks:
+                test: { host: %s, port: %d, tls: false, nick: switchboard }
+            """.formatted(ircd.host(), ircd.port()));
+        IrcTestUser alice = IrcTestUser.connect(ircd, "alice")) {
+      alice.join("#room");
+      TestUser bob = hs.user("bob");
+
+      String room = bob.join("#_irc_test_#room:" + hs.serverName());
+      alice.awaitLine(l -> l.startsWith(":bob!") && l.contains(" JOIN "), Duration.ofSeconds(30));
+      alice.say("#room", "hi from irc");
+      bob.send(room, "hi from matrix");
+
+      hs.awaitEvent(room, "@_irc_test_alice:" + hs.serverName(),
+          e -> e.path("content").path("body").asText().equals("hi from irc"), Duration.ofSeconds(30));
+      alice.awaitMessage("bob", "#room", "hi from matrix", Duration.ofSeconds(30));
+      assertThat(hs.requests("POST", ".*/appservice/.*/ping")).hasSize(1);
     }
   }
 
