@@ -6,7 +6,6 @@ import dev.switchboard.core.config.ConfigLoader;
 import dev.switchboard.registration.Registration;
 import dev.switchboard.registration.RegistrationException;
 import dev.switchboard.registration.RegistrationFile;
-import dev.switchboard.registration.RegistrationValidator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,27 +26,23 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!Files.exists(config)) {
+    boolean firstStart = !Files.exists(config);
+    if (firstStart) {
       writeSampleConfig();
-      return 0;
     }
     BridgeConfig cfg;
     Registration registration;
     try {
       cfg = new ConfigLoader(System.getenv()).load(config);
-      Path regFile = cfg.appservice().registration();
-      if (!Files.exists(regFile)) {
-        registration = RegistrationWriter.write(cfg, regFile);
-        System.out.println("Wrote the registration file " + regFile.toAbsolutePath() + ".");
-        System.out.println("Add it to the homeserver config and restart the homeserver, e.g. for Synapse:");
-        System.out.println("  app_service_config_files: [\"" + regFile.toAbsolutePath() + "\"]");
-      } else {
-        registration = RegistrationFile.read(regFile);
-        RegistrationValidator.validate(registration, cfg.homeserver().domain());
-      }
+      registration = refreshRegistration(cfg);
     } catch (ConfigException | RegistrationException e) {
       System.err.println("error: " + e.getMessage());
       return 2;
+    }
+    if (firstStart) {
+      System.out.println("Edit " + config.toAbsolutePath() + " (homeserver.url, homeserver.domain, appservice.url,");
+      System.out.println("connectors), then run the same command again to start the bridge.");
+      return 0;
     }
     Bridge bridge = Bridge.start(cfg, registration, new ConnectorFactory());
     CountDownLatch stopped = new CountDownLatch(1);
@@ -59,13 +54,30 @@ final class RunCommand implements Callable<Integer> {
     return 0;
   }
 
+  /**
+   * Writes the registration if missing, else refreshes url and namespaces from the config (tokens kept) and says
+   * so when the homeserver must reload it.
+   */
+  private static Registration refreshRegistration(BridgeConfig cfg) {
+    Path regFile = cfg.appservice().registration();
+    boolean existed = Files.exists(regFile);
+    Registration before = existed ? RegistrationFile.read(regFile) : null;
+    Registration now = RegistrationWriter.write(cfg, regFile);
+    if (!existed) {
+      System.out.println("Wrote the registration file " + regFile.toAbsolutePath() + ".");
+      System.out.println("Add it to the homeserver config and restart the homeserver, e.g. for Synapse:");
+      System.out.println("  app_service_config_files: [\"" + regFile.toAbsolutePath() + "\"]");
+    } else if (!now.equals(before)) {
+      log.warn("Updated {} from the config (url, bot or namespaces changed; tokens kept): restart the homeserver "
+          + "so it reads the new registration", regFile.toAbsolutePath());
+    }
+    return now;
+  }
+
   private void writeSampleConfig() throws IOException {
     Path parent = config.toAbsolutePath().getParent();
     Files.createDirectories(parent);
     Files.writeString(config, ConfigLoader.sampleConfig());
-    System.out.println("Wrote a sample config to " + config.toAbsolutePath() + ".");
-    System.out.println("Edit homeserver.url, homeserver.domain and appservice.url (and enable connectors),");
-    System.out.println("then run the same command again; it will write the registration file for the homeserver.");
-    log.debug("sample config written");
+    System.out.println("Wrote a commented sample config to " + config.toAbsolutePath() + ".");
   }
 }

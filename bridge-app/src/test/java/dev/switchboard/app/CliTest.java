@@ -18,10 +18,11 @@ class CliTest {
   Path dir;
 
   @Test
-  void runWithoutAConfigWritesTheCommentedSampleAndStops() throws Exception {
+  void theFirstStartWritesTheCommentedConfigAndTheRegistrationAndStops() throws Exception {
     Path config = dir.resolve("config.yaml");
     assertThat(Main.execute("run", "--config", config.toString())).isZero();
     assertThat(Files.readString(config)).contains("# Switchboard configuration.", "homeserver:", "jdbc:sqlite:");
+    assertThat(RegistrationFile.read(dir.resolve("registration.yaml")).senderLocalpart()).isEqualTo("switchboard");
   }
 
   @Test
