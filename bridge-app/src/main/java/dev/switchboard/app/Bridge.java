@@ -20,6 +20,7 @@ import dev.switchboard.core.portal.Portals;
 import dev.switchboard.core.store.Database;
 import dev.switchboard.core.store.MessageMapStore;
 import dev.switchboard.core.store.PortalStore;
+import dev.switchboard.core.store.SecretBox;
 import dev.switchboard.registration.Registration;
 import java.time.Clock;
 import java.time.Duration;
@@ -69,6 +70,9 @@ final class Bridge implements AutoCloseable {
     Database database = Database.open(cfg.database().url(), cfg.database().user(), cfg.database().password(),
         schemas);
     closeables.add(0, database);
+    SecretBox secrets = cfg.database().secretKey().isEmpty()
+        ? SecretBox.loadOrCreate(cfg.database().secretKeyFile())
+        : SecretBox.fromBase64(cfg.database().secretKey());
 
     ExecutorService blocking = Executors.newFixedThreadPool(16, named("blocking"));
     ExecutorService dbExecutor = Executors.newFixedThreadPool(4, named("db"));
@@ -103,7 +107,7 @@ final class Bridge implements AutoCloseable {
     // Connectors, each with its own config section.
     Connectors connectors = new Connectors(enabled);
     for (Connector c : enabled) {
-      c.start(new BridgeContext(domain, cfg.connector(c.protocol()), intents, database, portals, scheduler,
+      c.start(new BridgeContext(domain, cfg.connector(c.protocol()), intents, database, secrets, portals, scheduler,
           blocking, clock));
       closeables.add(0, c::stop);
       log.info("Connector {} started", c.protocol());

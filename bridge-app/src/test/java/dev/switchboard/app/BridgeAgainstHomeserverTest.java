@@ -124,6 +124,10 @@ class BridgeAgainstHomeserverTest {
         Bridge bridge = startBridge(hs)) {
       await().atMost(Duration.ofSeconds(10)).until(() -> !log.lines(Level.INFO).isEmpty());
       assertThat(log.lines(Level.WARN)).isEmpty();
+      // The key that encrypts login secrets was created beside the database, readable by the owner only.
+      assertThat(java.nio.file.Files.getPosixFilePermissions(dir.resolve("bridge.key")))
+          .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+              java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
       assertThat(hs.requests("POST", ".*/appservice/.*/ping")).hasSize(1);
     }
   }

@@ -16,6 +16,7 @@ import dev.switchboard.core.inbox.InboxStore;
 import dev.switchboard.core.portal.Portals;
 import dev.switchboard.core.store.Database;
 import dev.switchboard.core.store.PortalStore;
+import dev.switchboard.core.store.SecretBox;
 import dev.switchboard.registration.Namespaces;
 import dev.switchboard.testkit.homeserver.AppServiceRegistration;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
@@ -75,7 +76,9 @@ final class IrcBridgeHarness implements AutoCloseable {
     intents.start();
     Portals portals = new Portals(new PortalStore(database, clock));
 
-    connector.start(new BridgeContext(domain, irc, intents, database, portals, scheduler, blocking, clock));
+    connector.start(new BridgeContext(domain, irc, intents, database,
+        new SecretBox(new byte[SecretBox.KEY_BYTES], new java.security.SecureRandom()), portals, scheduler, blocking,
+        clock));
     closeInOrder.add(0, connector::stop);
 
     Connectors connectors = new Connectors(List.of(connector));

@@ -16,6 +16,7 @@ import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.portal.Portals;
 import dev.switchboard.core.store.Database;
 import dev.switchboard.core.store.PortalStore;
+import dev.switchboard.core.store.SecretBox;
 import dev.switchboard.testkit.irc.IrcTestUser;
 import dev.switchboard.testkit.irc.NgircdServer;
 import dev.switchboard.testkit.irc.StallingProxy;
@@ -78,6 +79,7 @@ class IrcConnectorTest {
         .put("nick", "switchboard");
     connector = new IrcConnector(irc, DOMAIN, new SplittableRandom(1), Duration.ofMillis(200));
     connector.start(new BridgeContext(DOMAIN, irc, intents, database,
+        new SecretBox(new byte[SecretBox.KEY_BYTES], new java.security.SecureRandom()),
         new Portals(new PortalStore(database, Clock.systemUTC())), scheduler, scheduler, Clock.systemUTC()));
   }
 

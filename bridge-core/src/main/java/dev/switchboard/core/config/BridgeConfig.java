@@ -39,12 +39,18 @@ public record BridgeConfig(
       java.time.Duration txnRetention,
       java.time.Duration eventRetention) {}
 
-  /** JDBC settings; password may come from {@code SWITCHBOARD_DATABASE_PASSWORD}. */
-  public record DatabaseConfig(String url, String user, String password) {
+  /**
+   * JDBC settings; password may come from {@code SWITCHBOARD_DATABASE_PASSWORD}.
+   *
+   * @param secretKey base64 of the 32-byte key that encrypts login secrets, or empty to use {@code secretKeyFile}
+   * @param secretKeyFile where the key lives (created with mode 0600 on first start if missing)
+   */
+  public record DatabaseConfig(String url, String user, String password, String secretKey, Path secretKeyFile) {
     @Override
     public String toString() {
       return "DatabaseConfig[url=" + url + ", user=" + user + ", password=" + (password == null ? "none" : "***")
-          + "]";
+          + ", secretKey=" + (secretKey == null || secretKey.isEmpty() ? "none" : "***") + ", secretKeyFile="
+          + secretKeyFile + "]";
     }
   }
 

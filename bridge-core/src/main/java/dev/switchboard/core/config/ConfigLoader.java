@@ -108,6 +108,10 @@ public final class ConfigLoader {
       }
     }
     String password = environment.getOrDefault("SWITCHBOARD_DATABASE_PASSWORD", text(db, "password", ""));
+    String secretKey = environment.getOrDefault("SWITCHBOARD_DATABASE_SECRET_KEY", text(db, "secret_key", ""));
+    Path secretKeyFile = db.hasNonNull("secret_key_file")
+        ? base.resolve(text(db, "secret_key_file", ""))
+        : dev.switchboard.core.store.SecretBox.defaultKeyFile(dbUrl, base);
 
     Map<String, JsonNode> connectors = new LinkedHashMap<>();
     for (String name : CONNECTOR_SECTIONS) {
@@ -127,7 +131,7 @@ public final class ConfigLoader {
         new BridgeConfig.Homeserver(hsUrl, domain),
         new BridgeConfig.AppService(id, bind, port, asUrl, bot, registration, maxBody,
             java.time.Duration.ofHours(txnHours), java.time.Duration.ofDays(eventDays)),
-        new BridgeConfig.DatabaseConfig(dbUrl, text(db, "user", ""), password),
+        new BridgeConfig.DatabaseConfig(dbUrl, text(db, "user", ""), password, secretKey, secretKeyFile),
         connectors,
         file.toAbsolutePath());
   }
@@ -136,7 +140,8 @@ public final class ConfigLoader {
   private void applyEnvironment(ObjectNode root) {
     for (Map.Entry<String, String> e : environment.entrySet()) {
       String key = e.getKey();
-      if (!key.startsWith("SWITCHBOARD_") || key.equals("SWITCHBOARD_DATABASE_PASSWORD")) {
+      if (!key.startsWith("SWITCHBOARD_") || key.equals("SWITCHBOARD_DATABASE_PASSWORD")
+          || key.equals("SWITCHBOARD_DATABASE_SECRET_KEY")) {
         continue;
       }
       String rest = key.substring("SWITCHBOARD_".length()).toLowerCase(Locale.ROOT);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.homeserver.Intents;
 import dev.switchboard.core.portal.Portals;
 import dev.switchboard.core.store.Database;
+import dev.switchboard.core.store.SecretBox;
 import java.time.Clock;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -14,6 +15,7 @@ public record BridgeContext(
     JsonNode config,
     Intents intents,
     Database database,
+    SecretBox secrets,
     Portals portals,
     ScheduledExecutorService scheduler,
     Executor blockingExecutor,

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.homeserver.Intents;
 import dev.switchboard.core.portal.Portals;
 import dev.switchboard.core.store.Database;
+import dev.switchboard.core.store.SecretBox;
 import java.time.Clock;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -20,6 +21,9 @@ public interface ConnectorContext {
   Intents intents();
 
   Database database();
+
+  /** Encrypts login secrets at rest, e.g. {@code new LoginStore(database(), secrets(), clock())}. */
+  SecretBox secrets();
 
   /** Portals and links; create and change them only through this, so dispatch sees the change at once. */
   Portals portals();
