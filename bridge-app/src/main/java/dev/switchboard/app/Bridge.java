@@ -119,7 +119,7 @@ final class Bridge implements AutoCloseable {
         Duration.ofMinutes(2), intents::membershipChanged);
     closeables.add(0, dispatcher);
     dispatcher.resumePending();
-    Inbox inbox = new Inbox(inboxStore, dispatcher);
+    Inbox inbox = new Inbox(inboxStore, dispatcher, json);
     InboxPruner pruner = new InboxPruner(inboxStore, clock, cfg.appservice().txnRetention(),
         cfg.appservice().eventRetention(),
         () -> messageMap.oldestKept().map(java.time.Instant::toEpochMilli).orElse(Long.MAX_VALUE));

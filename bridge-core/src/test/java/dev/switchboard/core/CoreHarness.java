@@ -49,7 +49,7 @@ public final class CoreHarness implements AutoCloseable {
     this.dispatchWorkers = Executors.newFixedThreadPool(2);
     this.dispatcher = new Dispatcher(new Connectors(connectors), lookup, UserId.of("@bot:" + DOMAIN), inboxStore,
         dispatchWorkers, scheduler, Duration.ofSeconds(10));
-    Inbox inbox = new Inbox(inboxStore, dispatcher);
+    Inbox inbox = new Inbox(inboxStore, dispatcher, json);
     dispatcher.resumePending();
     this.server = AppServiceServer.start(
         new AppServiceServer.Settings("127.0.0.1", port, HS_TOKEN, maxBody, Duration.ofSeconds(5)), inbox,

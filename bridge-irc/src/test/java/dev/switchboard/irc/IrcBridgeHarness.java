@@ -86,7 +86,7 @@ final class IrcBridgeHarness implements AutoCloseable {
     Dispatcher dispatcher = new Dispatcher(connectors, portals, bot, inboxStore, blocking, scheduler,
         Duration.ofMinutes(2), intents::membershipChanged);
     closeInOrder.add(0, dispatcher);
-    Inbox inbox = new Inbox(inboxStore, dispatcher);
+    Inbox inbox = new Inbox(inboxStore, dispatcher, json);
     AppServiceServer server = AppServiceServer.start(new AppServiceServer.Settings("127.0.0.1", 0, HS_TOKEN,
         10 * 1024 * 1024, Duration.ofSeconds(30)), inbox, connectors, blocking, json);
     closeInOrder.add(0, server);

@@ -41,7 +41,7 @@ final class AppServiceApi {
       JsonNode body) {
     String param = match.parameter().orElse("");
     return switch (match.endpoint()) {
-      case TRANSACTION -> CompletableFuture.completedFuture(transaction(param, rawBody, body));
+      case TRANSACTION -> CompletableFuture.completedFuture(transaction(param, rawBody));
       case PING -> CompletableFuture.completedFuture(Reply.empty());
       case USER -> userQuery(param);
       case ROOM_ALIAS -> aliasQuery(param);
@@ -56,14 +56,18 @@ final class AppServiceApi {
     };
   }
 
-  private Reply transaction(String txnId, byte[] rawBody, JsonNode body) {
+  private Reply transaction(String txnId, byte[] rawBody) {
     try {
-      Inbox.Outcome outcome = inbox.receive(txnId, rawBody, body);
+      Inbox.Outcome outcome = inbox.receive(txnId, rawBody);
       if (!outcome.duplicate()) {
         log.debug("Transaction {}: {} new events, {} seen before, {} malformed skipped", txnId, outcome.stored(),
             outcome.alreadySeen(), outcome.skipped());
       }
       return Reply.empty();
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      return Reply.error(400, "M_NOT_JSON", "Request body is not valid JSON");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     } catch (IllegalArgumentException e) {
       return Reply.error(400, "M_BAD_JSON", e.getMessage());
     }

@@ -79,7 +79,8 @@ final class AppServiceHandler extends SimpleChannelInboundHandler<FullHttpReques
     byte[] raw = ByteBufUtil.getBytes(request.content());
     JsonNode body = JsonNodeFactory.instance.objectNode();
     if (request.method().equals(HttpMethod.PUT) || request.method().equals(HttpMethod.POST)) {
-      if (raw.length > 0 || match.endpoint() == Endpoint.TRANSACTION) {
+      // Transactions are parsed once, streaming, by the inbox; other bodies are small.
+      if (raw.length > 0 && match.endpoint() != Endpoint.TRANSACTION) {
         try {
           body = json.readTree(raw);
           if (body == null || body.isMissingNode()) {

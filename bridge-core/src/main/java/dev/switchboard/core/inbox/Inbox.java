@@ -1,6 +1,5 @@
 package dev.switchboard.core.inbox;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -20,7 +19,10 @@ public final class Inbox {
   private final Dispatcher dispatcher;
   private final Object order = new Object();
 
-  public Inbox(InboxStore store, Dispatcher dispatcher) {
+  private final com.fasterxml.jackson.databind.ObjectMapper json;
+
+  public Inbox(InboxStore store, Dispatcher dispatcher, com.fasterxml.jackson.databind.ObjectMapper json) {
+    this.json = json;
     this.store = store;
     this.dispatcher = dispatcher;
   }
@@ -30,10 +32,11 @@ public final class Inbox {
    * caller may acknowledge. Blocking: call it off the event loop.
    *
    * @param rawBody the body exactly as received; its SHA-256 tells a true retry from a reused txn id
+   * @throws com.fasterxml.jackson.core.JsonProcessingException when the body is not JSON
    * @throws IllegalArgumentException when the body is not a transaction
    */
-  public Outcome receive(String txnId, byte[] rawBody, JsonNode body) {
-    ParsedTransaction txn = TransactionParser.parse(txnId, body);
+  public Outcome receive(String txnId, byte[] rawBody) throws java.io.IOException {
+    ParsedTransaction txn = TransactionParser.parse(txnId, rawBody, json);
     String digest = sha256(rawBody);
     synchronized (order) {
       Optional<List<InboxEntry>> fresh = store.ingest(txnId, digest, txn);

@@ -101,7 +101,7 @@ public final class InboxStore {
         ps.setString(p++, item.eventId());
         ps.setString(p++, item.roomId());
         ps.setString(p++, item.kind().column());
-        ps.setString(p++, serialize(item.event()));
+        ps.setString(p++, item.rawJson());
         ps.setLong(p++, now);
         bySeq.put(seq, new InboxEntry(seq, item.kind(), item.roomId(), item.event()));
       }
@@ -121,14 +121,6 @@ public final class InboxStore {
 
   /** Rows per INSERT statement; keeps the bound parameters far below SQLite's limit. */
   private static final int ROWS_PER_STATEMENT = 200;
-
-  private String serialize(JsonNode node) {
-    try {
-      return json.writeValueAsString(node);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException("a parsed event cannot be written back as JSON", e);
-    }
-  }
 
   /** Entries not yet done, in order: what a restart must dispatch again. */
   public List<InboxEntry> pending() {

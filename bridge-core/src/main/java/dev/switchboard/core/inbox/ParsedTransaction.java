@@ -11,6 +11,10 @@ import java.util.List;
  */
 public record ParsedTransaction(List<Item> events, int skipped) {
 
-  /** An event and where it came from, with the room and event id read once. */
-  public record Item(InboxEntry.Kind kind, String eventId, String roomId, JsonNode event) {}
+  /**
+   * An event and where it came from, with the room and event id read once.
+   *
+   * @param rawJson the event's JSON text exactly as received, stored as is (no re-serialising)
+   */
+  public record Item(InboxEntry.Kind kind, String eventId, String roomId, JsonNode event, String rawJson) {}
 }

@@ -71,7 +71,8 @@ class InboxStoreTest {
     for (int i = 0; i < ids.length; i++) {
       sb.append(i == 0 ? "" : ",").append(AppServiceApiEvents.message(ids[i], "!r:t", "@a:t", "x"));
     }
-    return TransactionParser.parse("t", JSON.readTree(sb.append("]}").toString()));
+    return TransactionParser.parse("t", sb.append("]}").toString().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        JSON);
   }
 
   @Test
