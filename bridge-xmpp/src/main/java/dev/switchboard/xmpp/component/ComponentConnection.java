@@ -66,7 +66,7 @@ public final class ComponentConnection implements AutoCloseable {
 
   /** An IQ request that did not get its answer because the stream went away first. */
   public static final class DisconnectedException extends Exception {
-    DisconnectedException(String message) {
+    public DisconnectedException(String message) {
       super(message);
     }
   }
