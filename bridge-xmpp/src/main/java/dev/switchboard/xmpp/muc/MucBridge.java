@@ -432,7 +432,7 @@ public final class MucBridge {
       room.tail = room.tail
           .thenComposeAsync(v -> work.get(), blocking)
           .handle((r, e) -> {
-            if (e != null) {
+            if (e != null && !(rootCause(e) instanceof java.util.concurrent.RejectedExecutionException)) {
               log.warn("XMPP -> Matrix in {} ({}) failed: {}", room.roomId, room.muc, rootMessage(e));
             }
             return null;
@@ -579,9 +579,13 @@ public final class MucBridge {
   }
 
   private static String rootMessage(Throwable t) {
+    return rootCause(t).toString();
+  }
+
+  private static Throwable rootCause(Throwable t) {
     while (t.getCause() != null && t.getCause() != t) {
       t = t.getCause();
     }
-    return t.toString();
+    return t;
   }
 }
