@@ -2,6 +2,7 @@ package dev.switchboard.app;
 
 import dev.switchboard.core.config.BridgeConfig;
 import dev.switchboard.core.connector.Connector;
+import dev.switchboard.xmpp.XmppConnector;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -10,6 +11,9 @@ class ConnectorFactory {
 
   List<Connector> enabledConnectors(BridgeConfig cfg) {
     List<Connector> out = new ArrayList<>();
+    if (cfg.connectorEnabled(XmppConnector.PROTOCOL)) {
+      out.add(new XmppConnector(cfg.connector(XmppConnector.PROTOCOL), cfg.homeserver().domain()));
+    }
     return out;
   }
 
