@@ -3,6 +3,7 @@ package dev.switchboard.app;
 import dev.switchboard.core.config.BridgeConfig;
 import dev.switchboard.core.connector.Connector;
 import dev.switchboard.irc.IrcConnector;
+import dev.switchboard.xmpp.XmppConnector;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -14,6 +15,9 @@ class ConnectorFactory {
     List<Connector> out = new ArrayList<>();
     if (cfg.connectorEnabled("irc")) {
       out.add(new IrcConnector(cfg.connector("irc"), cfg.homeserver().domain(), new SplittableRandom()));
+    }
+    if (cfg.connectorEnabled(XmppConnector.PROTOCOL)) {
+      out.add(new XmppConnector(cfg.connector(XmppConnector.PROTOCOL), cfg.homeserver().domain()));
     }
     return out;
   }

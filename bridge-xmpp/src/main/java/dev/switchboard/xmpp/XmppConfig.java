@@ -1,0 +1,53 @@
+package dev.switchboard.xmpp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.core.config.ConfigException;
+import dev.switchboard.xmpp.component.ComponentSettings;
+import java.time.Duration;
+import org.jxmpp.jid.impl.JidCreate;
+import org.jxmpp.stringprep.XmppStringprepException;
+
+/**
+ * The {@code xmpp:} config section, validated at start.
+ *
+ * @param component how to reach the XMPP server as an XEP-0114 component
+ * @param listenerNick the nick the bridge's listening occupant uses in bridged MUCs
+ * @param discoTimeout how long a portal alias query waits for the MUC's disco#info before answering anyway
+ */
+public record XmppConfig(ComponentSettings component, String userPrefix, String aliasPrefix, String listenerNick,
+    Duration discoTimeout) {
+
+  public static XmppConfig from(JsonNode section) {
+    String domain = required(section, "domain");
+    try {
+      JidCreate.domainBareFrom(domain);
+    } catch (XmppStringprepException e) {
+      throw new ConfigException("xmpp.domain: '" + domain + "' is not a valid XMPP domain (" + e.getMessage() + ")");
+    }
+    String secret = required(section, "secret");
+    int port = section.path("server_port").asInt(5347);
+    if (port <= 0 || port > 65535) {
+      throw new ConfigException("xmpp.server_port: " + port + " is not a TCP port");
+    }
+    ComponentSettings settings = ComponentSettings.of(text(section, "server_host", "127.0.0.1"), port, domain, secret)
+        .withIqTimeout(Duration.ofMillis(section.path("iq_timeout_ms").asLong(15_000)));
+    return new XmppConfig(settings, text(section, "user_prefix", "_xmpp_"), text(section, "alias_prefix", "_xmpp_"),
+        text(section, "listener_nick", "Matrix"), Duration.ofMillis(section.path("disco_timeout_ms").asLong(3_000)));
+  }
+
+  private static String required(JsonNode section, String key) {
+    JsonNode v = section.path(key);
+    if (!v.isTextual() || v.asText().isBlank()) {
+      throw new ConfigException("xmpp." + key + " is required (" + switch (key) {
+        case "domain" -> "the component's domain, e.g. matrix.example.org, as the XMPP server's Component entry names it";
+        default -> "the component_secret shared with the XMPP server";
+      } + ")");
+    }
+    return v.asText();
+  }
+
+  private static String text(JsonNode section, String key, String fallback) {
+    JsonNode v = section.path(key);
+    return v.isTextual() && !v.asText().isBlank() ? v.asText() : fallback;
+  }
+}

@@ -1,0 +1,117 @@
+package dev.switchboard.xmpp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.core.connector.Connector;
+import dev.switchboard.core.connector.ConnectorContext;
+import dev.switchboard.core.connector.ConnectorState;
+import dev.switchboard.core.connector.Link;
+import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.id.RoomAlias;
+import dev.switchboard.core.id.RoomId;
+import dev.switchboard.core.id.UserId;
+import dev.switchboard.registration.Namespaces;
+import dev.switchboard.xmpp.address.XmppGhostIds;
+import dev.switchboard.xmpp.component.ComponentConnection;
+import dev.switchboard.xmpp.muc.MucBridge;
+import java.security.SecureRandom;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.jivesoftware.smack.packet.Stanza;
+
+/** The XMPP connector: an XEP-0114 component on its own domain, with MUC portals. */
+public final class XmppConnector implements Connector {
+  public static final String PROTOCOL = "xmpp";
+
+  private final JsonNode section;
+  private final XmppConfig config;
+  private final Namespaces namespaces;
+  private final String serverName;
+  private ComponentConnection connection;
+  private MucBridge mucs;
+
+  /**
+   * @param section the {@code xmpp:} config section (validated here: a bad one fails the start)
+   * @param serverName the homeserver's server name
+   */
+  public XmppConnector(JsonNode section, String serverName) {
+    this.section = section;
+    this.config = XmppConfig.from(section);
+    this.serverName = serverName;
+    this.namespaces = XmppNamespaces.of(section, serverName);
+  }
+
+  @Override
+  public String protocol() {
+    return PROTOCOL;
+  }
+
+  @Override
+  public Namespaces namespaces() {
+    return namespaces;
+  }
+
+  @Override
+  public void start(ConnectorContext context) {
+    MucBridge[] bridge = new MucBridge[1];
+    connection = new ComponentConnection(config.component(), new ComponentConnection.Listener() {
+      @Override
+      public void onReady() {
+        bridge[0].onReady();
+      }
+
+      @Override
+      public void onDisconnected() {
+        bridge[0].onDisconnected();
+      }
+
+      @Override
+      public void onStanza(Stanza stanza) {
+        bridge[0].onStanza(stanza);
+      }
+    }, context.blockingExecutor(), new SecureRandom());
+    mucs = new MucBridge(config, context, connection);
+    bridge[0] = mucs;
+    mucs.restore();
+    connection.start();
+  }
+
+  @Override
+  public void stop() {
+    if (connection != null) {
+      connection.close();
+    }
+  }
+
+  @Override
+  public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Optional<Link> link) {
+    if (link.isEmpty()) {
+      return CompletableFuture.completedFuture(null); // direct chats: a later slice
+    }
+    return mucs.onMatrixEvent(event, link.get());
+  }
+
+  @Override
+  public CompletableFuture<Optional<RoomId>> onAliasQuery(RoomAlias alias) {
+    return mucs.onAliasQuery(alias);
+  }
+
+  @Override
+  public CompletableFuture<Boolean> onUserQuery(UserId userId) {
+    return CompletableFuture.completedFuture(
+        new XmppGhostIds(config.userPrefix(), serverName).jidOf(userId).isPresent());
+  }
+
+  @Override
+  public ConnectorState state() {
+    if (connection == null) {
+      return ConnectorState.STARTING;
+    }
+    return switch (connection.state()) {
+      case READY -> ConnectorState.RUNNING;
+      case CONNECTING -> ConnectorState.CONNECTING;
+      case DISCONNECTED -> ConnectorState.TRANSIENT_DISCONNECT;
+      case REFUSED -> ConnectorState.BAD_CREDENTIALS;
+      case CLOSED -> ConnectorState.STOPPED;
+    };
+  }
+}

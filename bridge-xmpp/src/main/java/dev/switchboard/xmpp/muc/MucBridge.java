@@ -1,0 +1,591 @@
+package dev.switchboard.xmpp.muc;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.connector.ConnectorContext;
+import dev.switchboard.core.connector.Link;
+import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.homeserver.Intent;
+import dev.switchboard.core.id.EventId;
+import dev.switchboard.core.id.RoomAlias;
+import dev.switchboard.core.id.RoomId;
+import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.store.GhostStore;
+import dev.switchboard.core.store.MessageMapStore;
+import dev.switchboard.xmpp.XmppConfig;
+import dev.switchboard.xmpp.address.MatrixUserJids;
+import dev.switchboard.xmpp.address.MucAliases;
+import dev.switchboard.xmpp.address.XmppGhostIds;
+import dev.switchboard.xmpp.component.ComponentConnection;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.Date;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.jivesoftware.smack.packet.IQ;
+import org.jivesoftware.smack.packet.Message;
+import org.jivesoftware.smack.packet.Presence;
+import org.jivesoftware.smack.packet.Stanza;
+import org.jivesoftware.smack.packet.StanzaError;
+import org.jivesoftware.smackx.disco.packet.DiscoverInfo;
+import org.jivesoftware.smackx.muc.packet.MUCUser;
+import org.jxmpp.jid.EntityBareJid;
+import org.jxmpp.jid.EntityFullJid;
+import org.jxmpp.jid.FullJid;
+import org.jxmpp.jid.Jid;
+import org.jxmpp.jid.impl.JidCreate;
+import org.jxmpp.stringprep.XmppStringprepException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * MUC portals: creates them from alias queries, keeps one listening occupant per MUC, and moves messages, joins,
+ * leaves and subjects between the MUC and its Matrix room.
+ *
+ * <p>Matrix members join the MUC with their own occupant only when they first speak: every join is broadcast to
+ * every occupant, so members who never speak would cost the most presence traffic.
+ */
+public final class MucBridge {
+  private static final Logger log = LoggerFactory.getLogger(MucBridge.class);
+  private static final String PROTOCOL = "xmpp";
+  private static final int MAX_NICK_CONFLICTS = 5;
+
+  private final XmppConfig config;
+  private final ConnectorContext context;
+  private final ComponentConnection connection;
+  private final MatrixUserJids userJids;
+  private final XmppGhostIds ghostIds;
+  private final MucAliases aliases;
+  private final GhostStore ghostStore;
+  private final MessageMapStore messageMap;
+  private final Executor blocking;
+  private final FullJid listenerJid;
+  private final Map<EntityBareJid, MucRoom> byMuc = new ConcurrentHashMap<>();
+  private final Map<RoomAlias, CompletableFuture<Optional<RoomId>>> creating = new ConcurrentHashMap<>();
+  private final Set<UserId> namedGhosts = ConcurrentHashMap.newKeySet();
+
+  public MucBridge(XmppConfig config, ConnectorContext context, ComponentConnection connection) {
+    this.config = config;
+    this.context = context;
+    this.connection = connection;
+    String domain = config.component().domain();
+    this.userJids = new MatrixUserJids(domain);
+    this.ghostIds = new XmppGhostIds(config.userPrefix(), context.serverName());
+    this.aliases = new MucAliases(config.aliasPrefix(), context.serverName());
+    this.ghostStore = new GhostStore(context.database(), context.clock());
+    this.messageMap = new MessageMapStore(context.database(), context.clock());
+    this.blocking = context.blockingExecutor();
+    try {
+      // '_bridge' has no escaped ':' so it can never be a Matrix user's address.
+      this.listenerJid = JidCreate.fullFrom("_bridge@" + domain + "/listener");
+    } catch (XmppStringprepException e) {
+      throw new IllegalArgumentException("bad component domain " + domain, e);
+    }
+  }
+
+  /** Loads the portals of earlier runs; their listeners join once the component is connected. */
+  public void restore() {
+    for (Link link : context.portals().linksOfProtocol(PROTOCOL)) {
+      try {
+        EntityBareJid muc = JidCreate.entityBareFrom(link.remoteId());
+        byMuc.put(muc, new MucRoom(muc, link.roomId(), config.listenerNick()));
+      } catch (XmppStringprepException e) {
+        log.warn("Ignoring XMPP link of {} to '{}': not a MUC address", link.roomId(), link.remoteId());
+      }
+    }
+  }
+
+  // ---- component events (callback executor, in stream order)
+
+  public void onReady() {
+    for (MucRoom room : byMuc.values()) {
+      joinListener(room);
+    }
+  }
+
+  public void onDisconnected() {
+    for (MucRoom room : byMuc.values()) {
+      room.listenerJoined = false;
+      // The MUC forgot our occupants with the stream; they rejoin when their users next speak.
+      room.matrixOccupants.values().forEach(o -> o.joined.completeExceptionally(
+          new ComponentConnection.DisconnectedException("component stream lost")));
+      room.matrixOccupants.clear();
+    }
+  }
+
+  public void onStanza(Stanza stanza) {
+    try {
+      if (stanza instanceof IQ iq) {
+        answerIq(iq);
+        return;
+      }
+      Jid from = stanza.getFrom();
+      if (from == null) {
+        return;
+      }
+      MucRoom room = from.asEntityBareJidIfPossible() == null ? null : byMuc.get(from.asEntityBareJidIfPossible());
+      if (room == null) {
+        log.debug("Ignoring a {} from {}: no portal", stanza.getClass().getSimpleName(), from);
+        return;
+      }
+      if (stanza instanceof Presence presence) {
+        onPresence(room, presence);
+      } else if (stanza instanceof Message message) {
+        onMessage(room, message);
+      }
+    } catch (RuntimeException e) {
+      log.warn("Failed to handle {} from {}: {}", stanza.getClass().getSimpleName(), stanza.getFrom(), e.toString(),
+          e);
+    }
+  }
+
+  // ---- portals
+
+  /** See {@code Connector.onAliasQuery}: disco#info the MUC (briefly), create the room, link it, answer. */
+  public CompletableFuture<Optional<RoomId>> onAliasQuery(RoomAlias alias) {
+    Optional<EntityBareJid> muc = aliases.mucOf(alias);
+    if (muc.isEmpty()) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    return creating.computeIfAbsent(alias, a -> createPortal(a, muc.get())
+        .whenComplete((r, e) -> creating.remove(a)));
+  }
+
+  private CompletableFuture<Optional<RoomId>> createPortal(RoomAlias alias, EntityBareJid muc) {
+    return CompletableFuture.supplyAsync(() -> context.portals().portalByAlias(alias), blocking)
+        .thenCompose(existing -> {
+          if (existing.isPresent()) {
+            return CompletableFuture.completedFuture(Optional.of(existing.get().roomId()));
+          }
+          return discoInfo(muc).thenCompose(info -> {
+            if (info.isPresent() && !info.get().exists()) {
+              log.info("Alias {}: {} is not a MUC ({})", alias, muc, info.get().why());
+              return CompletableFuture.completedFuture(Optional.<RoomId>empty());
+            }
+            String name = info.flatMap(MucInfo::name).orElse(muc.getLocalpart().toString());
+            return context.intents().bot().createRoom(createRoomRequest(alias, muc, name))
+                .thenApplyAsync(room -> {
+                  context.portals().createPortal(room, alias, List.of(new Link(room, PROTOCOL, muc.toString(), false)));
+                  rememberMuc(muc, room);
+                  MucRoom state = new MucRoom(muc, room, config.listenerNick());
+                  byMuc.put(muc, state);
+                  log.info("Portal {} for MUC {} created as {}", alias, muc, room);
+                  // The listener joins in the background; the user's join must not wait on the XMPP side.
+                  joinListener(state);
+                  return Optional.of(room);
+                }, blocking);
+          });
+        });
+  }
+
+  /** What disco#info said; empty when the MUC did not answer in time (we create the portal anyway). */
+  private record MucInfo(boolean exists, Optional<String> name, String why) {}
+
+  private CompletableFuture<Optional<MucInfo>> discoInfo(EntityBareJid muc) {
+    DiscoverInfo request = DiscoverInfo.builder("disco-" + UUID.randomUUID()).to(muc).from(listenerJid.asDomainBareJid())
+        .ofType(IQ.Type.get).build();
+    return connection.request(request, config.discoTimeout()).handle((iq, err) -> {
+      if (err != null) {
+        log.info("No disco#info from {} within {} ({}); creating the portal anyway", muc, config.discoTimeout(),
+            err.getClass().getSimpleName());
+        return Optional.empty();
+      }
+      if (iq.getType() == IQ.Type.error) {
+        return Optional.of(new MucInfo(false, Optional.empty(), iq.getError().getCondition().toString()));
+      }
+      if (!(iq instanceof DiscoverInfo info) || !info.hasIdentity("conference", "text")) {
+        return Optional.of(new MucInfo(false, Optional.empty(), "no conference/text identity"));
+      }
+      Optional<String> name = info.getIdentities("conference", "text").stream()
+          .map(DiscoverInfo.Identity::getName).filter(n -> n != null && !n.isBlank()).findFirst();
+      return Optional.of(new MucInfo(true, name, "ok"));
+    });
+  }
+
+  private ObjectNode createRoomRequest(RoomAlias alias, EntityBareJid muc, String name) {
+    JsonNodeFactory f = JsonNodeFactory.instance;
+    ObjectNode req = f.objectNode();
+    req.put("room_alias_name", alias.localpart());
+    req.put("name", name);
+    req.put("preset", "public_chat");
+    req.put("visibility", "private");
+    ObjectNode bridge = f.objectNode();
+    bridge.put("bridgebot", context.intents().bot().userId().value());
+    bridge.set("protocol", f.objectNode().put("id", PROTOCOL).put("displayname", "XMPP"));
+    bridge.set("network", f.objectNode().put("id", muc.getDomain().toString())
+        .put("displayname", muc.getDomain().toString()));
+    bridge.set("channel", f.objectNode().put("id", muc.toString()).put("displayname", name));
+    ArrayNode initial = req.putArray("initial_state");
+    String stateKey = "dev.switchboard://xmpp/" + muc;
+    for (String type : List.of("m.bridge", "uk.half-shot.bridge")) {
+      initial.addObject().put("type", type).put("state_key", stateKey).set("content", bridge);
+    }
+    return req;
+  }
+
+  private void rememberMuc(EntityBareJid muc, RoomId room) {
+    context.database().inTransaction(c -> {
+      try (PreparedStatement st = c.prepareStatement(
+          "INSERT INTO xmpp_muc (muc_jid, room_id) VALUES (?, ?) ON CONFLICT (muc_jid) DO UPDATE SET room_id = ?")) {
+        st.setString(1, muc.toString());
+        st.setString(2, room.value());
+        st.setString(3, room.value());
+        return st.executeUpdate();
+      }
+    });
+  }
+
+  private Optional<Date> lastSeen(EntityBareJid muc) {
+    return context.database().inTransaction(c -> {
+      try (PreparedStatement st = c.prepareStatement("SELECT last_seen_ms FROM xmpp_muc WHERE muc_jid = ?")) {
+        st.setString(1, muc.toString());
+        try (ResultSet rs = st.executeQuery()) {
+          if (rs.next()) {
+            long ms = rs.getLong(1);
+            return rs.wasNull() ? Optional.<Date>empty() : Optional.of(new Date(ms));
+          }
+          return Optional.<Date>empty();
+        }
+      }
+    });
+  }
+
+  private void markSeen(EntityBareJid muc) {
+    long now = context.clock().millis();
+    context.database().inTransaction(c -> {
+      try (PreparedStatement st = c.prepareStatement("UPDATE xmpp_muc SET last_seen_ms = ? WHERE muc_jid = ?")) {
+        st.setLong(1, now);
+        st.setString(2, muc.toString());
+        return st.executeUpdate();
+      }
+    });
+  }
+
+  private void joinListener(MucRoom room) {
+    Optional<EntityFullJid> occupant = MucStanzas.occupant(room.muc, room.listenerNick);
+    if (occupant.isEmpty()) {
+      log.warn("Listener nick '{}' is not valid in {}", room.listenerNick, room.muc);
+      return;
+    }
+    CompletableFuture.supplyAsync(() -> lastSeen(room.muc), blocking)
+        .exceptionally(e -> Optional.empty())
+        .thenAccept(since -> connection.send(MucStanzas.join(listenerJid, occupant.get(), since)));
+  }
+
+  // ---- XMPP -> Matrix
+
+  private void onPresence(MucRoom room, Presence presence) {
+    String nick = presence.getFrom().getResourceOrEmpty().toString();
+    Jid to = presence.getTo();
+    MUCUser x = MUCUser.from(presence);
+    boolean self = x != null && x.getStatus().contains(MUCUser.Status.PRESENCE_TO_SELF_110);
+    if (to != null && !to.equals(listenerJid)) {
+      userJids.userOf(to).ifPresent(user -> onOwnOccupantPresence(room, user, presence, self));
+      return;
+    }
+    if (presence.getType() == Presence.Type.error) {
+      if (isConflict(presence) && room.listenerConflicts++ < MAX_NICK_CONFLICTS) {
+        room.listenerNick = config.listenerNick() + "[" + (room.listenerConflicts + 1) + "]";
+        joinListener(room);
+      } else {
+        log.warn("The listener cannot join {}: {}", room.muc, presence.getError());
+      }
+      return;
+    }
+    if (nick.isEmpty()) {
+      return;
+    }
+    if (self || room.isOurNick(nick)) {
+      if (self) {
+        room.listenerJoined = presence.getType() == Presence.Type.available;
+      }
+      return;
+    }
+    Jid occupant = presence.getFrom();
+    if (presence.getType() == Presence.Type.available) {
+      inOrder(room, () -> ensureGhost(occupant, nick)
+          .thenCompose(ghost -> context.intents().ghost(ghost).ensureJoined(room.roomId)));
+    } else if (presence.getType() == Presence.Type.unavailable) {
+      UserId ghost = ghostIds.ghostOf(occupant);
+      inOrder(room, () -> context.intents().ghost(ghost).leave(room.roomId));
+    }
+  }
+
+  private void onOwnOccupantPresence(MucRoom room, UserId user, Presence presence, boolean self) {
+    MucRoom.MatrixOccupant o = room.matrixOccupants.get(user);
+    if (o == null) {
+      return;
+    }
+    if (presence.getType() == Presence.Type.error) {
+      if (isConflict(presence) && ++o.conflicts <= MAX_NICK_CONFLICTS) {
+        o.nick = o.conflicts == 1 ? o.baseNick + "[m]" : o.baseNick + "[m" + o.conflicts + "]";
+        sendOccupantJoin(room, user, o);
+      } else {
+        room.matrixOccupants.remove(user, o);
+        o.joined.completeExceptionally(new IllegalStateException(user + " cannot join " + room.muc + ": "
+            + presence.getError()));
+      }
+    } else if (self && presence.getType() == Presence.Type.available) {
+      o.joined.complete(null);
+    } else if (self && presence.getType() == Presence.Type.unavailable) {
+      room.matrixOccupants.remove(user, o);
+    }
+  }
+
+  private static boolean isConflict(Presence presence) {
+    return presence.getError() != null && presence.getError().getCondition() == StanzaError.Condition.conflict;
+  }
+
+  private void onMessage(MucRoom room, Message message) {
+    if (message.getType() == Message.Type.error) {
+      log.info("Error from {} to {}: {}", message.getFrom(), message.getTo(), message.getError());
+      return;
+    }
+    if (message.getType() != Message.Type.groupchat || !listenerJid.equals(message.getTo())) {
+      return; // copies for our Matrix users' occupants: the listener's copy is enough
+    }
+    String nick = message.getFrom().getResourceOrEmpty().toString();
+    Optional<String> stanzaId = MucStanzas.stanzaIdBy(message, room.muc);
+    EventId ours = room.sentEvent(MucStanzas.originId(message).orElse(message.getStanzaId()));
+    if (ours != null || (!nick.isEmpty() && room.isOurNick(nick))) {
+      // The MUC reflects what we sent; remember its stanza-id for later references, send nothing back.
+      if (ours != null && stanzaId.isPresent()) {
+        blocking.execute(() -> messageMap.put(
+            new MessageMapStore.RemoteMessage(PROTOCOL, room.muc.toString(), "sid:" + stanzaId.get()), room.roomId,
+            ours));
+      }
+      return;
+    }
+    if (nick.isEmpty()) {
+      return; // a message from the room itself (status notices)
+    }
+    String body = message.getBody();
+    if (body == null) {
+      String subject = message.getSubject();
+      if (subject != null) {
+        inOrder(room, () -> setTopic(room, subject));
+      }
+      return;
+    }
+    Jid occupant = message.getFrom();
+    String key = stanzaId.map(id -> "sid:" + id)
+        .orElseGet(() -> message.getStanzaId() != null ? "from:" + occupant + "/" + message.getStanzaId()
+            : "none:" + UUID.randomUUID());
+    ObjectNode content = JsonNodeFactory.instance.objectNode();
+    if (body.startsWith("/me ")) {
+      content.put("msgtype", "m.emote").put("body", body.substring(4));
+    } else {
+      content.put("msgtype", "m.text").put("body", body);
+    }
+    inOrder(room, () -> ensureGhost(occupant, nick)
+        .thenCompose(ghost -> context.intents().ghost(ghost)
+            .sendMessage(room.roomId, content, "xmpp|" + room.muc + "|" + key))
+        .thenAcceptAsync(event -> {
+          messageMap.put(new MessageMapStore.RemoteMessage(PROTOCOL, room.muc.toString(), key), room.roomId, event);
+          markSeen(room.muc);
+        }, blocking));
+  }
+
+  private CompletableFuture<Void> setTopic(MucRoom room, String subject) {
+    Intent bot = context.intents().bot();
+    return bot.getState(room.roomId, "m.room.topic", "")
+        .handle((state, err) -> err == null && state != null ? state.path("topic").asText("") : "")
+        .thenCompose(current -> current.equals(subject) ? CompletableFuture.completedFuture(null)
+            : bot.sendState(room.roomId, "m.room.topic", "",
+                JsonNodeFactory.instance.objectNode().put("topic", subject)).thenApply(e -> null));
+  }
+
+  /** Registers the ghost of an occupant and gives it the nick as display name (once per run). */
+  private CompletableFuture<UserId> ensureGhost(Jid occupant, String nick) {
+    UserId ghost = ghostIds.ghostOf(occupant);
+    if (namedGhosts.contains(ghost)) {
+      return CompletableFuture.completedFuture(ghost);
+    }
+    ghostStore.upsert(ghost, PROTOCOL, occupant.toString(), nick, null);
+    Intent intent = context.intents().ghost(ghost);
+    return intent.ensureRegistered()
+        .thenCompose(v -> intent.setDisplayName(nick))
+        .thenApplyAsync(v -> {
+          ghostStore.markRegistered(ghost);
+          namedGhosts.add(ghost);
+          return ghost;
+        }, blocking);
+  }
+
+  /** Runs XMPP → Matrix work for one room strictly in arrival order, off the protocol thread. */
+  private void inOrder(MucRoom room, java.util.function.Supplier<CompletableFuture<?>> work) {
+    synchronized (room) {
+      room.tail = room.tail
+          .thenComposeAsync(v -> work.get(), blocking)
+          .handle((r, e) -> {
+            if (e != null && !(rootCause(e) instanceof java.util.concurrent.RejectedExecutionException)) {
+              log.warn("XMPP -> Matrix in {} ({}) failed: {}", room.roomId, room.muc, rootMessage(e));
+            }
+            return null;
+          });
+    }
+  }
+
+  // ---- Matrix -> XMPP
+
+  /** A Matrix event in a room linked to a MUC. Completes once the stanza is sent or queued for the stream. */
+  public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Link link) {
+    EntityBareJid muc;
+    try {
+      muc = JidCreate.entityBareFrom(link.remoteId());
+    } catch (XmppStringprepException e) {
+      return CompletableFuture.completedFuture(null);
+    }
+    MucRoom room = byMuc.computeIfAbsent(muc, m -> new MucRoom(m, link.roomId(), config.listenerNick()));
+    if (ghostIds.isGhost(event.sender())) {
+      return CompletableFuture.completedFuture(null);
+    }
+    switch (event.type()) {
+      case "m.room.message" -> {
+        return sendMessage(room, event);
+      }
+      case "m.room.topic" -> {
+        String topic = event.content().path("topic").asText("");
+        return ensureOccupant(room, event.sender()).thenAccept(v -> connection.send(MucStanzas.subject(
+            fullJidOf(event.sender()), muc, idFor(event.eventId()), topic)));
+      }
+      case "m.room.member" -> {
+        String membership = event.membership().orElse("");
+        if ((membership.equals("leave") || membership.equals("ban")) && event.stateKey().isPresent()) {
+          UserId user = UserId.of(event.stateKey().get());
+          MucRoom.MatrixOccupant o = room.matrixOccupants.remove(user);
+          if (o != null) {
+            MucStanzas.occupant(muc, o.nick).ifPresent(occ -> connection.send(MucStanzas.leave(fullJidOf(user), occ)));
+          }
+        }
+        return CompletableFuture.completedFuture(null);
+      }
+      default -> {
+        return CompletableFuture.completedFuture(null);
+      }
+    }
+  }
+
+  private CompletableFuture<Void> sendMessage(MucRoom room, MatrixEvent event) {
+    JsonNode content = event.content();
+    String msgtype = content.path("msgtype").asText("");
+    String body = content.path("body").asText("");
+    String text = switch (msgtype) {
+      case "m.text", "m.notice" -> body;
+      case "m.emote" -> "/me " + body;
+      default -> null; // media and the rest: later
+    };
+    if (text == null || text.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    String id = idFor(event.eventId());
+    return ensureOccupant(room, event.sender()).thenAccept(v -> {
+      room.rememberSent(id, event.eventId());
+      connection.send(MucStanzas.groupchat(fullJidOf(event.sender()), room.muc, id, text));
+    });
+  }
+
+  /** Joins the user's own occupant if not yet there; completes when the MUC confirmed it. */
+  private CompletableFuture<Void> ensureOccupant(MucRoom room, UserId user) {
+    MucRoom.MatrixOccupant existing = room.matrixOccupants.get(user);
+    if (existing != null && !existing.joined.isCompletedExceptionally()) {
+      return existing.joined;
+    }
+    return nickOf(room.roomId, user).thenCompose(nick -> {
+      MucRoom.MatrixOccupant fresh = new MucRoom.MatrixOccupant(nick);
+      MucRoom.MatrixOccupant o = room.matrixOccupants.compute(user, (u, old) ->
+          old != null && !old.joined.isCompletedExceptionally() ? old : fresh);
+      if (o == fresh) {
+        sendOccupantJoin(room, user, o);
+        o.joined.orTimeout(config.component().iqTimeout().toMillis(), TimeUnit.MILLISECONDS)
+            .whenComplete((v, e) -> {
+              if (e != null) {
+                room.matrixOccupants.remove(user, o);
+                if (e instanceof TimeoutException) {
+                  log.warn("{} got no answer joining {} as '{}'", user, room.muc, o.nick);
+                }
+              }
+            });
+      }
+      return o.joined;
+    });
+  }
+
+  private void sendOccupantJoin(MucRoom room, UserId user, MucRoom.MatrixOccupant o) {
+    Optional<EntityFullJid> occupant = MucStanzas.occupant(room.muc, o.nick);
+    if (occupant.isEmpty()) {
+      o.joined.completeExceptionally(new IllegalArgumentException("nick '" + o.nick + "' is not valid"));
+      return;
+    }
+    connection.send(MucStanzas.join(fullJidOf(user), occupant.get(), Optional.empty()));
+  }
+
+  /** The user's display name in the room, else the localpart; cleaned for XMPP. */
+  private CompletableFuture<String> nickOf(RoomId room, UserId user) {
+    return context.intents().bot().getState(room, "m.room.member", user.value())
+        .handle((state, err) -> {
+          String name = err == null && state != null ? state.path("displayname").asText("") : "";
+          name = dev.switchboard.xmpp.stanza.XmlText.clean(name).strip();
+          if (name.isEmpty() || MucStanzas.occupant(JidCreate.entityBareFromOrThrowUnchecked("a@b"), name).isEmpty()) {
+            name = user.localpart();
+          }
+          return name;
+        });
+  }
+
+  private FullJid fullJidOf(UserId user) {
+    try {
+      return JidCreate.fullFrom(userJids.jidOf(user) + "/matrix");
+    } catch (XmppStringprepException e) {
+      throw new IllegalArgumentException("no JID for " + user, e);
+    }
+  }
+
+  /** A stanza id for a Matrix event: stable across retries, free of characters that need escaping. */
+  static String idFor(EventId event) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(event.value().getBytes(StandardCharsets.UTF_8));
+      return "mx-" + HexFormat.of().formatHex(digest, 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  // ---- IQs to the component
+
+  private void answerIq(IQ iq) {
+    if (iq.getType() != IQ.Type.get && iq.getType() != IQ.Type.set) {
+      return;
+    }
+    if ("urn:xmpp:ping".equals(iq.getChildElementNamespace())) {
+      connection.send(IQ.createResultIQ(iq));
+    } else {
+      connection.send(IQ.createErrorResponse(iq, StanzaError.Condition.service_unavailable));
+    }
+  }
+
+  private static String rootMessage(Throwable t) {
+    return rootCause(t).toString();
+  }
+
+  private static Throwable rootCause(Throwable t) {
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t;
+  }
+}

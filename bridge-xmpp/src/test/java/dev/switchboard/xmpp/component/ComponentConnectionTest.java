@@ -1,0 +1,161 @@
+package dev.switchboard.xmpp.component;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.switchboard.testkit.xmpp.ProsodyServer;
+import dev.switchboard.xmpp.XmppClient;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jivesoftware.smack.packet.IQ;
+import org.jivesoftware.smack.packet.Message;
+import org.jivesoftware.smack.packet.Stanza;
+import org.jivesoftware.smack.packet.StanzaBuilder;
+import org.jivesoftware.smack.packet.StandardExtensionElement;
+import org.jivesoftware.smackx.disco.packet.DiscoverInfo;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.jxmpp.jid.impl.JidCreate;
+
+/** The component transport against a real Prosody. */
+class ComponentConnectionTest {
+  private static ProsodyServer prosody;
+  private final ExecutorService pool = Executors.newFixedThreadPool(2);
+  private final List<Stanza> received = new CopyOnWriteArrayList<>();
+  private final AtomicInteger readyCount = new AtomicInteger();
+  private ComponentConnection component;
+
+  @BeforeAll
+  static void startProsody() {
+    prosody = ProsodyServer.start();
+  }
+
+  @AfterAll
+  static void stopProsody() {
+    if (prosody != null) {
+      prosody.close();
+    }
+  }
+
+  @AfterEach
+  void stop() {
+    if (component != null) {
+      component.close();
+    }
+    pool.shutdownNow();
+  }
+
+  private ComponentConnection connect(String secret) {
+    ComponentSettings settings = ComponentSettings.of("127.0.0.1", prosody.componentPort(), ProsodyServer.COMPONENT,
+        secret).withReconnect(Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofSeconds(30))
+        .withIqTimeout(Duration.ofSeconds(2));
+    component = new ComponentConnection(settings, new ComponentConnection.Listener() {
+      @Override
+      public void onReady() {
+        readyCount.incrementAndGet();
+      }
+
+      @Override
+      public void onStanza(Stanza stanza) {
+        received.add(stanza);
+      }
+    }, pool, new Random(1));
+    component.start();
+    return component;
+  }
+
+  private ComponentConnection connected() {
+    connect(prosody.componentSecret());
+    await().atMost(Duration.ofSeconds(10)).until(() -> component.state() == ComponentConnection.State.READY);
+    return component;
+  }
+
+  @Test
+  void theRightSecretCompletesTheHandshakeAndStanzasFlowBothWays() throws Exception {
+    connected();
+    try (XmppClient bob = XmppClient.login(prosody, "bob1")) {
+      bob.send(StanzaBuilder.buildMessage().to("alice@" + ProsodyServer.COMPONENT).setBody("hi component").build());
+      component.send(StanzaBuilder.buildMessage().from("alice@" + ProsodyServer.COMPONENT)
+          .to(bob.connection.getUser()).ofType(Message.Type.chat).setBody("hi bob <&>").build());
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> received.stream()
+          .anyMatch(s -> s instanceof Message m && "hi component".equals(m.getBody())));
+      await().atMost(Duration.ofSeconds(10)).until(() -> bob.messages.stream()
+          .anyMatch(m -> "hi bob <&>".equals(m.getBody())));
+    }
+    assertThat(component.connectAttempts()).isEqualTo(1);
+  }
+
+  @Test
+  void aWrongSecretIsRefusedAndNotRetriedAtOnce() throws Exception {
+    connect("not-the-secret");
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> component.state() == ComponentConnection.State.REFUSED);
+    Thread.sleep(1500); // several ordinary backoff periods
+    assertThat(component.connectAttempts()).isEqualTo(1);
+    assertThat(readyCount).hasValue(0);
+  }
+
+  @Test
+  void aStanzaWeCannotParseIsDroppedAndTheStreamStays() throws Exception {
+    connected();
+    try (XmppClient bob = XmppClient.login(prosody, "bob2")) {
+      // Well-formed XML that Smack's delay provider rejects: the stanza is unreadable for us, not for Prosody.
+      bob.send(StanzaBuilder.buildMessage().to("alice@" + ProsodyServer.COMPONENT).setBody("broken")
+          .addExtension(StandardExtensionElement.builder("delay", "urn:xmpp:delay")
+              .addAttribute("stamp", "not-a-date").build()).build());
+      bob.send(StanzaBuilder.buildMessage().to("alice@" + ProsodyServer.COMPONENT).setBody("after").build());
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> received.stream()
+          .anyMatch(s -> s instanceof Message m && "after".equals(m.getBody())));
+    }
+    assertThat(received).noneMatch(s -> s instanceof Message m && "broken".equals(m.getBody()));
+    assertThat(component.connectAttempts()).isEqualTo(1);
+    assertThat(readyCount).hasValue(1);
+  }
+
+  @Test
+  void anIqRequestGetsItsAnswerAndAnUnansweredOneTimesOut() throws Exception {
+    connected();
+    DiscoverInfo disco = DiscoverInfo.builder("disco-1").to(JidCreate.from(ProsodyServer.MUC))
+        .from(JidCreate.from(ProsodyServer.COMPONENT)).ofType(IQ.Type.get).build();
+
+    IQ answer = component.request(disco).get(10, TimeUnit.SECONDS);
+    assertThat(answer.getType()).isEqualTo(IQ.Type.result);
+    assertThat(((DiscoverInfo) answer).hasIdentity("conference", "text")).isTrue();
+
+    // An IQ to our own domain comes back to us as a request nobody answers.
+    DiscoverInfo unanswered = DiscoverInfo.builder("disco-2").to(JidCreate.from("x@" + ProsodyServer.COMPONENT))
+        .from(JidCreate.from(ProsodyServer.COMPONENT)).ofType(IQ.Type.get).build();
+    CompletableFuture<IQ> late = component.request(unanswered, Duration.ofMillis(500));
+    assertThat(late).failsWithin(Duration.ofSeconds(5)).withThrowableOfType(ExecutionException.class)
+        .withCauseInstanceOf(TimeoutException.class);
+  }
+
+  @Test
+  void stanzasSentWhileTheServerIsDownArriveAfterTheReconnect() throws Exception {
+    connected();
+    prosody.stop();
+    await().atMost(Duration.ofSeconds(10)).until(() -> component.state() != ComponentConnection.State.READY);
+
+    // Prosody routes a message between two addresses of our own domain back to us.
+    component.send(StanzaBuilder.buildMessage().from("a@" + ProsodyServer.COMPONENT)
+        .to("b@" + ProsodyServer.COMPONENT).setBody("kept while down").build());
+    prosody.startAgain();
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> received.stream()
+        .anyMatch(s -> s instanceof Message m && "kept while down".equals(m.getBody())));
+    assertThat(readyCount).hasValue(2);
+  }
+}
