@@ -10,6 +10,11 @@ class ConnectorFactory {
 
   List<Connector> enabledConnectors(BridgeConfig cfg) {
     List<Connector> out = new ArrayList<>();
+    if (cfg.connectorEnabled(dev.switchboard.sip.SipConnector.PROTOCOL)) {
+      out.add(new dev.switchboard.sip.SipConnector(
+          dev.switchboard.sip.config.SipConfig.parse(cfg.connector(dev.switchboard.sip.SipConnector.PROTOCOL)),
+          cfg.homeserver().domain()));
+    }
     return out;
   }
 
