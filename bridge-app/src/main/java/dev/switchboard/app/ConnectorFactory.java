@@ -3,6 +3,8 @@ package dev.switchboard.app;
 import dev.switchboard.core.config.BridgeConfig;
 import dev.switchboard.core.connector.Connector;
 import dev.switchboard.irc.IrcConnector;
+import dev.switchboard.sip.SipConnector;
+import dev.switchboard.sip.config.SipConfig;
 import dev.switchboard.xmpp.XmppConnector;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +20,9 @@ class ConnectorFactory {
     }
     if (cfg.connectorEnabled(XmppConnector.PROTOCOL)) {
       out.add(new XmppConnector(cfg.connector(XmppConnector.PROTOCOL), cfg.homeserver().domain()));
+    }
+    if (cfg.connectorEnabled(SipConnector.PROTOCOL)) {
+      out.add(new SipConnector(SipConfig.parse(cfg.connector(SipConnector.PROTOCOL)), cfg.homeserver().domain()));
     }
     return out;
   }

@@ -11,10 +11,12 @@ public final class SipNamespaces {
 
   /** Namespaces from the {@code sip:} config section ({@code user_prefix}, {@code alias_prefix}). */
   public static Namespaces of(JsonNode config, String domain) {
-    return new Namespaces(
-        List.of(NamespaceRegex.users(text(config, "user_prefix", "_sip_"), domain)),
-        List.of(),
-        List.of());
+    return of(text(config, "user_prefix", "_sip_"), domain);
+  }
+
+  /** Namespaces for ghosts with this localpart prefix. */
+  public static Namespaces of(String userPrefix, String domain) {
+    return new Namespaces(List.of(NamespaceRegex.users(userPrefix, domain)), List.of(), List.of());
   }
 
   private static String text(JsonNode config, String field, String fallback) {

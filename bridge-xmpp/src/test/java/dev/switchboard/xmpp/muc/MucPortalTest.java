@@ -10,7 +10,7 @@ import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.xmpp.ProsodyServer;
 import dev.switchboard.xmpp.XmppClient;
 import dev.switchboard.xmpp.XmppConnector;
-import dev.switchboard.xmpp.BridgeHarnessAccess;
+import dev.switchboard.xmpp.BridgeHarness;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.jivesoftware.smack.packet.Message;
@@ -43,7 +43,7 @@ class MucPortalTest {
         {"enabled": true, "domain": "%s", "secret": "%s", "server_host": "127.0.0.1", "server_port": %d,
          "disco_timeout_ms": 2000}
         """.formatted(ProsodyServer.COMPONENT, prosody.componentSecret(), prosody.componentPort()));
-    bridge = BridgeHarnessAccess.start(hs, new XmppConnector(section, hs.serverName()), section, dir);
+    bridge = BridgeHarness.start(hs, new XmppConnector(section, hs.serverName()), section, dir);
 
     bob = XmppClient.login(prosody, "bob");
     bobInDev = MultiUserChatManager.getInstanceFor(bob.connection)

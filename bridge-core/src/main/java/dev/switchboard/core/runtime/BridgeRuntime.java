@@ -1,0 +1,226 @@
+package dev.switchboard.core.runtime;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.core.appservice.AppServiceServer;
+import dev.switchboard.core.connector.BridgeContext;
+import dev.switchboard.core.connector.Connector;
+import dev.switchboard.core.connector.Connectors;
+import dev.switchboard.core.homeserver.AppServiceIntents;
+import dev.switchboard.core.homeserver.AppServicePing;
+import dev.switchboard.core.homeserver.HomeserverClient;
+import dev.switchboard.core.homeserver.Intents;
+import dev.switchboard.core.homeserver.OutboundQueue;
+import dev.switchboard.core.homeserver.RetryPolicy;
+import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.inbox.Dispatcher;
+import dev.switchboard.core.inbox.Inbox;
+import dev.switchboard.core.inbox.InboxPruner;
+import dev.switchboard.core.inbox.InboxStore;
+import dev.switchboard.core.portal.Portals;
+import dev.switchboard.core.store.Database;
+import dev.switchboard.core.store.MessageMapStore;
+import dev.switchboard.core.store.PortalStore;
+import dev.switchboard.core.store.SecretBox;
+import dev.switchboard.registration.Namespaces;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Core wired together and running: homeserver client and intents, portals, the given connectors, inbox and
+ * dispatch, the AS API, and the ping. The app builds it from the config; connector tests build it around their
+ * connector, so they exercise the same wiring the jar runs.
+ */
+public final class BridgeRuntime implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(BridgeRuntime.class);
+
+  /**
+   * What core needs to know.
+   *
+   * @param namespaces every user and alias namespace of the registration (ghost intents must stay inside)
+   * @param pingAs how the homeserver reaches us, to ping it at start; empty when the caller registers us with the
+   *     homeserver only after start (tests on a free port)
+   * @param queuedRetry backoff of durable sends; {@link RetryPolicy#FOREVER} in production
+   */
+  public record Settings(
+      String serverName,
+      URI homeserverUrl,
+      String appserviceId,
+      String asToken,
+      String hsToken,
+      String botLocalpart,
+      Namespaces namespaces,
+      String bind,
+      int port,
+      int maxBodyBytes,
+      Optional<URI> pingAs,
+      Duration txnRetention,
+      Duration eventRetention,
+      RetryPolicy queuedRetry) {
+
+    @Override
+    public String toString() {
+      return "Settings[serverName=" + serverName + ", homeserverUrl=" + homeserverUrl + ", bind=" + bind + ", port="
+          + port + "]";
+    }
+  }
+
+  private final List<AutoCloseable> closeInOrder;
+  private final int port;
+  private final Intents intents;
+  private final Portals portals;
+  private final Database database;
+
+  private BridgeRuntime(List<AutoCloseable> closeInOrder, int port, Intents intents, Portals portals,
+      Database database) {
+    this.closeInOrder = closeInOrder;
+    this.port = port;
+    this.intents = intents;
+    this.portals = portals;
+    this.database = database;
+  }
+
+  /**
+   * Starts everything on {@code database} (which the runtime then owns and closes). {@code configOf} gives each
+   * connector its config section. On failure, what had started is stopped and the exception rethrown.
+   */
+  public static BridgeRuntime start(Settings settings, Database database, SecretBox secrets,
+      List<Connector> enabled, Function<String, JsonNode> configOf) throws Exception {
+    List<AutoCloseable> closeables = new ArrayList<>();
+    closeables.add(database);
+    try {
+      return start(settings, database, secrets, enabled, configOf, closeables);
+    } catch (Exception | Error e) {
+      closeAll(closeables);
+      throw e;
+    }
+  }
+
+  private static BridgeRuntime start(Settings s, Database database, SecretBox secrets, List<Connector> enabled,
+      Function<String, JsonNode> configOf, List<AutoCloseable> closeables) throws Exception {
+    Clock clock = Clock.systemUTC();
+    ObjectMapper json = new ObjectMapper();
+
+    ExecutorService blocking = Executors.newFixedThreadPool(16, named("blocking"));
+    ExecutorService dbExecutor = Executors.newFixedThreadPool(4, named("db"));
+    ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(2, named("scheduler"));
+    // Dispatch only hands events to connectors (their work runs on their own threads), so two threads suffice,
+    // and a small pool keeps dispatch from starving the AS API's acknowledgements of CPU.
+    ExecutorService dispatchWorkers = Executors.newFixedThreadPool(2, named("dispatch"));
+    closeables.add(0, () -> {
+      scheduler.shutdownNow();
+      dispatchWorkers.shutdown();
+      blocking.shutdown();
+      dbExecutor.shutdown();
+      blocking.awaitTermination(5, TimeUnit.SECONDS);
+      dbExecutor.awaitTermination(5, TimeUnit.SECONDS);
+    });
+
+    // Matrix side: the client, the durable queue of sends, and the intents connectors act through.
+    HomeserverClient client = new HomeserverClient(
+        HomeserverClient.Settings.defaults(s.homeserverUrl(), s.asToken()), scheduler, clock, new SplittableRandom());
+    closeables.add(0, client);
+    OutboundQueue queue = OutboundQueue.open(database, dbExecutor, scheduler, clock, s.queuedRetry());
+    closeables.add(0, queue);
+    UserId bot = UserId.of(s.botLocalpart(), s.serverName());
+    AppServiceIntents intents = new AppServiceIntents(client, queue, bot,
+        user -> s.namespaces().claimsUser(user.value()));
+    intents.start();
+
+    Portals portals = new Portals(new PortalStore(database, clock));
+    MessageMapStore messageMap = new MessageMapStore(database, clock);
+
+    // Connectors, each with its own config section.
+    Connectors connectors = new Connectors(enabled);
+    for (Connector c : enabled) {
+      c.start(new BridgeContext(s.serverName(), configOf.apply(c.protocol()), intents, database, secrets, portals,
+          scheduler, blocking, clock));
+      closeables.add(0, c::stop);
+      log.info("Connector {} started", c.protocol());
+    }
+
+    // Receiving side: inbox, dispatch, pruning, then the AS API.
+    InboxStore inboxStore = new InboxStore(database, clock, json);
+    Dispatcher dispatcher = new Dispatcher(connectors, portals, bot, inboxStore, dispatchWorkers, scheduler,
+        Duration.ofMinutes(2), intents::membershipChanged);
+    closeables.add(0, dispatcher);
+    dispatcher.resumePending();
+    Inbox inbox = new Inbox(inboxStore, dispatcher, json);
+    InboxPruner pruner = new InboxPruner(inboxStore, clock, s.txnRetention(), s.eventRetention(),
+        () -> messageMap.oldestKept().map(Instant::toEpochMilli).orElse(Long.MAX_VALUE));
+    pruner.schedule(scheduler, Duration.ofHours(1));
+    closeables.add(0, pruner);
+
+    AppServiceServer server = AppServiceServer.start(new AppServiceServer.Settings(s.bind(), s.port(), s.hsToken(),
+        s.maxBodyBytes(), Duration.ofSeconds(30)), inbox, connectors, blocking, json);
+    closeables.add(0, server);
+
+    // Last: ask the homeserver to reach us, now that we can answer. Logs what is wrong and retries by itself.
+    if (s.pingAs().isPresent()) {
+      AppServicePing ping = new AppServicePing(client, s.appserviceId(), s.pingAs().get(), scheduler, clock,
+          new SplittableRandom(), AppServicePing.defaultBackoff());
+      closeables.add(0, ping);
+      ping.start();
+    }
+    log.info("Switchboard started as {} for {} with connectors {}", s.appserviceId(), s.serverName(),
+        enabled.stream().map(Connector::protocol).toList());
+    return new BridgeRuntime(closeables, server.port(), intents, portals, database);
+  }
+
+  /** The port the AS API listens on. */
+  public int port() {
+    return port;
+  }
+
+  public Intents intents() {
+    return intents;
+  }
+
+  public Portals portals() {
+    return portals;
+  }
+
+  public Database database() {
+    return database;
+  }
+
+  private static ThreadFactory named(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  private static void closeAll(List<AutoCloseable> closeables) {
+    for (AutoCloseable c : closeables) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        log.warn("Error while stopping: {}", e.toString());
+      }
+    }
+  }
+
+  /** Stops everything, newest first. */
+  @Override
+  public void close() {
+    closeAll(closeInOrder);
+  }
+}

@@ -1,0 +1,224 @@
+package dev.switchboard.sip;
+
+import dev.switchboard.core.connector.Connector;
+import dev.switchboard.core.connector.ConnectorContext;
+import dev.switchboard.core.connector.ConnectorState;
+import dev.switchboard.core.connector.Link;
+import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.id.RoomId;
+import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.portal.Portals;
+import dev.switchboard.registration.Namespaces;
+import dev.switchboard.sip.address.Dialable;
+import dev.switchboard.sip.address.GhostNames;
+import dev.switchboard.sip.call.CallStore;
+import dev.switchboard.sip.call.Calls;
+import dev.switchboard.sip.config.SipConfig;
+import dev.switchboard.sip.media.NgClient;
+import dev.switchboard.sip.signalling.SipSignalling;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SIP connector: Matrix users call phone numbers and SIP addresses through ghosts ({@code @_sip_+15550001}). A
+ * call lives in the DM between the user and the ghost; JAIN-SIP signals, rtpengine carries the media.
+ */
+public final class SipConnector implements Connector {
+  private static final Logger log = LoggerFactory.getLogger(SipConnector.class);
+  public static final String PROTOCOL = "sip";
+
+  private final SipConfig config;
+  private final Namespaces namespaces;
+  private volatile ConnectorState state = ConnectorState.STARTING;
+  private ConnectorContext context;
+  private GhostNames ghosts;
+  private NgClient media;
+  private SipSignalling signalling;
+  private Calls calls;
+
+  /**
+   * @param config the parsed {@code sip:} section
+   * @param domain the homeserver's server name, for the ghost namespace
+   */
+  public SipConnector(SipConfig config, String domain) {
+    this.config = config;
+    this.namespaces = SipNamespaces.of(config.userPrefix(), domain);
+  }
+
+  @Override
+  public String protocol() {
+    return PROTOCOL;
+  }
+
+  @Override
+  public Namespaces namespaces() {
+    return namespaces;
+  }
+
+  @Override
+  public void start(ConnectorContext context) throws Exception {
+    this.context = context;
+    this.ghosts = new GhostNames(config.userPrefix(), context.serverName());
+    SipConfig.RtpEngine r = config.rtpengine();
+    // Resolved once here: a name that does not resolve fails the start, naming the key.
+    InetSocketAddress ng = new InetSocketAddress(r.ngAddress().getHostString(), r.ngAddress().getPort());
+    if (ng.isUnresolved()) {
+      throw new dev.switchboard.core.config.ConfigException("sip.rtpengine.ng_address does not resolve: "
+          + r.ngAddress().getHostString());
+    }
+    media = new NgClient(new NgClient.Settings(ng, r.timeout(), r.attempts()), context.scheduler(),
+        new SplittableRandom());
+    CallStore store = new CallStore(context.database(), context.clock());
+    int leftovers = store.endLeftovers();
+    if (leftovers > 0) {
+      log.info("{} call(s) from the previous run ended with it", leftovers);
+    }
+    Calls[] holder = new Calls[1];
+    signalling = SipSignalling.start(config, new DeferredEvents(() -> holder[0]), context.blockingExecutor());
+    calls = new Calls(config, signalling, media, context.intents(), store, context.blockingExecutor(),
+        context.scheduler(), new SplittableRandom(), config.candidateWait());
+    holder[0] = calls;
+    // rtpengine being down is not fatal at start: calls fail (and say so) until it is back.
+    media.ping().whenComplete((v, err) -> {
+      if (err != null) {
+        log.warn("rtpengine at {} does not answer ping ({}): calls will fail until it does", ng, err.getMessage());
+      }
+    });
+    state = ConnectorState.RUNNING;
+  }
+
+  @Override
+  public void stop() {
+    state = ConnectorState.STOPPED;
+    if (signalling != null) {
+      signalling.close();
+    }
+    if (media != null) {
+      media.close();
+    }
+  }
+
+  @Override
+  public ConnectorState state() {
+    return state;
+  }
+
+  @Override
+  public CompletableFuture<Boolean> onUserQuery(UserId userId) {
+    if (ghosts == null || ghosts.dialableOf(userId).isEmpty()) {
+      return CompletableFuture.completedFuture(false);
+    }
+    return context.intents().ghost(userId).ensureRegistered().thenApply(v -> true);
+  }
+
+  @Override
+  public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Optional<Link> link) {
+    if (link.isEmpty()) {
+      return onMembershipOutsideLinks(event);
+    }
+    Optional<UserId> ghost = DmLinks.ghostOf(link.get());
+    Optional<Dialable> callee = ghost.flatMap(ghosts::dialableOf);
+    if (callee.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return switch (event.type()) {
+      case "m.call.invite" -> calls.onInvite(event, ghost.get(), callee.get());
+      case "m.call.candidates" -> calls.onCandidates(event);
+      case "m.call.hangup", "m.call.reject" -> calls.onHangup(event);
+      default -> CompletableFuture.completedFuture(null);
+    };
+  }
+
+  /** An invite of one of our ghosts to a room: the ghost joins, and the room becomes the DM for that pair. */
+  private CompletableFuture<Void> onMembershipOutsideLinks(MatrixEvent event) {
+    if (!"invite".equals(event.membership().orElse("")) || event.stateKey().isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    UserId ghost = UserId.of(event.stateKey().get());
+    if (ghosts.dialableOf(ghost).isEmpty()) {
+      log.info("{} invited {}, which stands for no number or SIP address", event.sender(), ghost);
+      return CompletableFuture.completedFuture(null);
+    }
+    RoomId room = event.roomId();
+    return context.intents().ghost(ghost).ensureJoined(room)
+        .thenRunAsync(() -> DmLinks.link(context.portals(), room, ghost, event.sender()),
+            context.blockingExecutor());
+  }
+
+  /** The DM rooms between a Matrix user and a ghost, as links whose remote id names both. */
+  static final class DmLinks {
+    private DmLinks() {}
+
+    static String remoteId(UserId ghost, UserId user) {
+      return ghost.value() + "|" + user.value();
+    }
+
+    static Optional<UserId> ghostOf(Link link) {
+      int bar = link.remoteId().indexOf('|');
+      if (bar <= 0) {
+        return Optional.empty();
+      }
+      try {
+        return Optional.of(UserId.of(link.remoteId().substring(0, bar)));
+      } catch (IllegalArgumentException e) {
+        return Optional.empty();
+      }
+    }
+
+    /** Links {@code room} as the DM of the pair; a newer DM of the same pair replaces the older one. */
+    static void link(Portals portals, RoomId room, UserId ghost, UserId user) {
+      String remote = remoteId(ghost, user);
+      Link link = new Link(room, PROTOCOL, remote, true);
+      Optional<Link> existing = portals.linkOfRemote(PROTOCOL, remote);
+      if (existing.isPresent() && existing.get().roomId().equals(room)) {
+        return;
+      }
+      existing.ifPresent(portals::removeLink);
+      if (portals.portal(room).isPresent()) {
+        portals.addLink(link);
+      } else {
+        // The user's own room: plumbed, so the bridge never deletes or renames it.
+        portals.createPlumbedRoom(room, List.of(link));
+      }
+      log.info("{} is the DM of {} with {}", room, user, ghost);
+    }
+  }
+
+  /** Lets the stack start before the call layer exists (the call layer needs the stack). */
+  private static final class DeferredEvents implements dev.switchboard.sip.signalling.SipEvents {
+    private final java.util.function.Supplier<Calls> calls;
+
+    DeferredEvents(java.util.function.Supplier<Calls> calls) {
+      this.calls = calls;
+    }
+
+    @Override
+    public void onRequest(javax.sip.RequestEvent event) {
+      Calls c = calls.get();
+      if (c != null) {
+        c.onRequest(event);
+      }
+    }
+
+    @Override
+    public void onResponse(javax.sip.ResponseEvent event) {
+      Calls c = calls.get();
+      if (c != null) {
+        c.onResponse(event);
+      }
+    }
+
+    @Override
+    public void onTimeout(javax.sip.TimeoutEvent event) {
+      Calls c = calls.get();
+      if (c != null) {
+        c.onTimeout(event);
+      }
+    }
+  }
+}

@@ -1,0 +1,92 @@
+package dev.switchboard.sip.call;
+
+import dev.switchboard.core.store.Database;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.util.Optional;
+
+/** The {@code sip_call} table: which Matrix call is which SIP dialog, and how far it got. */
+public final class CallStore {
+  private final Database database;
+  private final Clock clock;
+
+  public CallStore(Database database, Clock clock) {
+    this.database = database;
+    this.clock = clock;
+  }
+
+  /** A stored call. */
+  public record Row(String roomId, String matrixCallId, String ghost, String sipCallId, String localTag,
+      Optional<String> remoteTag, String state, Optional<String> hangupReason) {}
+
+  /** Records a new outbound call; false when the Matrix call is already known (a repeated invite). */
+  public boolean insertOutbound(OutboundCall call) {
+    return database.inTransaction(c -> {
+      try (PreparedStatement st = c.prepareStatement("INSERT INTO sip_call (room_id, matrix_call_id, direction, ghost,"
+          + " matrix_user, ghost_party_id, sip_call_id, local_tag, state, created_at)"
+          + " VALUES (?, ?, 'outbound', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+        st.setString(1, call.room().value());
+        st.setString(2, call.matrixCallId());
+        st.setString(3, call.ghost().value());
+        st.setString(4, call.matrixUser().value());
+        st.setString(5, call.ghostPartyId());
+        st.setString(6, call.sipCallId());
+        st.setString(7, call.localTag());
+        st.setString(8, call.state().name());
+        st.setLong(9, clock.millis());
+        return st.executeUpdate() == 1;
+      }
+    });
+  }
+
+  public void update(OutboundCall call) {
+    boolean ended = call.state() == OutboundCall.State.ENDED;
+    database.inTransaction(c -> {
+      try (PreparedStatement st = c.prepareStatement("UPDATE sip_call SET state = ?, remote_tag = ?,"
+          + " hangup_reason = ?, ended_at = ? WHERE room_id = ? AND matrix_call_id = ?")) {
+        st.setString(1, call.state().name());
+        st.setString(2, call.remoteTag());
+        st.setString(3, call.hangupReason());
+        if (ended) {
+          st.setLong(4, clock.millis());
+        } else {
+          st.setNull(4, java.sql.Types.BIGINT);
+        }
+        st.setString(5, call.room().value());
+        st.setString(6, call.matrixCallId());
+        return st.executeUpdate();
+      }
+    });
+  }
+
+  public Optional<Row> find(String roomId, String matrixCallId) {
+    return database.inTransaction(c -> {
+      try (PreparedStatement st = c.prepareStatement("SELECT room_id, matrix_call_id, ghost, sip_call_id, local_tag,"
+          + " remote_tag, state, hangup_reason FROM sip_call WHERE room_id = ? AND matrix_call_id = ?")) {
+        st.setString(1, roomId);
+        st.setString(2, matrixCallId);
+        try (ResultSet rs = st.executeQuery()) {
+          if (!rs.next()) {
+            return Optional.<Row>empty();
+          }
+          return Optional.of(new Row(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+              rs.getString(5), Optional.ofNullable(rs.getString(6)), rs.getString(7),
+              Optional.ofNullable(rs.getString(8))));
+        }
+      }
+    });
+  }
+
+  /** Calls a previous run left open: their SIP dialogs died with it. Marks them ended; returns how many. */
+  public int endLeftovers() {
+    return database.inTransaction(c -> {
+      try (PreparedStatement st = c.prepareStatement(
+          "UPDATE sip_call SET state = 'ENDED', hangup_reason = 'bridge_restarted', ended_at = ?"
+              + " WHERE state <> 'ENDED'")) {
+        st.setLong(1, clock.millis());
+        return st.executeUpdate();
+      }
+    });
+  }
+}

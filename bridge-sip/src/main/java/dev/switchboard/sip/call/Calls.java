@@ -1,0 +1,574 @@
+package dev.switchboard.sip.call;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.homeserver.Intents;
+import dev.switchboard.core.id.RoomId;
+import dev.switchboard.core.id.UserId;
+import dev.switchboard.sip.address.Dialable;
+import dev.switchboard.sip.config.SipConfig;
+import dev.switchboard.sip.media.MediaFlags;
+import dev.switchboard.sip.media.NgClient;
+import dev.switchboard.sip.media.SdpCandidates;
+import dev.switchboard.sip.signalling.SipEvents;
+import dev.switchboard.sip.signalling.SipSignalling;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+import javax.sip.ClientTransaction;
+import javax.sip.RequestEvent;
+import javax.sip.ResponseEvent;
+import javax.sip.TimeoutEvent;
+import javax.sip.address.Address;
+import javax.sip.address.SipURI;
+import javax.sip.header.CSeqHeader;
+import javax.sip.header.CallIdHeader;
+import javax.sip.header.FromHeader;
+import javax.sip.header.ToHeader;
+import javax.sip.message.Request;
+import javax.sip.message.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Matrix calls to phones: {@code m.call.*} events from the Matrix side and SIP events from the stack, both run on one
+ * serial call loop so that a call's state changes in order. Nothing here blocks: rtpengine and the homeserver answer
+ * futures, the store is written on the blocking executor.
+ */
+public final class Calls implements SipEvents {
+  private static final Logger log = LoggerFactory.getLogger(Calls.class);
+  private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+  /** The longest an invite may ring when the Matrix client gave no lifetime (the spec recommends 90 s). */
+  private static final long DEFAULT_LIFETIME_MS = 90_000;
+
+  private final SipConfig config;
+  private final SipSignalling sip;
+  private final NgClient media;
+  private final Intents intents;
+  private final CallStore store;
+  private final Executor blocking;
+  private final ScheduledExecutorService scheduler;
+  private final RandomGenerator random;
+  private final Duration candidateWait;
+  private final SerialExecutor loop;
+  /** Store writes in the order the states changed. */
+  private final SerialExecutor storeWriter;
+  private final Map<String, OutboundCall> bySipCallId = new ConcurrentHashMap<>();
+  private final Map<String, OutboundCall> byMatrixCall = new ConcurrentHashMap<>();
+
+  public Calls(SipConfig config, SipSignalling sip, NgClient media, Intents intents, CallStore store,
+      Executor blocking, ScheduledExecutorService scheduler, RandomGenerator random, Duration candidateWait) {
+    this.config = config;
+    this.sip = sip;
+    this.media = media;
+    this.intents = intents;
+    this.store = store;
+    this.blocking = blocking;
+    this.scheduler = scheduler;
+    this.random = random;
+    this.candidateWait = candidateWait;
+    this.loop = new SerialExecutor(blocking);
+    this.storeWriter = new SerialExecutor(blocking);
+  }
+
+  /** Where SIP events go: through the call loop. */
+  public SipEvents sipEvents() {
+    return this;
+  }
+
+  private static String key(RoomId room, String callId) {
+    return room.value() + " " + callId;
+  }
+
+  // ---- Matrix side
+
+  /**
+   * {@code m.call.invite} from a Matrix user in the DM with {@code ghost}. Accepted at once; the call proceeds on
+   * the loop. A repeat (after a crash) of an invite we know is ignored.
+   */
+  public CompletableFuture<Void> onInvite(MatrixEvent event, UserId ghost, Dialable callee) {
+    JsonNode c = event.content();
+    String callId = c.path("call_id").asText("");
+    String sdp = c.path("offer").path("sdp").asText("");
+    if (callId.isEmpty() || sdp.isEmpty() || !"offer".equals(c.path("offer").path("type").asText("offer"))) {
+      log.warn("Ignoring m.call.invite {} in {}: no call_id or offer SDP", event.eventId(), event.roomId());
+      return CompletableFuture.completedFuture(null);
+    }
+    if (c.hasNonNull("invitee") && !c.path("invitee").asText().equals(ghost.value())) {
+      return CompletableFuture.completedFuture(null); // for someone else in the room
+    }
+    if (c.path("offer").path("sdp").asText().contains("m=video") && !sdp.contains("m=audio")) {
+      log.info("Ignoring video-only call {} in {}", callId, event.roomId());
+      return CompletableFuture.completedFuture(null);
+    }
+    Object version = c.path("version").isTextual() ? c.path("version").asText() : (Object) c.path("version").asInt(0);
+    long lifetime = c.path("lifetime").asLong(DEFAULT_LIFETIME_MS);
+    long age = Math.max(0, System.currentTimeMillis() - event.originServerTs());
+    if (event.originServerTs() > 0 && age >= lifetime) {
+      log.info("Ignoring expired call {} in {} ({} ms old)", callId, event.roomId(), age);
+      return CompletableFuture.completedFuture(null);
+    }
+    OutboundCall call = new OutboundCall(event.roomId(), callId, event.sender(), c.path("party_id").asText(""),
+        version, ghost, token(8), callee, sip.newCallId().getCallId(), token(6), sdp, lifetime - age);
+    return CompletableFuture.supplyAsync(() -> store.insertOutbound(call), blocking).thenAccept(isNew -> {
+      if (!isNew) {
+        log.debug("m.call.invite {} for known call {} ignored", event.eventId(), callId);
+        return;
+      }
+      loop.execute(() -> start(call));
+    });
+  }
+
+  /** {@code m.call.candidates}: added to the offer if it has not gone to rtpengine yet. */
+  public CompletableFuture<Void> onCandidates(MatrixEvent event) {
+    String callId = event.content().path("call_id").asText("");
+    loop.execute(() -> {
+      OutboundCall call = byMatrixCall.get(key(event.roomId(), callId));
+      if (call == null || call.state() != OutboundCall.State.GATHERING) {
+        return; // rtpengine has the offer already; trickling into it is not supported yet
+      }
+      boolean done = false;
+      for (JsonNode cand : event.content().path("candidates")) {
+        String line = cand.path("candidate").asText("");
+        if (line.isEmpty()) {
+          done = true;
+        } else {
+          call.candidates().add(line);
+        }
+      }
+      if (done) {
+        offer(call);
+      }
+    });
+    return CompletableFuture.completedFuture(null);
+  }
+
+  /** {@code m.call.hangup} (or {@code m.call.reject}) from the Matrix user. */
+  public CompletableFuture<Void> onHangup(MatrixEvent event) {
+    String callId = event.content().path("call_id").asText("");
+    loop.execute(() -> {
+      OutboundCall call = byMatrixCall.get(key(event.roomId(), callId));
+      if (call == null || call.state() == OutboundCall.State.ENDED) {
+        return;
+      }
+      log.info("Matrix user hung up {}", call);
+      hangUpSip(call);
+    });
+    return CompletableFuture.completedFuture(null);
+  }
+
+  // ---- the call, step by step (all on the loop)
+
+  private void start(OutboundCall call) {
+    bySipCallId.put(call.sipCallId(), call);
+    byMatrixCall.put(key(call.room(), call.matrixCallId()), call);
+    log.info("Calling {} for {}", call.callee(), call.matrixUser());
+    if (SdpCandidates.complete(call.offerSdp())) {
+      offer(call);
+    } else {
+      call.timer(scheduler.schedule(() -> loop.execute(() -> offer(call)), candidateWait.toMillis(),
+          TimeUnit.MILLISECONDS));
+    }
+  }
+
+  private void offer(OutboundCall call) {
+    if (call.state() != OutboundCall.State.GATHERING) {
+      return;
+    }
+    call.state(OutboundCall.State.OFFERING);
+    call.timer(null);
+    log.debug("Offering {} to rtpengine", call);
+    String sdp = call.candidates().isEmpty() ? call.offerSdp()
+        : SdpCandidates.withCandidates(call.offerSdp(), call.candidates());
+    media.offer(call.sipCallId(), call.localTag(), sdp, MediaFlags.towardSip())
+        .whenCompleteAsync((phoneSdp, err) -> {
+          if (call.state() != OutboundCall.State.OFFERING) {
+            return; // hung up meanwhile
+          }
+          if (err != null) {
+            log.warn("rtpengine refused the offer of {}: {}", call, rootMessage(err));
+            end(call, "user_media_failed", true);
+            return;
+          }
+          sendInvite(call, phoneSdp);
+        }, loop);
+  }
+
+  private void sendInvite(OutboundCall call, String phoneSdp) {
+    log.debug("Sending the INVITE of {}", call);
+    try {
+      SipURI target = targetUri(call.callee());
+      Address to = sip.addresses().createAddress(target);
+      SipURI fromUri = sip.addresses().createSipURI(fromUser(), fromHost(call.callee()));
+      FromHeader from = sip.headers().createFromHeader(sip.addresses().createAddress(fromUri), call.localTag());
+      ToHeader toHeader = sip.headers().createToHeader(to, null);
+      CallIdHeader callId = sip.headers().createCallIdHeader(call.sipCallId());
+      CSeqHeader cseq = sip.headers().createCSeqHeader(1L, Request.INVITE);
+      String transport = transportFor(call.callee());
+      Request invite = sip.messages().createRequest(target, Request.INVITE, callId, cseq, from, toHeader,
+          List.of(sip.via(transport)), sip.headers().createMaxForwardsHeader(70));
+      invite.addHeader(sip.contact(fromUser(), transport));
+      sip.stamp(invite);
+      invite.setContent(phoneSdp.getBytes(StandardCharsets.UTF_8),
+          sip.headers().createContentTypeHeader("application", "sdp"));
+      ClientTransaction tx = sip.provider().getNewClientTransaction(invite);
+      call.invite(tx);
+      call.dialog(tx.getDialog());
+      call.state(OutboundCall.State.INVITING);
+      tx.sendRequest();
+      long ring = Math.min(call.lifetimeMs(), config.ringTimeout().toMillis());
+      call.timer(scheduler.schedule(() -> loop.execute(() -> ringTimeout(call)), ring, TimeUnit.MILLISECONDS));
+      persist(call);
+    } catch (Exception e) {
+      log.warn("Could not send the INVITE of {}: {}", call, e.toString());
+      end(call, "unknown_error", true);
+    }
+  }
+
+  private SipURI targetUri(Dialable callee) throws java.text.ParseException {
+    SipURI uri;
+    if (callee instanceof Dialable.Number n) {
+      SipConfig.Trunk trunk = config.trunk().orElseThrow(
+          () -> new IllegalStateException("numbers need sip.trunk to be configured"));
+      uri = sip.addresses().createSipURI(n.e164(), trunk.host());
+      uri.setPort(trunk.port());
+      uri.setTransportParam(trunk.transport());
+      uri.setUserParam("phone");
+    } else {
+      Dialable.SipAddress a = (Dialable.SipAddress) callee;
+      uri = sip.addresses().createSipURI(a.user(), a.host());
+    }
+    return uri;
+  }
+
+  private String transportFor(Dialable callee) {
+    return callee instanceof Dialable.Number ? config.trunk().map(SipConfig.Trunk::transport)
+        .orElse(sip.defaultTransport()) : sip.defaultTransport();
+  }
+
+  private String fromUser() {
+    return config.trunk().map(SipConfig.Trunk::fromUser).orElse("switchboard");
+  }
+
+  private String fromHost(Dialable callee) {
+    return callee instanceof Dialable.Number ? config.trunk().map(SipConfig.Trunk::host).orElse(config.contactHost())
+        : config.contactHost();
+  }
+
+  private void ringTimeout(OutboundCall call) {
+    if (call.state() == OutboundCall.State.INVITING || call.state() == OutboundCall.State.RINGING) {
+      log.info("No answer in time for {}", call);
+      hangUpSip(call);
+      sendHangup(call, "invite_timeout");
+    }
+  }
+
+  /** Ends the SIP side for a hangup from Matrix: nothing, CANCEL, or BYE depending on how far the call got. */
+  private void hangUpSip(OutboundCall call) {
+    switch (call.state()) {
+      case GATHERING, OFFERING -> end(call, "user_hangup", false);
+      case INVITING -> call.requestHangup(); // CANCEL once a provisional response allows it
+      case RINGING -> {
+        call.requestHangup();
+        cancel(call);
+      }
+      case ANSWERED -> {
+        bye(call);
+        end(call, "user_hangup", false);
+      }
+      case ENDED -> { }
+    }
+  }
+
+  private void cancel(OutboundCall call) {
+    try {
+      Request cancel = call.invite().createCancel();
+      sip.stamp(cancel);
+      sip.send(cancel);
+    } catch (Exception e) {
+      log.warn("Could not CANCEL {}: {}", call, e.toString());
+      end(call, "user_hangup", false);
+    }
+  }
+
+  private void bye(OutboundCall call) {
+    try {
+      Request bye = call.dialog().createRequest(Request.BYE);
+      sip.stamp(bye);
+      ClientTransaction tx = sip.provider().getNewClientTransaction(bye);
+      call.dialog().sendRequest(tx);
+    } catch (Exception e) {
+      log.warn("Could not send BYE for {}: {}", call, e.toString());
+    }
+  }
+
+  // ---- SIP side
+
+  @Override
+  public void onResponse(ResponseEvent event) {
+    loop.execute(() -> response(event));
+  }
+
+  private void response(ResponseEvent event) {
+    Response r = event.getResponse();
+    CSeqHeader cseq = (CSeqHeader) r.getHeader(CSeqHeader.NAME);
+    String callId = ((CallIdHeader) r.getHeader(CallIdHeader.NAME)).getCallId();
+    OutboundCall call = bySipCallId.get(callId);
+    if (call == null || cseq == null || !Request.INVITE.equals(cseq.getMethod())) {
+      return; // BYE and CANCEL answers, or calls we no longer track
+    }
+    int status = r.getStatusCode();
+    if (event.getClientTransaction() != null && call.invite() != null
+        && event.getClientTransaction() != call.invite() && status < 200) {
+      return; // a stray answer to an INVITE we replaced (digest retry)
+    }
+    if (status < 200) {
+      if (status > 100 && call.state() == OutboundCall.State.INVITING) {
+        call.state(OutboundCall.State.RINGING);
+        log.info("Ringing: {}", call);
+        persist(call);
+      }
+      if (status > 100 && call.hangupRequested()) {
+        cancel(call);
+      }
+      return;
+    }
+    if (status < 300) {
+      answered(call, event);
+      return;
+    }
+    if ((status == 401 || status == 407) && !call.challenged() && call.state() != OutboundCall.State.ENDED) {
+      call.challenged(true);
+      try {
+        ClientTransaction retry = sip.answerChallenge(r, event.getClientTransaction());
+        call.invite(retry);
+        call.dialog(retry.getDialog());
+        call.state(OutboundCall.State.INVITING);
+        log.info("Answered the digest challenge for {}", call);
+      } catch (Exception e) {
+        log.warn("Could not answer the digest challenge for {}: {}", call, e.toString());
+        failed(call, status);
+      }
+      return;
+    }
+    failed(call, status);
+  }
+
+  private void answered(OutboundCall call, ResponseEvent event) {
+    Response ok = event.getResponse();
+    javax.sip.Dialog dialog = event.getDialog() != null ? event.getDialog() : call.dialog();
+    try {
+      long seq = ((CSeqHeader) ok.getHeader(CSeqHeader.NAME)).getSeqNumber();
+      javax.sip.message.Request ack = dialog.createAck(seq);
+      dialog.sendAck(ack);
+    } catch (Exception e) {
+      log.warn("Could not ACK the answer of {}: {}", call, e.toString());
+    }
+    call.dialog(dialog);
+    if (call.state() == OutboundCall.State.ANSWERED) {
+      return; // a retransmitted 200 OK: the ACK above was all it needed
+    }
+    if (call.hangupRequested() || call.state() == OutboundCall.State.ENDED) {
+      bye(call); // answered while our CANCEL was on its way
+      end(call, "user_hangup", false);
+      return;
+    }
+    call.remoteTag(((ToHeader) ok.getHeader(ToHeader.NAME)).getTag());
+    call.state(OutboundCall.State.ANSWERED);
+    call.timer(null);
+    persist(call);
+    String phoneSdp = ok.getRawContent() == null ? "" : new String(ok.getRawContent(), StandardCharsets.UTF_8);
+    log.info("Answered: {}", call);
+    media.answer(call.sipCallId(), call.localTag(), call.remoteTag(), phoneSdp, MediaFlags.towardMatrix())
+        .whenCompleteAsync((matrixSdp, err) -> {
+          if (call.state() != OutboundCall.State.ANSWERED) {
+            return;
+          }
+          if (err != null) {
+            log.warn("rtpengine refused the answer of {}: {}", call, rootMessage(err));
+            bye(call);
+            end(call, "user_media_failed", true);
+            return;
+          }
+          sendAnswer(call, matrixSdp);
+        }, loop);
+  }
+
+  private void failed(OutboundCall call, int status) {
+    if (call.state() == OutboundCall.State.ENDED) {
+      return;
+    }
+    if (call.hangupRequested()) {
+      end(call, "user_hangup", false); // the 487 to our CANCEL
+      return;
+    }
+    log.info("{} failed with {}", call, status);
+    if (HangupReasons.isRejection(status)) {
+      end(call, "reject", false);
+      sendReject(call);
+    } else {
+      end(call, HangupReasons.forSipStatus(status), true);
+    }
+  }
+
+  @Override
+  public void onRequest(RequestEvent event) {
+    Request request = event.getRequest();
+    switch (request.getMethod()) {
+      case Request.ACK -> { }
+      case Request.BYE -> loop.execute(() -> byeFromPhone(event));
+      case Request.OPTIONS -> sip.respond(event, Response.OK);
+      case Request.INVITE -> sip.respond(event, Response.TEMPORARILY_UNAVAILABLE); // incoming calls: later
+      case Request.CANCEL -> sip.respond(event, Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST);
+      default -> sip.respond(event, Response.NOT_IMPLEMENTED);
+    }
+  }
+
+  private void byeFromPhone(RequestEvent event) {
+    String callId = ((CallIdHeader) event.getRequest().getHeader(CallIdHeader.NAME)).getCallId();
+    OutboundCall call = bySipCallId.get(callId);
+    if (call == null) {
+      sip.respond(event, Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST);
+      return;
+    }
+    sip.respond(event, Response.OK);
+    log.info("The phone hung up {}", call);
+    end(call, "user_hangup", true);
+  }
+
+  @Override
+  public void onTimeout(TimeoutEvent event) {
+    if (event.isServerTransaction() || event.getClientTransaction() == null) {
+      return;
+    }
+    Request request = event.getClientTransaction().getRequest();
+    if (!Request.INVITE.equals(request.getMethod())) {
+      return;
+    }
+    String callId = ((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId();
+    loop.execute(() -> {
+      OutboundCall call = bySipCallId.get(callId);
+      if (call != null && call.invite() == event.getClientTransaction()) {
+        failed(call, Response.REQUEST_TIMEOUT);
+      }
+    });
+  }
+
+  // ---- ending and telling Matrix
+
+  /** Ends the call here and in rtpengine; tells Matrix when {@code tellMatrix} (the phone side ended it). */
+  private void end(OutboundCall call, String reason, boolean tellMatrix) {
+    if (call.state() == OutboundCall.State.ENDED) {
+      return;
+    }
+    boolean mediaStarted = call.state() != OutboundCall.State.GATHERING;
+    call.state(OutboundCall.State.ENDED);
+    call.hangupReason(reason);
+    call.timer(null);
+    persist(call);
+    if (mediaStarted) {
+      media.delete(call.sipCallId(), call.localTag()).whenComplete((v, err) -> {
+        if (err != null) {
+          log.debug("rtpengine delete for {}: {}", call, rootMessage(err));
+        }
+      });
+    }
+    if (tellMatrix) {
+      sendHangup(call, reason);
+    }
+    // Keep the call findable for a little while: late retransmissions and the Matrix echo of our hangup.
+    scheduler.schedule(() -> {
+      bySipCallId.remove(call.sipCallId(), call);
+      byMatrixCall.remove(key(call.room(), call.matrixCallId()), call);
+    }, 32, TimeUnit.SECONDS);
+  }
+
+  private ObjectNode callContent(OutboundCall call) {
+    ObjectNode c = JSON.objectNode().put("call_id", call.matrixCallId());
+    if (call.matrixVersion() instanceof String v) {
+      c.put("version", v).put("party_id", call.ghostPartyId());
+    } else {
+      c.put("version", 0);
+    }
+    return c;
+  }
+
+  private void sendAnswer(OutboundCall call, String sdp) {
+    ObjectNode answer = callContent(call);
+    answer.putObject("answer").put("type", "answer").put("sdp", sdp);
+    ObjectNode candidates = callContent(call);
+    // rtpengine's answer carries all its candidates; this tells the client no more are coming.
+    candidates.putArray("candidates").addObject().put("candidate", "").put("sdpMid", "0").put("sdpMLineIndex", 0);
+    var ghost = intents.ghost(call.ghost());
+    ghost.sendEvent(call.room(), "m.call.answer", answer, txnKey(call, "answer"), Optional.empty())
+        .thenCompose(id -> ghost.sendEvent(call.room(), "m.call.candidates", candidates,
+            txnKey(call, "end-of-candidates"), Optional.empty()))
+        .whenComplete((id, err) -> {
+          if (err != null) {
+            log.warn("Could not send the answer of {} to Matrix: {}", call, rootMessage(err));
+          }
+        });
+  }
+
+  private void sendHangup(OutboundCall call, String reason) {
+    ObjectNode hangup = callContent(call).put("reason", reason);
+    intents.ghost(call.ghost()).sendEvent(call.room(), "m.call.hangup", hangup, txnKey(call, "hangup"),
+        Optional.empty()).whenComplete((id, err) -> {
+          if (err != null) {
+            log.warn("Could not send the hangup of {} to Matrix: {}", call, rootMessage(err));
+          }
+        });
+  }
+
+  private void sendReject(OutboundCall call) {
+    ObjectNode reject = callContent(call);
+    String type = call.matrixVersion() instanceof String ? "m.call.reject" : "m.call.hangup";
+    if (type.equals("m.call.hangup")) {
+      reject.put("reason", "user_busy");
+    }
+    intents.ghost(call.ghost()).sendEvent(call.room(), type, reject, txnKey(call, "reject"), Optional.empty())
+        .whenComplete((id, err) -> {
+          if (err != null) {
+            log.warn("Could not send the rejection of {} to Matrix: {}", call, rootMessage(err));
+          }
+        });
+  }
+
+  private static String txnKey(OutboundCall call, String what) {
+    return "sip/" + call.room().value() + "/" + call.matrixCallId() + "/" + what;
+  }
+
+  private void persist(OutboundCall call) {
+    storeWriter.execute(() -> {
+      try {
+        store.update(call);
+      } catch (RuntimeException e) {
+        log.warn("Could not record the state of {}: {}", call, e.toString());
+      }
+    });
+  }
+
+  private String token(int bytes) {
+    byte[] b = new byte[bytes];
+    random.nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+
+  private static String rootMessage(Throwable t) {
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.toString() : t.getMessage();
+  }
+}

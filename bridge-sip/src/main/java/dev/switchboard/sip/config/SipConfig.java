@@ -1,0 +1,232 @@
+package dev.switchboard.sip.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.core.config.ConfigException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The {@code sip:} config section, validated at start. Every problem names its key.
+ *
+ * @param listenAddress where the SIP stack binds ({@code listen.address}, default {@code 127.0.0.1})
+ * @param listenPort {@code listen.port}, default 5060
+ * @param transports {@code listen.transports}, default {@code [udp, tcp]}
+ * @param contactHost what peers reach us at, in Via and Contact ({@code listen.contact_host}; defaults to the
+ *     listen address, and is required when that is a wildcard)
+ * @param trunk where numbers are dialled ({@code trunk.*}); empty when there is none
+ * @param outboundProxy every request goes here first ({@code outbound_proxy}, {@code host:port}), optional
+ * @param defaultCountryCode {@code default_country_code}, e.g. {@code 44}: national numbers get this
+ * @param userPrefix ghost localpart prefix, {@code user_prefix}, default {@code _sip_}
+ * @param rtpengine the media relay ({@code rtpengine.*})
+ * @param ringTimeout {@code call.ring_timeout_seconds}, default 60: unanswered INVITEs are cancelled after this
+ * @param candidateWait {@code call.candidate_wait_ms}, default 1000: how long to gather trickled ICE candidates of
+ *     a Matrix offer (until end-of-candidates) before it goes to rtpengine
+ */
+public record SipConfig(
+    String listenAddress,
+    int listenPort,
+    List<String> transports,
+    String contactHost,
+    Optional<Trunk> trunk,
+    Optional<InetSocketAddress> outboundProxy,
+    Optional<String> defaultCountryCode,
+    String userPrefix,
+    RtpEngine rtpengine,
+    Duration ringTimeout,
+    Duration candidateWait) {
+
+  /**
+   * A trunk or PBX: {@code trunk.host}, {@code trunk.port} (5060), {@code trunk.transport} ({@code udp}),
+   * {@code trunk.username} and {@code trunk.password} for digest auth (both or neither), {@code trunk.from_user}
+   * (the user part of our From, default the username or {@code switchboard}).
+   */
+  public record Trunk(String host, int port, String transport, Optional<String> username,
+      Optional<String> password, String fromUser) {
+    @Override
+    public String toString() {
+      return "Trunk[" + host + ":" + port + "/" + transport + ", user=" + username.orElse("-") + "]";
+    }
+  }
+
+  /** {@code rtpengine.ng_address} ({@code 127.0.0.1:2223}), {@code timeout_ms} (1000), {@code attempts} (3). */
+  public record RtpEngine(InetSocketAddress ngAddress, Duration timeout, int attempts) {}
+
+  /** Parses and checks the section; throws {@link ConfigException} naming the first bad key. */
+  public static SipConfig parse(JsonNode sip) {
+    JsonNode listen = sip.path("listen");
+    String listenAddress = text(listen, "address", "sip.listen.address").orElse("127.0.0.1");
+    checkAddress(listenAddress, "sip.listen.address");
+    int listenPort = port(listen, "port", "sip.listen.port", 5060);
+    List<String> transports = transports(listen.path("transports"));
+    Optional<String> contact = text(listen, "contact_host", "sip.listen.contact_host");
+    if (contact.isEmpty() && isWildcard(listenAddress)) {
+      throw new ConfigException("sip.listen.contact_host is required when sip.listen.address is " + listenAddress
+          + ": phones need an address they can reach us at");
+    }
+    contact.ifPresent(h -> checkHost(h, "sip.listen.contact_host"));
+
+    Optional<Trunk> trunk = Optional.empty();
+    JsonNode t = sip.path("trunk");
+    if (!t.isMissingNode() && !t.isNull()) {
+      String host = text(t, "host", "sip.trunk.host")
+          .orElseThrow(() -> new ConfigException("sip.trunk.host is required when sip.trunk is set"));
+      checkHost(host, "sip.trunk.host");
+      String transport = text(t, "transport", "sip.trunk.transport").orElse("udp").toLowerCase(Locale.ROOT);
+      if (!transports.contains(transport)) {
+        throw new ConfigException("sip.trunk.transport is " + transport + " but sip.listen.transports has only "
+            + transports);
+      }
+      Optional<String> user = text(t, "username", "sip.trunk.username");
+      Optional<String> password = text(t, "password", "sip.trunk.password");
+      if (user.isPresent() != password.isPresent()) {
+        throw new ConfigException("sip.trunk.username and sip.trunk.password go together (digest auth needs both)");
+      }
+      String fromUser = text(t, "from_user", "sip.trunk.from_user").orElse(user.orElse("switchboard"));
+      checkToken(fromUser, "sip.trunk.from_user");
+      trunk = Optional.of(new Trunk(host, port(t, "port", "sip.trunk.port", 5060), transport, user, password,
+          fromUser));
+    }
+
+    Optional<InetSocketAddress> proxy = text(sip, "outbound_proxy", "sip.outbound_proxy")
+        .map(p -> hostPort(p, "sip.outbound_proxy", 5060));
+
+    Optional<String> country = text(sip, "default_country_code", "sip.default_country_code")
+        .or(() -> sip.path("default_country_code").isInt()
+            ? Optional.of(sip.path("default_country_code").asText()) : Optional.empty())
+        .map(c -> c.startsWith("+") ? c.substring(1) : c);
+    country.ifPresent(c -> {
+      if (!c.matches("[1-9][0-9]{0,2}")) {
+        throw new ConfigException("sip.default_country_code must be a country calling code such as 44 or 1, got '"
+            + c + "'");
+      }
+    });
+
+    String prefix = text(sip, "user_prefix", "sip.user_prefix").orElse("_sip_");
+    if (!prefix.matches("[a-z0-9._=\\-/]+")) {
+      throw new ConfigException("sip.user_prefix may only hold a-z 0-9 . _ = - /, got '" + prefix + "'");
+    }
+
+    JsonNode r = sip.path("rtpengine");
+    InetSocketAddress ng = hostPort(text(r, "ng_address", "sip.rtpengine.ng_address").orElse("127.0.0.1:2223"),
+        "sip.rtpengine.ng_address", -1);
+    int timeoutMs = positiveInt(r, "timeout_ms", "sip.rtpengine.timeout_ms", 1000);
+    int attempts = positiveInt(r, "attempts", "sip.rtpengine.attempts", 3);
+    int ring = positiveInt(sip.path("call"), "ring_timeout_seconds", "sip.call.ring_timeout_seconds", 60);
+    int candidateWait = positiveInt(sip.path("call"), "candidate_wait_ms", "sip.call.candidate_wait_ms", 1000);
+
+    return new SipConfig(listenAddress, listenPort, transports, contact.orElse(listenAddress), trunk, proxy,
+        country, prefix, new RtpEngine(ng, Duration.ofMillis(timeoutMs), attempts), Duration.ofSeconds(ring),
+        Duration.ofMillis(candidateWait));
+  }
+
+  private static Optional<String> text(JsonNode node, String field, String key) {
+    JsonNode v = node.path(field);
+    if (v.isMissingNode() || v.isNull()) {
+      return Optional.empty();
+    }
+    if (!v.isTextual() || v.asText().isBlank()) {
+      if (v.isNumber()) {
+        return Optional.empty();
+      }
+      throw new ConfigException(key + " must be a non-empty string");
+    }
+    return Optional.of(v.asText().strip());
+  }
+
+  private static int port(JsonNode node, String field, String key, int fallback) {
+    JsonNode v = node.path(field);
+    if (v.isMissingNode() || v.isNull()) {
+      return fallback;
+    }
+    if (!v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 0 || v.asInt() > 65535) {
+      throw new ConfigException(key + " must be a port number (0-65535), got " + v);
+    }
+    return v.asInt();
+  }
+
+  private static int positiveInt(JsonNode node, String field, String key, int fallback) {
+    JsonNode v = node.path(field);
+    if (v.isMissingNode() || v.isNull()) {
+      return fallback;
+    }
+    if (!v.isIntegralNumber() || v.asInt() < 1) {
+      throw new ConfigException(key + " must be a positive whole number, got " + v);
+    }
+    return v.asInt();
+  }
+
+  private static List<String> transports(JsonNode v) {
+    if (v.isMissingNode() || v.isNull()) {
+      return List.of("udp", "tcp");
+    }
+    if (!v.isArray() || v.isEmpty()) {
+      throw new ConfigException("sip.listen.transports must be a non-empty list of udp and/or tcp");
+    }
+    List<String> out = new ArrayList<>();
+    for (JsonNode t : v) {
+      String name = t.asText().toLowerCase(Locale.ROOT);
+      if (!name.equals("udp") && !name.equals("tcp")) {
+        throw new ConfigException("sip.listen.transports: '" + t.asText() + "' is not supported (udp, tcp)");
+      }
+      if (!out.contains(name)) {
+        out.add(name);
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  private static InetSocketAddress hostPort(String value, String key, int defaultPort) {
+    int colon = value.lastIndexOf(':');
+    String host = colon < 0 ? value : value.substring(0, colon);
+    int port = defaultPort;
+    if (colon >= 0) {
+      try {
+        port = Integer.parseInt(value.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        port = -1;
+      }
+    }
+    if (port < 1 || port > 65535) {
+      throw new ConfigException(key + " must be host:port, got '" + value + "'");
+    }
+    checkHost(host, key);
+    return InetSocketAddress.createUnresolved(host, port);
+  }
+
+  private static void checkHost(String host, String key) {
+    if (!host.matches("[A-Za-z0-9.\\-]+")) {
+      throw new ConfigException(key + " must be a host name or IPv4 address, got '" + host + "'");
+    }
+  }
+
+  private static void checkToken(String value, String key) {
+    if (!value.matches("[A-Za-z0-9.\\-_!~*'()+]+")) {
+      throw new ConfigException(key + " may only hold letters, digits and - _ . ! ~ * ' ( ) +, got '" + value + "'");
+    }
+  }
+
+  private static void checkAddress(String address, String key) {
+    checkHost(address, key);
+    try {
+      InetAddress.getByName(address);
+    } catch (UnknownHostException e) {
+      throw new ConfigException(key + " does not resolve: '" + address + "'");
+    }
+  }
+
+  private static boolean isWildcard(String address) {
+    return address.equals("0.0.0.0") || address.equals("::");
+  }
+
+  @Override
+  public String toString() {
+    return "SipConfig[listen=" + listenAddress + ":" + listenPort + " " + transports + ", contact=" + contactHost
+        + ", trunk=" + trunk + ", proxy=" + outboundProxy + ", rtpengine=" + rtpengine.ngAddress() + "]";
+  }
+}

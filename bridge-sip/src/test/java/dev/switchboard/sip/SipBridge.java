@@ -1,0 +1,52 @@
+package dev.switchboard.sip;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.homeserver.RetryPolicy;
+import dev.switchboard.core.runtime.BridgeRuntime;
+import dev.switchboard.core.store.Database;
+import dev.switchboard.core.store.SecretBox;
+import dev.switchboard.sip.config.SipConfig;
+import dev.switchboard.testkit.homeserver.AppServiceRegistration;
+import dev.switchboard.testkit.homeserver.TestHomeserver;
+import java.net.URI;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Core's runtime (the wiring the jar runs) with only the SIP connector, against the testkit homeserver, over one
+ * SQLite file.
+ */
+public final class SipBridge implements AutoCloseable {
+  static final String AS_TOKEN = "as-token-sip";
+  static final String HS_TOKEN = "hs-token-sip";
+
+  private final BridgeRuntime runtime;
+
+  private SipBridge(BridgeRuntime runtime) {
+    this.runtime = runtime;
+  }
+
+  /** Starts core with the SIP connector configured by {@code sipSection}, then registers it with {@code hs}. */
+  public static SipBridge start(TestHomeserver hs, ObjectNode sipSection, Path dir) throws Exception {
+    SipConnector connector = new SipConnector(SipConfig.parse(sipSection), hs.serverName());
+    BridgeRuntime runtime = BridgeRuntime.start(new BridgeRuntime.Settings(hs.serverName(), URI.create(hs.baseUrl()),
+            "switchboard-sip", AS_TOKEN, HS_TOKEN, "switchboard", connector.namespaces(), "127.0.0.1", 0,
+            10_000_000, Optional.empty(), Duration.ofDays(7), Duration.ofDays(30), RetryPolicy.FOREVER),
+        Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of("sip")),
+        new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(connector), p -> sipSection);
+    hs.registerAppService(AppServiceRegistration.builder("switchboard-sip")
+        .url("http://127.0.0.1:" + runtime.port())
+        .asToken(AS_TOKEN).hsToken(HS_TOKEN).senderLocalpart("switchboard")
+        .users(connector.namespaces().users().get(0).regex(), true)
+        .build());
+    return new SipBridge(runtime);
+  }
+
+  @Override
+  public void close() {
+    runtime.close();
+  }
+}

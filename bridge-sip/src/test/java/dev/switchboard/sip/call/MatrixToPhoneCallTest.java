@@ -1,0 +1,152 @@
+package dev.switchboard.sip.call;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.sip.SipBridge;
+import dev.switchboard.sip.media.Sdps;
+import dev.switchboard.testkit.homeserver.Options;
+import dev.switchboard.testkit.homeserver.TestHomeserver;
+import dev.switchboard.testkit.homeserver.TestUser;
+import dev.switchboard.testkit.sip.FreePorts;
+import dev.switchboard.testkit.sip.RtpEngineServer;
+import dev.switchboard.testkit.sip.SippScenario;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Matrix user → SIP phone, against real SIPp (the phone) and rtpengine, with the testkit homeserver. */
+class MatrixToPhoneCallTest {
+  private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+  private static final Duration WAIT = Duration.ofSeconds(15);
+
+  @TempDir
+  static Path rtpDir;
+  @TempDir
+  Path dir;
+
+  static RtpEngineServer rtpengine;
+
+  @BeforeAll
+  static void startRtpengine() {
+    rtpengine = RtpEngineServer.start(rtpDir);
+  }
+
+  @AfterAll
+  static void stopRtpengine() {
+    if (rtpengine != null) {
+      rtpengine.close();
+    }
+  }
+
+  private static Path scenario(String name) throws URISyntaxException {
+    return Path.of(MatrixToPhoneCallTest.class.getResource("/sipp/" + name).toURI());
+  }
+
+  private ObjectNode sipConfig(int phonePort) {
+    ObjectNode sip = JSON.objectNode().put("enabled", true);
+    sip.putObject("listen").put("address", "127.0.0.1").put("port", FreePorts.udpAndTcp());
+    sip.putObject("trunk").put("host", "127.0.0.1").put("port", phonePort);
+    sip.putObject("rtpengine").put("ng_address", "127.0.0.1:" + rtpengine.ngAddress().getPort());
+    sip.putObject("call").put("candidate_wait_ms", 300);
+    return sip;
+  }
+
+  /** Alice opens a DM with the number's ghost, and the ghost joins it. */
+  private static String dmWithGhost(TestHomeserver hs, TestUser alice, String ghost) {
+    String room = alice.createRoom();
+    alice.invite(room, ghost);
+    await().atMost(WAIT).until(() -> "join".equals(hs.members(room).get(ghost)));
+    return room;
+  }
+
+  private static ObjectNode invite(String callId) {
+    ObjectNode c = JSON.objectNode().put("call_id", callId).put("party_id", "alice-device").put("version", "1")
+        .put("lifetime", 60_000);
+    c.putObject("offer").put("type", "offer").put("sdp", Sdps.browserOffer());
+    return c;
+  }
+
+  private static ObjectNode endOfCandidates(String callId) {
+    ObjectNode c = JSON.objectNode().put("call_id", callId).put("party_id", "alice-device").put("version", "1");
+    c.putArray("candidates").addObject().put("candidate", "").put("sdpMid", "0").put("sdpMLineIndex", 0);
+    return c;
+  }
+
+  /** The ghost's next event of this type; on timeout the failure shows what the phone saw instead. */
+  private static JsonNode awaitFromGhost(TestHomeserver hs, String room, String ghost, String type,
+      SippScenario phone) {
+    try {
+      return hs.awaitEvent(room, ghost, e -> e.path("type").asText().equals(type), WAIT);
+    } catch (AssertionError e) {
+      throw new AssertionError("no " + type + " from " + ghost + "; the phone saw:\n" + phone.messages() + "\n"
+          + phone.diagnostics(), e);
+    }
+  }
+
+  @Test
+  void aMatrixCallToANumberRingsThePhoneAndIsAnswered() throws Exception {
+    try (TestHomeserver hs = TestHomeserver.start(Options.defaults().serverName("test.local"));
+        SippScenario phone = SippScenario.serve(scenario("uas-answer.xml"), dir, Duration.ofSeconds(30));
+        SipBridge bridge = SipBridge.start(hs, sipConfig(phone.port()), dir)) {
+      TestUser alice = hs.user("alice");
+      String ghost = "@_sip_+15550001:test.local";
+      String room = dmWithGhost(hs, alice, ghost);
+
+      alice.sendEvent(room, "m.call.invite", invite("call-1"));
+      alice.sendEvent(room, "m.call.candidates", endOfCandidates("call-1"));
+
+      JsonNode answer = awaitFromGhost(hs, room, ghost, "m.call.answer", phone);
+      JsonNode content = answer.path("content");
+      assertThat(content.path("call_id").asText()).isEqualTo("call-1");
+      assertThat(content.path("version").asText()).isEqualTo("1");
+      assertThat(content.path("party_id").asText()).isNotBlank().isNotEqualTo("alice-device");
+      String browserSdp = content.path("answer").path("sdp").asText();
+      assertThat(content.path("answer").path("type").asText()).isEqualTo("answer");
+      assertThat(browserSdp).contains("UDP/TLS/RTP/SAVPF", "a=fingerprint:sha-256 ", "a=ice-ufrag:", "a=ice-pwd:",
+          "a=candidate:", "a=rtcp-mux", "a=mid:0").doesNotContain("a=crypto");
+      JsonNode candidates = hs.awaitEvent(room, ghost, e -> e.path("type").asText().equals("m.call.candidates"),
+          WAIT);
+      assertThat(candidates.path("content").path("candidates").get(0).path("candidate").asText()).isEmpty();
+
+      // The phone got a plain RTP offer.
+      String invite = phone.messages();
+      String inviteSdp = invite.substring(invite.indexOf("INVITE sip:"));
+      assertThat(inviteSdp).contains("INVITE sip:+15550001@127.0.0.1:" + phone.port())
+          .contains(" RTP/AVP ", "a=rtpmap:0 PCMU/8000", "a=rtpmap:8 PCMA/8000");
+      String offerBody = inviteSdp.substring(inviteSdp.indexOf("v=0"), inviteSdp.indexOf("----"));
+      assertThat(offerBody).doesNotContain("a=ice-ufrag", "a=candidate", "a=fingerprint", "a=crypto", "SAVPF");
+
+      alice.sendEvent(room, "m.call.hangup", JSON.objectNode().put("call_id", "call-1")
+          .put("party_id", "alice-device").put("version", "1").put("reason", "user_hangup"));
+
+      assertThat(phone.awaitExit(WAIT)).as(phone::diagnostics).isZero();
+      assertThat(phone.messages()).contains("BYE sip:phone@127.0.0.1:" + phone.port());
+    }
+  }
+
+  @Test
+  void aBusyPhoneHangsUpTheMatrixCallWithUserBusy() throws Exception {
+    try (TestHomeserver hs = TestHomeserver.start(Options.defaults().serverName("test.local"));
+        SippScenario phone = SippScenario.serve(scenario("uas-busy.xml"), dir, Duration.ofSeconds(30));
+        SipBridge bridge = SipBridge.start(hs, sipConfig(phone.port()), dir)) {
+      TestUser alice = hs.user("alice");
+      String ghost = "@_sip_+15550002:test.local";
+      String room = dmWithGhost(hs, alice, ghost);
+
+      alice.sendEvent(room, "m.call.invite", invite("call-busy"));
+
+      JsonNode hangup = awaitFromGhost(hs, room, ghost, "m.call.hangup", phone);
+      assertThat(hangup.path("content").path("reason").asText()).isEqualTo("user_busy");
+      assertThat(hangup.path("content").path("call_id").asText()).isEqualTo("call-busy");
+      assertThat(phone.awaitExit(WAIT)).as(phone::diagnostics).isZero();
+    }
+  }
+}
