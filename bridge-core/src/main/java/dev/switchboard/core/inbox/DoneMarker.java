@@ -46,7 +46,8 @@ final class DoneMarker implements AutoCloseable {
           continue;
         }
         batch.add(first);
-        queue.drainTo(batch, 999);
+        // Small batches: an acknowledgement waiting for the write lock waits for at most one of them.
+        queue.drainTo(batch, 127);
         writeWithRetry(batch);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

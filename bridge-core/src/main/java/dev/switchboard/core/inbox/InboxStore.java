@@ -155,13 +155,18 @@ public final class InboxStore {
     long now = clock.millis();
     // Relaxed: a done mark lost to a power failure only makes its entry run again, which connectors tolerate.
     database.inRelaxedTransaction(c -> {
-      try (PreparedStatement ps = c.prepareStatement("UPDATE inbox_event SET done_at = ? WHERE seq = ?")) {
-        for (long seq : seqs) {
+      List<Long> all = List.copyOf(seqs);
+      for (int from = 0; from < all.size(); from += 128) {
+        List<Long> chunk = all.subList(from, Math.min(all.size(), from + 128));
+        String marks = String.join(", ", java.util.Collections.nCopies(chunk.size(), "?"));
+        try (PreparedStatement ps = c.prepareStatement(
+            "UPDATE inbox_event SET done_at = ? WHERE seq IN (" + marks + ")")) {
           ps.setLong(1, now);
-          ps.setLong(2, seq);
-          ps.addBatch();
+          for (int i = 0; i < chunk.size(); i++) {
+            ps.setLong(i + 2, chunk.get(i));
+          }
+          ps.executeUpdate();
         }
-        ps.executeBatch();
       }
       return null;
     });
