@@ -82,6 +82,11 @@ public final class AppServiceServer implements AutoCloseable {
     return ((InetSocketAddress) channel.localAddress()).getPort();
   }
 
+  /** Whether the listening socket is open (for readiness checks). */
+  public boolean listening() {
+    return channel.isActive();
+  }
+
   @Override
   public void close() {
     channel.close().awaitUninterruptibly();

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.homeserver.Intents;
 import dev.switchboard.core.portal.Portals;
 import dev.switchboard.core.store.Database;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Clock;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -17,4 +19,13 @@ public record BridgeContext(
     Portals portals,
     ScheduledExecutorService scheduler,
     Executor blockingExecutor,
-    Clock clock) implements ConnectorContext {}
+    Clock clock,
+    MeterRegistry metrics) implements ConnectorContext {
+
+  /** A context whose metrics go nowhere (tests). */
+  public BridgeContext(String serverName, JsonNode config, Intents intents, Database database, Portals portals,
+      ScheduledExecutorService scheduler, Executor blockingExecutor, Clock clock) {
+    this(serverName, config, intents, database, portals, scheduler, blockingExecutor, clock,
+        new CompositeMeterRegistry());
+  }
+}

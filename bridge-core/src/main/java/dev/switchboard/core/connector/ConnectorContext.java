@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.homeserver.Intents;
 import dev.switchboard.core.portal.Portals;
 import dev.switchboard.core.store.Database;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Clock;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -31,4 +33,13 @@ public interface ConnectorContext {
   Executor blockingExecutor();
 
   Clock clock();
+
+  /**
+   * Where the connector records its metrics (connections by state, messages each way, reconnects), scraped at
+   * {@code /metrics}. Name meters {@code switchboard.<protocol>.<what>}; never tag by raw user, room or channel ids.
+   * The default records nothing, for test contexts.
+   */
+  default MeterRegistry metrics() {
+    return new CompositeMeterRegistry();
+  }
 }
