@@ -21,7 +21,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The gauges core registers on the shared registry: inbox depth and age, outbound queue depth, ping, bridge and
+ * The gauges core registers on the shared registry (held strongly: Micrometer keeps a gauge's object weakly by
+ * default, and a method reference or sampler referenced by nothing else would be collected, leaving NaN): inbox depth and age, outbound queue depth, ping, bridge and
  * connector states, and the JVM. Counters and timers are recorded by the components themselves.
  */
 public final class CoreMetrics implements AutoCloseable {
@@ -51,10 +52,12 @@ public final class CoreMetrics implements AutoCloseable {
     PendingSampler sampler = new PendingSampler(inbox, clock);
     Gauge.builder("switchboard.inbox.depth", sampler, PendingSampler::depth)
         .description("Inbox entries not yet accepted by every connector")
+        .strongReference(true)
         .register(registry);
     Gauge.builder("switchboard.inbox.oldest.age", sampler, PendingSampler::oldestAgeSeconds)
         .description("Age of the oldest inbox entry not yet done")
         .baseUnit("seconds")
+        .strongReference(true)
         .register(registry);
   }
 
@@ -62,6 +65,7 @@ public final class CoreMetrics implements AutoCloseable {
   public static void bindOutboundQueue(MeterRegistry registry, IntSupplier pending) {
     Gauge.builder("switchboard.outbound.queue.depth", pending, IntSupplier::getAsInt)
         .description("Requests to the homeserver queued or in flight")
+        .strongReference(true)
         .register(registry);
   }
 
@@ -71,7 +75,8 @@ public final class CoreMetrics implements AutoCloseable {
       Gauge.builder("switchboard.homeserver.ping", ping, p -> p.get() == s ? 1 : 0)
           .description("The appservice ping's state (1 = current)")
           .tag("state", s.name())
-          .register(registry);
+          .strongReference(true)
+        .register(registry);
     }
   }
 
@@ -81,7 +86,8 @@ public final class CoreMetrics implements AutoCloseable {
       Gauge.builder("switchboard.bridge.state", bridge, b -> b.get() == s ? 1 : 0)
           .description("The bridge's state (1 = current)")
           .tag("state", s.name())
-          .register(registry);
+          .strongReference(true)
+        .register(registry);
     }
   }
 
@@ -92,7 +98,8 @@ public final class CoreMetrics implements AutoCloseable {
         Gauge.builder("switchboard.connector.state", c, conn -> stateOf(conn) == s ? 1 : 0)
             .description("Each connector's state (1 = current)")
             .tags("protocol", c.protocol(), "state", s.name())
-            .register(registry);
+            .strongReference(true)
+        .register(registry);
       }
     }
   }

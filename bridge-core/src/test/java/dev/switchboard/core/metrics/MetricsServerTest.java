@@ -175,6 +175,18 @@ class MetricsServerTest {
   }
 
   @Test
+  void gaugesSurviveGarbageCollection() throws Exception {
+    // Micrometer holds a gauge's object weakly unless told otherwise; a method reference would be collected.
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      Thread.sleep(20);
+    }
+    String scrape = get("/metrics").body();
+    assertThat(sample(scrape, "switchboard_bridge_state{state=\"RUNNING\"}")).isEqualTo(1.0);
+    assertThat(sample(scrape, "switchboard_inbox_depth")).isZero();
+  }
+
+  @Test
   void unknownPathsAndMethodsAreRefused() throws Exception {
     assertThat(get("/nope").statusCode()).isEqualTo(404);
     HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
