@@ -171,7 +171,7 @@ final class Bridge implements AutoCloseable {
 
     AppServiceServer server = AppServiceServer.start(new AppServiceServer.Settings(cfg.appservice().bind(),
         cfg.appservice().port(), registration.hsToken(), cfg.appservice().maxBodyBytes(), Duration.ofSeconds(30)),
-        inbox, connectors, blocking, json);
+        inbox, connectors, blocking, json, metrics);
     closeables.add(0, server);
 
     // Last: ask the homeserver to reach us, now that we can answer. Logs what is wrong and retries by itself.

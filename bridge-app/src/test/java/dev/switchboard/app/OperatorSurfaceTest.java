@@ -254,6 +254,13 @@ class OperatorSurfaceTest {
       assertThat(after).doesNotContain(room).contains("jvm_memory_used_bytes");
     });
 
+    HttpResponse<String> forged = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + bridge.port()
+        + "/_matrix/app/v1/transactions/forged")).header("Authorization", "Bearer not-the-hs-token")
+        .PUT(HttpRequest.BodyPublishers.ofString("{\"events\":[]}")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(forged.statusCode()).isEqualTo(403);
+    assertThat(sample(get("/metrics").body(), "switchboard_appservice_rejected_total{reason=\"wrong_token\"}"))
+        .isEqualTo(1.0);
+
     ircState.set(ConnectorState.TRANSIENT_DISCONNECT);
     HttpResponse<String> down = get("/health");
     assertThat(down.statusCode()).isEqualTo(503);
