@@ -155,7 +155,7 @@ final class Bridge implements AutoCloseable {
         () -> asPing.get() == null ? Optional.empty() : asPing.get().problem()));
     BuiltinCommands.register(commandRegistry, commands, health, blocking);
     AdminRooms adminRooms = new AdminRooms(bot, intents, new KvStore(database, clock), cfg.permissions(), commands,
-        user -> connectors.owningUser(user).isPresent());
+        user -> connectors.owningUser(user).isPresent(), blocking);
 
     Dispatcher dispatcher = new Dispatcher(connectors, portals, bot, inboxStore, blocking, scheduler,
         Duration.ofMinutes(2), intents::membershipChanged, adminRooms, metrics);

@@ -58,10 +58,13 @@ class OperatorSurfaceTest {
   private TestHomeserver hs;
   private Bridge bridge;
   private String bot;
+  private FakeIrc irc;
 
   /** An IRC stand-in with a state tests can change and two commands. */
   private final class FakeIrc implements Connector, CommandCapable {
     private String domain;
+    private volatile ConnectorContext context;
+    private final List<String> bridged = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Override
     public String protocol() {
@@ -76,6 +79,7 @@ class OperatorSurfaceTest {
 
     @Override
     public void start(ConnectorContext context) {
+      this.context = context;
       context.metrics().counter("switchboard.irc.started").increment();
     }
 
@@ -84,6 +88,9 @@ class OperatorSurfaceTest {
 
     @Override
     public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Optional<Link> link) {
+      if (event.type().equals("m.room.message")) {
+        bridged.add(event.content().path("body").asText());
+      }
       return CompletableFuture.completedFuture(null);
     }
 
@@ -129,7 +136,7 @@ class OperatorSurfaceTest {
     BridgeConfig cfg = new ConfigLoader(Map.of()).load(file);
     Registration reg = RegistrationWriter.write(cfg, cfg.appservice().registration());
     hs.registerAppService(AppServiceRegistration.fromYaml(cfg.appservice().registration()));
-    FakeIrc irc = new FakeIrc();
+    irc = new FakeIrc();
     irc.domain = hs.serverName();
     bridge = Bridge.start(cfg, reg, new ConnectorFactory() {
       @Override
@@ -207,6 +214,22 @@ class OperatorSurfaceTest {
     assertThat(ask(alice, room, "!nonsense")).contains("Unknown command !nonsense");
     assertThat(ask(alice, room, "version")).startsWith("Switchboard ");
     hs.assertNoSchemaViolations();
+  }
+
+  @Test
+  void inABridgedRoomProtocolCommandsGoToTheBotAndAreNotBridged() {
+    TestUser alice = hs.user("alice");
+    String room = adminRoomOf(alice);
+    irc.context.portals().createPlumbedRoom(dev.switchboard.core.id.RoomId.of(room),
+        List.of(new Link(dev.switchboard.core.id.RoomId.of(room), "irc", "libera/#java", true)));
+
+    assertThat(ask(alice, room, "!irc join #java")).isEqualTo("would join #java");
+    assertThat(ask(alice, room, "!irc plumb libera #java"))
+        .isEqualTo("You are not allowed to use !irc plumb: it needs level admin, you have user.");
+    alice.send(room, "hello irc");
+
+    await().atMost(WAIT).until(() -> irc.bridged.contains("hello irc"));
+    assertThat(irc.bridged).noneMatch(body -> body.startsWith("!irc"));
   }
 
   @Test

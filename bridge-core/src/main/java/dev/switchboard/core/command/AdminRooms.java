@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,15 +36,18 @@ public final class AdminRooms implements BotRoomHandler {
   private final Permissions permissions;
   private final CommandDispatcher commands;
   private final Predicate<UserId> isGhost;
+  private final Executor blocking;
   /** Room -> is an admin room; filled from the kv store on first sight. */
   private final ConcurrentHashMap<RoomId, Boolean> known = new ConcurrentHashMap<>();
 
   /**
    * @param isGhost true for users of our connectors' namespaces: their messages are remote users' words, never
    *     commands, and their invites are not requests for an admin room
+   * @param blocking where the kv store is written once the bot has joined (the join completes on an HTTP thread)
    */
   public AdminRooms(UserId bot, Intents intents, KvStore kv, Permissions permissions, CommandDispatcher commands,
-      Predicate<UserId> isGhost) {
+      Predicate<UserId> isGhost, Executor blocking) {
+    this.blocking = blocking;
     this.bot = bot;
     this.intents = intents;
     this.kv = kv;
@@ -96,10 +100,10 @@ public final class AdminRooms implements BotRoomHandler {
       }
       log.info("{} invited the bot to {}; joining it as their admin room", event.sender(), room);
       return intents.bot().ensureJoined(room)
-          .thenRun(() -> {
+          .thenRunAsync(() -> {
             kv.put(KEY_PREFIX + room.value(), event.sender().value());
             known.put(room, true);
-          })
+          }, blocking)
           .thenCompose(v -> notice(room, "Hello! This is your Switchboard admin room. Send !help for the commands "
               + "you can use.", "admin-room-welcome:" + event.eventId().value()))
           .exceptionally(error -> {

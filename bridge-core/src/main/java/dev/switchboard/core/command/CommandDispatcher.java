@@ -114,6 +114,9 @@ public final class CommandDispatcher {
     CompletableFuture<String> result;
     try {
       result = command.handler().run(call);
+      if (result == null) {
+        result = CompletableFuture.failedFuture(new NullPointerException("handler returned no future"));
+      }
     } catch (RuntimeException e) {
       result = CompletableFuture.failedFuture(e);
     }

@@ -76,7 +76,7 @@ class AdminRoomsTest {
     registry.register("irc", Command.of("ping", "", "answers pong", Level.RELAY,
         call -> CompletableFuture.completedFuture("pong")));
     rooms = new AdminRooms(BOT, intents, new KvStore(database, Clock.systemUTC()), permissions, dispatcher,
-        u -> u.localpart().startsWith("_irc_"));
+        u -> u.localpart().startsWith("_irc_"), Runnable::run);
   }
 
   @AfterEach

@@ -49,6 +49,7 @@ class CommandDispatcherTest {
         call -> CompletableFuture.completedFuture("said " + call.arg("text"))));
     registry.register("irc", Command.of("boom", "", "fails", Level.RELAY,
         call -> CompletableFuture.failedFuture(new IllegalStateException("secret internal detail"))));
+    registry.register("irc", Command.of("null", "", "broken handler", Level.RELAY, call -> null));
     registry.register("irc", Command.of("bad", "", "user error", Level.RELAY,
         call -> CompletableFuture.failedFuture(new IllegalArgumentException("no such network 'x'"))));
   }
@@ -103,6 +104,7 @@ class CommandDispatcherTest {
   @Test
   void failuresAreExplainedWithoutLeakingInternals() {
     assertThat(admin(USER, "!irc boom")).contains("internal error").doesNotContain("secret");
+    assertThat(admin(USER, "!irc null")).contains("internal error");
     assertThat(admin(USER, "!irc bad")).isEqualTo("!irc bad: no such network 'x'");
   }
 
