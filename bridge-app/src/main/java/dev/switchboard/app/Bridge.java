@@ -31,13 +31,18 @@ final class Bridge implements AutoCloseable {
     BridgeRuntime.Settings settings = new BridgeRuntime.Settings(cfg.homeserver().domain(), cfg.homeserver().url(),
         registration.id(), registration.asToken(), registration.hsToken(), registration.senderLocalpart(),
         registration.namespaces(), as.bind(), as.port(), as.maxBodyBytes(), Optional.of(as.url()),
-        as.txnRetention(), as.eventRetention(), RetryPolicy.FOREVER);
+        as.txnRetention(), as.eventRetention(), RetryPolicy.FOREVER, cfg.permissions(), cfg.metrics());
     return new Bridge(BridgeRuntime.start(settings, database, secrets, enabled, cfg::connector));
   }
 
   /** The port the AS API listens on. */
   int port() {
     return runtime.port();
+  }
+
+  /** The port of the metrics and health listener, or -1 when it is disabled. */
+  int metricsPort() {
+    return runtime.metricsPort();
   }
 
   @Override

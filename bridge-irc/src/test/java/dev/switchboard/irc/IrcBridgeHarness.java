@@ -3,6 +3,8 @@ package dev.switchboard.irc;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.homeserver.RetryPolicy;
+import dev.switchboard.core.config.BridgeConfig;
+import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.runtime.BridgeRuntime;
 import dev.switchboard.core.store.Database;
 import dev.switchboard.core.store.SecretBox;
@@ -36,7 +38,8 @@ final class IrcBridgeHarness implements AutoCloseable {
     Namespaces namespaces = connector.namespaces();
     runtime = BridgeRuntime.start(new BridgeRuntime.Settings(hs.serverName(), URI.create(hs.baseUrl()),
             "switchboard", AS_TOKEN, HS_TOKEN, "switchboard", namespaces, "127.0.0.1", 0, 10 * 1024 * 1024,
-            Optional.empty(), Duration.ofDays(7), Duration.ofDays(30), RetryPolicy.FOREVER),
+            Optional.empty(), Duration.ofDays(7), Duration.ofDays(30), RetryPolicy.FOREVER,
+            Permissions.defaults(hs.serverName()), BridgeConfig.Metrics.disabled()),
         Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of()),
         new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(connector), p -> irc);
 

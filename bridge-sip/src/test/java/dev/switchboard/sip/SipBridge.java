@@ -2,6 +2,8 @@ package dev.switchboard.sip;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.homeserver.RetryPolicy;
+import dev.switchboard.core.config.BridgeConfig;
+import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.runtime.BridgeRuntime;
 import dev.switchboard.core.store.Database;
 import dev.switchboard.core.store.SecretBox;
@@ -34,7 +36,8 @@ public final class SipBridge implements AutoCloseable {
     SipConnector connector = new SipConnector(SipConfig.parse(sipSection), hs.serverName());
     BridgeRuntime runtime = BridgeRuntime.start(new BridgeRuntime.Settings(hs.serverName(), URI.create(hs.baseUrl()),
             "switchboard-sip", AS_TOKEN, HS_TOKEN, "switchboard", connector.namespaces(), "127.0.0.1", 0,
-            10_000_000, Optional.empty(), Duration.ofDays(7), Duration.ofDays(30), RetryPolicy.FOREVER),
+            10_000_000, Optional.empty(), Duration.ofDays(7), Duration.ofDays(30), RetryPolicy.FOREVER,
+            Permissions.defaults(hs.serverName()), BridgeConfig.Metrics.disabled()),
         Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of("sip")),
         new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(connector), p -> sipSection);
     hs.registerAppService(AppServiceRegistration.builder("switchboard-sip")

@@ -3,6 +3,8 @@ package dev.switchboard.xmpp;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.connector.Connector;
 import dev.switchboard.core.homeserver.RetryPolicy;
+import dev.switchboard.core.config.BridgeConfig;
+import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.runtime.BridgeRuntime;
 import dev.switchboard.core.store.Database;
 import dev.switchboard.core.store.SecretBox;
@@ -36,7 +38,8 @@ public final class BridgeHarness implements AutoCloseable {
     BridgeRuntime runtime = BridgeRuntime.start(new BridgeRuntime.Settings(hs.serverName(), URI.create(hs.baseUrl()),
             "switchboard", AS_TOKEN, HS_TOKEN, BOT_LOCALPART, connector.namespaces(), "127.0.0.1", 0,
             10 * 1024 * 1024, Optional.empty(), Duration.ofDays(7), Duration.ofDays(30),
-            new RetryPolicy(Duration.ofMillis(50), Duration.ofSeconds(1), Integer.MAX_VALUE)),
+            new RetryPolicy(Duration.ofMillis(50), Duration.ofSeconds(1), Integer.MAX_VALUE),
+            Permissions.defaults(hs.serverName()), BridgeConfig.Metrics.disabled()),
         Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of(connector.protocol())),
         new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(connector), p -> section);
     // Now that we know our port, tell the homeserver where we are.

@@ -38,7 +38,11 @@ final class AppServiceHandler extends SimpleChannelInboundHandler<FullHttpReques
   private final Executor blocking;
   private final ObjectMapper json;
 
-  AppServiceHandler(String hsToken, AppServiceApi api, Executor blocking, ObjectMapper json) {
+  private final java.util.function.Consumer<String> rejected;
+
+  AppServiceHandler(String hsToken, AppServiceApi api, Executor blocking, ObjectMapper json,
+      java.util.function.Consumer<String> rejected) {
+    this.rejected = rejected;
     this.hsToken = hsToken;
     this.api = api;
     this.blocking = blocking;
@@ -67,10 +71,12 @@ final class AppServiceHandler extends SimpleChannelInboundHandler<FullHttpReques
     Map<String, List<String>> query = uri.parameters();
     String token = token(request, query);
     if (token == null) {
+      rejected.accept("missing_token");
       Responses.write(ctx, Reply.error(401, "M_MISSING_TOKEN", "Missing access token"), keepAlive, json);
       return;
     }
     if (!Tokens.constantTimeEquals(hsToken, token)) {
+      rejected.accept("wrong_token");
       log.warn("Rejected {} {} from {}: wrong hs_token", request.method(), match.endpoint(),
           ctx.channel().remoteAddress());
       Responses.write(ctx, Reply.error(403, "M_FORBIDDEN", "Invalid access token"), keepAlive, json);
@@ -87,6 +93,7 @@ final class AppServiceHandler extends SimpleChannelInboundHandler<FullHttpReques
             throw new IOException("empty body");
           }
         } catch (IOException e) {
+          rejected.accept("not_json");
           Responses.write(ctx, Reply.error(400, "M_NOT_JSON", "Request body is not valid JSON"), keepAlive, json);
           return;
         }

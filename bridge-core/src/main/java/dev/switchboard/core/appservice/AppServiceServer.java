@@ -3,6 +3,9 @@ package dev.switchboard.core.appservice;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.core.connector.Connectors;
 import dev.switchboard.core.inbox.Inbox;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -49,8 +52,20 @@ public final class AppServiceServer implements AutoCloseable {
   /** Binds and starts serving; {@code port} 0 picks a free port (see {@link #port()}). */
   public static AppServiceServer start(Settings settings, Inbox inbox, Connectors connectors, Executor blocking,
       ObjectMapper json) throws InterruptedException {
+    return start(settings, inbox, connectors, blocking, json, new CompositeMeterRegistry());
+  }
+
+  /**
+   * As above, counting refused requests in {@code switchboard.appservice.rejected{reason}} ({@code missing_token},
+   * {@code wrong_token}, {@code not_json}): a homeserver with a stale registration shows up there first.
+   */
+  public static AppServiceServer start(Settings settings, Inbox inbox, Connectors connectors, Executor blocking,
+      ObjectMapper json, MeterRegistry metrics) throws InterruptedException {
     AppServiceApi api = new AppServiceApi(inbox, connectors, settings.queryTimeout());
-    AppServiceHandler handler = new AppServiceHandler(settings.hsToken(), api, blocking, json);
+    AppServiceHandler handler = new AppServiceHandler(settings.hsToken(), api, blocking, json,
+        reason -> Counter.builder("switchboard.appservice.rejected")
+            .description("AS API requests refused before reaching an endpoint")
+            .tag("reason", reason).register(metrics).increment());
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     try {
       Channel ch = new ServerBootstrap()
@@ -80,6 +95,11 @@ public final class AppServiceServer implements AutoCloseable {
 
   public int port() {
     return ((InetSocketAddress) channel.localAddress()).getPort();
+  }
+
+  /** Whether the listening socket is open (for readiness checks). */
+  public boolean listening() {
+    return channel.isActive();
   }
 
   @Override

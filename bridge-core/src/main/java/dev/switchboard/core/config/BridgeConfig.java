@@ -2,6 +2,7 @@ package dev.switchboard.core.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.switchboard.core.permission.Permissions;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
@@ -16,7 +17,29 @@ public record BridgeConfig(
     AppService appservice,
     DatabaseConfig database,
     Map<String, JsonNode> connectors,
-    Path configFile) {
+    Path configFile,
+    Metrics metrics,
+    Permissions permissions) {
+
+  /** Without the operator sections: metrics off, default permissions for the homeserver's domain. */
+  public BridgeConfig(Homeserver homeserver, AppService appservice, DatabaseConfig database,
+      Map<String, JsonNode> connectors, Path configFile) {
+    this(homeserver, appservice, database, connectors, configFile, Metrics.disabled(),
+        Permissions.defaults(homeserver.domain()));
+  }
+
+  /**
+   * The optional listener for {@code /metrics} and {@code /health}, separate from the AS API.
+   *
+   * @param bind loopback by default: the endpoints have no authentication
+   */
+  public record Metrics(boolean enabled, String bind, int port) {
+    public static final int DEFAULT_PORT = 29321;
+
+    public static Metrics disabled() {
+      return new Metrics(false, "127.0.0.1", DEFAULT_PORT);
+    }
+  }
 
   /** How we reach the homeserver. */
   public record Homeserver(URI url, String domain) {}

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.switchboard.core.permission.Permissions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -24,7 +25,7 @@ public final class ConfigLoader {
   public static final List<String> CONNECTOR_SECTIONS = List.of("irc", "xmpp", "sip");
 
   private static final List<String> TOP_LEVEL =
-      List.of("homeserver", "appservice", "database", "irc", "xmpp", "sip", "logging");
+      List.of("homeserver", "appservice", "database", "irc", "xmpp", "sip", "logging", "metrics", "permissions");
   private static final Pattern DOMAIN = Pattern.compile("[A-Za-z0-9.-]+(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?");
   private static final Pattern LOCALPART = Pattern.compile("[a-z0-9._=/+-]+");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -127,13 +128,50 @@ public final class ConfigLoader {
         connectors.put(name, section);
       }
     }
+    BridgeConfig.Metrics metrics = metrics(root.path("metrics"));
+    if (metrics.enabled() && metrics.port() == port) {
+      throw new ConfigException("metrics.port " + port + " is also appservice.port; the metrics listener needs a "
+          + "port of its own (default " + BridgeConfig.Metrics.DEFAULT_PORT + ")");
+    }
+    Permissions permissions = Permissions.fromConfig(root.path("permissions"), domain);
     return new BridgeConfig(
         new BridgeConfig.Homeserver(hsUrl, domain),
         new BridgeConfig.AppService(id, bind, port, asUrl, bot, registration, maxBody,
             java.time.Duration.ofHours(txnHours), java.time.Duration.ofDays(eventDays)),
         new BridgeConfig.DatabaseConfig(dbUrl, text(db, "user", ""), password, secretKey, secretKeyFile),
         connectors,
-        file.toAbsolutePath());
+        file.toAbsolutePath(),
+        metrics,
+        permissions);
+  }
+
+  private static BridgeConfig.Metrics metrics(JsonNode section) {
+    if (section.isMissingNode() || section.isNull()) {
+      return BridgeConfig.Metrics.disabled();
+    }
+    if (!section.isObject()) {
+      throw new ConfigException("metrics must be a mapping (enabled, bind, port)");
+    }
+    section.fieldNames().forEachRemaining(name -> {
+      if (!List.of("enabled", "bind", "port").contains(name)) {
+        throw new ConfigException("unknown key 'metrics." + name + "'; expected enabled, bind, port");
+      }
+    });
+    JsonNode enabled = section.path("enabled");
+    boolean on = false;
+    if (!enabled.isMissingNode() && !enabled.isNull()) {
+      String v = enabled.asText().trim().toLowerCase(Locale.ROOT);
+      if (!v.equals("true") && !v.equals("false")) {
+        throw new ConfigException("metrics.enabled must be true or false, got '" + enabled.asText() + "'");
+      }
+      on = v.equals("true");
+    }
+    String bind = text(section, "bind", "127.0.0.1").trim();
+    if (bind.isEmpty()) {
+      throw new ConfigException("metrics.bind must be an address to listen on, e.g. 127.0.0.1");
+    }
+    int port = integer(section, "metrics.port", "port", BridgeConfig.Metrics.DEFAULT_PORT, 0, 65535);
+    return new BridgeConfig.Metrics(on, bind, port);
   }
 
   /** {@code SWITCHBOARD_HOMESERVER_URL=...} replaces {@code homeserver.url}; only existing sections, scalars. */

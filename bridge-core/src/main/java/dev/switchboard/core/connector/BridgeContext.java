@@ -5,6 +5,8 @@ import dev.switchboard.core.homeserver.Intents;
 import dev.switchboard.core.portal.Portals;
 import dev.switchboard.core.store.Database;
 import dev.switchboard.core.store.SecretBox;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Clock;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -19,4 +21,13 @@ public record BridgeContext(
     Portals portals,
     ScheduledExecutorService scheduler,
     Executor blockingExecutor,
-    Clock clock) implements ConnectorContext {}
+    Clock clock,
+    MeterRegistry metrics) implements ConnectorContext {
+
+  /** A context whose metrics go nowhere (tests). */
+  public BridgeContext(String serverName, JsonNode config, Intents intents, Database database, SecretBox secrets,
+      Portals portals, ScheduledExecutorService scheduler, Executor blockingExecutor, Clock clock) {
+    this(serverName, config, intents, database, secrets, portals, scheduler, blockingExecutor, clock,
+        new CompositeMeterRegistry());
+  }
+}

@@ -5,6 +5,8 @@ import dev.switchboard.core.homeserver.Intents;
 import dev.switchboard.core.portal.Portals;
 import dev.switchboard.core.store.Database;
 import dev.switchboard.core.store.SecretBox;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Clock;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
@@ -35,4 +37,13 @@ public interface ConnectorContext {
   Executor blockingExecutor();
 
   Clock clock();
+
+  /**
+   * Where the connector records its metrics (connections by state, messages each way, reconnects), scraped at
+   * {@code /metrics}. Name meters {@code switchboard.<protocol>.<what>}; never tag by raw user, room or channel ids.
+   * The default records nothing, for test contexts.
+   */
+  default MeterRegistry metrics() {
+    return new CompositeMeterRegistry();
+  }
 }

@@ -36,6 +36,21 @@ public final class AppServicePing implements AutoCloseable {
     UNSUPPORTED
   }
 
+  /** Where the ping stands, for {@code /health} and metrics. */
+  public enum State {
+    /** No answer yet. */
+    CHECKING,
+    /** The homeserver reached the bridge. */
+    REACHABLE,
+    /** The homeserver has no ping endpoint; nothing is known. */
+    UNSUPPORTED,
+    /** The last ping failed; it is being retried. */
+    FAILING
+  }
+
+  private volatile State state = State.CHECKING;
+  private volatile String problem;
+
   private final HomeserverClient client;
   private final String appserviceId;
   private final URI bridgeUrl;
@@ -99,6 +114,8 @@ public final class AppServicePing implements AutoCloseable {
           log.info("The homeserver reaches the bridge at {} ({} ms as the homeserver measured it, {} ms round trip)",
               bridgeUrl, body.path("duration_ms").asLong(), clock.millis() - started);
         }
+        state = State.REACHABLE;
+        problem = null;
         outcome.complete(Outcome.REACHABLE);
         return;
       }
@@ -107,6 +124,7 @@ public final class AppServicePing implements AutoCloseable {
           && m.is("M_UNRECOGNIZED")) {
         log.info("The homeserver predates the appservice ping endpoint (Matrix 1.7, Synapse 1.84); the bridge "
             + "carries on without checking that the homeserver can reach it at {}", bridgeUrl);
+        state = State.UNSUPPORTED;
         outcome.complete(Outcome.UNSUPPORTED);
         return;
       }
@@ -115,6 +133,8 @@ public final class AppServicePing implements AutoCloseable {
   }
 
   private void failed(String problem) {
+    this.state = State.FAILING;
+    this.problem = problem;
     failures++;
     boolean changed = !problem.equals(lastProblem);
     lastProblem = problem;
@@ -165,6 +185,15 @@ public final class AppServicePing implements AutoCloseable {
           + "loaded; regenerate or copy it again and restart the homeserver";
       default -> "The appservice ping failed with " + m.status() + " " + m.errcode() + ": " + m.error();
     };
+  }
+
+  public State state() {
+    return state;
+  }
+
+  /** While {@link State#FAILING}: what is wrong and what to check. */
+  public java.util.Optional<String> problem() {
+    return state == State.FAILING ? java.util.Optional.ofNullable(problem) : java.util.Optional.empty();
   }
 
   @Override

@@ -30,6 +30,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.random.RandomGenerator;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -94,9 +98,20 @@ public final class HomeserverClient implements AutoCloseable {
   private final AtomicBoolean rateLimitWarned = new AtomicBoolean();
   /** Calls not yet complete, so that {@link #close()} can fail them instead of leaving them to the next retry. */
   private final Set<CompletableFuture<JsonNode>> pending = ConcurrentHashMap.newKeySet();
+  private final MeterRegistry metrics;
 
   public HomeserverClient(Settings settings, ScheduledExecutorService scheduler, Clock clock,
       RandomGenerator random) {
+    this(settings, scheduler, clock, random, new CompositeMeterRegistry());
+  }
+
+  /**
+   * @param metrics records {@code switchboard.homeserver.requests} (a timer per attempt) and
+   *     {@code switchboard.homeserver.errors}, both tagged by method and {@link EndpointTemplate endpoint template}
+   */
+  public HomeserverClient(Settings settings, ScheduledExecutorService scheduler, Clock clock,
+      RandomGenerator random, MeterRegistry metrics) {
+    this.metrics = metrics;
     this.settings = settings;
     String url = settings.baseUrl().toString();
     this.base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
@@ -157,7 +172,9 @@ public final class HomeserverClient implements AutoCloseable {
       result.completeExceptionally(e);
       return;
     }
+    long started = System.nanoTime();
     this.http.sendAsync(http, HttpResponse.BodyHandlers.ofByteArray()).whenComplete((response, error) -> {
+      record(request, started, response, error);
       try {
         if (error != null) {
           onNetworkError(request, policy, attempt, result, unwrap(error));
@@ -168,6 +185,44 @@ public final class HomeserverClient implements AutoCloseable {
         result.completeExceptionally(e);
       }
     });
+  }
+
+  /** One attempt's latency and, when it failed, its kind; never raw ids (see {@link EndpointTemplate}). */
+  private void record(MatrixRequest request, long startedNanos, HttpResponse<?> response, Throwable error) {
+    try {
+      String endpoint = EndpointTemplate.of(request.path());
+      String outcome;
+      if (error != null) {
+        outcome = "network_error";
+      } else if (response.statusCode() < 400) {
+        outcome = "success";
+      } else if (response.statusCode() == 429) {
+        outcome = "rate_limited";
+      } else if (response.statusCode() < 500) {
+        outcome = "client_error";
+      } else {
+        outcome = "server_error";
+      }
+      Timer.builder("switchboard.homeserver.requests")
+          .description("Requests to the homeserver, one per attempt")
+          .tags("method", request.method(), "endpoint", endpoint, "outcome", outcome)
+          .register(metrics)
+          .record(System.nanoTime() - startedNanos, TimeUnit.NANOSECONDS);
+      if (!outcome.equals("success")) {
+        Counter.builder("switchboard.homeserver.errors")
+            .description("Failed requests to the homeserver, one per attempt")
+            .tags("method", request.method(), "endpoint", endpoint, "kind", outcome)
+            .register(metrics)
+            .increment();
+      }
+    } catch (RuntimeException e) {
+      log.debug("Could not record metrics for {}: {}", request.describe(), e.toString());
+    }
+  }
+
+  /** False while a run of transient failures (network errors, 502/503/504) lasts; true once it answers again. */
+  public boolean reachable() {
+    return unavailableSince.get() == 0;
   }
 
   private void onResponse(MatrixRequest request, RetryPolicy policy, int attempt,

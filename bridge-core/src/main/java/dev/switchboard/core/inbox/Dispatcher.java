@@ -18,6 +18,9 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +46,9 @@ public final class Dispatcher implements AutoCloseable {
   private final DoneMarker done;
   private final RoomQueues<InboxEntry> queues;
   private final MembershipListener membership;
+  private final BotRoomHandler botRooms;
+  private final Counter dispatched;
+  private final Counter failed;
 
   public Dispatcher(Connectors connectors, LinkLookup links, UserId bot, InboxStore store, Executor workers,
       ScheduledExecutorService scheduler, Duration acceptTimeout) {
@@ -51,6 +57,22 @@ public final class Dispatcher implements AutoCloseable {
 
   public Dispatcher(Connectors connectors, LinkLookup links, UserId bot, InboxStore store, Executor workers,
       ScheduledExecutorService scheduler, Duration acceptTimeout, MembershipListener membership) {
+    this(connectors, links, bot, store, workers, scheduler, acceptTimeout, membership, BotRoomHandler.NONE,
+        new CompositeMeterRegistry());
+  }
+
+  /**
+   * @param botRooms takes events addressed to the bot (invites, admin rooms, commands) before the links see them
+   * @param metrics records {@code switchboard.events.dispatched} and {@code switchboard.events.failed}
+   */
+  public Dispatcher(Connectors connectors, LinkLookup links, UserId bot, InboxStore store, Executor workers,
+      ScheduledExecutorService scheduler, Duration acceptTimeout, MembershipListener membership,
+      BotRoomHandler botRooms, MeterRegistry metrics) {
+    this.botRooms = botRooms;
+    this.dispatched = Counter.builder("switchboard.events.dispatched")
+        .description("Inbox entries every target accepted").register(metrics);
+    this.failed = Counter.builder("switchboard.events.failed")
+        .description("Inbox entries dropped after their last attempt failed").register(metrics);
     this.membership = membership;
     this.connectors = connectors;
     this.links = links;
@@ -92,6 +114,7 @@ public final class Dispatcher implements AutoCloseable {
     CompletableFuture<Void> result = new CompletableFuture<>();
     attempt(entry).whenComplete((ok, err) -> {
       if (err == null) {
+        dispatched.increment();
         result.complete(null);
       } else if (attempt < RETRY_DELAYS.size()) {
         Duration delay = RETRY_DELAYS.get(attempt);
@@ -101,6 +124,7 @@ public final class Dispatcher implements AutoCloseable {
       } else {
         log.error("Dropping event {} in room {} after {} attempts: {}", entry.event().path("event_id").asText("-"),
             entry.roomId(), attempt + 1, rootMessage(err));
+        failed.increment();
         result.complete(null);
       }
     });
@@ -142,8 +166,12 @@ public final class Dispatcher implements AutoCloseable {
     if (event.sender().equals(bot)) {
       return List.of();
     }
+    List<Link> roomLinks = links.linksOf(event.roomId());
+    if (botRooms.claims(event, roomLinks)) {
+      return List.of(() -> botRooms.handle(event, roomLinks));
+    }
     List<Supplier<CompletableFuture<Void>>> targets = new ArrayList<>();
-    for (Link link : links.linksOf(event.roomId())) {
+    for (Link link : roomLinks) {
       Optional<Connector> connector = connectors.forProtocol(link.protocol());
       if (connector.isEmpty() || connector.get().namespaces().claimsUser(event.sender().value())) {
         continue; // connector disabled, or an echo of its own ghost

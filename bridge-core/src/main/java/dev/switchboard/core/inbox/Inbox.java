@@ -5,6 +5,9 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,11 +23,34 @@ public final class Inbox {
   private final Object order = new Object();
 
   private final com.fasterxml.jackson.databind.ObjectMapper json;
+  private final Counter received;
+  private final Counter duplicate;
+  private final Counter rejected;
+  private final Counter eventsReceived;
+  private final Counter eventsSeenBefore;
+  private final Counter eventsMalformed;
 
   public Inbox(InboxStore store, Dispatcher dispatcher, com.fasterxml.jackson.databind.ObjectMapper json) {
+    this(store, dispatcher, json, new CompositeMeterRegistry());
+  }
+
+  public Inbox(InboxStore store, Dispatcher dispatcher, com.fasterxml.jackson.databind.ObjectMapper json,
+      MeterRegistry metrics) {
     this.json = json;
     this.store = store;
     this.dispatcher = dispatcher;
+    this.received = Counter.builder("switchboard.transactions.received")
+        .description("Transactions stored (or recognised as retries) and acknowledged").register(metrics);
+    this.duplicate = Counter.builder("switchboard.transactions.duplicate")
+        .description("Transactions that were true retries of one already stored").register(metrics);
+    this.rejected = Counter.builder("switchboard.transactions.rejected")
+        .description("Transaction bodies refused with 400 (not a transaction)").register(metrics);
+    this.eventsReceived = Counter.builder("switchboard.events.received")
+        .description("New events stored for dispatch").register(metrics);
+    this.eventsSeenBefore = Counter.builder("switchboard.events.skipped").tag("reason", "duplicate")
+        .description("Events not stored: seen before, or malformed").register(metrics);
+    this.eventsMalformed = Counter.builder("switchboard.events.skipped").tag("reason", "malformed")
+        .description("Events not stored: seen before, or malformed").register(metrics);
   }
 
   /**
@@ -36,16 +62,27 @@ public final class Inbox {
    * @throws IllegalArgumentException when the body is not a transaction
    */
   public Outcome receive(String txnId, byte[] rawBody) throws java.io.IOException {
-    ParsedTransaction txn = TransactionParser.parse(txnId, rawBody, json);
+    ParsedTransaction txn;
+    try {
+      txn = TransactionParser.parse(txnId, rawBody, json);
+    } catch (IllegalArgumentException | com.fasterxml.jackson.core.JsonProcessingException e) {
+      rejected.increment();
+      throw e;
+    }
     String digest = sha256(rawBody);
     synchronized (order) {
       Optional<List<InboxEntry>> fresh = store.ingest(txnId, digest, txn);
+      received.increment();
       if (fresh.isEmpty()) {
+        duplicate.increment();
         log.debug("Transaction {} already received; nothing to do", txnId);
         return new Outcome(true, 0, 0, txn.skipped());
       }
       dispatcher.submit(fresh.get());
       int stored = fresh.get().size();
+      eventsReceived.increment(stored);
+      eventsSeenBefore.increment(txn.events().size() - stored);
+      eventsMalformed.increment(txn.skipped());
       return new Outcome(false, stored, txn.events().size() - stored, txn.skipped());
     }
   }

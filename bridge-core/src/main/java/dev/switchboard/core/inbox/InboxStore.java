@@ -193,6 +193,31 @@ public final class InboxStore {
     });
   }
 
+  /**
+   * The undone entries: how many, and when the oldest was received (epoch ms; empty when there is none). For
+   * metrics and health; both read through the {@code (done_at, seq)} index.
+   */
+  public record Pending(long count, Optional<Long> oldestReceivedAt) {}
+
+  public Pending pendingSummary() {
+    return database.inTransaction(c -> {
+      long count;
+      try (Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM inbox_event WHERE done_at IS NULL")) {
+        rs.next();
+        count = rs.getLong(1);
+      }
+      if (count == 0) {
+        return new Pending(0, Optional.empty());
+      }
+      try (Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery(
+              "SELECT received_at FROM inbox_event WHERE done_at IS NULL ORDER BY seq LIMIT 1")) {
+        return new Pending(count, rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty());
+      }
+    });
+  }
+
   /** Number of entries not yet done (for metrics and tests). */
   public long depth() {
     return database.inTransaction(c -> {

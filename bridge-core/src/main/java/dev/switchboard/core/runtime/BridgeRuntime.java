@@ -3,6 +3,22 @@ package dev.switchboard.core.runtime;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.core.appservice.AppServiceServer;
+import dev.switchboard.core.command.AdminRooms;
+import dev.switchboard.core.command.BuiltinCommands;
+import dev.switchboard.core.command.CommandCapable;
+import dev.switchboard.core.command.CommandDispatcher;
+import dev.switchboard.core.command.CommandRegistry;
+import dev.switchboard.core.config.BridgeConfig;
+import dev.switchboard.core.health.BridgeLifecycle;
+import dev.switchboard.core.health.BridgeState;
+import dev.switchboard.core.health.HealthCheck;
+import dev.switchboard.core.metrics.CoreMetrics;
+import dev.switchboard.core.metrics.MetricsServer;
+import dev.switchboard.core.permission.Permissions;
+import dev.switchboard.core.store.KvStore;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.concurrent.atomic.AtomicReference;
 import dev.switchboard.core.connector.BridgeContext;
 import dev.switchboard.core.connector.Connector;
 import dev.switchboard.core.connector.Connectors;
@@ -56,6 +72,8 @@ public final class BridgeRuntime implements AutoCloseable {
    * @param pingAs how the homeserver reaches us, to ping it at start; empty when the caller registers us with the
    *     homeserver only after start (tests on a free port)
    * @param queuedRetry backoff of durable sends; {@link RetryPolicy#FOREVER} in production
+   * @param permissions who may use the bridge and its commands
+   * @param metricsListener the {@code /metrics} and {@code /health} listener, if enabled
    */
   public record Settings(
       String serverName,
@@ -71,7 +89,9 @@ public final class BridgeRuntime implements AutoCloseable {
       Optional<URI> pingAs,
       Duration txnRetention,
       Duration eventRetention,
-      RetryPolicy queuedRetry) {
+      RetryPolicy queuedRetry,
+      Permissions permissions,
+      BridgeConfig.Metrics metricsListener) {
 
     @Override
     public String toString() {
@@ -82,14 +102,16 @@ public final class BridgeRuntime implements AutoCloseable {
 
   private final List<AutoCloseable> closeInOrder;
   private final int port;
+  private final int metricsPort;
   private final Intents intents;
   private final Portals portals;
   private final Database database;
 
-  private BridgeRuntime(List<AutoCloseable> closeInOrder, int port, Intents intents, Portals portals,
-      Database database) {
+  private BridgeRuntime(List<AutoCloseable> closeInOrder, int port, int metricsPort, Intents intents,
+      Portals portals, Database database) {
     this.closeInOrder = closeInOrder;
     this.port = port;
+    this.metricsPort = metricsPort;
     this.intents = intents;
     this.portals = portals;
     this.database = database;
@@ -115,6 +137,11 @@ public final class BridgeRuntime implements AutoCloseable {
       Function<String, JsonNode> configOf, List<AutoCloseable> closeables) throws Exception {
     Clock clock = Clock.systemUTC();
     ObjectMapper json = new ObjectMapper();
+    BridgeLifecycle lifecycle = new BridgeLifecycle();
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    closeables.add(0, metrics::close);
+    closeables.add(0, CoreMetrics.bindJvm(metrics));
+    CoreMetrics.bindBridgeState(metrics, lifecycle::state);
 
     ExecutorService blocking = Executors.newFixedThreadPool(16, named("blocking"));
     ExecutorService dbExecutor = Executors.newFixedThreadPool(4, named("db"));
@@ -133,7 +160,8 @@ public final class BridgeRuntime implements AutoCloseable {
 
     // Matrix side: the client, the durable queue of sends, and the intents connectors act through.
     HomeserverClient client = new HomeserverClient(
-        HomeserverClient.Settings.defaults(s.homeserverUrl(), s.asToken()), scheduler, clock, new SplittableRandom());
+        HomeserverClient.Settings.defaults(s.homeserverUrl(), s.asToken()), scheduler, clock, new SplittableRandom(),
+        metrics);
     closeables.add(0, client);
     OutboundQueue queue = OutboundQueue.open(database, dbExecutor, scheduler, clock, s.queuedRetry());
     closeables.add(0, queue);
@@ -141,6 +169,7 @@ public final class BridgeRuntime implements AutoCloseable {
     AppServiceIntents intents = new AppServiceIntents(client, queue, bot,
         user -> s.namespaces().claimsUser(user.value()));
     intents.start();
+    CoreMetrics.bindOutboundQueue(metrics, queue::pending);
 
     Portals portals = new Portals(new PortalStore(database, clock));
     MessageMapStore messageMap = new MessageMapStore(database, clock);
@@ -149,26 +178,51 @@ public final class BridgeRuntime implements AutoCloseable {
     Connectors connectors = new Connectors(enabled);
     for (Connector c : enabled) {
       c.start(new BridgeContext(s.serverName(), configOf.apply(c.protocol()), intents, database, secrets, portals,
-          scheduler, blocking, clock));
+          scheduler, blocking, clock, metrics));
       closeables.add(0, c::stop);
       log.info("Connector {} started", c.protocol());
     }
+    CoreMetrics.bindConnectors(metrics, connectors);
 
     // Receiving side: inbox, dispatch, pruning, then the AS API.
     InboxStore inboxStore = new InboxStore(database, clock, json);
+
+    // Admin commands: core's and each connector's, answered by the bot in admin rooms and bridged rooms.
+    CommandRegistry commandRegistry = new CommandRegistry();
+    for (Connector c : enabled) {
+      if (c instanceof CommandCapable commandCapable) {
+        commandRegistry.registerAll(c.protocol(), commandCapable.commands());
+      }
+    }
+    CommandDispatcher commands = new CommandDispatcher(commandRegistry, s.permissions());
+    // Health, for !status and the operator listener. The AS API and the ping start last; until then they count as
+    // not listening and not yet checked. The built-ins exist before dispatch starts (resumed entries may be commands).
+    AtomicReference<AppServiceServer> asServer = new AtomicReference<>();
+    AtomicReference<AppServicePing> asPing = new AtomicReference<>();
+    HealthCheck health = new HealthCheck(new HealthCheck.Sources(lifecycle::state, connectors,
+        () -> asServer.get() != null && asServer.get().listening(), database::reachable, inboxStore::depth,
+        client::reachable,
+        () -> asPing.get() == null ? AppServicePing.State.CHECKING : asPing.get().state(),
+        () -> asPing.get() == null ? Optional.empty() : asPing.get().problem()));
+    BuiltinCommands.register(commandRegistry, commands, health, blocking);
+    AdminRooms adminRooms = new AdminRooms(bot, intents, new KvStore(database, clock), s.permissions(), commands,
+        user -> connectors.owningUser(user).isPresent(), blocking);
+
     Dispatcher dispatcher = new Dispatcher(connectors, portals, bot, inboxStore, dispatchWorkers, scheduler,
-        Duration.ofMinutes(2), intents::membershipChanged);
+        Duration.ofMinutes(2), intents::membershipChanged, adminRooms, metrics);
     closeables.add(0, dispatcher);
     dispatcher.resumePending();
-    Inbox inbox = new Inbox(inboxStore, dispatcher, json);
+    Inbox inbox = new Inbox(inboxStore, dispatcher, json, metrics);
+    CoreMetrics.bindInbox(metrics, inboxStore, clock);
     InboxPruner pruner = new InboxPruner(inboxStore, clock, s.txnRetention(), s.eventRetention(),
         () -> messageMap.oldestKept().map(Instant::toEpochMilli).orElse(Long.MAX_VALUE));
     pruner.schedule(scheduler, Duration.ofHours(1));
     closeables.add(0, pruner);
 
     AppServiceServer server = AppServiceServer.start(new AppServiceServer.Settings(s.bind(), s.port(), s.hsToken(),
-        s.maxBodyBytes(), Duration.ofSeconds(30)), inbox, connectors, blocking, json);
+        s.maxBodyBytes(), Duration.ofSeconds(30)), inbox, connectors, blocking, json, metrics);
     closeables.add(0, server);
+    asServer.set(server);
 
     // Last: ask the homeserver to reach us, now that we can answer. Logs what is wrong and retries by itself.
     if (s.pingAs().isPresent()) {
@@ -176,10 +230,26 @@ public final class BridgeRuntime implements AutoCloseable {
           new SplittableRandom(), AppServicePing.defaultBackoff());
       closeables.add(0, ping);
       ping.start();
+      CoreMetrics.bindPing(metrics, ping::state);
+      asPing.set(ping);
     }
+    int metricsPort = -1;
+    if (s.metricsListener().enabled()) {
+      MetricsServer metricsServer = MetricsServer.start(s.metricsListener().bind(), s.metricsListener().port(),
+          metrics, health, blocking, json);
+      closeables.add(0, metricsServer);
+      metricsPort = metricsServer.port();
+    }
+    lifecycle.moveTo(BridgeState.RUNNING);
+    closeables.add(0, () -> lifecycle.moveTo(BridgeState.STOPPING));
     log.info("Switchboard started as {} for {} with connectors {}", s.appserviceId(), s.serverName(),
         enabled.stream().map(Connector::protocol).toList());
-    return new BridgeRuntime(closeables, server.port(), intents, portals, database);
+    return new BridgeRuntime(closeables, server.port(), metricsPort, intents, portals, database);
+  }
+
+  /** The port of the metrics and health listener, or -1 when it is disabled. */
+  public int metricsPort() {
+    return metricsPort;
   }
 
   /** The port the AS API listens on. */

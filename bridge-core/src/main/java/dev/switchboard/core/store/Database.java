@@ -203,6 +203,15 @@ public final class Database implements AutoCloseable {
     }
   }
 
+  /** Whether a pooled connection can be had and answers within a few seconds; for health checks. */
+  public boolean reachable() {
+    try (Connection c = dataSource.getConnection()) {
+      return c.isValid(5);
+    } catch (SQLException | RuntimeException e) {
+      return false;
+    }
+  }
+
   /** The names of the tables in the database, lower case; for tests and diagnostics. */
   public List<String> tableNames() {
     try (Connection c = dataSource.getConnection();

@@ -37,6 +37,33 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void operatorSectionsDefaultToMetricsOffAndTheOwnDomainAsUsers() throws Exception {
+    BridgeConfig cfg = new ConfigLoader(Map.of()).load(write(MINIMAL));
+    assertThat(cfg.metrics()).isEqualTo(new BridgeConfig.Metrics(false, "127.0.0.1", 29321));
+    assertThat(cfg.permissions().levelOf(dev.switchboard.core.id.UserId.of("@a:example.org")))
+        .isEqualTo(dev.switchboard.core.permission.Level.USER);
+    assertThat(cfg.permissions().anyAdmin()).isFalse();
+
+    BridgeConfig on = new ConfigLoader(Map.of("SWITCHBOARD_METRICS_ENABLED", "true")).load(write(MINIMAL
+        + "metrics:\n  port: 9100\npermissions:\n  \"@root:example.org\": admin\n"));
+    assertThat(on.metrics()).isEqualTo(new BridgeConfig.Metrics(true, "127.0.0.1", 9100));
+    assertThat(on.permissions().anyAdmin()).isTrue();
+  }
+
+  @Test
+  void badOperatorSectionsNameTheKey() {
+    ConfigLoader loader = new ConfigLoader(Map.of());
+    assertThatThrownBy(() -> loader.load(write(MINIMAL + "metrics:\n  enabled: maybe\n")))
+        .hasMessageContaining("metrics.enabled must be true or false");
+    assertThatThrownBy(() -> loader.load(write(MINIMAL + "metrics:\n  enabled: true\n  port: 29320\n")))
+        .hasMessageContaining("metrics.port 29320 is also appservice.port");
+    assertThatThrownBy(() -> loader.load(write(MINIMAL + "metrics:\n  prot: 1\n")))
+        .hasMessageContaining("unknown key 'metrics.prot'");
+    assertThatThrownBy(() -> loader.load(write(MINIMAL + "permissions:\n  \"*\": root\n")))
+        .hasMessageContaining("permissions.\"*\" must be one of none, relay, user, admin");
+  }
+
+  @Test
   void aMinimalConfigFillsInDefaults() throws Exception {
     BridgeConfig cfg = new ConfigLoader(Map.of()).load(write(MINIMAL));
     assertThat(cfg.appservice().id()).isEqualTo("switchboard");

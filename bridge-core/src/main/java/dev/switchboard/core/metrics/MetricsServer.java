@@ -1,0 +1,203 @@
+package dev.switchboard.core.metrics;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.switchboard.core.health.HealthCheck;
+import dev.switchboard.core.health.HealthReport;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The operator listener, separate from the AS API: {@code GET /metrics} (Prometheus text format), {@code /health}
+ * (JSON; 200 when {@code ok}, else 503), {@code /health/live} (200 while the process serves) and
+ * {@code /health/ready} (200 when ready, else 503). No authentication: bind it to loopback or a private network.
+ * Scrapes and health checks read the database, so they run on the blocking executor, never on the event loop.
+ */
+public final class MetricsServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(MetricsServer.class);
+  private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+  /** Longer than a health check should ever take; supervisors get 503 rather than a hang. */
+  private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(10);
+
+  private final EventLoopGroup group;
+  private final Channel channel;
+
+  private MetricsServer(EventLoopGroup group, Channel channel) {
+    this.group = group;
+    this.channel = channel;
+  }
+
+  /** Binds and serves; {@code port} 0 picks a free port (see {@link #port()}). */
+  public static MetricsServer start(String bind, int port, PrometheusMeterRegistry registry, HealthCheck health,
+      Executor blocking, ObjectMapper json) throws InterruptedException {
+    Routes routes = new Routes(registry, health, blocking, json);
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    try {
+      Channel ch = new ServerBootstrap()
+          .group(group)
+          .channel(NioServerSocketChannel.class)
+          .childHandler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel c) {
+              c.pipeline()
+                  .addLast("codec", new HttpServerCodec())
+                  .addLast("keep-alive", new HttpServerKeepAliveHandler())
+                  .addLast("aggregate", new HttpObjectAggregator(8 * 1024))
+                  .addLast("routes", routes);
+            }
+          })
+          .bind(new InetSocketAddress(bind, port))
+          .sync()
+          .channel();
+      MetricsServer server = new MetricsServer(group, ch);
+      log.info("Metrics and health listening on http://{}:{}/metrics and /health", bind, server.port());
+      return server;
+    } catch (RuntimeException | InterruptedException e) {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      throw e;
+    }
+  }
+
+  public int port() {
+    return ((InetSocketAddress) channel.localAddress()).getPort();
+  }
+
+  @Override
+  public void close() {
+    channel.close().awaitUninterruptibly();
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+  }
+
+  private record Answer(HttpResponseStatus status, String contentType, byte[] body) {}
+
+  @ChannelHandler.Sharable
+  private static final class Routes extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private final PrometheusMeterRegistry registry;
+    private final HealthCheck health;
+    private final Executor blocking;
+    private final ObjectMapper json;
+
+    Routes(PrometheusMeterRegistry registry, HealthCheck health, Executor blocking, ObjectMapper json) {
+      this.registry = registry;
+      this.health = health;
+      this.blocking = blocking;
+      this.json = json;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+      boolean keepAlive = HttpUtil.isKeepAlive(request);
+      String path = new QueryStringDecoder(request.uri()).path();
+      boolean known = switch (path) {
+        case "/metrics", "/health", "/health/live", "/health/ready" -> true;
+        default -> false;
+      };
+      if (!known) {
+        write(ctx, text(HttpResponseStatus.NOT_FOUND, "not found; try /metrics, /health, /health/live, "
+            + "/health/ready\n"), keepAlive);
+        return;
+      }
+      if (!request.method().equals(HttpMethod.GET)) {
+        write(ctx, text(HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET\n"), keepAlive);
+        return;
+      }
+      if (path.equals("/health/live")) {
+        // Answering at all is the proof of life; nothing else is checked.
+        write(ctx, jsonAnswer(HttpResponseStatus.OK, JsonNodeFactory.instance.objectNode().put("status", "up")),
+            keepAlive);
+        return;
+      }
+      Supplier<Answer> work = switch (path) {
+        case "/metrics" -> () -> new Answer(HttpResponseStatus.OK, PROMETHEUS_TEXT,
+            registry.scrape().getBytes(StandardCharsets.UTF_8));
+        case "/health/ready" -> () -> {
+          HealthReport r = health.report();
+          return jsonAnswer(r.ready() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+              JsonNodeFactory.instance.objectNode().put("ready", r.ready()).put("bridge", r.bridge().name()));
+        };
+        default -> () -> {
+          HealthReport r = health.report();
+          return jsonAnswer(r.healthy() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+              r.toJson());
+        };
+      };
+      CompletableFuture<Answer> answer;
+      try {
+        answer = CompletableFuture.supplyAsync(work, blocking);
+      } catch (RejectedExecutionException stopping) {
+        answer = CompletableFuture.completedFuture(text(HttpResponseStatus.SERVICE_UNAVAILABLE, "stopping\n"));
+      }
+      answer.orTimeout(CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+          .exceptionally(err -> {
+            log.warn("{} failed: {}", path, err.toString());
+            return text(HttpResponseStatus.SERVICE_UNAVAILABLE, "check failed or timed out\n");
+          })
+          .thenAccept(a -> write(ctx, a, keepAlive));
+    }
+
+    private Answer jsonAnswer(HttpResponseStatus status, Object body) {
+      try {
+        return new Answer(status, "application/json", json.writeValueAsBytes(body));
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    private static Answer text(HttpResponseStatus status, String body) {
+      return new Answer(status, "text/plain; charset=utf-8", body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void write(ChannelHandlerContext ctx, Answer a, boolean keepAlive) {
+      FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, a.status(),
+          Unpooled.wrappedBuffer(a.body()));
+      response.headers().set(HttpHeaderNames.CONTENT_TYPE, a.contentType());
+      response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+      HttpUtil.setContentLength(response, a.body().length);
+      HttpUtil.setKeepAlive(response, keepAlive);
+      var written = ctx.writeAndFlush(response);
+      if (!keepAlive) {
+        written.addListener(ChannelFutureListener.CLOSE);
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      log.debug("Metrics connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+      ctx.close();
+    }
+  }
+}
