@@ -42,6 +42,7 @@ import org.jivesoftware.smack.packet.Presence;
 import org.jivesoftware.smack.packet.Stanza;
 import org.jivesoftware.smack.packet.StanzaError;
 import org.jivesoftware.smackx.disco.packet.DiscoverInfo;
+import org.jivesoftware.smackx.muc.packet.MUCItem;
 import org.jivesoftware.smackx.muc.packet.MUCUser;
 import org.jxmpp.jid.EntityBareJid;
 import org.jxmpp.jid.EntityFullJid;
@@ -76,7 +77,8 @@ public final class MucBridge {
   private final FullJid listenerJid;
   private final Map<EntityBareJid, MucRoom> byMuc = new ConcurrentHashMap<>();
   private final Map<RoomAlias, CompletableFuture<Optional<RoomId>>> creating = new ConcurrentHashMap<>();
-  private final Set<UserId> namedGhosts = ConcurrentHashMap.newKeySet();
+  /** The display name each ghost was last given in this run. */
+  private final Map<UserId, String> ghostNames = new ConcurrentHashMap<>();
 
   public MucBridge(XmppConfig config, ConnectorContext context, ComponentConnection connection) {
     this.config = config;
@@ -195,25 +197,38 @@ public final class MucBridge {
   /** What disco#info said; empty when the MUC did not answer in time (we create the portal anyway). */
   private record MucInfo(boolean exists, Optional<String> name, String why) {}
 
+  /**
+   * Asks the MUC's disco#info, but answers with empty once {@code disco_timeout_ms} has passed: the homeserver holds
+   * the user's join on our alias answer, and a slow XMPP server must not make it time out (issue 8). A late answer
+   * that says there is no such MUC is logged; the portal stays, and its listener's join will fail visibly.
+   */
   private CompletableFuture<Optional<MucInfo>> discoInfo(EntityBareJid muc) {
     DiscoverInfo request = DiscoverInfo.builder("disco-" + UUID.randomUUID()).to(muc).from(listenerJid.asDomainBareJid())
         .ofType(IQ.Type.get).build();
-    return connection.request(request, config.discoTimeout()).handle((iq, err) -> {
-      if (err != null) {
-        log.info("No disco#info from {} within {} ({}); creating the portal anyway", muc, config.discoTimeout(),
-            err.getClass().getSimpleName());
-        return Optional.empty();
+    CompletableFuture<Optional<MucInfo>> answer = connection.request(request)
+        .handle((iq, err) -> err != null ? Optional.<MucInfo>empty() : Optional.of(readInfo(iq)));
+    CompletableFuture<Optional<MucInfo>> inTime = answer.copy()
+        .completeOnTimeout(Optional.empty(), config.discoTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    inTime.thenAccept(info -> {
+      if (info.isEmpty()) {
+        log.info("No disco#info from {} within {}; creating the portal anyway", muc, config.discoTimeout());
+        answer.thenAccept(late -> late.filter(i -> !i.exists()).ifPresent(i -> log.warn(
+            "disco#info from {} came late and says it is not a MUC ({}); its portal will stay empty", muc, i.why())));
       }
-      if (iq.getType() == IQ.Type.error) {
-        return Optional.of(new MucInfo(false, Optional.empty(), iq.getError().getCondition().toString()));
-      }
-      if (!(iq instanceof DiscoverInfo info) || !info.hasIdentity("conference", "text")) {
-        return Optional.of(new MucInfo(false, Optional.empty(), "no conference/text identity"));
-      }
-      Optional<String> name = info.getIdentities("conference", "text").stream()
-          .map(DiscoverInfo.Identity::getName).filter(n -> n != null && !n.isBlank()).findFirst();
-      return Optional.of(new MucInfo(true, name, "ok"));
     });
+    return inTime;
+  }
+
+  private static MucInfo readInfo(IQ iq) {
+    if (iq.getType() == IQ.Type.error) {
+      return new MucInfo(false, Optional.empty(), iq.getError().getCondition().toString());
+    }
+    if (!(iq instanceof DiscoverInfo info) || !info.hasIdentity("conference", "text")) {
+      return new MucInfo(false, Optional.empty(), "no conference/text identity");
+    }
+    Optional<String> name = info.getIdentities("conference", "text").stream()
+        .map(DiscoverInfo.Identity::getName).filter(n -> n != null && !n.isBlank()).findFirst();
+    return new MucInfo(true, name, "ok");
   }
 
   private ObjectNode createRoomRequest(RoomAlias alias, EntityBareJid muc, String name) {
@@ -294,7 +309,7 @@ public final class MucBridge {
     MUCUser x = MUCUser.from(presence);
     boolean self = x != null && x.getStatus().contains(MUCUser.Status.PRESENCE_TO_SELF_110);
     if (to != null && !to.equals(listenerJid)) {
-      userJids.userOf(to).ifPresent(user -> onOwnOccupantPresence(room, user, presence, self));
+      userJids.userOf(to).ifPresent(user -> onOwnOccupantPresence(room, user, presence, x, self));
       return;
     }
     if (presence.getType() == Presence.Type.error) {
@@ -316,33 +331,105 @@ public final class MucBridge {
       return;
     }
     Jid occupant = presence.getFrom();
+    MUCItem item = x == null ? null : x.getItem();
     if (presence.getType() == Presence.Type.available) {
-      inOrder(room, () -> ensureGhost(occupant, nick)
-          .thenCompose(ghost -> context.intents().ghost(ghost).ensureJoined(room.roomId)));
+      UserId ghost = ghostOfOccupant(room, occupant, item);
+      room.ghostByNick.put(nick, ghost);
+      int level = item == null ? 0 : MucRoles.powerLevel(item.getAffiliation(), item.getRole());
+      inOrder(room, () -> ensureGhost(ghost, occupant, nick)
+          .thenCompose(g -> context.intents().ghost(g).ensureJoined(room.roomId))
+          .thenCompose(v -> syncPowerLevel(room, ghost, level)));
     } else if (presence.getType() == Presence.Type.unavailable) {
-      UserId ghost = ghostIds.ghostOf(occupant);
-      inOrder(room, () -> context.intents().ghost(ghost).leave(room.roomId));
+      Set<MUCUser.Status> status = x == null ? Set.of() : x.getStatus();
+      UserId ghost = room.ghostByNick.remove(nick);
+      UserId left = ghost != null ? ghost : ghostIds.ghostOf(occupant);
+      String reason = item == null || item.getReason() == null ? "" : item.getReason();
+      if (status.contains(MUCUser.Status.NEW_NICKNAME_303) && item != null && item.getNick() != null) {
+        // XEP-0045 § 7.6: the same person comes back as the new nick; the ghost follows, nobody leaves.
+        room.ghostByNick.put(item.getNick().toString(), left);
+      } else if (status.contains(MUCUser.Status.BANNED_301)) {
+        inOrder(room, () -> context.intents().bot().ban(room.roomId, left, "banned in XMPP: " + reason));
+      } else if (status.contains(MUCUser.Status.KICKED_307)) {
+        inOrder(room, () -> context.intents().bot().kick(room.roomId, left, "kicked in XMPP: " + reason));
+      } else {
+        inOrder(room, () -> context.intents().ghost(left).leave(room.roomId));
+      }
     }
   }
 
-  private void onOwnOccupantPresence(MucRoom room, UserId user, Presence presence, boolean self) {
+  /**
+   * The ghost of an occupant: the person's own ghost where the MUC tells us their real JID (non-anonymous rooms,
+   * or when we moderate), else the ghost the nick already stands for (303 moves it), else one for the occupant JID.
+   */
+  private UserId ghostOfOccupant(MucRoom room, Jid occupant, MUCItem item) {
+    if (item != null && item.getJid() != null) {
+      return ghostIds.ghostOf(item.getJid().asBareJid());
+    }
+    UserId known = room.ghostByNick.get(occupant.getResourceOrEmpty().toString());
+    return known != null ? known : ghostIds.ghostOf(occupant);
+  }
+
+  /** Gives the ghost the power level of its affiliation and role, when that changed. */
+  private CompletableFuture<Void> syncPowerLevel(MucRoom room, UserId ghost, int level) {
+    Integer known = room.ghostLevels.get(ghost);
+    if (known != null && known == level) {
+      return CompletableFuture.completedFuture(null);
+    }
+    Intent bot = context.intents().bot();
+    return bot.getState(room.roomId, "m.room.power_levels", "").thenCompose(state -> {
+      ObjectNode content = state == null || !state.isObject() ? JsonNodeFactory.instance.objectNode()
+          : ((ObjectNode) state).deepCopy();
+      ObjectNode users = content.with("users");
+      int current = users.path(ghost.value()).asInt(content.path("users_default").asInt(0));
+      if (current == level) {
+        room.ghostLevels.put(ghost, level);
+        return CompletableFuture.<Void>completedFuture(null);
+      }
+      if (level == content.path("users_default").asInt(0)) {
+        users.remove(ghost.value());
+      } else {
+        users.put(ghost.value(), level);
+      }
+      return bot.sendState(room.roomId, "m.room.power_levels", "", content)
+          .thenAccept(e -> room.ghostLevels.put(ghost, level));
+    });
+  }
+
+  private void onOwnOccupantPresence(MucRoom room, UserId user, Presence presence, MUCUser x, boolean self) {
     MucRoom.MatrixOccupant o = room.matrixOccupants.get(user);
     if (o == null) {
       return;
     }
     if (presence.getType() == Presence.Type.error) {
       if (isConflict(presence) && ++o.conflicts <= MAX_NICK_CONFLICTS) {
-        o.nick = o.conflicts == 1 ? o.baseNick + "[m]" : o.baseNick + "[m" + o.conflicts + "]";
+        o.wanted = o.conflicts == 1 ? o.baseNick + "[m]" : o.baseNick + "[m" + o.conflicts + "]";
+        if (!o.isJoined()) {
+          o.nick = o.wanted;
+        }
         sendOccupantJoin(room, user, o);
+      } else if (o.isJoined()) {
+        log.info("{} keeps nick '{}' in {}: {}", user, o.nick, room.muc, presence.getError());
+        o.wanted = o.nick;
       } else {
         room.matrixOccupants.remove(user, o);
         o.joined.completeExceptionally(new IllegalStateException(user + " cannot join " + room.muc + ": "
             + presence.getError()));
       }
     } else if (self && presence.getType() == Presence.Type.available) {
+      // The MUC may have changed the nick we asked for (XEP-0045 § 7.2.9, status 210): it is what it says.
+      o.nick = presence.getFrom().getResourceOrEmpty().toString();
+      o.wanted = o.nick;
       o.joined.complete(null);
     } else if (self && presence.getType() == Presence.Type.unavailable) {
+      MUCItem item = x.getItem();
+      if (x.getStatus().contains(MUCUser.Status.NEW_NICKNAME_303) && item != null && item.getNick() != null) {
+        o.nick = item.getNick().toString();
+        return;
+      }
       room.matrixOccupants.remove(user, o);
+      if (x.getStatus().contains(MUCUser.Status.KICKED_307) || x.getStatus().contains(MUCUser.Status.BANNED_301)) {
+        log.info("{} was removed from {} ({})", user, room.muc, x.getStatus());
+      }
     }
   }
 
@@ -382,6 +469,7 @@ public final class MucBridge {
       return;
     }
     Jid occupant = message.getFrom();
+    UserId sender = room.ghostByNick.getOrDefault(nick, ghostIds.ghostOf(occupant));
     String key = stanzaId.map(id -> "sid:" + id)
         .orElseGet(() -> message.getStanzaId() != null ? "from:" + occupant + "/" + message.getStanzaId()
             : "none:" + UUID.randomUUID());
@@ -391,7 +479,7 @@ public final class MucBridge {
     } else {
       content.put("msgtype", "m.text").put("body", body);
     }
-    inOrder(room, () -> ensureGhost(occupant, nick)
+    inOrder(room, () -> ensureGhost(sender, occupant, nick)
         .thenCompose(ghost -> context.intents().ghost(ghost)
             .sendMessage(room.roomId, content, "xmpp|" + room.muc + "|" + key))
         .thenAcceptAsync(event -> {
@@ -409,10 +497,9 @@ public final class MucBridge {
                 JsonNodeFactory.instance.objectNode().put("topic", subject)).thenApply(e -> null));
   }
 
-  /** Registers the ghost of an occupant and gives it the nick as display name (once per run). */
-  private CompletableFuture<UserId> ensureGhost(Jid occupant, String nick) {
-    UserId ghost = ghostIds.ghostOf(occupant);
-    if (namedGhosts.contains(ghost)) {
+  /** Registers the ghost of an occupant and gives it the nick as display name (again when the nick changed). */
+  private CompletableFuture<UserId> ensureGhost(UserId ghost, Jid occupant, String nick) {
+    if (nick.equals(ghostNames.get(ghost))) {
       return CompletableFuture.completedFuture(ghost);
     }
     ghostStore.upsert(ghost, PROTOCOL, occupant.toString(), nick, null);
@@ -421,7 +508,7 @@ public final class MucBridge {
         .thenCompose(v -> intent.setDisplayName(nick))
         .thenApplyAsync(v -> {
           ghostStore.markRegistered(ghost);
-          namedGhosts.add(ghost);
+          ghostNames.put(ghost, nick);
           return ghost;
         }, blocking);
   }
@@ -465,7 +552,9 @@ public final class MucBridge {
       }
       case "m.room.member" -> {
         String membership = event.membership().orElse("");
-        if ((membership.equals("leave") || membership.equals("ban")) && event.stateKey().isPresent()) {
+        if (membership.equals("join") && event.stateKey().isPresent()) {
+          followDisplayName(room, event, UserId.of(event.stateKey().get()));
+        } else if ((membership.equals("leave") || membership.equals("ban")) && event.stateKey().isPresent()) {
           UserId user = UserId.of(event.stateKey().get());
           MucRoom.MatrixOccupant o = room.matrixOccupants.remove(user);
           if (o != null) {
@@ -525,26 +614,51 @@ public final class MucBridge {
     });
   }
 
+  /** Joins the occupant as {@code o.wanted}, or, once joined, changes its nick to that (XEP-0045 § 7.6). */
   private void sendOccupantJoin(MucRoom room, UserId user, MucRoom.MatrixOccupant o) {
-    Optional<EntityFullJid> occupant = MucStanzas.occupant(room.muc, o.nick);
+    Optional<EntityFullJid> occupant = MucStanzas.occupant(room.muc, o.wanted);
     if (occupant.isEmpty()) {
-      o.joined.completeExceptionally(new IllegalArgumentException("nick '" + o.nick + "' is not valid"));
+      if (o.isJoined()) {
+        o.wanted = o.nick;
+      } else {
+        o.joined.completeExceptionally(new IllegalArgumentException("nick '" + o.wanted + "' is not valid"));
+      }
       return;
     }
-    connection.send(MucStanzas.join(fullJidOf(user), occupant.get(), Optional.empty()));
+    connection.send(o.isJoined() ? MucStanzas.changeNick(fullJidOf(user), occupant.get())
+        : MucStanzas.join(fullJidOf(user), occupant.get(), Optional.empty()));
+  }
+
+  /** A member event of a Matrix user with an occupant: a new display name becomes a nick change. */
+  private void followDisplayName(MucRoom room, MatrixEvent event, UserId user) {
+    MucRoom.MatrixOccupant o = room.matrixOccupants.get(user);
+    if (o == null || !o.isJoined()) {
+      return;
+    }
+    String nick = cleanNick(event.content().path("displayname").asText(""), user);
+    if (nick.equals(o.baseNick)) {
+      return;
+    }
+    o.baseNick = nick;
+    o.conflicts = 0;
+    o.wanted = nick;
+    sendOccupantJoin(room, user, o);
   }
 
   /** The user's display name in the room, else the localpart; cleaned for XMPP. */
   private CompletableFuture<String> nickOf(RoomId room, UserId user) {
     return context.intents().bot().getState(room, "m.room.member", user.value())
-        .handle((state, err) -> {
-          String name = err == null && state != null ? state.path("displayname").asText("") : "";
-          name = dev.switchboard.xmpp.stanza.XmlText.clean(name).strip();
-          if (name.isEmpty() || MucStanzas.occupant(JidCreate.entityBareFromOrThrowUnchecked("a@b"), name).isEmpty()) {
-            name = user.localpart();
-          }
-          return name;
-        });
+        .handle((state, err) -> cleanNick(err == null && state != null ? state.path("displayname").asText("") : "",
+            user));
+  }
+
+  /** A display name as a nick: cleaned for XMPP; the localpart where nothing usable is left. */
+  private static String cleanNick(String displayName, UserId user) {
+    String name = dev.switchboard.xmpp.stanza.XmlText.clean(displayName).strip();
+    if (name.isEmpty() || MucStanzas.occupant(JidCreate.entityBareFromOrThrowUnchecked("a@b"), name).isEmpty()) {
+      name = user.localpart();
+    }
+    return name;
   }
 
   private FullJid fullJidOf(UserId user) {

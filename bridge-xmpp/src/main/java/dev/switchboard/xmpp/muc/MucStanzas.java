@@ -43,6 +43,11 @@ public final class MucStanzas {
         .build();
   }
 
+  /** XEP-0045 § 7.6: change an occupant's nick (presence to the new occupant JID, no MUC element). */
+  public static Presence changeNick(FullJid from, EntityFullJid newOccupant) {
+    return StanzaBuilder.buildPresence().from(from).to(newOccupant).ofType(Presence.Type.available).build();
+  }
+
   /** XEP-0045 § 7.14: leave the room. */
   public static Presence leave(FullJid from, EntityFullJid occupant) {
     return StanzaBuilder.buildPresence().from(from).to(occupant).ofType(Presence.Type.unavailable).build();
