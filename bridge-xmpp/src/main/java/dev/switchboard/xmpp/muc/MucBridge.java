@@ -19,6 +19,7 @@ import dev.switchboard.xmpp.address.MatrixUserJids;
 import dev.switchboard.xmpp.address.MucAliases;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
+import dev.switchboard.xmpp.message.Retraction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -42,6 +43,7 @@ import org.jivesoftware.smack.packet.Presence;
 import org.jivesoftware.smack.packet.Stanza;
 import org.jivesoftware.smack.packet.StanzaError;
 import org.jivesoftware.smackx.disco.packet.DiscoverInfo;
+import org.jivesoftware.smackx.message_correct.element.MessageCorrectExtension;
 import org.jivesoftware.smackx.muc.packet.MUCItem;
 import org.jivesoftware.smackx.muc.packet.MUCUser;
 import org.jxmpp.jid.EntityBareJid;
@@ -460,6 +462,20 @@ public final class MucBridge {
     if (nick.isEmpty()) {
       return; // a message from the room itself (status notices)
     }
+    Jid occupant = message.getFrom();
+    UserId sender = room.ghostByNick.getOrDefault(nick, ghostIds.ghostOf(occupant));
+    String key = stanzaId.map(id -> "sid:" + id)
+        .orElseGet(() -> message.getStanzaId() != null ? senderKey(sender, message.getStanzaId())
+            : "none:" + UUID.randomUUID());
+    String txn = "xmpp|" + room.muc + "|" + key;
+    Optional<String> retracted = Retraction.targetOf(message);
+    if (retracted.isPresent()) {
+      // Checked before the body: a retraction carries a fallback body for old clients.
+      inOrder(room, () -> CompletableFuture.supplyAsync(() -> eventOf(room, sender, retracted.get()), blocking)
+          .thenCompose(target -> target.isEmpty() ? CompletableFuture.completedFuture(null)
+              : context.intents().ghost(sender).redact(room.roomId, target.get(), "retracted in XMPP", txn)));
+      return;
+    }
     String body = message.getBody();
     if (body == null) {
       String subject = message.getSubject();
@@ -468,24 +484,52 @@ public final class MucBridge {
       }
       return;
     }
-    Jid occupant = message.getFrom();
-    UserId sender = room.ghostByNick.getOrDefault(nick, ghostIds.ghostOf(occupant));
-    String key = stanzaId.map(id -> "sid:" + id)
-        .orElseGet(() -> message.getStanzaId() != null ? "from:" + occupant + "/" + message.getStanzaId()
-            : "none:" + UUID.randomUUID());
     ObjectNode content = JsonNodeFactory.instance.objectNode();
     if (body.startsWith("/me ")) {
       content.put("msgtype", "m.emote").put("body", body.substring(4));
     } else {
       content.put("msgtype", "m.text").put("body", body);
     }
+    MessageCorrectExtension correction = MessageCorrectExtension.from(message);
     inOrder(room, () -> ensureGhost(sender, occupant, nick)
-        .thenCompose(ghost -> context.intents().ghost(ghost)
-            .sendMessage(room.roomId, content, "xmpp|" + room.muc + "|" + key))
+        .thenApplyAsync(ghost -> correction == null ? Optional.<EventId>empty()
+            : eventOf(room, sender, correction.getIdInitialMessage()), blocking)
+        .thenCompose(replaced -> context.intents().ghost(sender)
+            .sendMessage(room.roomId, replaced.map(r -> edit(r, content)).orElse(content), txn))
         .thenAcceptAsync(event -> {
           messageMap.put(new MessageMapStore.RemoteMessage(PROTOCOL, room.muc.toString(), key), room.roomId, event);
+          if (message.getStanzaId() != null && correction == null) {
+            // XEP-0308 corrections name the sender's own id, not the MUC's.
+            messageMap.put(new MessageMapStore.RemoteMessage(PROTOCOL, room.muc.toString(),
+                senderKey(sender, message.getStanzaId())), room.roomId, event);
+          }
           markSeen(room.muc);
         }, blocking));
+  }
+
+  /** The message-map key of a stanza id that is unique only per sender (XEP-0308 ids, MUCs without stanza-id). */
+  private static String senderKey(UserId ghost, String id) {
+    return "from:" + ghost.value() + "/" + id;
+  }
+
+  /**
+   * The Matrix event of a message the sender refers to by {@code id}: their own stanza id first (so one occupant
+   * can never touch another's message through it), then the MUC's stanza-id. Blocking.
+   */
+  private Optional<EventId> eventOf(MucRoom room, UserId sender, String id) {
+    String muc = room.muc.toString();
+    return messageMap.byRemote(new MessageMapStore.RemoteMessage(PROTOCOL, muc, senderKey(sender, id)))
+        .or(() -> messageMap.byRemote(new MessageMapStore.RemoteMessage(PROTOCOL, muc, "sid:" + id)))
+        .map(MessageMapStore.MessageMapping::eventId);
+  }
+
+  /** An {@code m.replace} edit of {@code replaced} with the new content, and a fallback body. */
+  private static ObjectNode edit(EventId replaced, ObjectNode newContent) {
+    ObjectNode content = newContent.deepCopy();
+    content.put("body", "* " + newContent.path("body").asText());
+    content.set("m.new_content", newContent);
+    content.putObject("m.relates_to").put("rel_type", "m.replace").put("event_id", replaced.value());
+    return content;
   }
 
   private CompletableFuture<Void> setTopic(MucRoom room, String subject) {
@@ -545,6 +589,9 @@ public final class MucBridge {
       case "m.room.message" -> {
         return sendMessage(room, event);
       }
+      case "m.room.redaction" -> {
+        return sendRetraction(room, event);
+      }
       case "m.room.topic" -> {
         String topic = event.content().path("topic").asText("");
         return ensureOccupant(room, event.sender()).thenAccept(v -> connection.send(MucStanzas.subject(
@@ -570,7 +617,10 @@ public final class MucBridge {
   }
 
   private CompletableFuture<Void> sendMessage(MucRoom room, MatrixEvent event) {
-    JsonNode content = event.content();
+    JsonNode relation = event.content().path("m.relates_to");
+    boolean isEdit = "m.replace".equals(relation.path("rel_type").asText()) && relation.path("event_id").isTextual()
+        && event.content().path("m.new_content").isObject();
+    JsonNode content = isEdit ? event.content().path("m.new_content") : event.content();
     String msgtype = content.path("msgtype").asText("");
     String body = content.path("body").asText("");
     String text = switch (msgtype) {
@@ -584,7 +634,42 @@ public final class MucBridge {
     String id = idFor(event.eventId());
     return ensureOccupant(room, event.sender()).thenAccept(v -> {
       room.rememberSent(id, event.eventId());
-      connection.send(MucStanzas.groupchat(fullJidOf(event.sender()), room.muc, id, text));
+      if (isEdit) {
+        // XEP-0308 names the id we gave the original, which is derived from its event id: no lookup needed.
+        String replaced = idFor(EventId.of(relation.path("event_id").asText()));
+        connection.send(MucStanzas.correction(fullJidOf(event.sender()), room.muc, id, text, replaced));
+      } else {
+        connection.send(MucStanzas.groupchat(fullJidOf(event.sender()), room.muc, id, text));
+      }
+    });
+  }
+
+  /**
+   * A redaction becomes an XEP-0424 retraction of the MUC's stanza-id for the event (our own id where the MUC gave
+   * none). Redactions of XMPP users' messages would need XEP-0425 moderation: not sent.
+   */
+  private CompletableFuture<Void> sendRetraction(MucRoom room, MatrixEvent event) {
+    JsonNode redacts = event.raw().path("redacts").isTextual() ? event.raw().path("redacts")
+        : event.content().path("redacts");
+    if (!redacts.isTextual()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    EventId target = EventId.of(redacts.asText());
+    String muc = room.muc.toString();
+    return CompletableFuture.supplyAsync(() -> messageMap.byEvent(target), blocking).thenCompose(mappings -> {
+      List<String> ids = mappings.stream().filter(m -> m.remote().protocol().equals(PROTOCOL)
+          && m.remote().remoteRoom().equals(muc)).map(m -> m.remote().remoteId()).toList();
+      if (ids.stream().anyMatch(id -> id.startsWith("from:"))) {
+        log.info("Not retracting {} in {}: an XMPP user's message (moderation is not bridged yet)", target, muc);
+        return CompletableFuture.completedFuture(null);
+      }
+      String targetId = ids.stream().filter(id -> id.startsWith("sid:")).map(id -> id.substring(4)).findFirst()
+          .orElse(idFor(target));
+      String id = idFor(event.eventId());
+      return ensureOccupant(room, event.sender()).thenAccept(v -> {
+        room.rememberSent(id, event.eventId());
+        connection.send(MucStanzas.retraction(fullJidOf(event.sender()), room.muc, id, targetId));
+      });
     });
   }
 
