@@ -12,7 +12,8 @@ import org.jxmpp.stringprep.XmppStringprepException;
  *
  * @param component how to reach the XMPP server as an XEP-0114 component
  * @param listenerNick the nick the bridge's listening occupant uses in bridged MUCs
- * @param discoTimeout how long a portal alias query waits for the MUC's disco#info before answering anyway
+ * @param discoTimeout how long a portal alias query waits for the MUC's disco#info before answering anyway; short,
+ *     because the user's join waits on the answer (issue 8)
  */
 public record XmppConfig(ComponentSettings component, String userPrefix, String aliasPrefix, String listenerNick,
     Duration discoTimeout) {
@@ -32,7 +33,7 @@ public record XmppConfig(ComponentSettings component, String userPrefix, String 
     ComponentSettings settings = ComponentSettings.of(text(section, "server_host", "127.0.0.1"), port, domain, secret)
         .withIqTimeout(Duration.ofMillis(section.path("iq_timeout_ms").asLong(15_000)));
     return new XmppConfig(settings, text(section, "user_prefix", "_xmpp_"), text(section, "alias_prefix", "_xmpp_"),
-        text(section, "listener_nick", "Matrix"), Duration.ofMillis(section.path("disco_timeout_ms").asLong(3_000)));
+        text(section, "listener_nick", "Matrix"), Duration.ofMillis(section.path("disco_timeout_ms").asLong(400)));
   }
 
   private static String required(JsonNode section, String key) {

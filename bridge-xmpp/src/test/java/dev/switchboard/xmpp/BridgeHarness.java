@@ -23,7 +23,7 @@ import java.util.Optional;
  */
 public final class BridgeHarness implements AutoCloseable {
   static final String BOT_LOCALPART = "switchboard";
-  private static final String AS_TOKEN = "as-token-xmpp-test";
+  static final String AS_TOKEN = "as-token-xmpp-test";
   private static final String HS_TOKEN = "hs-token-xmpp-test";
 
   private final BridgeRuntime runtime;

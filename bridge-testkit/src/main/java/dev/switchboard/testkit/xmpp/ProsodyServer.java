@@ -155,6 +155,10 @@ public final class ProsodyServer implements AutoCloseable {
         Component "%5$s" "muc"
           modules_enabled = { "muc_mam" }
           restrict_room_creation = false
+          -- Rooms outlive a restart (tests restart Prosody), and participants may set the subject, as in many
+          -- public deployments; tests that need the stricter defaults configure the room.
+          muc_room_default_persistent = true
+          muc_room_default_change_subject = true
         Component "%6$s"
           component_secret = "%7$s"
         """.formatted(d, c2sPort, componentPort, HOST, MUC, COMPONENT, componentSecret);

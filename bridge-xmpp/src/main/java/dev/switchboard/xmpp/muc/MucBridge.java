@@ -19,6 +19,7 @@ import dev.switchboard.xmpp.address.MatrixUserJids;
 import dev.switchboard.xmpp.address.MucAliases;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
+import dev.switchboard.xmpp.message.Retraction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -42,6 +43,8 @@ import org.jivesoftware.smack.packet.Presence;
 import org.jivesoftware.smack.packet.Stanza;
 import org.jivesoftware.smack.packet.StanzaError;
 import org.jivesoftware.smackx.disco.packet.DiscoverInfo;
+import org.jivesoftware.smackx.message_correct.element.MessageCorrectExtension;
+import org.jivesoftware.smackx.muc.packet.MUCItem;
 import org.jivesoftware.smackx.muc.packet.MUCUser;
 import org.jxmpp.jid.EntityBareJid;
 import org.jxmpp.jid.EntityFullJid;
@@ -76,7 +79,8 @@ public final class MucBridge {
   private final FullJid listenerJid;
   private final Map<EntityBareJid, MucRoom> byMuc = new ConcurrentHashMap<>();
   private final Map<RoomAlias, CompletableFuture<Optional<RoomId>>> creating = new ConcurrentHashMap<>();
-  private final Set<UserId> namedGhosts = ConcurrentHashMap.newKeySet();
+  /** The display name each ghost was last given in this run. */
+  private final Map<UserId, String> ghostNames = new ConcurrentHashMap<>();
 
   public MucBridge(XmppConfig config, ConnectorContext context, ComponentConnection connection) {
     this.config = config;
@@ -195,25 +199,38 @@ public final class MucBridge {
   /** What disco#info said; empty when the MUC did not answer in time (we create the portal anyway). */
   private record MucInfo(boolean exists, Optional<String> name, String why) {}
 
+  /**
+   * Asks the MUC's disco#info, but answers with empty once {@code disco_timeout_ms} has passed: the homeserver holds
+   * the user's join on our alias answer, and a slow XMPP server must not make it time out (issue 8). A late answer
+   * that says there is no such MUC is logged; the portal stays, and its listener's join will fail visibly.
+   */
   private CompletableFuture<Optional<MucInfo>> discoInfo(EntityBareJid muc) {
     DiscoverInfo request = DiscoverInfo.builder("disco-" + UUID.randomUUID()).to(muc).from(listenerJid.asDomainBareJid())
         .ofType(IQ.Type.get).build();
-    return connection.request(request, config.discoTimeout()).handle((iq, err) -> {
-      if (err != null) {
-        log.info("No disco#info from {} within {} ({}); creating the portal anyway", muc, config.discoTimeout(),
-            err.getClass().getSimpleName());
-        return Optional.empty();
+    CompletableFuture<Optional<MucInfo>> answer = connection.request(request)
+        .handle((iq, err) -> err != null ? Optional.<MucInfo>empty() : Optional.of(readInfo(iq)));
+    CompletableFuture<Optional<MucInfo>> inTime = answer.copy()
+        .completeOnTimeout(Optional.empty(), config.discoTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    inTime.thenAccept(info -> {
+      if (info.isEmpty()) {
+        log.info("No disco#info from {} within {}; creating the portal anyway", muc, config.discoTimeout());
+        answer.thenAccept(late -> late.filter(i -> !i.exists()).ifPresent(i -> log.warn(
+            "disco#info from {} came late and says it is not a MUC ({}); its portal will stay empty", muc, i.why())));
       }
-      if (iq.getType() == IQ.Type.error) {
-        return Optional.of(new MucInfo(false, Optional.empty(), iq.getError().getCondition().toString()));
-      }
-      if (!(iq instanceof DiscoverInfo info) || !info.hasIdentity("conference", "text")) {
-        return Optional.of(new MucInfo(false, Optional.empty(), "no conference/text identity"));
-      }
-      Optional<String> name = info.getIdentities("conference", "text").stream()
-          .map(DiscoverInfo.Identity::getName).filter(n -> n != null && !n.isBlank()).findFirst();
-      return Optional.of(new MucInfo(true, name, "ok"));
     });
+    return inTime;
+  }
+
+  private static MucInfo readInfo(IQ iq) {
+    if (iq.getType() == IQ.Type.error) {
+      return new MucInfo(false, Optional.empty(), iq.getError().getCondition().toString());
+    }
+    if (!(iq instanceof DiscoverInfo info) || !info.hasIdentity("conference", "text")) {
+      return new MucInfo(false, Optional.empty(), "no conference/text identity");
+    }
+    Optional<String> name = info.getIdentities("conference", "text").stream()
+        .map(DiscoverInfo.Identity::getName).filter(n -> n != null && !n.isBlank()).findFirst();
+    return new MucInfo(true, name, "ok");
   }
 
   private ObjectNode createRoomRequest(RoomAlias alias, EntityBareJid muc, String name) {
@@ -294,7 +311,7 @@ public final class MucBridge {
     MUCUser x = MUCUser.from(presence);
     boolean self = x != null && x.getStatus().contains(MUCUser.Status.PRESENCE_TO_SELF_110);
     if (to != null && !to.equals(listenerJid)) {
-      userJids.userOf(to).ifPresent(user -> onOwnOccupantPresence(room, user, presence, self));
+      userJids.userOf(to).ifPresent(user -> onOwnOccupantPresence(room, user, presence, x, self));
       return;
     }
     if (presence.getType() == Presence.Type.error) {
@@ -316,33 +333,105 @@ public final class MucBridge {
       return;
     }
     Jid occupant = presence.getFrom();
+    MUCItem item = x == null ? null : x.getItem();
     if (presence.getType() == Presence.Type.available) {
-      inOrder(room, () -> ensureGhost(occupant, nick)
-          .thenCompose(ghost -> context.intents().ghost(ghost).ensureJoined(room.roomId)));
+      UserId ghost = ghostOfOccupant(room, occupant, item);
+      room.ghostByNick.put(nick, ghost);
+      int level = item == null ? 0 : MucRoles.powerLevel(item.getAffiliation(), item.getRole());
+      inOrder(room, () -> ensureGhost(ghost, occupant, nick)
+          .thenCompose(g -> context.intents().ghost(g).ensureJoined(room.roomId))
+          .thenCompose(v -> syncPowerLevel(room, ghost, level)));
     } else if (presence.getType() == Presence.Type.unavailable) {
-      UserId ghost = ghostIds.ghostOf(occupant);
-      inOrder(room, () -> context.intents().ghost(ghost).leave(room.roomId));
+      Set<MUCUser.Status> status = x == null ? Set.of() : x.getStatus();
+      UserId ghost = room.ghostByNick.remove(nick);
+      UserId left = ghost != null ? ghost : ghostIds.ghostOf(occupant);
+      String reason = item == null || item.getReason() == null ? "" : item.getReason();
+      if (status.contains(MUCUser.Status.NEW_NICKNAME_303) && item != null && item.getNick() != null) {
+        // XEP-0045 § 7.6: the same person comes back as the new nick; the ghost follows, nobody leaves.
+        room.ghostByNick.put(item.getNick().toString(), left);
+      } else if (status.contains(MUCUser.Status.BANNED_301)) {
+        inOrder(room, () -> context.intents().bot().ban(room.roomId, left, "banned in XMPP: " + reason));
+      } else if (status.contains(MUCUser.Status.KICKED_307)) {
+        inOrder(room, () -> context.intents().bot().kick(room.roomId, left, "kicked in XMPP: " + reason));
+      } else {
+        inOrder(room, () -> context.intents().ghost(left).leave(room.roomId));
+      }
     }
   }
 
-  private void onOwnOccupantPresence(MucRoom room, UserId user, Presence presence, boolean self) {
+  /**
+   * The ghost of an occupant: the person's own ghost where the MUC tells us their real JID (non-anonymous rooms,
+   * or when we moderate), else the ghost the nick already stands for (303 moves it), else one for the occupant JID.
+   */
+  private UserId ghostOfOccupant(MucRoom room, Jid occupant, MUCItem item) {
+    if (item != null && item.getJid() != null) {
+      return ghostIds.ghostOf(item.getJid().asBareJid());
+    }
+    UserId known = room.ghostByNick.get(occupant.getResourceOrEmpty().toString());
+    return known != null ? known : ghostIds.ghostOf(occupant);
+  }
+
+  /** Gives the ghost the power level of its affiliation and role, when that changed. */
+  private CompletableFuture<Void> syncPowerLevel(MucRoom room, UserId ghost, int level) {
+    Integer known = room.ghostLevels.get(ghost);
+    if (known != null && known == level) {
+      return CompletableFuture.completedFuture(null);
+    }
+    Intent bot = context.intents().bot();
+    return bot.getState(room.roomId, "m.room.power_levels", "").thenCompose(state -> {
+      ObjectNode content = state == null || !state.isObject() ? JsonNodeFactory.instance.objectNode()
+          : ((ObjectNode) state).deepCopy();
+      ObjectNode users = content.with("users");
+      int current = users.path(ghost.value()).asInt(content.path("users_default").asInt(0));
+      if (current == level) {
+        room.ghostLevels.put(ghost, level);
+        return CompletableFuture.<Void>completedFuture(null);
+      }
+      if (level == content.path("users_default").asInt(0)) {
+        users.remove(ghost.value());
+      } else {
+        users.put(ghost.value(), level);
+      }
+      return bot.sendState(room.roomId, "m.room.power_levels", "", content)
+          .thenAccept(e -> room.ghostLevels.put(ghost, level));
+    });
+  }
+
+  private void onOwnOccupantPresence(MucRoom room, UserId user, Presence presence, MUCUser x, boolean self) {
     MucRoom.MatrixOccupant o = room.matrixOccupants.get(user);
     if (o == null) {
       return;
     }
     if (presence.getType() == Presence.Type.error) {
       if (isConflict(presence) && ++o.conflicts <= MAX_NICK_CONFLICTS) {
-        o.nick = o.conflicts == 1 ? o.baseNick + "[m]" : o.baseNick + "[m" + o.conflicts + "]";
+        o.wanted = o.conflicts == 1 ? o.baseNick + "[m]" : o.baseNick + "[m" + o.conflicts + "]";
+        if (!o.isJoined()) {
+          o.nick = o.wanted;
+        }
         sendOccupantJoin(room, user, o);
+      } else if (o.isJoined()) {
+        log.info("{} keeps nick '{}' in {}: {}", user, o.nick, room.muc, presence.getError());
+        o.wanted = o.nick;
       } else {
         room.matrixOccupants.remove(user, o);
         o.joined.completeExceptionally(new IllegalStateException(user + " cannot join " + room.muc + ": "
             + presence.getError()));
       }
     } else if (self && presence.getType() == Presence.Type.available) {
+      // The MUC may have changed the nick we asked for (XEP-0045 § 7.2.9, status 210): it is what it says.
+      o.nick = presence.getFrom().getResourceOrEmpty().toString();
+      o.wanted = o.nick;
       o.joined.complete(null);
     } else if (self && presence.getType() == Presence.Type.unavailable) {
+      MUCItem item = x.getItem();
+      if (x.getStatus().contains(MUCUser.Status.NEW_NICKNAME_303) && item != null && item.getNick() != null) {
+        o.nick = item.getNick().toString();
+        return;
+      }
       room.matrixOccupants.remove(user, o);
+      if (x.getStatus().contains(MUCUser.Status.KICKED_307) || x.getStatus().contains(MUCUser.Status.BANNED_301)) {
+        log.info("{} was removed from {} ({})", user, room.muc, x.getStatus());
+      }
     }
   }
 
@@ -373,6 +462,20 @@ public final class MucBridge {
     if (nick.isEmpty()) {
       return; // a message from the room itself (status notices)
     }
+    Jid occupant = message.getFrom();
+    UserId sender = room.ghostByNick.getOrDefault(nick, ghostIds.ghostOf(occupant));
+    String key = stanzaId.map(id -> "sid:" + id)
+        .orElseGet(() -> message.getStanzaId() != null ? senderKey(sender, message.getStanzaId())
+            : "none:" + UUID.randomUUID());
+    String txn = "xmpp|" + room.muc + "|" + key;
+    Optional<String> retracted = Retraction.targetOf(message);
+    if (retracted.isPresent()) {
+      // Checked before the body: a retraction carries a fallback body for old clients.
+      inOrder(room, () -> CompletableFuture.supplyAsync(() -> eventOf(room, sender, retracted.get()), blocking)
+          .thenCompose(target -> target.isEmpty() ? CompletableFuture.completedFuture(null)
+              : context.intents().ghost(sender).redact(room.roomId, target.get(), "retracted in XMPP", txn)));
+      return;
+    }
     String body = message.getBody();
     if (body == null) {
       String subject = message.getSubject();
@@ -381,23 +484,52 @@ public final class MucBridge {
       }
       return;
     }
-    Jid occupant = message.getFrom();
-    String key = stanzaId.map(id -> "sid:" + id)
-        .orElseGet(() -> message.getStanzaId() != null ? "from:" + occupant + "/" + message.getStanzaId()
-            : "none:" + UUID.randomUUID());
     ObjectNode content = JsonNodeFactory.instance.objectNode();
     if (body.startsWith("/me ")) {
       content.put("msgtype", "m.emote").put("body", body.substring(4));
     } else {
       content.put("msgtype", "m.text").put("body", body);
     }
-    inOrder(room, () -> ensureGhost(occupant, nick)
-        .thenCompose(ghost -> context.intents().ghost(ghost)
-            .sendMessage(room.roomId, content, "xmpp|" + room.muc + "|" + key))
+    MessageCorrectExtension correction = MessageCorrectExtension.from(message);
+    inOrder(room, () -> ensureGhost(sender, occupant, nick)
+        .thenApplyAsync(ghost -> correction == null ? Optional.<EventId>empty()
+            : eventOf(room, sender, correction.getIdInitialMessage()), blocking)
+        .thenCompose(replaced -> context.intents().ghost(sender)
+            .sendMessage(room.roomId, replaced.map(r -> edit(r, content)).orElse(content), txn))
         .thenAcceptAsync(event -> {
           messageMap.put(new MessageMapStore.RemoteMessage(PROTOCOL, room.muc.toString(), key), room.roomId, event);
+          if (message.getStanzaId() != null && correction == null) {
+            // XEP-0308 corrections name the sender's own id, not the MUC's.
+            messageMap.put(new MessageMapStore.RemoteMessage(PROTOCOL, room.muc.toString(),
+                senderKey(sender, message.getStanzaId())), room.roomId, event);
+          }
           markSeen(room.muc);
         }, blocking));
+  }
+
+  /** The message-map key of a stanza id that is unique only per sender (XEP-0308 ids, MUCs without stanza-id). */
+  private static String senderKey(UserId ghost, String id) {
+    return "from:" + ghost.value() + "/" + id;
+  }
+
+  /**
+   * The Matrix event of a message the sender refers to by {@code id}: their own stanza id first (so one occupant
+   * can never touch another's message through it), then the MUC's stanza-id. Blocking.
+   */
+  private Optional<EventId> eventOf(MucRoom room, UserId sender, String id) {
+    String muc = room.muc.toString();
+    return messageMap.byRemote(new MessageMapStore.RemoteMessage(PROTOCOL, muc, senderKey(sender, id)))
+        .or(() -> messageMap.byRemote(new MessageMapStore.RemoteMessage(PROTOCOL, muc, "sid:" + id)))
+        .map(MessageMapStore.MessageMapping::eventId);
+  }
+
+  /** An {@code m.replace} edit of {@code replaced} with the new content, and a fallback body. */
+  private static ObjectNode edit(EventId replaced, ObjectNode newContent) {
+    ObjectNode content = newContent.deepCopy();
+    content.put("body", "* " + newContent.path("body").asText());
+    content.set("m.new_content", newContent);
+    content.putObject("m.relates_to").put("rel_type", "m.replace").put("event_id", replaced.value());
+    return content;
   }
 
   private CompletableFuture<Void> setTopic(MucRoom room, String subject) {
@@ -409,10 +541,9 @@ public final class MucBridge {
                 JsonNodeFactory.instance.objectNode().put("topic", subject)).thenApply(e -> null));
   }
 
-  /** Registers the ghost of an occupant and gives it the nick as display name (once per run). */
-  private CompletableFuture<UserId> ensureGhost(Jid occupant, String nick) {
-    UserId ghost = ghostIds.ghostOf(occupant);
-    if (namedGhosts.contains(ghost)) {
+  /** Registers the ghost of an occupant and gives it the nick as display name (again when the nick changed). */
+  private CompletableFuture<UserId> ensureGhost(UserId ghost, Jid occupant, String nick) {
+    if (nick.equals(ghostNames.get(ghost))) {
       return CompletableFuture.completedFuture(ghost);
     }
     ghostStore.upsert(ghost, PROTOCOL, occupant.toString(), nick, null);
@@ -421,7 +552,7 @@ public final class MucBridge {
         .thenCompose(v -> intent.setDisplayName(nick))
         .thenApplyAsync(v -> {
           ghostStore.markRegistered(ghost);
-          namedGhosts.add(ghost);
+          ghostNames.put(ghost, nick);
           return ghost;
         }, blocking);
   }
@@ -458,6 +589,9 @@ public final class MucBridge {
       case "m.room.message" -> {
         return sendMessage(room, event);
       }
+      case "m.room.redaction" -> {
+        return sendRetraction(room, event);
+      }
       case "m.room.topic" -> {
         String topic = event.content().path("topic").asText("");
         return ensureOccupant(room, event.sender()).thenAccept(v -> connection.send(MucStanzas.subject(
@@ -465,7 +599,9 @@ public final class MucBridge {
       }
       case "m.room.member" -> {
         String membership = event.membership().orElse("");
-        if ((membership.equals("leave") || membership.equals("ban")) && event.stateKey().isPresent()) {
+        if (membership.equals("join") && event.stateKey().isPresent()) {
+          followDisplayName(room, event, UserId.of(event.stateKey().get()));
+        } else if ((membership.equals("leave") || membership.equals("ban")) && event.stateKey().isPresent()) {
           UserId user = UserId.of(event.stateKey().get());
           MucRoom.MatrixOccupant o = room.matrixOccupants.remove(user);
           if (o != null) {
@@ -481,7 +617,10 @@ public final class MucBridge {
   }
 
   private CompletableFuture<Void> sendMessage(MucRoom room, MatrixEvent event) {
-    JsonNode content = event.content();
+    JsonNode relation = event.content().path("m.relates_to");
+    boolean isEdit = "m.replace".equals(relation.path("rel_type").asText()) && relation.path("event_id").isTextual()
+        && event.content().path("m.new_content").isObject();
+    JsonNode content = isEdit ? event.content().path("m.new_content") : event.content();
     String msgtype = content.path("msgtype").asText("");
     String body = content.path("body").asText("");
     String text = switch (msgtype) {
@@ -495,7 +634,42 @@ public final class MucBridge {
     String id = idFor(event.eventId());
     return ensureOccupant(room, event.sender()).thenAccept(v -> {
       room.rememberSent(id, event.eventId());
-      connection.send(MucStanzas.groupchat(fullJidOf(event.sender()), room.muc, id, text));
+      if (isEdit) {
+        // XEP-0308 names the id we gave the original, which is derived from its event id: no lookup needed.
+        String replaced = idFor(EventId.of(relation.path("event_id").asText()));
+        connection.send(MucStanzas.correction(fullJidOf(event.sender()), room.muc, id, text, replaced));
+      } else {
+        connection.send(MucStanzas.groupchat(fullJidOf(event.sender()), room.muc, id, text));
+      }
+    });
+  }
+
+  /**
+   * A redaction becomes an XEP-0424 retraction of the MUC's stanza-id for the event (our own id where the MUC gave
+   * none). Redactions of XMPP users' messages would need XEP-0425 moderation: not sent.
+   */
+  private CompletableFuture<Void> sendRetraction(MucRoom room, MatrixEvent event) {
+    JsonNode redacts = event.raw().path("redacts").isTextual() ? event.raw().path("redacts")
+        : event.content().path("redacts");
+    if (!redacts.isTextual()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    EventId target = EventId.of(redacts.asText());
+    String muc = room.muc.toString();
+    return CompletableFuture.supplyAsync(() -> messageMap.byEvent(target), blocking).thenCompose(mappings -> {
+      List<String> ids = mappings.stream().filter(m -> m.remote().protocol().equals(PROTOCOL)
+          && m.remote().remoteRoom().equals(muc)).map(m -> m.remote().remoteId()).toList();
+      if (ids.stream().anyMatch(id -> id.startsWith("from:"))) {
+        log.info("Not retracting {} in {}: an XMPP user's message (moderation is not bridged yet)", target, muc);
+        return CompletableFuture.completedFuture(null);
+      }
+      String targetId = ids.stream().filter(id -> id.startsWith("sid:")).map(id -> id.substring(4)).findFirst()
+          .orElse(idFor(target));
+      String id = idFor(event.eventId());
+      return ensureOccupant(room, event.sender()).thenAccept(v -> {
+        room.rememberSent(id, event.eventId());
+        connection.send(MucStanzas.retraction(fullJidOf(event.sender()), room.muc, id, targetId));
+      });
     });
   }
 
@@ -525,26 +699,51 @@ public final class MucBridge {
     });
   }
 
+  /** Joins the occupant as {@code o.wanted}, or, once joined, changes its nick to that (XEP-0045 § 7.6). */
   private void sendOccupantJoin(MucRoom room, UserId user, MucRoom.MatrixOccupant o) {
-    Optional<EntityFullJid> occupant = MucStanzas.occupant(room.muc, o.nick);
+    Optional<EntityFullJid> occupant = MucStanzas.occupant(room.muc, o.wanted);
     if (occupant.isEmpty()) {
-      o.joined.completeExceptionally(new IllegalArgumentException("nick '" + o.nick + "' is not valid"));
+      if (o.isJoined()) {
+        o.wanted = o.nick;
+      } else {
+        o.joined.completeExceptionally(new IllegalArgumentException("nick '" + o.wanted + "' is not valid"));
+      }
       return;
     }
-    connection.send(MucStanzas.join(fullJidOf(user), occupant.get(), Optional.empty()));
+    connection.send(o.isJoined() ? MucStanzas.changeNick(fullJidOf(user), occupant.get())
+        : MucStanzas.join(fullJidOf(user), occupant.get(), Optional.empty()));
+  }
+
+  /** A member event of a Matrix user with an occupant: a new display name becomes a nick change. */
+  private void followDisplayName(MucRoom room, MatrixEvent event, UserId user) {
+    MucRoom.MatrixOccupant o = room.matrixOccupants.get(user);
+    if (o == null || !o.isJoined()) {
+      return;
+    }
+    String nick = cleanNick(event.content().path("displayname").asText(""), user);
+    if (nick.equals(o.baseNick)) {
+      return;
+    }
+    o.baseNick = nick;
+    o.conflicts = 0;
+    o.wanted = nick;
+    sendOccupantJoin(room, user, o);
   }
 
   /** The user's display name in the room, else the localpart; cleaned for XMPP. */
   private CompletableFuture<String> nickOf(RoomId room, UserId user) {
     return context.intents().bot().getState(room, "m.room.member", user.value())
-        .handle((state, err) -> {
-          String name = err == null && state != null ? state.path("displayname").asText("") : "";
-          name = dev.switchboard.xmpp.stanza.XmlText.clean(name).strip();
-          if (name.isEmpty() || MucStanzas.occupant(JidCreate.entityBareFromOrThrowUnchecked("a@b"), name).isEmpty()) {
-            name = user.localpart();
-          }
-          return name;
-        });
+        .handle((state, err) -> cleanNick(err == null && state != null ? state.path("displayname").asText("") : "",
+            user));
+  }
+
+  /** A display name as a nick: cleaned for XMPP; the localpart where nothing usable is left. */
+  private static String cleanNick(String displayName, UserId user) {
+    String name = dev.switchboard.xmpp.stanza.XmlText.clean(displayName).strip();
+    if (name.isEmpty() || MucStanzas.occupant(JidCreate.entityBareFromOrThrowUnchecked("a@b"), name).isEmpty()) {
+      name = user.localpart();
+    }
+    return name;
   }
 
   private FullJid fullJidOf(UserId user) {

@@ -34,6 +34,15 @@ final class MucRoom {
     }
   });
 
+  /**
+   * Remote occupants: current nick → their ghost. A nick change (status 303) moves the entry, so the person keeps
+   * one ghost across nicks; without it the new nick would look like a new person.
+   */
+  final Map<String, UserId> ghostByNick = new ConcurrentHashMap<>();
+
+  /** The power level last set for each ghost in the Matrix room, so unchanged roles cost no state event. */
+  final Map<UserId, Integer> ghostLevels = new ConcurrentHashMap<>();
+
   /** XMPP → Matrix work for this room runs one after another along this chain. */
   CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
 
@@ -56,19 +65,28 @@ final class MucRoom {
     if (nick.equals(listenerNick)) {
       return true;
     }
-    return matrixOccupants.values().stream().anyMatch(o -> nick.equals(o.nick));
+    return matrixOccupants.values().stream().anyMatch(o -> nick.equals(o.nick) || nick.equals(o.wanted));
   }
 
-  /** A Matrix user's occupant: its nick (after conflict suffixes) and its join in progress or done. */
+  /**
+   * A Matrix user's occupant: the nick the MUC knows it by, the nick asked for (differs while a join or nick change
+   * is in flight, or after conflict suffixes), and its join in progress or done.
+   */
   static final class MatrixOccupant {
-    final String baseNick;
+    volatile String baseNick;
     volatile String nick;
+    volatile String wanted;
     volatile int conflicts;
     final CompletableFuture<Void> joined = new CompletableFuture<>();
 
     MatrixOccupant(String nick) {
       this.baseNick = nick;
       this.nick = nick;
+      this.wanted = nick;
+    }
+
+    boolean isJoined() {
+      return joined.isDone() && !joined.isCompletedExceptionally();
     }
   }
 }

@@ -1,5 +1,7 @@
 package dev.switchboard.xmpp.muc;
 
+import dev.switchboard.xmpp.message.Fallback;
+import dev.switchboard.xmpp.message.Retraction;
 import dev.switchboard.xmpp.stanza.XmlText;
 import java.util.Date;
 import java.util.Optional;
@@ -7,6 +9,7 @@ import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smack.packet.Presence;
 import org.jivesoftware.smack.packet.StandardExtensionElement;
 import org.jivesoftware.smack.packet.StanzaBuilder;
+import org.jivesoftware.smackx.message_correct.element.MessageCorrectExtension;
 import org.jivesoftware.smackx.muc.packet.MUCInitialPresence;
 import org.jxmpp.jid.EntityBareJid;
 import org.jxmpp.jid.EntityFullJid;
@@ -43,6 +46,11 @@ public final class MucStanzas {
         .build();
   }
 
+  /** XEP-0045 § 7.6: change an occupant's nick (presence to the new occupant JID, no MUC element). */
+  public static Presence changeNick(FullJid from, EntityFullJid newOccupant) {
+    return StanzaBuilder.buildPresence().from(from).to(newOccupant).ofType(Presence.Type.available).build();
+  }
+
   /** XEP-0045 § 7.14: leave the room. */
   public static Presence leave(FullJid from, EntityFullJid occupant) {
     return StanzaBuilder.buildPresence().from(from).to(occupant).ofType(Presence.Type.unavailable).build();
@@ -55,6 +63,26 @@ public final class MucStanzas {
   public static Message groupchat(FullJid from, EntityBareJid muc, String id, String body) {
     return StanzaBuilder.buildMessage(id).from(from).to(muc).ofType(Message.Type.groupchat)
         .setBody(XmlText.clean(body))
+        .addExtension(StandardExtensionElement.builder("origin-id", SID_NS).addAttribute("id", id).build())
+        .build();
+  }
+
+  /** XEP-0308: {@code body} replaces the message we sent as {@code replacedId}. */
+  public static Message correction(FullJid from, EntityBareJid muc, String id, String body, String replacedId) {
+    return StanzaBuilder.buildMessage(id).from(from).to(muc).ofType(Message.Type.groupchat)
+        .setBody(XmlText.clean(body))
+        .addExtension(new MessageCorrectExtension(replacedId))
+        .addExtension(StandardExtensionElement.builder("origin-id", SID_NS).addAttribute("id", id).build())
+        .build();
+  }
+
+  /** XEP-0424: retract the message with MUC stanza-id {@code targetId}, with a fallback body for older clients. */
+  public static Message retraction(FullJid from, EntityBareJid muc, String id, String targetId) {
+    return StanzaBuilder.buildMessage(id).from(from).to(muc).ofType(Message.Type.groupchat)
+        .setBody("/me retracted a message, which your client does not support")
+        .addExtension(new Retraction(targetId))
+        .addExtension(Fallback.forFeature(Retraction.NAMESPACE))
+        .addExtension(Fallback.store())
         .addExtension(StandardExtensionElement.builder("origin-id", SID_NS).addAttribute("id", id).build())
         .build();
   }

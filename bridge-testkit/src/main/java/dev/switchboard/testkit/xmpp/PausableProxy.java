@@ -1,0 +1,124 @@
+package dev.switchboard.testkit.xmpp;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A TCP proxy in front of a server port that forwards both ways until {@link #pause()}, then holds every byte until
+ * {@link #resume()}: a connected server that has stopped answering for a while, as an overloaded XMPP server looks
+ * to its components. Nothing is lost; held bytes are forwarded on resume.
+ */
+public final class PausableProxy implements AutoCloseable {
+  private final ServerSocket listener;
+  private final String targetHost;
+  private final int targetPort;
+  private final Object gate = new Object();
+  private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+  private boolean paused;
+  private volatile boolean closed;
+
+  private PausableProxy(String targetHost, int targetPort) throws IOException {
+    this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    this.targetHost = targetHost;
+    this.targetPort = targetPort;
+    Thread acceptor = new Thread(this::acceptLoop, "pausable-proxy-accept");
+    acceptor.setDaemon(true);
+    acceptor.start();
+  }
+
+  /** A forwarding proxy on a free loopback port in front of {@code targetHost:targetPort}. */
+  public static PausableProxy inFrontOf(String targetHost, int targetPort) throws IOException {
+    return new PausableProxy(targetHost, targetPort);
+  }
+
+  public int port() {
+    return listener.getLocalPort();
+  }
+
+  /** Holds all traffic, both ways, on every connection, until {@link #resume()}. */
+  public void pause() {
+    synchronized (gate) {
+      paused = true;
+    }
+  }
+
+  /** Forwards what was held and everything after. */
+  public void resume() {
+    synchronized (gate) {
+      paused = false;
+      gate.notifyAll();
+    }
+  }
+
+  private void acceptLoop() {
+    while (!closed) {
+      try {
+        Socket client = listener.accept();
+        Socket upstream = new Socket(targetHost, targetPort);
+        sockets.add(client);
+        sockets.add(upstream);
+        pump(client, upstream);
+        pump(upstream, client);
+      } catch (IOException e) {
+        if (closed) {
+          return;
+        }
+      }
+    }
+  }
+
+  private void pump(Socket from, Socket to) {
+    Thread t = new Thread(() -> {
+      byte[] buf = new byte[8192];
+      try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+        int n;
+        while ((n = in.read(buf)) >= 0) {
+          awaitOpen();
+          out.write(buf, 0, n);
+          out.flush();
+        }
+      } catch (IOException | InterruptedException e) {
+        // one side closed: close the other
+      } finally {
+        closeQuietly(from);
+        closeQuietly(to);
+      }
+    }, "pausable-proxy-pump");
+    t.setDaemon(true);
+    t.start();
+  }
+
+  private void awaitOpen() throws InterruptedException {
+    synchronized (gate) {
+      while (paused && !closed) {
+        gate.wait();
+      }
+    }
+  }
+
+  private static void closeQuietly(Socket s) {
+    try {
+      s.close();
+    } catch (IOException ignored) {
+      // closing anyway
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    resume();
+    try {
+      listener.close();
+    } catch (IOException ignored) {
+      // closing anyway
+    }
+    sockets.forEach(PausableProxy::closeQuietly);
+  }
+}

@@ -1,0 +1,137 @@
+package dev.switchboard.xmpp;
+
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.testkit.homeserver.TestHomeserver;
+import dev.switchboard.testkit.xmpp.PausableProxy;
+import dev.switchboard.testkit.xmpp.ProsodyServer;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.jivesoftware.smackx.muc.MultiUserChat;
+import org.jivesoftware.smackx.muc.MultiUserChatManager;
+import org.jxmpp.jid.impl.JidCreate;
+import org.jxmpp.jid.parts.Resourcepart;
+
+/**
+ * A MUC portal scene: real Prosody (the component reached through a {@link PausableProxy}), the testkit homeserver,
+ * the bridge core with the XMPP connector, and the XMPP user bob, owner of the MUC {@code dev}.
+ */
+public final class MucFixture implements AutoCloseable {
+  public static final Duration WAIT = Duration.ofSeconds(15);
+
+  public final ProsodyServer prosody;
+  public final TestHomeserver hs;
+  public final PausableProxy componentLink;
+  public final BridgeHarness bridge;
+  public XmppClient bob;
+  public MultiUserChat bobInDev;
+
+  private MucFixture(ProsodyServer prosody, TestHomeserver hs, PausableProxy componentLink, BridgeHarness bridge) {
+    this.prosody = prosody;
+    this.hs = hs;
+    this.componentLink = componentLink;
+    this.bridge = bridge;
+  }
+
+  /** Starts everything; {@code extraConfig} is merged into the {@code xmpp:} section. */
+  public static MucFixture start(Path dir, String extraConfig) throws Exception {
+    ProsodyServer prosody = ProsodyServer.start();
+    TestHomeserver hs = null;
+    PausableProxy proxy = null;
+    try {
+      hs = TestHomeserver.start();
+      proxy = PausableProxy.inFrontOf("127.0.0.1", prosody.componentPort());
+      ObjectMapper json = new ObjectMapper();
+      ObjectNode section = (ObjectNode) json.readTree("""
+          {"enabled": true, "domain": "%s", "secret": "%s", "server_host": "127.0.0.1", "server_port": %d}
+          """.formatted(ProsodyServer.COMPONENT, prosody.componentSecret(), proxy.port()));
+      section.setAll((ObjectNode) json.readTree(extraConfig));
+      BridgeHarness bridge = BridgeHarness.start(hs, new XmppConnector(section, hs.serverName()), section, dir);
+      MucFixture f = new MucFixture(prosody, hs, proxy, bridge);
+      f.bob = XmppClient.login(prosody, "bob");
+      f.bobInDev = f.mucOf(f.bob);
+      f.bobInDev.create(Resourcepart.from("bob")).makeInstant();
+      return f;
+    } catch (Exception | Error e) {
+      if (proxy != null) {
+        proxy.close();
+      }
+      if (hs != null) {
+        hs.close();
+      }
+      prosody.close();
+      throw e;
+    }
+  }
+
+  public static MucFixture start(Path dir) throws Exception {
+    return start(dir, "{}");
+  }
+
+  /** The {@code dev} MUC as seen by {@code client}. */
+  public MultiUserChat mucOf(XmppClient client) throws Exception {
+    return MultiUserChatManager.getInstanceFor(client.connection).getMultiUserChat(JidCreate.entityBareFrom(muc()));
+  }
+
+  public String muc() {
+    return "dev@" + ProsodyServer.MUC;
+  }
+
+  public String alias() {
+    return "#_xmpp_dev_" + ProsodyServer.MUC + ":" + hs.serverName();
+  }
+
+  /** The ghost of the occupant that joined {@code dev} with {@code nick}. */
+  public String ghostOf(String nick) {
+    return "@_xmpp_dev=40" + ProsodyServer.MUC + "/" + nick + ":" + hs.serverName();
+  }
+
+  public void awaitMembership(String room, String user, String membership) {
+    await().atMost(WAIT).until(() -> membership.equals(hs.members(room).get(user)));
+  }
+
+  /** The power level of {@code user} in the room's current power levels (the users default if unlisted). */
+  public int powerLevel(String room, String user) {
+    JsonNode pl = hs.roomStateEvent(room, "m.room.power_levels", "");
+    if (pl == null) {
+      return 0;
+    }
+    JsonNode level = pl.path("content").path("users").path(user);
+    return level.isMissingNode() ? pl.path("content").path("users_default").asInt(0) : level.asInt();
+  }
+
+  /** Sets {@code user}'s power level as the bridge bot (the room's creator), as a room admin would. */
+  public void setPowerLevelAsBot(String room, String user, int level) throws Exception {
+    ObjectNode content = hs.roomStateEvent(room, "m.room.power_levels", "").get("content").deepCopy();
+    content.with("users").put(user, level);
+    HttpRequest put = HttpRequest.newBuilder(URI.create(hs.baseUrl() + "/_matrix/client/v3/rooms/"
+            + URLEncoder.encode(room, StandardCharsets.UTF_8) + "/state/m.room.power_levels/"))
+        .header("Authorization", "Bearer " + BridgeHarness.AS_TOKEN)
+        .header("Content-Type", "application/json")
+        .PUT(HttpRequest.BodyPublishers.ofString(content.toString())).build();
+    HttpResponse<String> response = HttpClient.newHttpClient().send(put, HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new AssertionError("power levels not set: " + response.statusCode() + " " + response.body());
+    }
+  }
+
+  @Override
+  public void close() {
+    if (bob != null) {
+      bob.close();
+    }
+    bridge.close();
+    hs.close();
+    componentLink.close();
+    prosody.close();
+  }
+}
