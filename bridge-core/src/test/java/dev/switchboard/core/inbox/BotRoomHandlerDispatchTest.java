@@ -69,7 +69,7 @@ class BotRoomHandlerDispatchTest {
     dispatcher = new Dispatcher(new Connectors(List.of(irc)), r -> links.getOrDefault(r, List.of()),
         UserId.of(BOT), store, workers, scheduler, Duration.ofSeconds(5), MembershipListener.NONE, bot,
         new SimpleMeterRegistry());
-    inbox = new Inbox(store, dispatcher);
+    inbox = new Inbox(store, dispatcher, JSON);
   }
 
   @AfterEach
@@ -82,7 +82,7 @@ class BotRoomHandlerDispatchTest {
 
   private void push(String txn, String events) throws Exception {
     String body = "{\"events\":[" + events + "]}";
-    inbox.receive(txn, body.getBytes(StandardCharsets.UTF_8), JSON.readTree(body));
+    inbox.receive(txn, body.getBytes(StandardCharsets.UTF_8));
   }
 
   private static String message(String id, RoomId room, String sender, String text) {
