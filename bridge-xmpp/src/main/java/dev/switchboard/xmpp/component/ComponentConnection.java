@@ -1,5 +1,6 @@
 package dev.switchboard.xmpp.component;
 
+import dev.switchboard.core.ordering.SerialExecutor;
 import dev.switchboard.xmpp.stanza.StanzaCodec;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;

@@ -1,4 +1,4 @@
-package dev.switchboard.xmpp.component;
+package dev.switchboard.core.ordering;
 
 import java.util.ArrayDeque;
 import java.util.Queue;
@@ -6,7 +6,10 @@ import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Runs tasks one at a time, in submission order, on a shared executor; keeps order without a thread of its own. */
+/**
+ * Runs tasks one at a time, in submission order, on a shared executor: order without a thread of its own. Connectors
+ * use one per connection or per room to keep a protocol's order while their callbacks return at once.
+ */
 public final class SerialExecutor implements Executor {
   private static final Logger log = LoggerFactory.getLogger(SerialExecutor.class);
 
@@ -43,7 +46,7 @@ public final class SerialExecutor implements Executor {
       try {
         next.run();
       } catch (RuntimeException e) {
-        log.error("Task failed", e);
+        log.error("A serial task failed; the next one runs", e);
       }
     }
   }
