@@ -135,24 +135,30 @@ public final class Calls implements SipEvents {
     });
   }
 
-  /** {@code m.call.candidates}: added to the offer if it has not gone to rtpengine yet. */
+  /**
+   * {@code m.call.candidates}: added to the offer while it is gathered; trickled to rtpengine as an SDP fragment
+   * once the offer went there. Candidates of sections other than the audio one (stripped video) are dropped.
+   */
   public CompletableFuture<Void> onCandidates(MatrixEvent event) {
     String callId = event.content().path("call_id").asText("");
     loop.execute(() -> {
       OutboundCall call = byMatrixCall.get(key(event.roomId(), callId));
-      if (call == null || call.state() != OutboundCall.State.GATHERING) {
-        return; // rtpengine has the offer already; trickling into it is not supported yet
+      if (call == null || call.state() == OutboundCall.State.ENDED || !event.sender().equals(call.matrixUser())) {
+        return;
       }
-      boolean done = false;
-      for (JsonNode cand : event.content().path("candidates")) {
-        String line = cand.path("candidate").asText("");
-        if (line.isEmpty()) {
-          done = true;
-        } else {
-          call.candidates().add(line);
-        }
+      String audio = AudioOnly.strip(call.offerSdp()).sdp();
+      Trickled t = Trickled.of(event.content().path("candidates"), SdpCandidates.audioMid(audio));
+      if (call.state() != OutboundCall.State.GATHERING) {
+        SdpCandidates.fragment(audio, t.lines(), t.end()).ifPresent(fragment ->
+            media.trickle(call.sipCallId(), call.localTag(), fragment).whenComplete((v, err) -> {
+              if (err != null) {
+                log.warn("rtpengine refused trickled candidates of {}: {}", call, rootMessage(err));
+              }
+            }));
+        return;
       }
-      if (done) {
+      call.candidates().addAll(t.lines());
+      if (t.end()) {
         offer(call);
       }
     });

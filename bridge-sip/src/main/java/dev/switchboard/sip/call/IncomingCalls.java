@@ -333,21 +333,22 @@ public final class IncomingCalls {
   }
 
   private void candidates(IncomingCall call, String party, JsonNode candidates) {
-    if (call.state != IncomingCall.State.GATHERING || !party.equals(call.answerPartyId)) {
-      // Candidates after the answer went to rtpengine are not needed: rtpengine (ICE lite toward Matrix) answers
-      // the client's connectivity checks and learns its address from them as a peer-reflexive candidate.
+    if (call.answerPartyId == null || !party.equals(call.answerPartyId)) {
+      return; // not from the device that answered
+    }
+    Trickled t = Trickled.of(candidates, SdpCandidates.audioMid(call.answerSdp));
+    if (call.state != IncomingCall.State.GATHERING) {
+      // The answer went to rtpengine: later candidates go to the Matrix side's ICE agent as a fragment.
+      SdpCandidates.fragment(call.answerSdp, t.lines(), t.end()).ifPresent(fragment ->
+          media.trickle(call.sipCallId, call.localTag, fragment).whenComplete((v, err) -> {
+            if (err != null) {
+              log.warn("rtpengine refused trickled candidates of {}: {}", call, rootMessage(err));
+            }
+          }));
       return;
     }
-    boolean done = false;
-    for (JsonNode cand : candidates) {
-      String line = cand.path("candidate").asText("");
-      if (line.isEmpty()) {
-        done = true;
-      } else {
-        call.answerCandidates.add(line);
-      }
-    }
-    if (done) {
+    call.answerCandidates.addAll(t.lines());
+    if (t.end()) {
       answerMedia(call);
     }
   }
