@@ -446,7 +446,15 @@ public final class Calls implements SipEvents {
         }
       }
       case Request.OPTIONS -> sip.respond(event, Response.OK);
-      case Request.INVITE -> incoming.onInvite(event);
+      case Request.INVITE -> {
+        if (((ToHeader) request.getHeader(ToHeader.NAME)).getTag() != null) {
+          // A re-INVITE (hold, session refresh, codec change): not supported yet. 488 leaves the session as it
+          // was (RFC 3261 14.2), so the call goes on.
+          sip.respond(event, Response.NOT_ACCEPTABLE_HERE);
+        } else {
+          incoming.onInvite(event);
+        }
+      }
       case Request.CANCEL -> incoming.onCancel(event);
       default -> sip.respond(event, Response.NOT_IMPLEMENTED);
     }

@@ -286,4 +286,25 @@ class PhoneToMatrixCallTest {
       }
     }
   }
+
+  @Test
+  void aReInviteFromThePhoneIsRefusedAndTheCallGoesOn() throws Exception {
+    ObjectNode config = sipConfig(60_000);
+    try (TestHomeserver hs = TestHomeserver.start(Options.defaults().serverName("test.local"));
+        SipBridge bridge = SipBridge.start(hs, config, dir)) {
+      TestUser alice = hs.user("alice");
+      try (SippScenario phone = call(config, "uac-call-reinvite.xml", "+15550100")) {
+        String room = ringingRoom(hs, phone);
+        JsonNode invite = awaitFromGhost(hs, room, "m.call.invite", phone);
+        alice.join(room);
+        answer(alice, room, invite);
+
+        assertThat(phone.awaitExit(WAIT)).as(phone::diagnostics).isZero();
+        assertThat(phone.messages()).contains("SIP/2.0 488 ");
+        JsonNode hangup = awaitFromGhost(hs, room, "m.call.hangup", phone);
+        assertThat(hangup.path("content").path("reason").asText()).isEqualTo("user_hangup");
+        assertThat(hs.requests("PUT", ".*/send/m\\.call\\.invite/.*")).hasSize(1);
+      }
+    }
+  }
 }
