@@ -28,8 +28,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The SIP connector: Matrix users call phone numbers and SIP addresses through ghosts ({@code @_sip_+15550001}). A
- * call lives in the DM between the user and the ghost; JAIN-SIP signals, rtpengine carries the media.
+ * The SIP connector: Matrix users call phone numbers and SIP addresses through ghosts ({@code @_sip_+15550001}), and
+ * phones call Matrix users (a configured number, or an escaped Matrix id). A call lives in the DM between the user
+ * and the ghost; JAIN-SIP signals, rtpengine carries the media. See docs/sip.md.
  */
 public final class SipConnector implements Connector {
   private static final Logger log = LoggerFactory.getLogger(SipConnector.class);
