@@ -7,17 +7,20 @@ import dev.switchboard.core.connector.Link;
 import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
-import dev.switchboard.core.portal.Portals;
 import dev.switchboard.registration.Namespaces;
 import dev.switchboard.sip.address.Dialable;
 import dev.switchboard.sip.address.GhostNames;
 import dev.switchboard.sip.call.CallStore;
 import dev.switchboard.sip.call.Calls;
+import dev.switchboard.sip.call.IncomingCalls;
+import dev.switchboard.sip.call.SerialExecutor;
+import dev.switchboard.sip.address.Callees;
+import dev.switchboard.sip.address.PhoneNumbers;
 import dev.switchboard.sip.config.SipConfig;
+import dev.switchboard.sip.dm.DmRooms;
 import dev.switchboard.sip.media.NgClient;
 import dev.switchboard.sip.signalling.SipSignalling;
 import java.net.InetSocketAddress;
-import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
@@ -25,8 +28,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The SIP connector: Matrix users call phone numbers and SIP addresses through ghosts ({@code @_sip_+15550001}). A
- * call lives in the DM between the user and the ghost; JAIN-SIP signals, rtpengine carries the media.
+ * The SIP connector: Matrix users call phone numbers and SIP addresses through ghosts ({@code @_sip_+15550001}), and
+ * phones call Matrix users (a configured number, or an escaped Matrix id). A call lives in the DM between the user
+ * and the ghost; JAIN-SIP signals, rtpengine carries the media. See docs/sip.md.
  */
 public final class SipConnector implements Connector {
   private static final Logger log = LoggerFactory.getLogger(SipConnector.class);
@@ -40,6 +44,8 @@ public final class SipConnector implements Connector {
   private NgClient media;
   private SipSignalling signalling;
   private Calls calls;
+  private IncomingCalls incoming;
+  private DmRooms dms;
 
   /**
    * @param config the parsed {@code sip:} section
@@ -64,6 +70,7 @@ public final class SipConnector implements Connector {
   public void start(ConnectorContext context) throws Exception {
     this.context = context;
     this.ghosts = new GhostNames(config.userPrefix(), context.serverName());
+    this.dms = new DmRooms(context.portals(), context.intents(), context.blockingExecutor());
     SipConfig.RtpEngine r = config.rtpengine();
     // Resolved once here: a name that does not resolve fails the start, naming the key.
     InetSocketAddress ng = new InetSocketAddress(r.ngAddress().getHostString(), r.ngAddress().getPort());
@@ -79,8 +86,15 @@ public final class SipConnector implements Connector {
       log.info("{} call(s) from the previous run ended with it", leftovers);
     }
     Calls[] holder = new Calls[1];
-    signalling = SipSignalling.start(config, new DeferredEvents(() -> holder[0]), context.blockingExecutor());
-    calls = new Calls(config, signalling, media, context.intents(), store, context.blockingExecutor(),
+    // One SIP event at a time, in arrival order: a CANCEL must not overtake the INVITE it cancels.
+    signalling = SipSignalling.start(config, new DeferredEvents(() -> holder[0]),
+        new SerialExecutor(context.blockingExecutor()));
+    PhoneNumbers numbers = new PhoneNumbers(config.defaultCountryCode());
+    incoming = new IncomingCalls(signalling, media, context.intents(), store, dms,
+        new Callees(config.inbound(), numbers, ghosts, context.serverName()), numbers, ghosts,
+        context.blockingExecutor(), context.scheduler(), new SplittableRandom(), config.inbound().lifetime(),
+        config.candidateWait());
+    calls = new Calls(config, signalling, media, context.intents(), store, incoming, context.blockingExecutor(),
         context.scheduler(), new SplittableRandom(), config.candidateWait());
     holder[0] = calls;
     // rtpengine being down is not fatal at start: calls fail (and say so) until it is back.
@@ -121,10 +135,14 @@ public final class SipConnector implements Connector {
     if (link.isEmpty()) {
       return onMembershipOutsideLinks(event);
     }
-    Optional<UserId> ghost = DmLinks.ghostOf(link.get());
+    Optional<UserId> ghost = DmRooms.ghostOf(link.get());
     Optional<Dialable> callee = ghost.flatMap(ghosts::dialableOf);
     if (callee.isEmpty()) {
       return CompletableFuture.completedFuture(null);
+    }
+    String callId = event.content().path("call_id").asText("");
+    if (event.type().startsWith("m.call.") && incoming.knowsMatrixCall(event.roomId(), callId)) {
+      return incoming.onMatrixEvent(event);
     }
     return switch (event.type()) {
       case "m.call.invite" -> calls.onInvite(event, ghost.get(), callee.get());
@@ -146,47 +164,8 @@ public final class SipConnector implements Connector {
     }
     RoomId room = event.roomId();
     return context.intents().ghost(ghost).ensureJoined(room)
-        .thenRunAsync(() -> DmLinks.link(context.portals(), room, ghost, event.sender()),
+        .thenRunAsync(() -> dms.link(room, ghost, event.sender()),
             context.blockingExecutor());
-  }
-
-  /** The DM rooms between a Matrix user and a ghost, as links whose remote id names both. */
-  static final class DmLinks {
-    private DmLinks() {}
-
-    static String remoteId(UserId ghost, UserId user) {
-      return ghost.value() + "|" + user.value();
-    }
-
-    static Optional<UserId> ghostOf(Link link) {
-      int bar = link.remoteId().indexOf('|');
-      if (bar <= 0) {
-        return Optional.empty();
-      }
-      try {
-        return Optional.of(UserId.of(link.remoteId().substring(0, bar)));
-      } catch (IllegalArgumentException e) {
-        return Optional.empty();
-      }
-    }
-
-    /** Links {@code room} as the DM of the pair; a newer DM of the same pair replaces the older one. */
-    static void link(Portals portals, RoomId room, UserId ghost, UserId user) {
-      String remote = remoteId(ghost, user);
-      Link link = new Link(room, PROTOCOL, remote, true);
-      Optional<Link> existing = portals.linkOfRemote(PROTOCOL, remote);
-      if (existing.isPresent() && existing.get().roomId().equals(room)) {
-        return;
-      }
-      existing.ifPresent(portals::removeLink);
-      if (portals.portal(room).isPresent()) {
-        portals.addLink(link);
-      } else {
-        // The user's own room: plumbed, so the bridge never deletes or renames it.
-        portals.createPlumbedRoom(room, List.of(link));
-      }
-      log.info("{} is the DM of {} with {}", room, user, ghost);
-    }
   }
 
   /** Lets the stack start before the call layer exists (the call layer needs the stack). */

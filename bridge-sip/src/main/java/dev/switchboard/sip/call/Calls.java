@@ -9,6 +9,7 @@ import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.sip.address.Dialable;
 import dev.switchboard.sip.config.SipConfig;
+import dev.switchboard.sip.media.AudioOnly;
 import dev.switchboard.sip.media.MediaFlags;
 import dev.switchboard.sip.media.NgClient;
 import dev.switchboard.sip.media.SdpCandidates;
@@ -64,12 +65,16 @@ public final class Calls implements SipEvents {
   private final SerialExecutor loop;
   /** Store writes in the order the states changed. */
   private final SerialExecutor storeWriter;
+  /** Calls from phones: SIP requests that start or belong to one go there. */
+  private final IncomingCalls incoming;
   private final Map<String, OutboundCall> bySipCallId = new ConcurrentHashMap<>();
   private final Map<String, OutboundCall> byMatrixCall = new ConcurrentHashMap<>();
 
   public Calls(SipConfig config, SipSignalling sip, NgClient media, Intents intents, CallStore store,
-      Executor blocking, ScheduledExecutorService scheduler, RandomGenerator random, Duration candidateWait) {
+      IncomingCalls incoming, Executor blocking, ScheduledExecutorService scheduler, RandomGenerator random,
+      Duration candidateWait) {
     this.config = config;
+    this.incoming = incoming;
     this.sip = sip;
     this.media = media;
     this.intents = intents;
@@ -130,24 +135,30 @@ public final class Calls implements SipEvents {
     });
   }
 
-  /** {@code m.call.candidates}: added to the offer if it has not gone to rtpengine yet. */
+  /**
+   * {@code m.call.candidates}: added to the offer while it is gathered; trickled to rtpengine as an SDP fragment
+   * once the offer went there. Candidates of sections other than the audio one (stripped video) are dropped.
+   */
   public CompletableFuture<Void> onCandidates(MatrixEvent event) {
     String callId = event.content().path("call_id").asText("");
     loop.execute(() -> {
       OutboundCall call = byMatrixCall.get(key(event.roomId(), callId));
-      if (call == null || call.state() != OutboundCall.State.GATHERING) {
-        return; // rtpengine has the offer already; trickling into it is not supported yet
+      if (call == null || call.state() == OutboundCall.State.ENDED || !event.sender().equals(call.matrixUser())) {
+        return;
       }
-      boolean done = false;
-      for (JsonNode cand : event.content().path("candidates")) {
-        String line = cand.path("candidate").asText("");
-        if (line.isEmpty()) {
-          done = true;
-        } else {
-          call.candidates().add(line);
-        }
+      String audio = AudioOnly.strip(call.offerSdp()).sdp();
+      Trickled t = Trickled.of(event.content().path("candidates"), SdpCandidates.audioMid(audio));
+      if (call.state() != OutboundCall.State.GATHERING) {
+        SdpCandidates.fragment(audio, t.lines(), t.end()).ifPresent(fragment ->
+            media.trickle(call.sipCallId(), call.localTag(), fragment).whenComplete((v, err) -> {
+              if (err != null) {
+                log.warn("rtpengine refused trickled candidates of {}: {}", call, rootMessage(err));
+              }
+            }));
+        return;
       }
-      if (done) {
+      call.candidates().addAll(t.lines());
+      if (t.end()) {
         offer(call);
       }
     });
@@ -189,8 +200,8 @@ public final class Calls implements SipEvents {
     call.state(OutboundCall.State.OFFERING);
     call.timer(null);
     log.debug("Offering {} to rtpengine", call);
-    String sdp = call.candidates().isEmpty() ? call.offerSdp()
-        : SdpCandidates.withCandidates(call.offerSdp(), call.candidates());
+    String audio = AudioOnly.strip(call.offerSdp()).sdp();
+    String sdp = call.candidates().isEmpty() ? audio : SdpCandidates.withCandidates(audio, call.candidates());
     media.offer(call.sipCallId(), call.localTag(), sdp, MediaFlags.towardSip())
         .whenCompleteAsync((phoneSdp, err) -> {
           if (call.state() != OutboundCall.State.OFFERING) {
@@ -427,12 +438,30 @@ public final class Calls implements SipEvents {
     Request request = event.getRequest();
     switch (request.getMethod()) {
       case Request.ACK -> { }
-      case Request.BYE -> loop.execute(() -> byeFromPhone(event));
+      case Request.BYE -> {
+        if (incoming.knowsSipCall(callIdOf(request))) {
+          incoming.onBye(event);
+        } else {
+          loop.execute(() -> byeFromPhone(event));
+        }
+      }
       case Request.OPTIONS -> sip.respond(event, Response.OK);
-      case Request.INVITE -> sip.respond(event, Response.TEMPORARILY_UNAVAILABLE); // incoming calls: later
-      case Request.CANCEL -> sip.respond(event, Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST);
+      case Request.INVITE -> {
+        if (((ToHeader) request.getHeader(ToHeader.NAME)).getTag() != null) {
+          // A re-INVITE (hold, session refresh, codec change): not supported yet. 488 leaves the session as it
+          // was (RFC 3261 14.2), so the call goes on.
+          sip.respond(event, Response.NOT_ACCEPTABLE_HERE);
+        } else {
+          incoming.onInvite(event);
+        }
+      }
+      case Request.CANCEL -> incoming.onCancel(event);
       default -> sip.respond(event, Response.NOT_IMPLEMENTED);
     }
+  }
+
+  private static String callIdOf(Request request) {
+    return ((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId();
   }
 
   private void byeFromPhone(RequestEvent event) {
@@ -506,7 +535,9 @@ public final class Calls implements SipEvents {
 
   private void sendAnswer(OutboundCall call, String sdp) {
     ObjectNode answer = callContent(call);
-    answer.putObject("answer").put("type", "answer").put("sdp", sdp);
+    // The answer has every section of the client's offer; video and the like come back rejected.
+    answer.putObject("answer").put("type", "answer").put("sdp", AudioOnly.restore(sdp,
+        AudioOnly.strip(call.offerSdp())));
     ObjectNode candidates = callContent(call);
     // rtpengine's answer carries all its candidates; this tells the client no more are coming.
     candidates.putArray("candidates").addObject().put("candidate", "").put("sdpMid", "0").put("sdpMLineIndex", 0);

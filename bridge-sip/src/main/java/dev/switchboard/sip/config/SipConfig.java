@@ -2,13 +2,18 @@ package dev.switchboard.sip.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.config.ConfigException;
+import dev.switchboard.core.id.UserId;
+import dev.switchboard.sip.address.Dialable;
+import dev.switchboard.sip.address.PhoneNumbers;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -26,7 +31,8 @@ import java.util.Optional;
  * @param rtpengine the media relay ({@code rtpengine.*})
  * @param ringTimeout {@code call.ring_timeout_seconds}, default 60: unanswered INVITEs are cancelled after this
  * @param candidateWait {@code call.candidate_wait_ms}, default 1000: how long to gather trickled ICE candidates of
- *     a Matrix offer (until end-of-candidates) before it goes to rtpengine
+ *     a Matrix offer or answer (until end-of-candidates) before it goes to rtpengine
+ * @param inbound calls from phones to Matrix users ({@code inbound.*})
  */
 public record SipConfig(
     String listenAddress,
@@ -39,7 +45,20 @@ public record SipConfig(
     String userPrefix,
     RtpEngine rtpengine,
     Duration ringTimeout,
-    Duration candidateWait) {
+    Duration candidateWait,
+    Inbound inbound) {
+
+  /**
+   * Calls from phones: {@code inbound.numbers} maps numbers the trunk delivers (E.164, or national with
+   * {@code default_country_code}) to Matrix user ids; {@code inbound.matrix_ids} (default true) also lets a caller
+   * dial a local Matrix user by the escaped id in the request URI; {@code inbound.lifetime_ms} (default 90000) is
+   * how long the Matrix user's client rings.
+   */
+  public record Inbound(Map<String, UserId> numbers, boolean matrixIds, Duration lifetime) {
+    public Inbound {
+      numbers = Map.copyOf(numbers);
+    }
+  }
 
   /**
    * A trunk or PBX: {@code trunk.host}, {@code trunk.port} (5060), {@code trunk.transport} ({@code udp}),
@@ -120,9 +139,42 @@ public record SipConfig(
     int ring = positiveInt(sip.path("call"), "ring_timeout_seconds", "sip.call.ring_timeout_seconds", 60);
     int candidateWait = positiveInt(sip.path("call"), "candidate_wait_ms", "sip.call.candidate_wait_ms", 1000);
 
+    Inbound inbound = inbound(sip.path("inbound"), new PhoneNumbers(country));
+
     return new SipConfig(listenAddress, listenPort, transports, contact.orElse(listenAddress), trunk, proxy,
         country, prefix, new RtpEngine(ng, Duration.ofMillis(timeoutMs), attempts), Duration.ofSeconds(ring),
-        Duration.ofMillis(candidateWait));
+        Duration.ofMillis(candidateWait), inbound);
+  }
+
+  private static Inbound inbound(JsonNode in, PhoneNumbers numbers) {
+    Map<String, UserId> map = new LinkedHashMap<>();
+    JsonNode n = in.path("numbers");
+    if (!n.isMissingNode() && !n.isNull()) {
+      if (!n.isObject()) {
+        throw new ConfigException("sip.inbound.numbers must map numbers to Matrix user ids");
+      }
+      n.fields().forEachRemaining(e -> {
+        String key = "sip.inbound.numbers." + e.getKey();
+        String number = numbers.normalise(e.getKey()).map(Dialable.Number::e164).orElseThrow(
+            () -> new ConfigException(key + ": not a number in E.164 (+4420...) or, with default_country_code,"
+                + " national form"));
+        if (!e.getValue().isTextual()) {
+          throw new ConfigException(key + " must be a Matrix user id such as @alice:example.org");
+        }
+        try {
+          map.put(number, UserId.of(e.getValue().asText()));
+        } catch (IllegalArgumentException bad) {
+          throw new ConfigException(key + " must be a Matrix user id such as @alice:example.org, got '"
+              + e.getValue().asText() + "'");
+        }
+      });
+    }
+    JsonNode ids = in.path("matrix_ids");
+    if (!ids.isMissingNode() && !ids.isNull() && !ids.isBoolean()) {
+      throw new ConfigException("sip.inbound.matrix_ids must be true or false");
+    }
+    int lifetime = positiveInt(in, "lifetime_ms", "sip.inbound.lifetime_ms", 90_000);
+    return new Inbound(map, ids.asBoolean(true), Duration.ofMillis(lifetime));
   }
 
   private static Optional<String> text(JsonNode node, String field, String key) {

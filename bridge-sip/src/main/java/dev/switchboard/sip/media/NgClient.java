@@ -108,6 +108,21 @@ public final class NgClient implements AutoCloseable {
     return call(command("answer", args)).thenApply(NgClient::sdpOf);
   }
 
+  /**
+   * Trickle ICE: an {@code offer} with the {@code fragment} flag whose SDP is only {@code a=ice-ufrag},
+   * {@code a=ice-pwd} and, per media section, its {@code m=} line, {@code a=mid} and new {@code a=candidate} lines.
+   * {@code tag} is the tag of the side the candidates come from. rtpengine adds them to that side's ICE agent (or
+   * queues them until the call exists); a fragment for an unknown {@code mid} is logged by rtpengine and dropped.
+   */
+  public CompletableFuture<Void> trickle(String callId, String tag, String fragment) {
+    Map<String, Bencoded> args = new LinkedHashMap<>();
+    args.put("call-id", Bencoded.of(callId));
+    args.put("from-tag", Bencoded.of(tag));
+    args.put("sdp", Bencoded.of(fragment));
+    args.put("flags", Bencoded.list("fragment"));
+    return call(command("offer", args)).thenApply(reply -> null);
+  }
+
   /** {@code delete}: ends the call's media. Deleting an unknown call is not an error here: a repeat is harmless. */
   public CompletableFuture<Void> delete(String callId, String fromTag) {
     Map<String, Bencoded> args = new LinkedHashMap<>();

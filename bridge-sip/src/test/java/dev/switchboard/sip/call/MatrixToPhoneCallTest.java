@@ -149,4 +149,183 @@ class MatrixToPhoneCallTest {
       assertThat(phone.awaitExit(WAIT)).as(phone::diagnostics).isZero();
     }
   }
+  private static ObjectNode hangup(String callId) {
+    return JSON.objectNode().put("call_id", callId).put("party_id", "alice-device").put("version", "1")
+        .put("reason", "user_hangup");
+  }
+
+  @Test
+  void aDigestChallengeFromThePbxIsAnsweredWithTheTrunkCredentials() throws Exception {
+    try (TestHomeserver hs = TestHomeserver.start(Options.defaults().serverName("test.local"));
+        SippScenario phone = SippScenario.serve(scenario("uas-auth.xml"), dir, Duration.ofSeconds(30))) {
+      ObjectNode config = sipConfig(phone.port());
+      ((ObjectNode) config.path("trunk")).put("username", "bridge").put("password", "s3cret");
+      try (SipBridge bridge = SipBridge.start(hs, config, dir)) {
+        TestUser alice = hs.user("alice");
+        String ghost = "@_sip_+15550003:test.local";
+        String room = dmWithGhost(hs, alice, ghost);
+
+        alice.sendEvent(room, "m.call.invite", invite("call-auth"));
+        alice.sendEvent(room, "m.call.candidates", endOfCandidates("call-auth"));
+
+        JsonNode answer = awaitFromGhost(hs, room, ghost, "m.call.answer", phone);
+        assertThat(answer.path("content").path("call_id").asText()).isEqualTo("call-auth");
+        assertThat(phone.messages()).contains("Authorization: Digest ", "username=\"bridge\"",
+            "realm=\"pbx.test\"", "nonce=\"5ab7d0f8c1e2\"");
+
+        alice.sendEvent(room, "m.call.hangup", hangup("call-auth"));
+        assertThat(phone.awaitExit(WAIT)).as(phone::diagnostics).isZero();
+      }
+    }
+  }
+
+  @Test
+  void hangingUpWhileThePhoneRingsCancelsTheInvite() throws Exception {
+    try (TestHomeserver hs = TestHomeserver.start(Options.defaults().serverName("test.local"));
+        SippScenario phone = SippScenario.serve(scenario("uas-ring-cancel.xml"), dir, Duration.ofSeconds(30));
+        SipBridge bridge = SipBridge.start(hs, sipConfig(phone.port()), dir)) {
+      TestUser alice = hs.user("alice");
+      String ghost = "@_sip_+15550004:test.local";
+      String room = dmWithGhost(hs, alice, ghost);
+
+      alice.sendEvent(room, "m.call.invite", invite("call-cancel"));
+      alice.sendEvent(room, "m.call.candidates", endOfCandidates("call-cancel"));
+      await().atMost(WAIT).until(() -> phone.messages().contains("SIP/2.0 180 Ringing"));
+
+      alice.sendEvent(room, "m.call.hangup", hangup("call-cancel"));
+
+      assertThat(phone.awaitExit(WAIT)).as(phone::diagnostics).isZero();
+      assertThat(phone.messages()).contains("CANCEL sip:+15550004@127.0.0.1:" + phone.port(),
+          "SIP/2.0 487 Request Terminated");
+      // The hangup was the Matrix user's own: the ghost says nothing more.
+      Thread.sleep(300);
+      assertThat(hs.timeline(room)).noneMatch(e -> e.path("sender").asText().equals(ghost)
+          && e.path("type").asText().equals("m.call.hangup"));
+    }
+  }
+
+  @Test
+  void anUnansweredCallEndsWhenTheInviteLifetimeRunsOut() throws Exception {
+    try (TestHomeserver hs = TestHomeserver.start(Options.defaults().serverName("test.local"));
+        SippScenario phone = SippScenario.serve(scenario("uas-ring-cancel.xml"), dir, Duration.ofSeconds(30));
+        SipBridge bridge = SipBridge.start(hs, sipConfig(phone.port()), dir)) {
+      TestUser alice = hs.user("alice");
+      String ghost = "@_sip_+15550005:test.local";
+      String room = dmWithGhost(hs, alice, ghost);
+
+      alice.sendEvent(room, "m.call.invite", invite("call-lifetime").put("lifetime", 2_000));
+      alice.sendEvent(room, "m.call.candidates", endOfCandidates("call-lifetime"));
+
+      JsonNode hangup = awaitFromGhost(hs, room, ghost, "m.call.hangup", phone);
+      assertThat(hangup.path("content").path("reason").asText()).isEqualTo("invite_timeout");
+      assertThat(phone.awaitExit(WAIT)).as(phone::diagnostics).isZero();
+      assertThat(phone.messages()).contains("CANCEL sip:+15550005@");
+    }
+  }
+
+  @Test
+  void whenThePhoneHangsUpTheGhostHangsUpInMatrix() throws Exception {
+    try (TestHomeserver hs = TestHomeserver.start(Options.defaults().serverName("test.local"));
+        SippScenario phone = SippScenario.serve(scenario("uas-answer-then-bye.xml"), dir, Duration.ofSeconds(30));
+        SipBridge bridge = SipBridge.start(hs, sipConfig(phone.port()), dir)) {
+      TestUser alice = hs.user("alice");
+      String ghost = "@_sip_+15550006:test.local";
+      String room = dmWithGhost(hs, alice, ghost);
+
+      alice.sendEvent(room, "m.call.invite", invite("call-bye"));
+      alice.sendEvent(room, "m.call.candidates", endOfCandidates("call-bye"));
+
+      awaitFromGhost(hs, room, ghost, "m.call.answer", phone);
+      JsonNode hangup = awaitFromGhost(hs, room, ghost, "m.call.hangup", phone);
+      assertThat(hangup.path("content").path("call_id").asText()).isEqualTo("call-bye");
+      assertThat(hangup.path("content").path("reason").asText()).isEqualTo("user_hangup");
+      assertThat(hangup.path("content").path("version").asText()).isEqualTo("1");
+      assertThat(phone.awaitExit(WAIT)).as(phone::diagnostics).isZero();
+    }
+  }
+
+  @Test
+  void aDeclineFromThePhoneRejectsTheMatrixCall() throws Exception {
+    try (TestHomeserver hs = TestHomeserver.start(Options.defaults().serverName("test.local"));
+        SippScenario phone = SippScenario.serve(scenario("uas-decline.xml"), dir, Duration.ofSeconds(30));
+        SipBridge bridge = SipBridge.start(hs, sipConfig(phone.port()), dir)) {
+      TestUser alice = hs.user("alice");
+      String ghost = "@_sip_+15550007:test.local";
+      String room = dmWithGhost(hs, alice, ghost);
+
+      alice.sendEvent(room, "m.call.invite", invite("call-decline"));
+
+      JsonNode reject = awaitFromGhost(hs, room, ghost, "m.call.reject", phone);
+      assertThat(reject.path("content").path("call_id").asText()).isEqualTo("call-decline");
+      assertThat(reject.path("content").path("party_id").asText()).isNotBlank();
+      assertThat(phone.awaitExit(WAIT)).as(phone::diagnostics).isZero();
+    }
+  }
+  /** The browser offer with a camera as well: a second, bundled, VP8 section. */
+  private static String audioVideoOffer() {
+    String fingerprint = Sdps.browserOffer().lines().filter(l -> l.startsWith("a=fingerprint:")).findFirst()
+        .orElseThrow();
+    return Sdps.browserOffer().replace("a=group:BUNDLE 0\r\n", "a=group:BUNDLE 0 1\r\n")
+        + String.join("\r\n", "m=video 9 UDP/TLS/RTP/SAVPF 96 97", "c=IN IP4 0.0.0.0", "a=rtcp:9 IN IP4 0.0.0.0",
+        "a=ice-ufrag:Hm9X", "a=ice-pwd:mQbSxA0dGNn5cFhr5Ew2X6Ux", "a=ice-options:trickle", fingerprint,
+        "a=setup:actpass", "a=mid:1", "a=sendrecv", "a=rtcp-mux", "a=rtpmap:96 VP8/90000",
+        "a=rtpmap:97 rtx/90000", "a=fmtp:97 apt=96") + "\r\n";
+  }
+
+  @Test
+  void aVideoCallRingsThePhoneWithAudioOnlyAndTheAnswerRejectsTheVideo() throws Exception {
+    try (TestHomeserver hs = TestHomeserver.start(Options.defaults().serverName("test.local"));
+        SippScenario phone = SippScenario.serve(scenario("uas-answer.xml"), dir, Duration.ofSeconds(30));
+        SipBridge bridge = SipBridge.start(hs, sipConfig(phone.port()), dir)) {
+      TestUser alice = hs.user("alice");
+      String ghost = "@_sip_+15550008:test.local";
+      String room = dmWithGhost(hs, alice, ghost);
+      ObjectNode invite = invite("call-video");
+      ((ObjectNode) invite.path("offer")).put("sdp", audioVideoOffer());
+
+      alice.sendEvent(room, "m.call.invite", invite);
+      alice.sendEvent(room, "m.call.candidates", endOfCandidates("call-video"));
+
+      JsonNode answer = awaitFromGhost(hs, room, ghost, "m.call.answer", phone);
+      String sdp = answer.path("content").path("answer").path("sdp").asText();
+      assertThat(sdp).contains("m=audio ", "a=mid:0", "m=video 0 UDP/TLS/RTP/SAVPF", "a=mid:1");
+      assertThat(sdp.indexOf("m=video")).isGreaterThan(sdp.indexOf("m=audio"));
+      assertThat(phone.messages()).contains("INVITE sip:").doesNotContain("m=video", "VP8");
+
+      alice.sendEvent(room, "m.call.hangup", hangup("call-video"));
+      assertThat(phone.awaitExit(WAIT)).as(phone::diagnostics).isZero();
+    }
+  }
+
+  @Test
+  void candidatesTrickledAfterTheOfferGoToRtpengine() throws Exception {
+    try (TestHomeserver hs = TestHomeserver.start(Options.defaults().serverName("test.local"));
+        SippScenario phone = SippScenario.serve(scenario("uas-answer.xml"), dir, Duration.ofSeconds(30));
+        SipBridge bridge = SipBridge.start(hs, sipConfig(phone.port()), dir)) {
+      TestUser alice = hs.user("alice");
+      String ghost = "@_sip_+15550009:test.local";
+      String room = dmWithGhost(hs, alice, ghost);
+      alice.sendEvent(room, "m.call.invite", invite("call-trickle"));
+      alice.sendEvent(room, "m.call.candidates", endOfCandidates("call-trickle"));
+      awaitFromGhost(hs, room, ghost, "m.call.answer", phone);
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("Call-ID: (\\S+)").matcher(phone.messages());
+      assertThat(m.find()).isTrue();
+      String offerCommands = "[" + m.group(1) + "]: [control] Received command 'offer'";
+      assertThat(rtpengine.log().split(java.util.regex.Pattern.quote(offerCommands), -1)).hasSize(2);
+
+      // A late candidate (e.g. a TURN relay that took a while), for the audio section.
+      ObjectNode late = JSON.objectNode().put("call_id", "call-trickle").put("party_id", "alice-device")
+          .put("version", "1");
+      late.putArray("candidates").addObject()
+          .put("candidate", "candidate:842163049 1 udp 1677729535 127.0.0.1 50123 typ srflx raddr 0.0.0.0 rport 0")
+          .put("sdpMid", "0").put("sdpMLineIndex", 0);
+      alice.sendEvent(room, "m.call.candidates", late);
+
+      await().atMost(WAIT).until(() -> rtpengine.log().split(java.util.regex.Pattern.quote(offerCommands), -1)
+          .length == 3);
+      assertThat(rtpengine.log()).doesNotContain("unknown media ID");
+      alice.sendEvent(room, "m.call.hangup", hangup("call-trickle"));
+      assertThat(phone.awaitExit(WAIT)).as(phone::diagnostics).isZero();
+    }
+  }
 }

@@ -1,0 +1,504 @@
+package dev.switchboard.sip.call;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.homeserver.Intents;
+import dev.switchboard.core.id.RoomId;
+import dev.switchboard.core.id.UserId;
+import dev.switchboard.sip.address.Callees;
+import dev.switchboard.sip.address.Dialable;
+import dev.switchboard.sip.address.GhostNames;
+import dev.switchboard.sip.address.PhoneNumbers;
+import dev.switchboard.sip.dm.DmRooms;
+import dev.switchboard.sip.media.AudioOnly;
+import dev.switchboard.sip.media.MediaFlags;
+import dev.switchboard.sip.media.NgClient;
+import dev.switchboard.sip.media.SdpCandidates;
+import dev.switchboard.sip.signalling.SipSignalling;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+import javax.sip.ClientTransaction;
+import javax.sip.RequestEvent;
+import javax.sip.ServerTransaction;
+import javax.sip.TransactionAlreadyExistsException;
+import javax.sip.address.SipURI;
+import javax.sip.address.TelURL;
+import javax.sip.address.URI;
+import javax.sip.header.CallIdHeader;
+import javax.sip.header.FromHeader;
+import javax.sip.header.ToHeader;
+import javax.sip.header.ViaHeader;
+import javax.sip.message.Request;
+import javax.sip.message.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Phones calling Matrix users. INVITE → 100 Trying → rtpengine offer (WebRTC flags) → the caller's ghost sends
+ * {@code m.call.invite} (version 1, {@code invitee}, {@code lifetime}) and end-of-candidates in its DM with the
+ * callee → 180 Ringing. The first {@code m.call.answer} of the callee → rtpengine answer → 200 OK and
+ * {@code m.call.select_answer}. Reject → 603; lifetime over → 480 and {@code invite_timeout}; CANCEL → 487 and a
+ * hangup; BYE either way after the answer.
+ *
+ * <p>All state changes run on one serial loop; nothing blocks it.
+ */
+public final class IncomingCalls {
+  private static final Logger log = LoggerFactory.getLogger(IncomingCalls.class);
+  private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+  private static final String CONTACT_USER = "switchboard";
+
+  private final SipSignalling sip;
+  private final NgClient media;
+  private final Intents intents;
+  private final CallStore store;
+  private final DmRooms dms;
+  private final Callees callees;
+  private final PhoneNumbers numbers;
+  private final GhostNames ghosts;
+  private final Executor blocking;
+  private final ScheduledExecutorService scheduler;
+  private final RandomGenerator random;
+  private final Duration lifetime;
+  private final Duration candidateWait;
+  private final SerialExecutor loop;
+  /** Store writes in the order the states changed. */
+  private final SerialExecutor storeWriter;
+  private final Map<String, IncomingCall> bySipCallId = new ConcurrentHashMap<>();
+  private final Map<String, IncomingCall> byMatrixCall = new ConcurrentHashMap<>();
+
+  public IncomingCalls(SipSignalling sip, NgClient media, Intents intents, CallStore store, DmRooms dms,
+      Callees callees, PhoneNumbers numbers, GhostNames ghosts, Executor blocking,
+      ScheduledExecutorService scheduler, RandomGenerator random, Duration lifetime, Duration candidateWait) {
+    this.sip = sip;
+    this.media = media;
+    this.intents = intents;
+    this.store = store;
+    this.dms = dms;
+    this.callees = callees;
+    this.numbers = numbers;
+    this.ghosts = ghosts;
+    this.blocking = blocking;
+    this.scheduler = scheduler;
+    this.random = random;
+    this.lifetime = lifetime;
+    this.candidateWait = candidateWait;
+    this.loop = new SerialExecutor(blocking);
+    this.storeWriter = new SerialExecutor(blocking);
+  }
+
+  private static String key(RoomId room, String callId) {
+    return room.value() + " " + callId;
+  }
+
+  /** True when the SIP dialog with this Call-ID is a call from a phone. */
+  public boolean knowsSipCall(String sipCallId) {
+    return bySipCallId.containsKey(sipCallId);
+  }
+
+  /** True when {@code call_id} in {@code room} is a call from a phone; its Matrix events go here. */
+  public boolean knowsMatrixCall(RoomId room, String callId) {
+    return byMatrixCall.containsKey(key(room, callId));
+  }
+
+  // ---- SIP side
+
+  public void onInvite(RequestEvent event) {
+    loop.execute(() -> invite(event));
+  }
+
+  private void invite(RequestEvent event) {
+    Request request = event.getRequest();
+    String sipCallId = ((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId();
+    if (bySipCallId.containsKey(sipCallId)) {
+      return; // a retransmission; or a re-INVITE, which is not supported yet (the transaction layer answers it)
+    }
+    ServerTransaction tx;
+    try {
+      tx = event.getServerTransaction() != null ? event.getServerTransaction()
+          : sip.provider().getNewServerTransaction(request);
+    } catch (TransactionAlreadyExistsException retransmission) {
+      return;
+    } catch (Exception e) {
+      log.warn("No server transaction for INVITE {}: {}", sipCallId, e.toString());
+      return;
+    }
+    respond(tx, request, Response.TRYING, null, null);
+    URI requestUri = request.getRequestURI();
+    String calledUser = requestUri instanceof SipURI s ? s.getUser()
+        : requestUri instanceof TelURL t ? t.getPhoneNumber() : null;
+    Optional<UserId> callee = callees.calleeOf(calledUser);
+    if (callee.isEmpty()) {
+      log.info("INVITE {} for '{}', which is no Matrix user of ours", sipCallId, calledUser);
+      respond(tx, request, Response.NOT_FOUND, token(6), null);
+      return;
+    }
+    FromHeader from = (FromHeader) request.getHeader(FromHeader.NAME);
+    Optional<Dialable> caller = callerOf(from.getAddress().getURI());
+    if (caller.isEmpty() || from.getTag() == null) {
+      log.info("INVITE {} from {}, which names no number or SIP address", sipCallId, from.getAddress());
+      respond(tx, request, Response.FORBIDDEN, token(6), null);
+      return;
+    }
+    byte[] body = request.getRawContent();
+    if (body == null || body.length == 0) {
+      // An INVITE without an offer wants ours in the 200 OK; Matrix only offers, it cannot be asked to.
+      log.info("INVITE {} has no SDP offer: refused", sipCallId);
+      respond(tx, request, Response.NOT_ACCEPTABLE_HERE, token(6), null);
+      return;
+    }
+    UserId ghost = ghosts.ghostOf(caller.get());
+    IncomingCall call = new IncomingCall(callee.get(), ghost, caller.get(), "sip-" + token(12), token(8),
+        sipCallId, from.getTag(), token(6), tx, request,
+        AudioOnly.strip(new String(body, StandardCharsets.UTF_8)), lifetime.toMillis());
+    bySipCallId.put(sipCallId, call);
+    log.info("Incoming {}", call);
+    CompletableFuture<String> offer = media.offer(sipCallId, call.remoteTag, call.offer.sdp(),
+        MediaFlags.towardMatrix());
+    CompletableFuture<RoomId> room = dms.openOrFind(ghost, callee.get(), caller.get().toString());
+    offer.thenCombine(room, (sdp, r) -> Map.entry(r, sdp)).whenCompleteAsync((ready, err) -> {
+      if (call.state != IncomingCall.State.OFFERING) {
+        return; // cancelled meanwhile
+      }
+      if (err != null) {
+        log.warn("Could not ring {}: {}", call, rootMessage(err));
+        respond(tx, request, Response.SERVER_INTERNAL_ERROR, call.localTag, null);
+        end(call, "unknown_error", false);
+        return;
+      }
+      ringMatrix(call, ready.getKey(), ready.getValue());
+    }, loop);
+  }
+
+  /** The caller as a ghost: a number when the user part is one (tel: URIs and {@code user=phone} included). */
+  private Optional<Dialable> callerOf(URI uri) {
+    try {
+      if (uri instanceof TelURL tel) {
+        return numbers.normalise((tel.isGlobal() ? "+" : "") + tel.getPhoneNumber()).map(n -> n);
+      }
+      if (uri instanceof SipURI s && s.getUser() != null) {
+        Optional<Dialable.Number> n = numbers.normalise(s.getUser());
+        if (n.isPresent()) {
+          return Optional.of(n.get());
+        }
+        return Optional.of(new Dialable.SipAddress(s.getUser(), s.getHost()));
+      }
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
+    return Optional.empty();
+  }
+
+  private void ringMatrix(IncomingCall call, RoomId room, String matrixSdp) {
+    call.room = room;
+    byMatrixCall.put(key(room, call.matrixCallId), call);
+    storeWriter.execute(() -> {
+      try {
+        store.insertInbound(call);
+      } catch (RuntimeException e) {
+        log.warn("Could not record {}: {}", call, e.toString());
+      }
+    });
+    ObjectNode invite = content(call).put("lifetime", call.lifetimeMs).put("invitee", call.matrixUser.value());
+    invite.putObject("offer").put("type", "offer").put("sdp", matrixSdp);
+    ObjectNode candidates = content(call);
+    // rtpengine's offer carries all its candidates; this tells the client no more are coming.
+    candidates.putArray("candidates").addObject().put("candidate", "").put("sdpMid", "0").put("sdpMLineIndex", 0);
+    var ghost = intents.ghost(call.ghost);
+    ghost.sendEvent(room, "m.call.invite", invite, txnKey(call, "invite"), Optional.empty())
+        .thenCompose(id -> ghost.sendEvent(room, "m.call.candidates", candidates, txnKey(call, "candidates"),
+            Optional.empty()))
+        .whenCompleteAsync((id, err) -> {
+          if (call.state != IncomingCall.State.OFFERING) {
+            return;
+          }
+          if (err != null) {
+            log.warn("Could not send the invite of {} to Matrix: {}", call, rootMessage(err));
+            respond(call.inviteTx, call.invite, Response.SERVER_INTERNAL_ERROR, call.localTag, null);
+            end(call, "unknown_error", false);
+            return;
+          }
+          call.state = IncomingCall.State.RINGING;
+          persist(call);
+          respond(call.inviteTx, call.invite, Response.RINGING, call.localTag, null);
+          call.timer(scheduler.schedule(() -> loop.execute(() -> expire(call)), call.lifetimeMs,
+              TimeUnit.MILLISECONDS));
+        }, loop);
+  }
+
+  private void expire(IncomingCall call) {
+    if (call.state == IncomingCall.State.RINGING || call.state == IncomingCall.State.GATHERING) {
+      log.info("Nobody answered {}", call);
+      respond(call.inviteTx, call.invite, Response.TEMPORARILY_UNAVAILABLE, call.localTag, null);
+      end(call, "invite_timeout", true);
+    }
+  }
+
+  /** CANCEL from the phone: 200 for the CANCEL, 487 for the INVITE, and the Matrix call is hung up. */
+  public void onCancel(RequestEvent event) {
+    loop.execute(() -> {
+      String sipCallId = ((CallIdHeader) event.getRequest().getHeader(CallIdHeader.NAME)).getCallId();
+      IncomingCall call = bySipCallId.get(sipCallId);
+      if (call == null || call.state == IncomingCall.State.ANSWERED || call.state == IncomingCall.State.ENDED) {
+        sip.respond(event, Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST);
+        return;
+      }
+      sip.respond(event, Response.OK);
+      respond(call.inviteTx, call.invite, Response.REQUEST_TERMINATED, call.localTag, null);
+      log.info("The phone gave up on {}", call);
+      end(call, "user_hangup", call.state != IncomingCall.State.OFFERING);
+    });
+  }
+
+  /** BYE from the phone for one of its calls. */
+  public void onBye(RequestEvent event) {
+    loop.execute(() -> {
+      String sipCallId = ((CallIdHeader) event.getRequest().getHeader(CallIdHeader.NAME)).getCallId();
+      IncomingCall call = bySipCallId.get(sipCallId);
+      if (call == null) {
+        sip.respond(event, Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST);
+        return;
+      }
+      sip.respond(event, Response.OK);
+      log.info("The phone hung up {}", call);
+      end(call, "user_hangup", true);
+    });
+  }
+
+  // ---- Matrix side
+
+  /** {@code m.call.answer}, {@code m.call.candidates}, {@code m.call.reject} or {@code m.call.hangup}. */
+  public CompletableFuture<Void> onMatrixEvent(MatrixEvent event) {
+    loop.execute(() -> matrixEvent(event));
+    return CompletableFuture.completedFuture(null);
+  }
+
+  private void matrixEvent(MatrixEvent event) {
+    JsonNode c = event.content();
+    IncomingCall call = byMatrixCall.get(key(event.roomId(), c.path("call_id").asText("")));
+    if (call == null || call.state == IncomingCall.State.ENDED || !event.sender().equals(call.matrixUser)) {
+      return;
+    }
+    String party = c.path("party_id").asText("");
+    switch (event.type()) {
+      case "m.call.answer" -> answer(call, party, c.path("answer").path("sdp").asText(""));
+      case "m.call.candidates" -> candidates(call, party, c.path("candidates"));
+      case "m.call.reject" -> {
+        if (call.state == IncomingCall.State.RINGING) {
+          decline(call);
+        }
+      }
+      case "m.call.hangup" -> {
+        if (call.state == IncomingCall.State.ANSWERED) {
+          log.info("Matrix user hung up {}", call);
+          bye(call);
+          end(call, "user_hangup", false);
+        } else if (call.answerPartyId == null || call.answerPartyId.equals(party)) {
+          decline(call); // before answering, a hangup refuses the call (version 0 clients reject this way)
+        }
+      }
+      default -> { }
+    }
+  }
+
+  private void decline(IncomingCall call) {
+    log.info("Matrix user declined {}", call);
+    respond(call.inviteTx, call.invite, Response.DECLINE, call.localTag, null);
+    end(call, "user_hangup", false);
+  }
+
+  private void answer(IncomingCall call, String party, String sdp) {
+    if (call.state != IncomingCall.State.RINGING || sdp.isEmpty()) {
+      return; // another device answered first; the select_answer we sent tells it
+    }
+    call.answerPartyId = party;
+    call.answerSdp = sdp;
+    call.state = IncomingCall.State.GATHERING;
+    if (SdpCandidates.complete(sdp)) {
+      answerMedia(call);
+    } else {
+      call.timer(scheduler.schedule(() -> loop.execute(() -> answerMedia(call)), candidateWait.toMillis(),
+          TimeUnit.MILLISECONDS));
+    }
+  }
+
+  private void candidates(IncomingCall call, String party, JsonNode candidates) {
+    if (call.answerPartyId == null || !party.equals(call.answerPartyId)) {
+      return; // not from the device that answered
+    }
+    Trickled t = Trickled.of(candidates, SdpCandidates.audioMid(call.answerSdp));
+    if (call.state != IncomingCall.State.GATHERING) {
+      // The answer went to rtpengine: later candidates go to the Matrix side's ICE agent as a fragment.
+      SdpCandidates.fragment(call.answerSdp, t.lines(), t.end()).ifPresent(fragment ->
+          media.trickle(call.sipCallId, call.localTag, fragment).whenComplete((v, err) -> {
+            if (err != null) {
+              log.warn("rtpengine refused trickled candidates of {}: {}", call, rootMessage(err));
+            }
+          }));
+      return;
+    }
+    call.answerCandidates.addAll(t.lines());
+    if (t.end()) {
+      answerMedia(call);
+    }
+  }
+
+  private void answerMedia(IncomingCall call) {
+    if (call.state != IncomingCall.State.GATHERING) {
+      return;
+    }
+    call.state = IncomingCall.State.ANSWERING;
+    call.timer(null);
+    String sdp = call.answerCandidates.isEmpty() ? call.answerSdp
+        : SdpCandidates.withCandidates(call.answerSdp, call.answerCandidates);
+    media.answer(call.sipCallId, call.remoteTag, call.localTag, sdp, MediaFlags.towardSip())
+        .whenCompleteAsync((phoneSdp, err) -> {
+          if (call.state != IncomingCall.State.ANSWERING) {
+            return;
+          }
+          if (err != null) {
+            log.warn("rtpengine refused the answer of {}: {}", call, rootMessage(err));
+            respond(call.inviteTx, call.invite, Response.NOT_ACCEPTABLE_HERE, call.localTag, null);
+            end(call, "user_media_failed", true);
+            return;
+          }
+          call.dialog = call.inviteTx.getDialog();
+          if (!respond(call.inviteTx, call.invite, Response.OK, call.localTag,
+              AudioOnly.restore(phoneSdp, call.offer))) {
+            end(call, "unknown_error", true);
+            return;
+          }
+          call.state = IncomingCall.State.ANSWERED;
+          persist(call);
+          log.info("Answered: {}", call);
+          ObjectNode select = content(call).put("selected_party_id", call.answerPartyId);
+          intents.ghost(call.ghost).sendEvent(call.room, "m.call.select_answer", select, txnKey(call, "select"),
+              Optional.empty()).whenComplete((id, e) -> {
+                if (e != null) {
+                  log.warn("Could not send select_answer of {}: {}", call, rootMessage(e));
+                }
+              });
+        }, loop);
+  }
+
+  private void bye(IncomingCall call) {
+    try {
+      var dialog = call.dialog != null ? call.dialog : call.inviteTx.getDialog();
+      Request bye = dialog.createRequest(Request.BYE);
+      sip.stamp(bye);
+      ClientTransaction tx = sip.provider().getNewClientTransaction(bye);
+      dialog.sendRequest(tx);
+    } catch (Exception e) {
+      log.warn("Could not send BYE for {}: {}", call, e.toString());
+    }
+  }
+
+  // ---- ending
+
+  private void end(IncomingCall call, String reason, boolean tellMatrix) {
+    if (call.state == IncomingCall.State.ENDED) {
+      return;
+    }
+    boolean invited = call.room != null;
+    call.state = IncomingCall.State.ENDED;
+    call.hangupReason = reason;
+    call.timer(null);
+    if (invited) {
+      persist(call);
+    }
+    media.delete(call.sipCallId, call.remoteTag).whenComplete((v, err) -> {
+      if (err != null) {
+        log.debug("rtpengine delete for {}: {}", call, rootMessage(err));
+      }
+    });
+    if (tellMatrix && invited) {
+      ObjectNode hangup = content(call).put("reason", reason);
+      intents.ghost(call.ghost).sendEvent(call.room, "m.call.hangup", hangup, txnKey(call, "hangup"),
+          Optional.empty()).whenComplete((id, err) -> {
+            if (err != null) {
+              log.warn("Could not send the hangup of {} to Matrix: {}", call, rootMessage(err));
+            }
+          });
+    }
+    // Keep the call findable for a little while: late retransmissions and the Matrix echo of our hangup.
+    scheduler.schedule(() -> {
+      bySipCallId.remove(call.sipCallId, call);
+      if (call.room != null) {
+        byMatrixCall.remove(key(call.room, call.matrixCallId), call);
+      }
+    }, 32, TimeUnit.SECONDS);
+  }
+
+  private ObjectNode content(IncomingCall call) {
+    return JSON.objectNode().put("call_id", call.matrixCallId).put("party_id", call.ghostPartyId)
+        .put("version", "1");
+  }
+
+  /**
+   * Answers the INVITE (or any request) on its server transaction. Responses other than 100 carry our To tag;
+   * 1xx/2xx with a tag carry our Contact. Returns false when it could not be sent.
+   */
+  private boolean respond(ServerTransaction tx, Request request, int status, String toTag, String sdp) {
+    try {
+      Response r = sip.messages().createResponse(status, request);
+      if (toTag != null) {
+        ToHeader to = (ToHeader) r.getHeader(ToHeader.NAME);
+        if (to.getTag() == null) {
+          to.setTag(toTag);
+        }
+        if (status < 300) {
+          String transport = ((ViaHeader) request.getHeader(ViaHeader.NAME)).getTransport();
+          r.addHeader(sip.contact(CONTACT_USER, transport.toLowerCase(java.util.Locale.ROOT)));
+        }
+      }
+      if (sdp != null) {
+        r.setContent(sdp.getBytes(StandardCharsets.UTF_8), sip.headers().createContentTypeHeader("application",
+            "sdp"));
+      }
+      sip.stamp(r);
+      tx.sendResponse(r);
+      return true;
+    } catch (Exception e) {
+      log.warn("Could not answer INVITE {} with {}: {}", ((CallIdHeader) request.getHeader(CallIdHeader.NAME))
+          .getCallId(), status, e.toString());
+      return false;
+    }
+  }
+
+  private static String txnKey(IncomingCall call, String what) {
+    return "sip/in/" + call.sipCallId + "/" + what;
+  }
+
+  private void persist(IncomingCall call) {
+    storeWriter.execute(() -> {
+      try {
+        store.updateInbound(call);
+      } catch (RuntimeException e) {
+        log.warn("Could not record the state of {}: {}", call, e.toString());
+      }
+    });
+  }
+
+  private String token(int bytes) {
+    byte[] b = new byte[bytes];
+    random.nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+
+  private static String rootMessage(Throwable t) {
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.toString() : t.getMessage();
+  }
+}

@@ -1,0 +1,56 @@
+package dev.switchboard.sip.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.config.ConfigException;
+import dev.switchboard.core.id.UserId;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class SipConfigTest {
+  private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+
+  @Test
+  void inboundNumbersAreKeyedByTheirE164Form() {
+    ObjectNode sip = JSON.objectNode().put("default_country_code", "44");
+    sip.putObject("inbound").put("lifetime_ms", 120_000).putObject("numbers")
+        .put("020 7123 4001", "@alice:example.org").put("+1 555 0100", "@bob:example.org");
+
+    SipConfig.Inbound inbound = SipConfig.parse(sip).inbound();
+
+    assertThat(inbound.numbers()).containsEntry("+442071234001", UserId.of("@alice:example.org"))
+        .containsEntry("+15550100", UserId.of("@bob:example.org"));
+    assertThat(inbound.matrixIds()).isTrue();
+    assertThat(inbound.lifetime()).isEqualTo(Duration.ofMinutes(2));
+  }
+
+  @Test
+  void withoutAnInboundSectionPhonesCanDialMatrixIdsAndRingFor90Seconds() {
+    SipConfig.Inbound inbound = SipConfig.parse(JSON.objectNode()).inbound();
+
+    assertThat(inbound.numbers()).isEmpty();
+    assertThat(inbound.matrixIds()).isTrue();
+    assertThat(inbound.lifetime()).isEqualTo(Duration.ofSeconds(90));
+  }
+
+  @Test
+  void badInboundEntriesAreRefusedNamingTheKey() {
+    ObjectNode national = JSON.objectNode();
+    national.putObject("inbound").putObject("numbers").put("020 7123 4001", "@alice:example.org");
+    assertThatThrownBy(() -> SipConfig.parse(national)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("sip.inbound.numbers.020 7123 4001");
+
+    ObjectNode notAUser = JSON.objectNode();
+    notAUser.putObject("inbound").putObject("numbers").put("+442071234001", "alice");
+    assertThatThrownBy(() -> SipConfig.parse(notAUser)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("sip.inbound.numbers.+442071234001").hasMessageContaining("Matrix user id");
+
+    ObjectNode ids = JSON.objectNode();
+    ids.putObject("inbound").put("matrix_ids", "yes");
+    assertThatThrownBy(() -> SipConfig.parse(ids)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("sip.inbound.matrix_ids");
+  }
+}
