@@ -13,7 +13,7 @@ import dev.switchboard.sip.address.GhostNames;
 import dev.switchboard.sip.call.CallStore;
 import dev.switchboard.sip.call.Calls;
 import dev.switchboard.sip.call.IncomingCalls;
-import dev.switchboard.sip.call.SerialExecutor;
+import dev.switchboard.core.ordering.SerialExecutor;
 import dev.switchboard.sip.address.Callees;
 import dev.switchboard.sip.address.PhoneNumbers;
 import dev.switchboard.sip.config.SipConfig;

@@ -174,7 +174,11 @@ public final class ConfigLoader {
     return new BridgeConfig.Metrics(on, bind, port);
   }
 
-  /** {@code SWITCHBOARD_HOMESERVER_URL=...} replaces {@code homeserver.url}; only existing sections, scalars. */
+  /**
+   * {@code SWITCHBOARD_HOMESERVER_URL=...} replaces {@code homeserver.url}; a double underscore goes one level
+   * deeper, for secrets inside connector sections: {@code SWITCHBOARD_SIP_TRUNK__PASSWORD} replaces
+   * {@code sip.trunk.password}, {@code SWITCHBOARD_IRC_NETWORKS__LIBERA__PASSWORD} {@code irc.networks.libera.password}.
+   */
   private void applyEnvironment(ObjectNode root) {
     for (Map.Entry<String, String> e : environment.entrySet()) {
       String key = e.getKey();
@@ -184,14 +188,21 @@ public final class ConfigLoader {
       }
       String rest = key.substring("SWITCHBOARD_".length()).toLowerCase(Locale.ROOT);
       for (String section : TOP_LEVEL) {
-        if (rest.startsWith(section + "_")) {
-          String field = rest.substring(section.length() + 1);
-          JsonNode node = root.path(section);
-          ObjectNode target = node.isObject() ? (ObjectNode) node : root.putObject(section);
-          target.put(field, e.getValue());
+        if (rest.startsWith(section + "_") && rest.length() > section.length() + 1) {
+          String[] path = rest.substring(section.length() + 1).split("__");
+          ObjectNode target = objectAt(root, section);
+          for (int i = 0; i < path.length - 1; i++) {
+            target = objectAt(target, path[i]);
+          }
+          target.put(path[path.length - 1], e.getValue());
         }
       }
     }
+  }
+
+  private static ObjectNode objectAt(ObjectNode parent, String field) {
+    JsonNode node = parent.path(field);
+    return node.isObject() ? (ObjectNode) node : parent.putObject(field);
   }
 
   private static JsonNode section(JsonNode root, String name) {

@@ -100,4 +100,15 @@ class ConfigLoaderTest {
     assertThat(cfg.database().toString()).doesNotContain("s3cret");
     assertThat(cfg.homeserver().url().toString()).isEqualTo("https://matrix.example.org");
   }
+
+  @Test
+  void aDoubleUnderscoreReachesSecretsInsideConnectorSections() throws Exception {
+    BridgeConfig cfg = new ConfigLoader(Map.of("SWITCHBOARD_SIP_TRUNK__PASSWORD", "pbx-secret",
+        "SWITCHBOARD_IRC_NETWORKS__LIBERA__PASSWORD", "irc-secret"))
+        .load(write(MINIMAL + "sip:\n  enabled: false\n  trunk:\n    host: pbx\nirc:\n  enabled: false\n"));
+    assertThat(cfg.connector("sip").path("trunk").path("password").asText()).isEqualTo("pbx-secret");
+    assertThat(cfg.connector("sip").path("trunk").path("host").asText()).isEqualTo("pbx");
+    assertThat(cfg.connector("irc").path("networks").path("libera").path("password").asText())
+        .isEqualTo("irc-secret");
+  }
 }

@@ -1,5 +1,6 @@
 package dev.switchboard.sip.call;
 
+import dev.switchboard.core.ordering.SerialExecutor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
