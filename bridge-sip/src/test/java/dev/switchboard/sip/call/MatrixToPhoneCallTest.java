@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** Matrix user → SIP phone, against real SIPp (the phone) and rtpengine, with the testkit homeserver. */
 class MatrixToPhoneCallTest {
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
-  private static final Duration WAIT = Duration.ofSeconds(15);
+  private static final Duration WAIT = Duration.ofSeconds(45); // generous: CI machines are slow and shared
 
   @TempDir
   static Path rtpDir;

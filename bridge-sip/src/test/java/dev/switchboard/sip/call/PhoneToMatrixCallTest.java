@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** SIP phone → Matrix user, against real SIPp (the calling phone) and rtpengine, with the testkit homeserver. */
 class PhoneToMatrixCallTest {
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
-  private static final Duration WAIT = Duration.ofSeconds(15);
+  private static final Duration WAIT = Duration.ofSeconds(45); // generous: CI machines are slow and shared
   private static final String GHOST = "@_sip_+15550123:test.local";
   private static final String ALICE = "@alice:test.local";
 
