@@ -2,6 +2,7 @@ package dev.switchboard.irc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.config.ConfigException;
+import dev.switchboard.irc.flood.FloodControl;
 import dev.switchboard.irc.network.NetworkConfig;
 import dev.switchboard.irc.portal.ChannelName;
 import dev.switchboard.irc.puppet.PuppetNick;
@@ -86,7 +87,35 @@ public record IrcConfig(String userPrefix, String aliasPrefix, Map<String, Netwo
       throw new ConfigException(key + ".nick must be a valid IRC nick (a letter or one of []\\`_^{|} first, then "
           + "letters, digits, []\\`_^{|}-), got '" + nick + "'");
     }
-    return new NetworkConfig(id, host, port, tls, password, nick, channelsAllowed(n, key));
+    return new NetworkConfig(id, host, port, tls, password, nick, channelsAllowed(n, key), flood(n, key));
+  }
+
+  private static FloodControl flood(JsonNode n, String key) {
+    JsonNode v = n.path("flood");
+    if (v.isMissingNode() || v.isNull()) {
+      return FloodControl.DEFAULT;
+    }
+    if (!v.isObject()) {
+      throw new ConfigException(key + ".flood must be a map such as { burst: 5, per_second: 2 }, got " + v);
+    }
+    JsonNode burst = v.path("burst");
+    JsonNode rate = v.path("per_second");
+    int b = FloodControl.DEFAULT.burst();
+    double r = FloodControl.DEFAULT.perSecond();
+    if (!burst.isMissingNode()) {
+      if (!burst.isIntegralNumber() || !burst.canConvertToInt() || burst.asInt() < 1 || burst.asInt() > 1000) {
+        throw new ConfigException(key + ".flood.burst must be a whole number of lines from 1 to 1000, got " + burst);
+      }
+      b = burst.asInt();
+    }
+    if (!rate.isMissingNode()) {
+      if (!rate.isNumber() || !(rate.asDouble() > 0) || rate.asDouble() > 1000) {
+        throw new ConfigException(key + ".flood.per_second must be a number of lines per second above 0 and at "
+            + "most 1000, e.g. 0.5 or 2, got " + rate);
+      }
+      r = rate.asDouble();
+    }
+    return new FloodControl(b, r);
   }
 
   private static Optional<Set<String>> channelsAllowed(JsonNode n, String key) {

@@ -20,6 +20,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import dev.switchboard.irc.flood.InlineEventManager;
+import dev.switchboard.irc.flood.ScheduledSendQueue;
 import net.engio.mbassy.listener.Handler;
 import org.kitteh.irc.client.library.Client;
 import org.kitteh.irc.client.library.element.MessageTag;
@@ -45,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * jittered exponential backoff, and holds messages for a channel until it is in that channel, so a message sent
  * while connecting is delivered, not dropped.
  *
- * <p>Threads: Kitteh calls the handlers below on its Netty event loop. They only update this object's small state
+ * <p>Threads: Kitteh calls the handlers below on its input thread (one per client, which Kitteh 9 always starts). They only update this object's small state
  * and turn what happened into an {@link IrcEvent} for {@code events}, which must hand it to an executor. Connecting
  * (which resolves DNS) runs on {@code blocking}; reconnects are timed by {@code scheduler}.
  */
@@ -103,8 +105,15 @@ public final class IrcConnection {
                 : Client.Builder.Server.SecurityType.INSECURE)
             .password(network.password().orElse(null))
             .then()
+        // Kitteh's exception listener is a thread per client; handler failures are logged by the event manager.
         .listeners()
-            .exception(e -> log.debug("IRC {} ({}): {}", network.id(), identity.nick(), e.toString()))
+            .exception(null)
+            .then()
+        // One shared scheduler and a synchronous event bus instead of a delay-sender thread and two event
+        // dispatcher threads per client (see ScheduledSendQueue, InlineEventManager).
+        .management()
+            .messageSendingQueueSupplier(c -> new ScheduledSendQueue(network.flood(), scheduler))
+            .eventManager(InlineEventManager::new)
             .then()
         .build();
     client.getEventManager().registerEventListener(new KittehListener());
