@@ -20,11 +20,14 @@ import java.util.regex.Pattern;
  * irc:
  *   user_prefix: _irc_      # ghosts @_irc_&lt;network&gt;_&lt;nick&gt;
  *   alias_prefix: _irc_     # portals #_irc_&lt;network&gt;_&lt;#channel&gt;
+ *   media_base_url: https://matrix.example.org   # links to long messages; default https://&lt;domain&gt;
  *   networks:
- *     libera: { host: irc.libera.chat, port: 6697, tls: true, nick: switchboard, channels_allowed: ["#java"] }
+ *     libera: { host: irc.libera.chat, port: 6697, tls: true, nick: switchboard, channels_allowed: ["#java"],
+ *               flood: { burst: 5, per_second: 2 }, line_limit: 3 }
  * </pre>
  */
-public record IrcConfig(String userPrefix, String aliasPrefix, Map<String, NetworkConfig> networks) {
+public record IrcConfig(String userPrefix, String aliasPrefix, Optional<String> mediaBaseUrl,
+    Map<String, NetworkConfig> networks) {
   /**
    * Network ids appear in ghost localparts and aliases between the prefix and the nick or channel, so they use only
    * characters that need no escaping and never {@code _}, which separates them from the nick.
@@ -54,7 +57,19 @@ public record IrcConfig(String userPrefix, String aliasPrefix, Map<String, Netwo
     for (var entry : nets.properties()) {
       networks.put(entry.getKey(), network(entry.getKey(), entry.getValue()));
     }
-    return new IrcConfig(userPrefix, aliasPrefix, networks);
+    return new IrcConfig(userPrefix, aliasPrefix, mediaBaseUrl(irc), networks);
+  }
+
+  private static Optional<String> mediaBaseUrl(JsonNode irc) {
+    JsonNode v = irc.path("media_base_url");
+    if (v.isMissingNode() || v.isNull()) {
+      return Optional.empty();
+    }
+    if (!v.isTextual() || !v.asText().matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")) {
+      throw new ConfigException("irc.media_base_url must be the homeserver's public base URL, e.g. "
+          + "https://matrix.example.org (IRC users download long messages from it), got " + v);
+    }
+    return Optional.of(v.asText());
   }
 
   private static String prefix(JsonNode irc, String field) {
@@ -87,7 +102,23 @@ public record IrcConfig(String userPrefix, String aliasPrefix, Map<String, Netwo
       throw new ConfigException(key + ".nick must be a valid IRC nick (a letter or one of []\\`_^{|} first, then "
           + "letters, digits, []\\`_^{|}-), got '" + nick + "'");
     }
-    return new NetworkConfig(id, host, port, tls, password, nick, channelsAllowed(n, key), flood(n, key));
+    return new NetworkConfig(id, host, port, tls, password, nick, channelsAllowed(n, key), flood(n, key),
+        lineLimit(n, key));
+  }
+
+  /** Default for {@code line_limit}: longer messages become a link, as in matrix-appservice-irc. */
+  public static final int DEFAULT_LINE_LIMIT = 3;
+
+  private static int lineLimit(JsonNode n, String key) {
+    JsonNode v = n.path("line_limit");
+    if (v.isMissingNode() || v.isNull()) {
+      return DEFAULT_LINE_LIMIT;
+    }
+    if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 1 || v.asInt() > 1000) {
+      throw new ConfigException(key + ".line_limit must be a whole number of IRC lines from 1 to 1000 (messages "
+          + "that need more are sent as a link to a text file), got " + v);
+    }
+    return v.asInt();
   }
 
   private static FloodControl flood(JsonNode n, String key) {

@@ -10,9 +10,12 @@ import dev.switchboard.core.id.EventId;
 import dev.switchboard.core.id.RoomAlias;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
-import dev.switchboard.irc.format.MessageKind;
+import dev.switchboard.core.store.MessageMapStore;
 import dev.switchboard.irc.ghost.GhostIds;
 import dev.switchboard.irc.ghost.GhostRelay;
+import dev.switchboard.irc.message.ChannelMessageMap;
+import dev.switchboard.irc.message.LongMessages;
+import dev.switchboard.irc.message.MatrixMessages;
 import dev.switchboard.irc.network.Backoff;
 import dev.switchboard.irc.network.IrcConnection;
 import dev.switchboard.irc.network.NetworkConfig;
@@ -62,7 +65,7 @@ public final class IrcConnector implements Connector {
   private volatile ConnectorState state = ConnectorState.STARTING;
 
   /** One network's connections. */
-  private record Network(NetworkConfig config, IrcConnection bot, Puppets puppets) {}
+  private record Network(NetworkConfig config, IrcConnection bot, Puppets puppets, MatrixMessages messages) {}
 
   /**
    * Reads and validates the {@code irc:} section; a bad section throws {@link
@@ -103,6 +106,10 @@ public final class IrcConnector implements Connector {
     portals = new ChannelPortals(context.portals(), context.intents().bot(), config.aliasPrefix(),
         config::network, this::joinAsBot, context.blockingExecutor());
     long epoch = context.clock().millis();
+    ChannelMessageMap messageMap = new ChannelMessageMap(new MessageMapStore(context.database(), context.clock()),
+        context.blockingExecutor());
+    LongMessages longMessages = new LongMessages(context.intents().bot(),
+        config.mediaBaseUrl().orElse("https://" + context.serverName()));
     for (NetworkConfig net : config.networks().values()) {
       Backoff backoff = new Backoff(reconnectBase, RECONNECT_CAP, random);
       SerialExecutor serial = new SerialExecutor(context.blockingExecutor());
@@ -117,8 +124,11 @@ public final class IrcConnector implements Connector {
           identity -> new IrcConnection(net, identity, nickLength.getAsInt(), backoff, context.scheduler(),
               context.blockingExecutor(), event -> { }));
       relay[0] = new GhostRelay(net.id(), context.intents(), ghostIds, portals,
-          nick -> bot.hasNick(nick) || puppets.isPuppetNick(nick), epoch);
-      networks.put(net.id(), new Network(net, bot, puppets));
+          nick -> bot.hasNick(nick) || puppets.isPuppetNick(nick), messageMap, epoch);
+      MatrixMessages messages = new MatrixMessages(puppets, messageMap, longMessages, net.lineLimit(),
+          user -> ghostIds.remoteUser(user).filter(u -> u.network().equals(net.id())).map(GhostIds.RemoteUser::nick)
+              .or(() -> puppets.existing(user).map(IrcConnection::nick)));
+      networks.put(net.id(), new Network(net, bot, puppets, messages));
     }
     for (ChannelRef channel : portals.load()) {
       joinAsBot(channel);
@@ -185,13 +195,7 @@ public final class IrcConnector implements Connector {
       return CompletableFuture.completedFuture(null);
     }
     if ("m.room.message".equals(event.type())) {
-      Optional<MessageKind> kind = MessageKind.ofMsgtype(event.content().path("msgtype").asText());
-      String body = event.content().path("body").asText("");
-      if (kind.isEmpty() || body.isEmpty()) {
-        return CompletableFuture.completedFuture(null);
-      }
-      return once(event.eventId(),
-          () -> network.puppets().send(event.sender(), ref.get().channel(), kind.get(), body));
+      return once(event.eventId(), () -> network.messages().relay(event, ref.get()));
     }
     return CompletableFuture.completedFuture(null);
   }

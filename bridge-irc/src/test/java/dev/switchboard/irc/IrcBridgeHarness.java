@@ -47,6 +47,7 @@ final class IrcBridgeHarness implements AutoCloseable {
     ObjectMapper json = new ObjectMapper();
     String domain = hs.serverName();
     ObjectNode irc = json.createObjectNode();
+    irc.put("media_base_url", hs.baseUrl());
     irc.putObject("networks").putObject("test").put("host", ircHost).put("port", ircPort).put("tls", false)
         .put("nick", "switchboard");
     connector = new IrcConnector(irc, domain, new SplittableRandom(1), Duration.ofMillis(200));

@@ -74,8 +74,9 @@ class IrcConnectorTest {
 
   private void startConnector(String host, int port) {
     ObjectNode irc = JSON.createObjectNode();
-    irc.putObject("networks").putObject("test").put("host", host).put("port", port).put("tls", false)
-        .put("nick", "switchboard");
+    ObjectNode net = irc.putObject("networks").putObject("test").put("host", host).put("port", port).put("tls", false)
+        .put("nick", "switchboard").put("line_limit", 50);
+    net.putObject("flood").put("burst", 50).put("per_second", 20);
     connector = new IrcConnector(irc, DOMAIN, new SplittableRandom(1), Duration.ofMillis(200));
     connector.start(new BridgeContext(DOMAIN, irc, intents, database,
         new Portals(new PortalStore(database, Clock.systemUTC())), scheduler, scheduler, Clock.systemUTC()));

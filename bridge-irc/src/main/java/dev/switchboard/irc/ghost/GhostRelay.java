@@ -6,6 +6,9 @@ import dev.switchboard.core.homeserver.Intent;
 import dev.switchboard.core.homeserver.Intents;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.irc.format.IrcToMatrix;
+import dev.switchboard.irc.format.MatrixToIrc;
+import dev.switchboard.irc.message.ChannelMessageMap;
 import dev.switchboard.irc.network.IrcEvent;
 import dev.switchboard.irc.portal.ChannelName;
 import dev.switchboard.irc.portal.ChannelPortals;
@@ -33,6 +36,7 @@ public final class GhostRelay {
   private final GhostIds ghostIds;
   private final ChannelPortals portals;
   private final Predicate<String> ourNick;
+  private final ChannelMessageMap messageMap;
   private final long epoch;
   private final Set<UserId> named = ConcurrentHashMap.newKeySet();
   private final Map<RoomId, CompletableFuture<?>> lanes = new ConcurrentHashMap<>();
@@ -42,7 +46,8 @@ public final class GhostRelay {
    * @param epoch distinguishes this bot connection's message counter from earlier runs' in txn keys
    */
   public GhostRelay(String network, Intents intents, GhostIds ghostIds, ChannelPortals portals,
-      Predicate<String> ourNick, long epoch) {
+      Predicate<String> ourNick, ChannelMessageMap messageMap, long epoch) {
+    this.messageMap = messageMap;
     this.network = network;
     this.intents = intents;
     this.ghostIds = ghostIds;
@@ -87,14 +92,23 @@ public final class GhostRelay {
 
   private void message(RoomId room, IrcEvent.ChannelMessage m) {
     Intent ghost = named(m.nick());
+    IrcToMatrix.Text text = IrcToMatrix.convert(m.text());
     ObjectNode content = JsonNodeFactory.instance.objectNode();
     content.put("msgtype", m.kind().msgtype());
-    content.put("body", m.text());
-    String channelKey = ChannelName.parse(m.channel()).map(ChannelName::key).orElse(m.channel());
+    content.put("body", text.body());
+    text.html().ifPresent(html -> content.put("format", MatrixToIrc.HTML_FORMAT).put("formatted_body", html));
+    Optional<ChannelName> channel = ChannelName.parse(m.channel());
+    String channelKey = channel.map(ChannelName::key).orElse(m.channel());
+    String ircId = m.msgId().map(id -> "msgid/" + id).orElse("seq/" + epoch + "/" + m.seq());
     String txnKey = "irc/" + network + "/" + channelKey + "/"
         + m.msgId().map(id -> "msgid/" + id).orElse(epoch + "/" + m.seq());
     Optional<Long> ts = m.serverTime().map(java.time.Instant::toEpochMilli);
-    inOrder(room, () -> ghost.sendEvent(room, "m.room.message", content, txnKey, ts));
+    inOrder(room, () -> ghost.sendEvent(room, "m.room.message", content, txnKey, ts).thenAccept(event ->
+        channel.ifPresent(c -> messageMap.recordIrc(new ChannelRef(network, c), m.nick(), ircId, room, event)
+            .exceptionally(e -> {
+              log.warn("IRC {}: could not record {} in the message map: {}", network, event, e.toString());
+              return null;
+            }))));
   }
 
   private void leave(RoomId room, String nick) {

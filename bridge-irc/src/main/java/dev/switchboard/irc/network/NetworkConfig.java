@@ -13,6 +13,7 @@ import java.util.Set;
  * @param botNick the nick of the bridge's listener connection
  * @param channelsAllowed when present, only these channels may become portals (compared case-insensitively)
  * @param flood how fast each of this network's connections may send
+ * @param lineLimit a Matrix message that would take more IRC lines than this goes to IRC as a preview and a link
  */
 public record NetworkConfig(
     String id,
@@ -22,7 +23,8 @@ public record NetworkConfig(
     Optional<String> password,
     String botNick,
     Optional<Set<String>> channelsAllowed,
-    FloodControl flood) {
+    FloodControl flood,
+    int lineLimit) {
 
   public NetworkConfig {
     channelsAllowed = channelsAllowed.map(Set::copyOf);

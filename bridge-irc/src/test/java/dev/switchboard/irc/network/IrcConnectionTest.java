@@ -47,7 +47,7 @@ class IrcConnectionTest {
 
   private IrcConnection connection(String nick, int nickLength) {
     NetworkConfig network = new NetworkConfig("test", server.host(), server.port(), false, Optional.empty(), nick,
-        Optional.empty(), FloodControl.DEFAULT);
+        Optional.empty(), FloodControl.DEFAULT, 3);
     IrcConnection c = new IrcConnection(network, new IrcConnection.Identity(nick, "sb", "test " + nick),
         nickLength, new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1), new SplittableRandom(3)),
         scheduler, scheduler, events::add);

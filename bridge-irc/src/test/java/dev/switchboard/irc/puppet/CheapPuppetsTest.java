@@ -66,7 +66,9 @@ class CheapPuppetsTest {
 
   @Test
   void aFiveThousandByteMessageTakesSecondsNotFifteenWithTheDefaultFloodControl() throws Exception {
-    fixture = IrcConnectorFixture.start(IrcConnectorFixture.config(server.host(), server.port()), dir);
+    ObjectNode irc = IrcConnectorFixture.config(server.host(), server.port());
+    IrcConnectorFixture.network(irc).put("line_limit", 20); // split it rather than send a link
+    fixture = IrcConnectorFixture.start(irc, dir);
     var room = fixture.openPortal("#_irc_test_#room:test.local");
     try (IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
       alice.join("#room");
