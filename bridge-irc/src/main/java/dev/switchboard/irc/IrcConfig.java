@@ -3,6 +3,7 @@ package dev.switchboard.irc;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.config.ConfigException;
 import dev.switchboard.irc.flood.FloodControl;
+import dev.switchboard.irc.membership.NetsplitConfig;
 import dev.switchboard.irc.network.NetworkConfig;
 import dev.switchboard.irc.portal.ChannelName;
 import dev.switchboard.irc.puppet.PuppetNick;
@@ -103,7 +104,36 @@ public record IrcConfig(String userPrefix, String aliasPrefix, Optional<String> 
           + "letters, digits, []\\`_^{|}-), got '" + nick + "'");
     }
     return new NetworkConfig(id, host, port, tls, password, nick, channelsAllowed(n, key), flood(n, key),
-        lineLimit(n, key));
+        lineLimit(n, key), netsplit(n, key));
+  }
+
+  private static NetsplitConfig netsplit(JsonNode n, String key) {
+    JsonNode v = n.path("netsplit");
+    if (v.isMissingNode() || v.isNull()) {
+      return NetsplitConfig.DEFAULT;
+    }
+    if (!v.isObject()) {
+      throw new ConfigException(key + ".netsplit must be a map such as { delay_seconds: 300, quits_per_second: 5 }, "
+          + "got " + v);
+    }
+    JsonNode delay = v.path("delay_seconds");
+    JsonNode rate = v.path("quits_per_second");
+    java.time.Duration d = NetsplitConfig.DEFAULT.delay();
+    int r = NetsplitConfig.DEFAULT.quitsPerSecond();
+    if (!delay.isMissingNode()) {
+      if (!delay.isNumber() || delay.asDouble() < 0 || delay.asDouble() > 86_400) {
+        throw new ConfigException(key + ".netsplit.delay_seconds must be a number of seconds from 0 (no debouncing) "
+            + "to 86400, got " + delay);
+      }
+      d = java.time.Duration.ofMillis((long) (delay.asDouble() * 1000));
+    }
+    if (!rate.isMissingNode()) {
+      if (!rate.isIntegralNumber() || rate.asInt() < 1) {
+        throw new ConfigException(key + ".netsplit.quits_per_second must be a whole number above 0, got " + rate);
+      }
+      r = rate.asInt();
+    }
+    return new NetsplitConfig(d, r);
   }
 
   /** Default for {@code line_limit}: longer messages become a link, as in matrix-appservice-irc. */

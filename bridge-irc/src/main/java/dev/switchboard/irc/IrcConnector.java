@@ -13,6 +13,7 @@ import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.store.MessageMapStore;
 import dev.switchboard.irc.ghost.GhostIds;
 import dev.switchboard.irc.ghost.GhostRelay;
+import dev.switchboard.irc.membership.QuitDebounce;
 import dev.switchboard.irc.message.ChannelMessageMap;
 import dev.switchboard.irc.message.LongMessages;
 import dev.switchboard.irc.message.MatrixMessages;
@@ -124,7 +125,8 @@ public final class IrcConnector implements Connector {
           identity -> new IrcConnection(net, identity, nickLength.getAsInt(), backoff, context.scheduler(),
               context.blockingExecutor(), event -> { }));
       relay[0] = new GhostRelay(net.id(), context.intents(), ghostIds, portals,
-          nick -> bot.hasNick(nick) || puppets.isPuppetNick(nick), messageMap, epoch);
+          nick -> bot.hasNick(nick) || puppets.isPuppetNick(nick), messageMap,
+          new QuitDebounce(net.netsplit(), context.scheduler(), serial, System::nanoTime), epoch);
       MatrixMessages messages = new MatrixMessages(puppets, messageMap, longMessages, net.lineLimit(),
           user -> ghostIds.remoteUser(user).filter(u -> u.network().equals(net.id())).map(GhostIds.RemoteUser::nick)
               .or(() -> puppets.existing(user).map(IrcConnection::nick)));
@@ -186,18 +188,43 @@ public final class IrcConnector implements Connector {
     if (network == null || namespaces.claimsUser(event.sender().value())) {
       return CompletableFuture.completedFuture(null);
     }
-    if (event.membership().isPresent() && event.stateKey().equals(Optional.of(event.sender().value()))) {
-      if ("join".equals(event.membership().get())) {
-        network.puppets().displayName(event.sender(),
-            Optional.ofNullable(event.content().path("displayname").textValue()));
-        network.puppets().join(event.sender(), ref.get().channel());
-      }
+    if (event.membership().isPresent()) {
+      membership(event, network, ref.get());
+      return CompletableFuture.completedFuture(null);
+    }
+    if ("m.room.topic".equals(event.type()) && event.stateKey().equals(Optional.of(""))) {
+      // Through the sender's own connection, so IRC sees who set it; the server refuses it without ops on +t.
+      network.puppets().of(event.sender()).setTopic(ref.get().channel(), event.content().path("topic").asText(""));
       return CompletableFuture.completedFuture(null);
     }
     if ("m.room.message".equals(event.type())) {
       return once(event.eventId(), () -> network.messages().relay(event, ref.get()));
     }
     return CompletableFuture.completedFuture(null);
+  }
+
+  /** A Matrix user joined (their puppet joins the channel) or left, was kicked or banned (it parts). */
+  private void membership(MatrixEvent event, Network network, ChannelRef channel) {
+    Optional<UserId> subject = event.stateKey().flatMap(k -> {
+      try {
+        return Optional.of(UserId.of(k));
+      } catch (IllegalArgumentException e) {
+        return Optional.empty();
+      }
+    });
+    if (subject.isEmpty() || namespaces.claimsUser(subject.get().value())) {
+      return;
+    }
+    String membership = event.membership().get();
+    if ("join".equals(membership) && subject.get().equals(event.sender())) {
+      network.puppets().displayName(event.sender(),
+          Optional.ofNullable(event.content().path("displayname").textValue()));
+      network.puppets().join(event.sender(), channel.channel());
+    } else if ("leave".equals(membership) || "ban".equals(membership)) {
+      String reason = subject.get().equals(event.sender()) ? "Left the Matrix room"
+          : "Removed from the Matrix room by " + event.sender();
+      network.puppets().existing(subject.get()).ifPresent(c -> c.part(channel.channel(), reason));
+    }
   }
 
   /**

@@ -43,13 +43,19 @@ final class IrcBridgeHarness implements AutoCloseable {
   final IrcConnector connector;
 
   IrcBridgeHarness(TestHomeserver hs, Path dir, String ircHost, int ircPort) throws Exception {
+    this(hs, dir, ircHost, ircPort, network -> { });
+  }
+
+  /** @param network adds settings to the {@code test} network's config section */
+  IrcBridgeHarness(TestHomeserver hs, Path dir, String ircHost, int ircPort,
+      java.util.function.Consumer<ObjectNode> network) throws Exception {
     Clock clock = Clock.systemUTC();
     ObjectMapper json = new ObjectMapper();
     String domain = hs.serverName();
     ObjectNode irc = json.createObjectNode();
     irc.put("media_base_url", hs.baseUrl());
-    irc.putObject("networks").putObject("test").put("host", ircHost).put("port", ircPort).put("tls", false)
-        .put("nick", "switchboard");
+    network.accept(irc.putObject("networks").putObject("test").put("host", ircHost).put("port", ircPort)
+        .put("tls", false).put("nick", "switchboard"));
     connector = new IrcConnector(irc, domain, new SplittableRandom(1), Duration.ofMillis(200));
     Namespaces namespaces = connector.namespaces();
 

@@ -242,4 +242,22 @@ class IrcConnectorTest {
       await().atMost(WAIT).until(() -> intents.messagesFrom(ALICE_GHOST).contains("m.text: hi"));
     }
   }
+
+  @Test
+  void aMatrixTopicIsSetThroughTheSendersPuppetAsOneSafeLine() throws Exception {
+    startConnector(server.host(), server.port());
+    RoomId room = openPortal("#_irc_test_#room:test.local");
+    try (IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
+      alice.join("#room");
+      connector.onMatrixEvent(joinOf(room, MATRIX_USER, "Matrix User"), linkOf(room));
+      ObjectNode content = JSON.createObjectNode().put("topic", "new\r\nTOPIC #room :injected\u0000 topic");
+
+      connector.onMatrixEvent(new MatrixEvent(EventId.of("$t1"), room, MATRIX_USER, "m.room.topic",
+          Optional.of(""), 0, content, null), linkOf(room));
+
+      alice.awaitLine(l -> l.startsWith(":MatrixUser!") && IrcTestUser.command(l).equals("TOPIC"), WAIT);
+      assertThat(alice.lines()).filteredOn(l -> IrcTestUser.command(l).equals("TOPIC"))
+          .singleElement().asString().endsWith(" TOPIC #room :new TOPIC #room :injected  topic");
+    }
+  }
 }

@@ -1,5 +1,6 @@
 package dev.switchboard.irc.network;
 
+import dev.switchboard.irc.format.IrcLines;
 import dev.switchboard.irc.format.MessageKind;
 import dev.switchboard.irc.portal.ChannelName;
 import dev.switchboard.irc.puppet.PuppetNick;
@@ -24,6 +25,7 @@ import dev.switchboard.irc.flood.InlineEventManager;
 import dev.switchboard.irc.flood.ScheduledSendQueue;
 import net.engio.mbassy.listener.Handler;
 import org.kitteh.irc.client.library.Client;
+import org.kitteh.irc.client.library.element.Actor;
 import org.kitteh.irc.client.library.element.MessageTag;
 import org.kitteh.irc.client.library.element.ServerMessage;
 import org.kitteh.irc.client.library.element.User;
@@ -37,7 +39,10 @@ import org.kitteh.irc.client.library.event.channel.ChannelPartEvent;
 import org.kitteh.irc.client.library.event.client.ClientNegotiationCompleteEvent;
 import org.kitteh.irc.client.library.event.client.NickRejectedEvent;
 import org.kitteh.irc.client.library.event.connection.ClientConnectionEndedEvent;
+import org.kitteh.irc.client.library.event.channel.ChannelTopicEvent;
+import org.kitteh.irc.client.library.event.user.UserNickChangeEvent;
 import org.kitteh.irc.client.library.event.user.UserQuitEvent;
+import org.kitteh.irc.client.library.command.TopicCommand;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -71,6 +76,7 @@ public final class IrcConnection {
   private final Map<String, String> namesByKey = new HashMap<>();
   private final Set<String> joined = new HashSet<>();
   private final Map<String, Queue<Outgoing>> held = new HashMap<>();
+  private final Map<String, String> pendingTopics = new HashMap<>();
   private boolean registered;
   private boolean stopped;
   private int attempt;
@@ -182,6 +188,38 @@ public final class IrcConnection {
       out.sent().completeExceptionally(e);
     }
   }
+
+  /**
+   * Sets a channel's topic once we are in it. The text is made one safe line: line breaks and other control
+   * characters become spaces, and it is cut to the server's TOPICLEN (or what fits a line) between code points.
+   */
+  public void setTopic(ChannelName channel, String topic) {
+    String safe = topic.replaceAll("[\\p{Cntrl}\u0085\u2028\u2029]+", " ").strip();
+    int serverLimit = client.getServerInfo().getTopicLengthLimit();
+    int limit = Math.min(serverLimit > 0 ? serverLimit : TOPIC_BUDGET, TOPIC_BUDGET);
+    List<String> cut = IrcLines.split(safe.isEmpty() ? " " : safe, limit);
+    String line = cut.isEmpty() ? "" : cut.get(0);
+    synchronized (this) {
+      join(channel);
+      if (joined.contains(channel.key())) {
+        new TopicCommand(client, channel.value()).topic(line).execute();
+      } else {
+        pendingTopics.put(channel.key(), line);
+      }
+    }
+  }
+
+  /** Leaves a channel (and stops wanting it). */
+  public synchronized void part(ChannelName channel, String reason) {
+    wanted.remove(channel.key());
+    pendingTopics.remove(channel.key());
+    if (joined.contains(channel.key())) {
+      client.removeChannel(channel.value(), reason.replaceAll("\\p{Cntrl}", " "));
+    }
+  }
+
+  /** Room for {@code TOPIC <channel> :} and the server's relay prefix within 512 bytes. */
+  private static final int TOPIC_BUDGET = 300;
 
   /** The nick we have or are asking for right now. */
   public synchronized String nick() {
@@ -306,6 +344,10 @@ public final class IrcConnection {
           for (Outgoing out : flush) {
             write(channel, out);
           }
+          String topic = pendingTopics.remove(key);
+          if (topic != null) {
+            new TopicCommand(client, channel).topic(topic).execute();
+          }
         }
       }
       events.accept(new IrcEvent.Joined(channel, e.getActor().getNick(), self));
@@ -318,28 +360,51 @@ public final class IrcConnection {
 
     @Handler
     public void parted(ChannelPartEvent e) {
-      left(e.getChannel().getName(), e.getActor().getNick());
+      left(e.getChannel().getName(), e.getActor().getNick(), Optional.empty(), e.getMessage());
     }
 
     @Handler
     public void kicked(ChannelKickEvent e) {
-      left(e.getChannel().getName(), e.getTarget().getNick());
+      Actor by = e.getActor();
+      left(e.getChannel().getName(), e.getTarget().getNick(),
+          Optional.of(by instanceof User u ? u.getNick() : by.getName()), e.getMessage());
     }
 
-    private void left(String channel, String who) {
+    private void left(String channel, String who, Optional<String> kickedBy, String reason) {
       boolean self = hasNick(who);
       if (self) {
         synchronized (IrcConnection.this) {
-          joined.remove(ChannelName.parse(channel).map(ChannelName::key).orElse(channel));
+          String key = ChannelName.parse(channel).map(ChannelName::key).orElse(channel);
+          joined.remove(key);
+          // Kicked or parted: not in the channel any more until asked again (the next message joins again).
+          wanted.remove(key);
         }
       }
-      events.accept(new IrcEvent.Left(channel, who, self));
+      events.accept(new IrcEvent.Left(channel, who, self, kickedBy, reason));
     }
 
     @Handler
     public void quit(UserQuitEvent e) {
       User user = e.getActor();
-      events.accept(new IrcEvent.Quit(user.getNick(), List.copyOf(user.getChannels())));
+      events.accept(new IrcEvent.Quit(user.getNick(), List.copyOf(user.getChannels()), e.getMessage()));
+    }
+
+    @Handler
+    public void nick(UserNickChangeEvent e) {
+      String now = e.getNewUser().getNick();
+      if (hasNick(e.getOldUser().getNick())) {
+        synchronized (IrcConnection.this) {
+          nick = now;
+        }
+      }
+      events.accept(new IrcEvent.NickChanged(e.getOldUser().getNick(), now, List.copyOf(e.getNewUser().getChannels())));
+    }
+
+    @Handler
+    public void topic(ChannelTopicEvent e) {
+      Optional<String> setter = e.getNewTopic().getSetter().map(a -> a instanceof User u ? u.getNick() : a.getName());
+      events.accept(new IrcEvent.Topic(e.getChannel().getName(), e.getNewTopic().getValue().orElse(""), setter,
+          e.isNew()));
     }
 
     @Handler

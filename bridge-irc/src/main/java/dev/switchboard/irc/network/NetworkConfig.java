@@ -1,6 +1,7 @@
 package dev.switchboard.irc.network;
 
 import dev.switchboard.irc.flood.FloodControl;
+import dev.switchboard.irc.membership.NetsplitConfig;
 import dev.switchboard.irc.portal.ChannelName;
 import java.util.Optional;
 import java.util.Set;
@@ -13,6 +14,7 @@ import java.util.Set;
  * @param botNick the nick of the bridge's listener connection
  * @param channelsAllowed when present, only these channels may become portals (compared case-insensitively)
  * @param flood how fast each of this network's connections may send
+ * @param netsplit quit debouncing
  * @param lineLimit a Matrix message that would take more IRC lines than this goes to IRC as a preview and a link
  */
 public record NetworkConfig(
@@ -24,7 +26,8 @@ public record NetworkConfig(
     String botNick,
     Optional<Set<String>> channelsAllowed,
     FloodControl flood,
-    int lineLimit) {
+    int lineLimit,
+    NetsplitConfig netsplit) {
 
   public NetworkConfig {
     channelsAllowed = channelsAllowed.map(Set::copyOf);
