@@ -125,7 +125,7 @@ public final class IrcConnector implements Connector {
           identity -> new IrcConnection(net, identity, nickLength.getAsInt(), backoff, context.scheduler(),
               context.blockingExecutor(), event -> { }));
       relay[0] = new GhostRelay(net.id(), context.intents(), ghostIds, portals,
-          nick -> bot.hasNick(nick) || puppets.isPuppetNick(nick), messageMap,
+          nick -> bot.hasNick(nick) || puppets.isPuppetNick(nick), puppets::userOfNick, messageMap,
           new QuitDebounce(net.netsplit(), context.scheduler(), serial, System::nanoTime), epoch);
       MatrixMessages messages = new MatrixMessages(puppets, messageMap, longMessages, net.lineLimit(),
           user -> ghostIds.remoteUser(user).filter(u -> u.network().equals(net.id())).map(GhostIds.RemoteUser::nick)

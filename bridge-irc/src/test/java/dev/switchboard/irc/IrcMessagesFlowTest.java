@@ -97,6 +97,18 @@ class IrcMessagesFlowTest {
   }
 
   @Test
+  void anIrcUserNamingAMatrixUsersPuppetMentionsThem() throws Exception {
+    alice.say("#room", "bob: are you there?");
+
+    JsonNode event = hs.awaitEvent(room, ALICE_GHOST, e -> e.path("content").path("body").asText()
+        .equals("bob: are you there?"), WAIT);
+    assertThat(event.path("content").path("formatted_body").asText())
+        .isEqualTo("<a href=\"https://matrix.to/#/@bob:test.local\">bob</a>: are you there?");
+    assertThat(event.path("content").path("m.mentions").path("user_ids").get(0).asText()).isEqualTo("@bob:test.local");
+    hs.assertNoSchemaViolations();
+  }
+
+  @Test
   void aReplyNamesTheIrcAuthorAndAnEditIsSentAsACorrection() throws Exception {
     alice.say("#room", "anyone here?");
     JsonNode question = hs.awaitEvent(room, ALICE_GHOST,

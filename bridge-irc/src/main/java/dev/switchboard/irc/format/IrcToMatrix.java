@@ -1,6 +1,13 @@
 package dev.switchboard.irc.format;
 
+import dev.switchboard.core.id.UserId;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * IRC text to Matrix: the plain {@code body} (codes removed) and, when the line has any formatting, an {@code
@@ -11,14 +18,40 @@ import java.util.Optional;
 public final class IrcToMatrix {
   private IrcToMatrix() {}
 
-  /** A message body, with HTML when the IRC line was formatted. */
-  public record Text(String body, Optional<String> html) {}
+  /**
+   * A message body, with HTML when the IRC line was formatted or mentions Matrix users.
+   *
+   * @param mentions the Matrix users mentioned by their IRC nick, for {@code m.mentions}
+   */
+  public record Text(String body, Optional<String> html, List<UserId> mentions) {
+    public Text {
+      mentions = List.copyOf(mentions);
+    }
+  }
 
+  /** A nick as IRC clients tokenise them in text (RFC 2812 nick characters). */
+  private static final Pattern NICK = Pattern.compile("[A-Za-z\\[\\]\\\\`_^{|}][A-Za-z0-9\\[\\]\\\\`_^{|}-]*");
+
+  /** Without mentions. */
   public static Text convert(String ircLine) {
+    return convert(ircLine, nick -> Optional.empty());
+  }
+
+  /**
+   * @param matrixUserOf the Matrix user behind a nick (a puppet's), so a mention becomes a pill
+   */
+  public static Text convert(String ircLine, Function<String, Optional<UserId>> matrixUserOf) {
     IrcCodes.Parsed parsed = IrcCodes.parse(ircLine);
     String body = parsed.plain();
-    if (parsed.runs().stream().allMatch(r -> r.style().isPlain())) {
-      return new Text(body, Optional.empty());
+    Set<UserId> mentioned = new LinkedHashSet<>();
+    for (IrcCodes.Run run : parsed.runs()) {
+      Matcher m = NICK.matcher(run.text());
+      while (m.find()) {
+        matrixUserOf.apply(m.group()).ifPresent(mentioned::add);
+      }
+    }
+    if (mentioned.isEmpty() && parsed.runs().stream().allMatch(r -> r.style().isPlain())) {
+      return new Text(body, Optional.empty(), List.of());
     }
     StringBuilder html = new StringBuilder();
     for (IrcCodes.Run run : parsed.runs()) {
@@ -47,7 +80,11 @@ public final class IrcToMatrix {
         bg.ifPresent(c -> html.append(" data-mx-bg-color=\"").append(c).append('"'));
         html.append('>');
       }
-      escape(run.text(), html);
+      if (mentioned.isEmpty()) {
+        escape(run.text(), html);
+      } else {
+        withPills(run.text(), matrixUserOf, html);
+      }
       if (font) {
         html.append("</font>");
       }
@@ -67,7 +104,27 @@ public final class IrcToMatrix {
         html.append("</strong>");
       }
     }
-    return new Text(body, Optional.of(html.toString()));
+    return new Text(body, Optional.of(html.toString()), List.copyOf(mentioned));
+  }
+
+  /** Escapes text, turning nicks of Matrix users into pills ({@code <a href="https://matrix.to/#/@user">nick</a>}). */
+  private static void withPills(String text, Function<String, Optional<UserId>> matrixUserOf, StringBuilder html) {
+    Matcher m = NICK.matcher(text);
+    int at = 0;
+    while (m.find()) {
+      Optional<UserId> user = matrixUserOf.apply(m.group());
+      if (user.isEmpty()) {
+        continue;
+      }
+      escape(text.substring(at, m.start()), html);
+      html.append("<a href=\"https://matrix.to/#/");
+      escape(user.get().value(), html);
+      html.append("\">");
+      escape(m.group(), html);
+      html.append("</a>");
+      at = m.end();
+    }
+    escape(text.substring(at), html);
   }
 
   /** A colour as {@code #rrggbb}: mIRC numbers through the palette, hex colours as they are (already checked). */

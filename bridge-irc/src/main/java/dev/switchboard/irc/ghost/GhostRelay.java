@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -39,6 +40,7 @@ public final class GhostRelay {
   private final GhostIds ghostIds;
   private final ChannelPortals portals;
   private final Predicate<String> ourNick;
+  private final Function<String, Optional<UserId>> matrixUserOf;
   private final ChannelMessageMap messageMap;
   private final QuitDebounce quits;
   private final long epoch;
@@ -47,10 +49,13 @@ public final class GhostRelay {
 
   /**
    * @param ourNick true for nicks of the bot and our puppets on this network
+   * @param matrixUserOf the Matrix user whose puppet has a nick, for mentions
    * @param epoch distinguishes this bot connection's message counter from earlier runs' in txn keys
    */
   public GhostRelay(String network, Intents intents, GhostIds ghostIds, ChannelPortals portals,
-      Predicate<String> ourNick, ChannelMessageMap messageMap, QuitDebounce quits, long epoch) {
+      Predicate<String> ourNick, Function<String, Optional<UserId>> matrixUserOf, ChannelMessageMap messageMap,
+      QuitDebounce quits, long epoch) {
+    this.matrixUserOf = matrixUserOf;
     this.messageMap = messageMap;
     this.quits = quits;
     this.network = network;
@@ -142,11 +147,15 @@ public final class GhostRelay {
 
   private void message(RoomId room, IrcEvent.ChannelMessage m) {
     Intent ghost = named(m.nick());
-    IrcToMatrix.Text text = IrcToMatrix.convert(m.text());
+    IrcToMatrix.Text text = IrcToMatrix.convert(m.text(), matrixUserOf);
     ObjectNode content = JsonNodeFactory.instance.objectNode();
     content.put("msgtype", m.kind().msgtype());
     content.put("body", text.body());
     text.html().ifPresent(html -> content.put("format", MatrixToIrc.HTML_FORMAT).put("formatted_body", html));
+    if (!text.mentions().isEmpty()) {
+      var ids = content.putObject("m.mentions").putArray("user_ids");
+      text.mentions().forEach(u -> ids.add(u.value()));
+    }
     Optional<ChannelName> channel = ChannelName.parse(m.channel());
     String channelKey = channel.map(ChannelName::key).orElse(m.channel());
     String ircId = m.msgId().map(id -> "msgid/" + id).orElse("seq/" + epoch + "/" + m.seq());

@@ -101,6 +101,11 @@ public final class Puppets {
     return byUser.values().stream().anyMatch(c -> c.hasNick(nick));
   }
 
+  /** The Matrix user whose puppet has {@code nick} right now. */
+  public Optional<UserId> userOfNick(String nick) {
+    return byUser.entrySet().stream().filter(e -> e.getValue().hasNick(nick)).map(Map.Entry::getKey).findFirst();
+  }
+
   /** The user's connection, if they have one. */
   public Optional<IrcConnection> existing(UserId user) {
     return Optional.ofNullable(byUser.get(user));

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
+import dev.switchboard.core.id.UserId;
+import java.util.List;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.regex.Matcher;
@@ -20,7 +22,19 @@ class IrcToMatrixTest {
   @Test
   void plainLinesHaveNoHtml() {
     assertThat(IrcToMatrix.convert("just <text> & more")).isEqualTo(
-        new IrcToMatrix.Text("just <text> & more", Optional.empty()));
+        new IrcToMatrix.Text("just <text> & more", Optional.empty(), List.of()));
+  }
+
+  @Test
+  void nicksOfMatrixUsersBecomePillsAndMentions() {
+    UserId bob = UserId.of("@bob:test.local");
+    IrcToMatrix.Text t = IrcToMatrix.convert("bob: \u0002hi bob\u0002, bobby <3",
+        nick -> nick.equalsIgnoreCase("bob") ? Optional.of(bob) : Optional.empty());
+
+    assertThat(t.body()).isEqualTo("bob: hi bob, bobby <3");
+    assertThat(t.html()).contains("<a href=\"https://matrix.to/#/@bob:test.local\">bob</a>: "
+        + "<strong>hi <a href=\"https://matrix.to/#/@bob:test.local\">bob</a></strong>, bobby &lt;3");
+    assertThat(t.mentions()).containsExactly(bob);
   }
 
   @Test
