@@ -162,13 +162,23 @@ public final class GhostRelay {
     String txnKey = "irc/" + network + "/" + channelKey + "/"
         + m.msgId().map(id -> "msgid/" + id).orElse(epoch + "/" + m.seq());
     Optional<Long> ts = m.serverTime().map(java.time.Instant::toEpochMilli);
-    inOrder(room, () -> ghost.sendEvent(room, "m.room.message", content, txnKey, ts).thenAccept(event ->
-        channel.ifPresent(c -> messageMap.recordIrc(new ChannelRef(network, c), m.nick(), m.msgId(), ircId, room,
-            event)
+    // An IRCv3 reply to a message we know becomes a Matrix reply (looked up in the lane, so order is kept).
+    Supplier<CompletableFuture<ObjectNode>> withReply = () -> m.replyTo().isEmpty() || channel.isEmpty()
+        ? CompletableFuture.completedFuture(content)
+        : messageMap.eventOf(new ChannelRef(network, channel.get()), m.replyTo().get()).handle((original, err) -> {
+          if (err == null && original.isPresent()) {
+            content.putObject("m.relates_to").putObject("m.in_reply_to").put("event_id", original.get().value());
+          }
+          return content;
+        });
+    inOrder(room, () -> withReply.get().thenCompose(c -> ghost.sendEvent(room, "m.room.message", c, txnKey, ts))
+        // The lane waits for the row, so a reply right after this message finds it.
+        .thenCompose(event -> channel.map(c -> messageMap.recordIrc(new ChannelRef(network, c), m.nick(),
+                m.msgId(), ircId, room, event)
             .exceptionally(e -> {
               log.warn("IRC {}: could not record {} in the message map: {}", network, event, e.toString());
               return null;
-            }))));
+            })).orElse(CompletableFuture.completedFuture(null))));
   }
 
   private void leave(RoomId room, String nick) {

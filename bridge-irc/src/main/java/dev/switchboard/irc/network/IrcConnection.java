@@ -430,7 +430,7 @@ public final class IrcConnection {
 
     private void channelMessage(String channel, String from, MessageKind kind, String text, ServerMessage source) {
       events.accept(new IrcEvent.ChannelMessage(channel, from, kind, text, messageSeq.incrementAndGet(),
-          tag(source, "msgid"), time(source)));
+          tag(source, "msgid"), time(source), tag(source, "+draft/reply").or(() -> tag(source, "+reply"))));
     }
   }
 }

@@ -17,9 +17,10 @@ public sealed interface IrcEvent {
    * @param seq this connection's running count of channel messages, for txn keys when there is no msgid
    * @param msgId the IRCv3 {@code msgid} tag, when the server sends one
    * @param serverTime the IRCv3 {@code time} tag, when the server sends one
+   * @param replyTo the msgid this message answers (client tag {@code +draft/reply} or {@code +reply})
    */
   record ChannelMessage(String channel, String nick, MessageKind kind, String text, long seq, Optional<String> msgId,
-      Optional<Instant> serverTime) implements IrcEvent {}
+      Optional<Instant> serverTime, Optional<String> replyTo) implements IrcEvent {}
 
   /** Someone (possibly us) joined a channel. */
   record Joined(String channel, String nick, boolean self) implements IrcEvent {}
