@@ -260,4 +260,26 @@ class IrcConnectorTest {
           .singleElement().asString().endsWith(" TOPIC #room :new TOPIC #room :injected  topic");
     }
   }
+
+  @Test
+  void aKickedBotJoinsAgainAndAKickedPuppetJoinsAgainWhenItsUserSpeaks() throws Exception {
+    try (IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
+      alice.join("#room"); // first in: channel operator
+      startConnector(server.host(), server.port());
+      RoomId room = openPortal("#_irc_test_#room:test.local");
+      alice.awaitLine(l -> l.startsWith(":switchboard!") && l.contains(" JOIN "), WAIT);
+      connector.onMatrixEvent(message(room, MATRIX_USER, "m.text", "hello"), linkOf(room));
+      alice.awaitMessage("matrixuser", "#room", "hello", WAIT);
+
+      alice.send("KICK #room switchboard :out");
+      alice.send("KICK #room matrixuser :you too");
+
+      await().atMost(WAIT).until(() -> alice.lines().stream()
+          .filter(l -> l.startsWith(":switchboard!") && l.contains(" JOIN ")).count() == 2);
+      connector.onMatrixEvent(message(room, MATRIX_USER, "m.text", "back"), linkOf(room));
+      alice.awaitMessage("matrixuser", "#room", "back", WAIT);
+      assertThat(alice.lines().stream().filter(l -> l.startsWith(":matrixuser!") && l.contains(" JOIN ")).count())
+          .isEqualTo(2);
+    }
+  }
 }

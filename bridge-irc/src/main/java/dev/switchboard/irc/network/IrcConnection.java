@@ -62,6 +62,7 @@ public final class IrcConnection {
   /** Who we are on IRC: the nick we want (we may get a suffixed one), the ident user and the real name. */
   public record Identity(String nick, String user, String realName) {}
 
+  private final OnKick onKick;
   private final NetworkConfig network;
   private final Identity identity;
   private final Backoff backoff;
@@ -92,6 +93,21 @@ public final class IrcConnection {
    */
   public IrcConnection(NetworkConfig network, Identity identity, int nickLength, Backoff backoff,
       ScheduledExecutorService scheduler, Executor blocking, Consumer<IrcEvent> events) {
+    this(network, identity, nickLength, backoff, scheduler, blocking, events, OnKick.STAY_OUT);
+  }
+
+  /** What a connection does when it is kicked from a channel. */
+  public enum OnKick {
+    /** A puppet: stays out until its user speaks there again (which joins again). */
+    STAY_OUT,
+    /** The bot: joins again after the first reconnect delay, or the portal would go quiet for good. */
+    REJOIN
+  }
+
+  /** As above, choosing what happens after a kick. */
+  public IrcConnection(NetworkConfig network, Identity identity, int nickLength, Backoff backoff,
+      ScheduledExecutorService scheduler, Executor blocking, Consumer<IrcEvent> events, OnKick onKick) {
+    this.onKick = onKick;
     this.network = network;
     this.identity = identity;
     this.backoff = backoff;
@@ -373,11 +389,25 @@ public final class IrcConnection {
     private void left(String channel, String who, Optional<String> kickedBy, String reason) {
       boolean self = hasNick(who);
       if (self) {
+        String key = ChannelName.parse(channel).map(ChannelName::key).orElse(channel);
         synchronized (IrcConnection.this) {
-          String key = ChannelName.parse(channel).map(ChannelName::key).orElse(channel);
           joined.remove(key);
-          // Kicked or parted: not in the channel any more until asked again (the next message joins again).
-          wanted.remove(key);
+          if (kickedBy.isEmpty() || onKick == OnKick.STAY_OUT) {
+            // Not in the channel any more until asked again (a puppet's next message joins again).
+            wanted.remove(key);
+          }
+        }
+        if (kickedBy.isPresent() && onKick == OnKick.REJOIN) {
+          Duration delay = backoff.delay(0);
+          log.info("IRC {} ({}): kicked from {} by {}; joining again in {} ms", network.id(), nick(), channel,
+              kickedBy.get(), delay.toMillis());
+          scheduler.schedule(() -> {
+            synchronized (IrcConnection.this) {
+              if (!stopped && registered && wanted.contains(key) && !joined.contains(key)) {
+                client.addChannel(namesByKey.getOrDefault(key, channel));
+              }
+            }
+          }, delay.toMillis(), TimeUnit.MILLISECONDS);
         }
       }
       events.accept(new IrcEvent.Left(channel, who, self, kickedBy, reason));
@@ -390,7 +420,7 @@ public final class IrcConnection {
     }
 
     @Handler
-    public void nick(UserNickChangeEvent e) {
+    public void nickChanged(UserNickChangeEvent e) {
       String now = e.getNewUser().getNick();
       if (hasNick(e.getOldUser().getNick())) {
         synchronized (IrcConnection.this) {
