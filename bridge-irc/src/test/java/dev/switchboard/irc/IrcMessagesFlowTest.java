@@ -26,13 +26,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Messages end to end (testkit homeserver, core, connector, ngircd): formatting both ways, mentions, replies, edits
- * and long messages.
+ * and long messages; against a current homeserver here and a legacy one in {@link IrcMessagesLegacyFlowTest}.
  */
 class IrcMessagesFlowTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final String ALIAS = "#_irc_test_#room:test.local";
   private static final String ALICE_GHOST = "@_irc_test_alice:test.local";
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Whether the homeserver speaks only the older (r0-era) API. */
+  boolean legacy() {
+    return false;
+  }
 
   @TempDir
   Path dir;
@@ -46,7 +51,7 @@ class IrcMessagesFlowTest {
   @BeforeEach
   void start() throws Exception {
     ircd = NgircdServer.start();
-    hs = TestHomeserver.start(Options.defaults().serverName("test.local")
+    hs = TestHomeserver.start(Options.defaults().serverName("test.local").legacy(legacy())
         .backoff(Duration.ofMillis(20), Duration.ofMillis(500)));
     bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port());
     alice = IrcTestUser.connect(ircd, "alice");
