@@ -118,7 +118,7 @@ public final class IrcConnector implements Connector {
       IrcConnection bot = new IrcConnection(net, new IrcConnection.Identity(net.botNick(), "switchboard",
           "Matrix bridge (Switchboard)"), Math.max(net.botNick().length(), PuppetNick.RFC_NICK_LENGTH), backoff, context.scheduler(),
           context.blockingExecutor(), event -> serial.execute(() -> relay[0].handle(event)),
-          IrcConnection.OnKick.REJOIN);
+          IrcConnection.Role.BOT);
       // Until the bot has learnt the server's NICKLEN, puppets ask for up to 30 characters (common on modern
       // networks) and drop to 9 if the server refuses.
       IntSupplier nickLength = () -> bot.serverNickLength().orElse(UNKNOWN_NICK_LENGTH);

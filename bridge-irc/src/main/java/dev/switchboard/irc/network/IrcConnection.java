@@ -25,6 +25,7 @@ import dev.switchboard.irc.flood.InlineEventManager;
 import dev.switchboard.irc.flood.ScheduledSendQueue;
 import net.engio.mbassy.listener.Handler;
 import org.kitteh.irc.client.library.Client;
+import org.kitteh.irc.client.library.defaults.feature.DefaultActorTracker;
 import org.kitteh.irc.client.library.element.Actor;
 import org.kitteh.irc.client.library.element.MessageTag;
 import org.kitteh.irc.client.library.element.ServerMessage;
@@ -62,7 +63,7 @@ public final class IrcConnection {
   /** Who we are on IRC: the nick we want (we may get a suffixed one), the ident user and the real name. */
   public record Identity(String nick, String user, String realName) {}
 
-  private final OnKick onKick;
+  private final Role role;
   private final NetworkConfig network;
   private final Identity identity;
   private final Backoff backoff;
@@ -93,21 +94,28 @@ public final class IrcConnection {
    */
   public IrcConnection(NetworkConfig network, Identity identity, int nickLength, Backoff backoff,
       ScheduledExecutorService scheduler, Executor blocking, Consumer<IrcEvent> events) {
-    this(network, identity, nickLength, backoff, scheduler, blocking, events, OnKick.STAY_OUT);
+    this(network, identity, nickLength, backoff, scheduler, blocking, events, Role.PUPPET);
   }
 
-  /** What a connection does when it is kicked from a channel. */
-  public enum OnKick {
-    /** A puppet: stays out until its user speaks there again (which joins again). */
-    STAY_OUT,
-    /** The bot: joins again after the first reconnect delay, or the portal would go quiet for good. */
-    REJOIN
+  /** Whose connection this is, which decides a few behaviours. */
+  public enum Role {
+    /**
+     * The bot: after a kick it joins again after the first reconnect delay, or the portal would go quiet for good;
+     * it asks the server for channel details (WHO, MODE) on joining, as Kitteh does by default.
+     */
+    BOT,
+    /**
+     * A Matrix user's puppet: after a kick it stays out until its user speaks there again (which joins again); it
+     * does not query WHO and MODE on every join, which would cost the server a full member list per puppet and
+     * take flood tokens from the user's first lines.
+     */
+    PUPPET
   }
 
-  /** As above, choosing what happens after a kick. */
+  /** As above, for the given role. */
   public IrcConnection(NetworkConfig network, Identity identity, int nickLength, Backoff backoff,
-      ScheduledExecutorService scheduler, Executor blocking, Consumer<IrcEvent> events, OnKick onKick) {
-    this.onKick = onKick;
+      ScheduledExecutorService scheduler, Executor blocking, Consumer<IrcEvent> events, Role role) {
+    this.role = role;
     this.network = network;
     this.identity = identity;
     this.backoff = backoff;
@@ -136,6 +144,11 @@ public final class IrcConnection {
         .management()
             .messageSendingQueueSupplier(c -> new ScheduledSendQueue(network.flood(), scheduler))
             .eventManager(InlineEventManager::new)
+            .actorTracker(c -> {
+              DefaultActorTracker tracker = new DefaultActorTracker(c);
+              tracker.setQueryChannelInformation(role == Role.BOT);
+              return tracker;
+            })
             .then()
         .build();
     client.getEventManager().registerEventListener(new KittehListener());
@@ -392,12 +405,12 @@ public final class IrcConnection {
         String key = ChannelName.parse(channel).map(ChannelName::key).orElse(channel);
         synchronized (IrcConnection.this) {
           joined.remove(key);
-          if (kickedBy.isEmpty() || onKick == OnKick.STAY_OUT) {
+          if (kickedBy.isEmpty() || role == Role.PUPPET) {
             // Not in the channel any more until asked again (a puppet's next message joins again).
             wanted.remove(key);
           }
         }
-        if (kickedBy.isPresent() && onKick == OnKick.REJOIN) {
+        if (kickedBy.isPresent() && role == Role.BOT) {
           Duration delay = backoff.delay(0);
           log.info("IRC {} ({}): kicked from {} by {}; joining again in {} ms", network.id(), nick(), channel,
               kickedBy.get(), delay.toMillis());
