@@ -222,8 +222,8 @@ public final class IrcConnector implements Connector {
           Optional.ofNullable(event.content().path("displayname").textValue()));
       network.puppets().join(event.sender(), channel.channel());
     } else if ("leave".equals(membership) || "ban".equals(membership)) {
-      String reason = subject.get().equals(event.sender()) ? "Left the Matrix room"
-          : "Removed from the Matrix room by " + event.sender();
+      // No Matrix ids on IRC: the moderator's id would mean nothing there and leak an address.
+      String reason = subject.get().equals(event.sender()) ? "Left the Matrix room" : "Removed from the Matrix room";
       network.puppets().existing(subject.get()).ifPresent(c -> c.part(channel.channel(), reason));
     }
   }
