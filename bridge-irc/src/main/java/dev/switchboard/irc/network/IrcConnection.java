@@ -21,7 +21,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import dev.switchboard.irc.flood.InlineEventManager;
 import dev.switchboard.irc.flood.ScheduledSendQueue;
 import net.engio.mbassy.listener.Handler;
 import org.kitteh.irc.client.library.Client;

@@ -1,4 +1,4 @@
-package dev.switchboard.irc.flood;
+package dev.switchboard.irc.network;
 
 import java.lang.annotation.Annotation;
 import java.lang.reflect.InvocationTargetException;
