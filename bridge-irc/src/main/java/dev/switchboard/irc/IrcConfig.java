@@ -2,6 +2,8 @@ package dev.switchboard.irc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.config.ConfigException;
+import dev.switchboard.irc.flood.FloodControl;
+import dev.switchboard.irc.membership.NetsplitConfig;
 import dev.switchboard.irc.network.NetworkConfig;
 import dev.switchboard.irc.portal.ChannelName;
 import dev.switchboard.irc.puppet.PuppetNick;
@@ -19,11 +21,14 @@ import java.util.regex.Pattern;
  * irc:
  *   user_prefix: _irc_      # ghosts @_irc_&lt;network&gt;_&lt;nick&gt;
  *   alias_prefix: _irc_     # portals #_irc_&lt;network&gt;_&lt;#channel&gt;
+ *   media_base_url: https://matrix.example.org   # links to long messages; default https://&lt;domain&gt;
  *   networks:
- *     libera: { host: irc.libera.chat, port: 6697, tls: true, nick: switchboard, channels_allowed: ["#java"] }
+ *     libera: { host: irc.libera.chat, port: 6697, tls: true, nick: switchboard, channels_allowed: ["#java"],
+ *               flood: { burst: 5, per_second: 2 }, line_limit: 3 }
  * </pre>
  */
-public record IrcConfig(String userPrefix, String aliasPrefix, Map<String, NetworkConfig> networks) {
+public record IrcConfig(String userPrefix, String aliasPrefix, Optional<String> mediaBaseUrl,
+    Map<String, NetworkConfig> networks) {
   /**
    * Network ids appear in ghost localparts and aliases between the prefix and the nick or channel, so they use only
    * characters that need no escaping and never {@code _}, which separates them from the nick.
@@ -53,7 +58,19 @@ public record IrcConfig(String userPrefix, String aliasPrefix, Map<String, Netwo
     for (var entry : nets.properties()) {
       networks.put(entry.getKey(), network(entry.getKey(), entry.getValue()));
     }
-    return new IrcConfig(userPrefix, aliasPrefix, networks);
+    return new IrcConfig(userPrefix, aliasPrefix, mediaBaseUrl(irc), networks);
+  }
+
+  private static Optional<String> mediaBaseUrl(JsonNode irc) {
+    JsonNode v = irc.path("media_base_url");
+    if (v.isMissingNode() || v.isNull()) {
+      return Optional.empty();
+    }
+    if (!v.isTextual() || !v.asText().matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")) {
+      throw new ConfigException("irc.media_base_url must be the homeserver's public base URL, e.g. "
+          + "https://matrix.example.org (IRC users download long messages from it), got " + v);
+    }
+    return Optional.of(v.asText());
   }
 
   private static String prefix(JsonNode irc, String field) {
@@ -86,7 +103,80 @@ public record IrcConfig(String userPrefix, String aliasPrefix, Map<String, Netwo
       throw new ConfigException(key + ".nick must be a valid IRC nick (a letter or one of []\\`_^{|} first, then "
           + "letters, digits, []\\`_^{|}-), got '" + nick + "'");
     }
-    return new NetworkConfig(id, host, port, tls, password, nick, channelsAllowed(n, key));
+    return new NetworkConfig(id, host, port, tls, password, nick, channelsAllowed(n, key), flood(n, key),
+        lineLimit(n, key), netsplit(n, key));
+  }
+
+  private static NetsplitConfig netsplit(JsonNode n, String key) {
+    JsonNode v = n.path("netsplit");
+    if (v.isMissingNode() || v.isNull()) {
+      return NetsplitConfig.DEFAULT;
+    }
+    if (!v.isObject()) {
+      throw new ConfigException(key + ".netsplit must be a map such as { delay_seconds: 300, quits_per_second: 5 }, "
+          + "got " + v);
+    }
+    JsonNode delay = v.path("delay_seconds");
+    JsonNode rate = v.path("quits_per_second");
+    java.time.Duration d = NetsplitConfig.DEFAULT.delay();
+    int r = NetsplitConfig.DEFAULT.quitsPerSecond();
+    if (!delay.isMissingNode()) {
+      if (!delay.isNumber() || delay.asDouble() < 0 || delay.asDouble() > 86_400) {
+        throw new ConfigException(key + ".netsplit.delay_seconds must be a number of seconds from 0 (no debouncing) "
+            + "to 86400, got " + delay);
+      }
+      d = java.time.Duration.ofMillis((long) (delay.asDouble() * 1000));
+    }
+    if (!rate.isMissingNode()) {
+      if (!rate.isIntegralNumber() || rate.asInt() < 1) {
+        throw new ConfigException(key + ".netsplit.quits_per_second must be a whole number above 0, got " + rate);
+      }
+      r = rate.asInt();
+    }
+    return new NetsplitConfig(d, r);
+  }
+
+  /** Default for {@code line_limit}: longer messages become a link, as in matrix-appservice-irc. */
+  public static final int DEFAULT_LINE_LIMIT = 3;
+
+  private static int lineLimit(JsonNode n, String key) {
+    JsonNode v = n.path("line_limit");
+    if (v.isMissingNode() || v.isNull()) {
+      return DEFAULT_LINE_LIMIT;
+    }
+    if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 1 || v.asInt() > 1000) {
+      throw new ConfigException(key + ".line_limit must be a whole number of IRC lines from 1 to 1000 (messages "
+          + "that need more are sent as a link to a text file), got " + v);
+    }
+    return v.asInt();
+  }
+
+  private static FloodControl flood(JsonNode n, String key) {
+    JsonNode v = n.path("flood");
+    if (v.isMissingNode() || v.isNull()) {
+      return FloodControl.DEFAULT;
+    }
+    if (!v.isObject()) {
+      throw new ConfigException(key + ".flood must be a map such as { burst: 5, per_second: 2 }, got " + v);
+    }
+    JsonNode burst = v.path("burst");
+    JsonNode rate = v.path("per_second");
+    int b = FloodControl.DEFAULT.burst();
+    double r = FloodControl.DEFAULT.perSecond();
+    if (!burst.isMissingNode()) {
+      if (!burst.isIntegralNumber() || !burst.canConvertToInt() || burst.asInt() < 1 || burst.asInt() > 1000) {
+        throw new ConfigException(key + ".flood.burst must be a whole number of lines from 1 to 1000, got " + burst);
+      }
+      b = burst.asInt();
+    }
+    if (!rate.isMissingNode()) {
+      if (!rate.isNumber() || !(rate.asDouble() > 0) || rate.asDouble() > 1000) {
+        throw new ConfigException(key + ".flood.per_second must be a number of lines per second above 0 and at "
+            + "most 1000, e.g. 0.5 or 2, got " + rate);
+      }
+      r = rate.asDouble();
+    }
+    return new FloodControl(b, r);
   }
 
   private static Optional<Set<String>> channelsAllowed(JsonNode n, String key) {

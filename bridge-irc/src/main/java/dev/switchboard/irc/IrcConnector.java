@@ -10,13 +10,17 @@ import dev.switchboard.core.id.EventId;
 import dev.switchboard.core.id.RoomAlias;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
-import dev.switchboard.irc.format.MessageKind;
+import dev.switchboard.core.store.MessageMapStore;
 import dev.switchboard.irc.ghost.GhostIds;
 import dev.switchboard.irc.ghost.GhostRelay;
+import dev.switchboard.irc.membership.QuitDebounce;
+import dev.switchboard.irc.message.ChannelMessageMap;
+import dev.switchboard.irc.message.LongMessages;
+import dev.switchboard.irc.message.MatrixMessages;
 import dev.switchboard.irc.network.Backoff;
 import dev.switchboard.irc.network.IrcConnection;
 import dev.switchboard.irc.network.NetworkConfig;
-import dev.switchboard.irc.network.SerialExecutor;
+import dev.switchboard.core.ordering.SerialExecutor;
 import dev.switchboard.irc.portal.ChannelPortals;
 import dev.switchboard.irc.portal.ChannelRef;
 import dev.switchboard.irc.puppet.PuppetNick;
@@ -62,7 +66,7 @@ public final class IrcConnector implements Connector {
   private volatile ConnectorState state = ConnectorState.STARTING;
 
   /** One network's connections. */
-  private record Network(NetworkConfig config, IrcConnection bot, Puppets puppets) {}
+  private record Network(NetworkConfig config, IrcConnection bot, Puppets puppets, MatrixMessages messages) {}
 
   /**
    * Reads and validates the {@code irc:} section; a bad section throws {@link
@@ -103,13 +107,18 @@ public final class IrcConnector implements Connector {
     portals = new ChannelPortals(context.portals(), context.intents().bot(), config.aliasPrefix(),
         config::network, this::joinAsBot, context.blockingExecutor());
     long epoch = context.clock().millis();
+    ChannelMessageMap messageMap = new ChannelMessageMap(new MessageMapStore(context.database(), context.clock()),
+        context.blockingExecutor());
+    LongMessages longMessages = new LongMessages(context.intents().bot(),
+        config.mediaBaseUrl().orElse("https://" + context.serverName()));
     for (NetworkConfig net : config.networks().values()) {
       Backoff backoff = new Backoff(reconnectBase, RECONNECT_CAP, random);
       SerialExecutor serial = new SerialExecutor(context.blockingExecutor());
       GhostRelay[] relay = new GhostRelay[1];
       IrcConnection bot = new IrcConnection(net, new IrcConnection.Identity(net.botNick(), "switchboard",
           "Matrix bridge (Switchboard)"), Math.max(net.botNick().length(), PuppetNick.RFC_NICK_LENGTH), backoff, context.scheduler(),
-          context.blockingExecutor(), event -> serial.execute(() -> relay[0].handle(event)));
+          context.blockingExecutor(), event -> serial.execute(() -> relay[0].handle(event)),
+          IrcConnection.Role.BOT);
       // Until the bot has learnt the server's NICKLEN, puppets ask for up to 30 characters (common on modern
       // networks) and drop to 9 if the server refuses.
       IntSupplier nickLength = () -> bot.serverNickLength().orElse(UNKNOWN_NICK_LENGTH);
@@ -117,8 +126,12 @@ public final class IrcConnector implements Connector {
           identity -> new IrcConnection(net, identity, nickLength.getAsInt(), backoff, context.scheduler(),
               context.blockingExecutor(), event -> { }));
       relay[0] = new GhostRelay(net.id(), context.intents(), ghostIds, portals,
-          nick -> bot.hasNick(nick) || puppets.isPuppetNick(nick), epoch);
-      networks.put(net.id(), new Network(net, bot, puppets));
+          nick -> bot.hasNick(nick) || puppets.isPuppetNick(nick), puppets::userOfNick, messageMap,
+          new QuitDebounce(net.netsplit(), context.scheduler(), serial, System::nanoTime), epoch);
+      MatrixMessages messages = new MatrixMessages(puppets, messageMap, longMessages, net.lineLimit(),
+          user -> ghostIds.remoteUser(user).filter(u -> u.network().equals(net.id())).map(GhostIds.RemoteUser::nick)
+              .or(() -> puppets.existing(user).map(IrcConnection::nick)));
+      networks.put(net.id(), new Network(net, bot, puppets, messages));
     }
     for (ChannelRef channel : portals.load()) {
       joinAsBot(channel);
@@ -176,24 +189,43 @@ public final class IrcConnector implements Connector {
     if (network == null || namespaces.claimsUser(event.sender().value())) {
       return CompletableFuture.completedFuture(null);
     }
-    if (event.membership().isPresent() && event.stateKey().equals(Optional.of(event.sender().value()))) {
-      if ("join".equals(event.membership().get())) {
-        network.puppets().displayName(event.sender(),
-            Optional.ofNullable(event.content().path("displayname").textValue()));
-        network.puppets().join(event.sender(), ref.get().channel());
-      }
+    if (event.membership().isPresent()) {
+      membership(event, network, ref.get());
+      return CompletableFuture.completedFuture(null);
+    }
+    if ("m.room.topic".equals(event.type()) && event.stateKey().equals(Optional.of(""))) {
+      // Through the sender's own connection, so IRC sees who set it; the server refuses it without ops on +t.
+      network.puppets().of(event.sender()).setTopic(ref.get().channel(), event.content().path("topic").asText(""));
       return CompletableFuture.completedFuture(null);
     }
     if ("m.room.message".equals(event.type())) {
-      Optional<MessageKind> kind = MessageKind.ofMsgtype(event.content().path("msgtype").asText());
-      String body = event.content().path("body").asText("");
-      if (kind.isEmpty() || body.isEmpty()) {
-        return CompletableFuture.completedFuture(null);
-      }
-      return once(event.eventId(),
-          () -> network.puppets().send(event.sender(), ref.get().channel(), kind.get(), body));
+      return once(event.eventId(), () -> network.messages().relay(event, ref.get()));
     }
     return CompletableFuture.completedFuture(null);
+  }
+
+  /** A Matrix user joined (their puppet joins the channel) or left, was kicked or banned (it parts). */
+  private void membership(MatrixEvent event, Network network, ChannelRef channel) {
+    Optional<UserId> subject = event.stateKey().flatMap(k -> {
+      try {
+        return Optional.of(UserId.of(k));
+      } catch (IllegalArgumentException e) {
+        return Optional.empty();
+      }
+    });
+    if (subject.isEmpty() || namespaces.claimsUser(subject.get().value())) {
+      return;
+    }
+    String membership = event.membership().get();
+    if ("join".equals(membership) && subject.get().equals(event.sender())) {
+      network.puppets().displayName(event.sender(),
+          Optional.ofNullable(event.content().path("displayname").textValue()));
+      network.puppets().join(event.sender(), channel.channel());
+    } else if ("leave".equals(membership) || "ban".equals(membership)) {
+      // No Matrix ids on IRC: the moderator's id would mean nothing there and leak an address.
+      String reason = subject.get().equals(event.sender()) ? "Left the Matrix room" : "Removed from the Matrix room";
+      network.puppets().existing(subject.get()).ifPresent(c -> c.part(channel.channel(), reason));
+    }
   }
 
   /**

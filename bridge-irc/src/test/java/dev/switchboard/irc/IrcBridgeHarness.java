@@ -31,9 +31,16 @@ final class IrcBridgeHarness implements AutoCloseable {
   private final BridgeRuntime runtime;
 
   IrcBridgeHarness(TestHomeserver hs, Path dir, String ircHost, int ircPort) throws Exception {
+    this(hs, dir, ircHost, ircPort, network -> { });
+  }
+
+  /** @param network adds settings to the {@code test} network's config section */
+  IrcBridgeHarness(TestHomeserver hs, Path dir, String ircHost, int ircPort,
+      java.util.function.Consumer<ObjectNode> network) throws Exception {
     ObjectNode irc = JsonNodeFactory.instance.objectNode();
-    irc.putObject("networks").putObject("test").put("host", ircHost).put("port", ircPort).put("tls", false)
-        .put("nick", "switchboard");
+    irc.put("media_base_url", hs.baseUrl());
+    network.accept(irc.putObject("networks").putObject("test").put("host", ircHost).put("port", ircPort)
+        .put("tls", false).put("nick", "switchboard"));
     connector = new IrcConnector(irc, hs.serverName(), new SplittableRandom(1), Duration.ofMillis(200));
     Namespaces namespaces = connector.namespaces();
     runtime = BridgeRuntime.start(new BridgeRuntime.Settings(hs.serverName(), URI.create(hs.baseUrl()),

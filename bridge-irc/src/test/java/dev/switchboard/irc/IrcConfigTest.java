@@ -79,4 +79,41 @@ class IrcConfigTest {
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining(message);
   }
+
+  @Test
+  void floodLineLimitNetsplitAndMediaUrlAreReadWithDefaults() throws Exception {
+    IrcConfig config = IrcConfig.parse(yaml("""
+        media_base_url: https://matrix.example.org
+        networks:
+          a: { host: a.example, nick: bot, flood: { burst: 10, per_second: 0.5 }, line_limit: 5,
+               netsplit: { delay_seconds: 60, quits_per_second: 3 } }
+          b: { host: b.example, nick: bot }
+        """));
+
+    NetworkConfig a = config.network("a").orElseThrow();
+    assertThat(a.flood()).isEqualTo(new dev.switchboard.irc.flood.FloodControl(10, 0.5));
+    assertThat(a.lineLimit()).isEqualTo(5);
+    assertThat(a.netsplit()).isEqualTo(new dev.switchboard.irc.membership.NetsplitConfig(
+        java.time.Duration.ofSeconds(60), 3));
+    assertThat(config.mediaBaseUrl()).contains("https://matrix.example.org");
+    NetworkConfig b = config.network("b").orElseThrow();
+    assertThat(b.flood()).isEqualTo(dev.switchboard.irc.flood.FloodControl.DEFAULT);
+    assertThat(b.lineLimit()).isEqualTo(IrcConfig.DEFAULT_LINE_LIMIT);
+    assertThat(b.netsplit()).isEqualTo(dev.switchboard.irc.membership.NetsplitConfig.DEFAULT);
+  }
+
+  @Test
+  void badFloodLineLimitNetsplitAndMediaUrlNameTheirKey() {
+    assertThatThrownBy(() -> IrcConfig.parse(yaml("networks: { a: { host: h, nick: n, flood: { burst: 0 } } }")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("irc.networks.a.flood.burst");
+    assertThatThrownBy(() -> IrcConfig.parse(yaml("networks: { a: { host: h, nick: n, flood: { per_second: 0 } } }")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("irc.networks.a.flood.per_second");
+    assertThatThrownBy(() -> IrcConfig.parse(yaml("networks: { a: { host: h, nick: n, line_limit: 0 } }")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("irc.networks.a.line_limit");
+    assertThatThrownBy(() -> IrcConfig.parse(yaml(
+        "networks: { a: { host: h, nick: n, netsplit: { delay_seconds: -1 } } }")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("irc.networks.a.netsplit.delay_seconds");
+    assertThatThrownBy(() -> IrcConfig.parse(yaml("media_base_url: ftp://x\nnetworks: { a: { host: h, nick: n } }")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("irc.media_base_url");
+  }
 }

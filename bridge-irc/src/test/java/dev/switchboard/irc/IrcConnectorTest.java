@@ -75,8 +75,9 @@ class IrcConnectorTest {
 
   private void startConnector(String host, int port) {
     ObjectNode irc = JSON.createObjectNode();
-    irc.putObject("networks").putObject("test").put("host", host).put("port", port).put("tls", false)
-        .put("nick", "switchboard");
+    ObjectNode net = irc.putObject("networks").putObject("test").put("host", host).put("port", port).put("tls", false)
+        .put("nick", "switchboard").put("line_limit", 50);
+    net.putObject("flood").put("burst", 50).put("per_second", 20);
     connector = new IrcConnector(irc, DOMAIN, new SplittableRandom(1), Duration.ofMillis(200));
     connector.start(new BridgeContext(DOMAIN, irc, intents, database,
         new SecretBox(new byte[SecretBox.KEY_BYTES], new java.security.SecureRandom()),
@@ -241,6 +242,46 @@ class IrcConnectorTest {
       alice.awaitLine(l -> l.startsWith(":switchboard!") && l.contains(" JOIN "), WAIT);
       alice.say("#room", "hi");
       await().atMost(WAIT).until(() -> intents.messagesFrom(ALICE_GHOST).contains("m.text: hi"));
+    }
+  }
+
+  @Test
+  void aMatrixTopicIsSetThroughTheSendersPuppetAsOneSafeLine() throws Exception {
+    startConnector(server.host(), server.port());
+    RoomId room = openPortal("#_irc_test_#room:test.local");
+    try (IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
+      alice.join("#room");
+      connector.onMatrixEvent(joinOf(room, MATRIX_USER, "Matrix User"), linkOf(room));
+      ObjectNode content = JSON.createObjectNode().put("topic", "new\r\nTOPIC #room :injected\u0000 topic");
+
+      connector.onMatrixEvent(new MatrixEvent(EventId.of("$t1"), room, MATRIX_USER, "m.room.topic",
+          Optional.of(""), 0, content, null), linkOf(room));
+
+      alice.awaitLine(l -> l.startsWith(":MatrixUser!") && IrcTestUser.command(l).equals("TOPIC"), WAIT);
+      assertThat(alice.lines()).filteredOn(l -> IrcTestUser.command(l).equals("TOPIC"))
+          .singleElement().asString().endsWith(" TOPIC #room :new TOPIC #room :injected  topic");
+    }
+  }
+
+  @Test
+  void aKickedBotJoinsAgainAndAKickedPuppetJoinsAgainWhenItsUserSpeaks() throws Exception {
+    try (IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
+      alice.join("#room"); // first in: channel operator
+      startConnector(server.host(), server.port());
+      RoomId room = openPortal("#_irc_test_#room:test.local");
+      alice.awaitLine(l -> l.startsWith(":switchboard!") && l.contains(" JOIN "), WAIT);
+      connector.onMatrixEvent(message(room, MATRIX_USER, "m.text", "hello"), linkOf(room));
+      alice.awaitMessage("matrixuser", "#room", "hello", WAIT);
+
+      alice.send("KICK #room switchboard :out");
+      alice.send("KICK #room matrixuser :you too");
+
+      await().atMost(WAIT).until(() -> alice.lines().stream()
+          .filter(l -> l.startsWith(":switchboard!") && l.contains(" JOIN ")).count() == 2);
+      connector.onMatrixEvent(message(room, MATRIX_USER, "m.text", "back"), linkOf(room));
+      alice.awaitMessage("matrixuser", "#room", "back", WAIT);
+      assertThat(alice.lines().stream().filter(l -> l.startsWith(":matrixuser!") && l.contains(" JOIN ")).count())
+          .isEqualTo(2);
     }
   }
 }

@@ -15,9 +15,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Intents that record every call and answer at once, for connector tests without a homeserver. */
-final class RecordingIntents implements Intents {
+public final class RecordingIntents implements Intents {
   /** One call: who made it, what it was, in which room, and its main argument. */
-  record Call(UserId user, String method, Optional<RoomId> room, Object argument) {}
+  public record Call(UserId user, String method, Optional<RoomId> room, Object argument) {}
 
   private final String domain;
   private final List<Call> calls = new CopyOnWriteArrayList<>();
@@ -30,12 +30,12 @@ final class RecordingIntents implements Intents {
     this.bot = new Recording(UserId.of("switchboard", domain));
   }
 
-  List<Call> calls() {
+  public List<Call> calls() {
     return List.copyOf(calls);
   }
 
   /** Bodies of m.room.message events sent by {@code user}, as {@code msgtype: body}. */
-  List<String> messagesFrom(UserId user) {
+  public List<String> messagesFrom(UserId user) {
     return calls.stream()
         .filter(c -> c.user().equals(user) && c.method().equals("sendEvent"))
         .map(c -> (JsonNode) c.argument())

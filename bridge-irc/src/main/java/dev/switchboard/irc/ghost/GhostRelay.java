@@ -6,15 +6,22 @@ import dev.switchboard.core.homeserver.Intent;
 import dev.switchboard.core.homeserver.Intents;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.irc.format.IrcCodes;
+import dev.switchboard.irc.format.IrcToMatrix;
+import dev.switchboard.irc.membership.QuitDebounce;
+import dev.switchboard.irc.format.MatrixToIrc;
+import dev.switchboard.irc.message.ChannelMessageMap;
 import dev.switchboard.irc.network.IrcEvent;
 import dev.switchboard.irc.portal.ChannelName;
 import dev.switchboard.irc.portal.ChannelPortals;
 import dev.switchboard.irc.portal.ChannelRef;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -33,16 +40,24 @@ public final class GhostRelay {
   private final GhostIds ghostIds;
   private final ChannelPortals portals;
   private final Predicate<String> ourNick;
+  private final Function<String, Optional<UserId>> matrixUserOf;
+  private final ChannelMessageMap messageMap;
+  private final QuitDebounce quits;
   private final long epoch;
   private final Set<UserId> named = ConcurrentHashMap.newKeySet();
   private final Map<RoomId, CompletableFuture<?>> lanes = new ConcurrentHashMap<>();
 
   /**
    * @param ourNick true for nicks of the bot and our puppets on this network
+   * @param matrixUserOf the Matrix user whose puppet has a nick, for mentions
    * @param epoch distinguishes this bot connection's message counter from earlier runs' in txn keys
    */
   public GhostRelay(String network, Intents intents, GhostIds ghostIds, ChannelPortals portals,
-      Predicate<String> ourNick, long epoch) {
+      Predicate<String> ourNick, Function<String, Optional<UserId>> matrixUserOf, ChannelMessageMap messageMap,
+      QuitDebounce quits, long epoch) {
+    this.matrixUserOf = matrixUserOf;
+    this.messageMap = messageMap;
+    this.quits = quits;
     this.network = network;
     this.intents = intents;
     this.ghostIds = ghostIds;
@@ -56,25 +71,70 @@ public final class GhostRelay {
     if (event instanceof IrcEvent.ChannelMessage m) {
       room(m.channel(), m.nick()).ifPresent(room -> message(room, m));
     } else if (event instanceof IrcEvent.Joined j && !j.self()) {
-      room(j.channel(), j.nick()).ifPresent(room -> {
-        Intent ghost = named(j.nick());
-        inOrder(room, () -> ghost.ensureJoined(room));
-      });
+      quits.back(j.nick());
+      room(j.channel(), j.nick()).ifPresent(room -> join(room, j.nick()));
     } else if (event instanceof IrcEvent.Present p) {
       // Users already in the channel when the bot joined: their ghosts join the room too.
       for (String nick : p.nicks()) {
-        room(p.channel(), nick).ifPresent(room -> {
-          Intent ghost = named(nick);
-          inOrder(room, () -> ghost.ensureJoined(room));
-        });
+        quits.back(nick);
+        room(p.channel(), nick).ifPresent(room -> join(room, nick));
       }
     } else if (event instanceof IrcEvent.Left l && !l.self()) {
-      room(l.channel(), l.nick()).ifPresent(room -> leave(room, l.nick()));
+      room(l.channel(), l.nick()).ifPresent(room -> l.kickedBy().ifPresentOrElse(
+          by -> kick(room, l.nick(), by, l.reason()), () -> leave(room, l.nick())));
     } else if (event instanceof IrcEvent.Quit q) {
-      q.channels().forEach(c -> room(c, q.nick()).ifPresent(room -> leave(room, q.nick())));
+      List<RoomId> rooms = q.channels().stream().flatMap(c -> room(c, q.nick()).stream()).toList();
+      if (!rooms.isEmpty()) {
+        boolean held = quits.quit(q.nick(), q.reason(), () -> rooms.forEach(room -> leave(room, q.nick())));
+        if (held) {
+          log.info("IRC {}: {} quit ({}); holding their ghost back as a netsplit", network, q.nick(), q.reason());
+        }
+      }
+    } else if (event instanceof IrcEvent.NickChanged n) {
+      // Ghost ids come from nicks, so a new nick is a new ghost: it joins, the old one leaves (see docs/irc.md).
+      for (String channel : n.channels()) {
+        if (ourNick.test(n.oldNick())) {
+          continue;
+        }
+        room(channel, n.newNick()).ifPresent(room -> {
+          join(room, n.newNick());
+          leave(room, n.oldNick());
+        });
+      }
+    } else if (event instanceof IrcEvent.Topic t) {
+      if (t.setter().map(ourNick::test).orElse(false)) {
+        return; // set from Matrix through a puppet: the room has it already
+      }
+      ChannelName.parse(t.channel()).flatMap(c -> portals.roomOf(new ChannelRef(network, c)))
+          .ifPresent(room -> topic(room, IrcCodes.parse(t.topic()).plain()));
     } else if (event instanceof IrcEvent.Registered r) {
       log.info("IRC {}: bot registered as {}", network, r.nick());
     }
+  }
+
+  private void join(RoomId room, String nick) {
+    Intent ghost = named(nick);
+    inOrder(room, () -> ghost.ensureJoined(room));
+  }
+
+  private void kick(RoomId room, String nick, String by, String reason) {
+    UserId ghost = ghostIds.ghost(network, nick);
+    String why = "Kicked on IRC by " + by + (reason == null || reason.isBlank() ? "" : ": " + reason);
+    inOrder(room, () -> intents.bot().kick(room, ghost, why));
+  }
+
+  /** Sets the room topic from IRC unless it already is that, so a rejoin does not repeat it. */
+  private void topic(RoomId room, String topic) {
+    Intent bot = intents.bot();
+    inOrder(room, () -> bot.getState(room, "m.room.topic", "")
+        .handle((current, err) -> err == null && current != null ? current.path("topic").asText("") : null)
+        .thenCompose(current -> {
+          if (topic.equals(current) || (current == null && topic.isEmpty())) {
+            return CompletableFuture.completedFuture(null);
+          }
+          ObjectNode content = JsonNodeFactory.instance.objectNode().put("topic", topic);
+          return bot.sendState(room, "m.room.topic", "", content);
+        }));
   }
 
   /** The portal room for a channel, unless the nick is one of ours or the channel has no portal. */
@@ -87,14 +147,38 @@ public final class GhostRelay {
 
   private void message(RoomId room, IrcEvent.ChannelMessage m) {
     Intent ghost = named(m.nick());
+    IrcToMatrix.Text text = IrcToMatrix.convert(m.text(), matrixUserOf);
     ObjectNode content = JsonNodeFactory.instance.objectNode();
     content.put("msgtype", m.kind().msgtype());
-    content.put("body", m.text());
-    String channelKey = ChannelName.parse(m.channel()).map(ChannelName::key).orElse(m.channel());
+    content.put("body", text.body());
+    text.html().ifPresent(html -> content.put("format", MatrixToIrc.HTML_FORMAT).put("formatted_body", html));
+    if (!text.mentions().isEmpty()) {
+      var ids = content.putObject("m.mentions").putArray("user_ids");
+      text.mentions().forEach(u -> ids.add(u.value()));
+    }
+    Optional<ChannelName> channel = ChannelName.parse(m.channel());
+    String channelKey = channel.map(ChannelName::key).orElse(m.channel());
+    String ircId = m.msgId().map(id -> "msgid/" + id).orElse("seq/" + epoch + "/" + m.seq());
     String txnKey = "irc/" + network + "/" + channelKey + "/"
         + m.msgId().map(id -> "msgid/" + id).orElse(epoch + "/" + m.seq());
     Optional<Long> ts = m.serverTime().map(java.time.Instant::toEpochMilli);
-    inOrder(room, () -> ghost.sendEvent(room, "m.room.message", content, txnKey, ts));
+    // An IRCv3 reply to a message we know becomes a Matrix reply (looked up in the lane, so order is kept).
+    Supplier<CompletableFuture<ObjectNode>> withReply = () -> m.replyTo().isEmpty() || channel.isEmpty()
+        ? CompletableFuture.completedFuture(content)
+        : messageMap.eventOf(new ChannelRef(network, channel.get()), m.replyTo().get()).handle((original, err) -> {
+          if (err == null && original.isPresent()) {
+            content.putObject("m.relates_to").putObject("m.in_reply_to").put("event_id", original.get().value());
+          }
+          return content;
+        });
+    inOrder(room, () -> withReply.get().thenCompose(c -> ghost.sendEvent(room, "m.room.message", c, txnKey, ts))
+        // The lane waits for the row, so a reply right after this message finds it.
+        .thenCompose(event -> channel.map(c -> messageMap.recordIrc(new ChannelRef(network, c), m.nick(),
+                m.msgId(), ircId, room, event)
+            .exceptionally(e -> {
+              log.warn("IRC {}: could not record {} in the message map: {}", network, event, e.toString());
+              return null;
+            })).orElse(CompletableFuture.completedFuture(null))));
   }
 
   private void leave(RoomId room, String nick) {

@@ -1,5 +1,6 @@
 package dev.switchboard.irc.network;
 
+import dev.switchboard.irc.format.IrcLines;
 import dev.switchboard.irc.format.MessageKind;
 import dev.switchboard.irc.portal.ChannelName;
 import dev.switchboard.irc.puppet.PuppetNick;
@@ -20,8 +21,11 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import dev.switchboard.irc.flood.ScheduledSendQueue;
 import net.engio.mbassy.listener.Handler;
 import org.kitteh.irc.client.library.Client;
+import org.kitteh.irc.client.library.defaults.feature.DefaultActorTracker;
+import org.kitteh.irc.client.library.element.Actor;
 import org.kitteh.irc.client.library.element.MessageTag;
 import org.kitteh.irc.client.library.element.ServerMessage;
 import org.kitteh.irc.client.library.element.User;
@@ -35,7 +39,10 @@ import org.kitteh.irc.client.library.event.channel.ChannelPartEvent;
 import org.kitteh.irc.client.library.event.client.ClientNegotiationCompleteEvent;
 import org.kitteh.irc.client.library.event.client.NickRejectedEvent;
 import org.kitteh.irc.client.library.event.connection.ClientConnectionEndedEvent;
+import org.kitteh.irc.client.library.event.channel.ChannelTopicEvent;
+import org.kitteh.irc.client.library.event.user.UserNickChangeEvent;
 import org.kitteh.irc.client.library.event.user.UserQuitEvent;
+import org.kitteh.irc.client.library.command.TopicCommand;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * jittered exponential backoff, and holds messages for a channel until it is in that channel, so a message sent
  * while connecting is delivered, not dropped.
  *
- * <p>Threads: Kitteh calls the handlers below on its Netty event loop. They only update this object's small state
+ * <p>Threads: Kitteh calls the handlers below on its input thread (one per client, which Kitteh 9 always starts). They only update this object's small state
  * and turn what happened into an {@link IrcEvent} for {@code events}, which must hand it to an executor. Connecting
  * (which resolves DNS) runs on {@code blocking}; reconnects are timed by {@code scheduler}.
  */
@@ -55,6 +62,7 @@ public final class IrcConnection {
   /** Who we are on IRC: the nick we want (we may get a suffixed one), the ident user and the real name. */
   public record Identity(String nick, String user, String realName) {}
 
+  private final Role role;
   private final NetworkConfig network;
   private final Identity identity;
   private final Backoff backoff;
@@ -69,6 +77,7 @@ public final class IrcConnection {
   private final Map<String, String> namesByKey = new HashMap<>();
   private final Set<String> joined = new HashSet<>();
   private final Map<String, Queue<Outgoing>> held = new HashMap<>();
+  private final Map<String, String> pendingTopics = new HashMap<>();
   private boolean registered;
   private boolean stopped;
   private int attempt;
@@ -84,6 +93,28 @@ public final class IrcConnection {
    */
   public IrcConnection(NetworkConfig network, Identity identity, int nickLength, Backoff backoff,
       ScheduledExecutorService scheduler, Executor blocking, Consumer<IrcEvent> events) {
+    this(network, identity, nickLength, backoff, scheduler, blocking, events, Role.PUPPET);
+  }
+
+  /** Whose connection this is, which decides a few behaviours. */
+  public enum Role {
+    /**
+     * The bot: after a kick it joins again after the first reconnect delay, or the portal would go quiet for good;
+     * it asks the server for channel details (WHO, MODE) on joining, as Kitteh does by default.
+     */
+    BOT,
+    /**
+     * A Matrix user's puppet: after a kick it stays out until its user speaks there again (which joins again); it
+     * does not query WHO and MODE on every join, which would cost the server a full member list per puppet and
+     * take flood tokens from the user's first lines.
+     */
+    PUPPET
+  }
+
+  /** As above, for the given role. */
+  public IrcConnection(NetworkConfig network, Identity identity, int nickLength, Backoff backoff,
+      ScheduledExecutorService scheduler, Executor blocking, Consumer<IrcEvent> events, Role role) {
+    this.role = role;
     this.network = network;
     this.identity = identity;
     this.backoff = backoff;
@@ -103,8 +134,20 @@ public final class IrcConnection {
                 : Client.Builder.Server.SecurityType.INSECURE)
             .password(network.password().orElse(null))
             .then()
+        // Kitteh's exception listener is a thread per client; handler failures are logged by the event manager.
         .listeners()
-            .exception(e -> log.debug("IRC {} ({}): {}", network.id(), identity.nick(), e.toString()))
+            .exception(null)
+            .then()
+        // One shared scheduler and a synchronous event bus instead of a delay-sender thread and two event
+        // dispatcher threads per client (see ScheduledSendQueue, InlineEventManager).
+        .management()
+            .messageSendingQueueSupplier(c -> new ScheduledSendQueue(network.flood(), scheduler))
+            .eventManager(InlineEventManager::new)
+            .actorTracker(c -> {
+              DefaultActorTracker tracker = new DefaultActorTracker(c);
+              tracker.setQueryChannelInformation(role == Role.BOT);
+              return tracker;
+            })
             .then()
         .build();
     client.getEventManager().registerEventListener(new KittehListener());
@@ -173,6 +216,38 @@ public final class IrcConnection {
       out.sent().completeExceptionally(e);
     }
   }
+
+  /**
+   * Sets a channel's topic once we are in it. The text is made one safe line: line breaks and other control
+   * characters become spaces, and it is cut to the server's TOPICLEN (or what fits a line) between code points.
+   */
+  public void setTopic(ChannelName channel, String topic) {
+    String safe = topic.replaceAll("[\\p{Cntrl}\u0085\u2028\u2029]+", " ").strip();
+    int serverLimit = client.getServerInfo().getTopicLengthLimit();
+    int limit = Math.min(serverLimit > 0 ? serverLimit : TOPIC_BUDGET, TOPIC_BUDGET);
+    List<String> cut = IrcLines.split(safe.isEmpty() ? " " : safe, limit);
+    String line = cut.isEmpty() ? "" : cut.get(0);
+    synchronized (this) {
+      join(channel);
+      if (joined.contains(channel.key())) {
+        new TopicCommand(client, channel.value()).topic(line).execute();
+      } else {
+        pendingTopics.put(channel.key(), line);
+      }
+    }
+  }
+
+  /** Leaves a channel (and stops wanting it). */
+  public synchronized void part(ChannelName channel, String reason) {
+    wanted.remove(channel.key());
+    pendingTopics.remove(channel.key());
+    if (joined.contains(channel.key())) {
+      client.removeChannel(channel.value(), reason.replaceAll("\\p{Cntrl}", " "));
+    }
+  }
+
+  /** Room for {@code TOPIC <channel> :} and the server's relay prefix within 512 bytes. */
+  private static final int TOPIC_BUDGET = 300;
 
   /** The nick we have or are asking for right now. */
   public synchronized String nick() {
@@ -297,6 +372,10 @@ public final class IrcConnection {
           for (Outgoing out : flush) {
             write(channel, out);
           }
+          String topic = pendingTopics.remove(key);
+          if (topic != null) {
+            new TopicCommand(client, channel).topic(topic).execute();
+          }
         }
       }
       events.accept(new IrcEvent.Joined(channel, e.getActor().getNick(), self));
@@ -309,28 +388,65 @@ public final class IrcConnection {
 
     @Handler
     public void parted(ChannelPartEvent e) {
-      left(e.getChannel().getName(), e.getActor().getNick());
+      left(e.getChannel().getName(), e.getActor().getNick(), Optional.empty(), e.getMessage());
     }
 
     @Handler
     public void kicked(ChannelKickEvent e) {
-      left(e.getChannel().getName(), e.getTarget().getNick());
+      Actor by = e.getActor();
+      left(e.getChannel().getName(), e.getTarget().getNick(),
+          Optional.of(by instanceof User u ? u.getNick() : by.getName()), e.getMessage());
     }
 
-    private void left(String channel, String who) {
+    private void left(String channel, String who, Optional<String> kickedBy, String reason) {
       boolean self = hasNick(who);
       if (self) {
+        String key = ChannelName.parse(channel).map(ChannelName::key).orElse(channel);
         synchronized (IrcConnection.this) {
-          joined.remove(ChannelName.parse(channel).map(ChannelName::key).orElse(channel));
+          joined.remove(key);
+          if (kickedBy.isEmpty() || role == Role.PUPPET) {
+            // Not in the channel any more until asked again (a puppet's next message joins again).
+            wanted.remove(key);
+          }
+        }
+        if (kickedBy.isPresent() && role == Role.BOT) {
+          Duration delay = backoff.delay(0);
+          log.info("IRC {} ({}): kicked from {} by {}; joining again in {} ms", network.id(), nick(), channel,
+              kickedBy.get(), delay.toMillis());
+          scheduler.schedule(() -> {
+            synchronized (IrcConnection.this) {
+              if (!stopped && registered && wanted.contains(key) && !joined.contains(key)) {
+                client.addChannel(namesByKey.getOrDefault(key, channel));
+              }
+            }
+          }, delay.toMillis(), TimeUnit.MILLISECONDS);
         }
       }
-      events.accept(new IrcEvent.Left(channel, who, self));
+      events.accept(new IrcEvent.Left(channel, who, self, kickedBy, reason));
     }
 
     @Handler
     public void quit(UserQuitEvent e) {
       User user = e.getActor();
-      events.accept(new IrcEvent.Quit(user.getNick(), List.copyOf(user.getChannels())));
+      events.accept(new IrcEvent.Quit(user.getNick(), List.copyOf(user.getChannels()), e.getMessage()));
+    }
+
+    @Handler
+    public void nickChanged(UserNickChangeEvent e) {
+      String now = e.getNewUser().getNick();
+      if (hasNick(e.getOldUser().getNick())) {
+        synchronized (IrcConnection.this) {
+          nick = now;
+        }
+      }
+      events.accept(new IrcEvent.NickChanged(e.getOldUser().getNick(), now, List.copyOf(e.getNewUser().getChannels())));
+    }
+
+    @Handler
+    public void topic(ChannelTopicEvent e) {
+      Optional<String> setter = e.getNewTopic().getSetter().map(a -> a instanceof User u ? u.getNick() : a.getName());
+      events.accept(new IrcEvent.Topic(e.getChannel().getName(), e.getNewTopic().getValue().orElse(""), setter,
+          e.isNew()));
     }
 
     @Handler
@@ -356,7 +472,7 @@ public final class IrcConnection {
 
     private void channelMessage(String channel, String from, MessageKind kind, String text, ServerMessage source) {
       events.accept(new IrcEvent.ChannelMessage(channel, from, kind, text, messageSeq.incrementAndGet(),
-          tag(source, "msgid"), time(source)));
+          tag(source, "msgid"), time(source), tag(source, "+draft/reply").or(() -> tag(source, "+reply"))));
     }
   }
 }

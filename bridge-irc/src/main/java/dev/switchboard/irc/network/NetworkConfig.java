@@ -1,5 +1,7 @@
 package dev.switchboard.irc.network;
 
+import dev.switchboard.irc.flood.FloodControl;
+import dev.switchboard.irc.membership.NetsplitConfig;
 import dev.switchboard.irc.portal.ChannelName;
 import java.util.Optional;
 import java.util.Set;
@@ -11,6 +13,9 @@ import java.util.Set;
  * @param password the server password ({@code PASS}), if the server needs one
  * @param botNick the nick of the bridge's listener connection
  * @param channelsAllowed when present, only these channels may become portals (compared case-insensitively)
+ * @param flood how fast each of this network's connections may send
+ * @param netsplit quit debouncing
+ * @param lineLimit a Matrix message that would take more IRC lines than this goes to IRC as a preview and a link
  */
 public record NetworkConfig(
     String id,
@@ -19,7 +24,10 @@ public record NetworkConfig(
     boolean tls,
     Optional<String> password,
     String botNick,
-    Optional<Set<String>> channelsAllowed) {
+    Optional<Set<String>> channelsAllowed,
+    FloodControl flood,
+    int lineLimit,
+    NetsplitConfig netsplit) {
 
   public NetworkConfig {
     channelsAllowed = channelsAllowed.map(Set::copyOf);

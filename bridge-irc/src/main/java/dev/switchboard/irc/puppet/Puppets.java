@@ -1,6 +1,7 @@
 package dev.switchboard.irc.puppet;
 
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.irc.format.IrcCodes;
 import dev.switchboard.irc.format.IrcLines;
 import dev.switchboard.irc.format.MessageKind;
 import dev.switchboard.irc.network.IrcConnection;
@@ -55,19 +56,39 @@ public final class Puppets {
   }
 
   /**
-   * Sends Matrix text to a channel as the user: split into safe lines that fit the server's limit with our prefix,
-   * held until the connection is in the channel.
+   * Room for formatting codes repeated at the start of a continuation line ({@link IrcCodes#carryOver}): five
+   * toggles and a hex colour with background.
    */
-  public CompletableFuture<Void> send(UserId user, ChannelName channel, MessageKind kind, String body) {
-    IrcConnection connection = of(user);
+  private static final int CARRY_RESERVE = 20;
+
+  /**
+   * Splits IRC text (with formatting codes) into the lines the user's connection would send to a channel: safe
+   * lines that fit the server's limit with our prefix, each continuation starting with the formatting in force where
+   * the previous line was cut.
+   */
+  public List<String> lines(UserId user, ChannelName channel, MessageKind kind, String text) {
+    return IrcCodes.carryOver(IrcLines.split(text, lineBudget(user, channel, kind) - CARRY_RESERVE));
+  }
+
+  /** The bytes one line of text may have on the wire for this user in this channel. */
+  public int lineBudget(UserId user, ChannelName channel, MessageKind kind) {
+    String current = existing(user).map(IrcConnection::nick).orElse("");
     // Budget for the longest nick we might end up with, so a later suffix cannot push a line over the limit.
-    int budget = IrcLines.textBudget("n".repeat(Math.max(nickLength.getAsInt(), connection.nick().length())),
-        channel.value(), kind == MessageKind.EMOTE ? "\u0001ACTION \u0001".length() : 0);
-    List<String> lines = IrcLines.split(body, budget);
+    return IrcLines.textBudget("n".repeat(Math.max(nickLength.getAsInt(), current.length())), channel.value(),
+        kind == MessageKind.EMOTE ? "\u0001ACTION \u0001".length() : 0);
+  }
+
+  /** Sends lines from {@link #lines} (or as safe) as the user, held until their connection is in the channel. */
+  public CompletableFuture<Void> sendLines(UserId user, ChannelName channel, MessageKind kind, List<String> lines) {
     if (lines.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
-    return connection.send(channel, kind, lines);
+    return of(user).send(channel, kind, lines);
+  }
+
+  /** Splits and sends Matrix text to a channel as the user. */
+  public CompletableFuture<Void> send(UserId user, ChannelName channel, MessageKind kind, String body) {
+    return sendLines(user, channel, kind, lines(user, channel, kind, body));
   }
 
   /** Joins the user's connection to a channel (they joined its portal). */
@@ -78,6 +99,11 @@ public final class Puppets {
   /** Whether {@code nick} is one of our puppets' nicks right now. */
   public boolean isPuppetNick(String nick) {
     return byUser.values().stream().anyMatch(c -> c.hasNick(nick));
+  }
+
+  /** The Matrix user whose puppet has {@code nick} right now. */
+  public Optional<UserId> userOfNick(String nick) {
+    return byUser.entrySet().stream().filter(e -> e.getValue().hasNick(nick)).map(Map.Entry::getKey).findFirst();
   }
 
   /** The user's connection, if they have one. */

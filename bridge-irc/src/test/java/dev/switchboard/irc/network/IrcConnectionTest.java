@@ -3,7 +3,9 @@ package dev.switchboard.irc.network;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.switchboard.irc.flood.FloodControl;
 import dev.switchboard.irc.format.MessageKind;
+import dev.switchboard.irc.membership.NetsplitConfig;
 import dev.switchboard.irc.portal.ChannelName;
 import dev.switchboard.testkit.irc.IrcTestUser;
 import dev.switchboard.testkit.irc.NgircdServer;
@@ -46,7 +48,8 @@ class IrcConnectionTest {
 
   private IrcConnection connection(String nick, int nickLength) {
     NetworkConfig network = new NetworkConfig("test", server.host(), server.port(), false, Optional.empty(), nick,
-        Optional.empty());
+        Optional.empty(), FloodControl.DEFAULT, 3,
+        NetsplitConfig.DEFAULT);
     IrcConnection c = new IrcConnection(network, new IrcConnection.Identity(nick, "sb", "test " + nick),
         nickLength, new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1), new SplittableRandom(3)),
         scheduler, scheduler, events::add);

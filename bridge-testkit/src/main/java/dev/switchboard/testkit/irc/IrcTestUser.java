@@ -42,8 +42,25 @@ public final class IrcTestUser implements AutoCloseable {
     return user;
   }
 
-  public static IrcTestUser connect(NgircdServer server, String nick) throws IOException {
+  public static IrcTestUser connect(IrcServer server, String nick) throws IOException {
     return connect(server.host(), server.port(), nick);
+  }
+
+  /**
+   * Connects asking for IRCv3 capabilities (e.g. {@code message-tags}, {@code server-time}); returns after the
+   * welcome, with whatever the server acknowledged (see {@link #lines()} for its {@code CAP ACK}).
+   */
+  public static IrcTestUser connect(IrcServer server, String nick, String... capabilities) throws IOException {
+    IrcTestUser user = new IrcTestUser(nick, new Socket(server.host(), server.port()));
+    user.send("CAP LS 302");
+    user.send("CAP REQ :" + String.join(" ", capabilities));
+    user.send("NICK " + nick);
+    user.send("USER " + nick + " 0 * :test user " + nick);
+    user.awaitLine(l -> command(l).equals("CAP") && (l.contains(" ACK ") || l.contains(" NAK ")),
+        Duration.ofSeconds(10));
+    user.send("CAP END");
+    user.awaitLine(l -> command(l).equals("001"), Duration.ofSeconds(10));
+    return user;
   }
 
   public String nick() {
@@ -91,14 +108,35 @@ public final class IrcTestUser implements AutoCloseable {
 
   /** Waits for a PRIVMSG to {@code target} from {@code fromNick} with exactly {@code text}. */
   public String awaitMessage(String fromNick, String target, String text, Duration timeout) {
-    return awaitLine(l -> l.startsWith(":" + fromNick + "!") && command(l).equals("PRIVMSG")
+    return awaitLine(l -> untagged(l).startsWith(":" + fromNick + "!") && command(l).equals("PRIVMSG")
         && l.contains(" PRIVMSG " + target + " :" + text) && l.endsWith(":" + text), timeout);
+  }
+
+  /** A raw line without its IRCv3 tags ({@code @a=b;c :prefix COMMAND ...} → {@code :prefix COMMAND ...}). */
+  public static String untagged(String line) {
+    return line.startsWith("@") && line.indexOf(' ') > 0 ? line.substring(line.indexOf(' ') + 1) : line;
+  }
+
+  /** The value of an IRCv3 tag on a raw line, unescaped only for the common cases; null when absent. */
+  public static String tag(String line, String name) {
+    if (!line.startsWith("@")) {
+      return null;
+    }
+    for (String t : line.substring(1, line.indexOf(' ')).split(";")) {
+      int eq = t.indexOf('=');
+      String key = eq < 0 ? t : t.substring(0, eq);
+      if (key.equals(name)) {
+        return eq < 0 ? "" : t.substring(eq + 1).replace("\\s", " ").replace("\\:", ";").replace("\\\\", "\\");
+      }
+    }
+    return null;
   }
 
   /** The PRIVMSG texts to {@code target} received so far, with the sender's nick: {@code nick: text}. */
   public List<String> messagesTo(String target) {
     List<String> out = new ArrayList<>();
-    for (String l : lines()) {
+    for (String raw : lines()) {
+      String l = untagged(raw);
       if (command(l).equals("PRIVMSG") && l.contains(" PRIVMSG " + target + " :")) {
         String from = l.substring(1, l.indexOf('!') > 0 ? l.indexOf('!') : l.indexOf(' '));
         out.add(from + ": " + l.substring(l.indexOf(" :", l.indexOf(" PRIVMSG ")) + 2));

@@ -20,15 +20,10 @@ import dev.switchboard.testkit.RealServers;
  * ({@code -n}), stopped and deleted on {@link #close()}. A missing ngircd skips the test locally and fails it under
  * CI ({@code CI=true} or {@code -Dswitchboard.requireServers=true}).
  */
-public final class NgircdServer implements AutoCloseable {
+public final class NgircdServer implements IrcServer {
   private static final List<Path> CANDIDATES = List.of(Path.of("/usr/sbin/ngircd"), Path.of("/usr/bin/ngircd"),
       Path.of("/usr/local/sbin/ngircd"));
 
-  /** The server name ngircd announces in its prefixes. */
-  public static final String SERVER_NAME = "irc.test.local";
-
-  /** NICKLEN we configure: longer than RFC 1459's 9, like most real networks. */
-  public static final int NICK_LENGTH = 16;
 
   private final Path dir;
   private final int port;
@@ -116,7 +111,7 @@ public final class NgircdServer implements AutoCloseable {
     throw new IOException("ngircd did not listen on port " + port + " within " + timeout + ": " + log());
   }
 
-  /** ngircd's own output so far, for failure messages. */
+  @Override
   public String log() {
     try {
       return Files.readString(dir.resolve("ngircd.log"));
@@ -125,15 +120,17 @@ public final class NgircdServer implements AutoCloseable {
     }
   }
 
+  @Override
   public String host() {
     return "127.0.0.1";
   }
 
+  @Override
   public int port() {
     return port;
   }
 
-  /** Stops ngircd (as a crash or an admin would) and starts it again on the same port. */
+  @Override
   public void restart() throws IOException, InterruptedException {
     stopProcess();
     launch(requireInstalled());

@@ -1,0 +1,71 @@
+package dev.switchboard.irc.message;
+
+import dev.switchboard.core.id.EventId;
+import dev.switchboard.core.id.RoomId;
+import dev.switchboard.core.store.MessageMapStore;
+import dev.switchboard.irc.portal.ChannelPortals;
+import dev.switchboard.irc.portal.ChannelRef;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * Which IRC line is which Matrix event, so a Matrix reply can name the IRC author and an IRC reference to a msgid
+ * can find its event. Rows live in core's message map with remote room {@code <network>/<channel>} and these remote
+ * ids:
+ *
+ * <ul>
+ *   <li>{@code by/<nick>/<id>}: who sent it, with {@code <id>} = {@code msgid/<msgid>} when the server tags
+ *       messages (IRCv3 message-tags), {@code seq/<run>/<n>} for untagged lines the bot saw, {@code mx/<event id>}
+ *       for lines our puppets sent for a Matrix event. Nicks never contain {@code /}. The nick is the one used when
+ *       the line was sent.
+ *   <li>{@code msgid/<msgid>}: the server's id alone, which is what IRCv3 replies and reactions refer to.
+ * </ul>
+ */
+public final class ChannelMessageMap {
+  private static final String AUTHOR = "by/";
+  private static final String MSGID = "msgid/";
+
+  private final MessageMapStore store;
+  private final Executor blocking;
+
+  public ChannelMessageMap(MessageMapStore store, Executor blocking) {
+    this.store = store;
+    this.blocking = blocking;
+  }
+
+  /** Records a line seen on IRC and the event it became. */
+  public CompletableFuture<Void> recordIrc(ChannelRef channel, String nick, Optional<String> msgId, String ircId,
+      RoomId room, EventId event) {
+    CompletableFuture<Void> author = record(channel, AUTHOR + nick + "/" + ircId, room, event);
+    return msgId.map(id -> author.thenCompose(v -> record(channel, MSGID + id, room, event))).orElse(author);
+  }
+
+  /** The event an IRC msgid became, if we saw it. */
+  public CompletableFuture<Optional<EventId>> eventOf(ChannelRef channel, String msgId) {
+    return CompletableFuture.supplyAsync(() -> store.byRemote(new MessageMapStore.RemoteMessage(
+        ChannelPortals.PROTOCOL, channel.remoteId(), MSGID + msgId)).map(MessageMapStore.MessageMapping::eventId),
+        blocking);
+  }
+
+  /** Records that a puppet sent a Matrix event to the channel as {@code nick}. */
+  public CompletableFuture<Void> recordMatrix(ChannelRef channel, String nick, RoomId room, EventId event) {
+    return record(channel, AUTHOR + nick + "/mx/" + event.value(), room, event);
+  }
+
+  /** The IRC nick that wrote (or sent, for a Matrix user) the message an event stands for, if we know it. */
+  public CompletableFuture<Optional<String>> authorOf(EventId event) {
+    return CompletableFuture.supplyAsync(() -> store.byEvent(event).stream()
+        .filter(m -> m.remote().protocol().equals(ChannelPortals.PROTOCOL))
+        .map(m -> m.remote().remoteId())
+        .filter(id -> id.startsWith(AUTHOR) && id.indexOf('/', AUTHOR.length()) > AUTHOR.length())
+        .map(id -> id.substring(AUTHOR.length(), id.indexOf('/', AUTHOR.length())))
+        .findFirst(), blocking);
+  }
+
+  private CompletableFuture<Void> record(ChannelRef channel, String remoteId, RoomId room, EventId event) {
+    return CompletableFuture.runAsync(() -> store.put(
+        new MessageMapStore.RemoteMessage(ChannelPortals.PROTOCOL, channel.remoteId(), remoteId), room, event),
+        blocking);
+  }
+}

@@ -1,0 +1,107 @@
+package dev.switchboard.irc.message;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.id.EventId;
+import dev.switchboard.core.id.UserId;
+import dev.switchboard.irc.format.IrcCodes;
+import dev.switchboard.irc.format.MatrixToIrc;
+import dev.switchboard.irc.format.MessageKind;
+import dev.switchboard.irc.network.IrcConnection;
+import dev.switchboard.irc.portal.ChannelRef;
+import dev.switchboard.irc.puppet.Puppets;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Matrix → IRC for messages in one network's portals: formatting to IRC codes, replies as {@code nick: text},
+ * edits as {@code * corrected text}, messages over the line limit as a preview and a link, sent through the
+ * sender's puppet; each line sent is recorded in the message map so later replies can name its author.
+ *
+ * <p>Edits: IRC has no edits. We resend the new text marked with a leading {@code * } (the usual IRC convention for
+ * a correction), rather than {@code s/old/new/}, which needs the old text and is unreadable for anything but a
+ * one-word fix.
+ */
+public final class MatrixMessages {
+  private static final Logger log = LoggerFactory.getLogger(MatrixMessages.class);
+
+  /** How a correction is marked on IRC. */
+  public static final String EDIT_MARK = "* ";
+
+  private final Puppets puppets;
+  private final ChannelMessageMap map;
+  private final LongMessages longMessages;
+  private final int lineLimit;
+  private final Function<UserId, Optional<String>> nickOf;
+
+  /**
+   * @param lineLimit messages that would need more IRC lines than this become a link
+   * @param nickOf the IRC nick for a Matrix user in mentions (a ghost's or a puppet's)
+   */
+  public MatrixMessages(Puppets puppets, ChannelMessageMap map, LongMessages longMessages, int lineLimit,
+      Function<UserId, Optional<String>> nickOf) {
+    this.puppets = puppets;
+    this.map = map;
+    this.longMessages = longMessages;
+    this.lineLimit = lineLimit;
+    this.nickOf = nickOf;
+  }
+
+  /** Relays one {@code m.room.message}; completes when every line is queued on the puppet's connection. */
+  public CompletableFuture<Void> relay(MatrixEvent event, ChannelRef channel) {
+    JsonNode content = event.content();
+    boolean edit = "m.replace".equals(content.path("m.relates_to").path("rel_type").asText())
+        && content.path("m.new_content").isObject();
+    JsonNode effective = edit ? content.path("m.new_content") : content;
+    Optional<MessageKind> kind = MessageKind.ofMsgtype(effective.path("msgtype").asText());
+    if (kind.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    String text = MatrixToIrc.convert(effective, nickOf);
+    if (text.isBlank()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    JsonNode inReplyTo = content.path("m.relates_to").path("m.in_reply_to").path("event_id");
+    CompletableFuture<String> withContext;
+    if (edit) {
+      withContext = CompletableFuture.completedFuture(EDIT_MARK + text);
+    } else if (inReplyTo.isTextual()) {
+      withContext = replyPrefix(EventId.of(inReplyTo.asText())).thenApply(p -> p + text);
+    } else {
+      withContext = CompletableFuture.completedFuture(text);
+    }
+    UserId sender = event.sender();
+    return withContext.thenCompose(t -> {
+      List<String> lines = puppets.lines(sender, channel.channel(), kind.get(), t);
+      if (lines.size() <= lineLimit) {
+        return puppets.sendLines(sender, channel.channel(), kind.get(), lines);
+      }
+      // What IRC users would have read (pills as nicks, links spelt out), without the formatting codes.
+      String plain = String.join("\n", java.util.Arrays.stream(t.split("\n", -1))
+          .map(l -> IrcCodes.parse(l).plain()).toList());
+      return longMessages.upload(plain).thenCompose(url -> puppets.sendLines(sender, channel.channel(), kind.get(),
+          List.of(LongMessages.preview(plain, lines.size(), url,
+              puppets.lineBudget(sender, channel.channel(), kind.get())))));
+    }).thenRun(() -> puppets.existing(sender).map(IrcConnection::nick).ifPresent(nick ->
+        map.recordMatrix(channel, nick, event.roomId(), event.eventId()).exceptionally(e -> {
+          log.warn("IRC {}: could not record {} in the message map: {}", channel.remoteId(), event.eventId(),
+              e.toString());
+          return null;
+        })));
+  }
+
+  /** {@code nick: } for the author of the message replied to; nothing when we do not know it. */
+  private CompletableFuture<String> replyPrefix(EventId original) {
+    return map.authorOf(original).handle((nick, err) -> {
+      if (err != null) {
+        log.warn("IRC: could not look up the author of {}: {}", original, err.toString());
+        return "";
+      }
+      return nick.map(n -> n + ": ").orElse("");
+    });
+  }
+}

@@ -1,0 +1,100 @@
+package dev.switchboard.irc.puppet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.irc.IrcConnectorFixture;
+import dev.switchboard.testkit.irc.IrcTestUser;
+import dev.switchboard.testkit.irc.NgircdServer;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Thousands of puppets must be cheap: no threads of their own beyond what Kitteh cannot avoid. */
+class CheapPuppetsTest {
+  private static final int PUPPETS = 50;
+
+  @TempDir
+  Path dir;
+  private NgircdServer server;
+  private IrcConnectorFixture fixture;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    server = NgircdServer.start();
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (fixture != null) {
+      fixture.close();
+    }
+    server.close();
+  }
+
+  @Test
+  void fiftyPuppetsCostAtMostTwoThreadsEach() throws Exception {
+    ObjectNode irc = IrcConnectorFixture.config(server.host(), server.port());
+    fixture = IrcConnectorFixture.start(irc, dir);
+    var room = fixture.openPortal("#_irc_test_#room:test.local");
+    try (IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
+      alice.join("#room");
+      alice.awaitLine(l -> l.startsWith(":switchboard!") && l.contains(" JOIN ")
+          || IrcTestUser.command(l).equals("353") && l.contains("switchboard"), Duration.ofSeconds(20));
+      int before = ManagementFactory.getThreadMXBean().getThreadCount();
+      long heapBefore = usedHeapAfterGc();
+
+      for (int i = 0; i < PUPPETS; i++) {
+        fixture.join(room, "user" + i, "User" + i);
+      }
+      await().atMost(Duration.ofSeconds(60)).until(() -> alice.lines().stream()
+          .filter(l -> l.startsWith(":User") && l.contains(" JOIN ")).count() == PUPPETS);
+
+      int after = ManagementFactory.getThreadMXBean().getThreadCount();
+      // A rough figure for the report (GC noise is a few KiB per puppet at this count); benchmarks measure properly.
+      System.out.printf("heap: about %d KiB per idle puppet%n", (usedHeapAfterGc() - heapBefore) / PUPPETS / 1024);
+      double perPuppet = (after - before) / (double) PUPPETS;
+      System.out.printf("threads: %d before, %d after %d puppets: %.2f per puppet%n", before, after, PUPPETS,
+          perPuppet);
+      // Kitteh 9 starts an input thread and an "immediate" sender thread in every client's constructor; the rest
+      // (delay sender, event bus dispatchers, exception listener) we replace with shared machinery.
+      assertThat(perPuppet).isLessThanOrEqualTo(2.1);
+    }
+  }
+
+  private static long usedHeapAfterGc() throws InterruptedException {
+    for (int i = 0; i < 3; i++) {
+      System.gc();
+      Thread.sleep(100);
+    }
+    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+  }
+
+  @Test
+  void aFiveThousandByteMessageTakesSecondsNotFifteenWithTheDefaultFloodControl() throws Exception {
+    ObjectNode irc = IrcConnectorFixture.config(server.host(), server.port());
+    IrcConnectorFixture.network(irc).put("line_limit", 20); // split it rather than send a link
+    fixture = IrcConnectorFixture.start(irc, dir);
+    var room = fixture.openPortal("#_irc_test_#room:test.local");
+    try (IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
+      alice.join("#room");
+      fixture.join(room, "matrixuser", "matrixuser");
+      alice.awaitLine(l -> l.startsWith(":matrixuser!") && l.contains(" JOIN "), Duration.ofSeconds(20));
+      String longText = "word ".repeat(1_000); // 5,000 bytes: 13 lines
+
+      long started = System.nanoTime();
+      fixture.text(room, "matrixuser", longText);
+      await().atMost(Duration.ofSeconds(30)).until(() -> alice.messagesTo("#room").size() == 13);
+      long tookMs = (System.nanoTime() - started) / 1_000_000;
+
+      System.out.printf("5,000-byte message: %d lines in %d ms%n", alice.messagesTo("#room").size(), tookMs);
+      // A burst of 5, then 2 a second: the last of 13 lines leaves after about 4 s (Kitteh's default: 15 s).
+      assertThat(tookMs).isBetween(3_000L, 7_000L);
+    }
+  }
+}
