@@ -26,7 +26,7 @@ import org.jxmpp.jid.parts.Resourcepart;
  * the bridge core with the XMPP connector, and the XMPP user bob, owner of the MUC {@code dev}.
  */
 public final class MucFixture implements AutoCloseable {
-  public static final Duration WAIT = Duration.ofSeconds(15);
+  public static final Duration WAIT = Duration.ofSeconds(30); // generous: CI machines are slow and shared
 
   public final ProsodyServer prosody;
   public final TestHomeserver hs;

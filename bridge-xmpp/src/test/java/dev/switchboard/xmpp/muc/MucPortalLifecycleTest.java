@@ -9,6 +9,7 @@ import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.xmpp.MucFixture;
 import dev.switchboard.xmpp.XmppClient;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smackx.muc.MultiUserChat;
 import org.junit.jupiter.api.AfterEach;
@@ -62,8 +63,9 @@ class MucPortalLifecycleTest {
     f.bob = bob;
     MultiUserChat bobInDev = f.mucOf(bob);
     bobInDev.join(Resourcepart.from("bob"));
-    // The bridge's listener is back in the MUC.
-    await().atMost(WAIT).until(() -> bobInDev.getOccupants().stream()
+    // The bridge's listener is back in the MUC. Its reconnect backs off (1 s doubling, jittered) while Prosody is
+    // down, so on a slow machine this can take several attempts.
+    await().atMost(Duration.ofSeconds(60)).until(() -> bobInDev.getOccupants().stream()
         .anyMatch(o -> o.getResourceOrEmpty().toString().equals("Matrix")));
 
     bobInDev.sendMessage("after restart");

@@ -25,7 +25,7 @@ import org.jxmpp.jid.parts.Resourcepart;
 
 /** MUC portals end to end: testkit homeserver, the bridge core with the XMPP connector, real Prosody, a real client. */
 class MucPortalTest {
-  private static final Duration WAIT = Duration.ofSeconds(15);
+  private static final Duration WAIT = Duration.ofSeconds(30); // generous: CI machines are slow and shared
 
   @TempDir
   Path dir;
