@@ -19,7 +19,7 @@ import dev.switchboard.core.store.PortalStore;
 import dev.switchboard.core.store.SecretBox;
 import dev.switchboard.testkit.irc.IrcTestUser;
 import dev.switchboard.testkit.irc.NgircdServer;
-import dev.switchboard.testkit.irc.StallingProxy;
+import dev.switchboard.testkit.net.PausableProxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -222,7 +222,7 @@ class IrcConnectorTest {
 
   @Test
   void withASilentIrcServerTheAliasIsAnsweredAtOnceAndThePortalWorksLater() throws Exception {
-    try (StallingProxy proxy = StallingProxy.inFrontOf(server.host(), server.port());
+    try (PausableProxy proxy = PausableProxy.pausedInFrontOf(server.host(), server.port());
         IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
       alice.join("#room");
       startConnector(proxy.host(), proxy.port());
@@ -236,7 +236,7 @@ class IrcConnectorTest {
       Thread.sleep(2_000);
       assertThat(alice.messagesTo("#room")).isEmpty();
 
-      proxy.release();
+      proxy.resume();
 
       alice.awaitMessage("matrixuser", "#room", "sent while the server is silent", Duration.ofSeconds(60));
       alice.awaitLine(l -> l.startsWith(":switchboard!") && l.contains(" JOIN "), WAIT);

@@ -8,7 +8,7 @@ import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.irc.IrcTestUser;
 import dev.switchboard.testkit.irc.NgircdServer;
-import dev.switchboard.testkit.irc.StallingProxy;
+import dev.switchboard.testkit.net.PausableProxy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -82,7 +82,7 @@ class IrcPortalFlowTest {
 
   @Test
   void withASilentIrcServerTheJoinIsAnsweredInUnderASecondAndThePortalWorksOnceItAnswers() throws Exception {
-    try (StallingProxy proxy = StallingProxy.inFrontOf(ircd.host(), ircd.port());
+    try (PausableProxy proxy = PausableProxy.pausedInFrontOf(ircd.host(), ircd.port());
         TestHomeserver hs = homeserver(false);
         IrcBridgeHarness bridge = new IrcBridgeHarness(hs, dir, proxy.host(), proxy.port());
         IrcTestUser alice = IrcTestUser.connect(ircd, "alice")) {
@@ -98,7 +98,7 @@ class IrcPortalFlowTest {
       Thread.sleep(10_000);
       assertThat(alice.messagesTo("#room")).isEmpty();
 
-      proxy.release();
+      proxy.resume();
 
       alice.awaitMessage("bob", "#room", "said while IRC is silent", WAIT);
       alice.awaitLine(l -> l.startsWith(":switchboard!") && l.contains(" JOIN "), WAIT);

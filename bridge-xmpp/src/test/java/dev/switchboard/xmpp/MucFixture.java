@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
-import dev.switchboard.testkit.xmpp.PausableProxy;
+import dev.switchboard.testkit.net.PausableProxy;
 import dev.switchboard.testkit.xmpp.ProsodyServer;
 import java.net.URI;
 import java.net.URLEncoder;

@@ -1,5 +1,6 @@
 package dev.switchboard.testkit.irc;
 
+import dev.switchboard.testkit.net.PausableProxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -33,16 +34,16 @@ class NgircdServerTest {
   }
 
   @Test
-  void aStallingProxyHoldsTheConnectionUntilReleased() throws Exception {
+  void aPausedProxyHoldsTheConnectionUntilResumed() throws Exception {
     try (NgircdServer server = NgircdServer.start();
-        StallingProxy proxy = StallingProxy.inFrontOf(server.host(), server.port());
+        PausableProxy proxy = PausableProxy.pausedInFrontOf(server.host(), server.port());
         java.net.Socket socket = new java.net.Socket(proxy.host(), proxy.port())) {
       socket.getOutputStream().write("NICK carol\r\nUSER carol 0 * :c\r\n".getBytes());
       socket.setSoTimeout(1000);
       byte[] buf = new byte[512];
       assertThat(readOrTimeout(socket, buf)).isEqualTo(-2);
 
-      proxy.release();
+      proxy.resume();
       socket.setSoTimeout(5000);
 
       assertThat(readOrTimeout(socket, buf)).isPositive();

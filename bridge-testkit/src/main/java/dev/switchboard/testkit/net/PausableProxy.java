@@ -1,4 +1,4 @@
-package dev.switchboard.testkit.xmpp;
+package dev.switchboard.testkit.net;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,8 +11,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A TCP proxy in front of a server port that forwards both ways until {@link #pause()}, then holds every byte until
- * {@link #resume()}: a connected server that has stopped answering for a while, as an overloaded XMPP server looks
- * to its components. Nothing is lost; held bytes are forwarded on resume.
+ * {@link #resume()}: a server that accepts connections but answers nothing for a while, as an overloaded IRC or XMPP
+ * server looks to the bridge. Nothing is lost; held bytes are forwarded on resume.
  */
 public final class PausableProxy implements AutoCloseable {
   private final ServerSocket listener;
@@ -35,6 +35,17 @@ public final class PausableProxy implements AutoCloseable {
   /** A forwarding proxy on a free loopback port in front of {@code targetHost:targetPort}. */
   public static PausableProxy inFrontOf(String targetHost, int targetPort) throws IOException {
     return new PausableProxy(targetHost, targetPort);
+  }
+
+  /** The same, holding everything from the start until {@link #resume()}. */
+  public static PausableProxy pausedInFrontOf(String targetHost, int targetPort) throws IOException {
+    PausableProxy proxy = new PausableProxy(targetHost, targetPort);
+    proxy.pause();
+    return proxy;
+  }
+
+  public String host() {
+    return listener.getInetAddress().getHostAddress();
   }
 
   public int port() {
