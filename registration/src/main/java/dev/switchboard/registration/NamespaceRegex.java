@@ -28,4 +28,22 @@ public final class NamespaceRegex {
   public static Namespace aliases(String aliasPrefix, String domain) {
     return new Namespace(true, "#" + escape(aliasPrefix) + ".*:" + escape(domain) + "$");
   }
+
+  /**
+   * A connector's exclusive claims from its config section: {@code user_prefix} (ghosts) and, if it has portals,
+   * {@code alias_prefix}; each defaults to {@code defaultPrefix} when missing or blank.
+   */
+  public static Namespaces forConnector(com.fasterxml.jackson.databind.JsonNode section, String defaultPrefix,
+      boolean claimsAliases, String domain) {
+    return new Namespaces(
+        java.util.List.of(users(prefix(section, "user_prefix", defaultPrefix), domain)),
+        claimsAliases ? java.util.List.of(aliases(prefix(section, "alias_prefix", defaultPrefix), domain))
+            : java.util.List.of(),
+        java.util.List.of());
+  }
+
+  private static String prefix(com.fasterxml.jackson.databind.JsonNode section, String field, String fallback) {
+    com.fasterxml.jackson.databind.JsonNode v = section.path(field);
+    return v.isTextual() && !v.asText().isBlank() ? v.asText() : fallback;
+  }
 }
