@@ -41,6 +41,27 @@ class IngestBenchmark {
     }
   }
 
+  /** The bridge in a process of its own, as beside a real homeserver; the load generator here. */
+  @Test
+  void sqliteBridgeInItsOwnProcess() throws Exception {
+    Path dir = Files.createTempDirectory("ingest-bench");
+    Path portFile = dir.resolve("port");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process bridge = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        BenchBridge.class.getName(), "jdbc:sqlite:" + dir.resolve("bench.db"), portFile.toString())
+        .redirectErrorStream(true).redirectOutput(dir.resolve("bridge.log").toFile()).start();
+    try {
+      long deadline = System.nanoTime() + 30_000_000_000L;
+      while (!Files.exists(portFile) && System.nanoTime() < deadline && bridge.isAlive()) {
+        Thread.sleep(50);
+      }
+      int port = Integer.parseInt(Files.readString(portFile).trim());
+      measure("SQLite, bridge in its own process", port);
+    } finally {
+      bridge.destroyForcibly().waitFor();
+    }
+  }
+
   /** Runs against {@code jdbcUrl}. */
   static void run(String label, String jdbcUrl) throws Exception {
     RecordingConnector sink = new RecordingConnector("test", CoreHarness.DOMAIN) {
@@ -54,10 +75,15 @@ class IngestBenchmark {
       for (int r = 0; r < 20; r++) {
         core.link("!room" + r + ":test.local", "test", "net/#c" + r);
       }
-      RawHttpClient http = new RawHttpClient(core.server.port());
+      measure(label, core.server.port());
+    }
+  }
+
+  private static void measure(String label, int port) throws Exception {
+    try (RawHttpClient http = new RawHttpClient(port)) {
       AtomicLong eventSeq = new AtomicLong();
       for (int t = 0; t < WARMUP_TXNS; t++) {
-        put(http, core, "w" + t, body(eventSeq));
+        put(http, "w" + t, body(eventSeq));
       }
       long[] latencies = new long[MEASURED_TXNS];
       List<byte[]> requests = new ArrayList<>();
@@ -100,7 +126,7 @@ class IngestBenchmark {
     return sb.append("]}").toString();
   }
 
-  private static void put(RawHttpClient http, CoreHarness core, String txnId, String body) throws Exception {
+  private static void put(RawHttpClient http, String txnId, String body) throws Exception {
     int status = http.exchange(RawHttpClient.put("/_matrix/app/v1/transactions/" + txnId, CoreHarness.HS_TOKEN,
         body));
     if (status != 200) {
