@@ -102,10 +102,11 @@ class IngestBenchmark {
       double seconds = (System.nanoTime() - start) / 1e9;
       Arrays.sort(latencies);
       System.out.printf(Locale.ROOT,
-          "BENCH ingest %s: %d txns x %d events in %.2f s = %.0f events/s; ack latency p50 %.2f ms, p99 %.2f ms, "
-              + "max %.2f ms%n",
+          "BENCH ingest %s: %d txns x %d events in %.2f s = %.0f events/s; ack latency p50 %.2f ms, p90 %.2f ms, "
+              + "p95 %.2f ms, p99 %.2f ms, max %.2f ms%n",
           label, MEASURED_TXNS, EVENTS_PER_TXN, seconds, MEASURED_TXNS * EVENTS_PER_TXN / seconds,
-          latencies[MEASURED_TXNS / 2] / 1e6, latencies[(int) (MEASURED_TXNS * 0.99)] / 1e6,
+          latencies[MEASURED_TXNS / 2] / 1e6, latencies[(int) (MEASURED_TXNS * 0.90)] / 1e6,
+          latencies[(int) (MEASURED_TXNS * 0.95)] / 1e6, latencies[(int) (MEASURED_TXNS * 0.99)] / 1e6,
           latencies[MEASURED_TXNS - 1] / 1e6);
     }
   }
