@@ -295,7 +295,7 @@ public final class IncomingCalls {
       case "m.call.answer" -> answer(call, party, c.path("answer").path("sdp").asText(""));
       case "m.call.candidates" -> candidates(call, party, c.path("candidates"));
       case "m.call.reject" -> {
-        if (call.state == IncomingCall.State.RINGING) {
+        if (call.state == IncomingCall.State.RINGING || call.state == IncomingCall.State.OFFERING) {
           decline(call);
         }
       }
@@ -319,7 +319,10 @@ public final class IncomingCalls {
   }
 
   private void answer(IncomingCall call, String party, String sdp) {
-    if (call.state != IncomingCall.State.RINGING || sdp.isEmpty()) {
+    // OFFERING too: a client may answer as soon as it sees the invite, before our end-of-candidates is sent and the
+    // phone told 180; dropping that answer left the phone ringing until it gave up.
+    boolean open = call.state == IncomingCall.State.RINGING || call.state == IncomingCall.State.OFFERING;
+    if (!open || sdp.isEmpty()) {
       return; // another device answered first; the select_answer we sent tells it
     }
     call.answerPartyId = party;

@@ -268,10 +268,27 @@ class PhoneToMatrixCallTest {
     }
   }
 
-  // Flaky in full CI runs (2 of 3 on 2026-11-25: SIPp never got the 200 after the Matrix answer; passes alone and
-  // with its class every time). Disabled until the cause is found, so it cannot block landing; the audio-only
-  // path it covers is also checked by AudioOnlyTest and the Matrix-to-phone video test.
-  @org.junit.jupiter.api.Disabled("flaky in full runs: answer to a video offer from a phone sometimes never reaches SIP")
+  @Test
+  void anAnswerThatComesBeforeOurEndOfCandidatesIsNotLost() throws Exception {
+    ObjectNode config = sipConfig(60_000);
+    try (TestHomeserver hs = TestHomeserver.start(Options.defaults().serverName("test.local"));
+        SipBridge bridge = SipBridge.start(hs, config, dir)) {
+      TestUser alice = hs.user("alice");
+      // Hold the ghost's end-of-candidates: the user answers while the call is still being offered.
+      hs.faults().next(1).matching("/send/m\\.call\\.candidates/").delay(Duration.ofSeconds(3));
+      try (SippScenario phone = call(config, "uac-call-video.xml", "+15550100")) {
+        String room = ringingRoom(hs, phone);
+        JsonNode invite = awaitFromGhost(hs, room, "m.call.invite", phone);
+        alice.join(room);
+        answer(alice, room, invite);
+
+        assertThat(phone.awaitExit(WAIT)).as(phone::diagnostics).isZero();
+      }
+    }
+  }
+
+  // This test answers as soon as the invite is seen, before our end-of-candidates and 180; that is how it found
+  // that such an early answer was dropped (the phone rang until it gave up).
   @Test
   void aVideoCallFromAPhoneRingsAsAudioAndTheVideoIsRejected() throws Exception {
     ObjectNode config = sipConfig(60_000);
