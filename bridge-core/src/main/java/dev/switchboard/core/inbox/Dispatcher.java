@@ -1,5 +1,6 @@
 package dev.switchboard.core.inbox;
 
+import static dev.switchboard.core.failure.Failures.rootCause;
 import dev.switchboard.core.connector.Connector;
 import dev.switchboard.core.connector.Connectors;
 import dev.switchboard.core.connector.EphemeralCapable;
@@ -123,7 +124,7 @@ public final class Dispatcher implements AutoCloseable {
             delay.toMillis(), TimeUnit.MILLISECONDS);
       } else {
         log.error("Dropping event {} in room {} after {} attempts: {}", entry.event().path("event_id").asText("-"),
-            entry.roomId(), attempt + 1, rootMessage(err));
+            entry.roomId(), attempt + 1, rootCause(err).toString());
         failed.increment();
         result.complete(null);
       }
@@ -215,13 +216,6 @@ public final class Dispatcher implements AutoCloseable {
           .ifPresent(c -> targets.add(() -> c.onEphemeralEvent(entry.event(), link)));
     }
     return targets;
-  }
-
-  private static String rootMessage(Throwable t) {
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    return t.toString();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.switchboard.sip.call;
 
+import static dev.switchboard.core.failure.Failures.rootMessage;
 import dev.switchboard.core.ordering.SerialExecutor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -18,7 +19,6 @@ import dev.switchboard.sip.signalling.SipEvents;
 import dev.switchboard.sip.signalling.SipSignalling;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -126,7 +126,7 @@ public final class Calls implements SipEvents {
       return CompletableFuture.completedFuture(null);
     }
     OutboundCall call = new OutboundCall(event.roomId(), callId, event.sender(), c.path("party_id").asText(""),
-        version, ghost, token(8), callee, sip.newCallId().getCallId(), token(6), sdp, lifetime - age);
+        version, ghost, RandomTokens.hex(random, 8), callee, sip.newCallId().getCallId(), RandomTokens.hex(random, 6), sdp, lifetime - age);
     return CompletableFuture.supplyAsync(() -> store.insertOutbound(call), blocking).thenAccept(isNew -> {
       if (!isNew) {
         log.debug("m.call.invite {} for known call {} ignored", event.eventId(), callId);
@@ -589,18 +589,5 @@ public final class Calls implements SipEvents {
         log.warn("Could not record the state of {}: {}", call, e.toString());
       }
     });
-  }
-
-  private String token(int bytes) {
-    byte[] b = new byte[bytes];
-    random.nextBytes(b);
-    return HexFormat.of().formatHex(b);
-  }
-
-  private static String rootMessage(Throwable t) {
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    return t.getMessage() == null ? t.toString() : t.getMessage();
   }
 }

@@ -1,5 +1,6 @@
 package dev.switchboard.sip.call;
 
+import static dev.switchboard.core.failure.Failures.rootMessage;
 import dev.switchboard.core.ordering.SerialExecutor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -20,7 +21,6 @@ import dev.switchboard.sip.media.SdpCandidates;
 import dev.switchboard.sip.signalling.SipSignalling;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -141,26 +141,26 @@ public final class IncomingCalls {
     Optional<UserId> callee = callees.calleeOf(calledUser);
     if (callee.isEmpty()) {
       log.info("INVITE {} for '{}', which is no Matrix user of ours", sipCallId, calledUser);
-      respond(tx, request, Response.NOT_FOUND, token(6), null);
+      respond(tx, request, Response.NOT_FOUND, RandomTokens.hex(random, 6), null);
       return;
     }
     FromHeader from = (FromHeader) request.getHeader(FromHeader.NAME);
     Optional<Dialable> caller = callerOf(from.getAddress().getURI());
     if (caller.isEmpty() || from.getTag() == null) {
       log.info("INVITE {} from {}, which names no number or SIP address", sipCallId, from.getAddress());
-      respond(tx, request, Response.FORBIDDEN, token(6), null);
+      respond(tx, request, Response.FORBIDDEN, RandomTokens.hex(random, 6), null);
       return;
     }
     byte[] body = request.getRawContent();
     if (body == null || body.length == 0) {
       // An INVITE without an offer wants ours in the 200 OK; Matrix only offers, it cannot be asked to.
       log.info("INVITE {} has no SDP offer: refused", sipCallId);
-      respond(tx, request, Response.NOT_ACCEPTABLE_HERE, token(6), null);
+      respond(tx, request, Response.NOT_ACCEPTABLE_HERE, RandomTokens.hex(random, 6), null);
       return;
     }
     UserId ghost = ghosts.ghostOf(caller.get());
-    IncomingCall call = new IncomingCall(callee.get(), ghost, caller.get(), "sip-" + token(12), token(8),
-        sipCallId, from.getTag(), token(6), tx, request,
+    IncomingCall call = new IncomingCall(callee.get(), ghost, caller.get(), "sip-" + RandomTokens.hex(random, 12), RandomTokens.hex(random, 8),
+        sipCallId, from.getTag(), RandomTokens.hex(random, 6), tx, request,
         AudioOnly.strip(new String(body, StandardCharsets.UTF_8)), lifetime.toMillis());
     bySipCallId.put(sipCallId, call);
     log.info("Incoming {}", call);
@@ -491,18 +491,5 @@ public final class IncomingCalls {
         log.warn("Could not record the state of {}: {}", call, e.toString());
       }
     });
-  }
-
-  private String token(int bytes) {
-    byte[] b = new byte[bytes];
-    random.nextBytes(b);
-    return HexFormat.of().formatHex(b);
-  }
-
-  private static String rootMessage(Throwable t) {
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    return t.getMessage() == null ? t.toString() : t.getMessage();
   }
 }

@@ -1,5 +1,7 @@
 package dev.switchboard.xmpp.muc;
 
+import static dev.switchboard.core.failure.Failures.rootCause;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -564,7 +566,7 @@ public final class MucBridge {
           .thenComposeAsync(v -> work.get(), blocking)
           .handle((r, e) -> {
             if (e != null && !(rootCause(e) instanceof java.util.concurrent.RejectedExecutionException)) {
-              log.warn("XMPP -> Matrix in {} ({}) failed: {}", room.roomId, room.muc, rootMessage(e));
+              log.warn("XMPP -> Matrix in {} ({}) failed: {}", room.roomId, room.muc, rootCause(e).toString());
             }
             return null;
           });
@@ -775,16 +777,5 @@ public final class MucBridge {
     } else {
       connection.send(IQ.createErrorResponse(iq, StanzaError.Condition.service_unavailable));
     }
-  }
-
-  private static String rootMessage(Throwable t) {
-    return rootCause(t).toString();
-  }
-
-  private static Throwable rootCause(Throwable t) {
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    return t;
   }
 }
