@@ -14,6 +14,8 @@ import dev.switchboard.testkit.homeserver.http.Router;
 import dev.switchboard.testkit.homeserver.media.MediaRoutes;
 import dev.switchboard.testkit.homeserver.membership.MembershipRoutes;
 import dev.switchboard.testkit.homeserver.membership.MembershipService;
+import dev.switchboard.testkit.homeserver.openid.OpenIdRoutes;
+import dev.switchboard.testkit.homeserver.openid.OpenIdService;
 import dev.switchboard.testkit.homeserver.profile.ProfileRoutes;
 import dev.switchboard.testkit.homeserver.profile.ProfileService;
 import dev.switchboard.testkit.homeserver.rooms.RoomRoutes;
@@ -54,6 +56,7 @@ public final class TestHomeserver implements AutoCloseable {
   private final MembershipService membership;
   private final RoomService rooms;
   private final ProfileService profiles;
+  private final OpenIdService openId;
   private final List<TransactionPusher> pushers = new CopyOnWriteArrayList<>();
   private final List<SchemaViolation> violations = new CopyOnWriteArrayList<>();
   private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
@@ -73,6 +76,7 @@ public final class TestHomeserver implements AutoCloseable {
     this.membership = new MembershipService(state, queries);
     this.rooms = new RoomService(state, membership, queries);
     this.profiles = new ProfileService(state, queries);
+    this.openId = new OpenIdService(state, options.clock());
 
     Router router = new Router();
     new AccountRoutes(state, accounts, options.versions()).register(router);
@@ -81,6 +85,7 @@ public final class TestHomeserver implements AutoCloseable {
     new AliasRoutes(state, rooms, queries).register(router);
     new ProfileRoutes(profiles).register(router);
     new MediaRoutes(state).register(router);
+    new OpenIdRoutes(openId, options.serverName()).register(router);
     if (!options.legacy()) {
       // The ping endpoint came with Matrix 1.7 / Synapse 1.81.
       new AppServiceRoutes(asClient, options.asRequestTimeout()).register(router);
@@ -135,6 +140,11 @@ public final class TestHomeserver implements AutoCloseable {
 
   public Options options() {
     return options;
+  }
+
+  /** OpenID tokens users hand to third parties (the bridge's provisioning API). */
+  public OpenIdService openId() {
+    return openId;
   }
 
   public Faults faults() {

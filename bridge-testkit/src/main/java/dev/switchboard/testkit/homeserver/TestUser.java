@@ -111,6 +111,14 @@ public final class TestUser {
     hs.profiles().setAvatarUrl(me(), userId, mxc);
   }
 
+  /**
+   * An OpenID token for this user, as {@code POST /user/{userId}/openid/request_token} returns it: a third party
+   * verifies it at {@code GET /_matrix/federation/v1/openid/userinfo}.
+   */
+  public String requestOpenIdToken() {
+    return hs.openId().issue(userId);
+  }
+
   @Override
   public String toString() {
     return userId;
