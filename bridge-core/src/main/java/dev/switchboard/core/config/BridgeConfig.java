@@ -3,6 +3,7 @@ package dev.switchboard.core.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.switchboard.core.permission.Permissions;
+import dev.switchboard.core.provisioning.ProvisioningConfig;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
@@ -19,13 +20,42 @@ public record BridgeConfig(
     Map<String, JsonNode> connectors,
     Path configFile,
     Metrics metrics,
-    Permissions permissions) {
+    Permissions permissions,
+    ProvisioningConfig provisioning,
+    Logging logging) {
 
   /** Without the operator sections: metrics off, default permissions for the homeserver's domain. */
   public BridgeConfig(Homeserver homeserver, AppService appservice, DatabaseConfig database,
       Map<String, JsonNode> connectors, Path configFile) {
     this(homeserver, appservice, database, connectors, configFile, Metrics.disabled(),
         Permissions.defaults(homeserver.domain()));
+  }
+
+  /** Without provisioning, with the default logging. */
+  public BridgeConfig(Homeserver homeserver, AppService appservice, DatabaseConfig database,
+      Map<String, JsonNode> connectors, Path configFile, Metrics metrics, Permissions permissions) {
+    this(homeserver, appservice, database, connectors, configFile, metrics, permissions,
+        ProvisioningConfig.disabled(homeserver.url()), Logging.defaults());
+  }
+
+  /**
+   * How the bridge logs (section {@code logging}); applied by the app at start.
+   *
+   * @param json JSON lines instead of human-readable lines
+   * @param level the root level, e.g. {@code INFO}
+   * @param levels levels per connector ({@code irc}, {@code xmpp}, {@code sip}, {@code core}) or per logger name
+   */
+  public record Logging(boolean json, String level, Map<String, String> levels) {
+    public static final java.util.List<String> LEVELS = java.util.List.of("TRACE", "DEBUG", "INFO", "WARN",
+        "ERROR", "OFF");
+
+    public Logging {
+      levels = Map.copyOf(levels);
+    }
+
+    public static Logging defaults() {
+      return new Logging(false, "INFO", Map.of());
+    }
   }
 
   /**

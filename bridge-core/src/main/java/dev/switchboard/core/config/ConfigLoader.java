@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.switchboard.core.permission.Permissions;
+import dev.switchboard.core.provisioning.ProvisioningConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -25,7 +26,8 @@ public final class ConfigLoader {
   public static final List<String> CONNECTOR_SECTIONS = List.of("irc", "xmpp", "sip");
 
   private static final List<String> TOP_LEVEL =
-      List.of("homeserver", "appservice", "database", "irc", "xmpp", "sip", "logging", "metrics", "permissions");
+      List.of("homeserver", "appservice", "database", "irc", "xmpp", "sip", "logging", "metrics", "permissions",
+          "provisioning");
   private static final Pattern DOMAIN = Pattern.compile("[A-Za-z0-9.-]+(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?");
   private static final Pattern LOCALPART = Pattern.compile("[a-z0-9._=/+-]+");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -134,6 +136,12 @@ public final class ConfigLoader {
           + "port of its own (default " + BridgeConfig.Metrics.DEFAULT_PORT + ")");
     }
     Permissions permissions = Permissions.fromConfig(root.path("permissions"), domain);
+    ProvisioningConfig provisioning = ProvisioningConfig.fromConfig(root.path("provisioning"), hsUrl);
+    if (provisioning.enabled() && (provisioning.port() == port
+        || metrics.enabled() && provisioning.port() == metrics.port() && provisioning.port() != 0)) {
+      throw new ConfigException("provisioning.port " + provisioning.port() + " is already used by the AS API or the "
+          + "metrics listener; give it a port of its own (default " + ProvisioningConfig.DEFAULT_PORT + ")");
+    }
     return new BridgeConfig(
         new BridgeConfig.Homeserver(hsUrl, domain),
         new BridgeConfig.AppService(id, bind, port, asUrl, bot, registration, maxBody,
@@ -142,7 +150,47 @@ public final class ConfigLoader {
         connectors,
         file.toAbsolutePath(),
         metrics,
-        permissions);
+        permissions,
+        provisioning,
+        logging(root.path("logging")));
+  }
+
+  private static BridgeConfig.Logging logging(JsonNode section) {
+    if (section.isMissingNode() || section.isNull()) {
+      return BridgeConfig.Logging.defaults();
+    }
+    if (!section.isObject()) {
+      throw new ConfigException("logging must be a mapping (format, level, levels)");
+    }
+    section.fieldNames().forEachRemaining(name -> {
+      if (!List.of("format", "level", "levels").contains(name)) {
+        throw new ConfigException("unknown key 'logging." + name + "'; expected format, level, levels");
+      }
+    });
+    String format = text(section, "format", "text").trim().toLowerCase(Locale.ROOT);
+    if (!format.equals("text") && !format.equals("json")) {
+      throw new ConfigException("logging.format must be text or json, got '" + format + "'");
+    }
+    String level = logLevel(text(section, "level", "INFO"), "logging.level");
+    Map<String, String> levels = new LinkedHashMap<>();
+    JsonNode perLogger = section.path("levels");
+    if (!perLogger.isMissingNode() && !perLogger.isNull()) {
+      if (!perLogger.isObject()) {
+        throw new ConfigException("logging.levels must map a connector (irc, xmpp, sip, core) or a logger name to a "
+            + "level, e.g. irc: debug");
+      }
+      perLogger.properties().forEach(e -> levels.put(e.getKey().trim(),
+          logLevel(e.getValue().asText(), "logging.levels." + e.getKey())));
+    }
+    return new BridgeConfig.Logging(format.equals("json"), level, levels);
+  }
+
+  private static String logLevel(String raw, String key) {
+    String level = raw.trim().toUpperCase(Locale.ROOT);
+    if (!BridgeConfig.Logging.LEVELS.contains(level)) {
+      throw new ConfigException(key + " must be one of trace, debug, info, warn, error, off; got '" + raw + "'");
+    }
+    return level;
   }
 
   private static BridgeConfig.Metrics metrics(JsonNode section) {

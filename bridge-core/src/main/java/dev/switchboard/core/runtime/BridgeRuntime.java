@@ -15,6 +15,13 @@ import dev.switchboard.core.health.HealthCheck;
 import dev.switchboard.core.metrics.CoreMetrics;
 import dev.switchboard.core.metrics.MetricsServer;
 import dev.switchboard.core.permission.Permissions;
+import dev.switchboard.core.provisioning.CallerAuthentication;
+import dev.switchboard.core.provisioning.OpenIdVerifier;
+import dev.switchboard.core.provisioning.ProvisioningApi;
+import dev.switchboard.core.provisioning.ProvisioningConfig;
+import dev.switchboard.core.provisioning.ProvisioningServer;
+import dev.switchboard.core.store.LoginStore;
+import io.micrometer.core.instrument.MeterRegistry;
 import dev.switchboard.core.store.KvStore;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -106,6 +113,9 @@ public final class BridgeRuntime implements AutoCloseable {
   private final Intents intents;
   private final Portals portals;
   private final Database database;
+  private MeterRegistry metrics = new io.micrometer.core.instrument.composite.CompositeMeterRegistry();
+  /** Set after construction by the provisioning overload of start; -1 when provisioning is off. */
+  private volatile int provisioningPort = -1;
 
   private BridgeRuntime(List<AutoCloseable> closeInOrder, int port, int metricsPort, Intents intents,
       Portals portals, Database database) {
@@ -115,6 +125,42 @@ public final class BridgeRuntime implements AutoCloseable {
     this.intents = intents;
     this.portals = portals;
     this.database = database;
+  }
+
+  /**
+   * As {@link #start(Settings, Database, SecretBox, List, Function)}, and serves the provisioning API when
+   * {@code provisioning} is enabled (on its own port, see {@link #provisioningPort()}).
+   */
+  public static BridgeRuntime start(Settings settings, Database database, SecretBox secrets,
+      List<Connector> enabled, Function<String, JsonNode> configOf, ProvisioningConfig provisioning)
+      throws Exception {
+    BridgeRuntime runtime = start(settings, database, secrets, enabled, configOf);
+    if (!provisioning.enabled()) {
+      return runtime;
+    }
+    try {
+      Clock clock = Clock.systemUTC();
+      ExecutorService workers = Executors.newFixedThreadPool(4, named("provisioning"));
+      runtime.closeInOrder.add(0, workers::shutdownNow);
+      ProvisioningApi api = new ProvisioningApi(new Connectors(enabled), runtime.portals, runtime.intents,
+          new LoginStore(database, secrets, clock), provisioning.linkTimeout(), workers);
+      CallerAuthentication auth = new CallerAuthentication(provisioning.sharedSecret(),
+          new OpenIdVerifier(provisioning.openIdUrl(), settings.serverName(), provisioning.openIdCache(), clock),
+          settings.permissions());
+      ProvisioningServer server = ProvisioningServer.start(provisioning.bind(), provisioning.port(), api, auth,
+          workers, new ObjectMapper(), runtime.metrics);
+      runtime.closeInOrder.add(0, server);
+      runtime.provisioningPort = server.port();
+      return runtime;
+    } catch (Exception | Error e) {
+      runtime.close();
+      throw e;
+    }
+  }
+
+  /** The port of the provisioning API, or -1 when it is disabled. */
+  public int provisioningPort() {
+    return provisioningPort;
   }
 
   /**
@@ -244,7 +290,9 @@ public final class BridgeRuntime implements AutoCloseable {
     closeables.add(0, () -> lifecycle.moveTo(BridgeState.STOPPING));
     log.info("Switchboard started as {} for {} with connectors {}", s.appserviceId(), s.serverName(),
         enabled.stream().map(Connector::protocol).toList());
-    return new BridgeRuntime(closeables, server.port(), metricsPort, intents, portals, database);
+    BridgeRuntime runtime = new BridgeRuntime(closeables, server.port(), metricsPort, intents, portals, database);
+    runtime.metrics = metrics;
+    return runtime;
   }
 
   /** The port of the metrics and health listener, or -1 when it is disabled. */

@@ -1,0 +1,144 @@
+package dev.switchboard.core.provisioning;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.core.homeserver.MatrixRequest;
+import dev.switchboard.core.id.UserId;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Checks a Matrix OpenID token with the homeserver that issued it ({@code GET
+ * /_matrix/federation/v1/openid/userinfo?access_token=}, server-server API) and remembers the answer briefly, so a
+ * widget making a burst of calls costs one look-up. Only the own homeserver is asked and only its users are
+ * accepted: a homeserver can vouch for its own users alone. Tokens are never logged; the cache keys on their digest.
+ */
+public final class OpenIdVerifier {
+  private static final Logger log = LoggerFactory.getLogger(OpenIdVerifier.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int MAX_CACHED = 10_000;
+
+  private record Verified(UserId user, Instant until) {}
+
+  private final URI baseUrl;
+  private final String serverName;
+  private final Duration cacheFor;
+  private final Clock clock;
+  private final HttpClient http;
+  private final Map<String, Verified> cache = new ConcurrentHashMap<>();
+
+  /**
+   * @param baseUrl where the homeserver serves the federation userinfo endpoint
+   * @param serverName the homeserver's name; tokens of users elsewhere are refused
+   * @param cacheFor how long a verified token is trusted without asking again; zero asks every time
+   */
+  public OpenIdVerifier(URI baseUrl, String serverName, Duration cacheFor, Clock clock) {
+    this.baseUrl = baseUrl;
+    this.serverName = serverName;
+    this.cacheFor = cacheFor;
+    this.clock = clock;
+    this.http = HttpClient.newBuilder()
+        .version(HttpClient.Version.HTTP_1_1)
+        .connectTimeout(Duration.ofSeconds(10))
+        .followRedirects(HttpClient.Redirect.NEVER)
+        .build();
+  }
+
+  /** The token's owner, or a failed future with a {@link ProvisioningException} (401 for a bad token). */
+  public CompletableFuture<UserId> verify(String token) {
+    if (token.isEmpty() || token.length() > 4096) {
+      return CompletableFuture.failedFuture(unknownToken());
+    }
+    String key = digest(token);
+    Verified hit = cache.get(key);
+    if (hit != null && clock.instant().isBefore(hit.until())) {
+      return CompletableFuture.completedFuture(hit.user());
+    }
+    String base = baseUrl.toString().endsWith("/") ? baseUrl.toString().substring(0, baseUrl.toString().length() - 1)
+        : baseUrl.toString();
+    HttpRequest request = HttpRequest.newBuilder(URI.create(base + "/_matrix/federation/v1/openid/userinfo"
+            + "?access_token=" + MatrixRequest.encode(token)))
+        .timeout(Duration.ofSeconds(15))
+        .GET()
+        .build();
+    return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
+        .exceptionallyCompose(error -> CompletableFuture.failedFuture(new ProvisioningException(502, "M_UNKNOWN",
+            "Cannot reach the homeserver to check the OpenID token")))
+        .thenApply(response -> {
+          UserId user = owner(response);
+          if (!cacheFor.isZero()) {
+            if (cache.size() >= MAX_CACHED) {
+              Instant now = clock.instant();
+              cache.values().removeIf(v -> !now.isBefore(v.until()));
+              if (cache.size() >= MAX_CACHED) {
+                cache.clear();
+              }
+            }
+            cache.put(key, new Verified(user, clock.instant().plus(cacheFor)));
+          }
+          return user;
+        });
+  }
+
+  private UserId owner(HttpResponse<byte[]> response) {
+    int status = response.statusCode();
+    if (status == 401 || status == 403 || status == 404) {
+      // 404: the homeserver does not serve the federation API at this URL; say so to the admin, not the caller.
+      if (status == 404) {
+        log.warn("The homeserver answered 404 for the OpenID userinfo endpoint at {}: set provisioning.openid_url to "
+            + "where it serves /_matrix/federation/v1/openid/userinfo", baseUrl);
+      }
+      throw unknownToken();
+    }
+    if (status != 200) {
+      log.warn("Checking an OpenID token at {} failed with HTTP {}", baseUrl, status);
+      throw new ProvisioningException(502, "M_UNKNOWN", "The homeserver could not check the OpenID token");
+    }
+    JsonNode body;
+    try {
+      body = JSON.readTree(response.body());
+    } catch (IOException e) {
+      throw new ProvisioningException(502, "M_UNKNOWN", "The homeserver's OpenID answer is not JSON");
+    }
+    UserId user;
+    try {
+      user = UserId.of(body.path("sub").asText(""));
+    } catch (IllegalArgumentException e) {
+      throw new ProvisioningException(502, "M_UNKNOWN", "The homeserver's OpenID answer has no valid user id");
+    }
+    if (!user.server().toLowerCase(Locale.ROOT).equals(serverName.toLowerCase(Locale.ROOT))) {
+      log.warn("The OpenID endpoint at {} vouched for {}, who is not on {}; refused", baseUrl, user, serverName);
+      throw new ProvisioningException(401, "M_UNKNOWN_TOKEN", "Only users of " + serverName + " can use OpenID");
+    }
+    return user;
+  }
+
+  private static ProvisioningException unknownToken() {
+    return new ProvisioningException(401, "M_UNKNOWN_TOKEN", "Unknown or expired OpenID token");
+  }
+
+  private static String digest(String token) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+          .digest(token.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

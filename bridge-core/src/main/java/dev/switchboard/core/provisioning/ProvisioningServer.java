@@ -1,0 +1,379 @@
+package dev.switchboard.core.provisioning;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.failure.Failures;
+import dev.switchboard.core.id.RoomId;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpMessage;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The provisioning API's HTTP listener on Netty: codec → size limit → routing, CORS, authentication and the
+ * endpoint, which runs on the blocking executor, never on the event loop. Every answer is JSON; errors carry a
+ * Matrix-style {@code errcode} and {@code error}. Paths are under {@link #PREFIX}; see
+ * {@code docs/provisioning-openapi.yaml}.
+ */
+public final class ProvisioningServer implements AutoCloseable {
+  public static final String PREFIX = "/_switchboard/provisioning/v1";
+  private static final Logger log = LoggerFactory.getLogger(ProvisioningServer.class);
+  private static final int MAX_BODY = 64 * 1024;
+
+  private final EventLoopGroup group;
+  private final Channel channel;
+
+  private ProvisioningServer(EventLoopGroup group, Channel channel) {
+    this.group = group;
+    this.channel = channel;
+  }
+
+  /** Binds and serves; {@code port} 0 picks a free port (see {@link #port()}). */
+  public static ProvisioningServer start(String bind, int port, ProvisioningApi api, CallerAuthentication auth,
+      Executor blocking, ObjectMapper json, MeterRegistry metrics) throws InterruptedException {
+    Routes routes = new Routes(api, auth, blocking, json, metrics);
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    try {
+      Channel ch = new ServerBootstrap()
+          .group(group)
+          .channel(NioServerSocketChannel.class)
+          .childHandler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel c) {
+              c.pipeline()
+                  .addLast("codec", new HttpServerCodec())
+                  .addLast("keep-alive", new HttpServerKeepAliveHandler())
+                  .addLast("size-limit", new SizeLimit(json))
+                  .addLast("routes", routes);
+            }
+          })
+          .bind(new InetSocketAddress(bind, port))
+          .sync()
+          .channel();
+      ProvisioningServer server = new ProvisioningServer(group, ch);
+      log.info("Provisioning API listening on http://{}:{}{}", bind, server.port(), PREFIX);
+      return server;
+    } catch (RuntimeException | InterruptedException e) {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      throw e;
+    }
+  }
+
+  public int port() {
+    return ((InetSocketAddress) channel.localAddress()).getPort();
+  }
+
+  @Override
+  public void close() {
+    channel.close().awaitUninterruptibly();
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+  }
+
+  private record Answer(HttpResponseStatus status, JsonNode body) {
+    static Answer error(int status, String errcode, String message) {
+      return new Answer(HttpResponseStatus.valueOf(status),
+          JsonNodeFactory.instance.objectNode().put("errcode", errcode).put("error", message));
+    }
+  }
+
+  /** One request, parsed at the edge. */
+  private record Request(HttpMethod method, List<String> segments, Map<String, List<String>> query,
+      ObjectNode body, String authorization) {
+    Optional<String> param(String name) {
+      List<String> values = query.get(name);
+      return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
+    }
+  }
+
+  /** An endpoint: its name for metrics and what it does for an authenticated caller. */
+  private record Endpoint(String name, Function<Caller, CompletableFuture<ObjectNode>> call) {}
+
+  private static final class SizeLimit extends HttpObjectAggregator {
+    private final ObjectMapper json;
+
+    SizeLimit(ObjectMapper json) {
+      super(MAX_BODY);
+      this.json = json;
+    }
+
+    @Override
+    protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+      boolean keep = !(oversized instanceof FullHttpMessage) && HttpUtil.isKeepAlive(oversized);
+      Routes.write(ctx, Answer.error(413, "M_TOO_LARGE", "Request body too large (limit " + MAX_BODY + " bytes)"),
+          keep, json);
+      var decoder = ctx.pipeline().get(io.netty.handler.codec.http.HttpObjectDecoder.class);
+      if (decoder != null) {
+        decoder.reset();
+      }
+    }
+  }
+
+  @ChannelHandler.Sharable
+  private static final class Routes extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private final ProvisioningApi api;
+    private final CallerAuthentication auth;
+    private final Executor blocking;
+    private final ObjectMapper json;
+    private final MeterRegistry metrics;
+
+    Routes(ProvisioningApi api, CallerAuthentication auth, Executor blocking, ObjectMapper json,
+        MeterRegistry metrics) {
+      this.api = api;
+      this.auth = auth;
+      this.blocking = blocking;
+      this.json = json;
+      this.metrics = metrics;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest http) {
+      boolean keepAlive = HttpUtil.isKeepAlive(http);
+      if (http.method().equals(HttpMethod.OPTIONS)) {
+        // CORS preflight from a widget: credentials travel in the Authorization header, never in cookies.
+        write(ctx, new Answer(HttpResponseStatus.NO_CONTENT, null), keepAlive, json);
+        return;
+      }
+      QueryStringDecoder decoder = new QueryStringDecoder(http.uri());
+      String rawPath = decoder.rawPath();
+      if (!rawPath.startsWith(PREFIX + "/")) {
+        count("unknown", 404);
+        write(ctx, Answer.error(404, "M_UNRECOGNIZED", "Unrecognized request; the API is under " + PREFIX),
+            keepAlive, json);
+        return;
+      }
+      List<String> segments;
+      ObjectNode body;
+      try {
+        segments = segments(rawPath.substring(PREFIX.length() + 1));
+        body = body(http);
+      } catch (ProvisioningException e) {
+        write(ctx, Answer.error(e.status(), e.errcode(), e.getMessage()), keepAlive, json);
+        return;
+      }
+      Request request = new Request(http.method(), segments, decoder.parameters(), body,
+          http.headers().get(HttpHeaderNames.AUTHORIZATION));
+      Endpoint endpoint;
+      try {
+        endpoint = route(request);
+      } catch (ProvisioningException e) {
+        count("unknown", e.status());
+        write(ctx, Answer.error(e.status(), e.errcode(), e.getMessage()), keepAlive, json);
+        return;
+      }
+      CompletableFuture<Answer> answer;
+      try {
+        answer = CompletableFuture.supplyAsync(() -> null, blocking)
+            .thenCompose(ignored -> auth.authenticate(request.authorization(), request.param("user_id").orElse(null)))
+            .thenComposeAsync(caller -> endpoint.call().apply(caller), blocking)
+            .thenApply(result -> new Answer(HttpResponseStatus.OK, result));
+      } catch (RejectedExecutionException stopping) {
+        answer = CompletableFuture.completedFuture(Answer.error(503, "M_UNKNOWN", "The bridge is stopping"));
+      }
+      answer.exceptionally(error -> {
+        Throwable cause = Failures.rootCause(error);
+        if (cause instanceof ProvisioningException e) {
+          return Answer.error(e.status(), e.errcode(), e.getMessage());
+        }
+        log.warn("Provisioning {} failed: {}", endpoint.name(), Failures.rootMessage(error));
+        return Answer.error(500, "M_UNKNOWN", "Internal error; the bridge's log has the details");
+      }).thenAccept(a -> {
+        count(endpoint.name(), a.status().code());
+        write(ctx, a, keepAlive, json);
+      });
+    }
+
+    private Endpoint route(Request r) {
+      List<String> s = r.segments();
+      HttpMethod m = r.method();
+      if (s.size() == 1 && s.get(0).equals("whoami")) {
+        return only(m, HttpMethod.GET, new Endpoint("whoami", api::whoami));
+      }
+      if (s.size() == 1 && s.get(0).equals("networks")) {
+        return only(m, HttpMethod.GET, new Endpoint("networks", api::networks));
+      }
+      if (s.size() == 1 && s.get(0).equals("remote")) {
+        return only(m, HttpMethod.GET, new Endpoint("remote", c -> api.remoteRoom(c,
+            required(r.param("protocol"), "protocol"), required(r.param("remote_room"), "remote_room"))));
+      }
+      if (s.size() == 1 && s.get(0).equals("links")) {
+        return only(m, HttpMethod.GET, new Endpoint("links", c -> api.allLinks(c, r.param("protocol"))));
+      }
+      if (s.size() == 3 && s.get(0).equals("rooms") && s.get(2).equals("links")) {
+        RoomId room = roomId(s.get(1));
+        if (m.equals(HttpMethod.GET)) {
+          return new Endpoint("room_links", c -> api.linksOfRoom(c, room));
+        }
+        if (m.equals(HttpMethod.POST)) {
+          String protocol = required(text(r.body(), "protocol"), "protocol");
+          String remote = required(text(r.body(), "remote_room"), "remote_room");
+          return new Endpoint("link", c -> api.link(c, room, protocol, remote));
+        }
+        if (m.equals(HttpMethod.DELETE)) {
+          String protocol = required(r.param("protocol").or(() -> text(r.body(), "protocol")), "protocol");
+          String remote = required(r.param("remote_room").or(() -> text(r.body(), "remote_room")), "remote_room");
+          return new Endpoint("unlink", c -> api.unlink(c, room, protocol, remote));
+        }
+        throw new ProvisioningException(405, "M_UNRECOGNIZED", "Use GET, POST or DELETE here");
+      }
+      throw new ProvisioningException(404, "M_UNRECOGNIZED", "Unrecognized request");
+    }
+
+    private static Endpoint only(HttpMethod actual, HttpMethod allowed, Endpoint endpoint) {
+      if (!actual.equals(allowed)) {
+        throw new ProvisioningException(405, "M_UNRECOGNIZED", "Use " + allowed + " here");
+      }
+      return endpoint;
+    }
+
+    private static Optional<String> text(ObjectNode body, String field) {
+      JsonNode v = body.path(field);
+      return v.isTextual() ? Optional.of(v.textValue()) : Optional.empty();
+    }
+
+    private static String required(Optional<String> value, String name) {
+      return value.filter(v -> !v.isBlank()).orElseThrow(() -> ProvisioningException.badRequest("M_MISSING_PARAM",
+          name + " is required"));
+    }
+
+    private static RoomId roomId(String raw) {
+      try {
+        return RoomId.of(raw);
+      } catch (IllegalArgumentException e) {
+        throw ProvisioningException.badRequest("M_INVALID_PARAM", "Not a room id: " + e.getMessage());
+      }
+    }
+
+    private ObjectNode body(FullHttpRequest http) {
+      if (http.content().readableBytes() == 0) {
+        return JsonNodeFactory.instance.objectNode();
+      }
+      JsonNode node;
+      try (ByteBufInputStream in = new ByteBufInputStream(http.content().duplicate())) {
+        node = json.readTree((java.io.InputStream) in);
+      } catch (IOException e) {
+        throw ProvisioningException.badRequest("M_NOT_JSON", "The body is not JSON");
+      }
+      if (!(node instanceof ObjectNode object)) {
+        throw ProvisioningException.badRequest("M_BAD_JSON", "The body must be a JSON object");
+      }
+      return object;
+    }
+
+    /** Splits the raw path and percent-decodes each segment ({@code +} stays a plus, as in paths it should). */
+    private static List<String> segments(String rawPath) {
+      String[] parts = rawPath.split("/", -1);
+      java.util.ArrayList<String> out = new java.util.ArrayList<>(parts.length);
+      for (String p : parts) {
+        out.add(percentDecode(p));
+      }
+      return out;
+    }
+
+    private static String percentDecode(String s) {
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream(s.length());
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        if (c == '%') {
+          if (i + 2 >= s.length()) {
+            throw ProvisioningException.badRequest("M_INVALID_PARAM", "Bad percent-encoding in the path");
+          }
+          int hi = Character.digit(s.charAt(i + 1), 16);
+          int lo = Character.digit(s.charAt(i + 2), 16);
+          if (hi < 0 || lo < 0) {
+            throw ProvisioningException.badRequest("M_INVALID_PARAM", "Bad percent-encoding in the path");
+          }
+          bytes.write(hi * 16 + lo);
+          i += 2;
+        } else {
+          byte[] b = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+          bytes.write(b, 0, b.length);
+        }
+      }
+      return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    private void count(String endpoint, int status) {
+      try {
+        Counter.builder("switchboard.provisioning.requests")
+            .description("Provisioning API requests by endpoint and HTTP status")
+            .tags("endpoint", endpoint, "status", Integer.toString(status))
+            .register(metrics)
+            .increment();
+      } catch (RuntimeException e) {
+        log.debug("Could not count a provisioning request: {}", e.toString());
+      }
+    }
+
+    static void write(ChannelHandlerContext ctx, Answer a, boolean keepAlive, ObjectMapper json) {
+      byte[] bytes;
+      try {
+        bytes = a.body() == null ? new byte[0] : json.writeValueAsBytes(a.body());
+      } catch (IOException e) {
+        bytes = "{\"errcode\":\"M_UNKNOWN\",\"error\":\"cannot write the answer\"}".getBytes(StandardCharsets.UTF_8);
+      }
+      FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, a.status(),
+          Unpooled.wrappedBuffer(bytes));
+      if (a.body() != null) {
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+      }
+      response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+      response.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+      response.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, DELETE, OPTIONS");
+      response.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, "Authorization, Content-Type");
+      HttpUtil.setContentLength(response, bytes.length);
+      HttpUtil.setKeepAlive(response, keepAlive);
+      var written = ctx.writeAndFlush(response);
+      if (!keepAlive) {
+        written.addListener(ChannelFutureListener.CLOSE);
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      log.debug("Provisioning connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+      ctx.close();
+    }
+  }
+}

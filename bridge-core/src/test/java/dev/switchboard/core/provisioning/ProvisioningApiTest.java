@@ -1,0 +1,401 @@
+package dev.switchboard.core.provisioning;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.core.config.BridgeConfig;
+import dev.switchboard.core.homeserver.MatrixRequest;
+import dev.switchboard.core.homeserver.RetryPolicy;
+import dev.switchboard.core.id.RoomId;
+import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.permission.Permissions;
+import dev.switchboard.core.runtime.BridgeRuntime;
+import dev.switchboard.core.store.Database;
+import dev.switchboard.core.store.LoginStore;
+import dev.switchboard.core.store.Secret;
+import dev.switchboard.core.store.SecretBox;
+import dev.switchboard.testkit.homeserver.AppServiceRegistration;
+import dev.switchboard.testkit.homeserver.TestHomeserver;
+import dev.switchboard.testkit.homeserver.TestUser;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The provisioning API over real HTTP, with the bridge runtime against the testkit homeserver (which checks OpenID
+ * tokens) and a linking connector shaped like IRC. Every endpoint, and every permission rule.
+ */
+class ProvisioningApiTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String SECRET = "provisioning-secret-0123456789";
+  private static final String AS_TOKEN = "as-token-provisioning-test";
+  private static final String HS_TOKEN = "hs-token-provisioning-test";
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final String V1 = ProvisioningServer.PREFIX;
+
+  @TempDir
+  Path dir;
+
+  private final HttpClient http = HttpClient.newHttpClient();
+  private TestHomeserver hs;
+  private BridgeRuntime runtime;
+  private FakeLinkingConnector irc;
+  private SecretBox secrets;
+  private String bot;
+  private TestUser root;
+  private TestUser alice;
+  private TestUser eve;
+  private TestUser bob;
+  private TestUser mallory;
+  /** Root's room, where the bot is joined and root is the only moderator. */
+  private String rootRoom;
+
+  private record Answer(int status, JsonNode body) {
+    String errcode() {
+      return body.path("errcode").asText();
+    }
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    start(Duration.ofSeconds(60));
+  }
+
+  private void start(Duration linkTimeout) throws Exception {
+    hs = TestHomeserver.start();
+    String server = hs.serverName();
+    irc = new FakeLinkingConnector(server);
+    secrets = new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom());
+    Permissions permissions = Permissions.fromConfig(JSON.valueToTree(Map.of(
+        "@root:" + server, "admin",
+        "@eve:" + server, "admin",
+        "@mallory:" + server, "none")), server);
+    runtime = BridgeRuntime.start(new BridgeRuntime.Settings(server, URI.create(hs.baseUrl()), "switchboard",
+            AS_TOKEN, HS_TOKEN, "switchboard", irc.namespaces(), "127.0.0.1", 0, 1024 * 1024, Optional.empty(),
+            Duration.ofDays(7), Duration.ofDays(30), RetryPolicy.FOREVER, permissions, BridgeConfig.Metrics.disabled()),
+        Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of()), secrets, List.of(irc),
+        p -> JSON.createObjectNode(),
+        new ProvisioningConfig(true, "127.0.0.1", 0, SECRET, URI.create(hs.baseUrl()), Duration.ofMinutes(1),
+            linkTimeout));
+    hs.registerAppService(AppServiceRegistration.builder("switchboard")
+        .url("http://127.0.0.1:" + runtime.port()).asToken(AS_TOKEN).hsToken(HS_TOKEN).senderLocalpart("switchboard")
+        .users(irc.namespaces().users().get(0).regex(), true)
+        .aliases(irc.namespaces().aliases().get(0).regex(), true)
+        .build());
+    bot = "@switchboard:" + server;
+    root = hs.user("root");
+    alice = hs.user("alice");
+    eve = hs.user("eve");
+    bob = hs.user("bob");
+    mallory = hs.user("mallory");
+    rootRoom = roomWithBot(root);
+    root.invite(rootRoom, eve.userId());
+    eve.join(rootRoom);
+    root.invite(rootRoom, bob.userId());
+    bob.join(rootRoom);
+  }
+
+  @AfterEach
+  void stop() {
+    if (runtime != null) {
+      runtime.close();
+    }
+    if (hs != null) {
+      hs.close();
+    }
+  }
+
+  private String roomWithBot(TestUser owner) {
+    String room = owner.createRoom();
+    owner.invite(room, bot);
+    await().atMost(WAIT).until(() -> "join".equals(hs.members(room).get(bot)));
+    return room;
+  }
+
+  private static String openId(TestUser user) {
+    return "openid:" + user.requestOpenIdToken();
+  }
+
+  private Answer call(String method, String path, String auth, String body) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + runtime.provisioningPort()
+        + V1 + path)).timeout(Duration.ofSeconds(90));
+    if (auth != null) {
+      b.header("Authorization", "Bearer " + auth);
+    }
+    b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    return new Answer(r.statusCode(), r.body().isEmpty() ? JSON.createObjectNode() : JSON.readTree(r.body()));
+  }
+
+  private CompletableFuture<Answer> callAsync(String method, String path, String auth, String body) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        return call(method, path, auth, body);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+  }
+
+  private static String links(String room) {
+    return "/rooms/" + MatrixRequest.encode(room) + "/links";
+  }
+
+  private Answer link(String room, String remote, String auth) throws Exception {
+    return call("POST", links(room), auth, "{\"protocol\":\"irc\",\"remote_room\":\"" + remote + "\"}");
+  }
+
+  private Answer unlink(String room, String remote, String auth) throws Exception {
+    return call("DELETE", links(room) + "?protocol=irc&remote_room=" + MatrixRequest.encode(remote), auth, null);
+  }
+
+  private List<String> linkedRemotes(String room) {
+    return runtime.portals().linksOf(RoomId.of(room)).stream().map(l -> l.remoteId()).toList();
+  }
+
+  @Test
+  void requestsWithoutValidCredentialsAreRefusedWithMatrixErrors() throws Exception {
+    assertThat(call("GET", "/networks", null, null)).extracting(Answer::status, Answer::errcode)
+        .containsExactly(401, "M_MISSING_TOKEN");
+    assertThat(call("GET", "/networks", "not-the-secret-at-all", null)).extracting(Answer::status, Answer::errcode)
+        .containsExactly(401, "M_UNKNOWN_TOKEN");
+    assertThat(call("GET", "/networks", "openid:forged", null)).extracting(Answer::status, Answer::errcode)
+        .containsExactly(401, "M_UNKNOWN_TOKEN");
+    assertThat(call("GET", "/networks?user_id=" + MatrixRequest.encode(root.userId()), openId(alice), null))
+        .as("an OpenID token cannot speak for someone else").extracting(Answer::status, Answer::errcode)
+        .containsExactly(403, "M_FORBIDDEN");
+    assertThat(call("GET", "/nonsense", SECRET, null)).extracting(Answer::status, Answer::errcode)
+        .containsExactly(404, "M_UNRECOGNIZED");
+    assertThat(call("POST", "/networks", SECRET, "{}")).extracting(Answer::status, Answer::errcode)
+        .containsExactly(405, "M_UNRECOGNIZED");
+    assertThat(call("POST", links(rootRoom), SECRET, "not json")).extracting(Answer::status, Answer::errcode)
+        .containsExactly(400, "M_NOT_JSON");
+    assertThat(call("POST", links(rootRoom), SECRET, "{\"protocol\":\"irc\"}"))
+        .extracting(Answer::status, Answer::errcode).containsExactly(400, "M_MISSING_PARAM");
+    assertThat(call("GET", "/rooms/not-a-room/links", SECRET, null)).extracting(Answer::status, Answer::errcode)
+        .containsExactly(400, "M_INVALID_PARAM");
+  }
+
+  @Test
+  void networksListsTheConnectorsForAnyoneWithALevelButNotForTheShutOut() throws Exception {
+    Answer bySecret = call("GET", "/networks", SECRET, null);
+    Answer byAlice = call("GET", "/networks", openId(alice), null);
+    Answer byMallory = call("GET", "/networks", openId(mallory), null);
+
+    assertThat(bySecret.status()).isEqualTo(200);
+    JsonNode irc = bySecret.body().path("networks").get(0);
+    assertThat(irc.path("protocol").asText()).isEqualTo("irc");
+    assertThat(irc.path("state").asText()).isEqualTo("RUNNING");
+    assertThat(irc.path("can_link").asBoolean()).isTrue();
+    assertThat(byAlice.status()).isEqualTo(200);
+    assertThat(byMallory).extracting(Answer::status, Answer::errcode).containsExactly(403, "M_FORBIDDEN");
+  }
+
+  @Test
+  void whoamiShowsTheCallersLevelAndLoginsButNoSecrets() throws Exception {
+    new LoginStore(runtime.database(), secrets, Clock.systemUTC()).save(
+        new LoginStore.LoginKey(UserId.of(alice.userId()), "irc", "test"), "alice_irc", null,
+        new Secret("nickserv-password-of-alice"));
+
+    Answer me = call("GET", "/whoami", openId(alice), null);
+    Answer integration = call("GET", "/whoami", SECRET, null);
+    Answer onBehalf = call("GET", "/whoami?user_id=" + MatrixRequest.encode(root.userId()), SECRET, null);
+
+    assertThat(me.status()).isEqualTo(200);
+    assertThat(me.body().path("user_id").asText()).isEqualTo(alice.userId());
+    assertThat(me.body().path("level").asText()).isEqualTo("user");
+    assertThat(me.body().path("via").asText()).isEqualTo("openid");
+    JsonNode login = me.body().path("logins").get(0);
+    assertThat(login.path("protocol").asText()).isEqualTo("irc");
+    assertThat(login.path("network").asText()).isEqualTo("test");
+    assertThat(login.path("remote_id").asText()).isEqualTo("alice_irc");
+    assertThat(login.path("network_state").asText()).isEqualTo("RUNNING");
+    assertThat(me.body().toString()).doesNotContain("nickserv-password-of-alice");
+    assertThat(me.body().path("networks").path("irc").asText()).isEqualTo("RUNNING");
+    assertThat(integration.body().path("user_id").isNull()).isTrue();
+    assertThat(integration.body().path("level").asText()).isEqualTo("admin");
+    assertThat(onBehalf.body().path("user_id").asText()).isEqualTo(root.userId());
+    assertThat(onBehalf.body().path("via").asText()).isEqualTo("shared_secret");
+    assertThat(call("GET", "/whoami", openId(mallory), null).status()).isEqualTo(403);
+  }
+
+  @Test
+  void anAdminWhoModeratesTheRoomLinksItAndEveryoneInItSeesTheLink() throws Exception {
+    Answer linked = link(rootRoom, "test/#Java", openId(root));
+
+    assertThat(linked.status()).isEqualTo(200);
+    assertThat(linked.body().path("remote_room").asText()).isEqualTo("test/#java");
+    assertThat(linked.body().path("room_id").asText()).isEqualTo(rootRoom);
+    assertThat(linkedRemotes(rootRoom)).containsExactly("test/#java");
+    assertThat(irc.requesters).containsExactly(UserId.of(root.userId()));
+
+    Answer seenByBob = call("GET", links(rootRoom), openId(bob), null);
+    assertThat(seenByBob.status()).isEqualTo(200);
+    assertThat(seenByBob.body().path("links").get(0).path("remote_room").asText()).isEqualTo("test/#java");
+    assertThat(call("GET", links(rootRoom), openId(alice), null))
+        .as("alice is not in the room").extracting(Answer::status, Answer::errcode)
+        .containsExactly(403, "M_FORBIDDEN");
+    assertThat(call("GET", links(rootRoom), openId(mallory), null).status()).isEqualTo(403);
+
+    Answer again = link(rootRoom, "test/#java", SECRET);
+    assertThat(again).extracting(Answer::status, Answer::errcode).containsExactly(409, "M_ROOM_IN_USE");
+  }
+
+  @Test
+  void aUserCannotPlumbEvenARoomTheyModerate() throws Exception {
+    String aliceRoom = roomWithBot(alice);
+
+    Answer byOpenId = link(aliceRoom, "test/#java", openId(alice));
+    Answer onBehalf = call("POST", links(aliceRoom) + "?user_id=" + MatrixRequest.encode(alice.userId()), SECRET,
+        "{\"protocol\":\"irc\",\"remote_room\":\"test/#java\"}");
+
+    assertThat(byOpenId).extracting(Answer::status, Answer::errcode).containsExactly(403, "M_FORBIDDEN");
+    assertThat(byOpenId.body().path("error").asText()).contains("needs level admin", "you have user");
+    assertThat(onBehalf).extracting(Answer::status, Answer::errcode).containsExactly(403, "M_FORBIDDEN");
+    assertThat(linkedRemotes(aliceRoom)).isEmpty();
+    assertThat(link(aliceRoom, "test/#java", SECRET).status()).as("the integration acting as itself may")
+        .isEqualTo(200);
+    assertThat(irc.requesters).containsExactly(UserId.of(bot));
+  }
+
+  @Test
+  void aStrangersOpenIdTokenCannotUnlinkSomeoneElsesRoom() throws Exception {
+    assertThat(link(rootRoom, "test/#java", openId(root)).status()).isEqualTo(200);
+
+    Answer byEve = unlink(rootRoom, "test/#java", openId(eve));
+    Answer byBob = unlink(rootRoom, "test/#java", openId(bob));
+    Answer byMallory = unlink(rootRoom, "test/#java", openId(mallory));
+
+    assertThat(byEve).as("an admin of the bridge who is no moderator of the room")
+        .extracting(Answer::status, Answer::errcode).containsExactly(403, "M_FORBIDDEN");
+    assertThat(byEve.body().path("error").asText()).contains("may not change the state");
+    assertThat(byBob).extracting(Answer::status, Answer::errcode).containsExactly(403, "M_FORBIDDEN");
+    assertThat(byMallory).extracting(Answer::status, Answer::errcode).containsExactly(403, "M_FORBIDDEN");
+    assertThat(linkedRemotes(rootRoom)).containsExactly("test/#java");
+    assertThat(irc.unlinked).isEmpty();
+
+    root.setPowerLevel(rootRoom, eve.userId(), 50);
+    Answer afterPromotion = unlink(rootRoom, "test/#java", openId(eve));
+    assertThat(afterPromotion.status()).isEqualTo(200);
+    assertThat(afterPromotion.body().path("unlinked").asBoolean()).isTrue();
+    assertThat(linkedRemotes(rootRoom)).isEmpty();
+    assertThat(irc.unlinked).hasSize(1);
+    assertThat(unlink(rootRoom, "test/#java", openId(root))).extracting(Answer::status, Answer::errcode)
+        .containsExactly(404, "M_NOT_FOUND");
+  }
+
+  @Test
+  void theIntegrationUnlinksAnyRoomAndListsEveryLinkWhileUsersMayNot() throws Exception {
+    String aliceRoom = roomWithBot(alice);
+    assertThat(link(rootRoom, "test/#java", SECRET).status()).isEqualTo(200);
+    assertThat(link(aliceRoom, "test/#kotlin", SECRET).status()).isEqualTo(200);
+
+    Answer all = call("GET", "/links", SECRET, null);
+    Answer byIrc = call("GET", "/links?protocol=irc", openId(root), null);
+    Answer byAlice = call("GET", "/links", openId(alice), null);
+
+    assertThat(all.body().path("links")).extracting(n -> n.path("remote_room").asText())
+        .containsExactlyInAnyOrder("test/#java", "test/#kotlin");
+    assertThat(byIrc.body().path("links")).hasSize(2);
+    assertThat(byAlice).extracting(Answer::status, Answer::errcode).containsExactly(403, "M_FORBIDDEN");
+    assertThat(unlink(aliceRoom, "test/#kotlin", SECRET).status()).isEqualTo(200);
+    assertThat(linkedRemotes(aliceRoom)).isEmpty();
+  }
+
+  @Test
+  void queryingARemoteRoomNormalisesItAndTellsWhetherItIsLinked() throws Exception {
+    assertThat(link(rootRoom, "test/#java", SECRET).status()).isEqualTo(200);
+
+    Answer byAlice = call("GET", "/remote?protocol=irc&remote_room=" + MatrixRequest.encode("test/#JAVA"),
+        openId(alice), null);
+    Answer byRoot = call("GET", "/remote?protocol=irc&remote_room=" + MatrixRequest.encode("test/#java"),
+        openId(root), null);
+    Answer free = call("GET", "/remote?protocol=irc&remote_room=" + MatrixRequest.encode("test/#go"), SECRET,
+        null);
+
+    assertThat(byAlice.status()).isEqualTo(200);
+    assertThat(byAlice.body().path("remote_room").asText()).isEqualTo("test/#java");
+    assertThat(byAlice.body().path("linked").asBoolean()).isTrue();
+    assertThat(byAlice.body().has("room_id")).as("only admins learn which room").isFalse();
+    assertThat(byRoot.body().path("room_id").asText()).isEqualTo(rootRoom);
+    assertThat(free.body().path("linked").asBoolean()).isFalse();
+    assertThat(call("GET", "/remote?protocol=irc&remote_room=nochannel", SECRET, null))
+        .extracting(Answer::status, Answer::errcode).containsExactly(400, "M_INVALID_PARAM");
+    assertThat(call("GET", "/remote?protocol=irc&remote_room=" + MatrixRequest.encode("elsewhere/#x"), SECRET,
+        null)).extracting(Answer::status, Answer::errcode).containsExactly(404, "M_NOT_FOUND");
+    assertThat(call("GET", "/remote?protocol=xmpp&remote_room=x", SECRET, null))
+        .extracting(Answer::status, Answer::errcode).containsExactly(404, "M_NOT_FOUND");
+    assertThat(call("GET", "/remote?protocol=irc&remote_room=test/%23x", openId(mallory), null).status())
+        .isEqualTo(403);
+  }
+
+  @Test
+  void aLinkWaitsForTheOperatorsConfirmationAndARefusalIsAnError() throws Exception {
+    irc.askOperator = true;
+
+    CompletableFuture<Answer> waiting = callAsync("POST", links(rootRoom), openId(root),
+        "{\"protocol\":\"irc\",\"remote_room\":\"test/#java\"}");
+    await().atMost(WAIT).until(() -> !irc.pending.isEmpty());
+    assertThat(waiting).isNotDone();
+    irc.confirm();
+    assertThat(waiting.get().status()).isEqualTo(200);
+    assertThat(linkedRemotes(rootRoom)).containsExactly("test/#java");
+
+    CompletableFuture<Answer> refused = callAsync("POST", links(rootRoom), SECRET,
+        "{\"protocol\":\"irc\",\"remote_room\":\"test/#kotlin\"}");
+    await().atMost(WAIT).until(() -> !irc.pending.isEmpty());
+    irc.refuse();
+    assertThat(refused.get()).extracting(Answer::status, Answer::errcode).containsExactly(403, "M_FORBIDDEN");
+    assertThat(refused.get().body().path("error").asText()).contains("refused");
+    assertThat(linkedRemotes(rootRoom)).containsExactly("test/#java");
+  }
+
+  @Test
+  void aLinkNobodyAnswersTimesOut() throws Exception {
+    stop();
+    start(Duration.ofSeconds(1));
+    irc.askOperator = true;
+
+    Answer answer = link(rootRoom, "test/#java", SECRET);
+
+    assertThat(answer).extracting(Answer::status, Answer::errcode)
+        .containsExactly(504, ProvisioningException.TIMEOUT);
+    assertThat(linkedRemotes(rootRoom)).isEmpty();
+  }
+
+  @Test
+  void aRoomTheBotIsNotInCannotBeLinkedByAUser() throws Exception {
+    String lonely = root.createRoom();
+
+    Answer answer = link(lonely, "test/#java", openId(root));
+
+    assertThat(answer).extracting(Answer::status, Answer::errcode)
+        .containsExactly(403, ProvisioningException.BOT_NOT_IN_ROOM);
+    assertThat(answer.body().path("error").asText()).contains(bot, "invite");
+  }
+
+  @Test
+  void aVerifiedOpenIdTokenIsAskedAboutOnceWhileCached() throws Exception {
+    String token = openId(alice);
+
+    assertThat(call("GET", "/whoami", token, null).status()).isEqualTo(200);
+    assertThat(call("GET", "/networks", token, null).status()).isEqualTo(200);
+
+    assertThat(hs.requests("GET", "/_matrix/federation/v1/openid/userinfo")).hasSize(1);
+  }
+}
