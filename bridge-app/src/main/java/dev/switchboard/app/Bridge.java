@@ -32,7 +32,7 @@ final class Bridge implements AutoCloseable {
         registration.id(), registration.asToken(), registration.hsToken(), registration.senderLocalpart(),
         registration.namespaces(), as.bind(), as.port(), as.maxBodyBytes(), Optional.of(as.url()),
         as.txnRetention(), as.eventRetention(), RetryPolicy.FOREVER, cfg.permissions(), cfg.metrics());
-    return new Bridge(BridgeRuntime.start(settings, database, secrets, enabled, cfg::connector));
+    return new Bridge(BridgeRuntime.start(settings, database, secrets, enabled, cfg::connector, cfg.provisioning()));
   }
 
   /** The port the AS API listens on. */
@@ -43,6 +43,11 @@ final class Bridge implements AutoCloseable {
   /** The port of the metrics and health listener, or -1 when it is disabled. */
   int metricsPort() {
     return runtime.metricsPort();
+  }
+
+  /** The port of the provisioning API, or -1 when it is disabled. */
+  int provisioningPort() {
+    return runtime.provisioningPort();
   }
 
   @Override

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Matrix application-service bridge to IRC, XMPP and SIP.",
-    subcommands = {RunCommand.class, RegistrationCommand.class})
+    subcommands = {RunCommand.class, RegistrationCommand.class, CheckCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
@@ -26,12 +26,12 @@ public final class Main implements Runnable {
     CommandLine.usage(this, System.out);
   }
 
-  /** Reads the version from the jar manifest. */
+  /** The version the build stamped into core's {@code version.properties}, and the Java running it. */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      String v = Main.class.getPackage().getImplementationVersion();
-      return new String[] {"switchboard " + (v == null ? "development build" : v)};
+      return new String[] {"switchboard " + dev.switchboard.core.command.BridgeVersion.current(),
+          "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"};
     }
   }
 }

@@ -24,16 +24,25 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--config", defaultValue = "config.yaml", description = "Path of the bridge config (YAML).")
   Path config;
 
+  @Option(names = "--log-format", description = "text (default) or json: one JSON object per line. Overrides "
+      + "logging.format.")
+  String logFormat;
+
   @Override
   public Integer call() throws Exception {
     boolean firstStart = !Files.exists(config);
     if (firstStart) {
       writeSampleConfig();
     }
+    if (logFormat != null && !logFormat.equals("text") && !logFormat.equals("json")) {
+      System.err.println("error: --log-format must be text or json, got '" + logFormat + "'");
+      return 2;
+    }
     BridgeConfig cfg;
     Registration registration;
     try {
       cfg = new ConfigLoader(System.getenv()).load(config);
+      LogSetup.apply(cfg.logging(), logFormat == null ? cfg.logging().json() : logFormat.equals("json"));
       registration = refreshRegistration(cfg);
     } catch (ConfigException | RegistrationException e) {
       System.err.println("error: " + e.getMessage());
