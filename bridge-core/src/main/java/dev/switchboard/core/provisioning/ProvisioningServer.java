@@ -61,6 +61,9 @@ public final class ProvisioningServer implements AutoCloseable {
   public static final String PREFIX = "/_switchboard/provisioning/v1";
   private static final Logger log = LoggerFactory.getLogger(ProvisioningServer.class);
   private static final int MAX_BODY = 64 * 1024;
+  /** Every route, for the check that {@code docs/provisioning-openapi.yaml} documents exactly these. */
+  static final List<String> ROUTES = List.of("GET /whoami", "GET /networks", "GET /remote", "GET /links",
+      "GET /rooms/{roomId}/links", "POST /rooms/{roomId}/links", "DELETE /rooms/{roomId}/links");
 
   private final EventLoopGroup group;
   private final Channel channel;
