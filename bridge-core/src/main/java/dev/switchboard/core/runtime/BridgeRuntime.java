@@ -7,6 +7,7 @@ import dev.switchboard.core.command.AdminRooms;
 import dev.switchboard.core.command.BuiltinCommands;
 import dev.switchboard.core.command.CommandCapable;
 import dev.switchboard.core.command.CommandDispatcher;
+import dev.switchboard.core.command.LinkCommands;
 import dev.switchboard.core.command.CommandRegistry;
 import dev.switchboard.core.config.BridgeConfig;
 import dev.switchboard.core.health.BridgeLifecycle;
@@ -205,6 +206,7 @@ public final class BridgeRuntime implements AutoCloseable {
         () -> asPing.get() == null ? AppServicePing.State.CHECKING : asPing.get().state(),
         () -> asPing.get() == null ? Optional.empty() : asPing.get().problem()));
     BuiltinCommands.register(commandRegistry, commands, health, blocking);
+    new LinkCommands(connectors, intents.bot()).register(commandRegistry);
     AdminRooms adminRooms = new AdminRooms(bot, intents, new KvStore(database, clock), s.permissions(), commands,
         user -> connectors.owningUser(user).isPresent(), blocking);
 
