@@ -179,7 +179,7 @@ public final class BridgeRuntime implements AutoCloseable {
     Connectors connectors = new Connectors(enabled);
     for (Connector c : enabled) {
       c.start(new BridgeContext(s.serverName(), configOf.apply(c.protocol()), intents, database, secrets, portals,
-          scheduler, blocking, clock, metrics));
+          scheduler, blocking, clock, metrics, user -> connectors.owningUser(user).map(Connector::protocol)));
       closeables.add(0, c::stop);
       log.info("Connector {} started", c.protocol());
     }

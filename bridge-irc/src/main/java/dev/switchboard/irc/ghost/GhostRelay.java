@@ -46,6 +46,8 @@ public final class GhostRelay {
   private final long epoch;
   private final Set<UserId> named = ConcurrentHashMap.newKeySet();
   private final Map<RoomId, CompletableFuture<?>> lanes = new ConcurrentHashMap<>();
+  private volatile java.util.function.BiFunction<ChannelRef, String, Optional<dev.switchboard.core.id.EventId>>
+      replyGuess = (channel, text) -> Optional.empty();
 
   /**
    * @param ourNick true for nicks of the bot and our puppets on this network
@@ -64,6 +66,15 @@ public final class GhostRelay {
     this.portals = portals;
     this.ourNick = ourNick;
     this.epoch = epoch;
+  }
+
+  /**
+   * Where a line without an IRCv3 reply tag may still be a reply: the event a line answers by its text (e.g.
+   * {@code nick: text} addressed to a puppet, see {@link dev.switchboard.irc.hub.NickReplies}).
+   */
+  public void guessRepliesWith(
+      java.util.function.BiFunction<ChannelRef, String, Optional<dev.switchboard.core.id.EventId>> guess) {
+    this.replyGuess = guess;
   }
 
   /** Handles one event from the bot connection; runs on the network's serial executor, never on the event loop. */
@@ -164,7 +175,7 @@ public final class GhostRelay {
     Optional<Long> ts = m.serverTime().map(java.time.Instant::toEpochMilli);
     // An IRCv3 reply to a message we know becomes a Matrix reply (looked up in the lane, so order is kept).
     Supplier<CompletableFuture<ObjectNode>> withReply = () -> m.replyTo().isEmpty() || channel.isEmpty()
-        ? CompletableFuture.completedFuture(content)
+        ? CompletableFuture.completedFuture(guessedReply(content, channel, m.text()))
         : messageMap.eventOf(new ChannelRef(network, channel.get()), m.replyTo().get()).handle((original, err) -> {
           if (err == null && original.isPresent()) {
             content.putObject("m.relates_to").putObject("m.in_reply_to").put("event_id", original.get().value());
@@ -179,6 +190,13 @@ public final class GhostRelay {
               log.warn("IRC {}: could not record {} in the message map: {}", network, event, e.toString());
               return null;
             })).orElse(CompletableFuture.completedFuture(null))));
+  }
+
+  private ObjectNode guessedReply(ObjectNode content, Optional<ChannelName> channel, String ircText) {
+    channel.flatMap(c -> replyGuess.apply(new ChannelRef(network, c), IrcCodes.parse(ircText).plain()))
+        .ifPresent(original -> content.putObject("m.relates_to").putObject("m.in_reply_to")
+            .put("event_id", original.value()));
+    return content;
   }
 
   private void leave(RoomId room, String nick) {
