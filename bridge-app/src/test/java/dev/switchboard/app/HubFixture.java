@@ -105,6 +105,8 @@ final class HubFixture implements AutoCloseable {
       hs.registerAppService(AppServiceRegistration.fromYaml(config.appservice().registration()));
       bridge = track(Bridge.start(config, registration, new ConnectorFactory()));
       botJoins(registration.asToken());
+      // As an admin plumbing a room would: the bridge may then mirror remote roles as power levels.
+      alice.setPowerLevel(room, "@switchboard:" + hs.serverName(), 100);
 
       // Both links are live: the bot is in the channel and the listener in the MUC.
       dave.awaitLine(l -> l.contains(" JOIN ") && l.startsWith(":switchboard!"), WAIT);
