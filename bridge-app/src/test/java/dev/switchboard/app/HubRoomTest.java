@@ -142,6 +142,39 @@ class HubRoomTest {
     assertThat(reply.getBody()).doesNotContain("@").doesNotContain(f.hs.serverName());
   }
 
+  @Test
+  void aTopicSetOnEitherNetworkReachesTheOtherThroughMatrix() throws Exception {
+    // dave opened #hub, so he is its operator; he lets the bridge's bot set topics too (the channel is +t).
+    f.dave.send("MODE " + CHANNEL + " +o switchboard");
+    f.dave.send("TOPIC " + CHANNEL + " :tea at four");
+
+    await().atMost(WAIT).until(() -> f.carolGot.stream().anyMatch(m -> "tea at four".equals(m.getSubject())));
+    assertThat(f.hs.roomStateEvent(f.room, "m.room.topic", "").path("content").path("topic").asText())
+        .isEqualTo("tea at four");
+
+    f.carolInHub.changeSubject("tea at five");
+
+    f.dave.awaitLine(l -> l.startsWith(":switchboard!") && l.contains(" TOPIC " + CHANNEL + " :tea at five"), WAIT);
+    await().atMost(WAIT).until(() -> "tea at five".equals(
+        f.hs.roomStateEvent(f.room, "m.room.topic", "").path("content").path("topic").asText()));
+  }
+
+  @Test
+  void anotherNetworksLurkerGetsNoIrcConnectionUntilTheySpeak() throws Exception {
+    // carol was in the MUC before the bridge came: her ghost is in the Matrix room ...
+    await().atMost(WAIT).until(() -> f.hs.members(f.room).entrySet().stream()
+        .anyMatch(e -> e.getKey().startsWith("@_xmpp_") && e.getValue().equals("join")));
+    // ... and the IRC link has seen that join (a later event of the room went through it).
+    f.alice.send(f.room, "anyone here?");
+    f.dave.awaitMessage("alice", CHANNEL, "anyone here?", WAIT);
+    assertThat(f.dave.lines()).noneMatch(l -> l.startsWith(":carol[xmpp]!"));
+
+    f.carolSays("I am");
+
+    f.dave.awaitMessage("carol[xmpp]", CHANNEL, "I am", WAIT);
+    assertThat(f.dave.lines()).anyMatch(l -> l.startsWith(":carol[xmpp]!") && l.contains(" JOIN "));
+  }
+
   /** The MUC's XEP-0359 stanza-id of a message, which replies refer to. */
   private static String stanzaIdOf(Message m) {
     return m.getExtensions("stanza-id", "urn:xmpp:sid:0").stream()

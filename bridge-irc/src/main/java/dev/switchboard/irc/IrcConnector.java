@@ -70,6 +70,7 @@ public final class IrcConnector implements Connector {
   private final HubSettings hubSettings;
   private final NickReplies nickReplies = new NickReplies();
   private volatile ForeignPuppets foreign;
+  private volatile UserId botUser;
   private volatile ConnectorState state = ConnectorState.STARTING;
 
   /** One network's connections. */
@@ -115,6 +116,7 @@ public final class IrcConnector implements Connector {
     portals = new ChannelPortals(context.portals(), context.intents().bot(), config.aliasPrefix(),
         config::network, this::joinAsBot, context.blockingExecutor());
     foreign = new ForeignPuppets(hubSettings, context.foreignGhosts(), context.intents().bot());
+    botUser = context.intents().bot().userId();
     long epoch = context.clock().millis();
     ChannelMessageMap messageMap = new ChannelMessageMap(new MessageMapStore(context.database(), context.clock()),
         context.blockingExecutor());
@@ -201,6 +203,15 @@ public final class IrcConnector implements Connector {
     }
     if (event.membership().isPresent()) {
       membership(event, network, ref.get());
+      return CompletableFuture.completedFuture(null);
+    }
+    if ("m.room.topic".equals(event.type()) && event.stateKey().equals(Optional.of(""))
+        && event.sender().equals(botUser)) {
+      // A topic set on another network of a hub room (core routes only those of the bot's topics here): set by
+      // our bot, which needs ops where the channel is +t.
+      if (hubSettings.topics()) {
+        network.bot().setTopic(ref.get().channel(), event.content().path("topic").asText(""));
+      }
       return CompletableFuture.completedFuture(null);
     }
     if ("m.room.topic".equals(event.type()) && event.stateKey().equals(Optional.of(""))) {

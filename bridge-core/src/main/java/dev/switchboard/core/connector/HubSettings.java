@@ -11,15 +11,17 @@ import dev.switchboard.core.config.ConfigException;
  *   hub:
  *     foreign_name: "{name}[{network}]"   # alice from IRC shows as alice[irc] in the MUC
  *     foreign_members: speakers           # or all: foreign ghosts join the remote room with the Matrix room
+ *     topics: true                        # topics set on the room's other networks are set here too
  * </pre>
  *
  * @param nameTemplate contains {@code {name}} (the ghost's display name) and may contain {@code {network}} (the
  *     protocol of the ghost's connector)
  * @param allJoins true: a foreign ghost joining the Matrix room joins the remote room too; false (default): only
  *     once it speaks, so lurkers cost no remote connection
+ * @param topics true (default): a topic set on another linked network is set on this one too, by the bridge
  */
-public record HubSettings(String nameTemplate, boolean allJoins) {
-  public static final HubSettings DEFAULT = new HubSettings("{name}[{network}]", false);
+public record HubSettings(String nameTemplate, boolean allJoins, boolean topics) {
+  public static final HubSettings DEFAULT = new HubSettings("{name}[{network}]", false, true);
 
   /** Reads {@code <section>.hub}; a bad value fails the start naming the key. */
   public static HubSettings from(JsonNode connectorSection, String sectionName) {
@@ -48,7 +50,15 @@ public record HubSettings(String nameTemplate, boolean allJoins) {
       }
       all = members.asText().equals("all");
     }
-    return new HubSettings(template, all);
+    boolean topics = DEFAULT.topics();
+    JsonNode t = hub.path("topics");
+    if (!t.isMissingNode()) {
+      if (!t.isBoolean()) {
+        throw new ConfigException(key + ".topics must be true or false, got " + t);
+      }
+      topics = t.asBoolean();
+    }
+    return new HubSettings(template, all, topics);
   }
 
   /** The name a foreign ghost shows with, e.g. {@code alice[irc]}. */

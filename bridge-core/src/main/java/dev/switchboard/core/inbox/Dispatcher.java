@@ -8,6 +8,7 @@ import dev.switchboard.core.connector.EphemeralCapable;
 import dev.switchboard.core.connector.Link;
 import dev.switchboard.core.connector.LinkLookup;
 import dev.switchboard.core.connector.RemoteUnavailableException;
+import dev.switchboard.core.connector.TopicRelay;
 import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.event.MatrixEvents;
 import dev.switchboard.core.id.RoomId;
@@ -296,7 +297,7 @@ public final class Dispatcher implements AutoCloseable {
   private List<Target> pduTargets(MatrixEvent event) {
     noteMembership(event);
     if (event.sender().equals(bot)) {
-      return List.of();
+      return relayedTopicTargets(event);
     }
     List<Link> roomLinks = links.linksOf(event.roomId());
     if (botRooms.claims(event, roomLinks)) {
@@ -320,6 +321,29 @@ public final class Dispatcher implements AutoCloseable {
                 () -> c.onMatrixEvent(event, Optional.empty()))));
       } catch (IllegalArgumentException e) {
         log.debug("member event {} has a state key that is not a user id", event.eventId());
+      }
+    }
+    return targets;
+  }
+
+  /**
+   * The bot's events go nowhere, except a topic a connector set from its remote room ({@link TopicRelay}): that goes
+   * to the room's other links, so a topic set on IRC reaches the linked MUC.
+   */
+  private List<Target> relayedTopicTargets(MatrixEvent event) {
+    if (!"m.room.topic".equals(event.type()) || !event.stateKey().equals(Optional.of(""))) {
+      return List.of();
+    }
+    Optional<String> from = TopicRelay.fromLink(event.content());
+    if (from.isEmpty()) {
+      return List.of();
+    }
+    List<Target> targets = new ArrayList<>();
+    for (Link link : links.linksOf(event.roomId())) {
+      Optional<Connector> connector = connectors.forProtocol(link.protocol());
+      if (connector.isPresent() && !linkKey(link).equals(from.get())) {
+        targets.add(new Target(linkKey(link), connector,
+            () -> connector.get().onMatrixEvent(event, Optional.of(link))));
       }
     }
     return targets;

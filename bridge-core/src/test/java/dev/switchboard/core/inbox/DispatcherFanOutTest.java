@@ -204,4 +204,21 @@ class DispatcherFanOutTest {
     assertThat(irc.eventIds()).containsExactly("$fromXmpp");
     assertThat(xmpp.eventIds()).containsExactly("$fromIrc");
   }
+
+  @Test
+  void aTopicTheBotSetForOneLinkGoesToTheOtherLinksOnlyAndOtherBotEventsNowhere() throws Exception {
+    push("t1", List.of(topic("$ircTopic", BOT, "irc net/#c"), topic("$plainBotTopic", BOT, null),
+        topic("$spoofed", ALICE, "irc net/#c")));
+
+    await().atMost(Duration.ofSeconds(20)).until(() -> store.depth() == 0);
+    assertThat(xmpp.eventIds()).containsExactly("$ircTopic", "$spoofed");
+    assertThat(irc.eventIds()).containsExactly("$spoofed"); // a user's topic goes everywhere, mark or not
+  }
+
+  private static String topic(String id, String sender, String fromLink) {
+    return """
+        {"event_id":"%s","room_id":"%s","sender":"%s","type":"m.room.topic","state_key":"","origin_server_ts":1,
+         "content":{"topic":"t"%s}}""".formatted(id, HUB.value(), sender,
+        fromLink == null ? "" : ",\"dev.switchboard.from_link\":\"" + fromLink + "\"");
+  }
 }

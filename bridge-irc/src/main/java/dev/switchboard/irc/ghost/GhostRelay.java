@@ -2,6 +2,7 @@ package dev.switchboard.irc.ghost;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.connector.TopicRelay;
 import dev.switchboard.core.homeserver.Intent;
 import dev.switchboard.core.homeserver.Intents;
 import dev.switchboard.core.id.RoomId;
@@ -116,8 +117,8 @@ public final class GhostRelay {
       if (t.setter().map(ourNick::test).orElse(false)) {
         return; // set from Matrix through a puppet: the room has it already
       }
-      ChannelName.parse(t.channel()).flatMap(c -> portals.roomOf(new ChannelRef(network, c)))
-          .ifPresent(room -> topic(room, IrcCodes.parse(t.topic()).plain()));
+      ChannelName.parse(t.channel()).map(c -> new ChannelRef(network, c)).ifPresent(ref -> portals.roomOf(ref)
+          .ifPresent(room -> topic(room, ref, IrcCodes.parse(t.topic()).plain())));
     } else if (event instanceof IrcEvent.Registered r) {
       log.info("IRC {}: bot registered as {}", network, r.nick());
     }
@@ -135,7 +136,7 @@ public final class GhostRelay {
   }
 
   /** Sets the room topic from IRC unless it already is that, so a rejoin does not repeat it. */
-  private void topic(RoomId room, String topic) {
+  private void topic(RoomId room, ChannelRef channel, String topic) {
     Intent bot = intents.bot();
     inOrder(room, () -> bot.getState(room, "m.room.topic", "")
         .handle((current, err) -> err == null && current != null ? current.path("topic").asText("") : null)
@@ -143,7 +144,9 @@ public final class GhostRelay {
           if (topic.equals(current) || (current == null && topic.isEmpty())) {
             return CompletableFuture.completedFuture(null);
           }
-          ObjectNode content = JsonNodeFactory.instance.objectNode().put("topic", topic);
+          // Marked with its link, so a hub room's other links get it too (core.connector.TopicRelay).
+          ObjectNode content = TopicRelay.mark(JsonNodeFactory.instance.objectNode().put("topic", topic),
+              ChannelPortals.PROTOCOL, channel.remoteId());
           return bot.sendState(room, "m.room.topic", "", content);
         }));
   }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.HubSettings;
 import dev.switchboard.core.connector.Link;
+import dev.switchboard.core.connector.TopicRelay;
 import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.homeserver.Intent;
 import dev.switchboard.core.id.EventId;
@@ -557,8 +558,10 @@ public final class MucBridge {
     return bot.getState(room.roomId, "m.room.topic", "")
         .handle((state, err) -> err == null && state != null ? state.path("topic").asText("") : "")
         .thenCompose(current -> current.equals(subject) ? CompletableFuture.completedFuture(null)
-            : bot.sendState(room.roomId, "m.room.topic", "",
-                JsonNodeFactory.instance.objectNode().put("topic", subject)).thenApply(e -> null));
+            : bot.sendState(room.roomId, "m.room.topic", "", TopicRelay.mark(
+                // Marked with its link, so a hub room's other links get it too.
+                JsonNodeFactory.instance.objectNode().put("topic", subject), PROTOCOL, room.muc.toString()))
+                .thenApply(e -> null));
   }
 
   /** Registers the ghost of an occupant and gives it the nick as display name (again when the nick changed). */
@@ -614,6 +617,13 @@ public final class MucBridge {
       }
       case "m.room.topic" -> {
         String topic = event.content().path("topic").asText("");
+        if (event.sender().equals(context.intents().bot().userId())) {
+          // A topic set on another network of a hub room: the listener sets it (the room must let it).
+          if (hub.topics()) {
+            connection.send(MucStanzas.subject(listenerJid, muc, idFor(event.eventId()), topic));
+          }
+          return CompletableFuture.completedFuture(null);
+        }
         return ensureOccupant(room, event.sender()).thenAccept(v -> connection.send(MucStanzas.subject(
             fullJidOf(event.sender()), muc, idFor(event.eventId()), topic)));
       }
