@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.connector.Connector;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.ConnectorState;
+import dev.switchboard.core.connector.HubSettings;
 import dev.switchboard.core.connector.Link;
 import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.id.EventId;
@@ -13,6 +14,8 @@ import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.store.MessageMapStore;
 import dev.switchboard.irc.ghost.GhostIds;
 import dev.switchboard.irc.ghost.GhostRelay;
+import dev.switchboard.irc.hub.ForeignPuppets;
+import dev.switchboard.irc.hub.NickReplies;
 import dev.switchboard.irc.membership.QuitDebounce;
 import dev.switchboard.irc.message.ChannelMessageMap;
 import dev.switchboard.irc.message.LongMessages;
@@ -63,6 +66,11 @@ public final class IrcConnector implements Connector {
     }
   };
   private volatile ChannelPortals portals;
+  /** Hub rooms: other networks' ghosts as puppets, and {@code nick: text} as replies. */
+  private final HubSettings hubSettings;
+  private final NickReplies nickReplies = new NickReplies();
+  private volatile ForeignPuppets foreign;
+  private volatile UserId botUser;
   private volatile ConnectorState state = ConnectorState.STARTING;
 
   /** One network's connections. */
@@ -86,6 +94,7 @@ public final class IrcConnector implements Connector {
     this.ghostIds = new GhostIds(config.userPrefix(), domain);
     this.random = random;
     this.reconnectBase = reconnectBase;
+    this.hubSettings = HubSettings.from(ircSection, "irc");
   }
 
   @Override
@@ -106,6 +115,8 @@ public final class IrcConnector implements Connector {
   public void start(ConnectorContext context) {
     portals = new ChannelPortals(context.portals(), context.intents().bot(), config.aliasPrefix(),
         config::network, this::joinAsBot, context.blockingExecutor());
+    foreign = new ForeignPuppets(hubSettings, context.foreignGhosts(), context.intents().bot());
+    botUser = context.intents().bot().userId();
     long epoch = context.clock().millis();
     ChannelMessageMap messageMap = new ChannelMessageMap(new MessageMapStore(context.database(), context.clock()),
         context.blockingExecutor());
@@ -128,6 +139,7 @@ public final class IrcConnector implements Connector {
       relay[0] = new GhostRelay(net.id(), context.intents(), ghostIds, portals,
           nick -> bot.hasNick(nick) || puppets.isPuppetNick(nick), puppets::userOfNick, messageMap,
           new QuitDebounce(net.netsplit(), context.scheduler(), serial, System::nanoTime), epoch);
+      relay[0].guessRepliesWith(nickReplies::answered);
       MatrixMessages messages = new MatrixMessages(puppets, messageMap, longMessages, net.lineLimit(),
           user -> ghostIds.remoteUser(user).filter(u -> u.network().equals(net.id())).map(GhostIds.RemoteUser::nick)
               .or(() -> puppets.existing(user).map(IrcConnection::nick)));
@@ -193,13 +205,25 @@ public final class IrcConnector implements Connector {
       membership(event, network, ref.get());
       return CompletableFuture.completedFuture(null);
     }
+    if ("m.room.topic".equals(event.type()) && event.stateKey().equals(Optional.of(""))
+        && event.sender().equals(botUser)) {
+      // A topic set on another network of a hub room (core routes only those of the bot's topics here): set by
+      // our bot, which needs ops where the channel is +t.
+      if (hubSettings.topics()) {
+        network.bot().setTopic(ref.get().channel(), event.content().path("topic").asText(""));
+      }
+      return CompletableFuture.completedFuture(null);
+    }
     if ("m.room.topic".equals(event.type()) && event.stateKey().equals(Optional.of(""))) {
       // Through the sender's own connection, so IRC sees who set it; the server refuses it without ops on +t.
       network.puppets().of(event.sender()).setTopic(ref.get().channel(), event.content().path("topic").asText(""));
       return CompletableFuture.completedFuture(null);
     }
     if ("m.room.message".equals(event.type())) {
-      return once(event.eventId(), () -> network.messages().relay(event, ref.get()));
+      return once(event.eventId(), () -> foreign.prepare(event, network.puppets())
+          .thenCompose(v -> network.messages().relay(event, ref.get()))
+          .thenRun(() -> network.puppets().existing(event.sender()).ifPresent(c ->
+              nickReplies.sent(ref.get(), c.nick(), event.eventId()))));
     }
     return CompletableFuture.completedFuture(null);
   }
@@ -218,9 +242,11 @@ public final class IrcConnector implements Connector {
     }
     String membership = event.membership().get();
     if ("join".equals(membership) && subject.get().equals(event.sender())) {
-      network.puppets().displayName(event.sender(),
-          Optional.ofNullable(event.content().path("displayname").textValue()));
-      network.puppets().join(event.sender(), channel.channel());
+      network.puppets().displayName(event.sender(), foreign.nickSource(event.sender(),
+          Optional.ofNullable(event.content().path("displayname").textValue())));
+      if (foreign.joinsWithRoom(event.sender())) {
+        network.puppets().join(event.sender(), channel.channel());
+      }
     } else if ("leave".equals(membership) || "ban".equals(membership)) {
       // No Matrix ids on IRC: the moderator's id would mean nothing there and leak an address.
       String reason = subject.get().equals(event.sender()) ? "Left the Matrix room" : "Removed from the Matrix room";

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * wrong in words a user understands. Knows nothing of Matrix sending: the caller posts the reply.
  *
  * <p>In an admin room the {@code !} is optional and core's commands need no namespace ({@code !help}); connectors'
- * commands are {@code !<protocol> <name>} everywhere. In a bridged room only {@code !<protocol> ...} is a command.
+ * commands are {@code !<protocol> <name>} everywhere. In a bridged room only {@code !<protocol> ...} and core
+ * commands made for bridged rooms ({@code !link}, {@code !unlink}) are commands.
  */
 public final class CommandDispatcher {
   private static final Logger log = LoggerFactory.getLogger(CommandDispatcher.class);
@@ -52,7 +53,14 @@ public final class CommandDispatcher {
     while (end < b.length() && !Character.isWhitespace(b.charAt(end))) {
       end++;
     }
-    return registry.isNamespace(b.substring(1, end));
+    String word = b.substring(1, end);
+    return registry.isNamespace(word) || isBridgedRoomCoreCommand(word);
+  }
+
+  /** Core commands meant for bridged rooms ({@code !link}, {@code !unlink}) need no namespace there. */
+  private boolean isBridgedRoomCoreCommand(String word) {
+    return registry.find(CommandRegistry.CORE, word).map(c -> c.scopes().contains(Scope.BRIDGED_ROOM))
+        .orElse(false);
   }
 
   /** Runs the command in {@code body}; the future's text is the reply (blank for none). Never fails. */
@@ -82,7 +90,7 @@ public final class CommandDispatcher {
     if (registry.isNamespace(words.get(0))) {
       namespace = words.get(0).toLowerCase(java.util.Locale.ROOT);
       at = 1;
-    } else if (scope == Scope.BRIDGED_ROOM) {
+    } else if (scope == Scope.BRIDGED_ROOM && !isBridgedRoomCoreCommand(words.get(0))) {
       return done("");
     }
     String name = at < words.size() ? words.get(at) : "help";

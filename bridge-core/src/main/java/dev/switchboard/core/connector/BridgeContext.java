@@ -22,7 +22,16 @@ public record BridgeContext(
     ScheduledExecutorService scheduler,
     Executor blockingExecutor,
     Clock clock,
-    MeterRegistry metrics) implements ConnectorContext {
+    MeterRegistry metrics,
+    ForeignGhosts foreignGhosts) implements ConnectorContext {
+
+  /** A context that knows no other connectors' ghosts (one connector alone). */
+  public BridgeContext(String serverName, JsonNode config, Intents intents, Database database, SecretBox secrets,
+      Portals portals, ScheduledExecutorService scheduler, Executor blockingExecutor, Clock clock,
+      MeterRegistry metrics) {
+    this(serverName, config, intents, database, secrets, portals, scheduler, blockingExecutor, clock, metrics,
+        ForeignGhosts.NONE);
+  }
 
   /** A context whose metrics go nowhere (tests). */
   public BridgeContext(String serverName, JsonNode config, Intents intents, Database database, SecretBox secrets,

@@ -29,8 +29,9 @@ public interface Connector {
   /**
    * A Matrix event for this connector: either in a room with one of its links ({@code link} present), or
    * addressed to one of its ghosts outside any link (e.g. an invite to a DM). The event is done when the returned
-   * future completes; a failed future makes the dispatcher log it and, after a crash, run it again, so handlers
-   * must tolerate a repeat. Called on one of a few dispatch threads: return quickly and run blocking work (JDBC,
+   * future completes. Fail it with {@link RemoteUnavailableException} while the remote side is down: the dispatcher
+   * then holds this link's events and retries with backoff, never dropping them; any other failure is retried a few
+   * times and then dropped for this link. Events run again after a crash, so handlers must tolerate a repeat. Called on one of a few dispatch threads: return quickly and run blocking work (JDBC,
    * network) on {@link ConnectorContext#blockingExecutor()} or the connector's own threads.
    */
   CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Optional<Link> link);

@@ -46,4 +46,9 @@ public interface ConnectorContext {
   default MeterRegistry metrics() {
     return new CompositeMeterRegistry();
   }
+
+  /** Which users are other connectors' ghosts, for hub rooms; the default knows none (test contexts). */
+  default ForeignGhosts foreignGhosts() {
+    return ForeignGhosts.NONE;
+  }
 }

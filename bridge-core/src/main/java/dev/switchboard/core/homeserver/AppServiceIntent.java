@@ -191,6 +191,11 @@ final class AppServiceIntent implements Intent {
   }
 
   @Override
+  public CompletableFuture<JsonNode> getEvent(RoomId room, dev.switchboard.core.id.EventId event) {
+    return call(MatrixRequest.get(v3("rooms", room.value(), "event", event.value())));
+  }
+
+  @Override
   public CompletableFuture<Void> setDisplayName(String displayName) {
     return call(MatrixRequest.put(v3("profile", userId.value(), "displayname"),
         NODES.objectNode().put("displayname", displayName))).thenApply(b -> null);

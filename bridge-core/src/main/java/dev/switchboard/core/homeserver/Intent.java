@@ -41,6 +41,14 @@ public interface Intent {
 
   CompletableFuture<JsonNode> getState(RoomId room, String type, String stateKey);
 
+  /**
+   * One event of a room ({@code GET /rooms/{roomId}/event/{eventId}}), e.g. the original of a reply, to quote it and
+   * name its author. The default fails: intents that cannot read events (test doubles) say so.
+   */
+  default CompletableFuture<JsonNode> getEvent(RoomId room, dev.switchboard.core.id.EventId event) {
+    return CompletableFuture.failedFuture(new UnsupportedOperationException("this intent cannot read events"));
+  }
+
   CompletableFuture<Void> setDisplayName(String displayName);
 
   CompletableFuture<Void> setAvatarUrl(String mxcUri);

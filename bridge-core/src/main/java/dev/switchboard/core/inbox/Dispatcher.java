@@ -2,10 +2,13 @@ package dev.switchboard.core.inbox;
 
 import static dev.switchboard.core.failure.Failures.rootCause;
 import dev.switchboard.core.connector.Connector;
+import dev.switchboard.core.connector.ConnectorState;
 import dev.switchboard.core.connector.Connectors;
 import dev.switchboard.core.connector.EphemeralCapable;
 import dev.switchboard.core.connector.Link;
 import dev.switchboard.core.connector.LinkLookup;
+import dev.switchboard.core.connector.RemoteUnavailableException;
+import dev.switchboard.core.connector.TopicRelay;
 import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.event.MatrixEvents;
 import dev.switchboard.core.id.RoomId;
@@ -13,6 +16,12 @@ import dev.switchboard.core.id.UserId;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -26,17 +35,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Hands inbox entries to connectors: in order per room, rooms in parallel. An entry is marked done when every
- * target connector has accepted it; after a crash the undone entries run again.
+ * Hands inbox entries to connectors: each target of a room (each link, the bot, a ghost's connector) has its own
+ * ordered queue, so one link's failure or slowness never blocks the others, and rooms run in parallel. An entry is
+ * done when every target accepted it; after a crash only the targets that had not accepted it run it again.
  *
  * <p>Echo suppression is per link (DESIGN.md): an event from a connector's own ghost never goes back to that
  * connector, but does go to the room's other links; the bot's own events go nowhere.
+ *
+ * <p>Failures: a target whose remote side is unavailable ({@link RemoteUnavailableException}, a connector in
+ * {@link ConnectorState#CONNECTING} or {@link ConnectorState#TRANSIENT_DISCONNECT}, or no answer within the accept
+ * timeout) keeps the event and the target's later events waiting, retried with capped backoff, never dropped. Any
+ * other failure means the event is bad for that target: it is retried twice and then dropped, logged once.
  */
 public final class Dispatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
   /** Delays between attempts when a connector fails an event; after the last, the event is logged and dropped. */
   private static final List<Duration> RETRY_DELAYS = List.of(Duration.ofMillis(500), Duration.ofSeconds(2));
+
+  /** Backoff while a target's remote side is unavailable: from 0.5 s, doubling, at most 30 s. */
+  private static final Duration UNAVAILABLE_FIRST = Duration.ofMillis(500);
+  private static final Duration UNAVAILABLE_CAP = Duration.ofSeconds(30);
 
   private final Connectors connectors;
   private final LinkLookup links;
@@ -45,11 +64,16 @@ public final class Dispatcher implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final Duration acceptTimeout;
   private final DoneMarker done;
-  private final RoomQueues<InboxEntry> queues;
+  private final RoomQueues<InboxEntry> rooms;
+  private final RoomQueues<Delivery> lanes;
   private final MembershipListener membership;
   private final BotRoomHandler botRooms;
   private final Counter dispatched;
   private final Counter failed;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final Map<Long, Set<String>> acceptedBeforeRestart = new ConcurrentHashMap<>();
+  private final Set<String> unavailableLanes = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
 
   public Dispatcher(Connectors connectors, LinkLookup links, UserId bot, InboxStore store, Executor workers,
       ScheduledExecutorService scheduler, Duration acceptTimeout) {
@@ -73,7 +97,8 @@ public final class Dispatcher implements AutoCloseable {
     this.dispatched = Counter.builder("switchboard.events.dispatched")
         .description("Inbox entries every target accepted").register(metrics);
     this.failed = Counter.builder("switchboard.events.failed")
-        .description("Inbox entries dropped after their last attempt failed").register(metrics);
+        .description("Deliveries of an inbox entry to one target dropped after their last attempt failed")
+        .register(metrics);
     this.membership = membership;
     this.connectors = connectors;
     this.links = links;
@@ -82,12 +107,14 @@ public final class Dispatcher implements AutoCloseable {
     this.scheduler = scheduler;
     this.acceptTimeout = acceptTimeout;
     this.done = new DoneMarker(store);
-    this.queues = new RoomQueues<>(workers, this::process);
+    this.rooms = new RoomQueues<>(workers, this::route);
+    this.lanes = new RoomQueues<>(workers, this::deliver);
   }
 
   /** Queues what a previous run left undone; call once at start, before new transactions arrive. */
   public int resumePending() {
     List<InboxEntry> pending = store.pending();
+    acceptedBeforeRestart.putAll(store.acceptedTargets());
     submit(pending);
     if (!pending.isEmpty()) {
       log.info("Resuming {} inbox entries left undone by the previous run", pending.size());
@@ -98,42 +125,46 @@ public final class Dispatcher implements AutoCloseable {
   /** Queues entries just stored by the inbox, in their order. */
   public void submit(List<InboxEntry> entries) {
     for (InboxEntry e : entries) {
-      queues.submit(e.queueKey(), e);
+      inFlight.incrementAndGet();
+      rooms.submit(e.queueKey(), e);
     }
   }
 
-  /** Entries queued or running. */
+  /** Entries queued or running (not yet accepted by every target). */
   public int backlog() {
-    return queues.waiting();
+    return inFlight.get();
   }
 
-  private CompletableFuture<Void> process(InboxEntry entry) {
-    return deliverWithRetry(entry, 0).thenCompose(ignored -> done.mark(entry.seq()));
+  /** One dispatch target of an entry: a link, the bot, or the connector of a ghost outside any link. */
+  private record Target(String key, Optional<Connector> connector, Supplier<CompletableFuture<Void>> call) {}
+
+  /** How many of an entry's targets have yet to accept it. */
+  private static final class Progress {
+    final InboxEntry entry;
+    /** Whether the entry has (or may have) rows in {@code inbox_link_done} to clear when it is done. */
+    final boolean linkRows;
+    int remaining;
+
+    Progress(InboxEntry entry, int targets, boolean linkRows) {
+      this.entry = entry;
+      this.remaining = targets;
+      this.linkRows = linkRows;
+    }
   }
 
-  private CompletableFuture<Void> deliverWithRetry(InboxEntry entry, int attempt) {
-    CompletableFuture<Void> result = new CompletableFuture<>();
-    attempt(entry).whenComplete((ok, err) -> {
-      if (err == null) {
-        dispatched.increment();
-        result.complete(null);
-      } else if (attempt < RETRY_DELAYS.size()) {
-        Duration delay = RETRY_DELAYS.get(attempt);
-        log.debug("Retrying inbox entry {} in {} after {}", entry.seq(), delay, err.toString());
-        scheduler.schedule(() -> deliverWithRetry(entry, attempt + 1).whenComplete((o, e) -> result.complete(null)),
-            delay.toMillis(), TimeUnit.MILLISECONDS);
-      } else {
-        log.error("Dropping event {} in room {} after {} attempts: {}", entry.event().path("event_id").asText("-"),
-            entry.roomId(), attempt + 1, rootCause(err).toString());
-        failed.increment();
-        result.complete(null);
-      }
-    });
-    return result;
+  /** One entry for one target, waiting in that target's lane. */
+  private record Delivery(Progress progress, Target target) {}
+
+  /**
+   * The room stage: works out an entry's targets in room order (membership notes, bot commands, echo suppression)
+   * and hands one delivery to each target's lane. It does not wait for the deliveries.
+   */
+  private CompletableFuture<Void> route(InboxEntry entry) {
+    return route(entry, 0);
   }
 
-  private CompletableFuture<Void> attempt(InboxEntry entry) {
-    List<Supplier<CompletableFuture<Void>>> targets;
+  private CompletableFuture<Void> route(InboxEntry entry, int failures) {
+    List<Target> targets;
     try {
       targets = switch (entry.kind()) {
         case PDU -> pduTargets(MatrixEvents.fromJson(entry.event()));
@@ -142,42 +173,143 @@ public final class Dispatcher implements AutoCloseable {
       };
     } catch (IllegalArgumentException e) {
       log.warn("Skipping inbox entry {}: {}", entry.seq(), e.getMessage());
-      return CompletableFuture.completedFuture(null);
+      targets = List.of();
     } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
+      // E.g. the store could not tell the room's links: try again (the room waits), then give up on the entry.
+      if (failures < RETRY_DELAYS.size() && !closed) {
+        CompletableFuture<Void> later = new CompletableFuture<>();
+        schedule(() -> route(entry, failures + 1), RETRY_DELAYS.get(failures).toMillis(), later);
+        return later;
+      }
+      log.error("Dropping inbox entry {} in room {}: cannot work out its targets: {}", entry.seq(), entry.roomId(),
+          rootCause(e).toString());
+      failed.increment();
+      targets = List.of();
+    }
+    Set<String> accepted = acceptedBeforeRestart.remove(entry.seq());
+    if (accepted != null) {
+      targets = targets.stream().filter(t -> !accepted.contains(t.key())).toList();
     }
     if (targets.isEmpty()) {
-      return CompletableFuture.completedFuture(null);
+      return done.mark(entry.seq(), accepted != null).whenComplete((ok, err) -> finished());
     }
-    CompletableFuture<?>[] calls = new CompletableFuture<?>[targets.size()];
-    for (int i = 0; i < calls.length; i++) {
-      CompletableFuture<Void> call;
-      try {
-        call = targets.get(i).get();
-      } catch (RuntimeException e) {
-        call = CompletableFuture.failedFuture(e);
-      }
-      calls[i] = call.orTimeout(acceptTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    Progress progress = new Progress(entry, targets.size(), accepted != null || targets.size() > 1);
+    for (Target t : targets) {
+      lanes.submit(entry.queueKey() + "\u0000" + t.key(), new Delivery(progress, t));
     }
-    return CompletableFuture.allOf(calls);
+    return CompletableFuture.completedFuture(null);
   }
 
-  private List<Supplier<CompletableFuture<Void>>> pduTargets(MatrixEvent event) {
+  private void finished() {
+    inFlight.decrementAndGet();
+    dispatched.increment();
+  }
+
+  /**
+   * The lane stage: delivers to one target, then records that it accepted; the lane's next entry waits for that
+   * record, so the target's accepted entries are always a prefix of its queue.
+   */
+  private CompletableFuture<Void> deliver(Delivery d) {
+    String lane = d.progress().entry.queueKey() + " -> " + d.target().key();
+    return deliverWithRetry(d, lane, 0, 0).thenCompose(ignored -> {
+      Progress p = d.progress();
+      synchronized (p) {
+        p.remaining--;
+        if (p.remaining == 0) {
+          return done.mark(p.entry.seq(), p.linkRows).whenComplete((ok, err) -> finished());
+        }
+        return done.markLink(p.entry.seq(), d.target().key());
+      }
+    });
+  }
+
+  private CompletableFuture<Void> deliverWithRetry(Delivery d, String lane, int failures, int waits) {
+    CompletableFuture<Void> result = new CompletableFuture<>();
+    attempt(d.target()).whenComplete((ok, err) -> {
+      InboxEntry entry = d.progress().entry;
+      if (err == null) {
+        if (unavailableLanes.remove(lane)) {
+          log.info("Link {} accepts events again", lane);
+        }
+        result.complete(null);
+      } else if (closed) {
+        result.completeExceptionally(err); // shutting down: the entry stays undone and runs after the restart
+      } else if (isUnavailable(d.target(), err)) {
+        long delay = Math.min(UNAVAILABLE_CAP.toMillis(), UNAVAILABLE_FIRST.toMillis() << Math.min(waits, 16));
+        if (unavailableLanes.add(lane)) {
+          log.warn("Link {} is unavailable ({}); holding its events (from {}) and retrying with backoff", lane,
+              rootCause(err).toString(), entry.event().path("event_id").asText("-"));
+        }
+        schedule(() -> deliverWithRetry(d, lane, failures, waits + 1), delay, result);
+      } else if (failures < RETRY_DELAYS.size()) {
+        Duration delay = RETRY_DELAYS.get(failures);
+        log.debug("Retrying inbox entry {} for {} in {} after {}", entry.seq(), lane, delay, err.toString());
+        schedule(() -> deliverWithRetry(d, lane, failures + 1, waits), delay.toMillis(), result);
+      } else {
+        log.error("Dropping event {} for {} after {} attempts: {}", entry.event().path("event_id").asText("-"),
+            lane, failures + 1, rootCause(err).toString());
+        failed.increment();
+        result.complete(null);
+      }
+    });
+    return result;
+  }
+
+  private void schedule(Supplier<CompletableFuture<Void>> next, long delayMs, CompletableFuture<Void> result) {
+    try {
+      scheduler.schedule(() -> next.get().whenComplete((o, e) -> {
+        if (e != null) {
+          result.completeExceptionally(e);
+        } else {
+          result.complete(null);
+        }
+      }), delayMs, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      result.completeExceptionally(e); // shutting down
+    }
+  }
+
+  /** Whether a failure means "the remote side is down, hold the event" rather than "this event is bad". */
+  private static boolean isUnavailable(Target target, Throwable err) {
+    Throwable root = rootCause(err);
+    for (Throwable t = err; t != null; t = t.getCause()) {
+      if (t instanceof RemoteUnavailableException) {
+        return true;
+      }
+    }
+    if (root instanceof TimeoutException) {
+      return true; // no answer: the remote side may be slow or gone; a repeat is harmless, a drop is not
+    }
+    ConnectorState state = target.connector().map(Connector::state).orElse(ConnectorState.RUNNING);
+    return state == ConnectorState.CONNECTING || state == ConnectorState.TRANSIENT_DISCONNECT;
+  }
+
+  private CompletableFuture<Void> attempt(Target target) {
+    CompletableFuture<Void> call;
+    try {
+      call = target.call().get();
+    } catch (RuntimeException e) {
+      call = CompletableFuture.failedFuture(e);
+    }
+    return call.orTimeout(acceptTimeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private List<Target> pduTargets(MatrixEvent event) {
     noteMembership(event);
     if (event.sender().equals(bot)) {
-      return List.of();
+      return relayedTopicTargets(event);
     }
     List<Link> roomLinks = links.linksOf(event.roomId());
     if (botRooms.claims(event, roomLinks)) {
-      return List.of(() -> botRooms.handle(event, roomLinks));
+      return List.of(new Target("bot", Optional.empty(), () -> botRooms.handle(event, roomLinks)));
     }
-    List<Supplier<CompletableFuture<Void>>> targets = new ArrayList<>();
+    List<Target> targets = new ArrayList<>();
     for (Link link : roomLinks) {
       Optional<Connector> connector = connectors.forProtocol(link.protocol());
       if (connector.isEmpty() || connector.get().namespaces().claimsUser(event.sender().value())) {
         continue; // connector disabled, or an echo of its own ghost
       }
-      targets.add(() -> connector.get().onMatrixEvent(event, Optional.of(link)));
+      targets.add(new Target(linkKey(link), connector, () -> connector.get().onMatrixEvent(event, Optional.of(link))));
     }
     if (targets.isEmpty() && event.membership().isPresent() && event.stateKey().isPresent()) {
       // Outside any link: membership aimed at a ghost (an invite to a DM) goes to the ghost's connector.
@@ -185,12 +317,41 @@ public final class Dispatcher implements AutoCloseable {
         UserId target = UserId.of(event.stateKey().get());
         connectors.owningUser(target)
             .filter(c -> !c.namespaces().claimsUser(event.sender().value()))
-            .ifPresent(c -> targets.add(() -> c.onMatrixEvent(event, Optional.empty())));
+            .ifPresent(c -> targets.add(new Target("ghost " + c.protocol(), Optional.of(c),
+                () -> c.onMatrixEvent(event, Optional.empty()))));
       } catch (IllegalArgumentException e) {
         log.debug("member event {} has a state key that is not a user id", event.eventId());
       }
     }
     return targets;
+  }
+
+  /**
+   * The bot's events go nowhere, except a topic a connector set from its remote room ({@link TopicRelay}): that goes
+   * to the room's other links, so a topic set on IRC reaches the linked MUC.
+   */
+  private List<Target> relayedTopicTargets(MatrixEvent event) {
+    if (!"m.room.topic".equals(event.type()) || !event.stateKey().equals(Optional.of(""))) {
+      return List.of();
+    }
+    Optional<String> from = TopicRelay.fromLink(event.content());
+    if (from.isEmpty()) {
+      return List.of();
+    }
+    List<Target> targets = new ArrayList<>();
+    for (Link link : links.linksOf(event.roomId())) {
+      Optional<Connector> connector = connectors.forProtocol(link.protocol());
+      if (connector.isPresent() && !linkKey(link).equals(from.get())) {
+        targets.add(new Target(linkKey(link), connector,
+            () -> connector.get().onMatrixEvent(event, Optional.of(link))));
+      }
+    }
+    return targets;
+  }
+
+  /** A link's name in lanes and in {@code inbox_link_done}. */
+  static String linkKey(Link link) {
+    return link.protocol() + " " + link.remoteId();
   }
 
   private void noteMembership(MatrixEvent event) {
@@ -204,22 +365,23 @@ public final class Dispatcher implements AutoCloseable {
     }
   }
 
-  private List<Supplier<CompletableFuture<Void>>> ephemeralTargets(InboxEntry entry) {
+  private List<Target> ephemeralTargets(InboxEntry entry) {
     if (entry.roomId() == null) {
       return List.of(); // presence: not bridged yet
     }
-    List<Supplier<CompletableFuture<Void>>> targets = new ArrayList<>();
+    List<Target> targets = new ArrayList<>();
     for (Link link : links.linksOf(RoomId.of(entry.roomId()))) {
       connectors.forProtocol(link.protocol())
           .filter(c -> c instanceof EphemeralCapable)
-          .map(c -> (EphemeralCapable) c)
-          .ifPresent(c -> targets.add(() -> c.onEphemeralEvent(entry.event(), link)));
+          .ifPresent(c -> targets.add(new Target(linkKey(link), Optional.of(c),
+              () -> ((EphemeralCapable) c).onEphemeralEvent(entry.event(), link))));
     }
     return targets;
   }
 
   @Override
   public void close() {
+    closed = true;
     done.close();
   }
 }

@@ -10,14 +10,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Marks inbox entries done with group commit: marks from all rooms that arrive together share one database
- * commit. A room's next entry waits for its predecessor's mark, so after a crash exactly the entries whose
- * connector had not accepted them run again.
+ * Records dispatch progress with group commit: marks from all rooms and links that arrive together share one
+ * database commit. A link's next entry waits for its predecessor's mark, so after a crash exactly the (entry, link)
+ * pairs not yet accepted run again.
+ *
+ * <p>Two kinds of mark: an entry done (every target accepted it; also clears its per-link rows if it had any), and
+ * one link of a multi-link entry done ({@code inbox_link_done}). Single-link entries only ever get the first.
  */
 final class DoneMarker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DoneMarker.class);
 
-  private record Mark(long seq, CompletableFuture<Void> written) {}
+  /** An entry done ({@code target == null}, {@code hadLinkRows} says whether to clear them) or one link done. */
+  private record Mark(long seq, String target, boolean hadLinkRows, CompletableFuture<Void> written) {}
 
   private final InboxStore store;
   private final BlockingQueue<Mark> queue = new LinkedBlockingQueue<>();
@@ -31,9 +35,22 @@ final class DoneMarker implements AutoCloseable {
     this.writer.start();
   }
 
+  /** Marks an entry done. */
   CompletableFuture<Void> mark(long seq) {
+    return mark(seq, false);
+  }
+
+  /** Marks an entry done; {@code hadLinkRows} when some of its links were marked with {@link #markLink}. */
+  CompletableFuture<Void> mark(long seq, boolean hadLinkRows) {
     CompletableFuture<Void> f = new CompletableFuture<>();
-    queue.add(new Mark(seq, f));
+    queue.add(new Mark(seq, null, hadLinkRows, f));
+    return f;
+  }
+
+  /** Records that one target of a multi-target entry accepted it. */
+  CompletableFuture<Void> markLink(long seq, String target) {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    queue.add(new Mark(seq, target, false, f));
     return f;
   }
 
@@ -59,11 +76,23 @@ final class DoneMarker implements AutoCloseable {
   }
 
   private void writeWithRetry(List<Mark> batch) throws InterruptedException {
-    List<Long> seqs = batch.stream().map(Mark::seq).toList();
+    List<Long> done = new ArrayList<>();
+    List<Long> clear = new ArrayList<>();
+    List<InboxStore.LinkMark> links = new ArrayList<>();
+    for (Mark m : batch) {
+      if (m.target() != null) {
+        links.add(new InboxStore.LinkMark(m.seq(), m.target()));
+      } else {
+        done.add(m.seq());
+        if (m.hadLinkRows()) {
+          clear.add(m.seq());
+        }
+      }
+    }
     long delay = 100;
     while (true) {
       try {
-        store.markDone(seqs);
+        store.markProgress(done, clear, links);
         batch.forEach(m -> m.written().complete(null));
         return;
       } catch (RuntimeException e) {
@@ -71,8 +100,9 @@ final class DoneMarker implements AutoCloseable {
           batch.forEach(m -> m.written().completeExceptionally(e));
           return;
         }
-        // The entries stay undone in the store; the rooms wait rather than run ahead of their records.
-        log.warn("Cannot mark {} inbox entries done, retrying in {} ms: {}", seqs.size(), delay, e.getMessage());
+        // The entries stay undone in the store; the links wait rather than run ahead of their records.
+        log.warn("Cannot record dispatch progress of {} inbox entries, retrying in {} ms: {}", batch.size(), delay,
+            e.getMessage());
         Thread.sleep(delay);
         delay = Math.min(delay * 2, 10_000);
       }

@@ -149,26 +149,72 @@ public final class InboxStore {
 
   /** Marks entries done in one commit (not flushed to disk at once; see below). */
   public void markDone(Collection<Long> seqs) {
-    if (seqs.isEmpty()) {
+    markProgress(seqs, List.of(), List.of());
+  }
+
+  /** One link (a dispatch target) accepted an entry of a room with several targets. */
+  public record LinkMark(long seq, String target) {}
+
+  /**
+   * Records dispatch progress in one commit (not flushed to disk at once): entries done, the per-link rows of done
+   * entries that had some ({@code clearLinksOf}), and links that accepted an entry others have not yet.
+   */
+  public void markProgress(Collection<Long> done, Collection<Long> clearLinksOf, Collection<LinkMark> linkMarks) {
+    if (done.isEmpty() && linkMarks.isEmpty()) {
       return;
     }
     long now = clock.millis();
     // Relaxed: a done mark lost to a power failure only makes its entry run again, which connectors tolerate.
     database.inRelaxedTransaction(c -> {
-      List<Long> all = List.copyOf(seqs);
-      for (int from = 0; from < all.size(); from += 128) {
-        List<Long> chunk = all.subList(from, Math.min(all.size(), from + 128));
-        String marks = String.join(", ", java.util.Collections.nCopies(chunk.size(), "?"));
+      List<LinkMark> marks = List.copyOf(linkMarks);
+      for (int from = 0; from < marks.size(); from += 128) {
+        List<LinkMark> chunk = marks.subList(from, Math.min(marks.size(), from + 128));
+        String rows = String.join(", ", java.util.Collections.nCopies(chunk.size(), "(?, ?)"));
         try (PreparedStatement ps = c.prepareStatement(
-            "UPDATE inbox_event SET done_at = ? WHERE seq IN (" + marks + ")")) {
-          ps.setLong(1, now);
-          for (int i = 0; i < chunk.size(); i++) {
-            ps.setLong(i + 2, chunk.get(i));
+            "INSERT INTO inbox_link_done (seq, target) VALUES " + rows + " ON CONFLICT DO NOTHING")) {
+          int p = 1;
+          for (LinkMark m : chunk) {
+            ps.setLong(p++, m.seq());
+            ps.setString(p++, m.target());
           }
           ps.executeUpdate();
         }
       }
+      updateBySeq(c, "UPDATE inbox_event SET done_at = ? WHERE seq IN ", now, List.copyOf(done));
+      updateBySeq(c, "DELETE FROM inbox_link_done WHERE seq IN ", null, List.copyOf(clearLinksOf));
       return null;
+    });
+  }
+
+  private static void updateBySeq(Connection c, String sql, Long now, List<Long> all) throws SQLException {
+    for (int from = 0; from < all.size(); from += 128) {
+      List<Long> chunk = all.subList(from, Math.min(all.size(), from + 128));
+      String marks = String.join(", ", java.util.Collections.nCopies(chunk.size(), "?"));
+      try (PreparedStatement ps = c.prepareStatement(sql + "(" + marks + ")")) {
+        int p = 1;
+        if (now != null) {
+          ps.setLong(p++, now);
+        }
+        for (Long seq : chunk) {
+          ps.setLong(p++, seq);
+        }
+        ps.executeUpdate();
+      }
+    }
+  }
+
+  /** For each undone entry that some of its links already accepted: those links' targets. Read at start. */
+  public java.util.Map<Long, java.util.Set<String>> acceptedTargets() {
+    return database.inTransaction(c -> {
+      java.util.Map<Long, java.util.Set<String>> out = new java.util.HashMap<>();
+      try (Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery("SELECT l.seq, l.target FROM inbox_link_done l "
+              + "JOIN inbox_event e ON e.seq = l.seq WHERE e.done_at IS NULL")) {
+        while (rs.next()) {
+          out.computeIfAbsent(rs.getLong(1), k -> new java.util.HashSet<>()).add(rs.getString(2));
+        }
+      }
+      return out;
     });
   }
 
@@ -188,6 +234,11 @@ public final class InboxStore {
           "DELETE FROM inbox_event WHERE done_at IS NOT NULL AND received_at < ?")) {
         ps.setLong(1, eventCutoff);
         events = ps.executeUpdate();
+      }
+      try (Statement s = c.createStatement()) {
+        // Rows whose entry is done were deleted with its done mark unless that commit was lost; these are strays.
+        s.executeUpdate("DELETE FROM inbox_link_done "
+            + "WHERE seq NOT IN (SELECT seq FROM inbox_event WHERE done_at IS NULL)");
       }
       return new long[] {txns, events};
     });

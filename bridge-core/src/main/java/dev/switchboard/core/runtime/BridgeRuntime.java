@@ -7,6 +7,7 @@ import dev.switchboard.core.command.AdminRooms;
 import dev.switchboard.core.command.BuiltinCommands;
 import dev.switchboard.core.command.CommandCapable;
 import dev.switchboard.core.command.CommandDispatcher;
+import dev.switchboard.core.command.LinkCommands;
 import dev.switchboard.core.command.CommandRegistry;
 import dev.switchboard.core.config.BridgeConfig;
 import dev.switchboard.core.health.BridgeLifecycle;
@@ -224,7 +225,7 @@ public final class BridgeRuntime implements AutoCloseable {
     Connectors connectors = new Connectors(enabled);
     for (Connector c : enabled) {
       c.start(new BridgeContext(s.serverName(), configOf.apply(c.protocol()), intents, database, secrets, portals,
-          scheduler, blocking, clock, metrics));
+          scheduler, blocking, clock, metrics, user -> connectors.owningUser(user).map(Connector::protocol)));
       closeables.add(0, c::stop);
       log.info("Connector {} started", c.protocol());
     }
@@ -251,6 +252,7 @@ public final class BridgeRuntime implements AutoCloseable {
         () -> asPing.get() == null ? AppServicePing.State.CHECKING : asPing.get().state(),
         () -> asPing.get() == null ? Optional.empty() : asPing.get().problem()));
     BuiltinCommands.register(commandRegistry, commands, health, blocking);
+    new LinkCommands(connectors, intents.bot()).register(commandRegistry);
     AdminRooms adminRooms = new AdminRooms(bot, intents, new KvStore(database, clock), s.permissions(), commands,
         user -> connectors.owningUser(user).isPresent(), blocking);
 

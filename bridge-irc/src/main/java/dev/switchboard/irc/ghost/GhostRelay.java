@@ -2,6 +2,7 @@ package dev.switchboard.irc.ghost;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.connector.TopicRelay;
 import dev.switchboard.core.homeserver.Intent;
 import dev.switchboard.core.homeserver.Intents;
 import dev.switchboard.core.id.RoomId;
@@ -46,6 +47,8 @@ public final class GhostRelay {
   private final long epoch;
   private final Set<UserId> named = ConcurrentHashMap.newKeySet();
   private final Map<RoomId, CompletableFuture<?>> lanes = new ConcurrentHashMap<>();
+  private volatile java.util.function.BiFunction<ChannelRef, String, Optional<dev.switchboard.core.id.EventId>>
+      replyGuess = (channel, text) -> Optional.empty();
 
   /**
    * @param ourNick true for nicks of the bot and our puppets on this network
@@ -64,6 +67,15 @@ public final class GhostRelay {
     this.portals = portals;
     this.ourNick = ourNick;
     this.epoch = epoch;
+  }
+
+  /**
+   * Where a line without an IRCv3 reply tag may still be a reply: the event a line answers by its text (e.g.
+   * {@code nick: text} addressed to a puppet, see {@link dev.switchboard.irc.hub.NickReplies}).
+   */
+  public void guessRepliesWith(
+      java.util.function.BiFunction<ChannelRef, String, Optional<dev.switchboard.core.id.EventId>> guess) {
+    this.replyGuess = guess;
   }
 
   /** Handles one event from the bot connection; runs on the network's serial executor, never on the event loop. */
@@ -105,8 +117,8 @@ public final class GhostRelay {
       if (t.setter().map(ourNick::test).orElse(false)) {
         return; // set from Matrix through a puppet: the room has it already
       }
-      ChannelName.parse(t.channel()).flatMap(c -> portals.roomOf(new ChannelRef(network, c)))
-          .ifPresent(room -> topic(room, IrcCodes.parse(t.topic()).plain()));
+      ChannelName.parse(t.channel()).map(c -> new ChannelRef(network, c)).ifPresent(ref -> portals.roomOf(ref)
+          .ifPresent(room -> topic(room, ref, IrcCodes.parse(t.topic()).plain())));
     } else if (event instanceof IrcEvent.Registered r) {
       log.info("IRC {}: bot registered as {}", network, r.nick());
     }
@@ -124,7 +136,7 @@ public final class GhostRelay {
   }
 
   /** Sets the room topic from IRC unless it already is that, so a rejoin does not repeat it. */
-  private void topic(RoomId room, String topic) {
+  private void topic(RoomId room, ChannelRef channel, String topic) {
     Intent bot = intents.bot();
     inOrder(room, () -> bot.getState(room, "m.room.topic", "")
         .handle((current, err) -> err == null && current != null ? current.path("topic").asText("") : null)
@@ -132,7 +144,9 @@ public final class GhostRelay {
           if (topic.equals(current) || (current == null && topic.isEmpty())) {
             return CompletableFuture.completedFuture(null);
           }
-          ObjectNode content = JsonNodeFactory.instance.objectNode().put("topic", topic);
+          // Marked with its link, so a hub room's other links get it too (core.connector.TopicRelay).
+          ObjectNode content = TopicRelay.mark(JsonNodeFactory.instance.objectNode().put("topic", topic),
+              ChannelPortals.PROTOCOL, channel.remoteId());
           return bot.sendState(room, "m.room.topic", "", content);
         }));
   }
@@ -164,7 +178,7 @@ public final class GhostRelay {
     Optional<Long> ts = m.serverTime().map(java.time.Instant::toEpochMilli);
     // An IRCv3 reply to a message we know becomes a Matrix reply (looked up in the lane, so order is kept).
     Supplier<CompletableFuture<ObjectNode>> withReply = () -> m.replyTo().isEmpty() || channel.isEmpty()
-        ? CompletableFuture.completedFuture(content)
+        ? CompletableFuture.completedFuture(guessedReply(content, channel, m.text()))
         : messageMap.eventOf(new ChannelRef(network, channel.get()), m.replyTo().get()).handle((original, err) -> {
           if (err == null && original.isPresent()) {
             content.putObject("m.relates_to").putObject("m.in_reply_to").put("event_id", original.get().value());
@@ -179,6 +193,13 @@ public final class GhostRelay {
               log.warn("IRC {}: could not record {} in the message map: {}", network, event, e.toString());
               return null;
             })).orElse(CompletableFuture.completedFuture(null))));
+  }
+
+  private ObjectNode guessedReply(ObjectNode content, Optional<ChannelName> channel, String ircText) {
+    channel.flatMap(c -> replyGuess.apply(new ChannelRef(network, c), IrcCodes.parse(ircText).plain()))
+        .ifPresent(original -> content.putObject("m.relates_to").putObject("m.in_reply_to")
+            .put("event_id", original.value()));
+    return content;
   }
 
   private void leave(RoomId room, String nick) {

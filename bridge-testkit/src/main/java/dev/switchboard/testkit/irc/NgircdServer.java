@@ -130,6 +130,16 @@ public final class NgircdServer implements IrcServer {
     return port;
   }
 
+  /** Stops the server (every client is disconnected) until {@link #startAgain()}; the port stays reserved for it. */
+  public void stop() throws InterruptedException {
+    stopProcess();
+  }
+
+  /** Starts a server stopped by {@link #stop()} again on the same port, with an empty state. */
+  public void startAgain() throws IOException, InterruptedException {
+    launch(requireInstalled());
+  }
+
   @Override
   public void restart() throws IOException, InterruptedException {
     stopProcess();

@@ -71,7 +71,13 @@ public final class PausableProxy implements AutoCloseable {
     while (!closed) {
       try {
         Socket client = listener.accept();
-        Socket upstream = new Socket(targetHost, targetPort);
+        Socket upstream;
+        try {
+          upstream = new Socket(targetHost, targetPort);
+        } catch (IOException targetDown) {
+          closeQuietly(client); // the server is down: the client sees its connection fail, as without the proxy
+          continue;
+        }
         sockets.add(client);
         sockets.add(upstream);
         pump(client, upstream);

@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.connector.ConnectorContext;
+import dev.switchboard.core.connector.HubSettings;
 import dev.switchboard.core.connector.Link;
+import dev.switchboard.core.connector.TopicRelay;
 import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.homeserver.Intent;
 import dev.switchboard.core.id.EventId;
@@ -21,7 +23,9 @@ import dev.switchboard.xmpp.address.MatrixUserJids;
 import dev.switchboard.xmpp.address.MucAliases;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
+import dev.switchboard.xmpp.message.Replies;
 import dev.switchboard.xmpp.message.Retraction;
+import dev.switchboard.xmpp.stanza.XmlText;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -83,6 +87,9 @@ public final class MucBridge {
   private final Map<RoomAlias, CompletableFuture<Optional<RoomId>>> creating = new ConcurrentHashMap<>();
   /** The display name each ghost was last given in this run. */
   private final Map<UserId, String> ghostNames = new ConcurrentHashMap<>();
+  /** Hub rooms: other networks' ghosts as occupants named {@code name[network]}; replies both ways. */
+  private final HubSettings hub;
+  private final MucReplies replies;
 
   public MucBridge(XmppConfig config, ConnectorContext context, ComponentConnection connection) {
     this.config = config;
@@ -95,6 +102,9 @@ public final class MucBridge {
     this.ghostStore = new GhostStore(context.database(), context.clock());
     this.messageMap = new MessageMapStore(context.database(), context.clock());
     this.blocking = context.blockingExecutor();
+    this.hub = HubSettings.from(context.config(), "xmpp");
+    this.replies = new MucReplies(messageMap, blocking, context.intents().bot(), context.serverName(),
+        (room, user) -> nickOf(room.roomId, user));
     try {
       // '_bridge' has no escaped ':' so it can never be a Matrix user's address.
       this.listenerJid = JidCreate.fullFrom("_bridge@" + domain + "/listener");
@@ -479,6 +489,10 @@ public final class MucBridge {
       return;
     }
     String body = message.getBody();
+    Optional<Replies.Reply> reply = body == null ? Optional.empty() : Replies.of(message);
+    if (reply.isPresent()) {
+      body = Replies.withoutFallback(message, body);
+    }
     if (body == null) {
       String subject = message.getSubject();
       if (subject != null) {
@@ -493,6 +507,11 @@ public final class MucBridge {
       content.put("msgtype", "m.text").put("body", body);
     }
     MessageCorrectExtension correction = MessageCorrectExtension.from(message);
+    if (correction == null && reply.isPresent()) {
+      inOrder(room, () -> CompletableFuture.supplyAsync(() -> replies.incoming(room, reply.get()), blocking)
+          .thenAccept(target -> target.ifPresent(t ->
+              content.putObject("m.relates_to").putObject("m.in_reply_to").put("event_id", t.value()))));
+    }
     inOrder(room, () -> ensureGhost(sender, occupant, nick)
         .thenApplyAsync(ghost -> correction == null ? Optional.<EventId>empty()
             : eventOf(room, sender, correction.getIdInitialMessage()), blocking)
@@ -539,8 +558,10 @@ public final class MucBridge {
     return bot.getState(room.roomId, "m.room.topic", "")
         .handle((state, err) -> err == null && state != null ? state.path("topic").asText("") : "")
         .thenCompose(current -> current.equals(subject) ? CompletableFuture.completedFuture(null)
-            : bot.sendState(room.roomId, "m.room.topic", "",
-                JsonNodeFactory.instance.objectNode().put("topic", subject)).thenApply(e -> null));
+            : bot.sendState(room.roomId, "m.room.topic", "", TopicRelay.mark(
+                // Marked with its link, so a hub room's other links get it too.
+                JsonNodeFactory.instance.objectNode().put("topic", subject), PROTOCOL, room.muc.toString()))
+                .thenApply(e -> null));
   }
 
   /** Registers the ghost of an occupant and gives it the nick as display name (again when the nick changed). */
@@ -596,13 +617,26 @@ public final class MucBridge {
       }
       case "m.room.topic" -> {
         String topic = event.content().path("topic").asText("");
+        if (event.sender().equals(context.intents().bot().userId())) {
+          // A topic set on another network of a hub room: the listener sets it (the room must let it).
+          if (hub.topics()) {
+            connection.send(MucStanzas.subject(listenerJid, muc, idFor(event.eventId()), topic));
+          }
+          return CompletableFuture.completedFuture(null);
+        }
         return ensureOccupant(room, event.sender()).thenAccept(v -> connection.send(MucStanzas.subject(
             fullJidOf(event.sender()), muc, idFor(event.eventId()), topic)));
       }
       case "m.room.member" -> {
         String membership = event.membership().orElse("");
         if (membership.equals("join") && event.stateKey().isPresent()) {
-          followDisplayName(room, event, UserId.of(event.stateKey().get()));
+          UserId joined = UserId.of(event.stateKey().get());
+          if (hub.allJoins() && !room.matrixOccupants.containsKey(joined)
+              && context.foreignGhosts().networkOf(joined).isPresent()) {
+            // hub.foreign_members: all — another network's ghost joins the MUC with the room, not only when it speaks.
+            return ensureOccupant(room, joined).exceptionally(e -> null);
+          }
+          followDisplayName(room, event, joined);
         } else if ((membership.equals("leave") || membership.equals("ban")) && event.stateKey().isPresent()) {
           UserId user = UserId.of(event.stateKey().get());
           MucRoom.MatrixOccupant o = room.matrixOccupants.remove(user);
@@ -624,7 +658,10 @@ public final class MucBridge {
         && event.content().path("m.new_content").isObject();
     JsonNode content = isEdit ? event.content().path("m.new_content") : event.content();
     String msgtype = content.path("msgtype").asText("");
-    String body = content.path("body").asText("");
+    Optional<EventId> repliedTo = isEdit ? Optional.empty() : MucReplies.repliedTo(content);
+    // Matrix's reply fallback quotes with raw Matrix ids: never sent; XEP-0461 and our own quote replace it.
+    String body = repliedTo.isPresent() ? Replies.withoutMatrixFallback(content.path("body").asText(""))
+        : content.path("body").asText("");
     String text = switch (msgtype) {
       case "m.text", "m.notice" -> body;
       case "m.emote" -> "/me " + body;
@@ -634,6 +671,18 @@ public final class MucBridge {
       return CompletableFuture.completedFuture(null);
     }
     String id = idFor(event.eventId());
+    if (repliedTo.isPresent()) {
+      return ensureOccupant(room, event.sender())
+          .thenCompose(v -> replies.outgoing(room, event, repliedTo.get()))
+          .thenAccept(reply -> {
+            room.rememberSent(id, event.eventId());
+            String quote = XmlText.clean(reply.quote());
+            Message m = MucStanzas.groupchat(fullJidOf(event.sender()), room.muc, id, quote + XmlText.clean(text));
+            m.addExtension(Replies.element(reply.id(), reply.to()));
+            m.addExtension(Replies.fallback(quote.codePointCount(0, quote.length())));
+            connection.send(m);
+          });
+    }
     return ensureOccupant(room, event.sender()).thenAccept(v -> {
       room.rememberSent(id, event.eventId());
       if (isEdit) {
@@ -722,7 +771,9 @@ public final class MucBridge {
     if (o == null || !o.isJoined()) {
       return;
     }
-    String nick = cleanNick(event.content().path("displayname").asText(""), user);
+    String displayName = event.content().path("displayname").asText("");
+    String nick = cleanNick(context.foreignGhosts().networkOf(user)
+        .map(n -> hub.nameOf(displayName.isBlank() ? user.localpart() : displayName, n)).orElse(displayName), user);
     if (nick.equals(o.baseNick)) {
       return;
     }
@@ -734,9 +785,14 @@ public final class MucBridge {
 
   /** The user's display name in the room, else the localpart; cleaned for XMPP. */
   private CompletableFuture<String> nickOf(RoomId room, UserId user) {
+    Optional<String> network = ghostIds.isGhost(user) ? Optional.empty() : context.foreignGhosts().networkOf(user);
     return context.intents().bot().getState(room, "m.room.member", user.value())
-        .handle((state, err) -> cleanNick(err == null && state != null ? state.path("displayname").asText("") : "",
-            user));
+        .handle((state, err) -> {
+          String name = err == null && state != null ? state.path("displayname").asText("") : "";
+          // Another network's ghost shows with its network (alice[irc]); an empty name falls back to the localpart.
+          return cleanNick(network.map(n -> hub.nameOf(name.isBlank() ? user.localpart() : name, n)).orElse(name),
+              user);
+        });
   }
 
   /** A display name as a nick: cleaned for XMPP; the localpart where nothing usable is left. */
