@@ -1,5 +1,7 @@
 package dev.switchboard.sip;
 
+import dev.switchboard.core.command.Command;
+import dev.switchboard.core.command.CommandCapable;
 import dev.switchboard.core.connector.Connector;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.ConnectorState;
@@ -19,7 +21,19 @@ import dev.switchboard.sip.address.PhoneNumbers;
 import dev.switchboard.sip.config.SipConfig;
 import dev.switchboard.sip.dm.DmRooms;
 import dev.switchboard.sip.media.NgClient;
+import dev.switchboard.sip.command.SipCommands;
+import dev.switchboard.sip.registration.TrunkRegistration;
+import dev.switchboard.sip.signalling.SipEvents;
 import dev.switchboard.sip.signalling.SipSignalling;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.sip.RequestEvent;
+import javax.sip.ResponseEvent;
+import javax.sip.TimeoutEvent;
+import javax.sip.header.CallIdHeader;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -32,9 +46,10 @@ import org.slf4j.LoggerFactory;
  * phones call Matrix users (a configured number, or an escaped Matrix id). A call lives in the DM between the user
  * and the ghost; JAIN-SIP signals, rtpengine carries the media. See docs/sip.md.
  */
-public final class SipConnector implements Connector {
+public final class SipConnector implements Connector, CommandCapable {
   private static final Logger log = LoggerFactory.getLogger(SipConnector.class);
   public static final String PROTOCOL = "sip";
+  private static final Duration UNREGISTER_WAIT = Duration.ofSeconds(3);
 
   private final SipConfig config;
   private final Namespaces namespaces;
@@ -43,9 +58,11 @@ public final class SipConnector implements Connector {
   private GhostNames ghosts;
   private NgClient media;
   private SipSignalling signalling;
-  private Calls calls;
   private IncomingCalls incoming;
   private DmRooms dms;
+  private volatile Calls calls;
+  private PhoneNumbers numbers;
+  private volatile TrunkRegistration registration;
 
   /**
    * @param config the parsed {@code sip:} section
@@ -85,18 +102,20 @@ public final class SipConnector implements Connector {
     if (leftovers > 0) {
       log.info("{} call(s) from the previous run ended with it", leftovers);
     }
-    Calls[] holder = new Calls[1];
     // One SIP event at a time, in arrival order: a CANCEL must not overtake the INVITE it cancels.
-    signalling = SipSignalling.start(config, new DeferredEvents(() -> holder[0]),
-        new SerialExecutor(context.blockingExecutor()));
-    PhoneNumbers numbers = new PhoneNumbers(config.defaultCountryCode());
+    signalling = SipSignalling.start(config, new Routing(), new SerialExecutor(context.blockingExecutor()));
+    numbers = new PhoneNumbers(config.defaultCountryCode());
     incoming = new IncomingCalls(signalling, media, context.intents(), store, dms,
         new Callees(config.inbound(), numbers, ghosts, context.serverName()), numbers, ghosts,
         context.blockingExecutor(), context.scheduler(), new SplittableRandom(), config.inbound().lifetime(),
         config.candidateWait());
     calls = new Calls(config, signalling, media, context.intents(), store, incoming, context.blockingExecutor(),
         context.scheduler(), new SplittableRandom(), config.candidateWait());
-    holder[0] = calls;
+    config.trunk().ifPresent(trunk -> trunk.register().ifPresent(settings -> {
+      registration = new TrunkRegistration(signalling, trunk, settings, context.scheduler(), context.clock(),
+          new SplittableRandom());
+      registration.register();
+    }));
     // rtpengine being down is not fatal at start: calls fail (and say so) until it is back.
     media.ping().whenComplete((v, err) -> {
       if (err != null) {
@@ -107,8 +126,26 @@ public final class SipConnector implements Connector {
   }
 
   @Override
+  public List<Command> commands() {
+    return new SipCommands(() -> Optional.ofNullable(registration),
+        () -> dms == null ? Optional.empty() : Optional.of(new SipCommands.Parts(numbers, ghosts, dms))).commands();
+  }
+
+  @Override
   public void stop() {
     state = ConnectorState.STOPPED;
+    TrunkRegistration r = registration;
+    if (r != null) {
+      // Leave the trunk cleanly (RFC 3261 10.2.2) but never hold the shutdown for long.
+      try {
+        r.unregister().get(UNREGISTER_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException | TimeoutException e) {
+        log.info("Unregistering from the trunk did not finish in {} ms", UNREGISTER_WAIT.toMillis());
+      }
+      r.close();
+    }
     if (signalling != null) {
       signalling.close();
     }
@@ -168,33 +205,41 @@ public final class SipConnector implements Connector {
             context.blockingExecutor());
   }
 
-  /** Lets the stack start before the call layer exists (the call layer needs the stack). */
-  private static final class DeferredEvents implements dev.switchboard.sip.signalling.SipEvents {
-    private final java.util.function.Supplier<Calls> calls;
-
-    DeferredEvents(java.util.function.Supplier<Calls> calls) {
-      this.calls = calls;
-    }
-
+  /**
+   * Sends each SIP event to the part of the connector it belongs to: REGISTER answers to the trunk registration,
+   * everything else to the calls. Lets the stack start before those parts exist (they need the stack).
+   */
+  private final class Routing implements SipEvents {
     @Override
-    public void onRequest(javax.sip.RequestEvent event) {
-      Calls c = calls.get();
+    public void onRequest(RequestEvent event) {
+      Calls c = calls;
       if (c != null) {
         c.onRequest(event);
       }
     }
 
     @Override
-    public void onResponse(javax.sip.ResponseEvent event) {
-      Calls c = calls.get();
+    public void onResponse(ResponseEvent event) {
+      TrunkRegistration r = registration;
+      if (r != null && r.owns((CallIdHeader) event.getResponse().getHeader(CallIdHeader.NAME))) {
+        r.onResponse(event);
+        return;
+      }
+      Calls c = calls;
       if (c != null) {
         c.onResponse(event);
       }
     }
 
     @Override
-    public void onTimeout(javax.sip.TimeoutEvent event) {
-      Calls c = calls.get();
+    public void onTimeout(TimeoutEvent event) {
+      TrunkRegistration r = registration;
+      if (r != null && event.getClientTransaction() != null
+          && r.owns((CallIdHeader) event.getClientTransaction().getRequest().getHeader(CallIdHeader.NAME))) {
+        r.onTimeout(event);
+        return;
+      }
+      Calls c = calls;
       if (c != null) {
         c.onTimeout(event);
       }
