@@ -34,6 +34,8 @@ import javax.sip.RequestEvent;
 import javax.sip.ResponseEvent;
 import javax.sip.TimeoutEvent;
 import javax.sip.header.CallIdHeader;
+import javax.sip.message.Request;
+import dev.switchboard.sip.text.Texts;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -63,6 +65,7 @@ public final class SipConnector implements Connector, CommandCapable {
   private volatile Calls calls;
   private PhoneNumbers numbers;
   private volatile TrunkRegistration registration;
+  private volatile Texts texts;
 
   /**
    * @param config the parsed {@code sip:} section
@@ -105,8 +108,9 @@ public final class SipConnector implements Connector, CommandCapable {
     // One SIP event at a time, in arrival order: a CANCEL must not overtake the INVITE it cancels.
     signalling = SipSignalling.start(config, new Routing(), new SerialExecutor(context.blockingExecutor()));
     numbers = new PhoneNumbers(config.defaultCountryCode());
-    incoming = new IncomingCalls(signalling, media, context.intents(), store, dms,
-        new Callees(config.inbound(), numbers, ghosts, context.serverName()), numbers, ghosts,
+    Callees callees = new Callees(config.inbound(), numbers, ghosts, context.serverName());
+    texts = new Texts(signalling, context.intents(), dms, callees, numbers, ghosts, new SplittableRandom());
+    incoming = new IncomingCalls(signalling, media, context.intents(), store, dms, callees, numbers, ghosts,
         context.blockingExecutor(), context.scheduler(), new SplittableRandom(), config.inbound().lifetime(),
         config.candidateWait());
     calls = new Calls(config, signalling, media, context.intents(), store, incoming, context.blockingExecutor(),
@@ -185,8 +189,15 @@ public final class SipConnector implements Connector, CommandCapable {
       case "m.call.invite" -> calls.onInvite(event, ghost.get(), callee.get());
       case "m.call.candidates" -> calls.onCandidates(event);
       case "m.call.hangup", "m.call.reject" -> calls.onHangup(event);
+      case "m.room.message" -> isTheDmUser(link.get(), event.sender())
+          ? texts.onMatrixMessage(event, ghost.get(), callee.get()) : CompletableFuture.completedFuture(null);
       default -> CompletableFuture.completedFuture(null);
     };
+  }
+
+  /** Only the user whose DM it is speaks for it: a text from anyone else in the room stays in Matrix. */
+  private static boolean isTheDmUser(Link link, UserId sender) {
+    return link.remoteId().endsWith("|" + sender.value());
   }
 
   /** An invite of one of our ghosts to a room: the ghost joins, and the room becomes the DM for that pair. */
@@ -212,6 +223,11 @@ public final class SipConnector implements Connector, CommandCapable {
   private final class Routing implements SipEvents {
     @Override
     public void onRequest(RequestEvent event) {
+      Texts t = texts;
+      if (t != null && Request.MESSAGE.equals(event.getRequest().getMethod())) {
+        t.onMessage(event);
+        return;
+      }
       Calls c = calls;
       if (c != null) {
         c.onRequest(event);
@@ -223,6 +239,11 @@ public final class SipConnector implements Connector, CommandCapable {
       TrunkRegistration r = registration;
       if (r != null && r.owns((CallIdHeader) event.getResponse().getHeader(CallIdHeader.NAME))) {
         r.onResponse(event);
+        return;
+      }
+      Texts t = texts;
+      if (t != null && t.owns((CallIdHeader) event.getResponse().getHeader(CallIdHeader.NAME))) {
+        t.onResponse(event);
         return;
       }
       Calls c = calls;
@@ -237,6 +258,12 @@ public final class SipConnector implements Connector, CommandCapable {
       if (r != null && event.getClientTransaction() != null
           && r.owns((CallIdHeader) event.getClientTransaction().getRequest().getHeader(CallIdHeader.NAME))) {
         r.onTimeout(event);
+        return;
+      }
+      Texts t = texts;
+      if (t != null && event.getClientTransaction() != null
+          && t.owns((CallIdHeader) event.getClientTransaction().getRequest().getHeader(CallIdHeader.NAME))) {
+        t.onTimeout(event);
         return;
       }
       Calls c = calls;

@@ -17,6 +17,7 @@ import dev.switchboard.sip.media.NgClient;
 import dev.switchboard.sip.media.SdpCandidates;
 import dev.switchboard.sip.signalling.SipEvents;
 import dev.switchboard.sip.signalling.SipSignalling;
+import dev.switchboard.sip.signalling.Targets;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -56,6 +57,7 @@ public final class Calls implements SipEvents {
 
   private final SipConfig config;
   private final SipSignalling sip;
+  private final Targets targets;
   private final NgClient media;
   private final Intents intents;
   private final CallStore store;
@@ -77,6 +79,7 @@ public final class Calls implements SipEvents {
     this.config = config;
     this.incoming = incoming;
     this.sip = sip;
+    this.targets = new Targets(sip);
     this.media = media;
     this.intents = intents;
     this.store = store;
@@ -220,17 +223,16 @@ public final class Calls implements SipEvents {
   private void sendInvite(OutboundCall call, String phoneSdp) {
     log.debug("Sending the INVITE of {}", call);
     try {
-      SipURI target = targetUri(call.callee());
+      SipURI target = targets.requestUri(call.callee());
       Address to = sip.addresses().createAddress(target);
-      SipURI fromUri = sip.addresses().createSipURI(fromUser(), fromHost(call.callee()));
-      FromHeader from = sip.headers().createFromHeader(sip.addresses().createAddress(fromUri), call.localTag());
+      FromHeader from = targets.from(call.callee(), call.localTag());
       ToHeader toHeader = sip.headers().createToHeader(to, null);
       CallIdHeader callId = sip.headers().createCallIdHeader(call.sipCallId());
       CSeqHeader cseq = sip.headers().createCSeqHeader(1L, Request.INVITE);
-      String transport = transportFor(call.callee());
+      String transport = targets.transport(call.callee());
       Request invite = sip.messages().createRequest(target, Request.INVITE, callId, cseq, from, toHeader,
           List.of(sip.via(transport)), sip.headers().createMaxForwardsHeader(70));
-      invite.addHeader(sip.contact(fromUser(), transport));
+      invite.addHeader(sip.contact(targets.fromUser(), transport));
       sip.stamp(invite);
       invite.setContent(phoneSdp.getBytes(StandardCharsets.UTF_8),
           sip.headers().createContentTypeHeader("application", "sdp"));
@@ -246,36 +248,6 @@ public final class Calls implements SipEvents {
       log.warn("Could not send the INVITE of {}: {}", call, e.toString());
       end(call, "unknown_error", true);
     }
-  }
-
-  private SipURI targetUri(Dialable callee) throws java.text.ParseException {
-    SipURI uri;
-    if (callee instanceof Dialable.Number n) {
-      SipConfig.Trunk trunk = config.trunk().orElseThrow(
-          () -> new IllegalStateException("numbers need sip.trunk to be configured"));
-      uri = sip.addresses().createSipURI(n.e164(), trunk.host());
-      uri.setPort(trunk.port());
-      uri.setTransportParam(trunk.transport());
-      uri.setUserParam("phone");
-    } else {
-      Dialable.SipAddress a = (Dialable.SipAddress) callee;
-      uri = sip.addresses().createSipURI(a.user(), a.host());
-    }
-    return uri;
-  }
-
-  private String transportFor(Dialable callee) {
-    return callee instanceof Dialable.Number ? config.trunk().map(SipConfig.Trunk::transport)
-        .orElse(sip.defaultTransport()) : sip.defaultTransport();
-  }
-
-  private String fromUser() {
-    return config.trunk().map(SipConfig.Trunk::fromUser).orElse("switchboard");
-  }
-
-  private String fromHost(Dialable callee) {
-    return callee instanceof Dialable.Number ? config.trunk().map(SipConfig.Trunk::host).orElse(config.contactHost())
-        : config.contactHost();
   }
 
   private void ringTimeout(OutboundCall call) {

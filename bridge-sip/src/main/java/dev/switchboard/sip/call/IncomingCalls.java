@@ -10,6 +10,7 @@ import dev.switchboard.core.homeserver.Intents;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.sip.address.Callees;
+import dev.switchboard.sip.address.Callers;
 import dev.switchboard.sip.address.Dialable;
 import dev.switchboard.sip.address.GhostNames;
 import dev.switchboard.sip.address.PhoneNumbers;
@@ -145,7 +146,7 @@ public final class IncomingCalls {
       return;
     }
     FromHeader from = (FromHeader) request.getHeader(FromHeader.NAME);
-    Optional<Dialable> caller = callerOf(from.getAddress().getURI());
+    Optional<Dialable> caller = Callers.of(from.getAddress().getURI(), numbers);
     if (caller.isEmpty() || from.getTag() == null) {
       log.info("INVITE {} from {}, which names no number or SIP address", sipCallId, from.getAddress());
       respond(tx, request, Response.FORBIDDEN, RandomTokens.hex(random, 6), null);
@@ -179,25 +180,6 @@ public final class IncomingCalls {
       }
       ringMatrix(call, ready.getKey(), ready.getValue());
     }, loop);
-  }
-
-  /** The caller as a ghost: a number when the user part is one (tel: URIs and {@code user=phone} included). */
-  private Optional<Dialable> callerOf(URI uri) {
-    try {
-      if (uri instanceof TelURL tel) {
-        return numbers.normalise((tel.isGlobal() ? "+" : "") + tel.getPhoneNumber()).map(n -> n);
-      }
-      if (uri instanceof SipURI s && s.getUser() != null) {
-        Optional<Dialable.Number> n = numbers.normalise(s.getUser());
-        if (n.isPresent()) {
-          return Optional.of(n.get());
-        }
-        return Optional.of(new Dialable.SipAddress(s.getUser(), s.getHost()));
-      }
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
-    }
-    return Optional.empty();
   }
 
   private void ringMatrix(IncomingCall call, RoomId room, String matrixSdp) {
