@@ -14,6 +14,7 @@ import dev.switchboard.sip.address.Dialable;
 import dev.switchboard.sip.address.GhostNames;
 import dev.switchboard.sip.call.CallStore;
 import dev.switchboard.sip.call.Calls;
+import dev.switchboard.sip.call.Renegotiations;
 import dev.switchboard.sip.call.IncomingCalls;
 import dev.switchboard.core.ordering.SerialExecutor;
 import dev.switchboard.sip.address.Callees;
@@ -34,6 +35,7 @@ import javax.sip.RequestEvent;
 import javax.sip.ResponseEvent;
 import javax.sip.TimeoutEvent;
 import javax.sip.header.CallIdHeader;
+import javax.sip.header.ToHeader;
 import javax.sip.message.Request;
 import dev.switchboard.sip.text.Texts;
 import java.net.InetSocketAddress;
@@ -52,6 +54,8 @@ public final class SipConnector implements Connector, CommandCapable {
   private static final Logger log = LoggerFactory.getLogger(SipConnector.class);
   public static final String PROTOCOL = "sip";
   private static final Duration UNREGISTER_WAIT = Duration.ofSeconds(3);
+  /** How long a Matrix client has to answer a phone's renegotiation (hold, resume) before the phone gets 488. */
+  private static final Duration NEGOTIATE_LIFETIME = Duration.ofSeconds(30);
 
   private final SipConfig config;
   private final Namespaces namespaces;
@@ -66,6 +70,7 @@ public final class SipConnector implements Connector, CommandCapable {
   private PhoneNumbers numbers;
   private volatile TrunkRegistration registration;
   private volatile Texts texts;
+  private volatile Renegotiations renegotiations;
 
   /**
    * @param config the parsed {@code sip:} section
@@ -115,6 +120,10 @@ public final class SipConnector implements Connector, CommandCapable {
         config.candidateWait());
     calls = new Calls(config, signalling, media, context.intents(), store, incoming, context.blockingExecutor(),
         context.scheduler(), new SplittableRandom(), config.candidateWait());
+    Calls outgoing = calls;
+    renegotiations = new Renegotiations(signalling, media, context.intents(), context.blockingExecutor(),
+        context.scheduler(), id -> outgoing.session(id).or(() -> incoming.session(id)),
+        (room, id) -> outgoing.session(room, id).or(() -> incoming.session(room, id)), NEGOTIATE_LIFETIME);
     config.trunk().ifPresent(trunk -> trunk.register().ifPresent(settings -> {
       registration = new TrunkRegistration(signalling, trunk, settings, context.scheduler(), context.clock(),
           new SplittableRandom());
@@ -182,6 +191,9 @@ public final class SipConnector implements Connector, CommandCapable {
       return CompletableFuture.completedFuture(null);
     }
     String callId = event.content().path("call_id").asText("");
+    if (event.type().equals("m.call.negotiate")) {
+      return renegotiations.onNegotiate(event);
+    }
     if (event.type().startsWith("m.call.") && incoming.knowsMatrixCall(event.roomId(), callId)) {
       return incoming.onMatrixEvent(event);
     }
@@ -189,6 +201,7 @@ public final class SipConnector implements Connector, CommandCapable {
       case "m.call.invite" -> calls.onInvite(event, ghost.get(), callee.get());
       case "m.call.candidates" -> calls.onCandidates(event);
       case "m.call.hangup", "m.call.reject" -> calls.onHangup(event);
+      case "m.call.select_answer" -> calls.onSelectAnswer(event);
       case "m.room.message" -> isTheDmUser(link.get(), event.sender())
           ? texts.onMatrixMessage(event, ghost.get(), callee.get()) : CompletableFuture.completedFuture(null);
       default -> CompletableFuture.completedFuture(null);
@@ -228,6 +241,12 @@ public final class SipConnector implements Connector, CommandCapable {
         t.onMessage(event);
         return;
       }
+      Renegotiations n = renegotiations;
+      if (n != null && Request.INVITE.equals(event.getRequest().getMethod())
+          && ((ToHeader) event.getRequest().getHeader(ToHeader.NAME)).getTag() != null) {
+        n.onReInvite(event);
+        return;
+      }
       Calls c = calls;
       if (c != null) {
         c.onRequest(event);
@@ -236,6 +255,11 @@ public final class SipConnector implements Connector, CommandCapable {
 
     @Override
     public void onResponse(ResponseEvent event) {
+      Renegotiations n = renegotiations;
+      if (n != null && n.owns(event.getClientTransaction())) {
+        n.onResponse(event);
+        return;
+      }
       TrunkRegistration r = registration;
       if (r != null && r.owns((CallIdHeader) event.getResponse().getHeader(CallIdHeader.NAME))) {
         r.onResponse(event);
@@ -254,6 +278,11 @@ public final class SipConnector implements Connector, CommandCapable {
 
     @Override
     public void onTimeout(TimeoutEvent event) {
+      Renegotiations n = renegotiations;
+      if (n != null && n.owns(event.getClientTransaction())) {
+        n.onTimeout(event);
+        return;
+      }
       TrunkRegistration r = registration;
       if (r != null && event.getClientTransaction() != null
           && r.owns((CallIdHeader) event.getClientTransaction().getRequest().getHeader(CallIdHeader.NAME))) {

@@ -100,6 +100,44 @@ public final class Calls implements SipEvents {
     return room.value() + " " + callId;
   }
 
+  /** The answered call (version 1 only: version 0 has no renegotiation) with this SIP Call-ID. */
+  public Optional<Session> session(String sipCallId) {
+    return sessionOf(bySipCallId.get(sipCallId));
+  }
+
+  /** The answered call (version 1) with this Matrix call id in this room. */
+  public Optional<Session> session(RoomId room, String matrixCallId) {
+    return sessionOf(byMatrixCall.get(key(room, matrixCallId)));
+  }
+
+  private Optional<Session> sessionOf(OutboundCall c) {
+    if (c == null || c.state() != OutboundCall.State.ANSWERED || !(c.matrixVersion() instanceof String)
+        || c.dialog() == null || c.remoteTag() == null) {
+      return Optional.empty();
+    }
+    return Optional.of(new Session(c.sipCallId(), c.localTag(), c.remoteTag(), c.dialog(), c.room(),
+        c.matrixCallId(), c.matrixUser(), c.ghost(), c.ghostPartyId(), targets.fromUser()));
+  }
+
+  /**
+   * {@code m.call.select_answer} from the Matrix caller: if it picked another callee than our ghost (possible only
+   * when the DM has more members), the phone is let go.
+   */
+  public CompletableFuture<Void> onSelectAnswer(MatrixEvent event) {
+    String callId = event.content().path("call_id").asText("");
+    String selected = event.content().path("selected_party_id").asText("");
+    loop.execute(() -> {
+      OutboundCall call = byMatrixCall.get(key(event.roomId(), callId));
+      if (call == null || call.state() == OutboundCall.State.ENDED || !event.sender().equals(call.matrixUser())
+          || selected.equals(call.ghostPartyId())) {
+        return;
+      }
+      log.info("The caller selected another answer ({}) than the phone's for {}", selected, call);
+      hangUpSip(call);
+    });
+    return CompletableFuture.completedFuture(null);
+  }
+
   // ---- Matrix side
 
   /**

@@ -104,6 +104,24 @@ public final class IncomingCalls {
   }
 
   /** True when the SIP dialog with this Call-ID is a call from a phone. */
+  /** The answered call with this SIP Call-ID, for renegotiation. */
+  public Optional<Session> session(String sipCallId) {
+    return sessionOf(bySipCallId.get(sipCallId));
+  }
+
+  /** The answered call with this Matrix call id in this room. */
+  public Optional<Session> session(RoomId room, String matrixCallId) {
+    return sessionOf(byMatrixCall.get(key(room, matrixCallId)));
+  }
+
+  private Optional<Session> sessionOf(IncomingCall c) {
+    if (c == null || c.state != IncomingCall.State.ANSWERED || c.dialog == null) {
+      return Optional.empty();
+    }
+    return Optional.of(new Session(c.sipCallId, c.localTag, c.remoteTag, c.dialog, c.room, c.matrixCallId,
+        c.matrixUser, c.ghost, c.ghostPartyId, CONTACT_USER));
+  }
+
   public boolean knowsSipCall(String sipCallId) {
     return bySipCallId.containsKey(sipCallId);
   }
@@ -306,6 +324,11 @@ public final class IncomingCalls {
     boolean open = call.state == IncomingCall.State.RINGING || call.state == IncomingCall.State.OFFERING;
     if (!open || sdp.isEmpty()) {
       return; // another device answered first; the select_answer we sent tells it
+    }
+    if (call.state == IncomingCall.State.OFFERING) {
+      // The 180 that ringMatrix sends once the invite is in the room would now be skipped; phones (and SIPp
+      // scenarios) expect ringing before the answer, so it goes out here.
+      respond(call.inviteTx, call.invite, Response.RINGING, call.localTag, null);
     }
     call.answerPartyId = party;
     call.answerSdp = sdp;
