@@ -23,6 +23,9 @@ import dev.switchboard.sip.config.SipConfig;
 import dev.switchboard.sip.dm.DmRooms;
 import dev.switchboard.sip.media.NgClient;
 import dev.switchboard.sip.command.SipCommands;
+import dev.switchboard.sip.deskphone.DeskPhones;
+import dev.switchboard.core.store.LoginStore;
+import java.security.SecureRandom;
 import dev.switchboard.sip.registration.TrunkRegistration;
 import dev.switchboard.sip.signalling.SipEvents;
 import dev.switchboard.sip.signalling.SipSignalling;
@@ -64,12 +67,13 @@ public final class SipConnector implements Connector, CommandCapable {
   private GhostNames ghosts;
   private NgClient media;
   private SipSignalling signalling;
-  private IncomingCalls incoming;
+  private volatile IncomingCalls incoming;
   private DmRooms dms;
   private volatile Calls calls;
   private PhoneNumbers numbers;
   private volatile TrunkRegistration registration;
   private volatile Texts texts;
+  private volatile DeskPhones deskPhones;
   private volatile Renegotiations renegotiations;
 
   /**
@@ -114,10 +118,12 @@ public final class SipConnector implements Connector, CommandCapable {
     signalling = SipSignalling.start(config, new Routing(), new SerialExecutor(context.blockingExecutor()));
     numbers = new PhoneNumbers(config.defaultCountryCode());
     Callees callees = new Callees(config.inbound(), numbers, ghosts, context.serverName());
+    config.registrar().ifPresent(settings -> deskPhones = new DeskPhones(signalling, settings,
+        new LoginStore(context.database(), context.secrets(), context.clock()), context.clock(), new SecureRandom()));
     texts = new Texts(signalling, context.intents(), dms, callees, numbers, ghosts, new SplittableRandom());
     incoming = new IncomingCalls(signalling, media, context.intents(), store, dms, callees, numbers, ghosts,
         context.blockingExecutor(), context.scheduler(), new SplittableRandom(), config.inbound().lifetime(),
-        config.candidateWait());
+        config.candidateWait(), user -> deskPhones == null ? Optional.empty() : deskPhones.bindingOf(user));
     calls = new Calls(config, signalling, media, context.intents(), store, incoming, context.blockingExecutor(),
         context.scheduler(), new SplittableRandom(), config.candidateWait());
     Calls outgoing = calls;
@@ -141,7 +147,8 @@ public final class SipConnector implements Connector, CommandCapable {
   @Override
   public List<Command> commands() {
     return new SipCommands(() -> Optional.ofNullable(registration),
-        () -> dms == null ? Optional.empty() : Optional.of(new SipCommands.Parts(numbers, ghosts, dms))).commands();
+        () -> dms == null ? Optional.empty() : Optional.of(new SipCommands.Parts(numbers, ghosts, dms,
+            Optional.ofNullable(deskPhones), context.blockingExecutor()))).commands();
   }
 
   @Override
@@ -241,6 +248,17 @@ public final class SipConnector implements Connector, CommandCapable {
         t.onMessage(event);
         return;
       }
+      DeskPhones d = deskPhones;
+      if (d != null && Request.REGISTER.equals(event.getRequest().getMethod())) {
+        d.onRegister(event);
+        return;
+      }
+      IncomingCalls in = incoming;
+      if (in != null && Request.BYE.equals(event.getRequest().getMethod())
+          && in.ownsDeskLeg(((CallIdHeader) event.getRequest().getHeader(CallIdHeader.NAME)).getCallId())) {
+        in.onDeskBye(event);
+        return;
+      }
       Renegotiations n = renegotiations;
       if (n != null && Request.INVITE.equals(event.getRequest().getMethod())
           && ((ToHeader) event.getRequest().getHeader(ToHeader.NAME)).getTag() != null) {
@@ -265,6 +283,12 @@ public final class SipConnector implements Connector, CommandCapable {
         r.onResponse(event);
         return;
       }
+      IncomingCalls in = incoming;
+      if (in != null && in.ownsDeskLeg(((CallIdHeader) event.getResponse().getHeader(CallIdHeader.NAME))
+          .getCallId())) {
+        in.onDeskResponse(event);
+        return;
+      }
       Texts t = texts;
       if (t != null && t.owns((CallIdHeader) event.getResponse().getHeader(CallIdHeader.NAME))) {
         t.onResponse(event);
@@ -287,6 +311,12 @@ public final class SipConnector implements Connector, CommandCapable {
       if (r != null && event.getClientTransaction() != null
           && r.owns((CallIdHeader) event.getClientTransaction().getRequest().getHeader(CallIdHeader.NAME))) {
         r.onTimeout(event);
+        return;
+      }
+      IncomingCalls in = incoming;
+      if (in != null && event.getClientTransaction() != null && in.ownsDeskLeg(((CallIdHeader) event
+          .getClientTransaction().getRequest().getHeader(CallIdHeader.NAME)).getCallId())) {
+        in.onDeskTimeout(event);
         return;
       }
       Texts t = texts;

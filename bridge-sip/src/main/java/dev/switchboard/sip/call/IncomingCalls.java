@@ -10,6 +10,8 @@ import dev.switchboard.core.homeserver.Intents;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.sip.address.Callees;
+import dev.switchboard.sip.deskphone.DeskPhones;
+import java.util.function.Function;
 import dev.switchboard.sip.address.Callers;
 import dev.switchboard.sip.address.Dialable;
 import dev.switchboard.sip.address.GhostNames;
@@ -59,6 +61,8 @@ public final class IncomingCalls {
   private static final Logger log = LoggerFactory.getLogger(IncomingCalls.class);
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
   private static final String CONTACT_USER = "switchboard";
+  /** The {@code selected_party_id} that tells Matrix clients the desk phone took the call. */
+  static final String DESK_PARTY_ID = "desk-phone";
 
   private final SipSignalling sip;
   private final NgClient media;
@@ -76,12 +80,14 @@ public final class IncomingCalls {
   private final SerialExecutor loop;
   /** Store writes in the order the states changed. */
   private final SerialExecutor storeWriter;
+  private final DeskLegs desks;
   private final Map<String, IncomingCall> bySipCallId = new ConcurrentHashMap<>();
   private final Map<String, IncomingCall> byMatrixCall = new ConcurrentHashMap<>();
 
   public IncomingCalls(SipSignalling sip, NgClient media, Intents intents, CallStore store, DmRooms dms,
       Callees callees, PhoneNumbers numbers, GhostNames ghosts, Executor blocking,
-      ScheduledExecutorService scheduler, RandomGenerator random, Duration lifetime, Duration candidateWait) {
+      ScheduledExecutorService scheduler, RandomGenerator random, Duration lifetime, Duration candidateWait,
+      Function<UserId, Optional<DeskPhones.Binding>> deskPhones) {
     this.sip = sip;
     this.media = media;
     this.intents = intents;
@@ -97,6 +103,72 @@ public final class IncomingCalls {
     this.candidateWait = candidateWait;
     this.loop = new SerialExecutor(blocking);
     this.storeWriter = new SerialExecutor(blocking);
+    this.desks = new DeskLegs(sip, media, deskPhones, random, loop);
+    this.desks.outcome(new DeskLegs.Outcome() {
+      @Override
+      public void deskAnswered(IncomingCall call, String callerSdp) {
+        answeredByDesk(call, callerSdp);
+      }
+
+      @Override
+      public void deskHungUp(IncomingCall call) {
+        if (call.state != IncomingCall.State.ENDED) {
+          log.info("The desk phone hung up {}", call);
+          bye(call);
+          end(call, "user_hangup", true);
+        }
+      }
+    });
+  }
+
+  /** Whether a SIP message (by Call-ID) belongs to a desk phone leg. */
+  public boolean ownsDeskLeg(String sipCallId) {
+    return desks.owns(sipCallId);
+  }
+
+  public void onDeskResponse(javax.sip.ResponseEvent event) {
+    desks.onResponse(event);
+  }
+
+  public void onDeskTimeout(javax.sip.TimeoutEvent event) {
+    desks.onTimeout(event);
+  }
+
+  public void onDeskBye(RequestEvent event) {
+    desks.onBye(event);
+  }
+
+  /** The desk phone answered first: the caller gets its answer, Matrix clients stop ringing. */
+  private void answeredByDesk(IncomingCall call, String callerSdp) {
+    if (call.state != IncomingCall.State.OFFERING && call.state != IncomingCall.State.RINGING) {
+      desks.hangUp(call);
+      return;
+    }
+    call.timer(null);
+    call.answeredByDesk = true;
+    call.dialog = call.inviteTx.getDialog();
+    if (!respond(call.inviteTx, call.invite, Response.OK, call.localTag, AudioOnly.restore(callerSdp, call.offer))) {
+      end(call, "unknown_error", true);
+      return;
+    }
+    call.state = IncomingCall.State.ANSWERED;
+    log.info("Answered on the desk phone: {}", call);
+    media.delete(call.sipCallId, call.remoteTag).whenComplete((v, err) -> {
+      if (err != null) {
+        log.debug("rtpengine delete of the Matrix side of {}: {}", call, rootMessage(err));
+      }
+    });
+    if (call.room != null) {
+      persist(call);
+      // A party id no Matrix device has: every device stops ringing, the call was answered elsewhere.
+      ObjectNode select = content(call).put("selected_party_id", DESK_PARTY_ID);
+      intents.ghost(call.ghost).sendEvent(call.room, "m.call.select_answer", select, txnKey(call, "select"),
+          Optional.empty()).whenComplete((id, e) -> {
+            if (e != null) {
+              log.warn("Could not send select_answer of {}: {}", call, rootMessage(e));
+            }
+          });
+    }
   }
 
   private static String key(RoomId room, String callId) {
@@ -115,7 +187,7 @@ public final class IncomingCalls {
   }
 
   private Optional<Session> sessionOf(IncomingCall c) {
-    if (c == null || c.state != IncomingCall.State.ANSWERED || c.dialog == null) {
+    if (c == null || c.state != IncomingCall.State.ANSWERED || c.dialog == null || c.answeredByDesk) {
       return Optional.empty();
     }
     return Optional.of(new Session(c.sipCallId, c.localTag, c.remoteTag, c.dialog, c.room, c.matrixCallId,
@@ -183,6 +255,7 @@ public final class IncomingCalls {
         AudioOnly.strip(new String(body, StandardCharsets.UTF_8)), lifetime.toMillis());
     bySipCallId.put(sipCallId, call);
     log.info("Incoming {}", call);
+    desks.ring(call, call.offer.sdp());
     CompletableFuture<String> offer = media.offer(sipCallId, call.remoteTag, call.offer.sdp(),
         MediaFlags.towardMatrix());
     CompletableFuture<RoomId> room = dms.openOrFind(ghost, callee.get(), caller.get().toString());
@@ -287,7 +360,8 @@ public final class IncomingCalls {
   private void matrixEvent(MatrixEvent event) {
     JsonNode c = event.content();
     IncomingCall call = byMatrixCall.get(key(event.roomId(), c.path("call_id").asText("")));
-    if (call == null || call.state == IncomingCall.State.ENDED || !event.sender().equals(call.matrixUser)) {
+    if (call == null || call.state == IncomingCall.State.ENDED || !event.sender().equals(call.matrixUser)
+        || call.answeredByDesk) {
       return;
     }
     String party = c.path("party_id").asText("");
@@ -330,6 +404,7 @@ public final class IncomingCalls {
       // scenarios) expect ringing before the answer, so it goes out here.
       respond(call.inviteTx, call.invite, Response.RINGING, call.localTag, null);
     }
+    desks.hangUp(call); // the Matrix user took it: the desk phone stops ringing
     call.answerPartyId = party;
     call.answerSdp = sdp;
     call.state = IncomingCall.State.GATHERING;
@@ -422,14 +497,17 @@ public final class IncomingCalls {
     call.state = IncomingCall.State.ENDED;
     call.hangupReason = reason;
     call.timer(null);
+    desks.hangUp(call);
     if (invited) {
       persist(call);
     }
-    media.delete(call.sipCallId, call.remoteTag).whenComplete((v, err) -> {
-      if (err != null) {
-        log.debug("rtpengine delete for {}: {}", call, rootMessage(err));
-      }
-    });
+    if (!call.answeredByDesk) { // else the Matrix side's media went when the desk phone answered
+      media.delete(call.sipCallId, call.remoteTag).whenComplete((v, err) -> {
+        if (err != null) {
+          log.debug("rtpengine delete for {}: {}", call, rootMessage(err));
+        }
+      });
+    }
     if (tellMatrix && invited) {
       ObjectNode hangup = content(call).put("reason", reason);
       intents.ghost(call.ghost).sendEvent(call.room, "m.call.hangup", hangup, txnKey(call, "hangup"),
@@ -442,6 +520,7 @@ public final class IncomingCalls {
     // Keep the call findable for a little while: late retransmissions and the Matrix echo of our hangup.
     scheduler.schedule(() -> {
       bySipCallId.remove(call.sipCallId, call);
+      desks.release(call);
       if (call.room != null) {
         byMatrixCall.remove(key(call.room, call.matrixCallId), call);
       }

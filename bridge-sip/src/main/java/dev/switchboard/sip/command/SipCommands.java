@@ -13,7 +13,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
+import dev.switchboard.core.store.Secret;
+import dev.switchboard.sip.deskphone.DeskPhones;
 
 /**
  * The connector's admin commands, {@code !sip <name>}: {@code register}, {@code unregister} and {@code status} for
@@ -27,7 +30,8 @@ public final class SipCommands {
   private final Supplier<Optional<Parts>> parts;
 
   /** What {@code !sip call} needs once the connector runs. */
-  public record Parts(PhoneNumbers numbers, GhostNames ghosts, DmRooms dms) {}
+  public record Parts(PhoneNumbers numbers, GhostNames ghosts, DmRooms dms, Optional<DeskPhones> deskPhones,
+      Executor blocking) {}
 
   public SipCommands(Supplier<Optional<TrunkRegistration>> registration, Supplier<Optional<Parts>> parts) {
     this.registration = registration;
@@ -42,6 +46,12 @@ public final class SipCommands {
             call -> withRegistration(r -> waitFor(r.unregister()))),
         Command.of("status", "", "show the SIP trunk registration", Level.ADMIN,
             call -> withRegistration(r -> CompletableFuture.completedFuture(r.status()))),
+        Command.of("phone", "<user> <username> <password>", "set the SIP credentials of a Matrix user's desk phone,"
+            + " which then registers to the bridge and rings for the user's calls", Level.ADMIN, this::phone),
+        Command.of("forget-phone", "<user>", "remove a Matrix user's desk phone credentials", Level.ADMIN,
+            this::forgetPhone),
+        Command.of("phone-status", "<user>", "show whether a Matrix user's desk phone is registered", Level.ADMIN,
+            call -> withDeskPhones(call, (d, user) -> d.statusOf(user))),
         Command.of("call", "<number...>", "open a DM with a phone number or SIP address, to call or text it",
             Level.USER, this::call));
   }
@@ -67,6 +77,35 @@ public final class SipCommands {
     return p.dms().openOrFind(ghost, call.sender(), target.toString())
         .thenApply(room -> "Your DM with " + target + " (" + ghost + ") is " + room
             + ": call or write there. Accept the invite if you have not joined it yet.");
+  }
+
+  private CompletableFuture<String> phone(CommandCall call) {
+    String password = call.arg("password");
+    String username = call.arg("username");
+    return withDeskPhones(call, (d, user) -> {
+      d.setCredentials(user, username, new Secret(password));
+      return "Desk phone credentials of " + user + " set: register the phone to the bridge as " + username
+          + ". (Redact the command message: it holds the password.)";
+    });
+  }
+
+  private CompletableFuture<String> forgetPhone(CommandCall call) {
+    return withDeskPhones(call, (d, user) -> d.removeCredentials(user)
+        ? "Forgot the desk phone of " + user + "." : user + " has no desk phone.");
+  }
+
+  private CompletableFuture<String> withDeskPhones(CommandCall call,
+      java.util.function.BiFunction<DeskPhones, UserId, String> action) {
+    Parts p = parts.get().orElseThrow(() -> new IllegalArgumentException("The SIP connector is not running."));
+    DeskPhones d = p.deskPhones().orElseThrow(() -> new IllegalArgumentException(
+        "The bridge is no registrar for desk phones (set sip.registrar.enabled: true)."));
+    UserId user;
+    try {
+      user = UserId.of(call.arg("user"));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("'" + call.arg("user") + "' is not a Matrix user id (@alice:example.org).");
+    }
+    return CompletableFuture.supplyAsync(() -> action.apply(d, user), p.blocking());
   }
 
   /** A number in any spelling {@link PhoneNumbers} takes, or {@code [sip:]user@host}. */

@@ -46,7 +46,14 @@ public record SipConfig(
     RtpEngine rtpengine,
     Duration ringTimeout,
     Duration candidateWait,
-    Inbound inbound) {
+    Inbound inbound,
+    Optional<Registrar> registrar) {
+
+  /**
+   * The bridge as a registrar for Matrix users' desk phones ({@code registrar.enabled: true}): {@code realm} of
+   * the digest challenge (default the contact host), {@code max_expires_seconds} (3600) the longest binding granted.
+   */
+  public record Registrar(String realm, Duration maxExpires) {}
 
   /**
    * Calls from phones: {@code inbound.numbers} maps numbers the trunk delivers (E.164, or national with
@@ -160,9 +167,20 @@ public record SipConfig(
 
     Inbound inbound = inbound(sip.path("inbound"), new PhoneNumbers(country));
 
+    Optional<Registrar> registrar = Optional.empty();
+    JsonNode reg = sip.path("registrar");
+    if (bool(reg, "enabled", "sip.registrar.enabled", false)) {
+      String realm = text(reg, "realm", "sip.registrar.realm").orElse(contact.orElse(listenAddress));
+      if (realm.contains("\"") || realm.contains("\\")) {
+        throw new ConfigException("sip.registrar.realm may not contain quotes or backslashes");
+      }
+      registrar = Optional.of(new Registrar(realm, Duration.ofSeconds(
+          positiveInt(reg, "max_expires_seconds", "sip.registrar.max_expires_seconds", 3600))));
+    }
+
     return new SipConfig(listenAddress, listenPort, transports, contact.orElse(listenAddress), trunk, proxy,
         country, prefix, new RtpEngine(ng, Duration.ofMillis(timeoutMs), attempts), Duration.ofSeconds(ring),
-        Duration.ofMillis(candidateWait), inbound);
+        Duration.ofMillis(candidateWait), inbound, registrar);
   }
 
   private static Inbound inbound(JsonNode in, PhoneNumbers numbers) {
