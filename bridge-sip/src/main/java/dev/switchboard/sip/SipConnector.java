@@ -1,5 +1,7 @@
 package dev.switchboard.sip;
 
+import dev.switchboard.core.command.Command;
+import dev.switchboard.core.command.CommandCapable;
 import dev.switchboard.core.connector.Connector;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.ConnectorState;
@@ -12,6 +14,7 @@ import dev.switchboard.sip.address.Dialable;
 import dev.switchboard.sip.address.GhostNames;
 import dev.switchboard.sip.call.CallStore;
 import dev.switchboard.sip.call.Calls;
+import dev.switchboard.sip.call.Renegotiations;
 import dev.switchboard.sip.call.IncomingCalls;
 import dev.switchboard.core.ordering.SerialExecutor;
 import dev.switchboard.sip.address.Callees;
@@ -19,7 +22,25 @@ import dev.switchboard.sip.address.PhoneNumbers;
 import dev.switchboard.sip.config.SipConfig;
 import dev.switchboard.sip.dm.DmRooms;
 import dev.switchboard.sip.media.NgClient;
+import dev.switchboard.sip.command.SipCommands;
+import dev.switchboard.sip.deskphone.DeskPhones;
+import dev.switchboard.core.store.LoginStore;
+import java.security.SecureRandom;
+import dev.switchboard.sip.registration.TrunkRegistration;
+import dev.switchboard.sip.signalling.SipEvents;
 import dev.switchboard.sip.signalling.SipSignalling;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import javax.sip.RequestEvent;
+import javax.sip.ResponseEvent;
+import javax.sip.TimeoutEvent;
+import javax.sip.header.CallIdHeader;
+import javax.sip.header.ToHeader;
+import javax.sip.message.Request;
+import dev.switchboard.sip.text.Texts;
 import java.net.InetSocketAddress;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -32,9 +53,12 @@ import org.slf4j.LoggerFactory;
  * phones call Matrix users (a configured number, or an escaped Matrix id). A call lives in the DM between the user
  * and the ghost; JAIN-SIP signals, rtpengine carries the media. See docs/sip.md.
  */
-public final class SipConnector implements Connector {
+public final class SipConnector implements Connector, CommandCapable {
   private static final Logger log = LoggerFactory.getLogger(SipConnector.class);
   public static final String PROTOCOL = "sip";
+  private static final Duration UNREGISTER_WAIT = Duration.ofSeconds(3);
+  /** How long a Matrix client has to answer a phone's renegotiation (hold, resume) before the phone gets 488. */
+  private static final Duration NEGOTIATE_LIFETIME = Duration.ofSeconds(30);
 
   private final SipConfig config;
   private final Namespaces namespaces;
@@ -43,9 +67,14 @@ public final class SipConnector implements Connector {
   private GhostNames ghosts;
   private NgClient media;
   private SipSignalling signalling;
-  private Calls calls;
-  private IncomingCalls incoming;
+  private volatile IncomingCalls incoming;
   private DmRooms dms;
+  private volatile Calls calls;
+  private PhoneNumbers numbers;
+  private volatile TrunkRegistration registration;
+  private volatile Texts texts;
+  private volatile DeskPhones deskPhones;
+  private volatile Renegotiations renegotiations;
 
   /**
    * @param config the parsed {@code sip:} section
@@ -85,18 +114,27 @@ public final class SipConnector implements Connector {
     if (leftovers > 0) {
       log.info("{} call(s) from the previous run ended with it", leftovers);
     }
-    Calls[] holder = new Calls[1];
     // One SIP event at a time, in arrival order: a CANCEL must not overtake the INVITE it cancels.
-    signalling = SipSignalling.start(config, new DeferredEvents(() -> holder[0]),
-        new SerialExecutor(context.blockingExecutor()));
-    PhoneNumbers numbers = new PhoneNumbers(config.defaultCountryCode());
-    incoming = new IncomingCalls(signalling, media, context.intents(), store, dms,
-        new Callees(config.inbound(), numbers, ghosts, context.serverName()), numbers, ghosts,
+    signalling = SipSignalling.start(config, new Routing(), new SerialExecutor(context.blockingExecutor()));
+    numbers = new PhoneNumbers(config.defaultCountryCode());
+    Callees callees = new Callees(config.inbound(), numbers, ghosts, context.serverName());
+    config.registrar().ifPresent(settings -> deskPhones = new DeskPhones(signalling, settings,
+        new LoginStore(context.database(), context.secrets(), context.clock()), context.clock(), new SecureRandom()));
+    texts = new Texts(signalling, context.intents(), dms, callees, numbers, ghosts, new SplittableRandom());
+    incoming = new IncomingCalls(signalling, media, context.intents(), store, dms, callees, numbers, ghosts,
         context.blockingExecutor(), context.scheduler(), new SplittableRandom(), config.inbound().lifetime(),
-        config.candidateWait());
+        config.candidateWait(), user -> deskPhones == null ? Optional.empty() : deskPhones.bindingOf(user));
     calls = new Calls(config, signalling, media, context.intents(), store, incoming, context.blockingExecutor(),
         context.scheduler(), new SplittableRandom(), config.candidateWait());
-    holder[0] = calls;
+    Calls outgoing = calls;
+    renegotiations = new Renegotiations(signalling, media, context.intents(), context.blockingExecutor(),
+        context.scheduler(), id -> outgoing.session(id).or(() -> incoming.session(id)),
+        (room, id) -> outgoing.session(room, id).or(() -> incoming.session(room, id)), NEGOTIATE_LIFETIME);
+    config.trunk().ifPresent(trunk -> trunk.register().ifPresent(settings -> {
+      registration = new TrunkRegistration(signalling, trunk, settings, context.scheduler(), context.clock(),
+          new SplittableRandom());
+      registration.register();
+    }));
     // rtpengine being down is not fatal at start: calls fail (and say so) until it is back.
     media.ping().whenComplete((v, err) -> {
       if (err != null) {
@@ -107,8 +145,27 @@ public final class SipConnector implements Connector {
   }
 
   @Override
+  public List<Command> commands() {
+    return new SipCommands(() -> Optional.ofNullable(registration),
+        () -> dms == null ? Optional.empty() : Optional.of(new SipCommands.Parts(numbers, ghosts, dms,
+            Optional.ofNullable(deskPhones), context.blockingExecutor()))).commands();
+  }
+
+  @Override
   public void stop() {
     state = ConnectorState.STOPPED;
+    TrunkRegistration r = registration;
+    if (r != null) {
+      // Leave the trunk cleanly (RFC 3261 10.2.2) but never hold the shutdown for long.
+      try {
+        r.unregister().get(UNREGISTER_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException | TimeoutException e) {
+        log.info("Unregistering from the trunk did not finish in {} ms", UNREGISTER_WAIT.toMillis());
+      }
+      r.close();
+    }
     if (signalling != null) {
       signalling.close();
     }
@@ -141,6 +198,9 @@ public final class SipConnector implements Connector {
       return CompletableFuture.completedFuture(null);
     }
     String callId = event.content().path("call_id").asText("");
+    if (event.type().equals("m.call.negotiate")) {
+      return renegotiations.onNegotiate(event);
+    }
     if (event.type().startsWith("m.call.") && incoming.knowsMatrixCall(event.roomId(), callId)) {
       return incoming.onMatrixEvent(event);
     }
@@ -148,8 +208,16 @@ public final class SipConnector implements Connector {
       case "m.call.invite" -> calls.onInvite(event, ghost.get(), callee.get());
       case "m.call.candidates" -> calls.onCandidates(event);
       case "m.call.hangup", "m.call.reject" -> calls.onHangup(event);
+      case "m.call.select_answer" -> calls.onSelectAnswer(event);
+      case "m.room.message" -> isTheDmUser(link.get(), event.sender())
+          ? texts.onMatrixMessage(event, ghost.get(), callee.get()) : CompletableFuture.completedFuture(null);
       default -> CompletableFuture.completedFuture(null);
     };
+  }
+
+  /** Only the user whose DM it is speaks for it: a text from anyone else in the room stays in Matrix. */
+  private static boolean isTheDmUser(Link link, UserId sender) {
+    return link.remoteId().endsWith("|" + sender.value());
   }
 
   /** An invite of one of our ghosts to a room: the ghost joins, and the room becomes the DM for that pair. */
@@ -168,33 +236,96 @@ public final class SipConnector implements Connector {
             context.blockingExecutor());
   }
 
-  /** Lets the stack start before the call layer exists (the call layer needs the stack). */
-  private static final class DeferredEvents implements dev.switchboard.sip.signalling.SipEvents {
-    private final java.util.function.Supplier<Calls> calls;
-
-    DeferredEvents(java.util.function.Supplier<Calls> calls) {
-      this.calls = calls;
-    }
-
+  /**
+   * Sends each SIP event to the part of the connector it belongs to: REGISTER answers to the trunk registration,
+   * everything else to the calls. Lets the stack start before those parts exist (they need the stack).
+   */
+  private final class Routing implements SipEvents {
     @Override
-    public void onRequest(javax.sip.RequestEvent event) {
-      Calls c = calls.get();
+    public void onRequest(RequestEvent event) {
+      Texts t = texts;
+      if (t != null && Request.MESSAGE.equals(event.getRequest().getMethod())) {
+        t.onMessage(event);
+        return;
+      }
+      DeskPhones d = deskPhones;
+      if (d != null && Request.REGISTER.equals(event.getRequest().getMethod())) {
+        d.onRegister(event);
+        return;
+      }
+      IncomingCalls in = incoming;
+      if (in != null && Request.BYE.equals(event.getRequest().getMethod())
+          && in.ownsDeskLeg(((CallIdHeader) event.getRequest().getHeader(CallIdHeader.NAME)).getCallId())) {
+        in.onDeskBye(event);
+        return;
+      }
+      Renegotiations n = renegotiations;
+      if (n != null && Request.INVITE.equals(event.getRequest().getMethod())
+          && ((ToHeader) event.getRequest().getHeader(ToHeader.NAME)).getTag() != null) {
+        n.onReInvite(event);
+        return;
+      }
+      Calls c = calls;
       if (c != null) {
         c.onRequest(event);
       }
     }
 
     @Override
-    public void onResponse(javax.sip.ResponseEvent event) {
-      Calls c = calls.get();
+    public void onResponse(ResponseEvent event) {
+      Renegotiations n = renegotiations;
+      if (n != null && n.owns(event.getClientTransaction())) {
+        n.onResponse(event);
+        return;
+      }
+      TrunkRegistration r = registration;
+      if (r != null && r.owns((CallIdHeader) event.getResponse().getHeader(CallIdHeader.NAME))) {
+        r.onResponse(event);
+        return;
+      }
+      IncomingCalls in = incoming;
+      if (in != null && in.ownsDeskLeg(((CallIdHeader) event.getResponse().getHeader(CallIdHeader.NAME))
+          .getCallId())) {
+        in.onDeskResponse(event);
+        return;
+      }
+      Texts t = texts;
+      if (t != null && t.owns((CallIdHeader) event.getResponse().getHeader(CallIdHeader.NAME))) {
+        t.onResponse(event);
+        return;
+      }
+      Calls c = calls;
       if (c != null) {
         c.onResponse(event);
       }
     }
 
     @Override
-    public void onTimeout(javax.sip.TimeoutEvent event) {
-      Calls c = calls.get();
+    public void onTimeout(TimeoutEvent event) {
+      Renegotiations n = renegotiations;
+      if (n != null && n.owns(event.getClientTransaction())) {
+        n.onTimeout(event);
+        return;
+      }
+      TrunkRegistration r = registration;
+      if (r != null && event.getClientTransaction() != null
+          && r.owns((CallIdHeader) event.getClientTransaction().getRequest().getHeader(CallIdHeader.NAME))) {
+        r.onTimeout(event);
+        return;
+      }
+      IncomingCalls in = incoming;
+      if (in != null && event.getClientTransaction() != null && in.ownsDeskLeg(((CallIdHeader) event
+          .getClientTransaction().getRequest().getHeader(CallIdHeader.NAME)).getCallId())) {
+        in.onDeskTimeout(event);
+        return;
+      }
+      Texts t = texts;
+      if (t != null && event.getClientTransaction() != null
+          && t.owns((CallIdHeader) event.getClientTransaction().getRequest().getHeader(CallIdHeader.NAME))) {
+        t.onTimeout(event);
+        return;
+      }
+      Calls c = calls;
       if (c != null) {
         c.onTimeout(event);
       }

@@ -19,11 +19,14 @@ import java.util.Optional;
 
 /**
  * Core's runtime (the wiring the jar runs) with only the SIP connector, against the testkit homeserver, over one
- * SQLite file.
+ * SQLite file. {@code @admin:<server>} is a bridge admin (for {@code !sip} commands); other local users are users.
  */
 public final class SipBridge implements AutoCloseable {
   static final String AS_TOKEN = "as-token-sip";
   static final String HS_TOKEN = "hs-token-sip";
+  private static final String ADMIN_LOCALPART_PREFIX = "@admin:";
+  /** The bot's localpart: admin rooms are DMs with it. */
+  public static final String BOT_LOCALPART = "switchboard";
 
   private final BridgeRuntime runtime;
 
@@ -37,7 +40,8 @@ public final class SipBridge implements AutoCloseable {
     BridgeRuntime runtime = BridgeRuntime.start(new BridgeRuntime.Settings(hs.serverName(), URI.create(hs.baseUrl()),
             "switchboard-sip", AS_TOKEN, HS_TOKEN, "switchboard", connector.namespaces(), "127.0.0.1", 0,
             10_000_000, Optional.empty(), Duration.ofDays(7), Duration.ofDays(30), RetryPolicy.FOREVER,
-            Permissions.defaults(hs.serverName()), BridgeConfig.Metrics.disabled()),
+            Permissions.fromConfig(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+                .put(ADMIN_LOCALPART_PREFIX + hs.serverName(), "admin"), hs.serverName()), BridgeConfig.Metrics.disabled()),
         Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of("sip")),
         new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(connector), p -> sipSection);
     hs.registerAppService(AppServiceRegistration.builder("switchboard-sip")

@@ -17,6 +17,7 @@ import dev.switchboard.sip.media.NgClient;
 import dev.switchboard.sip.media.SdpCandidates;
 import dev.switchboard.sip.signalling.SipEvents;
 import dev.switchboard.sip.signalling.SipSignalling;
+import dev.switchboard.sip.signalling.Targets;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -56,6 +57,7 @@ public final class Calls implements SipEvents {
 
   private final SipConfig config;
   private final SipSignalling sip;
+  private final Targets targets;
   private final NgClient media;
   private final Intents intents;
   private final CallStore store;
@@ -77,6 +79,7 @@ public final class Calls implements SipEvents {
     this.config = config;
     this.incoming = incoming;
     this.sip = sip;
+    this.targets = new Targets(sip);
     this.media = media;
     this.intents = intents;
     this.store = store;
@@ -95,6 +98,44 @@ public final class Calls implements SipEvents {
 
   private static String key(RoomId room, String callId) {
     return room.value() + " " + callId;
+  }
+
+  /** The answered call (version 1 only: version 0 has no renegotiation) with this SIP Call-ID. */
+  public Optional<Session> session(String sipCallId) {
+    return sessionOf(bySipCallId.get(sipCallId));
+  }
+
+  /** The answered call (version 1) with this Matrix call id in this room. */
+  public Optional<Session> session(RoomId room, String matrixCallId) {
+    return sessionOf(byMatrixCall.get(key(room, matrixCallId)));
+  }
+
+  private Optional<Session> sessionOf(OutboundCall c) {
+    if (c == null || c.state() != OutboundCall.State.ANSWERED || !(c.matrixVersion() instanceof String)
+        || c.dialog() == null || c.remoteTag() == null) {
+      return Optional.empty();
+    }
+    return Optional.of(new Session(c.sipCallId(), c.localTag(), c.remoteTag(), c.dialog(), c.room(),
+        c.matrixCallId(), c.matrixUser(), c.ghost(), c.ghostPartyId(), targets.fromUser()));
+  }
+
+  /**
+   * {@code m.call.select_answer} from the Matrix caller: if it picked another callee than our ghost (possible only
+   * when the DM has more members), the phone is let go.
+   */
+  public CompletableFuture<Void> onSelectAnswer(MatrixEvent event) {
+    String callId = event.content().path("call_id").asText("");
+    String selected = event.content().path("selected_party_id").asText("");
+    loop.execute(() -> {
+      OutboundCall call = byMatrixCall.get(key(event.roomId(), callId));
+      if (call == null || call.state() == OutboundCall.State.ENDED || !event.sender().equals(call.matrixUser())
+          || selected.equals(call.ghostPartyId())) {
+        return;
+      }
+      log.info("The caller selected another answer ({}) than the phone's for {}", selected, call);
+      hangUpSip(call);
+    });
+    return CompletableFuture.completedFuture(null);
   }
 
   // ---- Matrix side
@@ -220,17 +261,16 @@ public final class Calls implements SipEvents {
   private void sendInvite(OutboundCall call, String phoneSdp) {
     log.debug("Sending the INVITE of {}", call);
     try {
-      SipURI target = targetUri(call.callee());
+      SipURI target = targets.requestUri(call.callee());
       Address to = sip.addresses().createAddress(target);
-      SipURI fromUri = sip.addresses().createSipURI(fromUser(), fromHost(call.callee()));
-      FromHeader from = sip.headers().createFromHeader(sip.addresses().createAddress(fromUri), call.localTag());
+      FromHeader from = targets.from(call.callee(), call.localTag());
       ToHeader toHeader = sip.headers().createToHeader(to, null);
       CallIdHeader callId = sip.headers().createCallIdHeader(call.sipCallId());
       CSeqHeader cseq = sip.headers().createCSeqHeader(1L, Request.INVITE);
-      String transport = transportFor(call.callee());
+      String transport = targets.transport(call.callee());
       Request invite = sip.messages().createRequest(target, Request.INVITE, callId, cseq, from, toHeader,
           List.of(sip.via(transport)), sip.headers().createMaxForwardsHeader(70));
-      invite.addHeader(sip.contact(fromUser(), transport));
+      invite.addHeader(sip.contact(targets.fromUser(), transport));
       sip.stamp(invite);
       invite.setContent(phoneSdp.getBytes(StandardCharsets.UTF_8),
           sip.headers().createContentTypeHeader("application", "sdp"));
@@ -246,36 +286,6 @@ public final class Calls implements SipEvents {
       log.warn("Could not send the INVITE of {}: {}", call, e.toString());
       end(call, "unknown_error", true);
     }
-  }
-
-  private SipURI targetUri(Dialable callee) throws java.text.ParseException {
-    SipURI uri;
-    if (callee instanceof Dialable.Number n) {
-      SipConfig.Trunk trunk = config.trunk().orElseThrow(
-          () -> new IllegalStateException("numbers need sip.trunk to be configured"));
-      uri = sip.addresses().createSipURI(n.e164(), trunk.host());
-      uri.setPort(trunk.port());
-      uri.setTransportParam(trunk.transport());
-      uri.setUserParam("phone");
-    } else {
-      Dialable.SipAddress a = (Dialable.SipAddress) callee;
-      uri = sip.addresses().createSipURI(a.user(), a.host());
-    }
-    return uri;
-  }
-
-  private String transportFor(Dialable callee) {
-    return callee instanceof Dialable.Number ? config.trunk().map(SipConfig.Trunk::transport)
-        .orElse(sip.defaultTransport()) : sip.defaultTransport();
-  }
-
-  private String fromUser() {
-    return config.trunk().map(SipConfig.Trunk::fromUser).orElse("switchboard");
-  }
-
-  private String fromHost(Dialable callee) {
-    return callee instanceof Dialable.Number ? config.trunk().map(SipConfig.Trunk::host).orElse(config.contactHost())
-        : config.contactHost();
   }
 
   private void ringTimeout(OutboundCall call) {

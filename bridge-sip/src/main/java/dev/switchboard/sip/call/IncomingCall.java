@@ -54,6 +54,10 @@ public final class IncomingCall {
   String answerSdp;
   Dialog dialog;
   String hangupReason;
+  /** The desk phone ringing beside Matrix, if the user has one registered. */
+  DeskLegs.Leg desk;
+  /** The desk phone took the call: Matrix is out of it. */
+  boolean answeredByDesk;
   private ScheduledFuture<?> timer;
 
   IncomingCall(UserId matrixUser, UserId ghost, Dialable caller, String matrixCallId, String ghostPartyId,

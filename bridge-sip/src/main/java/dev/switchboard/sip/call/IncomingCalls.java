@@ -10,6 +10,9 @@ import dev.switchboard.core.homeserver.Intents;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.sip.address.Callees;
+import dev.switchboard.sip.deskphone.DeskPhones;
+import java.util.function.Function;
+import dev.switchboard.sip.address.Callers;
 import dev.switchboard.sip.address.Dialable;
 import dev.switchboard.sip.address.GhostNames;
 import dev.switchboard.sip.address.PhoneNumbers;
@@ -58,6 +61,8 @@ public final class IncomingCalls {
   private static final Logger log = LoggerFactory.getLogger(IncomingCalls.class);
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
   private static final String CONTACT_USER = "switchboard";
+  /** The {@code selected_party_id} that tells Matrix clients the desk phone took the call. */
+  static final String DESK_PARTY_ID = "desk-phone";
 
   private final SipSignalling sip;
   private final NgClient media;
@@ -75,12 +80,14 @@ public final class IncomingCalls {
   private final SerialExecutor loop;
   /** Store writes in the order the states changed. */
   private final SerialExecutor storeWriter;
+  private final DeskLegs desks;
   private final Map<String, IncomingCall> bySipCallId = new ConcurrentHashMap<>();
   private final Map<String, IncomingCall> byMatrixCall = new ConcurrentHashMap<>();
 
   public IncomingCalls(SipSignalling sip, NgClient media, Intents intents, CallStore store, DmRooms dms,
       Callees callees, PhoneNumbers numbers, GhostNames ghosts, Executor blocking,
-      ScheduledExecutorService scheduler, RandomGenerator random, Duration lifetime, Duration candidateWait) {
+      ScheduledExecutorService scheduler, RandomGenerator random, Duration lifetime, Duration candidateWait,
+      Function<UserId, Optional<DeskPhones.Binding>> deskPhones) {
     this.sip = sip;
     this.media = media;
     this.intents = intents;
@@ -96,6 +103,72 @@ public final class IncomingCalls {
     this.candidateWait = candidateWait;
     this.loop = new SerialExecutor(blocking);
     this.storeWriter = new SerialExecutor(blocking);
+    this.desks = new DeskLegs(sip, media, deskPhones, random, loop);
+    this.desks.outcome(new DeskLegs.Outcome() {
+      @Override
+      public void deskAnswered(IncomingCall call, String callerSdp) {
+        answeredByDesk(call, callerSdp);
+      }
+
+      @Override
+      public void deskHungUp(IncomingCall call) {
+        if (call.state != IncomingCall.State.ENDED) {
+          log.info("The desk phone hung up {}", call);
+          bye(call);
+          end(call, "user_hangup", true);
+        }
+      }
+    });
+  }
+
+  /** Whether a SIP message (by Call-ID) belongs to a desk phone leg. */
+  public boolean ownsDeskLeg(String sipCallId) {
+    return desks.owns(sipCallId);
+  }
+
+  public void onDeskResponse(javax.sip.ResponseEvent event) {
+    desks.onResponse(event);
+  }
+
+  public void onDeskTimeout(javax.sip.TimeoutEvent event) {
+    desks.onTimeout(event);
+  }
+
+  public void onDeskBye(RequestEvent event) {
+    desks.onBye(event);
+  }
+
+  /** The desk phone answered first: the caller gets its answer, Matrix clients stop ringing. */
+  private void answeredByDesk(IncomingCall call, String callerSdp) {
+    if (call.state != IncomingCall.State.OFFERING && call.state != IncomingCall.State.RINGING) {
+      desks.hangUp(call);
+      return;
+    }
+    call.timer(null);
+    call.answeredByDesk = true;
+    call.dialog = call.inviteTx.getDialog();
+    if (!respond(call.inviteTx, call.invite, Response.OK, call.localTag, AudioOnly.restore(callerSdp, call.offer))) {
+      end(call, "unknown_error", true);
+      return;
+    }
+    call.state = IncomingCall.State.ANSWERED;
+    log.info("Answered on the desk phone: {}", call);
+    media.delete(call.sipCallId, call.remoteTag).whenComplete((v, err) -> {
+      if (err != null) {
+        log.debug("rtpengine delete of the Matrix side of {}: {}", call, rootMessage(err));
+      }
+    });
+    if (call.room != null) {
+      persist(call);
+      // A party id no Matrix device has: every device stops ringing, the call was answered elsewhere.
+      ObjectNode select = content(call).put("selected_party_id", DESK_PARTY_ID);
+      intents.ghost(call.ghost).sendEvent(call.room, "m.call.select_answer", select, txnKey(call, "select"),
+          Optional.empty()).whenComplete((id, e) -> {
+            if (e != null) {
+              log.warn("Could not send select_answer of {}: {}", call, rootMessage(e));
+            }
+          });
+    }
   }
 
   private static String key(RoomId room, String callId) {
@@ -103,6 +176,24 @@ public final class IncomingCalls {
   }
 
   /** True when the SIP dialog with this Call-ID is a call from a phone. */
+  /** The answered call with this SIP Call-ID, for renegotiation. */
+  public Optional<Session> session(String sipCallId) {
+    return sessionOf(bySipCallId.get(sipCallId));
+  }
+
+  /** The answered call with this Matrix call id in this room. */
+  public Optional<Session> session(RoomId room, String matrixCallId) {
+    return sessionOf(byMatrixCall.get(key(room, matrixCallId)));
+  }
+
+  private Optional<Session> sessionOf(IncomingCall c) {
+    if (c == null || c.state != IncomingCall.State.ANSWERED || c.dialog == null || c.answeredByDesk) {
+      return Optional.empty();
+    }
+    return Optional.of(new Session(c.sipCallId, c.localTag, c.remoteTag, c.dialog, c.room, c.matrixCallId,
+        c.matrixUser, c.ghost, c.ghostPartyId, CONTACT_USER));
+  }
+
   public boolean knowsSipCall(String sipCallId) {
     return bySipCallId.containsKey(sipCallId);
   }
@@ -145,7 +236,7 @@ public final class IncomingCalls {
       return;
     }
     FromHeader from = (FromHeader) request.getHeader(FromHeader.NAME);
-    Optional<Dialable> caller = callerOf(from.getAddress().getURI());
+    Optional<Dialable> caller = Callers.of(from.getAddress().getURI(), numbers);
     if (caller.isEmpty() || from.getTag() == null) {
       log.info("INVITE {} from {}, which names no number or SIP address", sipCallId, from.getAddress());
       respond(tx, request, Response.FORBIDDEN, RandomTokens.hex(random, 6), null);
@@ -164,6 +255,7 @@ public final class IncomingCalls {
         AudioOnly.strip(new String(body, StandardCharsets.UTF_8)), lifetime.toMillis());
     bySipCallId.put(sipCallId, call);
     log.info("Incoming {}", call);
+    desks.ring(call, call.offer.sdp());
     CompletableFuture<String> offer = media.offer(sipCallId, call.remoteTag, call.offer.sdp(),
         MediaFlags.towardMatrix());
     CompletableFuture<RoomId> room = dms.openOrFind(ghost, callee.get(), caller.get().toString());
@@ -179,25 +271,6 @@ public final class IncomingCalls {
       }
       ringMatrix(call, ready.getKey(), ready.getValue());
     }, loop);
-  }
-
-  /** The caller as a ghost: a number when the user part is one (tel: URIs and {@code user=phone} included). */
-  private Optional<Dialable> callerOf(URI uri) {
-    try {
-      if (uri instanceof TelURL tel) {
-        return numbers.normalise((tel.isGlobal() ? "+" : "") + tel.getPhoneNumber()).map(n -> n);
-      }
-      if (uri instanceof SipURI s && s.getUser() != null) {
-        Optional<Dialable.Number> n = numbers.normalise(s.getUser());
-        if (n.isPresent()) {
-          return Optional.of(n.get());
-        }
-        return Optional.of(new Dialable.SipAddress(s.getUser(), s.getHost()));
-      }
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
-    }
-    return Optional.empty();
   }
 
   private void ringMatrix(IncomingCall call, RoomId room, String matrixSdp) {
@@ -287,7 +360,8 @@ public final class IncomingCalls {
   private void matrixEvent(MatrixEvent event) {
     JsonNode c = event.content();
     IncomingCall call = byMatrixCall.get(key(event.roomId(), c.path("call_id").asText("")));
-    if (call == null || call.state == IncomingCall.State.ENDED || !event.sender().equals(call.matrixUser)) {
+    if (call == null || call.state == IncomingCall.State.ENDED || !event.sender().equals(call.matrixUser)
+        || call.answeredByDesk) {
       return;
     }
     String party = c.path("party_id").asText("");
@@ -325,6 +399,12 @@ public final class IncomingCalls {
     if (!open || sdp.isEmpty()) {
       return; // another device answered first; the select_answer we sent tells it
     }
+    if (call.state == IncomingCall.State.OFFERING) {
+      // The 180 that ringMatrix sends once the invite is in the room would now be skipped; phones (and SIPp
+      // scenarios) expect ringing before the answer, so it goes out here.
+      respond(call.inviteTx, call.invite, Response.RINGING, call.localTag, null);
+    }
+    desks.hangUp(call); // the Matrix user took it: the desk phone stops ringing
     call.answerPartyId = party;
     call.answerSdp = sdp;
     call.state = IncomingCall.State.GATHERING;
@@ -417,14 +497,17 @@ public final class IncomingCalls {
     call.state = IncomingCall.State.ENDED;
     call.hangupReason = reason;
     call.timer(null);
+    desks.hangUp(call);
     if (invited) {
       persist(call);
     }
-    media.delete(call.sipCallId, call.remoteTag).whenComplete((v, err) -> {
-      if (err != null) {
-        log.debug("rtpengine delete for {}: {}", call, rootMessage(err));
-      }
-    });
+    if (!call.answeredByDesk) { // else the Matrix side's media went when the desk phone answered
+      media.delete(call.sipCallId, call.remoteTag).whenComplete((v, err) -> {
+        if (err != null) {
+          log.debug("rtpengine delete for {}: {}", call, rootMessage(err));
+        }
+      });
+    }
     if (tellMatrix && invited) {
       ObjectNode hangup = content(call).put("reason", reason);
       intents.ghost(call.ghost).sendEvent(call.room, "m.call.hangup", hangup, txnKey(call, "hangup"),
@@ -437,6 +520,7 @@ public final class IncomingCalls {
     // Keep the call findable for a little while: late retransmissions and the Matrix echo of our hangup.
     scheduler.schedule(() -> {
       bySipCallId.remove(call.sipCallId, call);
+      desks.release(call);
       if (call.room != null) {
         byMatrixCall.remove(key(call.room, call.matrixCallId), call);
       }

@@ -46,7 +46,14 @@ public record SipConfig(
     RtpEngine rtpengine,
     Duration ringTimeout,
     Duration candidateWait,
-    Inbound inbound) {
+    Inbound inbound,
+    Optional<Registrar> registrar) {
+
+  /**
+   * The bridge as a registrar for Matrix users' desk phones ({@code registrar.enabled: true}): {@code realm} of
+   * the digest challenge (default the contact host), {@code max_expires_seconds} (3600) the longest binding granted.
+   */
+  public record Registrar(String realm, Duration maxExpires) {}
 
   /**
    * Calls from phones: {@code inbound.numbers} maps numbers the trunk delivers (E.164, or national with
@@ -66,12 +73,25 @@ public record SipConfig(
    * (the user part of our From, default the username or {@code switchboard}).
    */
   public record Trunk(String host, int port, String transport, Optional<String> username,
-      Optional<String> password, String fromUser) {
+      Optional<String> password, String fromUser, Optional<Register> register) {
+    /** The user part of our address of record at the trunk: the digest username, else {@code from_user}. */
+    public String accountUser() {
+      return username.orElse(fromUser);
+    }
+
     @Override
     public String toString() {
-      return "Trunk[" + host + ":" + port + "/" + transport + ", user=" + username.orElse("-") + "]";
+      return "Trunk[" + host + ":" + port + "/" + transport + ", user=" + username.orElse("-")
+          + (register.isPresent() ? ", registering" : "") + "]";
     }
   }
+
+  /**
+   * Registering at the trunk ({@code trunk.register: true}): {@code trunk.register_expires_seconds} (3600) is the
+   * lifetime asked for (the registrar may grant less); {@code trunk.register_retry_seconds} (60) is the wait after a
+   * failed attempt.
+   */
+  public record Register(Duration expires, Duration retry) {}
 
   /** {@code rtpengine.ng_address} ({@code 127.0.0.1:2223}), {@code timeout_ms} (1000), {@code attempts} (3). */
   public record RtpEngine(InetSocketAddress ngAddress, Duration timeout, int attempts) {}
@@ -108,8 +128,14 @@ public record SipConfig(
       }
       String fromUser = text(t, "from_user", "sip.trunk.from_user").orElse(user.orElse("switchboard"));
       checkToken(fromUser, "sip.trunk.from_user");
+      Optional<Register> register = Optional.empty();
+      if (bool(t, "register", "sip.trunk.register", false)) {
+        register = Optional.of(new Register(
+            Duration.ofSeconds(positiveInt(t, "register_expires_seconds", "sip.trunk.register_expires_seconds", 3600)),
+            Duration.ofSeconds(positiveInt(t, "register_retry_seconds", "sip.trunk.register_retry_seconds", 60))));
+      }
       trunk = Optional.of(new Trunk(host, port(t, "port", "sip.trunk.port", 5060), transport, user, password,
-          fromUser));
+          fromUser, register));
     }
 
     Optional<InetSocketAddress> proxy = text(sip, "outbound_proxy", "sip.outbound_proxy")
@@ -141,9 +167,20 @@ public record SipConfig(
 
     Inbound inbound = inbound(sip.path("inbound"), new PhoneNumbers(country));
 
+    Optional<Registrar> registrar = Optional.empty();
+    JsonNode reg = sip.path("registrar");
+    if (bool(reg, "enabled", "sip.registrar.enabled", false)) {
+      String realm = text(reg, "realm", "sip.registrar.realm").orElse(contact.orElse(listenAddress));
+      if (realm.contains("\"") || realm.contains("\\")) {
+        throw new ConfigException("sip.registrar.realm may not contain quotes or backslashes");
+      }
+      registrar = Optional.of(new Registrar(realm, Duration.ofSeconds(
+          positiveInt(reg, "max_expires_seconds", "sip.registrar.max_expires_seconds", 3600))));
+    }
+
     return new SipConfig(listenAddress, listenPort, transports, contact.orElse(listenAddress), trunk, proxy,
         country, prefix, new RtpEngine(ng, Duration.ofMillis(timeoutMs), attempts), Duration.ofSeconds(ring),
-        Duration.ofMillis(candidateWait), inbound);
+        Duration.ofMillis(candidateWait), inbound, registrar);
   }
 
   private static Inbound inbound(JsonNode in, PhoneNumbers numbers) {
@@ -189,6 +226,17 @@ public record SipConfig(
       throw new ConfigException(key + " must be a non-empty string");
     }
     return Optional.of(v.asText().strip());
+  }
+
+  private static boolean bool(JsonNode node, String field, String key, boolean fallback) {
+    JsonNode v = node.path(field);
+    if (v.isMissingNode() || v.isNull()) {
+      return fallback;
+    }
+    if (!v.isBoolean()) {
+      throw new ConfigException(key + " must be true or false, got " + v);
+    }
+    return v.asBoolean();
   }
 
   private static int port(JsonNode node, String field, String key, int fallback) {

@@ -97,6 +97,20 @@ public final class NgClient implements AutoCloseable {
     return call(command("offer", args)).thenApply(NgClient::sdpOf);
   }
 
+  /**
+   * {@code offer} in a call that is up (a re-INVITE or {@code m.call.negotiate}): {@code fromTag} is the side
+   * offering now, {@code toTag} the other, so rtpengine updates the existing monologues instead of adding a branch.
+   */
+  public CompletableFuture<String> reoffer(String callId, String fromTag, String toTag, String sdp,
+      MediaFlags flags) {
+    Map<String, Bencoded> args = new LinkedHashMap<>(flags.options());
+    args.put("call-id", Bencoded.of(callId));
+    args.put("from-tag", Bencoded.of(fromTag));
+    args.put("to-tag", Bencoded.of(toTag));
+    args.put("sdp", Bencoded.of(sdp));
+    return call(command("offer", args)).thenApply(NgClient::sdpOf);
+  }
+
   /** {@code answer}: {@code fromTag} is the offerer's tag, {@code toTag} the answerer's. */
   public CompletableFuture<String> answer(String callId, String fromTag, String toTag, String sdp,
       MediaFlags flags) {

@@ -309,7 +309,7 @@ class PhoneToMatrixCallTest {
   }
 
   @Test
-  void aReInviteFromThePhoneIsRefusedAndTheCallGoesOn() throws Exception {
+  void aReInviteFromThePhoneBecomesANegotiateAndTheMatrixAnswerGoesBackToThePhone() throws Exception {
     ObjectNode config = sipConfig(60_000);
     try (TestHomeserver hs = TestHomeserver.start(Options.defaults().serverName("test.local"));
         SipBridge bridge = SipBridge.start(hs, config, dir)) {
@@ -320,8 +320,16 @@ class PhoneToMatrixCallTest {
         alice.join(room);
         answer(alice, room, invite);
 
-        assertThat(phone.awaitExit(WAIT)).as(phone::diagnostics).isZero();
-        assertThat(phone.messages()).contains("SIP/2.0 488 ");
+        JsonNode negotiate = hs.awaitEvent(room, GHOST, e -> e.path("type").asText().equals("m.call.negotiate"),
+            WAIT);
+        String holdOffer = negotiate.path("content").path("description").path("sdp").asText();
+        assertThat(holdOffer).contains("UDP/TLS/RTP/SAVPF", "a=sendonly");
+        ObjectNode holdAnswer = callEvent(invite);
+        holdAnswer.putObject("description").put("type", "answer")
+            .put("sdp", browserAnswer(holdOffer).replace("a=sendrecv", "a=recvonly"));
+        alice.sendEvent(room, "m.call.negotiate", holdAnswer);
+
+        assertThat(phone.awaitExit(WAIT)).as(() -> phone.messages() + phone.diagnostics()).isZero();
         JsonNode hangup = awaitFromGhost(hs, room, "m.call.hangup", phone);
         assertThat(hangup.path("content").path("reason").asText()).isEqualTo("user_hangup");
         assertThat(hs.requests("PUT", ".*/send/m\\.call\\.invite/.*")).hasSize(1);

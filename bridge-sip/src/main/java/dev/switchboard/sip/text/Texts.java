@@ -1,0 +1,302 @@
+package dev.switchboard.sip.text;
+
+import static dev.switchboard.core.failure.Failures.rootMessage;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.homeserver.Intents;
+import dev.switchboard.core.id.EventId;
+import dev.switchboard.core.id.RoomId;
+import dev.switchboard.core.id.UserId;
+import dev.switchboard.sip.address.Callees;
+import dev.switchboard.sip.address.Callers;
+import dev.switchboard.sip.address.Dialable;
+import dev.switchboard.sip.address.GhostNames;
+import dev.switchboard.sip.address.PhoneNumbers;
+import dev.switchboard.sip.dm.DmRooms;
+import dev.switchboard.sip.signalling.SipSignalling;
+import dev.switchboard.sip.signalling.Targets;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.random.RandomGenerator;
+import javax.sip.ClientTransaction;
+import javax.sip.RequestEvent;
+import javax.sip.ResponseEvent;
+import javax.sip.ServerTransaction;
+import javax.sip.TimeoutEvent;
+import javax.sip.TransactionAlreadyExistsException;
+import javax.sip.address.SipURI;
+import javax.sip.address.TelURL;
+import javax.sip.address.URI;
+import javax.sip.header.CSeqHeader;
+import javax.sip.header.CallIdHeader;
+import javax.sip.header.ContentTypeHeader;
+import javax.sip.header.FromHeader;
+import javax.sip.message.Request;
+import javax.sip.message.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Texts between Matrix and phones: SIP {@code MESSAGE} (RFC 3428) with a {@code text/plain} body ↔ {@code m.text} in
+ * the DM of the user and the ghost. A phone's MESSAGE gets {@code 200} once the ghost's event is in the room (so a
+ * failure reaches the sender as {@code 500}); a Matrix text goes out as a MESSAGE that answers one digest challenge,
+ * and its outcome shows as the ghost's read receipt (delivered) or a notice from the ghost (not delivered).
+ */
+public final class Texts {
+  private static final Logger log = LoggerFactory.getLogger(Texts.class);
+  /** RFC 3428 section 7: a MESSAGE must stay well under the path MTU over UDP; TCP takes more, but not unbounded. */
+  static final int MAX_BODY_BYTES = 16 * 1024;
+
+  private final SipSignalling sip;
+  private final Targets targets;
+  private final Intents intents;
+  private final DmRooms dms;
+  private final Callees callees;
+  private final PhoneNumbers numbers;
+  private final GhostNames ghosts;
+  private final RandomGenerator random;
+  /** Our MESSAGEs awaiting a final answer, by Call-ID. */
+  private final Map<String, Outgoing> outgoing = new ConcurrentHashMap<>();
+
+  private static final class Outgoing {
+    final RoomId room;
+    final EventId event;
+    final UserId ghost;
+    ClientTransaction tx;
+    boolean challenged;
+
+    Outgoing(RoomId room, EventId event, UserId ghost) {
+      this.room = room;
+      this.event = event;
+      this.ghost = ghost;
+    }
+  }
+
+  public Texts(SipSignalling sip, Intents intents, DmRooms dms, Callees callees, PhoneNumbers numbers,
+      GhostNames ghosts, RandomGenerator random) {
+    this.sip = sip;
+    this.targets = new Targets(sip);
+    this.intents = intents;
+    this.dms = dms;
+    this.callees = callees;
+    this.numbers = numbers;
+    this.ghosts = ghosts;
+    this.random = random;
+  }
+
+  // ---- phone → Matrix
+
+  /** A MESSAGE from a phone. */
+  public void onMessage(RequestEvent event) {
+    Request request = event.getRequest();
+    ServerTransaction tx;
+    try {
+      tx = event.getServerTransaction() != null ? event.getServerTransaction()
+          : sip.provider().getNewServerTransaction(request);
+    } catch (TransactionAlreadyExistsException retransmission) {
+      return;
+    } catch (Exception e) {
+      log.warn("No server transaction for a MESSAGE: {}", e.toString());
+      return;
+    }
+    String sipCallId = ((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId();
+    Optional<UserId> user = callees.calleeOf(userOf(request.getRequestURI()));
+    if (user.isEmpty()) {
+      log.info("MESSAGE {} for '{}', which is no Matrix user of ours", sipCallId, userOf(request.getRequestURI()));
+      respond(tx, request, Response.NOT_FOUND);
+      return;
+    }
+    FromHeader from = (FromHeader) request.getHeader(FromHeader.NAME);
+    Optional<Dialable> sender = Callers.of(from.getAddress().getURI(), numbers);
+    if (sender.isEmpty()) {
+      log.info("MESSAGE {} from {}, which names no number or SIP address", sipCallId, from.getAddress());
+      respond(tx, request, Response.FORBIDDEN);
+      return;
+    }
+    Optional<String> text = plainText(request);
+    if (text.isEmpty()) {
+      log.info("MESSAGE {} from {} is not text/plain of at most {} bytes: refused", sipCallId, sender.get(),
+          MAX_BODY_BYTES);
+      respond(tx, request, Response.UNSUPPORTED_MEDIA_TYPE);
+      return;
+    }
+    UserId ghost = ghosts.ghostOf(sender.get());
+    ObjectNode content = JsonNodeFactory.instance.objectNode().put("msgtype", "m.text").put("body", text.get());
+    // A retransmission after a crash carries the same Call-ID and CSeq: the same transaction id, one event.
+    String txnKey = "sip/message/" + sipCallId + "/" + ((CSeqHeader) request.getHeader(CSeqHeader.NAME)).getSeqNumber();
+    dms.openOrFind(ghost, user.get(), sender.get().toString())
+        .thenCompose(room -> intents.ghost(ghost).sendMessage(room, content, txnKey))
+        .whenComplete((id, err) -> {
+          if (err != null) {
+            log.warn("Could not pass the MESSAGE {} from {} to {}: {}", sipCallId, sender.get(), user.get(),
+                rootMessage(err));
+            respond(tx, request, Response.SERVER_INTERNAL_ERROR);
+          } else {
+            respond(tx, request, Response.OK);
+          }
+        });
+  }
+
+  private static String userOf(URI uri) {
+    return uri instanceof SipURI s ? s.getUser() : uri instanceof TelURL t ? t.getPhoneNumber() : null;
+  }
+
+  /** The body when it is {@code text/plain} (no Content-Type counts as text, RFC 3428 leaves it to us). */
+  private static Optional<String> plainText(Request request) {
+    byte[] body = request.getRawContent();
+    if (body == null || body.length == 0 || body.length > MAX_BODY_BYTES) {
+      return Optional.empty();
+    }
+    ContentTypeHeader type = (ContentTypeHeader) request.getHeader(ContentTypeHeader.NAME);
+    Charset charset = StandardCharsets.UTF_8;
+    if (type != null) {
+      if (!type.getContentType().equalsIgnoreCase("text") || !type.getContentSubType().equalsIgnoreCase("plain")) {
+        return Optional.empty();
+      }
+      String declared = type.getParameter("charset");
+      if (declared != null) {
+        try {
+          charset = Charset.forName(declared.replace("\"", ""));
+        } catch (IllegalArgumentException unknown) {
+          return Optional.empty();
+        }
+      }
+    }
+    // Some phones end the text with a line break; in a chat line it is noise.
+    String text = new String(body, charset).stripTrailing();
+    return text.isEmpty() ? Optional.empty() : Optional.of(text);
+  }
+
+  private void respond(ServerTransaction tx, Request request, int status) {
+    try {
+      Response r = sip.messages().createResponse(status, request);
+      sip.stamp(r);
+      tx.sendResponse(r);
+    } catch (Exception e) {
+      log.warn("Could not answer a MESSAGE with {}: {}", status, e.toString());
+    }
+  }
+
+  // ---- Matrix → phone
+
+  /**
+   * {@code m.room.message} in the DM of {@code user} with {@code ghost}. Text, notices and emotes go out; other
+   * message types (files, locations) are answered with a notice that they cannot be sent.
+   */
+  public CompletableFuture<Void> onMatrixMessage(MatrixEvent event, UserId ghost, Dialable to) {
+    String msgtype = event.content().path("msgtype").asText("");
+    String body = event.content().path("body").asText("");
+    if (body.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    String text = switch (msgtype) {
+      case "m.text", "m.notice" -> body;
+      case "m.emote" -> "* " + body;
+      default -> null;
+    };
+    if (text == null) {
+      notDelivered(event.roomId(), ghost, event.eventId(), "only text can be sent to " + to);
+      return CompletableFuture.completedFuture(null);
+    }
+    if (text.getBytes(StandardCharsets.UTF_8).length > MAX_BODY_BYTES) {
+      notDelivered(event.roomId(), ghost, event.eventId(), "too long for a SIP MESSAGE (at most "
+          + MAX_BODY_BYTES + " bytes)");
+      return CompletableFuture.completedFuture(null);
+    }
+    try {
+      SipURI target = targets.requestUri(to);
+      String transport = targets.transport(to);
+      var h = sip.headers();
+      Request message = sip.messages().createRequest(target, Request.MESSAGE, sip.newCallId(),
+          h.createCSeqHeader(1L, Request.MESSAGE), targets.from(to, Long.toHexString(random.nextLong())),
+          h.createToHeader(sip.addresses().createAddress(target), null), List.of(sip.via(transport)),
+          h.createMaxForwardsHeader(70));
+      sip.stamp(message);
+      message.setContent(text.getBytes(StandardCharsets.UTF_8), h.createContentTypeHeader("text", "plain"));
+      ((ContentTypeHeader) message.getHeader(ContentTypeHeader.NAME)).setParameter("charset", "UTF-8");
+      Outgoing out = new Outgoing(event.roomId(), event.eventId(), ghost);
+      String callId = ((CallIdHeader) message.getHeader(CallIdHeader.NAME)).getCallId();
+      synchronized (out) {
+        out.tx = sip.provider().getNewClientTransaction(message);
+        outgoing.put(callId, out);
+        out.tx.sendRequest();
+      }
+      log.debug("MESSAGE {} to {} for {}", callId, to, event.eventId());
+    } catch (Exception e) {
+      log.warn("Could not send {} in {} to {} as a MESSAGE: {}", event.eventId(), event.roomId(), to, e.toString());
+      notDelivered(event.roomId(), ghost, event.eventId(), "the bridge could not send it");
+    }
+    return CompletableFuture.completedFuture(null);
+  }
+
+  /** Whether a response belongs to one of our MESSAGEs. */
+  public boolean owns(CallIdHeader callId) {
+    return callId != null && outgoing.containsKey(callId.getCallId());
+  }
+
+  public void onResponse(ResponseEvent event) {
+    Response r = event.getResponse();
+    String callId = ((CallIdHeader) r.getHeader(CallIdHeader.NAME)).getCallId();
+    Outgoing out = outgoing.get(callId);
+    if (out == null) {
+      return;
+    }
+    synchronized (out) {
+      if (event.getClientTransaction() != out.tx) {
+        return; // an answer to the attempt we replaced
+      }
+      int status = r.getStatusCode();
+      if (status < 200) {
+        return;
+      }
+      if ((status == 401 || status == 407) && !out.challenged) {
+        out.challenged = true;
+        try {
+          out.tx = sip.answerChallenge(r, out.tx);
+          return;
+        } catch (Exception e) {
+          log.warn("Could not answer the digest challenge for MESSAGE {}: {}", callId, e.toString());
+        }
+      }
+      outgoing.remove(callId);
+      if (status < 300) {
+        intents.ghost(out.ghost).sendReadReceipt(out.room, out.event).whenComplete((v, err) -> {
+          if (err != null) {
+            log.debug("Receipt for delivered {}: {}", out.event, rootMessage(err));
+          }
+        });
+      } else {
+        log.info("MESSAGE for {} in {} refused: {} {}", out.event, out.room, status, r.getReasonPhrase());
+        notDelivered(out.room, out.ghost, out.event, status + " " + r.getReasonPhrase());
+      }
+    }
+  }
+
+  public void onTimeout(TimeoutEvent event) {
+    String callId = ((CallIdHeader) event.getClientTransaction().getRequest().getHeader(CallIdHeader.NAME))
+        .getCallId();
+    Outgoing out = outgoing.get(callId);
+    if (out != null && event.getClientTransaction() == out.tx) {
+      outgoing.remove(callId);
+      notDelivered(out.room, out.ghost, out.event, "no answer");
+    }
+  }
+
+  private void notDelivered(RoomId room, UserId ghost, EventId event, String why) {
+    ObjectNode notice = JsonNodeFactory.instance.objectNode().put("msgtype", "m.notice")
+        .put("body", "Not delivered: " + why + ".");
+    notice.putObject("m.relates_to").putObject("m.in_reply_to").put("event_id", event.value());
+    intents.ghost(ghost).sendMessage(room, notice, "sip/undelivered/" + event.value()).whenComplete((id, err) -> {
+      if (err != null) {
+        log.warn("Could not tell {} that {} was not delivered: {}", room, event, rootMessage(err));
+      }
+    });
+  }
+}

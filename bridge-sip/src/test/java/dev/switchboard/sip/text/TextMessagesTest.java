@@ -1,0 +1,129 @@
+package dev.switchboard.sip.text;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.sip.AdminRoom;
+import dev.switchboard.sip.SipBridge;
+import dev.switchboard.testkit.homeserver.Options;
+import dev.switchboard.testkit.homeserver.RecordedRequest;
+import dev.switchboard.testkit.homeserver.TestHomeserver;
+import dev.switchboard.testkit.homeserver.TestUser;
+import dev.switchboard.testkit.sip.FreePorts;
+import dev.switchboard.testkit.sip.SippScenario;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** SIP MESSAGE ↔ m.text, against SIPp phones and the testkit homeserver (no media: no rtpengine needed). */
+class TextMessagesTest {
+  private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+  private static final Duration WAIT = Duration.ofSeconds(45);
+  private static final String ALICE = "@alice:test.local";
+
+  @TempDir
+  Path dir;
+
+  private static Path scenario(String name) throws URISyntaxException {
+    return Path.of(TextMessagesTest.class.getResource("/sipp/" + name).toURI());
+  }
+
+  private static ObjectNode sipConfig(int trunkPort) {
+    ObjectNode sip = JSON.objectNode().put("enabled", true);
+    sip.putObject("listen").put("address", "127.0.0.1").put("port", FreePorts.udpAndTcp());
+    sip.putObject("trunk").put("host", "127.0.0.1").put("port", trunkPort).put("username", "bridge")
+        .put("password", "s3cret");
+    sip.putObject("rtpengine").put("ng_address", "127.0.0.1:" + FreePorts.udp());
+    sip.putObject("inbound").putObject("numbers").put("+1 555 0100", ALICE);
+    return sip;
+  }
+
+  /** Alice asks the bot for a DM with {@code number} and joins the room the ghost invites her to. */
+  private static String dmVia(TestHomeserver hs, TestUser alice, String number) {
+    String reply = AdminRoom.open(hs, alice, WAIT).ask("!sip call " + number);
+    Matcher m = Pattern.compile("is (![^ :]+:[^ :]+):").matcher(reply);
+    assertThat(m.find()).as(reply).isTrue();
+    String room = m.group(1);
+    alice.join(room);
+    return room;
+  }
+
+  @Test
+  void aTextFromAPhoneArrivesInTheDmFromTheNumbersGhost() throws Exception {
+    try (TestHomeserver hs = TestHomeserver.start(Options.defaults().serverName("test.local"))) {
+      hs.user("alice");
+      ObjectNode config = sipConfig(FreePorts.udp());
+      try (SipBridge bridge = SipBridge.start(hs, config, dir);
+          SippScenario phone = SippScenario.call(scenario("uac-message.xml"),
+              "127.0.0.1:" + config.path("listen").path("port").asInt(), dir, Duration.ofSeconds(30),
+              List.of("-s", "+15550100"))) {
+        assertThat(phone.awaitExit(WAIT)).as(phone::diagnostics).isZero();
+
+        List<RecordedRequest> sends = hs.requests("PUT", ".*/send/m\\.room\\.message/.*");
+        assertThat(sends).hasSize(1);
+        Matcher m = Pattern.compile("/rooms/([^/]+)/send/").matcher(sends.get(0).decodedPath());
+        assertThat(m.find()).isTrue();
+        JsonNode text = hs.awaitEvent(m.group(1), "@_sip_+15550123:test.local",
+            e -> e.path("type").asText().equals("m.room.message"), WAIT);
+        assertThat(text.path("content").path("msgtype").asText()).isEqualTo("m.text");
+        assertThat(text.path("content").path("body").asText()).isEqualTo("Hello from the phone, café");
+        // The ghost opened the DM and invited Alice.
+        assertThat(hs.members(m.group(1))).containsEntry(ALICE, "invite");
+      }
+    }
+  }
+
+  @Test
+  void aMatrixTextGoesToThePhoneAsAMessageAndAnswersTheDigestChallenge() throws Exception {
+    try (TestHomeserver hs = TestHomeserver.start(Options.defaults().serverName("test.local"));
+        SippScenario phone = SippScenario.serve(scenario("uas-message-auth.xml"), dir, Duration.ofSeconds(60));
+        SipBridge bridge = SipBridge.start(hs, sipConfig(phone.port()), dir)) {
+      TestUser alice = hs.user("alice");
+      String room = dmVia(hs, alice, "+1 555 0001");
+
+      String sent = alice.send(room, "Hi phone\r\nVia: SIP/2.0/UDP evil.example");
+
+      assertThat(phone.awaitExit(WAIT)).as(phone::diagnostics).isZero();
+      String seen = phone.messages();
+      assertThat(seen).contains("MESSAGE sip:+15550001@127.0.0.1:" + phone.port(),
+          "Content-Type: text/plain;charset=UTF-8", "Authorization: Digest ", "username=\"bridge\"",
+          "Hi phone\r\nVia: SIP/2.0/UDP evil.example");
+      // The text's lines stay in the body: no message's headers (all before the first blank line) came from it.
+      for (String message : seen.split("-{20,}")) {
+        String normalised = message.replace("\r\n", "\n");
+        int blank = normalised.indexOf("\n\n", normalised.indexOf(" SIP/2.0"));
+        assertThat(blank < 0 ? normalised : normalised.substring(0, blank)).doesNotContain("evil");
+      }
+      // Delivered: the ghost has read it.
+      await().atMost(WAIT).until(() -> hs.requests("POST", ".*/receipt/m\\.read/.*").stream()
+          .anyMatch(r -> r.decodedPath().contains(sent)));
+    }
+  }
+
+  @Test
+  void aTextThePhoneRefusesIsMarkedNotDelivered() throws Exception {
+    try (TestHomeserver hs = TestHomeserver.start(Options.defaults().serverName("test.local"));
+        SippScenario phone = SippScenario.serve(scenario("uas-message-refused.xml"), dir, Duration.ofSeconds(60));
+        SipBridge bridge = SipBridge.start(hs, sipConfig(phone.port()), dir)) {
+      TestUser alice = hs.user("alice");
+      String room = dmVia(hs, alice, "+1 555 0002");
+
+      String sent = alice.send(room, "anyone there?");
+
+      JsonNode notice = hs.awaitEvent(room, "@_sip_+15550002:test.local",
+          e -> "m.notice".equals(e.path("content").path("msgtype").asText()), WAIT);
+      assertThat(notice.path("content").path("body").asText()).isEqualTo("Not delivered: 404 Not Found.");
+      assertThat(notice.path("content").path("m.relates_to").path("m.in_reply_to").path("event_id").asText())
+          .isEqualTo(sent);
+      assertThat(phone.awaitExit(WAIT)).as(phone::diagnostics).isZero();
+    }
+  }
+}
