@@ -189,6 +189,8 @@ class ProvisioningApiTest {
         .extracting(Answer::status, Answer::errcode).containsExactly(400, "M_MISSING_PARAM");
     assertThat(call("GET", "/rooms/not-a-room/links", SECRET, null)).extracting(Answer::status, Answer::errcode)
         .containsExactly(400, "M_INVALID_PARAM");
+    assertThat(call("POST", links(rootRoom), null, "{}")).as("credentials are checked before parameters")
+        .extracting(Answer::status, Answer::errcode).containsExactly(401, "M_MISSING_TOKEN");
   }
 
   @Test
