@@ -51,7 +51,10 @@ final class CheckCommand implements Callable<Integer> {
       report("config " + config, CheckResult.failed(e.getMessage(), "edit the key named above (docs/configuration.md)"));
       return 2;
     }
-    report("config " + config, CheckResult.ok("valid; connectors enabled: " + enabled(cfg)));
+    report("config " + config, CheckResult.ok("valid; connectors enabled: " + enabled(cfg)
+        + (cfg.permissions().anyAdmin() ? "" : "; note: nobody is admin yet (add \"@you:"
+            + cfg.homeserver().domain() + "\": admin under permissions)")
+        + (cfg.provisioning().enabled() ? "; provisioning API on port " + cfg.provisioning().port() : "")));
     Registration registration = registration(cfg);
     StoreChecks store = new StoreChecks(cfg);
     report("database", store.database());

@@ -167,7 +167,8 @@ class CheckCommandTest {
             "[ OK ] IRC network test", "registered as sbcheck",
             "[ OK ] XMPP component " + ProsodyServer.COMPONENT, "component handshake accepted",
             "[ OK ] SIP trunk 127.0.0.1:" + trunk.port(), "answered OPTIONS with 200 OK",
-            "[ OK ] rtpengine", "answered pong", "All checks passed.");
+            "[ OK ] rtpengine", "answered pong", "All checks passed.",
+            "note: nobody is admin yet (add \"@you:" + hs.serverName() + "\": admin under permissions)");
     assertThat(run.exit()).isZero();
     assertThat(run.output()).doesNotContain(prosody.componentSecret());
   }

@@ -29,11 +29,12 @@ class CliTest {
   void registrationCommandWritesTheFileAndKeepsTokensOnTheSecondRun() throws Exception {
     Path config = dir.resolve("config.yaml");
     Main.execute("run", "--config", config.toString());
-    String sample = Files.readString(config);
-    int connectors = sample.indexOf("\nirc:");
-    // Enable the connectors only: other sections (provisioning) need more settings once enabled.
-    Files.writeString(config, sample.substring(0, connectors)
-        + sample.substring(connectors).replace("enabled: false", "enabled: true"));
+    String text = Files.readString(config);
+    for (String connector : java.util.List.of("irc", "xmpp", "sip")) {
+      // Only the connectors: the provisioning section's switch needs a shared secret as well.
+      text = text.replace(connector + ":\n  enabled: false", connector + ":\n  enabled: true");
+    }
+    Files.writeString(config, text);
     Path out = dir.resolve("reg.yaml");
 
     assertThat(Main.execute("registration", "--config", config.toString(), "--output", out.toString())).isZero();

@@ -169,11 +169,15 @@ class OperatorSurfaceTest {
     throw new IllegalStateException("no free port");
   }
 
-  /** The user invites the bot to a new room and waits until it joined. */
+  /**
+   * The user invites the bot to a new room and waits until it joined and greeted (so the greeting is not taken for
+   * the answer to the test's first command).
+   */
   private String adminRoomOf(TestUser user) {
     String room = user.createRoom();
     user.invite(room, bot);
     await().atMost(WAIT).until(() -> "join".equals(hs.members(room).get(bot)));
+    hs.awaitEvent(room, bot, e -> e.path("content").path("body").asText().contains("Send !help"), WAIT);
     return room;
   }
 

@@ -244,19 +244,20 @@ public final class ProvisioningServer implements AutoCloseable {
         return only(m, HttpMethod.GET, new Endpoint("links", c -> api.allLinks(c, r.param("protocol"))));
       }
       if (s.size() == 3 && s.get(0).equals("rooms") && s.get(2).equals("links")) {
-        RoomId room = roomId(s.get(1));
+        // Parameters are read inside the endpoint, after authentication: a caller without credentials learns
+        // nothing about what a request would need.
+        String rawRoom = s.get(1);
         if (m.equals(HttpMethod.GET)) {
-          return new Endpoint("room_links", c -> api.linksOfRoom(c, room));
+          return new Endpoint("room_links", c -> api.linksOfRoom(c, roomId(rawRoom)));
         }
         if (m.equals(HttpMethod.POST)) {
-          String protocol = required(text(r.body(), "protocol"), "protocol");
-          String remote = required(text(r.body(), "remote_room"), "remote_room");
-          return new Endpoint("link", c -> api.link(c, room, protocol, remote));
+          return new Endpoint("link", c -> api.link(c, roomId(rawRoom), required(text(r.body(), "protocol"),
+              "protocol"), required(text(r.body(), "remote_room"), "remote_room")));
         }
         if (m.equals(HttpMethod.DELETE)) {
-          String protocol = required(r.param("protocol").or(() -> text(r.body(), "protocol")), "protocol");
-          String remote = required(r.param("remote_room").or(() -> text(r.body(), "remote_room")), "remote_room");
-          return new Endpoint("unlink", c -> api.unlink(c, room, protocol, remote));
+          return new Endpoint("unlink", c -> api.unlink(c, roomId(rawRoom),
+              required(r.param("protocol").or(() -> text(r.body(), "protocol")), "protocol"),
+              required(r.param("remote_room").or(() -> text(r.body(), "remote_room")), "remote_room")));
         }
         throw new ProvisioningException(405, "M_UNRECOGNIZED", "Use GET, POST or DELETE here");
       }

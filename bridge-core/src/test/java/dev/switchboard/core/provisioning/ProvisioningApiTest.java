@@ -189,6 +189,8 @@ class ProvisioningApiTest {
         .extracting(Answer::status, Answer::errcode).containsExactly(400, "M_MISSING_PARAM");
     assertThat(call("GET", "/rooms/not-a-room/links", SECRET, null)).extracting(Answer::status, Answer::errcode)
         .containsExactly(400, "M_INVALID_PARAM");
+    assertThat(call("POST", links(rootRoom), null, "{}")).as("credentials are checked before parameters")
+        .extracting(Answer::status, Answer::errcode).containsExactly(401, "M_MISSING_TOKEN");
   }
 
   @Test
@@ -397,5 +399,21 @@ class ProvisioningApiTest {
     assertThat(call("GET", "/networks", token, null).status()).isEqualTo(200);
 
     assertThat(hs.requests("GET", "/_matrix/federation/v1/openid/userinfo")).hasSize(1);
+  }
+
+  @Test
+  void browsersGetCorsAnswersAndOversizedBodiesAreRefused() throws Exception {
+    HttpResponse<String> preflight = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+            + runtime.provisioningPort() + V1 + "/networks"))
+        .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
+        .header("Origin", "https://widget.example.org")
+        .header("Access-Control-Request-Method", "GET").build(), HttpResponse.BodyHandlers.ofString());
+    Answer big = call("POST", links(rootRoom), SECRET, "{\"pad\":\"" + "x".repeat(70_000) + "\"}");
+
+    assertThat(preflight.statusCode()).isEqualTo(204);
+    assertThat(preflight.headers().firstValue("Access-Control-Allow-Origin")).hasValue("*");
+    assertThat(preflight.headers().firstValue("Access-Control-Allow-Headers").orElse(""))
+        .contains("Authorization");
+    assertThat(big).extracting(Answer::status, Answer::errcode).containsExactly(413, "M_TOO_LARGE");
   }
 }
