@@ -73,8 +73,24 @@ public final class HttpFront implements AutoCloseable {
    */
   public synchronized void bind() {
     if (port != 0) {
-      listener = bindOn(port);
-      return;
+      // A restart keeps the port (the bridge knows the URL). The old socket may linger briefly, or another
+      // process may hold the port for a moment: try for a few seconds before giving up.
+      RuntimeException last = null;
+      for (int attempt = 0; attempt < 50; attempt++) {
+        try {
+          listener = bindOn(port);
+          return;
+        } catch (RuntimeException e) {
+          last = e;
+          try {
+            Thread.sleep(100);
+          } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while rebinding port " + port, ie);
+          }
+        }
+      }
+      throw new IllegalStateException("port " + port + " stayed taken for 5 s after a restart", last);
     }
     java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
     RuntimeException last = null;
