@@ -108,12 +108,12 @@ public final class HttpFront implements AutoCloseable {
   }
 
   private Channel bindOn(int p) {
-    try {
-      return bootstrap.bind(new InetSocketAddress("127.0.0.1", p)).sync().channel();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while binding", e);
+    // Not sync(): it rethrows the checked BindException sneakily, past the callers' retry loops.
+    io.netty.channel.ChannelFuture bound = bootstrap.bind(new InetSocketAddress("127.0.0.1", p)).awaitUninterruptibly();
+    if (!bound.isSuccess()) {
+      throw new IllegalStateException("cannot bind 127.0.0.1:" + p, bound.cause());
     }
+    return bound.channel();
   }
 
   /** Stops listening and drops every open connection: clients now see refused connections. */
