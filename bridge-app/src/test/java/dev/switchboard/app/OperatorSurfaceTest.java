@@ -174,6 +174,8 @@ class OperatorSurfaceTest {
     String room = user.createRoom();
     user.invite(room, bot);
     await().atMost(WAIT).until(() -> "join".equals(hs.members(room).get(bot)));
+    // The greeting follows the join; wait for it, or ask() could take it for the answer to its command.
+    hs.awaitEvent(room, bot, e -> e.path("content").path("body").asText().contains("Send !help"), WAIT);
     return room;
   }
 
