@@ -81,7 +81,8 @@ final class HubFixture implements AutoCloseable {
           .setXmppDomain(ProsodyServer.HOST).setHost("127.0.0.1").setPort(prosody.c2sPort())
           .setUsernameAndPassword("carol", "pw-carol").setResource("test")
           .setSecurityMode(SecurityMode.disabled).build());
-      carol.addAsyncStanzaListener(s -> carolGot.add((Message) s),
+      // Synchronous: listeners run one at a time in stream order (async ones may run concurrently, out of order).
+      carol.addSyncStanzaListener(s -> carolGot.add((Message) s),
           s -> s instanceof Message m && m.getType() == Message.Type.groupchat);
       carol.connect().login();
       toClose.add(0, carol::disconnect);
