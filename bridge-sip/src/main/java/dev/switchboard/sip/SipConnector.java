@@ -74,6 +74,7 @@ public final class SipConnector implements Connector, CommandCapable {
   private volatile TrunkRegistration registration;
   private volatile Texts texts;
   private volatile DeskPhones deskPhones;
+  private java.util.concurrent.ScheduledFuture<?> keepalive;
   private volatile Renegotiations renegotiations;
 
   /**
@@ -118,8 +119,11 @@ public final class SipConnector implements Connector, CommandCapable {
     signalling = SipSignalling.start(config, new Routing(), new SerialExecutor(context.blockingExecutor()));
     numbers = new PhoneNumbers(config.defaultCountryCode());
     Callees callees = new Callees(config.inbound(), numbers, ghosts, context.serverName());
-    config.registrar().ifPresent(settings -> deskPhones = new DeskPhones(signalling, settings,
-        new LoginStore(context.database(), context.secrets(), context.clock()), context.clock(), new SecureRandom()));
+    config.registrar().ifPresent(settings -> {
+      deskPhones = new DeskPhones(signalling, settings,
+          new LoginStore(context.database(), context.secrets(), context.clock()), context.clock(), new SecureRandom());
+      keepalive = deskPhones.startKeepalive(context.scheduler());
+    });
     texts = new Texts(signalling, context.intents(), dms, callees, numbers, ghosts, new SplittableRandom());
     incoming = new IncomingCalls(signalling, media, context.intents(), store, dms, callees, numbers, ghosts,
         context.blockingExecutor(), context.scheduler(), new SplittableRandom(), config.inbound().lifetime(),
@@ -154,6 +158,9 @@ public final class SipConnector implements Connector, CommandCapable {
   @Override
   public void stop() {
     state = ConnectorState.STOPPED;
+    if (keepalive != null) {
+      keepalive.cancel(false);
+    }
     TrunkRegistration r = registration;
     if (r != null) {
       // Leave the trunk cleanly (RFC 3261 10.2.2) but never hold the shutdown for long.
@@ -283,6 +290,11 @@ public final class SipConnector implements Connector, CommandCapable {
         r.onResponse(event);
         return;
       }
+      DeskPhones d = deskPhones;
+      if (d != null && d.ownsKeepalive((CallIdHeader) event.getResponse().getHeader(CallIdHeader.NAME))) {
+        d.onKeepaliveResponse(event);
+        return;
+      }
       IncomingCalls in = incoming;
       if (in != null && in.ownsDeskLeg(((CallIdHeader) event.getResponse().getHeader(CallIdHeader.NAME))
           .getCallId())) {
@@ -311,6 +323,12 @@ public final class SipConnector implements Connector, CommandCapable {
       if (r != null && event.getClientTransaction() != null
           && r.owns((CallIdHeader) event.getClientTransaction().getRequest().getHeader(CallIdHeader.NAME))) {
         r.onTimeout(event);
+        return;
+      }
+      DeskPhones d = deskPhones;
+      if (d != null && event.getClientTransaction() != null && d.ownsKeepalive((CallIdHeader) event
+          .getClientTransaction().getRequest().getHeader(CallIdHeader.NAME))) {
+        d.onKeepaliveTimeout(event);
         return;
       }
       IncomingCalls in = incoming;

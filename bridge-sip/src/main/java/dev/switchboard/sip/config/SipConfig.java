@@ -51,9 +51,10 @@ public record SipConfig(
 
   /**
    * The bridge as a registrar for Matrix users' desk phones ({@code registrar.enabled: true}): {@code realm} of
-   * the digest challenge (default the contact host), {@code max_expires_seconds} (3600) the longest binding granted.
+   * the digest challenge (default the contact host), {@code max_expires_seconds} (3600) the longest binding granted,
+   * {@code keepalive_seconds} (30) how often each registered phone gets an OPTIONS (no answer drops the binding).
    */
-  public record Registrar(String realm, Duration maxExpires) {}
+  public record Registrar(String realm, Duration maxExpires, Duration keepalive) {}
 
   /**
    * Calls from phones: {@code inbound.numbers} maps numbers the trunk delivers (E.164, or national with
@@ -175,7 +176,8 @@ public record SipConfig(
         throw new ConfigException("sip.registrar.realm may not contain quotes or backslashes");
       }
       registrar = Optional.of(new Registrar(realm, Duration.ofSeconds(
-          positiveInt(reg, "max_expires_seconds", "sip.registrar.max_expires_seconds", 3600))));
+          positiveInt(reg, "max_expires_seconds", "sip.registrar.max_expires_seconds", 3600)),
+          Duration.ofSeconds(positiveInt(reg, "keepalive_seconds", "sip.registrar.keepalive_seconds", 30))));
     }
 
     return new SipConfig(listenAddress, listenPort, transports, contact.orElse(listenAddress), trunk, proxy,
