@@ -14,6 +14,7 @@ import dev.switchboard.sip.address.Dialable;
 import dev.switchboard.sip.address.GhostNames;
 import dev.switchboard.sip.call.CallStore;
 import dev.switchboard.sip.call.Calls;
+import dev.switchboard.sip.call.InfoDtmf;
 import dev.switchboard.sip.call.Renegotiations;
 import dev.switchboard.sip.call.IncomingCalls;
 import dev.switchboard.core.ordering.SerialExecutor;
@@ -76,6 +77,7 @@ public final class SipConnector implements Connector, CommandCapable {
   private volatile DeskPhones deskPhones;
   private java.util.concurrent.ScheduledFuture<?> keepalive;
   private volatile Renegotiations renegotiations;
+  private volatile InfoDtmf dtmf;
 
   /**
    * @param config the parsed {@code sip:} section
@@ -134,6 +136,7 @@ public final class SipConnector implements Connector, CommandCapable {
     renegotiations = new Renegotiations(signalling, media, context.intents(), context.blockingExecutor(),
         context.scheduler(), id -> outgoing.session(id).or(() -> incoming.session(id)),
         (room, id) -> outgoing.session(room, id).or(() -> incoming.session(room, id)), NEGOTIATE_LIFETIME);
+    dtmf = new InfoDtmf(signalling, media, id -> outgoing.session(id).or(() -> incoming.session(id)));
     config.trunk().ifPresent(trunk -> trunk.register().ifPresent(settings -> {
       registration = new TrunkRegistration(signalling, trunk, settings, context.scheduler(), context.clock(),
           new SplittableRandom());
@@ -253,6 +256,11 @@ public final class SipConnector implements Connector, CommandCapable {
       Texts t = texts;
       if (t != null && Request.MESSAGE.equals(event.getRequest().getMethod())) {
         t.onMessage(event);
+        return;
+      }
+      InfoDtmf i = dtmf;
+      if (i != null && Request.INFO.equals(event.getRequest().getMethod())) {
+        i.onInfo(event);
         return;
       }
       DeskPhones d = deskPhones;
