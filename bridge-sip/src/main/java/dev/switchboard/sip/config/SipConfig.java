@@ -47,7 +47,14 @@ public record SipConfig(
     Duration ringTimeout,
     Duration candidateWait,
     Inbound inbound,
-    Optional<Registrar> registrar) {
+    Optional<Registrar> registrar,
+    Limits limits) {
+
+  /**
+   * Hard limits: {@code call.max_concurrent_per_user} (4) calls at once per Matrix user, both directions counted;
+   * {@code call.max_duration_seconds} (14400) from the answer until the bridge hangs up.
+   */
+  public record Limits(int maxConcurrentPerUser, Duration maxDuration) {}
 
   /**
    * The bridge as a registrar for Matrix users' desk phones ({@code registrar.enabled: true}): {@code realm} of
@@ -182,7 +189,10 @@ public record SipConfig(
 
     return new SipConfig(listenAddress, listenPort, transports, contact.orElse(listenAddress), trunk, proxy,
         country, prefix, new RtpEngine(ng, Duration.ofMillis(timeoutMs), attempts), Duration.ofSeconds(ring),
-        Duration.ofMillis(candidateWait), inbound, registrar);
+        Duration.ofMillis(candidateWait), inbound, registrar, new Limits(
+            positiveInt(sip.path("call"), "max_concurrent_per_user", "sip.call.max_concurrent_per_user", 4),
+            Duration.ofSeconds(positiveInt(sip.path("call"), "max_duration_seconds", "sip.call.max_duration_seconds",
+                14_400))));
   }
 
   private static Inbound inbound(JsonNode in, PhoneNumbers numbers) {
