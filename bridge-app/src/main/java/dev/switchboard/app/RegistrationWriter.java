@@ -32,6 +32,7 @@ final class RegistrationWriter {
     if (cfg.connectorEnabled("sip")) {
       ns = ns.plus(SipNamespaces.of(cfg.connector("sip"), domain));
       protocolsOut.add("sip");
+      protocolsOut.addAll(SipNamespaces.PSTN_PROTOCOLS);
     }
     return ns;
   }

@@ -42,7 +42,8 @@ class CliTest {
     assertThat(Main.execute("registration", "--config", config.toString(), "--output", out.toString())).isZero();
     Registration second = RegistrationFile.read(out);
 
-    assertThat(first.protocols()).containsExactly("irc", "xmpp", "sip");
+    assertThat(first.protocols()).containsExactly("irc", "xmpp", "sip", "m.protocol.pstn",
+        "im.vector.protocol.pstn");
     assertThat(first.namespaces().claimsUser("@_irc_libera_alice:example.org")).isTrue();
     assertThat(first.namespaces().claimsUser("@_sip_+4420:example.org")).isTrue();
     assertThat(first.namespaces().claimsAlias("#_xmpp_room_muc.example.org:example.org")).isTrue();

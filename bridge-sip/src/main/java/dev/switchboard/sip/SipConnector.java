@@ -3,6 +3,11 @@ package dev.switchboard.sip;
 import dev.switchboard.core.command.Command;
 import dev.switchboard.core.command.CommandCapable;
 import dev.switchboard.core.connector.Connector;
+import dev.switchboard.core.connector.ThirdPartyCapable;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Map;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.ConnectorState;
 import dev.switchboard.core.connector.Link;
@@ -13,7 +18,9 @@ import dev.switchboard.registration.Namespaces;
 import dev.switchboard.sip.address.Dialable;
 import dev.switchboard.sip.address.GhostNames;
 import dev.switchboard.sip.call.CallStore;
+import dev.switchboard.sip.call.CallLimits;
 import dev.switchboard.sip.call.Calls;
+import dev.switchboard.sip.call.InfoDtmf;
 import dev.switchboard.sip.call.Renegotiations;
 import dev.switchboard.sip.call.IncomingCalls;
 import dev.switchboard.core.ordering.SerialExecutor;
@@ -53,10 +60,12 @@ import org.slf4j.LoggerFactory;
  * phones call Matrix users (a configured number, or an escaped Matrix id). A call lives in the DM between the user
  * and the ghost; JAIN-SIP signals, rtpengine carries the media. See docs/sip.md.
  */
-public final class SipConnector implements Connector, CommandCapable {
+public final class SipConnector implements Connector, CommandCapable, ThirdPartyCapable {
   private static final Logger log = LoggerFactory.getLogger(SipConnector.class);
   public static final String PROTOCOL = "sip";
   private static final Duration UNREGISTER_WAIT = Duration.ofSeconds(3);
+  /** The field a dial pad fills in (Matrix spec's {@code m.id.phone}). */
+  private static final String PHONE_FIELD = "m.id.phone";
   /** How long a Matrix client has to answer a phone's renegotiation (hold, resume) before the phone gets 488. */
   private static final Duration NEGOTIATE_LIFETIME = Duration.ofSeconds(30);
 
@@ -74,7 +83,9 @@ public final class SipConnector implements Connector, CommandCapable {
   private volatile TrunkRegistration registration;
   private volatile Texts texts;
   private volatile DeskPhones deskPhones;
+  private java.util.concurrent.ScheduledFuture<?> keepalive;
   private volatile Renegotiations renegotiations;
+  private volatile InfoDtmf dtmf;
 
   /**
    * @param config the parsed {@code sip:} section
@@ -117,19 +128,24 @@ public final class SipConnector implements Connector, CommandCapable {
     // One SIP event at a time, in arrival order: a CANCEL must not overtake the INVITE it cancels.
     signalling = SipSignalling.start(config, new Routing(), new SerialExecutor(context.blockingExecutor()));
     numbers = new PhoneNumbers(config.defaultCountryCode());
+    CallLimits limits = new CallLimits(config.limits().maxConcurrentPerUser(), config.limits().maxDuration());
     Callees callees = new Callees(config.inbound(), numbers, ghosts, context.serverName());
-    config.registrar().ifPresent(settings -> deskPhones = new DeskPhones(signalling, settings,
-        new LoginStore(context.database(), context.secrets(), context.clock()), context.clock(), new SecureRandom()));
+    config.registrar().ifPresent(settings -> {
+      deskPhones = new DeskPhones(signalling, settings,
+          new LoginStore(context.database(), context.secrets(), context.clock()), context.clock(), new SecureRandom());
+      keepalive = deskPhones.startKeepalive(context.scheduler());
+    });
     texts = new Texts(signalling, context.intents(), dms, callees, numbers, ghosts, new SplittableRandom());
     incoming = new IncomingCalls(signalling, media, context.intents(), store, dms, callees, numbers, ghosts,
         context.blockingExecutor(), context.scheduler(), new SplittableRandom(), config.inbound().lifetime(),
-        config.candidateWait(), user -> deskPhones == null ? Optional.empty() : deskPhones.bindingOf(user));
+        config.candidateWait(), user -> deskPhones == null ? Optional.empty() : deskPhones.bindingOf(user), limits);
     calls = new Calls(config, signalling, media, context.intents(), store, incoming, context.blockingExecutor(),
-        context.scheduler(), new SplittableRandom(), config.candidateWait());
+        context.scheduler(), new SplittableRandom(), config.candidateWait(), limits);
     Calls outgoing = calls;
     renegotiations = new Renegotiations(signalling, media, context.intents(), context.blockingExecutor(),
         context.scheduler(), id -> outgoing.session(id).or(() -> incoming.session(id)),
         (room, id) -> outgoing.session(room, id).or(() -> incoming.session(room, id)), NEGOTIATE_LIFETIME);
+    dtmf = new InfoDtmf(signalling, media, id -> outgoing.session(id).or(() -> incoming.session(id)));
     config.trunk().ifPresent(trunk -> trunk.register().ifPresent(settings -> {
       registration = new TrunkRegistration(signalling, trunk, settings, context.scheduler(), context.clock(),
           new SplittableRandom());
@@ -144,6 +160,66 @@ public final class SipConnector implements Connector, CommandCapable {
     state = ConnectorState.RUNNING;
   }
 
+  // ---- third-party lookup: Element's dial pad asks m.protocol.pstn (or im.vector.protocol.pstn) for m.id.phone
+
+  @Override
+  public List<String> thirdPartyProtocolIds() {
+    return SipNamespaces.PSTN_PROTOCOLS;
+  }
+
+  @Override
+  public ObjectNode thirdPartyProtocol() {
+    ObjectNode p = JsonNodeFactory.instance.objectNode();
+    p.putArray("user_fields").add(PHONE_FIELD);
+    p.putArray("location_fields");
+    p.put("icon", "");
+    p.putObject("field_types").putObject(PHONE_FIELD).put("regexp", "\\+?[0-9 ().\\-/]+")
+        .put("placeholder", "+44 20 7123 4567");
+    p.putArray("instances").addObject().put("desc", "Phone numbers").put("network_id", PROTOCOL)
+        .putObject("fields");
+    return p;
+  }
+
+  @Override
+  public CompletableFuture<ArrayNode> thirdPartyUsers(Map<String, String> fields) {
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
+    String typed = fields.get(PHONE_FIELD);
+    if (typed != null && numbers != null) {
+      numbers.normalise(typed).ifPresent(n -> out.add(thirdPartyUser(n)));
+    }
+    return CompletableFuture.completedFuture(out);
+  }
+
+  @Override
+  public CompletableFuture<ArrayNode> thirdPartyUsersForUserId(String userId) {
+    ArrayNode out = JsonNodeFactory.instance.arrayNode();
+    try {
+      if (ghosts != null && ghosts.dialableOf(UserId.of(userId)).orElse(null) instanceof Dialable.Number n) {
+        out.add(thirdPartyUser(n));
+      }
+    } catch (IllegalArgumentException notAUserId) {
+      // nothing of ours
+    }
+    return CompletableFuture.completedFuture(out);
+  }
+
+  private ObjectNode thirdPartyUser(Dialable.Number n) {
+    ObjectNode u = JsonNodeFactory.instance.objectNode().put("userid", ghosts.ghostOf(n).value())
+        .put("protocol", SipNamespaces.PSTN_PROTOCOLS.get(0));
+    u.putObject("fields").put(PHONE_FIELD, n.e164());
+    return u;
+  }
+
+  @Override
+  public CompletableFuture<ArrayNode> thirdPartyLocations(Map<String, String> fields) {
+    return CompletableFuture.completedFuture(JsonNodeFactory.instance.arrayNode()); // calls live in DMs
+  }
+
+  @Override
+  public CompletableFuture<ArrayNode> thirdPartyLocationsForAlias(String alias) {
+    return CompletableFuture.completedFuture(JsonNodeFactory.instance.arrayNode());
+  }
+
   @Override
   public List<Command> commands() {
     return new SipCommands(() -> Optional.ofNullable(registration),
@@ -154,6 +230,9 @@ public final class SipConnector implements Connector, CommandCapable {
   @Override
   public void stop() {
     state = ConnectorState.STOPPED;
+    if (keepalive != null) {
+      keepalive.cancel(false);
+    }
     TrunkRegistration r = registration;
     if (r != null) {
       // Leave the trunk cleanly (RFC 3261 10.2.2) but never hold the shutdown for long.
@@ -248,6 +327,11 @@ public final class SipConnector implements Connector, CommandCapable {
         t.onMessage(event);
         return;
       }
+      InfoDtmf i = dtmf;
+      if (i != null && Request.INFO.equals(event.getRequest().getMethod())) {
+        i.onInfo(event);
+        return;
+      }
       DeskPhones d = deskPhones;
       if (d != null && Request.REGISTER.equals(event.getRequest().getMethod())) {
         d.onRegister(event);
@@ -283,6 +367,11 @@ public final class SipConnector implements Connector, CommandCapable {
         r.onResponse(event);
         return;
       }
+      DeskPhones d = deskPhones;
+      if (d != null && d.ownsKeepalive((CallIdHeader) event.getResponse().getHeader(CallIdHeader.NAME))) {
+        d.onKeepaliveResponse(event);
+        return;
+      }
       IncomingCalls in = incoming;
       if (in != null && in.ownsDeskLeg(((CallIdHeader) event.getResponse().getHeader(CallIdHeader.NAME))
           .getCallId())) {
@@ -311,6 +400,12 @@ public final class SipConnector implements Connector, CommandCapable {
       if (r != null && event.getClientTransaction() != null
           && r.owns((CallIdHeader) event.getClientTransaction().getRequest().getHeader(CallIdHeader.NAME))) {
         r.onTimeout(event);
+        return;
+      }
+      DeskPhones d = deskPhones;
+      if (d != null && event.getClientTransaction() != null && d.ownsKeepalive((CallIdHeader) event
+          .getClientTransaction().getRequest().getHeader(CallIdHeader.NAME))) {
+        d.onKeepaliveTimeout(event);
         return;
       }
       IncomingCalls in = incoming;

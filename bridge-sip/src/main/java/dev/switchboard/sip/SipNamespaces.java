@@ -9,6 +9,12 @@ import java.util.List;
 public final class SipNamespaces {
   private SipNamespaces() {}
 
+  /**
+   * The third-party protocol ids of phone numbers that clients' dial pads look up (Element asks for both), besides
+   * {@code sip}; they belong in the registration's {@code protocols} so the homeserver asks the bridge.
+   */
+  public static final List<String> PSTN_PROTOCOLS = List.of("m.protocol.pstn", "im.vector.protocol.pstn");
+
   /** Namespaces from the {@code sip:} config section ({@code user_prefix}, {@code alias_prefix}). */
   public static Namespaces of(JsonNode config, String domain) {
     return of(text(config, "user_prefix", "_sip_"), domain);

@@ -52,6 +52,16 @@ public final class SipBridge implements AutoCloseable {
     return new SipBridge(runtime);
   }
 
+  /** The port of the bridge's application service API (the homeserver's requests go there). */
+  public int port() {
+    return runtime.port();
+  }
+
+  /** The token the homeserver presents to the bridge. */
+  public static String hsToken() {
+    return HS_TOKEN;
+  }
+
   @Override
   public void close() {
     runtime.close();

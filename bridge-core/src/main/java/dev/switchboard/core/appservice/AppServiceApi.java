@@ -105,7 +105,7 @@ final class AppServiceApi {
 
   private CompletableFuture<Reply> thirdParty(String protocol,
       Function<ThirdPartyCapable, CompletableFuture<? extends JsonNode>> lookup, boolean protocolItself) {
-    Optional<ThirdPartyCapable> tp = connectors.forProtocol(protocol)
+    Optional<ThirdPartyCapable> tp = connectors.forThirdPartyProtocol(protocol)
         .filter(c -> c instanceof ThirdPartyCapable)
         .map(c -> (ThirdPartyCapable) c);
     if (tp.isEmpty()) {

@@ -3,6 +3,7 @@ package dev.switchboard.core.connector;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -11,6 +12,14 @@ import java.util.concurrent.CompletableFuture;
  * Bodies follow the spec's {@code protocol}, {@code location} and {@code user} definitions.
  */
 public interface ThirdPartyCapable {
+
+  /**
+   * Further protocol ids whose lookups this connector answers besides its own {@code protocol()}, e.g. the
+   * {@code m.protocol.pstn} that clients' dial pads ask for. They go into the registration's {@code protocols} too.
+   */
+  default List<String> thirdPartyProtocolIds() {
+    return List.of();
+  }
 
   /** The {@code Protocol} object: user_fields, location_fields, icon, field_types, instances. */
   ObjectNode thirdPartyProtocol();

@@ -5,6 +5,11 @@ import java.util.Locale;
 /** What a ghost stands for: a phone number reached through the trunk, or a SIP address reached directly. */
 public sealed interface Dialable {
 
+  /** How people write it: {@code +442071234567}, {@code alice@pbx.example.org}. */
+  default String display() {
+    return this instanceof Number n ? n.e164() : toString();
+  }
+
   /** An E.164 number, {@code +} and 2 to 15 digits. */
   record Number(String e164) implements Dialable {
     public Number {

@@ -70,12 +70,14 @@ public final class Calls implements SipEvents {
   private final SerialExecutor storeWriter;
   /** Calls from phones: SIP requests that start or belong to one go there. */
   private final IncomingCalls incoming;
+  private final CallLimits limits;
   private final Map<String, OutboundCall> bySipCallId = new ConcurrentHashMap<>();
   private final Map<String, OutboundCall> byMatrixCall = new ConcurrentHashMap<>();
 
   public Calls(SipConfig config, SipSignalling sip, NgClient media, Intents intents, CallStore store,
       IncomingCalls incoming, Executor blocking, ScheduledExecutorService scheduler, RandomGenerator random,
-      Duration candidateWait) {
+      Duration candidateWait, CallLimits limits) {
+    this.limits = limits;
     this.config = config;
     this.incoming = incoming;
     this.sip = sip;
@@ -226,6 +228,12 @@ public final class Calls implements SipEvents {
   private void start(OutboundCall call) {
     bySipCallId.put(call.sipCallId(), call);
     byMatrixCall.put(key(call.room(), call.matrixCallId()), call);
+    if (!limits.tryAcquire(call.matrixUser(), call.sipCallId())) {
+      log.info("{} already has {} call(s), the most sip.call.max_concurrent_per_user allows: {} refused",
+          call.matrixUser(), limits.perUser(), call);
+      end(call, "user_busy", true);
+      return;
+    }
     log.info("Calling {} for {}", call.callee(), call.matrixUser());
     if (SdpCandidates.complete(call.offerSdp())) {
       offer(call);
@@ -408,7 +416,8 @@ public final class Calls implements SipEvents {
     }
     call.remoteTag(((ToHeader) ok.getHeader(ToHeader.NAME)).getTag());
     call.state(OutboundCall.State.ANSWERED);
-    call.timer(null);
+    call.timer(scheduler.schedule(() -> loop.execute(() -> durationLimit(call)), limits.maxDuration().toMillis(),
+        TimeUnit.MILLISECONDS));
     persist(call);
     String phoneSdp = ok.getRawContent() == null ? "" : new String(ok.getRawContent(), StandardCharsets.UTF_8);
     log.info("Answered: {}", call);
@@ -425,6 +434,14 @@ public final class Calls implements SipEvents {
           }
           sendAnswer(call, matrixSdp);
         }, loop);
+  }
+
+  private void durationLimit(OutboundCall call) {
+    if (call.state() == OutboundCall.State.ANSWERED) {
+      log.info("{} reached sip.call.max_duration_seconds ({} s): hanging up", call, limits.maxDuration().toSeconds());
+      bye(call);
+      end(call, "user_hangup", true);
+    }
   }
 
   private void failed(OutboundCall call, int status) {
@@ -516,6 +533,7 @@ public final class Calls implements SipEvents {
     call.state(OutboundCall.State.ENDED);
     call.hangupReason(reason);
     call.timer(null);
+    limits.release(call.sipCallId());
     persist(call);
     if (mediaStarted) {
       media.delete(call.sipCallId(), call.localTag()).whenComplete((v, err) -> {

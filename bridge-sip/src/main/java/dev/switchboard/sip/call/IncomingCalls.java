@@ -81,13 +81,15 @@ public final class IncomingCalls {
   /** Store writes in the order the states changed. */
   private final SerialExecutor storeWriter;
   private final DeskLegs desks;
+  private final CallLimits limits;
   private final Map<String, IncomingCall> bySipCallId = new ConcurrentHashMap<>();
   private final Map<String, IncomingCall> byMatrixCall = new ConcurrentHashMap<>();
 
   public IncomingCalls(SipSignalling sip, NgClient media, Intents intents, CallStore store, DmRooms dms,
       Callees callees, PhoneNumbers numbers, GhostNames ghosts, Executor blocking,
       ScheduledExecutorService scheduler, RandomGenerator random, Duration lifetime, Duration candidateWait,
-      Function<UserId, Optional<DeskPhones.Binding>> deskPhones) {
+      Function<UserId, Optional<DeskPhones.Binding>> deskPhones, CallLimits limits) {
+    this.limits = limits;
     this.sip = sip;
     this.media = media;
     this.intents = intents;
@@ -152,6 +154,8 @@ public final class IncomingCalls {
       return;
     }
     call.state = IncomingCall.State.ANSWERED;
+    call.timer(scheduler.schedule(() -> loop.execute(() -> durationLimit(call)), limits.maxDuration().toMillis(),
+        TimeUnit.MILLISECONDS));
     log.info("Answered on the desk phone: {}", call);
     media.delete(call.sipCallId, call.remoteTag).whenComplete((v, err) -> {
       if (err != null) {
@@ -249,6 +253,12 @@ public final class IncomingCalls {
       respond(tx, request, Response.NOT_ACCEPTABLE_HERE, RandomTokens.hex(random, 6), null);
       return;
     }
+    if (!limits.tryAcquire(callee.get(), sipCallId)) {
+      log.info("INVITE {} for {}, who already has {} call(s) (sip.call.max_concurrent_per_user): busy", sipCallId,
+          callee.get(), limits.perUser());
+      respond(tx, request, Response.BUSY_HERE, RandomTokens.hex(random, 6), null);
+      return;
+    }
     UserId ghost = ghosts.ghostOf(caller.get());
     IncomingCall call = new IncomingCall(callee.get(), ghost, caller.get(), "sip-" + RandomTokens.hex(random, 12), RandomTokens.hex(random, 8),
         sipCallId, from.getTag(), RandomTokens.hex(random, 6), tx, request,
@@ -258,7 +268,7 @@ public final class IncomingCalls {
     desks.ring(call, call.offer.sdp());
     CompletableFuture<String> offer = media.offer(sipCallId, call.remoteTag, call.offer.sdp(),
         MediaFlags.towardMatrix());
-    CompletableFuture<RoomId> room = dms.openOrFind(ghost, callee.get(), caller.get().toString());
+    CompletableFuture<RoomId> room = dms.openOrFind(ghost, callee.get(), caller.get().display());
     offer.thenCombine(room, (sdp, r) -> Map.entry(r, sdp)).whenCompleteAsync((ready, err) -> {
       if (call.state != IncomingCall.State.OFFERING) {
         return; // cancelled meanwhile
@@ -308,6 +318,14 @@ public final class IncomingCalls {
           call.timer(scheduler.schedule(() -> loop.execute(() -> expire(call)), call.lifetimeMs,
               TimeUnit.MILLISECONDS));
         }, loop);
+  }
+
+  private void durationLimit(IncomingCall call) {
+    if (call.state == IncomingCall.State.ANSWERED) {
+      log.info("{} reached sip.call.max_duration_seconds ({} s): hanging up", call, limits.maxDuration().toSeconds());
+      bye(call);
+      end(call, "user_hangup", true);
+    }
   }
 
   private void expire(IncomingCall call) {
@@ -463,6 +481,8 @@ public final class IncomingCalls {
             return;
           }
           call.state = IncomingCall.State.ANSWERED;
+          call.timer(scheduler.schedule(() -> loop.execute(() -> durationLimit(call)),
+              limits.maxDuration().toMillis(), TimeUnit.MILLISECONDS));
           persist(call);
           log.info("Answered: {}", call);
           ObjectNode select = content(call).put("selected_party_id", call.answerPartyId);
@@ -497,6 +517,7 @@ public final class IncomingCalls {
     call.state = IncomingCall.State.ENDED;
     call.hangupReason = reason;
     call.timer(null);
+    limits.release(call.sipCallId);
     desks.hangUp(call);
     if (invited) {
       persist(call);

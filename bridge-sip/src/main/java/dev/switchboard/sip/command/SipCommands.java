@@ -74,8 +74,8 @@ public final class SipCommands {
         "'" + input + "' is neither a phone number (+442071234567, or national with sip.default_country_code)"
             + " nor a SIP address (user@host)."));
     UserId ghost = p.ghosts().ghostOf(target);
-    return p.dms().openOrFind(ghost, call.sender(), target.toString())
-        .thenApply(room -> "Your DM with " + target + " (" + ghost + ") is " + room
+    return p.dms().openOrFind(ghost, call.sender(), target.display())
+        .thenApply(room -> "Your DM with " + target.display() + " (" + ghost + ") is " + room
             + ": call or write there. Accept the invite if you have not joined it yet.");
   }
 

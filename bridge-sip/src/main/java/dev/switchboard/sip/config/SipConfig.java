@@ -47,13 +47,21 @@ public record SipConfig(
     Duration ringTimeout,
     Duration candidateWait,
     Inbound inbound,
-    Optional<Registrar> registrar) {
+    Optional<Registrar> registrar,
+    Limits limits) {
+
+  /**
+   * Hard limits: {@code call.max_concurrent_per_user} (4) calls at once per Matrix user, both directions counted;
+   * {@code call.max_duration_seconds} (14400) from the answer until the bridge hangs up.
+   */
+  public record Limits(int maxConcurrentPerUser, Duration maxDuration) {}
 
   /**
    * The bridge as a registrar for Matrix users' desk phones ({@code registrar.enabled: true}): {@code realm} of
-   * the digest challenge (default the contact host), {@code max_expires_seconds} (3600) the longest binding granted.
+   * the digest challenge (default the contact host), {@code max_expires_seconds} (3600) the longest binding granted,
+   * {@code keepalive_seconds} (30) how often each registered phone gets an OPTIONS (no answer drops the binding).
    */
-  public record Registrar(String realm, Duration maxExpires) {}
+  public record Registrar(String realm, Duration maxExpires, Duration keepalive) {}
 
   /**
    * Calls from phones: {@code inbound.numbers} maps numbers the trunk delivers (E.164, or national with
@@ -175,12 +183,16 @@ public record SipConfig(
         throw new ConfigException("sip.registrar.realm may not contain quotes or backslashes");
       }
       registrar = Optional.of(new Registrar(realm, Duration.ofSeconds(
-          positiveInt(reg, "max_expires_seconds", "sip.registrar.max_expires_seconds", 3600))));
+          positiveInt(reg, "max_expires_seconds", "sip.registrar.max_expires_seconds", 3600)),
+          Duration.ofSeconds(positiveInt(reg, "keepalive_seconds", "sip.registrar.keepalive_seconds", 30))));
     }
 
     return new SipConfig(listenAddress, listenPort, transports, contact.orElse(listenAddress), trunk, proxy,
         country, prefix, new RtpEngine(ng, Duration.ofMillis(timeoutMs), attempts), Duration.ofSeconds(ring),
-        Duration.ofMillis(candidateWait), inbound, registrar);
+        Duration.ofMillis(candidateWait), inbound, registrar, new Limits(
+            positiveInt(sip.path("call"), "max_concurrent_per_user", "sip.call.max_concurrent_per_user", 4),
+            Duration.ofSeconds(positiveInt(sip.path("call"), "max_duration_seconds", "sip.call.max_duration_seconds",
+                14_400))));
   }
 
   private static Inbound inbound(JsonNode in, PhoneNumbers numbers) {

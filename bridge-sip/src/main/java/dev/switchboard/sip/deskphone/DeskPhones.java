@@ -17,7 +17,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.random.RandomGenerator;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import javax.sip.RequestEvent;
+import javax.sip.ResponseEvent;
+import javax.sip.TimeoutEvent;
+import javax.sip.header.CallIdHeader;
 import javax.sip.ServerTransaction;
 import javax.sip.address.SipURI;
 import javax.sip.header.AuthorizationHeader;
@@ -54,6 +60,8 @@ public final class DeskPhones {
   private final RandomGenerator random;
   private final Map<String, Instant> nonces = new ConcurrentHashMap<>();
   private final Map<UserId, Binding> bindings = new ConcurrentHashMap<>();
+  /** Keepalive OPTIONS awaiting an answer, by Call-ID. */
+  private final Map<String, Binding> keepalives = new ConcurrentHashMap<>();
 
   public DeskPhones(SipSignalling sip, SipConfig.Registrar settings, LoginStore logins, Clock clock,
       RandomGenerator random) {
@@ -266,6 +274,59 @@ public final class DeskPhones {
       } catch (NoSuchAlgorithmException e) {
         throw new IllegalStateException("MD5 is part of every Java runtime", e);
       }
+    }
+  }
+
+  // ---- OPTIONS keepalive
+
+  /** Sends every registered phone an OPTIONS each {@code registrar.keepalive_seconds}; returns the timer. */
+  public ScheduledFuture<?> startKeepalive(ScheduledExecutorService scheduler) {
+    long every = settings.keepalive().toMillis();
+    return scheduler.scheduleWithFixedDelay(this::pingAll, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  private void pingAll() {
+    for (Binding b : bindings()) {
+      try {
+        var a = sip.addresses();
+        var h = sip.headers();
+        SipURI target = (SipURI) b.contact().clone();
+        String transport = target.getTransportParam() == null ? sip.defaultTransport()
+            : target.getTransportParam().toLowerCase(java.util.Locale.ROOT);
+        SipURI us = a.createSipURI("switchboard", sip.config().contactHost());
+        Request options = sip.messages().createRequest(target, Request.OPTIONS, sip.newCallId(),
+            h.createCSeqHeader(1L, Request.OPTIONS),
+            h.createFromHeader(a.createAddress(us), Long.toHexString(random.nextLong())),
+            h.createToHeader(a.createAddress(a.createSipURI(b.username(), sip.config().contactHost())), null),
+            List.of(sip.via(transport)), h.createMaxForwardsHeader(70));
+        sip.stamp(options);
+        String callId = ((CallIdHeader) options.getHeader(CallIdHeader.NAME)).getCallId();
+        keepalives.put(callId, b);
+        sip.send(options);
+      } catch (Exception e) {
+        log.warn("Could not send a keepalive to the desk phone of {}: {}", b.user(), e.toString());
+      }
+    }
+  }
+
+  /** Whether a response or timeout belongs to one of our keepalives. */
+  public boolean ownsKeepalive(CallIdHeader callId) {
+    return callId != null && keepalives.containsKey(callId.getCallId());
+  }
+
+  /** Any answer, even 405 or 501, means the phone is there. */
+  public void onKeepaliveResponse(ResponseEvent event) {
+    if (event.getResponse().getStatusCode() >= 200) {
+      keepalives.remove(((CallIdHeader) event.getResponse().getHeader(CallIdHeader.NAME)).getCallId());
+    }
+  }
+
+  /** No answer: the phone is gone (unplugged, or its address changed); its binding goes until it registers again. */
+  public void onKeepaliveTimeout(TimeoutEvent event) {
+    Binding b = keepalives.remove(((CallIdHeader) event.getClientTransaction().getRequest()
+        .getHeader(CallIdHeader.NAME)).getCallId());
+    if (b != null && bindings.remove(b.user(), b)) {
+      log.info("The desk phone of {} at {} does not answer keepalives: unregistered", b.user(), b.contact());
     }
   }
 

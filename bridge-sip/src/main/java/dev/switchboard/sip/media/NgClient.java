@@ -137,6 +137,20 @@ public final class NgClient implements AutoCloseable {
     return call(command("offer", args)).thenApply(reply -> null);
   }
 
+  /**
+   * {@code play DTMF}: injects one DTMF event ({@code 0-9 * # A-D}) into the media that the party with
+   * {@code fromTag} sends, as if it had sent it (RFC 4733 where the other side negotiated telephone-event, else
+   * tones). Works on calls rtpengine transcodes.
+   */
+  public CompletableFuture<Void> playDtmf(String callId, String fromTag, char code, int durationMs) {
+    Map<String, Bencoded> args = new LinkedHashMap<>();
+    args.put("call-id", Bencoded.of(callId));
+    args.put("from-tag", Bencoded.of(fromTag));
+    args.put("code", Bencoded.of(String.valueOf(code)));
+    args.put("duration", Bencoded.of(durationMs));
+    return call(command("play DTMF", args)).thenApply(reply -> null);
+  }
+
   /** {@code delete}: ends the call's media. Deleting an unknown call is not an error here: a repeat is harmless. */
   public CompletableFuture<Void> delete(String callId, String fromTag) {
     Map<String, Bencoded> args = new LinkedHashMap<>();

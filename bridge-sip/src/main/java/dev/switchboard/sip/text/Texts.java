@@ -131,7 +131,7 @@ public final class Texts {
     ObjectNode content = JsonNodeFactory.instance.objectNode().put("msgtype", "m.text").put("body", text.get());
     // A retransmission after a crash carries the same Call-ID and CSeq: the same transaction id, one event.
     String txnKey = "sip/message/" + sipCallId + "/" + ((CSeqHeader) request.getHeader(CSeqHeader.NAME)).getSeqNumber();
-    dms.openOrFind(ghost, user.get(), sender.get().toString())
+    dms.openOrFind(ghost, user.get(), sender.get().display())
         .thenCompose(room -> intents.ghost(ghost).sendMessage(room, content, txnKey))
         .whenComplete((id, err) -> {
           if (err != null) {
@@ -202,7 +202,7 @@ public final class Texts {
       default -> null;
     };
     if (text == null) {
-      notDelivered(event.roomId(), ghost, event.eventId(), "only text can be sent to " + to);
+      notDelivered(event.roomId(), ghost, event.eventId(), "only text can be sent to " + to.display());
       return CompletableFuture.completedFuture(null);
     }
     if (text.getBytes(StandardCharsets.UTF_8).length > MAX_BODY_BYTES) {

@@ -336,4 +336,25 @@ class PhoneToMatrixCallTest {
       }
     }
   }
+
+  @Test
+  void aKeyPressSentAsInfoIsPlayedIntoTheCallByRtpengine() throws Exception {
+    ObjectNode config = sipConfig(60_000);
+    try (TestHomeserver hs = TestHomeserver.start(Options.defaults().serverName("test.local"));
+        SipBridge bridge = SipBridge.start(hs, config, dir)) {
+      TestUser alice = hs.user("alice");
+      try (SippScenario phone = call(config, "uac-call-info-dtmf.xml", "+15550100")) {
+        String room = ringingRoom(hs, phone);
+        JsonNode invite = awaitFromGhost(hs, room, "m.call.invite", phone);
+        // RFC 4733 events pass through rtpengine: the Matrix client is offered telephone-event.
+        assertThat(invite.path("content").path("offer").path("sdp").asText()).contains("telephone-event/");
+        alice.join(room);
+        answer(alice, room, invite);
+
+        assertThat(phone.awaitExit(WAIT)).as(() -> phone.messages() + phone.diagnostics()).isZero();
+        String info = phone.messages().substring(phone.messages().indexOf("INFO sip:"));
+        assertThat(info).contains("SIP/2.0 200 OK", "SIP/2.0 415 ");
+      }
+    }
+  }
 }

@@ -53,4 +53,37 @@ class SipConfigTest {
     assertThatThrownBy(() -> SipConfig.parse(ids)).isInstanceOf(ConfigException.class)
         .hasMessageContaining("sip.inbound.matrix_ids");
   }
+
+  @Test
+  void registrationRegistrarAndLimitsHaveDefaultsAndCheckedValues() {
+    ObjectNode sip = JSON.objectNode();
+    sip.putObject("trunk").put("host", "sip.example.org").put("username", "4420").put("password", "pw")
+        .put("register", true);
+    sip.putObject("registrar").put("enabled", true);
+    SipConfig config = SipConfig.parse(sip);
+
+    SipConfig.Register register = config.trunk().orElseThrow().register().orElseThrow();
+    assertThat(register.expires()).isEqualTo(Duration.ofHours(1));
+    assertThat(register.retry()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(config.trunk().orElseThrow().accountUser()).isEqualTo("4420");
+    SipConfig.Registrar registrar = config.registrar().orElseThrow();
+    assertThat(registrar.realm()).isEqualTo("127.0.0.1");
+    assertThat(registrar.keepalive()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(config.limits().maxConcurrentPerUser()).isEqualTo(4);
+    assertThat(config.limits().maxDuration()).isEqualTo(Duration.ofHours(4));
+    assertThat(SipConfig.parse(JSON.objectNode()).registrar()).isEmpty();
+
+    ObjectNode badRegister = JSON.objectNode();
+    badRegister.putObject("trunk").put("host", "sip.example.org").put("register", "yes");
+    assertThatThrownBy(() -> SipConfig.parse(badRegister)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("sip.trunk.register");
+    ObjectNode badLimit = JSON.objectNode();
+    badLimit.putObject("call").put("max_concurrent_per_user", 0);
+    assertThatThrownBy(() -> SipConfig.parse(badLimit)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("sip.call.max_concurrent_per_user");
+    ObjectNode badRealm = JSON.objectNode();
+    badRealm.putObject("registrar").put("enabled", true).put("realm", "a\"b");
+    assertThatThrownBy(() -> SipConfig.parse(badRealm)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("sip.registrar.realm");
+  }
 }

@@ -124,4 +124,30 @@ class DeskPhoneTest {
       assertThat(admin.ask("!sip phone-status " + ALICE)).isEqualTo(ALICE + "'s desk phone (desk1) is not registered.");
     }
   }
+
+  @Test
+  void registeredPhonesGetKeepalivesAndOneThatStopsAnsweringIsUnregistered() throws Exception {
+    ObjectNode config = sipConfig();
+    ((ObjectNode) config.path("registrar")).put("keepalive_seconds", 1);
+    String bridgeAt = "127.0.0.1:" + config.path("listen").path("port").asInt();
+    try (TestHomeserver hs = TestHomeserver.start(Options.defaults().serverName("test.local"));
+        SipBridge bridge = SipBridge.start(hs, config, dir);
+        SippScenario desk = SippScenario.serve(scenario("uas-deskphone-keepalive.xml"), dir,
+            Duration.ofSeconds(60))) {
+      hs.user("alice");
+      AdminRoom admin = AdminRoom.open(hs, hs.user("admin"), WAIT);
+      admin.ask("!sip phone " + ALICE + " desk1 pa55word");
+      try (SippScenario registering = SippScenario.call(scenario("uac-deskphone-register.xml"), bridgeAt, dir,
+          Duration.ofSeconds(30), List.of("-key", "deskport", Integer.toString(desk.port())))) {
+        assertThat(registering.awaitExit(WAIT)).as(registering::diagnostics).isZero();
+      }
+
+      assertThat(desk.awaitExit(WAIT)).as(desk::diagnostics).isZero();
+      assertThat(desk.messages()).contains("OPTIONS sip:desk1@127.0.0.1:" + desk.port());
+      // The phone is gone now: the next keepalive goes unanswered (the transaction times out after 32 s).
+      await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(2))
+          .until(() -> admin.ask("!sip phone-status " + ALICE)
+          .equals(ALICE + "'s desk phone (desk1) is not registered."));
+    }
+  }
 }

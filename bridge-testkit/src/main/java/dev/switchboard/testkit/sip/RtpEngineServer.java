@@ -41,6 +41,11 @@ public final class RtpEngineServer implements AutoCloseable {
 
   /** Starts one and waits until it answers {@code ping}; skips the test when rtpengine is missing (fails in CI). */
   public static RtpEngineServer start(Path dir) {
+    return start(dir, PORTS);
+  }
+
+  /** As {@link #start(Path)}, with {@code ports} RTP ports (benchmarks holding hundreds of calls need thousands). */
+  public static RtpEngineServer start(Path dir, int ports) {
     RealServers.require("rtpengine", isInstalled(), INSTALL_HINT);
     Path binary = Executables.find("rtpengine").orElseThrow();
     IOException last = null;
@@ -52,7 +57,7 @@ public final class RtpEngineServer implements AutoCloseable {
       List<String> command = List.of(binary.toString(),
           "--config-file=none", "--table=-1", "--foreground", "--log-stderr", "--log-level=6",
           "--interface=127.0.0.1", "--listen-ng=127.0.0.1:" + ngPort,
-          "--port-min=" + portMin, "--port-max=" + (portMin + PORTS - 1),
+          "--port-min=" + portMin, "--port-max=" + (portMin + ports - 1),
           "--delete-delay=0");
       try {
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();

@@ -41,18 +41,29 @@ public final class SippScenario implements AutoCloseable {
    * UDP; skips the test when SIPp is missing (fails in CI).
    */
   public static SippScenario serve(Path scenario, Path dir, Duration timeout) {
-    return run(scenario, dir, timeout, List.of());
+    return run(scenario, dir, timeout, 1, List.of());
+  }
+
+  /** Starts SIPp as a server that handles {@code calls} calls (at once, or one after another), then exits. */
+  public static SippScenario serve(Path scenario, Path dir, Duration timeout, int calls, List<String> extra) {
+    return run(scenario, dir, timeout, calls, extra);
   }
 
   /** Starts SIPp as a client placing one call to {@code target} ({@code host:port}). */
   public static SippScenario call(Path scenario, String target, Path dir, Duration timeout, List<String> extra) {
+    return call(scenario, target, dir, timeout, 1, extra);
+  }
+
+  /** Starts SIPp as a client placing {@code calls} calls to {@code target}; rate and parallelism via {@code extra}. */
+  public static SippScenario call(Path scenario, String target, Path dir, Duration timeout, int calls,
+      List<String> extra) {
     List<String> args = new ArrayList<>();
     args.add(target);
     args.addAll(extra);
-    return run(scenario, dir, timeout, args);
+    return run(scenario, dir, timeout, calls, args);
   }
 
-  private static SippScenario run(Path scenario, Path dir, Duration timeout, List<String> extra) {
+  private static SippScenario run(Path scenario, Path dir, Duration timeout, int calls, List<String> extra) {
     RealServers.require("SIPp", isInstalled(), INSTALL_HINT);
     int port = FreePorts.udpAndTcp();
     int mediaPort = FreePorts.udp();
@@ -61,7 +72,7 @@ public final class SippScenario implements AutoCloseable {
     Path screen = dir.resolve("sipp-" + port + "-screen.log");
     List<String> command = new ArrayList<>(List.of(Executables.find("sipp").orElseThrow().toString(),
         "-sf", scenario.toString(), "-i", "127.0.0.1", "-p", Integer.toString(port),
-        "-mi", "127.0.0.1", "-mp", Integer.toString(mediaPort), "-m", "1", "-nostdin",
+        "-mi", "127.0.0.1", "-mp", Integer.toString(mediaPort), "-m", Integer.toString(calls), "-nostdin",
         "-trace_msg", "-message_file", messages.toString(), "-trace_err", "-error_file", errors.toString(),
         "-timeout", timeout.toSeconds() + "s", "-timeout_error"));
     command.addAll(extra);
