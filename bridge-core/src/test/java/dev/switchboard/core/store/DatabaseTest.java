@@ -41,4 +41,33 @@ class DatabaseTest {
           .isInstanceOf(StoreException.class);
     }
   }
+
+  @Test
+  void durableWorkWaitsForTheDiskFlushAndRelaxedWorkDoesNot() {
+    try (Database database = engine.openFresh(tempDir)) {
+      String durability = engine == Engine.SQLITE ? "PRAGMA synchronous" : "SHOW synchronous_commit";
+      Database.TransactionWork<String> setting = c -> {
+        try (var s = c.createStatement(); var rs = s.executeQuery(durability)) {
+          rs.next();
+          return rs.getString(1);
+        }
+      };
+      // SQLite: 2 is FULL (the WAL is flushed at each commit), 1 is NORMAL. PostgreSQL: on and off.
+      assertThat(database.inTransaction(setting)).isEqualTo(engine == Engine.SQLITE ? "2" : "on");
+      assertThat(database.inAutoCommit(setting)).isEqualTo(engine == Engine.SQLITE ? "2" : "on");
+      assertThat(database.inRelaxedTransaction(setting)).isEqualTo(engine == Engine.SQLITE ? "1" : "off");
+      // Relaxed work does not leave its setting behind on the connections durable work uses.
+      assertThat(database.inTransaction(setting)).isEqualTo(engine == Engine.SQLITE ? "2" : "on");
+    }
+  }
+
+  @Test
+  void relaxedWritesAreSeenByDurableWork() {
+    try (Database database = engine.openFresh(tempDir)) {
+      KvStore kv = new KvStore(database, Clock.systemUTC());
+      database.inRelaxedTransaction(c -> Sql.update(c, "INSERT INTO kv (k, v, updated_at) VALUES (?, ?, ?)",
+          "relaxed", "written", 0L));
+      assertThat(kv.get("relaxed")).contains("written");
+    }
+  }
 }
