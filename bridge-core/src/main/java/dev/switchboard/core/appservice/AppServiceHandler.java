@@ -100,13 +100,15 @@ final class AppServiceHandler extends SimpleChannelInboundHandler<FullHttpReques
       }
     }
     JsonNode parsed = body;
+    // The first reply wins: an endpoint may acknowledge before its work is over (see AppServiceApi.handle).
     CompletableFuture<Reply> reply = new CompletableFuture<>();
+    reply.thenAccept(r -> Responses.write(ctx, r, keepAlive, json));
     try {
       blocking.execute(() -> {
         try {
-          api.handle(match, query, raw, parsed).whenComplete((r, err) -> {
+          api.handle(match, query, raw, parsed, reply::complete).whenComplete((r, err) -> {
             if (err != null) {
-              reply.complete(failure(match, err));
+              reply.complete(failure(match, err)); // logs it, also when the 200 has already gone
             } else {
               reply.complete(r);
             }
@@ -118,7 +120,6 @@ final class AppServiceHandler extends SimpleChannelInboundHandler<FullHttpReques
     } catch (RejectedExecutionException e) {
       reply.complete(Reply.error(503, "M_UNKNOWN", "bridge is shutting down"));
     }
-    reply.thenAccept(r -> Responses.write(ctx, r, keepAlive, json));
   }
 
   private static Reply failure(Endpoint.Match match, Throwable err) {
