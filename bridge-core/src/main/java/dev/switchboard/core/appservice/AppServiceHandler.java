@@ -26,8 +26,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Routes, authenticates and parses AS API requests, then runs the endpoint on the blocking executor (never on the
- * event loop: the transaction endpoint commits to the database before answering).
+ * Routes, authenticates and parses AS API requests, then runs the endpoint on the blocking executor, transactions
+ * on their own (never on the event loop: the transaction endpoint commits to the database before answering).
  */
 @ChannelHandler.Sharable
 final class AppServiceHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -36,16 +36,18 @@ final class AppServiceHandler extends SimpleChannelInboundHandler<FullHttpReques
   private final String hsToken;
   private final AppServiceApi api;
   private final Executor blocking;
+  private final Executor transactions;
   private final ObjectMapper json;
 
   private final java.util.function.Consumer<String> rejected;
 
-  AppServiceHandler(String hsToken, AppServiceApi api, Executor blocking, ObjectMapper json,
+  AppServiceHandler(String hsToken, AppServiceApi api, Executor blocking, Executor transactions, ObjectMapper json,
       java.util.function.Consumer<String> rejected) {
     this.rejected = rejected;
     this.hsToken = hsToken;
     this.api = api;
     this.blocking = blocking;
+    this.transactions = transactions;
     this.json = json;
   }
 
@@ -104,7 +106,7 @@ final class AppServiceHandler extends SimpleChannelInboundHandler<FullHttpReques
     CompletableFuture<Reply> reply = new CompletableFuture<>();
     reply.thenAccept(r -> Responses.write(ctx, r, keepAlive, json));
     try {
-      blocking.execute(() -> {
+      (match.endpoint() == Endpoint.TRANSACTION ? transactions : blocking).execute(() -> {
         try {
           api.handle(match, query, raw, parsed, reply::complete).whenComplete((r, err) -> {
             if (err != null) {
