@@ -32,7 +32,19 @@ class IngestBenchmark {
   @Test
   void sqlite() throws Exception {
     Path dir = Files.createTempDirectory("ingest-bench");
-    run("SQLite", "jdbc:sqlite:" + dir.resolve("bench.db"));
+    try {
+      run("SQLite", "jdbc:sqlite:" + dir.resolve("bench.db"));
+    } finally {
+      deleteRecursively(dir); // a run leaves ~0.5 GB of database behind
+    }
+  }
+
+  private static void deleteRecursively(Path dir) throws java.io.IOException {
+    try (var files = Files.walk(dir)) {
+      for (Path p : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   @Test
@@ -61,6 +73,7 @@ class IngestBenchmark {
       measure("SQLite, bridge in its own process", port, List.of(bridge.pid()));
     } finally {
       bridge.destroyForcibly().waitFor();
+      deleteRecursively(dir);
     }
   }
 
