@@ -42,11 +42,11 @@ public final class CoreHarness implements AutoCloseable {
     ObjectMapper json = new ObjectMapper();
     this.links = links;
     this.database = Database.open(jdbcUrl, null, null, List.of());
-    this.blocking = Executors.newFixedThreadPool(8);
-    this.scheduler = Executors.newSingleThreadScheduledExecutor();
+    this.blocking = Executors.newFixedThreadPool(8, named("blocking"));
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(named("scheduler"));
     this.inboxStore = new InboxStore(database, Clock.systemUTC(), json);
     LinkLookup lookup = room -> links.getOrDefault(room, List.of());
-    this.dispatchWorkers = Executors.newFixedThreadPool(2);
+    this.dispatchWorkers = Executors.newFixedThreadPool(2, named("dispatch"));
     this.dispatcher = new Dispatcher(new Connectors(connectors), lookup, UserId.of("@bot:" + DOMAIN), inboxStore,
         dispatchWorkers, scheduler, Duration.ofSeconds(10));
     Inbox inbox = new Inbox(inboxStore, dispatcher, json);
@@ -54,6 +54,16 @@ public final class CoreHarness implements AutoCloseable {
     this.server = AppServiceServer.start(
         new AppServiceServer.Settings("127.0.0.1", port, HS_TOKEN, maxBody, Duration.ofSeconds(5)), inbox,
         new Connectors(connectors), blocking, json);
+  }
+
+  /** Named threads, so that profiles and the benchmark's CPU account tell the pools apart. */
+  private static java.util.concurrent.ThreadFactory named(String pool) {
+    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, pool + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   public static CoreHarness start(String jdbcUrl, List<Connector> connectors) throws InterruptedException {

@@ -36,12 +36,15 @@ final class AppServiceApi {
     this.queryTimeout = queryTimeout;
   }
 
-  /** Handles a request; may block (the transaction endpoint writes to the database). */
+  /**
+   * Handles a request; may block (the transaction endpoint writes to the database). {@code acknowledge} gets the
+   * reply early when there is one before the work is over: the transaction endpoint's 200 once the commit is done.
+   */
   CompletableFuture<Reply> handle(Endpoint.Match match, Map<String, List<String>> query, byte[] rawBody,
-      JsonNode body) {
+      JsonNode body, java.util.function.Consumer<Reply> acknowledge) {
     String param = match.parameter().orElse("");
     return switch (match.endpoint()) {
-      case TRANSACTION -> CompletableFuture.completedFuture(transaction(param, rawBody));
+      case TRANSACTION -> transaction(param, rawBody, acknowledge);
       case PING -> CompletableFuture.completedFuture(Reply.empty());
       case USER -> userQuery(param);
       case ROOM_ALIAS -> aliasQuery(param);
@@ -56,21 +59,29 @@ final class AppServiceApi {
     };
   }
 
-  private Reply transaction(String txnId, byte[] rawBody) {
+  /** Acknowledges as soon as the transaction is committed: dispatch is queued after the 200 is on its way. */
+  private CompletableFuture<Reply> transaction(String txnId, byte[] rawBody, java.util.function.Consumer<Reply>
+      acknowledge) {
+    CompletableFuture<Reply> reply = new CompletableFuture<>();
     try {
-      Inbox.Outcome outcome = inbox.receive(txnId, rawBody);
+      Inbox.Outcome outcome = inbox.receive(txnId, rawBody, stored -> acknowledge.accept(Reply.empty()));
       if (!outcome.duplicate()) {
         log.debug("Transaction {}: {} new events, {} seen before, {} malformed skipped", txnId, outcome.stored(),
             outcome.alreadySeen(), outcome.skipped());
       }
-      return Reply.empty();
+      reply.complete(Reply.empty());
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      return Reply.error(400, "M_NOT_JSON", "Request body is not valid JSON");
+      reply.complete(Reply.error(400, "M_NOT_JSON", "Request body is not valid JSON"));
     } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      reply.completeExceptionally(new java.io.UncheckedIOException(e));
     } catch (IllegalArgumentException e) {
-      return Reply.error(400, "M_BAD_JSON", e.getMessage());
+      reply.complete(Reply.error(400, "M_BAD_JSON", e.getMessage()));
+    } catch (RuntimeException e) {
+      // Before the commit this is a 500; after it (queueing for dispatch failed) the 200 has gone, and the failure
+      // is only logged: the events wait in the inbox for the next start.
+      reply.completeExceptionally(e);
     }
+    return reply;
   }
 
   private CompletableFuture<Reply> userQuery(String raw) {

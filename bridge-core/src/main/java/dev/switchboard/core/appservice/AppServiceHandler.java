@@ -26,8 +26,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Routes, authenticates and parses AS API requests, then runs the endpoint on the blocking executor (never on the
- * event loop: the transaction endpoint commits to the database before answering).
+ * Routes, authenticates and parses AS API requests, then runs the endpoint on the blocking executor, transactions
+ * on their own (never on the event loop: the transaction endpoint commits to the database before answering).
  */
 @ChannelHandler.Sharable
 final class AppServiceHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -36,16 +36,18 @@ final class AppServiceHandler extends SimpleChannelInboundHandler<FullHttpReques
   private final String hsToken;
   private final AppServiceApi api;
   private final Executor blocking;
+  private final Executor transactions;
   private final ObjectMapper json;
 
   private final java.util.function.Consumer<String> rejected;
 
-  AppServiceHandler(String hsToken, AppServiceApi api, Executor blocking, ObjectMapper json,
+  AppServiceHandler(String hsToken, AppServiceApi api, Executor blocking, Executor transactions, ObjectMapper json,
       java.util.function.Consumer<String> rejected) {
     this.rejected = rejected;
     this.hsToken = hsToken;
     this.api = api;
     this.blocking = blocking;
+    this.transactions = transactions;
     this.json = json;
   }
 
@@ -100,13 +102,15 @@ final class AppServiceHandler extends SimpleChannelInboundHandler<FullHttpReques
       }
     }
     JsonNode parsed = body;
+    // The first reply wins: an endpoint may acknowledge before its work is over (see AppServiceApi.handle).
     CompletableFuture<Reply> reply = new CompletableFuture<>();
+    reply.thenAccept(r -> Responses.write(ctx, r, keepAlive, json));
     try {
-      blocking.execute(() -> {
+      (match.endpoint() == Endpoint.TRANSACTION ? transactions : blocking).execute(() -> {
         try {
-          api.handle(match, query, raw, parsed).whenComplete((r, err) -> {
+          api.handle(match, query, raw, parsed, reply::complete).whenComplete((r, err) -> {
             if (err != null) {
-              reply.complete(failure(match, err));
+              reply.complete(failure(match, err)); // logs it, also when the 200 has already gone
             } else {
               reply.complete(r);
             }
@@ -118,7 +122,6 @@ final class AppServiceHandler extends SimpleChannelInboundHandler<FullHttpReques
     } catch (RejectedExecutionException e) {
       reply.complete(Reply.error(503, "M_UNKNOWN", "bridge is shutting down"));
     }
-    reply.thenAccept(r -> Responses.write(ctx, r, keepAlive, json));
   }
 
   private static Reply failure(Endpoint.Match match, Throwable err) {

@@ -35,10 +35,12 @@ public final class AppServiceServer implements AutoCloseable {
 
   private final EventLoopGroup group;
   private final Channel channel;
+  private final java.util.concurrent.ExecutorService transactions;
 
-  private AppServiceServer(EventLoopGroup group, Channel channel) {
+  private AppServiceServer(EventLoopGroup group, Channel channel, java.util.concurrent.ExecutorService transactions) {
     this.group = group;
     this.channel = channel;
+    this.transactions = transactions;
   }
 
   /** Settings of the listener. */
@@ -62,7 +64,15 @@ public final class AppServiceServer implements AutoCloseable {
   public static AppServiceServer start(Settings settings, Inbox inbox, Connectors connectors, Executor blocking,
       ObjectMapper json, MeterRegistry metrics) throws InterruptedException {
     AppServiceApi api = new AppServiceApi(inbox, connectors, settings.queryTimeout());
-    AppServiceHandler handler = new AppServiceHandler(settings.hsToken(), api, blocking, json,
+    // Transactions have a thread of their own: the inbox stores one at a time anyway (homeservers send one at a
+    // time), and so an acknowledgement never queues behind connectors' blocking work, and always finds the same
+    // warm thread and pooled connection (on PostgreSQL: the same server backend, with the statement prepared).
+    java.util.concurrent.ExecutorService transactions = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "as-transactions");
+      t.setDaemon(true);
+      return t;
+    });
+    AppServiceHandler handler = new AppServiceHandler(settings.hsToken(), api, blocking, transactions, json,
         reason -> Counter.builder("switchboard.appservice.rejected")
             .description("AS API requests refused before reaching an endpoint")
             .tag("reason", reason).register(metrics).increment());
@@ -84,11 +94,12 @@ public final class AppServiceServer implements AutoCloseable {
           .bind(new InetSocketAddress(settings.bind(), settings.port()))
           .sync()
           .channel();
-      AppServiceServer server = new AppServiceServer(group, ch);
+      AppServiceServer server = new AppServiceServer(group, ch, transactions);
       log.info("Application-service API listening on {}:{}", settings.bind(), server.port());
       return server;
     } catch (RuntimeException | InterruptedException e) {
       group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
+      transactions.shutdown();
       throw e;
     }
   }
@@ -106,6 +117,12 @@ public final class AppServiceServer implements AutoCloseable {
   public void close() {
     channel.close().awaitUninterruptibly();
     group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly();
+    transactions.shutdown(); // a transaction being stored finishes its commit
+    try {
+      transactions.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Aggregates the body up to the limit; above it answers 413 {@code M_TOO_LARGE} in Matrix's error format. */

@@ -62,6 +62,15 @@ public final class Inbox {
    * @throws IllegalArgumentException when the body is not a transaction
    */
   public Outcome receive(String txnId, byte[] rawBody) throws java.io.IOException {
+    return receive(txnId, rawBody, outcome -> { });
+  }
+
+  /**
+   * As {@link #receive(String, byte[])}, calling {@code stored} as soon as the commit is done and before the new
+   * events are queued for dispatch: the acknowledgement can be on its way while dispatch is being woken up.
+   */
+  public Outcome receive(String txnId, byte[] rawBody, java.util.function.Consumer<Outcome> stored)
+      throws java.io.IOException {
     ParsedTransaction txn;
     try {
       txn = TransactionParser.parse(txnId, rawBody, json);
@@ -76,14 +85,19 @@ public final class Inbox {
       if (fresh.isEmpty()) {
         duplicate.increment();
         log.debug("Transaction {} already received; nothing to do", txnId);
-        return new Outcome(true, 0, 0, txn.skipped());
+        Outcome outcome = new Outcome(true, 0, 0, txn.skipped());
+        stored.accept(outcome);
+        return outcome;
       }
+      int count = fresh.get().size();
+      Outcome outcome = new Outcome(false, count, txn.events().size() - count, txn.skipped());
+      stored.accept(outcome);
+      // Still under the lock: dispatch must see transactions in the order they were committed.
       dispatcher.submit(fresh.get());
-      int stored = fresh.get().size();
-      eventsReceived.increment(stored);
-      eventsSeenBefore.increment(txn.events().size() - stored);
+      eventsReceived.increment(count);
+      eventsSeenBefore.increment(txn.events().size() - count);
       eventsMalformed.increment(txn.skipped());
-      return new Outcome(false, stored, txn.events().size() - stored, txn.skipped());
+      return outcome;
     }
   }
 

@@ -50,18 +50,24 @@ public final class InboxStore {
     synchronized (writeLock) {
       long now = clock.millis();
       long[] next = {lastSeq};
-      Optional<List<InboxEntry>> result = database.inTransaction(c -> {
-        if (!insertTxn(c, txnId, bodySha256, now, txn.events().size())) {
-          return Optional.empty();
-        }
-        List<InboxEntry> fresh = new ArrayList<>(txn.events().size());
-        List<ParsedTransaction.Item> items = txn.events();
-        for (int from = 0; from < items.size(); from += ROWS_PER_STATEMENT) {
-          List<ParsedTransaction.Item> chunk = items.subList(from, Math.min(items.size(), from + ROWS_PER_STATEMENT));
-          insertEvents(c, chunk, next, now, fresh);
-        }
-        return Optional.of(fresh);
-      });
+      List<ParsedTransaction.Item> items = txn.events();
+      Optional<List<InboxEntry>> result;
+      if (database.dialect() == Database.Dialect.POSTGRESQL && !items.isEmpty()
+          && items.size() <= ROWS_PER_STATEMENT) {
+        result = database.inAutoCommit(c -> ingestInOneStatement(c, txnId, bodySha256, now, items, next));
+      } else {
+        result = database.inTransaction(c -> {
+          if (!insertTxn(c, txnId, bodySha256, now, items.size())) {
+            return Optional.empty();
+          }
+          List<InboxEntry> fresh = new ArrayList<>(items.size());
+          for (int from = 0; from < items.size(); from += ROWS_PER_STATEMENT) {
+            List<ParsedTransaction.Item> chunk = items.subList(from, Math.min(items.size(), from + ROWS_PER_STATEMENT));
+            insertEvents(c, chunk, next, now, fresh);
+          }
+          return Optional.of(fresh);
+        });
+      }
       if (result.isPresent()) {
         lastSeq = next[0];
       }
@@ -80,43 +86,97 @@ public final class InboxStore {
     }
   }
 
+  private static final String EVENT_ROW = "(?, ?, ?, ?, ?, ?)";
+
   /**
    * One multi-row INSERT per chunk, one round trip: {@code RETURNING} tells which rows were new (an event id
    * already in the inbox is skipped by {@code ON CONFLICT DO NOTHING}). Both SQLite (3.35+) and PostgreSQL have it.
    */
   private void insertEvents(Connection c, List<ParsedTransaction.Item> chunk, long[] next, long now,
       List<InboxEntry> fresh) throws SQLException {
-    StringBuilder sql = new StringBuilder(
-        "INSERT INTO inbox_event (seq, event_id, room_id, kind, body, received_at) VALUES ");
-    for (int i = 0; i < chunk.size(); i++) {
-      sql.append(i == 0 ? "(?, ?, ?, ?, ?, ?)" : ", (?, ?, ?, ?, ?, ?)");
-    }
-    sql.append(" ON CONFLICT DO NOTHING RETURNING seq");
-    java.util.Map<Long, InboxEntry> bySeq = new java.util.LinkedHashMap<>();
-    try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-      int p = 1;
-      for (ParsedTransaction.Item item : chunk) {
-        long seq = ++next[0];
-        ps.setLong(p++, seq);
-        ps.setString(p++, item.eventId());
-        ps.setString(p++, item.roomId());
-        ps.setString(p++, item.kind().column());
-        ps.setString(p++, item.rawJson());
-        ps.setLong(p++, now);
-        bySeq.put(seq, new InboxEntry(seq, item.kind(), item.roomId(), item.event()));
-      }
-      java.util.Set<Long> inserted = new java.util.HashSet<>();
+    String sql = "INSERT INTO inbox_event (seq, event_id, room_id, kind, body, received_at) VALUES "
+        + rows(chunk.size()) + " ON CONFLICT DO NOTHING RETURNING seq";
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      List<InboxEntry> candidates = bindEvents(ps, 1, chunk, next, now);
       try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          inserted.add(rs.getLong(1));
-        }
-      }
-      for (InboxEntry e : bySeq.values()) {
-        if (inserted.contains(e.seq())) {
-          fresh.add(e);
-        }
+        keepInserted(rs, candidates, fresh);
       }
     }
+  }
+
+  /**
+   * PostgreSQL, auto-commit: the transaction record and its events in one statement, so one round trip and one
+   * flush per acknowledgement. The events are inserted only if the transaction record is new; the result holds a
+   * row {@code 0} for a new transaction (seqs start at 1) and the seq of each new event, and nothing for a retry.
+   */
+  private Optional<List<InboxEntry>> ingestInOneStatement(Connection c, String txnId, String sha, long now,
+      List<ParsedTransaction.Item> items, long[] next) throws SQLException {
+    String sql = "WITH txn AS (INSERT INTO inbox_txn (txn_id, body_sha256, received_at, event_count) "
+        + "VALUES (?, ?, ?, ?) ON CONFLICT (txn_id, body_sha256) DO NOTHING RETURNING 0::bigint AS seq), "
+        + "event AS (INSERT INTO inbox_event (seq, event_id, room_id, kind, body, received_at) "
+        + "SELECT * FROM (VALUES " + rows(items.size()) + ") AS v WHERE EXISTS (SELECT 1 FROM txn) "
+        + "ON CONFLICT DO NOTHING RETURNING seq) "
+        + "SELECT seq FROM txn UNION ALL SELECT seq FROM event";
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, txnId);
+      ps.setString(2, sha);
+      ps.setLong(3, now);
+      ps.setInt(4, items.size());
+      List<InboxEntry> candidates = bindEvents(ps, 5, items, next, now);
+      List<InboxEntry> fresh = new ArrayList<>(items.size());
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!keepInserted(rs, candidates, fresh)) {
+          return Optional.empty(); // no row, not even the transaction's: a retry of a stored transaction
+        }
+      }
+      return Optional.of(fresh);
+    }
+  }
+
+  private static String rows(int count) {
+    StringBuilder sb = new StringBuilder(count * (EVENT_ROW.length() + 2));
+    for (int i = 0; i < count; i++) {
+      sb.append(i == 0 ? "" : ", ").append(EVENT_ROW);
+    }
+    return sb.toString();
+  }
+
+  /** Binds one {@link #EVENT_ROW} per item from parameter {@code first} on; returns the entries they would become. */
+  private static List<InboxEntry> bindEvents(PreparedStatement ps, int first, List<ParsedTransaction.Item> items,
+      long[] next, long now) throws SQLException {
+    List<InboxEntry> entries = new ArrayList<>(items.size());
+    int p = first;
+    for (ParsedTransaction.Item item : items) {
+      long seq = ++next[0];
+      ps.setLong(p++, seq);
+      ps.setString(p++, item.eventId());
+      ps.setString(p++, item.roomId());
+      ps.setString(p++, item.kind().column());
+      ps.setString(p++, item.rawJson());
+      ps.setLong(p++, now);
+      entries.add(new InboxEntry(seq, item.kind(), item.roomId(), item.event()));
+    }
+    return entries;
+  }
+
+  /**
+   * Adds to {@code fresh}, in order, the candidates whose seq the result lists (the rows actually inserted).
+   * Returns whether the result had any row at all.
+   */
+  private static boolean keepInserted(ResultSet rs, List<InboxEntry> candidates, List<InboxEntry> fresh)
+      throws SQLException {
+    java.util.Set<Long> inserted = new java.util.HashSet<>();
+    boolean any = false;
+    while (rs.next()) {
+      any = true;
+      inserted.add(rs.getLong(1));
+    }
+    for (InboxEntry e : candidates) {
+      if (inserted.contains(e.seq())) {
+        fresh.add(e);
+      }
+    }
+    return any;
   }
 
   /** Rows per INSERT statement; keeps the bound parameters far below SQLite's limit. */

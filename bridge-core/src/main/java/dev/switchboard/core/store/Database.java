@@ -25,12 +25,15 @@ public final class Database implements AutoCloseable {
   }
 
   private final HikariDataSource dataSource;
+  /** Connections that commit without waiting for the disk flush; see {@link #inRelaxedTransaction}. */
+  private final HikariDataSource relaxedDataSource;
   private final Dialect dialect;
 
   private java.util.concurrent.ScheduledExecutorService checkpointer;
 
-  private Database(HikariDataSource dataSource, Dialect dialect) {
+  private Database(HikariDataSource dataSource, HikariDataSource relaxedDataSource, Dialect dialect) {
     this.dataSource = dataSource;
+    this.relaxedDataSource = relaxedDataSource;
     this.dialect = dialect;
     startCheckpointer();
   }
@@ -41,9 +44,33 @@ public final class Database implements AutoCloseable {
    */
   public static Database open(String jdbcUrl, String user, String password, List<String> connectorSchemas) {
     Dialect dialect = dialectOf(jdbcUrl);
+    HikariDataSource ds = new HikariDataSource(poolConfig(jdbcUrl, user, password, dialect, false));
+    HikariDataSource relaxed = null;
+    try {
+      migrate(ds, "core", "flyway_schema_history");
+      for (String schema : connectorSchemas) {
+        migrate(ds, schema, "flyway_history_" + schema);
+      }
+      relaxed = new HikariDataSource(poolConfig(jdbcUrl, user, password, dialect, true));
+    } catch (RuntimeException e) {
+      ds.close();
+      throw e;
+    }
+    log.info("Database ready ({}, {} connector schema(s))", dialect, connectorSchemas.size());
+    return new Database(ds, relaxed, dialect);
+  }
+
+  /**
+   * The settings of a pool. {@code relaxed}: the small pool whose connections commit without waiting for the disk
+   * flush (see {@link #inRelaxedTransaction}); set once per connection, so a relaxed commit costs no extra
+   * statements (it used to switch {@code synchronous} or {@code synchronous_commit} back and forth around each one:
+   * on PostgreSQL an extra round trip per commit).
+   */
+  private static HikariConfig poolConfig(String jdbcUrl, String user, String password, Dialect dialect,
+      boolean relaxed) {
     HikariConfig config = new HikariConfig();
     config.setJdbcUrl(jdbcUrl);
-    config.setPoolName("switchboard-db");
+    config.setPoolName(relaxed ? "switchboard-db-relaxed" : "switchboard-db");
     if (user != null && !user.isEmpty()) {
       config.setUsername(user);
     }
@@ -53,30 +80,28 @@ public final class Database implements AutoCloseable {
     if (dialect == Dialect.SQLITE) {
       // One writer at a time is all SQLite allows; WAL lets readers run beside it. busy_timeout makes a second
       // writer wait instead of failing with SQLITE_BUSY.
-      config.setMaximumPoolSize(4);
+      config.setMaximumPoolSize(relaxed ? 2 : 4); // relaxed: writes queue on sqliteWriter anyway
       config.addDataSourceProperty("journal_mode", "WAL");
       config.addDataSourceProperty("foreign_keys", "true");
       // FULL: a commit is on disk before we answer 200, so an acknowledged transaction survives power loss.
-      config.addDataSourceProperty("synchronous", "FULL");
+      // NORMAL (relaxed pool): in WAL mode the commit is not flushed; the next FULL commit flushes it too.
+      config.addDataSourceProperty("synchronous", relaxed ? "NORMAL" : "FULL");
       config.addDataSourceProperty("busy_timeout", "10000");
+      // When the WAL starts over after a complete checkpoint, it is cut back to this size rather than kept at the
+      // largest it ever was.
+      config.addDataSourceProperty("journal_size_limit", Long.toString(64L << 20));
       // Checkpoints run on a background thread (see checkpointer), not inside whichever commit crosses the
       // auto-checkpoint threshold: that commit is a transaction acknowledgement waiting to be sent.
       config.setConnectionInitSql("PRAGMA wal_autocheckpoint = 0");
     } else {
-      config.setMaximumPoolSize(10);
-    }
-    HikariDataSource ds = new HikariDataSource(config);
-    try {
-      migrate(ds, "core", "flyway_schema_history");
-      for (String schema : connectorSchemas) {
-        migrate(ds, schema, "flyway_history_" + schema);
+      config.setMaximumPoolSize(relaxed ? 2 : 10);
+      config.setMinimumIdle(relaxed ? 1 : 10);
+      if (relaxed) {
+        // Never lost on a crash of the bridge or of PostgreSQL; on power loss at most the last few commits.
+        config.setConnectionInitSql("SET synchronous_commit TO OFF");
       }
-    } catch (RuntimeException e) {
-      ds.close();
-      throw e;
     }
-    log.info("Database ready ({}, {} connector schema(s))", dialect, connectorSchemas.size());
-    return new Database(ds, dialect);
+    return config;
   }
 
   private void startCheckpointer() {
@@ -89,13 +114,46 @@ public final class Database implements AutoCloseable {
       return t;
     });
     checkpointer.scheduleWithFixedDelay(() -> {
-      try (Connection c = dataSource.getConnection(); var s = c.createStatement()) {
-        // PASSIVE never blocks writers or readers; the WAL is reused from its start once fully checkpointed.
-        s.execute("PRAGMA wal_checkpoint(PASSIVE)");
+      try {
+        checkpoint();
       } catch (SQLException | RuntimeException e) {
         log.debug("WAL checkpoint failed: {}", e.toString());
       }
     }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+  }
+
+  /**
+   * Copies the WAL into the database file. The copy runs beside the writers (PASSIVE never blocks them), but the
+   * WAL starts over from its beginning only when a writer begins while every frame is copied, which under steady
+   * load never happens: a commit always comes between. The WAL then grew by gigabytes in a benchmark run, and each
+   * page lookup searched an ever longer WAL index. So once the WAL holds {@link #WAL_RESTART_FRAMES} frames, a
+   * second pass holds writers off and copies what arrived during the first, a few milliseconds' worth; the next
+   * writer then starts the WAL over. Returns the frames left uncopied (0 when the checkpoint is complete).
+   */
+  int checkpoint() throws SQLException {
+    try (Connection c = dataSource.getConnection(); var s = c.createStatement()) {
+      int[] frames = passiveCheckpoint(s);
+      if (frames[0] < WAL_RESTART_FRAMES) {
+        return frames[0] - frames[1];
+      }
+      sqliteWriter.lock();
+      try {
+        frames = passiveCheckpoint(s);
+        return frames[0] - frames[1];
+      } finally {
+        sqliteWriter.unlock();
+      }
+    }
+  }
+
+  /** WAL size (4 KiB pages) above which a checkpoint makes sure the WAL starts over: 4 MiB. */
+  static final int WAL_RESTART_FRAMES = 1024;
+
+  /** Runs a PASSIVE checkpoint: {frames in the WAL, frames copied to the database}. */
+  private static int[] passiveCheckpoint(java.sql.Statement s) throws SQLException {
+    try (var rs = s.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+      return rs.next() ? new int[] {rs.getInt(2), rs.getInt(3)} : new int[] {0, 0};
+    }
   }
 
   private static void migrate(DataSource ds, String location, String table) {
@@ -152,6 +210,27 @@ public final class Database implements AutoCloseable {
     return transaction(work, true);
   }
 
+  /**
+   * Runs {@code work} on a connection in auto-commit mode: each statement is a transaction of its own, durable on
+   * disk when it returns. For a write that is a single statement: on PostgreSQL it then takes one round trip instead
+   * of three (statement, {@code COMMIT}, and the {@code BEGIN} sent with the statement's own), and each round trip
+   * on a busy machine is a chance to wait for the scheduler.
+   */
+  public <T> T inAutoCommit(TransactionWork<T> work) {
+    if (dialect == Dialect.SQLITE) {
+      sqliteWriter.lock();
+    }
+    try (Connection c = dataSource.getConnection()) {
+      return work.run(c); // pooled connections are in auto-commit mode; transaction() restores it
+    } catch (SQLException e) {
+      throw new StoreException(e);
+    } finally {
+      if (dialect == Dialect.SQLITE) {
+        sqliteWriter.unlock();
+      }
+    }
+  }
+
   private <T> T transaction(TransactionWork<T> work, boolean relaxed) {
     if (dialect != Dialect.SQLITE) {
       return transactionOnConnection(work, relaxed);
@@ -170,20 +249,10 @@ public final class Database implements AutoCloseable {
   private final java.util.concurrent.locks.ReentrantLock sqliteWriter = new java.util.concurrent.locks.ReentrantLock(true);
 
   private <T> T transactionOnConnection(TransactionWork<T> work, boolean relaxed) {
-    try (Connection c = dataSource.getConnection()) {
+    try (Connection c = (relaxed ? relaxedDataSource : dataSource).getConnection()) {
       boolean auto = c.getAutoCommit();
-      if (relaxed && dialect == Dialect.SQLITE) {
-        try (var s = c.createStatement()) {
-          s.execute("PRAGMA synchronous = NORMAL"); // per connection; restored below
-        }
-      }
       c.setAutoCommit(false);
       try {
-        if (relaxed && dialect == Dialect.POSTGRESQL) {
-          try (var s = c.createStatement()) {
-            s.execute("SET LOCAL synchronous_commit TO OFF");
-          }
-        }
         T result = work.run(c);
         c.commit();
         return result;
@@ -192,11 +261,6 @@ public final class Database implements AutoCloseable {
         throw e;
       } finally {
         c.setAutoCommit(auto);
-        if (relaxed && dialect == Dialect.SQLITE) {
-          try (var s = c.createStatement()) {
-            s.execute("PRAGMA synchronous = FULL");
-          }
-        }
       }
     } catch (SQLException e) {
       throw new StoreException(e);
@@ -231,6 +295,7 @@ public final class Database implements AutoCloseable {
     if (checkpointer != null) {
       checkpointer.shutdownNow();
     }
+    relaxedDataSource.close();
     dataSource.close();
   }
 }

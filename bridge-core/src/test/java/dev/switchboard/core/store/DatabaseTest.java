@@ -41,4 +41,77 @@ class DatabaseTest {
           .isInstanceOf(StoreException.class);
     }
   }
+
+  @Test
+  void durableWorkWaitsForTheDiskFlushAndRelaxedWorkDoesNot() {
+    try (Database database = engine.openFresh(tempDir)) {
+      String durability = engine == Engine.SQLITE ? "PRAGMA synchronous" : "SHOW synchronous_commit";
+      Database.TransactionWork<String> setting = c -> {
+        try (var s = c.createStatement(); var rs = s.executeQuery(durability)) {
+          rs.next();
+          return rs.getString(1);
+        }
+      };
+      // SQLite: 2 is FULL (the WAL is flushed at each commit), 1 is NORMAL. PostgreSQL: on and off.
+      assertThat(database.inTransaction(setting)).isEqualTo(engine == Engine.SQLITE ? "2" : "on");
+      assertThat(database.inAutoCommit(setting)).isEqualTo(engine == Engine.SQLITE ? "2" : "on");
+      assertThat(database.inRelaxedTransaction(setting)).isEqualTo(engine == Engine.SQLITE ? "1" : "off");
+      // Relaxed work does not leave its setting behind on the connections durable work uses.
+      assertThat(database.inTransaction(setting)).isEqualTo(engine == Engine.SQLITE ? "2" : "on");
+    }
+  }
+
+  @Test
+  void relaxedWritesAreSeenByDurableWork() {
+    try (Database database = engine.openFresh(tempDir)) {
+      KvStore kv = new KvStore(database, Clock.systemUTC());
+      database.inRelaxedTransaction(c -> Sql.update(c, "INSERT INTO kv (k, v, updated_at) VALUES (?, ?, ?)",
+          "relaxed", "written", 0L));
+      assertThat(kv.get("relaxed")).contains("written");
+    }
+  }
+
+  @Test
+  void underSteadyWritesACheckpointStillLetsTheWalStartOver() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(engine == Engine.SQLITE, "SQLite's write-ahead log");
+    try (Database database = engine.openFresh(tempDir)) {
+      java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+      java.util.concurrent.atomic.AtomicInteger commits = new java.util.concurrent.atomic.AtomicInteger();
+      Thread writer = new Thread(() -> {
+        while (writing.get()) {
+          int n = commits.incrementAndGet();
+          database.inTransaction(c -> Sql.update(c, "INSERT INTO kv (k, v, updated_at) VALUES (?, ?, ?)",
+              "key" + n, "x".repeat(2000), 0L));
+        }
+      });
+      writer.start();
+      int atCheckpoint;
+      try {
+        // Each commit writes a few pages: enough commits for a WAL past the restart threshold.
+        awaitCommits(commits, Database.WAL_RESTART_FRAMES);
+        assertThat(database.checkpoint()).isZero();
+        atCheckpoint = commits.get();
+        awaitCommits(commits, atCheckpoint + 10);
+      } finally {
+        writing.set(false);
+        writer.join();
+      }
+
+      try (var c = database.connection(); var s = c.createStatement();
+          var rs = s.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+        rs.next();
+        // The WAL holds the frames of the commits after the checkpoint only: it started over.
+        assertThat(rs.getInt(2)).isLessThan(atCheckpoint);
+      }
+    }
+  }
+
+  private static void awaitCommits(java.util.concurrent.atomic.AtomicInteger commits, int atLeast)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (commits.get() < atLeast && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertThat(commits.get()).isGreaterThanOrEqualTo(atLeast);
+  }
 }
