@@ -104,7 +104,61 @@ public record IrcConfig(String userPrefix, String aliasPrefix, Optional<String> 
           + "letters, digits, []\\`_^{|}-), got '" + nick + "'");
     }
     return new NetworkConfig(id, host, port, tls, password, nick, channelsAllowed(n, key), flood(n, key),
-        lineLimit(n, key), netsplit(n, key));
+        lineLimit(n, key), netsplit(n, key), modePowerLevels(n, key), idleTimeout(n, key),
+        choice(n, key, "reactions", NetworkConfig.Reactions.class, NetworkConfig.Reactions.ACTION),
+        choice(n, key, "redactions", NetworkConfig.Redactions.class, NetworkConfig.Redactions.NOTICE));
+  }
+
+  private static Map<Character, Integer> modePowerLevels(JsonNode n, String key) {
+    JsonNode v = n.path("mode_power_levels");
+    if (v.isMissingNode() || v.isNull()) {
+      return NetworkConfig.DEFAULT_MODE_POWER_LEVELS;
+    }
+    if (!v.isObject()) {
+      throw new ConfigException(key + ".mode_power_levels must map channel user modes to power levels, e.g. "
+          + "{ o: 50, v: 1 }, got " + v);
+    }
+    Map<Character, Integer> out = new LinkedHashMap<>();
+    for (var e : v.properties()) {
+      JsonNode level = e.getValue();
+      if (e.getKey().length() != 1 || !Character.isLetter(e.getKey().charAt(0))) {
+        throw new ConfigException(key + ".mode_power_levels: keys must be single mode letters such as o or v, got '"
+            + e.getKey() + "'");
+      }
+      // Below the bot's 100, or ghosts could outrank the bot that has to manage them.
+      if (!level.isIntegralNumber() || level.asInt() < 0 || level.asInt() > 99) {
+        throw new ConfigException(key + ".mode_power_levels." + e.getKey() + " must be a power level from 0 to 99, "
+            + "got " + level);
+      }
+      out.put(e.getKey().charAt(0), level.asInt());
+    }
+    return out;
+  }
+
+  private static java.time.Duration idleTimeout(JsonNode n, String key) {
+    JsonNode v = n.path("idle_timeout_seconds");
+    if (v.isMissingNode() || v.isNull()) {
+      return NetworkConfig.DEFAULT_IDLE_TIMEOUT;
+    }
+    if (!v.isNumber() || v.asDouble() < 0 || v.asDouble() > 365 * 86_400) {
+      throw new ConfigException(key + ".idle_timeout_seconds must be a number of seconds from 0 (never disconnect "
+          + "idle puppets) to 31536000, got " + v);
+    }
+    return java.time.Duration.ofMillis((long) (v.asDouble() * 1000));
+  }
+
+  private static <E extends Enum<E>> E choice(JsonNode n, String key, String field, Class<E> type, E fallback) {
+    JsonNode v = n.path(field);
+    if (v.isMissingNode() || v.isNull()) {
+      return fallback;
+    }
+    for (E e : type.getEnumConstants()) {
+      if (v.isTextual() && e.name().equalsIgnoreCase(v.asText())) {
+        return e;
+      }
+    }
+    throw new ConfigException(key + "." + field + " must be one of " + java.util.Arrays.stream(type.getEnumConstants())
+        .map(e -> e.name().toLowerCase(java.util.Locale.ROOT)).toList() + ", got " + v);
   }
 
   private static NetsplitConfig netsplit(JsonNode n, String key) {
