@@ -4,7 +4,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.connector.Connector;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.ConnectorState;
+import dev.switchboard.core.command.Command;
+import dev.switchboard.core.command.CommandCapable;
 import dev.switchboard.core.connector.Link;
+import dev.switchboard.core.store.LoginStore;
+import dev.switchboard.irc.command.IrcCommands;
 import dev.switchboard.core.connector.LinkCapable;
 import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.id.EventId;
@@ -50,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * connection per Matrix user (puppet) that speaks for them. Portals come from alias queries
  * ({@code #_irc_<network>_<#channel>:<domain>}); IRC users appear as ghosts ({@code @_irc_<network>_<nick>}).
  */
-public final class IrcConnector implements Connector, LinkCapable {
+public final class IrcConnector implements Connector, LinkCapable, CommandCapable {
   private static final Logger log = LoggerFactory.getLogger(IrcConnector.class);
 
   /** Reconnect delays: from about 2 s, doubling, at most 5 min. */
@@ -73,6 +77,7 @@ public final class IrcConnector implements Connector, LinkCapable {
   };
   private volatile ChannelPortals portals;
   private volatile ChannelLinks links;
+  private volatile IrcCommands commands;
   private final List<java.util.concurrent.ScheduledFuture<?>> sweeps = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile dev.switchboard.core.homeserver.Intents intents;
   private volatile ConnectorState state = ConnectorState.STARTING;
@@ -189,6 +194,11 @@ public final class IrcConnector implements Connector, LinkCapable {
             return unbridge(channel, room);
           }
         }, context.blockingExecutor());
+    Map<String, IrcCommands.NetworkHandle> handles = new LinkedHashMap<>();
+    networks.forEach((id, n) -> handles.put(id, new IrcCommands.NetworkHandle(n.config(), n.bot(), n.puppets())));
+    commands = new IrcCommands(handles, new LoginStore(context.database(), context.secrets(), context.clock()),
+        portals, context.intents().bot(), config.aliasPrefix(), context.serverName(), context.blockingExecutor());
+    commands.loadStoredChoices();
     for (ChannelRef channel : portals.load()) {
       joinAsBot(channel);
     }
@@ -212,6 +222,12 @@ public final class IrcConnector implements Connector, LinkCapable {
       n.puppets().stopAll("Bridge shutting down");
       n.bot().stop("Bridge shutting down");
     }
+  }
+
+  @Override
+  public List<Command> commands() {
+    IrcCommands c = commands;
+    return c == null ? List.of() : c.commands();
   }
 
   @Override

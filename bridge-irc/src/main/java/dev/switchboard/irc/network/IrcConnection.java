@@ -170,6 +170,15 @@ public final class IrcConnection {
     client.getEventManager().registerEventListener(new KittehListener());
   }
 
+  /**
+   * Logs in with SASL PLAIN when the server offers {@code sasl} (Kitteh requests the capability and answers the
+   * exchange). Call before {@link #connect()}. The password is never logged.
+   */
+  public void useSaslPlain(String account, String password) {
+    client.getAuthManager().addProtocol(new org.kitteh.irc.client.library.feature.auth.SaslPlain(client, account,
+        password));
+  }
+
   /** Starts connecting in the background. */
   public void connect() {
     blocking.execute(this::connectNow);

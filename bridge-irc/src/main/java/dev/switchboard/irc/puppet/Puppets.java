@@ -32,6 +32,7 @@ public final class Puppets {
   private final Map<UserId, String> displayNames = new ConcurrentHashMap<>();
   private final Map<UserId, String> chosenNicks = new ConcurrentHashMap<>();
   private final Map<UserId, String> chosenUsernames = new ConcurrentHashMap<>();
+  private final Map<UserId, String> passwords = new ConcurrentHashMap<>();
   private final Map<UserId, List<ChannelName>> channelsWhenIdle = new ConcurrentHashMap<>();
   private final Map<UserId, Long> lastActive = new ConcurrentHashMap<>();
   private final LongSupplier nanoTime;
@@ -60,6 +61,11 @@ public final class Puppets {
     nick.ifPresentOrElse(n -> chosenNicks.put(user, n), () -> chosenNicks.remove(user));
   }
 
+  /** The password a user stored ({@code !storepass}), for SASL PLAIN on connections made from now on. */
+  public void choosePassword(UserId user, Optional<String> password) {
+    password.ifPresentOrElse(p -> passwords.put(user, p), () -> passwords.remove(user));
+  }
+
   /** The ident user name a user chose ({@code !username}); used for connections made from now on. */
   public void chooseUsername(UserId user, Optional<String> username) {
     username.ifPresentOrElse(n -> chosenUsernames.put(user, n), () -> chosenUsernames.remove(user));
@@ -86,6 +92,10 @@ public final class Puppets {
       // The real name shows who is behind the nick; a user id has no spaces or line breaks, but we check anyway.
       String realName = u.value().replaceAll("[\\p{Cntrl}]", "");
       IrcConnection connection = open.apply(u, new IrcConnection.Identity(nick, ident, realName));
+      String password = passwords.get(u);
+      if (password != null) {
+        connection.useSaslPlain(chosenNicks.getOrDefault(u, nick), password);
+      }
       // Back from idle: the channels it was in before.
       List<ChannelName> before = channelsWhenIdle.remove(u);
       if (before != null) {
