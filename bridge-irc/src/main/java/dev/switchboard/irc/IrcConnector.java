@@ -7,6 +7,10 @@ import dev.switchboard.core.connector.ConnectorState;
 import dev.switchboard.core.command.Command;
 import dev.switchboard.core.command.CommandCapable;
 import dev.switchboard.core.connector.Link;
+import dev.switchboard.core.connector.ThirdPartyCapable;
+import dev.switchboard.irc.portal.ThirdPartyLookup;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.store.LoginStore;
 import dev.switchboard.irc.command.IrcCommands;
 import dev.switchboard.core.connector.LinkCapable;
@@ -54,7 +58,7 @@ import org.slf4j.LoggerFactory;
  * connection per Matrix user (puppet) that speaks for them. Portals come from alias queries
  * ({@code #_irc_<network>_<#channel>:<domain>}); IRC users appear as ghosts ({@code @_irc_<network>_<nick>}).
  */
-public final class IrcConnector implements Connector, LinkCapable, CommandCapable {
+public final class IrcConnector implements Connector, LinkCapable, CommandCapable, ThirdPartyCapable {
   private static final Logger log = LoggerFactory.getLogger(IrcConnector.class);
 
   /** Reconnect delays: from about 2 s, doubling, at most 5 min. */
@@ -68,6 +72,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   private final GhostIds ghostIds;
   private final RandomGenerator random;
   private final Duration reconnectBase;
+  private final ThirdPartyLookup thirdParty;
   private final Map<String, Network> networks = new LinkedHashMap<>();
   private final Map<EventId, CompletableFuture<Void>> recentEvents = new LinkedHashMap<>(256, 0.75f, false) {
     @Override
@@ -104,6 +109,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     this.ghostIds = new GhostIds(config.userPrefix(), domain);
     this.random = random;
     this.reconnectBase = reconnectBase;
+    this.thirdParty = new ThirdPartyLookup(config.networks(), config.aliasPrefix(), ghostIds, domain);
   }
 
   @Override
@@ -222,6 +228,31 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
       n.puppets().stopAll("Bridge shutting down");
       n.bot().stop("Bridge shutting down");
     }
+  }
+
+  @Override
+  public ObjectNode thirdPartyProtocol() {
+    return thirdParty.protocol();
+  }
+
+  @Override
+  public CompletableFuture<ArrayNode> thirdPartyLocations(Map<String, String> fields) {
+    return CompletableFuture.completedFuture(thirdParty.locations(fields));
+  }
+
+  @Override
+  public CompletableFuture<ArrayNode> thirdPartyUsers(Map<String, String> fields) {
+    return CompletableFuture.completedFuture(thirdParty.users(fields));
+  }
+
+  @Override
+  public CompletableFuture<ArrayNode> thirdPartyLocationsForAlias(String alias) {
+    return CompletableFuture.completedFuture(thirdParty.locationsForAlias(alias));
+  }
+
+  @Override
+  public CompletableFuture<ArrayNode> thirdPartyUsersForUserId(String userId) {
+    return CompletableFuture.completedFuture(thirdParty.usersForUserId(userId));
   }
 
   @Override
