@@ -152,6 +152,10 @@ public record IrcConfig(String userPrefix, String aliasPrefix, Optional<String> 
     if (v.isMissingNode() || v.isNull()) {
       return fallback;
     }
+    if (v.isBoolean()) {
+      // YAML 1.1 reads a bare off/no as false, on/yes as true.
+      return v.asBoolean() ? fallback : Enum.valueOf(type, "OFF");
+    }
     for (E e : type.getEnumConstants()) {
       if (v.isTextual() && e.name().equalsIgnoreCase(v.asText())) {
         return e;

@@ -30,6 +30,8 @@ import dev.switchboard.irc.membership.QuitDebounce;
 import dev.switchboard.irc.membership.RoomModes;
 import dev.switchboard.irc.message.ChannelMessageMap;
 import dev.switchboard.irc.message.LongMessages;
+import dev.switchboard.irc.message.MatrixAnnotations;
+import dev.switchboard.irc.message.MediaLinks;
 import dev.switchboard.irc.message.MatrixMessages;
 import dev.switchboard.irc.network.Backoff;
 import dev.switchboard.irc.network.IrcConnection;
@@ -89,7 +91,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
 
   /** One network's connections. */
   private record Network(NetworkConfig config, IrcConnection bot, Puppets puppets, MatrixMessages messages,
-      GhostRelay relay, MatrixModeration moderation, DirectChats directChats) {}
+      GhostRelay relay, MatrixModeration moderation, DirectChats directChats, MatrixAnnotations annotations) {}
 
   /**
    * Reads and validates the {@code irc:} section; a bad section throws {@link
@@ -162,11 +164,13 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
           new RoomModes(net, ghostIds, context.intents().bot()));
       MatrixMessages messages = new MatrixMessages(puppets, messageMap, longMessages, net.lineLimit(),
           user -> ghostIds.remoteUser(user).filter(u -> u.network().equals(net.id())).map(GhostIds.RemoteUser::nick)
-              .or(() -> puppets.existing(user).map(IrcConnection::nick)));
+              .or(() -> puppets.existing(user).map(IrcConnection::nick)))
+          .withMedia(new MediaLinks(config.mediaBaseUrl().orElse("https://" + context.serverName())));
       dms[0] = new DirectChats(net.id(), context.intents(), ghostIds, context.portals(), puppets,
           nick -> bot.hasNick(nick) || puppets.isPuppetNick(nick), context.blockingExecutor(), epoch);
       networks.put(net.id(), new Network(net, bot, puppets, messages, relay[0],
-          new MatrixModeration(puppets, bot, context.intents().bot()), dms[0]));
+          new MatrixModeration(puppets, bot, context.intents().bot()), dms[0],
+          new MatrixAnnotations(puppets, messageMap, net.reactions(), net.redactions())));
       if (!net.idleTimeout().isZero()) {
         long every = Math.max(250, Math.min(net.idleTimeout().toMillis() / 4, 60_000));
         sweeps.add(context.scheduler().scheduleWithFixedDelay(() -> {
@@ -366,6 +370,12 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     }
     if ("m.room.message".equals(event.type())) {
       return once(event.eventId(), () -> network.messages().relay(event, ref.get()));
+    }
+    if ("m.reaction".equals(event.type())) {
+      return once(event.eventId(), () -> network.annotations().reaction(event, ref.get()));
+    }
+    if ("m.room.redaction".equals(event.type())) {
+      return once(event.eventId(), () -> network.annotations().redaction(event, ref.get()));
     }
     return CompletableFuture.completedFuture(null);
   }
