@@ -158,4 +158,22 @@ class IrcPlumbingFlowTest {
           && e.path("sender").asText().equals(BOT) && e.path("state_key").asText().startsWith("@_irc_"));
     }
   }
+
+  @Test
+  void aTopicSetInMatrixReachesIrcThroughTheSettersOppedPuppetAndBack() throws Exception {
+    link();
+    bob.send(room, "hello");
+    alice.awaitMessage("bob", "#room", "hello", WAIT);
+    alice.send("MODE #room +o bob"); // ngircd channels are +t: topics need ops
+    await().atMost(WAIT).until(() -> bridge.connector.botSeesModes("test", "#room", "bob").contains("o"));
+
+    bob.sendState(room, "m.room.topic", "", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+        .put("topic", "set in matrix\nwith a second line"));
+
+    alice.awaitLine(l -> l.startsWith(":bob!") && IrcTestUser.command(l).equals("TOPIC")
+        && l.endsWith("#room :set in matrix with a second line"), WAIT);
+    alice.send("TOPIC #room :set on irc");
+    await().atMost(WAIT).until(() -> hs.roomStateEvent(room, "m.room.topic", "").path("content").path("topic")
+        .asText().equals("set on irc"));
+  }
 }
