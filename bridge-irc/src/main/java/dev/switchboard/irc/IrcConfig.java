@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.config.ConfigException;
 import dev.switchboard.irc.flood.FloodControl;
 import dev.switchboard.irc.membership.NetsplitConfig;
+import dev.switchboard.irc.network.ConnectionSecurity;
 import dev.switchboard.irc.network.NetworkConfig;
 import dev.switchboard.irc.portal.ChannelName;
 import dev.switchboard.irc.puppet.PuppetNick;
@@ -106,7 +107,67 @@ public record IrcConfig(String userPrefix, String aliasPrefix, Optional<String> 
     return new NetworkConfig(id, host, port, tls, password, nick, channelsAllowed(n, key), flood(n, key),
         lineLimit(n, key), netsplit(n, key), modePowerLevels(n, key), idleTimeout(n, key),
         choice(n, key, "reactions", NetworkConfig.Reactions.class, NetworkConfig.Reactions.ACTION),
-        choice(n, key, "redactions", NetworkConfig.Redactions.class, NetworkConfig.Redactions.NOTICE));
+        choice(n, key, "redactions", NetworkConfig.Redactions.class, NetworkConfig.Redactions.NOTICE),
+        security(n, key, tls));
+  }
+
+  private static ConnectionSecurity security(JsonNode n, String key, boolean tls) {
+    Optional<String> pin = Optional.empty();
+    JsonNode p = n.path("tls_fingerprint_sha256");
+    if (!p.isMissingNode() && !p.isNull()) {
+      pin = p.isTextual() ? ConnectionSecurity.fingerprint(p.asText()) : Optional.empty();
+      if (pin.isEmpty()) {
+        throw new ConfigException(key + ".tls_fingerprint_sha256 must be the server certificate's SHA-256 fingerprint"
+            + " as 64 hex digits (colons allowed), e.g. from: openssl x509 -noout -fingerprint -sha256, got " + p);
+      }
+    }
+    Optional<java.nio.file.Path> cert = file(n, key, "client_cert");
+    Optional<java.nio.file.Path> clientKey = file(n, key, "client_key");
+    if (cert.isPresent() != clientKey.isPresent()) {
+      throw new ConfigException(key + ": client_cert and client_key go together (PEM certificate and its PKCS#8 key)");
+    }
+    if ((pin.isPresent() || cert.isPresent()) && !tls) {
+      throw new ConfigException(key + ": tls_fingerprint_sha256 and client_cert need tls: true");
+    }
+    Optional<ConnectionSecurity.Sasl> sasl = Optional.empty();
+    JsonNode s = n.path("sasl");
+    if (!s.isMissingNode() && !s.isNull()) {
+      if (!s.isObject()) {
+        throw new ConfigException(key + ".sasl must be a map such as { mechanism: plain, account: bot, password: ... }"
+            + " or { mechanism: external }");
+      }
+      String mech = s.path("mechanism").asText("plain").toUpperCase(java.util.Locale.ROOT);
+      if (mech.equals("PLAIN")) {
+        Optional<String> account = optionalText(s, key + ".sasl", "account");
+        Optional<String> password = optionalText(s, key + ".sasl", "password");
+        if (account.isEmpty() || password.isEmpty()) {
+          throw new ConfigException(key + ".sasl: mechanism plain needs account and password");
+        }
+        sasl = Optional.of(new ConnectionSecurity.Sasl(ConnectionSecurity.Mechanism.PLAIN, account, password));
+      } else if (mech.equals("EXTERNAL")) {
+        if (cert.isEmpty()) {
+          throw new ConfigException(key + ".sasl: mechanism external logs in with the client certificate; set "
+              + "client_cert and client_key");
+        }
+        sasl = Optional.of(new ConnectionSecurity.Sasl(ConnectionSecurity.Mechanism.EXTERNAL, Optional.empty(),
+            Optional.empty()));
+      } else {
+        throw new ConfigException(key + ".sasl.mechanism must be plain or external, got " + s.path("mechanism"));
+      }
+    }
+    return new ConnectionSecurity(pin, cert, clientKey, sasl);
+  }
+
+  private static Optional<java.nio.file.Path> file(JsonNode n, String key, String field) {
+    JsonNode v = n.path(field);
+    if (v.isMissingNode() || v.isNull()) {
+      return Optional.empty();
+    }
+    java.nio.file.Path path = v.isTextual() ? java.nio.file.Path.of(v.asText()) : null;
+    if (path == null || !java.nio.file.Files.isReadable(path)) {
+      throw new ConfigException(key + "." + field + " must be the path of a readable PEM file, got " + v);
+    }
+    return Optional.of(path);
   }
 
   private static Map<Character, Integer> modePowerLevels(JsonNode n, String key) {

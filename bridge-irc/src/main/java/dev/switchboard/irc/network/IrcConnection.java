@@ -140,7 +140,7 @@ public final class IrcConnection {
     this.events = events;
     this.limit = nickLength;
     this.nick = PuppetNick.candidate(identity.nick(), 0, nickLength);
-    this.client = Client.builder()
+    Client.Builder.Server server = Client.builder()
         .name(network.id() + ":" + identity.nick())
         .nick(nick)
         .user(identity.user())
@@ -149,8 +149,15 @@ public final class IrcConnection {
             .host(network.host())
             .port(network.port(), network.tls() ? Client.Builder.Server.SecurityType.SECURE
                 : Client.Builder.Server.SecurityType.INSECURE)
-            .password(network.password().orElse(null))
-            .then()
+            .password(network.password().orElse(null));
+    ConnectionSecurity security = network.security();
+    if (network.tls()) {
+      security.pinnedTrust().ifPresent(server::secureTrustManagerFactory);
+      if (role == Role.BOT && security.clientCert().isPresent()) {
+        server.secureKeyCertChain(security.clientCert().get()).secureKey(security.clientKey().get());
+      }
+    }
+    this.client = server.then()
         // Kitteh's exception listener is a thread per client; handler failures are logged by the event manager.
         .listeners()
             .exception(null)
@@ -168,6 +175,13 @@ public final class IrcConnection {
             .then()
         .build();
     client.getEventManager().registerEventListener(new KittehListener());
+    if (role == Role.BOT) {
+      security.sasl().ifPresent(sasl -> client.getAuthManager().addProtocol(
+          sasl.mechanism() == ConnectionSecurity.Mechanism.PLAIN
+              ? new org.kitteh.irc.client.library.feature.auth.SaslPlain(client, sasl.account().orElseThrow(),
+                  sasl.password().orElseThrow())
+              : new org.kitteh.irc.client.library.feature.auth.SaslExternal(client)));
+    }
   }
 
   /**

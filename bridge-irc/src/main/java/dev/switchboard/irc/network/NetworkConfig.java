@@ -22,6 +22,7 @@ import java.util.Set;
  * @param idleTimeout a puppet that sent nothing for this long disconnects (zero: never)
  * @param reactions how Matrix reactions reach IRC
  * @param redactions how Matrix redactions reach IRC
+ * @param security the bot's certificate pin, client certificate and SASL
  */
 public record NetworkConfig(
     String id,
@@ -37,7 +38,8 @@ public record NetworkConfig(
     Map<Character, Integer> modePowerLevels,
     Duration idleTimeout,
     Reactions reactions,
-    Redactions redactions) {
+    Redactions redactions,
+    ConnectionSecurity security) {
 
   /** Channel operators and their like are moderators (50), voiced users 1, as matrix-appservice-irc does. */
   public static final Map<Character, Integer> DEFAULT_MODE_POWER_LEVELS =
@@ -71,7 +73,8 @@ public record NetworkConfig(
   public NetworkConfig(String id, String host, int port, boolean tls, Optional<String> password, String botNick,
       Optional<Set<String>> channelsAllowed, FloodControl flood, int lineLimit, NetsplitConfig netsplit) {
     this(id, host, port, tls, password, botNick, channelsAllowed, flood, lineLimit, netsplit,
-        DEFAULT_MODE_POWER_LEVELS, DEFAULT_IDLE_TIMEOUT, Reactions.ACTION, Redactions.NOTICE);
+        DEFAULT_MODE_POWER_LEVELS, DEFAULT_IDLE_TIMEOUT, Reactions.ACTION, Redactions.NOTICE,
+        ConnectionSecurity.NONE);
   }
 
   /** The power level for a set of channel user modes: the highest of theirs, or 0. */
