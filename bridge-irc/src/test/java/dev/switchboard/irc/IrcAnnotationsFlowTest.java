@@ -1,6 +1,7 @@
 package dev.switchboard.irc;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -55,8 +56,21 @@ class IrcAnnotationsFlowTest {
 
   private String aliceSays(String text) throws Exception {
     alice.say("#room", text);
-    return hs.awaitEvent(room, "@_irc_test_alice:test.local", e -> e.path("content").path("body").asText()
+    String id = hs.awaitEvent(room, "@_irc_test_alice:test.local", e -> e.path("content").path("body").asText()
         .equals(text), WAIT).path("event_id").asText();
+    // The bridge records the message after the homeserver has it; a reaction needs the record.
+    await().atMost(WAIT).until(() -> recorded(id));
+    return id;
+  }
+
+  private boolean recorded(String eventId) throws Exception {
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("bridge.db"));
+        java.sql.PreparedStatement q = c.prepareStatement("SELECT 1 FROM message_map WHERE event_id = ?")) {
+      q.setString(1, eventId);
+      try (java.sql.ResultSet r = q.executeQuery()) {
+        return r.next();
+      }
+    }
   }
 
   private void react(String eventId, String key) {

@@ -10,6 +10,7 @@ import dev.switchboard.irc.portal.ChannelRef;
 import dev.switchboard.irc.puppet.Puppets;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Matrix reactions and redactions, which IRC has no words for, as short lines from the user's puppet: a reaction as
@@ -70,12 +71,22 @@ public final class MatrixAnnotations {
         .orElse(false);
   }
 
+  /**
+   * The IRC nick of the message's author. A message relayed from IRC a moment ago may not be recorded yet when a
+   * quick reaction arrives (the homeserver has the event before our row is written), so a miss is asked again once,
+   * a second later.
+   */
   private CompletableFuture<Optional<String>> author(String eventId) {
+    EventId id;
     try {
-      return map.authorOf(EventId.of(eventId)).exceptionally(e -> Optional.empty());
+      id = EventId.of(eventId);
     } catch (IllegalArgumentException notAnEventId) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
+    return map.authorOf(id).exceptionally(e -> Optional.empty()).thenCompose(found -> found.isPresent()
+        ? CompletableFuture.completedFuture(found)
+        : CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS))
+            .thenCompose(v -> map.authorOf(id).exceptionally(e -> Optional.empty())));
   }
 
   private static String oneLine(String key) {
