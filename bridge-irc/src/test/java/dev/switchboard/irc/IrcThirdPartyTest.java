@@ -40,8 +40,12 @@ class IrcThirdPartyTest {
 
   @AfterEach
   void stop() {
-    bridge.close();
-    hs.close();
+    if (bridge != null) {
+      bridge.close();
+    }
+    if (hs != null) {
+      hs.close();
+    }
     ircd.close();
   }
 

@@ -114,11 +114,14 @@ public final class GhostRelay {
       }
       room(l.channel(), l.nick()).ifPresent(room -> {
         gone(room, l.nick());
-        if (l.kickedBy().isPresent() && !ourNick.test(l.kickedBy().get())
-            && !banned.contains(room.value() + " " + PuppetNick.key(l.nick()))) {
+        boolean alreadyOut = l.kickedBy().map(ourNick::test).orElse(false)
+            || banned.contains(room.value() + " " + PuppetNick.key(l.nick()));
+        if (alreadyOut) {
+          // A kick from Matrix through a puppet (the room has it already), or a kick after a ban: the ghost is out.
+          ghostsIn.getOrDefault(room, Set.of()).remove(PuppetNick.key(l.nick()));
+        } else if (l.kickedBy().isPresent()) {
           kick(room, l.nick(), l.kickedBy().get(), l.reason());
         } else {
-          // A kick from Matrix through a puppet (the room has it already), or a kick after a ban: the ghost is out.
           leave(room, l.nick());
         }
       });
@@ -216,6 +219,7 @@ public final class GhostRelay {
   private void kick(RoomId room, String nick, String by, String reason) {
     UserId ghost = ghostIds.ghost(network, nick);
     String why = "Kicked on IRC by " + by + (reason == null || reason.isBlank() ? "" : ": " + reason);
+    ghostsIn.getOrDefault(room, Set.of()).remove(PuppetNick.key(nick));
     inOrder(room, () -> intents.bot().kick(room, ghost, why));
   }
 
