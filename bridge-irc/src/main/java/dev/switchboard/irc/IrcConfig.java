@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.config.ConfigException;
 import dev.switchboard.irc.flood.FloodControl;
 import dev.switchboard.irc.membership.NetsplitConfig;
+import dev.switchboard.irc.network.ConnectionSecurity;
 import dev.switchboard.irc.network.NetworkConfig;
 import dev.switchboard.irc.portal.ChannelName;
 import dev.switchboard.irc.puppet.PuppetNick;
@@ -104,7 +105,125 @@ public record IrcConfig(String userPrefix, String aliasPrefix, Optional<String> 
           + "letters, digits, []\\`_^{|}-), got '" + nick + "'");
     }
     return new NetworkConfig(id, host, port, tls, password, nick, channelsAllowed(n, key), flood(n, key),
-        lineLimit(n, key), netsplit(n, key));
+        lineLimit(n, key), netsplit(n, key), modePowerLevels(n, key), idleTimeout(n, key),
+        choice(n, key, "reactions", NetworkConfig.Reactions.class, NetworkConfig.Reactions.ACTION),
+        choice(n, key, "redactions", NetworkConfig.Redactions.class, NetworkConfig.Redactions.NOTICE),
+        security(n, key, tls));
+  }
+
+  private static ConnectionSecurity security(JsonNode n, String key, boolean tls) {
+    Optional<String> pin = Optional.empty();
+    JsonNode p = n.path("tls_fingerprint_sha256");
+    if (!p.isMissingNode() && !p.isNull()) {
+      pin = p.isTextual() ? ConnectionSecurity.fingerprint(p.asText()) : Optional.empty();
+      if (pin.isEmpty()) {
+        throw new ConfigException(key + ".tls_fingerprint_sha256 must be the server certificate's SHA-256 fingerprint"
+            + " as 64 hex digits (colons allowed), e.g. from: openssl x509 -noout -fingerprint -sha256, got " + p);
+      }
+    }
+    Optional<java.nio.file.Path> cert = file(n, key, "client_cert");
+    Optional<java.nio.file.Path> clientKey = file(n, key, "client_key");
+    if (cert.isPresent() != clientKey.isPresent()) {
+      throw new ConfigException(key + ": client_cert and client_key go together (PEM certificate and its PKCS#8 key)");
+    }
+    if ((pin.isPresent() || cert.isPresent()) && !tls) {
+      throw new ConfigException(key + ": tls_fingerprint_sha256 and client_cert need tls: true");
+    }
+    Optional<ConnectionSecurity.Sasl> sasl = Optional.empty();
+    JsonNode s = n.path("sasl");
+    if (!s.isMissingNode() && !s.isNull()) {
+      if (!s.isObject()) {
+        throw new ConfigException(key + ".sasl must be a map such as { mechanism: plain, account: bot, password: ... }"
+            + " or { mechanism: external }");
+      }
+      String mech = s.path("mechanism").asText("plain").toUpperCase(java.util.Locale.ROOT);
+      if (mech.equals("PLAIN")) {
+        Optional<String> account = optionalText(s, key + ".sasl", "account");
+        Optional<String> password = optionalText(s, key + ".sasl", "password");
+        if (account.isEmpty() || password.isEmpty()) {
+          throw new ConfigException(key + ".sasl: mechanism plain needs account and password");
+        }
+        sasl = Optional.of(new ConnectionSecurity.Sasl(ConnectionSecurity.Mechanism.PLAIN, account, password));
+      } else if (mech.equals("EXTERNAL")) {
+        if (cert.isEmpty()) {
+          throw new ConfigException(key + ".sasl: mechanism external logs in with the client certificate; set "
+              + "client_cert and client_key");
+        }
+        sasl = Optional.of(new ConnectionSecurity.Sasl(ConnectionSecurity.Mechanism.EXTERNAL, Optional.empty(),
+            Optional.empty()));
+      } else {
+        throw new ConfigException(key + ".sasl.mechanism must be plain or external, got " + s.path("mechanism"));
+      }
+    }
+    return new ConnectionSecurity(pin, cert, clientKey, sasl);
+  }
+
+  private static Optional<java.nio.file.Path> file(JsonNode n, String key, String field) {
+    JsonNode v = n.path(field);
+    if (v.isMissingNode() || v.isNull()) {
+      return Optional.empty();
+    }
+    java.nio.file.Path path = v.isTextual() ? java.nio.file.Path.of(v.asText()) : null;
+    if (path == null || !java.nio.file.Files.isReadable(path)) {
+      throw new ConfigException(key + "." + field + " must be the path of a readable PEM file, got " + v);
+    }
+    return Optional.of(path);
+  }
+
+  private static Map<Character, Integer> modePowerLevels(JsonNode n, String key) {
+    JsonNode v = n.path("mode_power_levels");
+    if (v.isMissingNode() || v.isNull()) {
+      return NetworkConfig.DEFAULT_MODE_POWER_LEVELS;
+    }
+    if (!v.isObject()) {
+      throw new ConfigException(key + ".mode_power_levels must map channel user modes to power levels, e.g. "
+          + "{ o: 50, v: 1 }, got " + v);
+    }
+    Map<Character, Integer> out = new LinkedHashMap<>();
+    for (var e : v.properties()) {
+      JsonNode level = e.getValue();
+      if (e.getKey().length() != 1 || !Character.isLetter(e.getKey().charAt(0))) {
+        throw new ConfigException(key + ".mode_power_levels: keys must be single mode letters such as o or v, got '"
+            + e.getKey() + "'");
+      }
+      // Below the bot's 100, or ghosts could outrank the bot that has to manage them.
+      if (!level.isIntegralNumber() || level.asInt() < 0 || level.asInt() > 99) {
+        throw new ConfigException(key + ".mode_power_levels." + e.getKey() + " must be a power level from 0 to 99, "
+            + "got " + level);
+      }
+      out.put(e.getKey().charAt(0), level.asInt());
+    }
+    return out;
+  }
+
+  private static java.time.Duration idleTimeout(JsonNode n, String key) {
+    JsonNode v = n.path("idle_timeout_seconds");
+    if (v.isMissingNode() || v.isNull()) {
+      return NetworkConfig.DEFAULT_IDLE_TIMEOUT;
+    }
+    if (!v.isNumber() || v.asDouble() < 0 || v.asDouble() > 365 * 86_400) {
+      throw new ConfigException(key + ".idle_timeout_seconds must be a number of seconds from 0 (never disconnect "
+          + "idle puppets) to 31536000, got " + v);
+    }
+    return java.time.Duration.ofMillis((long) (v.asDouble() * 1000));
+  }
+
+  private static <E extends Enum<E>> E choice(JsonNode n, String key, String field, Class<E> type, E fallback) {
+    JsonNode v = n.path(field);
+    if (v.isMissingNode() || v.isNull()) {
+      return fallback;
+    }
+    if (v.isBoolean()) {
+      // YAML 1.1 reads a bare off/no as false, on/yes as true.
+      return v.asBoolean() ? fallback : Enum.valueOf(type, "OFF");
+    }
+    for (E e : type.getEnumConstants()) {
+      if (v.isTextual() && e.name().equalsIgnoreCase(v.asText())) {
+        return e;
+      }
+    }
+    throw new ConfigException(key + "." + field + " must be one of " + java.util.Arrays.stream(type.getEnumConstants())
+        .map(e -> e.name().toLowerCase(java.util.Locale.ROOT)).toList() + ", got " + v);
   }
 
   private static NetsplitConfig netsplit(JsonNode n, String key) {

@@ -5,25 +5,43 @@ import dev.switchboard.core.connector.Connector;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.ConnectorState;
 import dev.switchboard.core.connector.HubSettings;
+import dev.switchboard.core.command.Command;
+import dev.switchboard.core.command.CommandCapable;
 import dev.switchboard.core.connector.Link;
+import dev.switchboard.core.connector.ThirdPartyCapable;
+import dev.switchboard.irc.portal.ThirdPartyLookup;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.store.LoginStore;
+import dev.switchboard.irc.command.IrcCommands;
+import dev.switchboard.core.connector.LinkCapable;
 import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.id.EventId;
 import dev.switchboard.core.id.RoomAlias;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.store.MessageMapStore;
+import dev.switchboard.irc.dm.DirectChat;
+import dev.switchboard.irc.dm.DirectChats;
 import dev.switchboard.irc.ghost.GhostIds;
+import dev.switchboard.irc.network.IrcEvent;
 import dev.switchboard.irc.ghost.GhostRelay;
 import dev.switchboard.irc.hub.ForeignPuppets;
 import dev.switchboard.irc.hub.NickReplies;
+import dev.switchboard.irc.membership.MatrixModeration;
 import dev.switchboard.irc.membership.QuitDebounce;
+import dev.switchboard.irc.membership.RoomModes;
 import dev.switchboard.irc.message.ChannelMessageMap;
 import dev.switchboard.irc.message.LongMessages;
+import dev.switchboard.irc.message.MatrixAnnotations;
+import dev.switchboard.irc.message.MediaLinks;
 import dev.switchboard.irc.message.MatrixMessages;
 import dev.switchboard.irc.network.Backoff;
 import dev.switchboard.irc.network.IrcConnection;
 import dev.switchboard.irc.network.NetworkConfig;
 import dev.switchboard.core.ordering.SerialExecutor;
+import dev.switchboard.irc.portal.ChannelLinks;
+import dev.switchboard.irc.portal.ChannelName;
 import dev.switchboard.irc.portal.ChannelPortals;
 import dev.switchboard.irc.portal.ChannelRef;
 import dev.switchboard.irc.puppet.PuppetNick;
@@ -31,6 +49,7 @@ import dev.switchboard.irc.puppet.Puppets;
 import dev.switchboard.registration.Namespaces;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -44,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * connection per Matrix user (puppet) that speaks for them. Portals come from alias queries
  * ({@code #_irc_<network>_<#channel>:<domain>}); IRC users appear as ghosts ({@code @_irc_<network>_<nick>}).
  */
-public final class IrcConnector implements Connector {
+public final class IrcConnector implements Connector, LinkCapable, CommandCapable, ThirdPartyCapable {
   private static final Logger log = LoggerFactory.getLogger(IrcConnector.class);
 
   /** Reconnect delays: from about 2 s, doubling, at most 5 min. */
@@ -58,6 +77,7 @@ public final class IrcConnector implements Connector {
   private final GhostIds ghostIds;
   private final RandomGenerator random;
   private final Duration reconnectBase;
+  private final ThirdPartyLookup thirdParty;
   private final Map<String, Network> networks = new LinkedHashMap<>();
   private final Map<EventId, CompletableFuture<Void>> recentEvents = new LinkedHashMap<>(256, 0.75f, false) {
     @Override
@@ -71,10 +91,15 @@ public final class IrcConnector implements Connector {
   private final NickReplies nickReplies = new NickReplies();
   private volatile ForeignPuppets foreign;
   private volatile UserId botUser;
+  private volatile ChannelLinks links;
+  private volatile IrcCommands commands;
+  private final List<java.util.concurrent.ScheduledFuture<?>> sweeps = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private volatile dev.switchboard.core.homeserver.Intents intents;
   private volatile ConnectorState state = ConnectorState.STARTING;
 
   /** One network's connections. */
-  private record Network(NetworkConfig config, IrcConnection bot, Puppets puppets, MatrixMessages messages) {}
+  private record Network(NetworkConfig config, IrcConnection bot, Puppets puppets, MatrixMessages messages,
+      GhostRelay relay, MatrixModeration moderation, DirectChats directChats, MatrixAnnotations annotations) {}
 
   /**
    * Reads and validates the {@code irc:} section; a bad section throws {@link
@@ -95,6 +120,7 @@ public final class IrcConnector implements Connector {
     this.random = random;
     this.reconnectBase = reconnectBase;
     this.hubSettings = HubSettings.from(ircSection, "irc");
+    this.thirdParty = new ThirdPartyLookup(config.networks(), config.aliasPrefix(), ghostIds, domain);
   }
 
   @Override
@@ -113,6 +139,7 @@ public final class IrcConnector implements Connector {
 
   @Override
   public void start(ConnectorContext context) {
+    intents = context.intents();
     portals = new ChannelPortals(context.portals(), context.intents().bot(), config.aliasPrefix(),
         config::network, this::joinAsBot, context.blockingExecutor());
     foreign = new ForeignPuppets(hubSettings, context.foreignGhosts(), context.intents().bot());
@@ -133,18 +160,67 @@ public final class IrcConnector implements Connector {
       // Until the bot has learnt the server's NICKLEN, puppets ask for up to 30 characters (common on modern
       // networks) and drop to 9 if the server refuses.
       IntSupplier nickLength = () -> bot.serverNickLength().orElse(UNKNOWN_NICK_LENGTH);
+      DirectChats[] dms = new DirectChats[1];
+      SerialExecutor privateSerial = new SerialExecutor(context.blockingExecutor());
       Puppets puppets = new Puppets(nickLength,
-          identity -> new IrcConnection(net, identity, nickLength.getAsInt(), backoff, context.scheduler(),
-              context.blockingExecutor(), event -> { }));
+          (user, identity) -> new IrcConnection(net, identity, nickLength.getAsInt(), backoff, context.scheduler(),
+              context.blockingExecutor(), event -> {
+                if (event instanceof IrcEvent.PrivateMessage pm) {
+                  privateSerial.execute(() -> dms[0].received(user, pm));
+                }
+              }), System::nanoTime);
       relay[0] = new GhostRelay(net.id(), context.intents(), ghostIds, portals,
           nick -> bot.hasNick(nick) || puppets.isPuppetNick(nick), puppets::userOfNick, messageMap,
-          new QuitDebounce(net.netsplit(), context.scheduler(), serial, System::nanoTime), epoch);
+          new QuitDebounce(net.netsplit(), context.scheduler(), serial, System::nanoTime), epoch,
+          new RoomModes(net, ghostIds, context.intents().bot()));
       relay[0].guessRepliesWith(nickReplies::answered);
       MatrixMessages messages = new MatrixMessages(puppets, messageMap, longMessages, net.lineLimit(),
           user -> ghostIds.remoteUser(user).filter(u -> u.network().equals(net.id())).map(GhostIds.RemoteUser::nick)
-              .or(() -> puppets.existing(user).map(IrcConnection::nick)));
-      networks.put(net.id(), new Network(net, bot, puppets, messages));
+              .or(() -> puppets.existing(user).map(IrcConnection::nick)))
+          .withMedia(new MediaLinks(config.mediaBaseUrl().orElse("https://" + context.serverName())));
+      dms[0] = new DirectChats(net.id(), context.intents(), ghostIds, context.portals(), puppets,
+          nick -> bot.hasNick(nick) || puppets.isPuppetNick(nick), context.blockingExecutor(), epoch);
+      networks.put(net.id(), new Network(net, bot, puppets, messages, relay[0],
+          new MatrixModeration(puppets, bot, context.intents().bot()), dms[0],
+          new MatrixAnnotations(puppets, messageMap, net.reactions(), net.redactions())));
+      if (!net.idleTimeout().isZero()) {
+        long every = Math.max(250, Math.min(net.idleTimeout().toMillis() / 4, 60_000));
+        sweeps.add(context.scheduler().scheduleWithFixedDelay(() -> {
+          try {
+            int stopped = puppets.disconnectIdle(net.idleTimeout());
+            if (stopped > 0) {
+              log.info("IRC {}: disconnected {} idle puppet(s)", net.id(), stopped);
+            }
+          } catch (RuntimeException e) {
+            log.warn("IRC {}: idle puppet sweep failed: {}", net.id(), e.toString());
+          }
+        }, every, every, java.util.concurrent.TimeUnit.MILLISECONDS));
+      }
     }
+    links = new ChannelLinks(context.portals(), portals, context.intents().bot(), config::network,
+        new ChannelLinks.ChannelSide() {
+          @Override
+          public void join(ChannelRef channel) {
+            Network network = networks.get(channel.network());
+            if (network != null) {
+              if (network.bot().isIn(channel.channel())) {
+                network.bot().refreshNames(channel.channel());
+              } else {
+                network.bot().join(channel.channel());
+              }
+            }
+          }
+
+          @Override
+          public CompletableFuture<Void> leave(ChannelRef channel, RoomId room) {
+            return unbridge(channel, room);
+          }
+        }, context.blockingExecutor());
+    Map<String, IrcCommands.NetworkHandle> handles = new LinkedHashMap<>();
+    networks.forEach((id, n) -> handles.put(id, new IrcCommands.NetworkHandle(n.config(), n.bot(), n.puppets())));
+    commands = new IrcCommands(handles, new LoginStore(context.database(), context.secrets(), context.clock()),
+        portals, context.intents().bot(), config.aliasPrefix(), context.serverName(), context.blockingExecutor());
+    commands.loadStoredChoices();
     for (ChannelRef channel : portals.load()) {
       joinAsBot(channel);
     }
@@ -163,10 +239,96 @@ public final class IrcConnector implements Connector {
   @Override
   public void stop() {
     state = ConnectorState.STOPPED;
+    sweeps.forEach(f -> f.cancel(false));
     for (Network n : networks.values()) {
       n.puppets().stopAll("Bridge shutting down");
       n.bot().stop("Bridge shutting down");
     }
+  }
+
+  @Override
+  public ObjectNode thirdPartyProtocol() {
+    return thirdParty.protocol();
+  }
+
+  @Override
+  public CompletableFuture<ArrayNode> thirdPartyLocations(Map<String, String> fields) {
+    return CompletableFuture.completedFuture(thirdParty.locations(fields));
+  }
+
+  @Override
+  public CompletableFuture<ArrayNode> thirdPartyUsers(Map<String, String> fields) {
+    return CompletableFuture.completedFuture(thirdParty.users(fields));
+  }
+
+  @Override
+  public CompletableFuture<ArrayNode> thirdPartyLocationsForAlias(String alias) {
+    return CompletableFuture.completedFuture(thirdParty.locationsForAlias(alias));
+  }
+
+  @Override
+  public CompletableFuture<ArrayNode> thirdPartyUsersForUserId(String userId) {
+    return CompletableFuture.completedFuture(thirdParty.usersForUserId(userId));
+  }
+
+  @Override
+  public List<Command> commands() {
+    IrcCommands c = commands;
+    return c == null ? List.of() : c.commands();
+  }
+
+  @Override
+  public String normaliseRemoteRoom(String remoteRoom) throws LinkException {
+    ChannelLinks l = links;
+    if (l == null) {
+      throw new LinkException("M_UNKNOWN", "the IRC connector has not started");
+    }
+    return l.parse(remoteRoom).remoteId();
+  }
+
+  @Override
+  public CompletableFuture<Link> link(RoomId room, String remoteRoom, UserId requester) {
+    ChannelLinks l = links;
+    return l == null ? CompletableFuture.failedFuture(new LinkException("M_UNKNOWN", "the IRC connector has not started"))
+        : l.link(room, remoteRoom, requester);
+  }
+
+  @Override
+  public CompletableFuture<Void> unlink(Link link) {
+    ChannelLinks l = links;
+    return l == null ? CompletableFuture.completedFuture(null) : l.unlink(link);
+  }
+
+  /** The channel user modes the bot sees {@code nick} with in {@code channel} (tests wait on this). */
+  String botSeesModes(String network, String channel, String nick) {
+    Network n = networks.get(network);
+    return n == null ? "" : ChannelName.parse(channel).flatMap(c -> n.bot().userModes(c, nick)).orElse("");
+  }
+
+  /** After an unlink: the channel's ghosts leave the room, our puppets and the bot part the channel. */
+  private CompletableFuture<Void> unbridge(ChannelRef channel, RoomId room) {
+    Network network = networks.get(channel.network());
+    if (network == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    // In the room's lane, so joins still being relayed happen before the leaves.
+    network.relay().inRoomOrder(room, () -> {
+      List<CompletableFuture<Void>> leaves = network.relay().ghostsIn(room).stream()
+          .map(nick -> intents.ghost(ghostIds.ghost(channel.network(), nick)).leave(room)
+              .exceptionally(e -> {
+                log.warn("IRC {}: ghost of {} could not leave {}: {}", channel.remoteId(), nick, room, e.toString());
+                return null;
+              }))
+          .toList();
+      return CompletableFuture.allOf(leaves.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> {
+        network.relay().forget(room);
+        done.complete(null);
+      });
+    });
+    network.puppets().connections().values().forEach(c -> c.part(channel.channel(), "Channel no longer bridged"));
+    network.bot().part(channel.channel(), "Channel no longer bridged");
+    return done;
   }
 
   @Override
@@ -193,8 +355,17 @@ public final class IrcConnector implements Connector {
 
   @Override
   public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Optional<Link> link) {
-    if (link.isEmpty() || !protocol().equals(link.get().protocol())) {
+    if (link.isEmpty()) {
+      return outsideLinks(event);
+    }
+    if (!protocol().equals(link.get().protocol())) {
       return CompletableFuture.completedFuture(null);
+    }
+    Optional<DirectChat> chat = DirectChat.ofRemoteId(link.get().remoteId());
+    if (chat.isPresent()) {
+      Network network = networks.get(chat.get().network());
+      return network == null || namespaces.claimsUser(event.sender().value()) ? CompletableFuture.completedFuture(null)
+          : once(event.eventId(), () -> network.directChats().fromMatrix(event, chat.get()));
     }
     Optional<ChannelRef> ref = ChannelRef.ofRemoteId(link.get().remoteId());
     Network network = ref.map(r -> networks.get(r.network())).orElse(null);
@@ -202,8 +373,7 @@ public final class IrcConnector implements Connector {
       return CompletableFuture.completedFuture(null);
     }
     if (event.membership().isPresent()) {
-      membership(event, network, ref.get());
-      return CompletableFuture.completedFuture(null);
+      return membership(event, network, ref.get());
     }
     if ("m.room.topic".equals(event.type()) && event.stateKey().equals(Optional.of(""))
         && event.sender().equals(botUser)) {
@@ -225,11 +395,34 @@ public final class IrcConnector implements Connector {
           .thenRun(() -> network.puppets().existing(event.sender()).ifPresent(c ->
               nickReplies.sent(ref.get(), c.nick(), event.eventId()))));
     }
+    if ("m.reaction".equals(event.type())) {
+      return once(event.eventId(), () -> network.annotations().reaction(event, ref.get()));
+    }
+    if ("m.room.redaction".equals(event.type())) {
+      return once(event.eventId(), () -> network.annotations().redaction(event, ref.get()));
+    }
     return CompletableFuture.completedFuture(null);
   }
 
+  /** Membership aimed at one of our ghosts in a room without links: an invite to a direct chat. */
+  private CompletableFuture<Void> outsideLinks(MatrixEvent event) {
+    if (event.membership().isEmpty() || event.stateKey().isEmpty() || namespaces.claimsUser(event.sender().value())) {
+      return CompletableFuture.completedFuture(null);
+    }
+    UserId target;
+    try {
+      target = UserId.of(event.stateKey().get());
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.completedFuture(null);
+    }
+    Optional<GhostIds.RemoteUser> remote = ghostIds.remoteUser(target).filter(u -> PuppetNick.isValid(u.nick()));
+    Network network = remote.map(r -> networks.get(r.network())).orElse(null);
+    return network == null ? CompletableFuture.completedFuture(null)
+        : network.directChats().invited(event, target, remote.get().nick());
+  }
+
   /** A Matrix user joined (their puppet joins the channel) or left, was kicked or banned (it parts). */
-  private void membership(MatrixEvent event, Network network, ChannelRef channel) {
+  private CompletableFuture<Void> membership(MatrixEvent event, Network network, ChannelRef channel) {
     Optional<UserId> subject = event.stateKey().flatMap(k -> {
       try {
         return Optional.of(UserId.of(k));
@@ -237,10 +430,21 @@ public final class IrcConnector implements Connector {
         return Optional.empty();
       }
     });
-    if (subject.isEmpty() || namespaces.claimsUser(subject.get().value())) {
-      return;
+    if (subject.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
     }
     String membership = event.membership().get();
+    if (namespaces.claimsUser(subject.get().value())) {
+      // A room moderator kicked or banned one of our IRC ghosts: the same on IRC, through their puppet.
+      Optional<GhostIds.RemoteUser> ghost = ghostIds.remoteUser(subject.get())
+          .filter(u -> u.network().equals(channel.network()));
+      boolean removed = "ban".equals(membership) || "leave".equals(membership);
+      if (ghost.isPresent() && removed && !subject.get().equals(event.sender())) {
+        return network.moderation().removed(event.sender(), event.roomId(), channel, ghost.get().nick(),
+            "ban".equals(membership), event.content().path("reason").asText(""), event.eventId());
+      }
+      return CompletableFuture.completedFuture(null);
+    }
     if ("join".equals(membership) && subject.get().equals(event.sender())) {
       network.puppets().displayName(event.sender(), foreign.nickSource(event.sender(),
           Optional.ofNullable(event.content().path("displayname").textValue())));
@@ -252,6 +456,7 @@ public final class IrcConnector implements Connector {
       String reason = subject.get().equals(event.sender()) ? "Left the Matrix room" : "Removed from the Matrix room";
       network.puppets().existing(subject.get()).ifPresent(c -> c.part(channel.channel(), reason));
     }
+    return CompletableFuture.completedFuture(null);
   }
 
   /**

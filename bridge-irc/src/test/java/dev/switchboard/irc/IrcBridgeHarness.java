@@ -60,6 +60,11 @@ final class IrcBridgeHarness implements AutoCloseable {
         .build());
   }
 
+  /** The bridge's AS API port. */
+  int port() {
+    return runtime.port();
+  }
+
   @Override
   public void close() {
     runtime.close();

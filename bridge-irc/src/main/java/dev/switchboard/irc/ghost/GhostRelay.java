@@ -10,6 +10,8 @@ import dev.switchboard.core.id.UserId;
 import dev.switchboard.irc.format.IrcCodes;
 import dev.switchboard.irc.format.IrcToMatrix;
 import dev.switchboard.irc.membership.QuitDebounce;
+import dev.switchboard.irc.membership.RoomModes;
+import dev.switchboard.irc.puppet.PuppetNick;
 import dev.switchboard.irc.format.MatrixToIrc;
 import dev.switchboard.irc.message.ChannelMessageMap;
 import dev.switchboard.irc.network.IrcEvent;
@@ -45,6 +47,10 @@ public final class GhostRelay {
   private final ChannelMessageMap messageMap;
   private final QuitDebounce quits;
   private final long epoch;
+  private final RoomModes modes;
+  private final java.util.concurrent.atomic.AtomicLong notices = new java.util.concurrent.atomic.AtomicLong();
+  private final Set<String> banned = ConcurrentHashMap.newKeySet();
+  private final Map<RoomId, Set<String>> ghostsIn = new ConcurrentHashMap<>();
   private final Set<UserId> named = ConcurrentHashMap.newKeySet();
   private final Map<RoomId, CompletableFuture<?>> lanes = new ConcurrentHashMap<>();
   private volatile java.util.function.BiFunction<ChannelRef, String, Optional<dev.switchboard.core.id.EventId>>
@@ -57,7 +63,8 @@ public final class GhostRelay {
    */
   public GhostRelay(String network, Intents intents, GhostIds ghostIds, ChannelPortals portals,
       Predicate<String> ourNick, Function<String, Optional<UserId>> matrixUserOf, ChannelMessageMap messageMap,
-      QuitDebounce quits, long epoch) {
+      QuitDebounce quits, long epoch, RoomModes modes) {
+    this.modes = modes;
     this.matrixUserOf = matrixUserOf;
     this.messageMap = messageMap;
     this.quits = quits;
@@ -86,18 +93,57 @@ public final class GhostRelay {
       quits.back(j.nick());
       room(j.channel(), j.nick()).ifPresent(room -> join(room, j.nick()));
     } else if (event instanceof IrcEvent.Present p) {
-      // Users already in the channel when the bot joined: their ghosts join the room too.
-      for (String nick : p.nicks()) {
+      // Users already in the channel when the bot joined: their ghosts join the room too, with their modes.
+      List<String> theirs = p.nicks().stream().filter(n -> !ourNick.test(n)).toList();
+      for (String nick : theirs) {
         quits.back(nick);
         room(p.channel(), nick).ifPresent(room -> join(room, nick));
       }
+      channelRoom(p.channel()).ifPresent(room -> {
+        Map<UserId, Integer> levels = modes.present(room, theirs, p.prefixModes());
+        inOrder(room, () -> modes.applyPowerLevels(room, levels));
+      });
+    } else if (event instanceof IrcEvent.UserModesChanged m) {
+      List<IrcEvent.UserModeChange> theirs = m.changes().stream().filter(c -> !ourNick.test(c.nick())).toList();
+      channelRoom(m.channel()).filter(r -> !theirs.isEmpty()).ifPresent(room -> {
+        Map<UserId, Integer> levels = modes.changed(room, theirs);
+        inOrder(room, () -> modes.applyPowerLevels(room, levels));
+      });
+    } else if (event instanceof IrcEvent.ChannelAccess a) {
+      channelRoom(a.channel()).filter(r -> !portals.isPlumbed(r))
+          .ifPresent(room -> inOrder(room, () -> modes.applyAccess(room, a.inviteOnly() || a.keyed())));
+    } else if (event instanceof IrcEvent.Banned b) {
+      if (ourNick.test(b.by())) {
+        return; // set from Matrix: the room has the ban already
+      }
+      for (String nick : b.nicks()) {
+        room(b.channel(), nick).ifPresent(room -> ban(room, nick, b.by(), b.mask()));
+      }
     } else if (event instanceof IrcEvent.Left l && !l.self()) {
-      room(l.channel(), l.nick()).ifPresent(room -> l.kickedBy().ifPresentOrElse(
-          by -> kick(room, l.nick(), by, l.reason()), () -> leave(room, l.nick())));
+      if (ourNick.test(l.nick())) {
+        l.kickedBy().ifPresent(by -> puppetKicked(l.channel(), l.nick(), by, l.reason()));
+        return;
+      }
+      room(l.channel(), l.nick()).ifPresent(room -> {
+        gone(room, l.nick());
+        boolean alreadyOut = l.kickedBy().map(ourNick::test).orElse(false)
+            || banned.contains(room.value() + " " + PuppetNick.key(l.nick()));
+        if (alreadyOut) {
+          // A kick from Matrix through a puppet (the room has it already), or a kick after a ban: the ghost is out.
+          ghostsIn.getOrDefault(room, Set.of()).remove(PuppetNick.key(l.nick()));
+        } else if (l.kickedBy().isPresent()) {
+          kick(room, l.nick(), l.kickedBy().get(), l.reason());
+        } else {
+          leave(room, l.nick());
+        }
+      });
     } else if (event instanceof IrcEvent.Quit q) {
       List<RoomId> rooms = q.channels().stream().flatMap(c -> room(c, q.nick()).stream()).toList();
       if (!rooms.isEmpty()) {
-        boolean held = quits.quit(q.nick(), q.reason(), () -> rooms.forEach(room -> leave(room, q.nick())));
+        boolean held = quits.quit(q.nick(), q.reason(), () -> rooms.forEach(room -> {
+          gone(room, q.nick());
+          leave(room, q.nick());
+        }));
         if (held) {
           log.info("IRC {}: {} quit ({}); holding their ghost back as a netsplit", network, q.nick(), q.reason());
         }
@@ -110,6 +156,8 @@ public final class GhostRelay {
         }
         room(channel, n.newNick()).ifPresent(room -> {
           join(room, n.newNick());
+          Map<UserId, Integer> levels = modes.renamed(room, n.oldNick(), n.newNick());
+          inOrder(room, () -> modes.applyPowerLevels(room, levels));
           leave(room, n.oldNick());
         });
       }
@@ -126,12 +174,64 @@ public final class GhostRelay {
 
   private void join(RoomId room, String nick) {
     Intent ghost = named(nick);
+    banned.remove(room.value() + " " + PuppetNick.key(nick));
+    ghostsIn.computeIfAbsent(room, r -> ConcurrentHashMap.newKeySet()).add(PuppetNick.key(nick));
     inOrder(room, () -> ghost.ensureJoined(room));
+  }
+
+  private void gone(RoomId room, String nick) {
+    Map<UserId, Integer> levels = modes.gone(room, nick);
+    inOrder(room, () -> modes.applyPowerLevels(room, levels));
+  }
+
+  private void ban(RoomId room, String nick, String by, String mask) {
+    UserId ghost = ghostIds.ghost(network, nick);
+    banned.add(room.value() + " " + PuppetNick.key(nick));
+    ghostsIn.getOrDefault(room, Set.of()).remove(PuppetNick.key(nick));
+    gone(room, nick);
+    inOrder(room, () -> intents.bot().ban(room, ghost, "Banned on IRC by " + by + " (" + mask + ")"));
+  }
+
+  /** Tells a Matrix user, in the room, that their puppet was kicked and how it comes back. */
+  private void puppetKicked(String channel, String nick, String by, String reason) {
+    Optional<UserId> user = matrixUserOf.apply(nick);
+    Optional<RoomId> room = channelRoom(channel);
+    if (user.isEmpty() || room.isEmpty()) {
+      return;
+    }
+    String text = user.get().value() + ": your IRC connection (" + nick + ") was kicked from " + channel + " by "
+        + by + (reason == null || reason.isBlank() ? "" : " (" + IrcCodes.parse(reason).plain() + ")")
+        + ". It joins again when you next send a message here.";
+    ObjectNode content = JsonNodeFactory.instance.objectNode().put("msgtype", "m.notice").put("body", text);
+    content.putObject("m.mentions").putArray("user_ids").add(user.get().value());
+    String txnKey = "irc/" + network + "/puppet-kicked/" + epoch + "/" + notices.incrementAndGet();
+    inOrder(room.get(), () -> intents.bot().sendMessage(room.get(), content, txnKey));
+  }
+
+  /** The IRC nicks (case-folded) whose ghosts we joined to {@code room} and that have not left since. */
+  public Set<String> ghostsIn(RoomId room) {
+    return Set.copyOf(ghostsIn.getOrDefault(room, Set.of()));
+  }
+
+  /** Forgets a room that is no longer linked. */
+  public void forget(RoomId room) {
+    ghostsIn.remove(room);
+    modes.forget(room);
+  }
+
+  /** Runs {@code call} in the room's lane, after everything already relayed to it. */
+  public void inRoomOrder(RoomId room, Supplier<CompletableFuture<?>> call) {
+    inOrder(room, call);
+  }
+
+  private Optional<RoomId> channelRoom(String channel) {
+    return ChannelName.parse(channel).flatMap(c -> portals.roomOf(new ChannelRef(network, c)));
   }
 
   private void kick(RoomId room, String nick, String by, String reason) {
     UserId ghost = ghostIds.ghost(network, nick);
     String why = "Kicked on IRC by " + by + (reason == null || reason.isBlank() ? "" : ": " + reason);
+    ghostsIn.getOrDefault(room, Set.of()).remove(PuppetNick.key(nick));
     inOrder(room, () -> intents.bot().kick(room, ghost, why));
   }
 
@@ -203,6 +303,7 @@ public final class GhostRelay {
   }
 
   private void leave(RoomId room, String nick) {
+    ghostsIn.getOrDefault(room, Set.of()).remove(PuppetNick.key(nick));
     Intent ghost = intents.ghost(ghostIds.ghost(network, nick));
     inOrder(room, () -> ghost.leave(room));
   }

@@ -37,6 +37,7 @@ public final class MatrixMessages {
   private final LongMessages longMessages;
   private final int lineLimit;
   private final Function<UserId, Optional<String>> nickOf;
+  private volatile MediaLinks mediaLinks;
 
   /**
    * @param lineLimit messages that would need more IRC lines than this become a link
@@ -51,17 +52,26 @@ public final class MatrixMessages {
     this.nickOf = nickOf;
   }
 
+  /** Turns media messages into links (without this they are not relayed). */
+  public MatrixMessages withMedia(MediaLinks links) {
+    this.mediaLinks = links;
+    return this;
+  }
+
   /** Relays one {@code m.room.message}; completes when every line is queued on the puppet's connection. */
   public CompletableFuture<Void> relay(MatrixEvent event, ChannelRef channel) {
     JsonNode content = event.content();
     boolean edit = "m.replace".equals(content.path("m.relates_to").path("rel_type").asText())
         && content.path("m.new_content").isObject();
     JsonNode effective = edit ? content.path("m.new_content") : content;
-    Optional<MessageKind> kind = MessageKind.ofMsgtype(effective.path("msgtype").asText());
+    String msgtype = effective.path("msgtype").asText();
+    Optional<String> media = MediaLinks.isMedia(msgtype) && mediaLinks != null ? mediaLinks.text(effective)
+        : Optional.empty();
+    Optional<MessageKind> kind = media.isPresent() ? Optional.of(MessageKind.TEXT) : MessageKind.ofMsgtype(msgtype);
     if (kind.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
-    String text = MatrixToIrc.convert(effective, nickOf);
+    String text = media.orElseGet(() -> MatrixToIrc.convert(effective, nickOf));
     if (text.isBlank()) {
       return CompletableFuture.completedFuture(null);
     }

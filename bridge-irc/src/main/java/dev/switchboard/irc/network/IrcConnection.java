@@ -32,6 +32,18 @@ import org.kitteh.irc.client.library.element.User;
 import org.kitteh.irc.client.library.event.channel.ChannelCtcpEvent;
 import org.kitteh.irc.client.library.event.channel.ChannelJoinEvent;
 import org.kitteh.irc.client.library.event.channel.ChannelKickEvent;
+import org.kitteh.irc.client.library.event.channel.ChannelModeEvent;
+import org.kitteh.irc.client.library.event.client.ClientReceiveNumericEvent;
+import org.kitteh.irc.client.library.event.user.PrivateCtcpQueryEvent;
+import org.kitteh.irc.client.library.event.user.PrivateMessageEvent;
+import org.kitteh.irc.client.library.event.user.PrivateNoticeEvent;
+import org.kitteh.irc.client.library.event.user.WhoisEvent;
+import org.kitteh.irc.client.library.command.KickCommand;
+import org.kitteh.irc.client.library.command.WhoisCommand;
+import org.kitteh.irc.client.library.element.Channel;
+import org.kitteh.irc.client.library.element.mode.ChannelUserMode;
+import org.kitteh.irc.client.library.element.mode.ModeStatus;
+import org.kitteh.irc.client.library.feature.filter.NumericFilter;
 import org.kitteh.irc.client.library.event.channel.ChannelMessageEvent;
 import org.kitteh.irc.client.library.event.channel.ChannelNamesUpdatedEvent;
 import org.kitteh.irc.client.library.event.channel.ChannelNoticeEvent;
@@ -78,6 +90,9 @@ public final class IrcConnection {
   private final Set<String> joined = new HashSet<>();
   private final Map<String, Queue<Outgoing>> held = new HashMap<>();
   private final Map<String, String> pendingTopics = new HashMap<>();
+  private final Queue<PrivateOut> heldPrivate = new ArrayDeque<>();
+  private final Map<String, boolean[]> access = new HashMap<>();
+  private final Map<String, List<CompletableFuture<String>>> whoisWaiting = new HashMap<>();
   private boolean registered;
   private boolean stopped;
   private int attempt;
@@ -86,6 +101,8 @@ public final class IrcConnection {
   private String nick;
 
   private record Outgoing(MessageKind kind, String text, CompletableFuture<Void> sent) {}
+
+  private record PrivateOut(String nick, Outgoing out) {}
 
   /**
    * @param nickLength the longest nick to ask for; when the server refuses it as erroneous we retry with 9
@@ -123,7 +140,7 @@ public final class IrcConnection {
     this.events = events;
     this.limit = nickLength;
     this.nick = PuppetNick.candidate(identity.nick(), 0, nickLength);
-    this.client = Client.builder()
+    Client.Builder.Server server = Client.builder()
         .name(network.id() + ":" + identity.nick())
         .nick(nick)
         .user(identity.user())
@@ -132,8 +149,15 @@ public final class IrcConnection {
             .host(network.host())
             .port(network.port(), network.tls() ? Client.Builder.Server.SecurityType.SECURE
                 : Client.Builder.Server.SecurityType.INSECURE)
-            .password(network.password().orElse(null))
-            .then()
+            .password(network.password().orElse(null));
+    ConnectionSecurity security = network.security();
+    if (network.tls()) {
+      security.pinnedTrust().ifPresent(server::secureTrustManagerFactory);
+      if (role == Role.BOT && security.clientCert().isPresent()) {
+        server.secureKeyCertChain(security.clientCert().get()).secureKey(security.clientKey().get());
+      }
+    }
+    this.client = server.then()
         // Kitteh's exception listener is a thread per client; handler failures are logged by the event manager.
         .listeners()
             .exception(null)
@@ -151,6 +175,22 @@ public final class IrcConnection {
             .then()
         .build();
     client.getEventManager().registerEventListener(new KittehListener());
+    if (role == Role.BOT) {
+      security.sasl().ifPresent(sasl -> client.getAuthManager().addProtocol(
+          sasl.mechanism() == ConnectionSecurity.Mechanism.PLAIN
+              ? new org.kitteh.irc.client.library.feature.auth.SaslPlain(client, sasl.account().orElseThrow(),
+                  sasl.password().orElseThrow())
+              : new org.kitteh.irc.client.library.feature.auth.SaslExternal(client)));
+    }
+  }
+
+  /**
+   * Logs in with SASL PLAIN when the server offers {@code sasl} (Kitteh requests the capability and answers the
+   * exchange). Call before {@link #connect()}. The password is never logged.
+   */
+  public void useSaslPlain(String account, String password) {
+    client.getAuthManager().addProtocol(new org.kitteh.irc.client.library.feature.auth.SaslPlain(client, account,
+        password));
   }
 
   /** Starts connecting in the background. */
@@ -202,6 +242,115 @@ public final class IrcConnection {
       }
     }
     return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+  }
+
+  /**
+   * Sends message texts to {@code nick} (a private message) once we are registered. Each text must already be one
+   * safe line; {@code nick} must be a valid nick.
+   */
+  public CompletableFuture<Void> sendPrivate(String nick, MessageKind kind, List<String> texts) {
+    if (!PuppetNick.isValid(nick)) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException("not a valid IRC nick: " + nick));
+    }
+    List<CompletableFuture<Void>> all = new ArrayList<>(texts.size());
+    synchronized (this) {
+      for (String text : texts) {
+        Outgoing out = new Outgoing(kind, text, new CompletableFuture<>());
+        all.add(out.sent());
+        if (registered && heldPrivate.isEmpty()) {
+          write(nick, out);
+        } else {
+          heldPrivate.add(new PrivateOut(nick, out));
+        }
+      }
+    }
+    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+  }
+
+  /** Kicks {@code nick} from {@code channel} (needs ops there; the server refuses otherwise). */
+  public synchronized void kick(ChannelName channel, String nick, String reason) {
+    if (!PuppetNick.isValid(nick)) {
+      throw new IllegalArgumentException("not a valid IRC nick: " + nick);
+    }
+    new KickCommand(client, channel.value()).target(nick).reason(oneLine(reason, 200)).execute();
+  }
+
+  /** Bans {@code nick!*@*} in {@code channel} (needs ops there). */
+  public synchronized void ban(ChannelName channel, String nick) {
+    if (!PuppetNick.isValid(nick)) {
+      throw new IllegalArgumentException("not a valid IRC nick: " + nick);
+    }
+    client.sendRawLine("MODE " + channel.value() + " +b " + nick + "!*@*");
+  }
+
+  /**
+   * The channel user modes ({@code o}, {@code v}, ...) {@code nick} has in {@code channel} as this connection saw
+   * them; empty when we are not in the channel or do not see {@code nick} there.
+   */
+  public Optional<String> userModes(ChannelName channel, String nick) {
+    return client.getChannel(channel.value()).flatMap(c -> c.getUserModes(nick)).map(modes -> {
+      StringBuilder b = new StringBuilder();
+      modes.forEach(m -> b.append(m.getChar()));
+      return b.toString();
+    });
+  }
+
+  /** The channels this connection is in or joining, and joins again after a reconnect. */
+  public synchronized List<ChannelName> wantedChannels() {
+    return wanted.stream().map(k -> new ChannelName(namesByKey.get(k))).toList();
+  }
+
+  /** Whether messages are still waiting for a registration or a join. */
+  public synchronized boolean hasHeldMessages() {
+    return !heldPrivate.isEmpty() || held.values().stream().anyMatch(q -> !q.isEmpty());
+  }
+
+  /** Asks the server for {@code channel}'s member list again (the answer arrives as {@link IrcEvent.Present}). */
+  public synchronized void refreshNames(ChannelName channel) {
+    if (registered) {
+      client.sendRawLine("NAMES " + channel.value());
+    }
+  }
+
+  /** Asks for another nick (the server may refuse it: then the old one stays). */
+  public synchronized void changeNick(String wantedNick) {
+    if (!PuppetNick.isValid(wantedNick)) {
+      throw new IllegalArgumentException("not a valid IRC nick: " + wantedNick);
+    }
+    client.setNick(wantedNick);
+  }
+
+  /**
+   * Sends one raw command line. The caller has checked that it is a command users may send; here we only make sure it
+   * is one line.
+   */
+  public synchronized void sendRaw(String line) {
+    if (line.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0) || IrcLines.utf8Length(line) > 450) {
+      throw new IllegalArgumentException("a raw IRC command must be one line of at most 450 bytes");
+    }
+    client.sendRawLine(line);
+  }
+
+  /**
+   * WHOIS {@code nick}: completes with a short readable answer, or fails after {@code timeout} (servers answer an
+   * unknown nick with 401, which Kitteh does not turn into an event).
+   */
+  public CompletableFuture<String> whois(String target, Duration timeout) {
+    if (!PuppetNick.isValid(target)) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException("not a valid IRC nick: " + target));
+    }
+    CompletableFuture<String> answer = new CompletableFuture<>();
+    synchronized (this) {
+      whoisWaiting.computeIfAbsent(PuppetNick.key(target), k -> new ArrayList<>()).add(answer);
+      new WhoisCommand(client).target(target).execute();
+    }
+    return answer.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private static String oneLine(String text, int maxBytes) {
+    String safe = text.replaceAll("[\\p{Cntrl}\u0085\u2028\u2029]+", " ").strip();
+    List<String> cut = IrcLines.split(safe.isEmpty() ? "-" : safe, maxBytes);
+    return cut.isEmpty() ? "-" : cut.get(0);
   }
 
   private void write(String channel, Outgoing out) {
@@ -281,6 +430,8 @@ public final class IrcConnection {
       stopped = true;
       held.values().forEach(dropped::addAll);
       held.clear();
+      heldPrivate.forEach(p -> dropped.add(p.out()));
+      heldPrivate.clear();
     }
     dropped.forEach(o -> o.sent().completeExceptionally(new IllegalStateException("IRC connection stopped")));
     try {
@@ -324,6 +475,10 @@ public final class IrcConnection {
         current = nick;
         for (String key : wanted) {
           client.addChannel(namesByKey.get(key));
+        }
+        while (!heldPrivate.isEmpty()) {
+          PrivateOut p = heldPrivate.poll();
+          write(p.nick(), p.out());
         }
       }
       events.accept(new IrcEvent.Registered(current));
@@ -383,7 +538,144 @@ public final class IrcConnection {
 
     @Handler
     public void names(ChannelNamesUpdatedEvent e) {
-      events.accept(new IrcEvent.Present(e.getChannel().getName(), List.copyOf(e.getChannel().getNicknames())));
+      Channel channel = e.getChannel();
+      Map<String, String> modes = new HashMap<>();
+      for (String n : channel.getNicknames()) {
+        channel.getUserModes(n).filter(m -> !m.isEmpty()).ifPresent(m -> {
+          StringBuilder b = new StringBuilder();
+          m.forEach(mode -> b.append(mode.getChar()));
+          modes.put(n, b.toString());
+        });
+      }
+      events.accept(new IrcEvent.Present(channel.getName(), List.copyOf(channel.getNicknames()), modes));
+    }
+
+    /** Our own MODE #channel query's answer (324): the channel's modes when we join. */
+    @NumericFilter(324)
+    @Handler
+    public void channelModes(ClientReceiveNumericEvent e) {
+      List<String> params = e.getParameters();
+      if (params.size() < 3) {
+        return;
+      }
+      String modes = params.get(2);
+      access(params.get(1), modes.indexOf('i') >= 0, modes.indexOf('k') >= 0, true);
+    }
+
+    private void access(String channel, boolean inviteOnly, boolean keyed, boolean always) {
+      String key = ChannelName.parse(channel).map(ChannelName::key).orElse(channel);
+      boolean changed;
+      synchronized (IrcConnection.this) {
+        boolean[] now = access.computeIfAbsent(key, k -> new boolean[2]);
+        changed = now[0] != inviteOnly || now[1] != keyed;
+        now[0] = inviteOnly;
+        now[1] = keyed;
+      }
+      if (changed || always) {
+        events.accept(new IrcEvent.ChannelAccess(channel, inviteOnly, keyed));
+      }
+    }
+
+    @Handler
+    public void modes(ChannelModeEvent e) {
+      String channel = e.getChannel().getName();
+      Actor by = e.getActor();
+      String byName = by instanceof User u ? u.getNick() : by.getName();
+      List<IrcEvent.UserModeChange> userModes = new ArrayList<>();
+      boolean[] current;
+      synchronized (IrcConnection.this) {
+        boolean[] known = access.get(ChannelName.parse(channel).map(ChannelName::key).orElse(channel));
+        current = known == null ? new boolean[2] : known.clone();
+      }
+      boolean accessTouched = false;
+      for (ModeStatus<?> status : e.getStatusList().getAll()) {
+        boolean add = status.getAction() == ModeStatus.Action.ADD;
+        char mode = status.getMode().getChar();
+        if (status.getMode() instanceof ChannelUserMode && status.getParameter().isPresent()) {
+          userModes.add(new IrcEvent.UserModeChange(add, mode, status.getParameter().get()));
+        } else if (mode == 'i' || mode == 'k') {
+          current[mode == 'i' ? 0 : 1] = add;
+          accessTouched = true;
+        } else if (mode == 'b' && add && status.getParameter().isPresent()) {
+          String mask = status.getParameter().get();
+          List<String> matching = e.getChannel().getUsers().stream()
+              .filter(u -> BanMask.matches(mask, u.getNick(), u.getUserString(), u.getHost()))
+              .map(User::getNick).toList();
+          events.accept(new IrcEvent.Banned(channel, byName, mask, matching));
+        }
+      }
+      if (!userModes.isEmpty()) {
+        events.accept(new IrcEvent.UserModesChanged(channel, byName, userModes));
+      }
+      if (accessTouched) {
+        access(channel, current[0], current[1], false);
+      }
+    }
+
+    @Handler
+    public void privateMessage(PrivateMessageEvent e) {
+      privately(e.getActor().getNick(), MessageKind.TEXT, e.getMessage(), e.getSource());
+    }
+
+    @Handler
+    public void privateNotice(PrivateNoticeEvent e) {
+      privately(e.getActor().getNick(), MessageKind.NOTICE, e.getMessage(), e.getSource());
+    }
+
+    @Handler
+    public void privateCtcp(PrivateCtcpQueryEvent e) {
+      String body = e.getMessage();
+      if (body.startsWith("ACTION ")) {
+        privately(e.getActor().getNick(), MessageKind.EMOTE, body.substring("ACTION ".length()), e.getSource());
+      }
+    }
+
+    private void privately(String from, MessageKind kind, String text, ServerMessage source) {
+      if (!PuppetNick.isValid(from)) {
+        return; // a server or service notice before registration, not a person
+      }
+      events.accept(new IrcEvent.PrivateMessage(from, kind, text, tag(source, "msgid"), time(source)));
+    }
+
+    /** 401 (no such nick) ends a WHOIS that will get no other answer. */
+    @NumericFilter(401)
+    @Handler
+    public void noSuchNick(ClientReceiveNumericEvent e) {
+      List<String> params = e.getParameters();
+      if (params.size() < 2) {
+        return;
+      }
+      List<CompletableFuture<String>> waiting;
+      synchronized (IrcConnection.this) {
+        waiting = whoisWaiting.remove(PuppetNick.key(params.get(1)));
+      }
+      if (waiting != null) {
+        waiting.forEach(w -> w.completeExceptionally(new IllegalArgumentException("There is no " + params.get(1)
+            + " on IRC right now.")));
+      }
+    }
+
+    @Handler
+    public void whois(WhoisEvent e) {
+      var data = e.getWhoisData();
+      List<CompletableFuture<String>> waiting;
+      synchronized (IrcConnection.this) {
+        waiting = whoisWaiting.remove(PuppetNick.key(data.getNick()));
+      }
+      if (waiting == null) {
+        return;
+      }
+      StringBuilder b = new StringBuilder(data.getNick()).append(" is ").append(data.getUserString()).append('@')
+          .append(data.getHost());
+      data.getRealName().ifPresent(r -> b.append(" (").append(r).append(')'));
+      if (!data.getChannels().isEmpty()) {
+        b.append(", in ").append(String.join(" ", data.getChannels()));
+      }
+      data.getServer().ifPresent(s -> b.append(", on ").append(s));
+      data.getAccount().ifPresent(a -> b.append(", logged in as ").append(a));
+      data.getAwayMessage().ifPresent(a -> b.append(", away: ").append(a));
+      String answer = b.toString().replaceAll("\\p{Cntrl}", "");
+      waiting.forEach(w -> w.complete(answer));
     }
 
     @Handler

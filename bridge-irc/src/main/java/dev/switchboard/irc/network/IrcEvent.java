@@ -3,6 +3,7 @@ package dev.switchboard.irc.network;
 import dev.switchboard.irc.format.MessageKind;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -25,8 +26,59 @@ public sealed interface IrcEvent {
   /** Someone (possibly us) joined a channel. */
   record Joined(String channel, String nick, boolean self) implements IrcEvent {}
 
-  /** Who is in a channel, from the NAMES list the server sends when we join (and on request). */
-  record Present(String channel, List<String> nicks) implements IrcEvent {}
+  /**
+   * Who is in a channel, from the NAMES list the server sends when we join (and on request).
+   *
+   * @param prefixModes each nick's channel user modes from the NAMES prefixes (all of them with {@code multi-prefix}),
+   *     as mode letters ({@code o}, {@code v}, ...); nicks without any are absent
+   */
+  record Present(String channel, List<String> nicks, Map<String, String> prefixModes) implements IrcEvent {
+    public Present {
+      nicks = List.copyOf(nicks);
+      prefixModes = Map.copyOf(prefixModes);
+    }
+
+    public Present(String channel, List<String> nicks) {
+      this(channel, nicks, Map.of());
+    }
+  }
+
+  /**
+   * Channel user modes ({@code +o nick}, {@code -v nick}, ...) given or taken.
+   *
+   * @param by who set them (a nick or a server name)
+   */
+  record UserModesChanged(String channel, String by, List<UserModeChange> changes) implements IrcEvent {
+    public UserModesChanged {
+      changes = List.copyOf(changes);
+    }
+  }
+
+  /** One channel user mode given ({@code add}) or taken from {@code nick}. */
+  record UserModeChange(boolean add, char mode, String nick) {}
+
+  /**
+   * The channel's invite-only ({@code +i}) and key ({@code +k}) modes as they are now: from the server's reply to
+   * {@code MODE #channel} when we join, and after every change.
+   */
+  record ChannelAccess(String channel, boolean inviteOnly, boolean keyed) implements IrcEvent {}
+
+  /**
+   * A ban ({@code +b mask}) was set.
+   *
+   * @param nicks the channel members whose {@code nick!user@host} the mask matched when it was set
+   */
+  record Banned(String channel, String by, String mask, List<String> nicks) implements IrcEvent {
+    public Banned {
+      nicks = List.copyOf(nicks);
+    }
+  }
+
+  /**
+   * A PRIVMSG, CTCP ACTION or NOTICE sent to us (the connection's own nick), not to a channel.
+   */
+  record PrivateMessage(String nick, MessageKind kind, String text, Optional<String> msgId,
+      Optional<Instant> serverTime) implements IrcEvent {}
 
   /** Someone left a channel: PART, or KICK of that someone ({@code kickedBy} present). */
   record Left(String channel, String nick, boolean self, Optional<String> kickedBy, String reason)

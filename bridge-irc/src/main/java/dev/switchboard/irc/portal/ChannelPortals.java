@@ -12,6 +12,7 @@ import dev.switchboard.irc.network.NetworkConfig;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -39,6 +40,7 @@ public final class ChannelPortals {
   private final Consumer<ChannelRef> joinChannel;
   private final Executor blocking;
   private final Map<String, RoomId> roomsByRemoteId = new ConcurrentHashMap<>();
+  private final Set<RoomId> plumbed = ConcurrentHashMap.newKeySet();
   private final Map<RoomAlias, CompletableFuture<Optional<RoomId>>> opening = new ConcurrentHashMap<>();
 
   /**
@@ -58,9 +60,31 @@ public final class ChannelPortals {
   /** Loads the existing links (blocking: call at start) and returns the channels to join. */
   public List<ChannelRef> load() {
     for (Link link : portals.linksOfProtocol(PROTOCOL)) {
-      ChannelRef.ofRemoteId(link.remoteId()).ifPresent(ref -> roomsByRemoteId.put(ref.remoteId(), link.roomId()));
+      ChannelRef.ofRemoteId(link.remoteId()).ifPresent(ref -> {
+        roomsByRemoteId.put(ref.remoteId(), link.roomId());
+        if (link.plumbed()) {
+          plumbed.add(link.roomId());
+        }
+      });
     }
     return roomsByRemoteId.keySet().stream().flatMap(id -> ChannelRef.ofRemoteId(id).stream()).toList();
+  }
+
+  /** Whether {@code room} is an existing room an admin linked (the bridge then leaves its settings alone). */
+  public boolean isPlumbed(RoomId room) {
+    return plumbed.contains(room);
+  }
+
+  /** Starts relaying a channel to a plumbed room (the link is already stored). */
+  public void plumbed(ChannelRef channel, RoomId room) {
+    plumbed.add(room);
+    roomsByRemoteId.put(channel.remoteId(), room);
+  }
+
+  /** Stops relaying a channel (the link is already removed). */
+  public void unlinked(ChannelRef channel, RoomId room) {
+    roomsByRemoteId.remove(channel.remoteId(), room);
+    plumbed.remove(room);
   }
 
   /** The portal room of a channel, if it has one. */

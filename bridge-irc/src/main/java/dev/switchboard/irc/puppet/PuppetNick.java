@@ -68,4 +68,9 @@ public final class PuppetNick {
   private static boolean isRest(char c) {
     return isFirst(c) || (c >= '0' && c <= '9') || c == '-';
   }
+
+  /** The case-folded form of a nick for lookups (ASCII, which every server's casemapping includes). */
+  public static String key(String nick) {
+    return nick.toLowerCase(java.util.Locale.ROOT);
+  }
 }

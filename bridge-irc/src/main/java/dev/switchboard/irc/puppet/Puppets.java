@@ -11,8 +11,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * The Matrix users' own connections on one network: each user who joins a portal or speaks gets one, with a nick
@@ -23,17 +27,48 @@ public final class Puppets {
   private static final int USER_LENGTH = 10;
 
   private final IntSupplier nickLength;
-  private final Function<IrcConnection.Identity, IrcConnection> open;
+  private final BiFunction<UserId, IrcConnection.Identity, IrcConnection> open;
   private final Map<UserId, IrcConnection> byUser = new ConcurrentHashMap<>();
   private final Map<UserId, String> displayNames = new ConcurrentHashMap<>();
+  private final Map<UserId, String> chosenNicks = new ConcurrentHashMap<>();
+  private final Map<UserId, String> chosenUsernames = new ConcurrentHashMap<>();
+  private final Map<UserId, String> passwords = new ConcurrentHashMap<>();
+  private final Map<UserId, List<ChannelName>> channelsWhenIdle = new ConcurrentHashMap<>();
+  private final Map<UserId, Long> lastActive = new ConcurrentHashMap<>();
+  private final LongSupplier nanoTime;
 
   /**
    * @param nickLength the server's NICKLEN as far as we know it
    * @param open creates a connection (not yet connected) for an identity
    */
   public Puppets(IntSupplier nickLength, Function<IrcConnection.Identity, IrcConnection> open) {
+    this(nickLength, (user, identity) -> open.apply(identity), System::nanoTime);
+  }
+
+  /**
+   * @param open creates a connection (not yet connected) for a user and identity
+   * @param nanoTime for idle times
+   */
+  public Puppets(IntSupplier nickLength, BiFunction<UserId, IrcConnection.Identity, IrcConnection> open,
+      LongSupplier nanoTime) {
     this.nickLength = nickLength;
     this.open = open;
+    this.nanoTime = nanoTime;
+  }
+
+  /** The nick a user chose ({@code !nick}); used for connections made from now on. */
+  public void chooseNick(UserId user, Optional<String> nick) {
+    nick.ifPresentOrElse(n -> chosenNicks.put(user, n), () -> chosenNicks.remove(user));
+  }
+
+  /** The password a user stored ({@code !storepass}), for SASL PLAIN on connections made from now on. */
+  public void choosePassword(UserId user, Optional<String> password) {
+    password.ifPresentOrElse(p -> passwords.put(user, p), () -> passwords.remove(user));
+  }
+
+  /** The ident user name a user chose ({@code !username}); used for connections made from now on. */
+  public void chooseUsername(UserId user, Optional<String> username) {
+    username.ifPresentOrElse(n -> chosenUsernames.put(user, n), () -> chosenUsernames.remove(user));
   }
 
   /** Remembers a user's display name (from their membership event) for the nick of a connection made later. */
@@ -43,16 +78,81 @@ public final class Puppets {
 
   /** The user's connection, connecting it first if needed. */
   public IrcConnection of(UserId user) {
-    return byUser.computeIfAbsent(user, u -> {
+    // Marked active inside the map's lock, so an idle sweep can never stop a connection we are handing out.
+    return byUser.compute(user, (u, existing) -> {
+      lastActive.put(u, nanoTime.getAsLong());
+      if (existing != null) {
+        return existing;
+      }
       int max = nickLength.getAsInt();
-      String nick = PuppetNick.sanitise(displayNames.getOrDefault(u, u.localpart()), max, u.localpart());
-      String ident = PuppetNick.sanitise(u.localpart(), USER_LENGTH, "matrix").toLowerCase(java.util.Locale.ROOT);
+      String nick = chosenNicks.getOrDefault(u,
+          PuppetNick.sanitise(displayNames.getOrDefault(u, u.localpart()), max, u.localpart()));
+      String ident = chosenUsernames.getOrDefault(u,
+          PuppetNick.sanitise(u.localpart(), USER_LENGTH, "matrix").toLowerCase(java.util.Locale.ROOT));
       // The real name shows who is behind the nick; a user id has no spaces or line breaks, but we check anyway.
       String realName = u.value().replaceAll("[\\p{Cntrl}]", "");
-      IrcConnection connection = open.apply(new IrcConnection.Identity(nick, ident, realName));
+      IrcConnection connection = open.apply(u, new IrcConnection.Identity(nick, ident, realName));
+      String password = passwords.get(u);
+      if (password != null) {
+        connection.useSaslPlain(chosenNicks.getOrDefault(u, nick), password);
+      }
+      // Back from idle: the channels it was in before.
+      List<ChannelName> before = channelsWhenIdle.remove(u);
+      if (before != null) {
+        before.forEach(connection::join);
+      }
       connection.connect();
       return connection;
     });
+  }
+
+  /**
+   * Disconnects the connections of users who sent nothing for {@code timeout}, unless messages are still waiting in
+   * them; they connect again, and rejoin the same channels, when their user next speaks. Returns how many it stopped.
+   */
+  public int disconnectIdle(Duration timeout) {
+    long now = nanoTime.getAsLong();
+    List<IrcConnection> idle = new ArrayList<>();
+    for (UserId user : List.copyOf(byUser.keySet())) {
+      byUser.computeIfPresent(user, (u, c) -> {
+        long since = lastActive.getOrDefault(u, now);
+        if (now - since < timeout.toNanos() || c.hasHeldMessages()) {
+          return c;
+        }
+        channelsWhenIdle.put(u, c.wantedChannels());
+        idle.add(c);
+        return null;
+      });
+    }
+    idle.forEach(c -> c.stop("Idle for too long"));
+    return idle.size();
+  }
+
+  /** Disconnects the user's connection now; it comes back (same channels) when they next speak. */
+  public boolean disconnect(UserId user, String reason, boolean rememberChannels) {
+    IrcConnection[] stopped = new IrcConnection[1];
+    byUser.computeIfPresent(user, (u, c) -> {
+      if (rememberChannels) {
+        channelsWhenIdle.put(u, c.wantedChannels());
+      } else {
+        channelsWhenIdle.remove(u);
+      }
+      stopped[0] = c;
+      return null;
+    });
+    if (stopped[0] != null) {
+      stopped[0].stop(reason);
+    }
+    return stopped[0] != null;
+  }
+
+  /** Sends Matrix text to {@code nick} privately as the user, held until their connection is registered. */
+  public CompletableFuture<Void> sendPrivate(UserId user, String nick, MessageKind kind, String text) {
+    String current = existing(user).map(IrcConnection::nick).orElse("");
+    int budget = IrcLines.textBudget("n".repeat(Math.max(nickLength.getAsInt(), current.length())), nick,
+        kind == MessageKind.EMOTE ? "\u0001ACTION \u0001".length() : 0);
+    List<String> lines = IrcCodes.carryOver(IrcLines.split(text, budget - CARRY_RESERVE));
+    return lines.isEmpty() ? CompletableFuture.completedFuture(null) : of(user).sendPrivate(nick, kind, lines);
   }
 
   /**
@@ -109,6 +209,11 @@ public final class Puppets {
   /** The user's connection, if they have one. */
   public Optional<IrcConnection> existing(UserId user) {
     return Optional.ofNullable(byUser.get(user));
+  }
+
+  /** Every user's connection right now. */
+  public Map<UserId, IrcConnection> connections() {
+    return Map.copyOf(byUser);
   }
 
   public void stopAll(String reason) {
