@@ -75,6 +75,8 @@ class HomeserverPushTest {
     core.link(room, "test", "net/#chan");
     List<String> expected = new ArrayList<>(say(alice, room, "before ", 5));
     await().atMost(Duration.ofSeconds(10)).until(() -> connector.eventIds().containsAll(expected));
+    // The testkit records a transaction once the bridge's answer is back, which can be after dispatch.
+    await().atMost(Duration.ofSeconds(10)).until(() -> !hs.asTransactions().isEmpty());
     String firstTxnId = hs.asTransactions().get(0).txnId();
 
     hs.restart();
