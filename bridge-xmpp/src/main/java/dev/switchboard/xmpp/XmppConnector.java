@@ -12,6 +12,7 @@ import dev.switchboard.core.id.UserId;
 import dev.switchboard.registration.Namespaces;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
+import dev.switchboard.xmpp.gateway.GatewayBridge;
 import dev.switchboard.xmpp.muc.MucBridge;
 import java.security.SecureRandom;
 import java.util.Optional;
@@ -28,6 +29,7 @@ public final class XmppConnector implements Connector {
   private final String serverName;
   private ComponentConnection connection;
   private MucBridge mucs;
+  private GatewayBridge gateway;
 
   /**
    * @param section the {@code xmpp:} config section (validated here: a bad one fails the start)
@@ -62,14 +64,20 @@ public final class XmppConnector implements Connector {
       @Override
       public void onDisconnected() {
         bridge[0].onDisconnected();
+        gateway.onDisconnected();
       }
 
       @Override
       public void onStanza(Stanza stanza) {
-        bridge[0].onStanza(stanza);
+        if (gateway.handles(stanza)) {
+          gateway.onStanza(stanza);
+        } else {
+          bridge[0].onStanza(stanza);
+        }
       }
     }, context.blockingExecutor(), new SecureRandom());
     mucs = new MucBridge(config, context, connection);
+    gateway = new GatewayBridge(config, context, connection);
     bridge[0] = mucs;
     mucs.restore();
     connection.start();
@@ -86,6 +94,9 @@ public final class XmppConnector implements Connector {
   public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Optional<Link> link) {
     if (link.isEmpty()) {
       return CompletableFuture.completedFuture(null); // direct chats: a later slice
+    }
+    if (gateway.owns(link.get())) {
+      return gateway.onMatrixEvent(event, link.get());
     }
     return mucs.onMatrixEvent(event, link.get());
   }

@@ -41,6 +41,22 @@ public interface Intent {
 
   CompletableFuture<JsonNode> getState(RoomId room, String type, String stateKey);
 
+  /**
+   * {@code GET /rooms/{roomId}/joined_members} as this user (who must be in the room): member → display name, empty
+   * where the member has none. Defaults to unsupported for test fakes.
+   */
+  default CompletableFuture<java.util.Map<UserId, Optional<String>>> joinedMembers(RoomId room) {
+    return CompletableFuture.failedFuture(new UnsupportedOperationException("joinedMembers"));
+  }
+
+  /**
+   * The latest {@code limit} events of the room's timeline as this user sees them ({@code GET /rooms/{roomId}/messages}
+   * backwards from the end), newest first, as the homeserver's client-format JSON.
+   */
+  default CompletableFuture<java.util.List<JsonNode>> latestEvents(RoomId room, int limit) {
+    return CompletableFuture.failedFuture(new UnsupportedOperationException("latestEvents"));
+  }
+
   CompletableFuture<Void> setDisplayName(String displayName);
 
   CompletableFuture<Void> setAvatarUrl(String mxcUri);

@@ -108,6 +108,9 @@ public final class MucBridge {
     for (Link link : context.portals().linksOfProtocol(PROTOCOL)) {
       try {
         EntityBareJid muc = JidCreate.entityBareFrom(link.remoteId());
+        if (muc.getDomain().toString().equals(config.component().domain())) {
+          continue; // a gateway room on our own component, not a MUC elsewhere
+        }
         byMuc.put(muc, new MucRoom(muc, link.roomId(), config.listenerNick()));
       } catch (XmppStringprepException e) {
         log.warn("Ignoring XMPP link of {} to '{}': not a MUC address", link.roomId(), link.remoteId());
