@@ -5,6 +5,7 @@ import dev.switchboard.core.connector.Connector;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.ConnectorState;
 import dev.switchboard.core.connector.Link;
+import dev.switchboard.core.connector.LinkCapable;
 import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.id.RoomAlias;
 import dev.switchboard.core.id.RoomId;
@@ -13,6 +14,7 @@ import dev.switchboard.registration.Namespaces;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
 import dev.switchboard.xmpp.gateway.GatewayBridge;
+import dev.switchboard.xmpp.link.MucLinks;
 import dev.switchboard.xmpp.muc.MucBridge;
 import java.security.SecureRandom;
 import java.util.Optional;
@@ -20,7 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import org.jivesoftware.smack.packet.Stanza;
 
 /** The XMPP connector: an XEP-0114 component on its own domain, with MUC portals. */
-public final class XmppConnector implements Connector {
+public final class XmppConnector implements Connector, LinkCapable {
   public static final String PROTOCOL = "xmpp";
 
   private final JsonNode section;
@@ -30,6 +32,7 @@ public final class XmppConnector implements Connector {
   private ComponentConnection connection;
   private MucBridge mucs;
   private GatewayBridge gateway;
+  private MucLinks links;
 
   /**
    * @param section the {@code xmpp:} config section (validated here: a bad one fails the start)
@@ -78,6 +81,7 @@ public final class XmppConnector implements Connector {
     }, context.blockingExecutor(), new SecureRandom());
     mucs = new MucBridge(config, context, connection);
     gateway = new GatewayBridge(config, context, connection);
+    links = new MucLinks(context, mucs, config.component().domain());
     bridge[0] = mucs;
     mucs.restore();
     connection.start();
@@ -110,6 +114,21 @@ public final class XmppConnector implements Connector {
   public CompletableFuture<Boolean> onUserQuery(UserId userId) {
     return CompletableFuture.completedFuture(
         new XmppGhostIds(config.userPrefix(), serverName).jidOf(userId).isPresent());
+  }
+
+  @Override
+  public String normaliseRemoteRoom(String remoteRoom) throws LinkException {
+    return new MucLinks(null, null, config.component().domain()).normalise(remoteRoom);
+  }
+
+  @Override
+  public CompletableFuture<Link> link(RoomId room, String remoteRoom, UserId requester) {
+    return links.link(room, remoteRoom, requester);
+  }
+
+  @Override
+  public CompletableFuture<Void> unlink(Link link) {
+    return links.unlink(link);
   }
 
   @Override

@@ -226,6 +226,50 @@ public final class MucBridge {
     return inTime;
   }
 
+  /**
+   * Plumbing: asks the MUC's disco#info with the full IQ timeout and completes with why it cannot be bridged, or empty
+   * when it is a MUC.
+   */
+  public CompletableFuture<Optional<String>> whyNotAMuc(EntityBareJid muc) {
+    DiscoverInfo request = DiscoverInfo.builder("disco-" + UUID.randomUUID()).to(muc).from(listenerJid.asDomainBareJid())
+        .ofType(IQ.Type.get).build();
+    return connection.request(request).handle((iq, err) -> {
+      if (err != null) {
+        return Optional.of("no answer from " + muc + " (" + rootCause(err).getMessage() + ")");
+      }
+      MucInfo info = readInfo(iq);
+      return info.exists() ? Optional.<String>empty() : Optional.of(info.why());
+    });
+  }
+
+  /** Plumbing: starts bridging {@code muc} into {@code room} (the link is already stored); the listener joins. */
+  public void startBridging(RoomId room, EntityBareJid muc) {
+    rememberMuc(muc, room);
+    MucRoom state = new MucRoom(muc, room, config.listenerNick());
+    byMuc.put(muc, state);
+    joinListener(state);
+  }
+
+  /**
+   * Unplumbing: the listener and our users' occupants leave the MUC, and every XMPP ghost leaves the Matrix room
+   * (those this run knows, and any other of our ghosts still joined).
+   */
+  public CompletableFuture<Void> stopBridging(EntityBareJid muc) {
+    MucRoom room = byMuc.remove(muc);
+    if (room == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    MucStanzas.occupant(muc, room.listenerNick).ifPresent(o -> connection.send(MucStanzas.leave(listenerJid, o)));
+    room.matrixOccupants.forEach((user, o) -> MucStanzas.occupant(muc, o.nick)
+        .ifPresent(occ -> connection.send(MucStanzas.leave(fullJidOf(user), occ))));
+    room.matrixOccupants.clear();
+    return context.intents().bot().joinedMembers(room.roomId)
+        .handle((members, err) -> err == null ? members.keySet() : Set.copyOf(room.ghostByNick.values()))
+        .thenCompose(members -> CompletableFuture.allOf(members.stream().filter(ghostIds::isGhost)
+            .map(g -> context.intents().ghost(g).leave(room.roomId).exceptionally(e -> null))
+            .toArray(CompletableFuture[]::new)));
+  }
+
   private static MucInfo readInfo(IQ iq) {
     if (iq.getType() == IQ.Type.error) {
       return new MucInfo(false, Optional.empty(), iq.getError().getCondition().toString());
