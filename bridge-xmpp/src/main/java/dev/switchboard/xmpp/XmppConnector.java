@@ -13,6 +13,7 @@ import dev.switchboard.core.id.UserId;
 import dev.switchboard.registration.Namespaces;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
+import dev.switchboard.xmpp.chat.DirectChats;
 import dev.switchboard.xmpp.gateway.GatewayBridge;
 import dev.switchboard.xmpp.link.MucLinks;
 import dev.switchboard.xmpp.muc.MucBridge;
@@ -33,6 +34,8 @@ public final class XmppConnector implements Connector, LinkCapable {
   private MucBridge mucs;
   private GatewayBridge gateway;
   private MucLinks links;
+  private DirectChats chats;
+  private ConnectorContext context;
 
   /**
    * @param section the {@code xmpp:} config section (validated here: a bad one fails the start)
@@ -57,6 +60,7 @@ public final class XmppConnector implements Connector, LinkCapable {
 
   @Override
   public void start(ConnectorContext context) {
+    this.context = context;
     MucBridge[] bridge = new MucBridge[1];
     connection = new ComponentConnection(config.component(), new ComponentConnection.Listener() {
       @Override
@@ -74,6 +78,8 @@ public final class XmppConnector implements Connector, LinkCapable {
       public void onStanza(Stanza stanza) {
         if (gateway.handles(stanza)) {
           gateway.onStanza(stanza);
+        } else if (chats.handles(stanza)) {
+          chats.onStanza(stanza);
         } else {
           bridge[0].onStanza(stanza);
         }
@@ -82,6 +88,7 @@ public final class XmppConnector implements Connector, LinkCapable {
     mucs = new MucBridge(config, context, connection);
     gateway = new GatewayBridge(config, context, connection);
     links = new MucLinks(context, mucs, config.component().domain());
+    chats = new DirectChats(config, context, connection, mucs::isBridged);
     bridge[0] = mucs;
     mucs.restore();
     connection.start();
@@ -97,7 +104,10 @@ public final class XmppConnector implements Connector, LinkCapable {
   @Override
   public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Optional<Link> link) {
     if (link.isEmpty()) {
-      return CompletableFuture.completedFuture(null); // direct chats: a later slice
+      return chats.onUnlinkedEvent(event);
+    }
+    if (DirectChats.owns(link.get())) {
+      return chats.onMatrixEvent(event, link.get());
     }
     if (gateway.owns(link.get())) {
       return gateway.onMatrixEvent(event, link.get());
@@ -112,8 +122,11 @@ public final class XmppConnector implements Connector, LinkCapable {
 
   @Override
   public CompletableFuture<Boolean> onUserQuery(UserId userId) {
-    return CompletableFuture.completedFuture(
-        new XmppGhostIds(config.userPrefix(), serverName).jidOf(userId).isPresent());
+    // The homeserver asks before an invite reaches a ghost (a DM opened from Matrix): it must exist when we say so.
+    if (new XmppGhostIds(config.userPrefix(), serverName).jidOf(userId).isEmpty() || context == null) {
+      return CompletableFuture.completedFuture(false);
+    }
+    return context.intents().ghost(userId).ensureRegistered().handle((v, e) -> e == null);
   }
 
   @Override

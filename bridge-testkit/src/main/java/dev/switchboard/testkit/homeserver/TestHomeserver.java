@@ -246,6 +246,13 @@ public final class TestHomeserver implements AutoCloseable {
     });
   }
 
+  /** The rooms in which {@code userId} currently has {@code membership} ("join", "invite", ...), oldest room first. */
+  public List<String> roomsOf(String userId, String membership) {
+    return state.locked(() -> state.rooms().stream()
+        .filter(r -> membership.equals(state.membership(r, userId)))
+        .map(Room::roomId).toList());
+  }
+
   /** The room an alias points to, or {@code null} (no AS query). */
   public String aliasTarget(String alias) {
     return state.locked(() -> state.aliasTarget(alias));

@@ -18,13 +18,10 @@ import dev.switchboard.xmpp.XmppConfig;
 import dev.switchboard.xmpp.address.GatewayJids;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
+import dev.switchboard.xmpp.stanza.StanzaIds;
 import dev.switchboard.xmpp.stanza.XmlText;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Date;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -315,10 +312,11 @@ public final class GatewayBridge {
       }
       String eventId = e.path("event_id").asText();
       Optional<EntityFullJid> occupant = room.occupantJid(room.nickOf(sender));
-      occupant.ifPresent(o -> connection.send(GatewayStanzas.groupchat(o, from, idFor(eventId), text.get(), room.jid,
-          Optional.of(eventId), Optional.of(new Date(e.path("origin_server_ts").asLong())), List.of())));
+      occupant.ifPresent(o -> connection.send(GatewayStanzas.groupchat(o, from, StanzaIds.of(eventId), text.get(),
+          room.jid, Optional.of(eventId), Optional.of(new Date(e.path("origin_server_ts").asLong())), List.of())));
     }
-    connection.send(GatewayStanzas.subject(room.jid, from, "subject-" + idFor(room.roomId.value()), room.subject));
+    connection.send(GatewayStanzas.subject(room.jid, from, "subject-" + StanzaIds.of(room.roomId.value()),
+        room.subject));
     log.info("{} joined gateway room {} as '{}'", from, room.alias, nick);
   }
 
@@ -445,7 +443,7 @@ public final class GatewayBridge {
       case "m.room.topic" -> {
         room.subject = event.content().path("topic").asText("");
         room.occupants.keySet().forEach(to -> connection.send(GatewayStanzas.subject(room.jid, to,
-            idFor(event.eventId().value()), room.subject)));
+            StanzaIds.of(event.eventId().value()), room.subject)));
       }
       case "m.room.member" -> relayMember(room, event);
       default -> {
@@ -465,10 +463,10 @@ public final class GatewayBridge {
       return;
     }
     List<ExtensionElement> extra = isEdit
-        ? List.of(new MessageCorrectExtension(idFor(relation.path("event_id").asText()))) : List.of();
+        ? List.of(new MessageCorrectExtension(StanzaIds.of(relation.path("event_id").asText()))) : List.of();
     String eventId = event.eventId().value();
     for (FullJid to : room.occupants.keySet()) {
-      connection.send(GatewayStanzas.groupchat(from.get(), to, idFor(eventId), text.get(), room.jid,
+      connection.send(GatewayStanzas.groupchat(from.get(), to, StanzaIds.of(eventId), text.get(), room.jid,
           Optional.of(eventId), Optional.empty(), extra));
     }
   }
@@ -631,15 +629,5 @@ public final class GatewayBridge {
 
   private static CompletableFuture<Void> done() {
     return CompletableFuture.completedFuture(null);
-  }
-
-  /** A stanza id from a Matrix id: stable, free of characters that need escaping. */
-  static String idFor(String matrixId) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(matrixId.getBytes(StandardCharsets.UTF_8));
-      return "mx-" + HexFormat.of().formatHex(digest, 0, 16);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

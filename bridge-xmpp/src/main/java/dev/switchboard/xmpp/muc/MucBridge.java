@@ -106,6 +106,9 @@ public final class MucBridge {
   /** Loads the portals of earlier runs; their listeners join once the component is connected. */
   public void restore() {
     for (Link link : context.portals().linksOfProtocol(PROTOCOL)) {
+      if (link.remoteId().startsWith("chat:")) {
+        continue; // a direct chat (chat.DirectChats)
+      }
       try {
         EntityBareJid muc = JidCreate.entityBareFrom(link.remoteId());
         if (muc.getDomain().toString().equals(config.component().domain())) {
@@ -240,6 +243,12 @@ public final class MucBridge {
       MucInfo info = readInfo(iq);
       return info.exists() ? Optional.<String>empty() : Optional.of(info.why());
     });
+  }
+
+  /** True when {@code jid} is a MUC this bridge listens in. */
+  public boolean isBridged(org.jxmpp.jid.BareJid jid) {
+    EntityBareJid muc = jid.asEntityBareJidIfPossible();
+    return muc != null && byMuc.containsKey(muc);
   }
 
   /** Plumbing: starts bridging {@code muc} into {@code room} (the link is already stored); the listener joins. */
