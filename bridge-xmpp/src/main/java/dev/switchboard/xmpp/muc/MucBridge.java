@@ -690,7 +690,7 @@ public final class MucBridge {
       return CompletableFuture.completedFuture(null);
     }
     String id = idFor(event.eventId());
-    return ensureOccupant(room, event.sender()).thenAccept(v -> {
+    return ensureOccupantSurvivingOutages(room, event.sender()).thenAccept(v -> {
       room.rememberSent(id, event.eventId());
       if (isEdit) {
         // XEP-0308 names the id we gave the original, which is derived from its event id: no lookup needed.
@@ -731,6 +731,20 @@ public final class MucBridge {
     });
   }
 
+  /**
+   * {@link #ensureOccupant}, but a join the lost stream cancelled (or that could not be answered while the server was
+   * down) is tried again once the stream is back, so a message sent during an outage is delivered, not dropped.
+   */
+  private CompletableFuture<Void> ensureOccupantSurvivingOutages(MucRoom room, UserId user) {
+    return ensureOccupant(room, user).exceptionallyCompose(e -> {
+      Throwable cause = rootCause(e);
+      boolean outage = cause instanceof ComponentConnection.DisconnectedException
+          || (cause instanceof TimeoutException && connection.state() != ComponentConnection.State.READY);
+      return outage ? connection.whenReady().thenCompose(v -> ensureOccupant(room, user))
+          : CompletableFuture.failedFuture(cause);
+    });
+  }
+
   /** Joins the user's own occupant if not yet there; completes when the MUC confirmed it. */
   private CompletableFuture<Void> ensureOccupant(MucRoom room, UserId user) {
     MucRoom.MatrixOccupant existing = room.matrixOccupants.get(user);
@@ -743,15 +757,17 @@ public final class MucBridge {
           old != null && !old.joined.isCompletedExceptionally() ? old : fresh);
       if (o == fresh) {
         sendOccupantJoin(room, user, o);
-        o.joined.orTimeout(config.component().iqTimeout().toMillis(), TimeUnit.MILLISECONDS)
-            .whenComplete((v, e) -> {
-              if (e != null) {
-                room.matrixOccupants.remove(user, o);
-                if (e instanceof TimeoutException) {
-                  log.warn("{} got no answer joining {} as '{}'", user, room.muc, o.nick);
-                }
-              }
-            });
+        // The answer cannot come while the stream is down: the clock starts when it is up.
+        connection.whenReady().thenRun(() ->
+            o.joined.orTimeout(config.component().iqTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        o.joined.whenComplete((v, e) -> {
+          if (e != null) {
+            room.matrixOccupants.remove(user, o);
+            if (e instanceof TimeoutException) {
+              log.warn("{} got no answer joining {} as '{}'", user, room.muc, o.nick);
+            }
+          }
+        });
       }
       return o.joined;
     });
