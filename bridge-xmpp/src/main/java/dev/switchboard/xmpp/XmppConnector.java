@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.connector.Connector;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.ConnectorState;
+import dev.switchboard.core.connector.EphemeralCapable;
 import dev.switchboard.core.connector.Link;
 import dev.switchboard.core.connector.LinkCapable;
 import dev.switchboard.core.event.MatrixEvent;
@@ -17,13 +18,14 @@ import dev.switchboard.xmpp.chat.DirectChats;
 import dev.switchboard.xmpp.gateway.GatewayBridge;
 import dev.switchboard.xmpp.link.MucLinks;
 import dev.switchboard.xmpp.muc.MucBridge;
+import dev.switchboard.xmpp.muc.MucInteractions;
 import java.security.SecureRandom;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.jivesoftware.smack.packet.Stanza;
 
 /** The XMPP connector: an XEP-0114 component on its own domain, with MUC portals. */
-public final class XmppConnector implements Connector, LinkCapable {
+public final class XmppConnector implements Connector, LinkCapable, EphemeralCapable {
   public static final String PROTOCOL = "xmpp";
 
   private final JsonNode section;
@@ -35,6 +37,7 @@ public final class XmppConnector implements Connector, LinkCapable {
   private GatewayBridge gateway;
   private MucLinks links;
   private DirectChats chats;
+  private MucInteractions interactions;
   private ConnectorContext context;
 
   /**
@@ -89,6 +92,8 @@ public final class XmppConnector implements Connector, LinkCapable {
     gateway = new GatewayBridge(config, context, connection);
     links = new MucLinks(context, mucs, config.component().domain());
     chats = new DirectChats(config, context, connection, mucs::isBridged);
+    interactions = new MucInteractions(context, mucs, new XmppGhostIds(config.userPrefix(), serverName));
+    mucs.addMessageHook(interactions);
     bridge[0] = mucs;
     mucs.restore();
     connection.start();
@@ -112,7 +117,18 @@ public final class XmppConnector implements Connector, LinkCapable {
     if (gateway.owns(link.get())) {
       return gateway.onMatrixEvent(event, link.get());
     }
+    if (interactions.takes(event)) {
+      return interactions.onMatrixEvent(event, link.get());
+    }
     return mucs.onMatrixEvent(event, link.get());
+  }
+
+  @Override
+  public CompletableFuture<Void> onEphemeralEvent(JsonNode event, Link link) {
+    if (interactions == null || gateway.owns(link) || DirectChats.owns(link)) {
+      return CompletableFuture.completedFuture(null); // typing and receipts: MUC portals only, for now
+    }
+    return interactions.onEphemeral(event, link);
   }
 
   @Override

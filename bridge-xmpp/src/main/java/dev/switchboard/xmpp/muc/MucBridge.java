@@ -103,6 +103,58 @@ public final class MucBridge {
     }
   }
 
+  /**
+   * A feature kept in its own class (reactions, chat states, markers) that takes some MUC messages from others before
+   * the text path sees them.
+   */
+  public interface MessageHook {
+    /** The work to run, in the room's order, for a message this hook takes; empty to leave it to others. */
+    Optional<java.util.function.Supplier<CompletableFuture<?>>> onMucMessage(RoomId room, EntityBareJid muc,
+        UserId sender, Message message);
+  }
+
+  private final List<MessageHook> hooks = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  public void addMessageHook(MessageHook hook) {
+    hooks.add(hook);
+  }
+
+  /**
+   * Sends a stanza as {@code user}'s occupant in the MUC of {@code link}, joining it first (as a message would);
+   * {@code id} is remembered as ours so the MUC's reflection is not bridged back.
+   */
+  public CompletableFuture<Void> sendAsOccupant(Link link, UserId user, String id, EventId event,
+      java.util.function.Function<FullJid, Message> stanza) {
+    Optional<MucRoom> room = roomOf(link);
+    if (room.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return ensureOccupantSurvivingOutages(room.get(), user).thenAccept(v -> {
+      room.get().rememberSent(id, event);
+      connection.send(stanza.apply(fullJidOf(user)));
+    });
+  }
+
+  /** Sends as {@code user}'s occupant only if it is in the MUC already (typing and read markers never join). */
+  public boolean sendIfJoined(Link link, UserId user, java.util.function.Function<FullJid, Message> stanza) {
+    Optional<MucRoom> room = roomOf(link);
+    MucRoom.MatrixOccupant o = room.map(r -> r.matrixOccupants.get(user)).orElse(null);
+    if (o == null || !o.isJoined()) {
+      return false;
+    }
+    connection.send(stanza.apply(fullJidOf(user)));
+    return true;
+  }
+
+  private Optional<MucRoom> roomOf(Link link) {
+    try {
+      EntityBareJid muc = JidCreate.entityBareFrom(link.remoteId());
+      return Optional.of(byMuc.computeIfAbsent(muc, m -> new MucRoom(m, link.roomId(), config.listenerNick())));
+    } catch (XmppStringprepException e) {
+      return Optional.empty();
+    }
+  }
+
   /** Loads the portals of earlier runs; their listeners join once the component is connected. */
   public void restore() {
     for (Link link : context.portals().linksOfProtocol(PROTOCOL)) {
@@ -526,6 +578,14 @@ public final class MucBridge {
         .orElseGet(() -> message.getStanzaId() != null ? senderKey(sender, message.getStanzaId())
             : "none:" + UUID.randomUUID());
     String txn = "xmpp|" + room.muc + "|" + key;
+    for (MessageHook hook : hooks) {
+      Optional<java.util.function.Supplier<CompletableFuture<?>>> work =
+          hook.onMucMessage(room.roomId, room.muc, sender, message);
+      if (work.isPresent()) {
+        inOrder(room, work.get());
+        return;
+      }
+    }
     Optional<String> retracted = Retraction.targetOf(message);
     if (retracted.isPresent()) {
       // Checked before the body: a retraction carries a fallback body for old clients.
