@@ -69,6 +69,7 @@ public final class GatewayBridge {
   private final XmppGhostIds ghostIds;
   private final MessageMapStore messageMap;
   private final Executor blocking;
+  private final MamArchive archive;
   /** Rooms by gateway JID; a future while the alias is being resolved. */
   private final Map<EntityBareJid, CompletableFuture<Optional<GatewayRoom>>> rooms = new ConcurrentHashMap<>();
   /** Stanzas to a room whose alias is still being resolved, chained in arrival order. */
@@ -82,6 +83,7 @@ public final class GatewayBridge {
     this.ghostIds = new XmppGhostIds(config.userPrefix(), context.serverName());
     this.messageMap = new MessageMapStore(context.database(), context.clock());
     this.blocking = context.blockingExecutor();
+    this.archive = new MamArchive(connection);
   }
 
   /** True for links this class owns: a remote id that is a gateway room on our component. */
@@ -548,6 +550,10 @@ public final class GatewayBridge {
   // ---- disco (XEP-0030) on the component and its rooms
 
   private void answerIq(IQ iq) {
+    if (MamQuery.isMamQuery(iq)) {
+      answerMam(iq);
+      return;
+    }
     if (iq.getType() != IQ.Type.get) {
       if (iq.getType() == IQ.Type.set) {
         connection.send(IQ.createErrorResponse(iq, StanzaError.Condition.feature_not_implemented));
@@ -585,6 +591,28 @@ public final class GatewayBridge {
     connection.send(IQ.createErrorResponse(iq, StanzaError.Condition.item_not_found));
   }
 
+  /** XEP-0313 on a gateway room: for its occupants, from the Matrix room's history. */
+  private void answerMam(IQ iq) {
+    EntityBareJid roomJid = iq.getTo().asEntityBareJidIfPossible();
+    if (roomJid == null || !(iq.getFrom() instanceof FullJid from)) {
+      connection.send(IQ.createErrorResponse(iq, StanzaError.Condition.item_not_found));
+      return;
+    }
+    room(roomJid).thenAccept(room -> {
+      GatewayRoom.Occupant o = room.map(r -> r.occupants.get(from)).orElse(null);
+      if (o == null) {
+        connection.send(IQ.createErrorResponse(iq, room.isEmpty() ? StanzaError.Condition.item_not_found
+            : StanzaError.Condition.forbidden));
+        return;
+      }
+      inOrder(room.get(), () -> archive.answer(iq, room.get(), context.intents().ghost(o.ghost))
+          .exceptionally(e -> {
+            connection.send(IQ.createErrorResponse(iq, StanzaError.Condition.internal_server_error));
+            return null;
+          }));
+    });
+  }
+
   private static DiscoverInfo componentInfo(DiscoverInfo request) {
     return DiscoverInfo.builder(request.getStanzaId()).ofType(IQ.Type.result).to(request.getFrom())
         .from(request.getTo())
@@ -610,6 +638,7 @@ public final class GatewayBridge {
         .addFeature("muc_unmoderated")
         .addFeature("muc_unsecured")
         .addFeature("urn:xmpp:sid:0")
+        .addFeature(MamQuery.NAMESPACE)
         .build();
   }
 
