@@ -17,6 +17,8 @@ import dev.switchboard.xmpp.component.ComponentConnection;
 import dev.switchboard.xmpp.chat.DirectChats;
 import dev.switchboard.xmpp.gateway.GatewayBridge;
 import dev.switchboard.xmpp.link.MucLinks;
+import dev.switchboard.xmpp.media.MediaFetcher;
+import dev.switchboard.xmpp.media.MucMediaHook;
 import dev.switchboard.xmpp.muc.MucBridge;
 import dev.switchboard.xmpp.muc.MucInteractions;
 import java.security.SecureRandom;
@@ -94,6 +96,8 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
     chats = new DirectChats(config, context, connection, mucs::isBridged);
     interactions = new MucInteractions(context, mucs, new XmppGhostIds(config.userPrefix(), serverName));
     mucs.addMessageHook(interactions);
+    mucs.addMessageHook(new MucMediaHook(context, new MediaFetcher(config.media().maxBytes(),
+        config.media().allowedHosts(), context.blockingExecutor())));
     bridge[0] = mucs;
     mucs.restore();
     connection.start();

@@ -17,6 +17,7 @@ import dev.switchboard.xmpp.XmppConfig;
 import dev.switchboard.xmpp.address.MatrixUserJids;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
+import dev.switchboard.xmpp.media.MediaLinks;
 import dev.switchboard.xmpp.stanza.StanzaIds;
 import dev.switchboard.xmpp.stanza.XmlText;
 import java.sql.PreparedStatement;
@@ -66,6 +67,7 @@ public final class DirectChats {
   private final XmppGhostIds ghostIds;
   private final MessageMapStore messageMap;
   private final Executor blocking;
+  private final MediaLinks mediaLinks;
   private final Predicate<BareJid> isBridgedMuc;
   /** Per-pair work chains, so a first message's room creation finishes before the second message is sent. */
   private final Map<String, CompletableFuture<Void>> chains = new ConcurrentHashMap<>();
@@ -79,6 +81,7 @@ public final class DirectChats {
     this.ghostIds = new XmppGhostIds(config.userPrefix(), context.serverName());
     this.messageMap = new MessageMapStore(context.database(), context.clock());
     this.blocking = context.blockingExecutor();
+    this.mediaLinks = new MediaLinks(config.media().baseUrl());
     this.isBridgedMuc = isBridgedMuc;
   }
 
@@ -277,10 +280,11 @@ public final class DirectChats {
         && event.content().path("m.new_content").isObject();
     JsonNode content = isEdit ? event.content().path("m.new_content") : event.content();
     String body = content.path("body").asText("");
+    Optional<MediaLinks.Link> media = mediaLinks.of(content);
     String text = switch (content.path("msgtype").asText("")) {
       case "m.text", "m.notice" -> body;
       case "m.emote" -> "/me " + body;
-      default -> null;
+      default -> MediaLinks.isMedia(content) ? mediaLinks.textOf(content) : null;
     };
     if (text == null || text.isEmpty()) {
       return done();
@@ -297,7 +301,7 @@ public final class DirectChats {
     if (isEdit) {
       b.addExtension(new MessageCorrectExtension(StanzaIds.of(relation.path("event_id").asText())));
     }
-    connection.send(b.build());
+    connection.send(MediaLinks.withOob(b.build(), media));
     return done();
   }
 

@@ -18,6 +18,7 @@ import dev.switchboard.xmpp.XmppConfig;
 import dev.switchboard.xmpp.address.GatewayJids;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
+import dev.switchboard.xmpp.media.MediaLinks;
 import dev.switchboard.xmpp.stanza.StanzaIds;
 import dev.switchboard.xmpp.stanza.XmlText;
 import java.util.ArrayList;
@@ -70,6 +71,7 @@ public final class GatewayBridge {
   private final MessageMapStore messageMap;
   private final Executor blocking;
   private final MamArchive archive;
+  private final MediaLinks mediaLinks;
   /** Rooms by gateway JID; a future while the alias is being resolved. */
   private final Map<EntityBareJid, CompletableFuture<Optional<GatewayRoom>>> rooms = new ConcurrentHashMap<>();
   /** Stanzas to a room whose alias is still being resolved, chained in arrival order. */
@@ -84,6 +86,7 @@ public final class GatewayBridge {
     this.messageMap = new MessageMapStore(context.database(), context.clock());
     this.blocking = context.blockingExecutor();
     this.archive = new MamArchive(connection);
+    this.mediaLinks = new MediaLinks(config.media().baseUrl());
   }
 
   /** True for links this class owns: a remote id that is a gateway room on our component. */
@@ -459,7 +462,9 @@ public final class GatewayBridge {
     JsonNode relation = event.content().path("m.relates_to");
     boolean isEdit = "m.replace".equals(relation.path("rel_type").asText()) && relation.path("event_id").isTextual()
         && event.content().path("m.new_content").isObject();
-    Optional<String> text = textOf(isEdit ? event.content().path("m.new_content") : event.content());
+    JsonNode content = isEdit ? event.content().path("m.new_content") : event.content();
+    Optional<MediaLinks.Link> media = mediaLinks.of(content);
+    Optional<String> text = MediaLinks.isMedia(content) ? Optional.of(mediaLinks.textOf(content)) : textOf(content);
     Optional<EntityFullJid> from = room.occupantJid(room.nickOf(event.sender()));
     if (text.isEmpty() || from.isEmpty()) {
       return;
@@ -468,8 +473,8 @@ public final class GatewayBridge {
         ? List.of(new MessageCorrectExtension(StanzaIds.of(relation.path("event_id").asText()))) : List.of();
     String eventId = event.eventId().value();
     for (FullJid to : room.occupants.keySet()) {
-      connection.send(GatewayStanzas.groupchat(from.get(), to, StanzaIds.of(eventId), text.get(), room.jid,
-          Optional.of(eventId), Optional.empty(), extra));
+      connection.send(MediaLinks.withOob(GatewayStanzas.groupchat(from.get(), to, StanzaIds.of(eventId), text.get(),
+          room.jid, Optional.of(eventId), Optional.empty(), extra), media));
     }
   }
 

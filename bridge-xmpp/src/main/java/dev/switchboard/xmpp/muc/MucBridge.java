@@ -21,6 +21,7 @@ import dev.switchboard.xmpp.address.MatrixUserJids;
 import dev.switchboard.xmpp.address.MucAliases;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
+import dev.switchboard.xmpp.media.MediaLinks;
 import dev.switchboard.xmpp.message.Retraction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -78,6 +79,7 @@ public final class MucBridge {
   private final GhostStore ghostStore;
   private final MessageMapStore messageMap;
   private final Executor blocking;
+  private final MediaLinks mediaLinks;
   private final FullJid listenerJid;
   private final Map<EntityBareJid, MucRoom> byMuc = new ConcurrentHashMap<>();
   private final Map<RoomAlias, CompletableFuture<Optional<RoomId>>> creating = new ConcurrentHashMap<>();
@@ -95,6 +97,7 @@ public final class MucBridge {
     this.ghostStore = new GhostStore(context.database(), context.clock());
     this.messageMap = new MessageMapStore(context.database(), context.clock());
     this.blocking = context.blockingExecutor();
+    this.mediaLinks = new MediaLinks(config.media().baseUrl());
     try {
       // '_bridge' has no escaped ':' so it can never be a Matrix user's address.
       this.listenerJid = JidCreate.fullFrom("_bridge@" + domain + "/listener");
@@ -741,10 +744,11 @@ public final class MucBridge {
     JsonNode content = isEdit ? event.content().path("m.new_content") : event.content();
     String msgtype = content.path("msgtype").asText("");
     String body = content.path("body").asText("");
+    Optional<MediaLinks.Link> media = mediaLinks.of(content);
     String text = switch (msgtype) {
       case "m.text", "m.notice" -> body;
       case "m.emote" -> "/me " + body;
-      default -> null; // media and the rest: later
+      default -> MediaLinks.isMedia(content) ? mediaLinks.textOf(content) : null;
     };
     if (text == null || text.isEmpty()) {
       return CompletableFuture.completedFuture(null);
@@ -757,7 +761,8 @@ public final class MucBridge {
         String replaced = idFor(EventId.of(relation.path("event_id").asText()));
         connection.send(MucStanzas.correction(fullJidOf(event.sender()), room.muc, id, text, replaced));
       } else {
-        connection.send(MucStanzas.groupchat(fullJidOf(event.sender()), room.muc, id, text));
+        connection.send(MediaLinks.withOob(MucStanzas.groupchat(fullJidOf(event.sender()), room.muc, id, text),
+            media));
       }
     });
   }
