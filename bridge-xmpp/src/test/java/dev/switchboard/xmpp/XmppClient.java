@@ -22,10 +22,15 @@ public final class XmppClient implements AutoCloseable {
   /** Creates the account {@code user@localhost} and logs in. */
   public static XmppClient login(ProsodyServer prosody, String user) throws Exception {
     prosody.createUser(user, "pw-" + user);
+    return login(prosody.c2sPort(), user);
+  }
+
+  /** Logs in as {@code user@localhost} with password {@code pw-<user>} (the account must exist). */
+  public static XmppClient login(int c2sPort, String user) throws Exception {
     XMPPTCPConnectionConfiguration config = XMPPTCPConnectionConfiguration.builder()
         .setXmppDomain(ProsodyServer.HOST)
         .setHost("127.0.0.1")
-        .setPort(prosody.c2sPort())
+        .setPort(c2sPort)
         .setUsernameAndPassword(user, "pw-" + user)
         .setResource("test")
         .setSecurityMode(SecurityMode.disabled)
