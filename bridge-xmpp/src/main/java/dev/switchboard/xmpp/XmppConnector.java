@@ -20,6 +20,8 @@ import dev.switchboard.xmpp.link.MucLinks;
 import dev.switchboard.xmpp.media.MediaFetcher;
 import dev.switchboard.xmpp.media.MucMediaHook;
 import dev.switchboard.xmpp.muc.MucBridge;
+import dev.switchboard.xmpp.vcard.MatrixVCards;
+import dev.switchboard.xmpp.address.MatrixUserJids;
 import dev.switchboard.xmpp.muc.MucInteractions;
 import java.security.SecureRandom;
 import java.util.Optional;
@@ -40,6 +42,7 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
   private MucLinks links;
   private DirectChats chats;
   private MucInteractions interactions;
+  private MatrixVCards vcards;
   private ConnectorContext context;
 
   /**
@@ -83,6 +86,8 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
       public void onStanza(Stanza stanza) {
         if (gateway.handles(stanza)) {
           gateway.onStanza(stanza);
+        } else if (vcards.handles(stanza)) {
+          vcards.onStanza(stanza);
         } else if (chats.handles(stanza)) {
           chats.onStanza(stanza);
         } else {
@@ -94,6 +99,8 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
     gateway = new GatewayBridge(config, context, connection);
     links = new MucLinks(context, mucs, config.component().domain());
     chats = new DirectChats(config, context, connection, mucs::isBridged);
+    vcards = new MatrixVCards(context, connection, new MatrixUserJids(config.component().domain()),
+        new XmppGhostIds(config.userPrefix(), serverName));
     interactions = new MucInteractions(context, mucs, new XmppGhostIds(config.userPrefix(), serverName));
     mucs.addMessageHook(interactions);
     mucs.addMessageHook(new MucMediaHook(context, new MediaFetcher(config.media().maxBytes(),

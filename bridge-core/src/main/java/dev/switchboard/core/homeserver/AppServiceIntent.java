@@ -217,6 +217,11 @@ final class AppServiceIntent implements Intent {
   }
 
   @Override
+  public CompletableFuture<JsonNode> profile(UserId user) {
+    return call(MatrixRequest.get(v3("profile", user.value())));
+  }
+
+  @Override
   public CompletableFuture<Void> setDisplayName(String displayName) {
     return call(MatrixRequest.put(v3("profile", userId.value(), "displayname"),
         NODES.objectNode().put("displayname", displayName))).thenApply(b -> null);

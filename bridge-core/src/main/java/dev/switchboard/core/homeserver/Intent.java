@@ -59,6 +59,14 @@ public interface Intent {
 
   CompletableFuture<Void> setDisplayName(String displayName);
 
+  /**
+   * {@code GET /profile/{userId}}: the user's global display name and avatar URL (each may be missing), as JSON.
+   * Defaults to unsupported for test fakes.
+   */
+  default CompletableFuture<JsonNode> profile(UserId user) {
+    return CompletableFuture.failedFuture(new UnsupportedOperationException("profile"));
+  }
+
   CompletableFuture<Void> setAvatarUrl(String mxcUri);
 
   /** {@code POST /createRoom} with the given body; returns the new room id. */

@@ -127,4 +127,18 @@ class DirectChatTest {
         && p.getType() == Presence.Type.available && p.getFrom().asBareJid().equals(jidOf(alice))));
     assertThat(List.of(jidOf(alice).toString())).allMatch(j -> j.endsWith("@" + ProsodyServer.COMPONENT));
   }
+
+  @Test
+  void aMatrixUsersVCardComesFromTheirProfile() throws Exception {
+    f = MucFixture.start(dir);
+    TestUser alice = f.hs.user("alice");
+    alice.setDisplayName("Alice Liddell");
+    dave = XmppClient.login(f.prosody, "dave");
+
+    org.jivesoftware.smackx.vcardtemp.packet.VCard card = org.jivesoftware.smackx.vcardtemp.VCardManager
+        .getInstanceFor(dave.connection).loadVCard(jidOf(alice));
+
+    assertThat(card.getField("FN")).isEqualTo("Alice Liddell");
+    assertThat(card.getNickName()).isEqualTo("Alice Liddell");
+  }
 }
