@@ -83,6 +83,8 @@ public final class MucBridge {
   private final FullJid listenerJid;
   private final Map<EntityBareJid, MucRoom> byMuc = new ConcurrentHashMap<>();
   private final Map<RoomAlias, CompletableFuture<Optional<RoomId>>> creating = new ConcurrentHashMap<>();
+  private static final long SEEN_EVERY_MS = 5_000;
+  private final Map<EntityBareJid, Long> lastMarked = new ConcurrentHashMap<>();
   /** The display name each ghost was last given in this run. */
   private final Map<UserId, String> ghostNames = new ConcurrentHashMap<>();
 
@@ -394,8 +396,18 @@ public final class MucBridge {
     });
   }
 
+  /**
+   * Records when we last heard from the MUC, at most every {@link #SEEN_EVERY_MS}: a write per message would cap a
+   * busy room's throughput, and an older mark only asks for a little more history after a reconnect (the ghosts' txn
+   * ids drop what was already bridged).
+   */
   private void markSeen(EntityBareJid muc) {
     long now = context.clock().millis();
+    Long last = lastMarked.get(muc);
+    if (last != null && now - last < SEEN_EVERY_MS) {
+      return;
+    }
+    lastMarked.put(muc, now);
     context.database().inTransaction(c -> {
       try (PreparedStatement st = c.prepareStatement("UPDATE xmpp_muc SET last_seen_ms = ? WHERE muc_jid = ?")) {
         st.setLong(1, now);
