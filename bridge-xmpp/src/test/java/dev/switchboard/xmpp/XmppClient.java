@@ -37,7 +37,8 @@ public final class XmppClient implements AutoCloseable {
         .build();
     XMPPTCPConnection connection = new XMPPTCPConnection(config);
     XmppClient client = new XmppClient(connection);
-    connection.addAsyncStanzaListener(s -> {
+    // Synchronous, so the lists keep arrival order (async listeners run on a pool and may reorder).
+    connection.addSyncStanzaListener(s -> {
       client.stanzas.add(s);
       if (s instanceof Message m) {
         client.messages.add(m);
