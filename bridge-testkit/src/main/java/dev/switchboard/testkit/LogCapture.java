@@ -24,8 +24,12 @@ public final class LogCapture implements AutoCloseable {
 
   /** The formatted messages logged at exactly {@code level}. */
   public List<String> lines(Level level) {
-    return appender.list.stream().filter(e -> e.getLevel() == level).map(ILoggingEvent::getFormattedMessage)
-        .toList();
+    List<ILoggingEvent> events;
+    // Other threads append while the test reads: AppenderBase appends under the appender's own monitor.
+    synchronized (appender) {
+      events = new java.util.ArrayList<>(appender.list);
+    }
+    return events.stream().filter(e -> e.getLevel() == level).map(ILoggingEvent::getFormattedMessage).toList();
   }
 
   @Override
