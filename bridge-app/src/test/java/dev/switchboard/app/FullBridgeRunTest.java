@@ -242,7 +242,11 @@ class FullBridgeRunTest {
   @Test
   @Order(4)
   void noConfiguredSecretAppearsInAnyLogLineOfTheRun() {
-    List<String> lines = captured.list.stream().map(e -> e.getFormattedMessage()
+    List<ILoggingEvent> events;
+    synchronized (captured) { // the bridge's threads still log while we read
+      events = new java.util.ArrayList<>(captured.list);
+    }
+    List<String> lines = events.stream().map(e -> e.getFormattedMessage()
         + (e.getThrowableProxy() == null ? "" : "\n" + ThrowableProxyUtil.asString(e.getThrowableProxy()))).toList();
     // The run did log (at DEBUG, from connectors and core), so the search below had something to search.
     assertThat(lines).hasSizeGreaterThan(20);
