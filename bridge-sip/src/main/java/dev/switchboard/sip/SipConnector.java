@@ -33,6 +33,7 @@ import dev.switchboard.sip.command.SipCommands;
 import dev.switchboard.sip.deskphone.DeskPhones;
 import dev.switchboard.core.store.LoginStore;
 import java.security.SecureRandom;
+import dev.switchboard.sip.registration.TrunkKeepalive;
 import dev.switchboard.sip.registration.TrunkRegistration;
 import dev.switchboard.sip.signalling.SipEvents;
 import dev.switchboard.sip.signalling.SipSignalling;
@@ -81,6 +82,7 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
   private volatile Calls calls;
   private PhoneNumbers numbers;
   private volatile TrunkRegistration registration;
+  private volatile TrunkKeepalive trunkKeepalive;
   private volatile Texts texts;
   private volatile DeskPhones deskPhones;
   private java.util.concurrent.ScheduledFuture<?> keepalive;
@@ -151,6 +153,10 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
           new SplittableRandom());
       registration.register();
     }));
+    config.trunk().filter(trunk -> !trunk.keepalive().isZero()).ifPresent(trunk -> {
+      trunkKeepalive = new TrunkKeepalive(signalling, trunk, context.clock(), new SplittableRandom());
+      trunkKeepalive.start(context.scheduler(), trunk.keepalive());
+    });
     // rtpengine being down is not fatal at start: calls fail (and say so) until it is back.
     media.ping().whenComplete((v, err) -> {
       if (err != null) {
@@ -222,7 +228,7 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
 
   @Override
   public List<Command> commands() {
-    return new SipCommands(() -> Optional.ofNullable(registration),
+    return new SipCommands(() -> Optional.ofNullable(registration), () -> Optional.ofNullable(trunkKeepalive),
         () -> dms == null ? Optional.empty() : Optional.of(new SipCommands.Parts(numbers, ghosts, dms,
             Optional.ofNullable(deskPhones), context.blockingExecutor()))).commands();
   }
@@ -232,6 +238,10 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
     state = ConnectorState.STOPPED;
     if (keepalive != null) {
       keepalive.cancel(false);
+    }
+    TrunkKeepalive k = trunkKeepalive;
+    if (k != null) {
+      k.stop();
     }
     TrunkRegistration r = registration;
     if (r != null) {
@@ -367,6 +377,11 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
         r.onResponse(event);
         return;
       }
+      TrunkKeepalive k = trunkKeepalive;
+      if (k != null && k.owns((CallIdHeader) event.getResponse().getHeader(CallIdHeader.NAME))) {
+        k.onResponse(event);
+        return;
+      }
       DeskPhones d = deskPhones;
       if (d != null && d.ownsKeepalive((CallIdHeader) event.getResponse().getHeader(CallIdHeader.NAME))) {
         d.onKeepaliveResponse(event);
@@ -400,6 +415,12 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
       if (r != null && event.getClientTransaction() != null
           && r.owns((CallIdHeader) event.getClientTransaction().getRequest().getHeader(CallIdHeader.NAME))) {
         r.onTimeout(event);
+        return;
+      }
+      TrunkKeepalive k = trunkKeepalive;
+      if (k != null && event.getClientTransaction() != null
+          && k.owns((CallIdHeader) event.getClientTransaction().getRequest().getHeader(CallIdHeader.NAME))) {
+        k.onTimeout(event);
         return;
       }
       DeskPhones d = deskPhones;

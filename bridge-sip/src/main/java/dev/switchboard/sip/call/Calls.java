@@ -91,6 +91,39 @@ public final class Calls implements SipEvents {
     this.candidateWait = candidateWait;
     this.loop = new SerialExecutor(blocking);
     this.storeWriter = new SerialExecutor(blocking);
+    incoming.crossing(glareSide());
+  }
+
+  /** Calls from Matrix users as the glare rule sees them: not answered by the phone yet. */
+  private Glare.Side glareSide() {
+    return new Glare.Side() {
+      @Override
+      public Optional<String> unanswered(RoomId room, UserId user, UserId ghost) {
+        return byMatrixCall.values().stream()
+            .filter(c -> room.equals(c.room()) && user.equals(c.matrixUser()) && ghost.equals(c.ghost())
+                && notAnswered(c))
+            .map(OutboundCall::matrixCallId).findFirst();
+      }
+
+      @Override
+      public void abort(RoomId room, String callId) {
+        loop.execute(() -> {
+          OutboundCall call = byMatrixCall.get(key(room, callId));
+          if (call != null && notAnswered(call)) {
+            log.info("Glare: {} lost to the phone's call", call);
+            hangUpSip(call);
+            sendHangup(call, "user_busy");
+          }
+        });
+      }
+    };
+  }
+
+  private static boolean notAnswered(OutboundCall c) {
+    return switch (c.state()) {
+      case GATHERING, OFFERING, INVITING, RINGING -> !c.hangupRequested();
+      case ANSWERED, ENDED -> false;
+    };
   }
 
   /** Where SIP events go: through the call loop. */
@@ -233,6 +266,19 @@ public final class Calls implements SipEvents {
           call.matrixUser(), limits.perUser(), call);
       end(call, "user_busy", true);
       return;
+    }
+    Glare.Side phones = incoming.glareSide();
+    Optional<String> crossing = phones.unanswered(call.room(), call.matrixUser(), call.ghost());
+    if (crossing.isPresent()) {
+      if (Glare.keeps(crossing.get(), call.matrixCallId())) {
+        log.info("Glare: {} crosses the phone's call {}, whose call id is lesser: not dialled", call,
+            crossing.get());
+        end(call, "user_busy", true);
+        return;
+      }
+      log.info("Glare: {} crosses the phone's call {}, whose call id is greater: that one is aborted", call,
+          crossing.get());
+      phones.abort(call.room(), crossing.get());
     }
     log.info("Calling {} for {}", call.callee(), call.matrixUser());
     if (SdpCandidates.complete(call.offerSdp())) {

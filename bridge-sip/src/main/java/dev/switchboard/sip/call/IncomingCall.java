@@ -48,8 +48,8 @@ public final class IncomingCall {
   final long lifetimeMs;
   final List<String> answerCandidates = new ArrayList<>();
 
-  RoomId room;
-  State state = State.OFFERING;
+  volatile RoomId room;
+  volatile State state = State.OFFERING;
   String answerPartyId;
   String answerSdp;
   Dialog dialog;

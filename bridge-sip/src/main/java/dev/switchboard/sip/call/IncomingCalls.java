@@ -84,6 +84,17 @@ public final class IncomingCalls {
   private final CallLimits limits;
   private final Map<String, IncomingCall> bySipCallId = new ConcurrentHashMap<>();
   private final Map<String, IncomingCall> byMatrixCall = new ConcurrentHashMap<>();
+  /** Calls from Matrix users, for the glare rule; none until {@link #crossing} is called. */
+  private volatile Glare.Side outbound = new Glare.Side() {
+    @Override
+    public Optional<String> unanswered(RoomId room, UserId user, UserId ghost) {
+      return Optional.empty();
+    }
+
+    @Override
+    public void abort(RoomId room, String callId) {
+    }
+  };
 
   public IncomingCalls(SipSignalling sip, NgClient media, Intents intents, CallStore store, DmRooms dms,
       Callees callees, PhoneNumbers numbers, GhostNames ghosts, Executor blocking,
@@ -121,6 +132,37 @@ public final class IncomingCalls {
         }
       }
     });
+  }
+
+  /** Where calls from Matrix users are, for the glare rule. */
+  public void crossing(Glare.Side outboundCalls) {
+    this.outbound = outboundCalls;
+  }
+
+  /** Calls from phones as the glare rule sees them: ringing (or about to ring) a Matrix user, not answered yet. */
+  public Glare.Side glareSide() {
+    return new Glare.Side() {
+      @Override
+      public Optional<String> unanswered(RoomId room, UserId user, UserId ghost) {
+        return byMatrixCall.values().stream()
+            .filter(c -> room.equals(c.room) && user.equals(c.matrixUser) && ghost.equals(c.ghost)
+                && (c.state == IncomingCall.State.OFFERING || c.state == IncomingCall.State.RINGING))
+            .map(c -> c.matrixCallId).findFirst();
+      }
+
+      @Override
+      public void abort(RoomId room, String callId) {
+        loop.execute(() -> {
+          IncomingCall call = byMatrixCall.get(key(room, callId));
+          if (call != null && (call.state == IncomingCall.State.OFFERING
+              || call.state == IncomingCall.State.RINGING)) {
+            log.info("Glare: {} lost to the Matrix user's call; the phone gets 486", call);
+            respond(call.inviteTx, call.invite, Response.BUSY_HERE, call.localTag, null);
+            end(call, "user_hangup", true);
+          }
+        });
+      }
+    };
   }
 
   /** Whether a SIP message (by Call-ID) belongs to a desk phone leg. */
@@ -286,6 +328,23 @@ public final class IncomingCalls {
   private void ringMatrix(IncomingCall call, RoomId room, String matrixSdp) {
     call.room = room;
     byMatrixCall.put(key(room, call.matrixCallId), call);
+    // Registered before looking: of two crossing calls, at least one side sees the other (both may; the rule
+    // gives the same answer on both).
+    Optional<String> crossing = outbound.unanswered(room, call.matrixUser, call.ghost);
+    if (crossing.isPresent()) {
+      if (Glare.keeps(crossing.get(), call.matrixCallId)) {
+        log.info("Glare: {} crosses the Matrix call {}, whose call id is lesser: the phone gets 486", call,
+            crossing.get());
+        byMatrixCall.remove(key(room, call.matrixCallId), call);
+        call.room = null; // never announced in the room
+        respond(call.inviteTx, call.invite, Response.BUSY_HERE, call.localTag, null);
+        end(call, "user_busy", false);
+        return;
+      }
+      log.info("Glare: {} crosses the Matrix call {}, whose call id is greater: that one is aborted", call,
+          crossing.get());
+      outbound.abort(room, crossing.get());
+    }
     storeWriter.execute(() -> {
       try {
         store.insertInbound(call);

@@ -43,7 +43,7 @@ public final class OutboundCall {
   private final List<String> candidates = new ArrayList<>();
   private final long lifetimeMs;
 
-  private State state = State.GATHERING;
+  private volatile State state = State.GATHERING;
   private ClientTransaction invite;
   private Dialog dialog;
   private String remoteTag;

@@ -8,6 +8,7 @@ import dev.switchboard.sip.address.Dialable;
 import dev.switchboard.sip.address.GhostNames;
 import dev.switchboard.sip.address.PhoneNumbers;
 import dev.switchboard.sip.dm.DmRooms;
+import dev.switchboard.sip.registration.TrunkKeepalive;
 import dev.switchboard.sip.registration.TrunkRegistration;
 import java.util.List;
 import java.util.Optional;
@@ -27,6 +28,7 @@ public final class SipCommands {
   private static final long REPLY_WAIT_SECONDS = 20;
 
   private final Supplier<Optional<TrunkRegistration>> registration;
+  private final Supplier<Optional<TrunkKeepalive>> keepalive;
   private final Supplier<Optional<Parts>> parts;
 
   /** What {@code !sip call} needs once the connector runs. */
@@ -34,7 +36,13 @@ public final class SipCommands {
       Executor blocking) {}
 
   public SipCommands(Supplier<Optional<TrunkRegistration>> registration, Supplier<Optional<Parts>> parts) {
+    this(registration, Optional::empty, parts);
+  }
+
+  public SipCommands(Supplier<Optional<TrunkRegistration>> registration,
+      Supplier<Optional<TrunkKeepalive>> keepalive, Supplier<Optional<Parts>> parts) {
     this.registration = registration;
+    this.keepalive = keepalive;
     this.parts = parts;
   }
 
@@ -44,8 +52,8 @@ public final class SipCommands {
             call -> withRegistration(r -> waitFor(r.register()))),
         Command.of("unregister", "", "remove the bridge's registration at the SIP trunk", Level.ADMIN,
             call -> withRegistration(r -> waitFor(r.unregister()))),
-        Command.of("status", "", "show the SIP trunk registration", Level.ADMIN,
-            call -> withRegistration(r -> CompletableFuture.completedFuture(r.status()))),
+        Command.of("status", "", "show the SIP trunk registration and whether the trunk answers keepalives",
+            Level.ADMIN, call -> status()),
         Command.of("phone", "<user> <username> <password>", "set the SIP credentials of a Matrix user's desk phone,"
             + " which then registers to the bridge and rings for the user's calls", Level.ADMIN, this::phone),
         Command.of("forget-phone", "<user>", "remove a Matrix user's desk phone credentials", Level.ADMIN,
@@ -54,6 +62,17 @@ public final class SipCommands {
             call -> withDeskPhones(call, (d, user) -> d.statusOf(user))),
         Command.of("call", "<number...>", "open a DM with a phone number or SIP address, to call or text it",
             Level.USER, this::call));
+  }
+
+  /** The registration's status; with {@code trunk.keepalive_seconds}, a line on the trunk's reachability. */
+  private CompletableFuture<String> status() {
+    Optional<TrunkKeepalive> k = keepalive.get();
+    Optional<TrunkRegistration> r = registration.get();
+    if (r.isEmpty() && k.isPresent()) {
+      return CompletableFuture.completedFuture(k.get().status());
+    }
+    return withRegistration(reg -> CompletableFuture.completedFuture(reg.status()))
+        .thenApply(text -> k.map(ka -> text + "\n" + ka.status()).orElse(text));
   }
 
   private CompletableFuture<String> withRegistration(

@@ -78,10 +78,11 @@ public record SipConfig(
   /**
    * A trunk or PBX: {@code trunk.host}, {@code trunk.port} (5060), {@code trunk.transport} ({@code udp}),
    * {@code trunk.username} and {@code trunk.password} for digest auth (both or neither), {@code trunk.from_user}
-   * (the user part of our From, default the username or {@code switchboard}).
+   * (the user part of our From, default the username or {@code switchboard}), {@code trunk.keepalive_seconds} (0:
+   * off) how often the trunk gets an OPTIONS.
    */
   public record Trunk(String host, int port, String transport, Optional<String> username,
-      Optional<String> password, String fromUser, Optional<Register> register) {
+      Optional<String> password, String fromUser, Optional<Register> register, Duration keepalive) {
     /** The user part of our address of record at the trunk: the digest username, else {@code from_user}. */
     public String accountUser() {
       return username.orElse(fromUser);
@@ -143,7 +144,8 @@ public record SipConfig(
             Duration.ofSeconds(positiveInt(t, "register_retry_seconds", "sip.trunk.register_retry_seconds", 60))));
       }
       trunk = Optional.of(new Trunk(host, port(t, "port", "sip.trunk.port", 5060), transport, user, password,
-          fromUser, register));
+          fromUser, register, Duration.ofSeconds(nonNegativeInt(t, "keepalive_seconds", "sip.trunk.keepalive_seconds",
+          0))));
     }
 
     Optional<InetSocketAddress> proxy = text(sip, "outbound_proxy", "sip.outbound_proxy")
@@ -258,6 +260,17 @@ public record SipConfig(
     }
     if (!v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 0 || v.asInt() > 65535) {
       throw new ConfigException(key + " must be a port number (0-65535), got " + v);
+    }
+    return v.asInt();
+  }
+
+  private static int nonNegativeInt(JsonNode node, String field, String key, int fallback) {
+    JsonNode v = node.path(field);
+    if (v.isMissingNode() || v.isNull()) {
+      return fallback;
+    }
+    if (!v.isIntegralNumber() || v.asInt() < 0) {
+      throw new ConfigException(key + " must be a whole number of seconds (0 for off), got " + v);
     }
     return v.asInt();
   }

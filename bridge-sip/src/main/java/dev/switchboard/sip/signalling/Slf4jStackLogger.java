@@ -51,6 +51,11 @@ public final class Slf4jStackLogger implements StackLogger {
 
   @Override
   public void logError(String message) {
+    if (message.startsWith("Problem connecting")) {
+      // The sender gets the failure too (and logs it once); this copy would repeat the whole message at each try.
+      log.debug(message.lines().findFirst().orElse(""));
+      return;
+    }
     log.error(message);
   }
 
@@ -75,6 +80,10 @@ public final class Slf4jStackLogger implements StackLogger {
 
   @Override
   public void logError(String message, Exception e) {
+    if (e instanceof java.io.IOException) {
+      log.debug(message, e); // a peer that cannot be reached: the sender gets the failure and reports it
+      return;
+    }
     log.error(message, e);
   }
 

@@ -116,7 +116,7 @@ class PhoneToMatrixCallTest {
   }
 
   /** Alice joins, answers from her device "alice-phone", and trickles a candidate and end-of-candidates. */
-  private static void answer(TestUser alice, String room, JsonNode invite) {
+  static void answer(TestUser alice, String room, JsonNode invite) {
     String callId = invite.path("content").path("call_id").asText();
     ObjectNode answer = JSON.objectNode().put("call_id", callId).put("party_id", "alice-phone").put("version", "1");
     answer.putObject("answer").put("type", "answer")

@@ -86,4 +86,19 @@ class SipConfigTest {
     assertThatThrownBy(() -> SipConfig.parse(badRealm)).isInstanceOf(ConfigException.class)
         .hasMessageContaining("sip.registrar.realm");
   }
+
+  @Test
+  void trunkKeepaliveIsOffByDefaultAndMustBeAWholeNumberOfSeconds() {
+    ObjectNode sip = JSON.objectNode();
+    sip.putObject("trunk").put("host", "sip.example.org");
+    assertThat(SipConfig.parse(sip).trunk().orElseThrow().keepalive()).isEqualTo(Duration.ZERO);
+    ((ObjectNode) sip.path("trunk")).put("keepalive_seconds", 25);
+    assertThat(SipConfig.parse(sip).trunk().orElseThrow().keepalive()).isEqualTo(Duration.ofSeconds(25));
+    ((ObjectNode) sip.path("trunk")).put("keepalive_seconds", -1);
+    assertThatThrownBy(() -> SipConfig.parse(sip)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("sip.trunk.keepalive_seconds");
+    ((ObjectNode) sip.path("trunk")).put("keepalive_seconds", "often");
+    assertThatThrownBy(() -> SipConfig.parse(sip)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("sip.trunk.keepalive_seconds");
+  }
 }
