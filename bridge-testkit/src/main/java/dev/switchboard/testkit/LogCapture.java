@@ -24,7 +24,13 @@ public final class LogCapture implements AutoCloseable {
 
   /** The formatted messages logged at exactly {@code level}. */
   public List<String> lines(Level level) {
-    return appender.list.stream().filter(e -> e.getLevel() == level).map(ILoggingEvent::getFormattedMessage)
+    List<ILoggingEvent> events;
+    // AppenderBase.doAppend holds the appender's lock while it adds: copy under it, or a concurrent log line breaks
+    // the stream with a ConcurrentModificationException.
+    synchronized (appender) {
+      events = List.copyOf(appender.list);
+    }
+    return events.stream().filter(e -> e.getLevel() == level).map(ILoggingEvent::getFormattedMessage)
         .toList();
   }
 
