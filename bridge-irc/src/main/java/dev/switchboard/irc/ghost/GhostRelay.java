@@ -261,6 +261,8 @@ public final class GhostRelay {
 
   private void message(RoomId room, IrcEvent.ChannelMessage m) {
     Intent ghost = named(m.nick());
+    // Sending joins the ghost if the NAMES list has not yet: track it, so an unlink makes it leave too.
+    ghostsIn.computeIfAbsent(room, r -> ConcurrentHashMap.newKeySet()).add(PuppetNick.key(m.nick()));
     IrcToMatrix.Text text = IrcToMatrix.convert(m.text(), matrixUserOf);
     ObjectNode content = JsonNodeFactory.instance.objectNode();
     content.put("msgtype", m.kind().msgtype());

@@ -40,8 +40,8 @@ public final class OperatorConsent {
   public static final String REFUSED = "M_FORBIDDEN";
   /** Nobody to ask: the channel has no operator besides the bridge's own connections. */
   public static final String NO_OPERATORS = "DEV.SWITCHBOARD.NO_CHANNEL_OPERATORS";
-  /** No operator answered in time. */
-  public static final String TIMED_OUT = "DEV.SWITCHBOARD.CONSENT_TIMEOUT";
+  /** No operator answered in time (the provisioning API's own timeout code: HTTP 504). */
+  public static final String TIMED_OUT = "DEV.SWITCHBOARD.TIMEOUT";
   /** Another link request for the channel is still waiting for an answer. */
   public static final String PENDING = "M_ROOM_IN_USE";
 
