@@ -58,6 +58,16 @@ class IrcThirdPartyTest {
     return JSON.readTree(r.body());
   }
 
+  /** The spec's answer when nothing matches: 404 M_NOT_FOUND, not an empty list. */
+  private void assertNotFound(String path) throws Exception {
+    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + bridge.port() + "/_matrix/app/v1/thirdparty" + path))
+        .header("Authorization", "Bearer " + IrcBridgeHarness.HS_TOKEN).timeout(Duration.ofSeconds(20)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(404);
+    assertThat(JSON.readTree(r.body()).path("errcode").asText()).isEqualTo("M_NOT_FOUND");
+  }
+
   private static String q(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8);
   }
@@ -77,17 +87,17 @@ class IrcThirdPartyTest {
     JsonNode location = get("/location/irc?network=test&channel=" + q("#java"));
     assertThat(location).hasSize(1);
     assertThat(location.get(0).path("alias").asText()).isEqualTo("#_irc_test_#java:test.local");
-    assertThat(get("/location/irc?network=test&channel=" + q("#other"))).isEmpty(); // not in channels_allowed
-    assertThat(get("/location/irc?network=nope&channel=" + q("#java"))).isEmpty();
+    assertNotFound("/location/irc?network=test&channel=" + q("#other")); // not in channels_allowed
+    assertNotFound("/location/irc?network=nope&channel=" + q("#java"));
     assertThat(get("/location?alias=" + q("#_irc_test_#java:test.local")).get(0).path("fields").path("channel")
         .asText()).isEqualTo("#java");
 
     JsonNode user = get("/user/irc?network=test&nickname=" + q("Alice[m]"));
     assertThat(user.get(0).path("userid").asText()).isEqualTo("@_irc_test_alice=5bm=5d:test.local");
-    assertThat(get("/user/irc?network=test&nickname=" + q("9bad"))).isEmpty();
+    assertNotFound("/user/irc?network=test&nickname=" + q("9bad"));
     JsonNode back = get("/user?userid=" + q("@_irc_test_alice=5bm=5d:test.local"));
     assertThat(back.get(0).path("fields").path("nickname").asText()).isEqualTo("alice[m]");
     assertThat(back.get(0).path("fields").path("network").asText()).isEqualTo("test");
-    assertThat(get("/user?userid=" + q("@someone:test.local"))).isEmpty();
+    assertNotFound("/user?userid=" + q("@someone:test.local"));
   }
 }

@@ -56,8 +56,11 @@ class ThirdPartyLookupTest {
       assertThat(found.get(0).path("userid").asText()).isEqualTo("@_sip_+442071234567:test.local");
       assertThat(found.get(0).path("fields").path("m.id.phone").asText()).isEqualTo("+442071234567");
 
-      assertThat(get(bridge, "/thirdparty/user/m.protocol.pstn?m.id.phone=" + q("call me"), 200)).isEmpty();
-      assertThat(get(bridge, "/thirdparty/location/m.protocol.pstn", 200)).isEmpty();
+      // Nothing matched: the spec's 404 M_NOT_FOUND, not an empty list.
+      assertThat(get(bridge, "/thirdparty/user/m.protocol.pstn?m.id.phone=" + q("call me"), 404).path("errcode")
+          .asText()).isEqualTo("M_NOT_FOUND");
+      assertThat(get(bridge, "/thirdparty/location/m.protocol.pstn", 404).path("errcode").asText())
+          .isEqualTo("M_NOT_FOUND");
 
       JsonNode reverse = get(bridge, "/thirdparty/user?userid=" + q("@_sip_+442071234567:test.local"), 200);
       assertThat(reverse).hasSize(1);

@@ -16,7 +16,17 @@ import org.jxmpp.stringprep.XmppStringprepException;
  *     because the user's join waits on the answer (issue 8)
  */
 public record XmppConfig(ComponentSettings component, String userPrefix, String aliasPrefix, String listenerNick,
-    Duration discoTimeout) {
+    Duration discoTimeout, Media media) {
+
+  /**
+   * Media settings.
+   *
+   * @param baseUrl the homeserver's public base URL for links to Matrix media; without it XMPP gets no link
+   * @param maxBytes the largest file fetched from XMPP users' links for re-upload
+   * @param allowedHosts hosts fetched even though they resolve to internal addresses (e.g. the XMPP server's own
+   *     upload service on a private network)
+   */
+  public record Media(java.util.Optional<String> baseUrl, long maxBytes, java.util.Set<String> allowedHosts) {}
 
   public static XmppConfig from(JsonNode section) {
     String domain = required(section, "domain");
@@ -33,7 +43,33 @@ public record XmppConfig(ComponentSettings component, String userPrefix, String 
     ComponentSettings settings = ComponentSettings.of(text(section, "server_host", "127.0.0.1"), port, domain, secret)
         .withIqTimeout(Duration.ofMillis(section.path("iq_timeout_ms").asLong(15_000)));
     return new XmppConfig(settings, text(section, "user_prefix", "_xmpp_"), text(section, "alias_prefix", "_xmpp_"),
-        text(section, "listener_nick", "Matrix"), Duration.ofMillis(section.path("disco_timeout_ms").asLong(400)));
+        text(section, "listener_nick", "Matrix"), Duration.ofMillis(section.path("disco_timeout_ms").asLong(400)),
+        media(section));
+  }
+
+  private static Media media(JsonNode section) {
+    JsonNode base = section.path("media_base_url");
+    java.util.Optional<String> baseUrl = java.util.Optional.empty();
+    if (!base.isMissingNode() && !base.isNull()) {
+      if (!base.isTextual() || !base.asText().matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")) {
+        throw new ConfigException("xmpp.media_base_url must be the homeserver's public base URL, e.g. "
+            + "https://matrix.example.org (XMPP users download Matrix media from it), got " + base);
+      }
+      baseUrl = java.util.Optional.of(base.asText());
+    }
+    long max = section.path("media_max_bytes").asLong(10L * 1024 * 1024);
+    if (max <= 0 || max > 512L * 1024 * 1024) {
+      throw new ConfigException("xmpp.media_max_bytes must be between 1 and 536870912, got " + max);
+    }
+    java.util.Set<String> hosts = new java.util.LinkedHashSet<>();
+    JsonNode allowed = section.path("media_allowed_hosts");
+    if (!allowed.isMissingNode() && !allowed.isNull()) {
+      if (!allowed.isArray()) {
+        throw new ConfigException("xmpp.media_allowed_hosts must be a list of host names, e.g. [upload.example.org]");
+      }
+      allowed.forEach(h -> hosts.add(h.asText()));
+    }
+    return new Media(baseUrl, max, hosts);
   }
 
   private static String required(JsonNode section, String key) {

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.connector.Connector;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.ConnectorState;
+import dev.switchboard.core.connector.EphemeralCapable;
 import dev.switchboard.core.connector.Link;
+import dev.switchboard.core.connector.LinkCapable;
 import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.id.RoomAlias;
 import dev.switchboard.core.id.RoomId;
@@ -12,14 +14,22 @@ import dev.switchboard.core.id.UserId;
 import dev.switchboard.registration.Namespaces;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
+import dev.switchboard.xmpp.chat.DirectChats;
+import dev.switchboard.xmpp.gateway.GatewayBridge;
+import dev.switchboard.xmpp.link.MucLinks;
+import dev.switchboard.xmpp.media.MediaFetcher;
+import dev.switchboard.xmpp.media.MucMediaHook;
 import dev.switchboard.xmpp.muc.MucBridge;
+import dev.switchboard.xmpp.vcard.MatrixVCards;
+import dev.switchboard.xmpp.address.MatrixUserJids;
+import dev.switchboard.xmpp.muc.MucInteractions;
 import java.security.SecureRandom;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.jivesoftware.smack.packet.Stanza;
 
 /** The XMPP connector: an XEP-0114 component on its own domain, with MUC portals. */
-public final class XmppConnector implements Connector {
+public final class XmppConnector implements Connector, LinkCapable, EphemeralCapable {
   public static final String PROTOCOL = "xmpp";
 
   private final JsonNode section;
@@ -28,6 +38,12 @@ public final class XmppConnector implements Connector {
   private final String serverName;
   private ComponentConnection connection;
   private MucBridge mucs;
+  private GatewayBridge gateway;
+  private MucLinks links;
+  private DirectChats chats;
+  private MucInteractions interactions;
+  private MatrixVCards vcards;
+  private ConnectorContext context;
 
   /**
    * @param section the {@code xmpp:} config section (validated here: a bad one fails the start)
@@ -52,6 +68,7 @@ public final class XmppConnector implements Connector {
 
   @Override
   public void start(ConnectorContext context) {
+    this.context = context;
     MucBridge[] bridge = new MucBridge[1];
     connection = new ComponentConnection(config.component(), new ComponentConnection.Listener() {
       @Override
@@ -62,14 +79,32 @@ public final class XmppConnector implements Connector {
       @Override
       public void onDisconnected() {
         bridge[0].onDisconnected();
+        gateway.onDisconnected();
       }
 
       @Override
       public void onStanza(Stanza stanza) {
-        bridge[0].onStanza(stanza);
+        if (gateway.handles(stanza)) {
+          gateway.onStanza(stanza);
+        } else if (vcards.handles(stanza)) {
+          vcards.onStanza(stanza);
+        } else if (chats.handles(stanza)) {
+          chats.onStanza(stanza);
+        } else {
+          bridge[0].onStanza(stanza);
+        }
       }
     }, context.blockingExecutor(), new SecureRandom());
     mucs = new MucBridge(config, context, connection);
+    gateway = new GatewayBridge(config, context, connection);
+    links = new MucLinks(context, mucs, config.component().domain());
+    chats = new DirectChats(config, context, connection, mucs::isBridged);
+    vcards = new MatrixVCards(context, connection, new MatrixUserJids(config.component().domain()),
+        new XmppGhostIds(config.userPrefix(), serverName));
+    interactions = new MucInteractions(context, mucs, new XmppGhostIds(config.userPrefix(), serverName));
+    mucs.addMessageHook(interactions);
+    mucs.addMessageHook(new MucMediaHook(context, new MediaFetcher(config.media().maxBytes(),
+        config.media().allowedHosts(), context.blockingExecutor())));
     bridge[0] = mucs;
     mucs.restore();
     connection.start();
@@ -85,9 +120,26 @@ public final class XmppConnector implements Connector {
   @Override
   public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Optional<Link> link) {
     if (link.isEmpty()) {
-      return CompletableFuture.completedFuture(null); // direct chats: a later slice
+      return chats.onUnlinkedEvent(event);
+    }
+    if (DirectChats.owns(link.get())) {
+      return chats.onMatrixEvent(event, link.get());
+    }
+    if (gateway.owns(link.get())) {
+      return gateway.onMatrixEvent(event, link.get());
+    }
+    if (interactions.takes(event)) {
+      return interactions.onMatrixEvent(event, link.get());
     }
     return mucs.onMatrixEvent(event, link.get());
+  }
+
+  @Override
+  public CompletableFuture<Void> onEphemeralEvent(JsonNode event, Link link) {
+    if (interactions == null || gateway.owns(link) || DirectChats.owns(link)) {
+      return CompletableFuture.completedFuture(null); // typing and receipts: MUC portals only, for now
+    }
+    return interactions.onEphemeral(event, link);
   }
 
   @Override
@@ -97,8 +149,26 @@ public final class XmppConnector implements Connector {
 
   @Override
   public CompletableFuture<Boolean> onUserQuery(UserId userId) {
-    return CompletableFuture.completedFuture(
-        new XmppGhostIds(config.userPrefix(), serverName).jidOf(userId).isPresent());
+    // The homeserver asks before an invite reaches a ghost (a DM opened from Matrix): it must exist when we say so.
+    if (new XmppGhostIds(config.userPrefix(), serverName).jidOf(userId).isEmpty() || context == null) {
+      return CompletableFuture.completedFuture(false);
+    }
+    return context.intents().ghost(userId).ensureRegistered().handle((v, e) -> e == null);
+  }
+
+  @Override
+  public String normaliseRemoteRoom(String remoteRoom) throws LinkException {
+    return new MucLinks(null, null, config.component().domain()).normalise(remoteRoom);
+  }
+
+  @Override
+  public CompletableFuture<Link> link(RoomId room, String remoteRoom, UserId requester) {
+    return links.link(room, remoteRoom, requester);
+  }
+
+  @Override
+  public CompletableFuture<Void> unlink(Link link) {
+    return links.unlink(link);
   }
 
   @Override

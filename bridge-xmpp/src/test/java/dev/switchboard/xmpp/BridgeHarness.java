@@ -47,6 +47,7 @@ public final class BridgeHarness implements AutoCloseable {
         .asToken(AS_TOKEN).hsToken(HS_TOKEN).senderLocalpart(BOT_LOCALPART)
         .users(connector.namespaces().users().get(0).regex(), true)
         .aliases(connector.namespaces().aliases().get(0).regex(), true)
+        .receiveEphemeral(true)
         .build());
     return new BridgeHarness(runtime);
   }

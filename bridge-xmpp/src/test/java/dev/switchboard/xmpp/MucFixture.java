@@ -32,6 +32,7 @@ public final class MucFixture implements AutoCloseable {
   public final TestHomeserver hs;
   public final PausableProxy componentLink;
   public final BridgeHarness bridge;
+  public XmppConnector connector;
   public XmppClient bob;
   public MultiUserChat bobInDev;
 
@@ -55,8 +56,10 @@ public final class MucFixture implements AutoCloseable {
           {"enabled": true, "domain": "%s", "secret": "%s", "server_host": "127.0.0.1", "server_port": %d}
           """.formatted(ProsodyServer.COMPONENT, prosody.componentSecret(), proxy.port()));
       section.setAll((ObjectNode) json.readTree(extraConfig));
-      BridgeHarness bridge = BridgeHarness.start(hs, new XmppConnector(section, hs.serverName()), section, dir);
+      XmppConnector connector = new XmppConnector(section, hs.serverName());
+      BridgeHarness bridge = BridgeHarness.start(hs, connector, section, dir);
       MucFixture f = new MucFixture(prosody, hs, proxy, bridge);
+      f.connector = connector;
       f.bob = XmppClient.login(prosody, "bob");
       f.bobInDev = f.mucOf(f.bob);
       f.bobInDev.create(Resourcepart.from("bob")).makeInstant();

@@ -22,17 +22,23 @@ public final class XmppClient implements AutoCloseable {
   /** Creates the account {@code user@localhost} and logs in. */
   public static XmppClient login(ProsodyServer prosody, String user) throws Exception {
     prosody.createUser(user, "pw-" + user);
+    return login(prosody.c2sPort(), user);
+  }
+
+  /** Logs in as {@code user@localhost} with password {@code pw-<user>} (the account must exist). */
+  public static XmppClient login(int c2sPort, String user) throws Exception {
     XMPPTCPConnectionConfiguration config = XMPPTCPConnectionConfiguration.builder()
         .setXmppDomain(ProsodyServer.HOST)
         .setHost("127.0.0.1")
-        .setPort(prosody.c2sPort())
+        .setPort(c2sPort)
         .setUsernameAndPassword(user, "pw-" + user)
         .setResource("test")
         .setSecurityMode(SecurityMode.disabled)
         .build();
     XMPPTCPConnection connection = new XMPPTCPConnection(config);
     XmppClient client = new XmppClient(connection);
-    connection.addAsyncStanzaListener(s -> {
+    // Synchronous, so the lists keep arrival order (async listeners run on a pool and may reorder).
+    connection.addSyncStanzaListener(s -> {
       client.stanzas.add(s);
       if (s instanceof Message m) {
         client.messages.add(m);

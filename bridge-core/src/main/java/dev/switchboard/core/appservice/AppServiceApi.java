@@ -123,7 +123,9 @@ final class AppServiceApi {
       return done(notFound("unknown protocol " + protocol));
     }
     return bounded(lookup.apply(tp.get()), "third-party lookup for " + protocol)
-        .thenApply(result -> Reply.ok(result));
+        .thenApply(result -> !protocolItself && result.isArray() && result.isEmpty()
+            ? notFound("nothing matched in protocol " + protocol) // the spec's answer for no match
+            : Reply.ok(result));
   }
 
   private CompletableFuture<Reply> reverseLookup(Optional<String> value, String name,
@@ -138,7 +140,7 @@ final class AppServiceApi {
     return CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).thenApply(v -> {
       ArrayNode all = JsonNodeFactory.instance.arrayNode();
       calls.forEach(f -> all.addAll(f.join()));
-      return Reply.ok(all);
+      return all.isEmpty() ? notFound("no mapping for " + value.get()) : Reply.ok(all);
     });
   }
 

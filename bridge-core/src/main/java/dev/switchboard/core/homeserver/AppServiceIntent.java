@@ -196,6 +196,37 @@ final class AppServiceIntent implements Intent {
   }
 
   @Override
+  public CompletableFuture<java.util.Map<UserId, Optional<String>>> joinedMembers(RoomId room) {
+    return call(MatrixRequest.get(v3("rooms", room.value(), "joined_members"))).thenApply(body -> {
+      java.util.Map<UserId, Optional<String>> members = new java.util.LinkedHashMap<>();
+      body.path("joined").fields().forEachRemaining(e -> {
+        try {
+          JsonNode name = e.getValue().path("display_name");
+          members.put(UserId.of(e.getKey()), name.isTextual() ? Optional.of(name.asText()) : Optional.empty());
+        } catch (IllegalArgumentException bad) {
+          log.debug("joined_members of {} lists '{}', not a user id", room, e.getKey());
+        }
+      });
+      return members;
+    });
+  }
+
+  @Override
+  public CompletableFuture<java.util.List<JsonNode>> latestEvents(RoomId room, int limit) {
+    return call(MatrixRequest.get(v3("rooms", room.value(), "messages")).withQuery("dir", "b")
+        .withQuery("limit", Integer.toString(limit))).thenApply(body -> {
+          java.util.List<JsonNode> events = new java.util.ArrayList<>();
+          body.path("chunk").forEach(events::add);
+          return events;
+        });
+  }
+
+  @Override
+  public CompletableFuture<JsonNode> profile(UserId user) {
+    return call(MatrixRequest.get(v3("profile", user.value())));
+  }
+
+  @Override
   public CompletableFuture<Void> setDisplayName(String displayName) {
     return call(MatrixRequest.put(v3("profile", userId.value(), "displayname"),
         NODES.objectNode().put("displayname", displayName))).thenApply(b -> null);

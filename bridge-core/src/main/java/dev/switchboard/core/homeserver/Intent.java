@@ -49,7 +49,31 @@ public interface Intent {
     return CompletableFuture.failedFuture(new UnsupportedOperationException("this intent cannot read events"));
   }
 
+  /**
+   * {@code GET /rooms/{roomId}/joined_members} as this user (who must be in the room): member → display name, empty
+   * where the member has none. Defaults to unsupported for test fakes.
+   */
+  default CompletableFuture<java.util.Map<UserId, Optional<String>>> joinedMembers(RoomId room) {
+    return CompletableFuture.failedFuture(new UnsupportedOperationException("joinedMembers"));
+  }
+
+  /**
+   * The latest {@code limit} events of the room's timeline as this user sees them ({@code GET /rooms/{roomId}/messages}
+   * backwards from the end), newest first, as the homeserver's client-format JSON.
+   */
+  default CompletableFuture<java.util.List<JsonNode>> latestEvents(RoomId room, int limit) {
+    return CompletableFuture.failedFuture(new UnsupportedOperationException("latestEvents"));
+  }
+
   CompletableFuture<Void> setDisplayName(String displayName);
+
+  /**
+   * {@code GET /profile/{userId}}: the user's global display name and avatar URL (each may be missing), as JSON.
+   * Defaults to unsupported for test fakes.
+   */
+  default CompletableFuture<JsonNode> profile(UserId user) {
+    return CompletableFuture.failedFuture(new UnsupportedOperationException("profile"));
+  }
 
   CompletableFuture<Void> setAvatarUrl(String mxcUri);
 

@@ -285,6 +285,19 @@ class AppServiceApiTest {
     assertThat(validated).as("answers checked against the spec").isEqualTo(5);
   }
 
+  @Test
+  void thirdPartyLookupsThatMatchNothingAnswerTheSpecs404() throws Exception {
+    String t = CoreHarness.HS_TOKEN;
+    for (String path : List.of("/_matrix/app/v1/thirdparty/location/test?network=testnet",
+        "/_matrix/app/v1/thirdparty/user/test?network=testnet",
+        "/_matrix/app/v1/thirdparty/location?alias=" + enc("#elsewhere:test.local"),
+        "/_matrix/app/v1/thirdparty/user?userid=" + enc("@someone:test.local"))) {
+      HttpResponse<String> r = send("GET", path, t, null);
+      assertThat(r.statusCode()).as(path).isEqualTo(404);
+      assertThat(JSON.readTree(r.body()).path("errcode").asText()).as(path).isEqualTo("M_NOT_FOUND");
+    }
+  }
+
   private static String enc(String s) {
     return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
   }

@@ -256,6 +256,31 @@ public final class TestHomeserver implements AutoCloseable {
     });
   }
 
+  /**
+   * Calls {@code listener} with every new room event (client-server format), as it is stored, in order; for load
+   * tests that time arrivals without polling. Must return quickly (it runs under the server's lock).
+   */
+  public void onEvent(java.util.function.Consumer<JsonNode> listener) {
+    state.addListener(new ServerState.Listener() {
+      @Override
+      public void onEvent(Event event, Room room) {
+        listener.accept(event.toJson(state.now()));
+      }
+
+      @Override
+      public void onEphemeral(com.fasterxml.jackson.databind.node.ObjectNode edu, Room room) {
+        // not needed by load tests
+      }
+    });
+  }
+
+  /** The rooms in which {@code userId} currently has {@code membership} ("join", "invite", ...), oldest room first. */
+  public List<String> roomsOf(String userId, String membership) {
+    return state.locked(() -> state.rooms().stream()
+        .filter(r -> membership.equals(state.membership(r, userId)))
+        .map(Room::roomId).toList());
+  }
+
   /** The room an alias points to, or {@code null} (no AS query). */
   public String aliasTarget(String alias) {
     return state.locked(() -> state.aliasTarget(alias));

@@ -92,6 +92,10 @@ public final class ComponentConnection implements AutoCloseable {
   private final ArrayDeque<String> buffer = new ArrayDeque<>();
   private final Map<String, PendingIq> pending = new HashMap<>();
   private volatile State state = State.DISCONNECTED;
+  private static final long HANDSHAKE_TIMEOUT_FLOOR_MS = 10_000;
+  /** Completes at the next handshake (after the listener's state is reset: on the callback executor). */
+  private final java.util.concurrent.atomic.AtomicReference<CompletableFuture<Void>> nextReady =
+      new java.util.concurrent.atomic.AtomicReference<>(new CompletableFuture<>());
 
   public ComponentConnection(ComponentSettings settings, Listener listener, Executor callbackPool, Random random) {
     this.settings = Objects.requireNonNull(settings);
@@ -124,6 +128,15 @@ public final class ComponentConnection implements AutoCloseable {
 
   public String domain() {
     return settings.domain();
+  }
+
+  /**
+   * Completes when the stream is up: at once when it is, else at the next successful handshake (never, once closed).
+   * For work that must wait out an outage instead of failing, e.g. a MUC join that the lost stream cancelled.
+   */
+  public CompletableFuture<Void> whenReady() {
+    CompletableFuture<Void> next = nextReady.get();
+    return state == State.READY ? CompletableFuture.completedFuture(null) : next;
   }
 
   /** Sends the stanza now, or as soon as the stream is back (oldest dropped beyond the buffer limit). */
@@ -265,7 +278,10 @@ public final class ComponentConnection implements AutoCloseable {
       ch.write(Unpooled.copiedBuffer(buffer.pollFirst(), StandardCharsets.UTF_8));
     }
     ch.flush();
-    callbacks.execute(listener::onReady);
+    callbacks.execute(() -> {
+      nextReady.getAndSet(new CompletableFuture<>()).complete(null);
+      listener.onReady();
+    });
   }
 
   private void onClosed(Channel ch) {
@@ -326,6 +342,17 @@ public final class ComponentConnection implements AutoCloseable {
       ctx.writeAndFlush(Unpooled.copiedBuffer("<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept'"
           + " xmlns:stream='" + STREAMS_NS + "' to='" + settings.domain().replace("'", "") + "'>",
           StandardCharsets.UTF_8));
+      // A server (or a proxy in front of it) that accepts the connection but never answers would otherwise hold
+      // us here forever, with no reconnect: give up on this connection and back off as after any failure.
+      Channel ch = ctx.channel();
+      long limitMs = Math.max(HANDSHAKE_TIMEOUT_FLOOR_MS, settings.iqTimeout().toMillis());
+      ctx.executor().schedule(() -> {
+        if (ch == channel && !ready && ch.isActive()) {
+          log.warn("Component {}: no handshake with {}:{} within {} ms; reconnecting", settings.domain(),
+              settings.host(), settings.port(), limitMs);
+          ch.close();
+        }
+      }, limitMs, TimeUnit.MILLISECONDS);
     }
 
     @Override

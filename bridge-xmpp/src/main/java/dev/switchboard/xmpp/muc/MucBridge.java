@@ -24,6 +24,7 @@ import dev.switchboard.xmpp.address.MucAliases;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
 import dev.switchboard.xmpp.message.Replies;
+import dev.switchboard.xmpp.media.MediaLinks;
 import dev.switchboard.xmpp.message.Retraction;
 import dev.switchboard.xmpp.stanza.XmlText;
 import java.nio.charset.StandardCharsets;
@@ -82,9 +83,12 @@ public final class MucBridge {
   private final GhostStore ghostStore;
   private final MessageMapStore messageMap;
   private final Executor blocking;
+  private final MediaLinks mediaLinks;
   private final FullJid listenerJid;
   private final Map<EntityBareJid, MucRoom> byMuc = new ConcurrentHashMap<>();
   private final Map<RoomAlias, CompletableFuture<Optional<RoomId>>> creating = new ConcurrentHashMap<>();
+  private static final long SEEN_EVERY_MS = 5_000;
+  private final Map<EntityBareJid, Long> lastMarked = new ConcurrentHashMap<>();
   /** The display name each ghost was last given in this run. */
   private final Map<UserId, String> ghostNames = new ConcurrentHashMap<>();
   /** Hub rooms: other networks' ghosts as occupants named {@code name[network]}; replies both ways. */
@@ -105,6 +109,7 @@ public final class MucBridge {
     this.hub = HubSettings.from(context.config(), "xmpp");
     this.replies = new MucReplies(messageMap, blocking, context.intents().bot(), context.serverName(),
         (room, user) -> nickOf(room.roomId, user));
+    this.mediaLinks = new MediaLinks(config.media().baseUrl());
     try {
       // '_bridge' has no escaped ':' so it can never be a Matrix user's address.
       this.listenerJid = JidCreate.fullFrom("_bridge@" + domain + "/listener");
@@ -113,11 +118,69 @@ public final class MucBridge {
     }
   }
 
+  /**
+   * A feature kept in its own class (reactions, chat states, markers) that takes some MUC messages from others before
+   * the text path sees them.
+   */
+  public interface MessageHook {
+    /** The work to run, in the room's order, for a message this hook takes; empty to leave it to others. */
+    Optional<java.util.function.Supplier<CompletableFuture<?>>> onMucMessage(RoomId room, EntityBareJid muc,
+        UserId sender, Message message);
+  }
+
+  private final List<MessageHook> hooks = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  public void addMessageHook(MessageHook hook) {
+    hooks.add(hook);
+  }
+
+  /**
+   * Sends a stanza as {@code user}'s occupant in the MUC of {@code link}, joining it first (as a message would);
+   * {@code id} is remembered as ours so the MUC's reflection is not bridged back.
+   */
+  public CompletableFuture<Void> sendAsOccupant(Link link, UserId user, String id, EventId event,
+      java.util.function.Function<FullJid, Message> stanza) {
+    Optional<MucRoom> room = roomOf(link);
+    if (room.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return ensureOccupantSurvivingOutages(room.get(), user).thenAccept(v -> {
+      room.get().rememberSent(id, event);
+      connection.send(stanza.apply(fullJidOf(user)));
+    });
+  }
+
+  /** Sends as {@code user}'s occupant only if it is in the MUC already (typing and read markers never join). */
+  public boolean sendIfJoined(Link link, UserId user, java.util.function.Function<FullJid, Message> stanza) {
+    Optional<MucRoom> room = roomOf(link);
+    MucRoom.MatrixOccupant o = room.map(r -> r.matrixOccupants.get(user)).orElse(null);
+    if (o == null || !o.isJoined()) {
+      return false;
+    }
+    connection.send(stanza.apply(fullJidOf(user)));
+    return true;
+  }
+
+  private Optional<MucRoom> roomOf(Link link) {
+    try {
+      EntityBareJid muc = JidCreate.entityBareFrom(link.remoteId());
+      return Optional.of(byMuc.computeIfAbsent(muc, m -> new MucRoom(m, link.roomId(), config.listenerNick())));
+    } catch (XmppStringprepException e) {
+      return Optional.empty();
+    }
+  }
+
   /** Loads the portals of earlier runs; their listeners join once the component is connected. */
   public void restore() {
     for (Link link : context.portals().linksOfProtocol(PROTOCOL)) {
+      if (link.remoteId().startsWith("chat:")) {
+        continue; // a direct chat (chat.DirectChats)
+      }
       try {
         EntityBareJid muc = JidCreate.entityBareFrom(link.remoteId());
+        if (muc.getDomain().toString().equals(config.component().domain())) {
+          continue; // a gateway room on our own component, not a MUC elsewhere
+        }
         byMuc.put(muc, new MucRoom(muc, link.roomId(), config.listenerNick()));
       } catch (XmppStringprepException e) {
         log.warn("Ignoring XMPP link of {} to '{}': not a MUC address", link.roomId(), link.remoteId());
@@ -233,6 +296,56 @@ public final class MucBridge {
     return inTime;
   }
 
+  /**
+   * Plumbing: asks the MUC's disco#info with the full IQ timeout and completes with why it cannot be bridged, or empty
+   * when it is a MUC.
+   */
+  public CompletableFuture<Optional<String>> whyNotAMuc(EntityBareJid muc) {
+    DiscoverInfo request = DiscoverInfo.builder("disco-" + UUID.randomUUID()).to(muc).from(listenerJid.asDomainBareJid())
+        .ofType(IQ.Type.get).build();
+    return connection.request(request).handle((iq, err) -> {
+      if (err != null) {
+        return Optional.of("no answer from " + muc + " (" + rootCause(err).getMessage() + ")");
+      }
+      MucInfo info = readInfo(iq);
+      return info.exists() ? Optional.<String>empty() : Optional.of(info.why());
+    });
+  }
+
+  /** True when {@code jid} is a MUC this bridge listens in. */
+  public boolean isBridged(org.jxmpp.jid.BareJid jid) {
+    EntityBareJid muc = jid.asEntityBareJidIfPossible();
+    return muc != null && byMuc.containsKey(muc);
+  }
+
+  /** Plumbing: starts bridging {@code muc} into {@code room} (the link is already stored); the listener joins. */
+  public void startBridging(RoomId room, EntityBareJid muc) {
+    rememberMuc(muc, room);
+    MucRoom state = new MucRoom(muc, room, config.listenerNick());
+    byMuc.put(muc, state);
+    joinListener(state);
+  }
+
+  /**
+   * Unplumbing: the listener and our users' occupants leave the MUC, and every XMPP ghost leaves the Matrix room
+   * (those this run knows, and any other of our ghosts still joined).
+   */
+  public CompletableFuture<Void> stopBridging(EntityBareJid muc) {
+    MucRoom room = byMuc.remove(muc);
+    if (room == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    MucStanzas.occupant(muc, room.listenerNick).ifPresent(o -> connection.send(MucStanzas.leave(listenerJid, o)));
+    room.matrixOccupants.forEach((user, o) -> MucStanzas.occupant(muc, o.nick)
+        .ifPresent(occ -> connection.send(MucStanzas.leave(fullJidOf(user), occ))));
+    room.matrixOccupants.clear();
+    return context.intents().bot().joinedMembers(room.roomId)
+        .handle((members, err) -> err == null ? members.keySet() : Set.copyOf(room.ghostByNick.values()))
+        .thenCompose(members -> CompletableFuture.allOf(members.stream().filter(ghostIds::isGhost)
+            .map(g -> context.intents().ghost(g).leave(room.roomId).exceptionally(e -> null))
+            .toArray(CompletableFuture[]::new)));
+  }
+
   private static MucInfo readInfo(IQ iq) {
     if (iq.getType() == IQ.Type.error) {
       return new MucInfo(false, Optional.empty(), iq.getError().getCondition().toString());
@@ -293,8 +406,18 @@ public final class MucBridge {
     });
   }
 
+  /**
+   * Records when we last heard from the MUC, at most every {@link #SEEN_EVERY_MS}: a write per message would cap a
+   * busy room's throughput, and an older mark only asks for a little more history after a reconnect (the ghosts' txn
+   * ids drop what was already bridged).
+   */
   private void markSeen(EntityBareJid muc) {
     long now = context.clock().millis();
+    Long last = lastMarked.get(muc);
+    if (last != null && now - last < SEEN_EVERY_MS) {
+      return;
+    }
+    lastMarked.put(muc, now);
     context.database().inTransaction(c -> {
       try (PreparedStatement st = c.prepareStatement("UPDATE xmpp_muc SET last_seen_ms = ? WHERE muc_jid = ?")) {
         st.setLong(1, now);
@@ -480,6 +603,14 @@ public final class MucBridge {
         .orElseGet(() -> message.getStanzaId() != null ? senderKey(sender, message.getStanzaId())
             : "none:" + UUID.randomUUID());
     String txn = "xmpp|" + room.muc + "|" + key;
+    for (MessageHook hook : hooks) {
+      Optional<java.util.function.Supplier<CompletableFuture<?>>> work =
+          hook.onMucMessage(room.roomId, room.muc, sender, message);
+      if (work.isPresent()) {
+        inOrder(room, work.get());
+        return;
+      }
+    }
     Optional<String> retracted = Retraction.targetOf(message);
     if (retracted.isPresent()) {
       // Checked before the body: a retraction carries a fallback body for old clients.
@@ -662,17 +793,18 @@ public final class MucBridge {
     // Matrix's reply fallback quotes with raw Matrix ids: never sent; XEP-0461 and our own quote replace it.
     String body = repliedTo.isPresent() ? Replies.withoutMatrixFallback(content.path("body").asText(""))
         : content.path("body").asText("");
+    Optional<MediaLinks.Link> media = mediaLinks.of(content);
     String text = switch (msgtype) {
       case "m.text", "m.notice" -> body;
       case "m.emote" -> "/me " + body;
-      default -> null; // media and the rest: later
+      default -> MediaLinks.isMedia(content) ? mediaLinks.textOf(content) : null;
     };
     if (text == null || text.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
     String id = idFor(event.eventId());
     if (repliedTo.isPresent()) {
-      return ensureOccupant(room, event.sender())
+      return ensureOccupantSurvivingOutages(room, event.sender())
           .thenCompose(v -> replies.outgoing(room, event, repliedTo.get()))
           .thenAccept(reply -> {
             room.rememberSent(id, event.eventId());
@@ -683,14 +815,15 @@ public final class MucBridge {
             connection.send(m);
           });
     }
-    return ensureOccupant(room, event.sender()).thenAccept(v -> {
+    return ensureOccupantSurvivingOutages(room, event.sender()).thenAccept(v -> {
       room.rememberSent(id, event.eventId());
       if (isEdit) {
         // XEP-0308 names the id we gave the original, which is derived from its event id: no lookup needed.
         String replaced = idFor(EventId.of(relation.path("event_id").asText()));
         connection.send(MucStanzas.correction(fullJidOf(event.sender()), room.muc, id, text, replaced));
       } else {
-        connection.send(MucStanzas.groupchat(fullJidOf(event.sender()), room.muc, id, text));
+        connection.send(MediaLinks.withOob(MucStanzas.groupchat(fullJidOf(event.sender()), room.muc, id, text),
+            media));
       }
     });
   }
@@ -724,6 +857,20 @@ public final class MucBridge {
     });
   }
 
+  /**
+   * {@link #ensureOccupant}, but a join the lost stream cancelled (or that could not be answered while the server was
+   * down) is tried again once the stream is back, so a message sent during an outage is delivered, not dropped.
+   */
+  private CompletableFuture<Void> ensureOccupantSurvivingOutages(MucRoom room, UserId user) {
+    return ensureOccupant(room, user).exceptionallyCompose(e -> {
+      Throwable cause = rootCause(e);
+      boolean outage = cause instanceof ComponentConnection.DisconnectedException
+          || (cause instanceof TimeoutException && connection.state() != ComponentConnection.State.READY);
+      return outage ? connection.whenReady().thenCompose(v -> ensureOccupant(room, user))
+          : CompletableFuture.failedFuture(cause);
+    });
+  }
+
   /** Joins the user's own occupant if not yet there; completes when the MUC confirmed it. */
   private CompletableFuture<Void> ensureOccupant(MucRoom room, UserId user) {
     MucRoom.MatrixOccupant existing = room.matrixOccupants.get(user);
@@ -736,15 +883,17 @@ public final class MucBridge {
           old != null && !old.joined.isCompletedExceptionally() ? old : fresh);
       if (o == fresh) {
         sendOccupantJoin(room, user, o);
-        o.joined.orTimeout(config.component().iqTimeout().toMillis(), TimeUnit.MILLISECONDS)
-            .whenComplete((v, e) -> {
-              if (e != null) {
-                room.matrixOccupants.remove(user, o);
-                if (e instanceof TimeoutException) {
-                  log.warn("{} got no answer joining {} as '{}'", user, room.muc, o.nick);
-                }
-              }
-            });
+        // The answer cannot come while the stream is down: the clock starts when it is up.
+        connection.whenReady().thenRun(() ->
+            o.joined.orTimeout(config.component().iqTimeout().toMillis(), TimeUnit.MILLISECONDS));
+        o.joined.whenComplete((v, e) -> {
+          if (e != null) {
+            room.matrixOccupants.remove(user, o);
+            if (e instanceof TimeoutException) {
+              log.warn("{} got no answer joining {} as '{}'", user, room.muc, o.nick);
+            }
+          }
+        });
       }
       return o.joined;
     });

@@ -1,0 +1,425 @@
+package dev.switchboard.xmpp.chat;
+
+import static dev.switchboard.core.failure.Failures.rootCause;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.connector.ConnectorContext;
+import dev.switchboard.core.connector.Link;
+import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.homeserver.Intent;
+import dev.switchboard.core.id.EventId;
+import dev.switchboard.core.id.RoomId;
+import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.store.MessageMapStore;
+import dev.switchboard.xmpp.XmppConfig;
+import dev.switchboard.xmpp.address.MatrixUserJids;
+import dev.switchboard.xmpp.address.XmppGhostIds;
+import dev.switchboard.xmpp.component.ComponentConnection;
+import dev.switchboard.xmpp.media.MediaLinks;
+import dev.switchboard.xmpp.stanza.StanzaIds;
+import dev.switchboard.xmpp.stanza.XmlText;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.jivesoftware.smack.packet.Message;
+import org.jivesoftware.smack.packet.MessageBuilder;
+import org.jivesoftware.smack.packet.Presence;
+import org.jivesoftware.smack.packet.Stanza;
+import org.jivesoftware.smack.packet.StanzaBuilder;
+import org.jivesoftware.smack.packet.StanzaError;
+import org.jivesoftware.smackx.chatstates.ChatState;
+import org.jivesoftware.smackx.chatstates.packet.ChatStateExtension;
+import org.jivesoftware.smackx.message_correct.element.MessageCorrectExtension;
+import org.jivesoftware.smackx.muc.packet.MUCUser;
+import org.jxmpp.jid.BareJid;
+import org.jxmpp.jid.FullJid;
+import org.jxmpp.jid.Jid;
+import org.jxmpp.jid.impl.JidCreate;
+import org.jxmpp.stringprep.XmppStringprepException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Direct chats: {@code <message type='chat'>} between an XMPP address and a Matrix user's address on the component
+ * ↔ a Matrix DM room between that user and the XMPP address's ghost. One room per pair, created by whichever side
+ * speaks first; a Matrix user who left is invited again by the next XMPP message.
+ */
+public final class DirectChats {
+  private static final Logger log = LoggerFactory.getLogger(DirectChats.class);
+  private static final String PROTOCOL = "xmpp";
+  /** Remote ids of direct-chat links start with this; never a valid JID, so MUC code cannot mistake them. */
+  public static final String LINK_PREFIX = "chat:";
+  private static final int TYPING_TIMEOUT_MS = 30_000;
+
+  private final ConnectorContext context;
+  private final ComponentConnection connection;
+  private final MatrixUserJids userJids;
+  private final XmppGhostIds ghostIds;
+  private final MessageMapStore messageMap;
+  private final Executor blocking;
+  private final MediaLinks mediaLinks;
+  private final Predicate<BareJid> isBridgedMuc;
+  /** Per-pair work chains, so a first message's room creation finishes before the second message is sent. */
+  private final Map<String, CompletableFuture<Void>> chains = new ConcurrentHashMap<>();
+
+  /** @param isBridgedMuc true for MUCs we bridge: their occupants' private messages are not direct chats */
+  public DirectChats(XmppConfig config, ConnectorContext context, ComponentConnection connection,
+      Predicate<BareJid> isBridgedMuc) {
+    this.context = context;
+    this.connection = connection;
+    this.userJids = new MatrixUserJids(config.component().domain());
+    this.ghostIds = new XmppGhostIds(config.userPrefix(), context.serverName());
+    this.messageMap = new MessageMapStore(context.database(), context.clock());
+    this.blocking = context.blockingExecutor();
+    this.mediaLinks = new MediaLinks(config.media().baseUrl());
+    this.isBridgedMuc = isBridgedMuc;
+  }
+
+  public static boolean owns(Link link) {
+    return link.remoteId().startsWith(LINK_PREFIX);
+  }
+
+  /** Messages and subscription presences from an XMPP user to a Matrix user's address. */
+  public boolean handles(Stanza stanza) {
+    Jid from = stanza.getFrom();
+    if (from == null || stanza.getTo() == null || userJids.userOf(stanza.getTo()).isEmpty()
+        || MUCUser.from(stanza) != null) {
+      return false; // MUC traffic to our users' occupants (presences, invitations) is not a direct chat
+    }
+    if (from.getDomain().toString().equals(connection.domain()) || isBridgedMuc.test(from.asBareJid())) {
+      return false;
+    }
+    if (stanza instanceof Message m) {
+      return m.getType() == Message.Type.chat || m.getType() == Message.Type.normal
+          || m.getType() == Message.Type.error;
+    }
+    return stanza instanceof Presence;
+  }
+
+  // ---- XMPP -> Matrix
+
+  public void onStanza(Stanza stanza) {
+    try {
+      UserId user = userJids.userOf(stanza.getTo()).orElseThrow();
+      BareJid remote = stanza.getFrom().asBareJid();
+      if (stanza instanceof Presence presence) {
+        onPresence(user, presence);
+      } else if (stanza instanceof Message message) {
+        if (message.getType() == Message.Type.error) {
+          log.info("Direct message from {} to {} bounced: {}", user, remote, message.getError());
+          return;
+        }
+        if (ghostIds.isGhost(user) || !user.server().equals(context.serverName())) {
+          connection.send(StanzaBuilder.buildMessage(message.getStanzaId()).from(message.getTo())
+              .to(message.getFrom()).ofType(Message.Type.error)
+              .setError(StanzaError.getBuilder(StanzaError.Condition.item_not_found)
+                  .setDescriptiveEnText("Not a Matrix user of this bridge").build()).build());
+          return;
+        }
+        inOrder(remote + "|" + user, () -> onMessage(user, remote, message));
+      }
+    } catch (RuntimeException e) {
+      log.warn("Failed to handle a direct {} from {}: {}", stanza.getClass().getSimpleName(), stanza.getFrom(),
+          e.toString(), e);
+    }
+  }
+
+  /** RFC 6121 subscriptions: Matrix users accept every subscription and appear available. */
+  private void onPresence(UserId user, Presence presence) {
+    Jid us = presence.getTo().asBareJid();
+    switch (presence.getType()) {
+      case subscribe -> {
+        connection.send(StanzaBuilder.buildPresence().from(us).to(presence.getFrom().asBareJid())
+            .ofType(Presence.Type.subscribed).build());
+        sendAvailable(us, presence.getFrom().asBareJid());
+      }
+      case probe -> sendAvailable(us, presence.getFrom());
+      case unsubscribe -> connection.send(StanzaBuilder.buildPresence().from(us).to(presence.getFrom().asBareJid())
+          .ofType(Presence.Type.unsubscribed).build());
+      default -> {
+        // available / unavailable / subscribed from the XMPP user: nothing to mirror in Matrix yet
+      }
+    }
+  }
+
+  private void sendAvailable(Jid user, Jid to) {
+    try {
+      connection.send(StanzaBuilder.buildPresence().from(JidCreate.fullFrom(user + "/matrix")).to(to)
+          .ofType(Presence.Type.available).build());
+    } catch (XmppStringprepException e) {
+      log.debug("no full JID for {}", user);
+    }
+  }
+
+  private CompletableFuture<Void> onMessage(UserId user, BareJid remote, Message message) {
+    UserId ghost = ghostIds.ghostOf(remote);
+    Intent intent = context.intents().ghost(ghost);
+    String body = message.getBody();
+    Optional<ChatState> state = chatState(message);
+    if (body == null) {
+      if (state.isEmpty()) {
+        return done();
+      }
+      // XEP-0085 ↔ typing, only in a room that exists already
+      return CompletableFuture.supplyAsync(() -> chatOf(remote, user), blocking).thenCompose(chat -> chat
+          .map(c -> intent.setTyping(c.room(), state.get() == ChatState.composing, TYPING_TIMEOUT_MS))
+          .orElse(done()));
+    }
+    ObjectNode content = JsonNodeFactory.instance.objectNode();
+    if (body.startsWith("/me ")) {
+      content.put("msgtype", "m.emote").put("body", body.substring(4));
+    } else {
+      content.put("msgtype", "m.text").put("body", body);
+    }
+    String id = message.getStanzaId() == null ? "none-" + UUID.randomUUID() : message.getStanzaId();
+    MessageCorrectExtension correction = MessageCorrectExtension.from(message);
+    return CompletableFuture.supplyAsync(() -> chatOf(remote, user), blocking)
+        .thenCompose(chat -> chat.isPresent() ? rejoinIfLeft(chat.get(), intent, user)
+            : createRoom(remote, user, ghost, intent))
+        .thenCompose(room -> {
+          String remoteRoom = linkId(remote, user);
+          Optional<EventId> replaced = correction == null ? Optional.empty()
+              : messageMap.byRemote(new MessageMapStore.RemoteMessage(PROTOCOL, remoteRoom,
+                  "from:" + correction.getIdInitialMessage())).map(MessageMapStore.MessageMapping::eventId);
+          return intent.sendMessage(room, replaced.map(r -> edit(r, content)).orElse(content),
+                  "xmpp-chat|" + remote + "|" + user + "|" + id)
+              .thenAcceptAsync(event -> messageMap.put(new MessageMapStore.RemoteMessage(PROTOCOL, remoteRoom,
+                  "from:" + id), room, event), blocking);
+        });
+  }
+
+  /**
+   * The room to post in, with the user invited back when they left. The user's membership is read from the room,
+   * not only from the flag the leave event set: an XMPP message can arrive before that event reaches us.
+   */
+  private CompletableFuture<RoomId> rejoinIfLeft(DirectChat chat, Intent ghost, UserId user) {
+    return ghost.getState(chat.room(), "m.room.member", user.value())
+        .handle((member, err) -> err != null || member == null ? chat.userLeft()
+            : List.of("leave", "ban").contains(member.path("membership").asText()))
+        .thenCompose(left -> {
+          if (!left) {
+            return CompletableFuture.completedFuture(chat.room());
+          }
+          // The user left the DM: invite them back, so the message is not posted into a room nobody reads.
+          return ghost.invite(chat.room(), user).thenApplyAsync(v -> {
+            setUserLeft(chat.room(), false);
+            log.info("{} had left the direct chat {} with {}; invited again", user, chat.room(), chat.remote());
+            return chat.room();
+          }, blocking);
+        });
+  }
+
+  private CompletableFuture<RoomId> createRoom(BareJid remote, UserId user, UserId ghost, Intent intent) {
+    ObjectNode request = JsonNodeFactory.instance.objectNode();
+    request.put("preset", "trusted_private_chat");
+    request.put("is_direct", true);
+    request.putArray("invite").add(user.value());
+    return intent.ensureRegistered()
+        .thenCompose(v -> intent.setDisplayName(remote.toString()))
+        .thenCompose(v -> intent.createRoom(request))
+        .thenApplyAsync(room -> {
+          record(remote, user, room);
+          log.info("Direct chat {} for {} and {} created", room, remote, user);
+          return room;
+        }, blocking);
+  }
+
+  // ---- Matrix -> XMPP
+
+  /** Membership outside any link: an invite of one of our ghosts is a new direct chat with the inviter. */
+  public CompletableFuture<Void> onUnlinkedEvent(MatrixEvent event) {
+    if (!"m.room.member".equals(event.type()) || !"invite".equals(event.membership().orElse(""))
+        || event.stateKey().isEmpty()) {
+      return done();
+    }
+    UserId ghost = UserId.of(event.stateKey().get());
+    Optional<Jid> remote = ghostIds.jidOf(ghost);
+    if (remote.isEmpty() || !remote.get().hasNoResource() || remote.get().asEntityBareJidIfPossible() == null) {
+      return done(); // MUC occupants' ghosts (room@service/nick) do not take direct chats
+    }
+    BareJid jid = remote.get().asBareJid();
+    UserId inviter = event.sender();
+    return context.intents().ghost(ghost).ensureJoined(event.roomId())
+        .thenRunAsync(() -> {
+          Optional<DirectChat> old = chatOf(jid, inviter);
+          old.ifPresent(o -> forget(o));
+          record(jid, inviter, event.roomId());
+          log.info("{} opened direct chat {} with {}", inviter, event.roomId(), jid);
+        }, blocking);
+  }
+
+  /** An event in a direct-chat room. */
+  public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Link link) {
+    Optional<DirectChat> chat = parseLink(link);
+    if (chat.isEmpty() || ghostIds.isGhost(event.sender())) {
+      return done();
+    }
+    DirectChat c = chat.get();
+    if ("m.room.member".equals(event.type()) && event.stateKey().equals(Optional.of(c.user().value()))) {
+      String membership = event.membership().orElse("");
+      if (membership.equals("leave") || membership.equals("ban")) {
+        return CompletableFuture.runAsync(() -> setUserLeft(c.room(), true), blocking);
+      }
+      return done();
+    }
+    if (!"m.room.message".equals(event.type()) || !event.sender().equals(c.user())) {
+      return done();
+    }
+    JsonNode relation = event.content().path("m.relates_to");
+    boolean isEdit = "m.replace".equals(relation.path("rel_type").asText()) && relation.path("event_id").isTextual()
+        && event.content().path("m.new_content").isObject();
+    JsonNode content = isEdit ? event.content().path("m.new_content") : event.content();
+    String body = content.path("body").asText("");
+    Optional<MediaLinks.Link> media = mediaLinks.of(content);
+    String text = switch (content.path("msgtype").asText("")) {
+      case "m.text", "m.notice" -> body;
+      case "m.emote" -> "/me " + body;
+      default -> MediaLinks.isMedia(content) ? mediaLinks.textOf(content) : null;
+    };
+    if (text == null || text.isEmpty()) {
+      return done();
+    }
+    FullJid from;
+    try {
+      from = JidCreate.fullFrom(userJids.jidOf(c.user()) + "/matrix");
+    } catch (XmppStringprepException e) {
+      return done();
+    }
+    MessageBuilder b = StanzaBuilder.buildMessage(StanzaIds.of(event.eventId().value())).from(from)
+        .to(c.remote()).ofType(Message.Type.chat).setBody(XmlText.clean(text))
+        .addExtension(new ChatStateExtension(ChatState.active));
+    if (isEdit) {
+      b.addExtension(new MessageCorrectExtension(StanzaIds.of(relation.path("event_id").asText())));
+    }
+    connection.send(MediaLinks.withOob(b.build(), media));
+    return done();
+  }
+
+  // ---- store
+
+  /** One direct chat: the XMPP address, the Matrix user, their room. */
+  record DirectChat(BareJid remote, UserId user, RoomId room, boolean userLeft) {}
+
+  private static String linkId(BareJid remote, UserId user) {
+    return LINK_PREFIX + remote + "|" + user.value();
+  }
+
+  private static Optional<DirectChat> parseLink(Link link) {
+    String rest = link.remoteId().substring(LINK_PREFIX.length());
+    int cut = rest.lastIndexOf('|');
+    if (cut <= 0) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(new DirectChat(JidCreate.bareFrom(rest.substring(0, cut)), UserId.of(rest.substring(cut + 1)),
+          link.roomId(), false));
+    } catch (XmppStringprepException | IllegalArgumentException e) {
+      return Optional.empty();
+    }
+  }
+
+  private Optional<DirectChat> chatOf(BareJid remote, UserId user) {
+    return context.database().inTransaction(c -> {
+      try (PreparedStatement st = c.prepareStatement(
+          "SELECT room_id, user_left FROM xmpp_direct_chat WHERE remote_jid = ? AND user_id = ?")) {
+        st.setString(1, remote.toString());
+        st.setString(2, user.value());
+        try (ResultSet rs = st.executeQuery()) {
+          return rs.next() ? Optional.of(new DirectChat(remote, user, RoomId.of(rs.getString(1)), rs.getBoolean(2)))
+              : Optional.<DirectChat>empty();
+        }
+      }
+    });
+  }
+
+  private void record(BareJid remote, UserId user, RoomId room) {
+    context.database().inTransaction(c -> {
+      try (PreparedStatement st = c.prepareStatement(
+          "INSERT INTO xmpp_direct_chat (remote_jid, user_id, room_id, user_left) VALUES (?, ?, ?, ?)")) {
+        st.setString(1, remote.toString());
+        st.setString(2, user.value());
+        st.setString(3, room.value());
+        st.setBoolean(4, false);
+        return st.executeUpdate();
+      }
+    });
+    Link link = new Link(room, PROTOCOL, linkId(remote, user), false);
+    if (context.portals().portal(room).isEmpty()) {
+      context.portals().createPlumbedRoom(room, List.of(link));
+    } else {
+      context.portals().addLink(link);
+    }
+  }
+
+  /** A newer room replaces an old one for the same pair (the user opened a new DM with the ghost). */
+  private void forget(DirectChat old) {
+    context.portals().removeLink(new Link(old.room(), PROTOCOL, linkId(old.remote(), old.user()), false));
+    context.database().inTransaction(c -> {
+      try (PreparedStatement st = c.prepareStatement(
+          "DELETE FROM xmpp_direct_chat WHERE remote_jid = ? AND user_id = ?")) {
+        st.setString(1, old.remote().toString());
+        st.setString(2, old.user().value());
+        return st.executeUpdate();
+      }
+    });
+  }
+
+  private void setUserLeft(RoomId room, boolean left) {
+    context.database().inTransaction(c -> {
+      try (PreparedStatement st = c.prepareStatement("UPDATE xmpp_direct_chat SET user_left = ? WHERE room_id = ?")) {
+        st.setBoolean(1, left);
+        st.setString(2, room.value());
+        return st.executeUpdate();
+      }
+    });
+  }
+
+  // ---- helpers
+
+  /** The XEP-0085 state of a message, whichever way the parser read the element. */
+  private static Optional<ChatState> chatState(Message message) {
+    org.jivesoftware.smack.packet.ExtensionElement e = message.getExtension(ChatStateExtension.NAMESPACE);
+    if (e == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(ChatState.valueOf(e.getElementName()));
+    } catch (IllegalArgumentException bad) {
+      return Optional.empty();
+    }
+  }
+
+  private void inOrder(String key, Supplier<CompletableFuture<Void>> work) {
+    chains.compute(key, (k, prev) -> (prev == null ? done() : prev)
+        .thenComposeAsync(v -> work.get(), blocking)
+        .exceptionally(e -> {
+          log.warn("Direct chat {}: {}", k, rootCause(e).toString());
+          return null;
+        }))
+        .whenComplete((v, e) -> chains.computeIfPresent(key, (k, f) -> f.isDone() ? null : f));
+  }
+
+  private static ObjectNode edit(EventId replaced, ObjectNode newContent) {
+    ObjectNode content = newContent.deepCopy();
+    content.put("body", "* " + newContent.path("body").asText());
+    content.set("m.new_content", newContent);
+    content.putObject("m.relates_to").put("rel_type", "m.replace").put("event_id", replaced.value());
+    return content;
+  }
+
+  private static CompletableFuture<Void> done() {
+    return CompletableFuture.completedFuture(null);
+  }
+
+
+}

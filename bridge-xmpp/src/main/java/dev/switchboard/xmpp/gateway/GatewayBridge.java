@@ -1,0 +1,667 @@
+package dev.switchboard.xmpp.gateway;
+
+import static dev.switchboard.core.failure.Failures.rootCause;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.connector.ConnectorContext;
+import dev.switchboard.core.connector.Link;
+import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.homeserver.Intent;
+import dev.switchboard.core.id.EventId;
+import dev.switchboard.core.id.RoomAlias;
+import dev.switchboard.core.id.RoomId;
+import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.store.MessageMapStore;
+import dev.switchboard.xmpp.XmppConfig;
+import dev.switchboard.xmpp.address.GatewayJids;
+import dev.switchboard.xmpp.address.XmppGhostIds;
+import dev.switchboard.xmpp.component.ComponentConnection;
+import dev.switchboard.xmpp.media.MediaLinks;
+import dev.switchboard.xmpp.stanza.StanzaIds;
+import dev.switchboard.xmpp.stanza.XmlText;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import org.jivesoftware.smack.packet.ExtensionElement;
+import org.jivesoftware.smack.packet.IQ;
+import org.jivesoftware.smack.packet.Message;
+import org.jivesoftware.smack.packet.Presence;
+import org.jivesoftware.smack.packet.Stanza;
+import org.jivesoftware.smack.packet.StanzaError;
+import org.jivesoftware.smackx.disco.packet.DiscoverInfo;
+import org.jivesoftware.smackx.disco.packet.DiscoverItems;
+import org.jivesoftware.smackx.message_correct.element.MessageCorrectExtension;
+import org.jivesoftware.smackx.muc.packet.MUCUser;
+import org.jxmpp.jid.EntityBareJid;
+import org.jxmpp.jid.EntityFullJid;
+import org.jxmpp.jid.FullJid;
+import org.jxmpp.jid.Jid;
+import org.jxmpp.jid.impl.JidCreate;
+import org.jxmpp.stringprep.XmppStringprepException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gateway mode: Matrix rooms with an alias are MUCs on the component ({@code #dev\3aexample.org@matrix.example.org}),
+ * so XMPP users join them with any MUC client. Each XMPP occupant posts in Matrix through its own ghost; Matrix
+ * members appear as occupants with their display names as nicks. The room gets a plumbed link (the bridge never
+ * deletes or renames it) so its Matrix events reach us.
+ */
+public final class GatewayBridge {
+  private static final Logger log = LoggerFactory.getLogger(GatewayBridge.class);
+  private static final String PROTOCOL = "xmpp";
+  /** History on join when the client does not say how much (XEP-0045 leaves the default to the service). */
+  private static final int DEFAULT_HISTORY = 20;
+  private static final int MAX_HISTORY = 100;
+  public static final String GATEWAY_IDENTITY_TYPE = "matrix";
+
+  private final ConnectorContext context;
+  private final ComponentConnection connection;
+  private final String domain;
+  private final GatewayJids jids;
+  private final XmppGhostIds ghostIds;
+  private final MessageMapStore messageMap;
+  private final Executor blocking;
+  private final MamArchive archive;
+  private final MediaLinks mediaLinks;
+  /** Rooms by gateway JID; a future while the alias is being resolved. */
+  private final Map<EntityBareJid, CompletableFuture<Optional<GatewayRoom>>> rooms = new ConcurrentHashMap<>();
+  /** Stanzas to a room whose alias is still being resolved, chained in arrival order. */
+  private final Map<EntityBareJid, CompletableFuture<Void>> arrivals = new ConcurrentHashMap<>();
+
+  public GatewayBridge(XmppConfig config, ConnectorContext context, ComponentConnection connection) {
+    this.context = context;
+    this.connection = connection;
+    this.domain = config.component().domain();
+    this.jids = new GatewayJids(domain);
+    this.ghostIds = new XmppGhostIds(config.userPrefix(), context.serverName());
+    this.messageMap = new MessageMapStore(context.database(), context.clock());
+    this.blocking = context.blockingExecutor();
+    this.archive = new MamArchive(connection);
+    this.mediaLinks = new MediaLinks(config.media().baseUrl());
+  }
+
+  /** True for links this class owns: a remote id that is a gateway room on our component. */
+  public boolean owns(Link link) {
+    try {
+      return jids.isGatewayRoom(JidCreate.from(link.remoteId()));
+    } catch (XmppStringprepException e) {
+      return false;
+    }
+  }
+
+  /** True for stanzas this class answers: those to a gateway room, and IQs to the component itself. */
+  public boolean handles(Stanza stanza) {
+    Jid to = stanza.getTo();
+    if (to == null) {
+      return false;
+    }
+    if (jids.isGatewayRoom(to)) {
+      return true;
+    }
+    return stanza instanceof IQ iq && to.toString().equals(domain)
+        && (DiscoverInfo.NAMESPACE.equals(iq.getChildElementNamespace())
+            || DiscoverItems.NAMESPACE.equals(iq.getChildElementNamespace()));
+  }
+
+  /** The component stream was lost: the XMPP server told its users they left our rooms (or will, on timeout). */
+  public void onDisconnected() {
+    for (CompletableFuture<Optional<GatewayRoom>> f : rooms.values()) {
+      f.getNow(Optional.empty()).ifPresent(room -> inOrder(room, () -> {
+        List<GatewayRoom.Occupant> gone = new ArrayList<>(room.occupants.values());
+        room.occupants.clear();
+        return CompletableFuture.allOf(gone.stream().map(o -> o.ghost).distinct()
+            .map(g -> context.intents().ghost(g).leave(room.roomId).exceptionally(e -> null))
+            .toArray(CompletableFuture[]::new));
+      }));
+    }
+  }
+
+  // ---- XMPP -> gateway
+
+  private void route(EntityBareJid roomJid, FullJid from, Stanza stanza, Optional<GatewayRoom> room) {
+    if (room.isEmpty()) {
+      if (stanza instanceof Presence p && p.getType() == Presence.Type.available) {
+        connection.send(GatewayStanzas.joinError(p, StanzaError.Condition.item_not_found,
+            "No Matrix room has the alias " + jids.aliasOf(roomJid).map(RoomAlias::value).orElse("?")));
+      } else if (stanza instanceof Message m && m.getType() != Message.Type.error) {
+        connection.send(GatewayStanzas.messageError(m, StanzaError.Condition.item_not_found, "No such room"));
+      }
+      return;
+    }
+    GatewayRoom r = room.get();
+    if (stanza instanceof Presence presence) {
+      inOrder(r, () -> onPresence(r, from, presence));
+    } else if (stanza instanceof Message message) {
+      inOrder(r, () -> onMessage(r, from, message));
+    }
+  }
+
+  public void onStanza(Stanza stanza) {
+    try {
+      if (stanza instanceof IQ iq) {
+        answerIq(iq);
+        return;
+      }
+      EntityBareJid roomJid = stanza.getTo().asEntityBareJidIfPossible();
+      if (roomJid == null || stanza.getFrom() == null || !(stanza.getFrom() instanceof FullJid from)) {
+        return;
+      }
+      // Resolving a new room's alias is asynchronous: later stanzas to the same room wait behind it, in order.
+      arrivals.compute(roomJid, (j, prev) -> (prev == null ? done() : prev)
+          .thenCompose(v -> room(roomJid))
+          .thenAccept(room -> route(roomJid, from, stanza, room))
+          .exceptionally(e -> {
+            log.warn("Gateway {}: {} from {} failed: {}", roomJid, stanza.getClass().getSimpleName(), from,
+                rootCause(e).toString());
+            return null;
+          }))
+          .whenComplete((v, e) -> arrivals.computeIfPresent(roomJid, (j, f) -> f.isDone() ? null : f));
+    } catch (RuntimeException e) {
+      log.warn("Failed to handle {} to {}: {}", stanza.getClass().getSimpleName(), stanza.getTo(), e.toString(), e);
+    }
+  }
+
+  /** The gateway room for a JID, resolving its alias on first use; empty when no room has that alias. */
+  private CompletableFuture<Optional<GatewayRoom>> room(EntityBareJid jid) {
+    Optional<RoomAlias> alias = jids.aliasOf(jid);
+    if (alias.isEmpty()) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    CompletableFuture<Optional<GatewayRoom>> f = rooms.computeIfAbsent(jid, j -> context.intents().bot()
+        .resolveAlias(alias.get())
+        .thenApply(room -> room.map(id -> new GatewayRoom(jid, alias.get(), id))));
+    return f.whenComplete((r, e) -> {
+      if (e != null || r.isEmpty()) {
+        rooms.remove(jid, f); // ask again next time: the alias may be created later
+      }
+    });
+  }
+
+  private CompletableFuture<Void> onPresence(GatewayRoom room, FullJid from, Presence presence) {
+    GatewayRoom.Occupant existing = room.occupants.get(from);
+    String nick = presence.getTo().getResourceOrEmpty().toString();
+    if (presence.getType() == Presence.Type.unavailable) {
+      return existing == null ? done() : leave(room, from, existing);
+    }
+    if (presence.getType() != Presence.Type.available) {
+      return done();
+    }
+    if (nick.isEmpty() || XmlText.clean(nick).length() != nick.length()) {
+      connection.send(GatewayStanzas.joinError(presence, StanzaError.Condition.jid_malformed, "A nick is required"));
+      return done();
+    }
+    if (existing != null) {
+      return nick.equals(existing.nick) ? done() : changeNick(room, from, existing, nick, presence);
+    }
+    return join(room, from, nick, presence);
+  }
+
+  /** XEP-0045 § 7.2: the full join sequence, after the occupant's ghost joined the Matrix room. */
+  private CompletableFuture<Void> join(GatewayRoom room, FullJid from, String nick, Presence presence) {
+    UserId ghost;
+    try {
+      ghost = ghostIds.ghostOf(from.asBareJid());
+    } catch (IllegalArgumentException e) {
+      connection.send(GatewayStanzas.joinError(presence, StanzaError.Condition.jid_malformed, "Address too long"));
+      return done();
+    }
+    Intent intent = context.intents().ghost(ghost);
+    return loadMembers(room, intent).thenCompose(v -> {
+      room.matrixNicks.remove(ghost); // joined before (an earlier run): shown as this occupant, not as a member
+      if (room.nickTaken(nick, from)) {
+        connection.send(GatewayStanzas.joinError(presence, StanzaError.Condition.conflict, "That nick is in use"));
+        return done();
+      }
+      return intent.ensureRegistered()
+          .thenCompose(x -> intent.setDisplayName(nick))
+          .thenCompose(x -> intent.ensureJoined(room.roomId))
+          .thenCompose(x -> CompletableFuture.runAsync(() -> ensureLink(room), blocking))
+          .thenCompose(x -> intent.latestEvents(room.roomId, historySize(presence)))
+          .thenAccept(history -> sendJoinSequence(room, from, nick, ghost, history));
+    }).exceptionally(err -> {
+      log.info("{} cannot join gateway room {} ({}): {}", from, room.alias, room.roomId, rootCause(err).toString());
+      connection.send(GatewayStanzas.joinError(presence, StanzaError.Condition.forbidden,
+          "The Matrix room refused the join"));
+      return null;
+    });
+  }
+
+  private static int historySize(Presence presence) {
+    return Math.min(MAX_HISTORY, GatewayStanzas.maxStanzas(presence).orElse(DEFAULT_HISTORY));
+  }
+
+  /** Joined members and topic, once per room (member events keep them current afterwards). */
+  private CompletableFuture<Void> loadMembers(GatewayRoom room, Intent asker) {
+    if (room.membersLoaded) {
+      return done();
+    }
+    Intent bot = context.intents().bot();
+    // The room may not let our bot in; the bot asks first (it is in plumbed rooms), else an occupant's ghost after
+    // it joined; a public room lets either read.
+    return bot.joinedMembers(room.roomId)
+        .exceptionallyCompose(e -> asker.ensureJoined(room.roomId).thenCompose(v -> asker.joinedMembers(room.roomId)))
+        .thenCompose(members -> {
+          members.forEach((user, name) -> {
+            if (!ghostIds.isGhost(user) || !room.isOccupantGhost(user)) {
+              if (!user.equals(bot.userId())) {
+                room.matrixNicks.put(user, uniqueNick(room, user, name.orElse(user.localpart())));
+              }
+            }
+          });
+          return asker.getState(room.roomId, "m.room.topic", "")
+              .handle((topic, err) -> err == null && topic != null ? topic.path("topic").asText("") : "");
+        })
+        .thenAccept(topic -> {
+          room.subject = topic;
+          room.membersLoaded = true;
+        });
+  }
+
+  /** A nick for a Matrix member that no one else in the room holds: the display name, else with the localpart. */
+  private static String uniqueNick(GatewayRoom room, UserId user, String displayName) {
+    String base = XmlText.clean(displayName).strip();
+    if (base.isEmpty() || GatewayStanzas.nick(base).isEmpty()) {
+      base = user.localpart();
+    }
+    String current = room.matrixNicks.get(user);
+    if (base.equals(current)) {
+      return base;
+    }
+    String nick = base;
+    for (int i = 0; room.nickTaken(nick, null) && !nick.equals(current); i++) {
+      nick = i == 0 ? base + " (" + user.localpart() + ")" : base + " (" + user.localpart() + " " + i + ")";
+    }
+    return nick;
+  }
+
+  private void sendJoinSequence(GatewayRoom room, FullJid from, String nick, UserId ghost, List<JsonNode> history) {
+    // 1. the presences of everyone already there, 2. the newcomer's to the others and to itself (110),
+    // 3. history, 4. the subject (XEP-0045 § 7.2.3 - 7.2.15).
+    room.matrixNicks.remove(ghost); // our own ghost is shown as the occupant, not as a Matrix member
+    for (String other : room.matrixNicks.values()) {
+      room.occupantJid(other).ifPresent(o -> connection.send(GatewayStanzas.available(o, from, false)));
+    }
+    room.occupants.forEach((jid, o) -> room.occupantJid(o.nick).ifPresent(
+        occ -> connection.send(GatewayStanzas.available(occ, from, false))));
+    EntityFullJid self = room.occupantJid(nick).orElseThrow();
+    for (FullJid other : room.occupants.keySet()) {
+      connection.send(GatewayStanzas.available(self, other, false));
+    }
+    room.occupants.put(from, new GatewayRoom.Occupant(nick, ghost));
+    connection.send(GatewayStanzas.available(self, from, true));
+    List<JsonNode> oldestFirst = new ArrayList<>(history);
+    java.util.Collections.reverse(oldestFirst);
+    for (JsonNode e : oldestFirst) {
+      if (!"m.room.message".equals(e.path("type").asText()) || e.path("content").path("m.relates_to")
+          .path("rel_type").asText().equals("m.replace")) {
+        continue;
+      }
+      Optional<String> text = textOf(e.path("content"));
+      if (text.isEmpty()) {
+        continue;
+      }
+      UserId sender;
+      try {
+        sender = UserId.of(e.path("sender").asText());
+      } catch (IllegalArgumentException bad) {
+        continue;
+      }
+      String eventId = e.path("event_id").asText();
+      Optional<EntityFullJid> occupant = room.occupantJid(room.nickOf(sender));
+      occupant.ifPresent(o -> connection.send(GatewayStanzas.groupchat(o, from, StanzaIds.of(eventId), text.get(),
+          room.jid, Optional.of(eventId), Optional.of(new Date(e.path("origin_server_ts").asLong())), List.of())));
+    }
+    connection.send(GatewayStanzas.subject(room.jid, from, "subject-" + StanzaIds.of(room.roomId.value()),
+        room.subject));
+    log.info("{} joined gateway room {} as '{}'", from, room.alias, nick);
+  }
+
+  /** XEP-0045 § 7.6: 303 from the old nick to everyone, then the new nick's presence; the ghost is renamed. */
+  private CompletableFuture<Void> changeNick(GatewayRoom room, FullJid from, GatewayRoom.Occupant o, String nick,
+      Presence presence) {
+    if (room.nickTaken(nick, from)) {
+      connection.send(GatewayStanzas.joinError(presence, StanzaError.Condition.conflict, "That nick is in use"));
+      return done();
+    }
+    Optional<EntityFullJid> oldJid = room.occupantJid(o.nick);
+    Optional<EntityFullJid> newJid = room.occupantJid(nick);
+    if (oldJid.isEmpty() || newJid.isEmpty()) {
+      return done();
+    }
+    o.nick = nick;
+    for (FullJid to : room.occupants.keySet()) {
+      connection.send(GatewayStanzas.unavailable(oldJid.get(), to, to.equals(from),
+          List.of(MUCUser.Status.NEW_NICKNAME_303), Optional.of(nick), Optional.empty()));
+    }
+    for (FullJid to : room.occupants.keySet()) {
+      connection.send(GatewayStanzas.available(newJid.get(), to, to.equals(from)));
+    }
+    return context.intents().ghost(o.ghost).setDisplayName(nick);
+  }
+
+  private CompletableFuture<Void> leave(GatewayRoom room, FullJid from, GatewayRoom.Occupant o) {
+    room.occupants.remove(from);
+    room.occupantJid(o.nick).ifPresent(occ -> {
+      connection.send(GatewayStanzas.unavailable(occ, from, true, List.of(), Optional.empty(), Optional.empty()));
+      room.occupants.keySet().forEach(to -> connection.send(GatewayStanzas.unavailable(occ, to, false, List.of(),
+          Optional.empty(), Optional.empty())));
+    });
+    if (room.isOccupantGhost(o.ghost)) {
+      return done(); // another resource of the same person is still there
+    }
+    return context.intents().ghost(o.ghost).leave(room.roomId);
+  }
+
+  private CompletableFuture<Void> onMessage(GatewayRoom room, FullJid from, Message message) {
+    if (message.getType() == Message.Type.error) {
+      return done();
+    }
+    GatewayRoom.Occupant o = room.occupants.get(from);
+    if (o == null) {
+      connection.send(GatewayStanzas.messageError(message, StanzaError.Condition.not_acceptable,
+          "Join the room first"));
+      return done();
+    }
+    if (message.getType() != Message.Type.groupchat || !message.getTo().isEntityBareJid()) {
+      connection.send(GatewayStanzas.messageError(message, StanzaError.Condition.feature_not_implemented,
+          "Private messages in gateway rooms are not supported; message the user's address directly"));
+      return done();
+    }
+    String body = message.getBody();
+    if (body == null) {
+      return done(); // chat states and the like: later
+    }
+    ObjectNode content = JsonNodeFactory.instance.objectNode();
+    if (body.startsWith("/me ")) {
+      content.put("msgtype", "m.emote").put("body", body.substring(4));
+    } else {
+      content.put("msgtype", "m.text").put("body", body);
+    }
+    String id = message.getStanzaId() == null ? "none-" + java.util.UUID.randomUUID() : message.getStanzaId();
+    String key = "from:" + o.ghost.value() + "/" + id;
+    MessageCorrectExtension correction = MessageCorrectExtension.from(message);
+    return CompletableFuture.supplyAsync(() -> correction == null ? Optional.<EventId>empty()
+            : messageMap.byRemote(new MessageMapStore.RemoteMessage(PROTOCOL, room.jid.toString(),
+                "from:" + o.ghost.value() + "/" + correction.getIdInitialMessage()))
+                .map(MessageMapStore.MessageMapping::eventId), blocking)
+        .thenCompose(replaced -> context.intents().ghost(o.ghost).sendMessage(room.roomId,
+            replaced.map(r -> edit(r, content)).orElse(content), "xmpp-gw|" + room.jid + "|" + key))
+        .thenAcceptAsync(event -> {
+          messageMap.put(new MessageMapStore.RemoteMessage(PROTOCOL, room.jid.toString(), key), room.roomId, event);
+          // XEP-0045 § 7.4: the room reflects the message to every occupant, the sender included, with its id.
+          List<ExtensionElement> extra = correction == null ? List.of() : List.of(correction);
+          room.occupantJid(o.nick).ifPresent(occ -> room.occupants.keySet().forEach(to -> connection.send(
+              GatewayStanzas.groupchat(occ, to, id, body, room.jid, Optional.of(event.value()), Optional.empty(),
+                  extra))));
+        }, blocking);
+  }
+
+  private static ObjectNode edit(EventId replaced, ObjectNode newContent) {
+    ObjectNode content = newContent.deepCopy();
+    content.put("body", "* " + newContent.path("body").asText());
+    content.set("m.new_content", newContent);
+    content.putObject("m.relates_to").put("rel_type", "m.replace").put("event_id", replaced.value());
+    return content;
+  }
+
+  /** The room's link, so its Matrix events reach us: plumbed (we never delete or rename a room someone else owns). */
+  private void ensureLink(GatewayRoom room) {
+    Link link = new Link(room.roomId, PROTOCOL, room.jid.toString(), true);
+    if (context.portals().linksOf(room.roomId).contains(link)) {
+      return;
+    }
+    if (context.portals().portal(room.roomId).isEmpty()) {
+      context.portals().createPlumbedRoom(room.roomId, List.of(link));
+    } else {
+      context.portals().addLink(link);
+    }
+  }
+
+  // ---- Matrix -> gateway
+
+  /** A Matrix event in a room with a gateway link: relayed to the room's XMPP occupants. */
+  public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Link link) {
+    EntityBareJid jid;
+    try {
+      jid = JidCreate.entityBareFrom(link.remoteId());
+    } catch (XmppStringprepException e) {
+      return done();
+    }
+    return room(jid).thenAccept(room -> room.ifPresent(r -> inOrder(r, () -> relay(r, event))));
+  }
+
+  private CompletableFuture<Void> relay(GatewayRoom room, MatrixEvent event) {
+    if (!room.membersLoaded) {
+      return done(); // nobody from XMPP has been here this run; members load on the first join
+    }
+    switch (event.type()) {
+      case "m.room.message" -> relayMessage(room, event);
+      case "m.room.topic" -> {
+        room.subject = event.content().path("topic").asText("");
+        room.occupants.keySet().forEach(to -> connection.send(GatewayStanzas.subject(room.jid, to,
+            StanzaIds.of(event.eventId().value()), room.subject)));
+      }
+      case "m.room.member" -> relayMember(room, event);
+      default -> {
+        // reactions, redactions, receipts: later
+      }
+    }
+    return done();
+  }
+
+  private void relayMessage(GatewayRoom room, MatrixEvent event) {
+    JsonNode relation = event.content().path("m.relates_to");
+    boolean isEdit = "m.replace".equals(relation.path("rel_type").asText()) && relation.path("event_id").isTextual()
+        && event.content().path("m.new_content").isObject();
+    JsonNode content = isEdit ? event.content().path("m.new_content") : event.content();
+    Optional<MediaLinks.Link> media = mediaLinks.of(content);
+    Optional<String> text = MediaLinks.isMedia(content) ? Optional.of(mediaLinks.textOf(content)) : textOf(content);
+    Optional<EntityFullJid> from = room.occupantJid(room.nickOf(event.sender()));
+    if (text.isEmpty() || from.isEmpty()) {
+      return;
+    }
+    List<ExtensionElement> extra = isEdit
+        ? List.of(new MessageCorrectExtension(StanzaIds.of(relation.path("event_id").asText()))) : List.of();
+    String eventId = event.eventId().value();
+    for (FullJid to : room.occupants.keySet()) {
+      connection.send(MediaLinks.withOob(GatewayStanzas.groupchat(from.get(), to, StanzaIds.of(eventId), text.get(),
+          room.jid, Optional.of(eventId), Optional.empty(), extra), media));
+    }
+  }
+
+  private void relayMember(GatewayRoom room, MatrixEvent event) {
+    if (event.stateKey().isEmpty()) {
+      return;
+    }
+    UserId target;
+    try {
+      target = UserId.of(event.stateKey().get());
+    } catch (IllegalArgumentException e) {
+      return;
+    }
+    String membership = event.membership().orElse("");
+    String oldNick = room.matrixNicks.get(target);
+    if (room.isOccupantGhost(target)) {
+      if (membership.equals("leave") || membership.equals("ban")) {
+        removeOccupants(room, target, membership.equals("ban") ? MUCUser.Status.BANNED_301 : MUCUser.Status.KICKED_307,
+            event.content().path("reason").asText(""));
+      }
+      return;
+    }
+    if (target.equals(context.intents().bot().userId())) {
+      return;
+    }
+    if (membership.equals("join")) {
+      String name = event.content().path("displayname").asText("");
+      String nick = uniqueNick(room, target, name.isBlank() ? target.localpart() : name);
+      if (nick.equals(oldNick)) {
+        return;
+      }
+      room.matrixNicks.put(target, nick);
+      Optional<EntityFullJid> newJid = room.occupantJid(nick);
+      if (oldNick != null) {
+        room.occupantJid(oldNick).ifPresent(old -> room.occupants.keySet().forEach(to -> connection.send(
+            GatewayStanzas.unavailable(old, to, false, List.of(MUCUser.Status.NEW_NICKNAME_303), Optional.of(nick),
+                Optional.empty()))));
+      }
+      newJid.ifPresent(j -> room.occupants.keySet().forEach(to -> connection.send(
+          GatewayStanzas.available(j, to, false))));
+    } else if (oldNick != null && (membership.equals("leave") || membership.equals("ban"))) {
+      room.matrixNicks.remove(target);
+      boolean byOther = !event.sender().equals(target);
+      List<MUCUser.Status> statuses = !byOther ? List.of()
+          : List.of(membership.equals("ban") ? MUCUser.Status.BANNED_301 : MUCUser.Status.KICKED_307);
+      room.occupantJid(oldNick).ifPresent(old -> room.occupants.keySet().forEach(to -> connection.send(
+          GatewayStanzas.unavailable(old, to, false, statuses, Optional.empty(), Optional.empty()))));
+    }
+  }
+
+  /** A Matrix moderator kicked or banned an occupant's ghost: the occupant is out (307 / 301), for everyone. */
+  private void removeOccupants(GatewayRoom room, UserId ghost, MUCUser.Status status, String reason) {
+    List<Map.Entry<FullJid, GatewayRoom.Occupant>> gone = room.occupants.entrySet().stream()
+        .filter(e -> e.getValue().ghost.equals(ghost)).toList();
+    for (Map.Entry<FullJid, GatewayRoom.Occupant> e : gone) {
+      room.occupants.remove(e.getKey());
+      Optional<String> why = reason.isBlank() ? Optional.empty() : Optional.of(reason);
+      room.occupantJid(e.getValue().nick).ifPresent(occ -> {
+        connection.send(GatewayStanzas.unavailable(occ, e.getKey(), true, List.of(status), Optional.empty(), why));
+        room.occupants.keySet().forEach(to -> connection.send(GatewayStanzas.unavailable(occ, to, false,
+            List.of(status), Optional.empty(), why)));
+      });
+      log.info("{} removed from gateway room {} by Matrix ({})", e.getKey(), room.alias, status);
+    }
+  }
+
+  /** A message's text for XMPP; empty for what is not bridged yet (media and the rest). */
+  static Optional<String> textOf(JsonNode content) {
+    String body = content.path("body").asText("");
+    String text = switch (content.path("msgtype").asText("")) {
+      case "m.text", "m.notice" -> body;
+      case "m.emote" -> "/me " + body;
+      default -> null;
+    };
+    return text == null || text.isEmpty() ? Optional.empty() : Optional.of(text);
+  }
+
+  // ---- disco (XEP-0030) on the component and its rooms
+
+  private void answerIq(IQ iq) {
+    if (MamQuery.isMamQuery(iq)) {
+      answerMam(iq);
+      return;
+    }
+    if (iq.getType() != IQ.Type.get) {
+      if (iq.getType() == IQ.Type.set) {
+        connection.send(IQ.createErrorResponse(iq, StanzaError.Condition.feature_not_implemented));
+      }
+      return;
+    }
+    if (iq instanceof DiscoverInfo info && info.getNode() == null) {
+      if (iq.getTo().toString().equals(domain)) {
+        connection.send(componentInfo(info));
+        return;
+      }
+      EntityBareJid roomJid = iq.getTo().asEntityBareJidIfPossible();
+      if (roomJid != null && iq.getTo().hasNoResource()) {
+        room(roomJid).whenComplete((room, e) -> connection.send(room == null || room.isEmpty()
+            ? IQ.createErrorResponse(iq, StanzaError.Condition.item_not_found) : roomInfo(info, room.get())));
+        return;
+      }
+    } else if (iq instanceof DiscoverItems items && items.getNode() == null) {
+      DiscoverItems answer = new DiscoverItems();
+      answer.setType(IQ.Type.result);
+      answer.setStanzaId(items.getStanzaId());
+      answer.setTo(items.getFrom());
+      answer.setFrom(items.getTo());
+      if (items.getTo().toString().equals(domain)) {
+        // The rooms XMPP users are in now; the public room directory is not listed yet.
+        rooms.values().forEach(f -> f.getNow(Optional.empty()).filter(r -> !r.occupants.isEmpty()).ifPresent(r -> {
+          DiscoverItems.Item item = new DiscoverItems.Item(r.jid);
+          item.setName(r.alias.value());
+          answer.addItem(item);
+        }));
+      }
+      connection.send(answer);
+      return;
+    }
+    connection.send(IQ.createErrorResponse(iq, StanzaError.Condition.item_not_found));
+  }
+
+  /** XEP-0313 on a gateway room: for its occupants, from the Matrix room's history. */
+  private void answerMam(IQ iq) {
+    EntityBareJid roomJid = iq.getTo().asEntityBareJidIfPossible();
+    if (roomJid == null || !(iq.getFrom() instanceof FullJid from)) {
+      connection.send(IQ.createErrorResponse(iq, StanzaError.Condition.item_not_found));
+      return;
+    }
+    room(roomJid).thenAccept(room -> {
+      GatewayRoom.Occupant o = room.map(r -> r.occupants.get(from)).orElse(null);
+      if (o == null) {
+        connection.send(IQ.createErrorResponse(iq, room.isEmpty() ? StanzaError.Condition.item_not_found
+            : StanzaError.Condition.forbidden));
+        return;
+      }
+      inOrder(room.get(), () -> archive.answer(iq, room.get(), context.intents().ghost(o.ghost))
+          .exceptionally(e -> {
+            connection.send(IQ.createErrorResponse(iq, StanzaError.Condition.internal_server_error));
+            return null;
+          }));
+    });
+  }
+
+  private static DiscoverInfo componentInfo(DiscoverInfo request) {
+    return DiscoverInfo.builder(request.getStanzaId()).ofType(IQ.Type.result).to(request.getFrom())
+        .from(request.getTo())
+        .addIdentity(new DiscoverInfo.Identity("gateway", "Matrix", GATEWAY_IDENTITY_TYPE))
+        .addIdentity(new DiscoverInfo.Identity("conference", "Matrix rooms", "text"))
+        .addFeature(DiscoverInfo.NAMESPACE)
+        .addFeature(DiscoverItems.NAMESPACE)
+        .addFeature("http://jabber.org/protocol/muc")
+        .addFeature("urn:xmpp:ping")
+        .build();
+  }
+
+  private static DiscoverInfo roomInfo(DiscoverInfo request, GatewayRoom room) {
+    return DiscoverInfo.builder(request.getStanzaId()).ofType(IQ.Type.result).to(request.getFrom())
+        .from(request.getTo())
+        .addIdentity(new DiscoverInfo.Identity("conference", room.alias.value(), "text"))
+        .addFeature(DiscoverInfo.NAMESPACE)
+        .addFeature("http://jabber.org/protocol/muc")
+        .addFeature("muc_public")
+        .addFeature("muc_open")
+        .addFeature("muc_persistent")
+        .addFeature("muc_semianonymous")
+        .addFeature("muc_unmoderated")
+        .addFeature("muc_unsecured")
+        .addFeature("urn:xmpp:sid:0")
+        .addFeature(MamQuery.NAMESPACE)
+        .build();
+  }
+
+  // ---- helpers
+
+  /** Runs one room's work strictly in arrival order, off the protocol thread. */
+  private void inOrder(GatewayRoom room, Supplier<CompletableFuture<?>> work) {
+    synchronized (room) {
+      room.tail = room.tail.thenComposeAsync(v -> work.get(), blocking).handle((r, e) -> {
+        if (e != null && !(rootCause(e) instanceof java.util.concurrent.RejectedExecutionException)) {
+          log.warn("Gateway room {} ({}): {}", room.alias, room.roomId, rootCause(e).toString());
+        }
+        return null;
+      });
+    }
+  }
+
+  private static CompletableFuture<Void> done() {
+    return CompletableFuture.completedFuture(null);
+  }
+}

@@ -1,0 +1,138 @@
+package dev.switchboard.xmpp.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.switchboard.testkit.homeserver.TestUser;
+import dev.switchboard.xmpp.MucFixture;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jivesoftware.smack.packet.Message;
+import org.jivesoftware.smack.packet.StanzaBuilder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.io.TempDir;
+import org.jxmpp.jid.impl.JidCreate;
+
+/**
+ * Message latency and completeness through a real Prosody, each way, at a fixed send rate. Not a timed test: it
+ * asserts nothing about speed, only that nothing is lost or doubled. Run (see docs/benchmarks.md):
+ * {@code ./mvnw -B -q -pl bridge-xmpp -am verify -Dswitchboard.bench=true -Dtest=XmppLatencyBenchmark
+ * -Dsurefire.failIfNoSpecifiedTests=false} (optionally {@code -Dswitchboard.bench.messages=50000
+ * -Dswitchboard.bench.rate=200}).
+ */
+@EnabledIfSystemProperty(named = "switchboard.bench", matches = "true")
+class XmppLatencyBenchmark {
+  private static final int MESSAGES = Integer.getInteger("switchboard.bench.messages", 50_000);
+  private static final int RATE = Integer.getInteger("switchboard.bench.rate", 200);
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void latencyAndCompletenessEachWay() throws Exception {
+    try (MucFixture f = MucFixture.start(dir)) {
+      TestUser alice = f.hs.user("alice");
+      String room = alice.join(f.alias());
+      f.awaitMembership(room, f.ghostOf("bob"), "join");
+      alice.send(room, "warm-up");
+      await().atMost(MucFixture.WAIT).until(() -> f.bob.messages.stream().anyMatch(m -> "warm-up".equals(
+          m.getBody())));
+
+      // Matrix -> XMPP: alice's messages as bob's client receives them.
+      long[] sentM2x = new long[MESSAGES];
+      long[] gotM2x = new long[MESSAGES];
+      AtomicInteger dupM2x = new AtomicInteger();
+      AtomicInteger receivedM2x = new AtomicInteger();
+      f.bob.connection.addAsyncStanzaListener(s -> {
+        long now = System.nanoTime();
+        String body = ((Message) s).getBody();
+        if (body != null && body.startsWith("m2x-")) {
+          int i = Integer.parseInt(body.substring(4));
+          synchronized (gotM2x) {
+            if (gotM2x[i] != 0) {
+              dupM2x.incrementAndGet();
+            } else {
+              gotM2x[i] = now;
+              receivedM2x.incrementAndGet();
+            }
+          }
+        }
+      }, s -> s instanceof Message m && m.getType() == Message.Type.groupchat);
+      paced(i -> {
+        sentM2x[i] = System.nanoTime();
+        alice.send(room, "m2x-" + i);
+      });
+      await().atMost(Duration.ofMinutes(10)).until(() -> receivedM2x.get() == MESSAGES);
+
+      // XMPP -> Matrix: bob's messages as events in the room.
+      long[] sentX2m = new long[MESSAGES];
+      long[] gotX2m = new long[MESSAGES];
+      AtomicInteger dupX2m = new AtomicInteger();
+      AtomicInteger receivedX2m = new AtomicInteger();
+      String ghost = f.ghostOf("bob");
+      f.hs.onEvent(e -> {
+        String body = e.path("content").path("body").asText("");
+        if (ghost.equals(e.path("sender").asText()) && body.startsWith("x2m-")) {
+          int i = Integer.parseInt(body.substring(4));
+          if (gotX2m[i] != 0) {
+            dupX2m.incrementAndGet();
+          } else {
+            gotX2m[i] = System.nanoTime();
+            receivedX2m.incrementAndGet();
+          }
+        }
+      });
+      var muc = JidCreate.entityBareFrom(f.muc());
+      paced(i -> {
+        sentX2m[i] = System.nanoTime();
+        f.bob.send(StanzaBuilder.buildMessage("x2m-" + i).to(muc).ofType(Message.Type.groupchat)
+            .setBody("x2m-" + i).build());
+      });
+      await().atMost(Duration.ofMinutes(10)).until(() -> receivedX2m.get() == MESSAGES);
+      Thread.sleep(2000); // late duplicates would show up here
+
+      report("Matrix -> XMPP", sentM2x, gotM2x, dupM2x.get());
+      report("XMPP -> Matrix", sentX2m, gotX2m, dupX2m.get());
+      assertThat(dupM2x.get() + dupX2m.get()).isZero();
+    }
+  }
+
+  private interface Send {
+    void send(int i) throws Exception;
+  }
+
+  /** Sends MESSAGES at RATE per second, on schedule (a late send does not shift the ones after it). */
+  private static void paced(Send send) throws Exception {
+    long start = System.nanoTime();
+    long interval = 1_000_000_000L / RATE;
+    for (int i = 0; i < MESSAGES; i++) {
+      long due = start + i * interval;
+      long wait = due - System.nanoTime();
+      if (wait > 0) {
+        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+      }
+      send.send(i);
+    }
+  }
+
+  private static void report(String way, long[] sent, long[] got, int duplicates) {
+    long[] ms = new long[sent.length];
+    int lost = 0;
+    for (int i = 0; i < sent.length; i++) {
+      if (got[i] == 0) {
+        lost++;
+        ms[i] = Long.MAX_VALUE;
+      } else {
+        ms[i] = (got[i] - sent[i]) / 1_000;
+      }
+    }
+    Arrays.sort(ms);
+    System.out.printf("BENCH %s: %d messages at %d/s: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms; "
+            + "lost %d, duplicated %d%n", way, sent.length, RATE, ms[ms.length / 2] / 1000.0,
+        ms[(int) (ms.length * 0.9)] / 1000.0, ms[(int) (ms.length * 0.99)] / 1000.0,
+        ms[ms.length - 1 - lost] / 1000.0, lost, duplicates);
+  }
+}

@@ -1,0 +1,144 @@
+package dev.switchboard.xmpp.chat;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.switchboard.core.id.UserId;
+import dev.switchboard.testkit.homeserver.RoomSpec;
+import dev.switchboard.testkit.homeserver.TestUser;
+import dev.switchboard.testkit.xmpp.ProsodyServer;
+import dev.switchboard.xmpp.MucFixture;
+import dev.switchboard.xmpp.XmppClient;
+import dev.switchboard.xmpp.address.MatrixUserJids;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.jivesoftware.smack.packet.Message;
+import org.jivesoftware.smack.packet.Presence;
+import org.jivesoftware.smack.packet.StanzaBuilder;
+import org.jivesoftware.smackx.chatstates.ChatState;
+import org.jivesoftware.smackx.chatstates.packet.ChatStateExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.jxmpp.jid.EntityBareJid;
+
+/** Direct chats both ways: a real XMPP client on Prosody and a Matrix user on the testkit homeserver. */
+class DirectChatTest {
+  private static final Duration WAIT = MucFixture.WAIT;
+
+  @TempDir
+  Path dir;
+  private MucFixture f;
+  private XmppClient dave;
+
+  @AfterEach
+  void stop() {
+    if (dave != null) {
+      dave.close();
+    }
+    if (f != null) {
+      f.close();
+    }
+  }
+
+  private EntityBareJid jidOf(TestUser user) {
+    return new MatrixUserJids(ProsodyServer.COMPONENT).jidOf(UserId.of(user.userId()));
+  }
+
+  private String daveGhost() {
+    return "@_xmpp_dave=40" + ProsodyServer.HOST + ":" + f.hs.serverName();
+  }
+
+  private void chat(EntityBareJid to, String id, String body) throws Exception {
+    dave.send(StanzaBuilder.buildMessage(id).to(to).ofType(Message.Type.chat).setBody(body).build());
+  }
+
+  private boolean hasBody(String room, String sender, String body) {
+    return f.hs.timeline(room).stream().anyMatch(e -> sender.equals(e.path("sender").asText())
+        && body.equals(e.path("content").path("body").asText()));
+  }
+
+  @Test
+  void anXmppUserStartsADirectChatAndALeftUserIsInvitedBackByTheNextMessage() throws Exception {
+    f = MucFixture.start(dir);
+    TestUser alice = f.hs.user("alice");
+    dave = XmppClient.login(f.prosody, "dave");
+
+    chat(jidOf(alice), "d1", "hi alice");
+
+    await().atMost(WAIT).until(() -> !f.hs.roomsOf(alice.userId(), "invite").isEmpty());
+    String room = f.hs.roomsOf(alice.userId(), "invite").get(0);
+    assertThat(f.hs.roomStateEvent(room, "m.room.member", alice.userId()).path("content").path("is_direct")
+        .asBoolean()).isTrue();
+    alice.join(room);
+    await().atMost(WAIT).until(() -> hasBody(room, daveGhost(), "hi alice"));
+
+    alice.send(room, "hi dave");
+    await().atMost(WAIT).until(() -> dave.messages.stream().anyMatch(m -> m.getType() == Message.Type.chat
+        && "hi dave".equals(m.getBody()) && m.getFrom().asBareJid().equals(jidOf(alice))));
+
+    // Typing (XEP-0085 composing) reaches the room as the ghost's typing notification.
+    dave.send(StanzaBuilder.buildMessage("d2").to(jidOf(alice)).ofType(Message.Type.chat)
+        .addExtension(new ChatStateExtension(ChatState.composing)).build());
+    await().atMost(WAIT).until(() -> f.hs.requests("PUT", ".*/typing/.*").stream()
+        .anyMatch(r -> daveGhost().equals(r.userId())));
+
+    alice.leave(room);
+    chat(jidOf(alice), "d3", "are you still there?");
+
+    await().atMost(WAIT).until(() -> "invite".equals(f.hs.members(room).get(alice.userId())));
+    await().atMost(WAIT).until(() -> hasBody(room, daveGhost(), "are you still there?"));
+    alice.join(room);
+    assertThat(f.hs.timeline(room).stream().filter(e -> "hi alice".equals(e.path("content").path("body").asText())))
+        .hasSize(1);
+    f.hs.assertNoSchemaViolations();
+  }
+
+  @Test
+  void aMatrixUserInvitesAnXmppGhostToADirectChatAndBothTalk() throws Exception {
+    f = MucFixture.start(dir);
+    TestUser alice = f.hs.user("alice");
+    dave = XmppClient.login(f.prosody, "dave");
+
+    String room = alice.createRoom(RoomSpec.privateRoom().direct().invite(daveGhost()));
+    f.awaitMembership(room, daveGhost(), "join");
+    alice.send(room, "hello from matrix");
+
+    await().atMost(WAIT).until(() -> dave.messages.stream().anyMatch(m -> m.getType() == Message.Type.chat
+        && "hello from matrix".equals(m.getBody())));
+    chat(jidOf(alice), "d1", "hello back");
+    await().atMost(WAIT).until(() -> hasBody(room, daveGhost(), "hello back"));
+    assertThat(f.hs.roomsOf(alice.userId(), "invite")).isEmpty(); // the same room, not a new one
+    f.hs.assertNoSchemaViolations();
+  }
+
+  @Test
+  void subscriptionsToAMatrixUserAreAcceptedAndItShowsAvailable() throws Exception {
+    f = MucFixture.start(dir);
+    TestUser alice = f.hs.user("alice");
+    dave = XmppClient.login(f.prosody, "dave");
+
+    dave.send(StanzaBuilder.buildPresence().to(jidOf(alice)).ofType(Presence.Type.subscribe).build());
+
+    await().atMost(WAIT).until(() -> dave.stanzas.stream().anyMatch(s -> s instanceof Presence p
+        && p.getType() == Presence.Type.subscribed && p.getFrom().asBareJid().equals(jidOf(alice))));
+    await().atMost(WAIT).until(() -> dave.stanzas.stream().anyMatch(s -> s instanceof Presence p
+        && p.getType() == Presence.Type.available && p.getFrom().asBareJid().equals(jidOf(alice))));
+    assertThat(List.of(jidOf(alice).toString())).allMatch(j -> j.endsWith("@" + ProsodyServer.COMPONENT));
+  }
+
+  @Test
+  void aMatrixUsersVCardComesFromTheirProfile() throws Exception {
+    f = MucFixture.start(dir);
+    TestUser alice = f.hs.user("alice");
+    alice.setDisplayName("Alice Liddell");
+    dave = XmppClient.login(f.prosody, "dave");
+
+    org.jivesoftware.smackx.vcardtemp.packet.VCard card = org.jivesoftware.smackx.vcardtemp.VCardManager
+        .getInstanceFor(dave.connection).loadVCard(jidOf(alice));
+
+    assertThat(card.getField("FN")).isEqualTo("Alice Liddell");
+    assertThat(card.getNickName()).isEqualTo("Alice Liddell");
+  }
+}

@@ -1,0 +1,254 @@
+package dev.switchboard.xmpp.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.core.id.RoomAlias;
+import dev.switchboard.testkit.homeserver.RoomSpec;
+import dev.switchboard.testkit.homeserver.TestUser;
+import dev.switchboard.testkit.xmpp.ProsodyServer;
+import dev.switchboard.xmpp.MucFixture;
+import dev.switchboard.xmpp.XmppClient;
+import dev.switchboard.xmpp.address.GatewayJids;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.jivesoftware.smack.packet.Message;
+import org.jivesoftware.smack.packet.Presence;
+import org.jivesoftware.smackx.delay.packet.DelayInformation;
+import org.jivesoftware.smackx.disco.ServiceDiscoveryManager;
+import org.jivesoftware.smackx.disco.packet.DiscoverInfo;
+import org.jivesoftware.smackx.muc.MucEnterConfiguration;
+import org.jivesoftware.smackx.muc.MultiUserChat;
+import org.jivesoftware.smackx.muc.MultiUserChatManager;
+import org.jivesoftware.smackx.muc.UserStatusListener;
+import org.jivesoftware.smackx.muc.packet.MUCUser;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.jxmpp.jid.EntityBareJid;
+import org.jxmpp.jid.impl.JidCreate;
+import org.jxmpp.jid.parts.Resourcepart;
+
+/** Gateway mode end to end: a real XMPP client on Prosody joins a Matrix room of the testkit homeserver as a MUC. */
+class GatewayModeTest {
+  private static final Duration WAIT = MucFixture.WAIT;
+
+  @TempDir
+  Path dir;
+  private MucFixture f;
+  private XmppClient dave;
+
+  @AfterEach
+  void stop() {
+    if (dave != null) {
+      dave.close();
+    }
+    if (f != null) {
+      f.close();
+    }
+  }
+
+  private EntityBareJid gatewayJid(String aliasLocalpart) {
+    return new GatewayJids(ProsodyServer.COMPONENT).jidOf(RoomAlias.of("#" + aliasLocalpart + ":" + f.hs.serverName()));
+  }
+
+  private String daveGhost() {
+    return "@_xmpp_dave=40" + ProsodyServer.HOST + ":" + f.hs.serverName();
+  }
+
+  @Test
+  void anXmppUserJoinsAMatrixRoomSeesOccupantsAndHistoryChangesNickAndTalks() throws Exception {
+    f = MucFixture.start(dir);
+    TestUser alice = f.hs.user("alice");
+    alice.setDisplayName("Alice");
+    TestUser carol = f.hs.user("carol");
+    String room = alice.createRoom(RoomSpec.publicRoom().alias("lobby").topic("welcome to the lobby"));
+    carol.join(room);
+    alice.send(room, "first words");
+    carol.send(room, "second words");
+
+    dave = XmppClient.login(f.prosody, "dave");
+    MultiUserChat lobby = MultiUserChatManager.getInstanceFor(dave.connection).getMultiUserChat(gatewayJid("lobby"));
+    MucEnterConfiguration enter = lobby.getEnterConfigurationBuilder(Resourcepart.from("dave"))
+        .requestMaxStanzasHistory(10).timeoutAfter(WAIT.toMillis()).build();
+    lobby.join(enter);
+
+    // The join sequence: Matrix members as occupants, history with delay stamps, the topic as subject.
+    await().atMost(WAIT).until(() -> lobby.getOccupants().stream().map(o -> o.getResourceOrEmpty().toString())
+        .toList().containsAll(List.of("Alice", "carol", "dave")));
+    await().atMost(WAIT).until(() -> "welcome to the lobby".equals(lobby.getSubject()));
+    List<Message> history = dave.messages.stream().filter(m -> m.getType() == Message.Type.groupchat
+        && m.getBody() != null && DelayInformation.from(m) != null).toList();
+    assertThat(history).extracting(Message::getBody).containsExactly("first words", "second words");
+    assertThat(history.get(0).getFrom().getResourceOrEmpty().toString()).isEqualTo("Alice");
+    f.awaitMembership(room, daveGhost(), "join");
+    assertThat(f.hs.displayName(daveGhost())).isEqualTo("dave");
+
+    // XMPP -> Matrix, through dave's ghost; the room reflects it to dave once.
+    lobby.sendMessage("hello from xmpp");
+    f.hs.awaitEvent(room, daveGhost(), e -> "hello from xmpp".equals(e.path("content").path("body").asText()), WAIT);
+    await().atMost(WAIT).until(() -> dave.messages.stream().anyMatch(m -> "hello from xmpp".equals(m.getBody())
+        && m.getFrom().getResourceOrEmpty().toString().equals("dave")));
+
+    // Matrix -> XMPP, from the sender's nick.
+    alice.send(room, "hello from matrix");
+    await().atMost(WAIT).until(() -> dave.messages.stream().anyMatch(m -> "hello from matrix".equals(m.getBody())
+        && m.getFrom().toString().equals(gatewayJid("lobby") + "/Alice")));
+
+    // Nick change (303): the ghost's display name follows.
+    // Smack's changeNickname() misses the answer (as with Prosody's MUC): send the XEP-0045 § 7.6 presence directly.
+    dave.send(org.jivesoftware.smack.packet.StanzaBuilder.buildPresence()
+        .to(JidCreate.entityFullFrom(gatewayJid("lobby"), Resourcepart.from("david"))).build());
+    await().atMost(WAIT).until(() -> dave.stanzas.stream().anyMatch(s -> s instanceof Presence p
+        && p.getType() == Presence.Type.unavailable && MUCUser.from(p) != null
+        && MUCUser.from(p).getStatus().contains(MUCUser.Status.NEW_NICKNAME_303)
+        && "david".equals(String.valueOf(MUCUser.from(p).getItem().getNick()))));
+    await().atMost(WAIT).until(() -> dave.stanzas.stream().anyMatch(s -> s instanceof Presence p
+        && p.getType() == Presence.Type.available && p.getFrom().toString().equals(gatewayJid("lobby") + "/david")
+        && MUCUser.from(p).getStatus().contains(MUCUser.Status.PRESENCE_TO_SELF_110)));
+    await().atMost(WAIT).until(() -> "david".equals(f.hs.displayName(daveGhost())));
+    dave.send(org.jivesoftware.smack.packet.StanzaBuilder.buildMessage("renamed-1").to(gatewayJid("lobby"))
+        .ofType(Message.Type.groupchat).setBody("renamed").build());
+    f.hs.awaitEvent(room, daveGhost(), e -> "renamed".equals(e.path("content").path("body").asText()), WAIT);
+
+    // A Matrix member joining later shows up as an occupant.
+    TestUser erin = f.hs.user("erin");
+    erin.join(room);
+    await().atMost(WAIT).until(() -> dave.stanzas.stream().anyMatch(s -> s instanceof Presence p
+        && p.getType() == Presence.Type.available && p.getFrom().toString().equals(gatewayJid("lobby") + "/erin")));
+
+    Thread.sleep(500);
+    assertThat(dave.messages.stream().filter(m -> "hello from matrix".equals(m.getBody()))).hasSize(1);
+    assertThat(f.hs.timeline(room).stream().filter(e -> "hello from xmpp".equals(e.path("content").path("body")
+        .asText()))).hasSize(1);
+    f.hs.assertNoSchemaViolations();
+  }
+
+  @Test
+  void aMatrixModeratorKickingTheGhostKicksTheOccupantAndLeavingMakesTheGhostLeave() throws Exception {
+    f = MucFixture.start(dir);
+    TestUser alice = f.hs.user("alice");
+    String room = alice.createRoom(RoomSpec.publicRoom().alias("mods"));
+    dave = XmppClient.login(f.prosody, "dave");
+    MultiUserChat mods = MultiUserChatManager.getInstanceFor(dave.connection).getMultiUserChat(gatewayJid("mods"));
+    List<String> kicked = new CopyOnWriteArrayList<>();
+    mods.addUserStatusListener(new UserStatusListener() {
+      @Override
+      public void kicked(org.jxmpp.jid.Jid actor, String reason) {
+        kicked.add(String.valueOf(reason));
+      }
+    });
+    mods.join(mods.getEnterConfigurationBuilder(Resourcepart.from("dave")).timeoutAfter(WAIT.toMillis()).build());
+    f.awaitMembership(room, daveGhost(), "join");
+
+    alice.kick(room, daveGhost(), "spam");
+
+    await().atMost(WAIT).until(() -> kicked.contains("spam"));
+    assertThat(mods.isJoined()).isFalse();
+
+    // Rejoin, then leave from XMPP: the ghost leaves the Matrix room.
+    mods.join(mods.getEnterConfigurationBuilder(Resourcepart.from("dave")).timeoutAfter(WAIT.toMillis()).build());
+    f.awaitMembership(room, daveGhost(), "join");
+    mods.leave();
+    f.awaitMembership(room, daveGhost(), "leave");
+  }
+
+  @Test
+  void anUnknownAliasIsItemNotFoundAndTheComponentAdvertisesItselfHonestly() throws Exception {
+    f = MucFixture.start(dir);
+    dave = XmppClient.login(f.prosody, "dave");
+
+    MultiUserChat nowhere = MultiUserChatManager.getInstanceFor(dave.connection)
+        .getMultiUserChat(gatewayJid("nowhere"));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> nowhere.join(nowhere
+            .getEnterConfigurationBuilder(Resourcepart.from("dave")).timeoutAfter(WAIT.toMillis()).build()))
+        .hasMessageContaining("item-not-found");
+
+    DiscoverInfo info = ServiceDiscoveryManager.getInstanceFor(dave.connection)
+        .discoverInfo(JidCreate.domainBareFrom(ProsodyServer.COMPONENT));
+    assertThat(info.hasIdentity("gateway", "matrix")).isTrue();
+    assertThat(info.hasIdentity("conference", "text")).isTrue();
+    assertThat(info.containsFeature("http://jabber.org/protocol/muc")).isTrue();
+  }
+
+  /** A MAM query (XEP-0313) as a client sends it; Smack 4.4 keeps its own in smack-experimental. */
+  private static final class MamQueryIq extends org.jivesoftware.smack.packet.IQ {
+    private final String queryId;
+    private final int max;
+    private final String before;
+
+    MamQueryIq(EntityBareJid room, String queryId, int max, String before) {
+      super("query", "urn:xmpp:mam:2");
+      setType(Type.set);
+      setTo(room);
+      this.queryId = queryId;
+      this.max = max;
+      this.before = before;
+    }
+
+    @Override
+    protected IQChildElementXmlStringBuilder getIQChildElementBuilder(IQChildElementXmlStringBuilder xml) {
+      xml.attribute("queryid", queryId).rightAngleBracket();
+      xml.halfOpenElement("set").xmlnsAttribute("http://jabber.org/protocol/rsm").rightAngleBracket();
+      xml.element("max", Integer.toString(max));
+      if (before.isEmpty()) {
+        xml.emptyElement("before");
+      } else {
+        xml.element("before", before);
+      }
+      xml.closeElement("set");
+      return xml;
+    }
+  }
+
+  private List<String> mamBodies(String queryId) {
+    return dave.messages.stream()
+        .map(m -> m.getExtensionElement("result", "urn:xmpp:mam:2"))
+        .filter(e -> e instanceof org.jivesoftware.smack.packet.StandardExtensionElement)
+        .map(e -> (org.jivesoftware.smack.packet.StandardExtensionElement) e)
+        .filter(e -> queryId.equals(e.getAttributeValue("queryid")))
+        .map(e -> e.getFirstElement("forwarded", "urn:xmpp:forward:0").getFirstElement("message", "jabber:client")
+            .getFirstElement("body", "jabber:client").getText())
+        .toList();
+  }
+
+  private List<String> mamIds(String queryId) {
+    return dave.messages.stream()
+        .map(m -> m.getExtensionElement("result", "urn:xmpp:mam:2"))
+        .filter(e -> e instanceof org.jivesoftware.smack.packet.StandardExtensionElement)
+        .map(e -> (org.jivesoftware.smack.packet.StandardExtensionElement) e)
+        .filter(e -> queryId.equals(e.getAttributeValue("queryid")))
+        .map(e -> e.getAttributeValue("id"))
+        .toList();
+  }
+
+  @Test
+  void mamQueriesAreAnsweredFromTheMatrixRoomsHistoryPageByPage() throws Exception {
+    f = MucFixture.start(dir);
+    TestUser alice = f.hs.user("alice");
+    String room = alice.createRoom(RoomSpec.publicRoom().alias("archive"));
+    for (int i = 1; i <= 5; i++) {
+      alice.send(room, "message " + i);
+    }
+    dave = XmppClient.login(f.prosody, "dave");
+    MultiUserChat archive = MultiUserChatManager.getInstanceFor(dave.connection)
+        .getMultiUserChat(gatewayJid("archive"));
+    archive.join(archive.getEnterConfigurationBuilder(Resourcepart.from("dave")).requestNoHistory()
+        .timeoutAfter(WAIT.toMillis()).build());
+
+    org.jivesoftware.smack.packet.IQ fin = dave.connection.sendIqRequestAndWaitForResponse(
+        new MamQueryIq(gatewayJid("archive"), "q1", 2, ""));
+    assertThat(fin.getType()).isEqualTo(org.jivesoftware.smack.packet.IQ.Type.result);
+    await().atMost(WAIT).until(() -> mamBodies("q1").size() == 2);
+    assertThat(mamBodies("q1")).containsExactly("message 4", "message 5");
+
+    dave.connection.sendIqRequestAndWaitForResponse(
+        new MamQueryIq(gatewayJid("archive"), "q2", 2, mamIds("q1").get(0)));
+    await().atMost(WAIT).until(() -> mamBodies("q2").size() == 2);
+    assertThat(mamBodies("q2")).containsExactly("message 2", "message 3");
+    assertThat(f.hs.timeline(room).stream().map(e -> e.path("event_id").asText())).contains(mamIds("q2").get(0));
+  }
+}

@@ -1,0 +1,97 @@
+package dev.switchboard.xmpp.link;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.switchboard.core.connector.Link;
+import dev.switchboard.core.connector.LinkCapable.LinkException;
+import dev.switchboard.core.id.RoomId;
+import dev.switchboard.core.id.UserId;
+import dev.switchboard.testkit.homeserver.RoomSpec;
+import dev.switchboard.testkit.homeserver.TestUser;
+import dev.switchboard.testkit.xmpp.ProsodyServer;
+import dev.switchboard.xmpp.MucFixture;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.jivesoftware.smack.packet.Message;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Plumbing an existing Matrix room to a Prosody MUC through {@code LinkCapable}, called directly. */
+class MucLinkTest {
+  @TempDir
+  Path dir;
+  private MucFixture f;
+
+  @AfterEach
+  void stop() {
+    if (f != null) {
+      f.close();
+    }
+  }
+
+  @Test
+  void linkingBridgesAnExistingRoomAndUnlinkingLeavesTheMucAndRemovesTheGhosts() throws Exception {
+    f = MucFixture.start(dir);
+    TestUser alice = f.hs.user("alice");
+    String room = alice.createRoom(RoomSpec.publicRoom().name("team"));
+    UserId requester = UserId.of(alice.userId());
+
+    Link link = f.connector.link(RoomId.of(room), "xmpp:" + f.muc().toUpperCase() + "?join", requester)
+        .get(60, TimeUnit.SECONDS);
+
+    assertThat(link.remoteId()).isEqualTo(f.muc());
+    assertThat(link.plumbed()).isTrue();
+    await().atMost(MucFixture.WAIT).until(() -> f.bobInDev.getOccupants().stream()
+        .anyMatch(o -> o.getResourceOrEmpty().toString().equals("Matrix")));
+    f.bobInDev.sendMessage("hello plumbed room");
+    f.hs.awaitEvent(room, f.ghostOf("bob"), e -> "hello plumbed room".equals(e.path("content").path("body")
+        .asText()), MucFixture.WAIT);
+    alice.send(room, "hello muc");
+    await().atMost(MucFixture.WAIT).until(() -> f.bob.messages.stream().anyMatch(m -> m.getType()
+        == Message.Type.groupchat && "hello muc".equals(m.getBody())));
+
+    f.connector.unlink(link).get(60, TimeUnit.SECONDS);
+
+    await().atMost(MucFixture.WAIT).until(() -> f.bobInDev.getOccupants().stream()
+        .noneMatch(o -> o.getResourceOrEmpty().toString().equals("Matrix")));
+    f.awaitMembership(room, f.ghostOf("bob"), "leave");
+    alice.send(room, "not bridged any more");
+    f.bobInDev.sendMessage("nor this");
+    Thread.sleep(1000);
+    assertThat(f.bob.messages).noneMatch(m -> "not bridged any more".equals(m.getBody()));
+    assertThat(f.hs.timeline(room)).noneMatch(e -> "nor this".equals(e.path("content").path("body").asText()));
+    f.hs.assertNoSchemaViolations();
+  }
+
+  @Test
+  void badMissingAndTakenMucsAreRefusedWithMatrixErrorCodes() throws Exception {
+    f = MucFixture.start(dir);
+    TestUser alice = f.hs.user("alice");
+    RoomId first = RoomId.of(alice.createRoom(RoomSpec.publicRoom()));
+    RoomId second = RoomId.of(alice.createRoom(RoomSpec.publicRoom()));
+    UserId requester = UserId.of(alice.userId());
+
+    assertThatThrownBy(() -> f.connector.normaliseRemoteRoom("not a jid@@"))
+        .isInstanceOfSatisfying(LinkException.class, e -> assertThat(e.errcode()).isEqualTo("M_INVALID_PARAM"));
+    assertThat(errcode(first, "nosuchroom@" + ProsodyServer.MUC, requester)).isEqualTo("M_NOT_FOUND");
+    f.connector.link(first, f.muc(), requester).get(60, TimeUnit.SECONDS);
+    assertThat(errcode(second, f.muc(), requester)).isEqualTo("M_ROOM_IN_USE");
+  }
+
+  private String errcode(RoomId room, String muc, UserId requester) throws Exception {
+    try {
+      f.connector.link(room, muc, requester).get(60, TimeUnit.SECONDS);
+      return "linked";
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      while (!(cause instanceof LinkException) && cause != null && cause.getCause() != null) {
+        cause = cause.getCause();
+      }
+      return cause instanceof LinkException l ? l.errcode() : String.valueOf(cause);
+    }
+  }
+}
