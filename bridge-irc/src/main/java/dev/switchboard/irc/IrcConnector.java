@@ -37,10 +37,12 @@ import dev.switchboard.irc.message.MatrixAnnotations;
 import dev.switchboard.irc.message.MediaLinks;
 import dev.switchboard.irc.message.MatrixMessages;
 import dev.switchboard.irc.network.Backoff;
+import dev.switchboard.irc.format.MessageKind;
 import dev.switchboard.irc.network.IrcConnection;
 import dev.switchboard.irc.network.NetworkConfig;
 import dev.switchboard.core.ordering.SerialExecutor;
 import dev.switchboard.irc.portal.ChannelLinks;
+import dev.switchboard.irc.portal.OperatorConsent;
 import dev.switchboard.irc.portal.ChannelName;
 import dev.switchboard.irc.portal.ChannelPortals;
 import dev.switchboard.irc.portal.ChannelRef;
@@ -78,6 +80,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   private final RandomGenerator random;
   private final Duration reconnectBase;
   private final ThirdPartyLookup thirdParty;
+  private final Map<String, OperatorConsent.Settings> consentSettings;
   private final Map<String, Network> networks = new LinkedHashMap<>();
   private final Map<EventId, CompletableFuture<Void>> recentEvents = new LinkedHashMap<>(256, 0.75f, false) {
     @Override
@@ -121,6 +124,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     this.reconnectBase = reconnectBase;
     this.hubSettings = HubSettings.from(ircSection, "irc");
     this.thirdParty = new ThirdPartyLookup(config.networks(), config.aliasPrefix(), ghostIds, domain);
+    this.consentSettings = OperatorConsent.Settings.parse(ircSection);
   }
 
   @Override
@@ -145,6 +149,8 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     foreign = new ForeignPuppets(hubSettings, context.foreignGhosts(), context.intents().bot());
     botUser = context.intents().bot().userId();
     long epoch = context.clock().millis();
+    OperatorConsent consent = new OperatorConsent(id -> Optional.ofNullable(consentSettings.get(id)),
+        id -> Optional.ofNullable(networks.get(id)).map(this::consentView), context.scheduler());
     ChannelMessageMap messageMap = new ChannelMessageMap(new MessageMapStore(context.database(), context.clock()),
         context.blockingExecutor());
     LongMessages longMessages = new LongMessages(context.intents().bot(),
@@ -155,7 +161,10 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
       GhostRelay[] relay = new GhostRelay[1];
       IrcConnection bot = new IrcConnection(net, new IrcConnection.Identity(net.botNick(), "switchboard",
           "Matrix bridge (Switchboard)"), Math.max(net.botNick().length(), PuppetNick.RFC_NICK_LENGTH), backoff, context.scheduler(),
-          context.blockingExecutor(), event -> serial.execute(() -> relay[0].handle(event)),
+          context.blockingExecutor(), event -> serial.execute(() -> {
+            consent.handle(net.id(), event);
+            relay[0].handle(event);
+          }),
           IrcConnection.Role.BOT);
       // Until the bot has learnt the server's NICKLEN, puppets ask for up to 30 characters (common on modern
       // networks) and drop to 9 if the server refuses.
@@ -215,7 +224,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
           public CompletableFuture<Void> leave(ChannelRef channel, RoomId room) {
             return unbridge(channel, room);
           }
-        }, context.blockingExecutor());
+        }, context.blockingExecutor(), consent::approve);
     Map<String, IrcCommands.NetworkHandle> handles = new LinkedHashMap<>();
     networks.forEach((id, n) -> handles.put(id, new IrcCommands.NetworkHandle(n.config(), n.bot(), n.puppets())));
     commands = new IrcCommands(handles, new LoginStore(context.database(), context.secrets(), context.clock()),
@@ -227,6 +236,57 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     networks.values().forEach(n -> n.bot().connect());
     state = ConnectorState.RUNNING;
     log.info("IRC connector started: {} network(s)", networks.size());
+  }
+
+  /** What the operators' confirmation of a link sees of one network. */
+  private OperatorConsent.BotView consentView(Network n) {
+    return new OperatorConsent.BotView() {
+      @Override
+      public boolean isIn(ChannelName channel) {
+        return n.bot().isIn(channel);
+      }
+
+      @Override
+      public void join(ChannelName channel) {
+        n.bot().join(channel);
+      }
+
+      @Override
+      public void refreshNames(ChannelName channel) {
+        n.bot().refreshNames(channel);
+      }
+
+      @Override
+      public void part(ChannelName channel, String reason) {
+        // Only a channel the bot joined just to ask: never one a portal or another link still needs.
+        if (portals.roomOf(new ChannelRef(n.config().id(), channel)).isEmpty()) {
+          n.bot().part(channel, reason);
+        }
+      }
+
+      @Override
+      public Optional<String> userModes(ChannelName channel, String nick) {
+        return n.bot().userModes(channel, nick);
+      }
+
+      @Override
+      public boolean isOurs(String nick) {
+        return n.bot().hasNick(nick) || n.puppets().isPuppetNick(nick);
+      }
+
+      @Override
+      public Optional<String> puppetNickOf(UserId user) {
+        return n.puppets().existing(user).map(IrcConnection::nick);
+      }
+
+      @Override
+      public void tell(String nick, MessageKind kind, String line) {
+        n.bot().sendPrivate(nick, kind, List.of(line)).exceptionally(e -> {
+          log.warn("IRC {}: could not send a link question to {}: {}", n.config().id(), nick, e.toString());
+          return null;
+        });
+      }
+    };
   }
 
   private void joinAsBot(ChannelRef channel) {

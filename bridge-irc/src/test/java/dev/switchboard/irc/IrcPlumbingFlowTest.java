@@ -68,8 +68,44 @@ class IrcPlumbingFlowTest {
     return "@_irc_test_" + nick + ":test.local";
   }
 
+  /** Links the room; alice, the channel's operator, is asked and says yes. */
   private Link link() throws Exception {
-    return bridge.connector.link(RoomId.of(room), "test/#Room", UserId.of(bob.userId())).get(30, TimeUnit.SECONDS);
+    var linking = bridge.connector.link(RoomId.of(room), "test/#Room", UserId.of(bob.userId()));
+    String question = alice.awaitLine(l -> l.startsWith(":switchboard!") && IrcTestUser.command(l).equals("NOTICE")
+        && l.contains("wants to bridge #room"), WAIT);
+    assertThat(question).contains("@bob:test.local wants to bridge #room to the Matrix room " + room);
+    alice.say("switchboard", "yes");
+    return linking.get(60, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void anOperatorsNoRefusesTheLinkAndTheBotLeavesTheChannelAgain() throws Exception {
+    var linking = bridge.connector.link(RoomId.of(room), "test/#room", UserId.of(bob.userId()));
+    alice.awaitLine(l -> l.startsWith(":switchboard!") && l.contains(" JOIN "), WAIT);
+    alice.awaitLine(l -> IrcTestUser.command(l).equals("NOTICE") && l.contains("wants to bridge #room"), WAIT);
+    alice.say("switchboard", "no");
+
+    assertThatThrownBy(() -> linking.get(60, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(LinkCapable.LinkException.class)
+        .cause().satisfies(e -> assertThat(((LinkCapable.LinkException) e).errcode()).isEqualTo("M_FORBIDDEN"))
+        .hasMessageContaining("alice");
+    alice.awaitLine(l -> l.startsWith(":switchboard!") && l.contains(" PART #room"), WAIT);
+    assertThat(hs.roomStateEvent(room, "m.bridge", "dev.switchboard.irc://test/#room")).isNull();
+  }
+
+  @Test
+  void aChannelWithoutOperatorsCannotBeLinked() throws Exception {
+    try (IrcTestUser frank = IrcTestUser.connect(ircd, "frank")) {
+      frank.join("#noops");
+      frank.awaitLine(l -> l.contains(" 366 "), WAIT);
+      frank.send("MODE #noops -o frank");
+      frank.awaitLine(l -> l.contains("MODE #noops -o frank"), WAIT);
+
+      assertThatThrownBy(() -> bridge.connector.link(RoomId.of(room), "test/#noops", UserId.of(bob.userId()))
+          .get(60, TimeUnit.SECONDS))
+          .cause().isInstanceOfSatisfying(LinkCapable.LinkException.class, e -> assertThat(e.errcode())
+              .isEqualTo("DEV.SWITCHBOARD.NO_CHANNEL_OPERATORS"));
+    }
   }
 
   @Test

@@ -25,11 +25,13 @@ public final class LogCapture implements AutoCloseable {
   /** The formatted messages logged at exactly {@code level}. */
   public List<String> lines(Level level) {
     List<ILoggingEvent> events;
-    // Other threads append while the test reads: AppenderBase appends under the appender's own monitor.
+    // AppenderBase.doAppend holds the appender's lock while it adds: copy under it, or a concurrent log line breaks
+    // the stream with a ConcurrentModificationException.
     synchronized (appender) {
-      events = new java.util.ArrayList<>(appender.list);
+      events = List.copyOf(appender.list);
     }
-    return events.stream().filter(e -> e.getLevel() == level).map(ILoggingEvent::getFormattedMessage).toList();
+    return events.stream().filter(e -> e.getLevel() == level).map(ILoggingEvent::getFormattedMessage)
+        .toList();
   }
 
   @Override

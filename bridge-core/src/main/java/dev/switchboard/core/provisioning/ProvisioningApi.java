@@ -235,6 +235,7 @@ public final class ProvisioningApi {
       case "M_FORBIDDEN" -> 403;
       case "M_ROOM_IN_USE" -> 409;
       case "M_LIMIT_EXCEEDED" -> 429;
+      case ProvisioningException.TIMEOUT -> 504; // a connector's own wait ran out (an IRC operator never answered)
       default -> 400;
     };
   }

@@ -130,7 +130,7 @@ public final class GhostRelay {
             || banned.contains(room.value() + " " + PuppetNick.key(l.nick()));
         if (alreadyOut) {
           // A kick from Matrix through a puppet (the room has it already), or a kick after a ban: the ghost is out.
-          ghostsIn.getOrDefault(room, Set.of()).remove(PuppetNick.key(l.nick()));
+          ghostGone(room, l.nick());
         } else if (l.kickedBy().isPresent()) {
           kick(room, l.nick(), l.kickedBy().get(), l.reason());
         } else {
@@ -187,7 +187,7 @@ public final class GhostRelay {
   private void ban(RoomId room, String nick, String by, String mask) {
     UserId ghost = ghostIds.ghost(network, nick);
     banned.add(room.value() + " " + PuppetNick.key(nick));
-    ghostsIn.getOrDefault(room, Set.of()).remove(PuppetNick.key(nick));
+    ghostGone(room, nick);
     gone(room, nick);
     inOrder(room, () -> intents.bot().ban(room, ghost, "Banned on IRC by " + by + " (" + mask + ")"));
   }
@@ -231,7 +231,7 @@ public final class GhostRelay {
   private void kick(RoomId room, String nick, String by, String reason) {
     UserId ghost = ghostIds.ghost(network, nick);
     String why = "Kicked on IRC by " + by + (reason == null || reason.isBlank() ? "" : ": " + reason);
-    ghostsIn.getOrDefault(room, Set.of()).remove(PuppetNick.key(nick));
+    ghostGone(room, nick);
     inOrder(room, () -> intents.bot().kick(room, ghost, why));
   }
 
@@ -261,6 +261,8 @@ public final class GhostRelay {
 
   private void message(RoomId room, IrcEvent.ChannelMessage m) {
     Intent ghost = named(m.nick());
+    // Sending joins the ghost if the NAMES list has not yet: track it, so an unlink makes it leave too.
+    ghostsIn.computeIfAbsent(room, r -> ConcurrentHashMap.newKeySet()).add(PuppetNick.key(m.nick()));
     IrcToMatrix.Text text = IrcToMatrix.convert(m.text(), matrixUserOf);
     ObjectNode content = JsonNodeFactory.instance.objectNode();
     content.put("msgtype", m.kind().msgtype());
@@ -302,8 +304,16 @@ public final class GhostRelay {
     return content;
   }
 
+  /** The ghost of {@code nick} is no longer in {@code room} (a room we forgot has no set: nothing to do). */
+  private void ghostGone(RoomId room, String nick) {
+    Set<String> in = ghostsIn.get(room);
+    if (in != null) {
+      in.remove(PuppetNick.key(nick));
+    }
+  }
+
   private void leave(RoomId room, String nick) {
-    ghostsIn.getOrDefault(room, Set.of()).remove(PuppetNick.key(nick));
+    ghostGone(room, nick);
     Intent ghost = intents.ghost(ghostIds.ghost(network, nick));
     inOrder(room, () -> ghost.leave(room));
   }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,15 +35,29 @@ public final class ChannelLinks {
     CompletableFuture<Void> leave(ChannelRef channel, RoomId room);
   }
 
+  /** Consent from the remote side before a link is made (the channel's operators); cancelling withdraws it. */
+  public interface Consent {
+    CompletableFuture<Void> approve(ChannelRef channel, RoomId room, UserId requester);
+  }
+
   private final Portals portals;
   private final ChannelPortals channels;
   private final Intent bot;
   private final Function<String, Optional<NetworkConfig>> networks;
   private final ChannelSide side;
   private final Executor blocking;
+  private final Consent consent;
 
   public ChannelLinks(Portals portals, ChannelPortals channels, Intent bot,
       Function<String, Optional<NetworkConfig>> networks, ChannelSide side, Executor blocking) {
+    this(portals, channels, bot, networks, side, blocking, (channel, room, requester) ->
+        CompletableFuture.completedFuture(null));
+  }
+
+  /** As above, asking {@code consent} after the bot joined the room and before the link is stored. */
+  public ChannelLinks(Portals portals, ChannelPortals channels, Intent bot,
+      Function<String, Optional<NetworkConfig>> networks, ChannelSide side, Executor blocking, Consent consent) {
+    this.consent = consent;
     this.portals = portals;
     this.channels = channels;
     this.bot = bot;
@@ -78,7 +93,8 @@ public final class ChannelLinks {
       return CompletableFuture.failedFuture(e);
     }
     Link link = new Link(room, ChannelPortals.PROTOCOL, ref.remoteId(), true);
-    return CompletableFuture.supplyAsync(() -> portals.linkOfRemote(ChannelPortals.PROTOCOL, ref.remoteId()), blocking)
+    AtomicReference<CompletableFuture<Void>> asking = new AtomicReference<>();
+    CompletableFuture<Link> result = CompletableFuture.supplyAsync(() -> portals.linkOfRemote(ChannelPortals.PROTOCOL, ref.remoteId()), blocking)
         .thenCompose(existing -> {
           if (existing.isPresent()) {
             if (existing.get().roomId().equals(room)) {
@@ -90,6 +106,11 @@ public final class ChannelLinks {
           return bot.ensureJoined(room)
               .exceptionallyCompose(e -> CompletableFuture.failedFuture(new LinkException("M_FORBIDDEN",
                   "the bridge bot could not join " + room.value() + "; invite it first (" + Failures.rootMessage(e) + ")")))
+              .thenCompose(v -> {
+                CompletableFuture<Void> approval = consent.approve(ref, room, requester);
+                asking.set(approval);
+                return approval;
+              })
               .thenApplyAsync(v -> {
                 if (portals.portal(room).isEmpty()) {
                   portals.createPlumbedRoom(room, List.of(link));
@@ -107,6 +128,14 @@ public final class ChannelLinks {
                 }
               });
         });
+    // The provisioning API cancels a request it stopped waiting for: the operators' question is withdrawn too.
+    result.whenComplete((l, err) -> {
+      CompletableFuture<Void> approval = asking.get();
+      if (result.isCancelled() && approval != null) {
+        approval.cancel(false);
+      }
+    });
+    return result;
   }
 
   public CompletableFuture<Void> unlink(Link link) {
