@@ -35,10 +35,6 @@ public final class SipCommands {
   public record Parts(PhoneNumbers numbers, GhostNames ghosts, DmRooms dms, Optional<DeskPhones> deskPhones,
       Executor blocking) {}
 
-  public SipCommands(Supplier<Optional<TrunkRegistration>> registration, Supplier<Optional<Parts>> parts) {
-    this(registration, Optional::empty, parts);
-  }
-
   public SipCommands(Supplier<Optional<TrunkRegistration>> registration,
       Supplier<Optional<TrunkKeepalive>> keepalive, Supplier<Optional<Parts>> parts) {
     this.registration = registration;
