@@ -224,6 +224,21 @@ final class HubFixture implements AutoCloseable {
     return carolGotFrom(nick, body).get(0);
   }
 
+  /** The MUC's XEP-0359 stanza-id of a message, which replies, reactions and retractions refer to. */
+  static String stanzaIdOf(Message m) {
+    return m.getExtensions("stanza-id", "urn:xmpp:sid:0").stream()
+        .map(e -> (org.jivesoftware.smack.packet.StandardExtensionElement) e)
+        .filter(e -> MUC.equals(e.getAttributeValue("by")))
+        .map(e -> e.getAttributeValue("id")).findFirst()
+        .orElseThrow(() -> new AssertionError("no stanza-id by the MUC on " + m.toXML()));
+  }
+
+  /** carol sends {@code extension} (a reaction, a retraction) to the MUC. */
+  void carolSends(org.jivesoftware.smack.packet.ExtensionElement extension) throws Exception {
+    carol.sendStanza(carol.getStanzaFactory().buildMessageStanza().to(JidCreate.entityBareFrom(MUC))
+        .ofType(Message.Type.groupchat).addExtension(extension).build());
+  }
+
   /** Room messages (m.room.message) with exactly {@code body}, by anyone. */
   List<JsonNode> roomMessages(String body) {
     return hs.timeline(room).stream().filter(e -> "m.room.message".equals(e.path("type").asText())
