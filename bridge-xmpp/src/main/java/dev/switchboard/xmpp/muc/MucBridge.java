@@ -244,8 +244,22 @@ public final class MucBridge {
     if (muc.isEmpty()) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
-    return creating.computeIfAbsent(alias, a -> createPortal(a, muc.get())
-        .whenComplete((r, e) -> creating.remove(a)));
+    // One creation per alias while it is pending. Not computeIfAbsent: the answer may complete at once (an existing
+    // room), and removing the entry from inside computeIfAbsent's function throws "Recursive update".
+    CompletableFuture<Optional<RoomId>> mine = new CompletableFuture<>();
+    CompletableFuture<Optional<RoomId>> pending = creating.putIfAbsent(alias, mine);
+    if (pending != null) {
+      return pending;
+    }
+    createPortal(alias, muc.get()).whenComplete((room, err) -> {
+      creating.remove(alias, mine);
+      if (err != null) {
+        mine.completeExceptionally(err);
+      } else {
+        mine.complete(room);
+      }
+    });
+    return mine;
   }
 
   private CompletableFuture<Optional<RoomId>> createPortal(RoomAlias alias, EntityBareJid muc) {
