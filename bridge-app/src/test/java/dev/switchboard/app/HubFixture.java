@@ -69,7 +69,10 @@ final class HubFixture implements AutoCloseable {
   final List<Message> carolGot = new CopyOnWriteArrayList<>();
   private final List<AutoCloseable> toClose = new ArrayList<>();
 
-  private HubFixture(Path dir) throws Exception {
+  private final boolean portalAliases;
+
+  private HubFixture(Path dir, boolean portalAliases) throws Exception {
+    this.portalAliases = portalAliases;
     try {
       ngircd = track(NgircdServer.start());
       ircLink = track(PausableProxy.inFrontOf(ngircd.host(), ngircd.port()));
@@ -120,7 +123,12 @@ final class HubFixture implements AutoCloseable {
   }
 
   static HubFixture start(Path dir) throws Exception {
-    return new HubFixture(dir);
+    return new HubFixture(dir, false);
+  }
+
+  /** With {@code hub.portal_aliases} set as given for both connectors. */
+  static HubFixture start(Path dir, boolean portalAliases) throws Exception {
+    return new HubFixture(dir, portalAliases);
   }
 
   private <T extends AutoCloseable> T track(T closeable) {
@@ -165,14 +173,17 @@ final class HubFixture implements AutoCloseable {
               nick: switchboard
               flood: { burst: 1000, per_second: 1000 }
               line_limit: 3
+          hub: { portal_aliases: %s }
         xmpp:
           enabled: true
           domain: %s
           secret: %s
           server_host: 127.0.0.1
           server_port: %d
+          hub: { portal_aliases: %s }
         """.formatted(hs.baseUrl(), hs.serverName(), port, port, dir.resolve("bridge.db"), hs.baseUrl(),
-        ircLink.host(), ircLink.port(), ProsodyServer.COMPONENT, prosody.componentSecret(), prosody.componentPort()));
+        ircLink.host(), ircLink.port(), portalAliases, ProsodyServer.COMPONENT, prosody.componentSecret(),
+        prosody.componentPort(), portalAliases));
     return new ConfigLoader(Map.of()).load(file);
   }
 
@@ -211,6 +222,21 @@ final class HubFixture implements AutoCloseable {
   Message carolAwaits(String nick, String body) {
     await().atMost(WAIT).until(() -> !carolGotFrom(nick, body).isEmpty());
     return carolGotFrom(nick, body).get(0);
+  }
+
+  /** The MUC's XEP-0359 stanza-id of a message, which replies, reactions and retractions refer to. */
+  static String stanzaIdOf(Message m) {
+    return m.getExtensions("stanza-id", "urn:xmpp:sid:0").stream()
+        .map(e -> (org.jivesoftware.smack.packet.StandardExtensionElement) e)
+        .filter(e -> MUC.equals(e.getAttributeValue("by")))
+        .map(e -> e.getAttributeValue("id")).findFirst()
+        .orElseThrow(() -> new AssertionError("no stanza-id by the MUC on " + m.toXML()));
+  }
+
+  /** carol sends {@code extension} (a reaction, a retraction) to the MUC. */
+  void carolSends(org.jivesoftware.smack.packet.ExtensionElement extension) throws Exception {
+    carol.sendStanza(carol.getStanzaFactory().buildMessageStanza().to(JidCreate.entityBareFrom(MUC))
+        .ofType(Message.Type.groupchat).addExtension(extension).build());
   }
 
   /** Room messages (m.room.message) with exactly {@code body}, by anyone. */

@@ -5,6 +5,7 @@ import dev.switchboard.core.connector.Connector;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.ConnectorState;
 import dev.switchboard.core.connector.HubSettings;
+import dev.switchboard.core.portal.LinkedRoomAliases;
 import dev.switchboard.core.command.Command;
 import dev.switchboard.core.command.CommandCapable;
 import dev.switchboard.core.connector.Link;
@@ -91,6 +92,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   private volatile ChannelPortals portals;
   /** Hub rooms: other networks' ghosts as puppets, and {@code nick: text} as replies. */
   private final HubSettings hubSettings;
+  private final boolean portalAliases;
   private final NickReplies nickReplies = new NickReplies();
   private volatile ForeignPuppets foreign;
   private volatile UserId botUser;
@@ -123,6 +125,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     this.random = random;
     this.reconnectBase = reconnectBase;
     this.hubSettings = HubSettings.from(ircSection, "irc");
+    this.portalAliases = LinkedRoomAliases.allowed(ircSection, "irc");
     this.thirdParty = new ThirdPartyLookup(config.networks(), config.aliasPrefix(), ghostIds, domain);
     this.consentSettings = OperatorConsent.Settings.parse(ircSection);
   }
@@ -145,7 +148,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   public void start(ConnectorContext context) {
     intents = context.intents();
     portals = new ChannelPortals(context.portals(), context.intents().bot(), config.aliasPrefix(),
-        config::network, this::joinAsBot, context.blockingExecutor());
+        config::network, this::joinAsBot, context.blockingExecutor(), portalAliases);
     foreign = new ForeignPuppets(hubSettings, context.foreignGhosts(), context.intents().bot());
     botUser = context.intents().bot().userId();
     long epoch = context.clock().millis();

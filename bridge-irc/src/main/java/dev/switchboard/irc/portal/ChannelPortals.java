@@ -6,8 +6,8 @@ import dev.switchboard.core.connector.Link;
 import dev.switchboard.core.homeserver.Intent;
 import dev.switchboard.core.id.RoomAlias;
 import dev.switchboard.core.id.RoomId;
+import dev.switchboard.core.portal.LinkedRoomAliases;
 import dev.switchboard.core.portal.Portals;
-import dev.switchboard.core.store.PortalStore;
 import dev.switchboard.irc.network.NetworkConfig;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +34,7 @@ public final class ChannelPortals {
   public static final String PROTOCOL = "irc";
 
   private final Portals portals;
+  private final LinkedRoomAliases linkedAliases;
   private final Intent bot;
   private final String aliasPrefix;
   private final Function<String, Optional<NetworkConfig>> networks;
@@ -49,6 +50,14 @@ public final class ChannelPortals {
    */
   public ChannelPortals(Portals portals, Intent bot, String aliasPrefix,
       Function<String, Optional<NetworkConfig>> networks, Consumer<ChannelRef> joinChannel, Executor blocking) {
+    this(portals, bot, aliasPrefix, networks, joinChannel, blocking, false);
+  }
+
+  /** @param portalAliases {@code irc.hub.portal_aliases}: aliases may name channels linked into rooms by admins */
+  public ChannelPortals(Portals portals, Intent bot, String aliasPrefix,
+      Function<String, Optional<NetworkConfig>> networks, Consumer<ChannelRef> joinChannel, Executor blocking,
+      boolean portalAliases) {
+    this.linkedAliases = new LinkedRoomAliases(portals, PROTOCOL, portalAliases);
     this.portals = portals;
     this.bot = bot;
     this.aliasPrefix = aliasPrefix;
@@ -110,13 +119,10 @@ public final class ChannelPortals {
     if (current != null) {
       return current;
     }
-    CompletableFuture.supplyAsync(() -> existing(alias, ref.get()), blocking)
-        .thenCompose(found -> found.map(f -> f.aliasMissing()
-                // Another spelling of a channel that has a portal (#Java vs #java): the alias joins that room.
-                ? bot.createAlias(alias, f.room()).thenApply(v -> f.room())
-                : CompletableFuture.completedFuture(f.room()))
-            .orElseGet(() -> create(alias, ref.get()))
-            .thenApply(Optional::of))
+    // Another spelling of a channel that has a portal (#Java vs #java), or a channel an admin linked into a room
+    // (when irc.hub.portal_aliases allows it): the alias joins that room.
+    linkedAliases.resolve(alias, ref.get().remoteId(), bot, blocking,
+            () -> create(alias, ref.get()).thenApply(Optional::of))
         .whenComplete((room, err) -> {
           opening.remove(alias, mine);
           if (err != null) {
@@ -128,17 +134,6 @@ public final class ChannelPortals {
           }
         });
     return mine;
-  }
-
-  private record Existing(RoomId room, boolean aliasMissing) {}
-
-  /** The room already recorded for this alias or channel. Blocking (JDBC). */
-  private Optional<Existing> existing(RoomAlias alias, ChannelRef ref) {
-    Optional<RoomId> byAlias = portals.portalByAlias(alias).map(PortalStore.Portal::roomId);
-    if (byAlias.isPresent()) {
-      return byAlias.map(room -> new Existing(room, false));
-    }
-    return portals.linkOfRemote(PROTOCOL, ref.remoteId()).map(link -> new Existing(link.roomId(), true));
   }
 
   private CompletableFuture<RoomId> create(RoomAlias alias, ChannelRef ref) {

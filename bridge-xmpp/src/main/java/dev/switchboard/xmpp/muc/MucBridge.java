@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.HubSettings;
+import dev.switchboard.core.portal.LinkedRoomAliases;
 import dev.switchboard.core.connector.Link;
 import dev.switchboard.core.connector.TopicRelay;
 import dev.switchboard.core.event.MatrixEvent;
@@ -93,6 +94,7 @@ public final class MucBridge {
   private final Map<UserId, String> ghostNames = new ConcurrentHashMap<>();
   /** Hub rooms: other networks' ghosts as occupants named {@code name[network]}; replies both ways. */
   private final HubSettings hub;
+  private final LinkedRoomAliases linkedAliases;
   private final MucReplies replies;
 
   public MucBridge(XmppConfig config, ConnectorContext context, ComponentConnection connection) {
@@ -107,6 +109,8 @@ public final class MucBridge {
     this.messageMap = new MessageMapStore(context.database(), context.clock());
     this.blocking = context.blockingExecutor();
     this.hub = HubSettings.from(context.config(), "xmpp");
+    this.linkedAliases = new LinkedRoomAliases(context.portals(), PROTOCOL,
+        LinkedRoomAliases.allowed(context.config(), "xmpp"));
     this.replies = new MucReplies(messageMap, blocking, context.intents().bot(), context.serverName(),
         (room, user) -> nickOf(room.roomId, user));
     this.mediaLinks = new MediaLinks(config.media().baseUrl());
@@ -240,17 +244,29 @@ public final class MucBridge {
     if (muc.isEmpty()) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
-    return creating.computeIfAbsent(alias, a -> createPortal(a, muc.get())
-        .whenComplete((r, e) -> creating.remove(a)));
+    // One creation per alias while it is pending. Not computeIfAbsent: the answer may complete at once (an existing
+    // room), and removing the entry from inside computeIfAbsent's function throws "Recursive update".
+    CompletableFuture<Optional<RoomId>> mine = new CompletableFuture<>();
+    CompletableFuture<Optional<RoomId>> pending = creating.putIfAbsent(alias, mine);
+    if (pending != null) {
+      return pending;
+    }
+    createPortal(alias, muc.get()).whenComplete((room, err) -> {
+      creating.remove(alias, mine);
+      if (err != null) {
+        mine.completeExceptionally(err);
+      } else {
+        mine.complete(room);
+      }
+    });
+    return mine;
   }
 
   private CompletableFuture<Optional<RoomId>> createPortal(RoomAlias alias, EntityBareJid muc) {
-    return CompletableFuture.supplyAsync(() -> context.portals().portalByAlias(alias), blocking)
-        .thenCompose(existing -> {
-          if (existing.isPresent()) {
-            return CompletableFuture.completedFuture(Optional.of(existing.get().roomId()));
-          }
-          return discoInfo(muc).thenCompose(info -> {
+    // An existing portal; or a MUC already linked (e.g. by !link into a hub room, where xmpp.hub.portal_aliases
+    // allows it): the alias joins that room. Otherwise a new portal.
+    return linkedAliases.resolve(alias, muc.toString(), context.intents().bot(), blocking,
+        () -> discoInfo(muc).thenCompose(info -> {
             if (info.isPresent() && !info.get().exists()) {
               log.info("Alias {}: {} is not a MUC ({})", alias, muc, info.get().why());
               return CompletableFuture.completedFuture(Optional.<RoomId>empty());
@@ -267,8 +283,7 @@ public final class MucBridge {
                   joinListener(state);
                   return Optional.of(room);
                 }, blocking);
-          });
-        });
+          }));
   }
 
   /** What disco#info said; empty when the MUC did not answer in time (we create the portal anyway). */
