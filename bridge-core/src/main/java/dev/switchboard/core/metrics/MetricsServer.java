@@ -3,21 +3,14 @@ package dev.switchboard.core.metrics;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.switchboard.core.health.HealthCheck;
+import dev.switchboard.core.http.HttpListener;
 import dev.switchboard.core.health.HealthReport;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -25,12 +18,9 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -53,53 +43,30 @@ public final class MetricsServer implements AutoCloseable {
   /** Longer than a health check should ever take; supervisors get 503 rather than a hang. */
   private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(10);
 
-  private final EventLoopGroup group;
-  private final Channel channel;
+  private final HttpListener listener;
 
-  private MetricsServer(EventLoopGroup group, Channel channel) {
-    this.group = group;
-    this.channel = channel;
+  private MetricsServer(HttpListener listener) {
+    this.listener = listener;
   }
 
   /** Binds and serves; {@code port} 0 picks a free port (see {@link #port()}). */
   public static MetricsServer start(String bind, int port, PrometheusMeterRegistry registry, HealthCheck health,
       Executor blocking, ObjectMapper json) throws InterruptedException {
     Routes routes = new Routes(registry, health, blocking, json);
-    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    try {
-      Channel ch = new ServerBootstrap()
-          .group(group)
-          .channel(NioServerSocketChannel.class)
-          .childHandler(new ChannelInitializer<SocketChannel>() {
-            @Override
-            protected void initChannel(SocketChannel c) {
-              c.pipeline()
-                  .addLast("codec", new HttpServerCodec())
-                  .addLast("keep-alive", new HttpServerKeepAliveHandler())
-                  .addLast("aggregate", new HttpObjectAggregator(8 * 1024))
-                  .addLast("routes", routes);
-            }
-          })
-          .bind(new InetSocketAddress(bind, port))
-          .sync()
-          .channel();
-      MetricsServer server = new MetricsServer(group, ch);
-      log.info("Metrics and health listening on http://{}:{}/metrics and /health", bind, server.port());
-      return server;
-    } catch (RuntimeException | InterruptedException e) {
-      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-      throw e;
-    }
+    MetricsServer server = new MetricsServer(HttpListener.bind(bind, port, pipeline -> pipeline
+        .addLast("aggregate", new HttpObjectAggregator(8 * 1024))
+        .addLast("routes", routes)));
+    log.info("Metrics and health listening on http://{}:{}/metrics and /health", bind, server.port());
+    return server;
   }
 
   public int port() {
-    return ((InetSocketAddress) channel.localAddress()).getPort();
+    return listener.port();
   }
 
   @Override
   public void close() {
-    channel.close().awaitUninterruptibly();
-    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+    listener.close();
   }
 
   private record Answer(HttpResponseStatus status, String contentType, byte[] body) {}

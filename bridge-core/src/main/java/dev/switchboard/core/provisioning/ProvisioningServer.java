@@ -4,24 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.http.HttpListener;
 import dev.switchboard.core.failure.Failures;
 import dev.switchboard.core.id.RoomId;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpMessage;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -31,14 +24,11 @@ import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +36,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,53 +54,30 @@ public final class ProvisioningServer implements AutoCloseable {
   static final List<String> ROUTES = List.of("GET /whoami", "GET /networks", "GET /remote", "GET /links",
       "GET /rooms/{roomId}/links", "POST /rooms/{roomId}/links", "DELETE /rooms/{roomId}/links");
 
-  private final EventLoopGroup group;
-  private final Channel channel;
+  private final HttpListener listener;
 
-  private ProvisioningServer(EventLoopGroup group, Channel channel) {
-    this.group = group;
-    this.channel = channel;
+  private ProvisioningServer(HttpListener listener) {
+    this.listener = listener;
   }
 
   /** Binds and serves; {@code port} 0 picks a free port (see {@link #port()}). */
   public static ProvisioningServer start(String bind, int port, ProvisioningApi api, CallerAuthentication auth,
       Executor blocking, ObjectMapper json, MeterRegistry metrics) throws InterruptedException {
     Routes routes = new Routes(api, auth, blocking, json, metrics);
-    EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    try {
-      Channel ch = new ServerBootstrap()
-          .group(group)
-          .channel(NioServerSocketChannel.class)
-          .childHandler(new ChannelInitializer<SocketChannel>() {
-            @Override
-            protected void initChannel(SocketChannel c) {
-              c.pipeline()
-                  .addLast("codec", new HttpServerCodec())
-                  .addLast("keep-alive", new HttpServerKeepAliveHandler())
-                  .addLast("size-limit", new SizeLimit(json))
-                  .addLast("routes", routes);
-            }
-          })
-          .bind(new InetSocketAddress(bind, port))
-          .sync()
-          .channel();
-      ProvisioningServer server = new ProvisioningServer(group, ch);
-      log.info("Provisioning API listening on http://{}:{}{}", bind, server.port(), PREFIX);
-      return server;
-    } catch (RuntimeException | InterruptedException e) {
-      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-      throw e;
-    }
+    ProvisioningServer server = new ProvisioningServer(HttpListener.bind(bind, port, pipeline -> pipeline
+        .addLast("size-limit", new SizeLimit(json))
+        .addLast("routes", routes)));
+    log.info("Provisioning API listening on http://{}:{}{}", bind, server.port(), PREFIX);
+    return server;
   }
 
   public int port() {
-    return ((InetSocketAddress) channel.localAddress()).getPort();
+    return listener.port();
   }
 
   @Override
   public void close() {
-    channel.close().awaitUninterruptibly();
-    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
+    listener.close();
   }
 
   private record Answer(HttpResponseStatus status, JsonNode body) {
