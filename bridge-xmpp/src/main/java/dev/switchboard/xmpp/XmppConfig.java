@@ -16,7 +16,7 @@ import org.jxmpp.stringprep.XmppStringprepException;
  *     because the user's join waits on the answer (issue 8)
  */
 public record XmppConfig(ComponentSettings component, String userPrefix, String aliasPrefix, String listenerNick,
-    Duration discoTimeout, Media media) {
+    Duration discoTimeout, Media media, Duration selfPingInterval) {
 
   /**
    * Media settings.
@@ -44,7 +44,16 @@ public record XmppConfig(ComponentSettings component, String userPrefix, String 
         .withIqTimeout(Duration.ofMillis(section.path("iq_timeout_ms").asLong(15_000)));
     return new XmppConfig(settings, text(section, "user_prefix", "_xmpp_"), text(section, "alias_prefix", "_xmpp_"),
         text(section, "listener_nick", "Matrix"), Duration.ofMillis(section.path("disco_timeout_ms").asLong(400)),
-        media(section));
+        media(section), selfPing(section));
+  }
+
+  /** {@code self_ping_interval_seconds}: how often each MUC occupant pings itself (XEP-0410); 0 turns it off. */
+  private static Duration selfPing(JsonNode section) {
+    long seconds = section.path("self_ping_interval_seconds").asLong(300);
+    if (seconds < 0 || seconds > 86_400) {
+      throw new ConfigException("xmpp.self_ping_interval_seconds must be between 0 (off) and 86400, got " + seconds);
+    }
+    return Duration.ofSeconds(seconds);
   }
 
   private static Media media(JsonNode section) {

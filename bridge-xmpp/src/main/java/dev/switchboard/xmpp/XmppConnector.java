@@ -108,10 +108,14 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
     bridge[0] = mucs;
     mucs.restore();
     connection.start();
+    mucs.startSelfPing(context.scheduler());
   }
 
   @Override
   public void stop() {
+    if (mucs != null) {
+      mucs.stopSelfPing();
+    }
     if (connection != null) {
       connection.close();
     }

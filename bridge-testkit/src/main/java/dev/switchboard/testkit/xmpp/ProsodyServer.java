@@ -41,9 +41,11 @@ public final class ProsodyServer implements AutoCloseable {
   private final int c2sPort;
   private final int componentPort;
   private final String componentSecret;
+  private final String logLevel;
   private Process process;
 
-  private ProsodyServer(Path dir, int c2sPort, int componentPort, String componentSecret) {
+  private ProsodyServer(Path dir, int c2sPort, int componentPort, String componentSecret, String logLevel) {
+    this.logLevel = logLevel;
     this.dir = dir;
     this.config = dir.resolve("prosody.cfg.lua");
     this.c2sPort = c2sPort;
@@ -61,6 +63,20 @@ public final class ProsodyServer implements AutoCloseable {
    * {@link RealServers#require}).
    */
   public static ProsodyServer start() {
+    return start("debug");
+  }
+
+  /**
+   * {@link #start()} with the log's lowest level ({@code debug}, {@code info}, {@code warn}): benchmarks use
+   * {@code info}, since a debug line per stanza costs Prosody more than routing it.
+   *
+   * <p>Rate limits: this config loads no {@code mod_limits} (c2s and component streams are unthrottled) and Prosody
+   * 0.12's MUC has no message rate limit of its own, so nothing here slows a fast sender down.
+   */
+  public static ProsodyServer start(String logLevel) {
+    if (!logLevel.matches("debug|info|warn|error")) {
+      throw new IllegalArgumentException("Prosody log level must be debug, info, warn or error: " + logLevel);
+    }
     RealServers.require("Prosody", isInstalled(), INSTALL_HINT);
     Path dir;
     try {
@@ -71,7 +87,7 @@ public final class ProsodyServer implements AutoCloseable {
       throw new UncheckedIOException("cannot create a directory for Prosody", e);
     }
     String secret = "secret-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
-    ProsodyServer server = new ProsodyServer(dir, freePort(), freePort(), secret);
+    ProsodyServer server = new ProsodyServer(dir, freePort(), freePort(), secret, logLevel);
     try {
       server.writeConfig();
       server.startProcess();
@@ -98,6 +114,32 @@ public final class ProsodyServer implements AutoCloseable {
   /** Creates the account {@code user@localhost} (works while the server runs). */
   public void createUser(String user, String password) {
     run(List.of("prosodyctl", "--config", config.toString(), "register", user, HOST, password));
+  }
+
+  /**
+   * Runs one admin-shell command in the running server ({@code prosodyctl shell}, mod_admin_shell), e.g.
+   * {@code "> 1+1"} for Lua; returns what it printed.
+   */
+  public String shell(String command) {
+    return run(List.of("prosodyctl", "--config", config.toString(), "shell", command));
+  }
+
+  /**
+   * Makes the MUC forget an occupant without telling anyone (no presence is sent), as a MUC restart or a lost s2s
+   * link would: the occupant's client still thinks it is in the room. {@code occupantJid} is {@code room@service/nick}.
+   */
+  public void forgetOccupant(String occupantJid) {
+    int slash = occupantJid.indexOf('/');
+    String room = occupantJid.substring(0, slash);
+    String service = room.substring(room.indexOf('@') + 1);
+    shell(("> local room = prosody.hosts[%s].modules.muc.get_room_from_jid(%s); "
+        + "local o = room and room:get_occupant_by_nick(%s); "
+        + "if not o then error('no such occupant') end; o.role = nil; room:save_occupant(o); return 'forgotten'")
+        .formatted(luaString(service), luaString(room), luaString(occupantJid)));
+  }
+
+  private static String luaString(String s) {
+    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 
   /** The server log so far, for failure messages. */
@@ -139,8 +181,8 @@ public final class ProsodyServer implements AutoCloseable {
         pidfile = "%1$s/prosody.pid"
         data_path = "%1$s/data"
         certificates = "%1$s/certs"
-        log = { { levels = { min = "debug" }, to = "file", filename = "%1$s/prosody.log" } }
-        modules_enabled = { "roster"; "saslauth"; "disco"; "ping"; "posix" }
+        log = { { levels = { min = "%8$s" }, to = "file", filename = "%1$s/prosody.log" } }
+        modules_enabled = { "roster"; "saslauth"; "disco"; "ping"; "posix"; "admin_shell" }
         modules_disabled = { "s2s" }
         interfaces = { "127.0.0.1" }
         c2s_ports = { %2$d }
@@ -161,7 +203,7 @@ public final class ProsodyServer implements AutoCloseable {
           muc_room_default_change_subject = true
         Component "%6$s"
           component_secret = "%7$s"
-        """.formatted(d, c2sPort, componentPort, HOST, MUC, COMPONENT, componentSecret);
+        """.formatted(d, c2sPort, componentPort, HOST, MUC, COMPONENT, componentSecret, logLevel);
     try {
       Files.writeString(config, text, StandardCharsets.UTF_8);
     } catch (IOException e) {
@@ -224,7 +266,7 @@ public final class ProsodyServer implements AutoCloseable {
     }
   }
 
-  private void run(List<String> command) {
+  private String run(List<String> command) {
     List<String> cmd = new ArrayList<>(command);
     try {
       Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -232,6 +274,7 @@ public final class ProsodyServer implements AutoCloseable {
       if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
         throw new IllegalStateException(String.join(" ", cmd) + " failed: " + out);
       }
+      return out;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot run " + cmd.get(0), e);
     } catch (InterruptedException e) {

@@ -603,9 +603,18 @@ public final class MucBridge {
     if (ours != null || (!nick.isEmpty() && room.isOurNick(nick))) {
       // The MUC reflects what we sent; remember its stanza-id for later references, send nothing back.
       if (ours != null && stanzaId.isPresent()) {
-        blocking.execute(() -> messageMap.put(
-            new MessageMapStore.RemoteMessage(PROTOCOL, room.muc.toString(), "sid:" + stanzaId.get()), room.roomId,
-            ours));
+        // Known in memory until the row is written, so a reaction or reply right behind it finds it.
+        String sidKey = "sid:" + stanzaId.get();
+        CompletableFuture<EventId> known = CompletableFuture.completedFuture(ours);
+        room.inFlight.put(sidKey, known);
+        blocking.execute(() -> {
+          try {
+            messageMap.put(new MessageMapStore.RemoteMessage(PROTOCOL, room.muc.toString(), sidKey), room.roomId,
+                ours);
+          } finally {
+            room.inFlight.remove(sidKey, known);
+          }
+        });
       }
       return;
     }
@@ -629,9 +638,9 @@ public final class MucBridge {
     Optional<String> retracted = Retraction.targetOf(message);
     if (retracted.isPresent()) {
       // Checked before the body: a retraction carries a fallback body for old clients.
-      inOrder(room, () -> CompletableFuture.supplyAsync(() -> eventOf(room, sender, retracted.get()), blocking)
-          .thenCompose(target -> target.isEmpty() ? CompletableFuture.completedFuture(null)
-              : context.intents().ghost(sender).redact(room.roomId, target.get(), "retracted in XMPP", txn)));
+      inOrder(room, () -> eventOf(room, sender, retracted.get())
+          .thenAccept(target -> target.ifPresent(t -> whenAnswered(room,
+              context.intents().ghost(sender).redact(room.roomId, t, "retracted in XMPP", txn), "retraction"))));
       return;
     }
     String body = message.getBody();
@@ -653,25 +662,73 @@ public final class MucBridge {
       content.put("msgtype", "m.text").put("body", body);
     }
     MessageCorrectExtension correction = MessageCorrectExtension.from(message);
-    if (correction == null && reply.isPresent()) {
-      inOrder(room, () -> CompletableFuture.supplyAsync(() -> replies.incoming(room, reply.get()), blocking)
-          .thenAccept(target -> target.ifPresent(t ->
-              content.putObject("m.relates_to").putObject("m.in_reply_to").put("event_id", t.value()))));
-    }
+    String ownKey = message.getStanzaId() != null && correction == null
+        ? senderKey(sender, message.getStanzaId()) : null; // XEP-0308 corrections name the sender's own id
+    // The step ends once the send is queued: the outbound queue keeps the room's order, and the next message must
+    // not wait for this one's round trip to the homeserver. Look-ups happen only for corrections and replies.
     inOrder(room, () -> ensureGhost(sender, occupant, nick)
-        .thenApplyAsync(ghost -> correction == null ? Optional.<EventId>empty()
-            : eventOf(room, sender, correction.getIdInitialMessage()), blocking)
-        .thenCompose(replaced -> context.intents().ghost(sender)
-            .sendMessage(room.roomId, replaced.map(r -> edit(r, content)).orElse(content), txn))
-        .thenAcceptAsync(event -> {
-          messageMap.put(new MessageMapStore.RemoteMessage(PROTOCOL, room.muc.toString(), key), room.roomId, event);
-          if (message.getStanzaId() != null && correction == null) {
-            // XEP-0308 corrections name the sender's own id, not the MUC's.
-            messageMap.put(new MessageMapStore.RemoteMessage(PROTOCOL, room.muc.toString(),
-                senderKey(sender, message.getStanzaId())), room.roomId, event);
+        .thenCompose(ghost -> correction != null ? eventOf(room, sender, correction.getIdInitialMessage())
+            : reply.isPresent() ? replyTarget(room, reply.get()) : CompletableFuture.completedFuture(Optional.empty()))
+        .thenAccept(related -> {
+          ObjectNode toSend = content;
+          if (correction != null) {
+            toSend = related.map(r -> edit(r, content)).orElse(content);
+          } else {
+            related.ifPresent(t ->
+                content.putObject("m.relates_to").putObject("m.in_reply_to").put("event_id", t.value()));
           }
-          markSeen(room.muc);
-        }, blocking));
+          CompletableFuture<EventId> sent = context.intents().ghost(sender).sendMessage(room.roomId, toSend, txn);
+          room.inFlight.put(key, sent);
+          if (ownKey != null) {
+            room.inFlight.put(ownKey, sent);
+          }
+          sent.whenCompleteAsync((event, err) -> {
+            try {
+              if (err != null) {
+                log.warn("XMPP -> Matrix message in {} ({}) failed: {}", room.roomId, room.muc,
+                    rootCause(err).toString());
+                return;
+              }
+              messageMap.put(new MessageMapStore.RemoteMessage(PROTOCOL, room.muc.toString(), key), room.roomId,
+                  event);
+              if (ownKey != null) {
+                messageMap.put(new MessageMapStore.RemoteMessage(PROTOCOL, room.muc.toString(), ownKey),
+                    room.roomId, event);
+              }
+              markSeen(room.muc);
+            } catch (RuntimeException e) {
+              log.warn("Could not record {} in the message map: {}", event, e.toString());
+            } finally {
+              // Only after the rows are written, so a look-up finds the message in one place or the other.
+              room.inFlight.remove(key, sent);
+              if (ownKey != null) {
+                room.inFlight.remove(ownKey, sent);
+              }
+            }
+          }, blocking);
+        }));
+  }
+
+  /** Logs a queued homeserver write that failed for good; the room's chain does not wait for its answer. */
+  private void whenAnswered(MucRoom room, CompletableFuture<?> write, String what) {
+    write.whenComplete((r, err) -> {
+      if (err != null) {
+        log.warn("XMPP -> Matrix {} in {} ({}) failed: {}", what, room.roomId, room.muc, rootCause(err).toString());
+      }
+    });
+  }
+
+  /** The event an XMPP reply answers: a message still being sent, else the message map (off this thread). */
+  private CompletableFuture<Optional<EventId>> replyTarget(MucRoom room, Replies.Reply reply) {
+    CompletableFuture<EventId> pending = room.inFlight.get("sid:" + reply.id());
+    if (pending == null) {
+      pending = reply.to().map(to -> to.substring(to.indexOf('/') + 1)).map(room.ghostByNick::get)
+          .map(ghost -> room.inFlight.get(senderKey(ghost, reply.id()))).orElse(null);
+    }
+    if (pending != null) {
+      return pending.handle((e, err) -> Optional.ofNullable(err == null ? e : null));
+    }
+    return CompletableFuture.supplyAsync(() -> replies.incoming(room, reply), blocking);
   }
 
   /** The message-map key of a stanza id that is unique only per sender (XEP-0308 ids, MUCs without stanza-id). */
@@ -681,13 +738,37 @@ public final class MucBridge {
 
   /**
    * The Matrix event of a message the sender refers to by {@code id}: their own stanza id first (so one occupant
-   * can never touch another's message through it), then the MUC's stanza-id. Blocking.
+   * can never touch another's message through it), then the MUC's stanza-id; a message still being sent is waited
+   * for, the store is read off this thread.
    */
-  private Optional<EventId> eventOf(MucRoom room, UserId sender, String id) {
+  private CompletableFuture<Optional<EventId>> eventOf(MucRoom room, UserId sender, String id) {
+    CompletableFuture<EventId> pending = room.inFlight.get(senderKey(sender, id));
+    if (pending == null) {
+      pending = room.inFlight.get("sid:" + id);
+    }
+    if (pending != null) {
+      return pending.handle((e, err) -> Optional.ofNullable(err == null ? e : null));
+    }
     String muc = room.muc.toString();
-    return messageMap.byRemote(new MessageMapStore.RemoteMessage(PROTOCOL, muc, senderKey(sender, id)))
+    return CompletableFuture.supplyAsync(() -> messageMap.byRemote(
+            new MessageMapStore.RemoteMessage(PROTOCOL, muc, senderKey(sender, id)))
         .or(() -> messageMap.byRemote(new MessageMapStore.RemoteMessage(PROTOCOL, muc, "sid:" + id)))
-        .map(MessageMapStore.MessageMapping::eventId);
+        .map(MessageMapStore.MessageMapping::eventId), blocking);
+  }
+
+  /**
+   * The Matrix event of a MUC stanza-id (reactions, markers): a message still being sent is waited for, else the
+   * message map (read off the caller's thread).
+   */
+  CompletableFuture<Optional<EventId>> eventOfStanzaId(EntityBareJid muc, String sid) {
+    MucRoom room = byMuc.get(muc);
+    CompletableFuture<EventId> pending = room == null ? null : room.inFlight.get("sid:" + sid);
+    if (pending != null) {
+      return pending.handle((e, err) -> Optional.ofNullable(err == null ? e : null));
+    }
+    return CompletableFuture.supplyAsync(() -> messageMap.byRemote(
+            new MessageMapStore.RemoteMessage(PROTOCOL, muc.toString(), "sid:" + sid))
+        .map(MessageMapStore.MessageMapping::eventId), blocking);
   }
 
   /** An {@code m.replace} edit of {@code replaced} with the new content, and a fallback body. */
@@ -984,6 +1065,82 @@ public final class MucBridge {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  // ---- XEP-0410 self-ping
+
+  private volatile java.util.concurrent.ScheduledFuture<?> selfPing;
+
+  /**
+   * Every {@code self_ping_interval_seconds}, the listener and each Matrix user's occupant ping their own occupant JID
+   * (XEP-0410). A MUC that forgot one (restarted without telling us, lost it in a netsplit) answers
+   * {@code not-acceptable} or {@code item-not-found}: the listener rejoins at once (asking for the history it missed),
+   * a user's occupant is dropped and rejoins when the user next speaks. Other errors (the MUC does not route pings)
+   * and timeouts mean nothing.
+   */
+  public void startSelfPing(java.util.concurrent.ScheduledExecutorService scheduler) {
+    long every = config.selfPingInterval().toMillis();
+    if (every <= 0) {
+      return;
+    }
+    selfPing = scheduler.scheduleWithFixedDelay(() -> {
+      try {
+        selfPingAll();
+      } catch (RuntimeException e) {
+        log.warn("XEP-0410 self-ping round failed: {}", e.toString(), e);
+      }
+    }, every, every, TimeUnit.MILLISECONDS);
+  }
+
+  public void stopSelfPing() {
+    java.util.concurrent.ScheduledFuture<?> task = selfPing;
+    if (task != null) {
+      task.cancel(false);
+    }
+  }
+
+  private void selfPingAll() {
+    if (connection.state() != ComponentConnection.State.READY) {
+      return; // a reconnect rejoins everything anyway
+    }
+    for (MucRoom room : byMuc.values()) {
+      if (room.listenerJoined) {
+        String nick = room.listenerNick;
+        MucStanzas.occupant(room.muc, nick).ifPresent(occupant -> selfPing(listenerJid, occupant).thenAccept(gone -> {
+          if (gone && room.listenerJoined && nick.equals(room.listenerNick) && byMuc.get(room.muc) == room) {
+            log.info("{} forgot the listener '{}' (XEP-0410 self-ping); rejoining", room.muc, nick);
+            room.listenerJoined = false;
+            joinListener(room);
+          }
+        }));
+      }
+      room.matrixOccupants.forEach((user, o) -> {
+        if (!o.isJoined()) {
+          return;
+        }
+        MucStanzas.occupant(room.muc, o.nick).ifPresent(occupant -> selfPing(fullJidOf(user), occupant)
+            .thenAccept(gone -> {
+              if (gone && room.matrixOccupants.remove(user, o)) {
+                log.info("{} forgot {}'s occupant '{}' (XEP-0410 self-ping); it rejoins when they next speak",
+                    room.muc, user, o.nick);
+              }
+            }));
+      });
+    }
+  }
+
+  /** Completes with true when the MUC says {@code from} is not {@code occupant} (any more). */
+  private CompletableFuture<Boolean> selfPing(FullJid from, EntityFullJid occupant) {
+    org.jivesoftware.smackx.ping.packet.Ping ping = new org.jivesoftware.smackx.ping.packet.Ping(occupant);
+    ping.setFrom(from);
+    ping.setStanzaId("sp-" + UUID.randomUUID());
+    return connection.request(ping).handle((answer, err) -> {
+      if (err != null || answer == null || answer.getType() != IQ.Type.error || answer.getError() == null) {
+        return false;
+      }
+      StanzaError.Condition c = answer.getError().getCondition();
+      return c == StanzaError.Condition.not_acceptable || c == StanzaError.Condition.item_not_found;
+    });
   }
 
   // ---- IQs to the component

@@ -59,7 +59,9 @@ public final class MucInteractions implements MucBridge.MessageHook {
   /** A Matrix reaction event → its "user|target" set key, so its redaction finds the set. */
   private final Map<EventId, String> matrixReactionSet = new ConcurrentHashMap<>();
   /** XMPP → Matrix: per "ghost|target event", each emoji's reaction event. */
-  private final Map<String, Map<String, EventId>> xmppSets = new ConcurrentHashMap<>();
+  private final Map<String, Map<String, CompletableFuture<EventId>>> xmppSets = new ConcurrentHashMap<>();
+  /** XMPP → Matrix typing: per "room|ghost", the last typing call, so on/off stay in order. */
+  private final Map<String, CompletableFuture<Void>> typingChains = new ConcurrentHashMap<>();
   /** Who was typing in each room at the last {@code m.typing}. */
   private final Map<RoomId, Set<UserId>> typing = new ConcurrentHashMap<>();
 
@@ -208,67 +210,91 @@ public final class MucInteractions implements MucBridge.MessageHook {
     }
     Optional<String> displayed = ChatMarkers.displayedId(message);
     if (displayed.isPresent()) {
-      return Optional.of(() -> CompletableFuture.supplyAsync(() -> eventOfStanzaId(muc, displayed.get()), blocking)
-          .thenCompose(event -> event.map(e -> context.intents().ghost(sender).sendReadReceipt(room, e))
-              .orElse(done())));
+      // Receipts only move forward, so the room's later messages need not wait for this one's answer.
+      return Optional.of(() -> mucs.eventOfStanzaId(muc, displayed.get()).thenAccept(event -> event.ifPresent(e ->
+          logFailure(context.intents().ghost(sender).sendReadReceipt(room, e), "read receipt", room))));
     }
     ExtensionElement state = message.getExtension(ChatStateExtension.NAMESPACE);
     if (state != null) {
       boolean composing = ChatState.composing.name().equals(state.getElementName());
-      return Optional.of(() -> context.intents().ghost(sender).setTyping(room, composing, TYPING_TIMEOUT_MS));
+      // Typing on/off of one ghost must stay in order, but not hold up the room's messages: a chain per ghost.
+      return Optional.of(() -> {
+        typingChains.compute(room.value() + "|" + sender.value(), (k, tail) -> {
+          CompletableFuture<Void> prev = tail == null ? done() : tail;
+          CompletableFuture<Void> next = prev.thenCompose(v -> context.intents().ghost(sender)
+              .setTyping(room, composing, TYPING_TIMEOUT_MS)).exceptionally(e -> {
+                log.debug("Typing of {} in {} failed: {}", sender, room, e.toString());
+                return null;
+              });
+          return next;
+        });
+        return done();
+      });
     }
     return Optional.empty();
+  }
+
+  private static void logFailure(CompletableFuture<?> call, String what, RoomId room) {
+    call.whenComplete((r, e) -> {
+      if (e != null) {
+        log.info("XMPP -> Matrix {} in {} failed: {}", what, room, e.toString());
+      }
+    });
   }
 
   /** The sender's new complete set: new emojis become {@code m.reaction}s, dropped ones are redacted. */
   private CompletableFuture<Void> applyReactions(RoomId room, EntityBareJid muc, UserId sender, Reactions reactions,
       String reactionId) {
-    // The target's stanza-id is recorded as its reflection arrives, just before; if that write is not done yet, wait
-    // a moment once.
-    return CompletableFuture.supplyAsync(() -> eventOfStanzaId(muc, reactions.id()), blocking)
-        .thenCompose(found -> found.isPresent() ? CompletableFuture.completedFuture(found)
-            : CompletableFuture.supplyAsync(() -> eventOfStanzaId(muc, reactions.id()),
-                CompletableFuture.delayedExecutor(1, java.util.concurrent.TimeUnit.SECONDS, blocking)))
-        .thenCompose(target -> {
+    // The target is found while its send is in flight too (MucBridge keeps those); the reaction sends are queued,
+    // not awaited, so the room's next messages do not wait for them.
+    return mucs.eventOfStanzaId(muc, reactions.id()).thenCompose(target -> {
       if (target.isEmpty()) {
         log.debug("Reactions from {} in {} to unknown message {}", sender, muc, reactions.id());
         return done();
       }
       String setKey = sender.value() + "|" + target.get().value();
-      Map<String, EventId> current = xmppSets.computeIfAbsent(setKey, k -> new ConcurrentHashMap<>());
+      Map<String, CompletableFuture<EventId>> current = xmppSets.computeIfAbsent(setKey,
+          k -> new ConcurrentHashMap<>());
       Intent ghost = context.intents().ghost(sender);
-      CompletableFuture<Void> chain = done();
-      for (Iterator<Map.Entry<String, EventId>> it = current.entrySet().iterator(); it.hasNext(); ) {
-        Map.Entry<String, EventId> e = it.next();
+      CompletableFuture<Void> waits = done();
+      for (Iterator<Map.Entry<String, CompletableFuture<EventId>>> it = current.entrySet().iterator();
+          it.hasNext(); ) {
+        Map.Entry<String, CompletableFuture<EventId>> e = it.next();
         if (!reactions.reactions().contains(e.getKey())) {
           it.remove();
-          EventId reaction = e.getValue();
-          chain = chain.thenCompose(v -> ghost.redact(room, reaction, "reaction withdrawn in XMPP",
-              "xmpp-unreact|" + muc + "|" + reactionId + "|" + reaction.value()).thenApply(r -> null));
+          CompletableFuture<EventId> reaction = e.getValue();
+          // Redacting needs the reaction's event id: wait only when it is still being sent.
+          waits = waits.thenCompose(v -> reaction.handle((r, err) -> r)).thenAccept(r -> {
+            if (r != null) {
+              logFailure(ghost.redact(room, r, "reaction withdrawn in XMPP",
+                  "xmpp-unreact|" + muc + "|" + reactionId + "|" + r.value()), "reaction withdrawal", room);
+            }
+          });
         }
       }
-      for (String emoji : reactions.reactions()) {
-        if (current.containsKey(emoji)) {
-          continue;
+      return waits.thenRun(() -> {
+        for (String emoji : reactions.reactions()) {
+          if (current.containsKey(emoji)) {
+            continue;
+          }
+          ObjectNode content = JsonNodeFactory.instance.objectNode();
+          content.putObject("m.relates_to").put("rel_type", "m.annotation").put("event_id", target.get().value())
+              .put("key", emoji);
+          CompletableFuture<EventId> sent = ghost.sendEvent(room, "m.reaction", content,
+              "xmpp-react|" + muc + "|" + reactionId + "|" + emoji, Optional.empty());
+          current.put(emoji, sent);
+          sent.whenComplete((r, err) -> {
+            if (err != null) {
+              current.remove(emoji, sent);
+              log.info("XMPP -> Matrix reaction in {} failed: {}", room, err.toString());
+            }
+          });
         }
-        ObjectNode content = JsonNodeFactory.instance.objectNode();
-        content.putObject("m.relates_to").put("rel_type", "m.annotation").put("event_id", target.get().value())
-            .put("key", emoji);
-        chain = chain.thenCompose(v -> ghost.sendEvent(room, "m.reaction", content,
-            "xmpp-react|" + muc + "|" + reactionId + "|" + emoji, Optional.empty())
-            .thenAccept(event -> current.put(emoji, event)));
-      }
-      return chain;
+      });
     });
   }
 
   // ---- ids
-
-  /** The Matrix event a MUC stanza-id stands for. Blocking. */
-  private Optional<EventId> eventOfStanzaId(EntityBareJid muc, String sid) {
-    return messageMap.byRemote(new MessageMapStore.RemoteMessage(PROTOCOL, muc.toString(), "sid:" + sid))
-        .map(MessageMapStore.MessageMapping::eventId);
-  }
 
   /** The MUC's stanza-id of an event, if the MUC gave one. Blocking. */
   private Optional<String> mucStanzaIdOf(EventId event, String muc) {

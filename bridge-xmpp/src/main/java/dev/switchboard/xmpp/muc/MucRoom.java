@@ -43,7 +43,17 @@ final class MucRoom {
   /** The power level last set for each ghost in the Matrix room, so unchanged roles cost no state event. */
   final Map<UserId, Integer> ghostLevels = new ConcurrentHashMap<>();
 
-  /** XMPP → Matrix work for this room runs one after another along this chain. */
+  /**
+   * XMPP → Matrix sends that are queued for the homeserver but not answered yet: message-map key → the event they
+   * will be. A correction, retraction, reply or reaction that names such a message waits on this instead of missing
+   * it in the store (the entry goes only once the map rows are written).
+   */
+  final Map<String, CompletableFuture<EventId>> inFlight = new ConcurrentHashMap<>();
+
+  /**
+   * XMPP → Matrix work for this room runs one after another along this chain; a step ends once its homeserver writes
+   * are queued (the outbound queue keeps the room's order), not once they are answered.
+   */
   CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
 
   MucRoom(EntityBareJid muc, RoomId roomId, String listenerNick) {
