@@ -45,7 +45,12 @@ public final class MucFixture implements AutoCloseable {
 
   /** Starts everything; {@code extraConfig} is merged into the {@code xmpp:} section. */
   public static MucFixture start(Path dir, String extraConfig) throws Exception {
-    ProsodyServer prosody = ProsodyServer.start();
+    return start(dir, extraConfig, "debug");
+  }
+
+  /** {@link #start(Path, String)} with Prosody logging from {@code prosodyLogLevel} up (benchmarks: info). */
+  public static MucFixture start(Path dir, String extraConfig, String prosodyLogLevel) throws Exception {
+    ProsodyServer prosody = ProsodyServer.start(prosodyLogLevel);
     TestHomeserver hs = null;
     PausableProxy proxy = null;
     try {
