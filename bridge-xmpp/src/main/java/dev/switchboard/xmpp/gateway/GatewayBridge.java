@@ -260,8 +260,12 @@ public final class GatewayBridge {
           return asker.getState(room.roomId, "m.room.topic", "")
               .handle((topic, err) -> err == null && topic != null ? topic.path("topic").asText("") : "");
         })
-        .thenAccept(topic -> {
+        .thenCompose(topic -> {
           room.subject = topic;
+          return asker.getState(room.roomId, "m.room.power_levels", "").handle((pl, err) -> err == null ? pl : null);
+        })
+        .thenAccept(pl -> {
+          room.powerLevels = pl;
           room.membersLoaded = true;
         });
   }
@@ -287,17 +291,17 @@ public final class GatewayBridge {
     // 1. the presences of everyone already there, 2. the newcomer's to the others and to itself (110),
     // 3. history, 4. the subject (XEP-0045 § 7.2.3 - 7.2.15).
     room.matrixNicks.remove(ghost); // our own ghost is shown as the occupant, not as a Matrix member
-    for (String other : room.matrixNicks.values()) {
-      room.occupantJid(other).ifPresent(o -> connection.send(GatewayStanzas.available(o, from, false)));
-    }
+    room.matrixNicks.forEach((member, other) -> room.occupantJid(other).ifPresent(o -> connection.send(
+        GatewayStanzas.available(o, from, false, room.standingOf(member)))));
     room.occupants.forEach((jid, o) -> room.occupantJid(o.nick).ifPresent(
-        occ -> connection.send(GatewayStanzas.available(occ, from, false))));
+        occ -> connection.send(GatewayStanzas.available(occ, from, false, room.standingOf(o.ghost)))));
     EntityFullJid self = room.occupantJid(nick).orElseThrow();
+    PowerLevelRoles standing = room.standingOf(ghost);
     for (FullJid other : room.occupants.keySet()) {
-      connection.send(GatewayStanzas.available(self, other, false));
+      connection.send(GatewayStanzas.available(self, other, false, standing));
     }
     room.occupants.put(from, new GatewayRoom.Occupant(nick, ghost));
-    connection.send(GatewayStanzas.available(self, from, true));
+    connection.send(GatewayStanzas.available(self, from, true, standing));
     List<JsonNode> oldestFirst = new ArrayList<>(history);
     java.util.Collections.reverse(oldestFirst);
     for (JsonNode e : oldestFirst) {
@@ -343,7 +347,7 @@ public final class GatewayBridge {
           List.of(MUCUser.Status.NEW_NICKNAME_303), Optional.of(nick), Optional.empty()));
     }
     for (FullJid to : room.occupants.keySet()) {
-      connection.send(GatewayStanzas.available(newJid.get(), to, to.equals(from)));
+      connection.send(GatewayStanzas.available(newJid.get(), to, to.equals(from), room.standingOf(o.ghost)));
     }
     return context.intents().ghost(o.ghost).setDisplayName(nick);
   }
@@ -451,6 +455,11 @@ public final class GatewayBridge {
             StanzaIds.of(event.eventId().value()), room.subject)));
       }
       case "m.room.member" -> relayMember(room, event);
+      case "m.room.power_levels" -> {
+        if (event.stateKey().map(String::isEmpty).orElse(false)) {
+          relayPowerLevels(room, event.content());
+        }
+      }
       default -> {
         // reactions, redactions, receipts: later
       }
@@ -476,6 +485,26 @@ public final class GatewayBridge {
       connection.send(MediaLinks.withOob(GatewayStanzas.groupchat(from.get(), to, StanzaIds.of(eventId), text.get(),
           room.jid, Optional.of(eventId), Optional.empty(), extra), media));
     }
+  }
+
+  /** New power levels: everyone whose affiliation or role changed is announced again (XEP-0045 § 9.3, 9.6). */
+  private void relayPowerLevels(GatewayRoom room, JsonNode content) {
+    JsonNode before = room.powerLevels;
+    room.powerLevels = content;
+    room.matrixNicks.forEach((member, nick) -> {
+      PowerLevelRoles now = PowerLevelRoles.of(content, member);
+      if (!now.equals(PowerLevelRoles.of(before, member))) {
+        room.occupantJid(nick).ifPresent(occ -> room.occupants.keySet().forEach(to ->
+            connection.send(GatewayStanzas.available(occ, to, false, now))));
+      }
+    });
+    room.occupants.forEach((jid, o) -> {
+      PowerLevelRoles now = PowerLevelRoles.of(content, o.ghost);
+      if (!now.equals(PowerLevelRoles.of(before, o.ghost))) {
+        room.occupantJid(o.nick).ifPresent(occ -> room.occupants.keySet().forEach(to ->
+            connection.send(GatewayStanzas.available(occ, to, to.equals(jid), now))));
+      }
+    });
   }
 
   private void relayMember(GatewayRoom room, MatrixEvent event) {
@@ -514,7 +543,7 @@ public final class GatewayBridge {
                 Optional.empty()))));
       }
       newJid.ifPresent(j -> room.occupants.keySet().forEach(to -> connection.send(
-          GatewayStanzas.available(j, to, false))));
+          GatewayStanzas.available(j, to, false, room.standingOf(target)))));
     } else if (oldNick != null && (membership.equals("leave") || membership.equals("ban"))) {
       room.matrixNicks.remove(target);
       boolean byOther = !event.sender().equals(target);

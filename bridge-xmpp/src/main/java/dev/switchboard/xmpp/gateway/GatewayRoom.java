@@ -26,6 +26,8 @@ final class GatewayRoom {
   final Map<UserId, String> matrixNicks = new ConcurrentHashMap<>();
   volatile boolean membersLoaded;
   volatile String subject = "";
+  /** The content of the room's {@code m.room.power_levels}, null if it has none (or not loaded yet). */
+  volatile com.fasterxml.jackson.databind.JsonNode powerLevels;
 
   /** Work on this room (joins, messages, Matrix events) runs one after another along this chain. */
   CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
@@ -65,6 +67,11 @@ final class GatewayRoom {
     }
     return occupants.values().stream().filter(o -> o.ghost.equals(user)).map(o -> o.nick).findFirst()
         .orElse(user.localpart());
+  }
+
+  /** How {@code user}'s power level shows in presences. */
+  PowerLevelRoles standingOf(UserId user) {
+    return PowerLevelRoles.of(powerLevels, user);
   }
 
   Optional<EntityFullJid> occupantJid(String nick) {

@@ -35,11 +35,16 @@ final class GatewayStanzas {
 
   /**
    * An occupant's presence as another occupant sees it ({@code self} false) or as the occupant sees its own (status
-   * 110). Participants only: the gateway has no MUC affiliations; Matrix power levels are not mapped yet.
+   * 110), as a participant.
    */
   static Presence available(EntityFullJid occupant, Jid to, boolean self) {
+    return available(occupant, to, self, PowerLevelRoles.PARTICIPANT);
+  }
+
+  /** {@link #available(EntityFullJid, Jid, boolean)} with the affiliation and role of the member's power level. */
+  static Presence available(EntityFullJid occupant, Jid to, boolean self, PowerLevelRoles standing) {
     MUCUser x = new MUCUser();
-    x.setItem(new MUCItem(MUCAffiliation.none, MUCRole.participant, null, null, null, null, null));
+    x.setItem(new MUCItem(standing.affiliation(), standing.role(), null, null, null, null, null));
     if (self) {
       x.addStatusCode(MUCUser.Status.PRESENCE_TO_SELF_110);
     }
