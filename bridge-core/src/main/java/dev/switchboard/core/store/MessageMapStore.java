@@ -49,6 +49,31 @@ public final class MessageMapStore {
     return new MessageMapping(remote, roomId, eventId, now);
   }
 
+  /** One mapping to record with {@link #putAll}. */
+  public record NewMapping(RemoteMessage remote, RoomId roomId, EventId eventId) {}
+
+  /**
+   * {@link #put} for several mappings in one transaction: one disk flush for all, so a connector that records a busy
+   * room's messages as they come can group them instead of paying a commit each.
+   */
+  public void putAll(java.util.List<NewMapping> mappings) {
+    if (mappings.isEmpty()) {
+      return;
+    }
+    long now = clock.millis();
+    database.inTransaction(c -> {
+      for (NewMapping m : mappings) {
+        Sql.update(c,
+            "INSERT INTO message_map (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?)"
+                + " ON CONFLICT (protocol, remote_room, remote_id) DO UPDATE SET room_id = excluded.room_id,"
+                + " event_id = excluded.event_id, created_at = excluded.created_at",
+            m.remote().protocol(), m.remote().remoteRoom(), m.remote().remoteId(), m.roomId().value(),
+            m.eventId().value(), now);
+      }
+      return null;
+    });
+  }
+
   public Optional<MessageMapping> byRemote(RemoteMessage remote) {
     return database.inTransaction(c -> Sql.one(c,
         "SELECT " + COLUMNS + " FROM message_map WHERE protocol = ? AND remote_room = ? AND remote_id = ?",

@@ -83,6 +83,7 @@ public final class MucBridge {
   private final MucAliases aliases;
   private final GhostStore ghostStore;
   private final MessageMapStore messageMap;
+  private final MessageMapWriter mapWriter;
   private final Executor blocking;
   private final MediaLinks mediaLinks;
   private final FullJid listenerJid;
@@ -108,6 +109,7 @@ public final class MucBridge {
     this.ghostStore = new GhostStore(context.database(), context.clock());
     this.messageMap = new MessageMapStore(context.database(), context.clock());
     this.blocking = context.blockingExecutor();
+    this.mapWriter = new MessageMapWriter(messageMap, blocking);
     this.hub = HubSettings.from(context.config(), "xmpp");
     this.linkedAliases = new LinkedRoomAliases(context.portals(), PROTOCOL,
         LinkedRoomAliases.allowed(context.config(), "xmpp"));
@@ -433,13 +435,13 @@ public final class MucBridge {
       return;
     }
     lastMarked.put(muc, now);
-    context.database().inTransaction(c -> {
+    blocking.execute(() -> context.database().inTransaction(c -> {
       try (PreparedStatement st = c.prepareStatement("UPDATE xmpp_muc SET last_seen_ms = ? WHERE muc_jid = ?")) {
         st.setLong(1, now);
         st.setString(2, muc.toString());
         return st.executeUpdate();
       }
-    });
+    }));
   }
 
   private void joinListener(MucRoom room) {
@@ -607,14 +609,9 @@ public final class MucBridge {
         String sidKey = "sid:" + stanzaId.get();
         CompletableFuture<EventId> known = CompletableFuture.completedFuture(ours);
         room.inFlight.put(sidKey, known);
-        blocking.execute(() -> {
-          try {
-            messageMap.put(new MessageMapStore.RemoteMessage(PROTOCOL, room.muc.toString(), sidKey), room.roomId,
-                ours);
-          } finally {
-            room.inFlight.remove(sidKey, known);
-          }
-        });
+        mapWriter.put(List.of(new MessageMapStore.NewMapping(
+                new MessageMapStore.RemoteMessage(PROTOCOL, room.muc.toString(), sidKey), room.roomId, ours)))
+            .whenComplete((v, e) -> room.inFlight.remove(sidKey, known));
       }
       return;
     }
@@ -682,30 +679,27 @@ public final class MucBridge {
           if (ownKey != null) {
             room.inFlight.put(ownKey, sent);
           }
-          sent.whenCompleteAsync((event, err) -> {
-            try {
-              if (err != null) {
-                log.warn("XMPP -> Matrix message in {} ({}) failed: {}", room.roomId, room.muc,
-                    rootCause(err).toString());
-                return;
-              }
-              messageMap.put(new MessageMapStore.RemoteMessage(PROTOCOL, room.muc.toString(), key), room.roomId,
-                  event);
-              if (ownKey != null) {
-                messageMap.put(new MessageMapStore.RemoteMessage(PROTOCOL, room.muc.toString(), ownKey),
-                    room.roomId, event);
-              }
-              markSeen(room.muc);
-            } catch (RuntimeException e) {
-              log.warn("Could not record {} in the message map: {}", event, e.toString());
-            } finally {
-              // Only after the rows are written, so a look-up finds the message in one place or the other.
-              room.inFlight.remove(key, sent);
-              if (ownKey != null) {
-                room.inFlight.remove(ownKey, sent);
-              }
+          sent.handle((event, err) -> {
+            if (err != null) {
+              log.warn("XMPP -> Matrix message in {} ({}) failed: {}", room.roomId, room.muc,
+                  rootCause(err).toString());
+              return CompletableFuture.completedFuture((Void) null);
             }
-          }, blocking);
+            List<MessageMapStore.NewMapping> rows = new java.util.ArrayList<>();
+            rows.add(new MessageMapStore.NewMapping(
+                new MessageMapStore.RemoteMessage(PROTOCOL, room.muc.toString(), key), room.roomId, event));
+            if (ownKey != null) {
+              rows.add(new MessageMapStore.NewMapping(
+                  new MessageMapStore.RemoteMessage(PROTOCOL, room.muc.toString(), ownKey), room.roomId, event));
+            }
+            return mapWriter.put(rows).thenRun(() -> markSeen(room.muc));
+          }).thenCompose(f -> f).whenComplete((v, e) -> {
+            // Only after the rows are written, so a look-up finds the message in one place or the other.
+            room.inFlight.remove(key, sent);
+            if (ownKey != null) {
+              room.inFlight.remove(ownKey, sent);
+            }
+          });
         }));
   }
 
