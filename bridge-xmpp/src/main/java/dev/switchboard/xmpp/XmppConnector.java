@@ -140,8 +140,11 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
 
   @Override
   public CompletableFuture<Void> onEphemeralEvent(JsonNode event, Link link) {
-    if (interactions == null || gateway.owns(link) || DirectChats.owns(link)) {
-      return CompletableFuture.completedFuture(null); // typing and receipts: MUC portals only, for now
+    if (interactions == null || DirectChats.owns(link)) {
+      return CompletableFuture.completedFuture(null); // typing and receipts in DMs: not yet
+    }
+    if (gateway.owns(link)) {
+      return gateway.onEphemeral(event, link);
     }
     return interactions.onEphemeral(event, link);
   }

@@ -72,6 +72,7 @@ public final class GatewayBridge {
   private final Executor blocking;
   private final MamArchive archive;
   private final MediaLinks mediaLinks;
+  private final GatewayInteractions interactions;
   /** Rooms by gateway JID; a future while the alias is being resolved. */
   private final Map<EntityBareJid, CompletableFuture<Optional<GatewayRoom>>> rooms = new ConcurrentHashMap<>();
   /** Stanzas to a room whose alias is still being resolved, chained in arrival order. */
@@ -83,6 +84,7 @@ public final class GatewayBridge {
     this.domain = config.component().domain();
     this.jids = new GatewayJids(domain);
     this.ghostIds = new XmppGhostIds(config.userPrefix(), context.serverName());
+    this.interactions = new GatewayInteractions(context, connection, ghostIds);
     this.messageMap = new MessageMapStore(context.database(), context.clock());
     this.blocking = context.blockingExecutor();
     this.archive = new MamArchive(connection);
@@ -380,9 +382,13 @@ public final class GatewayBridge {
           "Private messages in gateway rooms are not supported; message the user's address directly"));
       return done();
     }
+    Optional<CompletableFuture<Void>> taken = interactions.fromXmpp(room, from, o, message);
+    if (taken.isPresent()) {
+      return taken.get();
+    }
     String body = message.getBody();
     if (body == null) {
-      return done(); // chat states and the like: later
+      return done();
     }
     ObjectNode content = JsonNodeFactory.instance.objectNode();
     if (body.startsWith("/me ")) {
@@ -443,9 +449,24 @@ public final class GatewayBridge {
     return room(jid).thenAccept(room -> room.ifPresent(r -> inOrder(r, () -> relay(r, event))));
   }
 
+  /** Typing and read receipts in a room with a gateway link: chat states and markers for its XMPP occupants. */
+  public CompletableFuture<Void> onEphemeral(JsonNode event, Link link) {
+    EntityBareJid jid;
+    try {
+      jid = JidCreate.entityBareFrom(link.remoteId());
+    } catch (XmppStringprepException e) {
+      return done();
+    }
+    return room(jid).thenAccept(room -> room.filter(r -> r.membersLoaded && !r.occupants.isEmpty())
+        .ifPresent(r -> inOrder(r, () -> interactions.onEphemeral(r, event))));
+  }
+
   private CompletableFuture<Void> relay(GatewayRoom room, MatrixEvent event) {
     if (!room.membersLoaded) {
       return done(); // nobody from XMPP has been here this run; members load on the first join
+    }
+    if (interactions.takes(event)) {
+      return interactions.fromMatrix(room, event);
     }
     switch (event.type()) {
       case "m.room.message" -> relayMessage(room, event);
@@ -461,7 +482,7 @@ public final class GatewayBridge {
         }
       }
       default -> {
-        // reactions, redactions, receipts: later
+        // the rest: not bridged
       }
     }
     return done();

@@ -2,6 +2,7 @@ package dev.switchboard.xmpp.message;
 
 import dev.switchboard.xmpp.stanza.XmlText;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import javax.xml.namespace.QName;
@@ -59,7 +60,9 @@ public record Reactions(String id, Set<String> reactions) implements ExtensionEl
         .findFirst()
         .map(e -> {
           Set<String> set = new LinkedHashSet<>();
-          for (StandardExtensionElement r : e.getElements("reaction", NAMESPACE)) {
+          // An empty set (every reaction withdrawn) has no children: Smack answers null, not an empty list.
+          List<StandardExtensionElement> children = e.getElements("reaction", NAMESPACE);
+          for (StandardExtensionElement r : children == null ? List.<StandardExtensionElement>of() : children) {
             String text = r.getText() == null ? "" : r.getText().strip();
             if (!text.isEmpty() && text.length() <= MAX_REACTION_CHARS) {
               set.add(text);
