@@ -29,7 +29,8 @@ import java.util.concurrent.CompletableFuture;
 import org.jivesoftware.smack.packet.Stanza;
 
 /** The XMPP connector: an XEP-0114 component on its own domain, with MUC portals. */
-public final class XmppConnector implements Connector, LinkCapable, EphemeralCapable {
+public final class XmppConnector implements Connector, LinkCapable, EphemeralCapable,
+    dev.switchboard.core.connector.ThirdPartyCapable {
   public static final String PROTOCOL = "xmpp";
 
   private final JsonNode section;
@@ -147,6 +148,41 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
       return gateway.onEphemeral(event, link);
     }
     return interactions.onEphemeral(event, link);
+  }
+
+  // ---- third-party lookups (protocol xmpp)
+
+  private dev.switchboard.xmpp.lookup.ThirdPartyLookup lookup() {
+    return new dev.switchboard.xmpp.lookup.ThirdPartyLookup(
+        new dev.switchboard.xmpp.address.MucAliases(config.aliasPrefix(), serverName),
+        new XmppGhostIds(config.userPrefix(), serverName), config.component().domain(), serverName);
+  }
+
+  @Override
+  public com.fasterxml.jackson.databind.node.ObjectNode thirdPartyProtocol() {
+    return lookup().protocol();
+  }
+
+  @Override
+  public CompletableFuture<com.fasterxml.jackson.databind.node.ArrayNode> thirdPartyLocations(
+      java.util.Map<String, String> fields) {
+    return CompletableFuture.completedFuture(lookup().locations(fields));
+  }
+
+  @Override
+  public CompletableFuture<com.fasterxml.jackson.databind.node.ArrayNode> thirdPartyUsers(
+      java.util.Map<String, String> fields) {
+    return CompletableFuture.completedFuture(lookup().users(fields));
+  }
+
+  @Override
+  public CompletableFuture<com.fasterxml.jackson.databind.node.ArrayNode> thirdPartyLocationsForAlias(String alias) {
+    return CompletableFuture.completedFuture(lookup().locationsForAlias(alias));
+  }
+
+  @Override
+  public CompletableFuture<com.fasterxml.jackson.databind.node.ArrayNode> thirdPartyUsersForUserId(String userId) {
+    return CompletableFuture.completedFuture(lookup().usersForUserId(userId));
   }
 
   @Override

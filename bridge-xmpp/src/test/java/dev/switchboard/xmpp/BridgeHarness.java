@@ -24,7 +24,7 @@ import java.util.Optional;
 public final class BridgeHarness implements AutoCloseable {
   static final String BOT_LOCALPART = "switchboard";
   static final String AS_TOKEN = "as-token-xmpp-test";
-  private static final String HS_TOKEN = "hs-token-xmpp-test";
+  static final String HS_TOKEN = "hs-token-xmpp-test";
 
   private final BridgeRuntime runtime;
 
@@ -50,6 +50,11 @@ public final class BridgeHarness implements AutoCloseable {
         .receiveEphemeral(true)
         .build());
     return new BridgeHarness(runtime);
+  }
+
+  /** The port of the bridge's AS API. */
+  public int port() {
+    return runtime.port();
   }
 
   @Override
