@@ -68,6 +68,7 @@ public final class DirectChats {
   private final MessageMapStore messageMap;
   private final Executor blocking;
   private final MediaLinks mediaLinks;
+  private final dev.switchboard.xmpp.media.MediaFetcher fetcher;
   private final Predicate<BareJid> isBridgedMuc;
   /** Per-pair work chains, so a first message's room creation finishes before the second message is sent. */
   private final Map<String, CompletableFuture<Void>> chains = new ConcurrentHashMap<>();
@@ -82,6 +83,8 @@ public final class DirectChats {
     this.messageMap = new MessageMapStore(context.database(), context.clock());
     this.blocking = context.blockingExecutor();
     this.mediaLinks = new MediaLinks(config.media().baseUrl());
+    this.fetcher = new dev.switchboard.xmpp.media.MediaFetcher(config.media().maxBytes(),
+        config.media().allowedHosts(), context.blockingExecutor());
     this.isBridgedMuc = isBridgedMuc;
   }
 
@@ -183,15 +186,28 @@ public final class DirectChats {
     }
     String id = message.getStanzaId() == null ? "none-" + UUID.randomUUID() : message.getStanzaId();
     MessageCorrectExtension correction = MessageCorrectExtension.from(message);
-    return CompletableFuture.supplyAsync(() -> chatOf(remote, user), blocking)
+    // A message that is just a file's URL with OOB data (XEP-0363 uploads): fetched and uploaded (size limit, no
+    // internal addresses unless allowed), else it stays the link.
+    Optional<String> url = MediaLinks.oobUrl(message);
+    CompletableFuture<ObjectNode> toSend = correction != null || url.isEmpty() || !body.strip().equals(url.get())
+        ? CompletableFuture.completedFuture(content)
+        : fetcher.fetch(url.get())
+            .thenCompose(file -> intent.uploadMedia(file.bytes(), file.contentType(), file.fileName())
+                .thenApply(mxc -> dev.switchboard.xmpp.media.MucMediaHook.content(file, mxc)))
+            .exceptionally(err -> {
+              log.info("Not re-uploading {} from {}: {}", url.get(), remote, err.getMessage());
+              return content;
+            });
+    return toSend.thenCompose(c -> CompletableFuture.supplyAsync(() -> chatOf(remote, user), blocking))
         .thenCompose(chat -> chat.isPresent() ? rejoinIfLeft(chat.get(), intent, user)
             : createRoom(remote, user, ghost, intent))
         .thenCompose(room -> {
+          ObjectNode sendContent = toSend.join();
           String remoteRoom = linkId(remote, user);
           Optional<EventId> replaced = correction == null ? Optional.empty()
               : messageMap.byRemote(new MessageMapStore.RemoteMessage(PROTOCOL, remoteRoom,
                   "from:" + correction.getIdInitialMessage())).map(MessageMapStore.MessageMapping::eventId);
-          return intent.sendMessage(room, replaced.map(r -> edit(r, content)).orElse(content),
+          return intent.sendMessage(room, replaced.map(r -> edit(r, sendContent)).orElse(sendContent),
                   "xmpp-chat|" + remote + "|" + user + "|" + id)
               .thenAcceptAsync(event -> messageMap.put(new MessageMapStore.RemoteMessage(PROTOCOL, remoteRoom,
                   "from:" + id), room, event), blocking);

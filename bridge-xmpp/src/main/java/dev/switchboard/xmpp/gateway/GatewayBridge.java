@@ -73,6 +73,7 @@ public final class GatewayBridge {
   private final MamArchive archive;
   private final MediaLinks mediaLinks;
   private final GatewayInteractions interactions;
+  private final dev.switchboard.xmpp.media.MediaFetcher fetcher;
   /** Rooms by gateway JID; a future while the alias is being resolved. */
   private final Map<EntityBareJid, CompletableFuture<Optional<GatewayRoom>>> rooms = new ConcurrentHashMap<>();
   /** Stanzas to a room whose alias is still being resolved, chained in arrival order. */
@@ -85,6 +86,8 @@ public final class GatewayBridge {
     this.jids = new GatewayJids(domain);
     this.ghostIds = new XmppGhostIds(config.userPrefix(), context.serverName());
     this.interactions = new GatewayInteractions(context, connection, ghostIds);
+    this.fetcher = new dev.switchboard.xmpp.media.MediaFetcher(config.media().maxBytes(),
+        config.media().allowedHosts(), context.blockingExecutor());
     this.messageMap = new MessageMapStore(context.database(), context.clock());
     this.blocking = context.blockingExecutor();
     this.archive = new MamArchive(connection);
@@ -398,6 +401,10 @@ public final class GatewayBridge {
     }
     String id = message.getStanzaId() == null ? "none-" + java.util.UUID.randomUUID() : message.getStanzaId();
     String key = "from:" + o.ghost.value() + "/" + id;
+    Optional<String> url = MediaLinks.oobUrl(message);
+    if (url.isPresent() && body.strip().equals(url.get())) {
+      return shareFile(room, o, message, id, key, url.get());
+    }
     MessageCorrectExtension correction = MessageCorrectExtension.from(message);
     return CompletableFuture.supplyAsync(() -> correction == null ? Optional.<EventId>empty()
             : messageMap.byRemote(new MessageMapStore.RemoteMessage(PROTOCOL, room.jid.toString(),
@@ -413,6 +420,33 @@ public final class GatewayBridge {
               GatewayStanzas.groupchat(occ, to, id, body, room.jid, Optional.of(event.value()), Optional.empty(),
                   extra))));
         }, blocking);
+  }
+
+  /**
+   * A message that is just a file's URL with XEP-0066 OOB data (how XEP-0363 uploads are shared): the file is fetched
+   * (size limit, no internal addresses unless allowed) and uploaded, so Matrix clients show it; otherwise the link
+   * goes to Matrix as text. Occupants get the message back as sent, link and OOB data, with the event id.
+   */
+  private CompletableFuture<Void> shareFile(GatewayRoom room, GatewayRoom.Occupant o, Message message, String id,
+      String key, String url) {
+    Intent ghost = context.intents().ghost(o.ghost);
+    String txn = "xmpp-gw-media|" + room.jid + "|" + key;
+    return fetcher.fetch(url)
+        .thenCompose(file -> ghost.uploadMedia(file.bytes(), file.contentType(), file.fileName())
+            .thenApply(mxc -> dev.switchboard.xmpp.media.MucMediaHook.content(file, mxc)))
+        .exceptionally(err -> {
+          log.info("Not re-uploading {} from {} in {}: {}", url, o.ghost, room.alias, rootCause(err).getMessage());
+          return JsonNodeFactory.instance.objectNode().put("msgtype", "m.text").put("body", url);
+        })
+        .thenAccept(content -> ghost.sendMessage(room.roomId, content, txn).thenAcceptAsync(event -> {
+          messageMap.put(new MessageMapStore.RemoteMessage(PROTOCOL, room.jid.toString(), key), room.roomId, event);
+          room.occupantJid(o.nick).ifPresent(occ -> room.occupants.keySet().forEach(to -> connection.send(
+              MediaLinks.withOob(GatewayStanzas.groupchat(occ, to, id, url, room.jid, Optional.of(event.value()),
+                  Optional.empty(), List.of()), Optional.of(new MediaLinks.Link(url, ""))))));
+        }, blocking).exceptionally(err -> {
+          log.warn("XMPP -> Matrix file in {} failed: {}", room.alias, rootCause(err).toString());
+          return null;
+        }));
   }
 
   private static ObjectNode edit(EventId replaced, ObjectNode newContent) {

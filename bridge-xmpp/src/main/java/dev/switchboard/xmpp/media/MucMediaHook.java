@@ -49,21 +49,24 @@ public final class MucMediaHook implements MucBridge.MessageHook {
             : "none:" + UUID.randomUUID());
     String txn = "xmpp-media|" + muc + "|" + key;
     Intent ghost = context.intents().ghost(sender);
+    // The room's next messages wait for the fetch and upload (they must come after this one), not for the send's
+    // answer: once the send is queued, the outbound queue keeps the order.
     return Optional.of(() -> fetcher.fetch(url.get())
         .thenCompose(file -> ghost.uploadMedia(file.bytes(), file.contentType(), file.fileName())
-            .thenCompose(mxc -> ghost.sendMessage(room, content(file, mxc), txn)))
-        .handle((event, err) -> err)
-        .thenCompose(err -> {
-          if (err == null) {
-            return CompletableFuture.completedFuture(null);
-          }
+            .thenApply(mxc -> content(file, mxc)))
+        .exceptionally(err -> {
           log.info("Not re-uploading {} from {} in {}: {}", url.get(), sender, muc, rootCause(err).getMessage());
-          ObjectNode text = JsonNodeFactory.instance.objectNode().put("msgtype", "m.text").put("body", url.get());
-          return ghost.sendMessage(room, text, txn);
-        }));
+          return JsonNodeFactory.instance.objectNode().put("msgtype", "m.text").put("body", url.get());
+        })
+        .thenAccept(content -> ghost.sendMessage(room, content, txn).whenComplete((event, err) -> {
+          if (err != null) {
+            log.warn("XMPP -> Matrix file in {} failed: {}", muc, rootCause(err).toString());
+          }
+        })));
   }
 
-  private static ObjectNode content(MediaFetcher.Fetched file, String mxc) {
+  /** The {@code m.image}/{@code m.video}/{@code m.audio}/{@code m.file} content of an uploaded file. */
+  public static ObjectNode content(MediaFetcher.Fetched file, String mxc) {
     String type = file.contentType().split(";")[0].strip().toLowerCase(java.util.Locale.ROOT);
     String msgtype = type.startsWith("image/") ? "m.image" : type.startsWith("video/") ? "m.video"
         : type.startsWith("audio/") ? "m.audio" : "m.file";
