@@ -658,6 +658,9 @@ public final class MucBridge {
     } else {
       content.put("msgtype", "m.text").put("body", body);
     }
+    // XEP-0393 styling becomes Matrix HTML; the directives stay in the plain body.
+    dev.switchboard.xmpp.format.Styling.toHtml(content.path("body").asText()).ifPresent(html ->
+        content.put("format", "org.matrix.custom.html").put("formatted_body", html));
     MessageCorrectExtension correction = MessageCorrectExtension.from(message);
     String ownKey = message.getStanzaId() != null && correction == null
         ? senderKey(sender, message.getStanzaId()) : null; // XEP-0308 corrections name the sender's own id
