@@ -50,7 +50,13 @@ public final class MucFixture implements AutoCloseable {
 
   /** {@link #start(Path, String)} with Prosody logging from {@code prosodyLogLevel} up (benchmarks: info). */
   public static MucFixture start(Path dir, String extraConfig, String prosodyLogLevel) throws Exception {
-    ProsodyServer prosody = ProsodyServer.start(prosodyLogLevel);
+    return start(dir, extraConfig, prosodyLogLevel, 0);
+  }
+
+  /** ... and Prosody's archive item limit ({@link ProsodyServer#start(String, int)}; 0: Prosody's default). */
+  public static MucFixture start(Path dir, String extraConfig, String prosodyLogLevel, int archiveItemLimit)
+      throws Exception {
+    ProsodyServer prosody = ProsodyServer.start(prosodyLogLevel, archiveItemLimit);
     TestHomeserver hs = null;
     PausableProxy proxy = null;
     try {

@@ -42,10 +42,13 @@ public final class ProsodyServer implements AutoCloseable {
   private final int componentPort;
   private final String componentSecret;
   private final String logLevel;
+  private final int archiveItemLimit;
   private Process process;
 
-  private ProsodyServer(Path dir, int c2sPort, int componentPort, String componentSecret, String logLevel) {
+  private ProsodyServer(Path dir, int c2sPort, int componentPort, String componentSecret, String logLevel,
+      int archiveItemLimit) {
     this.logLevel = logLevel;
+    this.archiveItemLimit = archiveItemLimit;
     this.dir = dir;
     this.config = dir.resolve("prosody.cfg.lua");
     this.c2sPort = c2sPort;
@@ -71,9 +74,19 @@ public final class ProsodyServer implements AutoCloseable {
    * {@code info}, since a debug line per stanza costs Prosody more than routing it.
    *
    * <p>Rate limits: this config loads no {@code mod_limits} (c2s and component streams are unthrottled) and Prosody
-   * 0.12's MUC has no message rate limit of its own, so nothing here slows a fast sender down.
+   * 0.12's MUC has no message rate limit of its own. What does throttle a busy MUC is its archive: see
+   * {@link #start(String, int)}.
    */
   public static ProsodyServer start(String logLevel) {
+    return start(logLevel, 0);
+  }
+
+  /**
+   * {@link #start(String)} with {@code storage_archive_item_limit} set (0 keeps Prosody's default, 10,000 items per
+   * archive). A MUC archive over its limit makes Prosody 0.12 truncate and rewrite the whole archive file for every
+   * new message, which caps a MUC at a few dozen messages per second: load tests raise it above what they send.
+   */
+  public static ProsodyServer start(String logLevel, int archiveItemLimit) {
     if (!logLevel.matches("debug|info|warn|error")) {
       throw new IllegalArgumentException("Prosody log level must be debug, info, warn or error: " + logLevel);
     }
@@ -87,7 +100,8 @@ public final class ProsodyServer implements AutoCloseable {
       throw new UncheckedIOException("cannot create a directory for Prosody", e);
     }
     String secret = "secret-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
-    ProsodyServer server = new ProsodyServer(dir, freePort(), freePort(), secret, logLevel);
+    ProsodyServer server = new ProsodyServer(dir, freePort(), freePort(), secret, logLevel,
+        archiveItemLimit);
     try {
       server.writeConfig();
       server.startProcess();
@@ -193,6 +207,7 @@ public final class ProsodyServer implements AutoCloseable {
         s2s_require_encryption = false
         allow_unencrypted_plain_auth = true
         authentication = "internal_plain"
+        %9$s
         VirtualHost "%4$s"
         Component "%5$s" "muc"
           modules_enabled = { "muc_mam" }
@@ -203,7 +218,8 @@ public final class ProsodyServer implements AutoCloseable {
           muc_room_default_change_subject = true
         Component "%6$s"
           component_secret = "%7$s"
-        """.formatted(d, c2sPort, componentPort, HOST, MUC, COMPONENT, componentSecret, logLevel);
+        """.formatted(d, c2sPort, componentPort, HOST, MUC, COMPONENT, componentSecret, logLevel,
+        archiveItemLimit > 0 ? "storage_archive_item_limit = " + archiveItemLimit : "");
     try {
       Files.writeString(config, text, StandardCharsets.UTF_8);
     } catch (IOException e) {
