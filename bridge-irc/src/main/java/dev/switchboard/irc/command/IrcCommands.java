@@ -235,6 +235,7 @@ public final class IrcCommands {
       b.append(c.get().nick()).append(", ");
       b.append(channels.isEmpty() ? "in no channels" : "in " + String.join(" ", channels.stream()
           .map(ChannelName::value).sorted().toList()));
+      c.get().sasl().describe().ifPresent(sasl -> b.append(", ").append(sasl));
     }
     return CompletableFuture.completedFuture(b.toString());
   }

@@ -83,6 +83,7 @@ public final class IrcConnection {
   private final Consumer<IrcEvent> events;
   private final Client client;
   private final AtomicLong messageSeq = new AtomicLong();
+  private final SaslLogin sasl;
 
   // Guarded by this.
   private final Set<String> wanted = new HashSet<>();
@@ -175,13 +176,23 @@ public final class IrcConnection {
             .then()
         .build();
     client.getEventManager().registerEventListener(new KittehListener());
+    this.sasl = new SaslLogin(network.id(), this::nick);
+    client.getEventManager().registerEventListener(sasl.new Listener());
     if (role == Role.BOT) {
-      security.sasl().ifPresent(sasl -> client.getAuthManager().addProtocol(
-          sasl.mechanism() == ConnectionSecurity.Mechanism.PLAIN
-              ? new org.kitteh.irc.client.library.feature.auth.SaslPlain(client, sasl.account().orElseThrow(),
-                  sasl.password().orElseThrow())
-              : new org.kitteh.irc.client.library.feature.auth.SaslExternal(client)));
+      security.sasl().ifPresent(s -> {
+        boolean plain = s.mechanism() == ConnectionSecurity.Mechanism.PLAIN;
+        sasl.configure(plain ? "PLAIN" : "EXTERNAL", s.account().orElse(null));
+        client.getAuthManager().addProtocol(plain
+            ? new org.kitteh.irc.client.library.feature.auth.SaslPlain(client, s.account().orElseThrow(),
+                s.password().orElseThrow())
+            : new org.kitteh.irc.client.library.feature.auth.SaslExternal(client));
+      });
     }
+  }
+
+  /** What SASL gave this connection (see {@link SaslLogin}). */
+  public SaslLogin sasl() {
+    return sasl;
   }
 
   /**
@@ -189,6 +200,7 @@ public final class IrcConnection {
    * exchange). Call before {@link #connect()}. The password is never logged.
    */
   public void useSaslPlain(String account, String password) {
+    sasl.configure("PLAIN", account);
     client.getAuthManager().addProtocol(new org.kitteh.irc.client.library.feature.auth.SaslPlain(client, account,
         password));
   }
@@ -205,6 +217,7 @@ public final class IrcConnection {
       }
     }
     try {
+      sasl.connecting();
       client.connect();
     } catch (IllegalStateException alreadyConnecting) {
       log.debug("IRC {} ({}): already connecting", network.id(), nick());

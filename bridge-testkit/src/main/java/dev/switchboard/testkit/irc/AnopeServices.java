@@ -1,0 +1,217 @@
+package dev.switchboard.testkit.irc;
+
+import dev.switchboard.testkit.RealServers;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A throwaway InspIRCd 3 with Anope 2.0 services linked to it, both on 127.0.0.1: the real server for SASL (InspIRCd's
+ * {@code m_sasl} hands the exchange to services) and for accounts ({@code account-tag}, {@code extended-join}, WHOIS
+ * 330). Anope runs NickServ with REGISTER, IDENTIFY and CERT, and {@code m_sasl} (PLAIN and EXTERNAL); accounts are
+ * made with {@link #register}. Generated configs, free ports, a random link password; a missing InspIRCd or Anope
+ * skips locally and fails under CI.
+ */
+public final class AnopeServices implements IrcServer {
+  /** The services server's name, as InspIRCd and Anope know it. */
+  public static final String SERVICES_NAME = "services.test.local";
+
+  private static final List<Path> CANDIDATES = List.of(Path.of("/usr/sbin/anope"), Path.of("/usr/bin/anope"),
+      Path.of("/usr/local/sbin/anope"));
+  private static final Path MODULES = Path.of("/usr/lib/anope");
+
+  private final InspircdServer ircd;
+  private final Path dir;
+  private final int linkPort;
+  private final String linkPassword;
+  private Process process;
+
+  private AnopeServices(InspircdServer ircd, Path dir, int linkPort, String linkPassword) {
+    this.ircd = ircd;
+    this.dir = dir;
+    this.linkPort = linkPort;
+    this.linkPassword = linkPassword;
+  }
+
+  /** Starts InspIRCd and Anope and returns once services have linked and synced. */
+  public static AnopeServices start() throws IOException, InterruptedException {
+    Path binary = requireInstalled();
+    int linkPort = NgircdServer.freePort();
+    byte[] random = new byte[12];
+    new SecureRandom().nextBytes(random);
+    String linkPassword = HexFormat.of().formatHex(random);
+    InspircdServer ircd = InspircdServer.start(inspircdLink(linkPort, linkPassword));
+    AnopeServices services = null;
+    try {
+      services = new AnopeServices(ircd, Files.createTempDirectory("anope-"), linkPort, linkPassword);
+      services.launch(binary);
+      return services;
+    } catch (IOException | RuntimeException | InterruptedException e) {
+      if (services != null) {
+        services.close();
+      } else {
+        ircd.close();
+      }
+      throw e;
+    }
+  }
+
+  /** The Anope binary, or skips (locally) / fails (CI) the calling test when it is not installed. */
+  public static Path requireInstalled() {
+    InspircdServer.requireInstalled();
+    Path binary = CANDIDATES.stream().filter(Files::isExecutable).findFirst().orElse(null);
+    RealServers.require("anope", binary != null && Files.isDirectory(MODULES.resolve("modules")),
+        "apt-get install -y --no-install-recommends anope");
+    return binary;
+  }
+
+  private static String inspircdLink(int linkPort, String password) {
+    // m_sasl sends the exchange to the services server; services_account gives accounts (+r, WHOIS 330,
+    // account-tag); the rest are modules Anope's inspircd3 protocol module expects.
+    return """
+        <bind address="127.0.0.1" port="%d" type="servers">
+        <module name="spanningtree">
+        <module name="services_account">
+        <module name="sasl">
+        <module name="hidechans">
+        <module name="svshold">
+        <module name="chghost">
+        <module name="sslinfo">
+        <link name="%s" ipaddr="127.0.0.1" port="%d" allowmask="127.0.0.1" sendpass="%s" recvpass="%s">
+        <uline server="%s" silent="yes">
+        <sasl target="%s">
+        """.formatted(linkPort, SERVICES_NAME, linkPort, password, password, SERVICES_NAME, SERVICES_NAME);
+  }
+
+  private String anopeConfig() {
+    // casemap must match InspIRCd's (rfc1459). No e-mail, no registration delays, no kill protection: tests
+    // register accounts and log in at once. retrywait is short so that an ircd restart relinks quickly.
+    return """
+        uplink { host = "127.0.0.1"; ipv6 = no; ssl = no; port = %d; password = "%s"; }
+        serverinfo { name = "%s"; description = "Test services"; id = "7SV"; pid = "%s"; motd = "%s"; }
+        module { name = "inspircd3"; use_server_side_mlock = yes; use_server_side_topiclock = yes; }
+        networkinfo { networkname = "Test"; nicklen = 31; userlen = 10; hostlen = 64; chanlen = 32;
+          modelistsize = 100; vhost_chars = "abcdefghijklmnopqrstuvwxyz0123456789.-";
+          allow_undotted_vhosts = false; disallow_start_or_end = ".-"; }
+        options { casemap = "rfc1459"; strictpasswords = no; badpasslimit = 0; badpasstimeout = 1h;
+          updatetimeout = 5m; expiretimeout = 30m; readtimeout = 5s; warningtimeout = 4h; timeoutcheck = 3s;
+          retrywait = 2s; hideprivilegedcommands = yes; hideregisteredcommands = yes; seed = 2871423; }
+        log { target = "services.log"; admin = "*"; commands = "*"; servers = "*";
+          users = "connect disconnect nick"; other = "*"; rawio = no; debug = no; }
+        mail { usemail = no; }
+        service { nick = "NickServ"; user = "services"; host = "%s"; gecos = "Nickname Registration Service"; }
+        module { name = "nickserv"; client = "NickServ"; forceemail = no; defaults = "ns_secure"; expire = 21d; }
+        module { name = "ns_register"; registration = "none"; }
+        module { name = "ns_identify"; }
+        module { name = "ns_cert"; max = 5; }
+        module { name = "ns_info"; }
+        command { service = "NickServ"; name = "REGISTER"; command = "nickserv/register"; }
+        command { service = "NickServ"; name = "IDENTIFY"; command = "nickserv/identify"; }
+        command { service = "NickServ"; name = "CERT"; command = "nickserv/cert"; }
+        command { service = "NickServ"; name = "INFO"; command = "nickserv/info"; }
+        module { name = "m_sasl"; }
+        module { name = "db_flatfile"; database = "anope.db"; keepbackups = 0; fork = no; }
+        module { name = "enc_sha256"; }
+        """.formatted(linkPort, linkPassword, SERVICES_NAME, dir.resolve("anope.pid"), dir.resolve("motd"),
+        SERVICES_NAME);
+  }
+
+  private void launch(Path binary) throws IOException, InterruptedException {
+    for (String sub : List.of("conf", "data", "logs")) {
+      Files.createDirectories(dir.resolve(sub));
+    }
+    Files.writeString(dir.resolve("motd"), "test services\n");
+    Files.writeString(dir.resolve("conf/services.conf"), anopeConfig(), StandardCharsets.UTF_8);
+    process = new ProcessBuilder(binary.toString(), "--nofork", "--confdir=" + dir.resolve("conf"),
+        "--dbdir=" + dir.resolve("data"), "--logdir=" + dir.resolve("logs"), "--modulesdir=" + MODULES)
+        .redirectErrorStream(true)
+        .redirectOutput(dir.resolve("stdout.log").toFile())
+        .start();
+    awaitSynced(Duration.ofSeconds(60));
+  }
+
+  private void awaitSynced(Duration timeout) throws IOException, InterruptedException {
+    Instant deadline = Instant.now().plus(timeout);
+    String synced = SERVICES_NAME + " (Test services) is done syncing";
+    while (Instant.now().isBefore(deadline)) {
+      if (!process.isAlive()) {
+        throw new IOException("anope exited with " + process.exitValue() + ": " + log());
+      }
+      if (anopeLog().contains(synced)) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new IOException("anope did not link to inspircd within " + timeout + ": " + log());
+  }
+
+  /**
+   * Registers {@code account} with {@code password} through NickServ (a client connects as that nick, sends
+   * {@code REGISTER} and waits for NickServ's confirmation), then disconnects.
+   */
+  public void register(String account, String password) throws IOException {
+    try (IrcTestUser user = IrcTestUser.connect(this, account)) {
+      user.send("PRIVMSG NickServ :REGISTER " + password + " " + account + "@example.org");
+      user.awaitLine(l -> IrcTestUser.untagged(l).startsWith(":NickServ!") && l.contains(" NOTICE ")
+          && l.contains("registered"), Duration.ofSeconds(30));
+    }
+  }
+
+  private String anopeLog() {
+    try {
+      return Files.exists(dir.resolve("stdout.log")) ? Files.readString(dir.resolve("stdout.log")) : "";
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  @Override
+  public String log() {
+    return ircd.log() + "\n--- anope ---\n" + anopeLog();
+  }
+
+  @Override
+  public String host() {
+    return ircd.host();
+  }
+
+  @Override
+  public int port() {
+    return ircd.port();
+  }
+
+  /** Restarts InspIRCd; Anope links again on its own (within a few seconds). */
+  @Override
+  public void restart() throws IOException, InterruptedException {
+    ircd.restart();
+  }
+
+  @Override
+  public void close() {
+    if (process != null && process.isAlive()) {
+      process.destroy();
+      try {
+        if (!process.waitFor(5, TimeUnit.SECONDS)) {
+          process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    ircd.close();
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // a leftover temp dir is harmless
+    }
+  }
+}
