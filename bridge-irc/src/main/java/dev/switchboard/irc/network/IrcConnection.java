@@ -84,6 +84,7 @@ public final class IrcConnection {
   private final Client client;
   private final AtomicLong messageSeq = new AtomicLong();
   private final SaslLogin sasl;
+  private volatile java.util.function.Function<ChannelName, Optional<String>> channelKeys = c -> Optional.empty();
 
   // Guarded by this.
   private final Set<String> wanted = new HashSet<>();
@@ -190,6 +191,23 @@ public final class IrcConnection {
     }
   }
 
+  /**
+   * Where this connection finds the key ({@code +k}) of a channel it joins; asked at every JOIN, so a key learnt or
+   * set later is used on the next (re)join. Keys must be valid ({@link ChannelKey#isValid}).
+   */
+  public void useChannelKeys(java.util.function.Function<ChannelName, Optional<String>> keys) {
+    this.channelKeys = keys;
+  }
+
+  private void addChannel(String channel) {
+    Optional<String> key = ChannelName.parse(channel).flatMap(channelKeys).filter(ChannelKey::isValid);
+    if (key.isPresent()) {
+      client.addKeyProtectedChannel(channel, key.get());
+    } else {
+      client.addChannel(channel);
+    }
+  }
+
   /** What SASL gave this connection (see {@link SaslLogin}). */
   public SaslLogin sasl() {
     return sasl;
@@ -231,7 +249,14 @@ public final class IrcConnection {
   public synchronized void join(ChannelName channel) {
     namesByKey.put(channel.key(), channel.value());
     if (wanted.add(channel.key()) && registered) {
-      client.addChannel(channel.value());
+      addChannel(channel.value());
+    }
+  }
+
+  /** Sends JOIN again for a channel we want but are not in, e.g. after the server refused a wrong key. */
+  public synchronized void retryJoin(ChannelName channel) {
+    if (registered && wanted.contains(channel.key()) && !joined.contains(channel.key())) {
+      addChannel(namesByKey.getOrDefault(channel.key(), channel.value()));
     }
   }
 
@@ -487,7 +512,7 @@ public final class IrcConnection {
         nick = client.getNick();
         current = nick;
         for (String key : wanted) {
-          client.addChannel(namesByKey.get(key));
+          addChannel(namesByKey.get(key));
         }
         while (!heldPrivate.isEmpty()) {
           PrivateOut p = heldPrivate.poll();
@@ -609,6 +634,10 @@ public final class IrcConnection {
         } else if (mode == 'i' || mode == 'k') {
           current[mode == 'i' ? 0 : 1] = add;
           accessTouched = true;
+          if (mode == 'k') {
+            events.accept(new IrcEvent.ChannelKeyChanged(channel, add ? status.getParameter()
+                .filter(ChannelKey::isValid) : Optional.empty(), byName));
+          }
         } else if (mode == 'b' && add && status.getParameter().isPresent()) {
           String mask = status.getParameter().get();
           List<String> matching = e.getChannel().getUsers().stream()
@@ -648,6 +677,29 @@ public final class IrcConnection {
         return; // a server or service notice before registration, not a person
       }
       events.accept(new IrcEvent.PrivateMessage(from, kind, text, tag(source, "msgid"), time(source)));
+    }
+
+    /** 475 (bad channel key), 473 (invite only), 474 (banned), 471 (full): a JOIN the server refused. */
+    @NumericFilter(471)
+    @NumericFilter(473)
+    @NumericFilter(474)
+    @NumericFilter(475)
+    @Handler
+    public void joinRefused(ClientReceiveNumericEvent e) {
+      List<String> params = e.getParameters();
+      if (params.size() < 2) {
+        return;
+      }
+      String channel = params.get(1);
+      String why = switch (e.getNumeric()) {
+        case 471 -> "the channel is full (+l)";
+        case 473 -> "the channel is invite-only (+i)";
+        case 474 -> "we are banned (+b)";
+        default -> "wrong or missing channel key (+k)";
+      };
+      log.warn("IRC {} ({}): cannot join {}: {} ({})", network.id(), nick(), channel.replaceAll("\\p{Cntrl}", "?"),
+          why, e.getNumeric());
+      events.accept(new IrcEvent.JoinRefused(channel, e.getNumeric(), why));
     }
 
     /** 401 (no such nick) ends a WHOIS that will get no other answer. */
@@ -721,7 +773,7 @@ public final class IrcConnection {
           scheduler.schedule(() -> {
             synchronized (IrcConnection.this) {
               if (!stopped && registered && wanted.contains(key) && !joined.contains(key)) {
-                client.addChannel(namesByKey.getOrDefault(key, channel));
+                addChannel(namesByKey.getOrDefault(key, channel));
               }
             }
           }, delay.toMillis(), TimeUnit.MILLISECONDS);

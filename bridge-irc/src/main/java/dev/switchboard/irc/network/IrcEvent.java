@@ -97,6 +97,16 @@ public sealed interface IrcEvent {
    */
   record Topic(String channel, String topic, Optional<String> setter, boolean changed) implements IrcEvent {}
 
+  /**
+   * A channel's key was set ({@code +k key}: {@code key} present when it is a valid key) or removed ({@code -k}).
+   *
+   * @param by who changed it (a nick or a server name)
+   */
+  record ChannelKeyChanged(String channel, Optional<String> key, String by) implements IrcEvent {}
+
+  /** The server refused our JOIN: 471 full, 473 invite-only, 474 banned, 475 bad key. */
+  record JoinRefused(String channel, int numeric, String reason) implements IrcEvent {}
+
   /** The connection is registered (welcome and server info received) as {@code nick}. */
   record Registered(String nick) implements IrcEvent {}
 
