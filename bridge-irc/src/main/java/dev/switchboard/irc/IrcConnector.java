@@ -515,6 +515,17 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
       Optional<GhostIds.RemoteUser> ghost = ghostIds.remoteUser(subject.get())
           .filter(u -> u.network().equals(channel.network()));
       boolean removed = "ban".equals(membership) || "leave".equals(membership);
+      boolean unban = "leave".equals(membership)
+          && "ban".equals(event.raw().path("unsigned").path("prev_content").path("membership").asText(""));
+      if (ghost.isPresent() && unban && !subject.get().equals(event.sender())) {
+        if (event.sender().equals(intents.bot().userId())) {
+          return CompletableFuture.completedFuture(null); // lifted from IRC: IRC has it already
+        }
+        String nick = ghost.get().nick();
+        String mask = network.relay().banMask(event.roomId(), nick).orElse(nick + "!*@*");
+        network.relay().forgetBan(event.roomId(), nick);
+        return network.moderation().unbanned(event.sender(), event.roomId(), channel, nick, mask, event.eventId());
+      }
       if (ghost.isPresent() && removed && !subject.get().equals(event.sender())) {
         return network.moderation().removed(event.sender(), event.roomId(), channel, ghost.get().nick(),
             "ban".equals(membership), event.content().path("reason").asText(""), event.eventId());

@@ -321,6 +321,14 @@ public final class IrcConnection {
     client.sendRawLine("MODE " + channel.value() + " +b " + nick + "!*@*");
   }
 
+  /** Lifts the ban {@code mask} in {@code channel} (needs ops there); {@code mask} must be one safe parameter. */
+  public synchronized void unban(ChannelName channel, String mask) {
+    if (!BanMask.isSafe(mask)) {
+      throw new IllegalArgumentException("not a ban mask we can send: " + mask.replaceAll("\\p{Cntrl}", "?"));
+    }
+    client.sendRawLine("MODE " + channel.value() + " -b " + mask);
+  }
+
   /**
    * The channel user modes ({@code o}, {@code v}, ...) {@code nick} has in {@code channel} as this connection saw
    * them; empty when we are not in the channel or do not see {@code nick} there.
@@ -644,6 +652,8 @@ public final class IrcConnection {
               .filter(u -> BanMask.matches(mask, u.getNick(), u.getUserString(), u.getHost()))
               .map(User::getNick).toList();
           events.accept(new IrcEvent.Banned(channel, byName, mask, matching));
+        } else if (mode == 'b' && status.getParameter().isPresent()) {
+          events.accept(new IrcEvent.Unbanned(channel, byName, status.getParameter().get()));
         }
       }
       if (!userModes.isEmpty()) {

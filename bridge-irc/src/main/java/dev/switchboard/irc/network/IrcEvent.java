@@ -74,6 +74,9 @@ public sealed interface IrcEvent {
     }
   }
 
+  /** A ban ({@code -b mask}) was lifted. */
+  record Unbanned(String channel, String by, String mask) implements IrcEvent {}
+
   /**
    * A PRIVMSG, CTCP ACTION or NOTICE sent to us (the connection's own nick), not to a channel.
    */
