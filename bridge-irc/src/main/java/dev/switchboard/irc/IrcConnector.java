@@ -380,6 +380,12 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     return n == null ? "" : ChannelName.parse(channel).flatMap(c -> n.bot().userModes(c, nick)).orElse("");
   }
 
+  /** A Matrix user's puppet connection on a network, if it has one (tests look at echo-message counters). */
+  Optional<IrcConnection> puppetOf(String network, UserId user) {
+    Network n = networks.get(network);
+    return n == null ? Optional.empty() : n.puppets().existing(user);
+  }
+
   /** After an unlink: the channel's ghosts leave the room, our puppets and the bot part the channel. */
   private CompletableFuture<Void> unbridge(ChannelRef channel, RoomId room) {
     Network network = networks.get(channel.network());

@@ -49,6 +49,8 @@ public final class GhostRelay {
   private final long epoch;
   private final RoomModes modes;
   private final java.util.concurrent.atomic.AtomicLong notices = new java.util.concurrent.atomic.AtomicLong();
+  /** Content key carrying the IRC sender's services account on bridged messages. */
+  public static final String ACCOUNT_KEY = "dev.switchboard.irc.account";
   private final Set<String> banned = ConcurrentHashMap.newKeySet();
   /** The mask that banned a ghost (room + " " + nick key), as the bot saw it, for unbans both ways. */
   private final Map<String, String> banMasks = new ConcurrentHashMap<>();
@@ -315,6 +317,8 @@ public final class GhostRelay {
     content.put("msgtype", m.kind().msgtype());
     content.put("body", text.body());
     text.html().ifPresent(html -> content.put("format", MatrixToIrc.HTML_FORMAT).put("formatted_body", html));
+    // Who the sender is logged in as with services (IRCv3 account-tag / extended-join / account-notify).
+    m.account().ifPresent(account -> content.put(ACCOUNT_KEY, account));
     if (!text.mentions().isEmpty()) {
       var ids = content.putObject("m.mentions").putArray("user_ids");
       text.mentions().forEach(u -> ids.add(u.value()));

@@ -34,6 +34,7 @@ import org.kitteh.irc.client.library.event.channel.ChannelJoinEvent;
 import org.kitteh.irc.client.library.event.channel.ChannelKickEvent;
 import org.kitteh.irc.client.library.event.channel.ChannelModeEvent;
 import org.kitteh.irc.client.library.event.client.ClientReceiveNumericEvent;
+import org.kitteh.irc.client.library.event.capabilities.CapabilitiesSupportedListEvent;
 import org.kitteh.irc.client.library.event.user.PrivateCtcpQueryEvent;
 import org.kitteh.irc.client.library.event.user.PrivateMessageEvent;
 import org.kitteh.irc.client.library.event.user.PrivateNoticeEvent;
@@ -84,6 +85,7 @@ public final class IrcConnection {
   private final Client client;
   private final AtomicLong messageSeq = new AtomicLong();
   private final SaslLogin sasl;
+  private final EchoTracker echoes;
   private volatile java.util.function.Function<ChannelName, Optional<String>> channelKeys = c -> Optional.empty();
 
   // Guarded by this.
@@ -102,7 +104,8 @@ public final class IrcConnection {
   private int limit;
   private String nick;
 
-  private record Outgoing(MessageKind kind, String text, CompletableFuture<Void> sent) {}
+  private record Outgoing(MessageKind kind, String text, CompletableFuture<Void> sent,
+      Consumer<Optional<String>> onEcho) {}
 
   private record PrivateOut(String nick, Outgoing out) {}
 
@@ -178,6 +181,7 @@ public final class IrcConnection {
         .build();
     client.getEventManager().registerEventListener(new KittehListener());
     this.sasl = new SaslLogin(network.id(), this::nick);
+    this.echoes = new EchoTracker(network.id(), this::nick);
     client.getEventManager().registerEventListener(sasl.new Listener());
     if (role == Role.BOT) {
       security.sasl().ifPresent(s -> {
@@ -207,6 +211,24 @@ public final class IrcConnection {
       client.addChannel(channel);
     }
   }
+
+  /** Whether the server acknowledged IRCv3 {@code echo-message} on this connection. */
+  public boolean echoMessage() {
+    return client.getCapabilityManager().getCapabilities().stream()
+        .anyMatch(c -> c.getName().equalsIgnoreCase(ECHO_MESSAGE));
+  }
+
+  /** Lines the server confirmed by echoing them ({@code echo-message}) since this connection was made. */
+  public long confirmedLines() {
+    return echoes.confirmed();
+  }
+
+  /** Lines written and not yet echoed back ({@code echo-message}). */
+  public int unconfirmedLines() {
+    return echoes.unconfirmed();
+  }
+
+  private static final String ECHO_MESSAGE = "echo-message";
 
   /** What SASL gave this connection (see {@link SaslLogin}). */
   public SaslLogin sasl() {
@@ -266,11 +288,21 @@ public final class IrcConnection {
    * connection's send queue.
    */
   public CompletableFuture<Void> send(ChannelName channel, MessageKind kind, List<String> texts) {
+    return send(channel, kind, texts, null);
+  }
+
+  /**
+   * As {@link #send(ChannelName, MessageKind, List)}; {@code onEcho} (may be null) gets each line's server
+   * {@code msgid} (empty when the server sends none) when the server echoes it ({@code echo-message}); it is never
+   * called when the server does not echo.
+   */
+  public CompletableFuture<Void> send(ChannelName channel, MessageKind kind, List<String> texts,
+      Consumer<Optional<String>> onEcho) {
     List<CompletableFuture<Void>> all = new ArrayList<>(texts.size());
     synchronized (this) {
       join(channel);
       for (String text : texts) {
-        Outgoing out = new Outgoing(kind, text, new CompletableFuture<>());
+        Outgoing out = new Outgoing(kind, text, new CompletableFuture<>(), onEcho);
         all.add(out.sent());
         if (joined.contains(channel.key()) && held.getOrDefault(channel.key(), new ArrayDeque<>()).isEmpty()) {
           write(channel.value(), out);
@@ -287,13 +319,14 @@ public final class IrcConnection {
    * safe line; {@code nick} must be a valid nick.
    */
   public CompletableFuture<Void> sendPrivate(String nick, MessageKind kind, List<String> texts) {
+    Consumer<Optional<String>> onEcho = null;
     if (!PuppetNick.isValid(nick)) {
       return CompletableFuture.failedFuture(new IllegalArgumentException("not a valid IRC nick: " + nick));
     }
     List<CompletableFuture<Void>> all = new ArrayList<>(texts.size());
     synchronized (this) {
       for (String text : texts) {
-        Outgoing out = new Outgoing(kind, text, new CompletableFuture<>());
+        Outgoing out = new Outgoing(kind, text, new CompletableFuture<>(), onEcho);
         all.add(out.sent());
         if (registered && heldPrivate.isEmpty()) {
           write(nick, out);
@@ -406,6 +439,9 @@ public final class IrcConnection {
         case NOTICE -> client.sendNotice(channel, out.text());
         case EMOTE -> client.sendCtcpMessage(channel, "ACTION " + out.text());
       }
+      if (echoMessage()) {
+        echoes.written(channel, out.onEcho());
+      }
       out.sent().complete(null);
     } catch (RuntimeException e) {
       out.sent().completeExceptionally(e);
@@ -504,6 +540,15 @@ public final class IrcConnection {
     return source.getTag(name).flatMap(MessageTag::getValue);
   }
 
+  /**
+   * The services account of a message's sender: the IRCv3 {@code account} tag ({@code account-tag}), else what Kitteh
+   * tracked from {@code extended-join}, {@code account-notify} and WHOX; {@code *} means none.
+   */
+  private static Optional<String> account(User actor, ServerMessage source) {
+    return tag(source, "account").or(actor::getAccount)
+        .filter(a -> !a.equals("*") && !a.isEmpty() && a.length() <= 64 && a.chars().noneMatch(Character::isISOControl));
+  }
+
   private static Optional<Instant> time(ServerMessage source) {
     return source.getTag("time", MessageTag.Time.class).map(MessageTag.Time::getTime);
   }
@@ -556,6 +601,7 @@ public final class IrcConnection {
         registered = false;
         joined.clear();
       }
+      echoes.dropped();
       scheduleReconnect(e.getCause().map(Throwable::toString).orElse("connection closed"));
     }
 
@@ -666,19 +712,57 @@ public final class IrcConnection {
 
     @Handler
     public void privateMessage(PrivateMessageEvent e) {
+      if (ownEcho(e.getActor().getNick(), e.getTarget(), e.getSource())) {
+        return;
+      }
       privately(e.getActor().getNick(), MessageKind.TEXT, e.getMessage(), e.getSource());
     }
 
     @Handler
     public void privateNotice(PrivateNoticeEvent e) {
+      if (ownEcho(e.getActor().getNick(), e.getTarget(), e.getSource())) {
+        return;
+      }
       privately(e.getActor().getNick(), MessageKind.NOTICE, e.getMessage(), e.getSource());
     }
 
     @Handler
     public void privateCtcp(PrivateCtcpQueryEvent e) {
+      if (ownEcho(e.getActor().getNick(), e.getTarget(), e.getSource())) {
+        return;
+      }
       String body = e.getMessage();
       if (body.startsWith("ACTION ")) {
         privately(e.getActor().getNick(), MessageKind.EMOTE, body.substring("ACTION ".length()), e.getSource());
+      }
+    }
+
+    /** An echo of a private line we sent ({@code echo-message}): confirmed, never relayed as a DM. */
+    private boolean ownEcho(String from, String target, ServerMessage source) {
+      if (!hasNick(from)) {
+        return false;
+      }
+      echoes.echoed(target, tag(source, "msgid"));
+      return true;
+    }
+
+    /** Asks for {@code echo-message} when the server offers it (Kitteh does not by default). */
+    @Handler
+    public void capabilitiesOffered(CapabilitiesSupportedListEvent e) {
+      if (e.isNegotiating() && e.getSupportedCapabilities().stream()
+          .anyMatch(c -> c.getName().equalsIgnoreCase(ECHO_MESSAGE))) {
+        e.addRequest(ECHO_MESSAGE);
+        e.setEndingNegotiation(false);
+      }
+    }
+
+    /** 404: a line to a channel was refused (moderated, banned, not joined); it will not be echoed. */
+    @NumericFilter(404)
+    @Handler
+    public void cannotSend(ClientReceiveNumericEvent e) {
+      List<String> params = e.getParameters();
+      if (params.size() >= 2 && echoMessage()) {
+        echoes.refused(params.get(1), params.size() >= 3 ? params.get(2) : "404");
       }
     }
 
@@ -818,28 +902,32 @@ public final class IrcConnection {
 
     @Handler
     public void message(ChannelMessageEvent e) {
-      channelMessage(e.getChannel().getName(), e.getActor().getNick(), MessageKind.TEXT, e.getMessage(),
-          e.getSource());
+      channelMessage(e.getChannel().getName(), e.getActor(), MessageKind.TEXT, e.getMessage(), e.getSource());
     }
 
     @Handler
     public void notice(ChannelNoticeEvent e) {
-      channelMessage(e.getChannel().getName(), e.getActor().getNick(), MessageKind.NOTICE, e.getMessage(),
-          e.getSource());
+      channelMessage(e.getChannel().getName(), e.getActor(), MessageKind.NOTICE, e.getMessage(), e.getSource());
     }
 
     @Handler
     public void ctcp(ChannelCtcpEvent e) {
       String body = e.getMessage();
       if (body.startsWith("ACTION ")) {
-        channelMessage(e.getChannel().getName(), e.getActor().getNick(), MessageKind.EMOTE,
+        channelMessage(e.getChannel().getName(), e.getActor(), MessageKind.EMOTE,
             body.substring("ACTION ".length()), e.getSource());
       }
     }
 
-    private void channelMessage(String channel, String from, MessageKind kind, String text, ServerMessage source) {
+    private void channelMessage(String channel, User actor, MessageKind kind, String text, ServerMessage source) {
+      String from = actor.getNick();
+      if (hasNick(from)) {
+        echoes.echoed(channel, tag(source, "msgid")); // echo-message: our own line, never relayed
+        return;
+      }
       events.accept(new IrcEvent.ChannelMessage(channel, from, kind, text, messageSeq.incrementAndGet(),
-          tag(source, "msgid"), time(source), tag(source, "+draft/reply").or(() -> tag(source, "+reply"))));
+          tag(source, "msgid"), time(source), tag(source, "+draft/reply").or(() -> tag(source, "+reply")),
+          account(actor, source)));
     }
   }
 }

@@ -19,9 +19,11 @@ public sealed interface IrcEvent {
    * @param msgId the IRCv3 {@code msgid} tag, when the server sends one
    * @param serverTime the IRCv3 {@code time} tag, when the server sends one
    * @param replyTo the msgid this message answers (client tag {@code +draft/reply} or {@code +reply})
+   * @param account the sender's services account, when known ({@code account-tag}, {@code extended-join},
+   *     {@code account-notify})
    */
   record ChannelMessage(String channel, String nick, MessageKind kind, String text, long seq, Optional<String> msgId,
-      Optional<Instant> serverTime, Optional<String> replyTo) implements IrcEvent {}
+      Optional<Instant> serverTime, Optional<String> replyTo, Optional<String> account) implements IrcEvent {}
 
   /** Someone (possibly us) joined a channel. */
   record Joined(String channel, String nick, boolean self) implements IrcEvent {}

@@ -76,7 +76,9 @@ public final class AnopeServices implements IrcServer {
 
   private static String inspircdLink(int linkPort, String password) {
     // m_sasl sends the exchange to the services server; services_account gives accounts (+r, WHOIS 330,
-    // account-tag); the rest are modules Anope's inspircd3 protocol module expects.
+    // account-notify, extended-join through the ircv3 module); ircv3_accounttag, ircv3_echomessage and ircv3_batch
+    // add those IRCv3 capabilities; hidechans, svshold, chghost and sslinfo are what Anope's inspircd3 protocol
+    // module expects.
     return """
         <bind address="127.0.0.1" port="%d" type="servers">
         <module name="spanningtree">
@@ -86,6 +88,9 @@ public final class AnopeServices implements IrcServer {
         <module name="svshold">
         <module name="chghost">
         <module name="sslinfo">
+        <module name="ircv3_accounttag">
+        <module name="ircv3_echomessage">
+        <module name="ircv3_batch">
         <link name="%s" ipaddr="127.0.0.1" port="%d" allowmask="127.0.0.1" sendpass="%s" recvpass="%s">
         <uline server="%s" silent="yes">
         <sasl target="%s">
