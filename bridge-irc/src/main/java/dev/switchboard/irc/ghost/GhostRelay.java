@@ -52,6 +52,8 @@ public final class GhostRelay {
   /** Content key carrying the IRC sender's services account on bridged messages. */
   public static final String ACCOUNT_KEY = "dev.switchboard.irc.account";
   private final Set<String> banned = ConcurrentHashMap.newKeySet();
+  /** Nicks a netsplit batch announced, whose QUIT follows (only touched on the serial executor). */
+  private final Set<String> splitQuits = new java.util.HashSet<>();
   /** The mask that banned a ghost (room + " " + nick key), as the bot saw it, for unbans both ways. */
   private final Map<String, String> banMasks = new ConcurrentHashMap<>();
   private final Map<RoomId, Set<String>> ghostsIn = new ConcurrentHashMap<>();
@@ -146,13 +148,26 @@ public final class GhostRelay {
           leave(room, l.nick());
         }
       });
+    } else if (event instanceof IrcEvent.SplitBatch b) {
+      // One line for the whole netsplit or netjoin instead of one per user; the QUITs/JOINs follow as events.
+      if (b.netjoin()) {
+        log.info("IRC {}: netjoin {}: {} user(s) back", network, String.join(" ", b.servers()), b.nicks().size());
+      } else {
+        b.nicks().forEach(n -> splitQuits.add(PuppetNick.key(n)));
+        log.info("IRC {}: netsplit {}: {} user(s) quit; holding their ghosts back", network,
+            String.join(" ", b.servers()), b.nicks().size());
+      }
     } else if (event instanceof IrcEvent.Quit q) {
       List<RoomId> rooms = q.channels().stream().flatMap(c -> room(c, q.nick()).stream()).toList();
-      if (!rooms.isEmpty()) {
-        boolean held = quits.quit(q.nick(), q.reason(), () -> rooms.forEach(room -> {
-          gone(room, q.nick());
-          leave(room, q.nick());
-        }));
+      boolean inBatch = splitQuits.remove(PuppetNick.key(q.nick()));
+      Runnable leave = () -> rooms.forEach(room -> {
+        gone(room, q.nick());
+        leave(room, q.nick());
+      });
+      if (!rooms.isEmpty() && inBatch) {
+        quits.splitQuit(q.nick(), leave);
+      } else if (!rooms.isEmpty()) {
+        boolean held = quits.quit(q.nick(), q.reason(), leave);
         if (held) {
           log.info("IRC {}: {} quit ({}); holding their ghost back as a netsplit", network, q.nick(), q.reason());
         }

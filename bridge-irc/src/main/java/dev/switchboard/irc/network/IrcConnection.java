@@ -35,6 +35,7 @@ import org.kitteh.irc.client.library.event.channel.ChannelKickEvent;
 import org.kitteh.irc.client.library.event.channel.ChannelModeEvent;
 import org.kitteh.irc.client.library.event.client.ClientReceiveNumericEvent;
 import org.kitteh.irc.client.library.event.capabilities.CapabilitiesSupportedListEvent;
+import org.kitteh.irc.client.library.event.batch.ClientBatchEndEvent;
 import org.kitteh.irc.client.library.event.user.PrivateCtcpQueryEvent;
 import org.kitteh.irc.client.library.event.user.PrivateMessageEvent;
 import org.kitteh.irc.client.library.event.user.PrivateNoticeEvent;
@@ -744,6 +745,30 @@ public final class IrcConnection {
       }
       echoes.echoed(target, tag(source, "msgid"));
       return true;
+    }
+
+    /**
+     * The end of an IRCv3 batch. Kitteh holds a batch's lines and replays them as ordinary events right after this, so
+     * a {@code netsplit} / {@code netjoin} batch is announced first, with the nicks it holds.
+     */
+    @Handler
+    public void batchEnded(ClientBatchEndEvent e) {
+      String type = e.getReferenceTag().getType().toLowerCase(java.util.Locale.ROOT);
+      boolean netjoin = type.equals("netjoin");
+      if (!netjoin && !type.equals("netsplit")) {
+        return;
+      }
+      String command = netjoin ? "JOIN" : "QUIT";
+      List<String> nicks = new ArrayList<>();
+      for (var held : e.getReferenceTag().getEvents()) {
+        if (held.getCommand().equalsIgnoreCase(command)) {
+          Actor actor = held.getActor();
+          String name = actor instanceof User u ? u.getNick() : actor.getName();
+          int bang = name.indexOf('!');
+          nicks.add(bang > 0 ? name.substring(0, bang) : name);
+        }
+      }
+      events.accept(new IrcEvent.SplitBatch(netjoin, e.getReferenceTag().getParameters(), nicks));
     }
 
     /** Asks for {@code echo-message} when the server offers it (Kitteh does not by default). */

@@ -112,6 +112,19 @@ public sealed interface IrcEvent {
   /** The server refused our JOIN: 471 full, 473 invite-only, 474 banned, 475 bad key. */
   record JoinRefused(String channel, int numeric, String reason) implements IrcEvent {}
 
+  /**
+   * An IRCv3 {@code netsplit} or {@code netjoin} batch ended: the QUITs or JOINs it held follow as ordinary events.
+   *
+   * @param servers the batch parameters (the two servers)
+   * @param nicks whose QUIT (netsplit) or JOIN (netjoin) lines the batch holds
+   */
+  record SplitBatch(boolean netjoin, List<String> servers, List<String> nicks) implements IrcEvent {
+    public SplitBatch {
+      servers = List.copyOf(servers);
+      nicks = List.copyOf(nicks);
+    }
+  }
+
   /** The connection is registered (welcome and server info received) as {@code nick}. */
   record Registered(String nick) implements IrcEvent {}
 

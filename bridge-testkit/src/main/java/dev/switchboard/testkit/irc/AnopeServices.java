@@ -33,26 +33,49 @@ public final class AnopeServices implements IrcServer {
   private final Path dir;
   private final int linkPort;
   private final String linkPassword;
+  private final int tlsPort;
   private Process process;
 
-  private AnopeServices(InspircdServer ircd, Path dir, int linkPort, String linkPassword) {
+  private AnopeServices(InspircdServer ircd, Path dir, int linkPort, String linkPassword, int tlsPort) {
     this.ircd = ircd;
     this.dir = dir;
     this.linkPort = linkPort;
     this.linkPassword = linkPassword;
+    this.tlsPort = tlsPort;
   }
 
   /** Starts InspIRCd and Anope and returns once services have linked and synced. */
   public static AnopeServices start() throws IOException, InterruptedException {
+    return start(false);
+  }
+
+  /**
+   * As {@link #start()}; with {@code tls}, InspIRCd also listens with TLS on {@link #tlsPort()} ({@code ssl_gnutls},
+   * a self-signed certificate made with {@code openssl}: {@link #serverCertificate()}), asks clients for a certificate
+   * and passes its SHA-256 fingerprint to services (CertFP, SASL EXTERNAL).
+   */
+  public static AnopeServices start(boolean tls) throws IOException, InterruptedException {
     Path binary = requireInstalled();
     int linkPort = NgircdServer.freePort();
     byte[] random = new byte[12];
     new SecureRandom().nextBytes(random);
     String linkPassword = HexFormat.of().formatHex(random);
-    InspircdServer ircd = InspircdServer.start(inspircdLink(linkPort, linkPassword));
+    Path dir = Files.createTempDirectory("anope-");
+    int tlsPort = tls ? NgircdServer.freePort() : -1;
+    String extra = inspircdLink(linkPort, linkPassword);
+    if (tls) {
+      openssl(dir, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.pem",
+          "-subj", "/CN=" + SERVER_NAME, "-days", "2");
+      extra += """
+          <module name="ssl_gnutls">
+          <sslprofile name="tls" provider="gnutls" certfile="%s" keyfile="%s" hash="sha256" requestclientcert="yes">
+          <bind address="127.0.0.1" port="%d" type="clients" sslprofile="tls">
+          """.formatted(dir.resolve("server.pem"), dir.resolve("server.key"), tlsPort);
+    }
+    InspircdServer ircd = InspircdServer.start(extra);
     AnopeServices services = null;
     try {
-      services = new AnopeServices(ircd, Files.createTempDirectory("anope-"), linkPort, linkPassword);
+      services = new AnopeServices(ircd, dir, linkPort, linkPassword, tlsPort);
       services.launch(binary);
       return services;
     } catch (IOException | RuntimeException | InterruptedException e) {
@@ -63,6 +86,101 @@ public final class AnopeServices implements IrcServer {
       }
       throw e;
     }
+  }
+
+  private static void openssl(Path dir, String... args) throws IOException, InterruptedException {
+    List<String> command = new java.util.ArrayList<>(List.of("openssl"));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+      throw new IOException(String.join(" ", command) + " failed: " + output);
+    }
+  }
+
+  /** The TLS client port (only when started with TLS). */
+  public int tlsPort() {
+    if (tlsPort < 0) {
+      throw new IllegalStateException("started without TLS");
+    }
+    return tlsPort;
+  }
+
+  /** The TLS port's self-signed certificate (PEM), e.g. to pin it. */
+  public Path serverCertificate() {
+    return dir.resolve("server.pem");
+  }
+
+  /**
+   * Registers {@code account} over TLS presenting the client certificate {@code certPem} / PKCS#8 RSA key
+   * {@code keyPem}, and adds that certificate's fingerprint to the account ({@code NickServ CERT ADD}), so the
+   * certificate logs in with SASL EXTERNAL.
+   */
+  public void registerWithCertificate(String account, String password, Path certPem, Path keyPem) throws Exception {
+    java.security.cert.Certificate cert;
+    try (var in = Files.newInputStream(certPem)) {
+      cert = java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in);
+    }
+    String pem = Files.readString(keyPem).replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+    java.security.PrivateKey key = java.security.KeyFactory.getInstance("RSA")
+        .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(java.util.Base64.getDecoder().decode(pem)));
+    java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+    store.load(null, null);
+    store.setKeyEntry("client", key, new char[0], new java.security.cert.Certificate[] {cert});
+    javax.net.ssl.KeyManagerFactory keys = javax.net.ssl.KeyManagerFactory.getInstance(
+        javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+    keys.init(store, new char[0]);
+    // A test server's self-signed certificate: this throwaway client trusts it without checking.
+    javax.net.ssl.TrustManager trustAll = new javax.net.ssl.X509TrustManager() {
+      @Override
+      public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {}
+
+      @Override
+      public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {}
+
+      @Override
+      public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+        return new java.security.cert.X509Certificate[0];
+      }
+    };
+    javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+    tls.init(keys.getKeyManagers(), new javax.net.ssl.TrustManager[] {trustAll}, new SecureRandom());
+    try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) tls.getSocketFactory()
+        .createSocket("127.0.0.1", tlsPort())) {
+      socket.setSoTimeout(30_000);
+      var out = socket.getOutputStream();
+      var in = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+          StandardCharsets.UTF_8));
+      java.util.function.Consumer<String> send = line -> {
+        try {
+          out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+          out.flush();
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      };
+      send.accept("NICK " + account);
+      send.accept("USER " + account + " 0 * :test user " + account);
+      awaitLine(in, send, l -> l.split(" ").length > 1 && l.split(" ")[1].equals("001"));
+      send.accept("PRIVMSG NickServ :REGISTER " + password + " " + account + "@example.org");
+      awaitLine(in, send, l -> l.startsWith(":NickServ!") && l.contains("registered"));
+      send.accept("PRIVMSG NickServ :CERT ADD");
+      awaitLine(in, send, l -> l.startsWith(":NickServ!") && l.contains("added to"));
+      send.accept("QUIT :registered");
+    }
+  }
+
+  private static void awaitLine(java.io.BufferedReader in, java.util.function.Consumer<String> send,
+      java.util.function.Predicate<String> wanted) throws IOException {
+    String line;
+    while ((line = in.readLine()) != null) {
+      if (line.startsWith("PING ")) {
+        send.accept("PONG " + line.substring(5));
+      } else if (wanted.test(line)) {
+        return;
+      }
+    }
+    throw new IOException("connection closed before the expected line");
   }
 
   /** The Anope binary, or skips (locally) / fails (CI) the calling test when it is not installed. */
