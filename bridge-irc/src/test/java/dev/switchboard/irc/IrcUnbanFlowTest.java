@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * room moderator's Matrix unban of a ghost becomes {@code MODE -b <the mask that banned it>} from their opped puppet.
  */
 class IrcUnbanFlowTest {
-  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final Duration WAIT = Duration.ofSeconds(60);
   private static final String BOT = "@switchboard:test.local";
 
   @TempDir
@@ -82,7 +82,9 @@ class IrcUnbanFlowTest {
 
       alice.send("MODE #room +b charlie!*@*");
       alice.send("MODE #room +b *!~dave@*");
-      await().atMost(WAIT).until(() -> "ban".equals(membership("charlie")) && "ban".equals(membership("dave")));
+      await().atMost(WAIT).alias("both ghosts banned; members: " + hs.members(room) + ", bot sees dave as "
+          + bridge.connector.botSeesModes("test", "#room", "dave"))
+          .until(() -> "ban".equals(membership("charlie")) && "ban".equals(membership("dave")));
 
       alice.send("MODE #room -b *!~dave@*");
       await().atMost(WAIT).until(() -> "leave".equals(membership("dave")));

@@ -315,6 +315,9 @@ public final class AnopeServices implements IrcServer {
   /** Restarts InspIRCd; Anope links again on its own (within a few seconds). */
   @Override
   public void restart() throws IOException, InterruptedException {
+    if (tlsPort >= 0) {
+      ircd.kill(); // with ssl_gnutls, SIGTERM makes InspIRCd 3 crash and dump core
+    }
     ircd.restart();
   }
 
@@ -329,6 +332,9 @@ public final class AnopeServices implements IrcServer {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    if (tlsPort >= 0) {
+      ircd.kill(); // with ssl_gnutls, SIGTERM makes InspIRCd 3 crash and dump core
     }
     ircd.close();
     try (Stream<Path> files = Files.walk(dir)) {

@@ -152,6 +152,20 @@ public final class InspircdServer implements IrcServer {
     }
   }
 
+  /**
+   * Kills the server at once (SIGKILL) instead of asking it to stop: InspIRCd 3 with {@code ssl_gnutls} crashes
+   * (and dumps core) when it gets SIGTERM, so {@link AnopeServices} in TLS mode stops it this way.
+   */
+  public void kill() {
+    if (process != null && process.isAlive()) {
+      try {
+        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
   @Override
   public void close() {
     try {
