@@ -10,7 +10,7 @@ import java.util.Locale;
 public final class BanMask {
   private BanMask() {}
 
-  /** Whether {@code mask} can go on the wire as one MODE parameter: 1-200 printable characters, no space or ':' first. */
+  /** Whether {@code mask} fits one MODE parameter: 1-200 printable characters, no space, no leading ':'. */
   public static boolean isSafe(String mask) {
     return mask != null && !mask.isEmpty() && mask.length() <= 200 && mask.charAt(0) != ':'
         && mask.chars().allMatch(c -> c > 0x20 && c != 0x7f && !Character.isISOControl(c) && !Character.isSpaceChar(c));

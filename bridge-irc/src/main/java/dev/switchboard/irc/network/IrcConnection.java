@@ -547,7 +547,8 @@ public final class IrcConnection {
    */
   private static Optional<String> account(User actor, ServerMessage source) {
     return tag(source, "account").or(actor::getAccount)
-        .filter(a -> !a.equals("*") && !a.isEmpty() && a.length() <= 64 && a.chars().noneMatch(Character::isISOControl));
+        .filter(a -> !a.equals("*") && !a.isEmpty() && a.length() <= 64
+            && a.chars().noneMatch(Character::isISOControl));
   }
 
   private static Optional<Instant> time(ServerMessage source) {
