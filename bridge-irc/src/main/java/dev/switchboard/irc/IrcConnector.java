@@ -43,6 +43,7 @@ import dev.switchboard.irc.network.IrcConnection;
 import dev.switchboard.irc.network.NetworkConfig;
 import dev.switchboard.core.ordering.SerialExecutor;
 import dev.switchboard.irc.portal.ChannelLinks;
+import dev.switchboard.irc.portal.ChannelKeys;
 import dev.switchboard.irc.portal.OperatorConsent;
 import dev.switchboard.irc.portal.ChannelName;
 import dev.switchboard.irc.portal.ChannelPortals;
@@ -98,6 +99,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   private volatile UserId botUser;
   private volatile ChannelLinks links;
   private volatile IrcCommands commands;
+  private volatile ChannelKeys keys;
   private final List<java.util.concurrent.ScheduledFuture<?>> sweeps = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile dev.switchboard.core.homeserver.Intents intents;
   private volatile ConnectorState state = ConnectorState.STARTING;
@@ -158,6 +160,8 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
         context.blockingExecutor());
     LongMessages longMessages = new LongMessages(context.intents().bot(),
         config.mediaBaseUrl().orElse("https://" + context.serverName()));
+    keys = new ChannelKeys(context.database(), context.secrets(), context.clock(), context.blockingExecutor());
+    keys.load();
     for (NetworkConfig net : config.networks().values()) {
       Backoff backoff = new Backoff(reconnectBase, RECONNECT_CAP, random);
       SerialExecutor serial = new SerialExecutor(context.blockingExecutor());
@@ -165,22 +169,29 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
       IrcConnection bot = new IrcConnection(net, new IrcConnection.Identity(net.botNick(), "switchboard",
           "Matrix bridge (Switchboard)"), Math.max(net.botNick().length(), PuppetNick.RFC_NICK_LENGTH), backoff, context.scheduler(),
           context.blockingExecutor(), event -> serial.execute(() -> {
+            keys.handle(net.id(), event);
             consent.handle(net.id(), event);
             relay[0].handle(event);
           }),
           IrcConnection.Role.BOT);
+      java.util.function.Function<ChannelName, Optional<String>> channelKey = c -> keys.key(new ChannelRef(net.id(), c));
+      bot.useChannelKeys(channelKey);
       // Until the bot has learnt the server's NICKLEN, puppets ask for up to 30 characters (common on modern
       // networks) and drop to 9 if the server refuses.
       IntSupplier nickLength = () -> bot.serverNickLength().orElse(UNKNOWN_NICK_LENGTH);
       DirectChats[] dms = new DirectChats[1];
       SerialExecutor privateSerial = new SerialExecutor(context.blockingExecutor());
       Puppets puppets = new Puppets(nickLength,
-          (user, identity) -> new IrcConnection(net, identity, nickLength.getAsInt(), backoff, context.scheduler(),
-              context.blockingExecutor(), event -> {
-                if (event instanceof IrcEvent.PrivateMessage pm) {
-                  privateSerial.execute(() -> dms[0].received(user, pm));
-                }
-              }), System::nanoTime);
+          (user, identity) -> {
+            IrcConnection puppet = new IrcConnection(net, identity, nickLength.getAsInt(), backoff,
+                context.scheduler(), context.blockingExecutor(), event -> {
+                  if (event instanceof IrcEvent.PrivateMessage pm) {
+                    privateSerial.execute(() -> dms[0].received(user, pm));
+                  }
+                });
+            puppet.useChannelKeys(channelKey);
+            return puppet;
+          }, System::nanoTime);
       relay[0] = new GhostRelay(net.id(), context.intents(), ghostIds, portals,
           nick -> bot.hasNick(nick) || puppets.isPuppetNick(nick), puppets::userOfNick, messageMap,
           new QuitDebounce(net.netsplit(), context.scheduler(), serial, System::nanoTime), epoch,
@@ -231,7 +242,8 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     Map<String, IrcCommands.NetworkHandle> handles = new LinkedHashMap<>();
     networks.forEach((id, n) -> handles.put(id, new IrcCommands.NetworkHandle(n.config(), n.bot(), n.puppets())));
     commands = new IrcCommands(handles, new LoginStore(context.database(), context.secrets(), context.clock()),
-        portals, context.intents().bot(), config.aliasPrefix(), context.serverName(), context.blockingExecutor());
+        portals, context.intents().bot(), config.aliasPrefix(), context.serverName(), context.blockingExecutor())
+        .withChannelKeys(keys);
     commands.loadStoredChoices();
     for (ChannelRef channel : portals.load()) {
       joinAsBot(channel);
@@ -368,12 +380,19 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     return n == null ? "" : ChannelName.parse(channel).flatMap(c -> n.bot().userModes(c, nick)).orElse("");
   }
 
+  /** A Matrix user's puppet connection on a network, if it has one (tests look at echo-message counters). */
+  Optional<IrcConnection> puppetOf(String network, UserId user) {
+    Network n = networks.get(network);
+    return n == null ? Optional.empty() : n.puppets().existing(user);
+  }
+
   /** After an unlink: the channel's ghosts leave the room, our puppets and the bot part the channel. */
   private CompletableFuture<Void> unbridge(ChannelRef channel, RoomId room) {
     Network network = networks.get(channel.network());
     if (network == null) {
       return CompletableFuture.completedFuture(null);
     }
+    keys.remove(channel);
     CompletableFuture<Void> done = new CompletableFuture<>();
     // In the room's lane, so joins still being relayed happen before the leaves.
     network.relay().inRoomOrder(room, () -> {
@@ -502,6 +521,17 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
       Optional<GhostIds.RemoteUser> ghost = ghostIds.remoteUser(subject.get())
           .filter(u -> u.network().equals(channel.network()));
       boolean removed = "ban".equals(membership) || "leave".equals(membership);
+      boolean unban = "leave".equals(membership)
+          && "ban".equals(event.raw().path("unsigned").path("prev_content").path("membership").asText(""));
+      if (ghost.isPresent() && unban && !subject.get().equals(event.sender())) {
+        if (event.sender().equals(intents.bot().userId())) {
+          return CompletableFuture.completedFuture(null); // lifted from IRC: IRC has it already
+        }
+        String nick = ghost.get().nick();
+        String mask = network.relay().banMask(event.roomId(), nick).orElse(nick + "!*@*");
+        network.relay().forgetBan(event.roomId(), nick);
+        return network.moderation().unbanned(event.sender(), event.roomId(), channel, nick, mask, event.eventId());
+      }
       if (ghost.isPresent() && removed && !subject.get().equals(event.sender())) {
         return network.moderation().removed(event.sender(), event.roomId(), channel, ghost.get().nick(),
             "ban".equals(membership), event.content().path("reason").asText(""), event.eventId());

@@ -47,7 +47,7 @@ final class IrcBridgeHarness implements AutoCloseable {
             "switchboard", AS_TOKEN, HS_TOKEN, "switchboard", namespaces, "127.0.0.1", 0, 10 * 1024 * 1024,
             Optional.empty(), Duration.ofDays(7), Duration.ofDays(30), RetryPolicy.FOREVER,
             Permissions.defaults(hs.serverName()), BridgeConfig.Metrics.disabled()),
-        Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of()),
+        Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of("irc")),
         new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(connector), p -> irc);
 
     hs.registerAppService(AppServiceRegistration.builder("switchboard")

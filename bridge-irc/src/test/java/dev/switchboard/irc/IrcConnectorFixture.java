@@ -60,7 +60,7 @@ public final class IrcConnectorFixture implements AutoCloseable {
   }
 
   public static IrcConnectorFixture start(ObjectNode irc, Path dir) {
-    Database database = Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of());
+    Database database = Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of("irc"));
     ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(4);
     RecordingIntents intents = new RecordingIntents(DOMAIN);
     IrcConnector connector = new IrcConnector(irc, DOMAIN, new SplittableRandom(1), Duration.ofMillis(200));

@@ -57,7 +57,7 @@ class IrcConnectorTest {
   @BeforeEach
   void setUp() throws Exception {
     server = NgircdServer.start();
-    database = Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of());
+    database = Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of("irc"));
     scheduler = Executors.newScheduledThreadPool(4);
     intents = new RecordingIntents(DOMAIN);
   }

@@ -301,13 +301,18 @@ final class AppServiceIntent implements Intent {
     return removeMember("ban", room, user, reason);
   }
 
+  @Override
+  public CompletableFuture<Void> unban(RoomId room, UserId user, String reason) {
+    return removeMember("unban", room, user, reason);
+  }
+
   private CompletableFuture<Void> removeMember(String action, RoomId room, UserId user, String reason) {
     ObjectNode body = NODES.objectNode().put("user_id", user.value());
     if (reason != null && !reason.isEmpty()) {
       body.put("reason", reason);
     }
     return call(MatrixRequest.post(v3("rooms", room.value(), action), body)).thenApply(b -> {
-      intents.membershipChanged(room, user, "kick".equals(action) ? "leave" : "ban");
+      intents.membershipChanged(room, user, "ban".equals(action) ? "ban" : "leave");
       return null;
     });
   }

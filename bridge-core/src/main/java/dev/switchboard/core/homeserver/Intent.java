@@ -94,6 +94,11 @@ public interface Intent {
 
   CompletableFuture<Void> ban(RoomId room, UserId user, String reason);
 
+  /** Lifts a ban ({@code POST /rooms/{roomId}/unban}); the user's membership becomes {@code leave}. */
+  default CompletableFuture<Void> unban(RoomId room, UserId user, String reason) {
+    return CompletableFuture.failedFuture(new UnsupportedOperationException("unban"));
+  }
+
   CompletableFuture<EventId> redact(RoomId room, EventId event, String reason, String txnKey);
 
   CompletableFuture<Void> setTyping(RoomId room, boolean typing, int timeoutMs);

@@ -14,6 +14,7 @@ import dev.switchboard.core.store.Secret;
 import dev.switchboard.irc.network.IrcConnection;
 import dev.switchboard.irc.network.NetworkConfig;
 import dev.switchboard.irc.portal.ChannelName;
+import dev.switchboard.irc.portal.ChannelKeys;
 import dev.switchboard.irc.portal.ChannelPortals;
 import dev.switchboard.irc.portal.ChannelRef;
 import dev.switchboard.irc.puppet.PuppetNick;
@@ -62,6 +63,14 @@ public final class IrcCommands {
   private final String domain;
   private final Executor blocking;
 
+  private ChannelKeys keys;
+
+  /** Enables {@code !irc key} and keys in {@code !irc join}. */
+  public IrcCommands withChannelKeys(ChannelKeys keys) {
+    this.keys = keys;
+    return this;
+  }
+
   public IrcCommands(Map<String, NetworkHandle> networks, LoginStore logins, ChannelPortals portals, Intent bot,
       String aliasPrefix, String domain, Executor blocking) {
     this.networks = Map.copyOf(networks);
@@ -92,7 +101,10 @@ public final class IrcCommands {
     out.add(user("storepass", "<password> [network]",
         "store your IRC account password (encrypted) for SASL PLAIN on your next connection", this::storePass));
     out.add(user("removepass", "[network]", "forget your stored IRC password", this::removePass));
-    out.add(user("join", "<channel> [network]", "get invited to the room of an IRC channel", this::join));
+    out.add(user("join", "<channel> [key] [network]", "get invited to the room of an IRC channel (with its key, "
+        + "if it has one)", this::join));
+    out.add(user("key", "<channel> <key> [network]", "give the bridge the key of a +k channel (before plumbing it, "
+        + "or after it changed)", this::key));
     out.add(user("part", "<channel> [network]", "leave an IRC channel (and its room)", this::part));
     out.add(user("listrooms", "[network]", "list the IRC channels your connection is in", this::listRooms));
     out.add(user("whois", "<nick> [network]", "look up an IRC user", this::whois));
@@ -196,13 +208,46 @@ public final class IrcCommands {
     }, blocking);
   }
 
-  private CompletableFuture<String> join(CommandCall call) {
+  /**
+   * Gives the bridge a channel's key: tried on the next JOIN (now, when the bot wants the channel and is not in it),
+   * stored when the bot gets in. Ignored when the bot is in the channel already: it follows key changes there.
+   */
+  private String offerKey(String network, ChannelName channel, String key) {
+    if (keys == null) {
+      throw new IllegalArgumentException("Channel keys are not available.");
+    }
+    IrcConnection botConnection = networks.get(network).bot();
+    if (botConnection.isIn(channel)) {
+      return "The bridge is in " + channel + " already and follows its key; nothing to change.";
+    }
+    keys.offer(new ChannelRef(network, channel), key);
+    botConnection.retryJoin(channel);
+    return "The bridge will join " + channel + " with that key (kept once it gets in).";
+  }
+
+  private CompletableFuture<String> key(CommandCall call) {
     String network = network(call);
     ChannelName channel = channel(call);
+    return CompletableFuture.completedFuture(offerKey(network, channel, call.arg("key")));
+  }
+
+  private CompletableFuture<String> join(CommandCall call) {
+    // "!irc join #chan libera": one extra word that names a network is the network, not a key.
+    if (call.optionalArg("network").isEmpty() && call.optionalArg("key").map(networks::containsKey).orElse(false)) {
+      java.util.Map<String, String> args = new java.util.HashMap<>(call.arguments());
+      args.put("network", args.remove("key"));
+      call = new CommandCall(call.sender(), call.level(), call.room(), call.scope(), call.links(), call.eventId(),
+          args);
+    }
+    String network = network(call);
+    ChannelName channel = channel(call);
+    Optional<String> key = call.optionalArg("key");
+    String keyNote = key.map(k -> " " + offerKey(network, channel, k)).orElse("");
     RoomAlias alias = RoomAlias.of("#" + new ChannelRef(network, channel).aliasLocalpart(aliasPrefix) + ":" + domain);
-    return portals.open(alias).thenCompose(room -> room.map(r -> bot.invite(r, call.sender())
+    UserId sender = call.sender();
+    return portals.open(alias).thenCompose(room -> room.map(r -> bot.invite(r, sender)
             .handle((v, err) -> "Invited you to " + alias.value() + (err == null ? "" : " (the invite failed: "
-                + dev.switchboard.core.failure.Failures.rootMessage(err) + "; join the alias instead)")))
+                + dev.switchboard.core.failure.Failures.rootMessage(err) + "; join the alias instead)") + keyNote))
         .orElseGet(() -> CompletableFuture.completedFuture(channel + " on " + network + " cannot be bridged "
             + "(not in channels_allowed?).")));
   }
@@ -235,6 +280,7 @@ public final class IrcCommands {
       b.append(c.get().nick()).append(", ");
       b.append(channels.isEmpty() ? "in no channels" : "in " + String.join(" ", channels.stream()
           .map(ChannelName::value).sorted().toList()));
+      c.get().sasl().describe().ifPresent(sasl -> b.append(", ").append(sasl));
     }
     return CompletableFuture.completedFuture(b.toString());
   }

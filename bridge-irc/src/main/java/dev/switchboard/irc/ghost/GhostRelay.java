@@ -49,7 +49,13 @@ public final class GhostRelay {
   private final long epoch;
   private final RoomModes modes;
   private final java.util.concurrent.atomic.AtomicLong notices = new java.util.concurrent.atomic.AtomicLong();
+  /** Content key carrying the IRC sender's services account on bridged messages. */
+  public static final String ACCOUNT_KEY = "dev.switchboard.irc.account";
   private final Set<String> banned = ConcurrentHashMap.newKeySet();
+  /** Nicks a netsplit batch announced, whose QUIT follows (only touched on the serial executor). */
+  private final Set<String> splitQuits = new java.util.HashSet<>();
+  /** The mask that banned a ghost (room + " " + nick key), as the bot saw it, for unbans both ways. */
+  private final Map<String, String> banMasks = new ConcurrentHashMap<>();
   private final Map<RoomId, Set<String>> ghostsIn = new ConcurrentHashMap<>();
   private final Set<UserId> named = ConcurrentHashMap.newKeySet();
   private final Map<RoomId, CompletableFuture<?>> lanes = new ConcurrentHashMap<>();
@@ -119,6 +125,11 @@ public final class GhostRelay {
       for (String nick : b.nicks()) {
         room(b.channel(), nick).ifPresent(room -> ban(room, nick, b.by(), b.mask()));
       }
+    } else if (event instanceof IrcEvent.Unbanned u) {
+      if (ourNick.test(u.by())) {
+        return; // lifted from Matrix: the room has the unban already
+      }
+      channelRoom(u.channel()).ifPresent(room -> unbanned(room, u.by(), u.mask()));
     } else if (event instanceof IrcEvent.Left l && !l.self()) {
       if (ourNick.test(l.nick())) {
         l.kickedBy().ifPresent(by -> puppetKicked(l.channel(), l.nick(), by, l.reason()));
@@ -137,13 +148,26 @@ public final class GhostRelay {
           leave(room, l.nick());
         }
       });
+    } else if (event instanceof IrcEvent.SplitBatch b) {
+      // One line for the whole netsplit or netjoin instead of one per user; the QUITs/JOINs follow as events.
+      if (b.netjoin()) {
+        log.info("IRC {}: netjoin {}: {} user(s) back", network, String.join(" ", b.servers()), b.nicks().size());
+      } else {
+        b.nicks().forEach(n -> splitQuits.add(PuppetNick.key(n)));
+        log.info("IRC {}: netsplit {}: {} user(s) quit; holding their ghosts back", network,
+            String.join(" ", b.servers()), b.nicks().size());
+      }
     } else if (event instanceof IrcEvent.Quit q) {
       List<RoomId> rooms = q.channels().stream().flatMap(c -> room(c, q.nick()).stream()).toList();
-      if (!rooms.isEmpty()) {
-        boolean held = quits.quit(q.nick(), q.reason(), () -> rooms.forEach(room -> {
-          gone(room, q.nick());
-          leave(room, q.nick());
-        }));
+      boolean inBatch = splitQuits.remove(PuppetNick.key(q.nick()));
+      Runnable leave = () -> rooms.forEach(room -> {
+        gone(room, q.nick());
+        leave(room, q.nick());
+      });
+      if (!rooms.isEmpty() && inBatch) {
+        quits.splitQuit(q.nick(), leave);
+      } else if (!rooms.isEmpty()) {
+        boolean held = quits.quit(q.nick(), q.reason(), leave);
         if (held) {
           log.info("IRC {}: {} quit ({}); holding their ghost back as a netsplit", network, q.nick(), q.reason());
         }
@@ -184,9 +208,49 @@ public final class GhostRelay {
     inOrder(room, () -> modes.applyPowerLevels(room, levels));
   }
 
+  /**
+   * {@code -b mask} on IRC: the ghosts that mask banned (as the bot saw it) are unbanned in the room. A plain
+   * {@code nick!*@*} also names its ghost when the bot did not see the ban (set before it joined, or before a
+   * restart); unbanning a ghost that is not banned is refused by the homeserver and changes nothing.
+   */
+  private void unbanned(RoomId room, String by, String mask) {
+    String prefix = room.value() + " ";
+    Set<String> keys = new java.util.HashSet<>();
+    banMasks.forEach((key, m) -> {
+      if (key.startsWith(prefix) && m.equalsIgnoreCase(mask)) {
+        keys.add(key);
+      }
+    });
+    dev.switchboard.irc.network.BanMask.plainNick(mask).filter(PuppetNick::isValid)
+        .filter(nick -> !ourNick.test(nick)).ifPresent(nick -> keys.add(prefix + PuppetNick.key(nick)));
+    for (String key : keys) {
+      String nick = key.substring(prefix.length());
+      banMasks.remove(key);
+      banned.remove(key);
+      UserId ghost = ghostIds.ghost(network, nick);
+      inOrder(room, () -> intents.bot().unban(room, ghost, "Unbanned on IRC by " + by + " (" + mask + ")")
+          .exceptionally(e -> {
+            log.debug("IRC {}: unban of {} in {} changed nothing: {}", network, ghost, room, e.toString());
+            return null;
+          }));
+    }
+  }
+
+  /** Forgets that {@code nick}'s ghost is banned in {@code room} (a Matrix moderator lifted the ban). */
+  public void forgetBan(RoomId room, String nick) {
+    banMasks.remove(room.value() + " " + PuppetNick.key(nick));
+    banned.remove(room.value() + " " + PuppetNick.key(nick));
+  }
+
+  /** The mask that banned {@code nick}'s ghost in {@code room}, when the bot saw the ban. */
+  public Optional<String> banMask(RoomId room, String nick) {
+    return Optional.ofNullable(banMasks.get(room.value() + " " + PuppetNick.key(nick)));
+  }
+
   private void ban(RoomId room, String nick, String by, String mask) {
     UserId ghost = ghostIds.ghost(network, nick);
     banned.add(room.value() + " " + PuppetNick.key(nick));
+    banMasks.put(room.value() + " " + PuppetNick.key(nick), mask);
     ghostGone(room, nick);
     gone(room, nick);
     inOrder(room, () -> intents.bot().ban(room, ghost, "Banned on IRC by " + by + " (" + mask + ")"));
@@ -268,6 +332,8 @@ public final class GhostRelay {
     content.put("msgtype", m.kind().msgtype());
     content.put("body", text.body());
     text.html().ifPresent(html -> content.put("format", MatrixToIrc.HTML_FORMAT).put("formatted_body", html));
+    // Who the sender is logged in as with services (IRCv3 account-tag / extended-join / account-notify).
+    m.account().ifPresent(account -> content.put(ACCOUNT_KEY, account));
     if (!text.mentions().isEmpty()) {
       var ids = content.putObject("m.mentions").putArray("user_ids");
       text.mentions().forEach(u -> ids.add(u.value()));

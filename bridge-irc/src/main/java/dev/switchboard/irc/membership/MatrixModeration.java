@@ -68,6 +68,34 @@ public final class MatrixModeration {
     }
   }
 
+  /**
+   * {@code moderator} lifted the ban of the ghost of {@code nick} in {@code room}: {@code MODE -b mask} through their
+   * puppet when it is a channel operator, else a notice saying why.
+   *
+   * @param mask the mask that banned the ghost on IRC (as the bot saw it), or {@code nick!*@*}
+   */
+  public CompletableFuture<Void> unbanned(UserId moderator, RoomId room, ChannelRef channel, String nick, String mask,
+      EventId eventId) {
+    Optional<IrcConnection> puppet = puppets.existing(moderator).filter(c -> c.isIn(channel.channel()));
+    if (puppet.isEmpty()) {
+      return tell(room, moderator, "Could not unban " + nick + " on IRC: you are not in " + channel.channel()
+          + " on IRC (send a message in this room first).", eventId);
+    }
+    String modes = bot.userModes(channel.channel(), puppet.get().nick()).orElse("");
+    if (modes.chars().noneMatch(c -> OPERATOR_MODES.indexOf(c) >= 0)) {
+      return tell(room, moderator, "Could not unban " + nick + " on IRC: your IRC nick " + puppet.get().nick()
+          + " is not a channel operator in " + channel.channel() + ".", eventId);
+    }
+    try {
+      puppet.get().unban(channel.channel(), mask);
+      log.info("IRC {}: {} unbanned {} ({}) through their puppet {}", channel.remoteId(), moderator, nick, mask,
+          puppet.get().nick());
+      return CompletableFuture.completedFuture(null);
+    } catch (RuntimeException e) {
+      return tell(room, moderator, "Could not unban " + nick + " on IRC: " + e.getMessage(), eventId);
+    }
+  }
+
   private CompletableFuture<Void> tell(RoomId room, UserId moderator, String text, EventId eventId) {
     ObjectNode content = JsonNodeFactory.instance.objectNode().put("msgtype", "m.notice")
         .put("body", moderator.value() + ": " + text);

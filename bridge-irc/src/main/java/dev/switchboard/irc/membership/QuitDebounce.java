@@ -57,6 +57,11 @@ public final class QuitDebounce {
       leave.run();
       return false;
     }
+    hold(nick, leave);
+    return true;
+  }
+
+  private void hold(String nick, Runnable leave) {
     String key = key(nick);
     ScheduledFuture<?> previous = held.remove(key);
     if (previous != null) {
@@ -70,7 +75,18 @@ public final class QuitDebounce {
       }
       leave.run();
     }), config.delay().toMillis(), TimeUnit.MILLISECONDS));
-    return true;
+  }
+
+  /**
+   * A quit the server announced as part of a netsplit (an IRCv3 {@code netsplit} batch): held for the delay whatever
+   * its message and the quit rate, unless the delay is 0 (debouncing off).
+   */
+  public synchronized void splitQuit(String nick, Runnable leave) {
+    if (config.delay().isZero()) {
+      leave.run();
+      return;
+    }
+    hold(nick, leave);
   }
 
   /** The user is back (joined or listed in a channel): a held quit is dropped. Returns whether there was one. */

@@ -48,6 +48,11 @@ public final class ChannelMessageMap {
         blocking);
   }
 
+  /** Records the server's msgid of a line a puppet sent for a Matrix event (from its echo-message echo). */
+  public CompletableFuture<Void> recordEchoedMsgId(ChannelRef channel, String msgId, RoomId room, EventId event) {
+    return record(channel, MSGID + msgId, room, event);
+  }
+
   /** Records that a puppet sent a Matrix event to the channel as {@code nick}. */
   public CompletableFuture<Void> recordMatrix(ChannelRef channel, String nick, RoomId room, EventId event) {
     return record(channel, AUTHOR + nick + "/mx/" + event.value(), room, event);

@@ -85,10 +85,16 @@ public final class MatrixMessages {
       withContext = CompletableFuture.completedFuture(text);
     }
     UserId sender = event.sender();
+    // echo-message: each line's server msgid leads to this event, so an IRC reply to it becomes a Matrix reply.
+    java.util.function.Consumer<Optional<String>> onEcho = msgId -> msgId.ifPresent(id ->
+        map.recordEchoedMsgId(channel, id, event.roomId(), event.eventId()).exceptionally(e -> {
+          log.warn("IRC {}: could not record msgid of {}: {}", channel.remoteId(), event.eventId(), e.toString());
+          return null;
+        }));
     return withContext.thenCompose(t -> {
       List<String> lines = puppets.lines(sender, channel.channel(), kind.get(), t);
       if (lines.size() <= lineLimit) {
-        return puppets.sendLines(sender, channel.channel(), kind.get(), lines);
+        return puppets.sendLines(sender, channel.channel(), kind.get(), lines, onEcho);
       }
       // What IRC users would have read (pills as nicks, links spelt out), without the formatting codes.
       String plain = String.join("\n", java.util.Arrays.stream(t.split("\n", -1))

@@ -10,6 +10,23 @@ import java.util.Locale;
 public final class BanMask {
   private BanMask() {}
 
+  /** Whether {@code mask} fits one MODE parameter: 1-200 printable characters, no space, no leading ':'. */
+  public static boolean isSafe(String mask) {
+    return mask != null && !mask.isEmpty() && mask.length() <= 200 && mask.charAt(0) != ':'
+        && mask.chars().allMatch(c -> c > 0x20 && c != 0x7f && !Character.isISOControl(c) && !Character.isSpaceChar(c));
+  }
+
+  /** The nick of a plain {@code nick!*@*} mask (what the bridge sets for Matrix bans), else empty. */
+  public static java.util.Optional<String> plainNick(String mask) {
+    if (mask.endsWith("!*@*") && mask.length() > 4) {
+      String nick = mask.substring(0, mask.length() - 4);
+      if (nick.chars().noneMatch(c -> c == '*' || c == '?' || c == '!' || c == '@')) {
+        return java.util.Optional.of(nick);
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
   /** Whether {@code mask} matches the user {@code nick!user@host}. */
   public static boolean matches(String mask, String nick, String user, String host) {
     if (mask.isEmpty() || mask.charAt(0) == '$' || mask.charAt(0) == '~' || mask.indexOf(':') >= 0

@@ -34,6 +34,8 @@ import org.kitteh.irc.client.library.event.channel.ChannelJoinEvent;
 import org.kitteh.irc.client.library.event.channel.ChannelKickEvent;
 import org.kitteh.irc.client.library.event.channel.ChannelModeEvent;
 import org.kitteh.irc.client.library.event.client.ClientReceiveNumericEvent;
+import org.kitteh.irc.client.library.event.capabilities.CapabilitiesSupportedListEvent;
+import org.kitteh.irc.client.library.event.batch.ClientBatchEndEvent;
 import org.kitteh.irc.client.library.event.user.PrivateCtcpQueryEvent;
 import org.kitteh.irc.client.library.event.user.PrivateMessageEvent;
 import org.kitteh.irc.client.library.event.user.PrivateNoticeEvent;
@@ -83,6 +85,9 @@ public final class IrcConnection {
   private final Consumer<IrcEvent> events;
   private final Client client;
   private final AtomicLong messageSeq = new AtomicLong();
+  private final SaslLogin sasl;
+  private final EchoTracker echoes;
+  private volatile java.util.function.Function<ChannelName, Optional<String>> channelKeys = c -> Optional.empty();
 
   // Guarded by this.
   private final Set<String> wanted = new HashSet<>();
@@ -100,7 +105,8 @@ public final class IrcConnection {
   private int limit;
   private String nick;
 
-  private record Outgoing(MessageKind kind, String text, CompletableFuture<Void> sent) {}
+  private record Outgoing(MessageKind kind, String text, CompletableFuture<Void> sent,
+      Consumer<Optional<String>> onEcho) {}
 
   private record PrivateOut(String nick, Outgoing out) {}
 
@@ -175,13 +181,59 @@ public final class IrcConnection {
             .then()
         .build();
     client.getEventManager().registerEventListener(new KittehListener());
+    this.sasl = new SaslLogin(network.id(), this::nick);
+    this.echoes = new EchoTracker(network.id(), this::nick);
+    client.getEventManager().registerEventListener(sasl.new Listener());
     if (role == Role.BOT) {
-      security.sasl().ifPresent(sasl -> client.getAuthManager().addProtocol(
-          sasl.mechanism() == ConnectionSecurity.Mechanism.PLAIN
-              ? new org.kitteh.irc.client.library.feature.auth.SaslPlain(client, sasl.account().orElseThrow(),
-                  sasl.password().orElseThrow())
-              : new org.kitteh.irc.client.library.feature.auth.SaslExternal(client)));
+      security.sasl().ifPresent(s -> {
+        boolean plain = s.mechanism() == ConnectionSecurity.Mechanism.PLAIN;
+        sasl.configure(plain ? "PLAIN" : "EXTERNAL", s.account().orElse(null));
+        client.getAuthManager().addProtocol(plain
+            ? new org.kitteh.irc.client.library.feature.auth.SaslPlain(client, s.account().orElseThrow(),
+                s.password().orElseThrow())
+            : new org.kitteh.irc.client.library.feature.auth.SaslExternal(client));
+      });
     }
+  }
+
+  /**
+   * Where this connection finds the key ({@code +k}) of a channel it joins; asked at every JOIN, so a key learnt or
+   * set later is used on the next (re)join. Keys must be valid ({@link ChannelKey#isValid}).
+   */
+  public void useChannelKeys(java.util.function.Function<ChannelName, Optional<String>> keys) {
+    this.channelKeys = keys;
+  }
+
+  private void addChannel(String channel) {
+    Optional<String> key = ChannelName.parse(channel).flatMap(channelKeys).filter(ChannelKey::isValid);
+    if (key.isPresent()) {
+      client.addKeyProtectedChannel(channel, key.get());
+    } else {
+      client.addChannel(channel);
+    }
+  }
+
+  /** Whether the server acknowledged IRCv3 {@code echo-message} on this connection. */
+  public boolean echoMessage() {
+    return client.getCapabilityManager().getCapabilities().stream()
+        .anyMatch(c -> c.getName().equalsIgnoreCase(ECHO_MESSAGE));
+  }
+
+  /** Lines the server confirmed by echoing them ({@code echo-message}) since this connection was made. */
+  public long confirmedLines() {
+    return echoes.confirmed();
+  }
+
+  /** Lines written and not yet echoed back ({@code echo-message}). */
+  public int unconfirmedLines() {
+    return echoes.unconfirmed();
+  }
+
+  private static final String ECHO_MESSAGE = "echo-message";
+
+  /** What SASL gave this connection (see {@link SaslLogin}). */
+  public SaslLogin sasl() {
+    return sasl;
   }
 
   /**
@@ -189,6 +241,7 @@ public final class IrcConnection {
    * exchange). Call before {@link #connect()}. The password is never logged.
    */
   public void useSaslPlain(String account, String password) {
+    sasl.configure("PLAIN", account);
     client.getAuthManager().addProtocol(new org.kitteh.irc.client.library.feature.auth.SaslPlain(client, account,
         password));
   }
@@ -205,6 +258,7 @@ public final class IrcConnection {
       }
     }
     try {
+      sasl.connecting();
       client.connect();
     } catch (IllegalStateException alreadyConnecting) {
       log.debug("IRC {} ({}): already connecting", network.id(), nick());
@@ -218,7 +272,14 @@ public final class IrcConnection {
   public synchronized void join(ChannelName channel) {
     namesByKey.put(channel.key(), channel.value());
     if (wanted.add(channel.key()) && registered) {
-      client.addChannel(channel.value());
+      addChannel(channel.value());
+    }
+  }
+
+  /** Sends JOIN again for a channel we want but are not in, e.g. after the server refused a wrong key. */
+  public synchronized void retryJoin(ChannelName channel) {
+    if (registered && wanted.contains(channel.key()) && !joined.contains(channel.key())) {
+      addChannel(namesByKey.getOrDefault(channel.key(), channel.value()));
     }
   }
 
@@ -228,11 +289,21 @@ public final class IrcConnection {
    * connection's send queue.
    */
   public CompletableFuture<Void> send(ChannelName channel, MessageKind kind, List<String> texts) {
+    return send(channel, kind, texts, null);
+  }
+
+  /**
+   * As {@link #send(ChannelName, MessageKind, List)}; {@code onEcho} (may be null) gets each line's server
+   * {@code msgid} (empty when the server sends none) when the server echoes it ({@code echo-message}); it is never
+   * called when the server does not echo.
+   */
+  public CompletableFuture<Void> send(ChannelName channel, MessageKind kind, List<String> texts,
+      Consumer<Optional<String>> onEcho) {
     List<CompletableFuture<Void>> all = new ArrayList<>(texts.size());
     synchronized (this) {
       join(channel);
       for (String text : texts) {
-        Outgoing out = new Outgoing(kind, text, new CompletableFuture<>());
+        Outgoing out = new Outgoing(kind, text, new CompletableFuture<>(), onEcho);
         all.add(out.sent());
         if (joined.contains(channel.key()) && held.getOrDefault(channel.key(), new ArrayDeque<>()).isEmpty()) {
           write(channel.value(), out);
@@ -249,13 +320,14 @@ public final class IrcConnection {
    * safe line; {@code nick} must be a valid nick.
    */
   public CompletableFuture<Void> sendPrivate(String nick, MessageKind kind, List<String> texts) {
+    Consumer<Optional<String>> onEcho = null;
     if (!PuppetNick.isValid(nick)) {
       return CompletableFuture.failedFuture(new IllegalArgumentException("not a valid IRC nick: " + nick));
     }
     List<CompletableFuture<Void>> all = new ArrayList<>(texts.size());
     synchronized (this) {
       for (String text : texts) {
-        Outgoing out = new Outgoing(kind, text, new CompletableFuture<>());
+        Outgoing out = new Outgoing(kind, text, new CompletableFuture<>(), onEcho);
         all.add(out.sent());
         if (registered && heldPrivate.isEmpty()) {
           write(nick, out);
@@ -281,6 +353,14 @@ public final class IrcConnection {
       throw new IllegalArgumentException("not a valid IRC nick: " + nick);
     }
     client.sendRawLine("MODE " + channel.value() + " +b " + nick + "!*@*");
+  }
+
+  /** Lifts the ban {@code mask} in {@code channel} (needs ops there); {@code mask} must be one safe parameter. */
+  public synchronized void unban(ChannelName channel, String mask) {
+    if (!BanMask.isSafe(mask)) {
+      throw new IllegalArgumentException("not a ban mask we can send: " + mask.replaceAll("\\p{Cntrl}", "?"));
+    }
+    client.sendRawLine("MODE " + channel.value() + " -b " + mask);
   }
 
   /**
@@ -359,6 +439,9 @@ public final class IrcConnection {
         case TEXT -> client.sendMessage(channel, out.text());
         case NOTICE -> client.sendNotice(channel, out.text());
         case EMOTE -> client.sendCtcpMessage(channel, "ACTION " + out.text());
+      }
+      if (echoMessage()) {
+        echoes.written(channel, out.onEcho());
       }
       out.sent().complete(null);
     } catch (RuntimeException e) {
@@ -458,6 +541,16 @@ public final class IrcConnection {
     return source.getTag(name).flatMap(MessageTag::getValue);
   }
 
+  /**
+   * The services account of a message's sender: the IRCv3 {@code account} tag ({@code account-tag}), else what Kitteh
+   * tracked from {@code extended-join}, {@code account-notify} and WHOX; {@code *} means none.
+   */
+  private static Optional<String> account(User actor, ServerMessage source) {
+    return tag(source, "account").or(actor::getAccount)
+        .filter(a -> !a.equals("*") && !a.isEmpty() && a.length() <= 64
+            && a.chars().noneMatch(Character::isISOControl));
+  }
+
   private static Optional<Instant> time(ServerMessage source) {
     return source.getTag("time", MessageTag.Time.class).map(MessageTag.Time::getTime);
   }
@@ -474,7 +567,7 @@ public final class IrcConnection {
         nick = client.getNick();
         current = nick;
         for (String key : wanted) {
-          client.addChannel(namesByKey.get(key));
+          addChannel(namesByKey.get(key));
         }
         while (!heldPrivate.isEmpty()) {
           PrivateOut p = heldPrivate.poll();
@@ -510,6 +603,7 @@ public final class IrcConnection {
         registered = false;
         joined.clear();
       }
+      echoes.dropped();
       scheduleReconnect(e.getCause().map(Throwable::toString).orElse("connection closed"));
     }
 
@@ -596,12 +690,18 @@ public final class IrcConnection {
         } else if (mode == 'i' || mode == 'k') {
           current[mode == 'i' ? 0 : 1] = add;
           accessTouched = true;
+          if (mode == 'k') {
+            events.accept(new IrcEvent.ChannelKeyChanged(channel, add ? status.getParameter()
+                .filter(ChannelKey::isValid) : Optional.empty(), byName));
+          }
         } else if (mode == 'b' && add && status.getParameter().isPresent()) {
           String mask = status.getParameter().get();
           List<String> matching = e.getChannel().getUsers().stream()
               .filter(u -> BanMask.matches(mask, u.getNick(), u.getUserString(), u.getHost()))
               .map(User::getNick).toList();
           events.accept(new IrcEvent.Banned(channel, byName, mask, matching));
+        } else if (mode == 'b' && status.getParameter().isPresent()) {
+          events.accept(new IrcEvent.Unbanned(channel, byName, status.getParameter().get()));
         }
       }
       if (!userModes.isEmpty()) {
@@ -614,19 +714,81 @@ public final class IrcConnection {
 
     @Handler
     public void privateMessage(PrivateMessageEvent e) {
+      if (ownEcho(e.getActor().getNick(), e.getTarget(), e.getSource())) {
+        return;
+      }
       privately(e.getActor().getNick(), MessageKind.TEXT, e.getMessage(), e.getSource());
     }
 
     @Handler
     public void privateNotice(PrivateNoticeEvent e) {
+      if (ownEcho(e.getActor().getNick(), e.getTarget(), e.getSource())) {
+        return;
+      }
       privately(e.getActor().getNick(), MessageKind.NOTICE, e.getMessage(), e.getSource());
     }
 
     @Handler
     public void privateCtcp(PrivateCtcpQueryEvent e) {
+      if (ownEcho(e.getActor().getNick(), e.getTarget(), e.getSource())) {
+        return;
+      }
       String body = e.getMessage();
       if (body.startsWith("ACTION ")) {
         privately(e.getActor().getNick(), MessageKind.EMOTE, body.substring("ACTION ".length()), e.getSource());
+      }
+    }
+
+    /** An echo of a private line we sent ({@code echo-message}): confirmed, never relayed as a DM. */
+    private boolean ownEcho(String from, String target, ServerMessage source) {
+      if (!hasNick(from)) {
+        return false;
+      }
+      echoes.echoed(target, tag(source, "msgid"));
+      return true;
+    }
+
+    /**
+     * The end of an IRCv3 batch. Kitteh holds a batch's lines and replays them as ordinary events right after this, so
+     * a {@code netsplit} / {@code netjoin} batch is announced first, with the nicks it holds.
+     */
+    @Handler
+    public void batchEnded(ClientBatchEndEvent e) {
+      String type = e.getReferenceTag().getType().toLowerCase(java.util.Locale.ROOT);
+      boolean netjoin = type.equals("netjoin");
+      if (!netjoin && !type.equals("netsplit")) {
+        return;
+      }
+      String command = netjoin ? "JOIN" : "QUIT";
+      List<String> nicks = new ArrayList<>();
+      for (var held : e.getReferenceTag().getEvents()) {
+        if (held.getCommand().equalsIgnoreCase(command)) {
+          Actor actor = held.getActor();
+          String name = actor instanceof User u ? u.getNick() : actor.getName();
+          int bang = name.indexOf('!');
+          nicks.add(bang > 0 ? name.substring(0, bang) : name);
+        }
+      }
+      events.accept(new IrcEvent.SplitBatch(netjoin, e.getReferenceTag().getParameters(), nicks));
+    }
+
+    /** Asks for {@code echo-message} when the server offers it (Kitteh does not by default). */
+    @Handler
+    public void capabilitiesOffered(CapabilitiesSupportedListEvent e) {
+      if (e.isNegotiating() && e.getSupportedCapabilities().stream()
+          .anyMatch(c -> c.getName().equalsIgnoreCase(ECHO_MESSAGE))) {
+        e.addRequest(ECHO_MESSAGE);
+        e.setEndingNegotiation(false);
+      }
+    }
+
+    /** 404: a line to a channel was refused (moderated, banned, not joined); it will not be echoed. */
+    @NumericFilter(404)
+    @Handler
+    public void cannotSend(ClientReceiveNumericEvent e) {
+      List<String> params = e.getParameters();
+      if (params.size() >= 2 && echoMessage()) {
+        echoes.refused(params.get(1), params.size() >= 3 ? params.get(2) : "404");
       }
     }
 
@@ -635,6 +797,29 @@ public final class IrcConnection {
         return; // a server or service notice before registration, not a person
       }
       events.accept(new IrcEvent.PrivateMessage(from, kind, text, tag(source, "msgid"), time(source)));
+    }
+
+    /** 475 (bad channel key), 473 (invite only), 474 (banned), 471 (full): a JOIN the server refused. */
+    @NumericFilter(471)
+    @NumericFilter(473)
+    @NumericFilter(474)
+    @NumericFilter(475)
+    @Handler
+    public void joinRefused(ClientReceiveNumericEvent e) {
+      List<String> params = e.getParameters();
+      if (params.size() < 2) {
+        return;
+      }
+      String channel = params.get(1);
+      String why = switch (e.getNumeric()) {
+        case 471 -> "the channel is full (+l)";
+        case 473 -> "the channel is invite-only (+i)";
+        case 474 -> "we are banned (+b)";
+        default -> "wrong or missing channel key (+k)";
+      };
+      log.warn("IRC {} ({}): cannot join {}: {} ({})", network.id(), nick(), channel.replaceAll("\\p{Cntrl}", "?"),
+          why, e.getNumeric());
+      events.accept(new IrcEvent.JoinRefused(channel, e.getNumeric(), why));
     }
 
     /** 401 (no such nick) ends a WHOIS that will get no other answer. */
@@ -708,7 +893,7 @@ public final class IrcConnection {
           scheduler.schedule(() -> {
             synchronized (IrcConnection.this) {
               if (!stopped && registered && wanted.contains(key) && !joined.contains(key)) {
-                client.addChannel(namesByKey.getOrDefault(key, channel));
+                addChannel(namesByKey.getOrDefault(key, channel));
               }
             }
           }, delay.toMillis(), TimeUnit.MILLISECONDS);
@@ -743,28 +928,32 @@ public final class IrcConnection {
 
     @Handler
     public void message(ChannelMessageEvent e) {
-      channelMessage(e.getChannel().getName(), e.getActor().getNick(), MessageKind.TEXT, e.getMessage(),
-          e.getSource());
+      channelMessage(e.getChannel().getName(), e.getActor(), MessageKind.TEXT, e.getMessage(), e.getSource());
     }
 
     @Handler
     public void notice(ChannelNoticeEvent e) {
-      channelMessage(e.getChannel().getName(), e.getActor().getNick(), MessageKind.NOTICE, e.getMessage(),
-          e.getSource());
+      channelMessage(e.getChannel().getName(), e.getActor(), MessageKind.NOTICE, e.getMessage(), e.getSource());
     }
 
     @Handler
     public void ctcp(ChannelCtcpEvent e) {
       String body = e.getMessage();
       if (body.startsWith("ACTION ")) {
-        channelMessage(e.getChannel().getName(), e.getActor().getNick(), MessageKind.EMOTE,
+        channelMessage(e.getChannel().getName(), e.getActor(), MessageKind.EMOTE,
             body.substring("ACTION ".length()), e.getSource());
       }
     }
 
-    private void channelMessage(String channel, String from, MessageKind kind, String text, ServerMessage source) {
+    private void channelMessage(String channel, User actor, MessageKind kind, String text, ServerMessage source) {
+      String from = actor.getNick();
+      if (hasNick(from)) {
+        echoes.echoed(channel, tag(source, "msgid")); // echo-message: our own line, never relayed
+        return;
+      }
       events.accept(new IrcEvent.ChannelMessage(channel, from, kind, text, messageSeq.incrementAndGet(),
-          tag(source, "msgid"), time(source), tag(source, "+draft/reply").or(() -> tag(source, "+reply"))));
+          tag(source, "msgid"), time(source), tag(source, "+draft/reply").or(() -> tag(source, "+reply")),
+          account(actor, source)));
     }
   }
 }

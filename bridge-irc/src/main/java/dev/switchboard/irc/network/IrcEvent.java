@@ -19,9 +19,11 @@ public sealed interface IrcEvent {
    * @param msgId the IRCv3 {@code msgid} tag, when the server sends one
    * @param serverTime the IRCv3 {@code time} tag, when the server sends one
    * @param replyTo the msgid this message answers (client tag {@code +draft/reply} or {@code +reply})
+   * @param account the sender's services account, when known ({@code account-tag}, {@code extended-join},
+   *     {@code account-notify})
    */
   record ChannelMessage(String channel, String nick, MessageKind kind, String text, long seq, Optional<String> msgId,
-      Optional<Instant> serverTime, Optional<String> replyTo) implements IrcEvent {}
+      Optional<Instant> serverTime, Optional<String> replyTo, Optional<String> account) implements IrcEvent {}
 
   /** Someone (possibly us) joined a channel. */
   record Joined(String channel, String nick, boolean self) implements IrcEvent {}
@@ -74,6 +76,9 @@ public sealed interface IrcEvent {
     }
   }
 
+  /** A ban ({@code -b mask}) was lifted. */
+  record Unbanned(String channel, String by, String mask) implements IrcEvent {}
+
   /**
    * A PRIVMSG, CTCP ACTION or NOTICE sent to us (the connection's own nick), not to a channel.
    */
@@ -96,6 +101,29 @@ public sealed interface IrcEvent {
    * @param topic empty when there is none
    */
   record Topic(String channel, String topic, Optional<String> setter, boolean changed) implements IrcEvent {}
+
+  /**
+   * A channel's key was set ({@code +k key}: {@code key} present when it is a valid key) or removed ({@code -k}).
+   *
+   * @param by who changed it (a nick or a server name)
+   */
+  record ChannelKeyChanged(String channel, Optional<String> key, String by) implements IrcEvent {}
+
+  /** The server refused our JOIN: 471 full, 473 invite-only, 474 banned, 475 bad key. */
+  record JoinRefused(String channel, int numeric, String reason) implements IrcEvent {}
+
+  /**
+   * An IRCv3 {@code netsplit} or {@code netjoin} batch ended: the QUITs or JOINs it held follow as ordinary events.
+   *
+   * @param servers the batch parameters (the two servers)
+   * @param nicks whose QUIT (netsplit) or JOIN (netjoin) lines the batch holds
+   */
+  record SplitBatch(boolean netjoin, List<String> servers, List<String> nicks) implements IrcEvent {
+    public SplitBatch {
+      servers = List.copyOf(servers);
+      nicks = List.copyOf(nicks);
+    }
+  }
 
   /** The connection is registered (welcome and server info received) as {@code nick}. */
   record Registered(String nick) implements IrcEvent {}

@@ -186,6 +186,15 @@ public final class Puppets {
     return of(user).send(channel, kind, lines);
   }
 
+  /** As above; {@code onEcho} gets each line's server msgid when the server echoes it (IRCv3 echo-message). */
+  public CompletableFuture<Void> sendLines(UserId user, ChannelName channel, MessageKind kind, List<String> lines,
+      java.util.function.Consumer<Optional<String>> onEcho) {
+    if (lines.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return of(user).send(channel, kind, lines, onEcho);
+  }
+
   /** Splits and sends Matrix text to a channel as the user. */
   public CompletableFuture<Void> send(UserId user, ChannelName channel, MessageKind kind, String body) {
     return sendLines(user, channel, kind, lines(user, channel, kind, body));

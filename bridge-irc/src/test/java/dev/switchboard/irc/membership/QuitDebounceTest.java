@@ -50,4 +50,18 @@ class QuitDebounceTest {
     assertThat(debounce.quit("d", "Ping timeout", () -> left.add("d"))).isFalse();
     assertThat(left).containsExactly("a", "b", "d");
   }
+
+  @Test
+  void aQuitFromANetsplitBatchIsHeldWhateverItsMessageAndComesBackWithTheUser() throws Exception {
+    debounce.splitQuit("alice", () -> left.add("alice"));
+    debounce.splitQuit("bob", () -> left.add("bob"));
+    assertThat(debounce.isHeld("alice")).isTrue();
+    assertThat(debounce.back("bob")).isTrue();
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> left.contains("alice"));
+    assertThat(left).containsExactly("alice");
+
+    QuitDebounce off = new QuitDebounce(new NetsplitConfig(Duration.ZERO, 2), scheduler, Runnable::run, now::get);
+    off.splitQuit("carol", () -> left.add("carol"));
+    assertThat(left).containsExactly("alice", "carol");
+  }
 }

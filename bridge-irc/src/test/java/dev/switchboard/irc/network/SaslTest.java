@@ -26,10 +26,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * SASL on the bot's connection. Neither ngircd nor InspIRCd can be tested here: ngircd has no SASL, and InspIRCd's
- * {@code m_sasl} hands the exchange to a services server, which the tests do not run. So this is a scripted server
- * that follows the IRCv3 SASL exchange ({@code CAP LS/REQ/ACK}, {@code AUTHENTICATE}, 900/903) and records what the
- * connection sent.
+ * SASL on the bot's connection, the exchange in detail: a scripted server that follows the IRCv3 SASL exchange
+ * ({@code CAP LS/REQ/ACK}, {@code AUTHENTICATE}, 900/903) and records what the connection sent. Against a real
+ * server (InspIRCd 3 with Anope services) see {@code IrcSaslFlowTest}.
  */
 class SaslTest {
   private static final Duration WAIT = Duration.ofSeconds(20);

@@ -25,18 +25,28 @@ public final class InspircdServer implements IrcServer {
 
   private final Path dir;
   private final int port;
+  private final String extraConfig;
   private Process process;
 
-  private InspircdServer(Path dir, int port) {
+  private InspircdServer(Path dir, int port, String extraConfig) {
     this.dir = dir;
     this.port = port;
+    this.extraConfig = extraConfig;
   }
 
   /** Starts InspIRCd on a free port and returns once it accepts connections. */
   public static InspircdServer start() throws IOException, InterruptedException {
+    return start("");
+  }
+
+  /**
+   * As {@link #start()}, with {@code extraConfig} (InspIRCd config tags: more modules, a server link) appended to
+   * the generated config; {@link AnopeServices} uses it to link services.
+   */
+  public static InspircdServer start(String extraConfig) throws IOException, InterruptedException {
     Path binary = requireInstalled();
     Path dir = Files.createTempDirectory("inspircd-");
-    InspircdServer server = new InspircdServer(dir, NgircdServer.freePort());
+    InspircdServer server = new InspircdServer(dir, NgircdServer.freePort(), extraConfig);
     try {
       server.launch(binary);
     } catch (IOException | RuntimeException | InterruptedException e) {
@@ -87,7 +97,8 @@ public final class InspircdServer implements IrcServer {
         <module name="ircv3_msgid">
         <module name="ircv3_ctctags">
         <module name="ircv3_servertime">
-        """.formatted(SERVER_NAME, port, motd, dir.resolve("inspircd.pid"), dir.resolve("inspircd.log"), NICK_LENGTH);
+        """.formatted(SERVER_NAME, port, motd, dir.resolve("inspircd.pid"), dir.resolve("inspircd.log"), NICK_LENGTH)
+        + extraConfig;
   }
 
   private void awaitPort(Duration timeout) throws IOException, InterruptedException {
@@ -137,6 +148,20 @@ public final class InspircdServer implements IrcServer {
       process.destroy();
       if (!process.waitFor(5, TimeUnit.SECONDS)) {
         process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  /**
+   * Kills the server at once (SIGKILL) instead of asking it to stop: InspIRCd 3 with {@code ssl_gnutls} crashes
+   * (and dumps core) when it gets SIGTERM, so {@link AnopeServices} in TLS mode stops it this way.
+   */
+  public void kill() {
+    if (process != null && process.isAlive()) {
+      try {
+        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
   }
