@@ -148,7 +148,8 @@ public final class BridgeRuntime implements AutoCloseable {
       ProvisioningApi api = new ProvisioningApi(new Connectors(enabled), runtime.portals, runtime.intents,
           new LoginStore(database, secrets, clock), provisioning.linkTimeout(), workers);
       CallerAuthentication auth = new CallerAuthentication(provisioning.sharedSecret(),
-          new OpenIdVerifier(provisioning.openIdUrl(), settings.serverName(), provisioning.openIdCache(), clock),
+          new OpenIdVerifier(provisioning.openIdUrl(), settings.serverName(), provisioning.openIdCache(), clock,
+              provisioning.openIdOtherServers(), provisioning.openIdServerUrls()),
           settings.permissions());
       ProvisioningServer server = ProvisioningServer.start(provisioning.bind(), provisioning.port(), api, auth,
           workers, new ObjectMapper(), runtime.metrics);
