@@ -140,7 +140,8 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
           new LoginStore(context.database(), context.secrets(), context.clock()), context.clock(), new SecureRandom());
       keepalive = deskPhones.startKeepalive(context.scheduler());
     });
-    texts = new Texts(signalling, context.intents(), dms, callees, numbers, ghosts, new SplittableRandom());
+    texts = new Texts(signalling, context.intents(), dms, callees, numbers, ghosts, new SplittableRandom(),
+        () -> meters.message(ConnectorMeters.Direction.TO_REMOTE));
     incoming = new IncomingCalls(signalling, media, context.intents(), store, dms, callees, numbers, ghosts,
         context.blockingExecutor(), context.scheduler(), new SplittableRandom(), config.inbound().lifetime(),
         config.candidateWait(), user -> deskPhones == null ? Optional.empty() : deskPhones.bindingOf(user), limits);

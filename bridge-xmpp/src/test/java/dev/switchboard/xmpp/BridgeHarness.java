@@ -52,6 +52,12 @@ public final class BridgeHarness implements AutoCloseable {
     return new BridgeHarness(runtime);
   }
 
+  /** The value of counter {@code name} with these tag pairs, 0 when it was never incremented. */
+  public double counter(String name, String... tags) {
+    io.micrometer.core.instrument.Counter c = runtime.metrics().find(name).tags(tags).counter();
+    return c == null ? 0 : c.count();
+  }
+
   @Override
   public void close() {
     runtime.close();
