@@ -40,6 +40,11 @@ final class Bridge implements AutoCloseable {
     return runtime.port();
   }
 
+  /** Every meter of the bridge, for tests. */
+  io.micrometer.core.instrument.MeterRegistry metrics() {
+    return runtime.metrics();
+  }
+
   /** The port of the metrics and health listener, or -1 when it is disabled. */
   int metricsPort() {
     return runtime.metricsPort();

@@ -170,6 +170,8 @@ class FullBridgeRunTest {
     await().atMost(WAIT).until(() -> metricsGet("/health").statusCode() == 200);
     String before = metricsGet("/metrics").body();
     double dispatched = Math.max(0, sample(before, "switchboard_events_dispatched_total"));
+    double toIrc = Math.max(0, sample(before, IRC_TO_REMOTE));
+    double fromIrc = Math.max(0, sample(before, IRC_TO_MATRIX));
 
     try (IrcTestUser carol = IrcTestUser.connect(ircd, "carol")) {
       carol.join("#ops");
@@ -190,7 +192,22 @@ class FullBridgeRunTest {
           + "v3/rooms/\\{roomId}/send/m\\.room\\.message/\\{txnId}\",method=\"PUT\",outcome=\"success\"} [1-9]");
       assertThat(after).contains("switchboard_connector_state{protocol=\"irc\",state=\"RUNNING\"} 1.0",
           "switchboard_connector_state{protocol=\"xmpp\",state=\"RUNNING\"} 1.0");
+      // The connectors' own meters: one message each way on IRC, the bot and alice's puppet connected.
+      assertThat(sample(after, IRC_TO_REMOTE)).isEqualTo(toIrc + 1);
+      assertThat(sample(after, IRC_TO_MATRIX)).isEqualTo(fromIrc + 1);
+      assertThat(sample(after, ircConnections("bot", "connected"))).isEqualTo(1.0);
+      assertThat(sample(after, ircConnections("puppet", "connected"))).isGreaterThanOrEqualTo(1.0);
+      assertThat(sample(after, "switchboard_xmpp_component_state{protocol=\"xmpp\",state=\"ready\"}"))
+          .isEqualTo(1.0);
     });
+  }
+
+  private static final String IRC_TO_REMOTE = "switchboard_irc_messages_total{direction=\"to_remote\",protocol=\"irc\"}";
+  private static final String IRC_TO_MATRIX = "switchboard_irc_messages_total{direction=\"to_matrix\",protocol=\"irc\"}";
+  private static final String IRC_BOT_RECONNECTS = "switchboard_irc_reconnects_total{connection=\"bot\",protocol=\"irc\"}";
+
+  private static String ircConnections(String connection, String state) {
+    return "switchboard_irc_connections{connection=\"" + connection + "\",protocol=\"irc\",state=\"" + state + "\"}";
   }
 
   @Test
@@ -241,6 +258,33 @@ class FullBridgeRunTest {
 
   @Test
   @Order(4)
+  void healthAndTheIrcMetersFollowAnIrcServerOutageAndItsRecovery() throws Exception {
+    await().atMost(WAIT).until(() -> metricsGet("/health").statusCode() == 200);
+    double reconnects = Math.max(0, sample(metricsGet("/metrics").body(), IRC_BOT_RECONNECTS));
+
+    ircd.stop();
+    await().atMost(WAIT).untilAsserted(() -> {
+      HttpResponse<String> down = metricsGet("/health");
+      assertThat(down.statusCode()).isEqualTo(503);
+      JsonNode body = JSON.readTree(down.body());
+      assertThat(body.path("connectors").path("irc").asText()).isEqualTo("TRANSIENT_DISCONNECT");
+      assertThat(body.path("problems").toString()).contains("connector irc is TRANSIENT_DISCONNECT");
+      String scrape = metricsGet("/metrics").body();
+      assertThat(sample(scrape, IRC_BOT_RECONNECTS)).isGreaterThan(reconnects);
+      assertThat(sample(scrape, ircConnections("bot", "reconnecting"))).isEqualTo(1.0);
+      assertThat(sample(scrape, ircConnections("bot", "connected"))).isZero();
+    });
+    assertThat(metricsGet("/health/ready").statusCode()).as("an outage is not a reason to restart").isEqualTo(200);
+
+    ircd.startAgain();
+    await().atMost(WAIT).until(() -> metricsGet("/health").statusCode() == 200);
+    String up = metricsGet("/metrics").body();
+    assertThat(up).contains("switchboard_connector_state{protocol=\"irc\",state=\"RUNNING\"} 1.0");
+    assertThat(sample(up, ircConnections("bot", "connected"))).isEqualTo(1.0);
+  }
+
+  @Test
+  @Order(5)
   void noConfiguredSecretAppearsInAnyLogLineOfTheRun() {
     List<ILoggingEvent> events;
     synchronized (captured) { // the bridge's threads still log while we read

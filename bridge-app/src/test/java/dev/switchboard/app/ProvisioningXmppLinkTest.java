@@ -126,6 +126,16 @@ class ProvisioningXmppLinkTest {
         .build(), HttpResponse.BodyHandlers.ofString());
   }
 
+  private double counter(String name, String... tags) {
+    io.micrometer.core.instrument.Counter c = bridge.metrics().find(name).tags(tags).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  private double gauge(String name, String... tags) {
+    io.micrometer.core.instrument.Gauge g = bridge.metrics().find(name).tags(tags).gauge();
+    return g == null ? Double.NaN : g.value();
+  }
+
   @Test
   void aRoomLinkedToAMucThroughTheApiBridgesBothWaysUntilItIsUnlinked() throws Exception {
     List<Message> carolGot = new CopyOnWriteArrayList<>();
@@ -155,12 +165,21 @@ class ProvisioningXmppLinkTest {
     assertThat(relayed.path("sender").asText()).startsWith("@_xmpp_");
     root.send(room, "hello from matrix");
     await().atMost(WAIT).until(() -> carolGot.stream().anyMatch(m -> "hello from matrix".equals(m.getBody())));
+    // The XMPP meters: one message each way, the listener and root's occupant in the MUC, the component ready.
+    await().atMost(WAIT).untilAsserted(() -> {
+      assertThat(counter("switchboard.xmpp.messages", "direction", "to_matrix")).isEqualTo(1);
+      assertThat(counter("switchboard.xmpp.messages", "direction", "to_remote")).isEqualTo(1);
+      assertThat(gauge("switchboard.xmpp.mucs.joined")).isEqualTo(1);
+      assertThat(gauge("switchboard.xmpp.muc.occupants")).isEqualTo(1);
+      assertThat(gauge("switchboard.xmpp.component.state", "state", "ready")).isEqualTo(1);
+    });
 
     HttpResponse<String> unlinked = call("DELETE", links + "?protocol=xmpp&remote_room="
         + URLEncoder.encode(MUC, StandardCharsets.UTF_8), token, null);
 
     assertThat(unlinked.statusCode()).as(unlinked.body()).isEqualTo(200);
     await().atMost(WAIT).until(() -> team.getOccupants().size() == 1);
+    await().atMost(WAIT).untilAsserted(() -> assertThat(gauge("switchboard.xmpp.mucs.joined")).isZero());
     assertThat(JSON.readTree(call("GET", links, token, null).body()).path("links")).isEmpty();
   }
 }

@@ -3,6 +3,7 @@ package dev.switchboard.irc;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.connector.Connector;
 import dev.switchboard.core.connector.ConnectorContext;
+import dev.switchboard.core.connector.ConnectorMeters;
 import dev.switchboard.core.connector.ConnectorState;
 import dev.switchboard.core.connector.HubSettings;
 import dev.switchboard.core.portal.LinkedRoomAliases;
@@ -103,6 +104,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   private final List<java.util.concurrent.ScheduledFuture<?>> sweeps = new java.util.concurrent.CopyOnWriteArrayList<>();
   private volatile dev.switchboard.core.homeserver.Intents intents;
   private volatile ConnectorState state = ConnectorState.STARTING;
+  private volatile ConnectorMeters meters;
 
   /** One network's connections. */
   private record Network(NetworkConfig config, IrcConnection bot, Puppets puppets, MatrixMessages messages,
@@ -149,6 +151,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   @Override
   public void start(ConnectorContext context) {
     intents = context.intents();
+    meters = context.meters(protocol());
     portals = new ChannelPortals(context.portals(), context.intents().bot(), config.aliasPrefix(),
         config::network, this::joinAsBot, context.blockingExecutor(), portalAliases);
     foreign = new ForeignPuppets(hubSettings, context.foreignGhosts(), context.intents().bot());
@@ -170,6 +173,9 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
           "Matrix bridge (Switchboard)"), Math.max(net.botNick().length(), PuppetNick.RFC_NICK_LENGTH), backoff, context.scheduler(),
           context.blockingExecutor(), event -> serial.execute(() -> {
             keys.handle(net.id(), event);
+            if (event instanceof IrcEvent.Disconnected) {
+              meters.reconnect("bot");
+            }
             consent.handle(net.id(), event);
             relay[0].handle(event);
           }),
@@ -185,6 +191,9 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
           (user, identity) -> {
             IrcConnection puppet = new IrcConnection(net, identity, nickLength.getAsInt(), backoff,
                 context.scheduler(), context.blockingExecutor(), event -> {
+                  if (event instanceof IrcEvent.Disconnected) {
+                    meters.reconnect("puppet");
+                  }
                   if (event instanceof IrcEvent.PrivateMessage pm) {
                     privateSerial.execute(() -> dms[0].received(user, pm));
                   }
@@ -248,6 +257,11 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     for (ChannelRef channel : portals.load()) {
       joinAsBot(channel);
     }
+    List<String> connectionStates = List.of("connecting", "connected", "reconnecting", "stopped");
+    meters.connections("bot", connectionStates,
+        () -> networks.values().stream().map(n -> n.bot().connectionState()).toList());
+    meters.connections("puppet", connectionStates, () -> networks.values().stream()
+        .flatMap(n -> n.puppets().connections().values().stream()).map(IrcConnection::connectionState).toList());
     networks.values().forEach(n -> n.bot().connect());
     state = ConnectorState.RUNNING;
     log.info("IRC connector started: {} network(s)", networks.size());
@@ -413,9 +427,25 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     return done;
   }
 
+  /**
+   * {@code RUNNING} while every network's bot is registered; a network whose bot is still connecting makes it {@code
+   * CONNECTING}, one whose bot lost its connection (or cannot make one) {@code TRANSIENT_DISCONNECT}, so
+   * {@code /health} and {@code !status} show an IRC outage.
+   */
   @Override
   public ConnectorState state() {
-    return state;
+    ConnectorState s = state;
+    if (s != ConnectorState.RUNNING) {
+      return s;
+    }
+    for (Network n : networks.values()) {
+      switch (n.bot().connectionState()) {
+        case "reconnecting" -> s = ConnectorState.TRANSIENT_DISCONNECT;
+        case "connecting" -> s = s == ConnectorState.RUNNING ? ConnectorState.CONNECTING : s;
+        default -> { }
+      }
+    }
+    return s;
   }
 
   @Override
@@ -447,7 +477,8 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     if (chat.isPresent()) {
       Network network = networks.get(chat.get().network());
       return network == null || namespaces.claimsUser(event.sender().value()) ? CompletableFuture.completedFuture(null)
-          : once(event.eventId(), () -> network.directChats().fromMatrix(event, chat.get()));
+          : once(event.eventId(), () -> network.directChats().fromMatrix(event, chat.get())
+              .thenRun(() -> countSent(event)));
     }
     Optional<ChannelRef> ref = ChannelRef.ofRemoteId(link.get().remoteId());
     Network network = ref.map(r -> networks.get(r.network())).orElse(null);
@@ -475,7 +506,8 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
       return once(event.eventId(), () -> foreign.prepare(event, network.puppets())
           .thenCompose(v -> network.messages().relay(event, ref.get()))
           .thenRun(() -> network.puppets().existing(event.sender()).ifPresent(c ->
-              nickReplies.sent(ref.get(), c.nick(), event.eventId()))));
+              nickReplies.sent(ref.get(), c.nick(), event.eventId())))
+          .thenRun(() -> countSent(event)));
     }
     if ("m.reaction".equals(event.type())) {
       return once(event.eventId(), () -> network.annotations().reaction(event, ref.get()));
@@ -501,6 +533,13 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     Network network = remote.map(r -> networks.get(r.network())).orElse(null);
     return network == null ? CompletableFuture.completedFuture(null)
         : network.directChats().invited(event, target, remote.get().nick());
+  }
+
+  /** {@code switchboard.irc.messages{direction="to_remote"}}: a Matrix message (not a DM invite or state) reached IRC. */
+  private void countSent(MatrixEvent event) {
+    if ("m.room.message".equals(event.type())) {
+      meters.message(ConnectorMeters.Direction.TO_REMOTE);
+    }
   }
 
   /** A Matrix user joined (their puppet joins the channel) or left, was kicked or banned (it parts). */

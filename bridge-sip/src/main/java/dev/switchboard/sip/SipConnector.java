@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
 import dev.switchboard.core.connector.ConnectorContext;
+import dev.switchboard.core.connector.ConnectorMeters;
 import dev.switchboard.core.connector.ConnectorState;
 import dev.switchboard.core.connector.Link;
 import dev.switchboard.core.event.MatrixEvent;
@@ -17,6 +18,7 @@ import dev.switchboard.core.id.UserId;
 import dev.switchboard.registration.Namespaces;
 import dev.switchboard.sip.address.Dialable;
 import dev.switchboard.sip.address.GhostNames;
+import dev.switchboard.sip.call.CallMeters;
 import dev.switchboard.sip.call.CallStore;
 import dev.switchboard.sip.call.CallLimits;
 import dev.switchboard.sip.call.Calls;
@@ -122,7 +124,8 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
     }
     media = new NgClient(new NgClient.Settings(ng, r.timeout(), r.attempts()), context.scheduler(),
         new SplittableRandom());
-    CallStore store = new CallStore(context.database(), context.clock());
+    ConnectorMeters meters = context.meters(PROTOCOL);
+    CallStore store = new CallStore(context.database(), context.clock(), new CallMeters(meters));
     int leftovers = store.endLeftovers();
     if (leftovers > 0) {
       log.info("{} call(s) from the previous run ended with it", leftovers);
@@ -137,7 +140,8 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
           new LoginStore(context.database(), context.secrets(), context.clock()), context.clock(), new SecureRandom());
       keepalive = deskPhones.startKeepalive(context.scheduler());
     });
-    texts = new Texts(signalling, context.intents(), dms, callees, numbers, ghosts, new SplittableRandom());
+    texts = new Texts(signalling, context.intents(), dms, callees, numbers, ghosts, new SplittableRandom(),
+        () -> meters.message(ConnectorMeters.Direction.TO_REMOTE));
     incoming = new IncomingCalls(signalling, media, context.intents(), store, dms, callees, numbers, ghosts,
         context.blockingExecutor(), context.scheduler(), new SplittableRandom(), config.inbound().lifetime(),
         config.candidateWait(), user -> deskPhones == null ? Optional.empty() : deskPhones.bindingOf(user), limits);
@@ -152,6 +156,10 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
       registration = new TrunkRegistration(signalling, trunk, settings, context.scheduler(), context.clock(),
           new SplittableRandom());
       registration.register();
+      for (TrunkRegistration.State s : TrunkRegistration.State.values()) {
+        meters.gauge("registration.state", "The trunk registration's state (1 = current)", registration,
+            reg -> reg.state() == s ? 1 : 0, "state", s.name().toLowerCase(java.util.Locale.ROOT));
+      }
     }));
     config.trunk().filter(trunk -> !trunk.keepalive().isZero()).ifPresent(trunk -> {
       trunkKeepalive = new TrunkKeepalive(signalling, trunk, context.clock(), new SplittableRandom());

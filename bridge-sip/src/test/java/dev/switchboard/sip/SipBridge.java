@@ -57,6 +57,23 @@ public final class SipBridge implements AutoCloseable {
     return runtime.port();
   }
 
+  /** The bridge's meters. */
+  public io.micrometer.core.instrument.MeterRegistry metrics() {
+    return runtime.metrics();
+  }
+
+  /** The value of counter {@code name} with these tag pairs, 0 when it was never incremented. */
+  public double counter(String name, String... tags) {
+    io.micrometer.core.instrument.Counter c = runtime.metrics().find(name).tags(tags).counter();
+    return c == null ? 0 : c.count();
+  }
+
+  /** The value of gauge {@code name} with these tag pairs, NaN when there is none. */
+  public double gauge(String name, String... tags) {
+    io.micrometer.core.instrument.Gauge g = runtime.metrics().find(name).tags(tags).gauge();
+    return g == null ? Double.NaN : g.value();
+  }
+
   /** The token the homeserver presents to the bridge. */
   public static String hsToken() {
     return HS_TOKEN;

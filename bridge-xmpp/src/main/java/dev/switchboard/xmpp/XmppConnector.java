@@ -3,6 +3,7 @@ package dev.switchboard.xmpp;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.connector.Connector;
 import dev.switchboard.core.connector.ConnectorContext;
+import dev.switchboard.core.connector.ConnectorMeters;
 import dev.switchboard.core.connector.ConnectorState;
 import dev.switchboard.core.connector.EphemeralCapable;
 import dev.switchboard.core.connector.Link;
@@ -107,6 +108,15 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
     mucs.addMessageHook(new MucMediaHook(context, new MediaFetcher(config.media().maxBytes(),
         config.media().allowedHosts(), context.blockingExecutor())));
     bridge[0] = mucs;
+    ConnectorMeters meters = context.meters(PROTOCOL);
+    ComponentConnection component = connection;
+    for (ComponentConnection.State s : ComponentConnection.State.values()) {
+      meters.gauge("component.state", "The component stream's state (1 = current)", component,
+          c -> c.state() == s ? 1 : 0, "state", s.name().toLowerCase(java.util.Locale.ROOT));
+    }
+    meters.reconnects("component", component, c -> Math.max(0, c.connectAttempts() - 1));
+    meters.gauge("mucs.joined", "Bridged MUCs the bridge's listener is in", mucs, MucBridge::joinedMucs);
+    meters.gauge("muc.occupants", "Matrix users joined to bridged MUCs", mucs, MucBridge::joinedMatrixOccupants);
     mucs.restore();
     connection.start();
     mucs.startSelfPing(context.scheduler());

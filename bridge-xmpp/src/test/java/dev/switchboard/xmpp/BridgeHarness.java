@@ -57,6 +57,12 @@ public final class BridgeHarness implements AutoCloseable {
     return runtime.port();
   }
 
+  /** The value of counter {@code name} with these tag pairs, 0 when it was never incremented. */
+  public double counter(String name, String... tags) {
+    io.micrometer.core.instrument.Counter c = runtime.metrics().find(name).tags(tags).counter();
+    return c == null ? 0 : c.count();
+  }
+
   @Override
   public void close() {
     runtime.close();

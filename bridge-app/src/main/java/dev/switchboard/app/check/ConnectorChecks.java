@@ -44,6 +44,9 @@ public final class ConnectorChecks implements SelfCheckCapable {
       try {
         SipConfig sip = SipConfig.parse(cfg.connector("sip"));
         sip.trunk().ifPresent(t -> out.add(new SipOptionsProbe(t.host(), t.port(), t.transport())));
+        // The digest credentials, when the bridge registers to the trunk (otherwise nothing uses them before a call).
+        sip.trunk().filter(t -> t.register().isPresent()).ifPresent(t -> out.add(new SipRegisterProbe(t.host(),
+            t.port(), t.transport(), t.accountUser(), t.username(), t.password())));
         out.add(new RtpEngineProbe(sip.rtpengine().ngAddress(), sip.rtpengine().timeout(),
             sip.rtpengine().attempts()));
       } catch (RuntimeException e) {

@@ -47,6 +47,15 @@ public interface ConnectorContext {
     return new CompositeMeterRegistry();
   }
 
+  /**
+   * This connector's meters on {@link #metrics()}: {@code switchboard.<protocol>.*} tagged with the protocol. Call it
+   * once at start and keep the result. Core already counts the messages the connector's ghosts post to Matrix
+   * ({@code direction=to_matrix}); the connector counts what it delivered to its network ({@code to_remote}).
+   */
+  default ConnectorMeters meters(String protocol) {
+    return new ConnectorMeters(metrics(), protocol);
+  }
+
   /** Which users are other connectors' ghosts, for hub rooms; the default knows none (test contexts). */
   default ForeignGhosts foreignGhosts() {
     return ForeignGhosts.NONE;

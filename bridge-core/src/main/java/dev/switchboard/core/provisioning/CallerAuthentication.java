@@ -14,7 +14,8 @@ import java.util.concurrent.CompletableFuture;
  * <ul>
  *   <li>{@code Bearer <shared secret>}: an integration the admin configured. With {@code ?user_id=} it acts for that
  *       user, whose level then applies; without, it acts as itself with admin rights.
- *   <li>{@code Bearer openid:<token>}: a Matrix OpenID token, checked with the homeserver; its owner's level applies.
+ *   <li>{@code Bearer openid:<token>}: a Matrix OpenID token, checked with the homeserver that issued it (the own
+ *       one, or the one named by {@code ?matrix_server_name=}); its owner's level applies.
  * </ul>
  */
 public final class CallerAuthentication {
@@ -38,6 +39,14 @@ public final class CallerAuthentication {
    * @param userIdParam the {@code user_id} query parameter, or null
    */
   public CompletableFuture<Caller> authenticate(String authorization, String userIdParam) {
+    return authenticate(authorization, userIdParam, null);
+  }
+
+  /**
+   * As above; {@code matrixServerName} (the {@code matrix_server_name} query parameter, or null) names the
+   * homeserver that issued an OpenID token, when it is not the bridge's own.
+   */
+  public CompletableFuture<Caller> authenticate(String authorization, String userIdParam, String matrixServerName) {
     if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)
         || authorization.substring(7).isBlank()) {
       return CompletableFuture.failedFuture(new ProvisioningException(401, "M_MISSING_TOKEN",
@@ -49,7 +58,7 @@ public final class CallerAuthentication {
         return CompletableFuture.failedFuture(ProvisioningException.forbidden(
             "user_id can only be given with the shared secret; an OpenID token speaks for its owner"));
       }
-      return openId.verify(credential.substring(OPENID_PREFIX.length()))
+      return openId.verify(credential.substring(OPENID_PREFIX.length()), Optional.ofNullable(matrixServerName))
           .thenApply(user -> new Caller(Optional.of(user), permissions.levelOf(user), Caller.Via.OPENID));
     }
     // Digests first, so the comparison takes the same time whatever the lengths and contents.

@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -16,6 +17,8 @@ import java.util.Locale;
  *     {@code /_matrix/federation/v1/openid/userinfo} for the homeserver's own users
  * @param openIdCache how long a verified OpenID token is trusted without asking the homeserver again
  * @param linkTimeout how long a link request may wait for the connector (an IRC op's confirmation)
+ * @param openIdOtherServers which other homeservers may vouch for their users' OpenID tokens
+ * @param openIdServerUrls federation base URLs of other homeservers by server name, instead of discovery
  */
 public record ProvisioningConfig(
     boolean enabled,
@@ -24,13 +27,26 @@ public record ProvisioningConfig(
     String sharedSecret,
     URI openIdUrl,
     Duration openIdCache,
-    Duration linkTimeout) {
+    Duration linkTimeout,
+    OpenIdVerifier.OtherServers openIdOtherServers,
+    Map<String, URI> openIdServerUrls) {
+
+  public ProvisioningConfig {
+    openIdServerUrls = Map.copyOf(openIdServerUrls);
+  }
+
+  /** Only the bridge's own homeserver's users may use OpenID. */
+  public ProvisioningConfig(boolean enabled, String bind, int port, String sharedSecret, URI openIdUrl,
+      Duration openIdCache, Duration linkTimeout) {
+    this(enabled, bind, port, sharedSecret, openIdUrl, openIdCache, linkTimeout, OpenIdVerifier.OtherServers.NONE,
+        Map.of());
+  }
 
   public static final int DEFAULT_PORT = 29322;
   /** Short enough to guess nothing, long enough for a password manager's default. */
   public static final int MIN_SECRET_LENGTH = 16;
   static final List<String> KEYS = List.of("enabled", "bind", "port", "shared_secret", "openid_url",
-      "openid_cache_seconds", "link_timeout_seconds");
+      "openid_cache_seconds", "link_timeout_seconds", "openid_other_servers", "openid_server_urls");
 
   public static ProvisioningConfig disabled(URI homeserverUrl) {
     return new ProvisioningConfig(false, "127.0.0.1", DEFAULT_PORT, "", homeserverUrl, Duration.ofMinutes(1),
@@ -82,7 +98,43 @@ public record ProvisioningConfig(
     }
     Duration cache = Duration.ofSeconds(number(section, "openid_cache_seconds", 60, 0, 3600));
     Duration link = Duration.ofSeconds(number(section, "link_timeout_seconds", 120, 1, 3600));
-    return new ProvisioningConfig(enabled, bind, port, secret, openId, cache, link);
+    String others = text(section, "openid_other_servers", "none").trim().toLowerCase(Locale.ROOT);
+    OpenIdVerifier.OtherServers otherServers = switch (others) {
+      case "none" -> OpenIdVerifier.OtherServers.NONE;
+      case "listed" -> OpenIdVerifier.OtherServers.LISTED;
+      case "any" -> OpenIdVerifier.OtherServers.ANY;
+      default -> throw new ConfigException("provisioning.openid_other_servers must be none, listed or any, got '"
+          + others + "'");
+    };
+    Map<String, URI> serverUrls = new java.util.LinkedHashMap<>();
+    JsonNode urls = section.path("openid_server_urls");
+    if (!urls.isMissingNode() && !urls.isNull()) {
+      if (!urls.isObject()) {
+        throw new ConfigException("provisioning.openid_server_urls must map server names to URLs, e.g. "
+            + "{\"example.com\": \"https://matrix.example.com:8448\"}");
+      }
+      urls.fields().forEachRemaining(e -> {
+        String key = "provisioning.openid_server_urls." + e.getKey();
+        if (!FederationServers.isServerName(e.getKey())) {
+          throw new ConfigException(key + ": '" + e.getKey() + "' is not a server name");
+        }
+        serverUrls.put(e.getKey().toLowerCase(Locale.ROOT), httpUrl(key, e.getValue().asText().trim()));
+      });
+    }
+    return new ProvisioningConfig(enabled, bind, port, secret, openId, cache, link, otherServers, serverUrls);
+  }
+
+  private static URI httpUrl(String key, String raw) {
+    URI url;
+    try {
+      url = new URI(raw);
+    } catch (URISyntaxException e) {
+      throw new ConfigException(key + " is not a valid URL: '" + raw + "'");
+    }
+    if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme()) || url.getHost() == null) {
+      throw new ConfigException(key + " must be an http:// or https:// URL with a host, got '" + raw + "'");
+    }
+    return url;
   }
 
   private static boolean bool(JsonNode section, String key) {
@@ -123,6 +175,7 @@ public record ProvisioningConfig(
   public String toString() {
     return "ProvisioningConfig[enabled=" + enabled + ", bind=" + bind + ", port=" + port + ", sharedSecret="
         + (sharedSecret.isEmpty() ? "none" : "***") + ", openIdUrl=" + openIdUrl + ", openIdCache=" + openIdCache
-        + ", linkTimeout=" + linkTimeout + "]";
+        + ", linkTimeout=" + linkTimeout + ", openIdOtherServers=" + openIdOtherServers + ", openIdServerUrls="
+        + openIdServerUrls + "]";
   }
 }

@@ -174,7 +174,8 @@ public final class ProvisioningServer implements AutoCloseable {
       CompletableFuture<Answer> answer;
       try {
         answer = CompletableFuture.supplyAsync(() -> null, blocking)
-            .thenCompose(ignored -> auth.authenticate(request.authorization(), request.param("user_id").orElse(null)))
+            .thenCompose(ignored -> auth.authenticate(request.authorization(), request.param("user_id").orElse(null),
+                request.param("matrix_server_name").orElse(null)))
             .thenComposeAsync(caller -> endpoint.call().apply(caller), blocking)
             .thenApply(result -> new Answer(HttpResponseStatus.OK, result));
       } catch (RejectedExecutionException stopping) {

@@ -1,6 +1,7 @@
 package dev.switchboard.core.provisioning;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.core.command.RoomCreators;
 import dev.switchboard.core.failure.Failures;
 import dev.switchboard.core.homeserver.Intents;
 import dev.switchboard.core.homeserver.MatrixException;
@@ -21,17 +22,20 @@ final class RoomPowers {
     this.intents = intents;
   }
 
-  /** Completes when {@code user} may change the room's state, else fails with 403. */
+  /**
+   * Completes when {@code user} may change the room's state, else fails with 403. In room version 12 the creators
+   * are not in the power levels and outrank everyone ({@link RoomCreators}).
+   */
   CompletableFuture<Void> requireModerator(RoomId room, UserId user) {
     return state(room, "m.room.power_levels", "").thenCompose(levels -> {
       if (levels == null) {
         // No power levels: only the creator may do anything (spec, room versions 1-10: the creator has 100).
-        return state(room, "m.room.create", "").thenApply(create -> {
-          if (create == null || !(user.value().equals(create.path("creator").asText())
+        return state(room, "m.room.create", "").thenCompose(create -> {
+          if (create != null && (user.value().equals(create.path("creator").asText())
               || contains(create.path("additional_creators"), user))) {
-            throw notModerator(room, user);
+            return CompletableFuture.completedFuture(null);
           }
-          return null;
+          return creatorOrRefuse(room, user);
         });
       }
       long userLevel = levels.path("users").has(user.value()) ? levels.path("users").path(user.value()).asLong()
@@ -39,9 +43,18 @@ final class RoomPowers {
       long needed = levels.path("events").has("m.bridge") ? levels.path("events").path("m.bridge").asLong()
           : levels.path("state_default").asLong(50);
       if (userLevel < needed) {
-        throw notModerator(room, user);
+        return creatorOrRefuse(room, user);
       }
       return CompletableFuture.completedFuture(null);
+    });
+  }
+
+  private CompletableFuture<Void> creatorOrRefuse(RoomId room, UserId user) {
+    return RoomCreators.isPrivilegedCreator(intents.bot(), room, user).handle((creator, error) -> {
+      if (error != null || !creator) {
+        throw notModerator(room, user);
+      }
+      return null;
     });
   }
 

@@ -29,6 +29,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.concurrent.atomic.AtomicReference;
 import dev.switchboard.core.connector.BridgeContext;
 import dev.switchboard.core.connector.Connector;
+import dev.switchboard.core.connector.ConnectorMeters;
+import dev.switchboard.core.connector.MeteredIntents;
 import dev.switchboard.core.connector.Connectors;
 import dev.switchboard.core.homeserver.AppServiceIntents;
 import dev.switchboard.core.homeserver.AppServicePing;
@@ -146,7 +148,8 @@ public final class BridgeRuntime implements AutoCloseable {
       ProvisioningApi api = new ProvisioningApi(new Connectors(enabled), runtime.portals, runtime.intents,
           new LoginStore(database, secrets, clock), provisioning.linkTimeout(), workers);
       CallerAuthentication auth = new CallerAuthentication(provisioning.sharedSecret(),
-          new OpenIdVerifier(provisioning.openIdUrl(), settings.serverName(), provisioning.openIdCache(), clock),
+          new OpenIdVerifier(provisioning.openIdUrl(), settings.serverName(), provisioning.openIdCache(), clock,
+              provisioning.openIdOtherServers(), provisioning.openIdServerUrls()),
           settings.permissions());
       ProvisioningServer server = ProvisioningServer.start(provisioning.bind(), provisioning.port(), api, auth,
           workers, new ObjectMapper(), runtime.metrics);
@@ -224,7 +227,9 @@ public final class BridgeRuntime implements AutoCloseable {
     // Connectors, each with its own config section.
     Connectors connectors = new Connectors(enabled);
     for (Connector c : enabled) {
-      c.start(new BridgeContext(s.serverName(), configOf.apply(c.protocol()), intents, database, secrets, portals,
+      // Each connector's ghosts' messages count as its to_matrix messages (MeteredIntents).
+      Intents metered = new MeteredIntents(intents, new ConnectorMeters(metrics, c.protocol()));
+      c.start(new BridgeContext(s.serverName(), configOf.apply(c.protocol()), metered, database, secrets, portals,
           scheduler, blocking, clock, metrics, user -> connectors.owningUser(user).map(Connector::protocol)));
       closeables.add(0, c::stop);
       log.info("Connector {} started", c.protocol());
@@ -300,6 +305,11 @@ public final class BridgeRuntime implements AutoCloseable {
   /** The port of the metrics and health listener, or -1 when it is disabled. */
   public int metricsPort() {
     return metricsPort;
+  }
+
+  /** Every meter of the bridge (what {@code /metrics} shows), for tests and embedders. */
+  public MeterRegistry metrics() {
+    return metrics;
   }
 
   /** The port the AS API listens on. */

@@ -25,6 +25,8 @@ import org.junit.jupiter.api.Test;
 class LinkCommandsTest {
   private static final RoomId ROOM = RoomId.of("!room:example.org");
   private static final Link IRC_LINK = new Link(ROOM, "irc", "libera/#java", false);
+  /** A room version 12 room (no server name in its id) that @ops:example.org created. */
+  private static final RoomId V12_ROOM = RoomId.of("!Hm8pVx3q_createhash");
   private static final UserId ADMIN_MOD = UserId.of("@root:example.org");
   private static final UserId ADMIN_NOT_MOD = UserId.of("@ops:example.org");
   private static final UserId USER_MOD = UserId.of("@alice:example.org");
@@ -77,8 +79,14 @@ class LinkCommandsTest {
         {"users":{"@root:example.org":100,"@alice:example.org":50},"users_default":0,"state_default":50}""");
     Intent bot = (Intent) Proxy.newProxyInstance(Intent.class.getClassLoader(), new Class<?>[] {Intent.class},
         (proxy, method, args) -> switch (method.getName()) {
-          case "getState" -> args[1].equals("m.room.power_levels") && args[0].equals(ROOM)
+          case "getState" -> args[1].equals("m.room.power_levels") && (args[0].equals(ROOM) || args[0].equals(V12_ROOM))
               ? CompletableFuture.completedFuture(powerLevels)
+              : args[1].equals("m.room.create") ? CompletableFuture.completedFuture(new ObjectMapper().createObjectNode()
+                  .put("room_version", args[0].equals(V12_ROOM) ? "12" : "10"))
+              : CompletableFuture.failedFuture(new IllegalStateException("M_NOT_FOUND"));
+          case "getEvent" -> args[0].equals(V12_ROOM) && args[1].equals(EventId.of("$Hm8pVx3q_createhash"))
+              ? CompletableFuture.completedFuture(new ObjectMapper().createObjectNode().put("type", "m.room.create")
+                  .put("sender", ADMIN_NOT_MOD.value()))
               : CompletableFuture.failedFuture(new IllegalStateException("M_NOT_FOUND"));
           case "userId" -> UserId.of("@bot:example.org");
           default -> throw new UnsupportedOperationException(method.getName());
@@ -115,6 +123,17 @@ class LinkCommandsTest {
 
     assertThat(reply).contains("only room moderators").contains("you have 0");
     assertThat(xmpp.linked).isEmpty();
+  }
+
+  @Test
+  void inARoomOfVersion12ItsCreatorModeratesThoughThePowerLevelsDoNotNameThem() {
+    String reply = dispatcher.run("!link xmpp dev@muc.example.org", ADMIN_NOT_MOD, V12_ROOM, Scope.ADMIN_ROOM,
+        List.of(), EventId.of("$cmd")).join();
+
+    assertThat(reply).startsWith("Linked this room");
+    assertThat(xmpp.linked).containsExactly(V12_ROOM.value() + " dev@muc.example.org by @ops:example.org");
+    assertThat(run("!link xmpp dev@muc.example.org", ADMIN_NOT_MOD, Scope.ADMIN_ROOM, List.of()))
+        .as("in a version 10 room the creator has only what the power levels give").contains("only room moderators");
   }
 
   @Test

@@ -302,6 +302,42 @@ class ProvisioningApiTest {
   }
 
   @Test
+  void inARoomOfVersion12TheCreatorsModerateThoughThePowerLevelsDoNotNameThem() throws Exception {
+    // Root creates it with eve as an additional creator; bob gets 100 in the power levels; nobody else.
+    com.fasterxml.jackson.databind.node.ObjectNode body = JSON.createObjectNode().put("room_version", "12")
+        .put("preset", "private_chat");
+    body.putObject("creation_content").putArray("additional_creators").add(eve.userId());
+    String room = root.createRoom(body);
+    assertThat(room).as("a version 12 room id has no server name").doesNotContain(":");
+    root.invite(room, bot);
+    await().atMost(WAIT).until(() -> "join".equals(hs.members(room).get(bot)));
+    root.invite(room, bob.userId());
+    bob.join(room);
+    root.setPowerLevel(room, bob.userId(), 100);
+    JsonNode users = hs.roomStateEvent(room, "m.room.power_levels", "").path("content").path("users");
+    assertThat(users.has(root.userId()) || users.has(eve.userId())).as("creators are not in the power levels")
+        .isFalse();
+
+    Answer byCreator = link(room, "test/#java", openId(root));
+    Answer byBob = unlink(room, "test/#java", openId(bob));
+    assertThat(byCreator.status()).as(byCreator.body().toString()).isEqualTo(200);
+    assertThat(byBob.status()).as("a moderator by power level: bob is no bridge admin").isEqualTo(403);
+    Answer byAdditionalCreator = unlink(room, "test/#java", openId(eve));
+    assertThat(byAdditionalCreator.status()).as(byAdditionalCreator.body().toString()).isEqualTo(200);
+    assertThat(linkedRemotes(room)).isEmpty();
+
+    // A bridge admin who is neither creator nor moderator of a version 12 room is still refused.
+    String aliceRoom = alice.createRoom(JSON.createObjectNode().put("room_version", "12").put("preset", "private_chat"));
+    alice.invite(aliceRoom, bot);
+    await().atMost(WAIT).until(() -> "join".equals(hs.members(aliceRoom).get(bot)));
+    alice.invite(aliceRoom, root.userId());
+    root.join(aliceRoom);
+    Answer byStranger = link(aliceRoom, "test/#java", openId(root));
+    assertThat(byStranger).extracting(Answer::status, Answer::errcode).containsExactly(403, "M_FORBIDDEN");
+    assertThat(byStranger.body().path("error").asText()).contains("may not change the state");
+  }
+
+  @Test
   void theIntegrationUnlinksAnyRoomAndListsEveryLinkWhileUsersMayNot() throws Exception {
     String aliceRoom = roomWithBot(alice);
     assertThat(link(rootRoom, "test/#java", SECRET).status()).isEqualTo(200);

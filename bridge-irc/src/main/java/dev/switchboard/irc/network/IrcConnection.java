@@ -501,6 +501,14 @@ public final class IrcConnection {
     return registered;
   }
 
+  /**
+   * For the connections gauge: {@code connected} (registered), {@code connecting} (first attempt), {@code
+   * reconnecting} (lost or failed, another attempt scheduled) or {@code stopped}.
+   */
+  public synchronized String connectionState() {
+    return stopped ? "stopped" : registered ? "connected" : attempt == 0 ? "connecting" : "reconnecting";
+  }
+
   /** Whether we are in {@code channel} right now. */
   public synchronized boolean isIn(ChannelName channel) {
     return joined.contains(channel.key());

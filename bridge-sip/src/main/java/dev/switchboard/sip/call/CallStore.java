@@ -10,10 +10,21 @@ import java.util.Optional;
 public final class CallStore {
   private final Database database;
   private final Clock clock;
+  private final CallMeters meters;
 
   public CallStore(Database database, Clock clock) {
+    this(database, clock, CallMeters.NONE);
+  }
+
+  /** As above, and every call stored or changed is counted in {@code meters}. */
+  public CallStore(Database database, Clock clock, CallMeters meters) {
     this.database = database;
     this.clock = clock;
+    this.meters = meters;
+  }
+
+  private static String key(dev.switchboard.core.id.RoomId room, String matrixCallId) {
+    return room.value() + "|" + matrixCallId;
   }
 
   /** A stored call. */
@@ -22,6 +33,14 @@ public final class CallStore {
 
   /** Records a new outbound call; false when the Matrix call is already known (a repeated invite). */
   public boolean insertOutbound(OutboundCall call) {
+    boolean inserted = insertOutboundRow(call);
+    if (inserted) {
+      meters.started("outbound", key(call.room(), call.matrixCallId()));
+    }
+    return inserted;
+  }
+
+  private boolean insertOutboundRow(OutboundCall call) {
     return database.inTransaction(c -> {
       try (PreparedStatement st = c.prepareStatement("INSERT INTO sip_call (room_id, matrix_call_id, direction, ghost,"
           + " matrix_user, ghost_party_id, sip_call_id, local_tag, state, created_at)"
@@ -42,6 +61,8 @@ public final class CallStore {
 
   public void update(OutboundCall call) {
     boolean ended = call.state() == OutboundCall.State.ENDED;
+    meters.changed("outbound", key(call.room(), call.matrixCallId()),
+        call.state() == OutboundCall.State.ANSWERED, ended);
     database.inTransaction(c -> {
       try (PreparedStatement st = c.prepareStatement("UPDATE sip_call SET state = ?, remote_tag = ?,"
           + " hangup_reason = ?, ended_at = ? WHERE room_id = ? AND matrix_call_id = ?")) {
@@ -62,6 +83,7 @@ public final class CallStore {
 
   /** Records a call from a phone once its DM is known; a repeat changes nothing. */
   public void insertInbound(IncomingCall call) {
+    meters.started("inbound", key(call.room, call.matrixCallId));
     database.inTransaction(c -> {
       try (PreparedStatement st = c.prepareStatement("INSERT INTO sip_call (room_id, matrix_call_id, direction, ghost,"
           + " matrix_user, ghost_party_id, sip_call_id, local_tag, remote_tag, state, created_at)"
@@ -83,6 +105,8 @@ public final class CallStore {
 
   public void updateInbound(IncomingCall call) {
     boolean ended = call.state == IncomingCall.State.ENDED;
+    meters.changed("inbound", key(call.room, call.matrixCallId), call.state == IncomingCall.State.ANSWERED,
+        ended);
     database.inTransaction(c -> {
       try (PreparedStatement st = c.prepareStatement("UPDATE sip_call SET state = ?, hangup_reason = ?, ended_at = ?"
           + " WHERE room_id = ? AND matrix_call_id = ?")) {

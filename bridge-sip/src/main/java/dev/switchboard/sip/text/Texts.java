@@ -62,6 +62,7 @@ public final class Texts {
   private final PhoneNumbers numbers;
   private final GhostNames ghosts;
   private final RandomGenerator random;
+  private final Runnable delivered;
   /** Our MESSAGEs awaiting a final answer, by Call-ID. */
   private final Map<String, Outgoing> outgoing = new ConcurrentHashMap<>();
 
@@ -81,6 +82,13 @@ public final class Texts {
 
   public Texts(SipSignalling sip, Intents intents, DmRooms dms, Callees callees, PhoneNumbers numbers,
       GhostNames ghosts, RandomGenerator random) {
+    this(sip, intents, dms, callees, numbers, ghosts, random, () -> { });
+  }
+
+  /** As above; {@code delivered} runs once for each Matrix text the far end accepted (2xx), for the meters. */
+  public Texts(SipSignalling sip, Intents intents, DmRooms dms, Callees callees, PhoneNumbers numbers,
+      GhostNames ghosts, RandomGenerator random, Runnable delivered) {
+    this.delivered = delivered;
     this.sip = sip;
     this.targets = new Targets(sip);
     this.intents = intents;
@@ -267,6 +275,7 @@ public final class Texts {
       }
       outgoing.remove(callId);
       if (status < 300) {
+        delivered.run();
         intents.ghost(out.ghost).sendReadReceipt(out.room, out.event).whenComplete((v, err) -> {
           if (err != null) {
             log.debug("Receipt for delivered {}: {}", out.event, rootMessage(err));

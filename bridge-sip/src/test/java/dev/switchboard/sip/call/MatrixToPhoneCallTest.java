@@ -129,6 +129,14 @@ class MatrixToPhoneCallTest {
 
       assertThat(phone.awaitExit(WAIT)).as(phone::diagnostics).isZero();
       assertThat(phone.messages()).contains("BYE sip:phone@127.0.0.1:" + phone.port());
+      // The call's meters: started, answered, and no longer active once hung up.
+      await().atMost(WAIT).untilAsserted(() -> {
+        assertThat(bridge.counter("switchboard.sip.calls", "direction", "outbound", "outcome", "started")).isEqualTo(1);
+        assertThat(bridge.counter("switchboard.sip.calls", "direction", "outbound", "outcome", "answered"))
+            .isEqualTo(1);
+        assertThat(bridge.counter("switchboard.sip.calls", "direction", "outbound", "outcome", "failed")).isZero();
+        assertThat(bridge.gauge("switchboard.sip.calls.active", "protocol", "sip")).isZero();
+      });
     }
   }
 
@@ -147,6 +155,12 @@ class MatrixToPhoneCallTest {
       assertThat(hangup.path("content").path("reason").asText()).isEqualTo("user_busy");
       assertThat(hangup.path("content").path("call_id").asText()).isEqualTo("call-busy");
       assertThat(phone.awaitExit(WAIT)).as(phone::diagnostics).isZero();
+      await().atMost(WAIT).untilAsserted(() -> {
+        assertThat(bridge.counter("switchboard.sip.calls", "direction", "outbound", "outcome", "started")).isEqualTo(1);
+        assertThat(bridge.counter("switchboard.sip.calls", "direction", "outbound", "outcome", "failed")).isEqualTo(1);
+        assertThat(bridge.counter("switchboard.sip.calls", "direction", "outbound", "outcome", "answered")).isZero();
+        assertThat(bridge.gauge("switchboard.sip.calls.active", "protocol", "sip")).isZero();
+      });
     }
   }
   private static ObjectNode hangup(String callId) {

@@ -77,6 +77,8 @@ class TextMessagesTest {
         assertThat(text.path("content").path("body").asText()).isEqualTo("Hello from the phone, café");
         // The ghost opened the DM and invited Alice.
         assertThat(hs.members(m.group(1))).containsEntry(ALICE, "invite");
+        await().atMost(WAIT).untilAsserted(() -> assertThat(bridge.counter("switchboard.sip.messages",
+            "direction", "to_matrix")).isEqualTo(1));
       }
     }
   }
@@ -105,6 +107,7 @@ class TextMessagesTest {
       // Delivered: the ghost has read it.
       await().atMost(WAIT).until(() -> hs.requests("POST", ".*/receipt/m\\.read/.*").stream()
           .anyMatch(r -> r.decodedPath().contains(sent)));
+      assertThat(bridge.counter("switchboard.sip.messages", "direction", "to_remote")).isEqualTo(1);
     }
   }
 
@@ -124,6 +127,7 @@ class TextMessagesTest {
       assertThat(notice.path("content").path("m.relates_to").path("m.in_reply_to").path("event_id").asText())
           .isEqualTo(sent);
       assertThat(phone.awaitExit(WAIT)).as(phone::diagnostics).isZero();
+      assertThat(bridge.counter("switchboard.sip.messages", "direction", "to_remote")).as("not delivered").isZero();
     }
   }
 }

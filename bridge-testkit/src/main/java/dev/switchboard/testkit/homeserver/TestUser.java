@@ -44,6 +44,11 @@ public final class TestUser {
     return hs.rooms().createRoom(me(), spec.toJson()).get("room_id").asText();
   }
 
+  /** {@code POST /createRoom} with this body as is (e.g. {@code "room_version": "12"}); returns the room id. */
+  public String createRoom(ObjectNode body) {
+    return hs.rooms().createRoom(me(), body.deepCopy()).get("room_id").asText();
+  }
+
   /** Joins by room id or alias (an unknown alias in an AS namespace is queried from the AS); returns the room id. */
   public String join(String roomIdOrAlias) {
     return hs.membership().join(me(), roomIdOrAlias, null);

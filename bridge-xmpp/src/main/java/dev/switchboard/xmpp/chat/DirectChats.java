@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.connector.ConnectorContext;
+import dev.switchboard.core.connector.ConnectorMeters;
 import dev.switchboard.core.connector.Link;
 import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.homeserver.Intent;
@@ -62,6 +63,7 @@ public final class DirectChats {
   private static final int TYPING_TIMEOUT_MS = 30_000;
 
   private final ConnectorContext context;
+  private final ConnectorMeters meters;
   private final ComponentConnection connection;
   private final MatrixUserJids userJids;
   private final XmppGhostIds ghostIds;
@@ -77,6 +79,7 @@ public final class DirectChats {
   public DirectChats(XmppConfig config, ConnectorContext context, ComponentConnection connection,
       Predicate<BareJid> isBridgedMuc) {
     this.context = context;
+    this.meters = context.meters("xmpp");
     this.connection = connection;
     this.userJids = new MatrixUserJids(config.component().domain());
     this.ghostIds = new XmppGhostIds(config.userPrefix(), context.serverName());
@@ -318,6 +321,7 @@ public final class DirectChats {
       b.addExtension(new MessageCorrectExtension(StanzaIds.of(relation.path("event_id").asText())));
     }
     connection.send(MediaLinks.withOob(b.build(), media));
+    meters.message(ConnectorMeters.Direction.TO_REMOTE);
     return done();
   }
 

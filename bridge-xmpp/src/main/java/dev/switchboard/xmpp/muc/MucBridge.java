@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.connector.ConnectorContext;
+import dev.switchboard.core.connector.ConnectorMeters;
 import dev.switchboard.core.connector.HubSettings;
 import dev.switchboard.core.portal.LinkedRoomAliases;
 import dev.switchboard.core.connector.Link;
@@ -97,6 +98,7 @@ public final class MucBridge {
   private final HubSettings hub;
   private final LinkedRoomAliases linkedAliases;
   private final MucReplies replies;
+  private final ConnectorMeters meters;
 
   public MucBridge(XmppConfig config, ConnectorContext context, ComponentConnection connection) {
     this.config = config;
@@ -116,6 +118,7 @@ public final class MucBridge {
     this.replies = new MucReplies(messageMap, blocking, context.intents().bot(), context.serverName(),
         (room, user) -> nickOf(room.roomId, user));
     this.mediaLinks = new MediaLinks(config.media().baseUrl());
+    this.meters = context.meters(PROTOCOL);
     try {
       // '_bridge' has no escaped ':' so it can never be a Matrix user's address.
       this.listenerJid = JidCreate.fullFrom("_bridge@" + domain + "/listener");
@@ -330,6 +333,16 @@ public final class MucBridge {
   }
 
   /** True when {@code jid} is a MUC this bridge listens in. */
+  /** For the MUC gauges: how many bridged MUCs the listener is in, and how many Matrix users are occupants. */
+  public int joinedMucs() {
+    return (int) byMuc.values().stream().filter(r -> r.listenerJoined).count();
+  }
+
+  public int joinedMatrixOccupants() {
+    return byMuc.values().stream().mapToInt(r -> (int) r.matrixOccupants.values().stream()
+        .filter(MucRoom.MatrixOccupant::isJoined).count()).sum();
+  }
+
   public boolean isBridged(org.jxmpp.jid.BareJid jid) {
     EntityBareJid muc = jid.asEntityBareJidIfPossible();
     return muc != null && byMuc.containsKey(muc);
@@ -906,6 +919,7 @@ public final class MucBridge {
             m.addExtension(Replies.element(reply.id(), reply.to()));
             m.addExtension(Replies.fallback(quote.codePointCount(0, quote.length())));
             connection.send(m);
+            meters.message(ConnectorMeters.Direction.TO_REMOTE);
           });
     }
     return ensureOccupantSurvivingOutages(room, event.sender()).thenAccept(v -> {
@@ -918,6 +932,7 @@ public final class MucBridge {
         connection.send(MediaLinks.withOob(MucStanzas.groupchat(fullJidOf(event.sender()), room.muc, id, text),
             media));
       }
+      meters.message(ConnectorMeters.Direction.TO_REMOTE);
     });
   }
 

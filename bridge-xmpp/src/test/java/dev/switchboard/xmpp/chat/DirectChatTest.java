@@ -111,6 +111,9 @@ class DirectChatTest {
     await().atMost(WAIT).until(() -> hasBody(room, daveGhost(), "hello back"));
     assertThat(f.hs.roomsOf(alice.userId(), "invite")).isEmpty(); // the same room, not a new one
     f.hs.assertNoSchemaViolations();
+    assertThat(f.bridge.counter("switchboard.xmpp.messages", "direction", "to_remote")).isEqualTo(1);
+    await().atMost(WAIT).untilAsserted(() -> assertThat(f.bridge.counter("switchboard.xmpp.messages",
+        "direction", "to_matrix")).isEqualTo(1));
   }
 
   @Test

@@ -50,16 +50,40 @@ public final class RoomService {
       if (alias != null) {
         checkAliasAvailable(requester, alias);
       }
-      Room room = state.newRoom(creator);
+      // Room version 12 (asked for with "room_version"): the room id is the create event's hash, the create event
+      // has no "creator" (its sender is), and the creators are privileged: not in the power levels.
+      boolean privilegedCreators = PowerLevels.privilegedCreators(body.path("room_version").asText("10"));
+      Room room = privilegedCreators ? state.newHashedRoom(creator) : state.newRoom(creator);
       ObjectNode create = NODES.objectNode();
-      create.put("creator", creator);
-      create.put("room_version", "10");
+      if (privilegedCreators) {
+        create.put("room_version", body.path("room_version").asText());
+      } else {
+        create.put("creator", creator);
+        create.put("room_version", "10");
+      }
       if (body.path("creation_content").isObject()) {
         create.setAll((ObjectNode) body.get("creation_content"));
       }
-      state.append(room, "m.room.create", creator, "", create, ts, null);
+      if (privilegedCreators && "trusted_private_chat".equals(preset) && !invites.isEmpty()) {
+        // Spec (createRoom): the invitees of trusted_private_chat become additional creators in version 12.
+        com.fasterxml.jackson.databind.node.ArrayNode extra = create.withArray("additional_creators");
+        java.util.Set<String> have = new java.util.HashSet<>();
+        extra.forEach(e -> have.add(e.asText()));
+        invites.stream().filter(have::add).forEach(extra::add);
+      }
+      if (privilegedCreators) {
+        state.appendCreate(room, creator, create, ts);
+      } else {
+        state.append(room, "m.room.create", creator, "", create, ts, null);
+      }
       membership.appendMember(room, creator, creator, "join", null, ts);
-      state.append(room, "m.room.power_levels", creator, "", powerLevels(creator, preset, invites, body), ts, null);
+      ObjectNode levels = powerLevels(creator, preset, invites, body);
+      if (privilegedCreators) {
+        ObjectNode users = (ObjectNode) levels.get("users");
+        users.remove(creator);
+        create.path("additional_creators").forEach(c -> users.remove(c.asText()));
+      }
+      state.append(room, "m.room.power_levels", creator, "", levels, ts, null);
       if (alias != null) {
         state.putAlias(alias, room.roomId(), creator);
         state.append(room, "m.room.canonical_alias", creator, "", NODES.objectNode().put("alias", alias), ts, null);

@@ -9,17 +9,38 @@ import com.fasterxml.jackson.databind.JsonNode;
 public final class PowerLevels {
   private final JsonNode content;
   private final String creator;
+  /** Room version 12+: the create event's sender and additional_creators, who outrank everyone. */
+  private final java.util.Set<String> privileged;
 
-  private PowerLevels(JsonNode content, String creator) {
+  private PowerLevels(JsonNode content, String creator, java.util.Set<String> privileged) {
     this.content = content;
     this.creator = creator;
+    this.privileged = privileged;
   }
 
   public static PowerLevels of(ServerState state, Room room) {
-    return new PowerLevels(state.stateContent(room, "m.room.power_levels", ""), room.creator());
+    java.util.Set<String> privileged = new java.util.HashSet<>();
+    Event create = state.stateEvent(room, "m.room.create", "");
+    if (create != null && privilegedCreators(create.content().path("room_version").asText("1"))) {
+      privileged.add(create.sender());
+      create.content().path("additional_creators").forEach(c -> privileged.add(c.asText()));
+    }
+    return new PowerLevels(state.stateContent(room, "m.room.power_levels", ""), room.creator(), privileged);
+  }
+
+  /** Room versions 12 and later (numbered) give their creators infinite power. */
+  public static boolean privilegedCreators(String roomVersion) {
+    try {
+      return Integer.parseInt(roomVersion) >= 12;
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   public int user(String userId) {
+    if (privileged.contains(userId)) {
+      return Integer.MAX_VALUE;
+    }
     if (content == null) {
       return userId.equals(creator) ? 100 : 0;
     }

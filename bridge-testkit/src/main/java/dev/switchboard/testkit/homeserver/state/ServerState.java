@@ -195,6 +195,22 @@ public final class ServerState {
     return room;
   }
 
+  /**
+   * A room of version 12 or later: its id is {@code '!'} and the create event's hash, without a server name (the
+   * create event, appended next with {@link #appendCreate}, has the id {@code '$'} and the same hash).
+   */
+  public Room newHashedRoom(String creator) {
+    String roomId = "!" + newEventId().substring(1);
+    Room room = new Room(roomId, creator);
+    rooms.put(roomId, room);
+    return room;
+  }
+
+  /** Appends the create event of a room made by {@link #newHashedRoom}, with the event id its room id implies. */
+  public Event appendCreate(Room room, String sender, ObjectNode content, Long ts) {
+    return append(room, "m.room.create", sender, "", content, ts, null, "$" + room.roomId().substring(1));
+  }
+
   public Room room(String roomId) {
     return rooms.get(roomId);
   }
@@ -253,13 +269,18 @@ public final class ServerState {
   /** Appends an event to the room (and its state, for a state event) and tells the listeners. */
   public Event append(Room room, String type, String sender, String stateKey, ObjectNode content, Long ts,
       String redacts) {
+    return append(room, type, sender, stateKey, content, ts, redacts, newEventId());
+  }
+
+  private Event append(Room room, String type, String sender, String stateKey, ObjectNode content, Long ts,
+      String redacts, String eventId) {
     long at = ts != null ? ts : now();
     ObjectNode prev = null;
     if (stateKey != null) {
       Event old = stateEvent(room, type, stateKey);
       prev = old == null ? null : old.content();
     }
-    Event event = new Event(stream.size() + 1L, newEventId(), room.roomId(), type, sender, stateKey, content, at,
+    Event event = new Event(stream.size() + 1L, eventId, room.roomId(), type, sender, stateKey, content, at,
         redacts, prev, null);
     events.put(event.eventId(), event);
     stream.add(event.eventId());
