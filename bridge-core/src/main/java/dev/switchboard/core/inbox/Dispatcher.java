@@ -191,7 +191,7 @@ public final class Dispatcher implements AutoCloseable {
       targets = targets.stream().filter(t -> !accepted.contains(t.key())).toList();
     }
     if (targets.isEmpty()) {
-      return done.mark(entry.seq(), accepted != null).whenComplete((ok, err) -> finished());
+      return done.paced(done.mark(entry.seq(), accepted != null).whenComplete((ok, err) -> finished()));
     }
     Progress progress = new Progress(entry, targets.size(), accepted != null || targets.size() > 1);
     for (Target t : targets) {
@@ -206,8 +206,10 @@ public final class Dispatcher implements AutoCloseable {
   }
 
   /**
-   * The lane stage: delivers to one target, then records that it accepted; the lane's next entry waits for that
-   * record, so the target's accepted entries are always a prefix of its queue.
+   * The lane stage: delivers to one target, then queues the record that it accepted. The lane's next entry starts
+   * once the record is queued, not committed: records commit in the order they were queued (see {@link DoneMarker}),
+   * so the target's recorded entries are always a prefix of its queue. Only when the recorder falls far behind does
+   * the lane wait for its record to be committed.
    */
   private CompletableFuture<Void> deliver(Delivery d) {
     String lane = d.progress().entry.queueKey() + " -> " + d.target().key();
@@ -216,9 +218,9 @@ public final class Dispatcher implements AutoCloseable {
       synchronized (p) {
         p.remaining--;
         if (p.remaining == 0) {
-          return done.mark(p.entry.seq(), p.linkRows).whenComplete((ok, err) -> finished());
+          return done.paced(done.mark(p.entry.seq(), p.linkRows).whenComplete((ok, err) -> finished()));
         }
-        return done.markLink(p.entry.seq(), d.target().key());
+        return done.paced(done.markLink(p.entry.seq(), d.target().key()));
       }
     });
   }

@@ -60,10 +60,14 @@ public final class InboxStore {
           if (!insertTxn(c, txnId, bodySha256, now, items.size())) {
             return Optional.empty();
           }
+          long first = next[0] + 1;
           List<InboxEntry> fresh = new ArrayList<>(items.size());
           for (int from = 0; from < items.size(); from += ROWS_PER_STATEMENT) {
             List<ParsedTransaction.Item> chunk = items.subList(from, Math.min(items.size(), from + ROWS_PER_STATEMENT));
             insertEvents(c, chunk, next, now, fresh);
+          }
+          if (!fresh.isEmpty()) {
+            markUndone(c, first, next[0]);
           }
           return Optional.of(fresh);
         });
@@ -88,6 +92,16 @@ public final class InboxStore {
 
   private static final String EVENT_ROW = "(?, ?, ?, ?, ?, ?)";
 
+  /** The undone rows of the events just inserted with seqs {@code first..last} (skipped ones have no event row). */
+  private static void markUndone(Connection c, long first, long last) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(
+        "INSERT INTO inbox_undone (seq) SELECT seq FROM inbox_event WHERE seq BETWEEN ? AND ?")) {
+      ps.setLong(1, first);
+      ps.setLong(2, last);
+      ps.executeUpdate();
+    }
+  }
+
   /**
    * One multi-row INSERT per chunk, one round trip: {@code RETURNING} tells which rows were new (an event id
    * already in the inbox is skipped by {@code ON CONFLICT DO NOTHING}). Both SQLite (3.35+) and PostgreSQL have it.
@@ -106,8 +120,9 @@ public final class InboxStore {
 
   /**
    * PostgreSQL, auto-commit: the transaction record and its events in one statement, so one round trip and one
-   * flush per acknowledgement. The events are inserted only if the transaction record is new; the result holds a
-   * row {@code 0} for a new transaction (seqs start at 1) and the seq of each new event, and nothing for a retry.
+   * flush per acknowledgement. The events are inserted only if the transaction record is new, each new one with its
+   * {@code inbox_undone} row; the result holds a row {@code 0} for a new transaction (seqs start at 1) and the seq of
+   * each new event, and nothing for a retry.
    */
   private Optional<List<InboxEntry>> ingestInOneStatement(Connection c, String txnId, String sha, long now,
       List<ParsedTransaction.Item> items, long[] next) throws SQLException {
@@ -115,7 +130,8 @@ public final class InboxStore {
         + "VALUES (?, ?, ?, ?) ON CONFLICT (txn_id, body_sha256) DO NOTHING RETURNING 0::bigint AS seq), "
         + "event AS (INSERT INTO inbox_event (seq, event_id, room_id, kind, body, received_at) "
         + "SELECT * FROM (VALUES " + rows(items.size()) + ") AS v WHERE EXISTS (SELECT 1 FROM txn) "
-        + "ON CONFLICT DO NOTHING RETURNING seq) "
+        + "ON CONFLICT DO NOTHING RETURNING seq), "
+        + "undone AS (INSERT INTO inbox_undone (seq) SELECT seq FROM event) "
         + "SELECT seq FROM txn UNION ALL SELECT seq FROM event";
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setString(1, txnId);
@@ -187,7 +203,8 @@ public final class InboxStore {
     return database.inTransaction(c -> {
       List<InboxEntry> out = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement(
-          "SELECT seq, kind, room_id, body FROM inbox_event WHERE done_at IS NULL ORDER BY seq")) {
+          "SELECT e.seq, e.kind, e.room_id, e.body FROM inbox_undone u JOIN inbox_event e ON e.seq = u.seq "
+              + "ORDER BY u.seq")) {
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
             out.add(new InboxEntry(rs.getLong(1), InboxEntry.Kind.fromColumn(rs.getString(2)), rs.getString(3),
@@ -207,7 +224,7 @@ public final class InboxStore {
     }
   }
 
-  /** Marks entries done in one commit (not flushed to disk at once; see below). */
+  /** Marks entries done (deletes their {@code inbox_undone} rows) in one commit (not flushed to disk at once). */
   public void markDone(Collection<Long> seqs) {
     markProgress(seqs, List.of(), List.of());
   }
@@ -223,7 +240,6 @@ public final class InboxStore {
     if (done.isEmpty() && linkMarks.isEmpty()) {
       return;
     }
-    long now = clock.millis();
     // Relaxed: a done mark lost to a power failure only makes its entry run again, which connectors tolerate.
     database.inRelaxedTransaction(c -> {
       List<LinkMark> marks = List.copyOf(linkMarks);
@@ -240,21 +256,18 @@ public final class InboxStore {
           ps.executeUpdate();
         }
       }
-      updateBySeq(c, "UPDATE inbox_event SET done_at = ? WHERE seq IN ", now, List.copyOf(done));
-      updateBySeq(c, "DELETE FROM inbox_link_done WHERE seq IN ", null, List.copyOf(clearLinksOf));
+      updateBySeq(c, "DELETE FROM inbox_undone WHERE seq IN ", List.copyOf(done));
+      updateBySeq(c, "DELETE FROM inbox_link_done WHERE seq IN ", List.copyOf(clearLinksOf));
       return null;
     });
   }
 
-  private static void updateBySeq(Connection c, String sql, Long now, List<Long> all) throws SQLException {
+  private static void updateBySeq(Connection c, String sql, List<Long> all) throws SQLException {
     for (int from = 0; from < all.size(); from += 128) {
       List<Long> chunk = all.subList(from, Math.min(all.size(), from + 128));
       String marks = String.join(", ", java.util.Collections.nCopies(chunk.size(), "?"));
       try (PreparedStatement ps = c.prepareStatement(sql + "(" + marks + ")")) {
         int p = 1;
-        if (now != null) {
-          ps.setLong(p++, now);
-        }
         for (Long seq : chunk) {
           ps.setLong(p++, seq);
         }
@@ -269,7 +282,7 @@ public final class InboxStore {
       java.util.Map<Long, java.util.Set<String>> out = new java.util.HashMap<>();
       try (Statement s = c.createStatement();
           ResultSet rs = s.executeQuery("SELECT l.seq, l.target FROM inbox_link_done l "
-              + "JOIN inbox_event e ON e.seq = l.seq WHERE e.done_at IS NULL")) {
+              + "JOIN inbox_undone u ON u.seq = l.seq")) {
         while (rs.next()) {
           out.computeIfAbsent(rs.getLong(1), k -> new java.util.HashSet<>()).add(rs.getString(2));
         }
@@ -291,14 +304,15 @@ public final class InboxStore {
         txns = ps.executeUpdate();
       }
       try (PreparedStatement ps = c.prepareStatement(
-          "DELETE FROM inbox_event WHERE done_at IS NOT NULL AND received_at < ?")) {
+          "DELETE FROM inbox_event WHERE received_at < ? "
+              + "AND NOT EXISTS (SELECT 1 FROM inbox_undone u WHERE u.seq = inbox_event.seq)")) {
         ps.setLong(1, eventCutoff);
         events = ps.executeUpdate();
       }
       try (Statement s = c.createStatement()) {
         // Rows whose entry is done were deleted with its done mark unless that commit was lost; these are strays.
         s.executeUpdate("DELETE FROM inbox_link_done "
-            + "WHERE seq NOT IN (SELECT seq FROM inbox_event WHERE done_at IS NULL)");
+            + "WHERE seq NOT IN (SELECT seq FROM inbox_undone)");
       }
       return new long[] {txns, events};
     });
@@ -306,7 +320,7 @@ public final class InboxStore {
 
   /**
    * The undone entries: how many, and when the oldest was received (epoch ms; empty when there is none). For
-   * metrics and health; both read through the {@code (done_at, seq)} index.
+   * metrics and health; both read {@code inbox_undone}, which holds only the undone entries.
    */
   public record Pending(long count, Optional<Long> oldestReceivedAt) {}
 
@@ -314,7 +328,7 @@ public final class InboxStore {
     return database.inTransaction(c -> {
       long count;
       try (Statement s = c.createStatement();
-          ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM inbox_event WHERE done_at IS NULL")) {
+          ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM inbox_undone")) {
         rs.next();
         count = rs.getLong(1);
       }
@@ -323,7 +337,7 @@ public final class InboxStore {
       }
       try (Statement s = c.createStatement();
           ResultSet rs = s.executeQuery(
-              "SELECT received_at FROM inbox_event WHERE done_at IS NULL ORDER BY seq LIMIT 1")) {
+              "SELECT e.received_at FROM inbox_event e WHERE e.seq = (SELECT MIN(seq) FROM inbox_undone)")) {
         return new Pending(count, rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty());
       }
     });
@@ -333,7 +347,7 @@ public final class InboxStore {
   public long depth() {
     return database.inTransaction(c -> {
       try (Statement s = c.createStatement();
-          ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM inbox_event WHERE done_at IS NULL")) {
+          ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM inbox_undone")) {
         rs.next();
         return rs.getLong(1);
       }

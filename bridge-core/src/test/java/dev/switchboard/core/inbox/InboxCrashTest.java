@@ -78,7 +78,8 @@ class InboxCrashTest {
 
   private long doneInStore() throws Exception {
     try (Connection c = DriverManager.getConnection(jdbcUrl());
-        ResultSet rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM inbox_event WHERE done_at IS NOT NULL")) {
+        ResultSet rs = c.createStatement().executeQuery(
+            "SELECT COUNT(*) FROM inbox_event e WHERE NOT EXISTS (SELECT 1 FROM inbox_undone u WHERE u.seq = e.seq)")) {
       return rs.next() ? rs.getLong(1) : 0;
     }
   }

@@ -118,6 +118,28 @@ class InboxStoreTest {
     assertThat(store.depth()).isEqualTo(1);
   }
 
+  /** V4 moved done marks from {@code inbox_event.done_at} to {@code inbox_undone}: an upgrade keeps what was undone. */
+  @Test
+  void theUpgradeToUndoneRowsKeepsExactlyTheUndoneEntries() throws Exception {
+    String url = engine.freshUrl(dir);
+    org.flywaydb.core.Flyway.configure().dataSource(url, engine.user(), "")
+        .locations("classpath:db/migration/core").table("flyway_schema_history").target("3").load().migrate();
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(url, engine.user(), "");
+        java.sql.Statement s = c.createStatement()) {
+      s.executeUpdate("INSERT INTO inbox_event (seq, event_id, room_id, kind, body, received_at, done_at) VALUES "
+          + "(1, '$done', '!r:t', 'pdu', '{\"event_id\":\"$done\"}', 1, 2), "
+          + "(2, '$undone', '!r:t', 'pdu', '{\"event_id\":\"$undone\"}', 1, NULL), "
+          + "(3, '$done2', '!r:t', 'pdu', '{\"event_id\":\"$done2\"}', 1, 3)");
+    }
+    try (Database upgraded = engine.open(url)) {
+      InboxStore s = new InboxStore(upgraded, clock, JSON);
+      assertThat(s.pending()).extracting(e -> e.event().path("event_id").asText()).containsExactly("$undone");
+      assertThat(s.depth()).isEqualTo(1);
+      assertThat(s.ingest("t", "d", txn("$new")).orElseThrow().get(0).seq()).isEqualTo(4);
+      assertThat(s.pending()).extracting(e -> e.event().path("event_id").asText()).containsExactly("$undone", "$new");
+    }
+  }
+
   @Test
   void sequenceNumbersContinueAfterReopening() throws Exception {
     long last = store.ingest("1", "d", txn("$a", "$b")).orElseThrow().get(1).seq();
