@@ -101,7 +101,8 @@ class IrcBenchmark {
   private static String percentiles(long[] nanos) {
     long[] sorted = nanos.clone();
     Arrays.sort(sorted);
-    return String.format("p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms", sorted[sorted.length / 2] / 1e6,
+    return String.format("min %.1f ms, p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms", sorted[0] / 1e6,
+        sorted[sorted.length / 2] / 1e6,
         sorted[(int) (sorted.length * 0.90)] / 1e6, sorted[(int) (sorted.length * 0.99)] / 1e6,
         sorted[sorted.length - 1] / 1e6);
   }
