@@ -167,11 +167,8 @@ public final class IrcConnection {
         .management()
             .messageSendingQueueSupplier(c -> new ScheduledSendQueue(network.flood(), scheduler))
             .eventManager(InlineEventManager::new)
-            .actorTracker(c -> {
-              DefaultActorTracker tracker = new DefaultActorTracker(c);
-              tracker.setQueryChannelInformation(role == Role.BOT);
-              return tracker;
-            })
+            // The bot follows every channel member; a puppet only itself (see SelfOnlyActorTracker).
+            .actorTracker(c -> role == Role.BOT ? new DefaultActorTracker(c) : new SelfOnlyActorTracker(c))
             .then()
         .build();
     client.getEventManager().registerEventListener(new KittehListener());
