@@ -128,9 +128,19 @@ public final class IrcConnection {
     PUPPET
   }
 
-  /** As above, for the given role. */
+  /** As above, for the given role, with sockets from Kitteh's own network handler. */
   public IrcConnection(NetworkConfig network, Identity identity, int nickLength, Backoff backoff,
       ScheduledExecutorService scheduler, Executor blocking, Consumer<IrcEvent> events, Role role) {
+    this(network, identity, nickLength, backoff, scheduler, blocking, events, role, null);
+  }
+
+  /**
+   * As above, with its socket opened by {@code sockets} (the bridge's event loop group, and known to its identd);
+   * {@code null} for Kitteh's own network handler.
+   */
+  public IrcConnection(NetworkConfig network, Identity identity, int nickLength, Backoff backoff,
+      ScheduledExecutorService scheduler, Executor blocking, Consumer<IrcEvent> events, Role role,
+      OutgoingConnections sockets) {
     this.role = role;
     this.network = network;
     this.identity = identity;
@@ -157,7 +167,7 @@ public final class IrcConnection {
         server.secureKeyCertChain(security.clientCert().get()).secureKey(security.clientKey().get());
       }
     }
-    this.client = server.then()
+    Client.Builder built = server.then()
         // Kitteh's exception listener is a thread per client; handler failures are logged by the event manager.
         .listeners()
             .exception(null)
@@ -169,8 +179,11 @@ public final class IrcConnection {
             .eventManager(InlineEventManager::new)
             // The bot follows every channel member; a puppet only itself (see SelfOnlyActorTracker).
             .actorTracker(c -> role == Role.BOT ? new DefaultActorTracker(c) : new SelfOnlyActorTracker(c))
-            .then()
-        .build();
+            .then();
+    if (sockets != null) {
+      built.management().networkHandler(sockets.as(identity.user()));
+    }
+    this.client = built.build();
     client.getEventManager().registerEventListener(new KittehListener());
     if (role == Role.BOT) {
       security.sasl().ifPresent(sasl -> client.getAuthManager().addProtocol(

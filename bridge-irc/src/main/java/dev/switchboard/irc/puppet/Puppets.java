@@ -36,6 +36,16 @@ public final class Puppets {
   private final Map<UserId, List<ChannelName>> channelsWhenIdle = new ConcurrentHashMap<>();
   private final Map<UserId, Long> lastActive = new ConcurrentHashMap<>();
   private final LongSupplier nanoTime;
+  private final int maxConnections;
+  private final java.util.concurrent.atomic.AtomicInteger connectionCount =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  /** The network's {@code max_connections} is reached: the user gets no connection (and what needed one fails). */
+  public static final class LimitReached extends IllegalStateException {
+    public LimitReached(int max) {
+      super("all " + max + " IRC connections the bridge may open on this network are in use");
+    }
+  }
 
   /**
    * @param nickLength the server's NICKLEN as far as we know it
@@ -51,6 +61,13 @@ public final class Puppets {
    */
   public Puppets(IntSupplier nickLength, BiFunction<UserId, IrcConnection.Identity, IrcConnection> open,
       LongSupplier nanoTime) {
+    this(nickLength, open, nanoTime, 0);
+  }
+
+  /** As above, with at most {@code maxConnections} connections at once (0: no limit). */
+  public Puppets(IntSupplier nickLength, BiFunction<UserId, IrcConnection.Identity, IrcConnection> open,
+      LongSupplier nanoTime, int maxConnections) {
+    this.maxConnections = maxConnections;
     this.nickLength = nickLength;
     this.open = open;
     this.nanoTime = nanoTime;
@@ -76,13 +93,21 @@ public final class Puppets {
     name.filter(n -> !n.isBlank()).ifPresent(n -> displayNames.put(user, n));
   }
 
-  /** The user's connection, connecting it first if needed. */
+  /**
+   * The user's connection, connecting it first if needed.
+   *
+   * @throws LimitReached when the user has none and the network's {@code max_connections} are all in use
+   */
   public IrcConnection of(UserId user) {
     // Marked active inside the map's lock, so an idle sweep can never stop a connection we are handing out.
     return byUser.compute(user, (u, existing) -> {
       lastActive.put(u, nanoTime.getAsLong());
       if (existing != null) {
         return existing;
+      }
+      if (connectionCount.incrementAndGet() > maxConnections && maxConnections > 0) {
+        connectionCount.decrementAndGet();
+        throw new LimitReached(maxConnections);
       }
       int max = nickLength.getAsInt();
       String nick = chosenNicks.getOrDefault(u,
@@ -124,6 +149,7 @@ public final class Puppets {
         return null;
       });
     }
+    connectionCount.addAndGet(-idle.size());
     idle.forEach(c -> c.stop("Idle for too long"));
     return idle.size();
   }
@@ -141,6 +167,7 @@ public final class Puppets {
       return null;
     });
     if (stopped[0] != null) {
+      connectionCount.decrementAndGet();
       stopped[0].stop(reason);
     }
     return stopped[0] != null;
@@ -217,7 +244,8 @@ public final class Puppets {
   }
 
   public void stopAll(String reason) {
-    byUser.values().forEach(c -> c.stop(reason));
-    byUser.clear();
+    for (UserId user : List.copyOf(byUser.keySet())) {
+      disconnect(user, reason, false);
+    }
   }
 }
