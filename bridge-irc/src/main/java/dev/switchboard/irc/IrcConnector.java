@@ -200,14 +200,19 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
       IntSupplier nickLength = () -> bot.serverNickLength().orElse(UNKNOWN_NICK_LENGTH);
       DirectChats[] dms = new DirectChats[1];
       SerialExecutor privateSerial = new SerialExecutor(context.blockingExecutor());
+      Puppets[] puppetsOf = new Puppets[1];
       Puppets puppets = new Puppets(nickLength,
           // Connects and reconnects go through puppetConnects, paced by connect_rate.
           (user, identity) -> new IrcConnection(net, identity, nickLength.getAsInt(), backoff, context.scheduler(),
               puppetConnects, event -> {
+                if (event instanceof IrcEvent.Registered || event instanceof IrcEvent.NickChanged) {
+                  puppetsOf[0].reindex(user);
+                }
                 if (event instanceof IrcEvent.PrivateMessage pm) {
                   privateSerial.execute(() -> dms[0].received(user, pm));
                 }
               }, IrcConnection.Role.PUPPET, sockets), System::nanoTime, limit.maxConnections());
+      puppetsOf[0] = puppets;
       relay[0] = new GhostRelay(net.id(), context.intents(), ghostIds, portals,
           nick -> bot.hasNick(nick) || puppets.isPuppetNick(nick), puppets::userOfNick, messageMap,
           new QuitDebounce(net.netsplit(), context.scheduler(), serial, System::nanoTime), epoch,

@@ -37,6 +37,9 @@ public final class Puppets {
   private final Map<UserId, Long> lastActive = new ConcurrentHashMap<>();
   private final LongSupplier nanoTime;
   private final int maxConnections;
+  /** Lower-cased puppet nick → user, and back (see {@link #userOfNick}). */
+  private final Map<String, UserId> byNick = new ConcurrentHashMap<>();
+  private final Map<UserId, String> nickKeyOf = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicInteger connectionCount =
       new java.util.concurrent.atomic.AtomicInteger();
 
@@ -126,6 +129,7 @@ public final class Puppets {
       if (before != null) {
         before.forEach(connection::join);
       }
+      index(u, connection);
       connection.connect();
       return connection;
     });
@@ -150,6 +154,11 @@ public final class Puppets {
       });
     }
     connectionCount.addAndGet(-idle.size());
+    for (UserId user : List.copyOf(nickKeyOf.keySet())) {
+      if (!byUser.containsKey(user)) {
+        index(user, null);
+      }
+    }
     idle.forEach(c -> c.stop("Idle for too long"));
     return idle.size();
   }
@@ -167,6 +176,7 @@ public final class Puppets {
       return null;
     });
     if (stopped[0] != null) {
+      index(user, null);
       connectionCount.decrementAndGet();
       stopped[0].stop(reason);
     }
@@ -225,12 +235,46 @@ public final class Puppets {
 
   /** Whether {@code nick} is one of our puppets' nicks right now. */
   public boolean isPuppetNick(String nick) {
-    return byUser.values().stream().anyMatch(c -> c.hasNick(nick));
+    return userOfNick(nick).isPresent();
   }
 
-  /** The Matrix user whose puppet has {@code nick} right now. */
+  /**
+   * The Matrix user whose puppet has {@code nick} right now. Asked for every IRC line (is it our own?) and every word
+   * of it (a mention?), so it reads an index instead of asking every connection: with thousands of puppets that
+   * was thousands of calls per word.
+   */
   public Optional<UserId> userOfNick(String nick) {
-    return byUser.entrySet().stream().filter(e -> e.getValue().hasNick(nick)).map(Map.Entry::getKey).findFirst();
+    UserId user = byNick.get(PuppetNick.key(nick));
+    if (user == null) {
+      return Optional.empty();
+    }
+    IrcConnection c = byUser.get(user);
+    return c != null && c.hasNick(nick) ? Optional.of(user) : Optional.empty();
+  }
+
+  /**
+   * The user's connection got another nick (registered, possibly with a suffix, or renamed): call from its {@link
+   * dev.switchboard.irc.network.IrcEvent.Registered} and {@link dev.switchboard.irc.network.IrcEvent.NickChanged}.
+   */
+  public void reindex(UserId user) {
+    IrcConnection connection = byUser.get(user);
+    if (connection != null) {
+      index(user, connection);
+    }
+  }
+
+  private void index(UserId user, IrcConnection connection) {
+    synchronized (byNick) {
+      String old = nickKeyOf.remove(user);
+      if (old != null) {
+        byNick.remove(old, user);
+      }
+      if (connection != null) {
+        String key = PuppetNick.key(connection.nick());
+        byNick.put(key, user);
+        nickKeyOf.put(user, key);
+      }
+    }
   }
 
   /** The user's connection, if they have one. */
