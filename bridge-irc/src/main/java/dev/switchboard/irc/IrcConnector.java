@@ -466,13 +466,13 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
       if (cause instanceof Puppets.LimitReached limit) {
         return refusedForLimit(event, limit);
       }
-      return CompletableFuture.failedFuture(cause);
+      return CompletableFuture.failedFuture(error);
     });
   }
 
   /**
    * A Matrix user's event needed a puppet but the network's {@code max_connections} are all in use: nothing reaches
-   * IRC for them; the bot tells them so in the room, at most once in 10 minutes per user and network.
+   * IRC for them; the bot tells them so in the room, at most once in 10 minutes per user and room.
    */
   private CompletableFuture<Void> refusedForLimit(MatrixEvent event, Puppets.LimitReached limit) {
     String key = event.sender().value() + " " + event.roomId().value();
