@@ -84,6 +84,13 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   private final Duration reconnectBase;
   private final ThirdPartyLookup thirdParty;
   private final Map<String, OperatorConsent.Settings> consentSettings;
+  private final dev.switchboard.irc.ident.IdentConfig identConfig;
+  private final Map<String, dev.switchboard.irc.puppet.ConnectionLimits> limits;
+  /** Every IRC socket of this connector (one event loop group; the identd's source of truth). */
+  private final dev.switchboard.irc.network.OutgoingConnections sockets =
+      new dev.switchboard.irc.network.OutgoingConnections(0);
+  private volatile dev.switchboard.irc.ident.IdentServer identServer;
+  private final Map<String, Long> toldAboutLimit = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, Network> networks = new LinkedHashMap<>();
   private final Map<EventId, CompletableFuture<Void>> recentEvents = new LinkedHashMap<>(256, 0.75f, false) {
     @Override
@@ -132,6 +139,8 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     this.portalAliases = LinkedRoomAliases.allowed(ircSection, "irc");
     this.thirdParty = new ThirdPartyLookup(config.networks(), config.aliasPrefix(), ghostIds, domain);
     this.consentSettings = OperatorConsent.Settings.parse(ircSection);
+    this.identConfig = dev.switchboard.irc.ident.IdentConfig.parse(ircSection);
+    this.limits = dev.switchboard.irc.puppet.ConnectionLimits.parse(ircSection);
   }
 
   @Override
@@ -165,7 +174,24 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
         config.mediaBaseUrl().orElse("https://" + context.serverName()));
     keys = new ChannelKeys(context.database(), context.secrets(), context.clock(), context.blockingExecutor());
     keys.load();
+    if (identConfig.enabled()) {
+      try {
+        identServer = dev.switchboard.irc.ident.IdentServer.start(identConfig.address(), sockets::username);
+      } catch (RuntimeException e) {
+        // Bridging works without it; servers then show puppets' user names with a '~'.
+        log.error("irc.ident: cannot listen on {} ({}); continuing without identd", identConfig.address(),
+            e.toString());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     for (NetworkConfig net : config.networks().values()) {
+      dev.switchboard.irc.puppet.ConnectionLimits limit =
+          limits.getOrDefault(net.id(), dev.switchboard.irc.puppet.ConnectionLimits.NONE);
+      java.util.concurrent.Executor puppetConnects = limit.connectRate() > 0
+          ? new dev.switchboard.irc.puppet.PacedExecutor(limit.connectRate(), context.scheduler(),
+              context.blockingExecutor(), System::nanoTime)
+          : context.blockingExecutor();
       Backoff backoff = new Backoff(reconnectBase, RECONNECT_CAP, random);
       SerialExecutor serial = new SerialExecutor(context.blockingExecutor());
       GhostRelay[] relay = new GhostRelay[1];
@@ -179,7 +205,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
             consent.handle(net.id(), event);
             relay[0].handle(event);
           }),
-          IrcConnection.Role.BOT);
+          IrcConnection.Role.BOT, sockets);
       java.util.function.Function<ChannelName, Optional<String>> channelKey = c -> keys.key(new ChannelRef(net.id(), c));
       bot.useChannelKeys(channelKey);
       // Until the bot has learnt the server's NICKLEN, puppets ask for up to 30 characters (common on modern
@@ -187,20 +213,26 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
       IntSupplier nickLength = () -> bot.serverNickLength().orElse(UNKNOWN_NICK_LENGTH);
       DirectChats[] dms = new DirectChats[1];
       SerialExecutor privateSerial = new SerialExecutor(context.blockingExecutor());
+      Puppets[] puppetsOf = new Puppets[1];
       Puppets puppets = new Puppets(nickLength,
+          // Connects and reconnects go through puppetConnects, paced by connect_rate.
           (user, identity) -> {
             IrcConnection puppet = new IrcConnection(net, identity, nickLength.getAsInt(), backoff,
-                context.scheduler(), context.blockingExecutor(), event -> {
+                context.scheduler(), puppetConnects, event -> {
                   if (event instanceof IrcEvent.Disconnected) {
                     meters.reconnect("puppet");
+                  }
+                  if (event instanceof IrcEvent.Registered || event instanceof IrcEvent.NickChanged) {
+                    puppetsOf[0].reindex(user);
                   }
                   if (event instanceof IrcEvent.PrivateMessage pm) {
                     privateSerial.execute(() -> dms[0].received(user, pm));
                   }
-                });
+                }, IrcConnection.Role.PUPPET, sockets);
             puppet.useChannelKeys(channelKey);
             return puppet;
-          }, System::nanoTime);
+          }, System::nanoTime, limit.maxConnections());
+      puppetsOf[0] = puppets;
       relay[0] = new GhostRelay(net.id(), context.intents(), ghostIds, portals,
           nick -> bot.hasNick(nick) || puppets.isPuppetNick(nick), puppets::userOfNick, messageMap,
           new QuitDebounce(net.netsplit(), context.scheduler(), serial, System::nanoTime), epoch,
@@ -333,6 +365,10 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
       n.puppets().stopAll("Bridge shutting down");
       n.bot().stop("Bridge shutting down");
     }
+    if (identServer != null) {
+      identServer.close();
+    }
+    sockets.close();
   }
 
   @Override
@@ -467,6 +503,45 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
 
   @Override
   public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Optional<Link> link) {
+    CompletableFuture<Void> handled;
+    try {
+      handled = handleMatrixEvent(event, link);
+    } catch (Puppets.LimitReached e) {
+      handled = CompletableFuture.failedFuture(e);
+    }
+    return handled.exceptionallyCompose(error -> {
+      Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+          ? error.getCause() : error;
+      if (cause instanceof Puppets.LimitReached limit) {
+        return refusedForLimit(event, limit);
+      }
+      return CompletableFuture.failedFuture(error);
+    });
+  }
+
+  /**
+   * A Matrix user's event needed a puppet but the network's {@code max_connections} are all in use: nothing reaches
+   * IRC for them; the bot tells them so in the room, at most once in 10 minutes per user and room.
+   */
+  private CompletableFuture<Void> refusedForLimit(MatrixEvent event, Puppets.LimitReached limit) {
+    String key = event.sender().value() + " " + event.roomId().value();
+    long now = System.nanoTime();
+    Long before = toldAboutLimit.get(key);
+    if (before != null && now - before < Duration.ofMinutes(10).toNanos()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    toldAboutLimit.put(key, now);
+    log.info("IRC: no connection for {} in {}: {}", event.sender(), event.roomId(), limit.getMessage());
+    ObjectNode content = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+        .put("msgtype", "m.notice")
+        .put("body", event.sender().value() + ": your message was not sent to IRC: " + limit.getMessage()
+            + ". Try again later.");
+    content.putObject("m.mentions").putArray("user_ids").add(event.sender().value());
+    return intents.bot().sendMessage(event.roomId(), content, "irc/limit/" + event.eventId().value())
+        .handle((v, e) -> null);
+  }
+
+  private CompletableFuture<Void> handleMatrixEvent(MatrixEvent event, Optional<Link> link) {
     if (link.isEmpty()) {
       return outsideLinks(event);
     }

@@ -284,4 +284,35 @@ class IrcConnectorTest {
           .isEqualTo(2);
     }
   }
+
+  @Test
+  void linesAreQueuedWithoutWaitingForTheirDeliveryButAPartWaitsForThem() throws Exception {
+    startConnector(server.host(), server.port());
+    try (IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
+      alice.join("#room");
+      openPortal("#_irc_test_#room:test.local");
+      alice.awaitLine(l -> l.startsWith(":switchboard!") && l.contains(" JOIN "), WAIT);
+      UserId ghost = UserId.of("_irc_test_alice", "test.local");
+      alice.say("#room", "warm up");
+      await().atMost(WAIT).until(() -> intents.messagesFrom(ghost).contains("m.text: warm up"));
+
+      intents.holdSends();
+      alice.say("#room", "one");
+      alice.say("#room", "two");
+      alice.say("#room", "three");
+      alice.part("#room");
+
+      // All three are handed over, in order, although the homeserver answered none of them...
+      await().atMost(WAIT).until(() -> intents.messagesFrom(ghost).size() == 4);
+      assertThat(intents.messagesFrom(ghost)).containsExactly("m.text: warm up", "m.text: one", "m.text: two",
+          "m.text: three");
+      // ...but the ghost does not leave before they are delivered (a leave is not queued behind them in core).
+      Thread.sleep(1_000);
+      assertThat(intents.calls()).noneMatch(c -> c.user().equals(ghost) && c.method().equals("leave"));
+
+      intents.answerSends();
+      await().atMost(WAIT).until(() -> intents.calls().stream()
+          .anyMatch(c -> c.user().equals(ghost) && c.method().equals("leave")));
+    }
+  }
 }

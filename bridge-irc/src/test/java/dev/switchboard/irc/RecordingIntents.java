@@ -34,6 +34,27 @@ public final class RecordingIntents implements Intents {
     return List.copyOf(calls);
   }
 
+  private final List<Runnable> held = new java.util.ArrayList<>();
+  private boolean holding;
+
+  /** From now on sends are recorded but their futures stay incomplete until {@link #answerSends()}. */
+  public void holdSends() {
+    synchronized (held) {
+      holding = true;
+    }
+  }
+
+  /** Completes every held send, in order, and stops holding. */
+  public void answerSends() {
+    List<Runnable> answers;
+    synchronized (held) {
+      holding = false;
+      answers = List.copyOf(held);
+      held.clear();
+    }
+    answers.forEach(Runnable::run);
+  }
+
   /** Bodies of m.room.message events sent by {@code user}, as {@code msgtype: body}. */
   public List<String> messagesFrom(UserId user) {
     return calls.stream()
@@ -87,7 +108,16 @@ public final class RecordingIntents implements Intents {
     @Override
     public CompletableFuture<EventId> sendEvent(RoomId room, String type, JsonNode content, String txnKey,
         Optional<Long> timestamp) {
-      return record("sendEvent", room, content, nextEvent());
+      CompletableFuture<EventId> sent = record("sendEvent", room, content, nextEvent());
+      synchronized (held) {
+        if (holding) {
+          // As if the homeserver had not answered yet.
+          CompletableFuture<EventId> later = new CompletableFuture<>();
+          held.add(() -> later.complete(sent.join()));
+          return later;
+        }
+      }
+      return sent;
     }
 
     @Override

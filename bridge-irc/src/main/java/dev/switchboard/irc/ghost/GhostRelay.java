@@ -58,7 +58,8 @@ public final class GhostRelay {
   private final Map<String, String> banMasks = new ConcurrentHashMap<>();
   private final Map<RoomId, Set<String>> ghostsIn = new ConcurrentHashMap<>();
   private final Set<UserId> named = ConcurrentHashMap.newKeySet();
-  private final Map<RoomId, CompletableFuture<?>> lanes = new ConcurrentHashMap<>();
+  private final Map<RoomId, Lane> lanes = new ConcurrentHashMap<>();
+  private final Map<String, CompletableFuture<dev.switchboard.core.id.EventId>> inFlight = new ConcurrentHashMap<>();
   private volatile java.util.function.BiFunction<ChannelRef, String, Optional<dev.switchboard.core.id.EventId>>
       replyGuess = (channel, text) -> Optional.empty();
 
@@ -344,23 +345,42 @@ public final class GhostRelay {
     String txnKey = "irc/" + network + "/" + channelKey + "/"
         + m.msgId().map(id -> "msgid/" + id).orElse(epoch + "/" + m.seq());
     Optional<Long> ts = m.serverTime().map(java.time.Instant::toEpochMilli);
+    Optional<ChannelRef> ref = channel.map(c -> new ChannelRef(network, c));
     // An IRCv3 reply to a message we know becomes a Matrix reply (looked up in the lane, so order is kept).
-    Supplier<CompletableFuture<ObjectNode>> withReply = () -> m.replyTo().isEmpty() || channel.isEmpty()
+    Supplier<CompletableFuture<ObjectNode>> withReply = () -> m.replyTo().isEmpty() || ref.isEmpty()
         ? CompletableFuture.completedFuture(guessedReply(content, channel, m.text()))
-        : messageMap.eventOf(new ChannelRef(network, channel.get()), m.replyTo().get()).handle((original, err) -> {
+        : eventOfMsgId(ref.get(), m.replyTo().get()).handle((original, err) -> {
           if (err == null && original.isPresent()) {
             content.putObject("m.relates_to").putObject("m.in_reply_to").put("event_id", original.get().value());
           }
           return content;
         });
-    inOrder(room, () -> withReply.get().thenCompose(c -> ghost.sendEvent(room, "m.room.message", c, txnKey, ts))
-        // The lane waits for the row, so a reply right after this message finds it.
-        .thenCompose(event -> channel.map(c -> messageMap.recordIrc(new ChannelRef(network, c), m.nick(),
-                m.msgId(), ircId, room, event)
-            .exceptionally(e -> {
-              log.warn("IRC {}: could not record {} in the message map: {}", network, event, e.toString());
-              return null;
-            })).orElse(CompletableFuture.completedFuture(null))));
+    inQueueOrder(room, () -> withReply.get().thenApply(c -> {
+      CompletableFuture<dev.switchboard.core.id.EventId> sent = ghost.sendEvent(room, "m.room.message", c, txnKey,
+          ts);
+      // Until its row is written, a reply to this line finds its event here (the lane no longer waits for it).
+      m.msgId().filter(id -> ref.isPresent()).ifPresent(id -> inFlight.put(inFlightKey(ref.get(), id), sent));
+      return sent.thenCompose(event -> ref.map(r -> messageMap.recordIrc(r, m.nick(), m.msgId(), ircId, room, event)
+              .exceptionally(e -> {
+                log.warn("IRC {}: could not record {} in the message map: {}", network, event, e.toString());
+                return null;
+              })).orElse(CompletableFuture.completedFuture(null)))
+          .whenComplete((v, e) -> m.msgId().filter(id -> ref.isPresent())
+              .ifPresent(id -> inFlight.remove(inFlightKey(ref.get(), id), sent)));
+    }));
+  }
+
+  /** The event an IRC msgid became: one still being sent or recorded, else the message map's. */
+  private CompletableFuture<Optional<dev.switchboard.core.id.EventId>> eventOfMsgId(ChannelRef channel, String msgId) {
+    CompletableFuture<dev.switchboard.core.id.EventId> sending = inFlight.get(inFlightKey(channel, msgId));
+    if (sending != null) {
+      return sending.thenApply(Optional::of);
+    }
+    return messageMap.eventOf(channel, msgId);
+  }
+
+  private static String inFlightKey(ChannelRef channel, String msgId) {
+    return channel.remoteId() + " " + msgId;
   }
 
   private ObjectNode guessedReply(ObjectNode content, Optional<ChannelName> channel, String ircText) {
@@ -399,19 +419,65 @@ public final class GhostRelay {
     return ghost;
   }
 
+  /**
+   * Runs {@code call} after everything chained to the room before it has been delivered: for calls that go to the
+   * homeserver directly (joins, leaves, kicks, state read-modify-writes), which must not overtake queued messages.
+   */
   private void inOrder(RoomId room, Supplier<CompletableFuture<?>> call) {
-    lanes.compute(room, (r, tail) -> {
-      CompletableFuture<?> previous = tail == null ? CompletableFuture.completedFuture(null) : tail;
-      return previous.handle((ok, err) -> null).thenCompose(v -> {
+    lanes.compute(room, (r, lane) -> {
+      CompletableFuture<?> previous = lane == null ? CompletableFuture.completedFuture(null) : lane.settled();
+      CompletableFuture<Void> done = previous.thenCompose(v -> {
         try {
           return call.get();
         } catch (RuntimeException e) {
           return CompletableFuture.failedFuture(e);
         }
-      }).exceptionally(e -> {
-        log.warn("IRC {}: relaying to {} failed: {}", network, room, e.toString());
+      }).handle((v, e) -> {
+        logFailure(room, e);
         return null;
       });
+      return new Lane(done, done);
     });
+  }
+
+  /**
+   * Runs {@code enqueue} once everything chained before it has been handed over; it hands its request to core's
+   * outbound queue (whose per-room lane sends in that order, one at a time, with txn ids derived from the IRC line)
+   * and answers the delivery. So a burst of lines is queued at once instead of one homeserver round trip, plus a
+   * message-map write, per line, while Matrix still shows them in IRC order.
+   */
+  private void inQueueOrder(RoomId room, Supplier<CompletableFuture<CompletableFuture<?>>> enqueue) {
+    lanes.compute(room, (r, lane) -> {
+      Lane before = lane == null ? Lane.IDLE : lane;
+      CompletableFuture<CompletableFuture<?>> handedOver = before.handedOver().thenCompose(v -> {
+        try {
+          return enqueue.get();
+        } catch (RuntimeException e) {
+          return CompletableFuture.failedFuture(e);
+        }
+      });
+      CompletableFuture<Void> delivered = handedOver.thenCompose(d -> d).handle((v, e) -> {
+        logFailure(room, e);
+        return null;
+      });
+      return new Lane(handedOver.handle((v, e) -> null),
+          CompletableFuture.allOf(before.settled(), delivered).handle((v, e) -> null));
+    });
+  }
+
+  private void logFailure(RoomId room, Throwable e) {
+    if (e != null) {
+      log.warn("IRC {}: relaying to {} failed: {}", network, room,
+          (e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e)
+              .toString());
+    }
+  }
+
+  /**
+   * One room's order: {@code handedOver} completes when everything chained so far is in core's outbound queue (or
+   * done), {@code settled} when it has also been delivered. Both never fail.
+   */
+  private record Lane(CompletableFuture<?> handedOver, CompletableFuture<?> settled) {
+    static final Lane IDLE = new Lane(CompletableFuture.completedFuture(null), CompletableFuture.completedFuture(null));
   }
 }

@@ -134,9 +134,19 @@ public final class IrcConnection {
     PUPPET
   }
 
-  /** As above, for the given role. */
+  /** As above, for the given role, with sockets from Kitteh's own network handler. */
   public IrcConnection(NetworkConfig network, Identity identity, int nickLength, Backoff backoff,
       ScheduledExecutorService scheduler, Executor blocking, Consumer<IrcEvent> events, Role role) {
+    this(network, identity, nickLength, backoff, scheduler, blocking, events, role, null);
+  }
+
+  /**
+   * As above, with its socket opened by {@code sockets} (the bridge's event loop group, and known to its identd);
+   * {@code null} for Kitteh's own network handler.
+   */
+  public IrcConnection(NetworkConfig network, Identity identity, int nickLength, Backoff backoff,
+      ScheduledExecutorService scheduler, Executor blocking, Consumer<IrcEvent> events, Role role,
+      OutgoingConnections sockets) {
     this.role = role;
     this.network = network;
     this.identity = identity;
@@ -163,7 +173,7 @@ public final class IrcConnection {
         server.secureKeyCertChain(security.clientCert().get()).secureKey(security.clientKey().get());
       }
     }
-    this.client = server.then()
+    Client.Builder built = server.then()
         // Kitteh's exception listener is a thread per client; handler failures are logged by the event manager.
         .listeners()
             .exception(null)
@@ -173,13 +183,13 @@ public final class IrcConnection {
         .management()
             .messageSendingQueueSupplier(c -> new ScheduledSendQueue(network.flood(), scheduler))
             .eventManager(InlineEventManager::new)
-            .actorTracker(c -> {
-              DefaultActorTracker tracker = new DefaultActorTracker(c);
-              tracker.setQueryChannelInformation(role == Role.BOT);
-              return tracker;
-            })
-            .then()
-        .build();
+            // The bot follows every channel member; a puppet only itself (see SelfOnlyActorTracker).
+            .actorTracker(c -> role == Role.BOT ? new DefaultActorTracker(c) : new SelfOnlyActorTracker(c))
+            .then();
+    if (sockets != null) {
+      built.management().networkHandler(sockets.as(identity.user()));
+    }
+    this.client = built.build();
     client.getEventManager().registerEventListener(new KittehListener());
     this.sasl = new SaslLogin(network.id(), this::nick);
     this.echoes = new EchoTracker(network.id(), this::nick);

@@ -36,6 +36,19 @@ public final class Puppets {
   private final Map<UserId, List<ChannelName>> channelsWhenIdle = new ConcurrentHashMap<>();
   private final Map<UserId, Long> lastActive = new ConcurrentHashMap<>();
   private final LongSupplier nanoTime;
+  private final int maxConnections;
+  /** Lower-cased puppet nick → user, and back (see {@link #userOfNick}). */
+  private final Map<String, UserId> byNick = new ConcurrentHashMap<>();
+  private final Map<UserId, String> nickKeyOf = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicInteger connectionCount =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  /** The network's {@code max_connections} is reached: the user gets no connection (and what needed one fails). */
+  public static final class LimitReached extends IllegalStateException {
+    public LimitReached(int max) {
+      super("all " + max + " IRC connections the bridge may open on this network are in use");
+    }
+  }
 
   /**
    * @param nickLength the server's NICKLEN as far as we know it
@@ -51,6 +64,13 @@ public final class Puppets {
    */
   public Puppets(IntSupplier nickLength, BiFunction<UserId, IrcConnection.Identity, IrcConnection> open,
       LongSupplier nanoTime) {
+    this(nickLength, open, nanoTime, 0);
+  }
+
+  /** As above, with at most {@code maxConnections} connections at once (0: no limit). */
+  public Puppets(IntSupplier nickLength, BiFunction<UserId, IrcConnection.Identity, IrcConnection> open,
+      LongSupplier nanoTime, int maxConnections) {
+    this.maxConnections = maxConnections;
     this.nickLength = nickLength;
     this.open = open;
     this.nanoTime = nanoTime;
@@ -76,13 +96,21 @@ public final class Puppets {
     name.filter(n -> !n.isBlank()).ifPresent(n -> displayNames.put(user, n));
   }
 
-  /** The user's connection, connecting it first if needed. */
+  /**
+   * The user's connection, connecting it first if needed.
+   *
+   * @throws LimitReached when the user has none and the network's {@code max_connections} are all in use
+   */
   public IrcConnection of(UserId user) {
     // Marked active inside the map's lock, so an idle sweep can never stop a connection we are handing out.
     return byUser.compute(user, (u, existing) -> {
       lastActive.put(u, nanoTime.getAsLong());
       if (existing != null) {
         return existing;
+      }
+      if (connectionCount.incrementAndGet() > maxConnections && maxConnections > 0) {
+        connectionCount.decrementAndGet();
+        throw new LimitReached(maxConnections);
       }
       int max = nickLength.getAsInt();
       String nick = chosenNicks.getOrDefault(u,
@@ -101,6 +129,7 @@ public final class Puppets {
       if (before != null) {
         before.forEach(connection::join);
       }
+      index(u, connection);
       connection.connect();
       return connection;
     });
@@ -124,6 +153,12 @@ public final class Puppets {
         return null;
       });
     }
+    connectionCount.addAndGet(-idle.size());
+    for (UserId user : List.copyOf(nickKeyOf.keySet())) {
+      if (!byUser.containsKey(user)) {
+        index(user, null);
+      }
+    }
     idle.forEach(c -> c.stop("Idle for too long"));
     return idle.size();
   }
@@ -141,6 +176,8 @@ public final class Puppets {
       return null;
     });
     if (stopped[0] != null) {
+      index(user, null);
+      connectionCount.decrementAndGet();
       stopped[0].stop(reason);
     }
     return stopped[0] != null;
@@ -207,12 +244,46 @@ public final class Puppets {
 
   /** Whether {@code nick} is one of our puppets' nicks right now. */
   public boolean isPuppetNick(String nick) {
-    return byUser.values().stream().anyMatch(c -> c.hasNick(nick));
+    return userOfNick(nick).isPresent();
   }
 
-  /** The Matrix user whose puppet has {@code nick} right now. */
+  /**
+   * The Matrix user whose puppet has {@code nick} right now. Asked for every IRC line (is it our own?) and every word
+   * of it (a mention?), so it reads an index instead of asking every connection: with thousands of puppets that
+   * was thousands of calls per word.
+   */
   public Optional<UserId> userOfNick(String nick) {
-    return byUser.entrySet().stream().filter(e -> e.getValue().hasNick(nick)).map(Map.Entry::getKey).findFirst();
+    UserId user = byNick.get(PuppetNick.key(nick));
+    if (user == null) {
+      return Optional.empty();
+    }
+    IrcConnection c = byUser.get(user);
+    return c != null && c.hasNick(nick) ? Optional.of(user) : Optional.empty();
+  }
+
+  /**
+   * The user's connection got another nick (registered, possibly with a suffix, or renamed): call from its {@link
+   * dev.switchboard.irc.network.IrcEvent.Registered} and {@link dev.switchboard.irc.network.IrcEvent.NickChanged}.
+   */
+  public void reindex(UserId user) {
+    IrcConnection connection = byUser.get(user);
+    if (connection != null) {
+      index(user, connection);
+    }
+  }
+
+  private void index(UserId user, IrcConnection connection) {
+    synchronized (byNick) {
+      String old = nickKeyOf.remove(user);
+      if (old != null) {
+        byNick.remove(old, user);
+      }
+      if (connection != null) {
+        String key = PuppetNick.key(connection.nick());
+        byNick.put(key, user);
+        nickKeyOf.put(user, key);
+      }
+    }
   }
 
   /** The user's connection, if they have one. */
@@ -226,7 +297,8 @@ public final class Puppets {
   }
 
   public void stopAll(String reason) {
-    byUser.values().forEach(c -> c.stop(reason));
-    byUser.clear();
+    for (UserId user : List.copyOf(byUser.keySet())) {
+      disconnect(user, reason, false);
+    }
   }
 }

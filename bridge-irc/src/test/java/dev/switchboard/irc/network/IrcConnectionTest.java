@@ -149,4 +149,36 @@ class IrcConnectionTest {
       alice.awaitMessage("bot", "#room", "back", WAIT);
     }
   }
+
+  @Test
+  void aPuppetTracksOnlyItselfInItsChannelsWhileTheBotTracksEveryMember() throws Exception {
+    try (IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
+      alice.join("#room");
+      NetworkConfig network = new NetworkConfig("test", server.host(), server.port(), false, Optional.empty(), "bot",
+          Optional.empty(), FloodControl.DEFAULT, 3, NetsplitConfig.DEFAULT);
+      IrcConnection bot = new IrcConnection(network, new IrcConnection.Identity("bot", "sb", "bot"),
+          NgircdServer.NICK_LENGTH, new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1), new SplittableRandom(3)),
+          scheduler, scheduler, e -> { }, IrcConnection.Role.BOT);
+      connections.add(bot);
+      IrcConnection puppet = connection("puppet");
+      bot.connect();
+      puppet.connect();
+      bot.join(ROOM);
+      puppet.join(ROOM);
+      await().atMost(WAIT).until(() -> bot.isIn(ROOM) && puppet.isIn(ROOM));
+      alice.awaitLine(l -> l.startsWith(":puppet!") && l.contains(" JOIN "), WAIT);
+      await().atMost(WAIT).until(() -> bot.userModes(ROOM, "puppet").isPresent());
+
+      assertThat(bot.userModes(ROOM, "alice")).isPresent();
+      assertThat(puppet.userModes(ROOM, "puppet")).isPresent();
+      assertThat(puppet.userModes(ROOM, "alice")).isEmpty();
+      assertThat(puppet.userModes(ROOM, "bot")).isEmpty();
+
+      // What a puppet needs about itself still works: it is renamed, then kicked.
+      puppet.changeNick("puppet2");
+      await().atMost(WAIT).until(() -> puppet.nick().equals("puppet2"));
+      alice.send("KICK #room puppet2 :out");
+      await().atMost(WAIT).until(() -> !puppet.isIn(ROOM));
+    }
+  }
 }

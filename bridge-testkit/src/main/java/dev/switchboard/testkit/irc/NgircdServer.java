@@ -27,18 +27,33 @@ public final class NgircdServer implements IrcServer {
 
   private final Path dir;
   private final int port;
+  private final boolean ident;
   private Process process;
 
-  private NgircdServer(Path dir, int port) {
+  private NgircdServer(Path dir, int port, boolean ident) {
     this.dir = dir;
     this.port = port;
+    this.ident = ident;
   }
 
   /** Starts ngircd on a free port and returns once it accepts connections. */
   public static NgircdServer start() throws IOException, InterruptedException {
+    return start(false);
+  }
+
+  /**
+   * As {@link #start()}, but ngircd asks every new client's identd (RFC 1413, always port 113 on the client's
+   * address, here 127.0.0.1) for its user name, and shows a user name without {@code ~} when one answers. DNS
+   * lookups are on too (ngircd queries identd only along with them), so clients' hosts read {@code localhost}.
+   */
+  public static NgircdServer startWithIdent() throws IOException, InterruptedException {
+    return start(true);
+  }
+
+  private static NgircdServer start(boolean ident) throws IOException, InterruptedException {
     Path binary = requireInstalled();
     Path dir = Files.createTempDirectory("ngircd-");
-    NgircdServer server = new NgircdServer(dir, freePort());
+    NgircdServer server = new NgircdServer(dir, freePort(), ident);
     try {
       server.launch(binary);
     } catch (IOException | RuntimeException | InterruptedException e) {
@@ -89,10 +104,13 @@ public final class NgircdServer implements IrcServer {
         ConnectRetry = 60
         [Options]
         PAM = no
-        Ident = no
-        DNS = no
+        Ident = %s
+        DNS = %s
         RequireAuthPing = no
-        """.formatted(SERVER_NAME, port, motd, dir.resolve("ngircd.pid"), NICK_LENGTH);
+        """.formatted(SERVER_NAME, port, motd, dir.resolve("ngircd.pid"), NICK_LENGTH, ident ? "yes" : "no",
+        // ngircd 26 asks identd only from its resolver process, which runs only with DNS on (127.0.0.1 resolves
+        // to localhost from /etc/hosts, so this costs no network lookup).
+        ident ? "yes" : "no");
   }
 
   private void awaitPort(Duration timeout) throws IOException, InterruptedException {
