@@ -68,6 +68,13 @@ class IrcUnbanFlowTest {
     return "@_irc_test_" + nick + ":test.local";
   }
 
+  /** A leave of {@code ghost} that lifts an IRC ban (the bridge names the unban in its reason). */
+  private static boolean isUnbanOf(JsonNode e, String ghost) {
+    return e.path("type").asText().equals("m.room.member") && e.path("state_key").asText().equals(ghost)
+        && e.path("content").path("membership").asText().equals("leave")
+        && e.path("content").path("reason").asText().startsWith("Unbanned on IRC");
+  }
+
   private String membership(String nick) {
     return hs.members(room).get(ghost(nick));
   }
@@ -85,15 +92,16 @@ class IrcUnbanFlowTest {
       await().atMost(WAIT).alias("both ghosts banned (members when the wait began: " + hs.members(room) + ")")
           .until(() -> "ban".equals(membership("charlie")) && "ban".equals(membership("dave")));
 
+      // dave is still in the IRC channel, so the unbanned ghost may join again right away: look for the unban
+      // itself in the timeline rather than polling for a "leave" that can be gone before the next poll.
       alice.send("MODE #room -b *!~dave@*");
-      await().atMost(WAIT).until(() -> "leave".equals(membership("dave")));
-      JsonNode daveMember = hs.roomStateEvent(room, "m.room.member", ghost("dave"));
-      assertThat(daveMember.path("sender").asText()).isEqualTo(BOT);
+      JsonNode daveMember = hs.awaitEvent(room, BOT, e -> isUnbanOf(e, ghost("dave")), WAIT);
       assertThat(daveMember.path("content").path("reason").asText()).isEqualTo("Unbanned on IRC by alice (*!~dave@*)");
       assertThat(membership("charlie")).isEqualTo("ban");
 
       alice.send("MODE #room -b charlie!*@*");
-      await().atMost(WAIT).until(() -> "leave".equals(membership("charlie")));
+      hs.awaitEvent(room, BOT, e -> isUnbanOf(e, ghost("charlie")), WAIT);
+      await().atMost(WAIT).until(() -> !"ban".equals(membership("charlie")));
 
       // Unbanned, the IRC user may come back, and their ghost with them.
       charlie.send("PART #room");
@@ -137,7 +145,10 @@ class IrcUnbanFlowTest {
       await().atMost(WAIT).until(() -> "ban".equals(membership("frank")));
       bob.unban(room, ghost("frank"));
       alice.awaitLine(l -> l.startsWith(":bob!") && l.contains("MODE #room -b *!~frank@*"), WAIT);
-      assertThat(hs.members(room)).containsEntry(ghost("erin"), "leave").containsEntry(ghost("frank"), "leave");
+      // erin and frank are still in the IRC channel, so their ghosts may already have joined again: what must
+      // hold is that neither is banned any more.
+      assertThat(hs.members(room).get(ghost("erin"))).isNotEqualTo("ban");
+      assertThat(hs.members(room).get(ghost("frank"))).isNotEqualTo("ban");
       // The IRC unbans came from Matrix: the bot does not unban or ban erin in the room itself.
       assertThat(hs.timeline(room)).noneMatch(e -> e.path("type").asText().equals("m.room.member")
           && e.path("sender").asText().equals(BOT) && e.path("state_key").asText().equals(ghost("erin")));
