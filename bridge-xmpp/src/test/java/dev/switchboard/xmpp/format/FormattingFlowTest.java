@@ -17,9 +17,12 @@ import dev.switchboard.xmpp.address.GatewayJids;
 import dev.switchboard.xmpp.address.MatrixUserJids;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Predicate;
+import org.jivesoftware.smack.packet.IQ;
 import org.jivesoftware.smack.packet.Message;
+import org.jivesoftware.smack.packet.StandardExtensionElement;
 import org.jivesoftware.smack.packet.StanzaBuilder;
 import org.jivesoftware.smackx.muc.MultiUserChat;
 import org.jivesoftware.smackx.muc.MultiUserChatManager;
@@ -90,6 +93,38 @@ class FormattingFlowTest {
         "<blockquote>quoted</blockquote>");
   }
 
+  /** A MAM query for the latest messages of a gateway room, as a client sends it. */
+  private static final class MamQuery extends IQ {
+    private final String queryId;
+
+    MamQuery(EntityBareJid room, String queryId) {
+      super("query", "urn:xmpp:mam:2");
+      setType(Type.set);
+      setTo(room);
+      this.queryId = queryId;
+    }
+
+    @Override
+    protected IQChildElementXmlStringBuilder getIQChildElementBuilder(IQChildElementXmlStringBuilder xml) {
+      xml.attribute("queryid", queryId).rightAngleBracket();
+      xml.halfOpenElement("set").xmlnsAttribute("http://jabber.org/protocol/rsm").rightAngleBracket();
+      xml.element("max", "10");
+      xml.emptyElement("before");
+      xml.closeElement("set");
+      return xml;
+    }
+  }
+
+  private List<StandardExtensionElement> mamMessages(String queryId) {
+    return dave.messages.stream()
+        .map(m -> m.getExtensionElement("result", "urn:xmpp:mam:2"))
+        .filter(e -> e instanceof StandardExtensionElement)
+        .map(e -> (StandardExtensionElement) e)
+        .filter(e -> queryId.equals(e.getAttributeValue("queryid")))
+        .map(e -> e.getFirstElement("forwarded", "urn:xmpp:forward:0").getFirstElement("message", "jabber:client"))
+        .toList();
+  }
+
   private static Optional<Message> find(XmppClient client, Predicate<Message> p) {
     return client.messages.stream().filter(p).findFirst();
   }
@@ -154,6 +189,15 @@ class FormattingFlowTest {
     } finally {
       erin.close();
     }
+    // MAM (XEP-0313) results carry both bodies too.
+    dave.send(new MamQuery(hall, "fmt"));
+    await().atMost(WAIT).until(() -> mamMessages("fmt").stream().anyMatch(m -> STYLED.equals(
+        m.getFirstElement("body", "jabber:client").getText())));
+    StandardExtensionElement archived = mamMessages("fmt").stream().filter(m -> STYLED.equals(
+        m.getFirstElement("body", "jabber:client").getText())).findFirst().orElseThrow();
+    assertThat(archived.getFirstElement("html", XHTMLExtension.NAMESPACE)).isNotNull();
+    assertThat(archived.getFirstElement("html", XHTMLExtension.NAMESPACE).toXML().toString())
+        .contains("<strong>bold</strong>");
     f.hs.assertNoSchemaViolations();
   }
 
