@@ -39,6 +39,15 @@ public final class MatrixHtml {
    * when the content has no Matrix HTML or it renders to nothing.
    */
   public static Optional<Rendered> render(JsonNode content, String prefix) {
+    return render(content, prefix, "");
+  }
+
+  /**
+   * {@link #render(JsonNode, String)} for a reply: {@code quote} (the plain {@code > name: text} lines that start the
+   * reply's body for clients without XEP-0461) becomes a {@code blockquote} before the XHTML-IM content; the plain
+   * body returned does not include it (the caller puts it first, with its XEP-0428 fallback range).
+   */
+  public static Optional<Rendered> render(JsonNode content, String prefix, String quote) {
     if (!"org.matrix.custom.html".equals(content.path("format").asText())
         || !content.path("formatted_body").isTextual()) {
       return Optional.empty();
@@ -46,6 +55,17 @@ public final class MatrixHtml {
     Element body = Jsoup.parseBodyFragment(content.path("formatted_body").asText()).body();
     StringBuilder plain = new StringBuilder();
     XHTMLText xhtml = new XHTMLText(null, null);
+    if (!quote.isBlank()) {
+      xhtml.appendOpenBlockQuoteTag(null);
+      String[] lines = quote.strip().split("\n");
+      for (int i = 0; i < lines.length; i++) {
+        if (i > 0) {
+          xhtml.appendBrTag();
+        }
+        xhtml.append(lines[i].startsWith(">") ? lines[i].substring(1).strip() : lines[i]);
+      }
+      xhtml.appendCloseBlockQuoteTag();
+    }
     if (!prefix.isEmpty()) {
       xhtml.append(prefix);
     }

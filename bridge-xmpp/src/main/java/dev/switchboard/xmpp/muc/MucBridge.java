@@ -925,6 +925,9 @@ public final class MucBridge {
             String quote = XmlText.clean(reply.quote());
             Message m = MucStanzas.groupchat(fullJidOf(event.sender()), room.muc, id,
                 quote + XmlText.clean(finalText));
+            if (formatted.isPresent()) {
+              MatrixHtml.render(content, "m.emote".equals(msgtype) ? "/me " : "", quote).ifPresent(f -> f.addTo(m));
+            }
             m.addExtension(Replies.element(reply.id(), reply.to()));
             m.addExtension(Replies.fallback(quote.codePointCount(0, quote.length())));
             connection.send(m);

@@ -150,6 +150,19 @@ class FormattingFlowTest {
     JsonNode fromXhtml = awaitBody(f, room, f.ghostOf("bob"), "loud and bad ok e");
     assertThat(fromXhtml.path("content").path("format").asText()).isEqualTo("org.matrix.custom.html");
     assertThat(fromXhtml.path("content").path("formatted_body").asText()).isEqualTo(SANITISED);
+
+    // A formatted reply: the quote for clients without XEP-0461 starts both bodies, the HTML one as a blockquote.
+    ObjectNode reply = formatted("> <@_xmpp_bob:x> loud\n\n**reply** text", "<mx-reply><blockquote>"
+        + "<a href=\"https://matrix.to/#/@x:y\">@x:y</a> loud</blockquote></mx-reply><strong>reply</strong> text");
+    reply.putObject("m.relates_to").putObject("m.in_reply_to").put("event_id", fromXhtml.path("event_id").asText());
+    alice.sendEvent(room, "m.room.message", reply);
+    await().atMost(WAIT).until(() -> find(f.bob, m -> m.getBody() != null && m.getBody().endsWith("*reply* text"))
+        .isPresent());
+    Message got = find(f.bob, m -> m.getBody() != null && m.getBody().endsWith("*reply* text")).orElseThrow();
+    assertThat(got.getBody()).startsWith("> ").contains("loud and bad ok e").doesNotContain("@x:y", "matrix.to");
+    String xhtml = XHTMLExtension.from(got).getBodies().get(0).toString();
+    assertThat(xhtml).containsPattern("<blockquote>[^<]*loud and bad ok e</blockquote><strong>reply</strong> text")
+        .doesNotContain("@x:y", "matrix.to");
     f.hs.assertNoSchemaViolations();
   }
 
