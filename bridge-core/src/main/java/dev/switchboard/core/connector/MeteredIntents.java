@@ -96,6 +96,11 @@ public final class MeteredIntents implements Intents {
     }
 
     @Override
+    public CompletableFuture<JsonNode> publicRooms(int limit, String since, String searchTerm) {
+      return d.publicRooms(limit, since, searchTerm);
+    }
+
+    @Override
     public CompletableFuture<Void> setDisplayName(String displayName) {
       return d.setDisplayName(displayName);
     }

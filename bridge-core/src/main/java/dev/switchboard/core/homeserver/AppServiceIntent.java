@@ -222,6 +222,18 @@ final class AppServiceIntent implements Intent {
   }
 
   @Override
+  public CompletableFuture<JsonNode> publicRooms(int limit, String since, String searchTerm) {
+    ObjectNode body = JsonNodeFactory.instance.objectNode().put("limit", limit);
+    if (since != null) {
+      body.put("since", since);
+    }
+    if (searchTerm != null) {
+      body.putObject("filter").put("generic_search_term", searchTerm);
+    }
+    return call(MatrixRequest.post(v3("publicRooms"), body));
+  }
+
+  @Override
   public CompletableFuture<JsonNode> profile(UserId user) {
     return call(MatrixRequest.get(v3("profile", user.value())));
   }

@@ -107,4 +107,13 @@ public interface Intent {
 
   /** Uploads media; returns the {@code mxc://} URI. */
   CompletableFuture<String> uploadMedia(byte[] data, String contentType, String fileName);
+
+  /**
+   * {@code POST /publicRooms}: one page of the homeserver's published room directory, the response as is
+   * ({@code chunk}, {@code next_batch}). {@code since} and {@code searchTerm} may be null. Defaults to unsupported for
+   * test fakes.
+   */
+  default CompletableFuture<JsonNode> publicRooms(int limit, String since, String searchTerm) {
+    return CompletableFuture.failedFuture(new UnsupportedOperationException("publicRooms"));
+  }
 }

@@ -5,6 +5,7 @@ import dev.switchboard.testkit.homeserver.accounts.AccountRoutes;
 import dev.switchboard.testkit.homeserver.accounts.AccountService;
 import dev.switchboard.testkit.homeserver.accounts.Auth;
 import dev.switchboard.testkit.homeserver.aliases.AliasRoutes;
+import dev.switchboard.testkit.homeserver.aliases.DirectoryRoutes;
 import dev.switchboard.testkit.homeserver.appservice.AppServiceClient;
 import dev.switchboard.testkit.homeserver.appservice.AppServiceQueries;
 import dev.switchboard.testkit.homeserver.appservice.AppServiceRoutes;
@@ -83,6 +84,7 @@ public final class TestHomeserver implements AutoCloseable {
     new RoomRoutes(state, rooms).register(router);
     new MembershipRoutes(membership).register(router);
     new AliasRoutes(state, rooms, queries).register(router);
+    new DirectoryRoutes(state).register(router);
     new ProfileRoutes(profiles).register(router);
     new MediaRoutes(state).register(router);
     new OpenIdRoutes(openId, options.serverName()).register(router);

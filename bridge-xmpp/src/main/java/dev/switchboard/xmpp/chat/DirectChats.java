@@ -18,6 +18,8 @@ import dev.switchboard.xmpp.XmppConfig;
 import dev.switchboard.xmpp.address.MatrixUserJids;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
+import dev.switchboard.xmpp.format.MatrixHtml;
+import dev.switchboard.xmpp.format.XmppFormatting;
 import dev.switchboard.xmpp.media.MediaLinks;
 import dev.switchboard.xmpp.stanza.StanzaIds;
 import dev.switchboard.xmpp.stanza.XmlText;
@@ -187,6 +189,8 @@ public final class DirectChats {
     } else {
       content.put("msgtype", "m.text").put("body", body);
     }
+    // XHTML-IM (sanitised), else XEP-0393 styling, becomes Matrix HTML.
+    XmppFormatting.apply(message, content, body.startsWith("/me "));
     String id = message.getStanzaId() == null ? "none-" + UUID.randomUUID() : message.getStanzaId();
     MessageCorrectExtension correction = MessageCorrectExtension.from(message);
     // A message that is just a file's URL with OOB data (XEP-0363 uploads): fetched and uploaded (size limit, no
@@ -308,6 +312,12 @@ public final class DirectChats {
     if (text == null || text.isEmpty()) {
       return done();
     }
+    // Matrix HTML: the plain body gets XEP-0393 styling, and an XHTML-IM body goes along.
+    Optional<MatrixHtml.Rendered> formatted = MediaLinks.isMedia(content) ? Optional.empty()
+        : MatrixHtml.render(content, "m.emote".equals(content.path("msgtype").asText()) ? "/me " : "");
+    if (formatted.isPresent()) {
+      text = formatted.get().body();
+    }
     FullJid from;
     try {
       from = JidCreate.fullFrom(userJids.jidOf(c.user()) + "/matrix");
@@ -320,6 +330,7 @@ public final class DirectChats {
     if (isEdit) {
       b.addExtension(new MessageCorrectExtension(StanzaIds.of(relation.path("event_id").asText())));
     }
+    formatted.ifPresent(f -> b.addExtension(f.xhtml()));
     connection.send(MediaLinks.withOob(b.build(), media));
     meters.message(ConnectorMeters.Direction.TO_REMOTE);
     return done();

@@ -18,6 +18,8 @@ import dev.switchboard.xmpp.XmppConfig;
 import dev.switchboard.xmpp.address.GatewayJids;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
+import dev.switchboard.xmpp.format.MatrixHtml;
+import dev.switchboard.xmpp.format.XmppFormatting;
 import dev.switchboard.xmpp.media.MediaLinks;
 import dev.switchboard.xmpp.stanza.StanzaIds;
 import dev.switchboard.xmpp.stanza.XmlText;
@@ -40,6 +42,7 @@ import org.jivesoftware.smackx.disco.packet.DiscoverInfo;
 import org.jivesoftware.smackx.disco.packet.DiscoverItems;
 import org.jivesoftware.smackx.message_correct.element.MessageCorrectExtension;
 import org.jivesoftware.smackx.muc.packet.MUCUser;
+import org.jivesoftware.smackx.xhtmlim.packet.XHTMLExtension;
 import org.jxmpp.jid.EntityBareJid;
 import org.jxmpp.jid.EntityFullJid;
 import org.jxmpp.jid.FullJid;
@@ -73,6 +76,7 @@ public final class GatewayBridge {
   private final MamArchive archive;
   private final MediaLinks mediaLinks;
   private final GatewayInteractions interactions;
+  private final RoomDirectory directory;
   private final dev.switchboard.xmpp.media.MediaFetcher fetcher;
   /** Rooms by gateway JID; a future while the alias is being resolved. */
   private final Map<EntityBareJid, CompletableFuture<Optional<GatewayRoom>>> rooms = new ConcurrentHashMap<>();
@@ -92,6 +96,7 @@ public final class GatewayBridge {
     this.blocking = context.blockingExecutor();
     this.archive = new MamArchive(connection);
     this.mediaLinks = new MediaLinks(config.media().baseUrl());
+    this.directory = new RoomDirectory(context.intents().bot(), jids);
   }
 
   /** True for links this class owns: a remote id that is a gateway room on our component. */
@@ -114,7 +119,8 @@ public final class GatewayBridge {
     }
     return stanza instanceof IQ iq && to.toString().equals(domain)
         && (DiscoverInfo.NAMESPACE.equals(iq.getChildElementNamespace())
-            || DiscoverItems.NAMESPACE.equals(iq.getChildElementNamespace()));
+            || DiscoverItems.NAMESPACE.equals(iq.getChildElementNamespace())
+            || RoomDirectory.SEARCH_NS.equals(iq.getChildElementNamespace()));
   }
 
   /** The component stream was lost: the XMPP server told its users they left our rooms (or will, on timeout). */
@@ -326,8 +332,9 @@ public final class GatewayBridge {
       }
       String eventId = e.path("event_id").asText();
       Optional<EntityFullJid> occupant = room.occupantJid(room.nickOf(sender));
+      List<ExtensionElement> xhtml = xhtmlOf(e.path("content"));
       occupant.ifPresent(o -> connection.send(GatewayStanzas.groupchat(o, from, StanzaIds.of(eventId), text.get(),
-          room.jid, Optional.of(eventId), Optional.of(new Date(e.path("origin_server_ts").asLong())), List.of())));
+          room.jid, Optional.of(eventId), Optional.of(new Date(e.path("origin_server_ts").asLong())), xhtml)));
     }
     connection.send(GatewayStanzas.subject(room.jid, from, "subject-" + StanzaIds.of(room.roomId.value()),
         room.subject));
@@ -399,6 +406,9 @@ public final class GatewayBridge {
     } else {
       content.put("msgtype", "m.text").put("body", body);
     }
+    // XHTML-IM (sanitised), else XEP-0393 styling, becomes Matrix HTML.
+    XmppFormatting.apply(message, content, body.startsWith("/me "));
+    XHTMLExtension xhtml = XmppFormatting.xhtmlElement(message).orElse(null);
     String id = message.getStanzaId() == null ? "none-" + java.util.UUID.randomUUID() : message.getStanzaId();
     String key = "from:" + o.ghost.value() + "/" + id;
     Optional<String> url = MediaLinks.oobUrl(message);
@@ -415,7 +425,13 @@ public final class GatewayBridge {
         .thenAcceptAsync(event -> {
           messageMap.put(new MessageMapStore.RemoteMessage(PROTOCOL, room.jid.toString(), key), room.roomId, event);
           // XEP-0045 § 7.4: the room reflects the message to every occupant, the sender included, with its id.
-          List<ExtensionElement> extra = correction == null ? List.of() : List.of(correction);
+          List<ExtensionElement> extra = new ArrayList<>();
+          if (correction != null) {
+            extra.add(correction);
+          }
+          if (xhtml != null) {
+            extra.add(xhtml);
+          }
           room.occupantJid(o.nick).ifPresent(occ -> room.occupants.keySet().forEach(to -> connection.send(
               GatewayStanzas.groupchat(occ, to, id, body, room.jid, Optional.of(event.value()), Optional.empty(),
                   extra))));
@@ -533,8 +549,10 @@ public final class GatewayBridge {
     if (text.isEmpty() || from.isEmpty()) {
       return;
     }
-    List<ExtensionElement> extra = isEdit
-        ? List.of(new MessageCorrectExtension(StanzaIds.of(relation.path("event_id").asText()))) : List.of();
+    List<ExtensionElement> extra = new ArrayList<>(xhtmlOf(content));
+    if (isEdit) {
+      extra.add(new MessageCorrectExtension(StanzaIds.of(relation.path("event_id").asText())));
+    }
     String eventId = event.eventId().value();
     for (FullJid to : room.occupants.keySet()) {
       connection.send(MediaLinks.withOob(GatewayStanzas.groupchat(from.get(), to, StanzaIds.of(eventId), text.get(),
@@ -625,15 +643,28 @@ public final class GatewayBridge {
     }
   }
 
-  /** A message's text for XMPP; empty for what is not bridged yet (media and the rest). */
+  /**
+   * A message's text for XMPP (Matrix HTML as XEP-0393 styling); empty for what is not bridged yet (media and the
+   * rest).
+   */
   static Optional<String> textOf(JsonNode content) {
     String body = content.path("body").asText("");
     String text = switch (content.path("msgtype").asText("")) {
-      case "m.text", "m.notice" -> body;
-      case "m.emote" -> "/me " + body;
+      case "m.text", "m.notice" -> MatrixHtml.bodyOf(content, "", body);
+      case "m.emote" -> MatrixHtml.bodyOf(content, "/me ", "/me " + body);
       default -> null;
     };
     return text == null || text.isEmpty() ? Optional.empty() : Optional.of(text);
+  }
+
+  /** The XHTML-IM body (XEP-0071) for a text message with Matrix HTML, as extension list; empty otherwise. */
+  static List<ExtensionElement> xhtmlOf(JsonNode content) {
+    String msgtype = content.path("msgtype").asText("");
+    if (!msgtype.equals("m.text") && !msgtype.equals("m.notice") && !msgtype.equals("m.emote")) {
+      return List.of();
+    }
+    return MatrixHtml.render(content, msgtype.equals("m.emote") ? "/me " : "")
+        .<List<ExtensionElement>>map(r -> List.of(r.xhtml())).orElse(List.of());
   }
 
   // ---- disco (XEP-0030) on the component and its rooms
@@ -641,6 +672,10 @@ public final class GatewayBridge {
   private void answerIq(IQ iq) {
     if (MamQuery.isMamQuery(iq)) {
       answerMam(iq);
+      return;
+    }
+    if (RoomDirectory.SEARCH_NS.equals(iq.getChildElementNamespace()) && iq.getTo().toString().equals(domain)) {
+      directory.answerSearch(iq, connection::send);
       return;
     }
     if (iq.getType() != IQ.Type.get) {
@@ -666,15 +701,31 @@ public final class GatewayBridge {
       answer.setStanzaId(items.getStanzaId());
       answer.setTo(items.getFrom());
       answer.setFrom(items.getTo());
-      if (items.getTo().toString().equals(domain)) {
-        // The rooms XMPP users are in now; the public room directory is not listed yet.
-        rooms.values().forEach(f -> f.getNow(Optional.empty()).filter(r -> !r.occupants.isEmpty()).ifPresent(r -> {
-          DiscoverItems.Item item = new DiscoverItems.Item(r.jid);
-          item.setName(r.alias.value());
-          answer.addItem(item);
-        }));
+      if (!items.getTo().toString().equals(domain)) {
+        connection.send(answer);
+        return;
       }
-      connection.send(answer);
+      // The published room directory's rooms with an alias, then the rooms XMPP users are in now.
+      directory.rooms(null).exceptionally(err -> {
+        log.warn("Room directory for disco#items failed: {}", rootCause(err).toString());
+        return List.of();
+      }).thenAccept(listed -> {
+        java.util.Set<EntityBareJid> seen = new java.util.HashSet<>();
+        for (RoomDirectory.Entry e : listed) {
+          if (seen.add(e.jid())) {
+            DiscoverItems.Item item = new DiscoverItems.Item(e.jid());
+            item.setName(e.name());
+            answer.addItem(item);
+          }
+        }
+        rooms.values().forEach(f -> f.getNow(Optional.empty()).filter(r -> !r.occupants.isEmpty())
+            .filter(r -> seen.add(r.jid)).ifPresent(r -> {
+              DiscoverItems.Item item = new DiscoverItems.Item(r.jid);
+              item.setName(r.alias.value());
+              answer.addItem(item);
+            }));
+        connection.send(answer);
+      });
       return;
     }
     connection.send(IQ.createErrorResponse(iq, StanzaError.Condition.item_not_found));
@@ -711,6 +762,8 @@ public final class GatewayBridge {
         .addFeature(DiscoverItems.NAMESPACE)
         .addFeature("http://jabber.org/protocol/muc")
         .addFeature("urn:xmpp:ping")
+        .addFeature(RoomDirectory.SEARCH_NS)
+        .addFeature(XHTMLExtension.NAMESPACE)
         .build();
   }
 
@@ -724,6 +777,7 @@ public final class GatewayBridge {
         .addFeature("muc_open")
         .addFeature("muc_persistent")
         .addFeature("muc_semianonymous")
+        .addFeature(XHTMLExtension.NAMESPACE)
         .addFeature("muc_unmoderated")
         .addFeature("muc_unsecured")
         .addFeature("urn:xmpp:sid:0")

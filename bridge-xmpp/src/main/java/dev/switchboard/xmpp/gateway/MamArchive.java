@@ -16,6 +16,7 @@ import javax.xml.namespace.QName;
 import org.jivesoftware.smack.packet.ExtensionElement;
 import org.jivesoftware.smack.packet.IQ;
 import org.jivesoftware.smack.packet.Message;
+import org.jivesoftware.smack.packet.MessageBuilder;
 import org.jivesoftware.smack.packet.StanzaBuilder;
 import org.jivesoftware.smack.packet.StanzaError;
 import org.jivesoftware.smack.packet.XmlEnvironment;
@@ -111,11 +112,12 @@ final class MamArchive {
   private Message result(Jid to, GatewayRoom room, String queryId, JsonNode e) {
     String eventId = e.path("event_id").asText();
     UserId sender = UserId.of(e.path("sender").asText());
-    Message archived = StanzaBuilder.buildMessage(StanzaIds.of(eventId))
+    MessageBuilder b = StanzaBuilder.buildMessage(StanzaIds.of(eventId))
         .from(room.occupantJid(room.nickOf(sender)).map(j -> (Jid) j).orElse(room.jid))
         .ofType(Message.Type.groupchat)
-        .setBody(dev.switchboard.xmpp.stanza.XmlText.clean(GatewayBridge.textOf(e.path("content")).orElse("")))
-        .build();
+        .setBody(dev.switchboard.xmpp.stanza.XmlText.clean(GatewayBridge.textOf(e.path("content")).orElse("")));
+    GatewayBridge.xhtmlOf(e.path("content")).forEach(b::addExtension);
+    Message archived = b.build();
     Forwarded<Message> forwarded = new Forwarded<>(
         new DelayInformation(Date.from(Instant.ofEpochMilli(e.path("origin_server_ts").asLong()))), archived);
     return StanzaBuilder.buildMessage().from(room.jid).to(to)

@@ -25,8 +25,10 @@ import dev.switchboard.xmpp.address.MatrixUserJids;
 import dev.switchboard.xmpp.address.MucAliases;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
-import dev.switchboard.xmpp.message.Replies;
+import dev.switchboard.xmpp.format.MatrixHtml;
+import dev.switchboard.xmpp.format.XmppFormatting;
 import dev.switchboard.xmpp.media.MediaLinks;
+import dev.switchboard.xmpp.message.Replies;
 import dev.switchboard.xmpp.message.Retraction;
 import dev.switchboard.xmpp.stanza.XmlText;
 import java.nio.charset.StandardCharsets;
@@ -671,9 +673,8 @@ public final class MucBridge {
     } else {
       content.put("msgtype", "m.text").put("body", body);
     }
-    // XEP-0393 styling becomes Matrix HTML; the directives stay in the plain body.
-    dev.switchboard.xmpp.format.Styling.toHtml(content.path("body").asText()).ifPresent(html ->
-        content.put("format", "org.matrix.custom.html").put("formatted_body", html));
+    // XHTML-IM (sanitised), else XEP-0393 styling, becomes Matrix HTML; the directives stay in the plain body.
+    XmppFormatting.apply(message, content, "m.emote".equals(content.path("msgtype").asText()));
     MessageCorrectExtension correction = MessageCorrectExtension.from(message);
     String ownKey = message.getStanzaId() != null && correction == null
         ? senderKey(sender, message.getStanzaId()) : null; // XEP-0308 corrections name the sender's own id
@@ -908,6 +909,13 @@ public final class MucBridge {
     if (text == null || text.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
+    // Matrix HTML: the plain body gets XEP-0393 styling, and an XHTML-IM body goes along.
+    Optional<MatrixHtml.Rendered> formatted = MediaLinks.isMedia(content) ? Optional.empty()
+        : MatrixHtml.render(content, "m.emote".equals(msgtype) ? "/me " : "");
+    if (formatted.isPresent()) {
+      text = formatted.get().body();
+    }
+    String finalText = text;
     String id = idFor(event.eventId());
     if (repliedTo.isPresent()) {
       return ensureOccupantSurvivingOutages(room, event.sender())
@@ -915,7 +923,11 @@ public final class MucBridge {
           .thenAccept(reply -> {
             room.rememberSent(id, event.eventId());
             String quote = XmlText.clean(reply.quote());
-            Message m = MucStanzas.groupchat(fullJidOf(event.sender()), room.muc, id, quote + XmlText.clean(text));
+            Message m = MucStanzas.groupchat(fullJidOf(event.sender()), room.muc, id,
+                quote + XmlText.clean(finalText));
+            if (formatted.isPresent()) {
+              MatrixHtml.render(content, "m.emote".equals(msgtype) ? "/me " : "", quote).ifPresent(f -> f.addTo(m));
+            }
             m.addExtension(Replies.element(reply.id(), reply.to()));
             m.addExtension(Replies.fallback(quote.codePointCount(0, quote.length())));
             connection.send(m);
@@ -927,10 +939,13 @@ public final class MucBridge {
       if (isEdit) {
         // XEP-0308 names the id we gave the original, which is derived from its event id: no lookup needed.
         String replaced = idFor(EventId.of(relation.path("event_id").asText()));
-        connection.send(MucStanzas.correction(fullJidOf(event.sender()), room.muc, id, text, replaced));
+        Message m = MucStanzas.correction(fullJidOf(event.sender()), room.muc, id, finalText, replaced);
+        formatted.ifPresent(f -> f.addTo(m));
+        connection.send(m);
       } else {
-        connection.send(MediaLinks.withOob(MucStanzas.groupchat(fullJidOf(event.sender()), room.muc, id, text),
-            media));
+        Message m = MucStanzas.groupchat(fullJidOf(event.sender()), room.muc, id, finalText);
+        formatted.ifPresent(f -> f.addTo(m));
+        connection.send(MediaLinks.withOob(m, media));
       }
       meters.message(ConnectorMeters.Direction.TO_REMOTE);
     });

@@ -108,6 +108,9 @@ public final class RoomService {
         state.append(room, "m.room.topic", creator, "", NODES.objectNode().put("topic", body.get("topic").asText()),
             ts, null);
       }
+      if ("public".equals(body.path("visibility").asText())) {
+        state.setPublished(room.roomId(), true); // spec: visibility public lists the room in the directory
+      }
       response.put("room_id", room.roomId());
       if (alias != null) {
         response.put("room_alias", alias);

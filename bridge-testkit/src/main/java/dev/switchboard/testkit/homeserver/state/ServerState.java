@@ -46,6 +46,7 @@ public final class ServerState {
   private final List<String> stream = new ArrayList<>();
   private final Map<String, String> aliases = new LinkedHashMap<>();
   private final Map<String, String> aliasCreators = new HashMap<>();
+  private final java.util.Set<String> published = new java.util.LinkedHashSet<>();
   private final Map<String, Media> media = new HashMap<>();
   private final Map<Object, String> transactions = new HashMap<>();
   private final List<AppServiceRegistration> appServices = new CopyOnWriteArrayList<>();
@@ -346,6 +347,26 @@ public final class ServerState {
 
   public List<String> aliasesOf(String roomId) {
     return aliases.entrySet().stream().filter(e -> e.getValue().equals(roomId)).map(Map.Entry::getKey).toList();
+  }
+
+  // ---- published room directory
+
+  /** Publishes or withdraws a room in the published room directory ({@code /publicRooms}). */
+  public void setPublished(String roomId, boolean isPublished) {
+    if (isPublished) {
+      published.add(roomId);
+    } else {
+      published.remove(roomId);
+    }
+  }
+
+  public boolean isPublished(String roomId) {
+    return published.contains(roomId);
+  }
+
+  /** The published rooms, in the order they were published. */
+  public List<String> publishedRooms() {
+    return List.copyOf(published);
   }
 
   // ---- media
