@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.connector.ConnectorContext;
+import dev.switchboard.core.connector.ConnectorMeters;
 import dev.switchboard.core.connector.Link;
 import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.homeserver.Intent;
@@ -76,6 +77,7 @@ public final class GatewayBridge {
   private final MamArchive archive;
   private final MediaLinks mediaLinks;
   private final GatewayInteractions interactions;
+  private final ConnectorMeters meters;
   private final RoomDirectory directory;
   private final dev.switchboard.xmpp.media.MediaFetcher fetcher;
   /** Rooms by gateway JID; a future while the alias is being resolved. */
@@ -90,6 +92,7 @@ public final class GatewayBridge {
     this.jids = new GatewayJids(domain);
     this.ghostIds = new XmppGhostIds(config.userPrefix(), context.serverName());
     this.interactions = new GatewayInteractions(context, connection, ghostIds);
+    this.meters = context.meters(PROTOCOL);
     this.fetcher = new dev.switchboard.xmpp.media.MediaFetcher(config.media().maxBytes(),
         config.media().allowedHosts(), context.blockingExecutor());
     this.messageMap = new MessageMapStore(context.database(), context.clock());
@@ -557,6 +560,9 @@ public final class GatewayBridge {
     for (FullJid to : room.occupants.keySet()) {
       connection.send(MediaLinks.withOob(GatewayStanzas.groupchat(from.get(), to, StanzaIds.of(eventId), text.get(),
           room.jid, Optional.of(eventId), Optional.empty(), extra), media));
+    }
+    if (!room.occupants.isEmpty()) {
+      meters.message(ConnectorMeters.Direction.TO_REMOTE);
     }
   }
 

@@ -93,10 +93,12 @@ class GatewayModeTest {
     await().atMost(WAIT).until(() -> dave.messages.stream().anyMatch(m -> "hello from xmpp".equals(m.getBody())
         && m.getFrom().getResourceOrEmpty().toString().equals("dave")));
 
-    // Matrix -> XMPP, from the sender's nick.
+    // Matrix -> XMPP, from the sender's nick, counted once as a message out to XMPP.
+    double sentBefore = f.bridge.counter("switchboard.xmpp.messages", "direction", "to_remote");
     alice.send(room, "hello from matrix");
     await().atMost(WAIT).until(() -> dave.messages.stream().anyMatch(m -> "hello from matrix".equals(m.getBody())
         && m.getFrom().toString().equals(gatewayJid("lobby") + "/Alice")));
+    assertThat(f.bridge.counter("switchboard.xmpp.messages", "direction", "to_remote")).isEqualTo(sentBefore + 1);
 
     // Nick change (303): the ghost's display name follows.
     // Smack's changeNickname() misses the answer (as with Prosody's MUC): send the XEP-0045 § 7.6 presence directly.
