@@ -13,26 +13,36 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The durable queue of room writes (table {@code outbound_queue}). A request is committed to the table before it is
- * sent; each room's requests are then sent strictly in order by a per-room lane, rooms in parallel, and a row is
- * deleted only once the homeserver accepted or permanently refused it. Rows left by a crash or stop are sent on the
- * next start; their txn ids were derived before they were stored, so the homeserver posts each once.
+ * sent; each room's requests are then sent strictly in order by a per-room lane, one at a time, rooms in parallel.
+ * A lane starts its next request as soon as the homeserver accepted (or permanently refused) the previous one; that
+ * row's delete follows asynchronously. Rows left by a crash or stop, including accepted ones whose delete had not
+ * committed yet, are sent on the next start; their txn ids were derived before they were stored, so the homeserver
+ * posts each once.
  *
- * <p>Threads: JDBC runs on the bounded {@code dbExecutor}; lanes hold no thread while they wait for the homeserver;
- * callers' futures complete on the common pool, so a caller's continuation can never stall the queue.
+ * <p>Writes are group-committed: inserts and deletes wait for one drain task on the {@code dbExecutor}, which
+ * commits everything waiting (across rooms) in one transaction for the inserts and one, without a disk flush, for
+ * the deletes. When nothing waits, a write starts at once.
+ *
+ * <p>Threads: JDBC runs on the bounded {@code dbExecutor}; lanes hold no thread while they wait for the homeserver
+ * and go on from the HTTP client's completion (no hand-off) after a success; callers' futures complete on the common
+ * pool, so a caller's continuation can never stall the queue.
  */
 public final class OutboundQueue implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(OutboundQueue.class);
@@ -60,10 +70,11 @@ public final class OutboundQueue implements AutoCloseable {
   private final Clock clock;
   private final RetryPolicy redelivery;
   private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
+  private final Writer writer = new Writer();
   private final AtomicLong nextSeq;
   private volatile Delivery delivery;
   private volatile boolean closed;
-  private final java.util.concurrent.atomic.AtomicBoolean tokenRefused = new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean tokenRefused = new AtomicBoolean();
 
   private OutboundQueue(Database database, Executor dbExecutor, ScheduledExecutorService scheduler, Clock clock,
       RetryPolicy redelivery, long maxSeq) {
@@ -163,7 +174,7 @@ public final class OutboundQueue implements AutoCloseable {
     }
     long createdAt = clock.millis();
     try {
-      dbExecutor.execute(() -> persist(entry, key, json, createdAt));
+      writer.insert(new PendingInsert(entry, key, json, createdAt));
     } catch (RejectedExecutionException e) {
       persisted.completeExceptionally(e);
       result.completeExceptionally(e);
@@ -189,24 +200,138 @@ public final class OutboundQueue implements AutoCloseable {
     return all;
   }
 
-  private void persist(Entry entry, String key, String json, long createdAt) {
-    try {
-      database.inTransaction(c -> {
-        try (PreparedStatement st = c.prepareStatement(
-            "INSERT INTO outbound_queue (seq, queue_key, request, attempts, created_at) VALUES (?, ?, ?, 0, ?)")) {
-          st.setLong(1, entry.seq());
-          st.setString(2, key);
-          st.setString(3, json);
-          st.setLong(4, createdAt);
-          st.executeUpdate();
+  private record PendingInsert(Entry entry, String key, String json, long createdAt) {}
+
+  /**
+   * Group commit: inserts and done-deletes wait here for the one drain task on the db executor, which writes all that
+   * waits in one transaction (one disk flush) for the inserts and one for the deletes. When nothing waits a write
+   * starts at once, so a lone message pays no extra latency; under load many rooms' rows share a commit.
+   */
+  private final class Writer {
+    private static final int MAX_BATCH = 512;
+    private final ConcurrentLinkedQueue<PendingInsert> inserts = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Long> deletes = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean draining = new AtomicBoolean();
+
+    void insert(PendingInsert p) {
+      inserts.add(p);
+      schedule();
+    }
+
+    void delete(long seq) {
+      deletes.add(seq);
+      try {
+        schedule();
+      } catch (RejectedExecutionException e) {
+        // Only at shutdown: the row stays and is sent again on the next start, under its txn id.
+        log.debug("Outbound queue executor stopped; sent request {} stays in the table", seq);
+      }
+    }
+
+    private void schedule() {
+      if (draining.compareAndSet(false, true)) {
+        try {
+          dbExecutor.execute(this::drain);
+        } catch (RejectedExecutionException e) {
+          draining.set(false);
+          throw e;
         }
-        return null;
-      });
-      entry.persisted().complete(null);
-    } catch (RuntimeException e) {
-      log.error("Could not queue {} for {}: {}", entry.request().describe(), key, e.getMessage());
-      entry.persisted().completeExceptionally(e);
-      entry.result().completeExceptionally(e);
+      }
+    }
+
+    private void drain() {
+      try {
+        while (true) {
+          List<PendingInsert> in = take(inserts);
+          List<Long> out = take(deletes);
+          if (in.isEmpty() && out.isEmpty()) {
+            break;
+          }
+          if (!in.isEmpty()) {
+            writeInserts(in);
+          }
+          if (!out.isEmpty()) {
+            writeDeletes(out);
+          }
+        }
+      } finally {
+        draining.set(false);
+      }
+      // Something may have arrived between the last take and the flag going down.
+      if ((!inserts.isEmpty() || !deletes.isEmpty()) && draining.compareAndSet(false, true)) {
+        try {
+          dbExecutor.execute(this::drain);
+        } catch (RejectedExecutionException e) {
+          draining.set(false);
+          failInserts(take(inserts), e);
+        }
+      }
+    }
+
+    private <T> List<T> take(Queue<T> queue) {
+      List<T> batch = new ArrayList<>();
+      T t;
+      while (batch.size() < MAX_BATCH && (t = queue.poll()) != null) {
+        batch.add(t);
+      }
+      return batch;
+    }
+
+    private void writeInserts(List<PendingInsert> batch) {
+      try {
+        database.inTransaction(c -> {
+          try (PreparedStatement st = c.prepareStatement(
+              "INSERT INTO outbound_queue (seq, queue_key, request, attempts, created_at) VALUES (?, ?, ?, 0, ?)")) {
+            for (PendingInsert p : batch) {
+              st.setLong(1, p.entry().seq());
+              st.setString(2, p.key());
+              st.setString(3, p.json());
+              st.setLong(4, p.createdAt());
+              st.addBatch();
+            }
+            st.executeBatch();
+          }
+          return null;
+        });
+      } catch (RuntimeException e) {
+        failInserts(batch, e);
+        return;
+      }
+      for (PendingInsert p : batch) {
+        p.entry().persisted().complete(null);
+      }
+    }
+
+    private void failInserts(List<PendingInsert> batch, RuntimeException e) {
+      for (PendingInsert p : batch) {
+        log.error("Could not queue {} for {}: {}", p.entry().request().describe(), p.key(), e.getMessage());
+        p.entry().persisted().completeExceptionally(e);
+        p.entry().result().completeExceptionally(e);
+      }
+    }
+
+    /**
+     * Relaxed (no disk flush): a delete lost to a power cut only makes the next start send that row again under
+     * its stored txn id, which the homeserver answers from its transaction cache without posting twice. Deletes
+     * commit in the order they were asked for, so after a crash what is sent again is a lane's latest accepted
+     * rows, never an older one after a newer.
+     */
+    private void writeDeletes(List<Long> batch) {
+      try {
+        database.inRelaxedTransaction(c -> {
+          try (PreparedStatement st = c.prepareStatement("DELETE FROM outbound_queue WHERE seq = ?")) {
+            for (long seq : batch) {
+              st.setLong(1, seq);
+              st.addBatch();
+            }
+            st.executeBatch();
+          }
+          return null;
+        });
+      } catch (StoreException e) {
+        // The rows will be sent again on the next start; their txn ids make that harmless.
+        log.warn("Could not remove {} sent request(s) from the outbound queue: {}", batch.size(), e.getMessage());
+      }
     }
   }
 
@@ -235,23 +360,38 @@ public final class OutboundQueue implements AutoCloseable {
     try {
       entry.persisted()
           .thenCompose(v -> delivery.deliver(entry.request()))
-          .whenCompleteAsync((answer, error) -> finish(key, entry, answer, error), dbExecutor);
+          .whenComplete((answer, error) -> {
+            if (error == null) {
+              // The common case costs no hand-off: the next request of the lane starts from here.
+              accepted(key, entry, answer);
+            } else {
+              try {
+                dbExecutor.execute(() -> finish(key, entry, error));
+              } catch (RejectedExecutionException e) {
+                log.debug("Outbound queue executor stopped; {} stays queued", entry.seq());
+              }
+            }
+          });
     } catch (RejectedExecutionException e) {
       // Only at shutdown: the row stays and is sent on the next start.
       log.debug("Outbound queue executor stopped; {} stays queued", entry.seq());
     }
   }
 
-  /** Runs on the db executor once a delivery ended. */
-  private void finish(String key, Entry entry, JsonNode answer, Throwable error) {
+  /**
+   * The homeserver accepted the lane's head: the next request starts at once and the row's delete is handed to the
+   * writer. A crash before the delete commits sends the row again on the next start under the txn id stored in it.
+   */
+  private void accepted(String key, Entry entry, JsonNode answer) {
+    tokenRefused.set(false);
+    writer.delete(entry.seq());
+    ForkJoinPool.commonPool().execute(() -> entry.result().complete(answer));
+    advance(key);
+  }
+
+  /** Runs on the db executor once a delivery failed (or its row could not be stored). */
+  private void finish(String key, Entry entry, Throwable error) {
     if (entry.persisted().isCompletedExceptionally()) {
-      advance(key);
-      return;
-    }
-    if (error == null) {
-      tokenRefused.set(false);
-      deleteQuietly(entry);
-      ForkJoinPool.commonPool().execute(() -> entry.result().complete(answer));
       advance(key);
       return;
     }
@@ -274,7 +414,7 @@ public final class OutboundQueue implements AutoCloseable {
       } else {
         log.warn("Dropped {} from {} in {}: it cannot be sent", r.describe(), r.sender(), r.room(), cause);
       }
-      deleteQuietly(entry);
+      writer.delete(entry.seq());
       ForkJoinPool.commonPool().execute(() -> entry.result().completeExceptionally(cause));
       advance(key);
       return;
@@ -316,18 +456,6 @@ public final class OutboundQueue implements AutoCloseable {
     });
     if (next[0] != null) {
       send(key, next[0]);
-    }
-  }
-
-  private void deleteQuietly(Entry entry) {
-    try {
-      database.inTransaction(c -> {
-        delete(c, entry.seq());
-        return null;
-      });
-    } catch (StoreException e) {
-      // The row will be sent again on the next start; its txn id makes that harmless.
-      log.warn("Could not remove sent request {} from the outbound queue: {}", entry.seq(), e.getMessage());
     }
   }
 
