@@ -55,7 +55,7 @@ class IngestBenchmark {
   @Test
   void postgresql() throws Exception {
     try (dev.switchboard.testkit.postgres.PostgresServer pg =
-        dev.switchboard.testkit.postgres.PostgresServer.startDurable()) {
+        dev.switchboard.testkit.postgres.PostgresServer.startDurable(PG_SETTINGS)) {
       String url = pg.createDatabase() + "?user=" + pg.user();
       if (PG_WAITS) {
         pgWaits = new PgWaitSampler(url);
@@ -72,6 +72,10 @@ class IngestBenchmark {
   }
 
   private static PgWaitSampler pgWaits;
+
+  /** Server settings for the PostgreSQL variant, comma-separated {@code name=value}; default: none (stock server). */
+  private static final List<String> PG_SETTINGS = System.getProperty("switchboard.bench.pgconf", "").isBlank()
+      ? List.of() : List.of(System.getProperty("switchboard.bench.pgconf").split(","));
 
   /** The bridge in a process of its own, as beside a real homeserver; the load generator here. */
   @Test

@@ -42,20 +42,25 @@ final class PgWaitSampler implements AutoCloseable {
       }
     }
     wallMinusNano = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
+    writesAtOpen = writes();
   }
 
   private long[] writesAtStart;
+  private long[] writesAtOpen;
 
   /** {data buffers written by any server process (8 kB each), WAL bytes so far}. */
   private long[] writes() throws SQLException {
     try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT buffers_checkpoint + buffers_clean "
-        + "+ buffers_backend, pg_current_wal_lsn() - '0/0' FROM pg_stat_bgwriter")) {
+        + "+ buffers_backend, pg_current_wal_lsn() - '0/0', buffers_backend FROM pg_stat_bgwriter")) {
       rs.next();
-      return new long[] {rs.getLong(1), rs.getLong(2)};
+      return new long[] {rs.getLong(1), rs.getLong(2), rs.getLong(3)};
     }
   }
 
   void startSampling() throws SQLException {
+    if (writesAtOpen == null) {
+      writesAtOpen = writesAtStart;
+    }
     writesAtStart = writes();
     sampling = true;
     thread = new Thread(() -> {
@@ -127,6 +132,9 @@ final class PgWaitSampler implements AutoCloseable {
     long[] end = writes();
     System.out.printf("BENCH pgwaits paced phase: server wrote %d MB of data pages and %d MB of WAL%n",
         (end[0] - writesAtStart[0]) * 8 / 1024, (end[1] - writesAtStart[1]) >> 20);
+    System.out.printf("BENCH pgwaits whole run: server wrote %d MB of data pages (%d MB by backends, vacuum "
+        + "included) and %d MB of WAL%n", (end[0] - writesAtOpen[0]) * 8 / 1024,
+        (end[2] - writesAtOpen[2]) * 8 / 1024, (end[1] - writesAtOpen[1]) >> 20);
   }
 
   /** {@code sentAt[t]}: scheduled send (nanoTime); {@code latency[t]}: from then to the acknowledgement. */
