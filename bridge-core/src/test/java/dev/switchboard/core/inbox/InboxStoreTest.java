@@ -87,7 +87,7 @@ class InboxStoreTest {
       }
     });
     assertThat(options).contains("autovacuum_vacuum_insert_threshold=-1");
-    new InboxStore(db, clock, JSON); // a restart applies it again without complaint
+    new InboxStore(db, clock, JSON); // a restart finds it set and leaves the table alone
   }
 
   @Test
