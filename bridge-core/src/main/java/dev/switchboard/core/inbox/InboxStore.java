@@ -39,7 +39,44 @@ public final class InboxStore {
         return rs.next() ? rs.getLong(1) : 0L;
       }
     });
+    if (database.dialect() == Database.Dialect.POSTGRESQL) {
+      skipInsertVacuum();
+    }
   }
+
+  /**
+   * PostgreSQL (13+) vacuums a table after every 20 % of growth by inserts alone. On {@code inbox_event}, which is
+   * only ever inserted into and later pruned, such a vacuum has nothing to remove: its one effect is to set the
+   * hint bits and the all-visible flag of every page written since the last one, i.e. to dirty and write the whole
+   * new part of the table again (275 MB in one go after 635,000 events in the ingest benchmark). That burst of
+   * writes makes the flush of each acknowledgement's commit wait behind it on the disk: ack stalls of 100-250 ms
+   * (see docs/benchmarks.md). The table is still vacuumed after the pruner's deletes and against wraparound.
+   * A storage parameter, so it outlives the connection; set once. Older servers lack the parameter: nothing to do.
+   */
+  private void skipInsertVacuum() {
+    try {
+      database.inTransaction(c -> {
+        try (Statement s = c.createStatement()) {
+          try (ResultSet rs = s.executeQuery("SELECT 1 FROM pg_class WHERE oid = 'inbox_event'::regclass "
+              + "AND 'autovacuum_vacuum_insert_threshold=-1' = ANY (reloptions)")) {
+            if (rs.next()) {
+              return null; // set by an earlier start; do not queue for the table lock again
+            }
+          }
+          // The ALTER waits for a running vacuum of the table; do not hold the start up for long.
+          s.execute("SET LOCAL lock_timeout = '5s'");
+          s.execute("ALTER TABLE inbox_event SET (autovacuum_vacuum_insert_threshold = -1)");
+        }
+        return null;
+      });
+    } catch (StoreException e) {
+      log.info("Could not turn off insert-triggered autovacuum of inbox_event (PostgreSQL before 13, or the table "
+          + "busy; tried again at the next start): {}",
+          e.getMessage());
+    }
+  }
+
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(InboxStore.class);
 
   /**
    * Stores a transaction. Returns empty if this exact transaction (same id, same body digest) was stored before;

@@ -49,13 +49,33 @@ class IngestBenchmark {
     }
   }
 
+  /** Diagnostics for the PostgreSQL variant: sample its backends' wait events and log its vacuums and lock waits. */
+  private static final boolean PG_WAITS = Boolean.getBoolean("switchboard.bench.pgwaits");
+
   @Test
   void postgresql() throws Exception {
     try (dev.switchboard.testkit.postgres.PostgresServer pg =
-        dev.switchboard.testkit.postgres.PostgresServer.startDurable()) {
-      run("PostgreSQL", pg.createDatabase() + "?user=" + pg.user());
+        dev.switchboard.testkit.postgres.PostgresServer.startDurable(PG_SETTINGS)) {
+      String url = pg.createDatabase() + "?user=" + pg.user();
+      if (PG_WAITS) {
+        pgWaits = new PgWaitSampler(url);
+      }
+      try {
+        run("PostgreSQL", url);
+      } finally {
+        if (pgWaits != null) {
+          pgWaits.close();
+          pgWaits = null;
+        }
+      }
     }
   }
+
+  private static PgWaitSampler pgWaits;
+
+  /** Server settings for the PostgreSQL variant, comma-separated {@code name=value}; default: none (stock server). */
+  private static final List<String> PG_SETTINGS = System.getProperty("switchboard.bench.pgconf", "").isBlank()
+      ? List.of() : List.of(System.getProperty("switchboard.bench.pgconf").split(","));
 
   /** The bridge in a process of its own, as beside a real homeserver; the load generator here. */
   @Test
@@ -91,6 +111,14 @@ class IngestBenchmark {
     try (CoreHarness core = CoreHarness.start(jdbcUrl, List.of(sink))) {
       for (int r = 0; r < 20; r++) {
         core.link("!room" + r + ":test.local", "test", "net/#c" + r);
+      }
+      if (jdbcUrl.startsWith("jdbc:postgresql:") && Boolean.getBoolean("switchboard.bench.insertvacuum")) {
+        // A/B: the server's default insert-triggered autovacuum of inbox_event, which InboxStore turns off.
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(jdbcUrl);
+            java.sql.Statement s = c.createStatement()) {
+          s.execute("ALTER TABLE inbox_event RESET (autovacuum_vacuum_insert_threshold)");
+        }
+        System.out.println("BENCH ingest PostgreSQL: insert-triggered autovacuum of inbox_event left on (A/B)");
       }
       List<Long> servers = jdbcUrl.startsWith("jdbc:postgresql:")
           ? CpuAccount.postgresServer(java.net.URI.create(jdbcUrl.substring(5)).getPort()) : List.of();
@@ -158,6 +186,11 @@ class IngestBenchmark {
     long[] latencies = new long[txns];
     long start = System.nanoTime() + 10_000_000L;
     int late = 0;
+    long[] sentAt = new long[txns];
+    long[] unsorted = new long[txns];
+    if (pgWaits != null) {
+      pgWaits.startSampling();
+    }
     for (int t = 0; t < txns; t++) {
       long scheduled = start + t * intervalNanos;
       long now;
@@ -177,8 +210,14 @@ class IngestBenchmark {
         throw new IllegalStateException("transaction p" + t + " answered " + status);
       }
       latencies[t] = System.nanoTime() - scheduled;
+      sentAt[t] = scheduled;
+      unsorted[t] = latencies[t];
     }
     double seconds = (System.nanoTime() - start) / 1e9;
+    if (pgWaits != null) {
+      pgWaits.stopSampling();
+      pgWaits.report(sentAt, unsorted, intervalNanos);
+    }
     Arrays.sort(latencies);
     System.out.printf(Locale.ROOT,
         "BENCH ingest %s paced at %d events/s: %d txns in %.2f s = %.0f events/s; ack latency from scheduled send "

@@ -75,6 +75,21 @@ class InboxStoreTest {
         JSON);
   }
 
+  /** PostgreSQL: no insert-triggered autovacuum of inbox_event (its burst of page writes stalled acks). */
+  @Test
+  void postgresInboxEventHasNoInsertTriggeredVacuum() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(engine == Engine.POSTGRESQL);
+    String options = db.inTransaction(c -> {
+      try (var s = c.createStatement();
+          var rs = s.executeQuery("SELECT array_to_string(reloptions, ',') FROM pg_class WHERE relname = 'inbox_event'")) {
+        rs.next();
+        return rs.getString(1);
+      }
+    });
+    assertThat(options).contains("autovacuum_vacuum_insert_threshold=-1");
+    new InboxStore(db, clock, JSON); // a restart finds it set and leaves the table alone
+  }
+
   @Test
   void aPrunedTransactionRecordStillCannotRepeatItsEvents() throws Exception {
     List<InboxEntry> first = store.ingest("1", "digest", txn("$a", "$b")).orElseThrow();

@@ -57,6 +57,7 @@ public final class PostgresServer implements AutoCloseable {
   private boolean closed;
 
   private final boolean durable;
+  private List<String> settings = List.of();
 
   private PostgresServer(Path binDir, Path baseDir, boolean asPostgresUser, int port, boolean durable) {
     this.durable = durable;
@@ -108,10 +109,27 @@ public final class PostgresServer implements AutoCloseable {
    * would flatter the numbers.
    */
   public static PostgresServer startDurable() {
-    return start(true);
+    return start(true, List.of());
+  }
+
+  /**
+   * {@link #startDurable()} with extra server settings ({@code name=value}, as {@code postgres -c} takes them), e.g.
+   * the tuning docs/operations.md recommends, for benchmarks that compare it with the defaults.
+   */
+  public static PostgresServer startDurable(List<String> settings) {
+    for (String s : settings) {
+      if (!s.matches("[a-z_.]+=[A-Za-z0-9_.]+")) {
+        throw new IllegalArgumentException("not a name=value server setting: " + s);
+      }
+    }
+    return start(true, List.copyOf(settings));
   }
 
   private static PostgresServer start(boolean durable) {
+    return start(durable, List.of());
+  }
+
+  private static PostgresServer start(boolean durable, List<String> settings) {
     Path binDir = findBinDir()
         .orElseThrow(() -> new IllegalStateException("PostgreSQL not found; " + INSTALL_HINT));
     boolean asPostgresUser = runningAsRoot();
@@ -131,6 +149,7 @@ public final class PostgresServer implements AutoCloseable {
       for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
         // The free port can be taken between probing and binding; another port on the next try fixes that.
         PostgresServer candidate = new PostgresServer(binDir, baseDir, asPostgresUser, freePort(), durable);
+        candidate.settings = settings;
         try {
           candidate.startServer();
           candidate.createDatabase(USER);
@@ -207,7 +226,8 @@ public final class PostgresServer implements AutoCloseable {
         // The socket lives in our own directory: the default /var/run/postgresql may not exist or be writable.
         "-k", baseDir.toString(),
         "-c", "max_connections=300",
-        durable ? "-c fsync=on" : "-F");
+        durable ? "-c fsync=on" : "-F",
+        settings.stream().map(x -> "-c " + x).collect(java.util.stream.Collectors.joining(" ")));
     run(asPostgresUser, List.of(binDir.resolve("pg_ctl").toString(),
         "-D", dataDir.toString(),
         "-l", baseDir.resolve("server.log").toString(),
