@@ -5,8 +5,10 @@ import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.store.MessageMapStore;
 import dev.switchboard.irc.portal.ChannelPortals;
 import dev.switchboard.irc.portal.ChannelRef;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 /**
@@ -28,6 +30,11 @@ public final class ChannelMessageMap {
 
   private final MessageMapStore store;
   private final Executor blocking;
+  /**
+   * Authors of events whose rows are still being written. The homeserver has the event (and may already push a
+   * Matrix reply to it) before its row is committed; a reply must still name the author.
+   */
+  private final Map<EventId, String> authorsBeingWritten = new ConcurrentHashMap<>();
 
   public ChannelMessageMap(MessageMapStore store, Executor blocking) {
     this.store = store;
@@ -37,7 +44,9 @@ public final class ChannelMessageMap {
   /** Records a line seen on IRC and the event it became. */
   public CompletableFuture<Void> recordIrc(ChannelRef channel, String nick, Optional<String> msgId, String ircId,
       RoomId room, EventId event) {
-    CompletableFuture<Void> author = record(channel, AUTHOR + nick + "/" + ircId, room, event);
+    authorsBeingWritten.put(event, nick);
+    CompletableFuture<Void> author = record(channel, AUTHOR + nick + "/" + ircId, room, event)
+        .whenComplete((v, e) -> authorsBeingWritten.remove(event, nick));
     return msgId.map(id -> author.thenCompose(v -> record(channel, MSGID + id, room, event))).orElse(author);
   }
 
@@ -55,11 +64,17 @@ public final class ChannelMessageMap {
 
   /** Records that a puppet sent a Matrix event to the channel as {@code nick}. */
   public CompletableFuture<Void> recordMatrix(ChannelRef channel, String nick, RoomId room, EventId event) {
-    return record(channel, AUTHOR + nick + "/mx/" + event.value(), room, event);
+    authorsBeingWritten.put(event, nick);
+    return record(channel, AUTHOR + nick + "/mx/" + event.value(), room, event)
+        .whenComplete((v, e) -> authorsBeingWritten.remove(event, nick));
   }
 
   /** The IRC nick that wrote (or sent, for a Matrix user) the message an event stands for, if we know it. */
   public CompletableFuture<Optional<String>> authorOf(EventId event) {
+    String writing = authorsBeingWritten.get(event);
+    if (writing != null) {
+      return CompletableFuture.completedFuture(Optional.of(writing));
+    }
     return CompletableFuture.supplyAsync(() -> store.byEvent(event).stream()
         .filter(m -> m.remote().protocol().equals(ChannelPortals.PROTOCOL))
         .map(m -> m.remote().remoteId())
