@@ -40,8 +40,8 @@ import java.util.function.Predicate;
 
 /**
  * An in-process homeserver for integration tests: real HTTP on 127.0.0.1 (ephemeral port), rooms, state,
- * memberships, aliases, profiles, presence and media, application services with a Synapse-like transaction pusher, every
- * client-server request and AS response checked against the Matrix spec, and injectable faults.
+ * memberships, aliases, profiles, presence and media, application services with a Synapse-like transaction pusher,
+ * every client-server request and AS response checked against the Matrix spec, and injectable faults.
  *
  * <p>{@link #close()} fails the test if a schema violation was recorded (unless
  * {@link Options#failOnSchemaViolations(boolean) turned off}).
