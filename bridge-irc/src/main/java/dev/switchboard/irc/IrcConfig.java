@@ -23,13 +23,14 @@ import java.util.regex.Pattern;
  *   user_prefix: _irc_      # ghosts @_irc_&lt;network&gt;_&lt;nick&gt;
  *   alias_prefix: _irc_     # portals #_irc_&lt;network&gt;_&lt;#channel&gt;
  *   media_base_url: https://matrix.example.org   # links to long messages; default https://&lt;domain&gt;
+ *   presence: true          # IRC away state → ghost presence
  *   networks:
  *     libera: { host: irc.libera.chat, port: 6697, tls: true, nick: switchboard, channels_allowed: ["#java"],
  *               flood: { burst: 5, per_second: 2 }, line_limit: 3 }
  * </pre>
  */
 public record IrcConfig(String userPrefix, String aliasPrefix, Optional<String> mediaBaseUrl,
-    Map<String, NetworkConfig> networks) {
+    Map<String, NetworkConfig> networks, boolean presence) {
   /**
    * Network ids appear in ghost localparts and aliases between the prefix and the nick or channel, so they use only
    * characters that need no escaping and never {@code _}, which separates them from the nick.
@@ -59,7 +60,7 @@ public record IrcConfig(String userPrefix, String aliasPrefix, Optional<String> 
     for (var entry : nets.properties()) {
       networks.put(entry.getKey(), network(entry.getKey(), entry.getValue()));
     }
-    return new IrcConfig(userPrefix, aliasPrefix, mediaBaseUrl(irc), networks);
+    return new IrcConfig(userPrefix, aliasPrefix, mediaBaseUrl(irc), networks, bool(irc, "irc", "presence", true));
   }
 
   private static Optional<String> mediaBaseUrl(JsonNode irc) {

@@ -27,6 +27,7 @@ import dev.switchboard.irc.dm.DirectChat;
 import dev.switchboard.irc.dm.DirectChats;
 import dev.switchboard.irc.ghost.GhostIds;
 import dev.switchboard.irc.network.IrcEvent;
+import dev.switchboard.irc.ghost.GhostPresence;
 import dev.switchboard.irc.ghost.GhostRelay;
 import dev.switchboard.irc.hub.ForeignPuppets;
 import dev.switchboard.irc.hub.NickReplies;
@@ -195,6 +196,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
       Backoff backoff = new Backoff(reconnectBase, RECONNECT_CAP, random);
       SerialExecutor serial = new SerialExecutor(context.blockingExecutor());
       GhostRelay[] relay = new GhostRelay[1];
+      GhostPresence[] presence = new GhostPresence[1];
       IrcConnection bot = new IrcConnection(net, new IrcConnection.Identity(net.botNick(), "switchboard",
           "Matrix bridge (Switchboard)"), Math.max(net.botNick().length(), PuppetNick.RFC_NICK_LENGTH), backoff, context.scheduler(),
           context.blockingExecutor(), event -> serial.execute(() -> {
@@ -204,6 +206,9 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
             }
             consent.handle(net.id(), event);
             relay[0].handle(event);
+            if (presence[0] != null) {
+              presence[0].handle(event);
+            }
           }),
           IrcConnection.Role.BOT, sockets);
       java.util.function.Function<ChannelName, Optional<String>> channelKey = c -> keys.key(new ChannelRef(net.id(), c));
@@ -238,6 +243,10 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
           new QuitDebounce(net.netsplit(), context.scheduler(), serial, System::nanoTime), epoch,
           new RoomModes(net, ghostIds, context.intents().bot()));
       relay[0].guessRepliesWith(nickReplies::answered);
+      if (config.presence()) {
+        presence[0] = new GhostPresence(net.id(), context.intents(), ghostIds,
+            nick -> bot.hasNick(nick) || puppets.isPuppetNick(nick));
+      }
       MatrixMessages messages = new MatrixMessages(puppets, messageMap, longMessages, net.lineLimit(),
           user -> ghostIds.remoteUser(user).filter(u -> u.network().equals(net.id())).map(GhostIds.RemoteUser::nick)
               .or(() -> puppets.existing(user).map(IrcConnection::nick)))

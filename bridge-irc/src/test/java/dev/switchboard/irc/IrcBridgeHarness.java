@@ -37,8 +37,16 @@ final class IrcBridgeHarness implements AutoCloseable {
   /** @param network adds settings to the {@code test} network's config section */
   IrcBridgeHarness(TestHomeserver hs, Path dir, String ircHost, int ircPort,
       java.util.function.Consumer<ObjectNode> network) throws Exception {
+    this(hs, dir, ircHost, ircPort, network, section -> { });
+  }
+
+  /** @param section adds settings to the {@code irc} section itself (e.g. {@code presence}) */
+  IrcBridgeHarness(TestHomeserver hs, Path dir, String ircHost, int ircPort,
+      java.util.function.Consumer<ObjectNode> network, java.util.function.Consumer<ObjectNode> section)
+      throws Exception {
     ObjectNode irc = JsonNodeFactory.instance.objectNode();
     irc.put("media_base_url", hs.baseUrl());
+    section.accept(irc);
     network.accept(irc.putObject("networks").putObject("test").put("host", ircHost).put("port", ircPort)
         .put("tls", false).put("nick", "switchboard"));
     connector = new IrcConnector(irc, hs.serverName(), new SplittableRandom(1), Duration.ofMillis(200));

@@ -103,6 +103,14 @@ class IrcConfigTest {
   }
 
   @Test
+  void ghostPresenceIsOnUnlessTurnedOffAndMustBeABoolean() throws Exception {
+    assertThat(IrcConfig.parse(yaml("networks: { a: { host: h, nick: n } }")).presence()).isTrue();
+    assertThat(IrcConfig.parse(yaml("presence: false\nnetworks: { a: { host: h, nick: n } }")).presence()).isFalse();
+    assertThatThrownBy(() -> IrcConfig.parse(yaml("presence: sometimes\nnetworks: { a: { host: h, nick: n } }")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("irc.presence");
+  }
+
+  @Test
   void badFloodLineLimitNetsplitAndMediaUrlNameTheirKey() {
     assertThatThrownBy(() -> IrcConfig.parse(yaml("networks: { a: { host: h, nick: n, flood: { burst: 0 } } }")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("irc.networks.a.flood.burst");

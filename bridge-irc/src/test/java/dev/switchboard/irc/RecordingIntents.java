@@ -106,6 +106,11 @@ public final class RecordingIntents implements Intents {
     }
 
     @Override
+    public CompletableFuture<Void> setPresence(String presence, Optional<String> statusMsg) {
+      return record("setPresence", null, presence + statusMsg.map(m -> " " + m).orElse(""), null);
+    }
+
+    @Override
     public CompletableFuture<EventId> sendEvent(RoomId room, String type, JsonNode content, String txnKey,
         Optional<Long> timestamp) {
       CompletableFuture<EventId> sent = record("sendEvent", room, content, nextEvent());

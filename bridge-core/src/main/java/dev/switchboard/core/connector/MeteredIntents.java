@@ -116,6 +116,11 @@ public final class MeteredIntents implements Intents {
     }
 
     @Override
+    public CompletableFuture<Void> setPresence(String presence, Optional<String> statusMsg) {
+      return d.setPresence(presence, statusMsg);
+    }
+
+    @Override
     public CompletableFuture<RoomId> createRoom(ObjectNode request) {
       return d.createRoom(request);
     }

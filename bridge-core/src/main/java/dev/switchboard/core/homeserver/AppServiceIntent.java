@@ -251,6 +251,19 @@ final class AppServiceIntent implements Intent {
   }
 
   @Override
+  public CompletableFuture<Void> setPresence(String presence, Optional<String> statusMsg) {
+    ObjectNode body = NODES.objectNode().put("presence", presence);
+    statusMsg.ifPresent(m -> body.put("status_msg", m));
+    return call(MatrixRequest.put(v3("presence", userId.value(), "status"), body)).handle((b, error) -> {
+      if (error != null) {
+        // A homeserver may refuse presence (turned off, rate limits past our retries); nothing depends on it.
+        log.debug("Presence {} for {} not set: {}", presence, userId, HomeserverClient.unwrap(error).toString());
+      }
+      return null;
+    });
+  }
+
+  @Override
   public CompletableFuture<RoomId> createRoom(ObjectNode request) {
     // Not idempotent: a retry after the request may have arrived could create a second room.
     return call(MatrixRequest.post(MatrixRequest.CLIENT_V3 + "/createRoom", request).notIdempotent())

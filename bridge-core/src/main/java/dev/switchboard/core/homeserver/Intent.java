@@ -77,6 +77,16 @@ public interface Intent {
 
   CompletableFuture<Void> setAvatarUrl(String mxcUri);
 
+  /**
+   * Sets this user's presence ({@code PUT /presence/{userId}/status}): {@code online}, {@code unavailable} or
+   * {@code offline}, with an optional status message (none clears it). Best effort: presence is not a room write and
+   * is not queued; the future always completes normally, a failure is only logged (at debug). Intents that cannot
+   * set presence (test fakes) ignore it.
+   */
+  default CompletableFuture<Void> setPresence(String presence, Optional<String> statusMsg) {
+    return CompletableFuture.completedFuture(null);
+  }
+
   /** {@code POST /createRoom} with the given body; returns the new room id. */
   CompletableFuture<RoomId> createRoom(ObjectNode request);
 

@@ -373,6 +373,26 @@ class TestHomeserverIntentsTest {
     assertThat(hs.members(room)).containsEntry(ALICE.value(), "leave");
   }
 
+  @Test
+  void aGhostSetsItsPresenceAndARefusedUpdateFailsNothing() throws Exception {
+    startWithBridge();
+    Intent alice = bridge.intents.ghost(ALICE);
+
+    alice.setPresence("unavailable", Optional.of("lunch")).get(10, TimeUnit.SECONDS);
+    assertThat(hs.presence(ALICE.value()).presence()).isEqualTo("unavailable");
+    assertThat(hs.presence(ALICE.value()).statusMsg()).isEqualTo("lunch");
+    assertThat(hs.requests("PUT", "/presence/")).singleElement()
+        .satisfies(r -> assertThat(r.userId()).isEqualTo(ALICE.value()));
+
+    hs.faults().next(1).matching("/presence/").serverError(400);
+    alice.setPresence("online", Optional.empty()).get(10, TimeUnit.SECONDS);
+    assertThat(hs.presence(ALICE.value()).presence()).isEqualTo("unavailable");
+
+    alice.setPresence("online", Optional.empty()).get(10, TimeUnit.SECONDS);
+    assertThat(hs.presence(ALICE.value()).presence()).isEqualTo("online");
+    assertThat(hs.presence(ALICE.value()).statusMsg()).isNull();
+  }
+
   // ---- AS ping
 
   private AppServicePing ping(URI homeserver) {

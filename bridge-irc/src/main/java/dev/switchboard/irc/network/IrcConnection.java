@@ -56,6 +56,7 @@ import org.kitteh.irc.client.library.event.connection.ClientConnectionEndedEvent
 import org.kitteh.irc.client.library.event.channel.ChannelTopicEvent;
 import org.kitteh.irc.client.library.event.user.UserNickChangeEvent;
 import org.kitteh.irc.client.library.event.user.UserQuitEvent;
+import org.kitteh.irc.client.library.event.user.UserAwayMessageEvent;
 import org.kitteh.irc.client.library.command.TopicCommand;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -924,6 +925,32 @@ public final class IrcConnection {
     public void quit(UserQuitEvent e) {
       User user = e.getActor();
       events.accept(new IrcEvent.Quit(user.getNick(), List.copyOf(user.getChannels()), e.getMessage()));
+    }
+
+    /** IRCv3 {@code away-notify}: {@code AWAY :message} (gone) or a bare {@code AWAY} (back) from someone we see. */
+    @Handler
+    public void away(UserAwayMessageEvent e) {
+      events.accept(new IrcEvent.Away(e.getActor().getNick(), e.getAwayMessage()));
+    }
+
+    /**
+     * A line of the WHO list Kitteh asks for when we join a channel (352, or 354 for its WHOX query {@code %cuhsnfar}:
+     * channel, user, host, server, nick, flags, ...): the flags start with {@code G} for someone away and {@code H} for
+     * someone here. Read here because Kitteh 9 skips that first letter when it tracks away state from WHO. WHO carries
+     * no away message.
+     */
+    @NumericFilter(352)
+    @NumericFilter(354)
+    @Handler
+    public void whoLine(ClientReceiveNumericEvent e) {
+      List<String> params = e.getParameters();
+      if (params.size() < 7 || params.get(5).isEmpty() || params.get(6).isEmpty()) {
+        return;
+      }
+      char here = params.get(6).charAt(0);
+      if (here == 'G' || here == 'H') {
+        events.accept(new IrcEvent.Away(params.get(5), here == 'G' ? Optional.of("") : Optional.empty()));
+      }
     }
 
     @Handler

@@ -92,6 +92,12 @@ public sealed interface IrcEvent {
   /** Someone quit IRC; {@code channels} are those we shared with them. */
   record Quit(String nick, List<String> channels, String reason) implements IrcEvent {}
 
+  /**
+   * Someone's away state: {@code message} present (possibly empty, when only a WHO flag said so) while away, empty
+   * when back or here. From IRCv3 {@code away-notify}, and for every member from the WHO list when we join.
+   */
+  record Away(String nick, Optional<String> message) implements IrcEvent {}
+
   /** Someone changed nick; {@code channels} are those we share with them. */
   record NickChanged(String oldNick, String newNick, List<String> channels) implements IrcEvent {}
 

@@ -17,6 +17,9 @@ import dev.switchboard.testkit.homeserver.membership.MembershipRoutes;
 import dev.switchboard.testkit.homeserver.membership.MembershipService;
 import dev.switchboard.testkit.homeserver.openid.OpenIdRoutes;
 import dev.switchboard.testkit.homeserver.openid.OpenIdService;
+import dev.switchboard.testkit.homeserver.presence.Presence;
+import dev.switchboard.testkit.homeserver.presence.PresenceRoutes;
+import dev.switchboard.testkit.homeserver.presence.PresenceService;
 import dev.switchboard.testkit.homeserver.profile.ProfileRoutes;
 import dev.switchboard.testkit.homeserver.profile.ProfileService;
 import dev.switchboard.testkit.homeserver.rooms.RoomRoutes;
@@ -38,8 +41,8 @@ import java.util.function.Predicate;
 
 /**
  * An in-process homeserver for integration tests: real HTTP on 127.0.0.1 (ephemeral port), rooms, state,
- * memberships, aliases, profiles and media, application services with a Synapse-like transaction pusher, every
- * client-server request and AS response checked against the Matrix spec, and injectable faults.
+ * memberships, aliases, profiles, presence and media, application services with a Synapse-like transaction pusher,
+ * every client-server request and AS response checked against the Matrix spec, and injectable faults.
  *
  * <p>{@link #close()} fails the test if a schema violation was recorded (unless
  * {@link Options#failOnSchemaViolations(boolean) turned off}).
@@ -57,6 +60,7 @@ public final class TestHomeserver implements AutoCloseable {
   private final MembershipService membership;
   private final RoomService rooms;
   private final ProfileService profiles;
+  private final PresenceService presence;
   private final OpenIdService openId;
   private final List<TransactionPusher> pushers = new CopyOnWriteArrayList<>();
   private final List<SchemaViolation> violations = new CopyOnWriteArrayList<>();
@@ -77,6 +81,7 @@ public final class TestHomeserver implements AutoCloseable {
     this.membership = new MembershipService(state, queries);
     this.rooms = new RoomService(state, membership, queries);
     this.profiles = new ProfileService(state, queries);
+    this.presence = new PresenceService(state, options.clock());
     this.openId = new OpenIdService(state, options.clock());
 
     Router router = new Router();
@@ -86,6 +91,7 @@ public final class TestHomeserver implements AutoCloseable {
     new AliasRoutes(state, rooms, queries).register(router);
     new DirectoryRoutes(state).register(router);
     new ProfileRoutes(profiles).register(router);
+    new PresenceRoutes(presence, options.clock()).register(router);
     new MediaRoutes(state).register(router);
     new OpenIdRoutes(openId, options.serverName()).register(router);
     if (!options.legacy()) {
@@ -291,6 +297,14 @@ public final class TestHomeserver implements AutoCloseable {
   /** The user's profile display name, or {@code null}. */
   public String displayName(String userId) {
     return state.locked(() -> state.account(userId) == null ? null : state.account(userId).displayName());
+  }
+
+  /**
+   * The presence the user last set ({@code PUT /presence/{userId}/status}, a ghost through identity assertion), or
+   * {@code null} if they never set one.
+   */
+  public Presence presence(String userId) {
+    return presence.lastSet(userId).orElse(null);
   }
 
   public boolean userExists(String userId) {

@@ -168,6 +168,40 @@ class ClientServerApiTest {
   }
 
   @Test
+  void aGhostSetsItsOwnPresenceAndAnUpdateWithoutAMessageClearsIt() throws Exception {
+    register("_irc_bob");
+    register("_irc_carol");
+    String bob = enc("@_irc_bob:test.local");
+    String asBob = "?user_id=" + bob;
+
+    MatrixHttp.Answer away = bridge.put(V3 + "/presence/" + bob + "/status" + asBob,
+        "{\"presence\":\"unavailable\",\"status_msg\":\"lunch\"}");
+    MatrixHttp.Answer seen = bridge.get(V3 + "/presence/" + bob + "/status");
+    var whileAway = hs.presence("@_irc_bob:test.local");
+    MatrixHttp.Answer back = bridge.put(V3 + "/presence/" + bob + "/status" + asBob, "{\"presence\":\"online\"}");
+    MatrixHttp.Answer seenBack = bridge.get(V3 + "/presence/" + bob + "/status");
+    MatrixHttp.Answer forCarol = bridge.put(V3 + "/presence/" + enc("@_irc_carol:test.local") + "/status" + asBob,
+        "{\"presence\":\"offline\"}");
+    MatrixHttp.Answer carol = bridge.get(V3 + "/presence/" + enc("@_irc_carol:test.local") + "/status");
+    MatrixHttp.Answer nobody = bridge.get(V3 + "/presence/" + enc("@_irc_nobody:test.local") + "/status");
+
+    assertThat(away.status()).isEqualTo(200);
+    assertThat(seen.body().path("presence").asText()).isEqualTo("unavailable");
+    assertThat(seen.body().path("status_msg").asText()).isEqualTo("lunch");
+    assertThat(whileAway.presence()).isEqualTo("unavailable");
+    assertThat(whileAway.statusMsg()).isEqualTo("lunch");
+    assertThat(back.status()).isEqualTo(200);
+    assertThat(seenBack.body().path("presence").asText()).isEqualTo("online");
+    assertThat(seenBack.body().has("status_msg")).isFalse();
+    assertThat(hs.presence("@_irc_bob:test.local").statusMsg()).isNull();
+    assertThat(forCarol.status()).isEqualTo(403);
+    assertThat(forCarol.errcode()).isEqualTo("M_FORBIDDEN");
+    assertThat(carol.body().path("presence").asText()).isEqualTo("offline");
+    assertThat(hs.presence("@_irc_carol:test.local")).isNull();
+    assertThat(nobody.status()).isEqualTo(404);
+  }
+
+  @Test
   void mediaUploadsComeBackFromBothDownloadPaths() throws Exception {
     var client = java.net.http.HttpClient.newHttpClient();
     var upload = client.send(java.net.http.HttpRequest.newBuilder(
