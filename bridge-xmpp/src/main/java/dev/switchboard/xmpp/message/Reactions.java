@@ -1,5 +1,8 @@
 package dev.switchboard.xmpp.message;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.id.EventId;
 import dev.switchboard.xmpp.stanza.XmlText;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -25,6 +28,13 @@ public record Reactions(String id, Set<String> reactions) implements ExtensionEl
 
   public Reactions {
     reactions = Set.copyOf(new LinkedHashSet<>(reactions));
+  }
+
+  /** The content of the Matrix {@code m.reaction} event that stands for one reaction {@code key} to {@code target}. */
+  public static ObjectNode annotation(EventId target, String key) {
+    ObjectNode content = JsonNodeFactory.instance.objectNode();
+    content.putObject("m.relates_to").put("rel_type", "m.annotation").put("event_id", target.value()).put("key", key);
+    return content;
   }
 
   @Override

@@ -1,7 +1,6 @@
 package dev.switchboard.xmpp.muc;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.Link;
@@ -277,9 +276,7 @@ public final class MucInteractions implements MucBridge.MessageHook {
           if (current.containsKey(emoji)) {
             continue;
           }
-          ObjectNode content = JsonNodeFactory.instance.objectNode();
-          content.putObject("m.relates_to").put("rel_type", "m.annotation").put("event_id", target.get().value())
-              .put("key", emoji);
+          ObjectNode content = Reactions.annotation(target.get(), emoji);
           CompletableFuture<EventId> sent = ghost.sendEvent(room, "m.reaction", content,
               "xmpp-react|" + muc + "|" + reactionId + "|" + emoji, Optional.empty());
           current.put(emoji, sent);
