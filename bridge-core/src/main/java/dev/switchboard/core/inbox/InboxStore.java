@@ -21,7 +21,7 @@ import java.util.Optional;
  * <p>Transactions are keyed by (txn id, SHA-256 of the body): Synapse on SQLite counts txn ids from 1 again after
  * each restart and shares the counter across app services, so an id alone would make us drop new transactions.
  * Events are keyed by {@code event_id}, so an event seen before is never stored or dispatched twice, whatever
- * transaction carries it.
+ * transaction carries it. The unique index is on {@code (origin_ts, event_id)}, see {@link #originTs}.
  */
 public final class InboxStore {
   private final Database database;
@@ -127,7 +127,7 @@ public final class InboxStore {
     }
   }
 
-  private static final String EVENT_ROW = "(?, ?, ?, ?, ?, ?)";
+  private static final String EVENT_ROW = "(?, ?, ?, ?, ?, ?, ?)";
 
   /** The undone rows of the events just inserted with seqs {@code first..last} (skipped ones have no event row). */
   private static void markUndone(Connection c, long first, long last) throws SQLException {
@@ -145,7 +145,7 @@ public final class InboxStore {
    */
   private void insertEvents(Connection c, List<ParsedTransaction.Item> chunk, long[] next, long now,
       List<InboxEntry> fresh) throws SQLException {
-    String sql = "INSERT INTO inbox_event (seq, event_id, room_id, kind, body, received_at) VALUES "
+    String sql = "INSERT INTO inbox_event (seq, event_id, origin_ts, room_id, kind, body, received_at) VALUES "
         + rows(chunk.size()) + " ON CONFLICT DO NOTHING RETURNING seq";
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       List<InboxEntry> candidates = bindEvents(ps, 1, chunk, next, now);
@@ -165,7 +165,7 @@ public final class InboxStore {
       List<ParsedTransaction.Item> items, long[] next) throws SQLException {
     String sql = "WITH txn AS (INSERT INTO inbox_txn (txn_id, body_sha256, received_at, event_count) "
         + "VALUES (?, ?, ?, ?) ON CONFLICT (txn_id, body_sha256) DO NOTHING RETURNING 0::bigint AS seq), "
-        + "event AS (INSERT INTO inbox_event (seq, event_id, room_id, kind, body, received_at) "
+        + "event AS (INSERT INTO inbox_event (seq, event_id, origin_ts, room_id, kind, body, received_at) "
         + "SELECT * FROM (VALUES " + rows(items.size()) + ") AS v WHERE EXISTS (SELECT 1 FROM txn) "
         + "ON CONFLICT DO NOTHING RETURNING seq), "
         + "undone AS (INSERT INTO inbox_undone (seq) SELECT seq FROM event) "
@@ -203,6 +203,7 @@ public final class InboxStore {
       long seq = ++next[0];
       ps.setLong(p++, seq);
       ps.setString(p++, item.eventId());
+      ps.setLong(p++, originTs(item.event()));
       ps.setString(p++, item.roomId());
       ps.setString(p++, item.kind().column());
       ps.setString(p++, item.rawJson());
@@ -230,6 +231,20 @@ public final class InboxStore {
       }
     }
     return any;
+  }
+
+  /**
+   * The first part of an event's de-duplication key: its {@code origin_server_ts} when that is an integer, else 0.
+   * Event ids are hashes, so an index on them alone takes each new event at a random place: with a month of ids
+   * kept, every event of a transaction dirtied its own index page, which the acknowledgement's commit then wrote
+   * (SQLite: one 4 KiB WAL frame per page; PostgreSQL: a full-page image after each checkpoint) and which crowded
+   * the cache. Live events arrive in about timestamp order, so {@code (origin_ts, event_id)} grows at its end like
+   * the other indexes. A repeat of an event is the same JSON, so it has the same key: de-duplication is unchanged.
+   * Migration V5 fills the column of stored events with this same function.
+   */
+  public static long originTs(JsonNode event) {
+    JsonNode ts = event == null ? null : event.get("origin_server_ts");
+    return ts != null && ts.isIntegralNumber() && ts.canConvertToLong() ? ts.asLong() : 0L;
   }
 
   /** Rows per INSERT statement; keeps the bound parameters far below SQLite's limit. */

@@ -96,10 +96,18 @@ public final class Database implements AutoCloseable {
     } else {
       config.setMaximumPoolSize(relaxed ? 2 : 10);
       config.setMinimumIdle(relaxed ? 1 : 10);
+      // A backend that evicts a dirty page from shared buffers only hands it to the kernel, and PostgreSQL's default
+      // leaves it there (backend_flush_after = 0): the page cache then fills with hundreds of MB that the kernel
+      // writes back in bursts, and the next acknowledgement's WAL flush waits behind such a burst on the disk
+      // (ack stalls of 100-300 ms in the paced ingest benchmark; see docs/benchmarks.md). With a limit, each
+      // backend starts the write-back of what it evicted every 256 kB, so the disk never has a burst queued. A
+      // per-session setting, so no server configuration is needed.
+      String init = "SET backend_flush_after = '256kB'";
       if (relaxed) {
         // Never lost on a crash of the bridge or of PostgreSQL; on power loss at most the last few commits.
-        config.setConnectionInitSql("SET synchronous_commit TO OFF");
+        init += "; SET synchronous_commit TO OFF";
       }
+      config.setConnectionInitSql(init);
     }
     return config;
   }
@@ -143,6 +151,17 @@ public final class Database implements AutoCloseable {
       } finally {
         sqliteWriter.unlock();
       }
+    }
+  }
+
+  /**
+   * Stops the background checkpoints and waits for one in progress, so a test decides when the WAL is copied (the
+   * background thread could otherwise restart the WAL just before the test's own checkpoint).
+   */
+  void stopBackgroundCheckpoints() throws InterruptedException {
+    if (checkpointer != null) {
+      checkpointer.shutdown();
+      checkpointer.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
     }
   }
 

@@ -237,6 +237,24 @@ class IngestBenchmark {
 
   private static final String SENDER = "bench-sender";
 
+  /**
+   * Until 2026-11-26 event ids were {@code $ev<n>abc…}: in index order as they arrived, which real ids are not (room
+   * versions 4+ name an event by the URL-safe base64 of its SHA-256, so each new id falls at a random place in an
+   * index on it). Now they are random like real ones, and timestamps advance as live events' do (100 per
+   * millisecond, a fast stream). {@code -Dswitchboard.bench.sequentialids=true} gives the old ids and fixed timestamp.
+   */
+  private static final boolean SEQUENTIAL_IDS = Boolean.getBoolean("switchboard.bench.sequentialids");
+  private static final long START_MS = System.currentTimeMillis();
+
+  private static String eventId(long n) {
+    if (SEQUENTIAL_IDS) {
+      return "$ev" + n + "abcdefghijklmnopqrstuvwxyz012345";
+    }
+    byte[] hash = new byte[32];
+    new java.util.SplittableRandom(n).nextBytes(hash);
+    return "$" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(hash);
+  }
+
   private static String body(AtomicLong seq) {
     StringBuilder sb = new StringBuilder("{\"events\":[");
     for (int i = 0; i < EVENTS_PER_TXN; i++) {
@@ -244,9 +262,10 @@ class IngestBenchmark {
       if (i > 0) {
         sb.append(',');
       }
-      sb.append("{\"event_id\":\"$ev").append(n).append("abcdefghijklmnopqrstuvwxyz012345\",\"room_id\":\"!room")
+      sb.append("{\"event_id\":\"").append(eventId(n)).append("\",\"room_id\":\"!room")
           .append(n % 20).append(":test.local\",\"sender\":\"@user").append(n % 50)
-          .append(":test.local\",\"type\":\"m.room.message\",\"origin_server_ts\":1700000000000,")
+          .append(":test.local\",\"type\":\"m.room.message\",\"origin_server_ts\":")
+          .append(SEQUENTIAL_IDS ? 1700000000000L : START_MS + n / 10).append(',')
           .append("\"unsigned\":{\"age\":12},\"content\":{\"msgtype\":\"m.text\",\"body\":\"message number ")
           .append(n).append(" with some ordinary chat text in it, about eighty characters long\"}}");
     }

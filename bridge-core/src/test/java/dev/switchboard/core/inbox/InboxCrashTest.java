@@ -84,6 +84,13 @@ class InboxCrashTest {
     }
   }
 
+  private long undoneInStore() throws Exception {
+    try (Connection c = DriverManager.getConnection(jdbcUrl());
+        ResultSet rs = c.createStatement().executeQuery("SELECT COUNT(*) FROM inbox_undone")) {
+      return rs.next() ? rs.getLong(1) : 0;
+    }
+  }
+
   @Test
   void aHomeserverRestartThatReusesTxnIdsAndABridgeSigkillLoseNothingAndRepeatNothing() throws Exception {
     int port = 20_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(12_000);
@@ -99,7 +106,9 @@ class InboxCrashTest {
       for (int i = 0; i < 10; i++) {
         expected.add(room + " " + alice.send(room, "before " + i));
       }
-      await().atMost(Duration.ofSeconds(20)).until(() -> recorded().containsAll(expected));
+      // Done marks commit shortly after dispatch; a kill in between replays those entries, which is not what this
+      // test is about (the other test kills with some dispatched and undone on purpose).
+      await().atMost(Duration.ofSeconds(20)).until(() -> recorded().containsAll(expected) && undoneInStore() == 0);
 
       bridge.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       for (int i = 0; i < 5; i++) {

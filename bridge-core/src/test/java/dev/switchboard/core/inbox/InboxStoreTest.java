@@ -155,6 +155,57 @@ class InboxStoreTest {
     }
   }
 
+  /**
+   * V5 keys events by (origin_ts, event_id): events stored before it must still keep their repeats out, so their
+   * timestamps are filled in exactly as new events get them, odd ones (text, fractions, missing) included.
+   */
+  @Test
+  void afterTheUpgradeToTimestampKeysStoredEventsStillKeepTheirRepeatsOut() throws Exception {
+    String url = engine.freshUrl(dir);
+    org.flywaydb.core.Flyway.configure().dataSource(url, engine.user(), "")
+        .locations("classpath:db/migration/core").table("flyway_schema_history").target("4").load().migrate();
+    List<String> bodies = new java.util.ArrayList<>(List.of(event("$int", "1764000000000"), event("$text", "\"17\""),
+        event("$fraction", "1.5"), event("$none", null)));
+    // More rows than one page of the migration, so it has to go on past the first.
+    for (int i = bodies.size(); i < 2_500; i++) {
+      bodies.add(event("$e" + i, Integer.toString(1_000 + i)));
+    }
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(url, engine.user(), "");
+        java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO inbox_event "
+            + "(seq, event_id, room_id, kind, body, received_at) VALUES (?, ?, '!r:t', 'pdu', ?, 1)")) {
+      for (int i = 0; i < bodies.size(); i++) {
+        ps.setLong(1, i + 1);
+        ps.setString(2, JSON.readTree(bodies.get(i)).path("event_id").asText());
+        ps.setString(3, bodies.get(i));
+        ps.addBatch();
+      }
+      ps.executeBatch();
+    }
+    try (Database upgraded = engine.open(url)) {
+      InboxStore s = new InboxStore(upgraded, clock, JSON);
+      List<String> again = new java.util.ArrayList<>(bodies.subList(0, 4));
+      for (int i = 4; i < bodies.size(); i += 499) {
+        again.add(bodies.get(i));
+      }
+      again.add(event("$new", "5"));
+      ParsedTransaction repeat = TransactionParser.parse("t", ("{\"events\":[" + String.join(",", again) + "]}")
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8), JSON);
+      assertThat(s.ingest("t", "d", repeat).orElseThrow())
+          .extracting(e -> e.event().path("event_id").asText()).containsExactly("$new");
+      try (java.sql.Connection c = upgraded.connection(); java.sql.Statement st = c.createStatement();
+          java.sql.ResultSet rs = st.executeQuery("SELECT origin_ts FROM inbox_event WHERE seq = 2500")) {
+        assertThat(rs.next()).isTrue();
+        assertThat(rs.getLong(1)).isEqualTo(1_000 + 2_499);
+      }
+    }
+  }
+
+  /** A message event's JSON with {@code ts} as the raw JSON of its origin_server_ts (none if null). */
+  private static String event(String id, String ts) {
+    return "{\"event_id\":\"" + id + "\",\"room_id\":\"!r:t\",\"sender\":\"@a:t\",\"type\":\"m.room.message\""
+        + (ts == null ? "" : ",\"origin_server_ts\":" + ts) + "}";
+  }
+
   @Test
   void sequenceNumbersContinueAfterReopening() throws Exception {
     long last = store.ingest("1", "d", txn("$a", "$b")).orElseThrow().get(1).seq();
