@@ -346,28 +346,67 @@ public final class InboxStore {
   /**
    * Forgets transaction records received before {@code txnCutoff} and done events received before
    * {@code eventCutoff}. Returns {transactions removed, events removed}.
+   *
+   * <p>Events go in batches of {@link #PRUNE_BATCH} sequence numbers, oldest first, each batch its own short commit:
+   * one {@code DELETE … WHERE received_at < ?} over the whole table was a full scan of a month of events inside one
+   * transaction, which on SQLite held every acknowledgement off for as long as it took, once an hour. Sequence
+   * numbers are handed out in arrival order, so the walk stops at the first event received at or after the cutoff;
+   * an undone event older than that stays, and the next batch begins past it.
    */
   public long[] prune(long txnCutoff, long eventCutoff) {
-    return database.inTransaction(c -> {
-      long txns;
-      long events;
+    return prune(txnCutoff, eventCutoff, PRUNE_BATCH);
+  }
+
+  long[] prune(long txnCutoff, long eventCutoff, int batch) {
+    long txns = database.inTransaction(c -> {
       try (PreparedStatement ps = c.prepareStatement("DELETE FROM inbox_txn WHERE received_at < ?")) {
         ps.setLong(1, txnCutoff);
-        txns = ps.executeUpdate();
+        return (long) ps.executeUpdate();
       }
-      try (PreparedStatement ps = c.prepareStatement(
-          "DELETE FROM inbox_event WHERE received_at < ? "
-              + "AND NOT EXISTS (SELECT 1 FROM inbox_undone u WHERE u.seq = inbox_event.seq)")) {
-        ps.setLong(1, eventCutoff);
-        events = ps.executeUpdate();
-      }
+    });
+    long events = 0;
+    Long from = database.inTransaction(c -> firstSeqFrom(c, Long.MIN_VALUE, eventCutoff));
+    while (from != null) {
+      long start = from;
+      long[] step = database.inTransaction(c -> {
+        long removed;
+        try (PreparedStatement ps = c.prepareStatement("DELETE FROM inbox_event WHERE seq >= ? AND seq < ? "
+            + "AND received_at < ? AND NOT EXISTS (SELECT 1 FROM inbox_undone u WHERE u.seq = inbox_event.seq)")) {
+          ps.setLong(1, start);
+          ps.setLong(2, start + batch);
+          ps.setLong(3, eventCutoff);
+          removed = ps.executeUpdate();
+        }
+        Long next = firstSeqFrom(c, start + batch, eventCutoff);
+        return new long[] {removed, next == null ? Long.MIN_VALUE : next};
+      });
+      events += step[0];
+      from = step[1] == Long.MIN_VALUE ? null : step[1];
+    }
+    database.inTransaction(c -> {
       try (Statement s = c.createStatement()) {
         // Rows whose entry is done were deleted with its done mark unless that commit was lost; these are strays.
-        s.executeUpdate("DELETE FROM inbox_link_done "
-            + "WHERE seq NOT IN (SELECT seq FROM inbox_undone)");
+        return s.executeUpdate("DELETE FROM inbox_link_done WHERE seq NOT IN (SELECT seq FROM inbox_undone)");
       }
-      return new long[] {txns, events};
     });
+    return new long[] {txns, events};
+  }
+
+  /** Sequence numbers per pruning commit. */
+  static final int PRUNE_BATCH = 5_000;
+
+  /**
+   * The first event at or after {@code seq}, if it was received before {@code cutoff}; null when there is none or
+   * it is newer (then so is everything after it). Two primary-key lookups.
+   */
+  private static Long firstSeqFrom(Connection c, long seq, long cutoff) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("SELECT seq, received_at FROM inbox_event "
+        + "WHERE seq = (SELECT MIN(seq) FROM inbox_event WHERE seq >= ?)")) {
+      ps.setLong(1, seq);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() && rs.getLong(2) < cutoff ? rs.getLong(1) : null;
+      }
+    }
   }
 
   /**

@@ -121,6 +121,33 @@ class InboxStoreTest {
     assertThat(store.ingest("3", "d3", txn("$a")).orElseThrow()).hasSize(1);
   }
 
+  /** Pruning walks the events in small commits by sequence number and stops at the first one too young. */
+  @Test
+  void pruningInBatchesRemovesExactlyTheOldDoneEvents() throws Exception {
+    List<InboxEntry> old = store.ingest("1", "d1", txn("$o1", "$o2", "$o3", "$stuck", "$o4", "$o5", "$o6"))
+        .orElseThrow();
+    store.ingest("2", "d2", txn("$dup", "$o1")); // a gap: $o1 takes a sequence number but no row
+    clock.now = clock.now.plus(Duration.ofDays(2));
+    List<InboxEntry> young = store.ingest("3", "d3", txn("$y1", "$y2")).orElseThrow();
+    store.markDone(old.stream().filter(e -> !e.event().path("event_id").asText().equals("$stuck"))
+        .map(InboxEntry::seq).toList());
+    store.markDone(young.stream().map(InboxEntry::seq).toList());
+
+    long cutoff = clock.now.minus(Duration.ofDays(1)).toEpochMilli();
+    // Batches of 2 sequence numbers: the walk crosses the undone entry and the gap, and ends before $y1.
+    assertThat(store.prune(Long.MIN_VALUE, cutoff, 2)).containsExactly(0L, 6L);
+    try (java.sql.Connection c = db.connection(); java.sql.Statement st = c.createStatement();
+        java.sql.ResultSet rs = st.executeQuery("SELECT event_id FROM inbox_event ORDER BY seq")) {
+      List<String> left = new java.util.ArrayList<>();
+      while (rs.next()) {
+        left.add(rs.getString(1));
+      }
+      assertThat(left).containsExactly("$stuck", "$dup", "$y1", "$y2");
+    }
+    // $dup is not done: it stays too. Nothing more to prune on a second run.
+    assertThat(store.prune(Long.MIN_VALUE, cutoff, 2)).containsExactly(0L, 0L);
+  }
+
   @Test
   void aTransactionIsStoredOnceAndItsDuplicateEventsLeftOut() throws Exception {
     List<InboxEntry> first = store.ingest("1", "d1", txn("$a", "$b", "$a")).orElseThrow();
