@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.switchboard.testkit.homeserver.Options;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.irc.IrcTestUser;
@@ -34,8 +33,7 @@ class IrcAnnotationsFlowTest {
 
   private void start(Consumer<ObjectNode> network) throws Exception {
     ircd = NgircdServer.start();
-    hs = TestHomeserver.start(Options.defaults().serverName("test.local")
-        .backoff(Duration.ofMillis(20), Duration.ofMillis(500)));
+    hs = IrcBridgeHarness.startHomeserver();
     bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port(), network);
     alice = IrcTestUser.connect(ircd, "alice");
     alice.join("#room");

@@ -30,6 +30,16 @@ final class IrcBridgeHarness implements AutoCloseable {
   final IrcConnector connector;
   private final BridgeRuntime runtime;
 
+  /** The homeserver the IRC flow tests use: {@code test.local}, retrying its pushes after 20-500 ms. */
+  static dev.switchboard.testkit.homeserver.Options homeserverOptions() {
+    return dev.switchboard.testkit.homeserver.Options.defaults().serverName("test.local")
+        .backoff(Duration.ofMillis(20), Duration.ofMillis(500));
+  }
+
+  static TestHomeserver startHomeserver() {
+    return TestHomeserver.start(homeserverOptions());
+  }
+
   IrcBridgeHarness(TestHomeserver hs, Path dir, String ircHost, int ircPort) throws Exception {
     this(hs, dir, ircHost, ircPort, network -> { });
   }

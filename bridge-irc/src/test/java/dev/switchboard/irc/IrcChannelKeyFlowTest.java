@@ -11,7 +11,6 @@ import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.store.SecretBox;
 import dev.switchboard.irc.network.IrcConnection;
 import dev.switchboard.testkit.LogCapture;
-import dev.switchboard.testkit.homeserver.Options;
 import dev.switchboard.testkit.homeserver.RoomSpec;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
@@ -52,8 +51,7 @@ class IrcChannelKeyFlowTest {
   @BeforeEach
   void start() throws Exception {
     ircd = NgircdServer.start();
-    hs = TestHomeserver.start(Options.defaults().serverName("test.local")
-        .backoff(Duration.ofMillis(20), Duration.ofMillis(500)));
+    hs = IrcBridgeHarness.startHomeserver();
     bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port());
     alice = IrcTestUser.connect(ircd, "alice");
     bob = hs.user("bob");

@@ -2,7 +2,6 @@ package dev.switchboard.irc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.switchboard.testkit.homeserver.Options;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.irc.IrcTestUser;
@@ -29,8 +28,7 @@ class IrcIdlePuppetFlowTest {
   @BeforeEach
   void start() throws Exception {
     ircd = NgircdServer.start();
-    hs = TestHomeserver.start(Options.defaults().serverName("test.local")
-        .backoff(Duration.ofMillis(20), Duration.ofMillis(500)));
+    hs = IrcBridgeHarness.startHomeserver();
     bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port(),
         network -> network.put("idle_timeout_seconds", 2));
     alice = IrcTestUser.connect(ircd, "alice");

@@ -3,7 +3,6 @@ package dev.switchboard.irc;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.switchboard.testkit.homeserver.Options;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.irc.InspircdServer;
@@ -34,8 +33,7 @@ class IrcInspircdModesFlowTest {
   @BeforeEach
   void start() throws Exception {
     ircd = InspircdServer.start();
-    hs = TestHomeserver.start(Options.defaults().serverName("test.local")
-        .backoff(Duration.ofMillis(20), Duration.ofMillis(500)));
+    hs = IrcBridgeHarness.startHomeserver();
     bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port());
     alice = IrcTestUser.connect(ircd, "alice", "message-tags");
     alice.join("#room");

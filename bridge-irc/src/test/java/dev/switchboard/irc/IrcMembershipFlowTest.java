@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.switchboard.testkit.homeserver.Options;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.irc.IrcTestUser;
@@ -39,8 +38,7 @@ class IrcMembershipFlowTest {
   @BeforeEach
   void start() throws Exception {
     ircd = NgircdServer.start();
-    hs = TestHomeserver.start(Options.defaults().serverName("test.local")
-        .backoff(Duration.ofMillis(20), Duration.ofMillis(500)));
+    hs = IrcBridgeHarness.startHomeserver();
     bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port(), network -> network.putObject("netsplit")
         .put("delay_seconds", NETSPLIT_DELAY.toSeconds()).put("quits_per_second", 3));
     alice = IrcTestUser.connect(ircd, "alice"); // first in #room: channel operator

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.switchboard.testkit.homeserver.Options;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.irc.IrcTestUser;
@@ -51,8 +50,7 @@ class IrcMessagesFlowTest {
   @BeforeEach
   void start() throws Exception {
     ircd = NgircdServer.start();
-    hs = TestHomeserver.start(Options.defaults().serverName("test.local").legacy(legacy())
-        .backoff(Duration.ofMillis(20), Duration.ofMillis(500)));
+    hs = TestHomeserver.start(IrcBridgeHarness.homeserverOptions().legacy(legacy()));
     bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port());
     alice = IrcTestUser.connect(ircd, "alice");
     alice.join("#room");

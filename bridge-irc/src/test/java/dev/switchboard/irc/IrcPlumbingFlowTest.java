@@ -9,7 +9,6 @@ import dev.switchboard.core.connector.Link;
 import dev.switchboard.core.connector.LinkCapable;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
-import dev.switchboard.testkit.homeserver.Options;
 import dev.switchboard.testkit.homeserver.RoomSpec;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
@@ -45,8 +44,7 @@ class IrcPlumbingFlowTest {
   @BeforeEach
   void start() throws Exception {
     ircd = NgircdServer.start();
-    hs = TestHomeserver.start(Options.defaults().serverName("test.local")
-        .backoff(Duration.ofMillis(20), Duration.ofMillis(500)));
+    hs = IrcBridgeHarness.startHomeserver();
     bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port());
     alice = IrcTestUser.connect(ircd, "alice"); // first in #room: channel operator
     alice.join("#room");

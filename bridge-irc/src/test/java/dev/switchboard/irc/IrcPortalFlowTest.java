@@ -3,7 +3,6 @@ package dev.switchboard.irc;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.switchboard.testkit.homeserver.Options;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.irc.IrcTestUser;
@@ -40,8 +39,7 @@ class IrcPortalFlowTest {
   }
 
   private static TestHomeserver homeserver(boolean legacy) {
-    return TestHomeserver.start(Options.defaults().serverName("test.local").legacy(legacy)
-        .backoff(Duration.ofMillis(20), Duration.ofMillis(500)));
+    return TestHomeserver.start(IrcBridgeHarness.homeserverOptions().legacy(legacy));
   }
 
   private static boolean textIs(JsonNode event, String body) {

@@ -3,7 +3,6 @@ package dev.switchboard.irc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.switchboard.testkit.homeserver.Options;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.homeserver.presence.Presence;
@@ -37,8 +36,7 @@ class IrcPresenceFlowTest {
   @BeforeEach
   void start() throws Exception {
     ircd = InspircdServer.start();
-    hs = TestHomeserver.start(Options.defaults().serverName("test.local")
-        .backoff(Duration.ofMillis(20), Duration.ofMillis(500)));
+    hs = IrcBridgeHarness.startHomeserver();
   }
 
   @AfterEach

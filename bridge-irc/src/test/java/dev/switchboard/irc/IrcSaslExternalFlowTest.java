@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import ch.qos.logback.classic.Level;
 import dev.switchboard.irc.network.SaslLogin;
 import dev.switchboard.testkit.LogCapture;
-import dev.switchboard.testkit.homeserver.Options;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.irc.AnopeServices;
@@ -37,8 +36,7 @@ class IrcSaslExternalFlowTest {
   @BeforeEach
   void start() throws Exception {
     ircd = AnopeServices.start(true);
-    hs = TestHomeserver.start(Options.defaults().serverName("test.local")
-        .backoff(Duration.ofMillis(20), Duration.ofMillis(500)));
+    hs = IrcBridgeHarness.startHomeserver();
     TlsFront.selfSigned(dir, "bot");
     TlsFront.selfSigned(dir, "stranger");
   }

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.irc.network.IrcConnection;
 import dev.switchboard.irc.network.SaslLogin;
 import dev.switchboard.testkit.LogCapture;
-import dev.switchboard.testkit.homeserver.Options;
 import dev.switchboard.testkit.homeserver.RoomSpec;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
@@ -41,8 +40,7 @@ class IrcSaslFlowTest {
   @BeforeEach
   void start() throws Exception {
     ircd = AnopeServices.start();
-    hs = TestHomeserver.start(Options.defaults().serverName("test.local")
-        .backoff(Duration.ofMillis(20), Duration.ofMillis(500)));
+    hs = IrcBridgeHarness.startHomeserver();
   }
 
   @AfterEach

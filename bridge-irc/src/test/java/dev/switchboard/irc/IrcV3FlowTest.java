@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.irc.ghost.GhostRelay;
 import dev.switchboard.irc.network.IrcConnection;
-import dev.switchboard.testkit.homeserver.Options;
 import dev.switchboard.testkit.homeserver.RoomSpec;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
@@ -42,8 +41,7 @@ class IrcV3FlowTest {
   @BeforeEach
   void start() throws Exception {
     ircd = AnopeServices.start();
-    hs = TestHomeserver.start(Options.defaults().serverName("test.local")
-        .backoff(Duration.ofMillis(20), Duration.ofMillis(500)));
+    hs = IrcBridgeHarness.startHomeserver();
     bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port());
   }
 
