@@ -238,21 +238,21 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
             return puppet;
           }, System::nanoTime, limit.maxConnections());
       puppetsOf[0] = puppets;
-      relay[0] = new GhostRelay(net.id(), context.intents(), ghostIds, portals,
-          nick -> bot.hasNick(nick) || puppets.isPuppetNick(nick), puppets::userOfNick, messageMap,
+      java.util.function.Predicate<String> ourNick = nick -> bot.hasNick(nick) || puppets.isPuppetNick(nick);
+      relay[0] = new GhostRelay(net.id(), context.intents(), ghostIds, portals, ourNick, puppets::userOfNick,
+          messageMap,
           new QuitDebounce(net.netsplit(), context.scheduler(), serial, System::nanoTime), epoch,
           new RoomModes(net, ghostIds, context.intents().bot()));
       relay[0].guessRepliesWith(nickReplies::answered);
       if (config.presence()) {
-        presence[0] = new GhostPresence(net.id(), context.intents(), ghostIds,
-            nick -> bot.hasNick(nick) || puppets.isPuppetNick(nick));
+        presence[0] = new GhostPresence(net.id(), context.intents(), ghostIds, ourNick);
       }
       MatrixMessages messages = new MatrixMessages(puppets, messageMap, longMessages, net.lineLimit(),
           user -> ghostIds.remoteUser(user).filter(u -> u.network().equals(net.id())).map(GhostIds.RemoteUser::nick)
               .or(() -> puppets.existing(user).map(IrcConnection::nick)))
           .withMedia(new MediaLinks(config.mediaBaseUrl().orElse("https://" + context.serverName())));
-      dms[0] = new DirectChats(net.id(), context.intents(), ghostIds, context.portals(), puppets,
-          nick -> bot.hasNick(nick) || puppets.isPuppetNick(nick), context.blockingExecutor(), epoch);
+      dms[0] = new DirectChats(net.id(), context.intents(), ghostIds, context.portals(), puppets, ourNick,
+          context.blockingExecutor(), epoch);
       networks.put(net.id(), new Network(net, bot, puppets, messages, relay[0],
           new MatrixModeration(puppets, bot, context.intents().bot()), dms[0],
           new MatrixAnnotations(puppets, messageMap, net.reactions(), net.redactions())));
@@ -519,9 +519,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
       handled = CompletableFuture.failedFuture(e);
     }
     return handled.exceptionallyCompose(error -> {
-      Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
-          ? error.getCause() : error;
-      if (cause instanceof Puppets.LimitReached limit) {
+      if (dev.switchboard.core.failure.Failures.rootCause(error) instanceof Puppets.LimitReached limit) {
         return refusedForLimit(event, limit);
       }
       return CompletableFuture.failedFuture(error);
@@ -539,6 +537,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     if (before != null && now - before < Duration.ofMinutes(10).toNanos()) {
       return CompletableFuture.completedFuture(null);
     }
+    toldAboutLimit.values().removeIf(told -> now - told >= Duration.ofMinutes(10).toNanos());
     toldAboutLimit.put(key, now);
     log.info("IRC: no connection for {} in {}: {}", event.sender(), event.roomId(), limit.getMessage());
     ObjectNode content = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()

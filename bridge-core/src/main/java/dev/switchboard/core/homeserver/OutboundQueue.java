@@ -114,9 +114,7 @@ public final class OutboundQueue implements AutoCloseable {
           }
         }
       }
-      for (long seq : unreadable) {
-        delete(c, seq);
-      }
+      deleteRows(c, unreadable);
       return max;
     });
     OutboundQueue queue = new OutboundQueue(database, dbExecutor, scheduler, clock, redelivery, maxSeq);
@@ -319,13 +317,7 @@ public final class OutboundQueue implements AutoCloseable {
     private void writeDeletes(List<Long> batch) {
       try {
         database.inRelaxedTransaction(c -> {
-          try (PreparedStatement st = c.prepareStatement("DELETE FROM outbound_queue WHERE seq = ?")) {
-            for (long seq : batch) {
-              st.setLong(1, seq);
-              st.addBatch();
-            }
-            st.executeBatch();
-          }
+          deleteRows(c, batch);
           return null;
         });
       } catch (StoreException e) {
@@ -459,10 +451,16 @@ public final class OutboundQueue implements AutoCloseable {
     }
   }
 
-  private static void delete(java.sql.Connection c, long seq) throws java.sql.SQLException {
+  private static void deleteRows(java.sql.Connection c, List<Long> seqs) throws java.sql.SQLException {
+    if (seqs.isEmpty()) {
+      return;
+    }
     try (PreparedStatement st = c.prepareStatement("DELETE FROM outbound_queue WHERE seq = ?")) {
-      st.setLong(1, seq);
-      st.executeUpdate();
+      for (long seq : seqs) {
+        st.setLong(1, seq);
+        st.addBatch();
+      }
+      st.executeBatch();
     }
   }
 

@@ -37,14 +37,8 @@ public final class CallerAuthentication {
   /**
    * @param authorization the {@code Authorization} header, or null
    * @param userIdParam the {@code user_id} query parameter, or null
-   */
-  public CompletableFuture<Caller> authenticate(String authorization, String userIdParam) {
-    return authenticate(authorization, userIdParam, null);
-  }
-
-  /**
-   * As above; {@code matrixServerName} (the {@code matrix_server_name} query parameter, or null) names the
-   * homeserver that issued an OpenID token, when it is not the bridge's own.
+   * @param matrixServerName the {@code matrix_server_name} query parameter, or null: the homeserver that issued an
+   *     OpenID token, when it is not the bridge's own
    */
   public CompletableFuture<Caller> authenticate(String authorization, String userIdParam, String matrixServerName) {
     if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)

@@ -74,12 +74,6 @@ public final class OpenIdVerifier {
    */
   public OpenIdVerifier(URI baseUrl, String serverName, Duration cacheFor, Clock clock, OtherServers others,
       Map<String, URI> serverUrls) {
-    this(baseUrl, serverName, cacheFor, clock, others, serverUrls, null);
-  }
-
-  /** For tests: {@code servers} replaces discovery over HTTPS when not null. */
-  OpenIdVerifier(URI baseUrl, String serverName, Duration cacheFor, Clock clock, OtherServers others,
-      Map<String, URI> serverUrls, FederationServers servers) {
     this.others = others;
     this.baseUrl = baseUrl;
     this.serverName = serverName;
@@ -92,7 +86,7 @@ public final class OpenIdVerifier {
         .build();
     Map<String, URI> lower = new java.util.HashMap<>();
     serverUrls.forEach((name, url) -> lower.put(name.toLowerCase(Locale.ROOT), url));
-    this.servers = servers != null ? servers : FederationServers.overHttps(lower, HttpClient.newBuilder()
+    this.servers = FederationServers.overHttps(lower, HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10))
         .followRedirects(HttpClient.Redirect.NORMAL).build(), clock);
   }

@@ -34,18 +34,19 @@ public final class MessageMapStore {
   /** One remote message and the Matrix event that stands for it. */
   public record MessageMapping(RemoteMessage remote, RoomId roomId, EventId eventId, Instant createdAt) {}
 
+  /** A remote id seen again maps to the new event (see {@link #put}). */
+  private static final String UPSERT = "INSERT INTO message_map (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?)"
+      + " ON CONFLICT (protocol, remote_room, remote_id) DO UPDATE SET room_id = excluded.room_id,"
+      + " event_id = excluded.event_id, created_at = excluded.created_at";
+
   /**
    * Records that {@code remote} and {@code eventId} are the same message. A remote id seen again now means the new
    * event: networks that reuse ids refer to the latest message by them.
    */
   public MessageMapping put(RemoteMessage remote, RoomId roomId, EventId eventId) {
     Instant now = Instant.ofEpochMilli(clock.millis());
-    database.inTransaction(c -> Sql.update(c,
-        "INSERT INTO message_map (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?)"
-            + " ON CONFLICT (protocol, remote_room, remote_id) DO UPDATE SET room_id = excluded.room_id,"
-            + " event_id = excluded.event_id, created_at = excluded.created_at",
-        remote.protocol(), remote.remoteRoom(), remote.remoteId(), roomId.value(), eventId.value(),
-        now.toEpochMilli()));
+    database.inTransaction(c -> Sql.update(c, UPSERT, remote.protocol(), remote.remoteRoom(), remote.remoteId(),
+        roomId.value(), eventId.value(), now.toEpochMilli()));
     return new MessageMapping(remote, roomId, eventId, now);
   }
 
@@ -63,12 +64,8 @@ public final class MessageMapStore {
     long now = clock.millis();
     database.inTransaction(c -> {
       for (NewMapping m : mappings) {
-        Sql.update(c,
-            "INSERT INTO message_map (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?)"
-                + " ON CONFLICT (protocol, remote_room, remote_id) DO UPDATE SET room_id = excluded.room_id,"
-                + " event_id = excluded.event_id, created_at = excluded.created_at",
-            m.remote().protocol(), m.remote().remoteRoom(), m.remote().remoteId(), m.roomId().value(),
-            m.eventId().value(), now);
+        Sql.update(c, UPSERT, m.remote().protocol(), m.remote().remoteRoom(), m.remote().remoteId(),
+            m.roomId().value(), m.eventId().value(), now);
       }
       return null;
     });

@@ -142,6 +142,7 @@ public final class Puppets {
   public int disconnectIdle(Duration timeout) {
     long now = nanoTime.getAsLong();
     List<IrcConnection> idle = new ArrayList<>();
+    List<UserId> idleUsers = new ArrayList<>();
     for (UserId user : List.copyOf(byUser.keySet())) {
       byUser.computeIfPresent(user, (u, c) -> {
         long since = lastActive.getOrDefault(u, now);
@@ -150,15 +151,12 @@ public final class Puppets {
         }
         channelsWhenIdle.put(u, c.wantedChannels());
         idle.add(c);
+        idleUsers.add(u);
         return null;
       });
     }
     connectionCount.addAndGet(-idle.size());
-    for (UserId user : List.copyOf(nickKeyOf.keySet())) {
-      if (!byUser.containsKey(user)) {
-        index(user, null);
-      }
-    }
+    idleUsers.forEach(u -> index(u, null));
     idle.forEach(c -> c.stop("Idle for too long"));
     return idle.size();
   }

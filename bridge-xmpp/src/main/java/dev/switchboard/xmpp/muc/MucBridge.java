@@ -334,7 +334,6 @@ public final class MucBridge {
     });
   }
 
-  /** True when {@code jid} is a MUC this bridge listens in. */
   /** For the MUC gauges: how many bridged MUCs the listener is in, and how many Matrix users are occupants. */
   public int joinedMucs() {
     return (int) byMuc.values().stream().filter(r -> r.listenerJoined).count();
@@ -345,6 +344,7 @@ public final class MucBridge {
         .filter(MucRoom.MatrixOccupant::isJoined).count()).sum();
   }
 
+  /** True when {@code jid} is a MUC this bridge listens in. */
   public boolean isBridged(org.jxmpp.jid.BareJid jid) {
     EntityBareJid muc = jid.asEntityBareJidIfPossible();
     return muc != null && byMuc.containsKey(muc);
