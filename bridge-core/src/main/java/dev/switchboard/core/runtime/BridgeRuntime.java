@@ -16,6 +16,7 @@ import dev.switchboard.core.health.HealthCheck;
 import dev.switchboard.core.metrics.CoreMetrics;
 import dev.switchboard.core.metrics.MetricsServer;
 import dev.switchboard.core.permission.Permissions;
+import dev.switchboard.core.permission.RefusalNotices;
 import dev.switchboard.core.provisioning.CallerAuthentication;
 import dev.switchboard.core.provisioning.OpenIdVerifier;
 import dev.switchboard.core.provisioning.ProvisioningApi;
@@ -230,7 +231,8 @@ public final class BridgeRuntime implements AutoCloseable {
       // Each connector's ghosts' messages count as its to_matrix messages (MeteredIntents).
       Intents metered = new MeteredIntents(intents, new ConnectorMeters(metrics, c.protocol()));
       c.start(new BridgeContext(s.serverName(), configOf.apply(c.protocol()), metered, database, secrets, portals,
-          scheduler, blocking, clock, metrics, user -> connectors.owningUser(user).map(Connector::protocol)));
+          scheduler, blocking, clock, metrics, user -> connectors.owningUser(user).map(Connector::protocol),
+          s.permissions()));
       closeables.add(0, c::stop);
       log.info("Connector {} started", c.protocol());
     }
@@ -262,7 +264,8 @@ public final class BridgeRuntime implements AutoCloseable {
         user -> connectors.owningUser(user).isPresent(), blocking);
 
     Dispatcher dispatcher = new Dispatcher(connectors, portals, bot, inboxStore, dispatchWorkers, scheduler,
-        Duration.ofMinutes(2), intents::membershipChanged, adminRooms, metrics);
+        Duration.ofMinutes(2), intents::membershipChanged, adminRooms, metrics, s.permissions(),
+        new RefusalNotices(intents, user -> connectors.owningUser(user).isPresent(), clock));
     closeables.add(0, dispatcher);
     dispatcher.resumePending();
     Inbox inbox = new Inbox(inboxStore, dispatcher, json, metrics);
