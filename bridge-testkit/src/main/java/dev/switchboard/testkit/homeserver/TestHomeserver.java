@@ -222,6 +222,28 @@ public final class TestHomeserver implements AutoCloseable {
     return user;
   }
 
+  /**
+   * A user of another homeserver, {@code @localpart:server}, as if federated in: their requests go through this
+   * server and their events carry their own server name (permission tests tell local and federated users apart).
+   */
+  public synchronized TestUser federatedUser(String localpart, String server) {
+    String userId = "@" + localpart + ":" + server;
+    if (server.equals(serverName())) {
+      throw new IllegalArgumentException(userId + " is local; use user(localpart)");
+    }
+    TestUser existing = users.get(userId);
+    if (existing != null) {
+      return existing;
+    }
+    String token = state.locked(() -> {
+      state.createAccount(userId, null);
+      return state.issueToken(userId);
+    });
+    TestUser user = new TestUser(this, userId, token);
+    users.put(userId, user);
+    return user;
+  }
+
   // ---- inspection
 
   /** The room's timeline (client-server event format), oldest first. */
