@@ -26,7 +26,15 @@ public final class RelayVoice implements Voice {
   /** A name so long that less than this is left for text still gets a few words a line. */
   private static final int MIN_TEXT_BYTES = 16;
 
-  private final IrcConnection bot;
+  /** The bot's side of it: its nick now, and sending to a channel (held until it is in it, flood-controlled). */
+  interface Bot {
+    String nick();
+
+    CompletableFuture<Void> send(ChannelName channel, MessageKind kind, List<String> lines,
+        Consumer<Optional<String>> onEcho);
+  }
+
+  private final Bot bot;
   private final ChannelName channel;
   private final RelayFormat format;
   private final UserId user;
@@ -35,6 +43,22 @@ public final class RelayVoice implements Voice {
 
   /** @param nickLength the longest nick the bot may end up with (the server's NICKLEN as far as we know it) */
   public RelayVoice(IrcConnection bot, ChannelName channel, RelayFormat format, UserId user, String displayName,
+      IntSupplier nickLength) {
+    this(new Bot() {
+      @Override
+      public String nick() {
+        return bot.nick();
+      }
+
+      @Override
+      public CompletableFuture<Void> send(ChannelName to, MessageKind kind, List<String> lines,
+          Consumer<Optional<String>> onEcho) {
+        return bot.send(to, kind, lines, onEcho);
+      }
+    }, channel, format, user, displayName, nickLength);
+  }
+
+  RelayVoice(Bot bot, ChannelName channel, RelayFormat format, UserId user, String displayName,
       IntSupplier nickLength) {
     this.bot = bot;
     this.channel = channel;
@@ -61,7 +85,7 @@ public final class RelayVoice implements Voice {
     return Math.max(MIN_TEXT_BYTES, fullBudget() - overhead - Puppets.CARRY_RESERVE);
   }
 
-  /** An emote is rendered by the emote format and sent as a plain message: the bot's own ACTION would read "* switchboard * Rita waves". */
+  /** An emote is rendered by the emote format and sent as a message: the bot's own ACTION would be "* switchboard ...". */
   @Override
   public CompletableFuture<Void> send(MessageKind kind, List<String> lines, Consumer<Optional<String>> onEcho) {
     if (lines.isEmpty()) {
