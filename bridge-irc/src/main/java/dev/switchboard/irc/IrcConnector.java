@@ -174,7 +174,8 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     foreignGhosts = context.foreignGhosts();
     RelayNames relayNames = new RelayNames(context.intents().bot());
     portals = new ChannelPortals(context.portals(), context.intents().bot(), config.aliasPrefix(),
-        config::network, this::joinAsBot, context.blockingExecutor(), portalAliases);
+        config::network, this::joinAsBot, context.blockingExecutor(), portalAliases)
+        .withDormancy(new dev.switchboard.core.store.KvStore(context.database(), context.clock()));
     foreign = new ForeignPuppets(hubSettings, context.foreignGhosts(), context.intents().bot());
     botUser = context.intents().bot().userId();
     long epoch = context.clock().millis();
@@ -457,6 +458,11 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     return n == null ? "" : ChannelName.parse(channel).flatMap(c -> n.bot().userModes(c, nick)).orElse("");
   }
 
+  /** Opens a portal as {@code !irc join} does for a user: active at once (tests that need the bot in the channel). */
+  CompletableFuture<Optional<RoomId>> openPortalForUser(RoomAlias alias) {
+    return portals.open(alias, true);
+  }
+
   /** A Matrix user's puppet connection on a network, if it has one (tests look at echo-message counters). */
   Optional<IrcConnection> puppetOf(String network, UserId user) {
     Network n = networks.get(network);
@@ -614,6 +620,9 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     if (network == null || namespaces.claimsUser(event.sender().value())) {
       return CompletableFuture.completedFuture(null);
     }
+    if (portals.isDormant(ref.get()) && bridgingOf(event.sender()) == Permissions.Bridging.PUPPET) {
+      portals.activate(ref.get()); // someone at level user is in the room an alias query made: the bot joins
+    }
     if (event.membership().isPresent()) {
       return membership(event, network, ref.get());
     }
@@ -629,6 +638,11 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     Permissions.Bridging bridging = bridgingOf(event.sender());
     if (bridging != Permissions.Bridging.PUPPET) {
       // Relay users are said by the bot; a none user's event (core keeps those from us, a replay might not) is dropped.
+      if (bridging == Permissions.Bridging.RELAY && portals.isDormant(ref.get())
+          && "m.room.message".equals(event.type())) {
+        return refusedForLimit(event, "nobody at permission level user has joined this room yet, so the bridge is "
+            + "not in " + ref.get().channel() + " on IRC");
+      }
       return bridging == Permissions.Bridging.RELAY
           ? once(event.eventId(), () -> network.relayUsers().handle(event, ref.get()).thenRun(() -> countSent(event)))
           : CompletableFuture.completedFuture(null);

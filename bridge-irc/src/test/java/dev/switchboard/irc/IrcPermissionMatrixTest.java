@@ -172,6 +172,25 @@ class IrcPermissionMatrixTest {
   }
 
   @Test
+  void aPortalAnAliasQueryMadeWaitsForAUserBeforeTheBotJoinsTheChannel() throws Exception {
+    alice.join("#quiet");
+    // The homeserver asks for the alias without saying who asks: the room is made, the channel is not joined.
+    String room = mallory.join("#_irc_test_#quiet:test.local");
+    rita.join(room);
+    rita.send(room, "anyone?");
+    hs.awaitEvent(room, BOT, e -> bodyContains(e, "@rita:test.local: your message was not sent to IRC: nobody at "
+        + "permission level user has joined this room yet"), WAIT);
+    assertThat(nicksIn("#quiet")).containsExactly("alice");
+
+    bob.join(room);
+    alice.awaitLine(l -> l.startsWith(":switchboard!") && l.contains(" JOIN :#quiet"), WAIT);
+    rita.send(room, "now?");
+    alice.awaitMessage("switchboard", "#quiet", "<Rita> now?", WAIT);
+    assertThat(alice.messagesTo("#quiet")).containsExactly("switchboard: <Rita> now?");
+    assertThat(alice.lines()).noneMatch(l -> l.contains("anyone?") || l.contains("mallory"));
+  }
+
+  @Test
   void onlyUsersAndAdminsOpenDirectChatsRelayUsersAreToldWhyAndNoneUsersAreDeclined() throws Exception {
     // alice's ghost exists once she is in a portal (the testkit does not ask the bridge about unknown users).
     String portal = bob.join(ALIAS);
