@@ -42,6 +42,7 @@ import dev.switchboard.core.homeserver.RetryPolicy;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.inbox.Dispatcher;
 import dev.switchboard.core.inbox.Inbox;
+import dev.switchboard.core.inbox.SecretScrubber;
 import dev.switchboard.core.inbox.InboxPruner;
 import dev.switchboard.core.inbox.InboxStore;
 import dev.switchboard.core.portal.Portals;
@@ -268,7 +269,7 @@ public final class BridgeRuntime implements AutoCloseable {
         new RefusalNotices(intents, user -> connectors.owningUser(user).isPresent(), clock));
     closeables.add(0, dispatcher);
     dispatcher.resumePending();
-    Inbox inbox = new Inbox(inboxStore, dispatcher, json, metrics);
+    Inbox inbox = new Inbox(inboxStore, dispatcher, json, metrics, new SecretScrubber(commands::withoutSecrets));
     CoreMetrics.bindInbox(metrics, inboxStore, clock);
     InboxPruner pruner = new InboxPruner(inboxStore, clock, s.txnRetention(), s.eventRetention(),
         () -> messageMap.oldestKept().map(Instant::toEpochMilli).orElse(Long.MAX_VALUE));
