@@ -113,6 +113,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   private volatile dev.switchboard.core.homeserver.Intents intents;
   private volatile ConnectorState state = ConnectorState.STARTING;
   private volatile ConnectorMeters meters;
+  private volatile dev.switchboard.irc.message.RefusalNotices refusalNotices;
 
   /** One network's connections. */
   private record Network(NetworkConfig config, IrcConnection bot, Puppets puppets, MatrixMessages messages,
@@ -166,6 +167,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
         config::network, this::joinAsBot, context.blockingExecutor(), portalAliases);
     foreign = new ForeignPuppets(hubSettings, context.foreignGhosts(), context.intents().bot());
     botUser = context.intents().bot().userId();
+    refusalNotices = new dev.switchboard.irc.message.RefusalNotices(context.intents().bot(), System::nanoTime);
     long epoch = context.clock().millis();
     OperatorConsent consent = new OperatorConsent(id -> Optional.ofNullable(consentSettings.get(id)),
         id -> Optional.ofNullable(networks.get(id)).map(this::consentView), context.scheduler());
@@ -519,8 +521,13 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
       handled = CompletableFuture.failedFuture(e);
     }
     return handled.exceptionallyCompose(error -> {
-      if (dev.switchboard.core.failure.Failures.rootCause(error) instanceof Puppets.LimitReached limit) {
+      Throwable root = dev.switchboard.core.failure.Failures.rootCause(error);
+      if (root instanceof Puppets.LimitReached limit) {
         return refusedForLimit(event, limit);
+      }
+      if (root instanceof dev.switchboard.irc.network.DeliveryRefused refused) {
+        // One user's refusal: they are told, and the room's lane moves on (DESIGN.md, data flow 4).
+        return refusalNotices.refused(event, refused);
       }
       return CompletableFuture.failedFuture(error);
     });
