@@ -114,6 +114,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   private volatile ConnectorState state = ConnectorState.STARTING;
   private volatile ConnectorMeters meters;
   private volatile dev.switchboard.irc.message.RefusalNotices refusalNotices;
+  private final java.util.concurrent.atomic.AtomicLong lineRefusals = new java.util.concurrent.atomic.AtomicLong();
 
   /** One network's connections. */
   private record Network(NetworkConfig config, IrcConnection bot, Puppets puppets, MatrixMessages messages,
@@ -235,8 +236,13 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
                   if (event instanceof IrcEvent.PrivateMessage pm) {
                     privateSerial.execute(() -> dms[0].received(user, pm));
                   }
+                  if (event instanceof IrcEvent.LineRefused refused) {
+                    privateSerial.execute(() -> lineRefused(net.id(), user, refused));
+                  }
                 }, IrcConnection.Role.PUPPET, sockets);
             puppet.useChannelKeys(channelKey);
+            // Only this user's connection failing while the bot is connected is this user's failure (a K-line).
+            puppet.useNetworkCheck(bot::isRegistered);
             return puppet;
           }, System::nanoTime, limit.maxConnections());
       puppetsOf[0] = puppets;
@@ -554,6 +560,15 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     content.putObject("m.mentions").putArray("user_ids").add(event.sender().value());
     return intents.bot().sendMessage(event.roomId(), content, "irc/limit/" + event.eventId().value())
         .handle((v, e) -> null);
+  }
+
+  /** A puppet's line was refused after it was written (no echo-message): its user is told in the portal. */
+  private void lineRefused(String network, UserId user, IrcEvent.LineRefused refused) {
+    ChannelName.parse(refused.channel()).flatMap(c -> portals.roomOf(new ChannelRef(network, c))).ifPresent(room ->
+        refusalNotices.refusedAfterWrite(user, room, new dev.switchboard.irc.network.DeliveryRefused(
+            dev.switchboard.irc.network.DeliveryRefused.Stage.LINE, refused.channel(), 404,
+            refused.reason().isBlank() ? "cannot send to channel" : refused.reason(), 0),
+            "irc/" + network + "/refused-line/" + lineRefusals.incrementAndGet() + "/" + System.currentTimeMillis()));
   }
 
   private CompletableFuture<Void> handleMatrixEvent(MatrixEvent event, Optional<Link> link) {

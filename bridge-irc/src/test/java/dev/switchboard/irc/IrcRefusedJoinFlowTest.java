@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.io.TempDir;
@@ -104,5 +105,30 @@ class IrcRefusedJoinFlowTest {
         .filter(e -> e.path("content").path("body").asText().contains("not delivered")).count();
     assertThat(notices).as("one notice for the refusal, not one per message").isEqualTo(1);
     hs.assertNoSchemaViolations();
+  }
+
+  @Test
+  void aLineTheServerRefusesAfterItWasWrittenIsToldToItsUserOnce() throws Exception {
+    TestUser carol = hs.user("carol");
+    String room = carol.join(ALIAS);
+    op.awaitLine(l -> l.startsWith(":carol!") && l.contains(" JOIN "), WAIT);
+    op.send("MODE #room +m"); // moderated: carol's puppet has no voice
+    op.awaitLine(l -> IrcTestUser.command(l).equals("MODE") && l.contains(" #room +m"), WAIT);
+
+    carol.send(room, "muted one");
+    carol.send(room, "muted two");
+
+    JsonNode notice = hs.awaitEvent(room, BOT, e -> e.path("content").path("body").asText()
+        .contains("did not reach #room"), WAIT);
+    assertThat(notice.path("content").path("body").asText()).startsWith("@carol:test.local: ")
+        .contains("the server refused it");
+    op.send("MODE #room -m");
+    op.awaitLine(l -> IrcTestUser.command(l).equals("MODE") && l.contains(" #room -m"), WAIT);
+    carol.send(room, "heard");
+    op.awaitMessage("carol", "#room", "heard", WAIT);
+    assertThat(op.messagesTo("#room")).containsExactly("carol: heard");
+    long notices = hs.timeline(room).stream().filter(e -> BOT.equals(e.path("sender").asText()))
+        .filter(e -> e.path("content").path("body").asText().contains("did not reach")).count();
+    assertThat(notices).as("one notice while the channel refuses carol's lines").isEqualTo(1);
   }
 }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.homeserver.Intent;
+import dev.switchboard.core.id.RoomId;
+import dev.switchboard.core.id.UserId;
 import dev.switchboard.irc.network.DeliveryRefused;
 import java.time.Duration;
 import java.util.Map;
@@ -40,31 +42,43 @@ public final class RefusalNotices {
 
   /** The user's event ends here: tells them (unless this refusal was told already) and completes normally. */
   public CompletableFuture<Void> refused(MatrixEvent event, DeliveryRefused refusal) {
-    String key = event.sender().value() + " " + event.roomId().value() + " " + refusal.target().toLowerCase(
-        java.util.Locale.ROOT);
+    String hint = refusal.stage() == DeliveryRefused.Stage.LINE ? "." : ". Your next message here tries again.";
+    return tell(event.sender(), event.roomId(), refusal,
+        event.sender().value() + ": your message was not delivered to " + refusal.target() + ": "
+            + refusal.describe() + hint, "irc/refused/" + event.eventId().value());
+  }
+
+  /**
+   * The server refused a line after it was written (404 on a connection without {@code echo-message}): its event is
+   * long done, but the user should still know.
+   *
+   * @param txnKey unique for this refusal (the notice is sent once under it)
+   */
+  public CompletableFuture<Void> refusedAfterWrite(UserId user, RoomId room, DeliveryRefused refusal,
+      String txnKey) {
+    return tell(user, room, refusal, user.value() + ": a message of yours did not reach " + refusal.target() + ": "
+        + refusal.describe() + ".", txnKey);
+  }
+
+  private CompletableFuture<Void> tell(UserId user, RoomId room, DeliveryRefused refusal, String body,
+      String txnKey) {
+    String key = user.value() + " " + room.value() + " " + refusal.target().toLowerCase(java.util.Locale.ROOT);
     long now = nanoTime.getAsLong();
     Told before = told.get(key);
-    boolean sameEpisode = before != null && refusal.episode() != 0 && before.episode() == refusal.episode();
-    if (sameEpisode && now - before.at() < REMIND_AFTER.toNanos()) {
-      log.debug("IRC: {} in {} still refused ({})", event.eventId(), event.roomId(), refusal.getMessage());
+    if (before != null && before.episode() == refusal.episode() && now - before.at() < REMIND_AFTER.toNanos()) {
+      log.debug("IRC: {} in {} still refused ({})", user, room, refusal.getMessage());
       return CompletableFuture.completedFuture(null);
     }
     told.values().removeIf(t -> now - t.at() >= REMIND_AFTER.toNanos());
     told.put(key, new Told(refusal.episode(), now));
-    log.info("IRC: {} from {} in {} not delivered: {}", event.eventId(), event.sender(), event.roomId(),
-        refusal.getMessage());
-    String body = event.sender().value() + ": your message was not delivered to " + refusal.target() + ": "
-        + refusal.describe() + (refusal.stage() == DeliveryRefused.Stage.JOIN
-            ? ". Your next message here tries again." : ".");
+    log.info("IRC: a message from {} in {} was not delivered: {}", user, room, refusal.getMessage());
     ObjectNode content = JsonNodeFactory.instance.objectNode().put("msgtype", "m.notice").put("body", body);
-    content.putObject("m.mentions").putArray("user_ids").add(event.sender().value());
-    return bot.sendMessage(event.roomId(), content, "irc/refused/" + event.eventId().value())
-        .handle((v, e) -> {
-          if (e != null) {
-            log.warn("IRC: could not tell {} in {} that their message was refused: {}", event.sender(),
-                event.roomId(), e.toString());
-          }
-          return null;
-        });
+    content.putObject("m.mentions").putArray("user_ids").add(user.value());
+    return bot.sendMessage(room, content, txnKey).handle((v, e) -> {
+      if (e != null) {
+        log.warn("IRC: could not tell {} in {} that their message was refused: {}", user, room, e.toString());
+      }
+      return null;
+    });
   }
 }

@@ -15,7 +15,9 @@ public final class DeliveryRefused extends RuntimeException {
     /** The channel would not let the connection in. */
     JOIN,
     /** The server refused the line (404 cannot send to channel). */
-    LINE
+    LINE,
+    /** The user's own connection keeps failing while the network is up. */
+    CONNECT
   }
 
   private final Stage stage;
@@ -31,7 +33,11 @@ public final class DeliveryRefused extends RuntimeException {
    * @param episode the same number for every refusal until the connection gets in again
    */
   public DeliveryRefused(Stage stage, String target, int numeric, String reason, long episode) {
-    super((stage == Stage.JOIN ? "cannot join " : "cannot send to ") + target + ": " + reason
+    super(switch (stage) {
+      case JOIN -> "cannot join ";
+      case LINE -> "cannot send to ";
+      case CONNECT -> "cannot connect to ";
+    } + target + ": " + reason
         + (numeric > 0 ? " (" + numeric + ")" : ""), null, false, false);
     this.stage = stage;
     this.target = target;
@@ -62,6 +68,10 @@ public final class DeliveryRefused extends RuntimeException {
 
   /** Why, for the user: {@code cannot join: the channel is invite-only (+i)}. */
   public String describe() {
-    return (stage == Stage.JOIN ? "cannot join: " : "the server refused it: ") + reason;
+    return switch (stage) {
+      case JOIN -> "cannot join: " + reason;
+      case LINE -> "the server refused it: " + reason;
+      case CONNECT -> reason;
+    };
   }
 }

@@ -95,6 +95,7 @@ public final class IrcConnection {
   /** Kitteh's queue for ordinary lines (the flood queue), set when Kitteh builds the client. */
   private volatile ScheduledSendQueue sendQueue;
   private volatile java.util.function.Function<ChannelName, Optional<String>> channelKeys = c -> Optional.empty();
+  private volatile java.util.function.BooleanSupplier networkUp = () -> false;
 
   // Guarded by this.
   private final Set<String> wanted = new HashSet<>();
@@ -107,6 +108,8 @@ public final class IrcConnection {
   private final Map<String, List<CompletableFuture<String>>> whoisWaiting = new HashMap<>();
   private final Map<String, Refusal> refusals = new HashMap<>();
   private long refusalEpisodes;
+  /** Set while this connection keeps failing although the network is up (see {@link #useNetworkCheck}). */
+  private DeliveryRefused cannotConnect;
   private boolean registered;
   private boolean stopped;
   private int attempt;
@@ -311,6 +314,19 @@ public final class IrcConnection {
     this.channelKeys = keys;
   }
 
+  /**
+   * How this connection tells "the network is down" (lines wait: an outage) from "only I cannot connect" (a K-line, a
+   * per-host connection limit): while {@code up} is true and {@link #CONNECT_ATTEMPTS} attempts in a row failed, the
+   * lines waiting for registration fail as {@link DeliveryRefused}, so their user is told and the room goes on. A
+   * puppet passes its network's bot; without a check every failure counts as an outage.
+   */
+  public void useNetworkCheck(java.util.function.BooleanSupplier up) {
+    this.networkUp = up;
+  }
+
+  /** Failed connection attempts in a row after which a connection alone failing is its user's failure. */
+  static final int CONNECT_ATTEMPTS = 3;
+
   private void addChannel(String channel) {
     Optional<String> key = ChannelName.parse(channel).flatMap(channelKeys).filter(ChannelKey::isValid);
     if (key.isPresent()) {
@@ -411,6 +427,9 @@ public final class IrcConnection {
     List<CompletableFuture<Void>> all = new ArrayList<>(texts.size());
     boolean heldAny = false;
     synchronized (this) {
+      if (cannotConnect != null && !registered) {
+        return CompletableFuture.failedFuture(cannotConnect);
+      }
       String key = channel.key();
       Refusal refusal = joined.contains(key) ? null : refusals.get(key);
       if (refusal != null && !refusal.joining) {
@@ -453,6 +472,9 @@ public final class IrcConnection {
     }
     List<CompletableFuture<Void>> all = new ArrayList<>(texts.size());
     synchronized (this) {
+      if (cannotConnect != null && !registered) {
+        return CompletableFuture.failedFuture(cannotConnect);
+      }
       for (String text : texts) {
         Outgoing out = new Outgoing(kind, text, null);
         all.add(out.sent);
@@ -731,11 +753,28 @@ public final class IrcConnection {
 
   private void scheduleReconnect(String reason) {
     Duration delay;
+    List<Outgoing> failed = new ArrayList<>();
+    DeliveryRefused error = null;
     synchronized (this) {
       if (stopped) {
         return;
       }
       delay = backoff.delay(attempt++);
+      if (attempt >= CONNECT_ATTEMPTS && networkUp.getAsBoolean()) {
+        if (cannotConnect == null) {
+          cannotConnect = new DeliveryRefused(DeliveryRefused.Stage.CONNECT, "IRC", 0,
+              "the bridge cannot connect you (" + reason.replaceAll("\\p{Cntrl}", "?") + ")", ++refusalEpisodes);
+        }
+        error = cannotConnect;
+        held.values().forEach(failed::addAll);
+        held.clear();
+        heldPrivate.forEach(p -> failed.add(p.out()));
+        heldPrivate.clear();
+      }
+    }
+    if (error != null) {
+      DeliveryRefused refusal = error;
+      failed.forEach(o -> o.sent.completeExceptionally(refusal));
     }
     log.info("IRC {} ({}): {}; reconnecting in {} ms", network.id(), nick(), reason, delay.toMillis());
     events.accept(new IrcEvent.Disconnected(reason, delay));
@@ -769,6 +808,7 @@ public final class IrcConnection {
       synchronized (IrcConnection.this) {
         registered = true;
         attempt = 0;
+        cannotConnect = null;
         nick = client.getNick();
         current = nick;
         for (String key : wanted) {
@@ -1004,8 +1044,14 @@ public final class IrcConnection {
     @Handler
     public void cannotSend(ClientReceiveNumericEvent e) {
       List<String> params = e.getParameters();
-      if (params.size() >= 2 && echoMessage()) {
-        echoes.refused(params.get(1), params.size() >= 3 ? params.get(2) : "404");
+      if (params.size() < 2) {
+        return;
+      }
+      String why = params.size() >= 3 ? params.get(2) : "404";
+      if (echoMessage()) {
+        echoes.refused(params.get(1), why);
+      } else {
+        events.accept(new IrcEvent.LineRefused(params.get(1), why.replaceAll("\\p{Cntrl}", "")));
       }
     }
 
