@@ -834,7 +834,10 @@ public final class MucBridge {
 
   // ---- Matrix -> XMPP
 
-  /** A Matrix event in a room linked to a MUC. Completes once the stanza is sent or queued for the stream. */
+  /**
+   * A Matrix event in a room linked to a MUC. Completes once its stanza is written to the component stream; fails
+   * with RemoteUnavailableException while the stream is down, so the dispatcher holds the event.
+   */
   public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Link link) {
     EntityBareJid muc;
     try {
@@ -862,7 +865,7 @@ public final class MucBridge {
           }
           return CompletableFuture.completedFuture(null);
         }
-        return ensureOccupant(room, event.sender()).thenAccept(v -> connection.send(MucStanzas.subject(
+        return ensureOccupant(room, event.sender()).thenCompose(v -> connection.deliver(MucStanzas.subject(
             fullJidOf(event.sender()), muc, idFor(event.eventId()), topic)));
       }
       case "m.room.member" -> {
@@ -920,7 +923,7 @@ public final class MucBridge {
     if (repliedTo.isPresent()) {
       return ensureOccupantSurvivingOutages(room, event.sender())
           .thenCompose(v -> replies.outgoing(room, event, repliedTo.get()))
-          .thenAccept(reply -> {
+          .thenCompose(reply -> {
             room.rememberSent(id, event.eventId());
             String quote = XmlText.clean(reply.quote());
             Message m = MucStanzas.groupchat(fullJidOf(event.sender()), room.muc, id,
@@ -930,24 +933,23 @@ public final class MucBridge {
             }
             m.addExtension(Replies.element(reply.id(), reply.to()));
             m.addExtension(Replies.fallback(quote.codePointCount(0, quote.length())));
-            connection.send(m);
             meters.message(ConnectorMeters.Direction.TO_REMOTE);
+            return connection.deliver(m);
           });
     }
-    return ensureOccupantSurvivingOutages(room, event.sender()).thenAccept(v -> {
+    return ensureOccupantSurvivingOutages(room, event.sender()).thenCompose(v -> {
       room.rememberSent(id, event.eventId());
+      meters.message(ConnectorMeters.Direction.TO_REMOTE);
       if (isEdit) {
         // XEP-0308 names the id we gave the original, which is derived from its event id: no lookup needed.
         String replaced = idFor(EventId.of(relation.path("event_id").asText()));
         Message m = MucStanzas.correction(fullJidOf(event.sender()), room.muc, id, finalText, replaced);
         formatted.ifPresent(f -> f.addTo(m));
-        connection.send(m);
-      } else {
-        Message m = MucStanzas.groupchat(fullJidOf(event.sender()), room.muc, id, finalText);
-        formatted.ifPresent(f -> f.addTo(m));
-        connection.send(MediaLinks.withOob(m, media));
+        return connection.deliver(m);
       }
-      meters.message(ConnectorMeters.Direction.TO_REMOTE);
+      Message m = MucStanzas.groupchat(fullJidOf(event.sender()), room.muc, id, finalText);
+      formatted.ifPresent(f -> f.addTo(m));
+      return connection.deliver(MediaLinks.withOob(m, media));
     });
   }
 
@@ -973,9 +975,9 @@ public final class MucBridge {
       String targetId = ids.stream().filter(id -> id.startsWith("sid:")).map(id -> id.substring(4)).findFirst()
           .orElse(idFor(target));
       String id = idFor(event.eventId());
-      return ensureOccupant(room, event.sender()).thenAccept(v -> {
+      return ensureOccupant(room, event.sender()).thenCompose(v -> {
         room.rememberSent(id, event.eventId());
-        connection.send(MucStanzas.retraction(fullJidOf(event.sender()), room.muc, id, targetId));
+        return connection.deliver(MucStanzas.retraction(fullJidOf(event.sender()), room.muc, id, targetId));
       });
     });
   }
