@@ -77,10 +77,13 @@ public final class StanzaCodec {
    * what XML 1.0 forbids. This is the one cleaning step every builder's output passes (bodies, XHTML-IM, nicks,
    * subjects, reasons, vCards, OOB URLs, JID resources): such a character can only sit in a text or attribute value
    * (Smack writes element and attribute names from constants, and escapes with entities, never character
-   * references), so removing it from the serialised form is removing it from every value.
+   * references), so removing it from the serialised form is removing it from every value. Smack leaves {@code >}
+   * unescaped, and {@code ]]>} in character data is not well-formed (XML 1.0 § 2.4): it becomes {@code ]]&gt;},
+   * which means the same in text and in attribute values (Smack writes no CDATA sections or comments).
    */
   public static String toXml(Stanza stanza) {
-    return XmlText.clean(stanza.toXML(CLIENT).toString());
+    String xml = XmlText.clean(stanza.toXML(CLIENT).toString());
+    return xml.contains("]]>") ? xml.replace("]]>", "]]&gt;") : xml;
   }
 
   /**
