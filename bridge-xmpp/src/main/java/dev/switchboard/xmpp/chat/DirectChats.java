@@ -127,7 +127,8 @@ public final class DirectChats {
           log.info("Direct message from {} to {} bounced: {}", user, remote, message.getError());
           return;
         }
-        if (ghostIds.isGhost(user) || !user.server().equals(context.serverName())) {
+        if (ghostIds.isGhost(user) || !user.server().equals(context.serverName())
+            || !context.permissions().allows(user, dev.switchboard.core.permission.Level.USER)) {
           connection.send(StanzaBuilder.buildMessage(message.getStanzaId()).from(message.getTo())
               .to(message.getFrom()).ofType(Message.Type.error)
               .setError(StanzaError.getBuilder(StanzaError.Condition.item_not_found)

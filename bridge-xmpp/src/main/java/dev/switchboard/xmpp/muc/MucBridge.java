@@ -172,6 +172,19 @@ public final class MucBridge {
     return true;
   }
 
+  /**
+   * Sends a stanza as the bridge's listener occupant in the MUC of {@code link} (relay mode, xmpp.relay.MucRelay);
+   * {@code id} is remembered as ours, so the reflection's stanza-id goes into the message map for {@code event}.
+   */
+  public CompletableFuture<Void> sendAsListener(Link link, String id, EventId event,
+      java.util.function.Function<FullJid, Message> stanza) {
+    roomOf(link).ifPresent(room -> {
+      room.rememberSent(id, event);
+      connection.send(stanza.apply(listenerJid));
+    });
+    return CompletableFuture.completedFuture(null);
+  }
+
   private Optional<MucRoom> roomOf(Link link) {
     try {
       EntityBareJid muc = JidCreate.entityBareFrom(link.remoteId());
