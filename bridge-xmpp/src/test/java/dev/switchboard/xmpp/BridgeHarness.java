@@ -35,11 +35,17 @@ public final class BridgeHarness implements AutoCloseable {
   /** Starts core with {@code connector} and its config {@code section}, then registers it with {@code hs}. */
   public static BridgeHarness start(TestHomeserver hs, Connector connector, JsonNode section, Path dir)
       throws Exception {
+    return start(hs, connector, section, dir, Permissions.defaults(hs.serverName()));
+  }
+
+  /** {@link #start(TestHomeserver, Connector, JsonNode, Path)} with these permission levels. */
+  public static BridgeHarness start(TestHomeserver hs, Connector connector, JsonNode section, Path dir,
+      Permissions permissions) throws Exception {
     BridgeRuntime runtime = BridgeRuntime.start(new BridgeRuntime.Settings(hs.serverName(), URI.create(hs.baseUrl()),
             "switchboard", AS_TOKEN, HS_TOKEN, BOT_LOCALPART, connector.namespaces(), "127.0.0.1", 0,
             10 * 1024 * 1024, Optional.empty(), Duration.ofDays(7), Duration.ofDays(30),
             new RetryPolicy(Duration.ofMillis(50), Duration.ofSeconds(1), Integer.MAX_VALUE),
-            Permissions.defaults(hs.serverName()), BridgeConfig.Metrics.disabled()),
+            permissions, BridgeConfig.Metrics.disabled()),
         Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of(connector.protocol())),
         new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(connector), p -> section);
     // Now that we know our port, tell the homeserver where we are.
