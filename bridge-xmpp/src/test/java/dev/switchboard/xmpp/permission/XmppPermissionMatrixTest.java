@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.jivesoftware.smack.XMPPException;
 import org.jivesoftware.smack.packet.Message;
+import org.jivesoftware.smack.packet.Presence;
 import org.jivesoftware.smack.packet.StanzaBuilder;
 import org.jivesoftware.smack.packet.StanzaError;
 import org.jivesoftware.smackx.delay.packet.DelayInformation;
@@ -161,6 +162,12 @@ class XmppPermissionMatrixTest {
         && "to-rita".equals(m.getStanzaId())
         && m.getError().getCondition() == StanzaError.Condition.item_not_found));
     assertThat(f.hs.roomsOf(rita.userId(), "invite")).isEmpty();
+    dave.send(StanzaBuilder.buildPresence().to(ritasJid).ofType(Presence.Type.subscribe).build());
+    await().atMost(WAIT).until(() -> dave.stanzas.stream().anyMatch(st -> st instanceof Presence p
+        && p.getType() == Presence.Type.unsubscribed && p.getFrom().asBareJid().equals(ritasJid)));
+    assertThat(dave.stanzas).noneMatch(st -> st instanceof Presence p && p.getFrom() != null
+        && p.getFrom().asBareJid().equals(ritasJid)
+        && (p.getType() == Presence.Type.subscribed || p.getType() == Presence.Type.available));
     assertThat(dave.messages).noneMatch(m -> m.getType() == Message.Type.chat && m.getBody() != null
         && !m.getBody().equals("hello dave"));
   }
