@@ -63,8 +63,8 @@ class IrcPermissionMatrixTest {
     rita = hs.user("rita");
     rita.setDisplayName("Rita");
     nora = hs.user("nora");
-    fred = hs.federatedUser("fred", "relayed.org");
-    mallory = hs.federatedUser("mallory", "evil.org");
+    fred = hs.remoteUser("fred", "relayed.org");
+    mallory = hs.remoteUser("mallory", "evil.org");
   }
 
   @AfterEach

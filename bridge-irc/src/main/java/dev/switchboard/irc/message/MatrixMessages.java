@@ -57,13 +57,16 @@ public final class MatrixMessages {
     return this;
   }
 
-  /** Relays one {@code m.room.message}; completes when every line is queued on the puppet's connection. */
+  /**
+   * Relays one {@code m.room.message}; completes when every line is written to the puppet's socket (see {@link
+   * IrcConnection#send}), not when it is queued.
+   */
   public CompletableFuture<Void> relay(MatrixEvent event, ChannelRef channel) {
     return relay(event, channel, Voice.puppet(puppets, event.sender(), channel));
   }
 
   /**
-   * Relays one {@code m.room.message} through {@code voice}; completes when every line is queued on its connection.
+   * Relays one {@code m.room.message} through {@code voice}; completes as {@link #relay(MatrixEvent, ChannelRef)} does.
    * Edits, replies, media links and the long-message link are the same whoever speaks.
    */
   public CompletableFuture<Void> relay(MatrixEvent event, ChannelRef channel, Voice voice) {

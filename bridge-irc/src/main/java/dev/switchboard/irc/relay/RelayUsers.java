@@ -40,7 +40,7 @@ public final class RelayUsers {
     names.remember(room, user, displayName);
   }
 
-  /** One event of a relay user in a portal; completes when its lines are queued on the bot's connection. */
+  /** One event of a relay user in a portal; completes when the bot has written its lines. */
   public CompletableFuture<Void> handle(MatrixEvent event, ChannelRef channel) {
     return switch (event.type()) {
       case "m.room.message" -> voice(event, channel).thenCompose(v -> messages.relay(event, channel, v));
