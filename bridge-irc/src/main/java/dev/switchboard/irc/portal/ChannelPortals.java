@@ -133,10 +133,13 @@ public final class ChannelPortals {
     roomsByRemoteId.put(channel.remoteId(), room);
   }
 
-  /** Stops relaying a channel (the link is already removed). */
+  /** Stops relaying a channel (the link is already removed). Blocking (kv): call on the blocking executor. */
   public void unlinked(ChannelRef channel, RoomId room) {
     roomsByRemoteId.remove(channel.remoteId(), room);
     plumbed.remove(room);
+    if (dormant.remove(channel.remoteId())) {
+      kv.delete(dormancyKey(channel)); // a later link of the channel starts afresh
+    }
   }
 
   /** The portal room of a channel, if it has one. */
