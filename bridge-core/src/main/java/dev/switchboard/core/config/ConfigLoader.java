@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.http.ListenerLimits;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.switchboard.core.permission.Permissions;
+import dev.switchboard.core.permission.RelayFormat;
 import dev.switchboard.core.provisioning.ProvisioningConfig;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,7 +29,7 @@ public final class ConfigLoader {
 
   private static final List<String> TOP_LEVEL =
       List.of("homeserver", "appservice", "database", "irc", "xmpp", "sip", "logging", "metrics", "permissions",
-          "provisioning");
+          "provisioning", "relay");
   private static final Pattern DOMAIN = Pattern.compile("[A-Za-z0-9.-]+(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?");
   private static final Pattern LOCALPART = Pattern.compile("[a-z0-9._=/+-]+");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -136,7 +137,8 @@ public final class ConfigLoader {
       throw new ConfigException("metrics.port " + port + " is also appservice.port; the metrics listener needs a "
           + "port of its own (default " + BridgeConfig.Metrics.DEFAULT_PORT + ")");
     }
-    Permissions permissions = Permissions.fromConfig(root.path("permissions"), domain);
+    Permissions permissions = Permissions.fromConfig(root.path("permissions"), domain)
+        .withRelay(RelayFormat.fromConfig(root.path("relay")));
     ProvisioningConfig provisioning = ProvisioningConfig.fromConfig(root.path("provisioning"), hsUrl);
     if (provisioning.enabled() && (provisioning.port() == port
         || metrics.enabled() && provisioning.port() == metrics.port() && provisioning.port() != 0)) {

@@ -17,6 +17,7 @@ import dev.switchboard.core.health.HealthCheck;
 import dev.switchboard.core.metrics.CoreMetrics;
 import dev.switchboard.core.metrics.MetricsServer;
 import dev.switchboard.core.permission.Permissions;
+import dev.switchboard.core.permission.RefusalNotices;
 import dev.switchboard.core.provisioning.CallerAuthentication;
 import dev.switchboard.core.provisioning.OpenIdVerifier;
 import dev.switchboard.core.provisioning.ProvisioningApi;
@@ -42,6 +43,7 @@ import dev.switchboard.core.homeserver.RetryPolicy;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.inbox.Dispatcher;
 import dev.switchboard.core.inbox.Inbox;
+import dev.switchboard.core.inbox.SecretScrubber;
 import dev.switchboard.core.inbox.InboxPruner;
 import dev.switchboard.core.inbox.InboxStore;
 import dev.switchboard.core.portal.Portals;
@@ -243,7 +245,8 @@ public final class BridgeRuntime implements AutoCloseable {
       // Each connector's ghosts' messages count as its to_matrix messages (MeteredIntents).
       Intents metered = new MeteredIntents(intents, new ConnectorMeters(metrics, c.protocol()));
       c.start(new BridgeContext(s.serverName(), configOf.apply(c.protocol()), metered, database, secrets, portals,
-          scheduler, blocking, clock, metrics, user -> connectors.owningUser(user).map(Connector::protocol)));
+          scheduler, blocking, clock, metrics, user -> connectors.owningUser(user).map(Connector::protocol),
+          s.permissions()));
       closeables.add(0, c::stop);
       log.info("Connector {} started", c.protocol());
     }
@@ -275,10 +278,11 @@ public final class BridgeRuntime implements AutoCloseable {
         user -> connectors.owningUser(user).isPresent(), blocking);
 
     Dispatcher dispatcher = new Dispatcher(connectors, portals, bot, inboxStore, dispatchWorkers, scheduler,
-        Duration.ofMinutes(2), intents::membershipChanged, adminRooms, metrics);
+        Duration.ofMinutes(2), intents::membershipChanged, adminRooms, metrics, s.permissions(),
+        new RefusalNotices(intents, user -> connectors.owningUser(user).isPresent(), clock));
     closeables.add(0, dispatcher);
     dispatcher.resumePending();
-    Inbox inbox = new Inbox(inboxStore, dispatcher, json, metrics);
+    Inbox inbox = new Inbox(inboxStore, dispatcher, json, metrics, new SecretScrubber(commands::withoutSecrets));
     CoreMetrics.bindInbox(metrics, inboxStore, clock);
     InboxPruner pruner = new InboxPruner(inboxStore, clock, s.txnRetention(), s.eventRetention(),
         () -> messageMap.oldestKept().map(Instant::toEpochMilli).orElse(Long.MAX_VALUE));

@@ -331,9 +331,9 @@ public final class DirectChats {
       b.addExtension(new MessageCorrectExtension(StanzaIds.of(relation.path("event_id").asText())));
     }
     formatted.ifPresent(f -> b.addExtension(f.xhtml()));
-    connection.send(MediaLinks.withOob(b.build(), media));
     meters.message(ConnectorMeters.Direction.TO_REMOTE);
-    return done();
+    // Done when written to the component stream; while it is down the dispatcher holds the event.
+    return connection.deliver(MediaLinks.withOob(b.build(), media));
   }
 
   // ---- store

@@ -499,7 +499,9 @@ public final class GatewayBridge {
     } catch (XmppStringprepException e) {
       return done();
     }
-    return room(jid).thenAccept(room -> room.ifPresent(r -> inOrder(r, () -> relay(r, event))));
+    // Done when the room's stanzas for it are written to the component stream (its own lane keeps the order).
+    return room(jid).thenCompose(room -> room.map(r -> inOrderResult(r, () -> relay(r, event))).orElseGet(
+        GatewayBridge::done));
   }
 
   /** Typing and read receipts in a room with a gateway link: chat states and markers for its XMPP occupants. */
@@ -522,7 +524,9 @@ public final class GatewayBridge {
       return interactions.fromMatrix(room, event);
     }
     switch (event.type()) {
-      case "m.room.message" -> relayMessage(room, event);
+      case "m.room.message" -> {
+        return relayMessage(room, event);
+      }
       case "m.room.topic" -> {
         room.subject = event.content().path("topic").asText("");
         room.occupants.keySet().forEach(to -> connection.send(GatewayStanzas.subject(room.jid, to,
@@ -541,7 +545,7 @@ public final class GatewayBridge {
     return done();
   }
 
-  private void relayMessage(GatewayRoom room, MatrixEvent event) {
+  private CompletableFuture<Void> relayMessage(GatewayRoom room, MatrixEvent event) {
     JsonNode relation = event.content().path("m.relates_to");
     boolean isEdit = "m.replace".equals(relation.path("rel_type").asText()) && relation.path("event_id").isTextual()
         && event.content().path("m.new_content").isObject();
@@ -550,20 +554,22 @@ public final class GatewayBridge {
     Optional<String> text = MediaLinks.isMedia(content) ? Optional.of(mediaLinks.textOf(content)) : textOf(content);
     Optional<EntityFullJid> from = room.occupantJid(room.nickOf(event.sender()));
     if (text.isEmpty() || from.isEmpty()) {
-      return;
+      return done();
     }
     List<ExtensionElement> extra = new ArrayList<>(xhtmlOf(content));
     if (isEdit) {
       extra.add(new MessageCorrectExtension(StanzaIds.of(relation.path("event_id").asText())));
     }
     String eventId = event.eventId().value();
+    List<CompletableFuture<Void>> written = new ArrayList<>();
     for (FullJid to : room.occupants.keySet()) {
-      connection.send(MediaLinks.withOob(GatewayStanzas.groupchat(from.get(), to, StanzaIds.of(eventId), text.get(),
-          room.jid, Optional.of(eventId), Optional.empty(), extra), media));
+      written.add(connection.deliver(MediaLinks.withOob(GatewayStanzas.groupchat(from.get(), to,
+          StanzaIds.of(eventId), text.get(), room.jid, Optional.of(eventId), Optional.empty(), extra), media)));
     }
     if (!room.occupants.isEmpty()) {
       meters.message(ConnectorMeters.Direction.TO_REMOTE);
     }
+    return CompletableFuture.allOf(written.toArray(CompletableFuture[]::new));
   }
 
   /** New power levels: everyone whose affiliation or role changed is announced again (XEP-0045 § 9.3, 9.6). */
@@ -803,6 +809,27 @@ public final class GatewayBridge {
         return null;
       });
     }
+  }
+
+  /** {@link #inOrder}, and the caller hears how this step ended (the lane itself goes on either way). */
+  private CompletableFuture<Void> inOrderResult(GatewayRoom room, Supplier<CompletableFuture<Void>> work) {
+    CompletableFuture<Void> result = new CompletableFuture<>();
+    inOrder(room, () -> {
+      CompletableFuture<Void> step;
+      try {
+        step = work.get();
+      } catch (RuntimeException e) {
+        step = CompletableFuture.failedFuture(e);
+      }
+      return step.whenComplete((v, e) -> {
+        if (e != null) {
+          result.completeExceptionally(e);
+        } else {
+          result.complete(null);
+        }
+      });
+    });
+    return result;
   }
 
   private static CompletableFuture<Void> done() {
