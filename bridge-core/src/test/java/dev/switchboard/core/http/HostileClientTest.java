@@ -389,7 +389,8 @@ class HostileClientTest {
   /** An event of alice's, a user of the homeserver (users of other servers have no level by default). */
   private String event(String id, String room, String body) {
     return "{\"event_id\":\"" + id + "\",\"room_id\":\"" + room + "\",\"sender\":\"@alice:" + hs.serverName()
-        + "\",\"type\":\"m.room.message\",\"origin_server_ts\":1,\"content\":{\"msgtype\":\"m.text\",\"body\":" + body + "}}";
+        + "\",\"type\":\"m.room.message\",\"origin_server_ts\":1,\"content\":{\"msgtype\":\"m.text\",\"body\":"
+        + body + "}}";
   }
 
   private HttpResponse<String> putTransaction(String txnId, byte[] body) throws Exception {
