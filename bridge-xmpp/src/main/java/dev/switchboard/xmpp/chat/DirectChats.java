@@ -79,7 +79,7 @@ public final class DirectChats {
 
   /** @param isBridgedMuc true for MUCs we bridge: their occupants' private messages are not direct chats */
   public DirectChats(XmppConfig config, ConnectorContext context, ComponentConnection connection,
-      Predicate<BareJid> isBridgedMuc) {
+      Predicate<BareJid> isBridgedMuc, dev.switchboard.xmpp.media.MediaFetcher fetcher) {
     this.context = context;
     this.meters = context.meters("xmpp");
     this.connection = connection;
@@ -88,8 +88,7 @@ public final class DirectChats {
     this.messageMap = new MessageMapStore(context.database(), context.clock());
     this.blocking = context.blockingExecutor();
     this.mediaLinks = new MediaLinks(config.media().baseUrl());
-    this.fetcher = new dev.switchboard.xmpp.media.MediaFetcher(config.media().maxBytes(),
-        config.media().allowedHosts(), context.blockingExecutor());
+    this.fetcher = fetcher;
     this.isBridgedMuc = isBridgedMuc;
   }
 

@@ -85,7 +85,8 @@ public final class GatewayBridge {
   /** Stanzas to a room whose alias is still being resolved, chained in arrival order. */
   private final Map<EntityBareJid, CompletableFuture<Void>> arrivals = new ConcurrentHashMap<>();
 
-  public GatewayBridge(XmppConfig config, ConnectorContext context, ComponentConnection connection) {
+  public GatewayBridge(XmppConfig config, ConnectorContext context, ComponentConnection connection,
+      dev.switchboard.xmpp.media.MediaFetcher fetcher) {
     this.context = context;
     this.connection = connection;
     this.domain = config.component().domain();
@@ -93,8 +94,7 @@ public final class GatewayBridge {
     this.ghostIds = new XmppGhostIds(config.userPrefix(), context.serverName());
     this.interactions = new GatewayInteractions(context, connection, ghostIds);
     this.meters = context.meters(PROTOCOL);
-    this.fetcher = new dev.switchboard.xmpp.media.MediaFetcher(config.media().maxBytes(),
-        config.media().allowedHosts(), context.blockingExecutor());
+    this.fetcher = fetcher;
     this.messageMap = new MessageMapStore(context.database(), context.clock());
     this.blocking = context.blockingExecutor();
     this.archive = new MamArchive(connection);
