@@ -1,5 +1,6 @@
 package dev.switchboard.xmpp.chat;
 
+import dev.switchboard.xmpp.stanza.LogText;
 import static dev.switchboard.core.failure.Failures.rootCause;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -123,7 +124,7 @@ public final class DirectChats {
         onPresence(user, presence);
       } else if (stanza instanceof Message message) {
         if (message.getType() == Message.Type.error) {
-          log.info("Direct message from {} to {} bounced: {}", user, remote, message.getError());
+          log.info("Direct message from {} to {} bounced: {}", user, LogText.of(remote), LogText.of(message.getError()));
           return;
         }
         if (ghostIds.isGhost(user) || !user.server().equals(context.serverName())) {
@@ -136,8 +137,8 @@ public final class DirectChats {
         inOrder(remote + "|" + user, () -> onMessage(user, remote, message));
       }
     } catch (RuntimeException e) {
-      log.warn("Failed to handle a direct {} from {}: {}", stanza.getClass().getSimpleName(), stanza.getFrom(),
-          e.toString(), e);
+      log.warn("Failed to handle a direct {} from {}: {}", stanza.getClass().getSimpleName(),
+          LogText.of(stanza.getFrom()), LogText.of(e), e);
     }
   }
 
@@ -201,7 +202,8 @@ public final class DirectChats {
             .thenCompose(file -> intent.uploadMedia(file.bytes(), file.contentType(), file.fileName())
                 .thenApply(mxc -> dev.switchboard.xmpp.media.MucMediaHook.content(file, mxc)))
             .exceptionally(err -> {
-              log.info("Not re-uploading {} from {}: {}", url.get(), remote, err.getMessage());
+              log.info("Not re-uploading {} from {}: {}", LogText.of(url.get()), LogText.of(remote),
+                  LogText.of(err.getMessage()));
               return content;
             });
     return toSend.thenCompose(c -> CompletableFuture.supplyAsync(() -> chatOf(remote, user), blocking))

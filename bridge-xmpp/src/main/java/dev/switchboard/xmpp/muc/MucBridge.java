@@ -232,7 +232,7 @@ public final class MucBridge {
       }
       MucRoom room = from.asEntityBareJidIfPossible() == null ? null : byMuc.get(from.asEntityBareJidIfPossible());
       if (room == null) {
-        log.debug("Ignoring a {} from {}: no portal", stanza.getClass().getSimpleName(), from);
+        log.debug("Ignoring a {} from {}: no portal", stanza.getClass().getSimpleName(), LogText.of(from));
         return;
       }
       if (stanza instanceof Presence presence) {
@@ -241,8 +241,8 @@ public final class MucBridge {
         onMessage(room, message);
       }
     } catch (RuntimeException e) {
-      log.warn("Failed to handle {} from {}: {}", stanza.getClass().getSimpleName(), stanza.getFrom(), e.toString(),
-          e);
+      log.warn("Failed to handle {} from {}: {}", stanza.getClass().getSimpleName(), LogText.of(stanza.getFrom()),
+          LogText.of(e), e);
     }
   }
 
@@ -489,7 +489,7 @@ public final class MucBridge {
         room.listenerNick = config.listenerNick() + "[" + (room.listenerConflicts + 1) + "]";
         joinListener(room);
       } else {
-        log.warn("The listener cannot join {}: {}", room.muc, presence.getError());
+        log.warn("The listener cannot join {}: {}", room.muc, LogText.of(presence.getError()));
       }
       return;
     }
@@ -615,7 +615,7 @@ public final class MucBridge {
         }
         sendOccupantJoin(room, user, o);
       } else if (o.isJoined()) {
-        log.info("{} keeps nick '{}' in {}: {}", user, o.nick, room.muc, presence.getError());
+        log.info("{} keeps nick '{}' in {}: {}", user, LogText.of(o.nick), room.muc, LogText.of(presence.getError()));
         o.wanted = o.nick;
       } else {
         room.matrixOccupants.remove(user, o);
@@ -646,7 +646,8 @@ public final class MucBridge {
 
   private void onMessage(MucRoom room, Message message) {
     if (message.getType() == Message.Type.error) {
-      log.info("Error from {} to {}: {}", message.getFrom(), message.getTo(), message.getError());
+      log.info("Error from {} to {}: {}", LogText.of(message.getFrom()), message.getTo(),
+          LogText.of(message.getError()));
       return;
     }
     if (message.getType() != Message.Type.groupchat || !listenerJid.equals(message.getTo())) {
@@ -1065,7 +1066,7 @@ public final class MucBridge {
           if (e != null) {
             room.matrixOccupants.remove(user, o);
             if (e instanceof TimeoutException) {
-              log.warn("{} got no answer joining {} as '{}'", user, room.muc, o.nick);
+              log.warn("{} got no answer joining {} as '{}'", user, room.muc, LogText.of(o.nick));
             }
           }
         });
@@ -1187,7 +1188,7 @@ public final class MucBridge {
         String nick = room.listenerNick;
         MucStanzas.occupant(room.muc, nick).ifPresent(occupant -> selfPing(listenerJid, occupant).thenAccept(gone -> {
           if (gone && room.listenerJoined && nick.equals(room.listenerNick) && byMuc.get(room.muc) == room) {
-            log.info("{} forgot the listener '{}' (XEP-0410 self-ping); rejoining", room.muc, nick);
+            log.info("{} forgot the listener '{}' (XEP-0410 self-ping); rejoining", room.muc, LogText.of(nick));
             room.listenerJoined = false;
             joinListener(room);
           }
@@ -1201,7 +1202,7 @@ public final class MucBridge {
             .thenAccept(gone -> {
               if (gone && room.matrixOccupants.remove(user, o)) {
                 log.info("{} forgot {}'s occupant '{}' (XEP-0410 self-ping); it rejoins when they next speak",
-                    room.muc, user, o.nick);
+                    room.muc, user, LogText.of(o.nick));
               }
             }));
       });
