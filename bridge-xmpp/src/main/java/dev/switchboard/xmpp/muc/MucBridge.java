@@ -96,6 +96,8 @@ public final class MucBridge {
   private final Map<EntityBareJid, MucRoom> byMuc = new ConcurrentHashMap<>();
   private final Map<RoomAlias, CompletableFuture<Optional<RoomId>>> creating = new ConcurrentHashMap<>();
   private static final long SEEN_EVERY_MS = 5_000;
+  /** How far the MUC's clock may be ahead of ours before a history request could miss a message. */
+  private static final long SEEN_CLOCK_MARGIN_MS = 5_000;
   private final Map<EntityBareJid, Long> lastMarked = new ConcurrentHashMap<>();
   /** The display name each ghost was last given in this run. */
   private final Map<UserId, String> ghostNames = new ConcurrentHashMap<>();
@@ -446,8 +448,10 @@ public final class MucBridge {
    * busy room's throughput, and an older mark only asks for a little more history after a reconnect (the ghosts' txn
    * ids drop what was already bridged).
    */
-  private void markSeen(EntityBareJid muc) {
-    long now = context.clock().millis();
+  private void markSeen(EntityBareJid muc, long receivedMs) {
+    // The time the message arrived, not now: a message that came after it may not be in the outbound queue yet,
+    // and must still be asked for again after a crash. Less a margin for the MUC's clock against ours.
+    long now = receivedMs - SEEN_CLOCK_MARGIN_MS;
     Long last = lastMarked.get(muc);
     if (last != null && now - last < SEEN_EVERY_MS) {
       return;
@@ -653,6 +657,7 @@ public final class MucBridge {
     if (message.getType() != Message.Type.groupchat || !listenerJid.equals(message.getTo())) {
       return; // copies for our Matrix users' occupants: the listener's copy is enough
     }
+    long receivedMs = context.clock().millis();
     String nick = message.getFrom().getResourceOrEmpty().toString();
     Optional<String> stanzaId = MucStanzas.stanzaIdBy(message, room.muc);
     EventId ours = room.sentEvent(MucStanzas.originId(message).orElse(message.getStanzaId()));
@@ -748,7 +753,7 @@ public final class MucBridge {
               rows.add(new MessageMapStore.NewMapping(
                   new MessageMapStore.RemoteMessage(PROTOCOL, room.muc.toString(), ownKey), room.roomId, event));
             }
-            return mapWriter.put(rows).thenRun(() -> markSeen(room.muc));
+            return mapWriter.put(rows).thenRun(() -> markSeen(room.muc, receivedMs));
           }).thenCompose(f -> f).whenComplete((v, e) -> {
             // Only after the rows are written, so a look-up finds the message in one place or the other.
             room.inFlight.remove(key, sent);
