@@ -2,6 +2,7 @@ package dev.switchboard.core.connector;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.homeserver.Intents;
+import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.portal.Portals;
 import dev.switchboard.core.store.Database;
 import dev.switchboard.core.store.SecretBox;
@@ -23,7 +24,16 @@ public record BridgeContext(
     Executor blockingExecutor,
     Clock clock,
     MeterRegistry metrics,
-    ForeignGhosts foreignGhosts) implements ConnectorContext {
+    ForeignGhosts foreignGhosts,
+    Permissions permissions) implements ConnectorContext {
+
+  /** A context with the default permissions (the own domain is {@code user}, others {@code none}). */
+  public BridgeContext(String serverName, JsonNode config, Intents intents, Database database, SecretBox secrets,
+      Portals portals, ScheduledExecutorService scheduler, Executor blockingExecutor, Clock clock,
+      MeterRegistry metrics, ForeignGhosts foreignGhosts) {
+    this(serverName, config, intents, database, secrets, portals, scheduler, blockingExecutor, clock, metrics,
+        foreignGhosts, Permissions.defaults(serverName));
+  }
 
   /** A context that knows no other connectors' ghosts (one connector alone). */
   public BridgeContext(String serverName, JsonNode config, Intents intents, Database database, SecretBox secrets,

@@ -2,6 +2,7 @@ package dev.switchboard.core.connector;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.homeserver.Intents;
+import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.portal.Portals;
 import dev.switchboard.core.store.Database;
 import dev.switchboard.core.store.SecretBox;
@@ -54,6 +55,16 @@ public interface ConnectorContext {
    */
   default ConnectorMeters meters(String protocol) {
     return new ConnectorMeters(metrics(), protocol);
+  }
+
+  /**
+   * Who may use the bridge. Core already keeps {@link dev.switchboard.core.permission.Level#NONE} users' events from
+   * connectors; a connector checks {@link Permissions#bridgingOf} on every path that acts for a Matrix user (a
+   * puppet, a DM, a call, a portal or plumb it creates) and relays {@code relay} users through its own identity in
+   * {@link Permissions#relay()}'s format. The default is the defaults for {@link #serverName()} (test contexts).
+   */
+  default Permissions permissions() {
+    return Permissions.defaults(serverName());
   }
 
   /** Which users are other connectors' ghosts, for hub rooms; the default knows none (test contexts). */

@@ -13,6 +13,9 @@ import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.event.MatrixEvents;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.permission.Level;
+import dev.switchboard.core.permission.Permissions;
+import dev.switchboard.core.permission.Refusals;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,6 +71,8 @@ public final class Dispatcher implements AutoCloseable {
   private final RoomQueues<Delivery> lanes;
   private final MembershipListener membership;
   private final BotRoomHandler botRooms;
+  private final Permissions permissions;
+  private final Refusals refusals;
   private final Counter dispatched;
   private final Counter failed;
   private final AtomicInteger inFlight = new AtomicInteger();
@@ -93,7 +98,21 @@ public final class Dispatcher implements AutoCloseable {
   public Dispatcher(Connectors connectors, LinkLookup links, UserId bot, InboxStore store, Executor workers,
       ScheduledExecutorService scheduler, Duration acceptTimeout, MembershipListener membership,
       BotRoomHandler botRooms, MeterRegistry metrics) {
+    this(connectors, links, bot, store, workers, scheduler, acceptTimeout, membership, botRooms, metrics,
+        Permissions.defaults(bot.server()), Refusals.NONE);
+  }
+
+  /**
+   * @param permissions events of {@link Level#NONE} users reach no connector (DESIGN.md: "none shuts someone out");
+   *     ghosts of our connectors are never refused
+   * @param refusals told of each event kept from connectors that way
+   */
+  public Dispatcher(Connectors connectors, LinkLookup links, UserId bot, InboxStore store, Executor workers,
+      ScheduledExecutorService scheduler, Duration acceptTimeout, MembershipListener membership,
+      BotRoomHandler botRooms, MeterRegistry metrics, Permissions permissions, Refusals refusals) {
     this.botRooms = botRooms;
+    this.permissions = permissions;
+    this.refusals = refusals;
     this.dispatched = Counter.builder("switchboard.events.dispatched")
         .description("Inbox entries every target accepted").register(metrics);
     this.failed = Counter.builder("switchboard.events.failed")
@@ -325,7 +344,16 @@ public final class Dispatcher implements AutoCloseable {
         log.debug("member event {} has a state key that is not a user id", event.eventId());
       }
     }
+    if (!targets.isEmpty() && refusedSender(event.sender())) {
+      refusals.refused(event);
+      return List.of();
+    }
     return targets;
+  }
+
+  /** A user at level none, who is not one of our connectors' ghosts (those speak for remote people). */
+  private boolean refusedSender(UserId sender) {
+    return permissions.levelOf(sender) == Level.NONE && connectors.owningUser(sender).isEmpty();
   }
 
   /**

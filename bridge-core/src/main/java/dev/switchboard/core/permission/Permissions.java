@@ -22,16 +22,51 @@ public final class Permissions {
   /** Keys lower case: server names compare case-insensitively, like the DNS names they mostly are. */
   private final Map<String, Level> servers;
   private final Level everyone;
+  private final RelayFormat relay;
 
-  private Permissions(Map<UserId, Level> users, Map<String, Level> servers, Level everyone) {
+  private Permissions(Map<UserId, Level> users, Map<String, Level> servers, Level everyone, RelayFormat relay) {
     this.users = Map.copyOf(users);
     this.servers = Map.copyOf(servers);
     this.everyone = everyone;
+    this.relay = relay;
+  }
+
+  private Permissions(Map<UserId, Level> users, Map<String, Level> servers, Level everyone) {
+    this(users, servers, everyone, RelayFormat.defaults());
   }
 
   /** The defaults: {@code ownDomain} is {@code user}, everyone else {@code none}. */
   public static Permissions defaults(String ownDomain) {
     return new Permissions(Map.of(), Map.of(ownDomain.toLowerCase(Locale.ROOT), Level.USER), Level.NONE);
+  }
+
+  /** These permissions with {@code relay} as the way the bot speaks for {@link Level#RELAY} users. */
+  public Permissions withRelay(RelayFormat relay) {
+    return new Permissions(users, servers, everyone, relay);
+  }
+
+  /** How the bot speaks for {@link Level#RELAY} users. */
+  public RelayFormat relay() {
+    return relay;
+  }
+
+  /** What a connector does with a message from {@code user}: nothing, relay it through the bot, or puppet it. */
+  public Bridging bridgingOf(UserId user) {
+    return switch (levelOf(user)) {
+      case NONE -> Bridging.REFUSE;
+      case RELAY -> Bridging.RELAY;
+      case USER, ADMIN -> Bridging.PUPPET;
+    };
+  }
+
+  /** How a Matrix user's messages reach a remote network, derived from their {@link Level}. */
+  public enum Bridging {
+    /** Not bridged at all; core already keeps their events from connectors. */
+    REFUSE,
+    /** The bot (IRC listener, XMPP bridge occupant) sends them in {@link #relay()}'s format. */
+    RELAY,
+    /** Their own puppet / login sends them. */
+    PUPPET
   }
 
   /**

@@ -127,7 +127,8 @@ public final class DirectChats {
           log.info("Direct message from {} to {} bounced: {}", user, LogText.of(remote), LogText.of(message.getError()));
           return;
         }
-        if (ghostIds.isGhost(user) || !user.server().equals(context.serverName())) {
+        if (ghostIds.isGhost(user) || !user.server().equals(context.serverName())
+            || !context.permissions().allows(user, dev.switchboard.core.permission.Level.USER)) {
           connection.send(StanzaBuilder.buildMessage(message.getStanzaId()).from(message.getTo())
               .to(message.getFrom()).ofType(Message.Type.error)
               .setError(StanzaError.getBuilder(StanzaError.Condition.item_not_found)
@@ -145,6 +146,14 @@ public final class DirectChats {
   /** RFC 6121 subscriptions: Matrix users accept every subscription and appear available. */
   private void onPresence(UserId user, Presence presence) {
     Jid us = presence.getTo().asBareJid();
+    if (!context.permissions().allows(user, dev.switchboard.core.permission.Level.USER)) {
+      // Not on XMPP as themselves (issue 16): no subscription is accepted and no presence shown for them.
+      if (presence.getType() == Presence.Type.subscribe) {
+        connection.send(StanzaBuilder.buildPresence().from(us).to(presence.getFrom().asBareJid())
+            .ofType(Presence.Type.unsubscribed).build());
+      }
+      return;
+    }
     switch (presence.getType()) {
       case subscribe -> {
         connection.send(StanzaBuilder.buildPresence().from(us).to(presence.getFrom().asBareJid())

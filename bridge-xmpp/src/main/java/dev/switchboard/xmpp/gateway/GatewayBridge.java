@@ -81,6 +81,9 @@ public final class GatewayBridge {
   private final ConnectorMeters meters;
   private final RoomDirectory directory;
   private final dev.switchboard.xmpp.media.MediaFetcher fetcher;
+  /** Permission levels: who shows as an occupant, relay users' lines, which rooms XMPP users may enter. */
+  private final GatewayRelay relays;
+  private final GatewayAccess access;
   /** Rooms by gateway JID; a future while the alias is being resolved. */
   private final Map<EntityBareJid, CompletableFuture<Optional<GatewayRoom>>> rooms = new ConcurrentHashMap<>();
   /** Stanzas to a room whose alias is still being resolved, chained in arrival order. */
@@ -98,7 +101,10 @@ public final class GatewayBridge {
     this.fetcher = fetcher;
     this.messageMap = new MessageMapStore(context.database(), context.clock());
     this.blocking = context.blockingExecutor();
-    this.archive = new MamArchive(connection);
+    this.relays = new GatewayRelay(context, new dev.switchboard.xmpp.permission.BridgingPolicy(context, ghostIds),
+        connection, new MediaLinks(config.media().baseUrl()));
+    this.access = new GatewayAccess(context, connection, ghostIds);
+    this.archive = new MamArchive(connection, relays);
     this.mediaLinks = new MediaLinks(config.media().baseUrl());
     this.directory = new RoomDirectory(context.intents().bot(), jids);
   }
@@ -218,7 +224,7 @@ public final class GatewayBridge {
     if (existing != null) {
       return nick.equals(existing.nick) ? done() : changeNick(room, from, existing, nick, presence);
     }
-    return join(room, from, nick, presence);
+    return access.admit(room, from, presence, () -> join(room, from, nick, presence));
   }
 
   /** XEP-0045 § 7.2: the full join sequence, after the occupant's ghost joined the Matrix room. */
@@ -268,7 +274,7 @@ public final class GatewayBridge {
         .thenCompose(members -> {
           members.forEach((user, name) -> {
             if (!ghostIds.isGhost(user) || !room.isOccupantGhost(user)) {
-              if (!user.equals(bot.userId())) {
+              if (!user.equals(bot.userId()) && relays.shown(room, user, name)) {
                 room.matrixNicks.put(user, uniqueNick(room, user, name.orElse(user.localpart())));
               }
             }
@@ -333,6 +339,10 @@ public final class GatewayBridge {
       try {
         sender = UserId.of(e.path("sender").asText());
       } catch (IllegalArgumentException bad) {
+        continue;
+      }
+      if (!relays.shown(sender)) {
+        relays.archived(room, from, e, sender, true).ifPresent(connection::send);
         continue;
       }
       String eventId = e.path("event_id").asText();
@@ -523,6 +533,9 @@ public final class GatewayBridge {
     if (!room.membersLoaded) {
       return done(); // nobody from XMPP has been here this run; members load on the first join
     }
+    if (!relays.shown(event.sender())) {
+      return relays.fromHidden(room, event);
+    }
     if (interactions.takes(event)) {
       return interactions.fromMatrix(room, event);
     }
@@ -614,7 +627,7 @@ public final class GatewayBridge {
       }
       return;
     }
-    if (target.equals(context.intents().bot().userId())) {
+    if (target.equals(context.intents().bot().userId()) || !relays.shown(target)) {
       return;
     }
     if (membership.equals("join")) {

@@ -160,9 +160,9 @@ public final class MucBridge {
     if (room.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
-    return ensureOccupantSurvivingOutages(room.get(), user).thenAccept(v -> {
+    return ensureOccupantSurvivingOutages(room.get(), user).thenCompose(v -> {
       room.get().rememberSent(id, event);
-      connection.send(stanza.apply(fullJidOf(user)));
+      return connection.deliver(stanza.apply(fullJidOf(user))); // done when written to the stream
     });
   }
 
@@ -175,6 +175,39 @@ public final class MucBridge {
     }
     connection.send(stanza.apply(fullJidOf(user)));
     return true;
+  }
+
+  /**
+   * Sends a stanza as the bridge's listener occupant in the MUC of {@code link} (relay mode, xmpp.relay.MucRelay);
+   * {@code id} is remembered as ours, so the reflection's stanza-id goes into the message map for {@code event}.
+   * While the listener is not (yet, or again after an outage) in the MUC, the stanza waits for it: the MUC would
+   * refuse a message from a non-occupant.
+   */
+  public CompletableFuture<Void> sendAsListener(Link link, String id, EventId event,
+      java.util.function.Function<FullJid, Message> stanza) {
+    Optional<MucRoom> room = roomOf(link);
+    if (room.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return connection.whenReady().thenCompose(v -> listenerIn(room.get())).thenCompose(v -> {
+      room.get().rememberSent(id, event);
+      return connection.deliver(stanza.apply(listenerJid)); // done when written to the stream
+    });
+  }
+
+  /** Completes once the listener is in the room, or after the IQ timeout (then the MUC's error is logged). */
+  private CompletableFuture<Void> listenerIn(MucRoom room) {
+    if (room.listenerJoined) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Void> in = new CompletableFuture<>();
+    java.util.concurrent.ScheduledFuture<?> poll = context.scheduler().scheduleWithFixedDelay(() -> {
+      if (room.listenerJoined) {
+        in.complete(null);
+      }
+    }, 50, 50, TimeUnit.MILLISECONDS);
+    return in.completeOnTimeout(null, config.component().iqTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete((v, e) -> poll.cancel(false));
   }
 
   private Optional<MucRoom> roomOf(Link link) {
