@@ -37,7 +37,7 @@ class TextMessagesTest {
   }
 
   private static ObjectNode sipConfig(int trunkPort) {
-    ObjectNode sip = JSON.objectNode().put("enabled", true);
+    ObjectNode sip = JSON.objectNode().put("enabled", true).put("default_country_code", "1"); // the dial plan's home
     sip.putObject("listen").put("address", "127.0.0.1").put("port", FreePorts.udpAndTcp());
     sip.putObject("trunk").put("host", "127.0.0.1").put("port", trunkPort).put("username", "bridge")
         .put("password", "s3cret");
