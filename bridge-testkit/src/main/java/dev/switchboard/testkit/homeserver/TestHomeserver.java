@@ -222,6 +222,16 @@ public final class TestHomeserver implements AutoCloseable {
     return user;
   }
 
+  /**
+   * A user of another homeserver ({@code @localpart:server}) acting here as if over federation: it creates, joins
+   * and sends in rooms like a local user, and the bridge sees its events with its own server name (permission tests).
+   */
+  public synchronized TestUser federatedUser(String localpart, String server) {
+    String userId = "@" + localpart + ":" + server;
+    String token = state.locked(() -> state.issueToken(userId));
+    return new TestUser(this, userId, token);
+  }
+
   // ---- inspection
 
   /** The room's timeline (client-server event format), oldest first. */
