@@ -113,6 +113,8 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   private volatile dev.switchboard.core.homeserver.Intents intents;
   private volatile ConnectorState state = ConnectorState.STARTING;
   private volatile ConnectorMeters meters;
+  private volatile dev.switchboard.irc.message.RefusalNotices refusalNotices;
+  private final java.util.concurrent.atomic.AtomicLong lineRefusals = new java.util.concurrent.atomic.AtomicLong();
 
   /** One network's connections. */
   private record Network(NetworkConfig config, IrcConnection bot, Puppets puppets, MatrixMessages messages,
@@ -166,6 +168,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
         config::network, this::joinAsBot, context.blockingExecutor(), portalAliases);
     foreign = new ForeignPuppets(hubSettings, context.foreignGhosts(), context.intents().bot());
     botUser = context.intents().bot().userId();
+    refusalNotices = new dev.switchboard.irc.message.RefusalNotices(context.intents().bot(), System::nanoTime);
     long epoch = context.clock().millis();
     OperatorConsent consent = new OperatorConsent(id -> Optional.ofNullable(consentSettings.get(id)),
         id -> Optional.ofNullable(networks.get(id)).map(this::consentView), context.scheduler());
@@ -233,8 +236,13 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
                   if (event instanceof IrcEvent.PrivateMessage pm) {
                     privateSerial.execute(() -> dms[0].received(user, pm));
                   }
+                  if (event instanceof IrcEvent.LineRefused refused) {
+                    privateSerial.execute(() -> lineRefused(net.id(), user, refused));
+                  }
                 }, IrcConnection.Role.PUPPET, sockets);
             puppet.useChannelKeys(channelKey);
+            // Only this user's connection failing while the bot is connected is this user's failure (a K-line).
+            puppet.useNetworkCheck(bot::isRegistered);
             return puppet;
           }, System::nanoTime, limit.maxConnections());
       puppetsOf[0] = puppets;
@@ -519,8 +527,13 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
       handled = CompletableFuture.failedFuture(e);
     }
     return handled.exceptionallyCompose(error -> {
-      if (dev.switchboard.core.failure.Failures.rootCause(error) instanceof Puppets.LimitReached limit) {
+      Throwable root = dev.switchboard.core.failure.Failures.rootCause(error);
+      if (root instanceof Puppets.LimitReached limit) {
         return refusedForLimit(event, limit);
+      }
+      if (root instanceof dev.switchboard.irc.network.DeliveryRefused refused) {
+        // One user's refusal: they are told, and the room's lane moves on (DESIGN.md, data flow 4).
+        return refusalNotices.refused(event, refused);
       }
       return CompletableFuture.failedFuture(error);
     });
@@ -547,6 +560,15 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     content.putObject("m.mentions").putArray("user_ids").add(event.sender().value());
     return intents.bot().sendMessage(event.roomId(), content, "irc/limit/" + event.eventId().value())
         .handle((v, e) -> null);
+  }
+
+  /** A puppet's line was refused after it was written (no echo-message): its user is told in the portal. */
+  private void lineRefused(String network, UserId user, IrcEvent.LineRefused refused) {
+    ChannelName.parse(refused.channel()).flatMap(c -> portals.roomOf(new ChannelRef(network, c))).ifPresent(room ->
+        refusalNotices.refusedAfterWrite(user, room, new dev.switchboard.irc.network.DeliveryRefused(
+            dev.switchboard.irc.network.DeliveryRefused.Stage.LINE, refused.channel(), 404,
+            refused.reason().isBlank() ? "cannot send to channel" : refused.reason(), 0),
+            "irc/" + network + "/refused-line/" + lineRefusals.incrementAndGet() + "/" + System.currentTimeMillis()));
   }
 
   private CompletableFuture<Void> handleMatrixEvent(MatrixEvent event, Optional<Link> link) {

@@ -100,7 +100,7 @@ class SipPermissionMatrixTest {
     trunk = SippScenario.serve(Path.of(SipPermissionMatrixTest.class.getResource("/sipp/uas-trunk-text-or-busy.xml")
         .toURI()), dir, Duration.ofSeconds(180), 4, List.of());
     for (Who who : Who.values()) {
-      users.put(who, who.server.equals(SERVER) ? hs.user(who.localpart) : hs.federatedUser(who.localpart, who.server));
+      users.put(who, who.server.equals(SERVER) ? hs.user(who.localpart) : hs.remoteUser(who.localpart, who.server));
     }
     int port = FreePorts.udpAndTcp();
     ObjectNode everyoneUser = JSON.objectNode().put(SERVER, "user").put(ELSEWHERE, "user");

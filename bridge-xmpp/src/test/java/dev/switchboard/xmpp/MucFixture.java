@@ -31,7 +31,9 @@ public final class MucFixture implements AutoCloseable {
   public final ProsodyServer prosody;
   public final TestHomeserver hs;
   public final PausableProxy componentLink;
-  public final BridgeHarness bridge;
+  public BridgeHarness bridge;
+  private ObjectNode section;
+  private Path dir;
   public XmppConnector connector;
   public XmppClient bob;
   public MultiUserChat bobInDev;
@@ -56,6 +58,19 @@ public final class MucFixture implements AutoCloseable {
   /** ... and Prosody's archive item limit ({@link ProsodyServer#start(String, int)}; 0: Prosody's default). */
   public static MucFixture start(Path dir, String extraConfig, String prosodyLogLevel, int archiveItemLimit)
       throws Exception {
+    return start(dir, extraConfig, prosodyLogLevel, archiveItemLimit, null);
+  }
+
+  /**
+   * {@link #start(Path, String)} with the bridge's {@code permissions} section (YAML/JSON; {@code %s} stands for the
+   * homeserver's server name).
+   */
+  public static MucFixture startWithPermissions(Path dir, String permissions) throws Exception {
+    return start(dir, "{}", "debug", 0, permissions);
+  }
+
+  private static MucFixture start(Path dir, String extraConfig, String prosodyLogLevel, int archiveItemLimit,
+      String permissions) throws Exception {
     ProsodyServer prosody = ProsodyServer.start(prosodyLogLevel, archiveItemLimit);
     TestHomeserver hs = null;
     PausableProxy proxy = null;
@@ -68,9 +83,14 @@ public final class MucFixture implements AutoCloseable {
           """.formatted(ProsodyServer.COMPONENT, prosody.componentSecret(), proxy.port()));
       section.setAll((ObjectNode) json.readTree(extraConfig));
       XmppConnector connector = new XmppConnector(section, hs.serverName());
-      BridgeHarness bridge = BridgeHarness.start(hs, connector, section, dir);
+      BridgeHarness bridge = permissions == null ? BridgeHarness.start(hs, connector, section, dir)
+          : BridgeHarness.start(hs, connector, section, dir, dev.switchboard.core.permission.Permissions.fromConfig(
+              json.readTree(permissions.replace("%s", hs.serverName())), hs.serverName())
+              .withRelay(dev.switchboard.core.permission.RelayFormat.defaults()));
       MucFixture f = new MucFixture(prosody, hs, proxy, bridge);
       f.connector = connector;
+      f.section = section;
+      f.dir = dir;
       f.bob = XmppClient.login(prosody, "bob");
       f.bobInDev = f.mucOf(f.bob);
       f.bobInDev.create(Resourcepart.from("bob")).makeInstant();
@@ -85,6 +105,17 @@ public final class MucFixture implements AutoCloseable {
       prosody.close();
       throw e;
     }
+  }
+
+  /**
+   * Stops the bridge (runtime and connector) and starts a new one on the same database and AS port, as after a
+   * process restart; Prosody, the homeserver and the XMPP clients stay.
+   */
+  public void restartBridge() throws Exception {
+    int port = bridge.port();
+    bridge.close();
+    connector = new XmppConnector(section, hs.serverName());
+    bridge = BridgeHarness.restart(hs, connector, section, dir, port);
   }
 
   public static MucFixture start(Path dir) throws Exception {

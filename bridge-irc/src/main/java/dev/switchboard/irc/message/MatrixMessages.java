@@ -58,7 +58,10 @@ public final class MatrixMessages {
     return this;
   }
 
-  /** Relays one {@code m.room.message}; completes when every line is queued on the puppet's connection. */
+  /**
+   * Relays one {@code m.room.message}; completes when every line is written to the puppet's socket (see {@link
+   * IrcConnection#send}), not when it is queued.
+   */
   public CompletableFuture<Void> relay(MatrixEvent event, ChannelRef channel) {
     JsonNode content = event.content();
     boolean edit = "m.replace".equals(content.path("m.relates_to").path("rel_type").asText())

@@ -223,13 +223,24 @@ public final class TestHomeserver implements AutoCloseable {
   }
 
   /**
-   * A user of another homeserver ({@code @localpart:server}) acting here as if over federation: it creates, joins
-   * and sends in rooms like a local user, and the bridge sees its events with its own server name (permission tests).
+   * A user of another homeserver ({@code @localpart:server}) whose events reach this one, as over federation: the
+   * test drives it with a token here (bridges see a sender on a foreign server, e.g. for permission levels).
    */
-  public synchronized TestUser federatedUser(String localpart, String server) {
+  public synchronized TestUser remoteUser(String localpart, String server) {
     String userId = "@" + localpart + ":" + server;
-    String token = state.locked(() -> state.issueToken(userId));
-    return new TestUser(this, userId, token);
+    TestUser existing = users.get(userId);
+    if (existing != null) {
+      return existing;
+    }
+    String token = state.locked(() -> {
+      if (state.account(userId) == null) {
+        state.createAccount(userId, null);
+      }
+      return state.issueToken(userId);
+    });
+    TestUser user = new TestUser(this, userId, token);
+    users.put(userId, user);
+    return user;
   }
 
   // ---- inspection

@@ -127,7 +127,8 @@ public final class DirectChats {
           log.info("Direct message from {} to {} bounced: {}", user, remote, message.getError());
           return;
         }
-        if (ghostIds.isGhost(user) || !user.server().equals(context.serverName())) {
+        if (ghostIds.isGhost(user) || !user.server().equals(context.serverName())
+            || !context.permissions().allows(user, dev.switchboard.core.permission.Level.USER)) {
           connection.send(StanzaBuilder.buildMessage(message.getStanzaId()).from(message.getTo())
               .to(message.getFrom()).ofType(Message.Type.error)
               .setError(StanzaError.getBuilder(StanzaError.Condition.item_not_found)
@@ -145,6 +146,14 @@ public final class DirectChats {
   /** RFC 6121 subscriptions: Matrix users accept every subscription and appear available. */
   private void onPresence(UserId user, Presence presence) {
     Jid us = presence.getTo().asBareJid();
+    if (!context.permissions().allows(user, dev.switchboard.core.permission.Level.USER)) {
+      // Not on XMPP as themselves (issue 16): no subscription is accepted and no presence shown for them.
+      if (presence.getType() == Presence.Type.subscribe) {
+        connection.send(StanzaBuilder.buildPresence().from(us).to(presence.getFrom().asBareJid())
+            .ofType(Presence.Type.unsubscribed).build());
+      }
+      return;
+    }
     switch (presence.getType()) {
       case subscribe -> {
         connection.send(StanzaBuilder.buildPresence().from(us).to(presence.getFrom().asBareJid())
@@ -331,9 +340,9 @@ public final class DirectChats {
       b.addExtension(new MessageCorrectExtension(StanzaIds.of(relation.path("event_id").asText())));
     }
     formatted.ifPresent(f -> b.addExtension(f.xhtml()));
-    connection.send(MediaLinks.withOob(b.build(), media));
     meters.message(ConnectorMeters.Direction.TO_REMOTE);
-    return done();
+    // Done when written to the component stream; while it is down the dispatcher holds the event.
+    return connection.deliver(MediaLinks.withOob(b.build(), media));
   }
 
   // ---- store

@@ -80,6 +80,9 @@ public final class GatewayBridge {
   private final ConnectorMeters meters;
   private final RoomDirectory directory;
   private final dev.switchboard.xmpp.media.MediaFetcher fetcher;
+  /** Permission levels: who shows as an occupant, relay users' lines, which rooms XMPP users may enter. */
+  private final GatewayRelay relays;
+  private final GatewayAccess access;
   /** Rooms by gateway JID; a future while the alias is being resolved. */
   private final Map<EntityBareJid, CompletableFuture<Optional<GatewayRoom>>> rooms = new ConcurrentHashMap<>();
   /** Stanzas to a room whose alias is still being resolved, chained in arrival order. */
@@ -97,7 +100,10 @@ public final class GatewayBridge {
         config.media().allowedHosts(), context.blockingExecutor());
     this.messageMap = new MessageMapStore(context.database(), context.clock());
     this.blocking = context.blockingExecutor();
-    this.archive = new MamArchive(connection);
+    this.relays = new GatewayRelay(context, new dev.switchboard.xmpp.permission.BridgingPolicy(context, ghostIds),
+        connection, new MediaLinks(config.media().baseUrl()));
+    this.access = new GatewayAccess(context, connection, ghostIds);
+    this.archive = new MamArchive(connection, relays);
     this.mediaLinks = new MediaLinks(config.media().baseUrl());
     this.directory = new RoomDirectory(context.intents().bot(), jids);
   }
@@ -216,7 +222,7 @@ public final class GatewayBridge {
     if (existing != null) {
       return nick.equals(existing.nick) ? done() : changeNick(room, from, existing, nick, presence);
     }
-    return join(room, from, nick, presence);
+    return access.admit(room, from, presence, () -> join(room, from, nick, presence));
   }
 
   /** XEP-0045 § 7.2: the full join sequence, after the occupant's ghost joined the Matrix room. */
@@ -266,7 +272,7 @@ public final class GatewayBridge {
         .thenCompose(members -> {
           members.forEach((user, name) -> {
             if (!ghostIds.isGhost(user) || !room.isOccupantGhost(user)) {
-              if (!user.equals(bot.userId())) {
+              if (!user.equals(bot.userId()) && relays.shown(room, user, name)) {
                 room.matrixNicks.put(user, uniqueNick(room, user, name.orElse(user.localpart())));
               }
             }
@@ -331,6 +337,10 @@ public final class GatewayBridge {
       try {
         sender = UserId.of(e.path("sender").asText());
       } catch (IllegalArgumentException bad) {
+        continue;
+      }
+      if (!relays.shown(sender)) {
+        relays.archived(room, from, e, sender, true).ifPresent(connection::send);
         continue;
       }
       String eventId = e.path("event_id").asText();
@@ -499,7 +509,9 @@ public final class GatewayBridge {
     } catch (XmppStringprepException e) {
       return done();
     }
-    return room(jid).thenAccept(room -> room.ifPresent(r -> inOrder(r, () -> relay(r, event))));
+    // Done when the room's stanzas for it are written to the component stream (its own lane keeps the order).
+    return room(jid).thenCompose(room -> room.map(r -> inOrderResult(r, () -> relay(r, event))).orElseGet(
+        GatewayBridge::done));
   }
 
   /** Typing and read receipts in a room with a gateway link: chat states and markers for its XMPP occupants. */
@@ -518,11 +530,16 @@ public final class GatewayBridge {
     if (!room.membersLoaded) {
       return done(); // nobody from XMPP has been here this run; members load on the first join
     }
+    if (!relays.shown(event.sender())) {
+      return relays.fromHidden(room, event);
+    }
     if (interactions.takes(event)) {
       return interactions.fromMatrix(room, event);
     }
     switch (event.type()) {
-      case "m.room.message" -> relayMessage(room, event);
+      case "m.room.message" -> {
+        return relayMessage(room, event);
+      }
       case "m.room.topic" -> {
         room.subject = event.content().path("topic").asText("");
         room.occupants.keySet().forEach(to -> connection.send(GatewayStanzas.subject(room.jid, to,
@@ -541,7 +558,7 @@ public final class GatewayBridge {
     return done();
   }
 
-  private void relayMessage(GatewayRoom room, MatrixEvent event) {
+  private CompletableFuture<Void> relayMessage(GatewayRoom room, MatrixEvent event) {
     JsonNode relation = event.content().path("m.relates_to");
     boolean isEdit = "m.replace".equals(relation.path("rel_type").asText()) && relation.path("event_id").isTextual()
         && event.content().path("m.new_content").isObject();
@@ -550,20 +567,22 @@ public final class GatewayBridge {
     Optional<String> text = MediaLinks.isMedia(content) ? Optional.of(mediaLinks.textOf(content)) : textOf(content);
     Optional<EntityFullJid> from = room.occupantJid(room.nickOf(event.sender()));
     if (text.isEmpty() || from.isEmpty()) {
-      return;
+      return done();
     }
     List<ExtensionElement> extra = new ArrayList<>(xhtmlOf(content));
     if (isEdit) {
       extra.add(new MessageCorrectExtension(StanzaIds.of(relation.path("event_id").asText())));
     }
     String eventId = event.eventId().value();
+    List<CompletableFuture<Void>> written = new ArrayList<>();
     for (FullJid to : room.occupants.keySet()) {
-      connection.send(MediaLinks.withOob(GatewayStanzas.groupchat(from.get(), to, StanzaIds.of(eventId), text.get(),
-          room.jid, Optional.of(eventId), Optional.empty(), extra), media));
+      written.add(connection.deliver(MediaLinks.withOob(GatewayStanzas.groupchat(from.get(), to,
+          StanzaIds.of(eventId), text.get(), room.jid, Optional.of(eventId), Optional.empty(), extra), media)));
     }
     if (!room.occupants.isEmpty()) {
       meters.message(ConnectorMeters.Direction.TO_REMOTE);
     }
+    return CompletableFuture.allOf(written.toArray(CompletableFuture[]::new));
   }
 
   /** New power levels: everyone whose affiliation or role changed is announced again (XEP-0045 § 9.3, 9.6). */
@@ -605,7 +624,7 @@ public final class GatewayBridge {
       }
       return;
     }
-    if (target.equals(context.intents().bot().userId())) {
+    if (target.equals(context.intents().bot().userId()) || !relays.shown(target)) {
       return;
     }
     if (membership.equals("join")) {
@@ -803,6 +822,27 @@ public final class GatewayBridge {
         return null;
       });
     }
+  }
+
+  /** {@link #inOrder}, and the caller hears how this step ended (the lane itself goes on either way). */
+  private CompletableFuture<Void> inOrderResult(GatewayRoom room, Supplier<CompletableFuture<Void>> work) {
+    CompletableFuture<Void> result = new CompletableFuture<>();
+    inOrder(room, () -> {
+      CompletableFuture<Void> step;
+      try {
+        step = work.get();
+      } catch (RuntimeException e) {
+        step = CompletableFuture.failedFuture(e);
+      }
+      return step.whenComplete((v, e) -> {
+        if (e != null) {
+          result.completeExceptionally(e);
+        } else {
+          result.complete(null);
+        }
+      });
+    });
+    return result;
   }
 
   private static CompletableFuture<Void> done() {

@@ -30,6 +30,7 @@ import dev.switchboard.xmpp.format.XmppFormatting;
 import dev.switchboard.xmpp.media.MediaLinks;
 import dev.switchboard.xmpp.message.Replies;
 import dev.switchboard.xmpp.message.Retraction;
+import dev.switchboard.xmpp.stanza.LogText;
 import dev.switchboard.xmpp.stanza.XmlText;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -77,6 +78,8 @@ public final class MucBridge {
   private static final Logger log = LoggerFactory.getLogger(MucBridge.class);
   private static final String PROTOCOL = "xmpp";
   private static final int MAX_NICK_CONFLICTS = 5;
+  /** Numbered ghosts tried for one anonymous occupant JID (see anonymousGhost): far more than a nick is reused. */
+  private static final int MAX_GHOST_NUMBER = 100;
 
   private final XmppConfig config;
   private final ConnectorContext context;
@@ -170,6 +173,39 @@ public final class MucBridge {
     }
     connection.send(stanza.apply(fullJidOf(user)));
     return true;
+  }
+
+  /**
+   * Sends a stanza as the bridge's listener occupant in the MUC of {@code link} (relay mode, xmpp.relay.MucRelay);
+   * {@code id} is remembered as ours, so the reflection's stanza-id goes into the message map for {@code event}.
+   * While the listener is not (yet, or again after an outage) in the MUC, the stanza waits for it: the MUC would
+   * refuse a message from a non-occupant.
+   */
+  public CompletableFuture<Void> sendAsListener(Link link, String id, EventId event,
+      java.util.function.Function<FullJid, Message> stanza) {
+    Optional<MucRoom> room = roomOf(link);
+    if (room.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return connection.whenReady().thenCompose(v -> listenerIn(room.get())).thenAccept(v -> {
+      room.get().rememberSent(id, event);
+      connection.send(stanza.apply(listenerJid));
+    });
+  }
+
+  /** Completes once the listener is in the room, or after the IQ timeout (then the MUC's error is logged). */
+  private CompletableFuture<Void> listenerIn(MucRoom room) {
+    if (room.listenerJoined) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Void> in = new CompletableFuture<>();
+    java.util.concurrent.ScheduledFuture<?> poll = context.scheduler().scheduleWithFixedDelay(() -> {
+      if (room.listenerJoined) {
+        in.complete(null);
+      }
+    }, 50, 50, TimeUnit.MILLISECONDS);
+    return in.completeOnTimeout(null, config.component().iqTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .whenComplete((v, e) -> poll.cancel(false));
   }
 
   private Optional<MucRoom> roomOf(Link link) {
@@ -511,7 +547,7 @@ public final class MucBridge {
     } else if (presence.getType() == Presence.Type.unavailable) {
       Set<MUCUser.Status> status = x == null ? Set.of() : x.getStatus();
       UserId ghost = room.ghostByNick.remove(nick);
-      UserId left = ghost != null ? ghost : ghostIds.ghostOf(occupant);
+      UserId left = ghost != null ? ghost : ghostOfOccupant(room, occupant, item);
       String reason = item == null || item.getReason() == null ? "" : item.getReason();
       if (status.contains(MUCUser.Status.NEW_NICKNAME_303) && item != null && item.getNick() != null) {
         // XEP-0045 § 7.6: the same person comes back as the new nick; the ghost follows, nobody leaves.
@@ -528,14 +564,49 @@ public final class MucBridge {
 
   /**
    * The ghost of an occupant: the person's own ghost where the MUC tells us their real JID (non-anonymous rooms,
-   * or when we moderate), else the ghost the nick already stands for (303 moves it), else one for the occupant JID.
+   * or when we moderate), else the ghost the nick already stands for (303 moves it), else {@link #anonymousGhost}.
    */
   private UserId ghostOfOccupant(MucRoom room, Jid occupant, MUCItem item) {
     if (item != null && item.getJid() != null) {
       return ghostIds.ghostOf(item.getJid().asBareJid());
     }
     UserId known = room.ghostByNick.get(occupant.getResourceOrEmpty().toString());
-    return known != null ? known : ghostIds.ghostOf(occupant);
+    return known != null ? known : anonymousGhost(room, occupant);
+  }
+
+  /** The ghost of a message's sender; with no presence seen for the nick (yet), looked up as for a presence. */
+  private UserId senderOf(MucRoom room, String nick, Jid occupant) {
+    UserId known = room.ghostByNick.get(nick);
+    if (known != null) {
+      return known;
+    }
+    UserId resolved = anonymousGhost(room, occupant);
+    UserId raced = room.ghostByNick.putIfAbsent(nick, resolved);
+    return raced != null ? raced : resolved;
+  }
+
+  /**
+   * The ghost of an anonymous occupant this run has not seen yet. One person keeps one ghost across renames and
+   * restarts: the ghost row's remote id follows the occupant JID through every 303, so the ghost that last stood for
+   * this occupant JID is theirs (they renamed before a restart). Else the ghost named after the occupant JID, unless
+   * that one followed its first holder's rename (it stands for another nick now, in this run or in the store): then
+   * the next numbered ghost nobody holds. Reads the store; runs on the callback executor, a blocking pool.
+   */
+  private UserId anonymousGhost(MucRoom room, Jid occupant) {
+    String remoteId = occupant.toString();
+    java.util.Collection<UserId> inUse = room.ghostByNick.values();
+    Optional<GhostStore.Ghost> holder = ghostStore.find(PROTOCOL, remoteId);
+    if (holder.isPresent() && !inUse.contains(holder.get().userId())) {
+      return holder.get().userId();
+    }
+    for (int n = 1; n < MAX_GHOST_NUMBER; n++) {
+      UserId candidate = ghostIds.ghostOf(occupant, n);
+      if (!inUse.contains(candidate) && ghostStore.find(candidate)
+          .map(g -> g.remoteId().equals(remoteId)).orElse(true)) {
+        return candidate;
+      }
+    }
+    return ghostIds.ghostOf(occupant, MAX_GHOST_NUMBER);
   }
 
   /** Gives the ghost the power level of its affiliation and role, when that changed. */
@@ -634,7 +705,7 @@ public final class MucBridge {
       return; // a message from the room itself (status notices)
     }
     Jid occupant = message.getFrom();
-    UserId sender = room.ghostByNick.getOrDefault(nick, ghostIds.ghostOf(occupant));
+    UserId sender = senderOf(room, nick, occupant);
     String key = stanzaId.map(id -> "sid:" + id)
         .orElseGet(() -> message.getStanzaId() != null ? senderKey(sender, message.getStanzaId())
             : "none:" + UUID.randomUUID());
@@ -802,12 +873,24 @@ public final class MucBridge {
                 .thenApply(e -> null));
   }
 
-  /** Registers the ghost of an occupant and gives it the nick as display name (again when the nick changed). */
+  /**
+   * Registers the ghost of an occupant and gives it the nick as display name (again when the nick changed). The row's
+   * remote id is the person: their real bare JID where the ghost is named after one, else the occupant JID they have
+   * now (so a rename before a restart still finds their ghost, see anonymousGhost).
+   */
   private CompletableFuture<UserId> ensureGhost(UserId ghost, Jid occupant, String nick) {
     if (nick.equals(ghostNames.get(ghost))) {
       return CompletableFuture.completedFuture(ghost);
     }
-    ghostStore.upsert(ghost, PROTOCOL, occupant.toString(), nick, null);
+    String remoteId = ghostIds.jidOf(ghost).filter(j -> !j.hasResource()).map(Jid::toString)
+        .orElse(occupant.toString());
+    try {
+      ghostStore.upsert(ghost, PROTOCOL, remoteId, nick, null);
+    } catch (dev.switchboard.core.store.StoreException e) {
+      // Bookkeeping only: the message still goes to Matrix from this ghost rather than being lost.
+      log.warn("Ghost {} for {} in {} not recorded: {}", ghost, LogText.of(occupant), occupant.asBareJid(),
+          LogText.of(e.getMessage()));
+    }
     Intent intent = context.intents().ghost(ghost);
     return intent.ensureRegistered()
         .thenCompose(v -> intent.setDisplayName(nick))
@@ -834,7 +917,10 @@ public final class MucBridge {
 
   // ---- Matrix -> XMPP
 
-  /** A Matrix event in a room linked to a MUC. Completes once the stanza is sent or queued for the stream. */
+  /**
+   * A Matrix event in a room linked to a MUC. Completes once its stanza is written to the component stream; fails
+   * with RemoteUnavailableException while the stream is down, so the dispatcher holds the event.
+   */
   public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Link link) {
     EntityBareJid muc;
     try {
@@ -862,7 +948,7 @@ public final class MucBridge {
           }
           return CompletableFuture.completedFuture(null);
         }
-        return ensureOccupant(room, event.sender()).thenAccept(v -> connection.send(MucStanzas.subject(
+        return ensureOccupant(room, event.sender()).thenCompose(v -> connection.deliver(MucStanzas.subject(
             fullJidOf(event.sender()), muc, idFor(event.eventId()), topic)));
       }
       case "m.room.member" -> {
@@ -920,7 +1006,7 @@ public final class MucBridge {
     if (repliedTo.isPresent()) {
       return ensureOccupantSurvivingOutages(room, event.sender())
           .thenCompose(v -> replies.outgoing(room, event, repliedTo.get()))
-          .thenAccept(reply -> {
+          .thenCompose(reply -> {
             room.rememberSent(id, event.eventId());
             String quote = XmlText.clean(reply.quote());
             Message m = MucStanzas.groupchat(fullJidOf(event.sender()), room.muc, id,
@@ -930,24 +1016,23 @@ public final class MucBridge {
             }
             m.addExtension(Replies.element(reply.id(), reply.to()));
             m.addExtension(Replies.fallback(quote.codePointCount(0, quote.length())));
-            connection.send(m);
             meters.message(ConnectorMeters.Direction.TO_REMOTE);
+            return connection.deliver(m);
           });
     }
-    return ensureOccupantSurvivingOutages(room, event.sender()).thenAccept(v -> {
+    return ensureOccupantSurvivingOutages(room, event.sender()).thenCompose(v -> {
       room.rememberSent(id, event.eventId());
+      meters.message(ConnectorMeters.Direction.TO_REMOTE);
       if (isEdit) {
         // XEP-0308 names the id we gave the original, which is derived from its event id: no lookup needed.
         String replaced = idFor(EventId.of(relation.path("event_id").asText()));
         Message m = MucStanzas.correction(fullJidOf(event.sender()), room.muc, id, finalText, replaced);
         formatted.ifPresent(f -> f.addTo(m));
-        connection.send(m);
-      } else {
-        Message m = MucStanzas.groupchat(fullJidOf(event.sender()), room.muc, id, finalText);
-        formatted.ifPresent(f -> f.addTo(m));
-        connection.send(MediaLinks.withOob(m, media));
+        return connection.deliver(m);
       }
-      meters.message(ConnectorMeters.Direction.TO_REMOTE);
+      Message m = MucStanzas.groupchat(fullJidOf(event.sender()), room.muc, id, finalText);
+      formatted.ifPresent(f -> f.addTo(m));
+      return connection.deliver(MediaLinks.withOob(m, media));
     });
   }
 
@@ -973,9 +1058,9 @@ public final class MucBridge {
       String targetId = ids.stream().filter(id -> id.startsWith("sid:")).map(id -> id.substring(4)).findFirst()
           .orElse(idFor(target));
       String id = idFor(event.eventId());
-      return ensureOccupant(room, event.sender()).thenAccept(v -> {
+      return ensureOccupant(room, event.sender()).thenCompose(v -> {
         room.rememberSent(id, event.eventId());
-        connection.send(MucStanzas.retraction(fullJidOf(event.sender()), room.muc, id, targetId));
+        return connection.deliver(MucStanzas.retraction(fullJidOf(event.sender()), room.muc, id, targetId));
       });
     });
   }
