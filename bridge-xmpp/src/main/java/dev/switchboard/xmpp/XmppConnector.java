@@ -12,6 +12,7 @@ import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.id.RoomAlias;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.registration.Namespaces;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
@@ -45,7 +46,11 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
   private DirectChats chats;
   private MucInteractions interactions;
   private MatrixVCards vcards;
+  private MediaFetcher fetcher;
   private ConnectorContext context;
+  private dev.switchboard.xmpp.permission.BridgingPolicy bridging;
+  private dev.switchboard.xmpp.permission.DirectChatRefusals dmRefusals;
+  private dev.switchboard.xmpp.relay.MucRelay mucRelay;
 
   /**
    * @param section the {@code xmpp:} config section (validated here: a bad one fails the start)
@@ -98,15 +103,21 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
       }
     }, context.blockingExecutor(), new SecureRandom());
     mucs = new MucBridge(config, context, connection);
-    gateway = new GatewayBridge(config, context, connection);
+    // One fetcher, so its cap on concurrent fetches holds for MUCs, gateway rooms and direct chats together.
+    fetcher = new MediaFetcher(config.media().maxBytes(), config.media().allowedHosts());
+    gateway = new GatewayBridge(config, context, connection, fetcher);
     links = new MucLinks(context, mucs, config.component().domain());
-    chats = new DirectChats(config, context, connection, mucs::isBridged);
+    chats = new DirectChats(config, context, connection, mucs::isBridged, fetcher);
     vcards = new MatrixVCards(context, connection, new MatrixUserJids(config.component().domain()),
         new XmppGhostIds(config.userPrefix(), serverName));
     interactions = new MucInteractions(context, mucs, new XmppGhostIds(config.userPrefix(), serverName));
     mucs.addMessageHook(interactions);
-    mucs.addMessageHook(new MucMediaHook(context, new MediaFetcher(config.media().maxBytes(),
-        config.media().allowedHosts(), context.blockingExecutor())));
+    XmppGhostIds ghostIds = new XmppGhostIds(config.userPrefix(), serverName);
+    bridging = new dev.switchboard.xmpp.permission.BridgingPolicy(context, ghostIds);
+    dmRefusals = new dev.switchboard.xmpp.permission.DirectChatRefusals(context, ghostIds);
+    mucRelay = new dev.switchboard.xmpp.relay.MucRelay(context, mucs,
+        new dev.switchboard.xmpp.media.MediaLinks(config.media().baseUrl()), new dev.switchboard.xmpp.relay.RelayNames());
+    mucs.addMessageHook(new MucMediaHook(context, fetcher));
     bridge[0] = mucs;
     ConnectorMeters meters = context.meters(PROTOCOL);
     ComponentConnection component = connection;
@@ -130,18 +141,29 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
     if (connection != null) {
       connection.close();
     }
+    if (fetcher != null) {
+      fetcher.close();
+    }
   }
 
   @Override
   public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Optional<Link> link) {
+    // Permissions (issue 16): only user and admin act as themselves on XMPP (occupants, direct chats); relay users
+    // speak through the bridge's own occupant; none users' events mostly never get here (core keeps them back).
+    Permissions.Bridging as = bridging.of(event.sender());
     if (link.isEmpty()) {
-      return chats.onUnlinkedEvent(event);
+      return as == Permissions.Bridging.PUPPET ? chats.onUnlinkedEvent(event) : dmRefusals.refuse(event);
     }
     if (DirectChats.owns(link.get())) {
-      return chats.onMatrixEvent(event, link.get());
+      return as == Permissions.Bridging.PUPPET ? chats.onMatrixEvent(event, link.get())
+          : CompletableFuture.completedFuture(null);
     }
     if (gateway.owns(link.get())) {
-      return gateway.onMatrixEvent(event, link.get());
+      return gateway.onMatrixEvent(event, link.get()); // shows each member by their level itself
+    }
+    if (as != Permissions.Bridging.PUPPET) {
+      return as == Permissions.Bridging.RELAY ? mucRelay.onMatrixEvent(event, link.get())
+          : CompletableFuture.completedFuture(null);
     }
     if (interactions.takes(event)) {
       return interactions.onMatrixEvent(event, link.get());

@@ -58,6 +58,19 @@ public final class MucFixture implements AutoCloseable {
   /** ... and Prosody's archive item limit ({@link ProsodyServer#start(String, int)}; 0: Prosody's default). */
   public static MucFixture start(Path dir, String extraConfig, String prosodyLogLevel, int archiveItemLimit)
       throws Exception {
+    return start(dir, extraConfig, prosodyLogLevel, archiveItemLimit, null);
+  }
+
+  /**
+   * {@link #start(Path, String)} with the bridge's {@code permissions} section (YAML/JSON; {@code %s} stands for the
+   * homeserver's server name).
+   */
+  public static MucFixture startWithPermissions(Path dir, String permissions) throws Exception {
+    return start(dir, "{}", "debug", 0, permissions);
+  }
+
+  private static MucFixture start(Path dir, String extraConfig, String prosodyLogLevel, int archiveItemLimit,
+      String permissions) throws Exception {
     ProsodyServer prosody = ProsodyServer.start(prosodyLogLevel, archiveItemLimit);
     TestHomeserver hs = null;
     PausableProxy proxy = null;
@@ -70,7 +83,10 @@ public final class MucFixture implements AutoCloseable {
           """.formatted(ProsodyServer.COMPONENT, prosody.componentSecret(), proxy.port()));
       section.setAll((ObjectNode) json.readTree(extraConfig));
       XmppConnector connector = new XmppConnector(section, hs.serverName());
-      BridgeHarness bridge = BridgeHarness.start(hs, connector, section, dir);
+      BridgeHarness bridge = permissions == null ? BridgeHarness.start(hs, connector, section, dir)
+          : BridgeHarness.start(hs, connector, section, dir, dev.switchboard.core.permission.Permissions.fromConfig(
+              json.readTree(permissions.replace("%s", hs.serverName())), hs.serverName())
+              .withRelay(dev.switchboard.core.permission.RelayFormat.defaults()));
       MucFixture f = new MucFixture(prosody, hs, proxy, bridge);
       f.connector = connector;
       f.section = section;

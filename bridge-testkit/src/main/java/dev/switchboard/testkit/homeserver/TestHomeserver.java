@@ -222,6 +222,27 @@ public final class TestHomeserver implements AutoCloseable {
     return user;
   }
 
+  /**
+   * A user of another homeserver ({@code @localpart:server}) whose events reach this one, as over federation: the
+   * test drives it with a token here (bridges see a sender on a foreign server, e.g. for permission levels).
+   */
+  public synchronized TestUser remoteUser(String localpart, String server) {
+    String userId = "@" + localpart + ":" + server;
+    TestUser existing = users.get(userId);
+    if (existing != null) {
+      return existing;
+    }
+    String token = state.locked(() -> {
+      if (state.account(userId) == null) {
+        state.createAccount(userId, null);
+      }
+      return state.issueToken(userId);
+    });
+    TestUser user = new TestUser(this, userId, token);
+    users.put(userId, user);
+    return user;
+  }
+
   // ---- inspection
 
   /** The room's timeline (client-server event format), oldest first. */

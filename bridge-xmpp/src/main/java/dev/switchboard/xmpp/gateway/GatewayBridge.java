@@ -1,5 +1,6 @@
 package dev.switchboard.xmpp.gateway;
 
+import dev.switchboard.xmpp.stanza.LogText;
 import static dev.switchboard.core.failure.Failures.rootCause;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -80,12 +81,16 @@ public final class GatewayBridge {
   private final ConnectorMeters meters;
   private final RoomDirectory directory;
   private final dev.switchboard.xmpp.media.MediaFetcher fetcher;
+  /** Permission levels: who shows as an occupant, relay users' lines, which rooms XMPP users may enter. */
+  private final GatewayRelay relays;
+  private final GatewayAccess access;
   /** Rooms by gateway JID; a future while the alias is being resolved. */
   private final Map<EntityBareJid, CompletableFuture<Optional<GatewayRoom>>> rooms = new ConcurrentHashMap<>();
   /** Stanzas to a room whose alias is still being resolved, chained in arrival order. */
   private final Map<EntityBareJid, CompletableFuture<Void>> arrivals = new ConcurrentHashMap<>();
 
-  public GatewayBridge(XmppConfig config, ConnectorContext context, ComponentConnection connection) {
+  public GatewayBridge(XmppConfig config, ConnectorContext context, ComponentConnection connection,
+      dev.switchboard.xmpp.media.MediaFetcher fetcher) {
     this.context = context;
     this.connection = connection;
     this.domain = config.component().domain();
@@ -93,11 +98,13 @@ public final class GatewayBridge {
     this.ghostIds = new XmppGhostIds(config.userPrefix(), context.serverName());
     this.interactions = new GatewayInteractions(context, connection, ghostIds);
     this.meters = context.meters(PROTOCOL);
-    this.fetcher = new dev.switchboard.xmpp.media.MediaFetcher(config.media().maxBytes(),
-        config.media().allowedHosts(), context.blockingExecutor());
+    this.fetcher = fetcher;
     this.messageMap = new MessageMapStore(context.database(), context.clock());
     this.blocking = context.blockingExecutor();
-    this.archive = new MamArchive(connection);
+    this.relays = new GatewayRelay(context, new dev.switchboard.xmpp.permission.BridgingPolicy(context, ghostIds),
+        connection, new MediaLinks(config.media().baseUrl()));
+    this.access = new GatewayAccess(context, connection, ghostIds);
+    this.archive = new MamArchive(connection, relays);
     this.mediaLinks = new MediaLinks(config.media().baseUrl());
     this.directory = new RoomDirectory(context.intents().bot(), jids);
   }
@@ -174,13 +181,14 @@ public final class GatewayBridge {
           .thenCompose(v -> room(roomJid))
           .thenAccept(room -> route(roomJid, from, stanza, room))
           .exceptionally(e -> {
-            log.warn("Gateway {}: {} from {} failed: {}", roomJid, stanza.getClass().getSimpleName(), from,
-                rootCause(e).toString());
+            log.warn("Gateway {}: {} from {} failed: {}", roomJid, stanza.getClass().getSimpleName(),
+                LogText.of(from), LogText.of(rootCause(e)));
             return null;
           }))
           .whenComplete((v, e) -> arrivals.computeIfPresent(roomJid, (j, f) -> f.isDone() ? null : f));
     } catch (RuntimeException e) {
-      log.warn("Failed to handle {} to {}: {}", stanza.getClass().getSimpleName(), stanza.getTo(), e.toString(), e);
+      log.warn("Failed to handle {} to {}: {}", stanza.getClass().getSimpleName(), LogText.of(stanza.getTo()),
+          LogText.of(e), e);
     }
   }
 
@@ -216,7 +224,7 @@ public final class GatewayBridge {
     if (existing != null) {
       return nick.equals(existing.nick) ? done() : changeNick(room, from, existing, nick, presence);
     }
-    return join(room, from, nick, presence);
+    return access.admit(room, from, presence, () -> join(room, from, nick, presence));
   }
 
   /** XEP-0045 § 7.2: the full join sequence, after the occupant's ghost joined the Matrix room. */
@@ -266,7 +274,7 @@ public final class GatewayBridge {
         .thenCompose(members -> {
           members.forEach((user, name) -> {
             if (!ghostIds.isGhost(user) || !room.isOccupantGhost(user)) {
-              if (!user.equals(bot.userId())) {
+              if (!user.equals(bot.userId()) && relays.shown(room, user, name)) {
                 room.matrixNicks.put(user, uniqueNick(room, user, name.orElse(user.localpart())));
               }
             }
@@ -333,6 +341,10 @@ public final class GatewayBridge {
       } catch (IllegalArgumentException bad) {
         continue;
       }
+      if (!relays.shown(sender)) {
+        relays.archived(room, from, e, sender, true).ifPresent(connection::send);
+        continue;
+      }
       String eventId = e.path("event_id").asText();
       Optional<EntityFullJid> occupant = room.occupantJid(room.nickOf(sender));
       List<ExtensionElement> xhtml = xhtmlOf(e.path("content"));
@@ -341,7 +353,7 @@ public final class GatewayBridge {
     }
     connection.send(GatewayStanzas.subject(room.jid, from, "subject-" + StanzaIds.of(room.roomId.value()),
         room.subject));
-    log.info("{} joined gateway room {} as '{}'", from, room.alias, nick);
+    log.info("{} joined gateway room {} as '{}'", LogText.of(from), room.alias, LogText.of(nick));
   }
 
   /** XEP-0045 § 7.6: 303 from the old nick to everyone, then the new nick's presence; the ghost is renamed. */
@@ -454,7 +466,8 @@ public final class GatewayBridge {
         .thenCompose(file -> ghost.uploadMedia(file.bytes(), file.contentType(), file.fileName())
             .thenApply(mxc -> dev.switchboard.xmpp.media.MucMediaHook.content(file, mxc)))
         .exceptionally(err -> {
-          log.info("Not re-uploading {} from {} in {}: {}", url, o.ghost, room.alias, rootCause(err).getMessage());
+          log.info("Not re-uploading {} from {} in {}: {}", LogText.of(url), o.ghost, room.alias,
+              LogText.of(rootCause(err).getMessage()));
           return JsonNodeFactory.instance.objectNode().put("msgtype", "m.text").put("body", url);
         })
         .thenAccept(content -> ghost.sendMessage(room.roomId, content, txn).thenAcceptAsync(event -> {
@@ -519,6 +532,9 @@ public final class GatewayBridge {
   private CompletableFuture<Void> relay(GatewayRoom room, MatrixEvent event) {
     if (!room.membersLoaded) {
       return done(); // nobody from XMPP has been here this run; members load on the first join
+    }
+    if (!relays.shown(event.sender())) {
+      return relays.fromHidden(room, event);
     }
     if (interactions.takes(event)) {
       return interactions.fromMatrix(room, event);
@@ -611,7 +627,7 @@ public final class GatewayBridge {
       }
       return;
     }
-    if (target.equals(context.intents().bot().userId())) {
+    if (target.equals(context.intents().bot().userId()) || !relays.shown(target)) {
       return;
     }
     if (membership.equals("join")) {

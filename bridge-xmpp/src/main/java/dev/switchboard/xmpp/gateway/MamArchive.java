@@ -36,9 +36,11 @@ final class MamArchive {
   private static final int MAX_MAX = 250;
 
   private final ComponentConnection connection;
+  private final GatewayRelay relays;
 
-  MamArchive(ComponentConnection connection) {
+  MamArchive(ComponentConnection connection, GatewayRelay relays) {
     this.connection = connection;
+    this.relays = relays;
   }
 
   CompletableFuture<Void> answer(IQ iq, GatewayRoom room, Intent asker) {
@@ -60,6 +62,7 @@ final class MamArchive {
         if (!"m.room.message".equals(e.path("type").asText())
             || "m.replace".equals(e.path("content").path("m.relates_to").path("rel_type").asText())
             || GatewayBridge.textOf(e.path("content")).isEmpty()
+            || !relays.heard(e.path("sender").asText())
             || q.start().map(s -> ts < s.toEpochMilli()).orElse(false)
             || q.end().map(s -> ts > s.toEpochMilli()).orElse(false)) {
           continue;
@@ -112,12 +115,13 @@ final class MamArchive {
   private Message result(Jid to, GatewayRoom room, String queryId, JsonNode e) {
     String eventId = e.path("event_id").asText();
     UserId sender = UserId.of(e.path("sender").asText());
+    Optional<Message> relayed = relays.shown(sender) ? Optional.empty() : relays.archived(room, null, e, sender, false);
     MessageBuilder b = StanzaBuilder.buildMessage(StanzaIds.of(eventId))
         .from(room.occupantJid(room.nickOf(sender)).map(j -> (Jid) j).orElse(room.jid))
         .ofType(Message.Type.groupchat)
         .setBody(dev.switchboard.xmpp.stanza.XmlText.clean(GatewayBridge.textOf(e.path("content")).orElse("")));
     GatewayBridge.xhtmlOf(e.path("content")).forEach(b::addExtension);
-    Message archived = b.build();
+    Message archived = relayed.orElseGet(b::build);
     Forwarded<Message> forwarded = new Forwarded<>(
         new DelayInformation(Date.from(Instant.ofEpochMilli(e.path("origin_server_ts").asLong()))), archived);
     return StanzaBuilder.buildMessage().from(room.jid).to(to)

@@ -1,0 +1,181 @@
+package dev.switchboard.xmpp.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.core.connector.ConnectorContext;
+import dev.switchboard.core.connector.ConnectorMeters;
+import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.homeserver.Intent;
+import dev.switchboard.core.id.EventId;
+import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.permission.Permissions.Bridging;
+import dev.switchboard.xmpp.media.MediaLinks;
+import dev.switchboard.xmpp.message.Retraction;
+import dev.switchboard.xmpp.muc.MucStanzas;
+import dev.switchboard.xmpp.permission.BridgingPolicy;
+import dev.switchboard.xmpp.relay.RelayNames;
+import dev.switchboard.xmpp.relay.RelayText;
+import dev.switchboard.xmpp.stanza.StanzaIds;
+import dev.switchboard.xmpp.stanza.XmlText;
+import java.util.Date;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.jivesoftware.smack.packet.Message;
+import org.jivesoftware.smack.packet.MessageBuilder;
+import org.jivesoftware.smack.packet.StandardExtensionElement;
+import org.jivesoftware.smack.packet.StanzaBuilder;
+import org.jivesoftware.smackx.delay.packet.DelayInformation;
+import org.jivesoftware.smackx.message_correct.element.MessageCorrectExtension;
+import org.jxmpp.jid.FullJid;
+import org.jxmpp.jid.Jid;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Permission levels in gateway rooms. Only {@code user} and {@code admin} members appear to XMPP users as occupants.
+ * A {@code relay} member's messages come from the room itself (its bare JID, as a MUC's own messages do) in the
+ * {@code relay} format, with the Matrix event id as XEP-0359 stanza-id like every gateway message, so corrections,
+ * retractions, replies and reactions of XMPP users still name the right event; a {@code none} member is neither
+ * an occupant nor heard, live, in history on join, or in MAM.
+ */
+final class GatewayRelay {
+  private static final Logger log = LoggerFactory.getLogger(GatewayRelay.class);
+
+  private final ConnectorContext context;
+  private final BridgingPolicy policy;
+  private final dev.switchboard.xmpp.component.ComponentConnection connection;
+  private final RelayText text;
+  private final RelayNames names = new RelayNames();
+  private final ConnectorMeters meters;
+
+  GatewayRelay(ConnectorContext context, BridgingPolicy policy,
+      dev.switchboard.xmpp.component.ComponentConnection connection, MediaLinks mediaLinks) {
+    this.context = context;
+    this.policy = policy;
+    this.connection = connection;
+    this.text = new RelayText(context.permissions().relay(), mediaLinks);
+    this.meters = context.meters("xmpp");
+  }
+
+  /** True when {@code user} appears as an occupant; a hidden relay user's {@code name} is kept for their lines. */
+  boolean shown(GatewayRoom room, UserId user, Optional<String> name) {
+    Bridging b = policy.of(user);
+    if (b == Bridging.RELAY) {
+      names.remember(room.roomId, user, name);
+    }
+    return b == Bridging.PUPPET;
+  }
+
+  boolean shown(UserId user) {
+    return policy.puppets(user);
+  }
+
+  /** False for a none user's (or a malformed) sender: their messages reach XMPP in no form. */
+  boolean heard(String sender) {
+    try {
+      return policy.of(UserId.of(sender)) != Bridging.REFUSE;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  /** An event of a member who is no occupant: a relay user's message, edit or own redaction; nothing else. */
+  CompletableFuture<Void> fromHidden(GatewayRoom room, MatrixEvent event) {
+    if (policy.of(event.sender()) != Bridging.RELAY) {
+      return done();
+    }
+    switch (event.type()) {
+      case "m.room.message" -> {
+        return message(room, event);
+      }
+      case "m.room.redaction" -> {
+        return retraction(room, event);
+      }
+      case "m.room.member" -> names.remember(event);
+      default -> log.debug("Not relaying {} of relay user {} in {}", event.type(), event.sender(), room.alias);
+    }
+    return done();
+  }
+
+  private CompletableFuture<Void> message(GatewayRoom room, MatrixEvent event) {
+    JsonNode relation = event.content().path("m.relates_to");
+    boolean isEdit = "m.replace".equals(relation.path("rel_type").asText()) && relation.path("event_id").isTextual()
+        && event.content().path("m.new_content").isObject();
+    JsonNode content = isEdit ? event.content().path("m.new_content") : event.content();
+    return names.nameOf(room.roomId, event.sender(), reader(room)).thenCompose(name -> text.of(event.sender(), name,
+        content).map(line -> {
+          String eventId = event.eventId().value();
+          java.util.List<CompletableFuture<Void>> written = new java.util.ArrayList<>();
+          for (FullJid to : room.occupants.keySet()) {
+            MessageBuilder b = fromRoom(room, to, eventId, line.text(), Optional.empty());
+            if (isEdit) {
+              b.addExtension(new MessageCorrectExtension(StanzaIds.of(relation.path("event_id").asText())));
+            }
+            written.add(connection.deliver(MediaLinks.withOob(b.build(), line.media())));
+          }
+          if (!room.occupants.isEmpty()) {
+            meters.message(ConnectorMeters.Direction.TO_REMOTE);
+          }
+          // Done when written to the component stream, as for occupants' messages.
+          return CompletableFuture.allOf(written.toArray(CompletableFuture[]::new));
+        }).orElseGet(GatewayRelay::done));
+  }
+
+  /** The relay user takes back their own message: the room retracts the line it said for them. */
+  private CompletableFuture<Void> retraction(GatewayRoom room, MatrixEvent event) {
+    JsonNode redacts = event.raw().path("redacts").isTextual() ? event.raw().path("redacts")
+        : event.content().path("redacts");
+    if (!redacts.isTextual()) {
+      return done();
+    }
+    EventId target = EventId.of(redacts.asText());
+    return reader(room).getEvent(room.roomId, target).thenAccept(original -> {
+      if (!event.sender().value().equals(original.path("sender").asText())) {
+        return; // moderation (XEP-0425): not sent, as for occupants
+      }
+      String id = StanzaIds.of(event.eventId().value());
+      for (FullJid to : room.occupants.keySet()) {
+        connection.send(StanzaBuilder.buildMessage(id).from(room.jid).to(to).ofType(Message.Type.groupchat)
+            .setBody("/me retracted a message, which your client does not support")
+            .addExtension(new Retraction(target.value())).build());
+      }
+    }).exceptionally(e -> {
+      log.info("Redaction {} of relay user {} in {} not relayed: {}", target, event.sender(), room.alias,
+          e.toString());
+      return null;
+    });
+  }
+
+  /**
+   * A history or archive event ({@code /messages} format) of a member who is no occupant: the relayed line for a
+   * relay user, empty for a none user (and for what is not text).
+   */
+  Optional<Message> archived(GatewayRoom room, Jid to, JsonNode e, UserId sender, boolean withDelay) {
+    if (policy.of(sender) != Bridging.RELAY) {
+      return Optional.empty();
+    }
+    String eventId = e.path("event_id").asText();
+    return text.of(sender, names.cachedName(room.roomId, sender), e.path("content")).map(line -> fromRoom(room, to,
+        eventId, line.text(), withDelay ? Optional.of(new Date(e.path("origin_server_ts").asLong())) : Optional.empty())
+        .build());
+  }
+
+  /** A groupchat message from the room's bare JID, stamped with the event id as the room's stanza-id. */
+  private static MessageBuilder fromRoom(GatewayRoom room, Jid to, String eventId, String body, Optional<Date> delay) {
+    MessageBuilder b = StanzaBuilder.buildMessage(StanzaIds.of(eventId)).from(room.jid).to(to)
+        .ofType(Message.Type.groupchat).setBody(XmlText.clean(body))
+        .addExtension(StandardExtensionElement.builder("stanza-id", MucStanzas.SID_NS)
+            .addAttribute("id", eventId).addAttribute("by", room.jid.toString()).build());
+    delay.ifPresent(d -> b.addExtension(new DelayInformation(d, room.jid.toString(), null)));
+    return b;
+  }
+
+  /** Who reads the room: an occupant's ghost is in it; the bot may not be. */
+  private Intent reader(GatewayRoom room) {
+    return room.occupants.values().stream().findFirst().map(o -> context.intents().ghost(o.ghost))
+        .orElse(context.intents().bot());
+  }
+
+  private static CompletableFuture<Void> done() {
+    return CompletableFuture.completedFuture(null);
+  }
+}

@@ -1,0 +1,133 @@
+package dev.switchboard.xmpp.relay;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.core.connector.ConnectorContext;
+import dev.switchboard.core.connector.ConnectorMeters;
+import dev.switchboard.core.connector.Link;
+import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.id.EventId;
+import dev.switchboard.core.store.MessageMapStore;
+import dev.switchboard.xmpp.media.MediaLinks;
+import dev.switchboard.xmpp.muc.MucBridge;
+import dev.switchboard.xmpp.muc.MucStanzas;
+import dev.switchboard.xmpp.stanza.StanzaIds;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.jxmpp.jid.EntityBareJid;
+import org.jxmpp.jid.impl.JidCreate;
+import org.jxmpp.stringprep.XmppStringprepException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Relay mode in MUC portals: a {@code relay} user gets no occupant of their own; the bridge's listener occupant says
+ * their messages in the {@code relay} format ({@code <Rita> hi}). Their edits become XEP-0308 corrections of the
+ * relayed line and their redactions XEP-0424 retractions of it (the listener sent it, so the listener may take it
+ * back); the MUC's stanza-id of each relayed line goes into the message map, so XMPP replies and reactions to it
+ * reach the relay user's event. Reactions, topics and typing of relay users are not bridged: they would need an
+ * occupant of their own.
+ */
+public final class MucRelay {
+  private static final Logger log = LoggerFactory.getLogger(MucRelay.class);
+  private static final String PROTOCOL = "xmpp";
+
+  private final ConnectorContext context;
+  private final MucBridge mucs;
+  private final RelayText text;
+  private final RelayNames names;
+  private final MessageMapStore messageMap;
+  private final Executor blocking;
+  private final ConnectorMeters meters;
+
+  public MucRelay(ConnectorContext context, MucBridge mucs, MediaLinks mediaLinks, RelayNames names) {
+    this.context = context;
+    this.mucs = mucs;
+    this.text = new RelayText(context.permissions().relay(), mediaLinks);
+    this.names = names;
+    this.messageMap = new MessageMapStore(context.database(), context.clock());
+    this.blocking = context.blockingExecutor();
+    this.meters = context.meters(PROTOCOL);
+  }
+
+  /** An event of a relay user in a room linked to a MUC. */
+  public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Link link) {
+    EntityBareJid muc;
+    try {
+      muc = JidCreate.entityBareFrom(link.remoteId());
+    } catch (XmppStringprepException e) {
+      return done();
+    }
+    switch (event.type()) {
+      case "m.room.message" -> {
+        return message(event, link, muc);
+      }
+      case "m.room.redaction" -> {
+        return retraction(event, link, muc);
+      }
+      case "m.room.member" -> {
+        names.remember(event);
+        return done();
+      }
+      default -> {
+        log.debug("Not relaying {} of relay user {} in {}", event.type(), event.sender(), link.roomId());
+        return done();
+      }
+    }
+  }
+
+  private CompletableFuture<Void> message(MatrixEvent event, Link link, EntityBareJid muc) {
+    JsonNode relation = event.content().path("m.relates_to");
+    boolean isEdit = "m.replace".equals(relation.path("rel_type").asText()) && relation.path("event_id").isTextual()
+        && event.content().path("m.new_content").isObject();
+    JsonNode content = isEdit ? event.content().path("m.new_content") : event.content();
+    String id = StanzaIds.of(event.eventId().value());
+    return names.nameOf(event.roomId(), event.sender(), context.intents().bot()).thenCompose(name -> {
+      Optional<RelayText.Line> line = text.of(event.sender(), name, content);
+      if (line.isEmpty()) {
+        return done();
+      }
+      meters.message(ConnectorMeters.Direction.TO_REMOTE);
+      // The same ids as puppets' messages: a correction names the id the original got from its event id.
+      return mucs.sendAsListener(link, id, event.eventId(), from -> isEdit
+          ? MucStanzas.correction(from, muc, id, line.get().text(),
+              StanzaIds.of(relation.path("event_id").asText()))
+          : MediaLinks.withOob(MucStanzas.groupchat(from, muc, id, line.get().text()), line.get().media()));
+    });
+  }
+
+  /** The relay user takes back a line relayed for them: the listener retracts it by the MUC's stanza-id. */
+  private CompletableFuture<Void> retraction(MatrixEvent event, Link link, EntityBareJid muc) {
+    JsonNode redacts = event.raw().path("redacts").isTextual() ? event.raw().path("redacts")
+        : event.content().path("redacts");
+    if (!redacts.isTextual()) {
+      return done();
+    }
+    EventId target = EventId.of(redacts.asText());
+    return context.intents().bot().getEvent(event.roomId(), target)
+        .thenCompose(original -> {
+          if (!event.sender().value().equals(original.path("sender").asText())) {
+            log.info("Not retracting {} in {}: {} is not its sender", target, muc, event.sender());
+            return done();
+          }
+          return CompletableFuture.supplyAsync(() -> messageMap.byEvent(target), blocking).thenCompose(rows -> {
+            List<String> ids = rows.stream().filter(m -> m.remote().protocol().equals(PROTOCOL)
+                && m.remote().remoteRoom().equals(muc.toString())).map(m -> m.remote().remoteId()).toList();
+            String targetId = ids.stream().filter(i -> i.startsWith("sid:")).map(i -> i.substring(4)).findFirst()
+                .orElse(StanzaIds.of(target.value()));
+            String id = StanzaIds.of(event.eventId().value());
+            return mucs.sendAsListener(link, id, event.eventId(), from -> MucStanzas.retraction(from, muc, id,
+                targetId));
+          });
+        })
+        .exceptionally(e -> {
+          log.info("Retraction of relayed {} in {} not sent: {}", target, muc, e.toString());
+          return null;
+        });
+  }
+
+  private static CompletableFuture<Void> done() {
+    return CompletableFuture.completedFuture(null);
+  }
+}
