@@ -79,6 +79,7 @@ class SipPermissionMatrixTest {
   private TestHomeserver hs;
   private SippScenario trunk;
   private SipBridge bridge;
+  private ObjectNode config;
   private final Map<Who, TestUser> users = new EnumMap<>(Who.class);
   private final Map<Who, String> dms = new EnumMap<>(Who.class);
 
@@ -115,7 +116,8 @@ class SipPermissionMatrixTest {
     }
     ObjectNode underTest = JSON.objectNode().put("@nina:" + SERVER, "none").put("@rory:" + SERVER, "relay")
         .put("@admin:" + SERVER, "admin").put(SERVER, "user").put(ELSEWHERE, "user");
-    bridge = SipBridge.start(hs, sipConfig(false), dir, underTest, port, false);
+    config = sipConfig(false);
+    bridge = SipBridge.start(hs, config, dir, underTest, port, false);
   }
 
   @AfterAll
@@ -240,5 +242,20 @@ class SipPermissionMatrixTest {
     if (who != Who.NONE) {
       assertThat(noticeFrom(room, ghost)).isEqualTo(refusal(who, "Calls and texts"));
     }
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = Who.class, names = {"NONE", "RELAY", "FEDERATED"})
+  void aPhoneCannotRingThem(Who who) throws Exception {
+    String escapedId = "=40" + who.localpart + "=3a" + who.server;
+    int invitesBefore = hs.requests("PUT", ".*/send/m\\.call\\.invite/.*").size();
+
+    try (SippScenario phone = SippScenario.call(Path.of(SipPermissionMatrixTest.class
+        .getResource("/sipp/uac-call-unknown.xml").toURI()), "127.0.0.1:" + config.path("listen").path("port")
+        .asInt(), dir, Duration.ofSeconds(30), List.of("-s", escapedId))) {
+      // 404, as for nobody: the caller learns nothing, and no Matrix client rings.
+      assertThat(phone.awaitExit(WAIT)).as(phone::diagnostics).isZero();
+    }
+    assertThat(hs.requests("PUT", ".*/send/m\\.call\\.invite/.*")).hasSize(invitesBefore);
   }
 }
