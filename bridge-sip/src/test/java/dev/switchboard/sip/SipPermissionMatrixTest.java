@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -257,5 +258,26 @@ class SipPermissionMatrixTest {
       assertThat(phone.awaitExit(WAIT)).as(phone::diagnostics).isZero();
     }
     assertThat(hs.requests("PUT", ".*/send/m\\.call\\.invite/.*")).hasSize(invitesBefore);
+  }
+
+  @Test
+  void theDialPlanTellsAUserWhyPremiumEmergencyAndInternalTargetsAreRefused() {
+    TestUser alice = users.get(Who.USER);
+    String premium = "@_sip_+19005550123:" + SERVER;
+    String room = alice.createRoom();
+
+    alice.invite(room, premium);
+
+    await().atMost(WAIT).until(() -> "leave".equals(hs.members(room).get(premium)));
+    assertThat(noticeFrom(room, premium)).isEqualTo("Calls and texts to +19005550123 are not allowed by this "
+        + "bridge's dial plan (premium rate).");
+    AdminRoom admin = AdminRoom.open(hs, alice, WAIT);
+    assertThat(admin.ask("!sip call 911")).startsWith("This bridge does not place emergency calls or texts (911)");
+    assertThat(admin.ask("!sip call +44 20 7123 4567")).isEqualTo("Calls and texts to +442071234567 are not "
+        + "allowed by this bridge's dial plan (international; it calls +1 numbers only).");
+    assertThat(admin.ask("!sip call bob@127.0.0.1")).isEqualTo("Calls and texts to bob@127.0.0.1 are not allowed "
+        + "by this bridge's dial plan (an internal address).");
+    assertThat(admin.ask("!sip call pbx@localhost")).endsWith("(an internal address).");
+    assertThat(trunk.messages()).doesNotContain("+19005550123", "911", "+442071234567", "bob@");
   }
 }
