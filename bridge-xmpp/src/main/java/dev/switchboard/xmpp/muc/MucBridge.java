@@ -578,6 +578,21 @@ public final class MucBridge {
     return known != null ? known : anonymousGhost(room, occupant);
   }
 
+  /**
+   * True for MUC history (XEP-0203 delay) the bridge already bridged, e.g. after the rejoin of a restart, which asks
+   * for a little more than it missed. Checked here, not left to txn ids: the sender may have renamed since, and a
+   * ghost resolved from the old nick now could post it again under another user's txn ids. Reads the message map
+   * (history only, on the callback executor, a blocking pool).
+   */
+  private boolean isBridgedHistory(MucRoom room, Message message, String stanzaId) {
+    if (org.jivesoftware.smackx.delay.packet.DelayInformation.from(message) == null) {
+      return false;
+    }
+    String key = "sid:" + stanzaId;
+    return room.inFlight.containsKey(key) || messageMap.byRemote(
+        new MessageMapStore.RemoteMessage(PROTOCOL, room.muc.toString(), key)).isPresent();
+  }
+
   /** The ghost of a message's sender; with no presence seen for the nick (yet), looked up as for a presence. */
   private UserId senderOf(MucRoom room, String nick, Jid occupant) {
     UserId known = room.ghostByNick.get(nick);
@@ -709,6 +724,9 @@ public final class MucBridge {
     }
     if (nick.isEmpty()) {
       return; // a message from the room itself (status notices)
+    }
+    if (stanzaId.isPresent() && isBridgedHistory(room, message, stanzaId.get())) {
+      return;
     }
     Jid occupant = message.getFrom();
     UserId sender = senderOf(room, nick, occupant);
