@@ -62,6 +62,7 @@ final class Exchange {
   private volatile long lastActivity = System.nanoTime();
   private long requestStarted;
   private long closingSince;
+  private long checkStarted;
   private long drained;
   private ScheduledFuture<?> timer;
   private final ArrayDeque<Object> held = new ArrayDeque<>();
@@ -94,23 +95,30 @@ final class Exchange {
     return lastActivity;
   }
 
-  // ---- timing
 
   private void arm() {
     if (timer != null) {
       timer.cancel(false);
       timer = null;
     }
+    if (state == State.BUSY) {
+      return; // waiting for the endpoint, which has its own timeouts
+    }
     long now = System.nanoTime();
     long due = switch (state) {
       case IDLE -> lastActivity + idleNanos;
-      case RECEIVING -> Math.min(lastActivity + idleNanos, requestStarted + requestNanos);
+      case RECEIVING -> earlier(lastActivity + idleNanos, requestStarted + requestNanos);
       case CLOSING -> closingSince + LINGER_NANOS;
-      case CHECKING, BUSY -> -1; // waiting for us, not for the client
+      // A check (an OpenID token asked about at a homeserver) has its own timeouts; this only ends one that hangs.
+      case CHECKING -> checkStarted + 2 * requestNanos;
+      case BUSY -> now;
     };
-    if (due >= 0) {
-      timer = channel.eventLoop().schedule(this::tick, Math.max(0, due - now) + 1, TimeUnit.NANOSECONDS);
-    }
+    timer = channel.eventLoop().schedule(this::tick, Math.max(0, due - now) + 1, TimeUnit.NANOSECONDS);
+  }
+
+  /** The earlier of two {@link System#nanoTime} instants (compared by difference: the origin is arbitrary). */
+  private static long earlier(long a, long b) {
+    return a - b < 0 ? a : b;
   }
 
   private void tick() {
@@ -134,6 +142,15 @@ final class Exchange {
           return;
         }
       }
+      case CHECKING -> {
+        if (now - checkStarted >= 2 * requestNanos) {
+          log.warn("{}: checking a request from {} took over {} s; answered 503", spec.name(),
+              channel.remoteAddress(), 2 * spec.limits().requestTimeout().toSeconds());
+          refuse(HttpListener.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "M_UNKNOWN",
+              "Could not check the request in time", spec), true);
+          return;
+        }
+      }
       case CLOSING -> {
         if (now - closingSince >= LINGER_NANOS) {
           channel.close();
@@ -151,7 +168,6 @@ final class Exchange {
     arm();
   }
 
-  // ---- holding: no reading, decoded messages queued
 
   private void hold() {
     holding = true;
@@ -180,7 +196,6 @@ final class Exchange {
     }
   }
 
-  // ---- requests
 
   private void handle(Object msg) {
     if (state == State.CLOSING) {
@@ -197,6 +212,7 @@ final class Exchange {
         return;
       }
       state = State.CHECKING;
+      checkStarted = System.nanoTime();
       arm();
       hold();
       CompletionStage<RequestCheck.Verdict> verdict;
