@@ -112,10 +112,22 @@ public final class MucFixture implements AutoCloseable {
    * process restart; Prosody, the homeserver and the XMPP clients stay.
    */
   public void restartBridge() throws Exception {
-    int port = bridge.port();
+    stopBridge();
+    startBridgeAgain();
+  }
+
+  private int stoppedPort;
+
+  /** The first half of {@link #restartBridge}: the bridge is down until {@link #startBridgeAgain}. */
+  public void stopBridge() {
+    stoppedPort = bridge.port();
     bridge.close();
+  }
+
+  /** A new bridge on the same database and AS port as the one {@link #stopBridge} stopped. */
+  public void startBridgeAgain() throws Exception {
     connector = new XmppConnector(section, hs.serverName());
-    bridge = BridgeHarness.restart(hs, connector, section, dir, port);
+    bridge = BridgeHarness.restart(hs, connector, section, dir, stoppedPort);
   }
 
   public static MucFixture start(Path dir) throws Exception {
