@@ -11,6 +11,7 @@ import dev.switchboard.irc.network.IrcConnection;
 import dev.switchboard.irc.portal.ChannelRef;
 import dev.switchboard.irc.puppet.Puppets;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -38,6 +39,18 @@ public final class MatrixMessages {
   private final int lineLimit;
   private final Function<UserId, Optional<String>> nickOf;
   private volatile MediaLinks mediaLinks;
+  /**
+   * How many leading lines of an event an earlier attempt wrote before it failed (its connection was lost in the
+   * middle of a split message): the dispatcher's retry sends only the rest. In memory and bounded: after a crash
+   * the whole message is sent again (the duplicate window, docs/architecture.md).
+   */
+  private final Map<EventId, Integer> writtenBefore = java.util.Collections.synchronizedMap(
+      new java.util.LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<EventId, Integer> eldest) {
+          return size() > 1000;
+        }
+      });
 
   /**
    * @param lineLimit messages that would need more IRC lines than this become a link
@@ -97,7 +110,7 @@ public final class MatrixMessages {
     return withContext.thenCompose(t -> {
       List<String> lines = puppets.lines(sender, channel.channel(), kind.get(), t);
       if (lines.size() <= lineLimit) {
-        return puppets.sendLines(sender, channel.channel(), kind.get(), lines, onEcho);
+        return sendResuming(event.eventId(), sender, channel, kind.get(), lines, onEcho);
       }
       // What IRC users would have read (pills as nicks, links spelt out), without the formatting codes.
       String plain = String.join("\n", java.util.Arrays.stream(t.split("\n", -1))
@@ -111,6 +124,30 @@ public final class MatrixMessages {
               e.toString());
           return null;
         })));
+  }
+
+  /** Sends the lines an earlier attempt of this event did not write, and remembers how far this one got. */
+  private CompletableFuture<Void> sendResuming(EventId id, UserId sender, ChannelRef channel, MessageKind kind,
+      List<String> lines, java.util.function.Consumer<Optional<String>> onEcho) {
+    int skip = Math.min(writtenBefore.getOrDefault(id, 0), lines.size());
+    List<CompletableFuture<Void>> each = puppets.sendEach(sender, channel.channel(), kind,
+        lines.subList(skip, lines.size()), onEcho);
+    return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).whenComplete((v, error) -> {
+      if (error == null) {
+        writtenBefore.remove(id);
+        return;
+      }
+      int written = skip;
+      for (CompletableFuture<Void> line : each) {
+        if (!line.isDone() || line.isCompletedExceptionally()) {
+          break;
+        }
+        written++;
+      }
+      if (written > 0) {
+        writtenBefore.put(id, written);
+      }
+    });
   }
 
   /** {@code nick: } for the author of the message replied to; nothing when we do not know it. */

@@ -424,17 +424,23 @@ public final class IrcConnection {
    */
   public CompletableFuture<Void> send(ChannelName channel, MessageKind kind, List<String> texts,
       Consumer<Optional<String>> onEcho) {
+    return CompletableFuture.allOf(sendEach(channel, kind, texts, onEcho).toArray(CompletableFuture[]::new));
+  }
+
+  /** As {@link #send(ChannelName, MessageKind, List, Consumer)}, with one future per line, in order. */
+  public List<CompletableFuture<Void>> sendEach(ChannelName channel, MessageKind kind, List<String> texts,
+      Consumer<Optional<String>> onEcho) {
     List<CompletableFuture<Void>> all = new ArrayList<>(texts.size());
     boolean heldAny = false;
     synchronized (this) {
       if (cannotConnect != null && !registered) {
-        return CompletableFuture.failedFuture(cannotConnect);
+        return List.of(CompletableFuture.failedFuture(cannotConnect));
       }
       String key = channel.key();
       Refusal refusal = joined.contains(key) ? null : refusals.get(key);
       if (refusal != null && !refusal.joining) {
         if (System.nanoTime() - refusal.retryAt < 0) {
-          return CompletableFuture.failedFuture(refusal.error); // still in its back-off: no JOIN, no wait
+          return List.of(CompletableFuture.failedFuture(refusal.error)); // in its back-off: no JOIN, no wait
         }
         // Time to try again: the channel may be open by now. One JOIN; these lines wait for its answer.
         refusal.joining = true;
@@ -459,7 +465,7 @@ public final class IrcConnection {
         awaitJoinAnswer(key);
       }
     }
-    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+    return all;
   }
 
   /**
