@@ -39,8 +39,10 @@ import dev.switchboard.irc.message.LongMessages;
 import dev.switchboard.irc.message.MatrixAnnotations;
 import dev.switchboard.irc.message.MediaLinks;
 import dev.switchboard.irc.message.MatrixMessages;
+import dev.switchboard.irc.message.RefusalNotices;
 import dev.switchboard.irc.network.Backoff;
 import dev.switchboard.irc.format.MessageKind;
+import dev.switchboard.irc.network.DeliveryRefused;
 import dev.switchboard.irc.network.IrcConnection;
 import dev.switchboard.irc.network.NetworkConfig;
 import dev.switchboard.core.ordering.SerialExecutor;
@@ -113,7 +115,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   private volatile dev.switchboard.core.homeserver.Intents intents;
   private volatile ConnectorState state = ConnectorState.STARTING;
   private volatile ConnectorMeters meters;
-  private volatile dev.switchboard.irc.message.RefusalNotices refusalNotices;
+  private volatile RefusalNotices refusalNotices;
   private final java.util.concurrent.atomic.AtomicLong lineRefusals = new java.util.concurrent.atomic.AtomicLong();
 
   /** One network's connections. */
@@ -168,7 +170,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
         config::network, this::joinAsBot, context.blockingExecutor(), portalAliases);
     foreign = new ForeignPuppets(hubSettings, context.foreignGhosts(), context.intents().bot());
     botUser = context.intents().bot().userId();
-    refusalNotices = new dev.switchboard.irc.message.RefusalNotices(context.intents().bot(), System::nanoTime);
+    refusalNotices = new RefusalNotices(context.intents().bot(), System::nanoTime);
     long epoch = context.clock().millis();
     OperatorConsent consent = new OperatorConsent(id -> Optional.ofNullable(consentSettings.get(id)),
         id -> Optional.ofNullable(networks.get(id)).map(this::consentView), context.scheduler());
@@ -531,7 +533,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
       if (root instanceof Puppets.LimitReached limit) {
         return refusedForLimit(event, limit);
       }
-      if (root instanceof dev.switchboard.irc.network.DeliveryRefused refused) {
+      if (root instanceof DeliveryRefused refused) {
         // One user's refusal: they are told, and the room's lane moves on (DESIGN.md, data flow 4).
         return refusalNotices.refused(event, refused);
       }
@@ -565,8 +567,8 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   /** A puppet's line was refused after it was written (no echo-message): its user is told in the portal. */
   private void lineRefused(String network, UserId user, IrcEvent.LineRefused refused) {
     ChannelName.parse(refused.channel()).flatMap(c -> portals.roomOf(new ChannelRef(network, c))).ifPresent(room ->
-        refusalNotices.refusedAfterWrite(user, room, new dev.switchboard.irc.network.DeliveryRefused(
-            dev.switchboard.irc.network.DeliveryRefused.Stage.LINE, refused.channel(), 404,
+        refusalNotices.refusedAfterWrite(user, room, new DeliveryRefused(
+            DeliveryRefused.Stage.LINE, refused.channel(), 404,
             refused.reason().isBlank() ? "cannot send to channel" : refused.reason(), 0),
             "irc/" + network + "/refused-line/" + lineRefusals.incrementAndGet() + "/" + System.currentTimeMillis()));
   }
