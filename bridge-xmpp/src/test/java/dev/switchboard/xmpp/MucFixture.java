@@ -64,7 +64,12 @@ public final class MucFixture implements AutoCloseable {
    * homeserver's server name).
    */
   public static MucFixture startWithPermissions(Path dir, String permissions) throws Exception {
-    return start(dir, "{}", "debug", 0, permissions);
+    return startWithPermissions(dir, "{}", permissions);
+  }
+
+  /** ... with {@code extraConfig} merged into the {@code xmpp:} section. */
+  public static MucFixture startWithPermissions(Path dir, String extraConfig, String permissions) throws Exception {
+    return start(dir, extraConfig, "debug", 0, permissions);
   }
 
   private static MucFixture start(Path dir, String extraConfig, String prosodyLogLevel, int archiveItemLimit,
