@@ -31,7 +31,8 @@ final class Bridge implements AutoCloseable {
     BridgeRuntime.Settings settings = new BridgeRuntime.Settings(cfg.homeserver().domain(), cfg.homeserver().url(),
         registration.id(), registration.asToken(), registration.hsToken(), registration.senderLocalpart(),
         registration.namespaces(), as.bind(), as.port(), as.maxBodyBytes(), Optional.of(as.url()),
-        as.txnRetention(), as.eventRetention(), RetryPolicy.FOREVER, cfg.permissions(), cfg.metrics());
+        as.txnRetention(), as.eventRetention(), RetryPolicy.FOREVER, cfg.permissions(), cfg.metrics(),
+        as.limits());
     return new Bridge(BridgeRuntime.start(settings, database, secrets, enabled, cfg::connector, cfg.provisioning()));
   }
 

@@ -3,6 +3,7 @@ package dev.switchboard.app;
 import dev.switchboard.core.config.BridgeConfig;
 import dev.switchboard.core.config.ConfigException;
 import dev.switchboard.core.config.ConfigLoader;
+import dev.switchboard.core.store.PrivateFiles;
 import dev.switchboard.registration.Registration;
 import dev.switchboard.registration.RegistrationException;
 import dev.switchboard.registration.RegistrationFile;
@@ -86,7 +87,8 @@ final class RunCommand implements Callable<Integer> {
   private void writeSampleConfig() throws IOException {
     Path parent = config.toAbsolutePath().getParent();
     Files.createDirectories(parent);
-    Files.writeString(config, ConfigLoader.sampleConfig());
+    // The admin puts the shared secret, database and trunk passwords here: owner-only from the start.
+    PrivateFiles.writeString(config, ConfigLoader.sampleConfig());
     System.out.println("Wrote a commented sample config to " + config.toAbsolutePath() + ".");
   }
 }

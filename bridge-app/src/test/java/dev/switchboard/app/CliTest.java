@@ -23,6 +23,11 @@ class CliTest {
     assertThat(Main.execute("run", "--config", config.toString())).isZero();
     assertThat(Files.readString(config)).contains("# Switchboard configuration.", "homeserver:", "jdbc:sqlite:");
     assertThat(RegistrationFile.read(dir.resolve("registration.yaml")).senderLocalpart()).isEqualTo("switchboard");
+    // Both files will hold secrets (the shared secret and passwords, the tokens): owner-only from the start.
+    for (String file : java.util.List.of("config.yaml", "registration.yaml")) {
+      assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+          Files.getPosixFilePermissions(dir.resolve(file)))).as(file).isEqualTo("rw-------");
+    }
   }
 
   @Test

@@ -41,13 +41,7 @@ public final class BridgeHarness implements AutoCloseable {
   /** {@link #start(TestHomeserver, Connector, JsonNode, Path)} with these permission levels. */
   public static BridgeHarness start(TestHomeserver hs, Connector connector, JsonNode section, Path dir,
       Permissions permissions) throws Exception {
-    BridgeRuntime runtime = BridgeRuntime.start(new BridgeRuntime.Settings(hs.serverName(), URI.create(hs.baseUrl()),
-            "switchboard", AS_TOKEN, HS_TOKEN, BOT_LOCALPART, connector.namespaces(), "127.0.0.1", 0,
-            10 * 1024 * 1024, Optional.empty(), Duration.ofDays(7), Duration.ofDays(30),
-            new RetryPolicy(Duration.ofMillis(50), Duration.ofSeconds(1), Integer.MAX_VALUE),
-            permissions, BridgeConfig.Metrics.disabled()),
-        Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of(connector.protocol())),
-        new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(connector), p -> section);
+    BridgeRuntime runtime = runtime(hs, connector, section, dir, 0, permissions);
     // Now that we know our port, tell the homeserver where we are.
     hs.registerAppService(AppServiceRegistration.builder("switchboard").url("http://127.0.0.1:" + runtime.port())
         .asToken(AS_TOKEN).hsToken(HS_TOKEN).senderLocalpart(BOT_LOCALPART)
@@ -56,6 +50,26 @@ public final class BridgeHarness implements AutoCloseable {
         .receiveEphemeral(true)
         .build());
     return new BridgeHarness(runtime);
+  }
+
+  /**
+   * A bridge restart: a new runtime with a new {@code connector} on the same database and AS port as the one
+   * {@link #close() closed} before (the homeserver already knows it there).
+   */
+  public static BridgeHarness restart(TestHomeserver hs, Connector connector, JsonNode section, Path dir, int port)
+      throws Exception {
+    return new BridgeHarness(runtime(hs, connector, section, dir, port, Permissions.defaults(hs.serverName())));
+  }
+
+  private static BridgeRuntime runtime(TestHomeserver hs, Connector connector, JsonNode section, Path dir, int port,
+      Permissions permissions) throws Exception {
+    return BridgeRuntime.start(new BridgeRuntime.Settings(hs.serverName(), URI.create(hs.baseUrl()),
+            "switchboard", AS_TOKEN, HS_TOKEN, BOT_LOCALPART, connector.namespaces(), "127.0.0.1", port,
+            10 * 1024 * 1024, Optional.empty(), Duration.ofDays(7), Duration.ofDays(30),
+            new RetryPolicy(Duration.ofMillis(50), Duration.ofSeconds(1), Integer.MAX_VALUE),
+            permissions, BridgeConfig.Metrics.disabled()),
+        Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of(connector.protocol())),
+        new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(connector), p -> section);
   }
 
   /** The port of the bridge's AS API. */
@@ -67,6 +81,12 @@ public final class BridgeHarness implements AutoCloseable {
   public double counter(String name, String... tags) {
     io.micrometer.core.instrument.Counter c = runtime.metrics().find(name).tags(tags).counter();
     return c == null ? 0 : c.count();
+  }
+
+  /** The value of a counter or function counter {@code name} with these tag pairs, 0 when there is none. */
+  public double count(String name, String... tags) {
+    io.micrometer.core.instrument.FunctionCounter f = runtime.metrics().find(name).tags(tags).functionCounter();
+    return f != null ? f.count() : counter(name, tags);
   }
 
   @Override

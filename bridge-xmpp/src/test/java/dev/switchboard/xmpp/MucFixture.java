@@ -31,7 +31,9 @@ public final class MucFixture implements AutoCloseable {
   public final ProsodyServer prosody;
   public final TestHomeserver hs;
   public final PausableProxy componentLink;
-  public final BridgeHarness bridge;
+  public BridgeHarness bridge;
+  private ObjectNode section;
+  private Path dir;
   public XmppConnector connector;
   public XmppClient bob;
   public MultiUserChat bobInDev;
@@ -92,6 +94,8 @@ public final class MucFixture implements AutoCloseable {
               .withRelay(dev.switchboard.core.permission.RelayFormat.defaults()));
       MucFixture f = new MucFixture(prosody, hs, proxy, bridge);
       f.connector = connector;
+      f.section = section;
+      f.dir = dir;
       f.bob = XmppClient.login(prosody, "bob");
       f.bobInDev = f.mucOf(f.bob);
       f.bobInDev.create(Resourcepart.from("bob")).makeInstant();
@@ -106,6 +110,17 @@ public final class MucFixture implements AutoCloseable {
       prosody.close();
       throw e;
     }
+  }
+
+  /**
+   * Stops the bridge (runtime and connector) and starts a new one on the same database and AS port, as after a
+   * process restart; Prosody, the homeserver and the XMPP clients stay.
+   */
+  public void restartBridge() throws Exception {
+    int port = bridge.port();
+    bridge.close();
+    connector = new XmppConnector(section, hs.serverName());
+    bridge = BridgeHarness.restart(hs, connector, section, dir, port);
   }
 
   public static MucFixture start(Path dir) throws Exception {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.switchboard.registration.Tokens;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -26,14 +25,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Routes, authenticates and parses AS API requests, then runs the endpoint on the blocking executor, transactions
+ * Routes and parses authenticated AS API requests, then runs the endpoint on the blocking executor, transactions
  * on their own (never on the event loop: the transaction endpoint commits to the database before answering).
  */
 @ChannelHandler.Sharable
 final class AppServiceHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final Logger log = LoggerFactory.getLogger(AppServiceHandler.class);
 
-  private final String hsToken;
   private final AppServiceApi api;
   private final Executor blocking;
   private final Executor transactions;
@@ -41,10 +39,9 @@ final class AppServiceHandler extends SimpleChannelInboundHandler<FullHttpReques
 
   private final java.util.function.Consumer<String> rejected;
 
-  AppServiceHandler(String hsToken, AppServiceApi api, Executor blocking, Executor transactions, ObjectMapper json,
+  AppServiceHandler(AppServiceApi api, Executor blocking, Executor transactions, ObjectMapper json,
       java.util.function.Consumer<String> rejected) {
     this.rejected = rejected;
-    this.hsToken = hsToken;
     this.api = api;
     this.blocking = blocking;
     this.transactions = transactions;
@@ -70,20 +67,7 @@ final class AppServiceHandler extends SimpleChannelInboundHandler<FullHttpReques
       return;
     }
     Endpoint.Match match = ((Endpoint.Found) routing).match();
-    Map<String, List<String>> query = uri.parameters();
-    String token = token(request, query);
-    if (token == null) {
-      rejected.accept("missing_token");
-      Responses.write(ctx, Reply.error(401, "M_MISSING_TOKEN", "Missing access token"), keepAlive, json);
-      return;
-    }
-    if (!Tokens.constantTimeEquals(hsToken, token)) {
-      rejected.accept("wrong_token");
-      log.warn("Rejected {} {} from {}: wrong hs_token", request.method(), match.endpoint(),
-          ctx.channel().remoteAddress());
-      Responses.write(ctx, Reply.error(403, "M_FORBIDDEN", "Invalid access token"), keepAlive, json);
-      return;
-    }
+    Map<String, List<String>> query = uri.parameters(); // the hs_token was checked on the head (HsTokenCheck)
     byte[] raw = ByteBufUtil.getBytes(request.content());
     JsonNode body = JsonNodeFactory.instance.objectNode();
     if (request.method().equals(HttpMethod.PUT) || request.method().equals(HttpMethod.POST)) {
@@ -131,16 +115,6 @@ final class AppServiceHandler extends SimpleChannelInboundHandler<FullHttpReques
     }
     log.error("Internal error in {}", match.endpoint(), cause);
     return Reply.error(500, "M_UNKNOWN", "internal error");
-  }
-
-  /** The token from {@code Authorization: Bearer}, else {@code ?access_token=} (legacy homeservers). */
-  private static String token(FullHttpRequest request, Map<String, List<String>> query) {
-    String header = request.headers().get(HttpHeaderNames.AUTHORIZATION);
-    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return header.substring(7).trim();
-    }
-    List<String> param = query.get("access_token");
-    return param == null || param.isEmpty() ? null : param.get(0);
   }
 
   @Override

@@ -2,52 +2,48 @@ package dev.switchboard.core.appservice;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.core.connector.Connectors;
+import dev.switchboard.core.http.HttpListener;
+import dev.switchboard.core.http.ListenerLimits;
 import dev.switchboard.core.inbox.Inbox;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.FullHttpMessage;
-import io.netty.handler.codec.http.HttpMessage;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The application-service HTTP API on Netty: codec → size limit → route/auth/parse → endpoint on an executor.
+ * The application-service HTTP API: the shared {@link HttpListener} pipeline, with the {@code hs_token} checked on
+ * the request head ({@link HsTokenCheck}), then route/parse → endpoint on an executor ({@link AppServiceHandler}).
  */
 public final class AppServiceServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AppServiceServer.class);
 
-  private final EventLoopGroup group;
-  private final Channel channel;
-  private final java.util.concurrent.ExecutorService transactions;
+  private final HttpListener listener;
+  private final ExecutorService transactions;
 
-  private AppServiceServer(EventLoopGroup group, Channel channel, java.util.concurrent.ExecutorService transactions) {
-    this.group = group;
-    this.channel = channel;
+  private AppServiceServer(HttpListener listener, ExecutorService transactions) {
+    this.listener = listener;
     this.transactions = transactions;
   }
 
   /** Settings of the listener. */
-  public record Settings(String bind, int port, String hsToken, int maxBodyBytes, Duration queryTimeout) {
+  public record Settings(String bind, int port, String hsToken, int maxBodyBytes, Duration queryTimeout,
+      ListenerLimits limits) {
+    /** With the default limits. */
+    public Settings(String bind, int port, String hsToken, int maxBodyBytes, Duration queryTimeout) {
+      this(bind, port, hsToken, maxBodyBytes, queryTimeout, ListenerLimits.APPSERVICE);
+    }
+
     @Override
     public String toString() {
-      return "Settings[bind=" + bind + ", port=" + port + ", maxBodyBytes=" + maxBodyBytes + "]";
+      return "Settings[bind=" + bind + ", port=" + port + ", maxBodyBytes=" + maxBodyBytes + ", limits=" + limits
+          + "]";
     }
   }
 
@@ -67,84 +63,50 @@ public final class AppServiceServer implements AutoCloseable {
     // Transactions have a thread of their own: the inbox stores one at a time anyway (homeservers send one at a
     // time), and so an acknowledgement never queues behind connectors' blocking work, and always finds the same
     // warm thread and pooled connection (on PostgreSQL: the same server backend, with the statement prepared).
-    java.util.concurrent.ExecutorService transactions = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+    ExecutorService transactions = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(r, "as-transactions");
       t.setDaemon(true);
       return t;
     });
-    AppServiceHandler handler = new AppServiceHandler(settings.hsToken(), api, blocking, transactions, json,
-        reason -> Counter.builder("switchboard.appservice.rejected")
-            .description("AS API requests refused before reaching an endpoint")
-            .tag("reason", reason).register(metrics).increment());
-    EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    Consumer<String> rejected = reason -> Counter.builder("switchboard.appservice.rejected")
+        .description("AS API requests refused before reaching an endpoint")
+        .tag("reason", reason).register(metrics).increment();
+    AppServiceHandler handler = new AppServiceHandler(api, blocking, transactions, json, rejected);
     try {
-      Channel ch = new ServerBootstrap()
-          .group(group)
-          .channel(NioServerSocketChannel.class)
-          .childHandler(new ChannelInitializer<SocketChannel>() {
-            @Override
-            protected void initChannel(SocketChannel c) {
-              c.pipeline()
-                  .addLast("codec", new HttpServerCodec())
-                  .addLast("keep-alive", new HttpServerKeepAliveHandler())
-                  .addLast("size-limit", new SizeLimit(settings.maxBodyBytes(), json))
-                  .addLast("api", handler);
-            }
-          })
-          .bind(new InetSocketAddress(settings.bind(), settings.port()))
-          .sync()
-          .channel();
-      AppServiceServer server = new AppServiceServer(group, ch, transactions);
+      HttpListener listener = HttpListener.bind(new HttpListener.Spec("AS API", settings.bind(), settings.port(), 2,
+          settings.limits(), settings.maxBodyBytes(), new HsTokenCheck(settings.hsToken(), rejected),
+          pipeline -> pipeline.addLast("api", handler), headers -> { }));
+      AppServiceServer server = new AppServiceServer(listener, transactions);
       log.info("Application-service API listening on {}:{}", settings.bind(), server.port());
       return server;
     } catch (RuntimeException | InterruptedException e) {
-      group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS);
       transactions.shutdown();
       throw e;
     }
   }
 
   public int port() {
-    return ((InetSocketAddress) channel.localAddress()).getPort();
+    return listener.port();
   }
 
   /** Whether the listening socket is open (for readiness checks). */
   public boolean listening() {
-    return channel.isActive();
+    return listener.listening();
+  }
+
+  /** Connections open now. */
+  public int connections() {
+    return listener.connections();
   }
 
   @Override
   public void close() {
-    channel.close().awaitUninterruptibly();
-    group.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS).awaitUninterruptibly();
+    listener.close();
     transactions.shutdown(); // a transaction being stored finishes its commit
     try {
-      transactions.awaitTermination(10, java.util.concurrent.TimeUnit.SECONDS);
+      transactions.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-  }
-
-  /** Aggregates the body up to the limit; above it answers 413 {@code M_TOO_LARGE} in Matrix's error format. */
-  private static final class SizeLimit extends HttpObjectAggregator {
-    private final ObjectMapper json;
-
-    SizeLimit(int maxBytes, ObjectMapper json) {
-      super(maxBytes);
-      this.json = json;
-    }
-
-    @Override
-    protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-      // Like Netty's own: keep the connection if the client can still read our answer after we skip the body.
-      boolean keep = !(oversized instanceof FullHttpMessage) && HttpUtil.isKeepAlive(oversized);
-      log.warn("Rejected a request body over {} bytes from {}", maxContentLength(), ctx.channel().remoteAddress());
-      Responses.write(ctx, Reply.error(413, "M_TOO_LARGE", "Request body too large (limit " + maxContentLength()
-          + " bytes)"), keep, json);
-      var decoder = ctx.pipeline().get(io.netty.handler.codec.http.HttpObjectDecoder.class);
-      if (decoder != null) {
-        decoder.reset();
-      }
     }
   }
 }

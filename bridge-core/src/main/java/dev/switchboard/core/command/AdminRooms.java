@@ -8,6 +8,7 @@ import dev.switchboard.core.homeserver.Intents;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.inbox.BotRoomHandler;
+import dev.switchboard.core.inbox.SecretScrubber;
 import dev.switchboard.core.permission.Level;
 import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.store.KvStore;
@@ -78,6 +79,11 @@ public final class AdminRooms implements BotRoomHandler {
     }
     Scope scope = links.isEmpty() ? Scope.ADMIN_ROOM : Scope.BRIDGED_ROOM;
     String body = commandBody(event).orElse("");
+    if (event.content().path(SecretScrubber.MARK).asBoolean(false)) {
+      // Replayed from the inbox after a restart: the stored copy has no secret to run with.
+      return notice(event.roomId(), "The bridge restarted before it could run your command with its password ("
+          + body + "). Please send it again (and redact that message).", "command-reply:" + event.eventId().value());
+    }
     return commands.run(body, event.sender(), event.roomId(), scope, links, event.eventId())
         .thenCompose(reply -> reply.isBlank() ? CompletableFuture.completedFuture(null)
             : notice(event.roomId(), reply, "command-reply:" + event.eventId().value()));

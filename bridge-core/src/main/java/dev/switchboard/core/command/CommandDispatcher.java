@@ -63,6 +63,53 @@ public final class CommandDispatcher {
         .orElse(false);
   }
 
+  /** What replaces a secret argument in the stored copy of a command. */
+  public static final String SECRET_REMOVED = "[secret removed]";
+
+  /**
+   * {@code body} with the secret arguments of the command it invokes replaced by {@link #SECRET_REMOVED}, or empty
+   * when it invokes no command with secret arguments (or none bound). The inbox stores this copy, so a password sent
+   * with {@code !irc storepass} is never kept in clear beside its encrypted copy.
+   */
+  public Optional<String> withoutSecrets(String body) {
+    String line = body.strip();
+    if (!line.startsWith("!")) {
+      return Optional.empty();
+    }
+    List<String> words;
+    try {
+      words = CommandParser.split(line.substring(1));
+    } catch (CommandSyntaxException e) {
+      return Optional.empty();
+    }
+    if (words.isEmpty()) {
+      return Optional.empty();
+    }
+    int at = registry.isNamespace(words.get(0)) ? 1 : 0;
+    String namespace = at == 1 ? words.get(0).toLowerCase(java.util.Locale.ROOT) : CommandRegistry.CORE;
+    if (at >= words.size()) {
+      return Optional.empty();
+    }
+    Optional<Command> command = registry.find(namespace, words.get(at));
+    if (command.isEmpty() || !command.get().syntax().hasSecrets()) {
+      return Optional.empty();
+    }
+    Optional<Map<String, String>> bound = command.get().syntax().bind(words.subList(at + 1, words.size()));
+    if (bound.isEmpty()) {
+      return Optional.empty();
+    }
+    StringBuilder out = new StringBuilder("!").append(String.join(" ", words.subList(0, at + 1)));
+    for (Map.Entry<String, String> arg : bound.get().entrySet()) {
+      out.append(' ').append(Syntax.isSecret(arg.getKey()) ? SECRET_REMOVED : quoted(arg.getValue()));
+    }
+    return Optional.of(out.toString());
+  }
+
+  private static String quoted(String word) {
+    return word.isEmpty() || word.chars().anyMatch(c -> Character.isWhitespace(c) || c == '"' || c == '\\'
+        || c == '\'') ? '"' + word.replace("\\", "\\\\").replace("\"", "\\\"") + '"' : word;
+  }
+
   /** Runs the command in {@code body}; the future's text is the reply (blank for none). Never fails. */
   public CompletableFuture<String> run(String body, UserId sender, RoomId room, Scope scope, List<Link> links,
       EventId eventId) {

@@ -55,6 +55,19 @@ public final class Syntax {
     return new Syntax(trimmed, List.copyOf(params));
   }
 
+  /**
+   * Whether the argument {@code name} carries a secret (its name contains {@code password} or {@code secret}): such
+   * arguments are removed from the message before it is stored (see {@link CommandDispatcher#withoutSecrets}).
+   */
+  public static boolean isSecret(String name) {
+    return name.contains("password") || name.contains("secret");
+  }
+
+  /** Whether any argument carries a secret. */
+  public boolean hasSecrets() {
+    return params.stream().anyMatch(p -> isSecret(p.name()));
+  }
+
   public static Syntax none() {
     return of("");
   }

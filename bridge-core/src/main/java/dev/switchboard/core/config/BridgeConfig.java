@@ -2,6 +2,7 @@ package dev.switchboard.core.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.switchboard.core.http.ListenerLimits;
 import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.provisioning.ProvisioningConfig;
 import java.net.URI;
@@ -63,8 +64,13 @@ public record BridgeConfig(
    *
    * @param bind loopback by default: the endpoints have no authentication
    */
-  public record Metrics(boolean enabled, String bind, int port) {
+  public record Metrics(boolean enabled, String bind, int port, ListenerLimits limits) {
     public static final int DEFAULT_PORT = 29321;
+
+    /** With the default limits. */
+    public Metrics(boolean enabled, String bind, int port) {
+      this(enabled, bind, port, ListenerLimits.METRICS);
+    }
 
     public static Metrics disabled() {
       return new Metrics(false, "127.0.0.1", DEFAULT_PORT);
@@ -80,6 +86,7 @@ public record BridgeConfig(
    * @param maxBodyBytes the largest transaction body accepted (413 above it)
    * @param txnRetention how long (txn id, body digest) records are kept to recognise homeserver retries
    * @param eventRetention how long ids of dispatched events are kept to recognise repeats
+   * @param limits connections and timeouts of the listener
    */
   public record AppService(
       String id,
@@ -90,7 +97,16 @@ public record BridgeConfig(
       Path registration,
       int maxBodyBytes,
       java.time.Duration txnRetention,
-      java.time.Duration eventRetention) {}
+      java.time.Duration eventRetention,
+      ListenerLimits limits) {
+
+    /** With the default limits. */
+    public AppService(String id, String bind, int port, URI url, String botLocalpart, Path registration,
+        int maxBodyBytes, java.time.Duration txnRetention, java.time.Duration eventRetention) {
+      this(id, bind, port, url, botLocalpart, registration, maxBodyBytes, txnRetention, eventRetention,
+          ListenerLimits.APPSERVICE);
+    }
+  }
 
   /**
    * JDBC settings; password may come from {@code SWITCHBOARD_DATABASE_PASSWORD}.

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.http.ListenerLimits;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.permission.RelayFormat;
@@ -147,7 +148,8 @@ public final class ConfigLoader {
     return new BridgeConfig(
         new BridgeConfig.Homeserver(hsUrl, domain),
         new BridgeConfig.AppService(id, bind, port, asUrl, bot, registration, maxBody,
-            java.time.Duration.ofHours(txnHours), java.time.Duration.ofDays(eventDays)),
+            java.time.Duration.ofHours(txnHours), java.time.Duration.ofDays(eventDays),
+            ListenerLimits.read(as, "appservice", ListenerLimits.APPSERVICE)),
         new BridgeConfig.DatabaseConfig(dbUrl, text(db, "user", ""), password, secretKey, secretKeyFile),
         connectors,
         file.toAbsolutePath(),
@@ -202,9 +204,11 @@ public final class ConfigLoader {
     if (!section.isObject()) {
       throw new ConfigException("metrics must be a mapping (enabled, bind, port)");
     }
+    List<String> keys = new java.util.ArrayList<>(List.of("enabled", "bind", "port"));
+    keys.addAll(ListenerLimits.KEYS);
     section.fieldNames().forEachRemaining(name -> {
-      if (!List.of("enabled", "bind", "port").contains(name)) {
-        throw new ConfigException("unknown key 'metrics." + name + "'; expected enabled, bind, port");
+      if (!keys.contains(name)) {
+        throw new ConfigException("unknown key 'metrics." + name + "'; expected one of " + keys);
       }
     });
     JsonNode enabled = section.path("enabled");
@@ -221,7 +225,7 @@ public final class ConfigLoader {
       throw new ConfigException("metrics.bind must be an address to listen on, e.g. 127.0.0.1");
     }
     int port = integer(section, "metrics.port", "port", BridgeConfig.Metrics.DEFAULT_PORT, 0, 65535);
-    return new BridgeConfig.Metrics(on, bind, port);
+    return new BridgeConfig.Metrics(on, bind, port, ListenerLimits.read(section, "metrics", ListenerLimits.METRICS));
   }
 
   /**

@@ -23,6 +23,7 @@ public final class Inbox {
   private final Object order = new Object();
 
   private final com.fasterxml.jackson.databind.ObjectMapper json;
+  private final SecretScrubber secrets;
   private final Counter received;
   private final Counter duplicate;
   private final Counter rejected;
@@ -36,7 +37,14 @@ public final class Inbox {
 
   public Inbox(InboxStore store, Dispatcher dispatcher, com.fasterxml.jackson.databind.ObjectMapper json,
       MeterRegistry metrics) {
+    this(store, dispatcher, json, metrics, SecretScrubber.NONE);
+  }
+
+  /** @param secrets takes secrets (command passwords) out of what is stored */
+  public Inbox(InboxStore store, Dispatcher dispatcher, com.fasterxml.jackson.databind.ObjectMapper json,
+      MeterRegistry metrics, SecretScrubber secrets) {
     this.json = json;
+    this.secrets = secrets;
     this.store = store;
     this.dispatcher = dispatcher;
     this.received = Counter.builder("switchboard.transactions.received")
@@ -79,6 +87,7 @@ public final class Inbox {
       throw e;
     }
     String digest = sha256(rawBody);
+    txn = secrets.storable(txn, json);
     synchronized (order) {
       Optional<List<InboxEntry>> fresh = store.ingest(txnId, digest, txn);
       received.increment();

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.switchboard.core.health.HealthCheck;
 import dev.switchboard.core.http.HttpListener;
+import dev.switchboard.core.http.ListenerLimits;
+import dev.switchboard.core.http.RequestCheck;
 import dev.switchboard.core.health.HealthReport;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.Unpooled;
@@ -16,7 +18,6 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -49,13 +50,19 @@ public final class MetricsServer implements AutoCloseable {
     this.listener = listener;
   }
 
-  /** Binds and serves; {@code port} 0 picks a free port (see {@link #port()}). */
+  /** Binds and serves with the default limits; {@code port} 0 picks a free port (see {@link #port()}). */
   public static MetricsServer start(String bind, int port, PrometheusMeterRegistry registry, HealthCheck health,
       Executor blocking, ObjectMapper json) throws InterruptedException {
+    return start(bind, port, ListenerLimits.METRICS, registry, health, blocking, json);
+  }
+
+  /** Binds and serves; {@code port} 0 picks a free port (see {@link #port()}). */
+  public static MetricsServer start(String bind, int port, ListenerLimits limits, PrometheusMeterRegistry registry,
+      HealthCheck health, Executor blocking, ObjectMapper json) throws InterruptedException {
     Routes routes = new Routes(registry, health, blocking, json);
-    MetricsServer server = new MetricsServer(HttpListener.bind(bind, port, pipeline -> pipeline
-        .addLast("aggregate", new HttpObjectAggregator(8 * 1024))
-        .addLast("routes", routes)));
+    // Requests are bodiless GETs: 8 KiB is room for a client that sends one anyway.
+    MetricsServer server = new MetricsServer(HttpListener.bind(new HttpListener.Spec("Metrics", bind, port, 1,
+        limits, 8 * 1024, RequestCheck.ADMIT_ALL, pipeline -> pipeline.addLast("routes", routes), headers -> { })));
     log.info("Metrics and health listening on http://{}:{}/metrics and /health", bind, server.port());
     return server;
   }

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * Where another homeserver serves its federation API, for checking OpenID tokens its users bring: a configured URL
  * first, else the spec's server name resolution (server-server API, "Resolving server names"): an IP literal or an
  * explicit port is used as it is; otherwise {@code https://<name>/.well-known/matrix/server} may delegate to another
- * host (and port), and the default port is 8448. SRV records are not looked up. Answers are remembered for an hour
+ * host (and port), and the default port is 8448. SRV records are not looked up. Well-known answers are read up to
+ * {@link #MAX_WELL_KNOWN} bytes, and only from hosts with public addresses. Answers are remembered for an hour
  * (a failed well-known look-up for ten minutes).
  */
 final class FederationServers {
@@ -40,6 +41,8 @@ final class FederationServers {
   private static final Duration REMEMBER = Duration.ofHours(1);
   private static final Duration REMEMBER_FAILURE = Duration.ofMinutes(10);
   private static final int MAX_REMEMBERED = 1_000;
+  /** Read no further: the document is one small object. */
+  static final int MAX_WELL_KNOWN = 64 * 1024;
 
   private record Resolved(URI baseUrl, Instant until) {}
 
@@ -59,9 +62,14 @@ final class FederationServers {
     this.clock = clock;
   }
 
-  /** With well-known look-ups over HTTPS with {@code http}. */
-  static FederationServers overHttps(Map<String, URI> configured, HttpClient http, Clock clock) {
-    return new FederationServers(configured, host -> fetchWellKnown(http, host), clock);
+  /**
+   * With well-known look-ups over HTTPS with {@code http}, each after {@code vet} has accepted the host (see
+   * {@link PublicAddresses}).
+   */
+  static FederationServers overHttps(Map<String, URI> configured, HttpClient http, Clock clock,
+      Function<String, CompletableFuture<Void>> vet) {
+    return new FederationServers(configured, host -> vet.apply(host).thenCompose(ok -> fetchWellKnown(http, host)),
+        clock);
   }
 
   /** Whether {@code serverName} is a grammatically valid server name. */
@@ -126,8 +134,8 @@ final class FederationServers {
   private static CompletableFuture<Optional<String>> fetchWellKnown(HttpClient http, String host) {
     HttpRequest request = HttpRequest.newBuilder(URI.create("https://" + host + "/.well-known/matrix/server"))
         .timeout(Duration.ofSeconds(10)).GET().build();
-    return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray()).thenApply(response -> {
-      if (response.statusCode() != 200 || response.body().length > 64 * 1024) {
+    return http.sendAsync(request, BoundedBody.upTo(MAX_WELL_KNOWN)).thenApply(response -> {
+      if (response.statusCode() != 200) {
         return Optional.empty();
       }
       try {

@@ -2,6 +2,7 @@ package dev.switchboard.core.provisioning;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.core.failure.Failures;
 import dev.switchboard.core.homeserver.MatrixRequest;
 import dev.switchboard.core.id.UserId;
 import java.io.IOException;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,6 +59,9 @@ public final class OpenIdVerifier {
   private final OtherServers others;
   private final FederationServers servers;
   private final Map<String, Verified> cache = new ConcurrentHashMap<>();
+  private final Function<String, CompletableFuture<Void>> vet;
+  /** A userinfo answer is {@code {"sub": "@user:server"}}: a few dozen bytes; read no further than this. */
+  static final int MAX_ANSWER = 64 * 1024;
 
   /**
    * @param baseUrl where the homeserver serves the federation userinfo endpoint
@@ -74,6 +79,16 @@ public final class OpenIdVerifier {
    */
   public OpenIdVerifier(URI baseUrl, String serverName, Duration cacheFor, Clock clock, OtherServers others,
       Map<String, URI> serverUrls) {
+    this(baseUrl, serverName, cacheFor, clock, others, serverUrls, PublicAddresses::check);
+  }
+
+  /**
+   * As above, with the check of discovered hosts given: it must fail for a host discovery may not ask.
+   * Configured URLs and the bridge's own homeserver are not checked: the admin chose them.
+   */
+  OpenIdVerifier(URI baseUrl, String serverName, Duration cacheFor, Clock clock, OtherServers others,
+      Map<String, URI> serverUrls, Function<String, CompletableFuture<Void>> vet) {
+    this.vet = vet;
     this.others = others;
     this.baseUrl = baseUrl;
     this.serverName = serverName;
@@ -88,7 +103,8 @@ public final class OpenIdVerifier {
     serverUrls.forEach((name, url) -> lower.put(name.toLowerCase(Locale.ROOT), url));
     this.servers = FederationServers.overHttps(lower, HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10))
-        .followRedirects(HttpClient.Redirect.NORMAL).build(), clock);
+        // No redirects: a redirect target would escape the address check.
+        .followRedirects(HttpClient.Redirect.NEVER).build(), clock, vet);
   }
 
   /** The owner of a token of the bridge's own homeserver, as {@link #verify(String, Optional)}. */
@@ -127,7 +143,9 @@ public final class OpenIdVerifier {
     CompletableFuture<URI> where = own ? CompletableFuture.completedFuture(baseUrl) : servers.baseUrlOf(server);
     return where.exceptionallyCompose(error -> CompletableFuture.failedFuture(new ProvisioningException(502,
             "M_UNKNOWN", "Cannot find the homeserver " + server + " to check the OpenID token")))
-        .thenCompose(url -> ask(url, server, token, key));
+        .thenCompose(url -> own || servers.isConfigured(server) ? ask(url, server, token, key)
+            : vet.apply(url.getHost()).exceptionallyCompose(error -> CompletableFuture.failedFuture(
+                notAccepted(server, error))).thenCompose(ok -> ask(url, server, token, key)));
   }
 
   private CompletableFuture<UserId> ask(URI url, String server, String token, String key) {
@@ -138,9 +156,11 @@ public final class OpenIdVerifier {
         .timeout(Duration.ofSeconds(15))
         .GET()
         .build();
-    return http.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray())
+    return http.sendAsync(request, BoundedBody.upTo(MAX_ANSWER))
         .exceptionallyCompose(error -> CompletableFuture.failedFuture(new ProvisioningException(502, "M_UNKNOWN",
-            "Cannot reach the homeserver " + server + " to check the OpenID token")))
+            Failures.rootCause(error) instanceof BoundedBody.TooLarge
+                ? "The homeserver " + server + " answered the OpenID check with more than " + MAX_ANSWER + " bytes"
+                : "Cannot reach the homeserver " + server + " to check the OpenID token")))
         .thenApply(response -> {
           UserId user = owner(response, url, server);
           if (!cacheFor.isZero()) {
@@ -194,6 +214,17 @@ public final class OpenIdVerifier {
           + ", which was asked");
     }
     return user;
+  }
+
+  private static ProvisioningException notAccepted(String server, Throwable error) {
+    Throwable cause = Failures.rootCause(error);
+    if (cause instanceof PublicAddresses.NotPublic) {
+      log.debug("Not asking {} about an OpenID token: {}", server, cause.getMessage());
+      return new ProvisioningException(401, "M_UNKNOWN_TOKEN", "OpenID tokens of " + server + " are not accepted "
+          + "here: it resolves to an address that is not public");
+    }
+    return new ProvisioningException(502, "M_UNKNOWN", "Cannot find the homeserver " + server
+        + " to check the OpenID token");
   }
 
   private static ProvisioningException unknownToken() {

@@ -2,6 +2,7 @@ package dev.switchboard.core.provisioning;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.config.ConfigException;
+import dev.switchboard.core.http.ListenerLimits;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -19,6 +20,8 @@ import java.util.Locale;
  * @param linkTimeout how long a link request may wait for the connector (an IRC op's confirmation)
  * @param openIdOtherServers which other homeservers may vouch for their users' OpenID tokens
  * @param openIdServerUrls federation base URLs of other homeservers by server name, instead of discovery
+ * @param limits connections and timeouts of the listener
+ * @param failedAuthLimit failed authentications from one address before it is made to wait (0: never)
  */
 public record ProvisioningConfig(
     boolean enabled,
@@ -29,10 +32,20 @@ public record ProvisioningConfig(
     Duration openIdCache,
     Duration linkTimeout,
     OpenIdVerifier.OtherServers openIdOtherServers,
-    Map<String, URI> openIdServerUrls) {
+    Map<String, URI> openIdServerUrls,
+    ListenerLimits limits,
+    int failedAuthLimit) {
 
   public ProvisioningConfig {
     openIdServerUrls = Map.copyOf(openIdServerUrls);
+  }
+
+  /** With the default limits and back-off. */
+  public ProvisioningConfig(boolean enabled, String bind, int port, String sharedSecret, URI openIdUrl,
+      Duration openIdCache, Duration linkTimeout, OpenIdVerifier.OtherServers openIdOtherServers,
+      Map<String, URI> openIdServerUrls) {
+    this(enabled, bind, port, sharedSecret, openIdUrl, openIdCache, linkTimeout, openIdOtherServers,
+        openIdServerUrls, ListenerLimits.PROVISIONING, ProvisioningServer.DEFAULT_FREE_FAILURES);
   }
 
   /** Only the bridge's own homeserver's users may use OpenID. */
@@ -46,7 +59,8 @@ public record ProvisioningConfig(
   /** Short enough to guess nothing, long enough for a password manager's default. */
   public static final int MIN_SECRET_LENGTH = 16;
   static final List<String> KEYS = List.of("enabled", "bind", "port", "shared_secret", "openid_url",
-      "openid_cache_seconds", "link_timeout_seconds", "openid_other_servers", "openid_server_urls");
+      "openid_cache_seconds", "link_timeout_seconds", "openid_other_servers", "openid_server_urls",
+      "failed_auth_limit", "max_connections", "idle_timeout_seconds", "request_timeout_seconds");
 
   public static ProvisioningConfig disabled(URI homeserverUrl) {
     return new ProvisioningConfig(false, "127.0.0.1", DEFAULT_PORT, "", homeserverUrl, Duration.ofMinutes(1),
@@ -121,7 +135,10 @@ public record ProvisioningConfig(
         serverUrls.put(e.getKey().toLowerCase(Locale.ROOT), httpUrl(key, e.getValue().asText().trim()));
       });
     }
-    return new ProvisioningConfig(enabled, bind, port, secret, openId, cache, link, otherServers, serverUrls);
+    int failedAuthLimit = (int) number(section, "failed_auth_limit", ProvisioningServer.DEFAULT_FREE_FAILURES, 0,
+        1000);
+    return new ProvisioningConfig(enabled, bind, port, secret, openId, cache, link, otherServers, serverUrls,
+        ListenerLimits.read(section, "provisioning", ListenerLimits.PROVISIONING), failedAuthLimit);
   }
 
   private static URI httpUrl(String key, String raw) {
@@ -176,6 +193,6 @@ public record ProvisioningConfig(
     return "ProvisioningConfig[enabled=" + enabled + ", bind=" + bind + ", port=" + port + ", sharedSecret="
         + (sharedSecret.isEmpty() ? "none" : "***") + ", openIdUrl=" + openIdUrl + ", openIdCache=" + openIdCache
         + ", linkTimeout=" + linkTimeout + ", openIdOtherServers=" + openIdOtherServers + ", openIdServerUrls="
-        + openIdServerUrls + "]";
+        + openIdServerUrls + ", limits=" + limits + ", failedAuthLimit=" + failedAuthLimit + "]";
   }
 }

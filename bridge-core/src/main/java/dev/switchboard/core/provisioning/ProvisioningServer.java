@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.http.HttpListener;
+import dev.switchboard.core.http.ListenerLimits;
+import dev.switchboard.core.http.RequestCheck;
 import dev.switchboard.core.failure.Failures;
 import dev.switchboard.core.id.RoomId;
 import io.micrometer.core.instrument.Counter;
@@ -16,24 +18,27 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpMessage;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
@@ -41,8 +46,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The provisioning API's HTTP listener on Netty: codec → size limit → routing, CORS, authentication and the
- * endpoint, which runs on the blocking executor, never on the event loop. Every answer is JSON; errors carry a
+ * The provisioning API's HTTP listener: the shared {@link HttpListener} pipeline with authentication on the request
+ * head ({@link CallerCheck}, with back-off for addresses that keep failing), then routing, CORS and the endpoint,
+ * which runs on the blocking executor, never on the event loop. Every answer is JSON; errors carry a
  * Matrix-style {@code errcode} and {@code error}. Paths are under {@link #PREFIX}; see
  * {@code docs/provisioning-openapi.yaml}.
  */
@@ -50,6 +56,9 @@ public final class ProvisioningServer implements AutoCloseable {
   public static final String PREFIX = "/_switchboard/provisioning/v1";
   private static final Logger log = LoggerFactory.getLogger(ProvisioningServer.class);
   private static final int MAX_BODY = 64 * 1024;
+  static final int DEFAULT_FREE_FAILURES = 5;
+  static final java.time.Duration BACKOFF_FIRST = java.time.Duration.ofSeconds(1);
+  static final java.time.Duration BACKOFF_CAP = java.time.Duration.ofMinutes(5);
   /** Every route, for the check that {@code docs/provisioning-openapi.yaml} documents exactly these. */
   static final List<String> ROUTES = List.of("GET /whoami", "GET /networks", "GET /remote", "GET /links",
       "GET /rooms/{roomId}/links", "POST /rooms/{roomId}/links", "DELETE /rooms/{roomId}/links");
@@ -60,13 +69,32 @@ public final class ProvisioningServer implements AutoCloseable {
     this.listener = listener;
   }
 
-  /** Binds and serves; {@code port} 0 picks a free port (see {@link #port()}). */
+  /** Binds and serves with the default limits; {@code port} 0 picks a free port (see {@link #port()}). */
   public static ProvisioningServer start(String bind, int port, ProvisioningApi api, CallerAuthentication auth,
       Executor blocking, ObjectMapper json, MeterRegistry metrics) throws InterruptedException {
-    Routes routes = new Routes(api, auth, blocking, json, metrics);
-    ProvisioningServer server = new ProvisioningServer(HttpListener.bind(bind, port, pipeline -> pipeline
-        .addLast("size-limit", new SizeLimit(json))
-        .addLast("routes", routes)));
+    return start(bind, port, ListenerLimits.PROVISIONING, new AuthBackoff(DEFAULT_FREE_FAILURES, BACKOFF_FIRST,
+        BACKOFF_CAP, java.time.Clock.systemUTC()), api, auth, blocking, json, metrics);
+  }
+
+  /**
+   * Binds and serves; {@code port} 0 picks a free port (see {@link #port()}).
+   *
+   * @param failedAuthLimit failed authentications from one address before it is made to wait; 0 never
+   */
+  public static ProvisioningServer start(String bind, int port, ListenerLimits limits, int failedAuthLimit,
+      ProvisioningApi api, CallerAuthentication auth, Executor blocking, ObjectMapper json, MeterRegistry metrics)
+      throws InterruptedException {
+    return start(bind, port, limits, new AuthBackoff(failedAuthLimit, BACKOFF_FIRST, BACKOFF_CAP,
+        java.time.Clock.systemUTC()), api, auth, blocking, json, metrics);
+  }
+
+  static ProvisioningServer start(String bind, int port, ListenerLimits limits, AuthBackoff backoff,
+      ProvisioningApi api, CallerAuthentication auth, Executor blocking, ObjectMapper json, MeterRegistry metrics)
+      throws InterruptedException {
+    Routes routes = new Routes(api, blocking, json, metrics);
+    ProvisioningServer server = new ProvisioningServer(HttpListener.bind(new HttpListener.Spec("Provisioning API",
+        bind, port, 1, limits, MAX_BODY, new CallerCheck(auth, backoff, blocking, routes),
+        pipeline -> pipeline.addLast("routes", routes), Routes::cors)));
     log.info("Provisioning API listening on http://{}:{}{}", bind, server.port(), PREFIX);
     return server;
   }
@@ -89,7 +117,7 @@ public final class ProvisioningServer implements AutoCloseable {
 
   /** One request, parsed at the edge. */
   private record Request(HttpMethod method, List<String> segments, Map<String, List<String>> query,
-      ObjectNode body, String authorization) {
+      ObjectNode body) {
     Optional<String> param(String name) {
       List<String> values = query.get(name);
       return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
@@ -99,38 +127,79 @@ public final class ProvisioningServer implements AutoCloseable {
   /** An endpoint: its name for metrics and what it does for an authenticated caller. */
   private record Endpoint(String name, Function<Caller, CompletableFuture<ObjectNode>> call) {}
 
-  private static final class SizeLimit extends HttpObjectAggregator {
-    private final ObjectMapper json;
-
-    SizeLimit(ObjectMapper json) {
-      super(MAX_BODY);
-      this.json = json;
+  /**
+   * Authenticates on the request head, before the body is read (CORS preflights need no credentials): a refused
+   * caller never gets to send a body, and an address that keeps failing waits ({@link AuthBackoff}).
+   */
+  private record CallerCheck(CallerAuthentication auth, AuthBackoff backoff, Executor blocking, Routes routes)
+      implements RequestCheck {
+    @Override
+    public CompletionStage<Verdict> check(HttpRequest head, SocketAddress remote) {
+      if (head.method().equals(HttpMethod.OPTIONS)) {
+        return CompletableFuture.completedFuture(new Verdict.Admit(null));
+      }
+      InetAddress address = remote instanceof InetSocketAddress inet ? inet.getAddress() : null;
+      Optional<java.time.Duration> wait = address == null ? Optional.empty() : backoff.blocked(address);
+      if (wait.isPresent()) {
+        long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
+        routes.count("unknown", 429);
+        FullHttpResponse answer = Routes.response(new Answer(HttpResponseStatus.TOO_MANY_REQUESTS,
+            JsonNodeFactory.instance.objectNode().put("errcode", "M_LIMIT_EXCEEDED")
+                .put("error", "Too many failed authentications from your address; try again later")
+                .put("retry_after_ms", seconds * 1000)), routes.json);
+        answer.headers().set(HttpHeaderNames.RETRY_AFTER, seconds);
+        return CompletableFuture.completedFuture(new Verdict.Refuse(answer));
+      }
+      QueryStringDecoder query = new QueryStringDecoder(head.uri());
+      String authorization = head.headers().get(HttpHeaderNames.AUTHORIZATION);
+      CompletableFuture<Verdict> verdict;
+      try {
+        verdict = CompletableFuture.supplyAsync(() -> null, blocking)
+            .thenCompose(ignored -> auth.authenticate(authorization, first(query, "user_id"),
+                first(query, "matrix_server_name")))
+            .handle((caller, error) -> {
+              if (error == null) {
+                if (address != null) {
+                  backoff.succeeded(address);
+                }
+                return new Verdict.Admit(caller);
+              }
+              Throwable cause = Failures.rootCause(error);
+              if (!(cause instanceof ProvisioningException e)) {
+                log.warn("Provisioning authentication failed: {}", Failures.rootMessage(error));
+                routes.count("unknown", 500);
+                return new Verdict.Refuse(Routes.response(Answer.error(500, "M_UNKNOWN",
+                    "Internal error; the bridge's log has the details"), routes.json));
+              }
+              if (e.status() == 401 && address != null) {
+                backoff.failed(address);
+              }
+              routes.count("unknown", e.status());
+              return new Verdict.Refuse(Routes.response(Answer.error(e.status(), e.errcode(), e.getMessage()),
+                  routes.json));
+            });
+      } catch (RejectedExecutionException stopping) {
+        verdict = CompletableFuture.completedFuture(new Verdict.Refuse(Routes.response(
+            Answer.error(503, "M_UNKNOWN", "The bridge is stopping"), routes.json)));
+      }
+      return verdict;
     }
 
-    @Override
-    protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-      boolean keep = !(oversized instanceof FullHttpMessage) && HttpUtil.isKeepAlive(oversized);
-      Routes.write(ctx, Answer.error(413, "M_TOO_LARGE", "Request body too large (limit " + MAX_BODY + " bytes)"),
-          keep, json);
-      var decoder = ctx.pipeline().get(io.netty.handler.codec.http.HttpObjectDecoder.class);
-      if (decoder != null) {
-        decoder.reset();
-      }
+    private static String first(QueryStringDecoder query, String name) {
+      List<String> values = query.parameters().get(name);
+      return values == null || values.isEmpty() ? null : values.get(0);
     }
   }
 
   @ChannelHandler.Sharable
   private static final class Routes extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final ProvisioningApi api;
-    private final CallerAuthentication auth;
     private final Executor blocking;
     private final ObjectMapper json;
     private final MeterRegistry metrics;
 
-    Routes(ProvisioningApi api, CallerAuthentication auth, Executor blocking, ObjectMapper json,
-        MeterRegistry metrics) {
+    Routes(ProvisioningApi api, Executor blocking, ObjectMapper json, MeterRegistry metrics) {
       this.api = api;
-      this.auth = auth;
       this.blocking = blocking;
       this.json = json;
       this.metrics = metrics;
@@ -161,8 +230,12 @@ public final class ProvisioningServer implements AutoCloseable {
         write(ctx, Answer.error(e.status(), e.errcode(), e.getMessage()), keepAlive, json);
         return;
       }
-      Request request = new Request(http.method(), segments, decoder.parameters(), body,
-          http.headers().get(HttpHeaderNames.AUTHORIZATION));
+      Request request = new Request(http.method(), segments, decoder.parameters(), body);
+      Caller caller = HttpListener.admitted(ctx, Caller.class);
+      if (caller == null) {
+        write(ctx, Answer.error(500, "M_UNKNOWN", "Internal error: the request was not authenticated"), false, json);
+        return;
+      }
       Endpoint endpoint;
       try {
         endpoint = route(request);
@@ -173,10 +246,9 @@ public final class ProvisioningServer implements AutoCloseable {
       }
       CompletableFuture<Answer> answer;
       try {
-        answer = CompletableFuture.supplyAsync(() -> null, blocking)
-            .thenCompose(ignored -> auth.authenticate(request.authorization(), request.param("user_id").orElse(null),
-                request.param("matrix_server_name").orElse(null)))
-            .thenComposeAsync(caller -> endpoint.call().apply(caller), blocking)
+        // The caller was authenticated on the request head (CallerCheck), before the body was read.
+        answer = CompletableFuture.supplyAsync(() -> caller, blocking)
+            .thenCompose(c -> endpoint.call().apply(c))
             .thenApply(result -> new Answer(HttpResponseStatus.OK, result));
       } catch (RejectedExecutionException stopping) {
         answer = CompletableFuture.completedFuture(Answer.error(503, "M_UNKNOWN", "The bridge is stopping"));
@@ -305,7 +377,7 @@ public final class ProvisioningServer implements AutoCloseable {
       return bytes.toString(StandardCharsets.UTF_8);
     }
 
-    private void count(String endpoint, int status) {
+    void count(String endpoint, int status) {
       try {
         Counter.builder("switchboard.provisioning.requests")
             .description("Provisioning API requests by endpoint and HTTP status")
@@ -318,6 +390,15 @@ public final class ProvisioningServer implements AutoCloseable {
     }
 
     static void write(ChannelHandlerContext ctx, Answer a, boolean keepAlive, ObjectMapper json) {
+      FullHttpResponse response = response(a, json);
+      HttpUtil.setKeepAlive(response, keepAlive);
+      var written = ctx.writeAndFlush(response);
+      if (!keepAlive) {
+        written.addListener(ChannelFutureListener.CLOSE);
+      }
+    }
+
+    static FullHttpResponse response(Answer a, ObjectMapper json) {
       byte[] bytes;
       try {
         bytes = a.body() == null ? new byte[0] : json.writeValueAsBytes(a.body());
@@ -329,16 +410,17 @@ public final class ProvisioningServer implements AutoCloseable {
       if (a.body() != null) {
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
       }
-      response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-      response.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
-      response.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, DELETE, OPTIONS");
-      response.headers().set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, "Authorization, Content-Type");
+      cors(response.headers());
       HttpUtil.setContentLength(response, bytes.length);
-      HttpUtil.setKeepAlive(response, keepAlive);
-      var written = ctx.writeAndFlush(response);
-      if (!keepAlive) {
-        written.addListener(ChannelFutureListener.CLOSE);
-      }
+      return response;
+    }
+
+    /** Every answer, errors included, is readable by a widget in a browser. */
+    static void cors(HttpHeaders headers) {
+      headers.set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+      headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
+      headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, DELETE, OPTIONS");
+      headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, "Authorization, Content-Type");
     }
 
     @Override

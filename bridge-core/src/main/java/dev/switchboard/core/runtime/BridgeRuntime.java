@@ -10,6 +10,7 @@ import dev.switchboard.core.command.CommandDispatcher;
 import dev.switchboard.core.command.LinkCommands;
 import dev.switchboard.core.command.CommandRegistry;
 import dev.switchboard.core.config.BridgeConfig;
+import dev.switchboard.core.http.ListenerLimits;
 import dev.switchboard.core.health.BridgeLifecycle;
 import dev.switchboard.core.health.BridgeState;
 import dev.switchboard.core.health.HealthCheck;
@@ -42,6 +43,7 @@ import dev.switchboard.core.homeserver.RetryPolicy;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.inbox.Dispatcher;
 import dev.switchboard.core.inbox.Inbox;
+import dev.switchboard.core.inbox.SecretScrubber;
 import dev.switchboard.core.inbox.InboxPruner;
 import dev.switchboard.core.inbox.InboxStore;
 import dev.switchboard.core.portal.Portals;
@@ -102,7 +104,18 @@ public final class BridgeRuntime implements AutoCloseable {
       Duration eventRetention,
       RetryPolicy queuedRetry,
       Permissions permissions,
-      BridgeConfig.Metrics metricsListener) {
+      BridgeConfig.Metrics metricsListener,
+      ListenerLimits limits) {
+
+    /** With the AS API's default limits. */
+    public Settings(String serverName, URI homeserverUrl, String appserviceId, String asToken, String hsToken,
+        String botLocalpart, Namespaces namespaces, String bind, int port, int maxBodyBytes, Optional<URI> pingAs,
+        Duration txnRetention, Duration eventRetention, RetryPolicy queuedRetry, Permissions permissions,
+        BridgeConfig.Metrics metricsListener) {
+      this(serverName, homeserverUrl, appserviceId, asToken, hsToken, botLocalpart, namespaces, bind, port,
+          maxBodyBytes, pingAs, txnRetention, eventRetention, queuedRetry, permissions, metricsListener,
+          ListenerLimits.APPSERVICE);
+    }
 
     @Override
     public String toString() {
@@ -152,8 +165,9 @@ public final class BridgeRuntime implements AutoCloseable {
           new OpenIdVerifier(provisioning.openIdUrl(), settings.serverName(), provisioning.openIdCache(), clock,
               provisioning.openIdOtherServers(), provisioning.openIdServerUrls()),
           settings.permissions());
-      ProvisioningServer server = ProvisioningServer.start(provisioning.bind(), provisioning.port(), api, auth,
-          workers, new ObjectMapper(), runtime.metrics);
+      ProvisioningServer server = ProvisioningServer.start(provisioning.bind(), provisioning.port(),
+          provisioning.limits(), provisioning.failedAuthLimit(), api, auth, workers, new ObjectMapper(),
+          runtime.metrics);
       runtime.closeInOrder.add(0, server);
       runtime.provisioningPort = server.port();
       return runtime;
@@ -268,7 +282,7 @@ public final class BridgeRuntime implements AutoCloseable {
         new RefusalNotices(intents, user -> connectors.owningUser(user).isPresent(), clock));
     closeables.add(0, dispatcher);
     dispatcher.resumePending();
-    Inbox inbox = new Inbox(inboxStore, dispatcher, json, metrics);
+    Inbox inbox = new Inbox(inboxStore, dispatcher, json, metrics, new SecretScrubber(commands::withoutSecrets));
     CoreMetrics.bindInbox(metrics, inboxStore, clock);
     InboxPruner pruner = new InboxPruner(inboxStore, clock, s.txnRetention(), s.eventRetention(),
         () -> messageMap.oldestKept().map(Instant::toEpochMilli).orElse(Long.MAX_VALUE));
@@ -276,7 +290,7 @@ public final class BridgeRuntime implements AutoCloseable {
     closeables.add(0, pruner);
 
     AppServiceServer server = AppServiceServer.start(new AppServiceServer.Settings(s.bind(), s.port(), s.hsToken(),
-        s.maxBodyBytes(), Duration.ofSeconds(30)), inbox, connectors, blocking, json, metrics);
+        s.maxBodyBytes(), Duration.ofSeconds(30), s.limits()), inbox, connectors, blocking, json, metrics);
     closeables.add(0, server);
     asServer.set(server);
 
@@ -292,7 +306,7 @@ public final class BridgeRuntime implements AutoCloseable {
     int metricsPort = -1;
     if (s.metricsListener().enabled()) {
       MetricsServer metricsServer = MetricsServer.start(s.metricsListener().bind(), s.metricsListener().port(),
-          metrics, health, blocking, json);
+          s.metricsListener().limits(), metrics, health, blocking, json);
       closeables.add(0, metricsServer);
       metricsPort = metricsServer.port();
     }

@@ -2,6 +2,8 @@ package dev.switchboard.core.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -44,6 +46,15 @@ public final class Database implements AutoCloseable {
    */
   public static Database open(String jdbcUrl, String user, String password, List<String> connectorSchemas) {
     Dialect dialect = dialectOf(jdbcUrl);
+    sqliteFile(jdbcUrl).ifPresent(file -> {
+      // SQLite creates its -wal and -shm files with the database file's mode, so this covers all three.
+      for (String suffix : List.of("", "-wal", "-shm")) {
+        Path f = Path.of(file + suffix);
+        if (suffix.isEmpty() || Files.exists(f)) {
+          PrivateFiles.ensure(f);
+        }
+      }
+    });
     HikariDataSource ds = new HikariDataSource(poolConfig(jdbcUrl, user, password, dialect, false));
     HikariDataSource relaxed = null;
     try {
@@ -194,6 +205,20 @@ public final class Database implements AutoCloseable {
         .baselineVersion("0")
         .load()
         .migrate();
+  }
+
+  /** The file of a SQLite URL, unless it is in memory or a {@code file:} URI with options. */
+  private static java.util.Optional<Path> sqliteFile(String jdbcUrl) {
+    if (!jdbcUrl.startsWith("jdbc:sqlite:")) {
+      return java.util.Optional.empty();
+    }
+    String path = jdbcUrl.substring("jdbc:sqlite:".length());
+    if (path.isEmpty() || path.startsWith(":") || path.startsWith("file:") || path.contains("?")) {
+      return java.util.Optional.empty();
+    }
+    Path file = Path.of(path);
+    return file.getParent() == null || Files.isDirectory(file.toAbsolutePath().getParent())
+        ? java.util.Optional.of(file) : java.util.Optional.empty();
   }
 
   static Dialect dialectOf(String jdbcUrl) {

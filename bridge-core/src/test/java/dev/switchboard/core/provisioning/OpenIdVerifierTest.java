@@ -129,4 +129,73 @@ class OpenIdVerifierTest {
     assertThat(failure(() -> verifier(Duration.ZERO).verify("").join()).status()).isEqualTo(401);
     assertThat(asked).hasValue(0);
   }
+
+  @Test
+  void anAnswerOverTheCapIsRefusedWithoutBeingReadWhole() throws Exception {
+    java.util.concurrent.atomic.AtomicBoolean cutOff = new java.util.concurrent.atomic.AtomicBoolean();
+    server.createContext("/huge/_matrix/federation/v1/openid/userinfo", exchange -> {
+      exchange.sendResponseHeaders(200, 0); // chunked: no length declared up front
+      byte[] chunk = new byte[64 * 1024];
+      java.util.Arrays.fill(chunk, (byte) ' ');
+      try {
+        for (int i = 0; i < 16 * 1024; i++) { // a gigabyte, if anyone read it
+          exchange.getResponseBody().write(chunk);
+        }
+      } catch (java.io.IOException closedByTheBridge) {
+        cutOff.set(true);
+      }
+      exchange.close();
+    });
+    OpenIdVerifier verifier = new OpenIdVerifier(URI.create("http://127.0.0.1:" + server.getAddress().getPort()
+        + "/huge"), "example.org", Duration.ZERO, clock);
+
+    ProvisioningException e = failure(() -> verifier.verify("token").join());
+
+    assertThat(e.status()).isEqualTo(502);
+    assertThat(e.getMessage()).contains("more than " + OpenIdVerifier.MAX_ANSWER + " bytes");
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilTrue(cutOff);
+  }
+
+  @Test
+  void discoveryNeverAsksServersOnLoopbackOrPrivateAddresses() throws Exception {
+    try (java.net.ServerSocket listener = new java.net.ServerSocket(0, 50,
+        java.net.InetAddress.getByName("127.0.0.1"))) {
+      AtomicInteger connections = new AtomicInteger();
+      Thread accept = new Thread(() -> {
+        while (!listener.isClosed()) {
+          try (java.net.Socket ignored = listener.accept()) {
+            connections.incrementAndGet();
+          } catch (java.io.IOException closed) {
+            return;
+          }
+        }
+      });
+      accept.setDaemon(true);
+      accept.start();
+      OpenIdVerifier verifier = new OpenIdVerifier(URI.create("http://127.0.0.1:1"), "example.org",
+          Duration.ZERO, clock, OpenIdVerifier.OtherServers.ANY, java.util.Map.of());
+      int port = listener.getLocalPort();
+
+      for (String name : java.util.List.of("localhost:" + port, "127.0.0.1:" + port, "127.0.0.1",
+          "[::1]:" + port, "[::ffff:127.0.0.1]:" + port, "169.254.169.254", "10.1.2.3:" + port)) {
+        ProvisioningException e = failure(() -> verifier.verify("token", java.util.Optional.of(name)).join());
+        assertThat(e.status()).as(name).isEqualTo(401);
+        assertThat(e.getMessage()).as(name).contains("not public");
+      }
+      assertThat(connections).hasValue(0);
+    }
+  }
+
+  @Test
+  void onlyPublicAddressesArePublic() throws Exception {
+    for (String inside : java.util.List.of("127.0.0.1", "10.0.0.1", "172.16.5.4", "192.168.1.1", "169.254.169.254",
+        "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255", "::1", "::", "fe80::1", "fd00::1", "fc00::1",
+        "::ffff:10.0.0.1", "64:ff9b::7f00:1", "2001:db8::1", "192.0.0.8", "198.18.0.1")) {
+      assertThat(PublicAddresses.isPublic(java.net.InetAddress.getByName(inside))).as(inside).isFalse();
+    }
+    for (String outside : java.util.List.of("1.1.1.1", "8.8.8.8", "172.32.0.1", "100.128.0.1", "2606:4700::1111",
+        "64:ff9b::808:808")) {
+      assertThat(PublicAddresses.isPublic(java.net.InetAddress.getByName(outside))).as(outside).isTrue();
+    }
+  }
 }

@@ -78,6 +78,22 @@ public final class ScheduledSendQueue implements MessageSendingQueue {
     return left;
   }
 
+  /**
+   * Takes out the waiting lines {@code which} selects (the same instances, in order) and returns them: lines of a
+   * connection that is gone, whose events were failed to run again, must not go out on the next one.
+   */
+  public synchronized java.util.List<String> discard(java.util.function.Predicate<String> which) {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    for (java.util.Iterator<String> it = lines.iterator(); it.hasNext(); ) {
+      String line = it.next();
+      if (which.test(line)) {
+        it.remove();
+        out.add(line);
+      }
+    }
+    return out;
+  }
+
   /** Lines waiting for a token. */
   public synchronized int backlog() {
     return lines.size();

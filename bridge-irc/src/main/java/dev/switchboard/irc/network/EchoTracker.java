@@ -1,22 +1,23 @@
 package dev.switchboard.irc.network;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * IRCv3 {@code echo-message} for one connection: every PRIVMSG, NOTICE and CTCP ACTION we write is remembered until
- * the server echoes it back, which confirms that the server accepted it and gives us its {@code msgid}. Servers
- * handle a client's lines in order, so an echo confirms the oldest unconfirmed line to the same target (texts are
- * not compared: a server may strip colours). A refusal ({@code 404} cannot send to channel) removes that line
- * instead. What is still unconfirmed when the connection drops is logged; it is not sent again (lines still in the
- * flood queue go out after the reconnect, and a resend could duplicate).
+ * the server echoes it back, which confirms that the server accepted it and gives us its {@code msgid}; only then is
+ * the line delivered. Servers handle a client's lines in order, so an echo confirms the oldest unconfirmed line to
+ * the same target (texts are not compared: a server may strip colours). A refusal ({@code 404} cannot send to
+ * channel) refuses that line instead. What is still unconfirmed when the connection drops is failed (its event runs
+ * again: the server may not have had it).
  *
  * <p>Echoes are never relayed: the connection drops its own lines before they become events.
  */
@@ -25,7 +26,16 @@ final class EchoTracker {
   /** Lines remembered at most (a server that never echoes some lines must not make this grow). */
   static final int MAX_PENDING = 1000;
 
-  private record Pending(String target, Consumer<Optional<String>> onEcho) {}
+  /** A written line waiting for its echo; each call ends the wait (the first one wins). */
+  interface Awaiting {
+    void echoed(Optional<String> msgId);
+
+    void refused(String why);
+
+    void dropped();
+  }
+
+  private record Pending(String target, Awaiting line) {}
 
   private final String network;
   private final java.util.function.Supplier<String> nick;
@@ -42,12 +52,24 @@ final class EchoTracker {
     return target.toLowerCase(Locale.ROOT);
   }
 
-  /** A line to {@code target} was written while {@code echo-message} is on. */
-  synchronized void written(String target, Consumer<Optional<String>> onEcho) {
-    if (pending.size() >= MAX_PENDING) {
-      pending.pollFirst();
+  /** A line to {@code target} is about to be written while {@code echo-message} is on. */
+  void written(String target, Awaiting line) {
+    Pending overflow = null;
+    synchronized (this) {
+      if (pending.size() >= MAX_PENDING) {
+        overflow = pending.pollFirst();
+      }
+      pending.addLast(new Pending(key(target), line));
     }
-    pending.addLast(new Pending(key(target), onEcho));
+    if (overflow != null) {
+      // Written long ago and never echoed: count it as delivered rather than keep its event waiting for ever.
+      overflow.line().echoed(Optional.empty());
+    }
+  }
+
+  /** Forgets a line that was never written after all (Kitteh refused it). */
+  synchronized void forget(Awaiting line) {
+    pending.removeIf(p -> p.line() == line);
   }
 
   /** The server echoed one of our lines to {@code target}. */
@@ -55,22 +77,22 @@ final class EchoTracker {
     Pending p = take(target);
     if (p != null) {
       confirmed.incrementAndGet();
-      if (p.onEcho() != null) {
-        try {
-          p.onEcho().accept(msgId);
-        } catch (RuntimeException e) {
-          log.warn("IRC {} ({}): handling an echo failed: {}", network, nick.get(), e.toString());
-        }
+      try {
+        p.line().echoed(msgId);
+      } catch (RuntimeException e) {
+        log.warn("IRC {} ({}): handling an echo failed: {}", network, nick.get(), e.toString());
       }
     }
   }
 
   /** The server refused a line to {@code target} (404). */
   void refused(String target, String why) {
-    if (take(target) != null) {
+    Pending p = take(target);
+    if (p != null) {
       refused.incrementAndGet();
       log.warn("IRC {} ({}): the server refused a line to {}: {}", network, nick.get(),
           target.replaceAll("\\p{Cntrl}", "?"), why.replaceAll("\\p{Cntrl}", "?"));
+      p.line().refused(why);
     }
   }
 
@@ -86,17 +108,18 @@ final class EchoTracker {
     return null;
   }
 
-  /** The connection dropped: forgets what is unconfirmed, and says how much. */
+  /** The connection dropped: what is unconfirmed fails (its events run again), and the log says how much. */
   void dropped() {
-    int n;
+    List<Pending> lost;
     synchronized (this) {
-      n = pending.size();
+      lost = new ArrayList<>(pending);
       pending.clear();
     }
-    if (n > 0) {
+    if (!lost.isEmpty()) {
       log.warn("IRC {} ({}): {} line(s) were not confirmed by the server (echo-message) when the connection "
-          + "dropped; lines still queued are sent after the reconnect, others may be lost", network, nick.get(), n);
+          + "dropped; their events are sent again after the reconnect", network, nick.get(), lost.size());
     }
+    lost.forEach(p -> p.line().dropped());
   }
 
   long confirmed() {

@@ -88,7 +88,14 @@ public final class IrcConnection {
   private final AtomicLong messageSeq = new AtomicLong();
   private final SaslLogin sasl;
   private final EchoTracker echoes;
+  /** Each message line from its hand-off to Kitteh until it is on the socket (see {@link WrittenLines}). */
+  private final WrittenLines wire = new WrittenLines();
+  /** Our sockets when the caller gave none (tests): {@link WrittenLines} needs a hook in each socket's pipeline. */
+  private final OutgoingConnections ownSockets;
+  /** Kitteh's queue for ordinary lines (the flood queue), set when Kitteh builds the client. */
+  private volatile ScheduledSendQueue sendQueue;
   private volatile java.util.function.Function<ChannelName, Optional<String>> channelKeys = c -> Optional.empty();
+  private volatile java.util.function.BooleanSupplier networkUp = () -> false;
 
   // Guarded by this.
   private final Set<String> wanted = new HashSet<>();
@@ -99,6 +106,10 @@ public final class IrcConnection {
   private final Queue<PrivateOut> heldPrivate = new ArrayDeque<>();
   private final Map<String, boolean[]> access = new HashMap<>();
   private final Map<String, List<CompletableFuture<String>>> whoisWaiting = new HashMap<>();
+  private final Map<String, Refusal> refusals = new HashMap<>();
+  private long refusalEpisodes;
+  /** Set while this connection keeps failing although the network is up (see {@link #useNetworkCheck}). */
+  private DeliveryRefused cannotConnect;
   private boolean registered;
   private boolean stopped;
   private int attempt;
@@ -106,8 +117,96 @@ public final class IrcConnection {
   private int limit;
   private String nick;
 
-  private record Outgoing(MessageKind kind, String text, CompletableFuture<Void> sent,
-      Consumer<Optional<String>> onEcho) {}
+  /**
+   * How long a line may wait for an answer to its channel's JOIN: a server that neither lets us in nor says why must
+   * not hold the room's lane for ever.
+   */
+  static final Duration JOIN_ANSWER_WAIT = Duration.ofSeconds(30);
+
+  /**
+   * How long a written line waits for its {@code echo-message} echo before it counts as delivered anyway (a server
+   * that does not echo some lines must not hold their events for ever).
+   */
+  static final Duration ECHO_WAIT = Duration.ofSeconds(30);
+
+  /**
+   * A channel that refused us, until we get in: lines for it fail at once until {@code retryAt}, then the next line
+   * sends one JOIN ({@code joining}) and waits for its answer. Delays grow with {@code count} (the reconnect backoff),
+   * so a user who keeps talking into a closed channel does not make us hammer the server with JOINs.
+   */
+  private static final class Refusal {
+    DeliveryRefused error;
+    int count;
+    long retryAt;
+    boolean joining;
+  }
+
+  /**
+   * One message line: held, then handed to Kitteh, then written to the socket (and echoed, with echo-message).
+   * {@code sent} completes only at the end of that path; see DESIGN.md "Data flow and guarantees" 3.
+   */
+  private final class Outgoing implements WrittenLines.Line, EchoTracker.Awaiting {
+    final MessageKind kind;
+    final String text;
+    final CompletableFuture<Void> sent = new CompletableFuture<>();
+    final Consumer<Optional<String>> onEcho;
+    volatile boolean awaitEcho;
+    volatile String target = "";
+
+    Outgoing(MessageKind kind, String text, Consumer<Optional<String>> onEcho) {
+      this.kind = kind;
+      this.text = text;
+      this.onEcho = onEcho;
+    }
+
+    @Override
+    public void written() {
+      if (!awaitEcho) {
+        sent.complete(null);
+        return;
+      }
+      scheduler.schedule(() -> {
+        if (sent.complete(null)) {
+          log.warn("IRC {} ({}): no echo for a line within {} s; counting it as delivered", network.id(), nick(),
+              ECHO_WAIT.toSeconds());
+        }
+      }, ECHO_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void failed(Throwable cause) {
+      sent.completeExceptionally(new dev.switchboard.core.connector.RemoteUnavailableException(
+          "the IRC connection was lost before the line was written", cause));
+    }
+
+    @Override
+    public void echoed(Optional<String> msgId) {
+      if (onEcho != null) {
+        try {
+          onEcho.accept(msgId);
+        } catch (RuntimeException e) {
+          log.warn("IRC {} ({}): handling an echo failed: {}", network.id(), nick(), e.toString());
+        }
+      }
+      sent.complete(null);
+    }
+
+    @Override
+    public void refused(String why) {
+      sent.completeExceptionally(new DeliveryRefused(DeliveryRefused.Stage.LINE, target, 404, reason(why), 0));
+    }
+
+    @Override
+    public void dropped() {
+      sent.completeExceptionally(new dev.switchboard.core.connector.RemoteUnavailableException(
+          "the IRC connection was lost before the server confirmed the line"));
+    }
+
+    private String reason(String why) {
+      String clean = why.replaceAll("\\p{Cntrl}", "").strip();
+      return clean.isEmpty() ? "cannot send to channel" : clean;
+    }
+  }
 
   private record PrivateOut(String nick, Outgoing out) {}
 
@@ -182,14 +281,14 @@ public final class IrcConnection {
         // One shared scheduler and a synchronous event bus instead of a delay-sender thread and two event
         // dispatcher threads per client (see ScheduledSendQueue, InlineEventManager).
         .management()
-            .messageSendingQueueSupplier(c -> new ScheduledSendQueue(network.flood(), scheduler))
+            .messageSendingQueueSupplier(c -> sendQueue = new ScheduledSendQueue(network.flood(), scheduler))
             .eventManager(InlineEventManager::new)
             // The bot follows every channel member; a puppet only itself (see SelfOnlyActorTracker).
             .actorTracker(c -> role == Role.BOT ? new DefaultActorTracker(c) : new SelfOnlyActorTracker(c))
             .then();
-    if (sockets != null) {
-      built.management().networkHandler(sockets.as(identity.user()));
-    }
+    // Always our own sockets: only there can a line's socket write be seen (WrittenLines).
+    this.ownSockets = sockets == null ? new OutgoingConnections(1) : null;
+    built.management().networkHandler((sockets != null ? sockets : ownSockets).as(identity.user(), wire));
     this.client = built.build();
     client.getEventManager().registerEventListener(new KittehListener());
     this.sasl = new SaslLogin(network.id(), this::nick);
@@ -214,6 +313,19 @@ public final class IrcConnection {
   public void useChannelKeys(java.util.function.Function<ChannelName, Optional<String>> keys) {
     this.channelKeys = keys;
   }
+
+  /**
+   * How this connection tells "the network is down" (lines wait: an outage) from "only I cannot connect" (a K-line, a
+   * per-host connection limit): while {@code up} is true and {@link #CONNECT_ATTEMPTS} attempts in a row failed, the
+   * lines waiting for registration fail as {@link DeliveryRefused}, so their user is told and the room goes on. A
+   * puppet passes its network's bot; without a check every failure counts as an outage.
+   */
+  public void useNetworkCheck(java.util.function.BooleanSupplier up) {
+    this.networkUp = up;
+  }
+
+  /** Failed connection attempts in a row after which a connection alone failing is its user's failure. */
+  static final int CONNECT_ATTEMPTS = 3;
 
   private void addChannel(String channel) {
     Optional<String> key = ChannelName.parse(channel).flatMap(channelKeys).filter(ChannelKey::isValid);
@@ -296,8 +408,10 @@ public final class IrcConnection {
 
   /**
    * Sends message texts to {@code channel} once we are in it. Each text must already be one safe line
-   * ({@link dev.switchboard.irc.format.IrcLines}). The future completes when the last line is handed to the
-   * connection's send queue.
+   * ({@link dev.switchboard.irc.format.IrcLines}). The future completes when every line is written to the socket
+   * (echoed back, where the server offers echo-message); it fails with {@link DeliveryRefused} when the channel will
+   * not let us in, and with {@link dev.switchboard.core.connector.RemoteUnavailableException} when the connection
+   * is lost or stopped before a line was written.
    */
   public CompletableFuture<Void> send(ChannelName channel, MessageKind kind, List<String> texts) {
     return send(channel, kind, texts, null);
@@ -311,16 +425,38 @@ public final class IrcConnection {
   public CompletableFuture<Void> send(ChannelName channel, MessageKind kind, List<String> texts,
       Consumer<Optional<String>> onEcho) {
     List<CompletableFuture<Void>> all = new ArrayList<>(texts.size());
+    boolean heldAny = false;
     synchronized (this) {
+      if (cannotConnect != null && !registered) {
+        return CompletableFuture.failedFuture(cannotConnect);
+      }
+      String key = channel.key();
+      Refusal refusal = joined.contains(key) ? null : refusals.get(key);
+      if (refusal != null && !refusal.joining) {
+        if (System.nanoTime() - refusal.retryAt < 0) {
+          return CompletableFuture.failedFuture(refusal.error); // still in its back-off: no JOIN, no wait
+        }
+        // Time to try again: the channel may be open by now. One JOIN; these lines wait for its answer.
+        refusal.joining = true;
+        namesByKey.put(key, channel.value());
+        wanted.add(key);
+        if (registered) {
+          addChannel(channel.value());
+        }
+      }
       join(channel);
       for (String text : texts) {
-        Outgoing out = new Outgoing(kind, text, new CompletableFuture<>(), onEcho);
-        all.add(out.sent());
-        if (joined.contains(channel.key()) && held.getOrDefault(channel.key(), new ArrayDeque<>()).isEmpty()) {
+        Outgoing out = new Outgoing(kind, text, onEcho);
+        all.add(out.sent);
+        if (joined.contains(key) && held.getOrDefault(key, new ArrayDeque<>()).isEmpty()) {
           write(channel.value(), out);
         } else {
-          held.computeIfAbsent(channel.key(), k -> new ArrayDeque<>()).add(out);
+          held.computeIfAbsent(key, k -> new ArrayDeque<>()).add(out);
+          heldAny = true;
         }
+      }
+      if (heldAny && registered) {
+        awaitJoinAnswer(key);
       }
     }
     return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
@@ -331,15 +467,17 @@ public final class IrcConnection {
    * safe line; {@code nick} must be a valid nick.
    */
   public CompletableFuture<Void> sendPrivate(String nick, MessageKind kind, List<String> texts) {
-    Consumer<Optional<String>> onEcho = null;
     if (!PuppetNick.isValid(nick)) {
       return CompletableFuture.failedFuture(new IllegalArgumentException("not a valid IRC nick: " + nick));
     }
     List<CompletableFuture<Void>> all = new ArrayList<>(texts.size());
     synchronized (this) {
+      if (cannotConnect != null && !registered) {
+        return CompletableFuture.failedFuture(cannotConnect);
+      }
       for (String text : texts) {
-        Outgoing out = new Outgoing(kind, text, new CompletableFuture<>(), onEcho);
-        all.add(out.sent());
+        Outgoing out = new Outgoing(kind, text, null);
+        all.add(out.sent);
         if (registered && heldPrivate.isEmpty()) {
           write(nick, out);
         } else {
@@ -391,9 +529,9 @@ public final class IrcConnection {
     return wanted.stream().map(k -> new ChannelName(namesByKey.get(k))).toList();
   }
 
-  /** Whether messages are still waiting for a registration or a join. */
+  /** Whether messages are still waiting for a registration or a join, or to be written. */
   public synchronized boolean hasHeldMessages() {
-    return !heldPrivate.isEmpty() || held.values().stream().anyMatch(q -> !q.isEmpty());
+    return !heldPrivate.isEmpty() || held.values().stream().anyMatch(q -> !q.isEmpty()) || wire.pending() > 0;
   }
 
   /** Asks the server for {@code channel}'s member list again (the answer arrives as {@link IrcEvent.Present}). */
@@ -444,20 +582,80 @@ public final class IrcConnection {
     return cut.isEmpty() ? "-" : cut.get(0);
   }
 
-  private void write(String channel, Outgoing out) {
-    try {
-      switch (out.kind()) {
-        case TEXT -> client.sendMessage(channel, out.text());
-        case NOTICE -> client.sendNotice(channel, out.text());
-        case EMOTE -> client.sendCtcpMessage(channel, "ACTION " + out.text());
-      }
-      if (echoMessage()) {
-        echoes.written(channel, out.onEcho());
-      }
-      out.sent().complete(null);
-    } catch (RuntimeException e) {
-      out.sent().completeExceptionally(e);
+  /**
+   * Hands one line to Kitteh (its flood queue); {@code out.sent} completes once Netty has written it to the socket
+   * or, with echo-message, once the server echoed it. The raw line is built here, not by Kitteh's {@code
+   * sendMessage}, so that this exact String instance is what {@link WrittenLines} waits for.
+   */
+  private void write(String target, Outgoing out) {
+    String raw = switch (out.kind) {
+      case TEXT -> "PRIVMSG " + target + " :" + out.text;
+      case NOTICE -> "NOTICE " + target + " :" + out.text;
+      case EMOTE -> "PRIVMSG " + target + " :\u0001ACTION " + out.text + "\u0001";
+    };
+    out.target = target;
+    out.awaitEcho = echoMessage();
+    // Registered before the hand-off: the write, and the echo, can happen before sendRawLine returns.
+    wire.expect(raw, out);
+    if (out.awaitEcho) {
+      echoes.written(target, out);
     }
+    try {
+      if (target.isEmpty() || target.indexOf(' ') >= 0) {
+        throw new IllegalArgumentException("not a valid IRC target: " + target.replaceAll("\\p{Cntrl}", "?"));
+      }
+      client.sendRawLine(raw);
+    } catch (RuntimeException e) {
+      wire.forget(List.of(raw));
+      echoes.forget(out);
+      out.sent.completeExceptionally(e);
+    }
+  }
+
+  /**
+   * Lines are held for {@code key} while we are registered, so a JOIN is on its way: when neither the channel nor a
+   * refusal answers it in {@link #JOIN_ANSWER_WAIT}, the lines fail as refused rather than hold the room's lane.
+   */
+  private void awaitJoinAnswer(String key) {
+    scheduler.schedule(() -> {
+      boolean unanswered;
+      synchronized (this) {
+        Queue<Outgoing> waiting = held.get(key);
+        unanswered = registered && !stopped && !joined.contains(key) && waiting != null && !waiting.isEmpty();
+      }
+      if (unanswered) {
+        refused(namesByKey.getOrDefault(key, key), 0, "the server did not answer our JOIN");
+      }
+    }, JOIN_ANSWER_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * The server will not let us into {@code channel}: every line held for it fails with a {@link DeliveryRefused}
+   * (its user is told, the room goes on), and lines sent during the back-off fail at once (see {@link Refusal}).
+   */
+  private void refused(String channel, int numeric, String why) {
+    String key = ChannelName.parse(channel).map(ChannelName::key).orElse(channel);
+    List<Outgoing> failed;
+    DeliveryRefused error;
+    synchronized (this) {
+      Refusal r = refusals.get(key);
+      if (r == null || r.error.numeric() != numeric) {
+        r = new Refusal();
+        r.error = new DeliveryRefused(DeliveryRefused.Stage.JOIN, namesByKey.getOrDefault(key, channel), numeric,
+            why, ++refusalEpisodes);
+        refusals.put(key, r);
+      }
+      r.joining = false;
+      r.retryAt = System.nanoTime() + backoff.delay(r.count++).toNanos();
+      error = r.error;
+      if (role == Role.PUPPET) {
+        // Not again after every reconnect: only when its user speaks here again, after the back-off.
+        wanted.remove(key);
+      }
+      Queue<Outgoing> waiting = held.remove(key);
+      failed = waiting == null ? List.of() : new ArrayList<>(waiting);
+    }
+    failed.forEach(o -> o.sent.completeExceptionally(error));
   }
 
   /**
@@ -525,7 +723,10 @@ public final class IrcConnection {
     return joined.contains(channel.key());
   }
 
-  /** Quits for good; held messages fail. */
+  /**
+   * Quits for good. Messages not yet written fail as {@link dev.switchboard.core.connector.RemoteUnavailableException}:
+   * their events are held and run again (through a new connection), never dropped.
+   */
   public void stop(String reason) {
     List<Outgoing> dropped = new ArrayList<>();
     synchronized (this) {
@@ -535,21 +736,45 @@ public final class IrcConnection {
       heldPrivate.forEach(p -> dropped.add(p.out()));
       heldPrivate.clear();
     }
-    dropped.forEach(o -> o.sent().completeExceptionally(new IllegalStateException("IRC connection stopped")));
+    RuntimeException stoppedError = new dev.switchboard.core.connector.RemoteUnavailableException(
+        "IRC connection stopped");
+    dropped.forEach(o -> o.sent.completeExceptionally(stoppedError));
+    wire.lost(stoppedError);
+    echoes.dropped();
     try {
       client.shutdown(reason);
     } catch (RuntimeException e) {
       log.debug("IRC {} ({}): shutdown: {}", network.id(), nick(), e.toString());
     }
+    if (ownSockets != null) {
+      ownSockets.close();
+    }
   }
 
   private void scheduleReconnect(String reason) {
     Duration delay;
+    List<Outgoing> failed = new ArrayList<>();
+    DeliveryRefused error = null;
     synchronized (this) {
       if (stopped) {
         return;
       }
       delay = backoff.delay(attempt++);
+      if (attempt >= CONNECT_ATTEMPTS && networkUp.getAsBoolean()) {
+        if (cannotConnect == null) {
+          cannotConnect = new DeliveryRefused(DeliveryRefused.Stage.CONNECT, "IRC", 0,
+              "the bridge cannot connect you (" + reason.replaceAll("\\p{Cntrl}", "?") + ")", ++refusalEpisodes);
+        }
+        error = cannotConnect;
+        held.values().forEach(failed::addAll);
+        held.clear();
+        heldPrivate.forEach(p -> failed.add(p.out()));
+        heldPrivate.clear();
+      }
+    }
+    if (error != null) {
+      DeliveryRefused refusal = error;
+      failed.forEach(o -> o.sent.completeExceptionally(refusal));
     }
     log.info("IRC {} ({}): {}; reconnecting in {} ms", network.id(), nick(), reason, delay.toMillis());
     events.accept(new IrcEvent.Disconnected(reason, delay));
@@ -583,10 +808,14 @@ public final class IrcConnection {
       synchronized (IrcConnection.this) {
         registered = true;
         attempt = 0;
+        cannotConnect = null;
         nick = client.getNick();
         current = nick;
         for (String key : wanted) {
           addChannel(namesByKey.get(key));
+          if (!held.getOrDefault(key, new ArrayDeque<>()).isEmpty()) {
+            awaitJoinAnswer(key);
+          }
         }
         while (!heldPrivate.isEmpty()) {
           PrivateOut p = heldPrivate.poll();
@@ -621,6 +850,14 @@ public final class IrcConnection {
       synchronized (IrcConnection.this) {
         registered = false;
         joined.clear();
+        refusals.values().forEach(r -> r.joining = false);
+      }
+      // Lines handed to Kitteh but not written fail now (their events are held and run again) and never go out on
+      // the next connection; lines still held for a JOIN wait for it after the reconnect.
+      wire.lost(new dev.switchboard.core.connector.RemoteUnavailableException("the IRC connection was lost"));
+      ScheduledSendQueue queue = sendQueue;
+      if (queue != null) {
+        wire.forget(queue.discard(wire::isCancelled));
       }
       echoes.dropped();
       scheduleReconnect(e.getCause().map(Throwable::toString).orElse("connection closed"));
@@ -635,6 +872,7 @@ public final class IrcConnection {
         synchronized (IrcConnection.this) {
           String key = ChannelName.parse(channel).map(ChannelName::key).orElse(channel);
           joined.add(key);
+          refusals.remove(key);
           Queue<Outgoing> waiting = held.remove(key);
           flush = waiting == null ? List.of() : new ArrayList<>(waiting);
           for (Outgoing out : flush) {
@@ -806,8 +1044,14 @@ public final class IrcConnection {
     @Handler
     public void cannotSend(ClientReceiveNumericEvent e) {
       List<String> params = e.getParameters();
-      if (params.size() >= 2 && echoMessage()) {
-        echoes.refused(params.get(1), params.size() >= 3 ? params.get(2) : "404");
+      if (params.size() < 2) {
+        return;
+      }
+      String why = params.size() >= 3 ? params.get(2) : "404";
+      if (echoMessage()) {
+        echoes.refused(params.get(1), why);
+      } else {
+        events.accept(new IrcEvent.LineRefused(params.get(1), why.replaceAll("\\p{Cntrl}", "")));
       }
     }
 
@@ -818,11 +1062,16 @@ public final class IrcConnection {
       events.accept(new IrcEvent.PrivateMessage(from, kind, text, tag(source, "msgid"), time(source)));
     }
 
-    /** 475 (bad channel key), 473 (invite only), 474 (banned), 471 (full): a JOIN the server refused. */
+    /**
+     * 475 (bad channel key), 473 (invite only), 474 (banned), 471 (full), 477 (registered nicks only, on most
+     * networks), 405 (too many channels): a JOIN the server refused. Lines waiting for it end as refused.
+     */
+    @NumericFilter(405)
     @NumericFilter(471)
     @NumericFilter(473)
     @NumericFilter(474)
     @NumericFilter(475)
+    @NumericFilter(477)
     @Handler
     public void joinRefused(ClientReceiveNumericEvent e) {
       List<String> params = e.getParameters();
@@ -833,11 +1082,14 @@ public final class IrcConnection {
       String why = switch (e.getNumeric()) {
         case 471 -> "the channel is full (+l)";
         case 473 -> "the channel is invite-only (+i)";
-        case 474 -> "we are banned (+b)";
-        default -> "wrong or missing channel key (+k)";
+        case 474 -> "banned from the channel (+b)";
+        case 475 -> "wrong or missing channel key (+k)";
+        case 477 -> "the channel needs a registered nick (+r)";
+        default -> "joined too many channels";
       };
       log.warn("IRC {} ({}): cannot join {}: {} ({})", network.id(), nick(), channel.replaceAll("\\p{Cntrl}", "?"),
           why, e.getNumeric());
+      refused(channel, e.getNumeric(), why);
       events.accept(new IrcEvent.JoinRefused(channel, e.getNumeric(), why));
     }
 

@@ -115,6 +115,12 @@ public sealed interface IrcEvent {
    */
   record ChannelKeyChanged(String channel, Optional<String> key, String by) implements IrcEvent {}
 
+  /**
+   * The server refused a line we wrote to {@code channel} (404), on a connection without {@code echo-message}: the
+   * line's event was already done (written), so this only lets its user be told.
+   */
+  record LineRefused(String channel, String reason) implements IrcEvent {}
+
   /** The server refused our JOIN: 471 full, 473 invite-only, 474 banned, 475 bad key. */
   record JoinRefused(String channel, int numeric, String reason) implements IrcEvent {}
 

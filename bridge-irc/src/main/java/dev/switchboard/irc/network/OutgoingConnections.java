@@ -60,10 +60,15 @@ public final class OutgoingConnections implements AutoCloseable {
 
   /** Kitteh's network handler for the connections of one ident user name. */
   public NetworkHandler as(String username) {
+    return as(username, null);
+  }
+
+  /** As {@link #as(String)}; {@code lines} (may be null) learns when each of its lines is on the socket. */
+  NetworkHandler as(String username, WrittenLines lines) {
     return new NetworkHandler() {
       @Override
       public ClientConnection connect(Client.WithManagement client) {
-        return OutgoingConnections.this.connect(client, username);
+        return OutgoingConnections.this.connect(client, username, lines);
       }
 
       @Override
@@ -78,7 +83,7 @@ public final class OutgoingConnections implements AutoCloseable {
     };
   }
 
-  private ClientConnection connect(Client.WithManagement client, String username) {
+  private ClientConnection connect(Client.WithManagement client, String username, WrittenLines lines) {
     String host = client.getServerAddress().getHost();
     int port = client.getServerAddress().getPort();
     SocketAddress server;
@@ -96,6 +101,11 @@ public final class OutgoingConnections implements AutoCloseable {
           @Override
           protected void initChannel(SocketChannel channel) {
             channel.pipeline().addLast(new Remember(username));
+            if (lines != null) {
+              // Kitteh adds its encoders in front of this (addFirst) once connected, so this stays at the tail
+              // and sees each line as the String Kitteh was given, with the promise of its socket write.
+              channel.pipeline().addLast(lines.handler());
+            }
           }
         });
     // Remember binds before connecting (port 0: the kernel picks one), so the local port is known before the

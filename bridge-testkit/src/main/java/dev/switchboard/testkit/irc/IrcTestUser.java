@@ -106,6 +106,14 @@ public final class IrcTestUser implements AutoCloseable {
         .orElseThrow(() -> new AssertionError(nick + " saw no matching line within " + timeout + "; saw: " + lines()));
   }
 
+  /**
+   * As {@link #awaitLine} but returns null instead of failing when no line matches within {@code timeout}, for tests
+   * that try something again until it works.
+   */
+  public String awaitLineOrNull(Predicate<String> matching, Duration timeout) {
+    return findLine(matching, timeout).orElse(null);
+  }
+
   /** Waits for a PRIVMSG to {@code target} from {@code fromNick} with exactly {@code text}. */
   public String awaitMessage(String fromNick, String target, String text, Duration timeout) {
     return awaitLine(l -> untagged(l).startsWith(":" + fromNick + "!") && command(l).equals("PRIVMSG")

@@ -35,13 +35,24 @@ public final class XmppGhostIds {
     return UserId.of(prefix + ESCAPING.escape(jid.toString()), serverName);
   }
 
+  /**
+   * The {@code n}th ghost for an anonymous occupant JID ({@code n} from 1, which is {@link #ghostOf}): a later
+   * person who takes a nick whose ghost followed its first holder's rename needs one of their own. The number sits
+   * behind an escaped NUL, which no JID contains, so {@link #jidOf} still finds the occupant JID.
+   */
+  public UserId ghostOf(Jid jid, int n) {
+    return n <= 1 ? ghostOf(jid) : UserId.of(prefix + ESCAPING.escape(jid.toString()) + "=00" + n, serverName);
+  }
+
   /** The XMPP address a ghost stands for; empty when the id is not one of our ghosts. */
   public Optional<Jid> jidOf(UserId ghost) {
     if (!ghost.server().equals(serverName) || !ghost.localpart().startsWith(prefix)) {
       return Optional.empty();
     }
     try {
-      return Optional.of(JidCreate.from(ESCAPING.unescape(ghost.localpart().substring(prefix.length()))));
+      String jid = ESCAPING.unescape(ghost.localpart().substring(prefix.length()));
+      int numbered = jid.indexOf('\0');
+      return Optional.of(JidCreate.from(numbered < 0 ? jid : jid.substring(0, numbered)));
     } catch (IllegalArgumentException | XmppStringprepException e) {
       return Optional.empty();
     }

@@ -1,6 +1,8 @@
 package dev.switchboard.xmpp.component;
 
 import dev.switchboard.core.ordering.SerialExecutor;
+import dev.switchboard.core.connector.RemoteUnavailableException;
+import dev.switchboard.xmpp.stanza.LogText;
 import dev.switchboard.xmpp.stanza.StanzaCodec;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.Unpooled;
@@ -24,6 +26,7 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -31,6 +34,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.jivesoftware.smack.SmackConfiguration;
 import org.jivesoftware.smack.packet.IQ;
 import org.jivesoftware.smack.packet.Stanza;
@@ -42,6 +46,11 @@ import org.slf4j.LoggerFactory;
  * An XEP-0114 external component connection on Netty: stream open in {@code jabber:component:accept}, SHA-1
  * handshake, a stanza read loop, stream errors, whitespace keepalive, reconnect with jittered exponential backoff,
  * stanzas buffered while disconnected, and IQ request/response matching with timeouts.
+ *
+ * <p>Writing: every stanza is checked to parse as XML 1.0 before it goes out (one that does not is dropped and
+ * logged, never the stream); the future of a write completes when Netty has written the stanza to the socket, not
+ * when it was queued. The buffer for an outage is bounded and pushes back: beyond it a write fails with
+ * {@link RemoteUnavailableException}, nothing queued is ever dropped to make room.
  *
  * <p>All connection state lives on one event loop thread; the listener and IQ futures are called on the given
  * executor, one at a time and in stream order, never on the event loop (listeners may call the homeserver).
@@ -74,13 +83,22 @@ public final class ComponentConnection implements AutoCloseable {
 
   private record PendingIq(CompletableFuture<IQ> future, Jid to) {}
 
+  /** A serialised stanza and the future that completes once it is written to the socket. */
+  private record Outgoing(String xml, CompletableFuture<Void> written) {}
+
+  private static final long MALFORMED_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+
   private final ComponentSettings settings;
   private final Listener listener;
   private final Executor callbacks;
+  /** Where write futures complete: never the event loop, whatever their dependents do next. */
+  private final Executor completions;
   private final Random random;
   private final EventLoopGroup group;
   private final EventLoop loop;
   private final AtomicInteger connectAttempts = new AtomicInteger();
+  private final AtomicLong malformedDropped = new AtomicLong();
+  private final AtomicLong malformedLoggedAt = new AtomicLong();
 
   // Event loop state.
   private Channel channel;
@@ -89,7 +107,7 @@ public final class ComponentConnection implements AutoCloseable {
   private boolean refused;
   private int failures;
   private boolean overflowWarned;
-  private final ArrayDeque<String> buffer = new ArrayDeque<>();
+  private final ArrayDeque<Outgoing> buffer = new ArrayDeque<>();
   private final Map<String, PendingIq> pending = new HashMap<>();
   private volatile State state = State.DISCONNECTED;
   private static final long HANDSHAKE_TIMEOUT_FLOOR_MS = 10_000;
@@ -101,6 +119,7 @@ public final class ComponentConnection implements AutoCloseable {
     this.settings = Objects.requireNonNull(settings);
     this.listener = Objects.requireNonNull(listener);
     this.callbacks = new SerialExecutor(callbackPool);
+    this.completions = callbackPool;
     this.random = random;
     // Smack initialises its providers on first use; do it here rather than on the event loop.
     SmackConfiguration.getVersion();
@@ -139,10 +158,53 @@ public final class ComponentConnection implements AutoCloseable {
     return state == State.READY ? CompletableFuture.completedFuture(null) : next;
   }
 
-  /** Sends the stanza now, or as soon as the stream is back (oldest dropped beyond the buffer limit). */
-  public void send(Stanza stanza) {
+  /**
+   * Sends the stanza now, or as soon as the stream is back. The future completes when it is written to the socket;
+   * it fails with {@link RemoteUnavailableException} when the outage buffer is full or the stream is lost before the
+   * write, and completes at once for a stanza dropped because it would not parse (logged).
+   */
+  public CompletableFuture<Void> send(Stanza stanza) {
+    return enqueue(stanza, true);
+  }
+
+  /**
+   * Sends the stanza now for a Matrix event, whose future is its delivery: while the stream is down it fails at
+   * once with {@link RemoteUnavailableException}, so the dispatcher holds the event and tries again after the outage
+   * (a buffered copy would be sent as well as the retry). Completes when the stanza is written to the socket.
+   */
+  public CompletableFuture<Void> deliver(Stanza stanza) {
+    return enqueue(stanza, false);
+  }
+
+  private CompletableFuture<Void> enqueue(Stanza stanza, boolean waitOutOutage) {
+    CompletableFuture<Void> written = new CompletableFuture<>();
     String xml = StanzaCodec.toXml(stanza);
-    onLoop(() -> writeOrBuffer(xml));
+    Optional<String> error = StanzaCodec.wellFormednessError(xml);
+    if (error.isPresent()) {
+      malformed(stanza, error.get());
+      written.complete(null); // nothing could ever send it: done, and the stream stays up for everyone else
+      return written;
+    }
+    Outgoing out = new Outgoing(xml, written);
+    onLoop(() -> writeOrBuffer(out, waitOutOutage), written);
+    return written;
+  }
+
+  /** Logs a stanza that would not parse: the first one, then at most one line a minute with a count. */
+  private void malformed(Stanza stanza, String error) {
+    long dropped = malformedDropped.incrementAndGet();
+    long now = System.nanoTime();
+    long last = malformedLoggedAt.get();
+    if ((dropped == 1 || now - last >= MALFORMED_LOG_INTERVAL_NANOS) && malformedLoggedAt.compareAndSet(last, now)) {
+      log.error("Component {}: not sending a {} to {} that is not well-formed XML ({}); {} dropped so far",
+          settings.domain(), stanza.getClass().getSimpleName(), LogText.of(stanza.getTo()), LogText.of(error),
+          dropped);
+    }
+  }
+
+  /** How many stanzas were dropped because they would not parse. */
+  public long malformedDropped() {
+    return malformedDropped.get();
   }
 
   /**
@@ -160,6 +222,17 @@ public final class ComponentConnection implements AutoCloseable {
     }
     CompletableFuture<IQ> future = new CompletableFuture<>();
     String xml = StanzaCodec.toXml(iq);
+    Optional<String> error = StanzaCodec.wellFormednessError(xml);
+    if (error.isPresent()) {
+      malformed(iq, error.get());
+      return CompletableFuture.failedFuture(new IllegalArgumentException("IQ " + id + " is not well-formed XML"));
+    }
+    CompletableFuture<Void> written = new CompletableFuture<>();
+    written.whenComplete((v, err) -> {
+      if (err != null) {
+        future.completeExceptionally(new DisconnectedException("IQ " + id + " not sent: " + err.getMessage()));
+      }
+    });
     onLoop(() -> {
       pending.put(id, new PendingIq(future, iq.getTo()));
       loop.schedule(() -> {
@@ -169,7 +242,7 @@ public final class ComponentConnection implements AutoCloseable {
               new TimeoutException("no answer to IQ " + id + " to " + iq.getTo() + " within " + timeout)));
         }
       }, timeout.toMillis(), TimeUnit.MILLISECONDS);
-      writeOrBuffer(xml);
+      writeOrBuffer(new Outgoing(xml, written), true);
     });
     return future;
   }
@@ -179,6 +252,9 @@ public final class ComponentConnection implements AutoCloseable {
     onLoop(() -> {
       closed = true;
       state = State.CLOSED;
+      while (!buffer.isEmpty()) {
+        fail(buffer.pollFirst(), "the component is shutting down");
+      }
       if (channel != null) {
         channel.writeAndFlush(Unpooled.copiedBuffer("</stream:stream>", StandardCharsets.UTF_8));
         channel.close();
@@ -192,6 +268,14 @@ public final class ComponentConnection implements AutoCloseable {
       loop.execute(task);
     } catch (RejectedExecutionException e) {
       log.debug("component connection closed; dropping a task");
+    }
+  }
+
+  private void onLoop(Runnable task, CompletableFuture<Void> written) {
+    try {
+      loop.execute(task);
+    } catch (RejectedExecutionException e) {
+      written.completeExceptionally(new RemoteUnavailableException("the XMPP component is closed"));
     }
   }
 
@@ -250,20 +334,49 @@ public final class ComponentConnection implements AutoCloseable {
     return ms / 2 + (long) (random.nextDouble() * (ms - ms / 2));
   }
 
-  private void writeOrBuffer(String xml) {
+  private void writeOrBuffer(Outgoing out, boolean waitOutOutage) {
     if (ready && channel != null && channel.isActive()) {
-      channel.writeAndFlush(Unpooled.copiedBuffer(xml, StandardCharsets.UTF_8));
+      write(channel, out, true);
       return;
     }
-    if (buffer.size() >= settings.maxBuffered()) {
-      buffer.pollFirst();
+    if (closed) {
+      fail(out, "the component is shutting down");
+    } else if (!waitOutOutage) {
+      fail(out, "the stream to the XMPP server is down");
+    } else if (buffer.size() >= settings.maxBuffered()) {
+      // Push back rather than drop what is already waiting: the caller hears of it and may try again later.
       if (!overflowWarned) {
         overflowWarned = true;
-        log.warn("Component {} is disconnected and {} stanzas are waiting; dropping the oldest",
+        log.warn("Component {} is disconnected and {} stanzas are waiting; refusing more until it is back",
             settings.domain(), settings.maxBuffered());
       }
+      fail(out, "the outage buffer of " + settings.maxBuffered() + " stanzas is full");
+    } else {
+      buffer.addLast(out);
     }
-    buffer.addLast(xml);
+  }
+
+  /** Writes on the event loop; the future completes (off the loop) when the bytes are on the socket. */
+  private void write(Channel ch, Outgoing out, boolean flush) {
+    io.netty.buffer.ByteBuf bytes = Unpooled.copiedBuffer(out.xml(), StandardCharsets.UTF_8);
+    io.netty.channel.ChannelFuture f = flush ? ch.writeAndFlush(bytes) : ch.write(bytes);
+    f.addListener(done -> {
+      if (done.isSuccess()) {
+        completions.execute(() -> out.written().complete(null));
+      } else {
+        completions.execute(() -> out.written().completeExceptionally(new RemoteUnavailableException(
+            "the stream to the XMPP server was lost before the stanza was written", done.cause())));
+      }
+    });
+  }
+
+  private void fail(Outgoing out, String why) {
+    RemoteUnavailableException e = new RemoteUnavailableException(why);
+    try {
+      completions.execute(() -> out.written().completeExceptionally(e));
+    } catch (RejectedExecutionException rejected) {
+      out.written().completeExceptionally(e);
+    }
   }
 
   private void onReady(Channel ch) {
@@ -275,7 +388,7 @@ public final class ComponentConnection implements AutoCloseable {
     log.info("Component {} connected to {}:{}{}", settings.domain(), settings.host(), settings.port(),
         buffer.isEmpty() ? "" : "; sending " + buffer.size() + " waiting stanzas");
     while (!buffer.isEmpty()) {
-      ch.write(Unpooled.copiedBuffer(buffer.pollFirst(), StandardCharsets.UTF_8));
+      write(ch, buffer.pollFirst(), false);
     }
     ch.flush();
     callbacks.execute(() -> {
@@ -321,7 +434,7 @@ public final class ComponentConnection implements AutoCloseable {
     Jid to = stanza.getTo();
     if (to == null || !to.getDomain().toString().equals(settings.domain())) {
       log.warn("Dropping a {} addressed to {}, outside component domain {}", stanza.getClass().getSimpleName(),
-          to, settings.domain());
+          LogText.of(to), settings.domain());
       return;
     }
     callbacks.execute(() -> listener.onStanza(stanza));
@@ -385,9 +498,10 @@ public final class ComponentConnection implements AutoCloseable {
         if (error.refusesUs()) {
           refused = true;
           log.error("The XMPP server refused component {}: {}; retrying only every {}", settings.domain(),
-              error.explain(), settings.refusedBackoff());
+              LogText.of(error.explain()), settings.refusedBackoff());
         } else {
-          log.warn("Stream error from the XMPP server for component {}: {}", settings.domain(), error.explain());
+          log.warn("Stream error from the XMPP server for component {}: {}", settings.domain(),
+              LogText.of(error.explain()));
         }
         ctx.close();
         return;
@@ -405,7 +519,7 @@ public final class ComponentConnection implements AutoCloseable {
         stanza = StanzaCodec.parse(xml);
       } catch (StanzaCodec.MalformedStanzaException e) {
         // One bad stanza must not cost everyone the stream: log it and go on.
-        log.warn("Dropping a stanza we cannot read ({}): {}", e.getMessage(), abbreviate(xml));
+        log.warn("Dropping a stanza we cannot read ({}): {}", LogText.of(e.getMessage()), abbreviate(xml));
         return;
       }
       onStanza(stanza);
@@ -432,6 +546,6 @@ public final class ComponentConnection implements AutoCloseable {
   }
 
   private static String abbreviate(String xml) {
-    return xml.length() <= 300 ? xml : xml.substring(0, 300) + "...";
+    return LogText.of(xml);
   }
 }

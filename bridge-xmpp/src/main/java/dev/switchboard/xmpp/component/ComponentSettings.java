@@ -12,7 +12,8 @@ import java.time.Duration;
  *     cannot help and would flood its log
  * @param iqTimeout how long an IQ request waits for its response
  * @param maxStanzaBytes the largest top-level element accepted from the server
- * @param maxBuffered how many outgoing stanzas are held while disconnected; the oldest go first beyond it
+ * @param maxBuffered how many outgoing stanzas are held while disconnected; beyond it a
+ *     write fails with RemoteUnavailableException (pushes back), nothing waiting is dropped
  */
 public record ComponentSettings(
     String host,
@@ -41,6 +42,11 @@ public record ComponentSettings(
   public ComponentSettings withIqTimeout(Duration timeout) {
     return new ComponentSettings(host, port, domain, secret, keepalive, reconnectMin, reconnectMax, refusedBackoff,
         timeout, maxStanzaBytes, maxBuffered);
+  }
+
+  public ComponentSettings withMaxBuffered(int stanzas) {
+    return new ComponentSettings(host, port, domain, secret, keepalive, reconnectMin, reconnectMax, refusedBackoff,
+        iqTimeout, maxStanzaBytes, stanzas);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.switchboard.xmpp.gateway;
 
+import dev.switchboard.xmpp.stanza.LogText;
 import static dev.switchboard.core.failure.Failures.rootCause;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -88,7 +89,8 @@ public final class GatewayBridge {
   /** Stanzas to a room whose alias is still being resolved, chained in arrival order. */
   private final Map<EntityBareJid, CompletableFuture<Void>> arrivals = new ConcurrentHashMap<>();
 
-  public GatewayBridge(XmppConfig config, ConnectorContext context, ComponentConnection connection) {
+  public GatewayBridge(XmppConfig config, ConnectorContext context, ComponentConnection connection,
+      dev.switchboard.xmpp.media.MediaFetcher fetcher) {
     this.context = context;
     this.connection = connection;
     this.domain = config.component().domain();
@@ -96,8 +98,7 @@ public final class GatewayBridge {
     this.ghostIds = new XmppGhostIds(config.userPrefix(), context.serverName());
     this.interactions = new GatewayInteractions(context, connection, ghostIds);
     this.meters = context.meters(PROTOCOL);
-    this.fetcher = new dev.switchboard.xmpp.media.MediaFetcher(config.media().maxBytes(),
-        config.media().allowedHosts(), context.blockingExecutor());
+    this.fetcher = fetcher;
     this.messageMap = new MessageMapStore(context.database(), context.clock());
     this.blocking = context.blockingExecutor();
     this.relays = new GatewayRelay(context, new dev.switchboard.xmpp.permission.BridgingPolicy(context, ghostIds),
@@ -180,13 +181,14 @@ public final class GatewayBridge {
           .thenCompose(v -> room(roomJid))
           .thenAccept(room -> route(roomJid, from, stanza, room))
           .exceptionally(e -> {
-            log.warn("Gateway {}: {} from {} failed: {}", roomJid, stanza.getClass().getSimpleName(), from,
-                rootCause(e).toString());
+            log.warn("Gateway {}: {} from {} failed: {}", roomJid, stanza.getClass().getSimpleName(),
+                LogText.of(from), LogText.of(rootCause(e)));
             return null;
           }))
           .whenComplete((v, e) -> arrivals.computeIfPresent(roomJid, (j, f) -> f.isDone() ? null : f));
     } catch (RuntimeException e) {
-      log.warn("Failed to handle {} to {}: {}", stanza.getClass().getSimpleName(), stanza.getTo(), e.toString(), e);
+      log.warn("Failed to handle {} to {}: {}", stanza.getClass().getSimpleName(), LogText.of(stanza.getTo()),
+          LogText.of(e), e);
     }
   }
 
@@ -351,7 +353,7 @@ public final class GatewayBridge {
     }
     connection.send(GatewayStanzas.subject(room.jid, from, "subject-" + StanzaIds.of(room.roomId.value()),
         room.subject));
-    log.info("{} joined gateway room {} as '{}'", from, room.alias, nick);
+    log.info("{} joined gateway room {} as '{}'", LogText.of(from), room.alias, LogText.of(nick));
   }
 
   /** XEP-0045 § 7.6: 303 from the old nick to everyone, then the new nick's presence; the ghost is renamed. */
@@ -464,7 +466,8 @@ public final class GatewayBridge {
         .thenCompose(file -> ghost.uploadMedia(file.bytes(), file.contentType(), file.fileName())
             .thenApply(mxc -> dev.switchboard.xmpp.media.MucMediaHook.content(file, mxc)))
         .exceptionally(err -> {
-          log.info("Not re-uploading {} from {} in {}: {}", url, o.ghost, room.alias, rootCause(err).getMessage());
+          log.info("Not re-uploading {} from {} in {}: {}", LogText.of(url), o.ghost, room.alias,
+              LogText.of(rootCause(err).getMessage()));
           return JsonNodeFactory.instance.objectNode().put("msgtype", "m.text").put("body", url);
         })
         .thenAccept(content -> ghost.sendMessage(room.roomId, content, txn).thenAcceptAsync(event -> {
@@ -509,7 +512,9 @@ public final class GatewayBridge {
     } catch (XmppStringprepException e) {
       return done();
     }
-    return room(jid).thenAccept(room -> room.ifPresent(r -> inOrder(r, () -> relay(r, event))));
+    // Done when the room's stanzas for it are written to the component stream (its own lane keeps the order).
+    return room(jid).thenCompose(room -> room.map(r -> inOrderResult(r, () -> relay(r, event))).orElseGet(
+        GatewayBridge::done));
   }
 
   /** Typing and read receipts in a room with a gateway link: chat states and markers for its XMPP occupants. */
@@ -535,7 +540,9 @@ public final class GatewayBridge {
       return interactions.fromMatrix(room, event);
     }
     switch (event.type()) {
-      case "m.room.message" -> relayMessage(room, event);
+      case "m.room.message" -> {
+        return relayMessage(room, event);
+      }
       case "m.room.topic" -> {
         room.subject = event.content().path("topic").asText("");
         room.occupants.keySet().forEach(to -> connection.send(GatewayStanzas.subject(room.jid, to,
@@ -554,7 +561,7 @@ public final class GatewayBridge {
     return done();
   }
 
-  private void relayMessage(GatewayRoom room, MatrixEvent event) {
+  private CompletableFuture<Void> relayMessage(GatewayRoom room, MatrixEvent event) {
     JsonNode relation = event.content().path("m.relates_to");
     boolean isEdit = "m.replace".equals(relation.path("rel_type").asText()) && relation.path("event_id").isTextual()
         && event.content().path("m.new_content").isObject();
@@ -563,20 +570,22 @@ public final class GatewayBridge {
     Optional<String> text = MediaLinks.isMedia(content) ? Optional.of(mediaLinks.textOf(content)) : textOf(content);
     Optional<EntityFullJid> from = room.occupantJid(room.nickOf(event.sender()));
     if (text.isEmpty() || from.isEmpty()) {
-      return;
+      return done();
     }
     List<ExtensionElement> extra = new ArrayList<>(xhtmlOf(content));
     if (isEdit) {
       extra.add(new MessageCorrectExtension(StanzaIds.of(relation.path("event_id").asText())));
     }
     String eventId = event.eventId().value();
+    List<CompletableFuture<Void>> written = new ArrayList<>();
     for (FullJid to : room.occupants.keySet()) {
-      connection.send(MediaLinks.withOob(GatewayStanzas.groupchat(from.get(), to, StanzaIds.of(eventId), text.get(),
-          room.jid, Optional.of(eventId), Optional.empty(), extra), media));
+      written.add(connection.deliver(MediaLinks.withOob(GatewayStanzas.groupchat(from.get(), to,
+          StanzaIds.of(eventId), text.get(), room.jid, Optional.of(eventId), Optional.empty(), extra), media)));
     }
     if (!room.occupants.isEmpty()) {
       meters.message(ConnectorMeters.Direction.TO_REMOTE);
     }
+    return CompletableFuture.allOf(written.toArray(CompletableFuture[]::new));
   }
 
   /** New power levels: everyone whose affiliation or role changed is announced again (XEP-0045 § 9.3, 9.6). */
@@ -816,6 +825,27 @@ public final class GatewayBridge {
         return null;
       });
     }
+  }
+
+  /** {@link #inOrder}, and the caller hears how this step ended (the lane itself goes on either way). */
+  private CompletableFuture<Void> inOrderResult(GatewayRoom room, Supplier<CompletableFuture<Void>> work) {
+    CompletableFuture<Void> result = new CompletableFuture<>();
+    inOrder(room, () -> {
+      CompletableFuture<Void> step;
+      try {
+        step = work.get();
+      } catch (RuntimeException e) {
+        step = CompletableFuture.failedFuture(e);
+      }
+      return step.whenComplete((v, e) -> {
+        if (e != null) {
+          result.completeExceptionally(e);
+        } else {
+          result.complete(null);
+        }
+      });
+    });
+    return result;
   }
 
   private static CompletableFuture<Void> done() {

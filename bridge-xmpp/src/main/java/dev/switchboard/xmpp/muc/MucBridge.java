@@ -30,6 +30,7 @@ import dev.switchboard.xmpp.format.XmppFormatting;
 import dev.switchboard.xmpp.media.MediaLinks;
 import dev.switchboard.xmpp.message.Replies;
 import dev.switchboard.xmpp.message.Retraction;
+import dev.switchboard.xmpp.stanza.LogText;
 import dev.switchboard.xmpp.stanza.XmlText;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -77,6 +78,8 @@ public final class MucBridge {
   private static final Logger log = LoggerFactory.getLogger(MucBridge.class);
   private static final String PROTOCOL = "xmpp";
   private static final int MAX_NICK_CONFLICTS = 5;
+  /** Numbered ghosts tried for one anonymous occupant JID (see anonymousGhost): far more than a nick is reused. */
+  private static final int MAX_GHOST_NUMBER = 100;
 
   private final XmppConfig config;
   private final ConnectorContext context;
@@ -93,6 +96,8 @@ public final class MucBridge {
   private final Map<EntityBareJid, MucRoom> byMuc = new ConcurrentHashMap<>();
   private final Map<RoomAlias, CompletableFuture<Optional<RoomId>>> creating = new ConcurrentHashMap<>();
   private static final long SEEN_EVERY_MS = 5_000;
+  /** How far the MUC's clock may be ahead of ours before a history request could miss a message. */
+  private static final long SEEN_CLOCK_MARGIN_MS = 5_000;
   private final Map<EntityBareJid, Long> lastMarked = new ConcurrentHashMap<>();
   /** The display name each ghost was last given in this run. */
   private final Map<UserId, String> ghostNames = new ConcurrentHashMap<>();
@@ -155,9 +160,9 @@ public final class MucBridge {
     if (room.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
-    return ensureOccupantSurvivingOutages(room.get(), user).thenAccept(v -> {
+    return ensureOccupantSurvivingOutages(room.get(), user).thenCompose(v -> {
       room.get().rememberSent(id, event);
-      connection.send(stanza.apply(fullJidOf(user)));
+      return connection.deliver(stanza.apply(fullJidOf(user))); // done when written to the stream
     });
   }
 
@@ -184,9 +189,9 @@ public final class MucBridge {
     if (room.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
-    return connection.whenReady().thenCompose(v -> listenerIn(room.get())).thenAccept(v -> {
+    return connection.whenReady().thenCompose(v -> listenerIn(room.get())).thenCompose(v -> {
       room.get().rememberSent(id, event);
-      connection.send(stanza.apply(listenerJid));
+      return connection.deliver(stanza.apply(listenerJid)); // done when written to the stream
     });
   }
 
@@ -262,7 +267,7 @@ public final class MucBridge {
       }
       MucRoom room = from.asEntityBareJidIfPossible() == null ? null : byMuc.get(from.asEntityBareJidIfPossible());
       if (room == null) {
-        log.debug("Ignoring a {} from {}: no portal", stanza.getClass().getSimpleName(), from);
+        log.debug("Ignoring a {} from {}: no portal", stanza.getClass().getSimpleName(), LogText.of(from));
         return;
       }
       if (stanza instanceof Presence presence) {
@@ -271,8 +276,8 @@ public final class MucBridge {
         onMessage(room, message);
       }
     } catch (RuntimeException e) {
-      log.warn("Failed to handle {} from {}: {}", stanza.getClass().getSimpleName(), stanza.getFrom(), e.toString(),
-          e);
+      log.warn("Failed to handle {} from {}: {}", stanza.getClass().getSimpleName(), LogText.of(stanza.getFrom()),
+          LogText.of(e), e);
     }
   }
 
@@ -476,8 +481,10 @@ public final class MucBridge {
    * busy room's throughput, and an older mark only asks for a little more history after a reconnect (the ghosts' txn
    * ids drop what was already bridged).
    */
-  private void markSeen(EntityBareJid muc) {
-    long now = context.clock().millis();
+  private void markSeen(EntityBareJid muc, long receivedMs) {
+    // The time the message arrived, not now: a message that came after it may not be in the outbound queue yet,
+    // and must still be asked for again after a crash. Less a margin for the MUC's clock against ours.
+    long now = receivedMs - SEEN_CLOCK_MARGIN_MS;
     Long last = lastMarked.get(muc);
     if (last != null && now - last < SEEN_EVERY_MS) {
       return;
@@ -519,7 +526,7 @@ public final class MucBridge {
         room.listenerNick = config.listenerNick() + "[" + (room.listenerConflicts + 1) + "]";
         joinListener(room);
       } else {
-        log.warn("The listener cannot join {}: {}", room.muc, presence.getError());
+        log.warn("The listener cannot join {}: {}", room.muc, LogText.of(presence.getError()));
       }
       return;
     }
@@ -544,7 +551,7 @@ public final class MucBridge {
     } else if (presence.getType() == Presence.Type.unavailable) {
       Set<MUCUser.Status> status = x == null ? Set.of() : x.getStatus();
       UserId ghost = room.ghostByNick.remove(nick);
-      UserId left = ghost != null ? ghost : ghostIds.ghostOf(occupant);
+      UserId left = ghost != null ? ghost : ghostOfOccupant(room, occupant, item);
       String reason = item == null || item.getReason() == null ? "" : item.getReason();
       if (status.contains(MUCUser.Status.NEW_NICKNAME_303) && item != null && item.getNick() != null) {
         // XEP-0045 § 7.6: the same person comes back as the new nick; the ghost follows, nobody leaves.
@@ -561,14 +568,49 @@ public final class MucBridge {
 
   /**
    * The ghost of an occupant: the person's own ghost where the MUC tells us their real JID (non-anonymous rooms,
-   * or when we moderate), else the ghost the nick already stands for (303 moves it), else one for the occupant JID.
+   * or when we moderate), else the ghost the nick already stands for (303 moves it), else {@link #anonymousGhost}.
    */
   private UserId ghostOfOccupant(MucRoom room, Jid occupant, MUCItem item) {
     if (item != null && item.getJid() != null) {
       return ghostIds.ghostOf(item.getJid().asBareJid());
     }
     UserId known = room.ghostByNick.get(occupant.getResourceOrEmpty().toString());
-    return known != null ? known : ghostIds.ghostOf(occupant);
+    return known != null ? known : anonymousGhost(room, occupant);
+  }
+
+  /** The ghost of a message's sender; with no presence seen for the nick (yet), looked up as for a presence. */
+  private UserId senderOf(MucRoom room, String nick, Jid occupant) {
+    UserId known = room.ghostByNick.get(nick);
+    if (known != null) {
+      return known;
+    }
+    UserId resolved = anonymousGhost(room, occupant);
+    UserId raced = room.ghostByNick.putIfAbsent(nick, resolved);
+    return raced != null ? raced : resolved;
+  }
+
+  /**
+   * The ghost of an anonymous occupant this run has not seen yet. One person keeps one ghost across renames and
+   * restarts: the ghost row's remote id follows the occupant JID through every 303, so the ghost that last stood for
+   * this occupant JID is theirs (they renamed before a restart). Else the ghost named after the occupant JID, unless
+   * that one followed its first holder's rename (it stands for another nick now, in this run or in the store): then
+   * the next numbered ghost nobody holds. Reads the store; runs on the callback executor, a blocking pool.
+   */
+  private UserId anonymousGhost(MucRoom room, Jid occupant) {
+    String remoteId = occupant.toString();
+    java.util.Collection<UserId> inUse = room.ghostByNick.values();
+    Optional<GhostStore.Ghost> holder = ghostStore.find(PROTOCOL, remoteId);
+    if (holder.isPresent() && !inUse.contains(holder.get().userId())) {
+      return holder.get().userId();
+    }
+    for (int n = 1; n < MAX_GHOST_NUMBER; n++) {
+      UserId candidate = ghostIds.ghostOf(occupant, n);
+      if (!inUse.contains(candidate) && ghostStore.find(candidate)
+          .map(g -> g.remoteId().equals(remoteId)).orElse(true)) {
+        return candidate;
+      }
+    }
+    return ghostIds.ghostOf(occupant, MAX_GHOST_NUMBER);
   }
 
   /** Gives the ghost the power level of its affiliation and role, when that changed. */
@@ -610,7 +652,7 @@ public final class MucBridge {
         }
         sendOccupantJoin(room, user, o);
       } else if (o.isJoined()) {
-        log.info("{} keeps nick '{}' in {}: {}", user, o.nick, room.muc, presence.getError());
+        log.info("{} keeps nick '{}' in {}: {}", user, LogText.of(o.nick), room.muc, LogText.of(presence.getError()));
         o.wanted = o.nick;
       } else {
         room.matrixOccupants.remove(user, o);
@@ -641,12 +683,14 @@ public final class MucBridge {
 
   private void onMessage(MucRoom room, Message message) {
     if (message.getType() == Message.Type.error) {
-      log.info("Error from {} to {}: {}", message.getFrom(), message.getTo(), message.getError());
+      log.info("Error from {} to {}: {}", LogText.of(message.getFrom()), message.getTo(),
+          LogText.of(message.getError()));
       return;
     }
     if (message.getType() != Message.Type.groupchat || !listenerJid.equals(message.getTo())) {
       return; // copies for our Matrix users' occupants: the listener's copy is enough
     }
+    long receivedMs = context.clock().millis();
     String nick = message.getFrom().getResourceOrEmpty().toString();
     Optional<String> stanzaId = MucStanzas.stanzaIdBy(message, room.muc);
     EventId ours = room.sentEvent(MucStanzas.originId(message).orElse(message.getStanzaId()));
@@ -667,7 +711,7 @@ public final class MucBridge {
       return; // a message from the room itself (status notices)
     }
     Jid occupant = message.getFrom();
-    UserId sender = room.ghostByNick.getOrDefault(nick, ghostIds.ghostOf(occupant));
+    UserId sender = senderOf(room, nick, occupant);
     String key = stanzaId.map(id -> "sid:" + id)
         .orElseGet(() -> message.getStanzaId() != null ? senderKey(sender, message.getStanzaId())
             : "none:" + UUID.randomUUID());
@@ -742,7 +786,7 @@ public final class MucBridge {
               rows.add(new MessageMapStore.NewMapping(
                   new MessageMapStore.RemoteMessage(PROTOCOL, room.muc.toString(), ownKey), room.roomId, event));
             }
-            return mapWriter.put(rows).thenRun(() -> markSeen(room.muc));
+            return mapWriter.put(rows).thenRun(() -> markSeen(room.muc, receivedMs));
           }).thenCompose(f -> f).whenComplete((v, e) -> {
             // Only after the rows are written, so a look-up finds the message in one place or the other.
             room.inFlight.remove(key, sent);
@@ -835,12 +879,24 @@ public final class MucBridge {
                 .thenApply(e -> null));
   }
 
-  /** Registers the ghost of an occupant and gives it the nick as display name (again when the nick changed). */
+  /**
+   * Registers the ghost of an occupant and gives it the nick as display name (again when the nick changed). The row's
+   * remote id is the person: their real bare JID where the ghost is named after one, else the occupant JID they have
+   * now (so a rename before a restart still finds their ghost, see anonymousGhost).
+   */
   private CompletableFuture<UserId> ensureGhost(UserId ghost, Jid occupant, String nick) {
     if (nick.equals(ghostNames.get(ghost))) {
       return CompletableFuture.completedFuture(ghost);
     }
-    ghostStore.upsert(ghost, PROTOCOL, occupant.toString(), nick, null);
+    String remoteId = ghostIds.jidOf(ghost).filter(j -> !j.hasResource()).map(Jid::toString)
+        .orElse(occupant.toString());
+    try {
+      ghostStore.upsert(ghost, PROTOCOL, remoteId, nick, null);
+    } catch (dev.switchboard.core.store.StoreException e) {
+      // Bookkeeping only: the message still goes to Matrix from this ghost rather than being lost.
+      log.warn("Ghost {} for {} in {} not recorded: {}", ghost, LogText.of(occupant), occupant.asBareJid(),
+          LogText.of(e.getMessage()));
+    }
     Intent intent = context.intents().ghost(ghost);
     return intent.ensureRegistered()
         .thenCompose(v -> intent.setDisplayName(nick))
@@ -867,7 +923,10 @@ public final class MucBridge {
 
   // ---- Matrix -> XMPP
 
-  /** A Matrix event in a room linked to a MUC. Completes once the stanza is sent or queued for the stream. */
+  /**
+   * A Matrix event in a room linked to a MUC. Completes once its stanza is written to the component stream; fails
+   * with RemoteUnavailableException while the stream is down, so the dispatcher holds the event.
+   */
   public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Link link) {
     EntityBareJid muc;
     try {
@@ -895,7 +954,7 @@ public final class MucBridge {
           }
           return CompletableFuture.completedFuture(null);
         }
-        return ensureOccupant(room, event.sender()).thenAccept(v -> connection.send(MucStanzas.subject(
+        return ensureOccupant(room, event.sender()).thenCompose(v -> connection.deliver(MucStanzas.subject(
             fullJidOf(event.sender()), muc, idFor(event.eventId()), topic)));
       }
       case "m.room.member" -> {
@@ -953,7 +1012,7 @@ public final class MucBridge {
     if (repliedTo.isPresent()) {
       return ensureOccupantSurvivingOutages(room, event.sender())
           .thenCompose(v -> replies.outgoing(room, event, repliedTo.get()))
-          .thenAccept(reply -> {
+          .thenCompose(reply -> {
             room.rememberSent(id, event.eventId());
             String quote = XmlText.clean(reply.quote());
             Message m = MucStanzas.groupchat(fullJidOf(event.sender()), room.muc, id,
@@ -963,24 +1022,23 @@ public final class MucBridge {
             }
             m.addExtension(Replies.element(reply.id(), reply.to()));
             m.addExtension(Replies.fallback(quote.codePointCount(0, quote.length())));
-            connection.send(m);
             meters.message(ConnectorMeters.Direction.TO_REMOTE);
+            return connection.deliver(m);
           });
     }
-    return ensureOccupantSurvivingOutages(room, event.sender()).thenAccept(v -> {
+    return ensureOccupantSurvivingOutages(room, event.sender()).thenCompose(v -> {
       room.rememberSent(id, event.eventId());
+      meters.message(ConnectorMeters.Direction.TO_REMOTE);
       if (isEdit) {
         // XEP-0308 names the id we gave the original, which is derived from its event id: no lookup needed.
         String replaced = idFor(EventId.of(relation.path("event_id").asText()));
         Message m = MucStanzas.correction(fullJidOf(event.sender()), room.muc, id, finalText, replaced);
         formatted.ifPresent(f -> f.addTo(m));
-        connection.send(m);
-      } else {
-        Message m = MucStanzas.groupchat(fullJidOf(event.sender()), room.muc, id, finalText);
-        formatted.ifPresent(f -> f.addTo(m));
-        connection.send(MediaLinks.withOob(m, media));
+        return connection.deliver(m);
       }
-      meters.message(ConnectorMeters.Direction.TO_REMOTE);
+      Message m = MucStanzas.groupchat(fullJidOf(event.sender()), room.muc, id, finalText);
+      formatted.ifPresent(f -> f.addTo(m));
+      return connection.deliver(MediaLinks.withOob(m, media));
     });
   }
 
@@ -1006,9 +1064,9 @@ public final class MucBridge {
       String targetId = ids.stream().filter(id -> id.startsWith("sid:")).map(id -> id.substring(4)).findFirst()
           .orElse(idFor(target));
       String id = idFor(event.eventId());
-      return ensureOccupant(room, event.sender()).thenAccept(v -> {
+      return ensureOccupant(room, event.sender()).thenCompose(v -> {
         room.rememberSent(id, event.eventId());
-        connection.send(MucStanzas.retraction(fullJidOf(event.sender()), room.muc, id, targetId));
+        return connection.deliver(MucStanzas.retraction(fullJidOf(event.sender()), room.muc, id, targetId));
       });
     });
   }
@@ -1046,7 +1104,7 @@ public final class MucBridge {
           if (e != null) {
             room.matrixOccupants.remove(user, o);
             if (e instanceof TimeoutException) {
-              log.warn("{} got no answer joining {} as '{}'", user, room.muc, o.nick);
+              log.warn("{} got no answer joining {} as '{}'", user, room.muc, LogText.of(o.nick));
             }
           }
         });
@@ -1168,7 +1226,7 @@ public final class MucBridge {
         String nick = room.listenerNick;
         MucStanzas.occupant(room.muc, nick).ifPresent(occupant -> selfPing(listenerJid, occupant).thenAccept(gone -> {
           if (gone && room.listenerJoined && nick.equals(room.listenerNick) && byMuc.get(room.muc) == room) {
-            log.info("{} forgot the listener '{}' (XEP-0410 self-ping); rejoining", room.muc, nick);
+            log.info("{} forgot the listener '{}' (XEP-0410 self-ping); rejoining", room.muc, LogText.of(nick));
             room.listenerJoined = false;
             joinListener(room);
           }
@@ -1182,7 +1240,7 @@ public final class MucBridge {
             .thenAccept(gone -> {
               if (gone && room.matrixOccupants.remove(user, o)) {
                 log.info("{} forgot {}'s occupant '{}' (XEP-0410 self-ping); it rejoins when they next speak",
-                    room.muc, user, o.nick);
+                    room.muc, user, LogText.of(o.nick));
               }
             }));
       });

@@ -10,7 +10,8 @@ public final class XmlText {
 
   /**
    * Removes what XML 1.0 § 2.2 does not allow: C0 controls other than tab, LF and CR, lone surrogates, U+FFFE and
-   * U+FFFF. Returns the same instance when there is nothing to remove.
+   * U+FFFF; and what it discourages, DEL and the C1 controls (terminal escapes such as CSI U+009B that no chat
+   * client shows, and that XML 1.1 forbids raw). Returns the same instance when there is nothing to remove.
    */
   public static String clean(String text) {
     if (text == null) {
@@ -49,10 +50,13 @@ public final class XmlText {
     return -1;
   }
 
-  /** {@code #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]}; a lone surrogate is its own code point. */
+  /**
+   * {@code #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]} without {@code [#x7F-#x9F]}; a
+   * lone surrogate is its own code point.
+   */
   static boolean allowed(int cp) {
     return cp == 0x9 || cp == 0xA || cp == 0xD
-        || (cp >= 0x20 && cp <= 0xD7FF)
+        || (cp >= 0x20 && cp < 0x7F) || (cp > 0x9F && cp <= 0xD7FF)
         || (cp >= 0xE000 && cp <= 0xFFFD)
         || (cp >= 0x10000 && cp <= 0x10FFFF);
   }

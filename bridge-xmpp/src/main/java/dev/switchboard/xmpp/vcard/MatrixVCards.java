@@ -50,17 +50,22 @@ public final class MatrixVCards {
         connection.send(IQ.createErrorResponse(iq, StanzaError.Condition.item_not_found));
         return;
       }
-      String name = Optional.ofNullable(profile.path("displayname").asText(null)).map(XmlText::clean)
-          .filter(n -> !n.isBlank()).orElse(user.localpart());
-      VCard card = new VCard();
-      card.setType(IQ.Type.result);
-      card.setStanzaId(iq.getStanzaId());
-      card.setTo(iq.getFrom());
-      card.setFrom(iq.getTo());
-      card.setField("FN", name);
-      card.setNickName(name);
-      card.setField("URL", "https://matrix.to/#/" + user.value());
-      connection.send(card);
+      connection.send(card(iq, user, profile.path("displayname").asText(null)));
     });
+  }
+
+  /** The vCard answering {@code request} for a Matrix user with that display name (null for none). */
+  public static VCard card(IQ request, UserId user, String displayName) {
+    String name = Optional.ofNullable(displayName).map(XmlText::clean).filter(n -> !n.isBlank())
+        .orElse(user.localpart());
+    VCard card = new VCard();
+    card.setType(IQ.Type.result);
+    card.setStanzaId(request.getStanzaId());
+    card.setTo(request.getFrom());
+    card.setFrom(request.getTo());
+    card.setField("FN", name);
+    card.setNickName(name);
+    card.setField("URL", "https://matrix.to/#/" + user.value());
+    return card;
   }
 }

@@ -19,6 +19,17 @@ class AddressesTest {
   private final MucAliases aliases = new MucAliases("_xmpp_", "example.org");
 
   @Test
+  void aNumberedOccupantGhostIsAnotherUserForTheSameOccupantAddress() throws Exception {
+    org.jxmpp.jid.Jid occupant = org.jxmpp.jid.impl.JidCreate.from("dev@conference.example.net/carol");
+
+    assertThat(ghosts.ghostOf(occupant, 1)).isEqualTo(ghosts.ghostOf(occupant));
+    assertThat(ghosts.ghostOf(occupant, 2)).isNotEqualTo(ghosts.ghostOf(occupant));
+    assertThat(ghosts.ghostOf(occupant, 2).value()).isEqualTo("@_xmpp_dev=40conference.example.net/carol=002:example.org");
+    assertThat(ghosts.jidOf(ghosts.ghostOf(occupant, 2))).contains(occupant);
+    assertThat(ghosts.isGhost(ghosts.ghostOf(occupant, 2))).isTrue();
+  }
+
+  @Test
   void aMatrixUserGetsAnXep0106EscapedAddressOnTheComponent() {
     EntityBareJid jid = userJids.jidOf(UserId.of("@alice:example.org"));
 

@@ -1,0 +1,93 @@
+package dev.switchboard.xmpp.muc;
+
+import static dev.switchboard.xmpp.MucFixture.WAIT;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.testkit.homeserver.TestUser;
+import dev.switchboard.xmpp.MucFixture;
+import dev.switchboard.xmpp.XmppClient;
+import java.nio.file.Path;
+import java.util.List;
+import org.jivesoftware.smack.packet.StanzaBuilder;
+import org.jivesoftware.smackx.muc.MultiUserChat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.jxmpp.jid.impl.JidCreate;
+import org.jxmpp.jid.parts.Resourcepart;
+
+/**
+ * One XMPP person keeps one ghost through a rename and a bridge restart (issue #16): the ghost row follows the
+ * occupant through the 303, so after the restart the renamed occupant is found again, and speaks to Matrix.
+ */
+class MucRenameAfterRestartFlowTest {
+  @TempDir
+  Path dir;
+  private MucFixture f;
+
+  @AfterEach
+  void stop() {
+    if (f != null) {
+      f.close();
+    }
+  }
+
+  private List<JsonNode> bodies(String room, String body) {
+    return f.hs.timeline(room).stream().filter(e -> "m.room.message".equals(e.path("type").asText()))
+        .filter(e -> body.equals(e.path("content").path("body").asText())).toList();
+  }
+
+  @Test
+  void anOccupantWhoRenamedBeforeARestartStillReachesMatrixFromTheSameGhostAndANewcomerGetsTheirOwn() throws Exception {
+    f = MucFixture.start(dir);
+    TestUser alice = f.hs.user("alice");
+    String room = alice.join(f.alias());
+    XmppClient carol = XmppClient.login(f.prosody, "carol");
+    try {
+      MultiUserChat carolInDev = f.mucOf(carol);
+      carolInDev.join(Resourcepart.from("carol"));
+      String ghost = f.ghostOf("carol");
+      f.awaitMembership(room, ghost, "join");
+      carolInDev.sendMessage("before the rename");
+      f.hs.awaitEvent(room, ghost, e -> "before the rename".equals(e.path("content").path("body").asText()), WAIT);
+
+      // XEP-0045 § 7.6 (Smack's changeNickname() misses Prosody's answer): carol becomes caroline, status 303.
+      carol.send(StanzaBuilder.buildPresence().to(JidCreate.entityFullFrom(f.muc() + "/caroline")).build());
+      carolInDev.sendMessage("renamed");
+      f.hs.awaitEvent(room, ghost, e -> "renamed".equals(e.path("content").path("body").asText()), WAIT);
+      await().atMost(WAIT).until(() -> "caroline".equals(f.hs.displayName(ghost)));
+
+      f.restartBridge();
+      carolInDev.sendMessage("after the restart");
+
+      JsonNode after = f.hs.awaitEvent(room, ghost,
+          e -> "after the restart".equals(e.path("content").path("body").asText()), WAIT);
+      assertThat(after.path("sender").asText()).isEqualTo(ghost);
+      // Exactly once, and the MUC history the listener gets on rejoining posts nothing twice.
+      await().during(java.time.Duration.ofSeconds(2)).atMost(WAIT)
+          .until(() -> bodies(room, "after the restart").size() == 1);
+      assertThat(bodies(room, "before the rename")).hasSize(1);
+      assertThat(bodies(room, "renamed")).hasSize(1);
+      assertThat(f.hs.members(room)).doesNotContainKey(f.ghostOf("caroline"));
+
+      // Someone else now takes the nick carol: the ghost named after it is caroline's, so they get their own.
+      XmppClient dave = XmppClient.login(f.prosody, "dave");
+      try {
+        MultiUserChat daveInDev = f.mucOf(dave);
+        daveInDev.join(Resourcepart.from("carol"));
+        daveInDev.sendMessage("a new carol");
+        JsonNode fromDave = f.hs.awaitEvent(room, null,
+            e -> "a new carol".equals(e.path("content").path("body").asText()), WAIT);
+        assertThat(fromDave.path("sender").asText()).isNotEqualTo(ghost).startsWith("@_xmpp_dev=40");
+        carolInDev.sendMessage("still caroline");
+        f.hs.awaitEvent(room, ghost, e -> "still caroline".equals(e.path("content").path("body").asText()), WAIT);
+      } finally {
+        dave.close();
+      }
+    } finally {
+      carol.close();
+    }
+  }
+}
