@@ -224,6 +224,17 @@ class XmppPermissionMatrixTest {
     // The ghost read the room as a member (the bot is not in it) and left again.
     assertThat(f.hs.members(closed).get(daveGhost)).isEqualTo("leave");
 
+    // An alias of another server is no gateway room: not even looked up.
+    EntityBareJid foreign = new GatewayJids(ProsodyServer.COMPONENT).jidOf(RoomAlias.of("#lobby:elsewhere.test"));
+    MultiUserChat elsewhere = MultiUserChatManager.getInstanceFor(dave.connection).getMultiUserChat(foreign);
+    assertThatThrownBy(() -> elsewhere.join(enter(elsewhere, 0)))
+        .isInstanceOfSatisfying(XMPPException.XMPPErrorException.class, e -> {
+          assertThat(e.getStanzaError().getCondition()).isEqualTo(StanzaError.Condition.item_not_found);
+          assertThat(e.getStanzaError().getDescriptiveText())
+              .isEqualTo("This gateway serves only rooms with an alias on " + f.hs.serverName());
+        });
+    assertThat(f.hs.requests("GET", ".*/directory/room/.*")).noneMatch(r -> r.decodedPath().contains("elsewhere"));
+
     MultiUserChat adams = MultiUserChatManager.getInstanceFor(dave.connection).getMultiUserChat(gatewayJid("adams"));
     adams.join(enter(adams, 0));
     f.awaitMembership(open, daveGhost, "join");
