@@ -533,7 +533,7 @@ public final class GatewayBridge {
     if (!room.membersLoaded) {
       return done(); // nobody from XMPP has been here this run; members load on the first join
     }
-    if (!relays.shown(event.sender())) {
+    if (relays.hidden(event.sender())) {
       return relays.fromHidden(room, event);
     }
     if (interactions.takes(event)) {

@@ -65,14 +65,27 @@ final class GatewayRelay {
     return b == Bridging.PUPPET;
   }
 
+  /**
+   * True when {@code user}'s events appear as an occupant's. Not the bot's: it is no occupant, its live events reach
+   * no connector, and its notices (such as core telling a none user why they are not bridged) are for Matrix users.
+   */
   boolean shown(UserId user) {
-    return policy.puppets(user);
+    return policy.puppets(user) && !user.equals(context.intents().bot().userId());
   }
 
-  /** False for a none user's (or a malformed) sender: their messages reach XMPP in no form. */
+  /**
+   * True for live events of senders below {@code user}: they go to {@link #fromHidden}. The bot's few live events
+   * (a hub room's topic from another network) are not hidden.
+   */
+  boolean hidden(UserId sender) {
+    return !policy.puppets(sender);
+  }
+
+  /** False for a none user's, the bot's or a malformed sender: their messages reach XMPP in no form. */
   boolean heard(String sender) {
     try {
-      return policy.of(UserId.of(sender)) != Bridging.REFUSE;
+      UserId user = UserId.of(sender);
+      return policy.of(user) != Bridging.REFUSE && !user.equals(context.intents().bot().userId());
     } catch (IllegalArgumentException e) {
       return false;
     }

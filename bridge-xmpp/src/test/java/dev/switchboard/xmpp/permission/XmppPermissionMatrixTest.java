@@ -11,6 +11,7 @@ import dev.switchboard.core.id.UserId;
 import dev.switchboard.testkit.homeserver.RoomSpec;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.xmpp.ProsodyServer;
+import dev.switchboard.xmpp.MamQueries;
 import dev.switchboard.xmpp.MucFixture;
 import dev.switchboard.xmpp.XmppClient;
 import dev.switchboard.xmpp.address.GatewayJids;
@@ -196,7 +197,7 @@ class XmppPermissionMatrixTest {
 
     nora.send(room, "live from nora");
     fred.send(room, "live from fred");
-    rita.send(room, "live from rita");
+    String ritasLive = rita.send(room, "live from rita");
     adam.send(room, "live from adam");
 
     Message relayed = daveGets("<Rita> live from rita");
@@ -204,6 +205,22 @@ class XmppPermissionMatrixTest {
     assertThat(daveGets("live from adam").getFrom().toString()).isEqualTo(gatewayJid("lobby") + "/adam");
     assertThat(dave.messages).noneMatch(m -> m.getBody() != null
         && (m.getBody().contains("from nora") || m.getBody().contains("from fred")));
+
+    // A relay user's edit corrects the line the room said for them.
+    ObjectNode edit = JsonNodeFactory.instance.objectNode().put("msgtype", "m.text").put("body", "* live, fixed");
+    edit.putObject("m.new_content").put("msgtype", "m.text").put("body", "live, fixed");
+    edit.putObject("m.relates_to").put("rel_type", "m.replace").put("event_id", ritasLive);
+    rita.sendEvent(room, "m.room.message", edit);
+    Message correction = daveGets("<Rita> live, fixed");
+    assertThat(correction.getFrom().toString()).isEqualTo(gatewayJid("lobby").toString());
+    assertThat(MessageCorrectExtension.from(correction).getIdInitialMessage()).isEqualTo(relayed.getStanzaId());
+
+    // The archive (MAM) tells the same story: relay lines from the room, none users' messages not at all.
+    MamQueries.query(dave, gatewayJid("lobby"), "q1", 50, "");
+    await().atMost(WAIT).until(() -> MamQueries.bodies(dave, "q1").contains("live from adam"));
+    assertThat(MamQueries.bodies(dave, "q1")).containsExactly("<Rita> early from rita", "early from ursula",
+        "<Rita> live from rita", "live from adam");
+    assertThat(MamQueries.senders(dave, "q1").get(0)).isEqualTo(gatewayJid("lobby").toString());
     assertThat(nicksIn(lobby)).containsExactlyInAnyOrder("ursula", "adam", "dave");
     f.hs.assertNoSchemaViolations();
   }
