@@ -16,6 +16,7 @@ import dev.switchboard.xmpp.MucFixture;
 import dev.switchboard.xmpp.XmppClient;
 import dev.switchboard.xmpp.address.GatewayJids;
 import dev.switchboard.xmpp.address.MatrixUserJids;
+import dev.switchboard.xmpp.message.Reactions;
 import dev.switchboard.xmpp.message.Retraction;
 import dev.switchboard.xmpp.muc.MucStanzas;
 import java.nio.file.Path;
@@ -119,6 +120,12 @@ class XmppPermissionMatrixTest {
     Message correction = bobGets("<Rita> hi all");
     assertThat(MessageCorrectExtension.from(correction).getIdInitialMessage()).isEqualTo(relayed.getStanzaId());
     String stanzaId = MucStanzas.stanzaIdBy(relayed, bareJid(f.muc())).orElseThrow();
+    // The relayed line's stanza-id is in the message map: an XMPP reaction to it reaches Rita's event.
+    f.bob.send(StanzaBuilder.buildMessage("react-1").to(bareJid(f.muc())).ofType(Message.Type.groupchat)
+        .addExtension(new Reactions(stanzaId, Set.of("👍"))).build());
+    await().atMost(WAIT).until(() -> f.hs.timeline(room).stream().anyMatch(e -> "m.reaction".equals(
+        e.path("type").asText()) && hi.equals(e.path("content").path("m.relates_to").path("event_id").asText())
+        && f.ghostOf("bob").equals(e.path("sender").asText())));
     rita.redact(room, hi, "oops");
     await().atMost(WAIT).until(() -> f.bob.messages.stream().anyMatch(m -> Retraction.targetOf(m)
         .filter(stanzaId::equals).isPresent() && "Matrix".equals(m.getFrom().getResourceOrEmpty().toString())));
