@@ -7,6 +7,7 @@ import dev.switchboard.core.id.RoomAlias;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.permission.Level;
+import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
 import java.util.Locale;
 import java.util.Map;
@@ -38,12 +39,12 @@ final class GatewayAccess {
 
   private final ConnectorContext context;
   private final ComponentConnection connection;
-  private final dev.switchboard.xmpp.address.XmppGhostIds ghostIds;
+  private final XmppGhostIds ghostIds;
   /** Room → why it is closed, or empty when open. */
   private final Map<RoomId, CompletableFuture<Optional<String>>> verdicts = new ConcurrentHashMap<>();
 
   GatewayAccess(ConnectorContext context, ComponentConnection connection,
-      dev.switchboard.xmpp.address.XmppGhostIds ghostIds) {
+      XmppGhostIds ghostIds) {
     this.context = context;
     this.connection = connection;
     this.ghostIds = ghostIds;
