@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.id.RoomAlias;
@@ -17,6 +18,7 @@ import dev.switchboard.xmpp.XmppClient;
 import dev.switchboard.xmpp.address.GatewayJids;
 import dev.switchboard.xmpp.address.MatrixUserJids;
 import dev.switchboard.xmpp.message.Reactions;
+import dev.switchboard.xmpp.message.Replies;
 import dev.switchboard.xmpp.message.Retraction;
 import dev.switchboard.xmpp.muc.MucStanzas;
 import java.nio.file.Path;
@@ -126,6 +128,20 @@ class XmppPermissionMatrixTest {
     await().atMost(WAIT).until(() -> f.hs.timeline(room).stream().anyMatch(e -> "m.reaction".equals(
         e.path("type").asText()) && hi.equals(e.path("content").path("m.relates_to").path("event_id").asText())
         && f.ghostOf("bob").equals(e.path("sender").asText())));
+    // A relay user's reply quotes the original (naming its author by nick) and carries the XEP-0461 reference.
+    f.bobInDev.sendMessage("anyone there?");
+    Message question = bobGets("anyone there?");
+    JsonNode asked = f.hs.awaitEvent(room, f.ghostOf("bob"),
+        e -> "anyone there?".equals(e.path("content").path("body").asText()), WAIT);
+    ObjectNode reply = JsonNodeFactory.instance.objectNode().put("msgtype", "m.text")
+        .put("body", "> <" + f.ghostOf("bob") + "> anyone there?\n\nyes");
+    reply.putObject("m.relates_to").putObject("m.in_reply_to").put("event_id", asked.path("event_id").asText());
+    rita.sendEvent(room, "m.room.message", reply);
+    Message answer = bobGets("> bob: anyone there?\n<Rita> yes");
+    assertThat(answer.getFrom().getResourceOrEmpty().toString()).isEqualTo("Matrix");
+    assertThat(Replies.of(answer).orElseThrow().id())
+        .isEqualTo(MucStanzas.stanzaIdBy(question, bareJid(f.muc())).orElseThrow());
+
     rita.redact(room, hi, "oops");
     await().atMost(WAIT).until(() -> f.bob.messages.stream().anyMatch(m -> Retraction.targetOf(m)
         .filter(stanzaId::equals).isPresent() && "Matrix".equals(m.getFrom().getResourceOrEmpty().toString())));
