@@ -99,6 +99,8 @@ public final class MucFixture implements AutoCloseable {
       f.bob = XmppClient.login(prosody, "bob");
       f.bobInDev = f.mucOf(f.bob);
       f.bobInDev.create(Resourcepart.from("bob")).makeInstant();
+      // Else a test's first stanza to the component can beat its handshake (Prosody: "Component unavailable").
+      await().atMost(WAIT).until(() -> connector.state() == dev.switchboard.core.connector.ConnectorState.RUNNING);
       return f;
     } catch (Exception | Error e) {
       if (proxy != null) {
