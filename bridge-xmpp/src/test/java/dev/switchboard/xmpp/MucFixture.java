@@ -66,7 +66,12 @@ public final class MucFixture implements AutoCloseable {
    * homeserver's server name).
    */
   public static MucFixture startWithPermissions(Path dir, String permissions) throws Exception {
-    return start(dir, "{}", "debug", 0, permissions);
+    return startWithPermissions(dir, "{}", permissions);
+  }
+
+  /** ... with {@code extraConfig} merged into the {@code xmpp:} section. */
+  public static MucFixture startWithPermissions(Path dir, String extraConfig, String permissions) throws Exception {
+    return start(dir, extraConfig, "debug", 0, permissions);
   }
 
   private static MucFixture start(Path dir, String extraConfig, String prosodyLogLevel, int archiveItemLimit,
@@ -94,6 +99,8 @@ public final class MucFixture implements AutoCloseable {
       f.bob = XmppClient.login(prosody, "bob");
       f.bobInDev = f.mucOf(f.bob);
       f.bobInDev.create(Resourcepart.from("bob")).makeInstant();
+      // Else a test's first stanza to the component can beat its handshake (Prosody: "Component unavailable").
+      await().atMost(WAIT).until(() -> connector.state() == dev.switchboard.core.connector.ConnectorState.RUNNING);
       return f;
     } catch (Exception | Error e) {
       if (proxy != null) {

@@ -199,6 +199,27 @@ public final class MucBridge {
     });
   }
 
+  /**
+   * {@link #sendAsListener} for a relayed reply to {@code target}: {@code stanza} gets the sender and the quote of
+   * the original (XEP-0461 fallback, naming its author as the MUC knows them), and the reply reference is added.
+   */
+  public CompletableFuture<Void> sendReplyAsListener(Link link, String id, MatrixEvent event, EventId target,
+      java.util.function.BiFunction<FullJid, String, Message> stanza) {
+    Optional<MucRoom> room = roomOf(link);
+    if (room.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return replies.outgoing(room.get(), event, target).thenCompose(reply -> {
+      String quote = XmlText.clean(reply.quote());
+      return sendAsListener(link, id, event.eventId(), from -> {
+        Message m = stanza.apply(from, quote);
+        m.addExtension(Replies.element(reply.id(), reply.to()));
+        m.addExtension(Replies.fallback(quote.codePointCount(0, quote.length())));
+        return m;
+      });
+    });
+  }
+
   /** Completes once the listener is in the room, or after the IQ timeout (then the MUC's error is logged). */
   private CompletableFuture<Void> listenerIn(MucRoom room) {
     if (room.listenerJoined) {
