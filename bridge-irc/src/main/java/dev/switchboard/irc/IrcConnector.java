@@ -81,6 +81,8 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   /** Reconnect delays: from about 2 s, doubling, at most 5 min. */
   private static final Duration RECONNECT_BASE = Duration.ofSeconds(2);
   private static final Duration RECONNECT_CAP = Duration.ofMinutes(5);
+  /** How long the first event of a woken portal waits for the bot to be in the channel. */
+  static final Duration BOT_JOIN_WAIT = Duration.ofSeconds(10);
 
   private static final int UNKNOWN_NICK_LENGTH = 30;
 
@@ -106,6 +108,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     }
   };
   private volatile ChannelPortals portals;
+  private volatile java.util.concurrent.Executor blocking;
   /** Hub rooms: other networks' ghosts as puppets, and {@code nick: text} as replies. */
   private final HubSettings hubSettings;
   private final boolean portalAliases;
@@ -172,6 +175,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
 
   @Override
   public void start(ConnectorContext context) {
+    blocking = context.blockingExecutor();
     intents = context.intents();
     meters = context.meters(protocol());
     permissions = context.permissions();
@@ -645,8 +649,39 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
       return CompletableFuture.completedFuture(null);
     }
     if (portals.isDormant(ref.get()) && bridgingOf(event.sender()) == Permissions.Bridging.PUPPET) {
-      portals.activate(ref.get()); // someone at level user is in the room an alias query made: the bot joins
+      // Someone at level user is in the room an alias query made: the bot joins. This event (the user's join, so
+      // their puppet's JOIN) waits until the bot is in: a puppet in the channel before the bot lets IRC users talk
+      // to it while nothing relays their lines, and what they say in that window never reaches the room.
+      ChannelRef channel = ref.get();
+      return portals.activate(channel)
+          .thenCompose(v -> botIn(network, channel))
+          .exceptionally(e -> {
+            log.warn("IRC {}: waking the portal for {} failed: {}", channel.network(), channel.channel().value(),
+                e.toString());
+            return null;
+          })
+          .thenComposeAsync(v -> linkedEvent(event, network, channel), blocking);
     }
+    return linkedEvent(event, network, ref.get());
+  }
+
+  /**
+   * Completes once the network's bot is in {@code channel}, or after {@link #BOT_JOIN_WAIT} (a channel that neither
+   * lets the bot in nor says why must not hold the room's events for ever).
+   */
+  private CompletableFuture<Void> botIn(Network network, ChannelRef channel) {
+    return network.bot().whenIn(channel.channel())
+        .orTimeout(BOT_JOIN_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+        .exceptionally(e -> {
+          log.info("IRC {}: the bot is not in {} after {} s; the room's events go on without waiting for it",
+              channel.network(), channel.channel().value(), BOT_JOIN_WAIT.toSeconds());
+          return null;
+        });
+  }
+
+  /** A Matrix event in a channel portal that is not dormant (or was just woken). */
+  private CompletableFuture<Void> linkedEvent(MatrixEvent event, Network network, ChannelRef channel) {
+    Optional<ChannelRef> ref = Optional.of(channel);
     if (event.membership().isPresent()) {
       return membership(event, network, ref.get());
     }

@@ -109,6 +109,8 @@ public final class IrcConnection {
   private final Map<String, boolean[]> access = new HashMap<>();
   private final Map<String, List<CompletableFuture<String>>> whoisWaiting = new HashMap<>();
   private final JoinRefusals refusals;
+  /** Callers of {@link #whenIn} waiting for our JOIN to a channel, by channel key. */
+  private final Map<String, List<CompletableFuture<Void>>> inWaiters = new HashMap<>();
   /** Set while this connection keeps failing although the network is up (see {@link #useNetworkCheck}). */
   private DeliveryRefused cannotConnect;
   private boolean registered;
@@ -389,6 +391,21 @@ public final class IrcConnection {
     }
   }
 
+  /**
+   * Completes once we are in {@code channel}, or once there is nothing to wait for: we do not want it, the server
+   * refused us, or the connection stopped. Never fails; a caller that must not wait for ever adds its own bound.
+   */
+  public synchronized CompletableFuture<Void> whenIn(ChannelName channel) {
+    String key = channel.key();
+    Refusal refusal = refusals.get(key);
+    if (stopped || joined.contains(key) || !wanted.contains(key) || (refusal != null && !refusal.joining)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Void> in = new CompletableFuture<>();
+    inWaiters.computeIfAbsent(key, k -> new ArrayList<>()).add(in);
+    return in;
+  }
+
   /** Sends JOIN again for a channel we want but are not in, e.g. after the server refused a wrong key. */
   public synchronized void retryJoin(ChannelName channel) {
     if (registered && wanted.contains(channel.key()) && !joined.contains(channel.key())) {
@@ -632,6 +649,7 @@ public final class IrcConnection {
     String key = ChannelName.parse(channel).map(ChannelName::key).orElse(channel);
     List<Outgoing> failed;
     DeliveryRefused error;
+    List<CompletableFuture<Void>> inWaiting;
     synchronized (this) {
       error = refusals.refused(key, namesByKey.getOrDefault(key, channel), numeric, why);
       if (role == Role.PUPPET) {
@@ -640,8 +658,12 @@ public final class IrcConnection {
       }
       Queue<Outgoing> waiting = held.remove(key);
       failed = waiting == null ? List.of() : new ArrayList<>(waiting);
+      inWaiting = inWaiters.remove(key);
     }
     failed.forEach(o -> o.sent.completeExceptionally(error));
+    if (inWaiting != null) {
+      inWaiting.forEach(in -> in.complete(null));
+    }
   }
 
   /**
@@ -715,8 +737,11 @@ public final class IrcConnection {
    */
   public void stop(String reason) {
     List<Outgoing> dropped = new ArrayList<>();
+    List<CompletableFuture<Void>> inWaiting = new ArrayList<>();
     synchronized (this) {
       stopped = true;
+      inWaiters.values().forEach(inWaiting::addAll);
+      inWaiters.clear();
       held.values().forEach(dropped::addAll);
       held.clear();
       heldPrivate.forEach(p -> dropped.add(p.out()));
@@ -725,6 +750,7 @@ public final class IrcConnection {
     RuntimeException stoppedError = new RemoteUnavailableException(
         "IRC connection stopped");
     dropped.forEach(o -> o.sent.completeExceptionally(stoppedError));
+    inWaiting.forEach(in -> in.complete(null));
     wire.lost(stoppedError);
     echoes.dropped();
     try {
@@ -855,10 +881,12 @@ public final class IrcConnection {
       boolean self = hasNick(e.getActor().getNick());
       if (self) {
         List<Outgoing> flush;
+        List<CompletableFuture<Void>> inWaiting;
         synchronized (IrcConnection.this) {
           String key = ChannelName.parse(channel).map(ChannelName::key).orElse(channel);
           joined.add(key);
           refusals.joined(key);
+          inWaiting = inWaiters.remove(key);
           Queue<Outgoing> waiting = held.remove(key);
           flush = waiting == null ? List.of() : new ArrayList<>(waiting);
           for (Outgoing out : flush) {
@@ -869,8 +897,13 @@ public final class IrcConnection {
             new TopicCommand(client, channel).topic(topic).execute();
           }
         }
+        events.accept(new IrcEvent.Joined(channel, e.getActor().getNick(), true));
+        if (inWaiting != null) {
+          inWaiting.forEach(in -> in.complete(null));
+        }
+        return;
       }
-      events.accept(new IrcEvent.Joined(channel, e.getActor().getNick(), self));
+      events.accept(new IrcEvent.Joined(channel, e.getActor().getNick(), false));
     }
 
     @Handler
