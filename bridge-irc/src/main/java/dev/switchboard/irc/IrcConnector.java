@@ -52,6 +52,10 @@ import dev.switchboard.irc.portal.ChannelPortals;
 import dev.switchboard.irc.portal.ChannelRef;
 import dev.switchboard.irc.puppet.PuppetNick;
 import dev.switchboard.irc.puppet.Puppets;
+import dev.switchboard.irc.relay.RelayNames;
+import dev.switchboard.irc.relay.RelayUsers;
+import dev.switchboard.core.permission.Level;
+import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.registration.Namespaces;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -113,12 +117,16 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   private volatile dev.switchboard.core.homeserver.Intents intents;
   private volatile ConnectorState state = ConnectorState.STARTING;
   private volatile ConnectorMeters meters;
+  /** Who may do what (core's {@code permissions}): puppets, DMs and plumbing for some, relay through the bot for others. */
+  private volatile Permissions permissions;
+  private volatile dev.switchboard.core.connector.ForeignGhosts foreignGhosts;
   private volatile dev.switchboard.irc.message.RefusalNotices refusalNotices;
   private final java.util.concurrent.atomic.AtomicLong lineRefusals = new java.util.concurrent.atomic.AtomicLong();
 
   /** One network's connections. */
   private record Network(NetworkConfig config, IrcConnection bot, Puppets puppets, MatrixMessages messages,
-      GhostRelay relay, MatrixModeration moderation, DirectChats directChats, MatrixAnnotations annotations) {}
+      GhostRelay relay, MatrixModeration moderation, DirectChats directChats, MatrixAnnotations annotations,
+      RelayUsers relayUsers) {}
 
   /**
    * Reads and validates the {@code irc:} section; a bad section throws {@link
@@ -164,8 +172,12 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   public void start(ConnectorContext context) {
     intents = context.intents();
     meters = context.meters(protocol());
+    permissions = context.permissions();
+    foreignGhosts = context.foreignGhosts();
+    RelayNames relayNames = new RelayNames(context.intents().bot());
     portals = new ChannelPortals(context.portals(), context.intents().bot(), config.aliasPrefix(),
-        config::network, this::joinAsBot, context.blockingExecutor(), portalAliases);
+        config::network, this::joinAsBot, context.blockingExecutor(), portalAliases)
+        .withDormancy(new dev.switchboard.core.store.KvStore(context.database(), context.clock()));
     foreign = new ForeignPuppets(hubSettings, context.foreignGhosts(), context.intents().bot());
     botUser = context.intents().bot().userId();
     refusalNotices = new dev.switchboard.irc.message.RefusalNotices(context.intents().bot(), System::nanoTime);
@@ -191,7 +203,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     }
     for (NetworkConfig net : config.networks().values()) {
       dev.switchboard.irc.puppet.ConnectionLimits limit =
-          limits.getOrDefault(net.id(), dev.switchboard.irc.puppet.ConnectionLimits.NONE);
+          limits.getOrDefault(net.id(), dev.switchboard.irc.puppet.ConnectionLimits.DEFAULT);
       java.util.concurrent.Executor puppetConnects = limit.connectRate() > 0
           ? new dev.switchboard.irc.puppet.PacedExecutor(limit.connectRate(), context.scheduler(),
               context.blockingExecutor(), System::nanoTime)
@@ -244,7 +256,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
             // Only this user's connection failing while the bot is connected is this user's failure (a K-line).
             puppet.useNetworkCheck(bot::isRegistered);
             return puppet;
-          }, System::nanoTime, limit.maxConnections());
+          }, System::nanoTime, limit.maxConnections(), user -> bridgingOf(user) == Permissions.Bridging.PUPPET);
       puppetsOf[0] = puppets;
       java.util.function.Predicate<String> ourNick = nick -> bot.hasNick(nick) || puppets.isPuppetNick(nick);
       relay[0] = new GhostRelay(net.id(), context.intents(), ghostIds, portals, ourNick, puppets::userOfNick,
@@ -260,10 +272,11 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
               .or(() -> puppets.existing(user).map(IrcConnection::nick)))
           .withMedia(new MediaLinks(config.mediaBaseUrl().orElse("https://" + context.serverName())));
       dms[0] = new DirectChats(net.id(), context.intents(), ghostIds, context.portals(), puppets, ourNick,
-          context.blockingExecutor(), epoch);
+          context.blockingExecutor(), epoch, this::bridgingOf);
+      MatrixAnnotations annotations = new MatrixAnnotations(puppets, messageMap, net.reactions(), net.redactions());
       networks.put(net.id(), new Network(net, bot, puppets, messages, relay[0],
-          new MatrixModeration(puppets, bot, context.intents().bot()), dms[0],
-          new MatrixAnnotations(puppets, messageMap, net.reactions(), net.redactions())));
+          new MatrixModeration(puppets, bot, context.intents().bot()), dms[0], annotations,
+          new RelayUsers(bot, messages, annotations, relayNames, permissions.relay(), nickLength)));
       if (!net.idleTimeout().isZero()) {
         long every = Math.max(250, Math.min(net.idleTimeout().toMillis() / 4, 60_000));
         sweeps.add(context.scheduler().scheduleWithFixedDelay(() -> {
@@ -430,6 +443,12 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
 
   @Override
   public CompletableFuture<Link> link(RoomId room, String remoteRoom, UserId requester) {
+    // Core lets only admins call this (!link, provisioning: LinkCapable's contract); as a second line, nobody below
+    // user is ever named as the one who bridged a channel. The provisioning API's shared secret acts as the bot.
+    if (!requester.equals(botUser) && !permissions.levelOf(requester).atLeast(Level.USER)) {
+      return CompletableFuture.failedFuture(new LinkException("M_FORBIDDEN",
+          "linking a room to IRC needs permission level admin"));
+    }
     ChannelLinks l = links;
     return l == null ? CompletableFuture.failedFuture(new LinkException("M_UNKNOWN", "the IRC connector has not started"))
         : l.link(room, remoteRoom, requester);
@@ -445,6 +464,11 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   String botSeesModes(String network, String channel, String nick) {
     Network n = networks.get(network);
     return n == null ? "" : ChannelName.parse(channel).flatMap(c -> n.bot().userModes(c, nick)).orElse("");
+  }
+
+  /** Opens a portal as {@code !irc join} does for a user: active at once (tests that need the bot in the channel). */
+  CompletableFuture<Optional<RoomId>> openPortalForUser(RoomAlias alias) {
+    return portals.open(alias, true);
   }
 
   /** A Matrix user's puppet connection on a network, if it has one (tests look at echo-message counters). */
@@ -529,7 +553,10 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     return handled.exceptionallyCompose(error -> {
       Throwable root = dev.switchboard.core.failure.Failures.rootCause(error);
       if (root instanceof Puppets.LimitReached limit) {
-        return refusedForLimit(event, limit);
+        return refusedForLimit(event, limit.getMessage() + ". Try again later");
+      }
+      if (root instanceof Puppets.NotPermitted) {
+        return refusedForLevel(event);
       }
       if (root instanceof dev.switchboard.irc.network.DeliveryRefused refused) {
         // One user's refusal: they are told, and the room's lane moves on (DESIGN.md, data flow 4).
@@ -543,7 +570,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
    * A Matrix user's event needed a puppet but the network's {@code max_connections} are all in use: nothing reaches
    * IRC for them; the bot tells them so in the room, at most once in 10 minutes per user and room.
    */
-  private CompletableFuture<Void> refusedForLimit(MatrixEvent event, Puppets.LimitReached limit) {
+  private CompletableFuture<Void> refusedForLimit(MatrixEvent event, String reason) {
     String key = event.sender().value() + " " + event.roomId().value();
     long now = System.nanoTime();
     Long before = toldAboutLimit.get(key);
@@ -552,14 +579,38 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     }
     toldAboutLimit.values().removeIf(told -> now - told >= Duration.ofMinutes(10).toNanos());
     toldAboutLimit.put(key, now);
-    log.info("IRC: no connection for {} in {}: {}", event.sender(), event.roomId(), limit.getMessage());
+    log.info("IRC: no connection for {} in {}: {}", event.sender(), event.roomId(), reason);
     ObjectNode content = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
         .put("msgtype", "m.notice")
-        .put("body", event.sender().value() + ": your message was not sent to IRC: " + limit.getMessage()
-            + ". Try again later.");
+        .put("body", event.sender().value() + ": your message was not sent to IRC: " + reason + ".");
     content.putObject("m.mentions").putArray("user_ids").add(event.sender().value());
     return intents.bot().sendMessage(event.roomId(), content, "irc/limit/" + event.eventId().value())
         .handle((v, e) -> null);
+  }
+
+  /**
+   * An event that needed the sender's own connection, from a user who may not have one (a relay user writing in a
+   * direct chat they opened before their level changed, say): nothing reaches IRC; a relay user is told, as for a
+   * full network, and a none user (core keeps their events from us anyway) is not.
+   */
+  private CompletableFuture<Void> refusedForLevel(MatrixEvent event) {
+    if (bridgingOf(event.sender()) == Permissions.Bridging.REFUSE) {
+      log.debug("IRC: ignoring {} from {} (level none)", event.type(), event.sender());
+      return CompletableFuture.completedFuture(null);
+    }
+    return refusedForLimit(event, "your permission level on this bridge (relay) gives you no IRC connection of "
+        + "your own, which this needs; ask the bridge's admin for level user");
+  }
+
+  /**
+   * How {@code user}'s events reach IRC. Other connectors' ghosts in hub rooms speak for remote people and always
+   * get puppets (core never refuses them either); everyone else by their permission level.
+   */
+  private Permissions.Bridging bridgingOf(UserId user) {
+    if (foreignGhosts.networkOf(user).isPresent()) {
+      return Permissions.Bridging.PUPPET;
+    }
+    return permissions.bridgingOf(user);
   }
 
   /** A puppet's line was refused after it was written (no echo-message): its user is told in the portal. */
@@ -590,6 +641,9 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     if (network == null || namespaces.claimsUser(event.sender().value())) {
       return CompletableFuture.completedFuture(null);
     }
+    if (portals.isDormant(ref.get()) && bridgingOf(event.sender()) == Permissions.Bridging.PUPPET) {
+      portals.activate(ref.get()); // someone at level user is in the room an alias query made: the bot joins
+    }
     if (event.membership().isPresent()) {
       return membership(event, network, ref.get());
     }
@@ -601,6 +655,18 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
         network.bot().setTopic(ref.get().channel(), event.content().path("topic").asText(""));
       }
       return CompletableFuture.completedFuture(null);
+    }
+    Permissions.Bridging bridging = bridgingOf(event.sender());
+    if (bridging != Permissions.Bridging.PUPPET) {
+      // Relay users are said by the bot; a none user's event (core keeps those from us, a replay might not) is dropped.
+      if (bridging == Permissions.Bridging.RELAY && portals.isDormant(ref.get())
+          && "m.room.message".equals(event.type())) {
+        return refusedForLimit(event, "nobody at permission level user has joined this room yet, so the bridge is "
+            + "not in " + ref.get().channel() + " on IRC");
+      }
+      return bridging == Permissions.Bridging.RELAY
+          ? once(event.eventId(), () -> network.relayUsers().handle(event, ref.get()).thenRun(() -> countSent(event)))
+          : CompletableFuture.completedFuture(null);
     }
     if ("m.room.topic".equals(event.type()) && event.stateKey().equals(Optional.of(""))) {
       // Through the sender's own connection, so IRC sees who set it; the server refuses it without ops on +t.
@@ -682,7 +748,14 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
       }
       return CompletableFuture.completedFuture(null);
     }
-    if ("join".equals(membership) && subject.get().equals(event.sender())) {
+    Permissions.Bridging bridging = bridgingOf(subject.get());
+    if ("join".equals(membership) && subject.get().equals(event.sender()) && bridging != Permissions.Bridging.PUPPET) {
+      // No connection of their own: a relay user's name is kept for the bot's lines, a none user changes nothing.
+      if (bridging == Permissions.Bridging.RELAY) {
+        network.relayUsers().remember(event.roomId(), subject.get(),
+            Optional.ofNullable(event.content().path("displayname").textValue()));
+      }
+    } else if ("join".equals(membership) && subject.get().equals(event.sender())) {
       network.puppets().displayName(event.sender(), foreign.nickSource(event.sender(),
           Optional.ofNullable(event.content().path("displayname").textValue())));
       if (foreign.joinsWithRoom(event.sender())) {

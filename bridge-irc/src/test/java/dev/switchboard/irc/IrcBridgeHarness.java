@@ -54,6 +54,13 @@ final class IrcBridgeHarness implements AutoCloseable {
   IrcBridgeHarness(TestHomeserver hs, Path dir, String ircHost, int ircPort,
       java.util.function.Consumer<ObjectNode> network, java.util.function.Consumer<ObjectNode> section)
       throws Exception {
+    this(hs, dir, ircHost, ircPort, network, section, Permissions.defaults(hs.serverName()));
+  }
+
+  /** @param permissions who may use the bridge (core's {@code permissions} and {@code relay} sections) */
+  IrcBridgeHarness(TestHomeserver hs, Path dir, String ircHost, int ircPort,
+      java.util.function.Consumer<ObjectNode> network, java.util.function.Consumer<ObjectNode> section,
+      Permissions permissions) throws Exception {
     ObjectNode irc = JsonNodeFactory.instance.objectNode();
     irc.put("media_base_url", hs.baseUrl());
     section.accept(irc);
@@ -64,7 +71,7 @@ final class IrcBridgeHarness implements AutoCloseable {
     runtime = BridgeRuntime.start(new BridgeRuntime.Settings(hs.serverName(), URI.create(hs.baseUrl()),
             "switchboard", AS_TOKEN, HS_TOKEN, "switchboard", namespaces, "127.0.0.1", 0, 10 * 1024 * 1024,
             Optional.empty(), Duration.ofDays(7), Duration.ofDays(30), RetryPolicy.FOREVER,
-            Permissions.defaults(hs.serverName()), BridgeConfig.Metrics.disabled()),
+            permissions, BridgeConfig.Metrics.disabled()),
         Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of("irc")),
         new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(connector), p -> irc);
 

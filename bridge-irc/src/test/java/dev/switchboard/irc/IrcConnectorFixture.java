@@ -83,7 +83,7 @@ public final class IrcConnectorFixture implements AutoCloseable {
   }
 
   public RoomId openPortal(String alias) throws Exception {
-    return connector.onAliasQuery(RoomAlias.of(alias)).get(5, TimeUnit.SECONDS).orElseThrow();
+    return connector.openPortalForUser(RoomAlias.of(alias)).get(5, TimeUnit.SECONDS).orElseThrow();
   }
 
   public static UserId user(String localpart) {

@@ -85,7 +85,7 @@ class IrcConnectorTest {
   }
 
   private RoomId openPortal(String alias) throws Exception {
-    return connector.onAliasQuery(RoomAlias.of(alias)).get(5, TimeUnit.SECONDS).orElseThrow();
+    return connector.openPortalForUser(RoomAlias.of(alias)).get(5, TimeUnit.SECONDS).orElseThrow();
   }
 
   private MatrixEvent message(RoomId room, UserId sender, String msgtype, String body) {

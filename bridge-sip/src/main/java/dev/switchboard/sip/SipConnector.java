@@ -29,6 +29,11 @@ import dev.switchboard.core.ordering.SerialExecutor;
 import dev.switchboard.sip.address.Callees;
 import dev.switchboard.sip.address.PhoneNumbers;
 import dev.switchboard.sip.config.SipConfig;
+import dev.switchboard.sip.dialplan.CallRateLimits;
+import dev.switchboard.sip.dialplan.Decision;
+import dev.switchboard.sip.dialplan.DialPlan;
+import dev.switchboard.sip.dialplan.HostResolver;
+import dev.switchboard.sip.dialplan.SipGuard;
 import dev.switchboard.sip.dm.DmRooms;
 import dev.switchboard.sip.media.NgClient;
 import dev.switchboard.sip.command.SipCommands;
@@ -90,6 +95,7 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
   private java.util.concurrent.ScheduledFuture<?> keepalive;
   private volatile Renegotiations renegotiations;
   private volatile InfoDtmf dtmf;
+  private volatile SipGuard guard;
 
   /**
    * @param config the parsed {@code sip:} section
@@ -134,19 +140,24 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
     signalling = SipSignalling.start(config, new Routing(), new SerialExecutor(context.blockingExecutor()));
     numbers = new PhoneNumbers(config.defaultCountryCode());
     CallLimits limits = new CallLimits(config.limits().maxConcurrentPerUser(), config.limits().maxDuration());
-    Callees callees = new Callees(config.inbound(), numbers, ghosts, context.serverName());
+    guard = new SipGuard(context.permissions(), context.serverName(),
+        new DialPlan(config.dialPlan(), HostResolver.SYSTEM),
+        new CallRateLimits(config.rateLimits().calls(), config.rateLimits().texts(), context.clock()),
+        context.blockingExecutor());
+    Callees callees = new Callees(config.inbound(), numbers, ghosts, context.serverName(), guard::reachable);
     config.registrar().ifPresent(settings -> {
       deskPhones = new DeskPhones(signalling, settings,
           new LoginStore(context.database(), context.secrets(), context.clock()), context.clock(), new SecureRandom());
       keepalive = deskPhones.startKeepalive(context.scheduler());
     });
-    texts = new Texts(signalling, context.intents(), dms, callees, numbers, ghosts, new SplittableRandom(),
+    texts = new Texts(signalling, context.intents(), dms, callees, numbers, ghosts, new SplittableRandom(), guard,
+        () -> trunkKeepalive != null && trunkKeepalive.reachable().equals(Optional.of(false)),
         () -> meters.message(ConnectorMeters.Direction.TO_REMOTE));
     incoming = new IncomingCalls(signalling, media, context.intents(), store, dms, callees, numbers, ghosts,
         context.blockingExecutor(), context.scheduler(), new SplittableRandom(), config.inbound().lifetime(),
         config.candidateWait(), user -> deskPhones == null ? Optional.empty() : deskPhones.bindingOf(user), limits);
     calls = new Calls(config, signalling, media, context.intents(), store, incoming, context.blockingExecutor(),
-        context.scheduler(), new SplittableRandom(), config.candidateWait(), limits);
+        context.scheduler(), new SplittableRandom(), config.candidateWait(), limits, guard);
     Calls outgoing = calls;
     renegotiations = new Renegotiations(signalling, media, context.intents(), context.blockingExecutor(),
         context.scheduler(), id -> outgoing.session(id).or(() -> incoming.session(id)),
@@ -238,7 +249,7 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
   public List<Command> commands() {
     return new SipCommands(() -> Optional.ofNullable(registration), () -> Optional.ofNullable(trunkKeepalive),
         () -> dms == null ? Optional.empty() : Optional.of(new SipCommands.Parts(numbers, ghosts, dms,
-            Optional.ofNullable(deskPhones), context.blockingExecutor()))).commands();
+            Optional.ofNullable(deskPhones), context.blockingExecutor(), guard))).commands();
   }
 
   @Override
@@ -328,9 +339,33 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
       return CompletableFuture.completedFuture(null);
     }
     RoomId room = event.roomId();
-    return context.intents().ghost(ghost).ensureJoined(room)
-        .thenRunAsync(() -> dms.link(room, ghost, event.sender()),
-            context.blockingExecutor());
+    Dialable target = ghosts.dialableOf(ghost).get();
+    return guard.dm(event.sender(), target).thenCompose(decision -> {
+      if (decision instanceof Decision.Refused refused) {
+        return refuseDm(event, ghost, refused.notice());
+      }
+      // Linked before the ghost joins: a user who calls as soon as they see the join finds the DM in place.
+      return CompletableFuture.runAsync(() -> dms.link(room, ghost, event.sender()), context.blockingExecutor())
+          .thenCompose(v -> context.intents().ghost(ghost).ensureJoined(room));
+    });
+  }
+
+  /**
+   * A DM the guard refused: the ghost joins long enough to say why (a rejected invite shows no reason in most
+   * clients), then leaves; the room is never linked, so nothing in it reaches SIP.
+   */
+  private CompletableFuture<Void> refuseDm(MatrixEvent invite, UserId ghost, String notice) {
+    RoomId room = invite.roomId();
+    var intent = context.intents().ghost(ghost);
+    return intent.ensureJoined(room)
+        .thenCompose(v -> intent.sendMessage(room, JsonNodeFactory.instance.objectNode().put("msgtype", "m.notice")
+            .put("body", notice), "sip/dm-refused/" + invite.eventId().value()))
+        .thenCompose(id -> intent.leave(room))
+        .exceptionally(err -> {
+          log.info("Could not tell {} in {} why {} will not talk to them: {}", invite.sender(), room, ghost,
+              err.toString());
+          return null;
+        });
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.switchboard.sip;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.homeserver.RetryPolicy;
 import dev.switchboard.core.config.BridgeConfig;
@@ -12,6 +13,11 @@ import dev.switchboard.testkit.homeserver.AppServiceRegistration;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import java.net.URI;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
@@ -29,32 +35,63 @@ public final class SipBridge implements AutoCloseable {
   public static final String BOT_LOCALPART = "switchboard";
 
   private final BridgeRuntime runtime;
+  private final Path db;
 
-  private SipBridge(BridgeRuntime runtime) {
+  private SipBridge(BridgeRuntime runtime, Path db) {
     this.runtime = runtime;
+    this.db = db;
   }
 
   /** Starts core with the SIP connector configured by {@code sipSection}, then registers it with {@code hs}. */
   public static SipBridge start(TestHomeserver hs, ObjectNode sipSection, Path dir) throws Exception {
+    return start(hs, sipSection, dir, JsonNodeFactory.instance.objectNode()
+        .put(ADMIN_LOCALPART_PREFIX + hs.serverName(), "admin"), 0, true);
+  }
+
+  /**
+   * Starts core with the SIP connector and this {@code permissions} section, its AS API on {@code port} (0: any
+   * free one). {@code register} the first time only: a later bridge on the same port and directory is the same
+   * bridge restarted (with, say, other permissions), and the homeserver keeps pushing to it.
+   */
+  public static SipBridge start(TestHomeserver hs, ObjectNode sipSection, Path dir, ObjectNode permissions, int port,
+      boolean register) throws Exception {
     SipConnector connector = new SipConnector(SipConfig.parse(sipSection), hs.serverName());
     BridgeRuntime runtime = BridgeRuntime.start(new BridgeRuntime.Settings(hs.serverName(), URI.create(hs.baseUrl()),
-            "switchboard-sip", AS_TOKEN, HS_TOKEN, "switchboard", connector.namespaces(), "127.0.0.1", 0,
+            "switchboard-sip", AS_TOKEN, HS_TOKEN, "switchboard", connector.namespaces(), "127.0.0.1", port,
             10_000_000, Optional.empty(), Duration.ofDays(7), Duration.ofDays(30), RetryPolicy.FOREVER,
-            Permissions.fromConfig(com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
-                .put(ADMIN_LOCALPART_PREFIX + hs.serverName(), "admin"), hs.serverName()), BridgeConfig.Metrics.disabled()),
+            Permissions.fromConfig(permissions, hs.serverName()), BridgeConfig.Metrics.disabled()),
         Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of("sip")),
         new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(connector), p -> sipSection);
-    hs.registerAppService(AppServiceRegistration.builder("switchboard-sip")
-        .url("http://127.0.0.1:" + runtime.port())
-        .asToken(AS_TOKEN).hsToken(HS_TOKEN).senderLocalpart("switchboard")
-        .users(connector.namespaces().users().get(0).regex(), true)
-        .build());
-    return new SipBridge(runtime);
+    if (register) {
+      hs.registerAppService(AppServiceRegistration.builder("switchboard-sip")
+          .url("http://127.0.0.1:" + runtime.port())
+          .asToken(AS_TOKEN).hsToken(HS_TOKEN).senderLocalpart("switchboard")
+          .users(connector.namespaces().users().get(0).regex(), true)
+          .build());
+    }
+    return new SipBridge(runtime, dir.resolve("bridge.db"));
   }
 
   /** The port of the bridge's application service API (the homeserver's requests go there). */
   public int port() {
     return runtime.port();
+  }
+
+  /**
+   * Whether the inbox holds {@code eventId} and has marked it done (every target of the event had it), read from the
+   * store as a second connection would: what a restart would not run again.
+   */
+  public boolean isDone(String eventId) {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+        PreparedStatement s = c.prepareStatement("SELECT 1 FROM inbox_event e WHERE e.event_id = ? AND NOT EXISTS "
+            + "(SELECT 1 FROM inbox_undone u WHERE u.seq = e.seq)")) {
+      s.setString(1, eventId);
+      try (ResultSet r = s.executeQuery()) {
+        return r.next();
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot read the inbox", e);
+    }
   }
 
   /** The bridge's meters. */

@@ -46,6 +46,7 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
   private DirectChats chats;
   private MucInteractions interactions;
   private MatrixVCards vcards;
+  private MediaFetcher fetcher;
   private ConnectorContext context;
   private dev.switchboard.xmpp.permission.BridgingPolicy bridging;
   private dev.switchboard.xmpp.permission.DirectChatRefusals dmRefusals;
@@ -102,9 +103,11 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
       }
     }, context.blockingExecutor(), new SecureRandom());
     mucs = new MucBridge(config, context, connection);
-    gateway = new GatewayBridge(config, context, connection);
+    // One fetcher, so its cap on concurrent fetches holds for MUCs, gateway rooms and direct chats together.
+    fetcher = new MediaFetcher(config.media().maxBytes(), config.media().allowedHosts());
+    gateway = new GatewayBridge(config, context, connection, fetcher);
     links = new MucLinks(context, mucs, config.component().domain());
-    chats = new DirectChats(config, context, connection, mucs::isBridged);
+    chats = new DirectChats(config, context, connection, mucs::isBridged, fetcher);
     vcards = new MatrixVCards(context, connection, new MatrixUserJids(config.component().domain()),
         new XmppGhostIds(config.userPrefix(), serverName));
     interactions = new MucInteractions(context, mucs, new XmppGhostIds(config.userPrefix(), serverName));
@@ -114,8 +117,7 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
     dmRefusals = new dev.switchboard.xmpp.permission.DirectChatRefusals(context, ghostIds);
     mucRelay = new dev.switchboard.xmpp.relay.MucRelay(context, mucs,
         new dev.switchboard.xmpp.media.MediaLinks(config.media().baseUrl()), new dev.switchboard.xmpp.relay.RelayNames());
-    mucs.addMessageHook(new MucMediaHook(context, new MediaFetcher(config.media().maxBytes(),
-        config.media().allowedHosts(), context.blockingExecutor())));
+    mucs.addMessageHook(new MucMediaHook(context, fetcher));
     bridge[0] = mucs;
     ConnectorMeters meters = context.meters(PROTOCOL);
     ComponentConnection component = connection;
@@ -138,6 +140,9 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
     }
     if (connection != null) {
       connection.close();
+    }
+    if (fetcher != null) {
+      fetcher.close();
     }
   }
 

@@ -83,6 +83,12 @@ public final class BridgeHarness implements AutoCloseable {
     return c == null ? 0 : c.count();
   }
 
+  /** The value of a counter or function counter {@code name} with these tag pairs, 0 when there is none. */
+  public double count(String name, String... tags) {
+    io.micrometer.core.instrument.FunctionCounter f = runtime.metrics().find(name).tags(tags).functionCounter();
+    return f != null ? f.count() : counter(name, tags);
+  }
+
   @Override
   public void close() {
     runtime.close();

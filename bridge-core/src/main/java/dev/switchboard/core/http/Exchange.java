@@ -62,6 +62,7 @@ final class Exchange {
   private volatile long lastActivity = System.nanoTime();
   private long requestStarted;
   private long closingSince;
+  private long checkStarted;
   private long drained;
   private ScheduledFuture<?> timer;
   private final ArrayDeque<Object> held = new ArrayDeque<>();
@@ -106,7 +107,9 @@ final class Exchange {
       case IDLE -> lastActivity + idleNanos;
       case RECEIVING -> Math.min(lastActivity + idleNanos, requestStarted + requestNanos);
       case CLOSING -> closingSince + LINGER_NANOS;
-      case CHECKING, BUSY -> -1; // waiting for us, not for the client
+      // A check (an OpenID token asked about at a homeserver) has its own timeouts; this only ends one that hangs.
+      case CHECKING -> checkStarted + 2 * requestNanos;
+      case BUSY -> -1; // waiting for the endpoint, which has its own timeouts
     };
     if (due >= 0) {
       timer = channel.eventLoop().schedule(this::tick, Math.max(0, due - now) + 1, TimeUnit.NANOSECONDS);
@@ -131,6 +134,15 @@ final class Exchange {
               spec.name(), channel.remoteAddress(), spec.limits().requestTimeout().toSeconds());
           refuse(HttpListener.error(HttpResponseStatus.REQUEST_TIMEOUT, "M_UNKNOWN",
               "The request did not arrive in time", spec), true);
+          return;
+        }
+      }
+      case CHECKING -> {
+        if (now - checkStarted >= 2 * requestNanos) {
+          log.warn("{}: checking a request from {} took over {} s; answered 503", spec.name(),
+              channel.remoteAddress(), 2 * spec.limits().requestTimeout().toSeconds());
+          refuse(HttpListener.error(HttpResponseStatus.SERVICE_UNAVAILABLE, "M_UNKNOWN",
+              "Could not check the request in time", spec), true);
           return;
         }
       }
@@ -197,6 +209,7 @@ final class Exchange {
         return;
       }
       state = State.CHECKING;
+      checkStarted = System.nanoTime();
       arm();
       hold();
       CompletionStage<RequestCheck.Verdict> verdict;

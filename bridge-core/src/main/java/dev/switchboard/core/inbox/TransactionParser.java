@@ -203,7 +203,8 @@ public final class TransactionParser {
 
     void report(String txnId) {
       if (!reasons.isEmpty()) {
-        malformed.warn("Transaction {}: skipped {} malformed event(s) and stored the rest: {}{}", printable(txnId), count, reasons,
+        malformed.warn("Transaction {}: skipped {} malformed event(s) and stored the rest: {}{}", printable(txnId),
+            count, reasons,
             firstEventId == null ? "" : " (first with an id: " + printable(firstEventId) + ")");
       }
     }

@@ -64,6 +64,27 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void eachListenerHasItsOwnLimitsWithDefaults() throws Exception {
+    ConfigLoader loader = new ConfigLoader(Map.of());
+    BridgeConfig defaults = loader.load(write(MINIMAL));
+    BridgeConfig set = loader.load(write(MINIMAL + "  max_connections: 7\n  idle_timeout_seconds: 5\n"
+        + "metrics:\n  request_timeout_seconds: 9\nprovisioning:\n  max_connections: 3\n  failed_auth_limit: 0\n"));
+
+    assertThat(defaults.appservice().limits()).isEqualTo(dev.switchboard.core.http.ListenerLimits.APPSERVICE);
+    assertThat(defaults.metrics().limits()).isEqualTo(dev.switchboard.core.http.ListenerLimits.METRICS);
+    assertThat(defaults.provisioning().failedAuthLimit()).isEqualTo(5);
+    assertThat(set.appservice().limits()).isEqualTo(new dev.switchboard.core.http.ListenerLimits(7,
+        java.time.Duration.ofSeconds(5), java.time.Duration.ofSeconds(30)));
+    assertThat(set.metrics().limits().requestTimeout()).isEqualTo(java.time.Duration.ofSeconds(9));
+    assertThat(set.provisioning().limits().maxConnections()).isEqualTo(3);
+    assertThat(set.provisioning().failedAuthLimit()).isZero();
+    assertThatThrownBy(() -> loader.load(write(MINIMAL + "  max_connections: 0\n")))
+        .hasMessageContaining("appservice.max_connections must be between 1 and 1000000");
+    assertThatThrownBy(() -> loader.load(write(MINIMAL + "metrics:\n  idle_timeout_seconds: soon\n")))
+        .hasMessageContaining("metrics.idle_timeout_seconds must be a whole number");
+  }
+
+  @Test
   void aMinimalConfigFillsInDefaults() throws Exception {
     BridgeConfig cfg = new ConfigLoader(Map.of()).load(write(MINIMAL));
     assertThat(cfg.appservice().id()).isEqualTo("switchboard");

@@ -358,6 +358,50 @@ class HostileClientTest {
     assertThat(closedByServer(s, 3_000)).isTrue();
   }
 
+  @Test
+  void aChunkedBodyGrowingPastTheLimitIs413AndClosed() throws Exception {
+    start();
+    Socket s = connect(Listener.AS);
+    write(s, "PUT /_matrix/app/v1/transactions/1 HTTP/1.1\r\n" + headers(Listener.AS.auth)
+        + "Transfer-Encoding: chunked\r\n\r\n");
+    String chunk = "x".repeat(32 * 1024);
+    InputStream in = s.getInputStream();
+    Response r = null;
+    try {
+      for (int i = 0; i < 64 && r == null; i++) { // 2 MiB at most; the limit is 256 KiB
+        write(s, Integer.toHexString(chunk.length()) + "\r\n" + chunk + "\r\n");
+        if (in.available() > 0) {
+          r = read(in);
+        }
+      }
+    } catch (IOException closedWhileWeWrote) {
+      // the answer is already waiting to be read
+    }
+    if (r == null) {
+      r = read(in);
+    }
+
+    assertThat(r.status()).isEqualTo(413);
+    assertThat(closedByServer(s, 3_000)).isTrue();
+  }
+
+  @Test
+  void aRefusedRequestWithoutABodyKeepsItsConnectionForTheNextRequest() throws Exception {
+    start();
+    Socket s = connect(Listener.PROVISIONING);
+    InputStream in = s.getInputStream();
+
+    write(s, "GET " + path(Listener.PROVISIONING) + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    Response refused = read(in);
+    write(s, "GET " + path(Listener.PROVISIONING) + " HTTP/1.1\r\n" + headers(Listener.PROVISIONING.auth) + "\r\n");
+    Response admitted = read(in);
+
+    assertThat(refused.status()).isEqualTo(401);
+    assertThat(refused.errcode()).isEqualTo("M_MISSING_TOKEN");
+    assertThat(refused.headers().get("access-control-allow-origin")).isEqualTo("*");
+    assertThat(admitted.status()).isEqualTo(200);
+  }
+
   @ParameterizedTest
   @EnumSource(Listener.class)
   void pipelinedRequestsAreAnsweredInTheOrderTheyCame(Listener l) throws Exception {
@@ -386,9 +430,11 @@ class HostileClientTest {
     }
   }
 
-  private static String event(String id, String room, String body) {
-    return "{\"event_id\":\"" + id + "\",\"room_id\":\"" + room + "\",\"sender\":\"@alice:x\",\"type\":"
-        + "\"m.room.message\",\"origin_server_ts\":1,\"content\":{\"msgtype\":\"m.text\",\"body\":" + body + "}}";
+  /** An event of alice's, a user of the homeserver (users of other servers have no level by default). */
+  private String event(String id, String room, String body) {
+    return "{\"event_id\":\"" + id + "\",\"room_id\":\"" + room + "\",\"sender\":\"@alice:" + hs.serverName()
+        + "\",\"type\":\"m.room.message\",\"origin_server_ts\":1,\"content\":{\"msgtype\":\"m.text\",\"body\":"
+        + body + "}}";
   }
 
   private HttpResponse<String> putTransaction(String txnId, byte[] body) throws Exception {

@@ -89,10 +89,34 @@ class TransactionParserTest {
     bom[2] = (byte) 0xbf;
     System.arraycopy(body.getBytes(StandardCharsets.UTF_8), 0, bom, 3, body.length());
 
-    for (byte[] raw : java.util.List.of(body.getBytes(StandardCharsets.UTF_16), body.getBytes(StandardCharsets.UTF_16LE),
-        body.getBytes(java.nio.charset.Charset.forName("UTF-32")), bom,
+    for (byte[] raw : java.util.List.of(body.getBytes(StandardCharsets.UTF_16),
+        body.getBytes(StandardCharsets.UTF_16LE), body.getBytes(java.nio.charset.Charset.forName("UTF-32")), bom,
         new byte[] {'{', '"', 'e', (byte) 0xc3, (byte) 0x28, '"', ':', '1', '}'})) {
       assertThatThrownBy(() -> TransactionParser.parse("t", raw, JSON)).isInstanceOf(JsonProcessingException.class);
+    }
+  }
+
+  @Test
+  void aHundredThousandMalformedEventsWriteOneLogLine() throws Exception {
+    ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+        TransactionParser.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> lines =
+        new ch.qos.logback.core.read.ListAppender<>();
+    lines.start();
+    ch.qos.logback.classic.Level before = logger.getLevel();
+    logger.setLevel(ch.qos.logback.classic.Level.DEBUG);
+    logger.addAppender(lines);
+    try {
+      ParsedTransaction txn = parse("{\"events\":[" + String.join(",", java.util.Collections.nCopies(100_000, "{}"))
+          + "," + AppServiceApiEvents.message("$ok", "!r:t", "@a:t", "fine") + "]}");
+
+      assertThat(txn.skipped()).isEqualTo(100_000);
+      assertThat(txn.events()).extracting(ParsedTransaction.Item::eventId).containsExactly("$ok");
+      assertThat(lines.list).hasSize(1);
+      assertThat(lines.list.get(0).getFormattedMessage()).contains("skipped 100000 malformed event(s)");
+    } finally {
+      logger.detachAppender(lines);
+      logger.setLevel(before);
     }
   }
 }

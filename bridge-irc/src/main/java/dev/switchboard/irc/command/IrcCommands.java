@@ -245,7 +245,8 @@ public final class IrcCommands {
     String keyNote = key.map(k -> " " + offerKey(network, channel, k)).orElse("");
     RoomAlias alias = RoomAlias.of("#" + new ChannelRef(network, channel).aliasLocalpart(aliasPrefix) + ":" + domain);
     UserId sender = call.sender();
-    return portals.open(alias).thenCompose(room -> room.map(r -> bot.invite(r, sender)
+    // Asked by a user at level user (the command needs it): the portal is active at once, a dormant one wakes.
+    return portals.open(alias, true).thenCompose(room -> room.map(r -> bot.invite(r, sender)
             .handle((v, err) -> "Invited you to " + alias.value() + (err == null ? "" : " (the invite failed: "
                 + dev.switchboard.core.failure.Failures.rootMessage(err) + "; join the alias instead)") + keyNote))
         .orElseGet(() -> CompletableFuture.completedFuture(channel + " on " + network + " cannot be bridged "

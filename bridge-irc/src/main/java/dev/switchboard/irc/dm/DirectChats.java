@@ -9,6 +9,7 @@ import dev.switchboard.core.homeserver.Intent;
 import dev.switchboard.core.homeserver.Intents;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.portal.Portals;
 import dev.switchboard.irc.format.IrcToMatrix;
 import dev.switchboard.irc.format.MatrixToIrc;
@@ -23,6 +24,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -49,10 +51,16 @@ public final class DirectChats {
   private final Map<String, RoomId> rooms = new ConcurrentHashMap<>();
   private final Map<String, CompletableFuture<?>> lanes = new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicLong seq = new java.util.concurrent.atomic.AtomicLong();
+  private final Function<UserId, Permissions.Bridging> bridging;
 
-  /** @param ourNick true for the bot's and our puppets' nicks: their private messages are not relayed */
+  /**
+   * @param ourNick true for the bot's and our puppets' nicks: their private messages are not relayed
+   * @param bridging how a Matrix user is bridged: only users with a puppet ({@code user} and {@code admin}) may open
+   *     a direct chat, since it is their own connection that sends the private messages
+   */
   public DirectChats(String network, Intents intents, GhostIds ghostIds, Portals portals, Puppets puppets,
-      Predicate<String> ourNick, Executor blocking, long epoch) {
+      Predicate<String> ourNick, Executor blocking, long epoch, Function<UserId, Permissions.Bridging> bridging) {
+    this.bridging = bridging;
     this.network = network;
     this.intents = intents;
     this.ghostIds = ghostIds;
@@ -119,6 +127,19 @@ public final class DirectChats {
       return CompletableFuture.completedFuture(null);
     }
     Intent ghost = intents.ghost(ghostId);
+    switch (bridging.apply(event.sender())) {
+      case REFUSE -> {
+        // Core keeps level-none users' events from us and rejects for the ghost; this is the same, should one slip by.
+        log.info("IRC {}: {} (level none) invited {}; declining", network, event.sender(), ghostId);
+        return ghost.leave(event.roomId()).exceptionally(e -> null);
+      }
+      case RELAY -> {
+        log.info("IRC {}: {} (level relay) invited {} to {}; declining with a notice", network, event.sender(),
+            ghostId, event.roomId());
+        return refuseWithNotice(event, ghost, nick);
+      }
+      case PUPPET -> { }
+    }
     if (!event.content().path("is_direct").asBoolean(false)) {
       log.info("IRC {}: {} invited {} to {}, which is not a direct chat; declining", network, event.sender(), ghostId,
           event.roomId());
@@ -126,19 +147,47 @@ public final class DirectChats {
     }
     DirectChat chat = new DirectChat(network, nick, event.sender());
     RoomId room = event.roomId();
-    return ghost.ensureJoined(room).thenCompose(v -> ghost.setDisplayName(nick).exceptionally(e -> null))
-        .thenAcceptAsync(v -> {
-          Link link = new Link(room, ChannelPortals.PROTOCOL, chat.remoteId(), false);
-          portals.linkOfRemote(ChannelPortals.PROTOCOL, chat.remoteId())
-              .filter(old -> !old.roomId().equals(room)).ifPresent(portals::removeLink);
-          if (portals.portal(room).isEmpty()) {
-            portals.createPlumbedRoom(room, List.of(link));
-          } else {
-            portals.addLink(link);
+    // Linked before the ghost joins: the inviter may write the moment the ghost appears, and the dispatcher looks a
+    // room's links up when it takes an event, so a link stored after the join could miss that first message.
+    return CompletableFuture.runAsync(() -> {
+      Optional<Link> old = portals.linkOfRemote(ChannelPortals.PROTOCOL, chat.remoteId());
+      if (old.filter(l -> l.roomId().equals(room)).isEmpty()) { // a repeat of this invite finds it done
+        old.ifPresent(portals::removeLink);
+        Link link = new Link(room, ChannelPortals.PROTOCOL, chat.remoteId(), false);
+        if (portals.portal(room).isEmpty()) {
+          portals.createPlumbedRoom(room, List.of(link));
+        } else {
+          portals.addLink(link);
+        }
+      }
+      rooms.put(chat.remoteId(), room);
+    }, blocking)
+        .thenCompose(v -> ghost.ensureJoined(room))
+        .thenCompose(v -> ghost.setDisplayName(nick).exceptionally(e -> null))
+        .thenRun(() -> log.info("IRC {}: {} opened a direct chat with {} in {}", network, event.sender(), nick, room));
+  }
+
+  /**
+   * A relay user's invite: the ghost joins just long enough to say why nobody will answer, then leaves, so the
+   * inviter does not wait on a chat that never opens. The txn key is the invite's, so a repeat posts nothing new.
+   */
+  private CompletableFuture<Void> refuseWithNotice(MatrixEvent event, Intent ghost, String nick) {
+    ObjectNode content = JsonNodeFactory.instance.objectNode();
+    content.put("msgtype", "m.notice");
+    content.put("body", "You cannot open a direct chat with " + nick + " on IRC: private messages are sent from your "
+        + "own IRC connection, and your permission level on this bridge (relay) has none; you can still talk in "
+        + "bridged channels. Ask the bridge's admin for level user.");
+    RoomId room = event.roomId();
+    return ghost.ensureJoined(room)
+        .thenCompose(v -> ghost.sendMessage(room, content, "irc/" + network + "/dm-refused/" + event.eventId().value()))
+        .handle((id, err) -> {
+          if (err != null) {
+            log.debug("IRC {}: could not tell {} why the direct chat was refused: {}", network, event.sender(),
+                err.toString());
           }
-          rooms.put(chat.remoteId(), room);
-          log.info("IRC {}: {} opened a direct chat with {} in {}", network, event.sender(), nick, room);
-        }, blocking);
+          return null;
+        })
+        .thenCompose(v -> ghost.leave(room).exceptionally(e -> null));
   }
 
   /** An event in a direct chat's room: the owner's messages go to the nick from their puppet. */

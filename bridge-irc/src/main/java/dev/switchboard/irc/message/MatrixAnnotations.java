@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.id.EventId;
 import dev.switchboard.irc.format.MessageKind;
-import dev.switchboard.irc.network.IrcConnection;
 import dev.switchboard.irc.network.NetworkConfig;
 import dev.switchboard.irc.portal.ChannelRef;
 import dev.switchboard.irc.puppet.Puppets;
@@ -37,6 +36,11 @@ public final class MatrixAnnotations {
 
   /** An {@code m.reaction} in a portal. */
   public CompletableFuture<Void> reaction(MatrixEvent event, ChannelRef channel) {
+    return reaction(event, channel, Voice.puppet(puppets, event.sender(), channel));
+  }
+
+  /** An {@code m.reaction} in a portal, said by {@code voice}. */
+  public CompletableFuture<Void> reaction(MatrixEvent event, ChannelRef channel, Voice voice) {
     JsonNode relates = event.content().path("m.relates_to");
     if (reactions == NetworkConfig.Reactions.OFF || !"m.annotation".equals(relates.path("rel_type").asText())
         || !relates.path("event_id").isTextual()) {
@@ -48,12 +52,17 @@ public final class MatrixAnnotations {
     }
     return author(relates.path("event_id").asText()).thenCompose(nick -> nick.isEmpty()
         ? CompletableFuture.completedFuture(null)
-        : puppets.send(event.sender(), channel.channel(), MessageKind.EMOTE, "reacted " + key + " to "
-            + (isOwn(event, nick.get()) ? "their own message" : nick.get())));
+        : say(voice, MessageKind.EMOTE, "reacted " + key + " to "
+            + (isOwn(voice, nick.get()) ? "their own message" : nick.get())));
   }
 
   /** An {@code m.room.redaction} in a portal. */
   public CompletableFuture<Void> redaction(MatrixEvent event, ChannelRef channel) {
+    return redaction(event, channel, Voice.puppet(puppets, event.sender(), channel));
+  }
+
+  /** An {@code m.room.redaction} in a portal, said by {@code voice}. */
+  public CompletableFuture<Void> redaction(MatrixEvent event, ChannelRef channel, Voice voice) {
     // Room versions up to 10 carry the redacted id at the top level, 11 in the content.
     JsonNode redacts = event.content().path("redacts").isTextual() ? event.content().path("redacts")
         : event.raw().path("redacts");
@@ -62,13 +71,17 @@ public final class MatrixAnnotations {
     }
     return author(redacts.asText()).thenCompose(nick -> nick.isEmpty()
         ? CompletableFuture.completedFuture(null)
-        : puppets.send(event.sender(), channel.channel(), MessageKind.NOTICE, isOwn(event, nick.get())
+        : say(voice, MessageKind.NOTICE, isOwn(voice, nick.get())
             ? "(deleted a message)" : "(deleted a message from " + nick.get() + ")"));
   }
 
-  private boolean isOwn(MatrixEvent event, String nick) {
-    return puppets.existing(event.sender()).map(IrcConnection::nick).map(n -> n.equalsIgnoreCase(nick))
-        .orElse(false);
+  private static CompletableFuture<Void> say(Voice voice, MessageKind kind, String text) {
+    java.util.List<String> lines = voice.lines(kind, text);
+    return lines.isEmpty() ? CompletableFuture.completedFuture(null) : voice.send(kind, lines, null);
+  }
+
+  private static boolean isOwn(Voice voice, String nick) {
+    return voice.author().map(n -> n.equalsIgnoreCase(nick)).orElse(false);
   }
 
   /**

@@ -7,7 +7,6 @@ import dev.switchboard.core.id.UserId;
 import dev.switchboard.irc.format.IrcCodes;
 import dev.switchboard.irc.format.MatrixToIrc;
 import dev.switchboard.irc.format.MessageKind;
-import dev.switchboard.irc.network.IrcConnection;
 import dev.switchboard.irc.portal.ChannelRef;
 import dev.switchboard.irc.puppet.Puppets;
 import java.util.List;
@@ -63,6 +62,14 @@ public final class MatrixMessages {
    * IrcConnection#send}), not when it is queued.
    */
   public CompletableFuture<Void> relay(MatrixEvent event, ChannelRef channel) {
+    return relay(event, channel, Voice.puppet(puppets, event.sender(), channel));
+  }
+
+  /**
+   * Relays one {@code m.room.message} through {@code voice}; completes as {@link #relay(MatrixEvent, ChannelRef)} does.
+   * Edits, replies, media links and the long-message link are the same whoever speaks.
+   */
+  public CompletableFuture<Void> relay(MatrixEvent event, ChannelRef channel, Voice voice) {
     JsonNode content = event.content();
     boolean edit = "m.replace".equals(content.path("m.relates_to").path("rel_type").asText())
         && content.path("m.new_content").isObject();
@@ -87,7 +94,6 @@ public final class MatrixMessages {
     } else {
       withContext = CompletableFuture.completedFuture(text);
     }
-    UserId sender = event.sender();
     // echo-message: each line's server msgid leads to this event, so an IRC reply to it becomes a Matrix reply.
     java.util.function.Consumer<Optional<String>> onEcho = msgId -> msgId.ifPresent(id ->
         map.recordEchoedMsgId(channel, id, event.roomId(), event.eventId()).exceptionally(e -> {
@@ -95,17 +101,16 @@ public final class MatrixMessages {
           return null;
         }));
     return withContext.thenCompose(t -> {
-      List<String> lines = puppets.lines(sender, channel.channel(), kind.get(), t);
+      List<String> lines = voice.lines(kind.get(), t);
       if (lines.size() <= lineLimit) {
-        return puppets.sendLines(sender, channel.channel(), kind.get(), lines, onEcho);
+        return voice.send(kind.get(), lines, onEcho);
       }
       // What IRC users would have read (pills as nicks, links spelt out), without the formatting codes.
       String plain = String.join("\n", java.util.Arrays.stream(t.split("\n", -1))
           .map(l -> IrcCodes.parse(l).plain()).toList());
-      return longMessages.upload(plain).thenCompose(url -> puppets.sendLines(sender, channel.channel(), kind.get(),
-          List.of(LongMessages.preview(plain, lines.size(), url,
-              puppets.lineBudget(sender, channel.channel(), kind.get())))));
-    }).thenRun(() -> puppets.existing(sender).map(IrcConnection::nick).ifPresent(nick ->
+      return longMessages.upload(plain).thenCompose(url -> voice.send(kind.get(), voice.lines(kind.get(),
+          LongMessages.preview(plain, lines.size(), url, voice.lineBudget(kind.get()))), null));
+    }).thenRun(() -> voice.author().ifPresent(nick ->
         map.recordMatrix(channel, nick, event.roomId(), event.eventId()).exceptionally(e -> {
           log.warn("IRC {}: could not record {} in the message map: {}", channel.remoteId(), event.eventId(),
               e.toString());

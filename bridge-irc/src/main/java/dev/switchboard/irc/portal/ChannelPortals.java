@@ -28,6 +28,12 @@ import org.slf4j.LoggerFactory;
  * <p>The homeserver holds the user's join until the alias query is answered (issue 8), so the answer goes out as
  * soon as the room exists and is recorded; joining the channel on IRC happens in the background, and the portal
  * starts relaying whenever the IRC server gets to it.
+ *
+ * <p>An alias query does not say who asks (the AS API has no user id; over federation another server asks for its
+ * user), so a portal an alias query creates is <em>dormant</em>: the Matrix room exists, but the bot does not join
+ * the channel until someone at permission level {@code user} or above is in the room ({@link #activate}). That
+ * keeps anyone the permissions shut out, federated users included, from making the bot join channel after
+ * channel. Dormant portals are kept in core's kv table, so a restart does not wake them.
  */
 public final class ChannelPortals {
   private static final Logger log = LoggerFactory.getLogger(ChannelPortals.class);
@@ -43,6 +49,9 @@ public final class ChannelPortals {
   private final Map<String, RoomId> roomsByRemoteId = new ConcurrentHashMap<>();
   private final Set<RoomId> plumbed = ConcurrentHashMap.newKeySet();
   private final Map<RoomAlias, CompletableFuture<Optional<RoomId>>> opening = new ConcurrentHashMap<>();
+  /** Remote ids of dormant portals; null: every portal is joined at once (no kv store given). */
+  private final Set<String> dormant = ConcurrentHashMap.newKeySet();
+  private volatile dev.switchboard.core.store.KvStore kv;
 
   /**
    * @param joinChannel asks the network's bot to join a channel; must not block
@@ -66,17 +75,51 @@ public final class ChannelPortals {
     this.blocking = blocking;
   }
 
-  /** Loads the existing links (blocking: call at start) and returns the channels to join. */
+  /** Portals created by alias queries stay dormant until {@link #activate}d, recorded in {@code kv}. */
+  public ChannelPortals withDormancy(dev.switchboard.core.store.KvStore kv) {
+    this.kv = kv;
+    return this;
+  }
+
+  /** Loads the existing links (blocking: call at start) and returns the channels to join: all but dormant ones. */
   public List<ChannelRef> load() {
     for (Link link : portals.linksOfProtocol(PROTOCOL)) {
       ChannelRef.ofRemoteId(link.remoteId()).ifPresent(ref -> {
         roomsByRemoteId.put(ref.remoteId(), link.roomId());
         if (link.plumbed()) {
           plumbed.add(link.roomId());
+        } else if (kv != null && kv.get(dormancyKey(ref)).isPresent()) {
+          dormant.add(ref.remoteId());
         }
       });
     }
-    return roomsByRemoteId.keySet().stream().flatMap(id -> ChannelRef.ofRemoteId(id).stream()).toList();
+    return roomsByRemoteId.keySet().stream().filter(id -> !dormant.contains(id))
+        .flatMap(id -> ChannelRef.ofRemoteId(id).stream()).toList();
+  }
+
+  /** Whether the portal of {@code channel} waits for a {@code user} to join before the bot joins the channel. */
+  public boolean isDormant(ChannelRef channel) {
+    return dormant.contains(channel.remoteId());
+  }
+
+  /**
+   * Wakes a dormant portal (someone at level {@code user} is in its room): the bot joins the channel. Returns at
+   * once when it is not dormant; completes once the kv row is gone.
+   */
+  public CompletableFuture<Void> activate(ChannelRef channel) {
+    if (!dormant.contains(channel.remoteId())) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return CompletableFuture.runAsync(() -> kv.delete(dormancyKey(channel)), blocking).thenRun(() -> {
+      if (dormant.remove(channel.remoteId())) {
+        log.info("Portal for {} woken: a user joined its room", channel.remoteId());
+        joinChannel.accept(channel);
+      }
+    });
+  }
+
+  private static String dormancyKey(ChannelRef channel) {
+    return "irc.portal.dormant:" + channel.remoteId();
   }
 
   /** Whether {@code room} is an existing room an admin linked (the bridge then leaves its settings alone). */
@@ -107,8 +150,19 @@ public final class ChannelPortals {
         .filter(ref -> networks.apply(ref.network()).map(n -> n.allows(ref.channel())).orElse(false));
   }
 
-  /** Answers an alias query: the portal's room, created now if needed, or empty for "no such room". */
+  /**
+   * Answers an alias query: the portal's room, created now if needed (dormant, see above), or empty for "no such
+   * room".
+   */
   public CompletableFuture<Optional<RoomId>> open(RoomAlias alias) {
+    return open(alias, false);
+  }
+
+  /**
+   * As {@link #open(RoomAlias)}; {@code byUser}: the portal is opened for a known user at level {@code user} or
+   * above ({@code !irc join}), so it is active at once, and a dormant one is woken.
+   */
+  public CompletableFuture<Optional<RoomId>> open(RoomAlias alias, boolean byUser) {
     Optional<ChannelRef> ref = channelOf(alias);
     if (ref.isEmpty()) {
       return CompletableFuture.completedFuture(Optional.empty());
@@ -122,21 +176,26 @@ public final class ChannelPortals {
     // Another spelling of a channel that has a portal (#Java vs #java), or a channel an admin linked into a room
     // (when irc.hub.portal_aliases allows it): the alias joins that room.
     linkedAliases.resolve(alias, ref.get().remoteId(), bot, blocking,
-            () -> create(alias, ref.get()).thenApply(Optional::of))
+            () -> create(alias, ref.get(), !byUser && kv != null).thenApply(Optional::of))
         .whenComplete((room, err) -> {
           opening.remove(alias, mine);
           if (err != null) {
             log.warn("Could not open portal {} for {}: {}", alias, ref.get().remoteId(), err.toString());
             mine.completeExceptionally(err);
-          } else {
-            room.ifPresent(r -> joinChannel.accept(ref.get()));
-            mine.complete(room);
+            return;
           }
+          if (room.isPresent() && byUser) {
+            activate(ref.get());
+          }
+          if (room.isPresent() && !isDormant(ref.get())) {
+            joinChannel.accept(ref.get());
+          }
+          mine.complete(room);
         });
     return mine;
   }
 
-  private CompletableFuture<RoomId> create(RoomAlias alias, ChannelRef ref) {
+  private CompletableFuture<RoomId> create(RoomAlias alias, ChannelRef ref, boolean asDormant) {
     ObjectNode request = JsonNodeFactory.instance.objectNode();
     request.put("room_alias_name", alias.localpart());
     request.put("preset", "public_chat");
@@ -148,6 +207,11 @@ public final class ChannelPortals {
       initial.addObject().put("type", type).put("state_key", state.stateKey()).set("content", state.content());
     }
     return bot.createRoom(request).thenApplyAsync(room -> {
+      if (asDormant) {
+        // Before the link: once the link is stored, events of the room are dispatched, and a user's join must wake it.
+        kv.put(dormancyKey(ref), alias.value());
+        dormant.add(ref.remoteId());
+      }
       portals.createPortal(room, alias, List.of(new Link(room, PROTOCOL, ref.remoteId(), false)));
       roomsByRemoteId.put(ref.remoteId(), room);
       log.info("Portal {} created for {} as {}", alias, ref.remoteId(), room);

@@ -11,6 +11,13 @@ import java.util.Map;
  */
 public record ConnectionLimits(int maxConnections, double connectRate) {
   public static final ConnectionLimits NONE = new ConnectionLimits(0, 0);
+  /**
+   * Without a {@code max_connections} key: enough for a busy community, and far below what gets a bridge K-lined
+   * when someone makes accounts in bulk (issue 16). An admin who wants no limit writes 0.
+   */
+  public static final int DEFAULT_MAX_CONNECTIONS = 200;
+  /** What a network without either key gets. */
+  public static final ConnectionLimits DEFAULT = new ConnectionLimits(DEFAULT_MAX_CONNECTIONS, 0);
 
   /** Each network's limits, by network id. */
   public static Map<String, ConnectionLimits> parse(JsonNode irc) {
@@ -21,7 +28,7 @@ public record ConnectionLimits(int maxConnections, double connectRate) {
   }
 
   private static ConnectionLimits read(JsonNode n, String key) {
-    int max = 0;
+    int max = DEFAULT_MAX_CONNECTIONS;
     JsonNode m = n.path("max_connections");
     if (!m.isMissingNode() && !m.isNull()) {
       if (!m.isInt() || m.asInt() < 0) {

@@ -37,6 +37,7 @@ public final class Puppets {
   private final Map<UserId, Long> lastActive = new ConcurrentHashMap<>();
   private final LongSupplier nanoTime;
   private final int maxConnections;
+  private final java.util.function.Predicate<UserId> mayConnect;
   /** Lower-cased puppet nick → user, and back (see {@link #userOfNick}). */
   private final Map<String, UserId> byNick = new ConcurrentHashMap<>();
   private final Map<UserId, String> nickKeyOf = new ConcurrentHashMap<>();
@@ -47,6 +48,16 @@ public final class Puppets {
   public static final class LimitReached extends IllegalStateException {
     public LimitReached(int max) {
       super("all " + max + " IRC connections the bridge may open on this network are in use");
+    }
+  }
+
+  /**
+   * The user may not have a connection of their own (permission level below {@code user}): nothing that needed one
+   * reaches IRC for them.
+   */
+  public static final class NotPermitted extends IllegalStateException {
+    public NotPermitted(UserId user) {
+      super(user.value() + " may not have an IRC connection of their own (permission level below user)");
     }
   }
 
@@ -70,6 +81,17 @@ public final class Puppets {
   /** As above, with at most {@code maxConnections} connections at once (0: no limit). */
   public Puppets(IntSupplier nickLength, BiFunction<UserId, IrcConnection.Identity, IrcConnection> open,
       LongSupplier nanoTime, int maxConnections) {
+    this(nickLength, open, nanoTime, maxConnections, user -> true);
+  }
+
+  /**
+   * As above; only users {@code mayConnect} accepts get a connection. This is the one place every puppet is made,
+   * so it is where the permission check cannot be missed by a new path (a replayed event, a typing notification,
+   * a command): the callers check first and relay or refuse, this refuses whatever slipped through.
+   */
+  public Puppets(IntSupplier nickLength, BiFunction<UserId, IrcConnection.Identity, IrcConnection> open,
+      LongSupplier nanoTime, int maxConnections, java.util.function.Predicate<UserId> mayConnect) {
+    this.mayConnect = mayConnect;
     this.maxConnections = maxConnections;
     this.nickLength = nickLength;
     this.open = open;
@@ -100,8 +122,12 @@ public final class Puppets {
    * The user's connection, connecting it first if needed.
    *
    * @throws LimitReached when the user has none and the network's {@code max_connections} are all in use
+   * @throws NotPermitted when the user may not have a connection
    */
   public IrcConnection of(UserId user) {
+    if (!mayConnect.test(user)) {
+      throw new NotPermitted(user);
+    }
     // Marked active inside the map's lock, so an idle sweep can never stop a connection we are handing out.
     return byUser.compute(user, (u, existing) -> {
       lastActive.put(u, nanoTime.getAsLong());
@@ -194,7 +220,7 @@ public final class Puppets {
    * Room for formatting codes repeated at the start of a continuation line ({@link IrcCodes#carryOver}): five
    * toggles and a hex colour with background.
    */
-  private static final int CARRY_RESERVE = 20;
+  public static final int CARRY_RESERVE = 20;
 
   /**
    * Splits IRC text (with formatting codes) into the lines the user's connection would send to a channel: safe

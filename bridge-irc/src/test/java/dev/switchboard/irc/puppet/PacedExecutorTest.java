@@ -82,9 +82,11 @@ class PacedExecutorTest {
   void limitsAreReadPerNetworkAndChecked() throws Exception {
     ObjectMapper json = new ObjectMapper();
     var limits = ConnectionLimits.parse(json.readTree(
-        "{\"networks\":{\"a\":{\"max_connections\":100,\"connect_rate\":0.5},\"b\":{}}}"));
+        "{\"networks\":{\"a\":{\"max_connections\":100,\"connect_rate\":0.5},\"b\":{},"
+            + "\"c\":{\"max_connections\":0}}}"));
+    assertThat(limits.get("c")).isEqualTo(ConnectionLimits.NONE);
     assertThat(limits.get("a")).isEqualTo(new ConnectionLimits(100, 0.5));
-    assertThat(limits.get("b")).isEqualTo(ConnectionLimits.NONE);
+    assertThat(limits.get("b")).isEqualTo(ConnectionLimits.DEFAULT);
     assertThatThrownBy(() -> ConnectionLimits.parse(json.readTree(
         "{\"networks\":{\"a\":{\"max_connections\":-1}}}"))).isInstanceOf(ConfigException.class)
         .hasMessageContaining("irc.networks.a.max_connections");

@@ -5,6 +5,7 @@ import dev.switchboard.sip.config.SipConfig;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * Which Matrix user a call from a phone is for, from the user part of its request URI:
@@ -17,22 +18,37 @@ import java.util.Optional;
  * </ol>
  *
  * Users of other homeservers and the bridge's own ghosts are never callees: a phone must not ring across
- * federation or loop back into the bridge.
+ * federation or loop back into the bridge. Nor are users the bridge's permissions do not let use it as a user
+ * (level {@code none} or {@code relay}): a phone must not ring, or open a room with, someone the bridge does not
+ * serve. Such a callee is "not found", the same answer as a user that does not exist, so callers learn nothing.
  */
 public final class Callees {
   private final SipConfig.Inbound inbound;
   private final PhoneNumbers numbers;
   private final GhostNames ghosts;
   private final String serverName;
+  private final Predicate<UserId> reachable;
 
+  /** A phone may reach every local user (tests of the address rules alone). */
   public Callees(SipConfig.Inbound inbound, PhoneNumbers numbers, GhostNames ghosts, String serverName) {
+    this(inbound, numbers, ghosts, serverName, user -> true);
+  }
+
+  /** @param reachable whether the bridge may ring or text this (local) user for a phone */
+  public Callees(SipConfig.Inbound inbound, PhoneNumbers numbers, GhostNames ghosts, String serverName,
+      Predicate<UserId> reachable) {
     this.inbound = inbound;
     this.numbers = numbers;
     this.ghosts = ghosts;
     this.serverName = serverName;
+    this.reachable = reachable;
   }
 
   public Optional<UserId> calleeOf(String uriUser) {
+    return addressee(uriUser).filter(reachable);
+  }
+
+  private Optional<UserId> addressee(String uriUser) {
     if (uriUser == null || uriUser.isEmpty()) {
       return Optional.empty();
     }

@@ -11,6 +11,8 @@ import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.sip.address.Dialable;
 import dev.switchboard.sip.config.SipConfig;
+import dev.switchboard.sip.dialplan.Decision;
+import dev.switchboard.sip.dialplan.SipGuard;
 import dev.switchboard.sip.media.AudioOnly;
 import dev.switchboard.sip.media.MediaFlags;
 import dev.switchboard.sip.media.NgClient;
@@ -71,13 +73,16 @@ public final class Calls implements SipEvents {
   /** Calls from phones: SIP requests that start or belong to one go there. */
   private final IncomingCalls incoming;
   private final CallLimits limits;
+  /** Permission level, dial plan and rate limits, before a call reaches SIP. */
+  private final SipGuard guard;
   private final Map<String, OutboundCall> bySipCallId = new ConcurrentHashMap<>();
   private final Map<String, OutboundCall> byMatrixCall = new ConcurrentHashMap<>();
 
   public Calls(SipConfig config, SipSignalling sip, NgClient media, Intents intents, CallStore store,
       IncomingCalls incoming, Executor blocking, ScheduledExecutorService scheduler, RandomGenerator random,
-      Duration candidateWait, CallLimits limits) {
+      Duration candidateWait, CallLimits limits, SipGuard guard) {
     this.limits = limits;
+    this.guard = guard;
     this.config = config;
     this.incoming = incoming;
     this.sip = sip;
@@ -201,15 +206,50 @@ public final class Calls implements SipEvents {
       log.info("Ignoring expired call {} in {} ({} ms old)", callId, event.roomId(), age);
       return CompletableFuture.completedFuture(null);
     }
-    OutboundCall call = new OutboundCall(event.roomId(), callId, event.sender(), c.path("party_id").asText(""),
-        version, ghost, RandomTokens.hex(random, 8), callee, sip.newCallId().getCallId(), RandomTokens.hex(random, 6), sdp, lifetime - age);
-    return CompletableFuture.supplyAsync(() -> store.insertOutbound(call), blocking).thenAccept(isNew -> {
-      if (!isNew) {
-        log.debug("m.call.invite {} for known call {} ignored", event.eventId(), callId);
-        return;
+    return guard.call(event.sender(), callee, event.eventId().value()).thenCompose(decision -> {
+      if (decision instanceof Decision.Refused refused) {
+        refuse(event, ghost, callId, version, refused.notice());
+        return CompletableFuture.completedFuture(null);
       }
-      loop.execute(() -> start(call));
+      OutboundCall call = new OutboundCall(event.roomId(), callId, event.sender(), c.path("party_id").asText(""),
+          version, ghost, RandomTokens.hex(random, 8), callee, sip.newCallId().getCallId(),
+          RandomTokens.hex(random, 6), sdp, lifetime - age);
+      return CompletableFuture.supplyAsync(() -> store.insertOutbound(call), blocking).thenAccept(isNew -> {
+        if (!isNew) {
+          log.debug("m.call.invite {} for known call {} ignored", event.eventId(), callId);
+          return;
+        }
+        loop.execute(() -> start(call));
+      });
     });
+  }
+
+  /**
+   * A call the guard refused, before anything reached SIP: the ghost says why in a notice, then rejects the call the
+   * way a callee does (spec "m.call.reject": {@code m.call.reject} for version 1, {@code m.call.hangup} for 0, whose
+   * reason is {@code unknown_error}: the callee is not busy, the bridge will not place the call).
+   */
+  private void refuse(MatrixEvent event, UserId ghost, String callId, Object version, String notice) {
+    ObjectNode text = JSON.objectNode().put("msgtype", "m.notice").put("body", notice);
+    String prefix = "sip/" + event.roomId().value() + "/" + callId + "/refused";
+    ObjectNode content = JSON.objectNode().put("call_id", callId).put("party_id", RandomTokens.hex(random, 8));
+    String type;
+    if (version instanceof String v) {
+      content.put("version", v);
+      type = "m.call.reject";
+    } else {
+      content.put("version", 0).put("reason", "unknown_error");
+      type = "m.call.hangup";
+    }
+    var intent = intents.ghost(ghost);
+    intent.sendMessage(event.roomId(), text, prefix + "-notice")
+        .thenCompose(id -> intent.sendEvent(event.roomId(), type, content, prefix, Optional.empty()))
+        .whenComplete((id, err) -> {
+          if (err != null) {
+            log.warn("Could not tell {} in {} that call {} was refused: {}", event.sender(), event.roomId(), callId,
+                rootMessage(err));
+          }
+        });
   }
 
   /**

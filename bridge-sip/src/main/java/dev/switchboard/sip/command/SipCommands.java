@@ -18,6 +18,8 @@ import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import dev.switchboard.core.store.Secret;
 import dev.switchboard.sip.deskphone.DeskPhones;
+import dev.switchboard.sip.dialplan.Decision;
+import dev.switchboard.sip.dialplan.SipGuard;
 
 /**
  * The connector's admin commands, {@code !sip <name>}: {@code register}, {@code unregister} and {@code status} for
@@ -33,7 +35,7 @@ public final class SipCommands {
 
   /** What {@code !sip call} needs once the connector runs. */
   public record Parts(PhoneNumbers numbers, GhostNames ghosts, DmRooms dms, Optional<DeskPhones> deskPhones,
-      Executor blocking) {}
+      Executor blocking, SipGuard guard) {}
 
   public SipCommands(Supplier<Optional<TrunkRegistration>> registration,
       Supplier<Optional<TrunkKeepalive>> keepalive, Supplier<Optional<Parts>> parts) {
@@ -85,19 +87,32 @@ public final class SipCommands {
   private CompletableFuture<String> call(CommandCall call) {
     Parts p = parts.get().orElseThrow(() -> new IllegalArgumentException("The SIP connector is not running."));
     String input = call.arg("number").strip();
+    Optional<Decision.Refused> emergency = p.guard().emergencyTyped(input);
+    if (emergency.isPresent()) {
+      return CompletableFuture.completedFuture(emergency.get().notice());
+    }
     Dialable target = parse(input, p.numbers()).orElseThrow(() -> new IllegalArgumentException(
         "'" + input + "' is neither a phone number (+442071234567, or national with sip.default_country_code)"
             + " nor a SIP address (user@host)."));
     UserId ghost = p.ghosts().ghostOf(target);
-    return p.dms().openOrFind(ghost, call.sender(), target.display())
-        .thenApply(room -> "Your DM with " + target.display() + " (" + ghost + ") is " + room
-            + ": call or write there. Accept the invite if you have not joined it yet.");
+    return p.guard().dm(call.sender(), target).thenCompose(decision -> {
+      if (decision instanceof Decision.Refused refused) {
+        return CompletableFuture.completedFuture(refused.notice());
+      }
+      return p.dms().openOrFind(ghost, call.sender(), target.display())
+          .thenApply(room -> "Your DM with " + target.display() + " (" + ghost + ") is " + room
+              + ": call or write there. Accept the invite if you have not joined it yet.");
+    });
   }
 
   private CompletableFuture<String> phone(CommandCall call) {
     String password = call.arg("password");
     String username = call.arg("username");
     return withDeskPhones(call, (d, user) -> {
+      Optional<String> refused = parts.get().flatMap(p -> p.guard().deskPhoneRefusal(user));
+      if (refused.isPresent()) {
+        return refused.get(); // a phone would ring for someone the bridge does not serve
+      }
       d.setCredentials(user, username, new Secret(password));
       return "Desk phone credentials of " + user + " set: register the phone to the bridge as " + username
           + ". (Redact the command message: it holds the password.)";

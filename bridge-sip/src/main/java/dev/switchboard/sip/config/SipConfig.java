@@ -5,6 +5,8 @@ import dev.switchboard.core.config.ConfigException;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.sip.address.Dialable;
 import dev.switchboard.sip.address.PhoneNumbers;
+import dev.switchboard.sip.dialplan.CallRateLimits;
+import dev.switchboard.sip.dialplan.DialPlanSettings;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -33,6 +35,8 @@ import java.util.Optional;
  * @param candidateWait {@code call.candidate_wait_ms}, default 1000: how long to gather trickled ICE candidates of
  *     a Matrix offer or answer (until end-of-candidates) before it goes to rtpengine
  * @param inbound calls from phones to Matrix users ({@code inbound.*})
+ * @param dialPlan who may call and text what ({@code dial_plan.*}, see {@link DialPlanSettings})
+ * @param rateLimits calls and texts per minute ({@code rate_limits.*})
  */
 public record SipConfig(
     String listenAddress,
@@ -48,7 +52,20 @@ public record SipConfig(
     Duration candidateWait,
     Inbound inbound,
     Optional<Registrar> registrar,
-    Limits limits) {
+    Limits limits,
+    DialPlanSettings dialPlan,
+    RateLimits rateLimits) {
+
+  /**
+   * Calls and texts a Matrix user may start per minute, and the whole bridge ({@code rate_limits.*}): {@code
+   * calls_per_user_per_minute} (5), {@code calls_per_minute} (30), {@code texts_per_user_per_minute} (20), {@code
+   * texts_per_minute} (120); 0 turns one off.
+   */
+  public record RateLimits(CallRateLimits.Limit calls, CallRateLimits.Limit texts) {
+    public static RateLimits defaults() {
+      return new RateLimits(new CallRateLimits.Limit(5, 30), new CallRateLimits.Limit(20, 120));
+    }
+  }
 
   /**
    * Hard limits: {@code call.max_concurrent_per_user} (4) calls at once per Matrix user, both directions counted;
@@ -194,7 +211,31 @@ public record SipConfig(
         Duration.ofMillis(candidateWait), inbound, registrar, new Limits(
             positiveInt(sip.path("call"), "max_concurrent_per_user", "sip.call.max_concurrent_per_user", 4),
             Duration.ofSeconds(positiveInt(sip.path("call"), "max_duration_seconds", "sip.call.max_duration_seconds",
-                14_400))));
+                14_400))), DialPlanSettings.parse(sip.path("dial_plan"), country), rateLimits(sip.path("rate_limits")));
+  }
+
+  private static RateLimits rateLimits(JsonNode r) {
+    RateLimits d = RateLimits.defaults();
+    if (!r.isMissingNode() && !r.isNull() && !r.isObject()) {
+      throw new ConfigException("sip.rate_limits must be a mapping");
+    }
+    return new RateLimits(
+        new CallRateLimits.Limit(perMinute(r, "calls_per_user_per_minute", d.calls().perUser()),
+            perMinute(r, "calls_per_minute", d.calls().global())),
+        new CallRateLimits.Limit(perMinute(r, "texts_per_user_per_minute", d.texts().perUser()),
+            perMinute(r, "texts_per_minute", d.texts().global())));
+  }
+
+  private static int perMinute(JsonNode node, String field, int fallback) {
+    JsonNode v = node.path(field);
+    if (v.isMissingNode() || v.isNull()) {
+      return fallback;
+    }
+    if (!v.isIntegralNumber() || v.asInt() < 0) {
+      throw new ConfigException("sip.rate_limits." + field + " must be a whole number per minute (0 for no limit),"
+          + " got " + v);
+    }
+    return v.asInt();
   }
 
   private static Inbound inbound(JsonNode in, PhoneNumbers numbers) {

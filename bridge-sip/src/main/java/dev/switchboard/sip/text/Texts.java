@@ -4,6 +4,7 @@ import static dev.switchboard.core.failure.Failures.rootMessage;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.connector.RemoteUnavailableException;
 import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.homeserver.Intents;
 import dev.switchboard.core.id.EventId;
@@ -14,6 +15,8 @@ import dev.switchboard.sip.address.Callers;
 import dev.switchboard.sip.address.Dialable;
 import dev.switchboard.sip.address.GhostNames;
 import dev.switchboard.sip.address.PhoneNumbers;
+import dev.switchboard.sip.dialplan.Decision;
+import dev.switchboard.sip.dialplan.SipGuard;
 import dev.switchboard.sip.dm.DmRooms;
 import dev.switchboard.sip.signalling.SipSignalling;
 import dev.switchboard.sip.signalling.Targets;
@@ -24,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 import java.util.random.RandomGenerator;
 import javax.sip.ClientTransaction;
 import javax.sip.RequestEvent;
@@ -47,7 +51,8 @@ import org.slf4j.LoggerFactory;
  * Texts between Matrix and phones: SIP {@code MESSAGE} (RFC 3428) with a {@code text/plain} body ↔ {@code m.text} in
  * the DM of the user and the ghost. A phone's MESSAGE gets {@code 200} once the ghost's event is in the room (so a
  * failure reaches the sender as {@code 500}); a Matrix text goes out as a MESSAGE that answers one digest challenge,
- * and its outcome shows as the ghost's read receipt (delivered) or a notice from the ghost (not delivered).
+ * and its outcome shows as the ghost's read receipt (delivered) or a notice from the ghost (not delivered). The
+ * event is done when the MESSAGE has its final answer (see {@link #onMatrixMessage}).
  */
 public final class Texts {
   private static final Logger log = LoggerFactory.getLogger(Texts.class);
@@ -63,6 +68,8 @@ public final class Texts {
   private final GhostNames ghosts;
   private final RandomGenerator random;
   private final Runnable delivered;
+  private final SipGuard guard;
+  private final BooleanSupplier trunkUnreachable;
   /** Our MESSAGEs awaiting a final answer, by Call-ID. */
   private final Map<String, Outgoing> outgoing = new ConcurrentHashMap<>();
 
@@ -70,6 +77,8 @@ public final class Texts {
     final RoomId room;
     final EventId event;
     final UserId ghost;
+    /** Completes with the final answer; fails when the event should be held and sent again. */
+    final CompletableFuture<Void> done = new CompletableFuture<>();
     ClientTransaction tx;
     boolean challenged;
 
@@ -80,14 +89,14 @@ public final class Texts {
     }
   }
 
+  /**
+   * @param guard decides whether a Matrix user's text may go (level, dial plan, rate limits)
+   * @param trunkUnreachable true while the trunk keepalive says the trunk does not answer
+   * @param delivered runs once for each Matrix text the far end accepted (2xx), for the meters
+   */
   public Texts(SipSignalling sip, Intents intents, DmRooms dms, Callees callees, PhoneNumbers numbers,
-      GhostNames ghosts, RandomGenerator random) {
-    this(sip, intents, dms, callees, numbers, ghosts, random, () -> { });
-  }
-
-  /** As above; {@code delivered} runs once for each Matrix text the far end accepted (2xx), for the meters. */
-  public Texts(SipSignalling sip, Intents intents, DmRooms dms, Callees callees, PhoneNumbers numbers,
-      GhostNames ghosts, RandomGenerator random, Runnable delivered) {
+      GhostNames ghosts, RandomGenerator random, SipGuard guard, BooleanSupplier trunkUnreachable,
+      Runnable delivered) {
     this.delivered = delivered;
     this.sip = sip;
     this.targets = new Targets(sip);
@@ -97,6 +106,8 @@ public final class Texts {
     this.numbers = numbers;
     this.ghosts = ghosts;
     this.random = random;
+    this.guard = guard;
+    this.trunkUnreachable = trunkUnreachable;
   }
 
   // ---- phone → Matrix
@@ -196,7 +207,11 @@ public final class Texts {
 
   /**
    * {@code m.room.message} in the DM of {@code user} with {@code ghost}. Text, notices and emotes go out; other
-   * message types (files, locations) are answered with a notice that they cannot be sent.
+   * message types (files, locations) are answered with a notice that they cannot be sent. The future is the event's
+   * delivery (DESIGN.md "Data flow"): it completes when the MESSAGE has its final answer (2xx: delivered; 3xx-6xx: the
+   * user gets a notice and the event is done, a repeat would get the same answer) or when the guard refused it (with
+   * a notice); it fails with {@link RemoteUnavailableException} when the far end does not answer, the request cannot
+   * be sent, or the trunk is known to be down, so the dispatcher holds the event and sends it again later.
    */
   public CompletableFuture<Void> onMatrixMessage(MatrixEvent event, UserId ghost, Dialable to) {
     String msgtype = event.content().path("msgtype").asText("");
@@ -218,19 +233,41 @@ public final class Texts {
           + MAX_BODY_BYTES + " bytes)");
       return CompletableFuture.completedFuture(null);
     }
+    return guard.text(event.sender(), to, event.eventId().value()).thenCompose(decision -> {
+      if (decision instanceof Decision.Refused refused) {
+        tell(event.roomId(), ghost, event.eventId(), refused.notice());
+        return CompletableFuture.completedFuture(null);
+      }
+      return send(event, ghost, to, text);
+    });
+  }
+
+  private CompletableFuture<Void> send(MatrixEvent event, UserId ghost, Dialable to, String text) {
+    if (to instanceof Dialable.Number && trunkUnreachable.getAsBoolean()) {
+      // The keepalive says the trunk does not answer: hold the text rather than wait 32 s for each one to time out.
+      return CompletableFuture.failedFuture(new RemoteUnavailableException("the SIP trunk does not answer"));
+    }
+    Request message;
     try {
       SipURI target = targets.requestUri(to);
       String transport = targets.transport(to);
       var h = sip.headers();
-      Request message = sip.messages().createRequest(target, Request.MESSAGE, sip.newCallId(),
+      message = sip.messages().createRequest(target, Request.MESSAGE, sip.newCallId(),
           h.createCSeqHeader(1L, Request.MESSAGE), targets.from(to, Long.toHexString(random.nextLong())),
           h.createToHeader(sip.addresses().createAddress(target), null), List.of(sip.via(transport)),
           h.createMaxForwardsHeader(70));
       sip.stamp(message);
       message.setContent(text.getBytes(StandardCharsets.UTF_8), h.createContentTypeHeader("text", "plain"));
       ((ContentTypeHeader) message.getHeader(ContentTypeHeader.NAME)).setParameter("charset", "UTF-8");
-      Outgoing out = new Outgoing(event.roomId(), event.eventId(), ghost);
-      String callId = ((CallIdHeader) message.getHeader(CallIdHeader.NAME)).getCallId();
+    } catch (Exception e) {
+      // No trunk for a number, or an address the stack cannot write: the same every time, so the event is done.
+      log.warn("Could not build a MESSAGE for {} in {} to {}: {}", event.eventId(), event.roomId(), to, e.toString());
+      notDelivered(event.roomId(), ghost, event.eventId(), "the bridge could not send it");
+      return CompletableFuture.completedFuture(null);
+    }
+    Outgoing out = new Outgoing(event.roomId(), event.eventId(), ghost);
+    String callId = ((CallIdHeader) message.getHeader(CallIdHeader.NAME)).getCallId();
+    try {
       synchronized (out) {
         out.tx = sip.provider().getNewClientTransaction(message);
         outgoing.put(callId, out);
@@ -238,10 +275,13 @@ public final class Texts {
       }
       log.debug("MESSAGE {} to {} for {}", callId, to, event.eventId());
     } catch (Exception e) {
-      log.warn("Could not send {} in {} to {} as a MESSAGE: {}", event.eventId(), event.roomId(), to, e.toString());
-      notDelivered(event.roomId(), ghost, event.eventId(), "the bridge could not send it");
+      // A TCP connection refused, no route: the far end may be back later.
+      outgoing.remove(callId);
+      log.info("Could not send {} in {} to {} as a MESSAGE ({}): held for a retry", event.eventId(), event.roomId(),
+          to, e.toString());
+      out.done.completeExceptionally(new RemoteUnavailableException("cannot send the MESSAGE to " + to.display(), e));
     }
-    return CompletableFuture.completedFuture(null);
+    return out.done;
   }
 
   /** Whether a response belongs to one of our MESSAGEs. */
@@ -285,6 +325,7 @@ public final class Texts {
         log.info("MESSAGE for {} in {} refused: {} {}", out.event, out.room, status, r.getReasonPhrase());
         notDelivered(out.room, out.ghost, out.event, status + " " + r.getReasonPhrase());
       }
+      out.done.complete(null);
     }
   }
 
@@ -294,13 +335,18 @@ public final class Texts {
     Outgoing out = outgoing.get(callId);
     if (out != null && event.getClientTransaction() == out.tx) {
       outgoing.remove(callId);
-      notDelivered(out.room, out.ghost, out.event, "no answer");
+      log.info("No answer to MESSAGE {} for {} in {}: held for a retry", callId, out.event, out.room);
+      out.done.completeExceptionally(new RemoteUnavailableException("no answer to the MESSAGE"));
     }
   }
 
   private void notDelivered(RoomId room, UserId ghost, EventId event, String why) {
-    ObjectNode notice = JsonNodeFactory.instance.objectNode().put("msgtype", "m.notice")
-        .put("body", "Not delivered: " + why + ".");
+    tell(room, ghost, event, "Not delivered: " + why + ".");
+  }
+
+  /** A notice from the ghost, in reply to the user's text. */
+  private void tell(RoomId room, UserId ghost, EventId event, String text) {
+    ObjectNode notice = JsonNodeFactory.instance.objectNode().put("msgtype", "m.notice").put("body", text);
     notice.putObject("m.relates_to").putObject("m.in_reply_to").put("event_id", event.value());
     intents.ghost(ghost).sendMessage(room, notice, "sip/undelivered/" + event.value()).whenComplete((id, err) -> {
       if (err != null) {

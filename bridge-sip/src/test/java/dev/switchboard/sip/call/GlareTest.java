@@ -60,7 +60,7 @@ class GlareTest {
 
   /** Numbers are dialled at the trunk (SIPp on {@code trunkPort}); +15550100 rings Alice. */
   private static ObjectNode sipConfig(int trunkPort) {
-    ObjectNode sip = JSON.objectNode().put("enabled", true);
+    ObjectNode sip = JSON.objectNode().put("enabled", true).put("default_country_code", "1"); // the dial plan's home
     sip.putObject("listen").put("address", "127.0.0.1").put("port", FreePorts.udpAndTcp());
     sip.putObject("trunk").put("host", "127.0.0.1").put("port", trunkPort);
     sip.putObject("rtpengine").put("ng_address", "127.0.0.1:" + rtpengine.ngAddress().getPort());

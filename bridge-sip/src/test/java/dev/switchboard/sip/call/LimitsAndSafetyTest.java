@@ -54,7 +54,7 @@ class LimitsAndSafetyTest {
   }
 
   private static ObjectNode sipConfig(int trunkPort) {
-    ObjectNode sip = JSON.objectNode().put("enabled", true);
+    ObjectNode sip = JSON.objectNode().put("enabled", true).put("default_country_code", "1"); // the dial plan's home
     sip.putObject("listen").put("address", "127.0.0.1").put("port", FreePorts.udpAndTcp());
     sip.putObject("trunk").put("host", "127.0.0.1").put("port", trunkPort);
     sip.putObject("rtpengine").put("ng_address", "127.0.0.1:" + rtpengine.ngAddress().getPort());

@@ -51,7 +51,7 @@ class MatrixToPhoneCallTest {
   }
 
   private ObjectNode sipConfig(int phonePort) {
-    ObjectNode sip = JSON.objectNode().put("enabled", true);
+    ObjectNode sip = JSON.objectNode().put("enabled", true).put("default_country_code", "1"); // the dial plan's home
     sip.putObject("listen").put("address", "127.0.0.1").put("port", FreePorts.udpAndTcp());
     sip.putObject("trunk").put("host", "127.0.0.1").put("port", phonePort);
     sip.putObject("rtpengine").put("ng_address", "127.0.0.1:" + rtpengine.ngAddress().getPort());

@@ -37,7 +37,7 @@ class TextMessagesTest {
   }
 
   private static ObjectNode sipConfig(int trunkPort) {
-    ObjectNode sip = JSON.objectNode().put("enabled", true);
+    ObjectNode sip = JSON.objectNode().put("enabled", true).put("default_country_code", "1"); // the dial plan's home
     sip.putObject("listen").put("address", "127.0.0.1").put("port", FreePorts.udpAndTcp());
     sip.putObject("trunk").put("host", "127.0.0.1").put("port", trunkPort).put("username", "bridge")
         .put("password", "s3cret");
@@ -128,6 +128,53 @@ class TextMessagesTest {
           .isEqualTo(sent);
       assertThat(phone.awaitExit(WAIT)).as(phone::diagnostics).isZero();
       assertThat(bridge.counter("switchboard.sip.messages", "direction", "to_remote")).as("not delivered").isZero();
+      // A refusal is final: the event is done, not held for a retry that would get the same answer.
+      await().atMost(WAIT).until(() -> bridge.isDone(sent));
+      assertThat(phone.messages().split("MESSAGE sip:", -1)).hasSize(2);
+    }
+  }
+
+  @Test
+  void aMatrixTextIsDoneOnlyWhenThePhoneHasAnswered() throws Exception {
+    try (TestHomeserver hs = TestHomeserver.start(Options.defaults().serverName("test.local"));
+        SippScenario phone = SippScenario.serve(scenario("uas-message-slow.xml"), dir, Duration.ofSeconds(60));
+        SipBridge bridge = SipBridge.start(hs, sipConfig(phone.port()), dir)) {
+      TestUser alice = hs.user("alice");
+      String room = dmVia(hs, alice, "+1 555 0003");
+
+      String sent = alice.send(room, "are you there?");
+
+      // The phone has the MESSAGE and waits 5 s before its 200: the event is not done meanwhile.
+      await().atMost(WAIT).until(() -> phone.messages().contains("MESSAGE sip:+15550003@"));
+      assertThat(bridge.isDone(sent)).as("done before the phone answered").isFalse();
+      await().atMost(WAIT).until(() -> bridge.isDone(sent));
+      assertThat(phone.messages()).contains("SIP/2.0 200 OK");
+      assertThat(phone.awaitExit(WAIT)).as(phone::diagnostics).isZero();
+    }
+  }
+
+  @Test
+  void aTextWhileTheTrunkIsDownIsHeldAndSentOnceItIsBack() throws Exception {
+    int trunkPort = FreePorts.udpAndTcp();
+    ObjectNode config = sipConfig(trunkPort);
+    ((ObjectNode) config.path("trunk")).put("transport", "tcp"); // nobody listens: the connection is refused
+    try (TestHomeserver hs = TestHomeserver.start(Options.defaults().serverName("test.local"));
+        SipBridge bridge = SipBridge.start(hs, config, dir)) {
+      TestUser alice = hs.user("alice");
+      String room = dmVia(hs, alice, "+1 555 0004");
+
+      String sent = alice.send(room, "are you back?");
+
+      // Held, not dropped and not refused: the event stays undone while the trunk is away.
+      await().during(Duration.ofSeconds(2)).atMost(WAIT).until(() -> !bridge.isDone(sent));
+      try (SippScenario trunk = SippScenario.serveOn(trunkPort, scenario("uas-trunk-text-or-busy.xml"), dir,
+          Duration.ofSeconds(60), 1, List.of("-t", "t1"))) {
+        await().atMost(WAIT).until(() -> bridge.isDone(sent));
+        assertThat(trunk.awaitExit(WAIT)).as(trunk::diagnostics).isZero();
+        assertThat(trunk.messages().split("MESSAGE sip:\\+15550004@", -1)).hasSize(2);
+      }
+      assertThat(hs.requests("POST", ".*/receipt/m\\.read/.*")).anyMatch(r -> r.decodedPath().contains(sent));
+      assertThat(hs.timeline(room)).noneMatch(e -> e.path("content").path("body").asText().startsWith("Not delivered"));
     }
   }
 }

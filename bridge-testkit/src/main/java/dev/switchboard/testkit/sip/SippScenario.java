@@ -49,6 +49,15 @@ public final class SippScenario implements AutoCloseable {
     return run(scenario, dir, timeout, calls, extra);
   }
 
+  /**
+   * Starts SIPp as a server on {@code port} (which the caller reserved, e.g. a trunk address the bridge already
+   * uses), handling {@code calls} calls; {@code extra} may pick the transport ({@code -t t1} for TCP).
+   */
+  public static SippScenario serveOn(int port, Path scenario, Path dir, Duration timeout, int calls,
+      List<String> extra) {
+    return run(scenario, dir, timeout, calls, extra, port);
+  }
+
   /** Starts SIPp as a client placing one call to {@code target} ({@code host:port}). */
   public static SippScenario call(Path scenario, String target, Path dir, Duration timeout, List<String> extra) {
     return call(scenario, target, dir, timeout, 1, extra);
@@ -64,8 +73,12 @@ public final class SippScenario implements AutoCloseable {
   }
 
   private static SippScenario run(Path scenario, Path dir, Duration timeout, int calls, List<String> extra) {
+    return run(scenario, dir, timeout, calls, extra, FreePorts.udpAndTcp());
+  }
+
+  private static SippScenario run(Path scenario, Path dir, Duration timeout, int calls, List<String> extra,
+      int port) {
     RealServers.require("SIPp", isInstalled(), INSTALL_HINT);
-    int port = FreePorts.udpAndTcp();
     int mediaPort = FreePorts.udp();
     Path messages = dir.resolve("sipp-" + port + "-messages.log");
     Path errors = dir.resolve("sipp-" + port + "-errors.log");
@@ -96,7 +109,8 @@ public final class SippScenario implements AutoCloseable {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     while (System.nanoTime() < deadline && process.isAlive()) {
       try {
-        if (Files.readString(Path.of("/proc/net/udp")).contains(hexPort)) {
+        if (Files.readString(Path.of("/proc/net/udp")).contains(hexPort)
+            || Files.readString(Path.of("/proc/net/tcp")).contains(hexPort)) {
           return;
         }
       } catch (IOException e) {

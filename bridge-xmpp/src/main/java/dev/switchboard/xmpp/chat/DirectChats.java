@@ -1,5 +1,6 @@
 package dev.switchboard.xmpp.chat;
 
+import dev.switchboard.xmpp.stanza.LogText;
 import static dev.switchboard.core.failure.Failures.rootCause;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -79,7 +80,7 @@ public final class DirectChats {
 
   /** @param isBridgedMuc true for MUCs we bridge: their occupants' private messages are not direct chats */
   public DirectChats(XmppConfig config, ConnectorContext context, ComponentConnection connection,
-      Predicate<BareJid> isBridgedMuc) {
+      Predicate<BareJid> isBridgedMuc, dev.switchboard.xmpp.media.MediaFetcher fetcher) {
     this.context = context;
     this.meters = context.meters("xmpp");
     this.connection = connection;
@@ -88,8 +89,7 @@ public final class DirectChats {
     this.messageMap = new MessageMapStore(context.database(), context.clock());
     this.blocking = context.blockingExecutor();
     this.mediaLinks = new MediaLinks(config.media().baseUrl());
-    this.fetcher = new dev.switchboard.xmpp.media.MediaFetcher(config.media().maxBytes(),
-        config.media().allowedHosts(), context.blockingExecutor());
+    this.fetcher = fetcher;
     this.isBridgedMuc = isBridgedMuc;
   }
 
@@ -124,7 +124,7 @@ public final class DirectChats {
         onPresence(user, presence);
       } else if (stanza instanceof Message message) {
         if (message.getType() == Message.Type.error) {
-          log.info("Direct message from {} to {} bounced: {}", user, remote, message.getError());
+          log.info("Direct message from {} to {} bounced: {}", user, LogText.of(remote), LogText.of(message.getError()));
           return;
         }
         if (ghostIds.isGhost(user) || !user.server().equals(context.serverName())
@@ -138,8 +138,8 @@ public final class DirectChats {
         inOrder(remote + "|" + user, () -> onMessage(user, remote, message));
       }
     } catch (RuntimeException e) {
-      log.warn("Failed to handle a direct {} from {}: {}", stanza.getClass().getSimpleName(), stanza.getFrom(),
-          e.toString(), e);
+      log.warn("Failed to handle a direct {} from {}: {}", stanza.getClass().getSimpleName(),
+          LogText.of(stanza.getFrom()), LogText.of(e), e);
     }
   }
 
@@ -211,7 +211,8 @@ public final class DirectChats {
             .thenCompose(file -> intent.uploadMedia(file.bytes(), file.contentType(), file.fileName())
                 .thenApply(mxc -> dev.switchboard.xmpp.media.MucMediaHook.content(file, mxc)))
             .exceptionally(err -> {
-              log.info("Not re-uploading {} from {}: {}", url.get(), remote, err.getMessage());
+              log.info("Not re-uploading {} from {}: {}", LogText.of(url.get()), LogText.of(remote),
+                  LogText.of(err.getMessage()));
               return content;
             });
     return toSend.thenCompose(c -> CompletableFuture.supplyAsync(() -> chatOf(remote, user), blocking))

@@ -44,6 +44,11 @@ public record ComponentSettings(
         timeout, maxStanzaBytes, maxBuffered);
   }
 
+  public ComponentSettings withMaxBuffered(int stanzas) {
+    return new ComponentSettings(host, port, domain, secret, keepalive, reconnectMin, reconnectMax, refusedBackoff,
+        iqTimeout, maxStanzaBytes, stanzas);
+  }
+
   @Override
   public String toString() {
     return "ComponentSettings[" + host + ":" + port + ", domain=" + domain + ", secret=***]";

@@ -1,5 +1,6 @@
 package dev.switchboard.xmpp.component;
 
+import dev.switchboard.xmpp.stanza.LogText;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -70,7 +71,7 @@ final class XmlStreamSplitter extends ChannelInboundHandlerAdapter {
       out.flip();
       splitter.write(out.array(), 0, out.limit());
     } catch (IOException | RuntimeException e) {
-      log.warn("Unreadable XML stream from the XMPP server ({}); reconnecting", e.getMessage());
+      log.warn("Unreadable XML stream from the XMPP server ({}); reconnecting", LogText.of(e.getMessage()));
       ctx.close();
       return;
     } finally {

@@ -1,5 +1,6 @@
 package dev.switchboard.xmpp.gateway;
 
+import dev.switchboard.xmpp.stanza.LogText;
 import static dev.switchboard.core.failure.Failures.rootCause;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -88,7 +89,8 @@ public final class GatewayBridge {
   /** Stanzas to a room whose alias is still being resolved, chained in arrival order. */
   private final Map<EntityBareJid, CompletableFuture<Void>> arrivals = new ConcurrentHashMap<>();
 
-  public GatewayBridge(XmppConfig config, ConnectorContext context, ComponentConnection connection) {
+  public GatewayBridge(XmppConfig config, ConnectorContext context, ComponentConnection connection,
+      dev.switchboard.xmpp.media.MediaFetcher fetcher) {
     this.context = context;
     this.connection = connection;
     this.domain = config.component().domain();
@@ -96,8 +98,7 @@ public final class GatewayBridge {
     this.ghostIds = new XmppGhostIds(config.userPrefix(), context.serverName());
     this.interactions = new GatewayInteractions(context, connection, ghostIds);
     this.meters = context.meters(PROTOCOL);
-    this.fetcher = new dev.switchboard.xmpp.media.MediaFetcher(config.media().maxBytes(),
-        config.media().allowedHosts(), context.blockingExecutor());
+    this.fetcher = fetcher;
     this.messageMap = new MessageMapStore(context.database(), context.clock());
     this.blocking = context.blockingExecutor();
     this.relays = new GatewayRelay(context, new dev.switchboard.xmpp.permission.BridgingPolicy(context, ghostIds),
@@ -180,13 +181,14 @@ public final class GatewayBridge {
           .thenCompose(v -> room(roomJid))
           .thenAccept(room -> route(roomJid, from, stanza, room))
           .exceptionally(e -> {
-            log.warn("Gateway {}: {} from {} failed: {}", roomJid, stanza.getClass().getSimpleName(), from,
-                rootCause(e).toString());
+            log.warn("Gateway {}: {} from {} failed: {}", roomJid, stanza.getClass().getSimpleName(),
+                LogText.of(from), LogText.of(rootCause(e)));
             return null;
           }))
           .whenComplete((v, e) -> arrivals.computeIfPresent(roomJid, (j, f) -> f.isDone() ? null : f));
     } catch (RuntimeException e) {
-      log.warn("Failed to handle {} to {}: {}", stanza.getClass().getSimpleName(), stanza.getTo(), e.toString(), e);
+      log.warn("Failed to handle {} to {}: {}", stanza.getClass().getSimpleName(), LogText.of(stanza.getTo()),
+          LogText.of(e), e);
     }
   }
 
@@ -351,7 +353,7 @@ public final class GatewayBridge {
     }
     connection.send(GatewayStanzas.subject(room.jid, from, "subject-" + StanzaIds.of(room.roomId.value()),
         room.subject));
-    log.info("{} joined gateway room {} as '{}'", from, room.alias, nick);
+    log.info("{} joined gateway room {} as '{}'", LogText.of(from), room.alias, LogText.of(nick));
   }
 
   /** XEP-0045 § 7.6: 303 from the old nick to everyone, then the new nick's presence; the ghost is renamed. */
@@ -464,7 +466,8 @@ public final class GatewayBridge {
         .thenCompose(file -> ghost.uploadMedia(file.bytes(), file.contentType(), file.fileName())
             .thenApply(mxc -> dev.switchboard.xmpp.media.MucMediaHook.content(file, mxc)))
         .exceptionally(err -> {
-          log.info("Not re-uploading {} from {} in {}: {}", url, o.ghost, room.alias, rootCause(err).getMessage());
+          log.info("Not re-uploading {} from {} in {}: {}", LogText.of(url), o.ghost, room.alias,
+              LogText.of(rootCause(err).getMessage()));
           return JsonNodeFactory.instance.objectNode().put("msgtype", "m.text").put("body", url);
         })
         .thenAccept(content -> ghost.sendMessage(room.roomId, content, txn).thenAcceptAsync(event -> {

@@ -1,5 +1,6 @@
 package dev.switchboard.xmpp.gateway;
 
+import dev.switchboard.xmpp.stanza.LogText;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.connector.ConnectorContext;
@@ -111,7 +112,7 @@ final class GatewayInteractions {
       Reactions reactions) {
     Optional<EventId> target = eventId(reactions.id());
     if (target.isEmpty()) {
-      log.debug("Reactions in {} to '{}', not a message of this room", room.alias, reactions.id());
+      log.debug("Reactions in {} to '{}', not a message of this room", room.alias, LogText.of(reactions.id()));
       return done();
     }
     String reactionId = message.getStanzaId() != null ? message.getStanzaId() : UUID.randomUUID().toString();

@@ -101,20 +101,23 @@ final class GatewayRelay {
     boolean isEdit = "m.replace".equals(relation.path("rel_type").asText()) && relation.path("event_id").isTextual()
         && event.content().path("m.new_content").isObject();
     JsonNode content = isEdit ? event.content().path("m.new_content") : event.content();
-    return names.nameOf(room.roomId, event.sender(), reader(room)).thenAccept(name -> text.of(event.sender(), name,
-        content).ifPresent(line -> {
+    return names.nameOf(room.roomId, event.sender(), reader(room)).thenCompose(name -> text.of(event.sender(), name,
+        content).map(line -> {
           String eventId = event.eventId().value();
+          java.util.List<CompletableFuture<Void>> written = new java.util.ArrayList<>();
           for (FullJid to : room.occupants.keySet()) {
             MessageBuilder b = fromRoom(room, to, eventId, line.text(), Optional.empty());
             if (isEdit) {
               b.addExtension(new MessageCorrectExtension(StanzaIds.of(relation.path("event_id").asText())));
             }
-            connection.send(MediaLinks.withOob(b.build(), line.media()));
+            written.add(connection.deliver(MediaLinks.withOob(b.build(), line.media())));
           }
           if (!room.occupants.isEmpty()) {
             meters.message(ConnectorMeters.Direction.TO_REMOTE);
           }
-        }));
+          // Done when written to the component stream, as for occupants' messages.
+          return CompletableFuture.allOf(written.toArray(CompletableFuture[]::new));
+        }).orElseGet(GatewayRelay::done));
   }
 
   /** The relay user takes back their own message: the room retracts the line it said for them. */

@@ -1,5 +1,6 @@
 package dev.switchboard.xmpp.media;
 
+import dev.switchboard.xmpp.stanza.LogText;
 import static dev.switchboard.core.failure.Failures.rootCause;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -55,7 +56,8 @@ public final class MucMediaHook implements MucBridge.MessageHook {
         .thenCompose(file -> ghost.uploadMedia(file.bytes(), file.contentType(), file.fileName())
             .thenApply(mxc -> content(file, mxc)))
         .exceptionally(err -> {
-          log.info("Not re-uploading {} from {} in {}: {}", url.get(), sender, muc, rootCause(err).getMessage());
+          log.info("Not re-uploading {} from {} in {}: {}", LogText.of(url.get()), sender, muc,
+              LogText.of(rootCause(err).getMessage()));
           return JsonNodeFactory.instance.objectNode().put("msgtype", "m.text").put("body", url.get());
         })
         .thenAccept(content -> ghost.sendMessage(room, content, txn).whenComplete((event, err) -> {

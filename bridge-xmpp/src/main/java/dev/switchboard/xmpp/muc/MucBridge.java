@@ -96,6 +96,8 @@ public final class MucBridge {
   private final Map<EntityBareJid, MucRoom> byMuc = new ConcurrentHashMap<>();
   private final Map<RoomAlias, CompletableFuture<Optional<RoomId>>> creating = new ConcurrentHashMap<>();
   private static final long SEEN_EVERY_MS = 5_000;
+  /** How far the MUC's clock may be ahead of ours before a history request could miss a message. */
+  private static final long SEEN_CLOCK_MARGIN_MS = 5_000;
   private final Map<EntityBareJid, Long> lastMarked = new ConcurrentHashMap<>();
   /** The display name each ghost was last given in this run. */
   private final Map<UserId, String> ghostNames = new ConcurrentHashMap<>();
@@ -158,9 +160,9 @@ public final class MucBridge {
     if (room.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
-    return ensureOccupantSurvivingOutages(room.get(), user).thenAccept(v -> {
+    return ensureOccupantSurvivingOutages(room.get(), user).thenCompose(v -> {
       room.get().rememberSent(id, event);
-      connection.send(stanza.apply(fullJidOf(user)));
+      return connection.deliver(stanza.apply(fullJidOf(user))); // done when written to the stream
     });
   }
 
@@ -187,9 +189,9 @@ public final class MucBridge {
     if (room.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
-    return connection.whenReady().thenCompose(v -> listenerIn(room.get())).thenAccept(v -> {
+    return connection.whenReady().thenCompose(v -> listenerIn(room.get())).thenCompose(v -> {
       room.get().rememberSent(id, event);
-      connection.send(stanza.apply(listenerJid));
+      return connection.deliver(stanza.apply(listenerJid)); // done when written to the stream
     });
   }
 
@@ -265,7 +267,7 @@ public final class MucBridge {
       }
       MucRoom room = from.asEntityBareJidIfPossible() == null ? null : byMuc.get(from.asEntityBareJidIfPossible());
       if (room == null) {
-        log.debug("Ignoring a {} from {}: no portal", stanza.getClass().getSimpleName(), from);
+        log.debug("Ignoring a {} from {}: no portal", stanza.getClass().getSimpleName(), LogText.of(from));
         return;
       }
       if (stanza instanceof Presence presence) {
@@ -274,8 +276,8 @@ public final class MucBridge {
         onMessage(room, message);
       }
     } catch (RuntimeException e) {
-      log.warn("Failed to handle {} from {}: {}", stanza.getClass().getSimpleName(), stanza.getFrom(), e.toString(),
-          e);
+      log.warn("Failed to handle {} from {}: {}", stanza.getClass().getSimpleName(), LogText.of(stanza.getFrom()),
+          LogText.of(e), e);
     }
   }
 
@@ -479,8 +481,10 @@ public final class MucBridge {
    * busy room's throughput, and an older mark only asks for a little more history after a reconnect (the ghosts' txn
    * ids drop what was already bridged).
    */
-  private void markSeen(EntityBareJid muc) {
-    long now = context.clock().millis();
+  private void markSeen(EntityBareJid muc, long receivedMs) {
+    // The time the message arrived, not now: a message that came after it may not be in the outbound queue yet,
+    // and must still be asked for again after a crash. Less a margin for the MUC's clock against ours.
+    long now = receivedMs - SEEN_CLOCK_MARGIN_MS;
     Long last = lastMarked.get(muc);
     if (last != null && now - last < SEEN_EVERY_MS) {
       return;
@@ -522,7 +526,7 @@ public final class MucBridge {
         room.listenerNick = config.listenerNick() + "[" + (room.listenerConflicts + 1) + "]";
         joinListener(room);
       } else {
-        log.warn("The listener cannot join {}: {}", room.muc, presence.getError());
+        log.warn("The listener cannot join {}: {}", room.muc, LogText.of(presence.getError()));
       }
       return;
     }
@@ -648,7 +652,7 @@ public final class MucBridge {
         }
         sendOccupantJoin(room, user, o);
       } else if (o.isJoined()) {
-        log.info("{} keeps nick '{}' in {}: {}", user, o.nick, room.muc, presence.getError());
+        log.info("{} keeps nick '{}' in {}: {}", user, LogText.of(o.nick), room.muc, LogText.of(presence.getError()));
         o.wanted = o.nick;
       } else {
         room.matrixOccupants.remove(user, o);
@@ -679,12 +683,14 @@ public final class MucBridge {
 
   private void onMessage(MucRoom room, Message message) {
     if (message.getType() == Message.Type.error) {
-      log.info("Error from {} to {}: {}", message.getFrom(), message.getTo(), message.getError());
+      log.info("Error from {} to {}: {}", LogText.of(message.getFrom()), message.getTo(),
+          LogText.of(message.getError()));
       return;
     }
     if (message.getType() != Message.Type.groupchat || !listenerJid.equals(message.getTo())) {
       return; // copies for our Matrix users' occupants: the listener's copy is enough
     }
+    long receivedMs = context.clock().millis();
     String nick = message.getFrom().getResourceOrEmpty().toString();
     Optional<String> stanzaId = MucStanzas.stanzaIdBy(message, room.muc);
     EventId ours = room.sentEvent(MucStanzas.originId(message).orElse(message.getStanzaId()));
@@ -780,7 +786,7 @@ public final class MucBridge {
               rows.add(new MessageMapStore.NewMapping(
                   new MessageMapStore.RemoteMessage(PROTOCOL, room.muc.toString(), ownKey), room.roomId, event));
             }
-            return mapWriter.put(rows).thenRun(() -> markSeen(room.muc));
+            return mapWriter.put(rows).thenRun(() -> markSeen(room.muc, receivedMs));
           }).thenCompose(f -> f).whenComplete((v, e) -> {
             // Only after the rows are written, so a look-up finds the message in one place or the other.
             room.inFlight.remove(key, sent);
@@ -1098,7 +1104,7 @@ public final class MucBridge {
           if (e != null) {
             room.matrixOccupants.remove(user, o);
             if (e instanceof TimeoutException) {
-              log.warn("{} got no answer joining {} as '{}'", user, room.muc, o.nick);
+              log.warn("{} got no answer joining {} as '{}'", user, room.muc, LogText.of(o.nick));
             }
           }
         });
@@ -1220,7 +1226,7 @@ public final class MucBridge {
         String nick = room.listenerNick;
         MucStanzas.occupant(room.muc, nick).ifPresent(occupant -> selfPing(listenerJid, occupant).thenAccept(gone -> {
           if (gone && room.listenerJoined && nick.equals(room.listenerNick) && byMuc.get(room.muc) == room) {
-            log.info("{} forgot the listener '{}' (XEP-0410 self-ping); rejoining", room.muc, nick);
+            log.info("{} forgot the listener '{}' (XEP-0410 self-ping); rejoining", room.muc, LogText.of(nick));
             room.listenerJoined = false;
             joinListener(room);
           }
@@ -1234,7 +1240,7 @@ public final class MucBridge {
             .thenAccept(gone -> {
               if (gone && room.matrixOccupants.remove(user, o)) {
                 log.info("{} forgot {}'s occupant '{}' (XEP-0410 self-ping); it rejoins when they next speak",
-                    room.muc, user, o.nick);
+                    room.muc, user, LogText.of(o.nick));
               }
             }));
       });

@@ -1,5 +1,6 @@
 package dev.switchboard.xmpp.muc;
 
+import dev.switchboard.xmpp.stanza.LogText;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.connector.ConnectorContext;
@@ -179,7 +180,7 @@ public final class MucInteractions implements MucBridge.MessageHook {
           reads.computeIfAbsent(EventId.of(e.getKey()), k -> new HashSet<>()).add(user);
         }
       } catch (IllegalArgumentException bad) {
-        log.debug("m.receipt in {} with a bad id: {}", link.roomId(), bad.getMessage());
+        log.debug("m.receipt in {} with a bad id: {}", link.roomId(), LogText.of(bad.getMessage()));
       }
     }));
     if (reads.isEmpty()) {
@@ -248,7 +249,7 @@ public final class MucInteractions implements MucBridge.MessageHook {
     // not awaited, so the room's next messages do not wait for them.
     return mucs.eventOfStanzaId(muc, reactions.id()).thenCompose(target -> {
       if (target.isEmpty()) {
-        log.debug("Reactions from {} in {} to unknown message {}", sender, muc, reactions.id());
+        log.debug("Reactions from {} in {} to unknown message {}", sender, muc, LogText.of(reactions.id()));
         return done();
       }
       String setKey = sender.value() + "|" + target.get().value();

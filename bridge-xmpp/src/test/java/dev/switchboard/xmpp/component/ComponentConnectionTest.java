@@ -3,6 +3,7 @@ package dev.switchboard.xmpp.component;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.switchboard.core.connector.RemoteUnavailableException;
 import dev.switchboard.testkit.xmpp.ProsodyServer;
 import dev.switchboard.xmpp.XmppClient;
 import java.time.Duration;
@@ -57,9 +58,13 @@ class ComponentConnectionTest {
   }
 
   private ComponentConnection connect(String secret) {
+    return connect(secret, 10_000);
+  }
+
+  private ComponentConnection connect(String secret, int maxBuffered) {
     ComponentSettings settings = ComponentSettings.of("127.0.0.1", prosody.componentPort(), ProsodyServer.COMPONENT,
         secret).withReconnect(Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofSeconds(30))
-        .withIqTimeout(Duration.ofSeconds(2));
+        .withIqTimeout(Duration.ofSeconds(2)).withMaxBuffered(maxBuffered);
     component = new ComponentConnection(settings, new ComponentConnection.Listener() {
       @Override
       public void onReady() {
@@ -157,5 +162,78 @@ class ComponentConnectionTest {
     await().atMost(Duration.ofSeconds(20)).until(() -> received.stream()
         .anyMatch(s -> s instanceof Message m && "kept while down".equals(m.getBody())));
     assertThat(readyCount).hasValue(2);
+  }
+
+  @Test
+  void aStanzaThatWouldNotParseIsDroppedAndTheStreamCarriesTheNextOnes() throws Exception {
+    connected();
+    try (XmppClient bob = XmppClient.login(prosody, "bob3")) {
+      String alice = "alice@" + ProsodyServer.COMPONENT;
+      CompletableFuture<Void> controls = component.send(StanzaBuilder.buildMessage().from(alice)
+          .to(bob.connection.getUser()).ofType(Message.Type.chat).setBody("a\u0001b\uFFFFc\uD800d").build());
+      // An extension that writes broken XML, as a buggy builder could: no cleaning can fix it, the writer's check must.
+      CompletableFuture<Void> broken = component.send(StanzaBuilder.buildMessage().from(alice)
+          .to(bob.connection.getUser()).ofType(Message.Type.chat).setBody("broken")
+          .addExtension(new RawExtension("<x xmlns='urn:broken'><open>")).build());
+      CompletableFuture<Void> after = component.deliver(StanzaBuilder.buildMessage().from(alice)
+          .to(bob.connection.getUser()).ofType(Message.Type.chat).setBody("after").build());
+
+      assertThat(CompletableFuture.allOf(controls, broken, after)).succeedsWithin(Duration.ofSeconds(10));
+      await().atMost(Duration.ofSeconds(10)).until(() -> bob.messages.stream()
+          .anyMatch(m -> "after".equals(m.getBody())));
+      assertThat(bob.messages).anyMatch(m -> "abcd".equals(m.getBody()))
+          .noneMatch(m -> "broken".equals(m.getBody()));
+    }
+    assertThat(component.malformedDropped()).isEqualTo(1);
+    assertThat(component.connectAttempts()).isEqualTo(1);
+    assertThat(readyCount).hasValue(1);
+  }
+
+  @Test
+  void whileTheStreamIsDownDeliveriesFailAndTheBufferPushesBackInsteadOfDropping() throws Exception {
+    connect(prosody.componentSecret(), 2);
+    await().atMost(Duration.ofSeconds(10)).until(() -> component.state() == ComponentConnection.State.READY);
+    prosody.stop();
+    await().atMost(Duration.ofSeconds(10)).until(() -> component.state() != ComponentConnection.State.READY);
+
+    String a = "a@" + ProsodyServer.COMPONENT;
+    String b = "b@" + ProsodyServer.COMPONENT;
+    CompletableFuture<Void> delivered = component.deliver(
+        StanzaBuilder.buildMessage().from(a).to(b).setBody("for a matrix event").build());
+    CompletableFuture<Void> first = component.send(StanzaBuilder.buildMessage().from(a).to(b).setBody("one").build());
+    CompletableFuture<Void> second = component.send(StanzaBuilder.buildMessage().from(a).to(b).setBody("two").build());
+    CompletableFuture<Void> third = component.send(StanzaBuilder.buildMessage().from(a).to(b).setBody("three").build());
+
+    // The dispatcher holds an event whose delivery fails this way, and tries it again after the outage.
+    assertThat(delivered).failsWithin(Duration.ofSeconds(5)).withThrowableOfType(ExecutionException.class)
+        .withCauseInstanceOf(RemoteUnavailableException.class);
+    assertThat(third).failsWithin(Duration.ofSeconds(5)).withThrowableOfType(ExecutionException.class)
+        .withCauseInstanceOf(RemoteUnavailableException.class);
+    assertThat(first).isNotDone(); // waiting, not reported written
+    prosody.startAgain();
+
+    assertThat(CompletableFuture.allOf(first, second)).succeedsWithin(Duration.ofSeconds(20));
+    await().atMost(Duration.ofSeconds(10)).until(() -> received.stream()
+        .filter(s -> s instanceof Message m && ("one".equals(m.getBody()) || "two".equals(m.getBody()))).count() == 2);
+    assertThat(received).noneMatch(s -> s instanceof Message m
+        && ("three".equals(m.getBody()) || "for a matrix event".equals(m.getBody())));
+  }
+
+  /** An extension element that writes whatever it is given, unescaped. */
+  private record RawExtension(String xml) implements org.jivesoftware.smack.packet.ExtensionElement {
+    @Override
+    public String getNamespace() {
+      return "urn:broken";
+    }
+
+    @Override
+    public String getElementName() {
+      return "x";
+    }
+
+    @Override
+    public CharSequence toXML(org.jivesoftware.smack.packet.XmlEnvironment env) {
+      return xml;
+    }
   }
 }

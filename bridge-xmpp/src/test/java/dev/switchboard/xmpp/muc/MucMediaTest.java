@@ -123,4 +123,30 @@ class MucMediaTest {
         .asText()))).hasSize(1);
     assertThat(Optional.of(f.hs.schemaViolations())).hasValueSatisfying(v -> assertThat(v).isEmpty());
   }
+
+  @Test
+  void anOobUrlWithANewlineIsLoggedEscapedNotAsAForgedLine() throws Exception {
+    ch.qos.logback.classic.Logger hookLog = (ch.qos.logback.classic.Logger)
+        org.slf4j.LoggerFactory.getLogger(dev.switchboard.xmpp.media.MucMediaHook.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> captured =
+        new ch.qos.logback.core.read.ListAppender<>();
+    captured.start();
+    hookLog.addAppender(captured);
+    ch.qos.logback.classic.Level before = hookLog.getLevel();
+    hookLog.setLevel(ch.qos.logback.classic.Level.INFO);
+    try {
+      // In the stanza the newline is a character reference; parsed, it is a real line break in the URL.
+      String url = fileUrl("127.0.0.1", "/cat.png") + "\n12:00:00.000 [main] ERROR forged - admin password reset";
+      bobShares("f4", url);
+
+      await().atMost(WAIT).until(() -> captured.list.stream()
+          .anyMatch(e -> e.getFormattedMessage().startsWith("Not re-uploading")));
+      String line = captured.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+          .filter(m -> m.startsWith("Not re-uploading")).findFirst().orElseThrow();
+      assertThat(line).doesNotContain("\n", "\r").contains("/cat.png\\n12:00:00.000 [main] ERROR forged");
+    } finally {
+      hookLog.detachAppender(captured);
+      hookLog.setLevel(before);
+    }
+  }
 }
