@@ -1,5 +1,6 @@
 package dev.switchboard.app.fault;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -15,6 +16,9 @@ import java.util.stream.IntStream;
  * came after a later-numbered one (reordered, counting first arrivals only: a repeat is a duplicate, not a reorder).
  */
 record Burst(List<String> sent, List<String> received) {
+  /** How fast a Matrix user says a burst (40 a second), so a fault falls in the middle of its delivery. */
+  static final Duration MATRIX_PACE = Duration.ofMillis(25);
+
   private static final Pattern NUMBERED = Pattern.compile("\\bm-\\d{3}\\b");
 
   Burst {

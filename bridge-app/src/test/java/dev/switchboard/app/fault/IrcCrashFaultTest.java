@@ -41,12 +41,21 @@ class IrcCrashFaultTest {
     return "#_irc_test_" + CHANNEL + ":" + hs.serverName();
   }
 
-  /** Whether {@code nick} is in the channel as far as {@code user} saw: its last JOIN came after its last QUIT. */
+  /**
+   * Whether {@code nick} is in the channel as far as {@code user} saw: its last JOIN, or a names list (353) that
+   * listed it, came after its last QUIT or PART.
+   */
   static boolean inChannel(IrcTestUser user, String nick) {
     boolean in = false;
     for (String raw : user.lines()) {
       String line = IrcTestUser.untagged(raw);
-      if (line.startsWith(":" + nick + "!")) {
+      if (IrcTestUser.command(line).equals("353") && line.contains(" " + CHANNEL + " :")) {
+        for (String listed : line.substring(line.indexOf(" :", line.indexOf(" " + CHANNEL + " ")) + 2).split(" ")) {
+          if (listed.replaceFirst("^[~&@%+]+", "").equals(nick)) {
+            in = true;
+          }
+        }
+      } else if (line.startsWith(":" + nick + "!")) {
         String command = IrcTestUser.command(line);
         if (command.equals("JOIN")) {
           in = true;

@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.jivesoftware.smackx.muc.MultiUserChatManager;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -78,6 +80,60 @@ class ServerRestartFaultTest {
     }
   }
 
+  /**
+   * IRC → Matrix, 200 lines at 25 a second, ngircd restarted once about 100 are in the room. carol is disconnected
+   * with everyone; her client reconnects, rejoins, and she goes on once the bot is back in the channel (nothing
+   * said into a channel the bridge is not in could reach it). Lost may be only what ngircd had taken from her but
+   * not yet relayed to the bot when it stopped: lines said before she saw the server go.
+   */
+  @Test
+  void aBurstFromIrcReachesTheRoomOnceEachInOrderAcrossAnNgircdRestart() throws Exception {
+    int n = 200;
+    AtomicReference<IrcTestUser> carol = new AtomicReference<>();
+    try (NgircdServer ircd = NgircdServer.start(); TestHomeserver hs = BridgeProcess.homeserver();
+        BridgeProcess bridge = BridgeProcess.configure(dir, hs, cfg -> IrcCrashFaultTest.ircNetwork(cfg, ircd))
+            .start()) {
+      carol.set(IrcTestUser.connect(ircd, "carol"));
+      carol.get().join(CHANNEL);
+      TestUser alice = hs.user("alice");
+      String room = alice.join(IrcCrashFaultTest.portal(hs));
+      carol.get().awaitLine(l -> l.startsWith(":switchboard!") && l.contains(" JOIN "), WAIT);
+      String ghost = "@_irc_test_carol:" + hs.serverName();
+      AtomicBoolean serverUp = new AtomicBoolean(true);
+
+      PacedSender sender = PacedSender.start(Burst.numbered(n), Duration.ofMillis(40),
+          m -> carol.get().say(CHANNEL, m),
+          () -> serverUp.get() && IrcCrashFaultTest.inChannel(carol.get(), "switchboard"));
+      await().atMost(WAIT).until(() -> RoomTexts.from(hs, room, ghost).size() >= n / 2);
+      serverUp.set(false);
+      ircd.stop();
+      int atStop = RoomTexts.from(hs, room, ghost).size();
+      ircd.startAgain();
+      carol.get().close();
+      carol.set(IrcTestUser.connect(ircd, "carol"));
+      carol.get().join(CHANNEL);
+      serverUp.set(true);
+      sender.awaitDone(WAIT);
+
+      Settle.until(() -> RoomTexts.from(hs, room, ghost).contains(Burst.numbered(n).get(n - 1)), WAIT);
+      Settle.quiet(() -> RoomTexts.from(hs, room, ghost).size(), Duration.ofSeconds(1), WAIT);
+      Burst burst = Burst.of(n, RoomTexts.from(hs, room, ghost));
+      List<String> saidBeforeStop = Burst.numbered(n).subList(0, sender.firstHeld());
+      FaultReport.record("irc", "irc->matrix", "ngircd restarted after " + atStop + ", " + saidBeforeStop.size()
+          + " said before the stop", burst);
+      String why = burst.summary() + "; said before the stop: " + saidBeforeStop.size() + "\nbridge log:\n"
+          + bridge.logTail();
+      assertThat(burst.reordered()).as(why).isEmpty();
+      assertThat(burst.duplicated()).as(why).isEmpty();
+      assertThat(burst.lost()).as(why).allSatisfy(m -> assertThat(saidBeforeStop).contains(m));
+      assertThat(burst.lost().size()).as(why).isLessThanOrEqualTo(FaultReport.INBOUND_LOSS_WINDOW);
+    } finally {
+      if (carol.get() != null) {
+        carol.get().close();
+      }
+    }
+  }
+
   private static Burst seen(List<IrcTestUser> watchers, int n) {
     List<String> all = new ArrayList<>();
     for (IrcTestUser w : List.copyOf(watchers)) {
@@ -105,7 +161,7 @@ class ServerRestartFaultTest {
       alice.send(room, "hello from matrix");
       await().atMost(WAIT).until(() -> carols.get(0).bodiesFrom(muc, "carol").contains("hello from matrix"));
 
-      PacedSender sender = PacedSender.start(Burst.numbered(n), XmppCrashFaultTest.MATRIX_PACE,
+      PacedSender sender = PacedSender.start(Burst.numbered(n), Burst.MATRIX_PACE,
           m -> alice.send(room, m));
       await().atMost(WAIT).pollInterval(Duration.ofMillis(5)).until(() -> seen(carols, muc, n).received().size()
           >= n / 2);
@@ -137,6 +193,64 @@ class ServerRestartFaultTest {
       assertThat(burst.duplicated()).as(why).isEmpty();
     } finally {
       carols.forEach(XmppUser::close);
+    }
+  }
+
+  /**
+   * XMPP → MUC portal → Matrix, 200 messages at 20 a second, Prosody restarted once about 100 are in the room.
+   * carol is disconnected with everyone; her client logs in again and rejoins, and she goes on once she sees the
+   * bridge's listener back in the MUC. Lost may be only what Prosody had taken from her but not yet routed to the
+   * component when it stopped: messages said before she saw the server go.
+   */
+  @Test
+  void aBurstFromTheMucReachesTheRoomOnceEachInOrderAcrossAProsodyRestart() throws Exception {
+    int n = 200;
+    EntityBareJid muc = JidCreate.entityBareFrom("burst@" + ProsodyServer.MUC);
+    EntityFullJid listener = JidCreate.entityFullFrom(muc, Resourcepart.from("Matrix"));
+    EntityFullJid carolInMuc = JidCreate.entityFullFrom(muc, Resourcepart.from("carol"));
+    AtomicReference<XmppUser> carol = new AtomicReference<>();
+    try (ProsodyServer prosody = ProsodyServer.start("info"); TestHomeserver hs = BridgeProcess.homeserver();
+        BridgeProcess bridge = BridgeProcess.configure(dir, hs, cfg -> XmppCrashFaultTest.xmppComponent(cfg,
+            prosody)).start()) {
+      carol.set(XmppUser.login(prosody, "carol"));
+      MultiUserChatManager.getInstanceFor(carol.get().connection).getMultiUserChat(muc)
+          .create(Resourcepart.from("carol")).makeInstant();
+      TestUser alice = hs.user("alice");
+      String room = alice.join(XmppCrashFaultTest.portal(hs));
+      await().atMost(WAIT).until(() -> carol.get().sees(listener));
+      String ghost = "@_xmpp_burst=40" + ProsodyServer.MUC + "/carol:" + hs.serverName();
+      AtomicBoolean serverUp = new AtomicBoolean(true);
+
+      PacedSender sender = PacedSender.start(Burst.numbered(n), Duration.ofMillis(50), m -> carol.get().say(muc, m),
+          () -> serverUp.get() && carol.get().sees(listener));
+      await().atMost(WAIT).pollInterval(Duration.ofMillis(5))
+          .until(() -> RoomTexts.from(hs, room, ghost).size() >= n / 2);
+      serverUp.set(false);
+      prosody.stop();
+      int atStop = RoomTexts.from(hs, room, ghost).size();
+      prosody.startAgain();
+      carol.get().close();
+      carol.set(XmppUser.loginExisting(prosody, "carol"));
+      carol.get().joinMuc(carolInMuc);
+      serverUp.set(true);
+      sender.awaitDone(WAIT);
+
+      Settle.until(() -> RoomTexts.from(hs, room, ghost).contains(Burst.numbered(n).get(n - 1)), WAIT);
+      Settle.quiet(() -> RoomTexts.from(hs, room, ghost).size(), Duration.ofSeconds(1), WAIT);
+      Burst burst = Burst.of(n, RoomTexts.from(hs, room, ghost));
+      List<String> saidBeforeStop = Burst.numbered(n).subList(0, sender.firstHeld());
+      FaultReport.record("xmpp-muc", "xmpp->matrix", "Prosody restarted after " + atStop + ", "
+          + saidBeforeStop.size() + " said before the stop", burst);
+      String why = burst.summary() + "; said before the stop: " + saidBeforeStop.size() + "\nbridge log:\n"
+          + bridge.logTail();
+      assertThat(burst.reordered()).as(why).isEmpty();
+      assertThat(burst.duplicated()).as(why).isEmpty();
+      assertThat(burst.lost()).as(why).allSatisfy(m -> assertThat(saidBeforeStop).contains(m));
+      assertThat(burst.lost().size()).as(why).isLessThanOrEqualTo(FaultReport.INBOUND_LOSS_WINDOW);
+    } finally {
+      if (carol.get() != null) {
+        carol.get().close();
+      }
     }
   }
 

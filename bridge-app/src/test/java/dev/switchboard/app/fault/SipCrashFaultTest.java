@@ -33,13 +33,17 @@ class SipCrashFaultTest {
   Path dir;
 
   private static void sip(ObjectNode cfg, int trunkPort, int listenPort, String alice) {
-    ObjectNode sip = cfg.putObject("sip").put("enabled", true);
+    // The trunk's home country, which the dial plan needs before it lets anyone text a number (+1 555 ...).
+    ObjectNode sip = cfg.putObject("sip").put("enabled", true).put("default_country_code", "1");
     sip.putObject("listen").put("address", "127.0.0.1").put("port", listenPort);
     sip.putObject("trunk").put("host", "127.0.0.1").put("port", trunkPort).put("username", "bridge")
         .put("password", "s3cret");
     // No media in texts: the rtpengine address is never asked.
     sip.putObject("rtpengine").put("ng_address", "127.0.0.1:" + FreePorts.udp());
     sip.putObject("inbound").putObject("numbers").put(NUMBER, alice);
+    // The one non-default limit: a user may text phones 20 times a minute (a toll-fraud guard that answers the rest
+    // with a notice), and the burst is 200 texts from one user.
+    sip.putObject("rate_limits").put("texts_per_user_per_minute", 1_000).put("texts_per_minute", 1_000);
   }
 
   private Path resource(String name) throws Exception {
@@ -93,7 +97,7 @@ class SipCrashFaultTest {
       TestUser alice = hs.user("alice");
       String room = dmWith(hs, alice, "+1 555 0001");
 
-      PacedSender sender = PacedSender.start(Burst.numbered(N), XmppCrashFaultTest.MATRIX_PACE,
+      PacedSender sender = PacedSender.start(Burst.numbered(N), Burst.MATRIX_PACE,
           m -> alice.send(room, m));
       await().atMost(WAIT).pollInterval(Duration.ofMillis(10))
           .until(() -> Burst.of(N, textsTaken(phone.messages())).received().size() >= N / 2);

@@ -30,8 +30,6 @@ class XmppCrashFaultTest {
   private static final Duration WAIT = Duration.ofSeconds(60);
   private static final int N = 200;
   private static final String MUC = "burst@" + ProsodyServer.MUC;
-  /** How fast alice talks on Matrix (40 a second), so the kill falls in the middle of the burst's delivery. */
-  static final Duration MATRIX_PACE = Duration.ofMillis(25);
   static final String COMPONENT_UP = "Component " + ProsodyServer.COMPONENT + " connected";
 
   @TempDir
@@ -72,7 +70,7 @@ class XmppCrashFaultTest {
       String room = linkedPortal(hs, carol, alice);
       EntityBareJid muc = JidCreate.entityBareFrom(MUC);
 
-      PacedSender sender = PacedSender.start(Burst.numbered(N), MATRIX_PACE, m -> alice.send(room, m));
+      PacedSender sender = PacedSender.start(Burst.numbered(N), Burst.MATRIX_PACE, m -> alice.send(room, m));
       await().atMost(WAIT).pollInterval(Duration.ofMillis(5))
           .until(() -> Burst.of(N, carol.bodiesFrom(muc, "carol")).received().size() >= N / 2);
       bridge.kill();
@@ -159,7 +157,7 @@ class XmppCrashFaultTest {
       dave.joinMuc(daveInLobby);
       await().atMost(WAIT).until(() -> dave.joined(daveInLobby));
 
-      PacedSender sender = PacedSender.start(Burst.numbered(N), MATRIX_PACE, m -> alice.send(room, m));
+      PacedSender sender = PacedSender.start(Burst.numbered(N), Burst.MATRIX_PACE, m -> alice.send(room, m));
       await().atMost(WAIT).pollInterval(Duration.ofMillis(5))
           .until(() -> Burst.of(N, dave.shown(lobby, "dave")).received().size() >= N / 2 + 20);
       bridge.kill();
@@ -187,9 +185,10 @@ class XmppCrashFaultTest {
   /**
    * XMPP → Matrix in gateway mode: dave, on XMPP, is in a Matrix room; he says 200 messages at 20 a second. While
    * the component is down Prosody bounces what he says; after the restart the bridge no longer knows him as an
-   * occupant (gateway occupants live in memory) and bounces what he says with {@code not-acceptable} until his client
-   * joins again, which it does after its next XEP-0410 self-ping. Bounced messages were shown to him as not delivered; apart from
-   * those, only what the dead process had read and not yet stored may be missing (the documented window).
+   * occupant (gateway occupants live in memory) and bounces what he says with {@code not-acceptable} until his
+   * client joins again, which it does after its next XEP-0410 self-ping. Bounced messages were shown to him as not
+   * delivered; apart from those, only what the dead process had read and not yet stored may be missing (the
+   * documented window).
    */
   @Test
   void aBurstFromAGatewayOccupantReachesTheRoomOnceEachInOrderAcrossASigkill() throws Exception {

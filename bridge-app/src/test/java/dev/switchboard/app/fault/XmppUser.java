@@ -108,6 +108,17 @@ final class XmppUser implements AutoCloseable {
         && MUCUser.from(p) != null && MUCUser.from(p).getStatus().contains(MUCUser.Status.PRESENCE_TO_SELF_110));
   }
 
+  /** Whether {@code occupant}'s latest presence this user got says it is in the room. */
+  boolean sees(EntityFullJid occupant) {
+    Presence last = null;
+    for (Presence p : presences) {
+      if (occupant.equals(p.getFrom())) {
+        last = p;
+      }
+    }
+    return last != null && last.getType() == Presence.Type.available;
+  }
+
   /**
    * XEP-0410 self-ping: whether {@code occupant} is still in its room as the room sees it. An error other than those
    * the XEP reads as "joined but the ping was not understood" means not joined.
