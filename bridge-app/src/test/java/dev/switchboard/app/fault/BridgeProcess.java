@@ -17,8 +17,8 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -42,15 +42,13 @@ final class BridgeProcess implements AutoCloseable {
   private final Path dir;
   private final Path config;
   private final Path log;
-  private final int asPort;
   private Process process;
   private int starts;
 
-  private BridgeProcess(Path dir, Path config, int asPort) {
+  private BridgeProcess(Path dir, Path config) {
     this.dir = dir;
     this.config = config;
     this.log = dir.resolve("bridge.log");
-    this.asPort = asPort;
   }
 
   /** A testkit homeserver with default options; the spec's schemas are loaded once for every fault test. */
@@ -81,7 +79,7 @@ final class BridgeProcess implements AutoCloseable {
       throw new IllegalStateException("the registration command failed for " + config);
     }
     hs.registerAppService(AppServiceRegistration.fromYaml(dir.resolve("registration.yaml")));
-    return new BridgeProcess(dir, config, asPort);
+    return new BridgeProcess(dir, config);
   }
 
   /** Starts the bridge and returns once it logged that it started. */
@@ -90,12 +88,14 @@ final class BridgeProcess implements AutoCloseable {
       throw new IllegalStateException("the bridge is already running");
     }
     int before = startedLines();
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-            .toString(), "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", "--config", config.toString()));
+    // A small heap and the client compiler: the machine is shared, and the bridge's start time is part of the
+    // window a kill opens.
+    List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m",
+        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+        Main.class.getName(), "run", "--config", config.toString());
     try {
       Files.writeString(log, "---- start " + (++starts) + "\n", StandardCharsets.UTF_8,
-          java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+          StandardOpenOption.CREATE, StandardOpenOption.APPEND);
       process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     } catch (IOException e) {
@@ -141,15 +141,6 @@ final class BridgeProcess implements AutoCloseable {
     return start();
   }
 
-  int asPort() {
-    return asPort;
-  }
-
-  /** The config file, for tests that read what was written. */
-  Path config() {
-    return config;
-  }
-
   /** The last 200 lines of every run's log, for assertion messages. */
   String logTail() {
     try {
@@ -158,11 +149,6 @@ final class BridgeProcess implements AutoCloseable {
     } catch (IOException e) {
       return "(log unreadable: " + e + ")";
     }
-  }
-
-  /** The path of the log (all runs, each after a {@code ---- start N} line). */
-  Path log() {
-    return log;
   }
 
   private int startedLines() {
@@ -178,8 +164,8 @@ final class BridgeProcess implements AutoCloseable {
 
   private void appendToLog(String text) {
     try {
-      Files.writeString(log, text, StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
-          java.nio.file.StandardOpenOption.APPEND);
+      Files.writeString(log, text, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
     } catch (IOException ignored) {
       // only a marker for readers of the log
     }
