@@ -69,13 +69,6 @@ public final class ProvisioningServer implements AutoCloseable {
     this.listener = listener;
   }
 
-  /** Binds and serves with the default limits; {@code port} 0 picks a free port (see {@link #port()}). */
-  public static ProvisioningServer start(String bind, int port, ProvisioningApi api, CallerAuthentication auth,
-      Executor blocking, ObjectMapper json, MeterRegistry metrics) throws InterruptedException {
-    return start(bind, port, ListenerLimits.PROVISIONING, new AuthBackoff(DEFAULT_FREE_FAILURES, BACKOFF_FIRST,
-        BACKOFF_CAP, java.time.Clock.systemUTC()), api, auth, blocking, json, metrics);
-  }
-
   /**
    * Binds and serves; {@code port} 0 picks a free port (see {@link #port()}).
    *
@@ -84,13 +77,7 @@ public final class ProvisioningServer implements AutoCloseable {
   public static ProvisioningServer start(String bind, int port, ListenerLimits limits, int failedAuthLimit,
       ProvisioningApi api, CallerAuthentication auth, Executor blocking, ObjectMapper json, MeterRegistry metrics)
       throws InterruptedException {
-    return start(bind, port, limits, new AuthBackoff(failedAuthLimit, BACKOFF_FIRST, BACKOFF_CAP,
-        java.time.Clock.systemUTC()), api, auth, blocking, json, metrics);
-  }
-
-  static ProvisioningServer start(String bind, int port, ListenerLimits limits, AuthBackoff backoff,
-      ProvisioningApi api, CallerAuthentication auth, Executor blocking, ObjectMapper json, MeterRegistry metrics)
-      throws InterruptedException {
+    AuthBackoff backoff = new AuthBackoff(failedAuthLimit, BACKOFF_FIRST, BACKOFF_CAP, java.time.Clock.systemUTC());
     Routes routes = new Routes(api, blocking, json, metrics);
     ProvisioningServer server = new ProvisioningServer(HttpListener.bind(new HttpListener.Spec("Provisioning API",
         bind, port, 1, limits, MAX_BODY, new CallerCheck(auth, backoff, blocking, routes),
