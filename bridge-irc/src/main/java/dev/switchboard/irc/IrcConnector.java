@@ -567,8 +567,9 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   }
 
   /**
-   * A Matrix user's event needed a puppet but the network's {@code max_connections} are all in use: nothing reaches
-   * IRC for them; the bot tells them so in the room, at most once in 10 minutes per user and room.
+   * A Matrix user's event cannot reach IRC for a reason of theirs ({@code reason}: the network's {@code
+   * max_connections} are all in use, their permission level): the bot tells them so in the room, at most once in 10
+   * minutes per user and room.
    */
   private CompletableFuture<Void> refusedForLimit(MatrixEvent event, String reason) {
     String key = event.sender().value() + " " + event.roomId().value();
