@@ -397,8 +397,7 @@ public final class IrcConnection {
    */
   public synchronized CompletableFuture<Void> whenIn(ChannelName channel) {
     String key = channel.key();
-    Refusal refusal = refusals.get(key);
-    if (stopped || joined.contains(key) || !wanted.contains(key) || (refusal != null && !refusal.joining)) {
+    if (stopped || joined.contains(key) || !wanted.contains(key) || refusals.refusedNow(key)) {
       return CompletableFuture.completedFuture(null);
     }
     CompletableFuture<Void> in = new CompletableFuture<>();

@@ -77,6 +77,12 @@ final class JoinRefusals {
     return ++episodes;
   }
 
+  /** Whether the server refused our JOIN to {@code key} and no JOIN is on its way again. */
+  boolean refusedNow(String key) {
+    Refusal r = byChannel.get(key);
+    return r != null && !r.joining;
+  }
+
   /** We got into {@code key}: its episode is over. */
   void joined(String key) {
     byChannel.remove(key);
