@@ -172,6 +172,38 @@ class IrcPermissionMatrixTest {
   }
 
   @Test
+  void aRelayUsersNoticesMediaLongMessagesReactionsAndRedactionsAreSaidByTheBot() throws Exception {
+    String room = bob.join(ALIAS);
+    rita.join(room);
+    String bobs = bob.send(room, "bob here");
+    alice.awaitMessage("bob", "#room", "bob here", WAIT);
+
+    String notice = rita.sendEvent(room, "m.room.message", message("m.notice", "a notice"));
+    rita.sendEvent(room, "m.room.message", message("m.image", "cat.png").put("url", "mxc://test.local/cat123"));
+    String text = ("word ").repeat(120).strip();
+    rita.send(room, text);
+    ObjectNode reaction = JsonNodeFactory.instance.objectNode();
+    reaction.putObject("m.relates_to").put("rel_type", "m.annotation").put("event_id", bobs).put("key", "👍");
+    rita.sendEvent(room, "m.reaction", reaction);
+    alice.awaitLine(l -> l.contains(" NOTICE #room :<Rita> a notice"), WAIT);
+    rita.redact(room, notice, null); // once it is on IRC: redacted before it is pushed, the bridge gets no text
+
+    alice.awaitLine(l -> l.contains(" NOTICE #room :<Rita> (deleted a message)"), WAIT);
+    alice.awaitMessage("switchboard", "#room", "* Rita reacted 👍 to bob", WAIT);
+    List<String> bots = alice.messagesTo("#room").stream().filter(l -> l.startsWith("switchboard: ")).toList();
+    assertThat(bots.get(0)).startsWith("switchboard: <Rita> cat.png").contains(hs.baseUrl()
+        + "/_matrix/media/v3/download/test.local/cat123/");
+    // The long message: two lines, each with the name, together the text; then the reaction.
+    assertThat(bots).hasSize(4);
+    assertThat(bots.subList(1, 3)).allMatch(l -> l.startsWith("switchboard: <Rita> word"));
+    assertThat(bots.get(1).substring("switchboard: <Rita> ".length()) + " "
+        + bots.get(2).substring("switchboard: <Rita> ".length())).isEqualTo(text);
+    assertThat(alice.lines()).filteredOn(l -> l.contains("<Rita> word")).allSatisfy(l ->
+        assertThat(l.getBytes(java.nio.charset.StandardCharsets.UTF_8).length).isLessThan(510));
+    assertThat(nicksIn("#room")).containsExactly("alice", "bob", "switchboard");
+  }
+
+  @Test
   void aPortalAnAliasQueryMadeWaitsForAUserBeforeTheBotJoinsTheChannel() throws Exception {
     alice.join("#quiet");
     // The homeserver asks for the alias without saying who asks: the room is made, the channel is not joined.

@@ -31,6 +31,9 @@ public final class AdminRoom {
     String room = user.createRoom();
     user.invite(room, bot);
     await().atMost(wait).until(() -> "join".equals(hs.members(room).get(bot)));
+    // Core takes the room as an admin room only after its join returns; the welcome comes after that. A command
+    // sent between the two would be routed as an ordinary message and never answered.
+    hs.awaitEvent(room, bot, e -> e.path("content").path("body").asText().contains("Send !help"), wait);
     return new AdminRoom(hs, user, room, bot, wait);
   }
 

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -79,6 +80,7 @@ class SipPermissionMatrixTest {
   private TestHomeserver hs;
   private SippScenario trunk;
   private SipBridge bridge;
+  private ObjectNode config;
   private final Map<Who, TestUser> users = new EnumMap<>(Who.class);
   private final Map<Who, String> dms = new EnumMap<>(Who.class);
 
@@ -115,7 +117,8 @@ class SipPermissionMatrixTest {
     }
     ObjectNode underTest = JSON.objectNode().put("@nina:" + SERVER, "none").put("@rory:" + SERVER, "relay")
         .put("@admin:" + SERVER, "admin").put(SERVER, "user").put(ELSEWHERE, "user");
-    bridge = SipBridge.start(hs, sipConfig(false), dir, underTest, port, false);
+    config = sipConfig(false);
+    bridge = SipBridge.start(hs, config, dir, underTest, port, false);
   }
 
   @AfterAll
@@ -240,5 +243,41 @@ class SipPermissionMatrixTest {
     if (who != Who.NONE) {
       assertThat(noticeFrom(room, ghost)).isEqualTo(refusal(who, "Calls and texts"));
     }
+  }
+
+  @ParameterizedTest
+  @EnumSource(value = Who.class, names = {"NONE", "RELAY", "FEDERATED"})
+  void aPhoneCannotRingThem(Who who) throws Exception {
+    String escapedId = "=40" + who.localpart + "=3a" + who.server;
+    int invitesBefore = hs.requests("PUT", ".*/send/m\\.call\\.invite/.*").size();
+
+    try (SippScenario phone = SippScenario.call(Path.of(SipPermissionMatrixTest.class
+        .getResource("/sipp/uac-call-unknown.xml").toURI()), "127.0.0.1:" + config.path("listen").path("port")
+        .asInt(), dir, Duration.ofSeconds(30), List.of("-s", escapedId))) {
+      // 404, as for nobody: the caller learns nothing, and no Matrix client rings.
+      assertThat(phone.awaitExit(WAIT)).as(phone::diagnostics).isZero();
+    }
+    assertThat(hs.requests("PUT", ".*/send/m\\.call\\.invite/.*")).hasSize(invitesBefore);
+  }
+
+  @Test
+  void theDialPlanTellsAUserWhyPremiumEmergencyAndInternalTargetsAreRefused() {
+    TestUser alice = users.get(Who.USER);
+    String premium = "@_sip_+19005550123:" + SERVER;
+    String room = alice.createRoom();
+
+    alice.invite(room, premium);
+
+    await().atMost(WAIT).until(() -> "leave".equals(hs.members(room).get(premium)));
+    assertThat(noticeFrom(room, premium)).isEqualTo("Calls and texts to +19005550123 are not allowed by this "
+        + "bridge's dial plan (premium rate).");
+    AdminRoom admin = AdminRoom.open(hs, alice, WAIT);
+    assertThat(admin.ask("!sip call 911")).startsWith("This bridge does not place emergency calls or texts (911)");
+    assertThat(admin.ask("!sip call +44 20 7123 4567")).isEqualTo("Calls and texts to +442071234567 are not "
+        + "allowed by this bridge's dial plan (international; it calls +1 numbers only).");
+    assertThat(admin.ask("!sip call bob@127.0.0.1")).isEqualTo("Calls and texts to bob@127.0.0.1 are not allowed "
+        + "by this bridge's dial plan (an internal address).");
+    assertThat(admin.ask("!sip call pbx@localhost")).endsWith("(an internal address).");
+    assertThat(trunk.messages()).doesNotContain("+19005550123", "911", "+442071234567", "bob@");
   }
 }

@@ -95,25 +95,30 @@ final class Exchange {
     return lastActivity;
   }
 
-  // ---- timing
 
   private void arm() {
     if (timer != null) {
       timer.cancel(false);
       timer = null;
     }
+    if (state == State.BUSY) {
+      return; // waiting for the endpoint, which has its own timeouts
+    }
     long now = System.nanoTime();
     long due = switch (state) {
       case IDLE -> lastActivity + idleNanos;
-      case RECEIVING -> Math.min(lastActivity + idleNanos, requestStarted + requestNanos);
+      case RECEIVING -> earlier(lastActivity + idleNanos, requestStarted + requestNanos);
       case CLOSING -> closingSince + LINGER_NANOS;
       // A check (an OpenID token asked about at a homeserver) has its own timeouts; this only ends one that hangs.
       case CHECKING -> checkStarted + 2 * requestNanos;
-      case BUSY -> -1; // waiting for the endpoint, which has its own timeouts
+      case BUSY -> now;
     };
-    if (due >= 0) {
-      timer = channel.eventLoop().schedule(this::tick, Math.max(0, due - now) + 1, TimeUnit.NANOSECONDS);
-    }
+    timer = channel.eventLoop().schedule(this::tick, Math.max(0, due - now) + 1, TimeUnit.NANOSECONDS);
+  }
+
+  /** The earlier of two {@link System#nanoTime} instants (compared by difference: the origin is arbitrary). */
+  private static long earlier(long a, long b) {
+    return a - b < 0 ? a : b;
   }
 
   private void tick() {
@@ -163,7 +168,6 @@ final class Exchange {
     arm();
   }
 
-  // ---- holding: no reading, decoded messages queued
 
   private void hold() {
     holding = true;
@@ -192,7 +196,6 @@ final class Exchange {
     }
   }
 
-  // ---- requests
 
   private void handle(Object msg) {
     if (state == State.CLOSING) {

@@ -69,13 +69,6 @@ public final class ProvisioningServer implements AutoCloseable {
     this.listener = listener;
   }
 
-  /** Binds and serves with the default limits; {@code port} 0 picks a free port (see {@link #port()}). */
-  public static ProvisioningServer start(String bind, int port, ProvisioningApi api, CallerAuthentication auth,
-      Executor blocking, ObjectMapper json, MeterRegistry metrics) throws InterruptedException {
-    return start(bind, port, ListenerLimits.PROVISIONING, new AuthBackoff(DEFAULT_FREE_FAILURES, BACKOFF_FIRST,
-        BACKOFF_CAP, java.time.Clock.systemUTC()), api, auth, blocking, json, metrics);
-  }
-
   /**
    * Binds and serves; {@code port} 0 picks a free port (see {@link #port()}).
    *
@@ -84,13 +77,7 @@ public final class ProvisioningServer implements AutoCloseable {
   public static ProvisioningServer start(String bind, int port, ListenerLimits limits, int failedAuthLimit,
       ProvisioningApi api, CallerAuthentication auth, Executor blocking, ObjectMapper json, MeterRegistry metrics)
       throws InterruptedException {
-    return start(bind, port, limits, new AuthBackoff(failedAuthLimit, BACKOFF_FIRST, BACKOFF_CAP,
-        java.time.Clock.systemUTC()), api, auth, blocking, json, metrics);
-  }
-
-  static ProvisioningServer start(String bind, int port, ListenerLimits limits, AuthBackoff backoff,
-      ProvisioningApi api, CallerAuthentication auth, Executor blocking, ObjectMapper json, MeterRegistry metrics)
-      throws InterruptedException {
+    AuthBackoff backoff = new AuthBackoff(failedAuthLimit, BACKOFF_FIRST, BACKOFF_CAP, java.time.Clock.systemUTC());
     Routes routes = new Routes(api, blocking, json, metrics);
     ProvisioningServer server = new ProvisioningServer(HttpListener.bind(new HttpListener.Spec("Provisioning API",
         bind, port, 1, limits, MAX_BODY, new CallerCheck(auth, backoff, blocking, routes),
@@ -151,6 +138,7 @@ public final class ProvisioningServer implements AutoCloseable {
         return CompletableFuture.completedFuture(new Verdict.Refuse(answer));
       }
       QueryStringDecoder query = new QueryStringDecoder(head.uri());
+      String endpoint = Routes.endpointName(head.method(), query.rawPath());
       String authorization = head.headers().get(HttpHeaderNames.AUTHORIZATION);
       CompletableFuture<Verdict> verdict;
       try {
@@ -167,14 +155,14 @@ public final class ProvisioningServer implements AutoCloseable {
               Throwable cause = Failures.rootCause(error);
               if (!(cause instanceof ProvisioningException e)) {
                 log.warn("Provisioning authentication failed: {}", Failures.rootMessage(error));
-                routes.count("unknown", 500);
+                routes.count(endpoint, 500);
                 return new Verdict.Refuse(Routes.response(Answer.error(500, "M_UNKNOWN",
                     "Internal error; the bridge's log has the details"), routes.json));
               }
               if (e.status() == 401 && address != null) {
                 backoff.failed(address);
               }
-              routes.count("unknown", e.status());
+              routes.count(endpoint, e.status());
               return new Verdict.Refuse(Routes.response(Answer.error(e.status(), e.errcode(), e.getMessage()),
                   routes.json));
             });
@@ -301,6 +289,31 @@ public final class ProvisioningServer implements AutoCloseable {
         throw new ProvisioningException(405, "M_UNRECOGNIZED", "Use GET, POST or DELETE here");
       }
       throw new ProvisioningException(404, "M_UNRECOGNIZED", "Unrecognized request");
+    }
+
+    /**
+     * The metrics name of the endpoint a request head addresses, from the fixed set {@link #route} knows, else
+     * {@code unknown}: refusals before the body is read are counted by endpoint too, and a caller's path never
+     * becomes a tag value.
+     */
+    static String endpointName(HttpMethod m, String rawPath) {
+      if (!rawPath.startsWith(PREFIX + "/")) {
+        return "unknown";
+      }
+      List<String> s;
+      try {
+        s = segments(rawPath.substring(PREFIX.length() + 1));
+      } catch (RuntimeException e) {
+        return "unknown";
+      }
+      if (s.size() == 1 && List.of("whoami", "networks", "remote", "links").contains(s.get(0))) {
+        return s.get(0);
+      }
+      if (s.size() == 3 && s.get(0).equals("rooms") && s.get(2).equals("links")) {
+        return m.equals(HttpMethod.GET) ? "room_links" : m.equals(HttpMethod.POST) ? "link"
+            : m.equals(HttpMethod.DELETE) ? "unlink" : "unknown";
+      }
+      return "unknown";
     }
 
     private static Endpoint only(HttpMethod actual, HttpMethod allowed, Endpoint endpoint) {

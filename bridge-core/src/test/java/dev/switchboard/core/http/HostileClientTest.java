@@ -243,7 +243,7 @@ class HostileClientTest {
     sending.set(false);
 
     assertThat(r.status()).isEqualTo(408);
-    assertThat(took).isBetween(REQUEST_TIMEOUT.minusMillis(200), REQUEST_TIMEOUT.plusSeconds(2));
+    assertThat(took).isBetween(REQUEST_TIMEOUT.minusMillis(200), REQUEST_TIMEOUT.plusSeconds(3));
     assertThat(closedByServer(s, 3_000)).as("closed after the 408").isTrue();
     trickle.join();
   }
@@ -260,7 +260,8 @@ class HostileClientTest {
 
     assertThat(closedByServer(silent, 5_000)).isTrue();
     assertThat(closedByServer(served, 5_000)).isTrue();
-    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(4));
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).as("idle timeout 2 s")
+        .isLessThan(Duration.ofSeconds(5));
   }
 
   @ParameterizedTest
@@ -282,7 +283,8 @@ class HostileClientTest {
         HttpResponse.BodyHandlers.ofString());
 
     assertThat(proper.statusCode()).isEqualTo(200);
-    assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
+    assertThat(Duration.ofNanos(System.nanoTime() - started)).as("far from the 30 s idle timeout")
+        .isLessThan(Duration.ofSeconds(3));
     int stillOpen = 0;
     for (Socket s : flood) {
       if (!closedByServer(s, 50)) {

@@ -103,17 +103,21 @@ public final class ChannelPortals {
   }
 
   /**
-   * Wakes a dormant portal (someone at level {@code user} is in its room): the bot joins the channel. Returns at
-   * once when it is not dormant; completes once the kv row is gone.
+   * Wakes a dormant portal (someone at level {@code user} is in its room): the bot joins the channel now, before
+   * the user's own connection does (so the bot hears what IRC answers them; IrcConnector holds the waking event
+   * until the bot is in, since its JOIN may wait behind the flood queue), and the kv row goes in the
+   * background. Returns at once when it is not dormant; completes once the kv row is gone.
    */
   public CompletableFuture<Void> activate(ChannelRef channel) {
-    if (!dormant.contains(channel.remoteId())) {
+    if (!dormant.remove(channel.remoteId())) {
       return CompletableFuture.completedFuture(null);
     }
-    return CompletableFuture.runAsync(() -> kv.delete(dormancyKey(channel)), blocking).thenRun(() -> {
-      if (dormant.remove(channel.remoteId())) {
-        log.info("Portal for {} woken: a user joined its room", channel.remoteId());
-        joinChannel.accept(channel);
+    log.info("Portal for {} woken: a user is in its room", channel.remoteId());
+    joinChannel.accept(channel);
+    return CompletableFuture.runAsync(() -> kv.delete(dormancyKey(channel)), blocking).whenComplete((v, err) -> {
+      if (err != null) {
+        // It works now; after a restart it would wait for a user again.
+        log.warn("Could not record that the portal for {} is active: {}", channel.remoteId(), err.toString());
       }
     });
   }
@@ -133,10 +137,13 @@ public final class ChannelPortals {
     roomsByRemoteId.put(channel.remoteId(), room);
   }
 
-  /** Stops relaying a channel (the link is already removed). */
+  /** Stops relaying a channel (the link is already removed). Blocking (kv): call on the blocking executor. */
   public void unlinked(ChannelRef channel, RoomId room) {
     roomsByRemoteId.remove(channel.remoteId(), room);
     plumbed.remove(room);
+    if (dormant.remove(channel.remoteId())) {
+      kv.delete(dormancyKey(channel)); // a later link of the channel starts afresh
+    }
   }
 
   /** The portal room of a channel, if it has one. */

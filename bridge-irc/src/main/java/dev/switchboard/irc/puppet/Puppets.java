@@ -19,8 +19,9 @@ import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
 
 /**
- * The Matrix users' own connections on one network: each user who joins a portal or speaks gets one, with a nick
- * from their display name (or localpart), so IRC sees real people rather than a relay bot.
+ * The Matrix users' own connections on one network: each user at permission level {@code user} or above who joins a
+ * portal or speaks gets one, with a nick from their display name (or localpart), so IRC sees real people rather
+ * than a relay bot.
  */
 public final class Puppets {
   /** Our ident user names stay within the 10 characters servers commonly allow (USERLEN). */

@@ -282,12 +282,13 @@ public final class Calls implements SipEvents {
     return CompletableFuture.completedFuture(null);
   }
 
-  /** {@code m.call.hangup} (or {@code m.call.reject}) from the Matrix user. */
+  /** {@code m.call.hangup} (or {@code m.call.reject}) from the Matrix user who placed the call. */
   public CompletableFuture<Void> onHangup(MatrixEvent event) {
     String callId = event.content().path("call_id").asText("");
     loop.execute(() -> {
       OutboundCall call = byMatrixCall.get(key(event.roomId(), callId));
-      if (call == null || call.state() == OutboundCall.State.ENDED) {
+      // Only the caller ends their call: another member of the DM cannot hang up someone else's phone call.
+      if (call == null || call.state() == OutboundCall.State.ENDED || !event.sender().equals(call.matrixUser())) {
         return;
       }
       log.info("Matrix user hung up {}", call);

@@ -33,14 +33,12 @@ public final class CallRateLimits {
 
   /** What is counted. */
   public enum Kind {
-    CALL("calls", "started"), TEXT("texts to phones", "sent");
+    CALL("calls"), TEXT("texts to phones");
 
     private final String noun;
-    private final String verb;
 
-    Kind(String noun, String verb) {
+    Kind(String noun) {
       this.noun = noun;
-      this.verb = verb;
     }
   }
 
@@ -80,15 +78,15 @@ public final class CallRateLimits {
       return Decision.ALLOWED;
     }
     if (limit.perUser() > 0 && mine.size() >= limit.perUser()) {
-      return new Refused(Why.RATE_USER, "You have " + kind.verb + " " + mine.size() + " " + kind.noun
-          + " in the last minute, the most this bridge allows one user: try again in a minute.");
+      return new Refused(Why.RATE_USER, "You have reached this bridge's limit on " + kind.noun + " ("
+          + limit.perUser() + " a minute per user): try again in a minute.");
     }
     if (limit.global() > 0 && all.size() >= limit.global()) {
       if (mine.isEmpty()) {
         users.remove(user);
       }
-      return new Refused(Why.RATE_GLOBAL, "The bridge has " + kind.verb + " " + all.size() + " " + kind.noun
-          + " in the last minute, the most it allows: try again in a minute.");
+      return new Refused(Why.RATE_GLOBAL, "The bridge has reached its limit on " + kind.noun + " ("
+          + limit.global() + " a minute for everyone): try again in a minute.");
     }
     mine.addLast(new Attempt(key, now));
     all.addLast(now);

@@ -8,7 +8,8 @@ import java.util.regex.PatternSyntaxException;
 
 /**
  * One entry of a dial plan list: an E.164 prefix ({@code +4420}, {@code +} alone is every number), or else a regular
- * expression that must match the whole target as people write it ({@code +442071234567}, {@code alice@pbx.example.org}).
+ * expression that must match the whole target as people write it ({@code +442071234567},
+ * {@code alice@pbx.example.org}).
  */
 public record Rule(String text, Optional<Pattern> regex) {
 

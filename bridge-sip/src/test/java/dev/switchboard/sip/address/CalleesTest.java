@@ -39,4 +39,16 @@ class CalleesTest {
     assertThat(callees(true).calleeOf("bob")).isEmpty();
     assertThat(callees(true).calleeOf("%4")).isEmpty();
   }
+
+  @Test
+  void usersTheBridgeDoesNotServeAreNobodyToPhones() {
+    UserId bob = UserId.of("@bob:example.org");
+    Callees onlyAlice = new Callees(new SipConfig.Inbound(Map.of("+442071234567", ALICE, "+442071234999", bob), true,
+        Duration.ofSeconds(90)), new PhoneNumbers(Optional.of("44")), new GhostNames("_sip_", "example.org"),
+        "example.org", ALICE::equals);
+
+    assertThat(onlyAlice.calleeOf("+442071234567")).contains(ALICE);
+    assertThat(onlyAlice.calleeOf("+442071234999")).isEmpty(); // a text to Bob's number is refused the same way
+    assertThat(onlyAlice.calleeOf("=40bob=3aexample.org")).isEmpty();
+  }
 }

@@ -101,4 +101,28 @@ class SipConfigTest {
     assertThatThrownBy(() -> SipConfig.parse(sip)).isInstanceOf(ConfigException.class)
         .hasMessageContaining("sip.trunk.keepalive_seconds");
   }
+
+  @Test
+  void theDialPlanHomeIsTheDefaultCountryAndRateLimitsHaveDefaults() {
+    SipConfig config = SipConfig.parse(JSON.objectNode().put("default_country_code", "+44"));
+
+    assertThat(config.dialPlan().homeCountryCodes()).containsExactly("44");
+    assertThat(config.dialPlan().federated()).isFalse();
+    assertThat(config.dialPlan().premiumPrefixes()).containsExactly("+449", "+4487", "+44118");
+    assertThat(config.rateLimits()).isEqualTo(SipConfig.RateLimits.defaults());
+    assertThat(config.rateLimits().calls().perUser()).isEqualTo(5);
+    assertThat(config.rateLimits().calls().global()).isEqualTo(30);
+    assertThat(SipConfig.parse(JSON.objectNode()).dialPlan().homeCountryCodes()).isEmpty();
+
+    ObjectNode limits = JSON.objectNode();
+    limits.putObject("rate_limits").put("texts_per_minute", 0).put("calls_per_user_per_minute", 2);
+    SipConfig.RateLimits parsed = SipConfig.parse(limits).rateLimits();
+    assertThat(parsed.texts().global()).isZero();
+    assertThat(parsed.calls().perUser()).isEqualTo(2);
+
+    ObjectNode bad = JSON.objectNode();
+    bad.putObject("rate_limits").put("calls_per_minute", -1);
+    assertThatThrownBy(() -> SipConfig.parse(bad)).isInstanceOf(ConfigException.class)
+        .hasMessageContaining("sip.rate_limits.calls_per_minute");
+  }
 }

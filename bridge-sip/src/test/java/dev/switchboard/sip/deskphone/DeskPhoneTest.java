@@ -150,4 +150,23 @@ class DeskPhoneTest {
           .equals(ALICE + "'s desk phone (desk1) is not registered."));
     }
   }
+
+  @Test
+  void aDeskPhoneIsOnlyForUsersTheBridgeServesAsUsers() throws Exception {
+    try (TestHomeserver hs = TestHomeserver.start(Options.defaults().serverName("test.local"))) {
+      hs.user("admin");
+      ObjectNode permissions = JSON.objectNode().put("@admin:test.local", "admin").put("@rory:test.local", "relay")
+          .put("test.local", "user");
+      try (SipBridge bridge = SipBridge.start(hs, sipConfig(), dir, permissions, 0, true)) {
+        AdminRoom admin = AdminRoom.open(hs, hs.user("admin"), WAIT);
+
+        assertThat(admin.ask("!sip phone @rory:test.local desk2 pa55word")).isEqualTo("@rory:test.local has "
+            + "permission level relay: desk phones are for users of level user or admin.");
+        assertThat(admin.ask("!sip phone @fred:elsewhere.org desk3 pa55word")).isEqualTo("@fred:elsewhere.org is on "
+            + "another homeserver: desk phones are for users of test.local.");
+        assertThat(admin.ask("!sip phone-status @rory:test.local")).doesNotContain("desk2");
+        assertThat(admin.ask("!sip phone " + ALICE + " desk1 pa55word")).startsWith("Desk phone credentials of");
+      }
+    }
+  }
 }

@@ -47,8 +47,8 @@ class CallRateLimitsTest {
     }
     Decision sixth = limits.tryAcquire(Kind.CALL, ALICE, "$call5");
     assertThat(((Refused) sixth).why()).isEqualTo(Why.RATE_USER);
-    assertThat(((Refused) sixth).notice()).isEqualTo("You have started 5 calls in the last minute, the most this "
-        + "bridge allows one user: try again in a minute.");
+    assertThat(((Refused) sixth).notice()).isEqualTo("You have reached this bridge's limit on calls (5 a minute per "
+        + "user): try again in a minute.");
     // Others and texts have their own counts.
     assertThat(limits.tryAcquire(Kind.CALL, BOB, "$b").allowed()).isTrue();
     assertThat(limits.tryAcquire(Kind.TEXT, ALICE, "$t").allowed()).isTrue();
@@ -77,7 +77,8 @@ class CallRateLimitsTest {
     }
     Decision d = limits.tryAcquire(Kind.CALL, BOB, "$x");
     assertThat(((Refused) d).why()).isEqualTo(Why.RATE_GLOBAL);
-    assertThat(((Refused) d).notice()).startsWith("The bridge has started 3 calls in the last minute");
+    assertThat(((Refused) d).notice()).isEqualTo("The bridge has reached its limit on calls (3 a minute for "
+        + "everyone): try again in a minute.");
     clock.now = clock.now.plus(Duration.ofSeconds(61));
     assertThat(limits.tryAcquire(Kind.CALL, BOB, "$x").allowed()).isTrue();
     // 0 turns a limit off.

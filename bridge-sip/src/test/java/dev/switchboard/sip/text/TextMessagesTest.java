@@ -177,4 +177,31 @@ class TextMessagesTest {
       assertThat(hs.timeline(room)).noneMatch(e -> e.path("content").path("body").asText().startsWith("Not delivered"));
     }
   }
+
+  @Test
+  void textsOverTheUsersRateLimitAreRefusedWithANoticeAndNeverSent() throws Exception {
+    try (TestHomeserver hs = TestHomeserver.start(Options.defaults().serverName("test.local"));
+        SippScenario trunk = SippScenario.serve(scenario("uas-trunk-text-or-busy.xml"), dir, Duration.ofSeconds(60))) {
+      ObjectNode config = sipConfig(trunk.port());
+      config.putObject("rate_limits").put("texts_per_user_per_minute", 1);
+      try (SipBridge bridge = SipBridge.start(hs, config, dir)) {
+        TestUser alice = hs.user("alice");
+        String room = dmVia(hs, alice, "+1 555 0005");
+
+        String first = alice.send(room, "one");
+        String second = alice.send(room, "two");
+
+        JsonNode notice = hs.awaitEvent(room, "@_sip_+15550005:test.local",
+            e -> "m.notice".equals(e.path("content").path("msgtype").asText()), WAIT);
+        assertThat(notice.path("content").path("body").asText()).isEqualTo("You have reached this bridge's limit on "
+            + "texts to phones (1 a minute per user): try again in a minute.");
+        assertThat(notice.path("content").path("m.relates_to").path("m.in_reply_to").path("event_id").asText())
+            .isEqualTo(second);
+        await().atMost(WAIT).until(() -> bridge.isDone(first) && bridge.isDone(second));
+        assertThat(trunk.awaitExit(WAIT)).as(trunk::diagnostics).isZero();
+        assertThat(trunk.messages().split("MESSAGE sip:", -1)).hasSize(2); // the first only
+        assertThat(trunk.messages()).contains("one").doesNotContain("two");
+      }
+    }
+  }
 }
