@@ -649,18 +649,13 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
       return CompletableFuture.completedFuture(null);
     }
     if (portals.isDormant(ref.get()) && bridgingOf(event.sender()) == Permissions.Bridging.PUPPET) {
-      // Someone at level user is in the room an alias query made: the bot joins. This event (the user's join, so
-      // their puppet's JOIN) waits until the bot is in: a puppet in the channel before the bot lets IRC users talk
-      // to it while nothing relays their lines, and what they say in that window never reaches the room.
+      // Someone at level user is in the room an alias query made: the bot's JOIN is handed over now (the kv row
+      // goes in the background). This event (the user's join, so their puppet's JOIN) waits until the bot is in:
+      // the bot's JOIN may wait behind its flood queue, and a puppet in the channel before the bot lets IRC users
+      // talk to it while nothing relays their lines, so what they say in that window never reaches the room.
       ChannelRef channel = ref.get();
-      return portals.activate(channel)
-          .thenCompose(v -> botIn(network, channel))
-          .exceptionally(e -> {
-            log.warn("IRC {}: waking the portal for {} failed: {}", channel.network(), channel.channel().value(),
-                e.toString());
-            return null;
-          })
-          .thenComposeAsync(v -> linkedEvent(event, network, channel), blocking);
+      portals.activate(channel);
+      return botIn(network, channel).thenComposeAsync(v -> linkedEvent(event, network, channel), blocking);
     }
     return linkedEvent(event, network, ref.get());
   }

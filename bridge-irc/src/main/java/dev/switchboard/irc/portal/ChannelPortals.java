@@ -104,7 +104,8 @@ public final class ChannelPortals {
 
   /**
    * Wakes a dormant portal (someone at level {@code user} is in its room): the bot joins the channel now, before
-   * the user's own connection does (so the bot hears what IRC answers them), and the kv row goes in the
+   * the user's own connection does (so the bot hears what IRC answers them; IrcConnector holds the waking event
+   * until the bot is in, since its JOIN may wait behind the flood queue), and the kv row goes in the
    * background. Returns at once when it is not dormant; completes once the kv row is gone.
    */
   public CompletableFuture<Void> activate(ChannelRef channel) {
