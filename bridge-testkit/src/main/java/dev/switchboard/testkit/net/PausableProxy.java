@@ -67,6 +67,18 @@ public final class PausableProxy implements AutoCloseable {
     }
   }
 
+  /**
+   * Closes every connection open now, throwing away what a pause held (bytes the client wrote that the server never
+   * sees: a server that swallowed them), then resumes; new connections are forwarded as usual.
+   */
+  public void dropConnections() {
+    for (Socket s : sockets) {
+      closeQuietly(s);
+    }
+    sockets.clear();
+    resume();
+  }
+
   private void acceptLoop() {
     while (!closed) {
       try {

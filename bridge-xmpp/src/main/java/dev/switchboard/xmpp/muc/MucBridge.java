@@ -96,6 +96,8 @@ public final class MucBridge {
   private final MediaLinks mediaLinks;
   private final FullJid listenerJid;
   private final MucCatchUp catchUp;
+  /** Matrix messages done when the MUC reflects them, not when written (issue 15). */
+  private final Reflections reflections;
   private final Map<EntityBareJid, MucRoom> byMuc = new ConcurrentHashMap<>();
   private final Map<RoomAlias, CompletableFuture<Optional<RoomId>>> creating = new ConcurrentHashMap<>();
   private static final long SEEN_EVERY_MS = 5_000;
@@ -136,6 +138,7 @@ public final class MucBridge {
       throw new IllegalArgumentException("bad component domain " + domain, e);
     }
     this.catchUp = new MucCatchUp(connection, listenerJid);
+    this.reflections = new Reflections(context.scheduler(), blocking, Reflections.TIMEOUT);
   }
 
   /**
@@ -166,7 +169,7 @@ public final class MucBridge {
     }
     return ensureOccupantSurvivingOutages(room.get(), user).thenCompose(v -> {
       room.get().rememberSent(id, event);
-      return connection.deliver(stanza.apply(fullJidOf(user))); // done when written to the stream
+      return deliver(room.get(), stanza.apply(fullJidOf(user)));
     });
   }
 
@@ -195,7 +198,7 @@ public final class MucBridge {
     }
     return connection.whenReady().thenCompose(v -> listenerIn(room.get())).thenCompose(v -> {
       room.get().rememberSent(id, event);
-      return connection.deliver(stanza.apply(listenerJid)); // done when written to the stream
+      return deliver(room.get(), stanza.apply(listenerJid));
     });
   }
 
@@ -271,6 +274,7 @@ public final class MucBridge {
   }
 
   public void onDisconnected() {
+    reflections.onDisconnected();
     for (MucRoom room : byMuc.values()) {
       room.listenerJoined = false;
       // The MUC forgot our occupants with the stream; they rejoin when their users next speak.
@@ -287,6 +291,9 @@ public final class MucBridge {
         return;
       }
       Jid from = stanza.getFrom();
+      if (stanza instanceof Message message) {
+        reflections.onMessage(message); // before the catch-up may hold it back: the sender waits for it
+      }
       if (from == null || catchUp.take(stanza)) {
         return;
       }
@@ -1008,8 +1015,9 @@ public final class MucBridge {
   // ---- Matrix -> XMPP
 
   /**
-   * A Matrix event in a room linked to a MUC. Completes once its stanza is written to the component stream; fails
-   * with RemoteUnavailableException while the stream is down, so the dispatcher holds the event.
+   * A Matrix event in a room linked to a MUC. A message (text, edit, reply, media, retraction) completes once the
+   * MUC reflects it back to our occupant, other stanzas (a subject) once written to the component stream; fails with
+   * RemoteUnavailableException while the stream is down or when no reflection comes, so the dispatcher holds it.
    */
   public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Link link) {
     EntityBareJid muc;
@@ -1066,6 +1074,14 @@ public final class MucBridge {
     }
   }
 
+  /**
+   * A Matrix event's message to the MUC: done when the MUC reflects it to our occupant, which proves the MUC took it
+   * (a stanza written to a server that is shutting down can vanish unanswered); see {@link Reflections}.
+   */
+  private CompletableFuture<Void> deliver(MucRoom room, Message message) {
+    return reflections.send(room.muc, message, connection::deliver);
+  }
+
   private CompletableFuture<Void> sendMessage(MucRoom room, MatrixEvent event) {
     JsonNode relation = event.content().path("m.relates_to");
     boolean isEdit = "m.replace".equals(relation.path("rel_type").asText()) && relation.path("event_id").isTextual()
@@ -1107,7 +1123,7 @@ public final class MucBridge {
             m.addExtension(Replies.element(reply.id(), reply.to()));
             m.addExtension(Replies.fallback(quote.codePointCount(0, quote.length())));
             meters.message(ConnectorMeters.Direction.TO_REMOTE);
-            return connection.deliver(m);
+            return deliver(room, m);
           });
     }
     return ensureOccupantSurvivingOutages(room, event.sender()).thenCompose(v -> {
@@ -1118,11 +1134,11 @@ public final class MucBridge {
         String replaced = idFor(EventId.of(relation.path("event_id").asText()));
         Message m = MucStanzas.correction(fullJidOf(event.sender()), room.muc, id, finalText, replaced);
         formatted.ifPresent(f -> f.addTo(m));
-        return connection.deliver(m);
+        return deliver(room, m);
       }
       Message m = MucStanzas.groupchat(fullJidOf(event.sender()), room.muc, id, finalText);
       formatted.ifPresent(f -> f.addTo(m));
-      return connection.deliver(MediaLinks.withOob(m, media));
+      return deliver(room, MediaLinks.withOob(m, media));
     });
   }
 
@@ -1150,7 +1166,7 @@ public final class MucBridge {
       String id = idFor(event.eventId());
       return ensureOccupant(room, event.sender()).thenCompose(v -> {
         room.rememberSent(id, event.eventId());
-        return connection.deliver(MucStanzas.retraction(fullJidOf(event.sender()), room.muc, id, targetId));
+        return deliver(room, MucStanzas.retraction(fullJidOf(event.sender()), room.muc, id, targetId));
       });
     });
   }
