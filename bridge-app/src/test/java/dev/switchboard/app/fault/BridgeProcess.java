@@ -141,6 +141,15 @@ final class BridgeProcess implements AutoCloseable {
     return start();
   }
 
+  /** How many lines of every run's log contain {@code fragment} (what a fault test reports about a path taken). */
+  long logLinesContaining(String fragment) {
+    try {
+      return Files.readAllLines(log, StandardCharsets.UTF_8).stream().filter(l -> l.contains(fragment)).count();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
   /** The last 200 lines of every run's log, for assertion messages. */
   String logTail() {
     try {

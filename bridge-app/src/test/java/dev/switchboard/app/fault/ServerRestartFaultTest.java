@@ -181,7 +181,12 @@ class ServerRestartFaultTest {
       Settle.until(() -> seen(carols, muc, n).received().contains(Burst.numbered(n).get(n - 1)), WAIT);
       Settle.quiet(() -> seen(carols, muc, n).received().size(), Duration.ofSeconds(1), WAIT);
       Burst burst = seen(carols, muc, n);
-      FaultReport.record("xmpp-muc", "matrix->xmpp", "Prosody restarted after " + atStop.received().size(), burst);
+      // The dispatcher logs once when a lane starts holding: here, for a message the MUC had not reflected yet.
+      long heldUnreflected = bridge.logLinesContaining("reflected message")
+          + bridge.logLinesContaining("no reflection from");
+      FaultReport.record("xmpp-muc", "matrix->xmpp", "Prosody restarted after " + atStop.received().size()
+          + ", lane held " + bridge.logLinesContaining("holding its events") + " time(s), " + heldUnreflected
+          + " for a missing reflection", burst);
       String why = burst.summary() + "\nbridge log:\n" + bridge.logTail();
       // A message is done when the MUC reflects it (docs/architecture.md, "Delivery contract", XMPP): none lost; a
       // repeat only of what carol had when the stop began (the MUC routed it, its reflection died with the stream).
