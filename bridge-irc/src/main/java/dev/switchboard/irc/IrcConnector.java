@@ -54,10 +54,10 @@ import dev.switchboard.irc.portal.ChannelPortals;
 import dev.switchboard.irc.portal.ChannelRef;
 import dev.switchboard.irc.puppet.PuppetNick;
 import dev.switchboard.irc.puppet.Puppets;
-import dev.switchboard.irc.relay.RelayNames;
 import dev.switchboard.irc.relay.RelayUsers;
 import dev.switchboard.core.permission.Level;
 import dev.switchboard.core.permission.Permissions;
+import dev.switchboard.core.permission.RelayNames;
 import dev.switchboard.registration.Namespaces;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -180,7 +180,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     meters = context.meters(protocol());
     permissions = context.permissions();
     foreignGhosts = context.foreignGhosts();
-    RelayNames relayNames = new RelayNames(context.intents().bot());
+    RelayNames relayNames = new RelayNames();
     portals = new ChannelPortals(context.portals(), context.intents().bot(), config.aliasPrefix(),
         config::network, this::joinAsBot, context.blockingExecutor(), portalAliases)
         .withDormancy(new dev.switchboard.core.store.KvStore(context.database(), context.clock()));
@@ -282,7 +282,8 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
       MatrixAnnotations annotations = new MatrixAnnotations(puppets, messageMap, net.reactions(), net.redactions());
       networks.put(net.id(), new Network(net, bot, puppets, messages, relay[0],
           new MatrixModeration(puppets, bot, context.intents().bot()), dms[0], annotations,
-          new RelayUsers(bot, messages, annotations, relayNames, permissions.relay(), nickLength)));
+          new RelayUsers(bot, messages, annotations, relayNames, context.intents().bot(), permissions.relay(),
+              nickLength)));
       if (!net.idleTimeout().isZero()) {
         long every = Math.max(250, Math.min(net.idleTimeout().toMillis() / 4, 60_000));
         sweeps.add(context.scheduler().scheduleWithFixedDelay(() -> {
