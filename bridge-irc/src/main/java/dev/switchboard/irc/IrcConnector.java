@@ -39,7 +39,7 @@ import dev.switchboard.irc.message.LongMessages;
 import dev.switchboard.irc.message.MatrixAnnotations;
 import dev.switchboard.irc.message.MediaLinks;
 import dev.switchboard.irc.message.MatrixMessages;
-import dev.switchboard.irc.message.RefusalNotices;
+import dev.switchboard.irc.message.DeliveryNotices;
 import dev.switchboard.irc.network.Backoff;
 import dev.switchboard.irc.format.MessageKind;
 import dev.switchboard.irc.network.DeliveryRefused;
@@ -125,7 +125,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   /** Who may do what (core's {@code permissions}): puppets, DMs and plumbing for some, relay through the bot for others. */
   private volatile Permissions permissions;
   private volatile dev.switchboard.core.connector.ForeignGhosts foreignGhosts;
-  private volatile RefusalNotices refusalNotices;
+  private volatile DeliveryNotices refusalNotices;
   private final java.util.concurrent.atomic.AtomicLong lineRefusals = new java.util.concurrent.atomic.AtomicLong();
 
   /** One network's connections. */
@@ -186,7 +186,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
         .withDormancy(new dev.switchboard.core.store.KvStore(context.database(), context.clock()));
     foreign = new ForeignPuppets(hubSettings, context.foreignGhosts(), context.intents().bot());
     botUser = context.intents().bot().userId();
-    refusalNotices = new RefusalNotices(context.intents().bot(), System::nanoTime);
+    refusalNotices = new DeliveryNotices(context.intents().bot(), System::nanoTime);
     long epoch = context.clock().millis();
     OperatorConsent consent = new OperatorConsent(id -> Optional.ofNullable(consentSettings.get(id)),
         id -> Optional.ofNullable(networks.get(id)).map(this::consentView), context.scheduler());
