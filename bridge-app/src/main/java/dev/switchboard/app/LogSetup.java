@@ -19,7 +19,13 @@ import org.slf4j.LoggerFactory;
  */
 final class LogSetup {
   static final String APPENDER = "STDOUT";
-  static final String PATTERN = "%d{HH:mm:ss.SSS} %-5level [%thread] %logger{24} - %msg%n";
+  /**
+   * Line breaks and other control characters in a message (a nick, a URL, an error text from a remote server) are
+   * shown as U+2424 (the newline symbol), so remote input can never start a forged log line, whatever the logging
+   * code forgot to escape; a stack trace still prints on its own lines after the message.
+   */
+  static final String PATTERN =
+      "%d{HH:mm:ss.SSS} %-5level [%thread] %logger{24} - %replace(%msg){'[\\p{Cntrl}&&[^\\t]]', '\u2424'}%n";
   /** Shorthands for the config's {@code levels}: a connector's or core's whole package. */
   private static final Map<String, String> SHORTHANDS = Map.of(
       "core", "dev.switchboard.core",

@@ -62,6 +62,19 @@ class CliOperatorTest {
   }
 
   @Test
+  void aLineBreakFromRemoteInputCannotForgeALogLine() {
+    String out = stdout(() -> {
+      LogSetup.apply(BridgeConfig.Logging.defaults(), false);
+      LoggerFactory.getLogger("dev.switchboard.xmpp.Example").warn("fetch of {} failed",
+          "http://x/a\r\n12:00:00.000 ERROR [main] forged - admin password reset\u0000");
+      return null;
+    });
+
+    assertThat(out.lines().filter(l -> l.contains("forged"))).singleElement().asString()
+        .contains("xmpp.Example - fetch of http://x/a\u2424\u242412:00:00.000 ERROR", "reset\u2424");
+  }
+
+  @Test
   void perConnectorLevelsQuietOneConnectorAndOpenUpAnother() {
     String out = stdout(() -> {
       LogSetup.apply(new BridgeConfig.Logging(false, "INFO", Map.of("irc", "DEBUG", "xmpp", "WARN")), false);

@@ -39,8 +39,10 @@ import dev.switchboard.irc.message.LongMessages;
 import dev.switchboard.irc.message.MatrixAnnotations;
 import dev.switchboard.irc.message.MediaLinks;
 import dev.switchboard.irc.message.MatrixMessages;
+import dev.switchboard.irc.message.RefusalNotices;
 import dev.switchboard.irc.network.Backoff;
 import dev.switchboard.irc.format.MessageKind;
+import dev.switchboard.irc.network.DeliveryRefused;
 import dev.switchboard.irc.network.IrcConnection;
 import dev.switchboard.irc.network.NetworkConfig;
 import dev.switchboard.core.ordering.SerialExecutor;
@@ -123,7 +125,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   /** Who may do what (core's {@code permissions}): puppets, DMs and plumbing for some, relay through the bot for others. */
   private volatile Permissions permissions;
   private volatile dev.switchboard.core.connector.ForeignGhosts foreignGhosts;
-  private volatile dev.switchboard.irc.message.RefusalNotices refusalNotices;
+  private volatile RefusalNotices refusalNotices;
   private final java.util.concurrent.atomic.AtomicLong lineRefusals = new java.util.concurrent.atomic.AtomicLong();
 
   /** One network's connections. */
@@ -184,7 +186,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
         .withDormancy(new dev.switchboard.core.store.KvStore(context.database(), context.clock()));
     foreign = new ForeignPuppets(hubSettings, context.foreignGhosts(), context.intents().bot());
     botUser = context.intents().bot().userId();
-    refusalNotices = new dev.switchboard.irc.message.RefusalNotices(context.intents().bot(), System::nanoTime);
+    refusalNotices = new RefusalNotices(context.intents().bot(), System::nanoTime);
     long epoch = context.clock().millis();
     OperatorConsent consent = new OperatorConsent(id -> Optional.ofNullable(consentSettings.get(id)),
         id -> Optional.ofNullable(networks.get(id)).map(this::consentView), context.scheduler());
@@ -562,7 +564,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
       if (root instanceof Puppets.NotPermitted) {
         return refusedForLevel(event);
       }
-      if (root instanceof dev.switchboard.irc.network.DeliveryRefused refused) {
+      if (root instanceof DeliveryRefused refused) {
         // One user's refusal: they are told, and the room's lane moves on (DESIGN.md, data flow 4).
         return refusalNotices.refused(event, refused);
       }
@@ -621,8 +623,8 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   /** A puppet's line was refused after it was written (no echo-message): its user is told in the portal. */
   private void lineRefused(String network, UserId user, IrcEvent.LineRefused refused) {
     ChannelName.parse(refused.channel()).flatMap(c -> portals.roomOf(new ChannelRef(network, c))).ifPresent(room ->
-        refusalNotices.refusedAfterWrite(user, room, new dev.switchboard.irc.network.DeliveryRefused(
-            dev.switchboard.irc.network.DeliveryRefused.Stage.LINE, refused.channel(), 404,
+        refusalNotices.refusedAfterWrite(user, room, new DeliveryRefused(
+            DeliveryRefused.Stage.LINE, refused.channel(), 404,
             refused.reason().isBlank() ? "cannot send to channel" : refused.reason(), 0),
             "irc/" + network + "/refused-line/" + lineRefusals.incrementAndGet() + "/" + System.currentTimeMillis()));
   }

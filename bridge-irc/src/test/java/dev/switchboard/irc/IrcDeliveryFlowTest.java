@@ -73,6 +73,31 @@ class IrcDeliveryFlowTest {
         .containsExactly("bob: message 1", "bob: message 2", "bob: message 3", "bob: message 4", "bob: message 5");
   }
 
+  @Test
+  void aSplitMessageCutByAnOutageSendsOnlyItsUnwrittenLinesAgain() throws Exception {
+    List<String> before;
+    try (IrcTestUser alice = IrcTestUser.connect(ircd, "alice")) {
+      alice.join("#room");
+      TestUser bob = hs.user("bob");
+      String room = bob.join(ALIAS);
+      alice.awaitLine(l -> l.startsWith(":bob!") && l.contains(" JOIN "), WAIT);
+      bob.send(room, "first part\nsecond part\nthird part"); // three IRC lines, one event
+
+      alice.awaitMessage("bob", "#room", "first part", WAIT);
+      ircd.stop(); // the second line is about 2 s away
+      before = alice.messagesTo("#room");
+    }
+    Thread.sleep(1_000);
+    ircd.startAgain();
+    try (IrcTestUser after = IrcTestUser.connect(ircd, "alice")) {
+      after.join("#room");
+      after.awaitMessage("bob", "#room", "third part", WAIT);
+
+      assertThat(before).containsExactly("bob: first part");
+      assertThat(after.messagesTo("#room")).containsExactly("bob: second part", "bob: third part");
+    }
+  }
+
   /**
    * The inbox's done mark follows the line on IRC, never the flood queue: with one line every 2 s, a message
    * marked done when queued would be marked about 2 s before IRC sees it. Also prints how long after IRC saw a

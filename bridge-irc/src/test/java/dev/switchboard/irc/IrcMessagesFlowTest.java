@@ -57,6 +57,8 @@ class IrcMessagesFlowTest {
     bob = hs.user("bob");
     room = bob.join(ALIAS);
     alice.awaitLine(l -> l.startsWith(":bob!") && l.contains(" JOIN "), WAIT);
+    // The portal wakes (its bot joins the channel) on bob's join, racing his puppet's JOIN: wait for both.
+    alice.awaitLine(l -> l.startsWith(":switchboard!") && l.contains(" JOIN "), WAIT);
   }
 
   @AfterEach

@@ -47,6 +47,8 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
   private MucInteractions interactions;
   private MatrixVCards vcards;
   private MediaFetcher fetcher;
+  /** Matrix events waiting for the component stream, by event and link. */
+  private final java.util.Map<String, CompletableFuture<Void>> held = new java.util.concurrent.ConcurrentHashMap<>();
   private ConnectorContext context;
   private dev.switchboard.xmpp.permission.BridgingPolicy bridging;
   private dev.switchboard.xmpp.permission.DirectChatRefusals dmRefusals;
@@ -148,6 +150,21 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
 
   @Override
   public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Optional<Link> link) {
+    if (connection.state() == ComponentConnection.State.READY) {
+      return handle(event, link);
+    }
+    // The stream is down: the event waits for it here (its future pending, so the dispatcher holds the room's later
+    // events behind it) and runs as soon as it is back, after the MUC state was reset; a stanza buffered instead
+    // could reach a MUC before our occupant's rejoin. A dispatcher retry after its accept timeout joins this wait
+    // rather than starting a second one, so nothing goes out twice.
+    String key = event.eventId().value() + "|" + link.map(Link::remoteId).orElse("");
+    CompletableFuture<Void> waiting = held.computeIfAbsent(key, k -> connection.whenReady()
+        .thenComposeAsync(v -> handle(event, link), context.blockingExecutor()));
+    waiting.whenComplete((v, e) -> held.remove(key, waiting));
+    return waiting;
+  }
+
+  private CompletableFuture<Void> handle(MatrixEvent event, Optional<Link> link) {
     // Permissions (issue 16): only user and admin act as themselves on XMPP (occupants, direct chats); relay users
     // speak through the bridge's own occupant; none users' events mostly never get here (core keeps them back).
     Permissions.Bridging as = bridging.of(event.sender());

@@ -66,7 +66,12 @@ public final class MucFixture implements AutoCloseable {
    * homeserver's server name).
    */
   public static MucFixture startWithPermissions(Path dir, String permissions) throws Exception {
-    return start(dir, "{}", "debug", 0, permissions);
+    return startWithPermissions(dir, "{}", permissions);
+  }
+
+  /** ... with {@code extraConfig} merged into the {@code xmpp:} section. */
+  public static MucFixture startWithPermissions(Path dir, String extraConfig, String permissions) throws Exception {
+    return start(dir, extraConfig, "debug", 0, permissions);
   }
 
   private static MucFixture start(Path dir, String extraConfig, String prosodyLogLevel, int archiveItemLimit,
@@ -94,6 +99,8 @@ public final class MucFixture implements AutoCloseable {
       f.bob = XmppClient.login(prosody, "bob");
       f.bobInDev = f.mucOf(f.bob);
       f.bobInDev.create(Resourcepart.from("bob")).makeInstant();
+      // Else a test's first stanza to the component can beat its handshake (Prosody: "Component unavailable").
+      await().atMost(WAIT).until(() -> connector.state() == dev.switchboard.core.connector.ConnectorState.RUNNING);
       return f;
     } catch (Exception | Error e) {
       if (proxy != null) {
@@ -112,10 +119,22 @@ public final class MucFixture implements AutoCloseable {
    * process restart; Prosody, the homeserver and the XMPP clients stay.
    */
   public void restartBridge() throws Exception {
-    int port = bridge.port();
+    stopBridge();
+    startBridgeAgain();
+  }
+
+  private int stoppedPort;
+
+  /** The first half of {@link #restartBridge}: the bridge is down until {@link #startBridgeAgain}. */
+  public void stopBridge() {
+    stoppedPort = bridge.port();
     bridge.close();
+  }
+
+  /** A new bridge on the same database and AS port as the one {@link #stopBridge} stopped. */
+  public void startBridgeAgain() throws Exception {
     connector = new XmppConnector(section, hs.serverName());
-    bridge = BridgeHarness.restart(hs, connector, section, dir, port);
+    bridge = BridgeHarness.restart(hs, connector, section, dir, stoppedPort);
   }
 
   public static MucFixture start(Path dir) throws Exception {

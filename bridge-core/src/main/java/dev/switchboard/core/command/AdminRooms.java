@@ -105,11 +105,13 @@ public final class AdminRooms implements BotRoomHandler {
         return quietly(intents.bot().leave(room), "decline the invite to " + room);
       }
       log.info("{} invited the bot to {}; joining it as their admin room", event.sender(), room);
-      return intents.bot().ensureJoined(room)
-          .thenRunAsync(() -> {
-            kv.put(KEY_PREFIX + room.value(), event.sender().value());
-            known.put(room, true);
-          }, blocking)
+      // Remembered before the join: the user may send a command as soon as they see the bot join, and that event
+      // must already find the room known (a room looked up as unknown is cached as such).
+      return CompletableFuture.runAsync(() -> {
+        kv.put(KEY_PREFIX + room.value(), event.sender().value());
+        known.put(room, true);
+      }, blocking)
+          .thenCompose(v -> intents.bot().ensureJoined(room))
           .thenCompose(v -> notice(room, "Hello! This is your Switchboard admin room. Send !help for the commands "
               + "you can use.", "admin-room-welcome:" + event.eventId().value()))
           .exceptionally(error -> {

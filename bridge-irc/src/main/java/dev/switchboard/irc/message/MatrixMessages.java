@@ -10,6 +10,7 @@ import dev.switchboard.irc.format.MessageKind;
 import dev.switchboard.irc.portal.ChannelRef;
 import dev.switchboard.irc.puppet.Puppets;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
@@ -37,6 +38,18 @@ public final class MatrixMessages {
   private final int lineLimit;
   private final Function<UserId, Optional<String>> nickOf;
   private volatile MediaLinks mediaLinks;
+  /**
+   * How many leading lines of an event an earlier attempt wrote before it failed (its connection was lost in the
+   * middle of a split message): the dispatcher's retry sends only the rest. In memory and bounded: after a crash
+   * the whole message is sent again (the duplicate window, docs/architecture.md).
+   */
+  private final Map<EventId, Integer> writtenBefore = java.util.Collections.synchronizedMap(
+      new java.util.LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<EventId, Integer> eldest) {
+          return size() > 1000;
+        }
+      });
 
   /**
    * @param lineLimit messages that would need more IRC lines than this become a link
@@ -103,7 +116,7 @@ public final class MatrixMessages {
     return withContext.thenCompose(t -> {
       List<String> lines = voice.lines(kind.get(), t);
       if (lines.size() <= lineLimit) {
-        return voice.send(kind.get(), lines, onEcho);
+        return sendResuming(event.eventId(), voice, kind.get(), lines, onEcho);
       }
       // What IRC users would have read (pills as nicks, links spelt out), without the formatting codes.
       String plain = String.join("\n", java.util.Arrays.stream(t.split("\n", -1))
@@ -116,6 +129,32 @@ public final class MatrixMessages {
               e.toString());
           return null;
         })));
+  }
+
+  /** Sends the lines an earlier attempt of this event did not write, and remembers how far this one got. */
+  private CompletableFuture<Void> sendResuming(EventId id, Voice voice, MessageKind kind, List<String> lines,
+      java.util.function.Consumer<Optional<String>> onEcho) {
+    int skip = Math.min(writtenBefore.getOrDefault(id, 0), lines.size());
+    List<CompletableFuture<Void>> each = voice.sendEach(kind, lines.subList(skip, lines.size()), onEcho);
+    return CompletableFuture.allOf(each.toArray(CompletableFuture[]::new)).whenComplete((v, error) -> {
+      if (error == null) {
+        writtenBefore.remove(id);
+        return;
+      }
+      if (each.size() != lines.size() - skip) {
+        return; // a voice without one future a line: nothing known about partial progress
+      }
+      int written = skip;
+      for (CompletableFuture<Void> line : each) {
+        if (!line.isDone() || line.isCompletedExceptionally()) {
+          break;
+        }
+        written++;
+      }
+      if (written > 0) {
+        writtenBefore.put(id, written);
+      }
+    });
   }
 
   /** {@code nick: } for the author of the message replied to; nothing when we do not know it. */

@@ -25,6 +25,15 @@ public interface Voice {
   /** Sends lines from {@link #lines}; {@code onEcho} gets each line's server msgid when the server echoes it. */
   CompletableFuture<Void> send(MessageKind kind, List<String> lines, Consumer<Optional<String>> onEcho);
 
+  /**
+   * As {@link #send}, with one future a line where the voice can tell (then a retry after a lost connection sends
+   * only the lines not written yet); by default one future for all of them.
+   */
+  default List<CompletableFuture<Void>> sendEach(MessageKind kind, List<String> lines,
+      Consumer<Optional<String>> onEcho) {
+    return List.of(send(kind, lines, onEcho));
+  }
+
   /** The name IRC knows the author by, for replies and redactions naming them later; read after sending. */
   Optional<String> author();
 
@@ -44,6 +53,12 @@ public interface Voice {
       @Override
       public CompletableFuture<Void> send(MessageKind kind, List<String> lines, Consumer<Optional<String>> onEcho) {
         return puppets.sendLines(user, channel.channel(), kind, lines, onEcho);
+      }
+
+      @Override
+      public List<CompletableFuture<Void>> sendEach(MessageKind kind, List<String> lines,
+          Consumer<Optional<String>> onEcho) {
+        return puppets.sendEach(user, channel.channel(), kind, lines, onEcho);
       }
 
       @Override

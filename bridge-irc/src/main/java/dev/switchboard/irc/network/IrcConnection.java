@@ -1,5 +1,6 @@
 package dev.switchboard.irc.network;
 
+import dev.switchboard.core.connector.RemoteUnavailableException;
 import dev.switchboard.irc.format.IrcLines;
 import dev.switchboard.irc.format.MessageKind;
 import dev.switchboard.irc.portal.ChannelName;
@@ -20,6 +21,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import dev.switchboard.irc.flood.ScheduledSendQueue;
 import net.engio.mbassy.listener.Handler;
@@ -95,7 +97,7 @@ public final class IrcConnection {
   /** Kitteh's queue for ordinary lines (the flood queue), set when Kitteh builds the client. */
   private volatile ScheduledSendQueue sendQueue;
   private volatile java.util.function.Function<ChannelName, Optional<String>> channelKeys = c -> Optional.empty();
-  private volatile java.util.function.BooleanSupplier networkUp = () -> false;
+  private volatile BooleanSupplier networkUp = () -> false;
 
   // Guarded by this.
   private final Set<String> wanted = new HashSet<>();
@@ -106,10 +108,9 @@ public final class IrcConnection {
   private final Queue<PrivateOut> heldPrivate = new ArrayDeque<>();
   private final Map<String, boolean[]> access = new HashMap<>();
   private final Map<String, List<CompletableFuture<String>>> whoisWaiting = new HashMap<>();
-  private final Map<String, Refusal> refusals = new HashMap<>();
+  private final JoinRefusals refusals;
   /** Callers of {@link #whenIn} waiting for our JOIN to a channel, by channel key. */
   private final Map<String, List<CompletableFuture<Void>>> inWaiters = new HashMap<>();
-  private long refusalEpisodes;
   /** Set while this connection keeps failing although the network is up (see {@link #useNetworkCheck}). */
   private DeliveryRefused cannotConnect;
   private boolean registered;
@@ -130,18 +131,6 @@ public final class IrcConnection {
    * that does not echo some lines must not hold their events for ever).
    */
   static final Duration ECHO_WAIT = Duration.ofSeconds(30);
-
-  /**
-   * A channel that refused us, until we get in: lines for it fail at once until {@code retryAt}, then the next line
-   * sends one JOIN ({@code joining}) and waits for its answer. Delays grow with {@code count} (the reconnect backoff),
-   * so a user who keeps talking into a closed channel does not make us hammer the server with JOINs.
-   */
-  private static final class Refusal {
-    DeliveryRefused error;
-    int count;
-    long retryAt;
-    boolean joining;
-  }
 
   /**
    * One message line: held, then handed to Kitteh, then written to the socket (and echoed, with echo-message).
@@ -177,7 +166,7 @@ public final class IrcConnection {
 
     @Override
     public void failed(Throwable cause) {
-      sent.completeExceptionally(new dev.switchboard.core.connector.RemoteUnavailableException(
+      sent.completeExceptionally(new RemoteUnavailableException(
           "the IRC connection was lost before the line was written", cause));
     }
 
@@ -200,7 +189,7 @@ public final class IrcConnection {
 
     @Override
     public void dropped() {
-      sent.completeExceptionally(new dev.switchboard.core.connector.RemoteUnavailableException(
+      sent.completeExceptionally(new RemoteUnavailableException(
           "the IRC connection was lost before the server confirmed the line"));
     }
 
@@ -257,6 +246,7 @@ public final class IrcConnection {
     this.blocking = blocking;
     this.events = events;
     this.limit = nickLength;
+    this.refusals = new JoinRefusals(System::nanoTime, n -> backoff.delay((int) n).toNanos());
     this.nick = PuppetNick.candidate(identity.nick(), 0, nickLength);
     Client.Builder.Server server = Client.builder()
         .name(network.id() + ":" + identity.nick())
@@ -322,7 +312,7 @@ public final class IrcConnection {
    * lines waiting for registration fail as {@link DeliveryRefused}, so their user is told and the room goes on. A
    * puppet passes its network's bot; without a check every failure counts as an outage.
    */
-  public void useNetworkCheck(java.util.function.BooleanSupplier up) {
+  public void useNetworkCheck(BooleanSupplier up) {
     this.networkUp = up;
   }
 
@@ -407,8 +397,7 @@ public final class IrcConnection {
    */
   public synchronized CompletableFuture<Void> whenIn(ChannelName channel) {
     String key = channel.key();
-    Refusal refusal = refusals.get(key);
-    if (stopped || joined.contains(key) || !wanted.contains(key) || (refusal != null && !refusal.joining)) {
+    if (stopped || joined.contains(key) || !wanted.contains(key) || refusals.refusedNow(key)) {
       return CompletableFuture.completedFuture(null);
     }
     CompletableFuture<Void> in = new CompletableFuture<>();
@@ -427,7 +416,7 @@ public final class IrcConnection {
    * Sends message texts to {@code channel} once we are in it. Each text must already be one safe line
    * ({@link dev.switchboard.irc.format.IrcLines}). The future completes when every line is written to the socket
    * (echoed back, where the server offers echo-message); it fails with {@link DeliveryRefused} when the channel will
-   * not let us in, and with {@link dev.switchboard.core.connector.RemoteUnavailableException} when the connection
+   * not let us in, and with {@link RemoteUnavailableException} when the connection
    * is lost or stopped before a line was written.
    */
   public CompletableFuture<Void> send(ChannelName channel, MessageKind kind, List<String> texts) {
@@ -441,20 +430,25 @@ public final class IrcConnection {
    */
   public CompletableFuture<Void> send(ChannelName channel, MessageKind kind, List<String> texts,
       Consumer<Optional<String>> onEcho) {
+    return CompletableFuture.allOf(sendEach(channel, kind, texts, onEcho).toArray(CompletableFuture[]::new));
+  }
+
+  /** As {@link #send(ChannelName, MessageKind, List, Consumer)}, with one future per line, in order. */
+  public List<CompletableFuture<Void>> sendEach(ChannelName channel, MessageKind kind, List<String> texts,
+      Consumer<Optional<String>> onEcho) {
     List<CompletableFuture<Void>> all = new ArrayList<>(texts.size());
     boolean heldAny = false;
     synchronized (this) {
       if (cannotConnect != null && !registered) {
-        return CompletableFuture.failedFuture(cannotConnect);
+        return List.of(CompletableFuture.failedFuture(cannotConnect));
       }
       String key = channel.key();
-      Refusal refusal = joined.contains(key) ? null : refusals.get(key);
-      if (refusal != null && !refusal.joining) {
-        if (System.nanoTime() - refusal.retryAt < 0) {
-          return CompletableFuture.failedFuture(refusal.error); // still in its back-off: no JOIN, no wait
-        }
-        // Time to try again: the channel may be open by now. One JOIN; these lines wait for its answer.
-        refusal.joining = true;
+      JoinRefusals.Next next = joined.contains(key) ? JoinRefusals.Next.GO : refusals.next(key);
+      if (next == JoinRefusals.Next.FAIL) {
+        return List.of(CompletableFuture.failedFuture(refusals.error(key))); // in its back-off: no JOIN, no wait
+      }
+      if (next == JoinRefusals.Next.JOIN_AGAIN) {
+        // The channel may be open by now: one JOIN, and these lines wait for its answer.
         namesByKey.put(key, channel.value());
         wanted.add(key);
         if (registered) {
@@ -476,7 +470,7 @@ public final class IrcConnection {
         awaitJoinAnswer(key);
       }
     }
-    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
+    return all;
   }
 
   /**
@@ -648,7 +642,7 @@ public final class IrcConnection {
 
   /**
    * The server will not let us into {@code channel}: every line held for it fails with a {@link DeliveryRefused}
-   * (its user is told, the room goes on), and lines sent during the back-off fail at once (see {@link Refusal}).
+   * (its user is told, the room goes on), and lines sent during the back-off fail at once (see {@link JoinRefusals}).
    */
   private void refused(String channel, int numeric, String why) {
     String key = ChannelName.parse(channel).map(ChannelName::key).orElse(channel);
@@ -656,16 +650,7 @@ public final class IrcConnection {
     DeliveryRefused error;
     List<CompletableFuture<Void>> inWaiting;
     synchronized (this) {
-      Refusal r = refusals.get(key);
-      if (r == null || r.error.numeric() != numeric) {
-        r = new Refusal();
-        r.error = new DeliveryRefused(DeliveryRefused.Stage.JOIN, namesByKey.getOrDefault(key, channel), numeric,
-            why, ++refusalEpisodes);
-        refusals.put(key, r);
-      }
-      r.joining = false;
-      r.retryAt = System.nanoTime() + backoff.delay(r.count++).toNanos();
-      error = r.error;
+      error = refusals.refused(key, namesByKey.getOrDefault(key, channel), numeric, why);
       if (role == Role.PUPPET) {
         // Not again after every reconnect: only when its user speaks here again, after the back-off.
         wanted.remove(key);
@@ -746,7 +731,7 @@ public final class IrcConnection {
   }
 
   /**
-   * Quits for good. Messages not yet written fail as {@link dev.switchboard.core.connector.RemoteUnavailableException}:
+   * Quits for good. Messages not yet written fail as {@link RemoteUnavailableException}:
    * their events are held and run again (through a new connection), never dropped.
    */
   public void stop(String reason) {
@@ -761,7 +746,7 @@ public final class IrcConnection {
       heldPrivate.forEach(p -> dropped.add(p.out()));
       heldPrivate.clear();
     }
-    RuntimeException stoppedError = new dev.switchboard.core.connector.RemoteUnavailableException(
+    RuntimeException stoppedError = new RemoteUnavailableException(
         "IRC connection stopped");
     dropped.forEach(o -> o.sent.completeExceptionally(stoppedError));
     inWaiting.forEach(in -> in.complete(null));
@@ -789,7 +774,7 @@ public final class IrcConnection {
       if (attempt >= CONNECT_ATTEMPTS && networkUp.getAsBoolean()) {
         if (cannotConnect == null) {
           cannotConnect = new DeliveryRefused(DeliveryRefused.Stage.CONNECT, "IRC", 0,
-              "the bridge cannot connect you (" + reason.replaceAll("\\p{Cntrl}", "?") + ")", ++refusalEpisodes);
+              "the bridge cannot connect you (" + reason.replaceAll("\\p{Cntrl}", "?") + ")", refusals.newEpisode());
         }
         error = cannotConnect;
         held.values().forEach(failed::addAll);
@@ -876,11 +861,11 @@ public final class IrcConnection {
       synchronized (IrcConnection.this) {
         registered = false;
         joined.clear();
-        refusals.values().forEach(r -> r.joining = false);
+        refusals.disconnected();
       }
       // Lines handed to Kitteh but not written fail now (their events are held and run again) and never go out on
       // the next connection; lines still held for a JOIN wait for it after the reconnect.
-      wire.lost(new dev.switchboard.core.connector.RemoteUnavailableException("the IRC connection was lost"));
+      wire.lost(new RemoteUnavailableException("the IRC connection was lost"));
       ScheduledSendQueue queue = sendQueue;
       if (queue != null) {
         wire.forget(queue.discard(wire::isCancelled));
@@ -899,7 +884,7 @@ public final class IrcConnection {
         synchronized (IrcConnection.this) {
           String key = ChannelName.parse(channel).map(ChannelName::key).orElse(channel);
           joined.add(key);
-          refusals.remove(key);
+          refusals.joined(key);
           inWaiting = inWaiters.remove(key);
           Queue<Outgoing> waiting = held.remove(key);
           flush = waiting == null ? List.of() : new ArrayList<>(waiting);

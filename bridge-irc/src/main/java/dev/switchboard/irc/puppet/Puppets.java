@@ -257,6 +257,12 @@ public final class Puppets {
     return of(user).send(channel, kind, lines, onEcho);
   }
 
+  /** As {@link #sendLines(UserId, ChannelName, MessageKind, List, java.util.function.Consumer)}, one future a line. */
+  public List<CompletableFuture<Void>> sendEach(UserId user, ChannelName channel, MessageKind kind, List<String> lines,
+      java.util.function.Consumer<Optional<String>> onEcho) {
+    return lines.isEmpty() ? List.of() : of(user).sendEach(channel, kind, lines, onEcho);
+  }
+
   /** Splits and sends Matrix text to a channel as the user. */
   public CompletableFuture<Void> send(UserId user, ChannelName channel, MessageKind kind, String body) {
     return sendLines(user, channel, kind, lines(user, channel, kind, body));

@@ -282,13 +282,18 @@ public final class DirectChats {
     }
     BareJid jid = remote.get().asBareJid();
     UserId inviter = event.sender();
-    return context.intents().ghost(ghost).ensureJoined(event.roomId())
-        .thenRunAsync(() -> {
-          Optional<DirectChat> old = chatOf(jid, inviter);
-          old.ifPresent(o -> forget(o));
+    // The link first, then the join: core routes the room's next events without waiting for this one, and the
+    // inviter's first message (sent once they see the ghost join) must find the direct chat. A failed join takes
+    // the link back (and the invite is tried again).
+    return CompletableFuture.supplyAsync(() -> {
+          chatOf(jid, inviter).ifPresent(this::forget);
           record(jid, inviter, event.roomId());
-          log.info("{} opened direct chat {} with {}", inviter, event.roomId(), jid);
-        }, blocking);
+          return new DirectChat(jid, inviter, event.roomId(), false);
+        }, blocking)
+        .thenCompose(chat -> context.intents().ghost(ghost).ensureJoined(event.roomId())
+            .exceptionallyCompose(err -> CompletableFuture.runAsync(() -> forget(chat), blocking)
+                .thenCompose(v -> CompletableFuture.<Void>failedFuture(err))))
+        .thenRun(() -> log.info("{} opened direct chat {} with {}", inviter, event.roomId(), jid));
   }
 
   /** An event in a direct-chat room. */

@@ -150,7 +150,8 @@ public final class ComponentConnection implements AutoCloseable {
   }
 
   /**
-   * Completes when the stream is up: at once when it is, else at the next successful handshake (never, once closed).
+   * Completes when the stream is up: at once when it is, else at the next successful handshake (fails with
+   * RemoteUnavailableException once closed).
    * For work that must wait out an outage instead of failing, e.g. a MUC join that the lost stream cancelled.
    */
   public CompletableFuture<Void> whenReady() {
@@ -252,6 +253,7 @@ public final class ComponentConnection implements AutoCloseable {
     onLoop(() -> {
       closed = true;
       state = State.CLOSED;
+      nextReady.get().completeExceptionally(new RemoteUnavailableException("the component is shutting down"));
       while (!buffer.isEmpty()) {
         fail(buffer.pollFirst(), "the component is shutting down");
       }

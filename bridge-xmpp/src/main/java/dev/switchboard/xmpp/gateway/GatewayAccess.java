@@ -3,9 +3,11 @@ package dev.switchboard.xmpp.gateway;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.homeserver.Intent;
+import dev.switchboard.core.id.RoomAlias;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.permission.Level;
+import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
 import java.util.Locale;
 import java.util.Map;
@@ -23,8 +25,9 @@ import org.slf4j.LoggerFactory;
  * Which Matrix rooms XMPP users may enter through the gateway. The XMPP user is no Matrix user, so no level of
  * theirs applies; what is checked is the room, before the room's own join rules (through the user's ghost):
  * <ol>
- *   <li>its alias is on this homeserver: the bridge never sends its ghosts into other servers' rooms (else anyone
- *       on XMPP could reach any public room in the federation as a user of this homeserver);
+ *   <li>its alias is on this homeserver: the bridge never sends its ghosts into rooms named by other servers'
+ *       aliases (else anyone on XMPP could reach any public room in the federation as a user of this homeserver);
+ *       other aliases are no gateway rooms at all ({@code item-not-found}), not even looked up;
  *   <li>its creator (the {@code creator} of {@code m.room.create}) may use the bridge ({@code user} or
  *       {@code admin}): a room of someone the bridge shuts out is not opened to XMPP on their behalf. Rooms of
  *       version 11 and later name no creator in that content and pass this check.
@@ -36,12 +39,12 @@ final class GatewayAccess {
 
   private final ConnectorContext context;
   private final ComponentConnection connection;
-  private final dev.switchboard.xmpp.address.XmppGhostIds ghostIds;
+  private final XmppGhostIds ghostIds;
   /** Room → why it is closed, or empty when open. */
   private final Map<RoomId, CompletableFuture<Optional<String>>> verdicts = new ConcurrentHashMap<>();
 
   GatewayAccess(ConnectorContext context, ComponentConnection connection,
-      dev.switchboard.xmpp.address.XmppGhostIds ghostIds) {
+      XmppGhostIds ghostIds) {
     this.context = context;
     this.connection = connection;
     this.ghostIds = ghostIds;
@@ -68,11 +71,23 @@ final class GatewayAccess {
         });
   }
 
-  private CompletableFuture<Optional<String>> verdict(GatewayRoom room, UserId ghost) {
-    if (!room.alias.server().toLowerCase(Locale.ROOT).equals(context.serverName().toLowerCase(Locale.ROOT))) {
-      return CompletableFuture.completedFuture(Optional.of("This gateway serves only rooms with an alias on "
-          + context.serverName()));
+  /**
+   * True for aliases on this homeserver. Checked before the alias is even resolved, so XMPP users cannot make the
+   * homeserver look up other servers' directories either.
+   */
+  boolean serves(RoomAlias alias) {
+    return alias.server().toLowerCase(Locale.ROOT).equals(context.serverName().toLowerCase(Locale.ROOT));
+  }
+
+  /** Why a join found no room for {@code alias}. */
+  String notFound(Optional<RoomAlias> alias) {
+    if (alias.isPresent() && !serves(alias.get())) {
+      return "This gateway serves only rooms with an alias on " + context.serverName();
     }
+    return "No Matrix room has the alias " + alias.map(RoomAlias::value).orElse("?");
+  }
+
+  private CompletableFuture<Optional<String>> verdict(GatewayRoom room, UserId ghost) {
     CompletableFuture<Optional<String>> known = verdicts.get(room.roomId);
     if (known != null) {
       return known;

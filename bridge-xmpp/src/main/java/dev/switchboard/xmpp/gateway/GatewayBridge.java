@@ -152,7 +152,7 @@ public final class GatewayBridge {
     if (room.isEmpty()) {
       if (stanza instanceof Presence p && p.getType() == Presence.Type.available) {
         connection.send(GatewayStanzas.joinError(p, StanzaError.Condition.item_not_found,
-            "No Matrix room has the alias " + jids.aliasOf(roomJid).map(RoomAlias::value).orElse("?")));
+            access.notFound(jids.aliasOf(roomJid))));
       } else if (stanza instanceof Message m && m.getType() != Message.Type.error) {
         connection.send(GatewayStanzas.messageError(m, StanzaError.Condition.item_not_found, "No such room"));
       }
@@ -195,7 +195,7 @@ public final class GatewayBridge {
   /** The gateway room for a JID, resolving its alias on first use; empty when no room has that alias. */
   private CompletableFuture<Optional<GatewayRoom>> room(EntityBareJid jid) {
     Optional<RoomAlias> alias = jids.aliasOf(jid);
-    if (alias.isEmpty()) {
+    if (alias.isEmpty() || !access.serves(alias.get())) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
     CompletableFuture<Optional<GatewayRoom>> f = rooms.computeIfAbsent(jid, j -> context.intents().bot()
@@ -533,7 +533,7 @@ public final class GatewayBridge {
     if (!room.membersLoaded) {
       return done(); // nobody from XMPP has been here this run; members load on the first join
     }
-    if (!relays.shown(event.sender())) {
+    if (relays.hidden(event.sender())) {
       return relays.fromHidden(room, event);
     }
     if (interactions.takes(event)) {

@@ -8,6 +8,7 @@ import dev.switchboard.core.homeserver.Intent;
 import dev.switchboard.core.id.EventId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.permission.Permissions.Bridging;
+import dev.switchboard.xmpp.component.ComponentConnection;
 import dev.switchboard.xmpp.media.MediaLinks;
 import dev.switchboard.xmpp.message.Retraction;
 import dev.switchboard.xmpp.muc.MucStanzas;
@@ -16,7 +17,9 @@ import dev.switchboard.xmpp.relay.RelayNames;
 import dev.switchboard.xmpp.relay.RelayText;
 import dev.switchboard.xmpp.stanza.StanzaIds;
 import dev.switchboard.xmpp.stanza.XmlText;
+import java.util.ArrayList;
 import java.util.Date;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.jivesoftware.smack.packet.Message;
@@ -42,13 +45,13 @@ final class GatewayRelay {
 
   private final ConnectorContext context;
   private final BridgingPolicy policy;
-  private final dev.switchboard.xmpp.component.ComponentConnection connection;
+  private final ComponentConnection connection;
   private final RelayText text;
   private final RelayNames names = new RelayNames();
   private final ConnectorMeters meters;
 
-  GatewayRelay(ConnectorContext context, BridgingPolicy policy,
-      dev.switchboard.xmpp.component.ComponentConnection connection, MediaLinks mediaLinks) {
+  GatewayRelay(ConnectorContext context, BridgingPolicy policy, ComponentConnection connection,
+      MediaLinks mediaLinks) {
     this.context = context;
     this.policy = policy;
     this.connection = connection;
@@ -65,14 +68,27 @@ final class GatewayRelay {
     return b == Bridging.PUPPET;
   }
 
+  /**
+   * True when {@code user}'s events appear as an occupant's. Not the bot's: it is no occupant, its live events reach
+   * no connector, and its notices (such as core telling a none user why they are not bridged) are for Matrix users.
+   */
   boolean shown(UserId user) {
-    return policy.puppets(user);
+    return policy.puppets(user) && !user.equals(context.intents().bot().userId());
   }
 
-  /** False for a none user's (or a malformed) sender: their messages reach XMPP in no form. */
+  /**
+   * True for live events of senders below {@code user}: they go to {@link #fromHidden}. The bot's few live events
+   * (a hub room's topic from another network) are not hidden.
+   */
+  boolean hidden(UserId sender) {
+    return !policy.puppets(sender);
+  }
+
+  /** False for a none user's, the bot's or a malformed sender: their messages reach XMPP in no form. */
   boolean heard(String sender) {
     try {
-      return policy.of(UserId.of(sender)) != Bridging.REFUSE;
+      UserId user = UserId.of(sender);
+      return policy.of(user) != Bridging.REFUSE && !user.equals(context.intents().bot().userId());
     } catch (IllegalArgumentException e) {
       return false;
     }
@@ -104,7 +120,7 @@ final class GatewayRelay {
     return names.nameOf(room.roomId, event.sender(), reader(room)).thenCompose(name -> text.of(event.sender(), name,
         content).map(line -> {
           String eventId = event.eventId().value();
-          java.util.List<CompletableFuture<Void>> written = new java.util.ArrayList<>();
+          List<CompletableFuture<Void>> written = new ArrayList<>();
           for (FullJid to : room.occupants.keySet()) {
             MessageBuilder b = fromRoom(room, to, eventId, line.text(), Optional.empty());
             if (isEdit) {

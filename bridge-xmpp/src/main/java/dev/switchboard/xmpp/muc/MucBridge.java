@@ -80,6 +80,8 @@ public final class MucBridge {
   private static final int MAX_NICK_CONFLICTS = 5;
   /** Numbered ghosts tried for one anonymous occupant JID (see anonymousGhost): far more than a nick is reused. */
   private static final int MAX_GHOST_NUMBER = 100;
+  /** Messages kept back while the listener catches up from the archive (normally well under a second). */
+  private static final int MAX_HELD_DURING_CATCH_UP = 10_000;
 
   private final XmppConfig config;
   private final ConnectorContext context;
@@ -93,6 +95,7 @@ public final class MucBridge {
   private final Executor blocking;
   private final MediaLinks mediaLinks;
   private final FullJid listenerJid;
+  private final MucCatchUp catchUp;
   private final Map<EntityBareJid, MucRoom> byMuc = new ConcurrentHashMap<>();
   private final Map<RoomAlias, CompletableFuture<Optional<RoomId>>> creating = new ConcurrentHashMap<>();
   private static final long SEEN_EVERY_MS = 5_000;
@@ -132,6 +135,7 @@ public final class MucBridge {
     } catch (XmppStringprepException e) {
       throw new IllegalArgumentException("bad component domain " + domain, e);
     }
+    this.catchUp = new MucCatchUp(connection, listenerJid);
   }
 
   /**
@@ -192,6 +196,27 @@ public final class MucBridge {
     return connection.whenReady().thenCompose(v -> listenerIn(room.get())).thenCompose(v -> {
       room.get().rememberSent(id, event);
       return connection.deliver(stanza.apply(listenerJid)); // done when written to the stream
+    });
+  }
+
+  /**
+   * {@link #sendAsListener} for a relayed reply to {@code target}: {@code stanza} gets the sender and the quote of
+   * the original (XEP-0461 fallback, naming its author as the MUC knows them), and the reply reference is added.
+   */
+  public CompletableFuture<Void> sendReplyAsListener(Link link, String id, MatrixEvent event, EventId target,
+      java.util.function.BiFunction<FullJid, String, Message> stanza) {
+    Optional<MucRoom> room = roomOf(link);
+    if (room.isEmpty()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return replies.outgoing(room.get(), event, target).thenCompose(reply -> {
+      String quote = XmlText.clean(reply.quote());
+      return sendAsListener(link, id, event.eventId(), from -> {
+        Message m = stanza.apply(from, quote);
+        m.addExtension(Replies.element(reply.id(), reply.to()));
+        m.addExtension(Replies.fallback(quote.codePointCount(0, quote.length())));
+        return m;
+      });
     });
   }
 
@@ -262,7 +287,7 @@ public final class MucBridge {
         return;
       }
       Jid from = stanza.getFrom();
-      if (from == null) {
+      if (from == null || catchUp.take(stanza)) {
         return;
       }
       MucRoom room = from.asEntityBareJidIfPossible() == null ? null : byMuc.get(from.asEntityBareJidIfPossible());
@@ -507,7 +532,10 @@ public final class MucBridge {
     }
     CompletableFuture.supplyAsync(() -> lastSeen(room.muc), blocking)
         .exceptionally(e -> Optional.empty())
-        .thenAccept(since -> connection.send(MucStanzas.join(listenerJid, occupant.get(), since)));
+        .thenAccept(since -> {
+          room.catchUpSince = since.orElse(null);
+          connection.send(MucStanzas.join(listenerJid, occupant.get(), since));
+        });
   }
 
   // ---- XMPP -> Matrix
@@ -536,6 +564,20 @@ public final class MucBridge {
     if (self || room.isOurNick(nick)) {
       if (self) {
         room.listenerJoined = presence.getType() == Presence.Type.available;
+        java.util.Date since = room.catchUpSince;
+        if (room.listenerJoined && since != null) {
+          // The join's history holds at most the MUC's history length: the archive has the rest of the gap.
+          room.catchUpSince = null;
+          room.heldDuringCatchUp = new java.util.ArrayList<>();
+          // All on the callback executor, in stream order: the archive's pages, then what arrived meanwhile.
+          catchUp.since(room.muc, since, archived -> bridgeSafely(room, archived)).whenComplete((v, e) -> {
+            List<Message> held = room.heldDuringCatchUp;
+            room.heldDuringCatchUp = null;
+            if (held != null) {
+              held.forEach(m -> bridgeSafely(room, m));
+            }
+          });
+        }
       }
       return;
     }
@@ -576,6 +618,29 @@ public final class MucBridge {
     }
     UserId known = room.ghostByNick.get(occupant.getResourceOrEmpty().toString());
     return known != null ? known : anonymousGhost(room, occupant);
+  }
+
+  private void bridgeSafely(MucRoom room, Message message) {
+    try {
+      bridgeMessage(room, message);
+    } catch (RuntimeException e) {
+      log.warn("Message in {} not bridged: {}", room.muc, LogText.of(e));
+    }
+  }
+
+  /**
+   * True for MUC history (XEP-0203 delay) the bridge already bridged, e.g. after the rejoin of a restart, which asks
+   * for a little more than it missed. Checked here, not left to txn ids: the sender may have renamed since, and a
+   * ghost resolved from the old nick now could post it again under another user's txn ids. Reads the message map
+   * (history only, on the callback executor, a blocking pool).
+   */
+  private boolean isBridgedHistory(MucRoom room, Message message, String stanzaId) {
+    if (org.jivesoftware.smackx.delay.packet.DelayInformation.from(message) == null) {
+      return false;
+    }
+    String key = "sid:" + stanzaId;
+    return room.inFlight.containsKey(key) || messageMap.byRemote(
+        new MessageMapStore.RemoteMessage(PROTOCOL, room.muc.toString(), key)).isPresent();
   }
 
   /** The ghost of a message's sender; with no presence seen for the nick (yet), looked up as for a presence. */
@@ -682,6 +747,22 @@ public final class MucBridge {
   }
 
   private void onMessage(MucRoom room, Message message) {
+    List<Message> held = room.heldDuringCatchUp;
+    if (held != null) {
+      // Behind the archive's older messages, so Matrix gets the room in order (the join's history and live ones).
+      if (held.size() < MAX_HELD_DURING_CATCH_UP) {
+        held.add(message);
+      } else {
+        log.warn("{}: more than {} messages during the archive catch-up; bridging this one now", room.muc,
+            MAX_HELD_DURING_CATCH_UP);
+        bridgeMessage(room, message);
+      }
+      return;
+    }
+    bridgeMessage(room, message);
+  }
+
+  private void bridgeMessage(MucRoom room, Message message) {
     if (message.getType() == Message.Type.error) {
       log.info("Error from {} to {}: {}", LogText.of(message.getFrom()), message.getTo(),
           LogText.of(message.getError()));
@@ -709,6 +790,9 @@ public final class MucBridge {
     }
     if (nick.isEmpty()) {
       return; // a message from the room itself (status notices)
+    }
+    if (stanzaId.isPresent() && isBridgedHistory(room, message, stanzaId.get())) {
+      return;
     }
     Jid occupant = message.getFrom();
     UserId sender = senderOf(room, nick, occupant);

@@ -21,6 +21,10 @@ final class MucRoom {
   /** The listener's nick and whether the MUC confirmed its join (self-presence, status 110). */
   volatile String listenerNick;
   volatile boolean listenerJoined;
+  /** Where the listener's archive catch-up starts once its join is confirmed (null: none pending). */
+  volatile java.util.Date catchUpSince;
+  /** Messages that arrived while the archive catch-up runs (null: none running); on the callback executor only. */
+  volatile java.util.List<org.jivesoftware.smack.packet.Message> heldDuringCatchUp;
   int listenerConflicts;
 
   /** Matrix users with an occupant in the MUC (or joining): user → occupant. */

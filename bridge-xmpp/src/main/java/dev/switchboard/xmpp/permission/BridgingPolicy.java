@@ -5,6 +5,7 @@ import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.permission.Permissions.Bridging;
 import dev.switchboard.xmpp.address.XmppGhostIds;
+import java.util.function.Predicate;
 
 /**
  * How a Matrix sender reaches XMPP: {@link Permissions#bridgingOf}, except for the bridge's own users (our ghosts,
@@ -12,20 +13,23 @@ import dev.switchboard.xmpp.address.XmppGhostIds;
  * themselves whatever level their server has (core's dispatcher exempts them the same way).
  */
 public final class BridgingPolicy {
-  private final ConnectorContext context;
-  private final XmppGhostIds ghostIds;
+  private final Permissions permissions;
+  private final Predicate<UserId> bridgeOwn;
 
+  /** @param bridgeOwn true for users the bridge itself controls */
+  public BridgingPolicy(Permissions permissions, Predicate<UserId> bridgeOwn) {
+    this.permissions = permissions;
+    this.bridgeOwn = bridgeOwn;
+  }
+
+  /** The policy of a running connector: its context's permissions, ghosts and bot. */
   public BridgingPolicy(ConnectorContext context, XmppGhostIds ghostIds) {
-    this.context = context;
-    this.ghostIds = ghostIds;
+    this(context.permissions(), user -> ghostIds.isGhost(user) || context.foreignGhosts().networkOf(user).isPresent()
+        || user.equals(context.intents().bot().userId()));
   }
 
   public Bridging of(UserId user) {
-    if (ghostIds.isGhost(user) || context.foreignGhosts().networkOf(user).isPresent()
-        || user.equals(context.intents().bot().userId())) {
-      return Bridging.PUPPET;
-    }
-    return context.permissions().bridgingOf(user);
+    return bridgeOwn.test(user) ? Bridging.PUPPET : permissions.bridgingOf(user);
   }
 
   /** True when {@code user} may act as themselves on XMPP (an occupant, a direct chat). */

@@ -89,6 +89,12 @@ public final class MucRelay {
         return done();
       }
       meters.message(ConnectorMeters.Direction.TO_REMOTE);
+      Optional<EventId> repliedTo = isEdit ? Optional.empty() : repliedTo(content);
+      if (repliedTo.isPresent()) {
+        // XEP-0461 as for puppets' replies; the quote (XEP-0428 fallback) goes before the relayed line.
+        return mucs.sendReplyAsListener(link, id, event, repliedTo.get(), (from, quote) ->
+            MediaLinks.withOob(MucStanzas.groupchat(from, muc, id, quote + line.get().text()), line.get().media()));
+      }
       // The same ids as puppets' messages: a correction names the id the original got from its event id.
       return mucs.sendAsListener(link, id, event.eventId(), from -> isEdit
           ? MucStanzas.correction(from, muc, id, line.get().text(),
@@ -125,6 +131,16 @@ public final class MucRelay {
           log.info("Retraction of relayed {} in {} not sent: {}", target, muc, e.toString());
           return null;
         });
+  }
+
+  /** The event a Matrix message replies to, if it is a reply. */
+  private static Optional<EventId> repliedTo(JsonNode content) {
+    JsonNode id = content.path("m.relates_to").path("m.in_reply_to").path("event_id");
+    try {
+      return id.isTextual() ? Optional.of(EventId.of(id.asText())) : Optional.empty();
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
   }
 
   private static CompletableFuture<Void> done() {

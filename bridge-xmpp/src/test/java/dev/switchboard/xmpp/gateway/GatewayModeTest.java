@@ -8,6 +8,7 @@ import dev.switchboard.core.id.RoomAlias;
 import dev.switchboard.testkit.homeserver.RoomSpec;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.xmpp.ProsodyServer;
+import dev.switchboard.xmpp.MamQueries;
 import dev.switchboard.xmpp.MucFixture;
 import dev.switchboard.xmpp.XmppClient;
 import dev.switchboard.xmpp.address.GatewayJids;
@@ -177,56 +178,6 @@ class GatewayModeTest {
   }
 
   /** A MAM query (XEP-0313) as a client sends it; Smack 4.4 keeps its own in smack-experimental. */
-  private static final class MamQueryIq extends org.jivesoftware.smack.packet.IQ {
-    private final String queryId;
-    private final int max;
-    private final String before;
-
-    MamQueryIq(EntityBareJid room, String queryId, int max, String before) {
-      super("query", "urn:xmpp:mam:2");
-      setType(Type.set);
-      setTo(room);
-      this.queryId = queryId;
-      this.max = max;
-      this.before = before;
-    }
-
-    @Override
-    protected IQChildElementXmlStringBuilder getIQChildElementBuilder(IQChildElementXmlStringBuilder xml) {
-      xml.attribute("queryid", queryId).rightAngleBracket();
-      xml.halfOpenElement("set").xmlnsAttribute("http://jabber.org/protocol/rsm").rightAngleBracket();
-      xml.element("max", Integer.toString(max));
-      if (before.isEmpty()) {
-        xml.emptyElement("before");
-      } else {
-        xml.element("before", before);
-      }
-      xml.closeElement("set");
-      return xml;
-    }
-  }
-
-  private List<String> mamBodies(String queryId) {
-    return dave.messages.stream()
-        .map(m -> m.getExtensionElement("result", "urn:xmpp:mam:2"))
-        .filter(e -> e instanceof org.jivesoftware.smack.packet.StandardExtensionElement)
-        .map(e -> (org.jivesoftware.smack.packet.StandardExtensionElement) e)
-        .filter(e -> queryId.equals(e.getAttributeValue("queryid")))
-        .map(e -> e.getFirstElement("forwarded", "urn:xmpp:forward:0").getFirstElement("message", "jabber:client")
-            .getFirstElement("body", "jabber:client").getText())
-        .toList();
-  }
-
-  private List<String> mamIds(String queryId) {
-    return dave.messages.stream()
-        .map(m -> m.getExtensionElement("result", "urn:xmpp:mam:2"))
-        .filter(e -> e instanceof org.jivesoftware.smack.packet.StandardExtensionElement)
-        .map(e -> (org.jivesoftware.smack.packet.StandardExtensionElement) e)
-        .filter(e -> queryId.equals(e.getAttributeValue("queryid")))
-        .map(e -> e.getAttributeValue("id"))
-        .toList();
-  }
-
   @Test
   void mamQueriesAreAnsweredFromTheMatrixRoomsHistoryPageByPage() throws Exception {
     f = MucFixture.start(dir);
@@ -241,16 +192,14 @@ class GatewayModeTest {
     archive.join(archive.getEnterConfigurationBuilder(Resourcepart.from("dave")).requestNoHistory()
         .timeoutAfter(WAIT.toMillis()).build());
 
-    org.jivesoftware.smack.packet.IQ fin = dave.connection.sendIqRequestAndWaitForResponse(
-        new MamQueryIq(gatewayJid("archive"), "q1", 2, ""));
+    org.jivesoftware.smack.packet.IQ fin = MamQueries.query(dave, gatewayJid("archive"), "q1", 2, "");
     assertThat(fin.getType()).isEqualTo(org.jivesoftware.smack.packet.IQ.Type.result);
-    await().atMost(WAIT).until(() -> mamBodies("q1").size() == 2);
-    assertThat(mamBodies("q1")).containsExactly("message 4", "message 5");
+    await().atMost(WAIT).until(() -> MamQueries.bodies(dave, "q1").size() == 2);
+    assertThat(MamQueries.bodies(dave, "q1")).containsExactly("message 4", "message 5");
 
-    dave.connection.sendIqRequestAndWaitForResponse(
-        new MamQueryIq(gatewayJid("archive"), "q2", 2, mamIds("q1").get(0)));
-    await().atMost(WAIT).until(() -> mamBodies("q2").size() == 2);
-    assertThat(mamBodies("q2")).containsExactly("message 2", "message 3");
-    assertThat(f.hs.timeline(room).stream().map(e -> e.path("event_id").asText())).contains(mamIds("q2").get(0));
+    MamQueries.query(dave, gatewayJid("archive"), "q2", 2, MamQueries.ids(dave, "q1").get(0));
+    await().atMost(WAIT).until(() -> MamQueries.bodies(dave, "q2").size() == 2);
+    assertThat(MamQueries.bodies(dave, "q2")).containsExactly("message 2", "message 3");
+    assertThat(f.hs.timeline(room).stream().map(e -> e.path("event_id").asText())).contains(MamQueries.ids(dave, "q2").get(0));
   }
 }

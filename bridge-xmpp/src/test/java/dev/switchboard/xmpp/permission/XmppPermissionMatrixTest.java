@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.id.RoomAlias;
@@ -11,10 +12,13 @@ import dev.switchboard.core.id.UserId;
 import dev.switchboard.testkit.homeserver.RoomSpec;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.xmpp.ProsodyServer;
+import dev.switchboard.xmpp.MamQueries;
 import dev.switchboard.xmpp.MucFixture;
 import dev.switchboard.xmpp.XmppClient;
 import dev.switchboard.xmpp.address.GatewayJids;
 import dev.switchboard.xmpp.address.MatrixUserJids;
+import dev.switchboard.xmpp.message.Reactions;
+import dev.switchboard.xmpp.message.Replies;
 import dev.switchboard.xmpp.message.Retraction;
 import dev.switchboard.xmpp.muc.MucStanzas;
 import java.nio.file.Path;
@@ -118,6 +122,26 @@ class XmppPermissionMatrixTest {
     Message correction = bobGets("<Rita> hi all");
     assertThat(MessageCorrectExtension.from(correction).getIdInitialMessage()).isEqualTo(relayed.getStanzaId());
     String stanzaId = MucStanzas.stanzaIdBy(relayed, bareJid(f.muc())).orElseThrow();
+    // The relayed line's stanza-id is in the message map: an XMPP reaction to it reaches Rita's event.
+    f.bob.send(StanzaBuilder.buildMessage("react-1").to(bareJid(f.muc())).ofType(Message.Type.groupchat)
+        .addExtension(new Reactions(stanzaId, Set.of("👍"))).build());
+    await().atMost(WAIT).until(() -> f.hs.timeline(room).stream().anyMatch(e -> "m.reaction".equals(
+        e.path("type").asText()) && hi.equals(e.path("content").path("m.relates_to").path("event_id").asText())
+        && f.ghostOf("bob").equals(e.path("sender").asText())));
+    // A relay user's reply quotes the original (naming its author by nick) and carries the XEP-0461 reference.
+    f.bobInDev.sendMessage("anyone there?");
+    Message question = bobGets("anyone there?");
+    JsonNode asked = f.hs.awaitEvent(room, f.ghostOf("bob"),
+        e -> "anyone there?".equals(e.path("content").path("body").asText()), WAIT);
+    ObjectNode reply = JsonNodeFactory.instance.objectNode().put("msgtype", "m.text")
+        .put("body", "> <" + f.ghostOf("bob") + "> anyone there?\n\nyes");
+    reply.putObject("m.relates_to").putObject("m.in_reply_to").put("event_id", asked.path("event_id").asText());
+    rita.sendEvent(room, "m.room.message", reply);
+    Message answer = bobGets("> bob: anyone there?\n<Rita> yes");
+    assertThat(answer.getFrom().getResourceOrEmpty().toString()).isEqualTo("Matrix");
+    assertThat(Replies.of(answer).orElseThrow().id())
+        .isEqualTo(MucStanzas.stanzaIdBy(question, bareJid(f.muc())).orElseThrow());
+
     rita.redact(room, hi, "oops");
     await().atMost(WAIT).until(() -> f.bob.messages.stream().anyMatch(m -> Retraction.targetOf(m)
         .filter(stanzaId::equals).isPresent() && "Matrix".equals(m.getFrom().getResourceOrEmpty().toString())));
@@ -196,7 +220,7 @@ class XmppPermissionMatrixTest {
 
     nora.send(room, "live from nora");
     fred.send(room, "live from fred");
-    rita.send(room, "live from rita");
+    String ritasLive = rita.send(room, "live from rita");
     adam.send(room, "live from adam");
 
     Message relayed = daveGets("<Rita> live from rita");
@@ -204,6 +228,22 @@ class XmppPermissionMatrixTest {
     assertThat(daveGets("live from adam").getFrom().toString()).isEqualTo(gatewayJid("lobby") + "/adam");
     assertThat(dave.messages).noneMatch(m -> m.getBody() != null
         && (m.getBody().contains("from nora") || m.getBody().contains("from fred")));
+
+    // A relay user's edit corrects the line the room said for them.
+    ObjectNode edit = JsonNodeFactory.instance.objectNode().put("msgtype", "m.text").put("body", "* live, fixed");
+    edit.putObject("m.new_content").put("msgtype", "m.text").put("body", "live, fixed");
+    edit.putObject("m.relates_to").put("rel_type", "m.replace").put("event_id", ritasLive);
+    rita.sendEvent(room, "m.room.message", edit);
+    Message correction = daveGets("<Rita> live, fixed");
+    assertThat(correction.getFrom().toString()).isEqualTo(gatewayJid("lobby").toString());
+    assertThat(MessageCorrectExtension.from(correction).getIdInitialMessage()).isEqualTo(relayed.getStanzaId());
+
+    // The archive (MAM) tells the same story: relay lines from the room, none users' messages not at all.
+    MamQueries.query(dave, gatewayJid("lobby"), "q1", 50, "");
+    await().atMost(WAIT).until(() -> MamQueries.bodies(dave, "q1").contains("live from adam"));
+    assertThat(MamQueries.bodies(dave, "q1")).containsExactly("<Rita> early from rita", "early from ursula",
+        "<Rita> live from rita", "live from adam");
+    assertThat(MamQueries.senders(dave, "q1").get(0)).isEqualTo(gatewayJid("lobby").toString());
     assertThat(nicksIn(lobby)).containsExactlyInAnyOrder("ursula", "adam", "dave");
     f.hs.assertNoSchemaViolations();
   }
@@ -223,6 +263,17 @@ class XmppPermissionMatrixTest {
         });
     // The ghost read the room as a member (the bot is not in it) and left again.
     assertThat(f.hs.members(closed).get(daveGhost)).isEqualTo("leave");
+
+    // An alias of another server is no gateway room: not even looked up.
+    EntityBareJid foreign = new GatewayJids(ProsodyServer.COMPONENT).jidOf(RoomAlias.of("#lobby:elsewhere.test"));
+    MultiUserChat elsewhere = MultiUserChatManager.getInstanceFor(dave.connection).getMultiUserChat(foreign);
+    assertThatThrownBy(() -> elsewhere.join(enter(elsewhere, 0)))
+        .isInstanceOfSatisfying(XMPPException.XMPPErrorException.class, e -> {
+          assertThat(e.getStanzaError().getCondition()).isEqualTo(StanzaError.Condition.item_not_found);
+          assertThat(e.getStanzaError().getDescriptiveText())
+              .isEqualTo("This gateway serves only rooms with an alias on " + f.hs.serverName());
+        });
+    assertThat(f.hs.requests("GET", ".*/directory/room/.*")).noneMatch(r -> r.decodedPath().contains("elsewhere"));
 
     MultiUserChat adams = MultiUserChatManager.getInstanceFor(dave.connection).getMultiUserChat(gatewayJid("adams"));
     adams.join(enter(adams, 0));
