@@ -82,7 +82,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   private static final Duration RECONNECT_BASE = Duration.ofSeconds(2);
   private static final Duration RECONNECT_CAP = Duration.ofMinutes(5);
   /** How long the first event of a woken portal waits for the bot to be in the channel. */
-  static final Duration BOT_JOIN_WAIT = Duration.ofSeconds(10);
+  static final Duration BOT_JOIN_WAIT = Duration.ofSeconds(30);
 
   private static final int UNKNOWN_NICK_LENGTH = 30;
 
