@@ -68,6 +68,10 @@ public final class GatewayBridge {
   private static final int MAX_HISTORY = 100;
   public static final String GATEWAY_IDENTITY_TYPE = "matrix";
   private static final String PING_NS = "urn:xmpp:ping";
+  /** Errors on a message to an occupant that mean its client is no longer there (RFC 6121 § 8.5.3.2.1). */
+  private static final java.util.Set<StanzaError.Condition> GONE = java.util.EnumSet.of(
+      StanzaError.Condition.service_unavailable, StanzaError.Condition.recipient_unavailable,
+      StanzaError.Condition.item_not_found, StanzaError.Condition.gone);
 
   private final ConnectorContext context;
   private final ComponentConnection connection;
@@ -475,6 +479,14 @@ public final class GatewayBridge {
 
   private CompletableFuture<Void> onMessage(GatewayRoom room, FullJid from, Message message) {
     if (message.getType() == Message.Type.error) {
+      // Our copy to an occupant bounced because its client is gone (it went offline while we were down, so its
+      // unavailable presence never reached us): it leaves, as a MUC service removes such occupants.
+      GatewayRoom.Occupant gone = room.occupants.get(from);
+      if (gone != null && message.getError() != null && GONE.contains(message.getError().getCondition())) {
+        log.info("{} leaves gateway room {}: a message to it bounced ({})", LogText.of(from), room.alias,
+            message.getError().getCondition());
+        return leave(room, from, gone);
+      }
       return done();
     }
     GatewayRoom.Occupant o = room.occupants.get(from);

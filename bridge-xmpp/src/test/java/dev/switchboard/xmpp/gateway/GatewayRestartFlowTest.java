@@ -42,10 +42,11 @@ class GatewayRestartFlowTest {
   private MucFixture f;
   private XmppClient dave;
   private XmppClient erin;
+  private XmppClient fred;
 
   @AfterEach
   void stop() {
-    for (XmppClient c : new XmppClient[] {dave, erin}) {
+    for (XmppClient c : new XmppClient[] {dave, erin, fred}) {
       if (c != null) {
         c.close();
       }
@@ -76,7 +77,7 @@ class GatewayRestartFlowTest {
   }
 
   @Test
-  void anOccupantKeepsTalkingAfterARestartWithoutRejoiningAndOneWhoLeftIsNotRestored() throws Exception {
+  void anOccupantKeepsTalkingAfterARestartWithoutRejoiningOneWhoLeftIsNotRestoredOneGoneOfflineLeaves() throws Exception {
     f = MucFixture.start(dir);
     TestUser alice = f.hs.user("alice");
     String room = alice.createRoom(RoomSpec.publicRoom().alias("lobby"));
@@ -97,7 +98,13 @@ class GatewayRestartFlowTest {
     erinIn.leave();
     f.awaitMembership(room, ghostOf("erin"), "leave");
 
-    f.restartBridge();
+    // fred goes offline while the bridge is down: his unavailable presence never reaches it.
+    fred = XmppClient.login(f.prosody, "fred");
+    join(fred, lobby, "fred");
+    f.awaitMembership(room, ghostOf("fred"), "join");
+    f.stopBridge();
+    fred.close();
+    f.startBridgeAgain();
     await().atMost(WAIT).until(() -> f.connector.state() == ConnectorState.RUNNING);
 
     // dave's self-ping (XEP-0410) says he is still in; erin's says she is not.
@@ -124,9 +131,10 @@ class GatewayRestartFlowTest {
         && m.getError() != null && m.getError().getCondition() == StanzaError.Condition.not_acceptable));
     assertThat(eventsWithBody(room, ghostOf("erin"), "I left")).isZero();
 
-    // Matrix reaches him too, without a rejoin.
+    // Matrix reaches him too, without a rejoin; fred's copy bounces (he is offline), so he leaves.
     alice.send(room, "welcome back");
     await().atMost(WAIT).until(() -> dave.messages.stream().anyMatch(m -> "welcome back".equals(m.getBody())));
+    f.awaitMembership(room, ghostOf("fred"), "leave");
   }
 
   private String displayName(String room, String user) {
