@@ -168,7 +168,10 @@ public final class GatewayBridge {
       }
       CompletableFuture<Optional<GatewayRoom>> f = context.intents().bot().resolveAlias(alias.get())
           .thenComposeAsync(id -> id.map(roomId -> restoreRoom(new GatewayRoom(jid, alias.get(), roomId), rows))
-              .orElseGet(() -> CompletableFuture.completedFuture(Optional.empty())), blocking)
+              .orElseGet(() -> {
+                stored.removeRoom(roomJid); // the alias is gone: so is the room its occupants were in
+                return CompletableFuture.completedFuture(Optional.empty());
+              }), blocking)
           .exceptionally(e -> {
             log.warn("Gateway room {}: its occupants were not restored: {}", roomJid, LogText.of(rootCause(e)));
             return Optional.empty();
