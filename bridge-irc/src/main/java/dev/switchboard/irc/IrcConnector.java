@@ -39,7 +39,7 @@ import dev.switchboard.irc.message.LongMessages;
 import dev.switchboard.irc.message.MatrixAnnotations;
 import dev.switchboard.irc.message.MediaLinks;
 import dev.switchboard.irc.message.MatrixMessages;
-import dev.switchboard.irc.message.RefusalNotices;
+import dev.switchboard.irc.message.DeliveryNotices;
 import dev.switchboard.irc.network.Backoff;
 import dev.switchboard.irc.format.MessageKind;
 import dev.switchboard.irc.network.DeliveryRefused;
@@ -54,10 +54,10 @@ import dev.switchboard.irc.portal.ChannelPortals;
 import dev.switchboard.irc.portal.ChannelRef;
 import dev.switchboard.irc.puppet.PuppetNick;
 import dev.switchboard.irc.puppet.Puppets;
-import dev.switchboard.irc.relay.RelayNames;
 import dev.switchboard.irc.relay.RelayUsers;
 import dev.switchboard.core.permission.Level;
 import dev.switchboard.core.permission.Permissions;
+import dev.switchboard.core.permission.RelayNames;
 import dev.switchboard.registration.Namespaces;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -82,7 +82,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   private static final Duration RECONNECT_BASE = Duration.ofSeconds(2);
   private static final Duration RECONNECT_CAP = Duration.ofMinutes(5);
   /** How long the first event of a woken portal waits for the bot to be in the channel. */
-  static final Duration BOT_JOIN_WAIT = Duration.ofSeconds(10);
+  static final Duration BOT_JOIN_WAIT = Duration.ofSeconds(30);
 
   private static final int UNKNOWN_NICK_LENGTH = 30;
 
@@ -125,7 +125,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   /** Who may do what (core's {@code permissions}): puppets, DMs and plumbing for some, relay through the bot for others. */
   private volatile Permissions permissions;
   private volatile dev.switchboard.core.connector.ForeignGhosts foreignGhosts;
-  private volatile RefusalNotices refusalNotices;
+  private volatile DeliveryNotices refusalNotices;
   private final java.util.concurrent.atomic.AtomicLong lineRefusals = new java.util.concurrent.atomic.AtomicLong();
 
   /** One network's connections. */
@@ -180,13 +180,13 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     meters = context.meters(protocol());
     permissions = context.permissions();
     foreignGhosts = context.foreignGhosts();
-    RelayNames relayNames = new RelayNames(context.intents().bot());
+    RelayNames relayNames = new RelayNames();
     portals = new ChannelPortals(context.portals(), context.intents().bot(), config.aliasPrefix(),
         config::network, this::joinAsBot, context.blockingExecutor(), portalAliases)
         .withDormancy(new dev.switchboard.core.store.KvStore(context.database(), context.clock()));
     foreign = new ForeignPuppets(hubSettings, context.foreignGhosts(), context.intents().bot());
     botUser = context.intents().bot().userId();
-    refusalNotices = new RefusalNotices(context.intents().bot(), System::nanoTime);
+    refusalNotices = new DeliveryNotices(context.intents().bot(), System::nanoTime);
     long epoch = context.clock().millis();
     OperatorConsent consent = new OperatorConsent(id -> Optional.ofNullable(consentSettings.get(id)),
         id -> Optional.ofNullable(networks.get(id)).map(this::consentView), context.scheduler());
@@ -282,7 +282,8 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
       MatrixAnnotations annotations = new MatrixAnnotations(puppets, messageMap, net.reactions(), net.redactions());
       networks.put(net.id(), new Network(net, bot, puppets, messages, relay[0],
           new MatrixModeration(puppets, bot, context.intents().bot()), dms[0], annotations,
-          new RelayUsers(bot, messages, annotations, relayNames, permissions.relay(), nickLength)));
+          new RelayUsers(bot, messages, annotations, relayNames, context.intents().bot(), permissions.relay(),
+              nickLength)));
       if (!net.idleTimeout().isZero()) {
         long every = Math.max(250, Math.min(net.idleTimeout().toMillis() / 4, 60_000));
         sweeps.add(context.scheduler().scheduleWithFixedDelay(() -> {

@@ -35,10 +35,11 @@ class IrcWokenPortalFlowTest {
   void start() throws Exception {
     ircd = NgircdServer.start();
     hs = TestHomeserver.start(IrcBridgeHarness.homeserverOptions());
-    // One line of burst, then one every 2 s: a bot with lines waiting sends its JOIN seconds later, while a new
-    // puppet's JOIN goes at once (the race a loaded machine shows now and then, made certain).
+    // A burst of 5, then a line every 2 s: a bot with lines waiting sends its JOIN seconds after the portal wakes,
+    // later than the waking user's new puppet could join (the race a loaded machine shows now and then, made
+    // certain).
     bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port(),
-        n -> n.putObject("flood").put("burst", 1).put("per_second", 0.5));
+        n -> n.putObject("flood").put("burst", 5).put("per_second", 0.5));
     alice = IrcTestUser.connect(ircd, "alice");
     alice.join("#room");
   }
@@ -53,13 +54,14 @@ class IrcWokenPortalFlowTest {
 
   @Test
   void theBotIsInTheChannelBeforeTheFirstPuppetSoWhatIrcSaysToItIsRelayed() throws Exception {
-    // The bot's flood queue gets busy: it answers each CTCP VERSION, one line every 2 s.
+    // The bot's flood queue gets busy: it answers each CTCP VERSION, past its burst one line every 2 s, and its
+    // JOIN waits behind them (about 10 s).
     await().atMost(WAIT).until(() -> {
       alice.send("ISON switchboard");
       return alice.awaitLineOrNull(l -> IrcTestUser.command(l).equals("303") && l.contains("switchboard"),
           Duration.ofMillis(500)) != null;
     });
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 10; i++) {
       alice.send("PRIVMSG switchboard :\u0001VERSION\u0001");
     }
     alice.awaitLine(l -> l.startsWith(":switchboard!") && l.contains("NOTICE alice :\u0001VERSION"), WAIT);

@@ -118,7 +118,7 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
     bridging = new dev.switchboard.xmpp.permission.BridgingPolicy(context, ghostIds);
     dmRefusals = new dev.switchboard.xmpp.permission.DirectChatRefusals(context, ghostIds);
     mucRelay = new dev.switchboard.xmpp.relay.MucRelay(context, mucs,
-        new dev.switchboard.xmpp.media.MediaLinks(config.media().baseUrl()), new dev.switchboard.xmpp.relay.RelayNames());
+        new dev.switchboard.xmpp.media.MediaLinks(config.media().baseUrl()), new dev.switchboard.core.permission.RelayNames());
     mucs.addMessageHook(new MucMediaHook(context, fetcher));
     bridge[0] = mucs;
     ConnectorMeters meters = context.meters(PROTOCOL);

@@ -1,7 +1,9 @@
 package dev.switchboard.irc.relay;
 
 import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.homeserver.Intent;
 import dev.switchboard.core.permission.RelayFormat;
+import dev.switchboard.core.permission.RelayNames;
 import dev.switchboard.irc.message.MatrixAnnotations;
 import dev.switchboard.irc.message.MatrixMessages;
 import dev.switchboard.irc.network.IrcConnection;
@@ -21,11 +23,14 @@ public final class RelayUsers {
   private final MatrixMessages messages;
   private final MatrixAnnotations annotations;
   private final RelayNames names;
+  private final Intent reader;
   private final RelayFormat format;
   private final IntSupplier nickLength;
 
+  /** @param reader reads the names {@code names} does not know yet from the room's state (the bot: it is in every portal) */
   public RelayUsers(IrcConnection bot, MatrixMessages messages, MatrixAnnotations annotations, RelayNames names,
-      RelayFormat format, IntSupplier nickLength) {
+      Intent reader, RelayFormat format, IntSupplier nickLength) {
+    this.reader = reader;
     this.bot = bot;
     this.messages = messages;
     this.annotations = annotations;
@@ -51,7 +56,7 @@ public final class RelayUsers {
   }
 
   private CompletableFuture<RelayVoice> voice(MatrixEvent event, ChannelRef channel) {
-    return names.nameOf(event.roomId(), event.sender()).thenApply(name ->
+    return names.nameOf(event.roomId(), event.sender(), reader).thenApply(name ->
         new RelayVoice(bot, channel.channel(), format, event.sender(), name, nickLength));
   }
 }

@@ -23,6 +23,7 @@ import java.util.function.IntSupplier;
  * name on each of its lines and no line grows past the server's limit; the bot's flood control paces them.
  */
 public final class RelayVoice implements Voice {
+  private static final int MAX_LABEL_CHARS = 64;
   /** A name so long that less than this is left for text still gets a few words a line. */
   private static final int MIN_TEXT_BYTES = 16;
 
@@ -97,7 +98,19 @@ public final class RelayVoice implements Voice {
   /** The name shown in the line; recorded so a Matrix reply to the relayed message says {@code Rita: ...}. */
   @Override
   public Optional<String> author() {
-    return Optional.of(RelayNames.label(user, displayName));
+    return Optional.of(label(user, displayName));
+  }
+
+  /**
+   * The author a relayed line is recorded under in the message map: the display name (or localpart) as one line,
+   * without {@code /}, which the map uses as a separator.
+   */
+  static String label(UserId user, String displayName) {
+    String name = displayName == null ? "" : displayName.replaceAll("[\\p{Cntrl}\\u0085\\u2028\\u2029/]", " ").strip();
+    if (name.isEmpty()) {
+      name = user.localpart().replace('/', '_');
+    }
+    return name.length() > MAX_LABEL_CHARS ? name.substring(0, MAX_LABEL_CHARS) : name;
   }
 
   private int fullBudget() {

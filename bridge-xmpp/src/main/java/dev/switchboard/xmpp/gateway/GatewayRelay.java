@@ -13,7 +13,7 @@ import dev.switchboard.xmpp.media.MediaLinks;
 import dev.switchboard.xmpp.message.Retraction;
 import dev.switchboard.xmpp.muc.MucStanzas;
 import dev.switchboard.xmpp.permission.BridgingPolicy;
-import dev.switchboard.xmpp.relay.RelayNames;
+import dev.switchboard.core.permission.RelayNames;
 import dev.switchboard.xmpp.relay.RelayText;
 import dev.switchboard.xmpp.stanza.StanzaIds;
 import dev.switchboard.xmpp.stanza.XmlText;

@@ -1,5 +1,6 @@
 package dev.switchboard.xmpp.relay;
 
+import dev.switchboard.core.permission.RelayNames;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.ConnectorMeters;

@@ -22,8 +22,8 @@ import org.slf4j.LoggerFactory;
  * told; a repeat would be refused the same way), so the room's other events go on (DESIGN.md, "Data flow and
  * guarantees" 4).
  */
-public final class RefusalNotices {
-  private static final Logger log = LoggerFactory.getLogger(RefusalNotices.class);
+public final class DeliveryNotices {
+  private static final Logger log = LoggerFactory.getLogger(DeliveryNotices.class);
 
   /** How long one notice covers an ongoing refusal. */
   static final Duration REMIND_AFTER = Duration.ofMinutes(10);
@@ -35,7 +35,7 @@ public final class RefusalNotices {
   /** "user room target" → the last notice; entries older than {@link #REMIND_AFTER} are dropped as we go. */
   private final Map<String, Told> told = new ConcurrentHashMap<>();
 
-  public RefusalNotices(Intent bot, LongSupplier nanoTime) {
+  public DeliveryNotices(Intent bot, LongSupplier nanoTime) {
     this.bot = bot;
     this.nanoTime = nanoTime;
   }
