@@ -131,6 +131,7 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
     meters.gauge("mucs.joined", "Bridged MUCs the bridge's listener is in", mucs, MucBridge::joinedMucs);
     meters.gauge("muc.occupants", "Matrix users joined to bridged MUCs", mucs, MucBridge::joinedMatrixOccupants);
     mucs.restore();
+    gateway.restore();
     connection.start();
     mucs.startSelfPing(context.scheduler());
   }

@@ -67,6 +67,11 @@ public final class GatewayBridge {
   private static final int DEFAULT_HISTORY = 20;
   private static final int MAX_HISTORY = 100;
   public static final String GATEWAY_IDENTITY_TYPE = "matrix";
+  private static final String PING_NS = "urn:xmpp:ping";
+  /** Errors on a message to an occupant that mean its client is no longer there (RFC 6121 § 8.5.3.2.1). */
+  private static final java.util.Set<StanzaError.Condition> GONE = java.util.EnumSet.of(
+      StanzaError.Condition.service_unavailable, StanzaError.Condition.recipient_unavailable,
+      StanzaError.Condition.item_not_found, StanzaError.Condition.gone);
 
   private final ConnectorContext context;
   private final ComponentConnection connection;
@@ -84,6 +89,8 @@ public final class GatewayBridge {
   /** Permission levels: who shows as an occupant, relay users' lines, which rooms XMPP users may enter. */
   private final GatewayRelay relays;
   private final GatewayAccess access;
+  /** Occupants in the store, so they are still in after a restart (issue 15). */
+  private final GatewayOccupants stored;
   /** Rooms by gateway JID; a future while the alias is being resolved. */
   private final Map<EntityBareJid, CompletableFuture<Optional<GatewayRoom>>> rooms = new ConcurrentHashMap<>();
   /** Stanzas to a room whose alias is still being resolved, chained in arrival order. */
@@ -104,6 +111,7 @@ public final class GatewayBridge {
     this.relays = new GatewayRelay(context, new dev.switchboard.xmpp.permission.BridgingPolicy(context, ghostIds),
         connection, new MediaLinks(config.media().baseUrl()));
     this.access = new GatewayAccess(context, connection, ghostIds);
+    this.stored = new GatewayOccupants(context.database());
     this.archive = new MamArchive(connection, relays);
     this.mediaLinks = new MediaLinks(config.media().baseUrl());
     this.directory = new RoomDirectory(context.intents().bot(), jids);
@@ -133,12 +141,85 @@ public final class GatewayBridge {
             || RoomDirectory.SEARCH_NS.equals(iq.getChildElementNamespace()));
   }
 
+  /**
+   * At start, before the component stream: the occupants the last run had. Their clients still think they are in
+   * (a crash or restart tells them nothing), so they are sent nothing: what they say is bridged from the same ghost,
+   * their XEP-0410 self-pings are answered as joined, and Matrix events reach them again. Stanzas to a room wait
+   * until its occupants and members are back. A row whose alias no longer names the same room (or is no longer
+   * served) is dropped.
+   */
+  public void restore() {
+    Map<String, List<GatewayOccupants.Row>> byRoom = new java.util.LinkedHashMap<>();
+    for (GatewayOccupants.Row row : stored.all()) {
+      byRoom.computeIfAbsent(row.roomJid(), k -> new ArrayList<>()).add(row);
+    }
+    byRoom.forEach((roomJid, rows) -> {
+      EntityBareJid jid;
+      try {
+        jid = JidCreate.entityBareFrom(roomJid);
+      } catch (XmppStringprepException e) {
+        stored.removeRoom(roomJid);
+        return;
+      }
+      Optional<RoomAlias> alias = jids.aliasOf(jid);
+      if (alias.isEmpty() || !access.serves(alias.get())) {
+        stored.removeRoom(roomJid);
+        return;
+      }
+      CompletableFuture<Optional<GatewayRoom>> f = context.intents().bot().resolveAlias(alias.get())
+          .thenComposeAsync(id -> id.map(roomId -> restoreRoom(new GatewayRoom(jid, alias.get(), roomId), rows))
+              .orElseGet(() -> {
+                stored.removeRoom(roomJid); // the alias is gone: so is the room its occupants were in
+                return CompletableFuture.completedFuture(Optional.empty());
+              }), blocking)
+          .exceptionally(e -> {
+            log.warn("Gateway room {}: its occupants were not restored: {}", roomJid, LogText.of(rootCause(e)));
+            return Optional.empty();
+          });
+      rooms.put(jid, f);
+      f.thenAccept(r -> {
+        if (r.isEmpty()) {
+          rooms.remove(jid, f); // resolved afresh on the next stanza
+        }
+      });
+    });
+  }
+
+  private CompletableFuture<Optional<GatewayRoom>> restoreRoom(GatewayRoom room, List<GatewayOccupants.Row> rows) {
+    for (GatewayOccupants.Row row : rows) {
+      try {
+        if (!row.roomId().equals(room.roomId.value())) {
+          throw new IllegalArgumentException("the alias names another room now");
+        }
+        FullJid real = JidCreate.fullFrom(row.realJid());
+        room.occupants.put(real, new GatewayRoom.Occupant(row.nick(), ghostIds.ghostOf(real.asBareJid())));
+      } catch (XmppStringprepException | IllegalArgumentException e) {
+        log.info("Not restoring {} in gateway room {}: {}", LogText.of(row.realJid()), room.alias,
+            LogText.of(e.getMessage()));
+        stored.remove(row.roomJid(), row.realJid());
+      }
+    }
+    if (room.occupants.isEmpty()) {
+      return CompletableFuture.completedFuture(Optional.of(room));
+    }
+    UserId asker = room.occupants.values().iterator().next().ghost;
+    return loadMembers(room, context.intents().ghost(asker)).handle((v, e) -> {
+      if (e != null) {
+        log.warn("Gateway room {}: members not loaded at start ({}); they load at the next join", room.alias,
+            LogText.of(rootCause(e)));
+      }
+      log.info("Gateway room {}: {} occupant(s) restored", room.alias, room.occupants.size());
+      return Optional.of(room);
+    });
+  }
+
   /** The component stream was lost: the XMPP server told its users they left our rooms (or will, on timeout). */
   public void onDisconnected() {
     for (CompletableFuture<Optional<GatewayRoom>> f : rooms.values()) {
       f.getNow(Optional.empty()).ifPresent(room -> inOrder(room, () -> {
         List<GatewayRoom.Occupant> gone = new ArrayList<>(room.occupants.values());
         room.occupants.clear();
+        stored.removeRoom(room.jid.toString());
         return CompletableFuture.allOf(gone.stream().map(o -> o.ghost).distinct()
             .map(g -> context.intents().ghost(g).leave(room.roomId).exceptionally(e -> null))
             .toArray(CompletableFuture[]::new));
@@ -248,6 +329,11 @@ public final class GatewayBridge {
           .thenCompose(x -> intent.ensureJoined(room.roomId))
           .thenCompose(x -> CompletableFuture.runAsync(() -> ensureLink(room), blocking))
           .thenCompose(x -> intent.latestEvents(room.roomId, historySize(presence)))
+          // Stored before the client hears it is in, so a crash cannot leave it thinking so while we forgot it.
+          .thenCompose(history -> CompletableFuture.supplyAsync(() -> {
+            stored.put(new GatewayOccupants.Row(room.jid.toString(), from.toString(), room.roomId.value(), nick));
+            return history;
+          }, blocking))
           .thenAccept(history -> sendJoinSequence(room, from, nick, ghost, history));
     }).exceptionally(err -> {
       log.info("{} cannot join gateway room {} ({}): {}", from, room.alias, room.roomId, rootCause(err).toString());
@@ -368,6 +454,7 @@ public final class GatewayBridge {
     if (oldJid.isEmpty() || newJid.isEmpty()) {
       return done();
     }
+    stored.rename(room.jid.toString(), from.toString(), nick);
     o.nick = nick;
     for (FullJid to : room.occupants.keySet()) {
       connection.send(GatewayStanzas.unavailable(oldJid.get(), to, to.equals(from),
@@ -381,6 +468,7 @@ public final class GatewayBridge {
 
   private CompletableFuture<Void> leave(GatewayRoom room, FullJid from, GatewayRoom.Occupant o) {
     room.occupants.remove(from);
+    stored.remove(room.jid.toString(), from.toString());
     room.occupantJid(o.nick).ifPresent(occ -> {
       connection.send(GatewayStanzas.unavailable(occ, from, true, List.of(), Optional.empty(), Optional.empty()));
       room.occupants.keySet().forEach(to -> connection.send(GatewayStanzas.unavailable(occ, to, false, List.of(),
@@ -394,6 +482,14 @@ public final class GatewayBridge {
 
   private CompletableFuture<Void> onMessage(GatewayRoom room, FullJid from, Message message) {
     if (message.getType() == Message.Type.error) {
+      // Our copy to an occupant bounced because its client is gone (it went offline while we were down, so its
+      // unavailable presence never reached us): it leaves, as a MUC service removes such occupants.
+      GatewayRoom.Occupant gone = room.occupants.get(from);
+      if (gone != null && message.getError() != null && GONE.contains(message.getError().getCondition())) {
+        log.info("{} leaves gateway room {}: a message to it bounced ({})", LogText.of(from), room.alias,
+            message.getError().getCondition());
+        return leave(room, from, gone);
+      }
       return done();
     }
     GatewayRoom.Occupant o = room.occupants.get(from);
@@ -661,6 +757,7 @@ public final class GatewayBridge {
         .filter(e -> e.getValue().ghost.equals(ghost)).toList();
     for (Map.Entry<FullJid, GatewayRoom.Occupant> e : gone) {
       room.occupants.remove(e.getKey());
+      stored.remove(room.jid.toString(), e.getKey().toString());
       Optional<String> why = reason.isBlank() ? Optional.empty() : Optional.of(reason);
       room.occupantJid(e.getValue().nick).ifPresent(occ -> {
         connection.send(GatewayStanzas.unavailable(occ, e.getKey(), true, List.of(status), Optional.empty(), why));
@@ -700,6 +797,11 @@ public final class GatewayBridge {
   private void answerIq(IQ iq) {
     if (MamQuery.isMamQuery(iq)) {
       answerMam(iq);
+      return;
+    }
+    if (PING_NS.equals(iq.getChildElementNamespace()) && iq.getType() == IQ.Type.get
+        && jids.isGatewayRoom(iq.getTo())) {
+      answerPing(iq);
       return;
     }
     if (RoomDirectory.SEARCH_NS.equals(iq.getChildElementNamespace()) && iq.getTo().toString().equals(domain)) {
@@ -757,6 +859,32 @@ public final class GatewayBridge {
       return;
     }
     connection.send(IQ.createErrorResponse(iq, StanzaError.Condition.item_not_found));
+  }
+
+  /**
+   * XEP-0199 ping to a gateway room or one of its occupants. An occupant's XEP-0410 self-ping (to its own occupant
+   * JID) gets a result; from a JID that is not in the room, {@code not-acceptable}, which tells its client to join
+   * again; an occupant pinging another nick gets a result too (the room answers for Matrix members). Answered in the
+   * room's order, so after the presences that came before it.
+   */
+  private void answerPing(IQ iq) {
+    EntityBareJid roomJid = iq.getTo().asEntityBareJidIfPossible();
+    if (roomJid == null || iq.getTo().hasNoResource()) {
+      connection.send(IQ.createResultIQ(iq));
+      return;
+    }
+    room(roomJid).whenComplete((room, e) -> {
+      if (e != null || room == null || room.isEmpty()) {
+        connection.send(IQ.createErrorResponse(iq, StanzaError.Condition.item_not_found));
+        return;
+      }
+      inOrder(room.get(), () -> {
+        boolean in = iq.getFrom() instanceof FullJid from && room.get().occupants.containsKey(from);
+        connection.send(in ? IQ.createResultIQ(iq)
+            : IQ.createErrorResponse(iq, StanzaError.Condition.not_acceptable));
+        return done();
+      });
+    });
   }
 
   /** XEP-0313 on a gateway room: for its occupants, from the Matrix room's history. */
