@@ -53,6 +53,7 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
   private dev.switchboard.xmpp.permission.BridgingPolicy bridging;
   private dev.switchboard.xmpp.permission.DirectChatRefusals dmRefusals;
   private dev.switchboard.xmpp.relay.MucRelay mucRelay;
+  private dev.switchboard.xmpp.permission.DormantPortals dormant;
 
   /**
    * @param section the {@code xmpp:} config section (validated here: a bad one fails the start)
@@ -120,6 +121,7 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
     mucRelay = new dev.switchboard.xmpp.relay.MucRelay(context, mucs,
         new dev.switchboard.xmpp.media.MediaLinks(config.media().baseUrl()), new dev.switchboard.core.permission.RelayNames());
     mucs.addMessageHook(new MucMediaHook(context, fetcher));
+    dormant = new dev.switchboard.xmpp.permission.DormantPortals(context, mucs);
     bridge[0] = mucs;
     ConnectorMeters meters = context.meters(PROTOCOL);
     ComponentConnection component = connection;
@@ -178,6 +180,9 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
     }
     if (gateway.owns(link.get())) {
       return gateway.onMatrixEvent(event, link.get()); // shows each member by their level itself
+    }
+    if (dormant.isDormant(link.get())) {
+      return dormant.onEvent(event, link.get(), as, () -> handle(event, link)); // an alias query's portal
     }
     if (as != Permissions.Bridging.PUPPET) {
       return as == Permissions.Bridging.RELAY ? mucRelay.onMatrixEvent(event, link.get())

@@ -58,7 +58,13 @@ public final class BridgeHarness implements AutoCloseable {
    */
   public static BridgeHarness restart(TestHomeserver hs, Connector connector, JsonNode section, Path dir, int port)
       throws Exception {
-    return new BridgeHarness(runtime(hs, connector, section, dir, port, Permissions.defaults(hs.serverName())));
+    return restart(hs, connector, section, dir, port, Permissions.defaults(hs.serverName()));
+  }
+
+  /** {@link #restart(TestHomeserver, Connector, JsonNode, Path, int)} with these permission levels. */
+  public static BridgeHarness restart(TestHomeserver hs, Connector connector, JsonNode section, Path dir, int port,
+      Permissions permissions) throws Exception {
+    return new BridgeHarness(runtime(hs, connector, section, dir, port, permissions));
   }
 
   private static BridgeRuntime runtime(TestHomeserver hs, Connector connector, JsonNode section, Path dir, int port,

@@ -34,6 +34,8 @@ public final class MucFixture implements AutoCloseable {
   public BridgeHarness bridge;
   private ObjectNode section;
   private Path dir;
+  /** The permissions the bridge started with (null: core's defaults), kept for {@link #restartBridge}. */
+  private dev.switchboard.core.permission.Permissions permissions;
   public XmppConnector connector;
   public XmppClient bob;
   public MultiUserChat bobInDev;
@@ -88,14 +90,17 @@ public final class MucFixture implements AutoCloseable {
           """.formatted(ProsodyServer.COMPONENT, prosody.componentSecret(), proxy.port()));
       section.setAll((ObjectNode) json.readTree(extraConfig));
       XmppConnector connector = new XmppConnector(section, hs.serverName());
-      BridgeHarness bridge = permissions == null ? BridgeHarness.start(hs, connector, section, dir)
-          : BridgeHarness.start(hs, connector, section, dir, dev.switchboard.core.permission.Permissions.fromConfig(
+      dev.switchboard.core.permission.Permissions levels = permissions == null ? null
+          : dev.switchboard.core.permission.Permissions.fromConfig(
               json.readTree(permissions.replace("%s", hs.serverName())), hs.serverName())
-              .withRelay(dev.switchboard.core.permission.RelayFormat.defaults()));
+              .withRelay(dev.switchboard.core.permission.RelayFormat.defaults());
+      BridgeHarness bridge = levels == null ? BridgeHarness.start(hs, connector, section, dir)
+          : BridgeHarness.start(hs, connector, section, dir, levels);
       MucFixture f = new MucFixture(prosody, hs, proxy, bridge);
       f.connector = connector;
       f.section = section;
       f.dir = dir;
+      f.permissions = levels;
       f.bob = XmppClient.login(prosody, "bob");
       f.bobInDev = f.mucOf(f.bob);
       f.bobInDev.create(Resourcepart.from("bob")).makeInstant();
@@ -134,7 +139,8 @@ public final class MucFixture implements AutoCloseable {
   /** A new bridge on the same database and AS port as the one {@link #stopBridge} stopped. */
   public void startBridgeAgain() throws Exception {
     connector = new XmppConnector(section, hs.serverName());
-    bridge = BridgeHarness.restart(hs, connector, section, dir, stoppedPort);
+    bridge = permissions == null ? BridgeHarness.restart(hs, connector, section, dir, stoppedPort)
+        : BridgeHarness.restart(hs, connector, section, dir, stoppedPort, permissions);
   }
 
   public static MucFixture start(Path dir) throws Exception {

@@ -111,6 +111,8 @@ public final class MucBridge {
   private final LinkedRoomAliases linkedAliases;
   private final MucReplies replies;
   private final ConnectorMeters meters;
+  /** Portals from alias queries whose listener waits for a user (issue 16). */
+  private final DormantMucs dormant;
 
   public MucBridge(XmppConfig config, ConnectorContext context, ComponentConnection connection) {
     this.config = config;
@@ -131,6 +133,8 @@ public final class MucBridge {
         (room, user) -> nickOf(room.roomId, user));
     this.mediaLinks = new MediaLinks(config.media().baseUrl());
     this.meters = context.meters(PROTOCOL);
+    this.dormant = new DormantMucs(new dev.switchboard.core.store.KvStore(context.database(), context.clock()),
+        blocking);
     try {
       // '_bridge' has no escaped ':' so it can never be a Matrix user's address.
       this.listenerJid = JidCreate.fullFrom("_bridge@" + domain + "/listener");
@@ -263,13 +267,16 @@ public final class MucBridge {
         log.warn("Ignoring XMPP link of {} to '{}': not a MUC address", link.roomId(), link.remoteId());
       }
     }
+    dormant.load(byMuc.keySet());
   }
 
   // ---- component events (callback executor, in stream order)
 
   public void onReady() {
     for (MucRoom room : byMuc.values()) {
-      joinListener(room);
+      if (!dormant.isDormant(room.muc)) {
+        joinListener(room);
+      }
     }
   }
 
@@ -351,13 +358,13 @@ public final class MucBridge {
             String name = info.flatMap(MucInfo::name).orElse(muc.getLocalpart().toString());
             return context.intents().bot().createRoom(createRoomRequest(alias, muc, name))
                 .thenApplyAsync(room -> {
+                  dormant.add(muc); // the listener joins once a user is in the room (issue 16)
                   context.portals().createPortal(room, alias, List.of(new Link(room, PROTOCOL, muc.toString(), false)));
                   rememberMuc(muc, room);
                   MucRoom state = new MucRoom(muc, room, config.listenerNick());
                   byMuc.put(muc, state);
-                  log.info("Portal {} for MUC {} created as {}", alias, muc, room);
-                  // The listener joins in the background; the user's join must not wait on the XMPP side.
-                  joinListener(state);
+                  log.info("Portal {} for MUC {} created as {}; the bridge joins the MUC once a user is in it",
+                      alias, muc, room);
                   return Optional.of(room);
                 }, blocking);
           }));
@@ -404,6 +411,31 @@ public final class MucBridge {
     });
   }
 
+  /** Whether {@code link} is a MUC portal that waits for a user before the bridge joins the MUC (issue 16). */
+  public boolean isDormant(Link link) {
+    try {
+      return dormant.isDormant(JidCreate.entityBareFrom(link.remoteId()));
+    } catch (XmppStringprepException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Wakes a dormant portal (someone at level {@code user} is in its room): the listener joins the MUC. Completes once
+   * it is in (or after the IQ timeout), so the waking event goes out with the listener there to hear the reflection.
+   */
+  public CompletableFuture<Void> wake(Link link) {
+    Optional<MucRoom> room = roomOf(link);
+    if (room.isEmpty() || !dormant.remove(room.get().muc)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    log.info("Portal for {} woken: a user is in its room", room.get().muc);
+    if (connection.state() == ComponentConnection.State.READY) {
+      joinListener(room.get()); // otherwise onReady joins it
+    }
+    return listenerIn(room.get());
+  }
+
   /** For the MUC gauges: how many bridged MUCs the listener is in, and how many Matrix users are occupants. */
   public int joinedMucs() {
     return (int) byMuc.values().stream().filter(r -> r.listenerJoined).count();
@@ -422,6 +454,7 @@ public final class MucBridge {
 
   /** Plumbing: starts bridging {@code muc} into {@code room} (the link is already stored); the listener joins. */
   public void startBridging(RoomId room, EntityBareJid muc) {
+    dormant.remove(muc); // an admin's link is active at once
     rememberMuc(muc, room);
     MucRoom state = new MucRoom(muc, room, config.listenerNick());
     byMuc.put(muc, state);
@@ -434,6 +467,7 @@ public final class MucBridge {
    */
   public CompletableFuture<Void> stopBridging(EntityBareJid muc) {
     MucRoom room = byMuc.remove(muc);
+    dormant.remove(muc); // a later link of the MUC starts afresh
     if (room == null) {
       return CompletableFuture.completedFuture(null);
     }
