@@ -64,7 +64,7 @@ final class FederationServers {
 
   /**
    * With well-known look-ups over HTTPS with {@code http}, each after {@code vet} has accepted the host (see
-   * {@link PublicAddresses}).
+   * {@link dev.switchboard.core.net.PublicAddresses}).
    */
   static FederationServers overHttps(Map<String, URI> configured, HttpClient http, Clock clock,
       Function<String, CompletableFuture<Void>> vet) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.core.failure.Failures;
 import dev.switchboard.core.homeserver.MatrixRequest;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.net.PublicAddresses;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,11 +1,10 @@
 package dev.switchboard.sip.dialplan;
 
+import dev.switchboard.core.net.PublicAddresses;
 import dev.switchboard.core.permission.Level;
 import dev.switchboard.sip.address.Dialable;
 import dev.switchboard.sip.dialplan.Decision.Refused;
 import dev.switchboard.sip.dialplan.Decision.Why;
-import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
@@ -154,40 +153,8 @@ public final class DialPlan {
         : Optional.empty();
   }
 
-  /**
-   * Loopback, unspecified, RFC 1918, link-local, multicast, carrier-grade NAT (RFC 6598), "this network" and
-   * broadcast for IPv4; loopback, unspecified, link-local, site-local, ULA (fc00::/7), multicast and the IPv4
-   * inside IPv4-mapped, -compatible and NAT64 (64:ff9b::/96) addresses for IPv6.
-   */
+  /** Not on the public internet: {@link PublicAddresses}, the one definition the bridge uses everywhere. */
   static boolean isInternal(InetAddress a) {
-    if (a.isLoopbackAddress() || a.isAnyLocalAddress() || a.isLinkLocalAddress() || a.isSiteLocalAddress()
-        || a.isMulticastAddress()) {
-      return true;
-    }
-    byte[] b = a.getAddress();
-    if (a instanceof Inet4Address) {
-      int first = b[0] & 0xff;
-      int second = b[1] & 0xff;
-      return first == 0 || first == 255 || (first == 100 && second >= 64 && second < 128);
-    }
-    if (a instanceof Inet6Address v6) {
-      if ((b[0] & 0xfe) == 0xfc) {
-        return true;
-      }
-      boolean embedsV4 = v6.isIPv4CompatibleAddress() || isPrefix(b, new byte[] {0, 0x64, (byte) 0xff, (byte) 0x9b,
-          0, 0, 0, 0, 0, 0, 0, 0}) || isPrefix(b, new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff});
-      if (embedsV4) {
-        try {
-          return isInternal(InetAddress.getByAddress(Arrays.copyOfRange(b, 12, 16)));
-        } catch (UnknownHostException e) {
-          return true;
-        }
-      }
-    }
-    return false;
-  }
-
-  private static boolean isPrefix(byte[] address, byte[] prefix) {
-    return Arrays.equals(address, 0, prefix.length, prefix, 0, prefix.length);
+    return !PublicAddresses.isPublic(a);
   }
 }

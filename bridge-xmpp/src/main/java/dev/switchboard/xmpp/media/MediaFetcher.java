@@ -1,7 +1,7 @@
 package dev.switchboard.xmpp.media;
 
+import dev.switchboard.core.net.PublicAddresses;
 import java.io.IOException;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -156,17 +156,9 @@ public final class MediaFetcher implements AutoCloseable {
     return addresses[0];
   }
 
+  /** Not on the public internet: {@link PublicAddresses}, the one definition the bridge uses everywhere. */
   static boolean isInternal(InetAddress a) {
-    if (a.isLoopbackAddress() || a.isSiteLocalAddress() || a.isLinkLocalAddress() || a.isAnyLocalAddress()
-        || a.isMulticastAddress()) {
-      return true;
-    }
-    byte[] b = a.getAddress();
-    if (a instanceof Inet6Address) {
-      return (b[0] & 0xfe) == 0xfc; // unique local fc00::/7
-    }
-    // 100.64.0.0/10 (carrier-grade NAT) and 0.0.0.0/8
-    return ((b[0] & 0xff) == 100 && (b[1] & 0xc0) == 64) || b[0] == 0;
+    return !PublicAddresses.isPublic(a);
   }
 
   /** Milliseconds left before {@code until} (a {@link System#nanoTime} instant); a timeout once it passed. */

@@ -1,4 +1,4 @@
-package dev.switchboard.core.provisioning;
+package dev.switchboard.core.net;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -11,21 +11,24 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Keeps server discovery for OpenID ({@code openid_other_servers: any}) off the bridge's own network: a server name
+ * Which addresses the bridge may reach when a user names the destination (OpenID discovery, SIP addresses, XMPP
+ * media URLs): never loopback, private, link-local, unique-local, carrier-grade NAT, multicast or reserved ones.
+ *
+ * <p>For OpenID, it keeps server discovery ({@code openid_other_servers: any}) off the bridge's own network: a server name
  * anyone can put in a request must not make the bridge call loopback, private (RFC 1918, ULA), link-local
  * (cloud metadata at 169.254.169.254), carrier-grade NAT, multicast or reserved addresses. A name is refused when
  * any of its addresses is such. The JDK client resolves the name again when it connects; the JVM's address cache
  * (30 s by default) usually answers it with what was checked here, but a rebinding DNS server can still race it,
  * so servers that must be reached on private addresses are configured in {@code openid_server_urls} instead.
  */
-final class PublicAddresses {
+public final class PublicAddresses {
   /** DNS look-ups block: a few threads of their own, never an event loop. */
   private static final Executor LOOKUPS = lookups();
 
   private PublicAddresses() {}
 
   /** Completes when every address of {@code host} is public; fails with {@link NotPublic} otherwise. */
-  static CompletableFuture<Void> check(String host) {
+  public static CompletableFuture<Void> check(String host) {
     return CompletableFuture.runAsync(() -> {
       InetAddress[] addresses;
       try {
@@ -42,13 +45,14 @@ final class PublicAddresses {
   }
 
   /** The host resolves to an address discovery must not reach. */
-  static final class NotPublic extends RuntimeException {
+  public static final class NotPublic extends RuntimeException {
     NotPublic(String host) {
       super(host + " resolves to an address that is not public");
     }
   }
 
-  static boolean isPublic(InetAddress a) {
+  /** Whether {@code a} is an address on the public internet (the embedded IPv4 decides for mapped and NAT64 ones). */
+  public static boolean isPublic(InetAddress a) {
     if (a.isAnyLocalAddress() || a.isLoopbackAddress() || a.isLinkLocalAddress() || a.isSiteLocalAddress()
         || a.isMulticastAddress()) {
       return false;
