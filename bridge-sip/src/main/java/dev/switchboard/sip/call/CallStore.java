@@ -83,19 +83,19 @@ public final class CallStore {
 
   /** Records a call from a phone once its DM is known; a repeat changes nothing. */
   public void insertInbound(IncomingCall call) {
-    meters.started("inbound", key(call.room, call.matrixCallId));
+    meters.started("inbound", key(call.room(), call.matrixCallId()));
     database.inTransaction(c -> {
       try (PreparedStatement st = c.prepareStatement("INSERT INTO sip_call (room_id, matrix_call_id, direction, ghost,"
           + " matrix_user, ghost_party_id, sip_call_id, local_tag, remote_tag, state, created_at)"
           + " VALUES (?, ?, 'inbound', ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
-        st.setString(1, call.room.value());
-        st.setString(2, call.matrixCallId);
-        st.setString(3, call.ghost.value());
-        st.setString(4, call.matrixUser.value());
-        st.setString(5, call.ghostPartyId);
-        st.setString(6, call.sipCallId);
-        st.setString(7, call.localTag);
-        st.setString(8, call.remoteTag);
+        st.setString(1, call.room().value());
+        st.setString(2, call.matrixCallId());
+        st.setString(3, call.ghost().value());
+        st.setString(4, call.matrixUser().value());
+        st.setString(5, call.ghostPartyId());
+        st.setString(6, call.sipCallId());
+        st.setString(7, call.localTag());
+        st.setString(8, call.remoteTag());
         st.setString(9, call.state.name());
         st.setLong(10, clock.millis());
         return st.executeUpdate();
@@ -105,20 +105,20 @@ public final class CallStore {
 
   public void updateInbound(IncomingCall call) {
     boolean ended = call.state == IncomingCall.State.ENDED;
-    meters.changed("inbound", key(call.room, call.matrixCallId), call.state == IncomingCall.State.ANSWERED,
+    meters.changed("inbound", key(call.room(), call.matrixCallId()), call.state == IncomingCall.State.ANSWERED,
         ended);
     database.inTransaction(c -> {
       try (PreparedStatement st = c.prepareStatement("UPDATE sip_call SET state = ?, hangup_reason = ?, ended_at = ?"
           + " WHERE room_id = ? AND matrix_call_id = ?")) {
         st.setString(1, call.state.name());
-        st.setString(2, call.hangupReason);
+        st.setString(2, call.hangupReason());
         if (ended) {
           st.setLong(3, clock.millis());
         } else {
           st.setNull(3, java.sql.Types.BIGINT);
         }
-        st.setString(4, call.room.value());
-        st.setString(5, call.matrixCallId);
+        st.setString(4, call.room().value());
+        st.setString(5, call.matrixCallId());
         return st.executeUpdate();
       }
     });
