@@ -67,6 +67,16 @@ public final class ConfigSection {
     return new ConfigException(key(field) + " " + message);
   }
 
+  /** Rejects fields other than {@code allowed}, so a typo is an error rather than a setting silently ignored. */
+  public ConfigSection allowOnly(List<String> allowed) {
+    node.fieldNames().forEachRemaining(name -> {
+      if (!allowed.contains(name)) {
+        throw new ConfigException("unknown key '" + key(name) + "'; expected one of " + allowed);
+      }
+    });
+    return this;
+  }
+
   /** A nested mapping; absent is an empty section. */
   public ConfigSection section(String field) {
     return of(node.path(field), key(field));
@@ -124,6 +134,7 @@ public final class ConfigSection {
     return s.get();
   }
 
+  /** {@code true} or {@code false} (also quoted, as environment overrides give). */
   public boolean bool(String field, boolean fallback) {
     JsonNode v = node.path(field);
     if (!has(field)) {
@@ -132,6 +143,10 @@ public final class ConfigSection {
     if (v.isBoolean()) {
       return v.booleanValue();
     }
+    String text = v.isTextual() ? v.textValue().trim().toLowerCase(Locale.ROOT) : "";
+    if (text.equals("true") || text.equals("false")) {
+      return text.equals("true"); // environment overrides arrive as strings
+    }
     throw problem(field, "must be true or false, got " + shown(v));
   }
 
@@ -139,7 +154,10 @@ public final class ConfigSection {
     return (int) number(field, fallback, min, max);
   }
 
-  /** A whole number from {@code min} to {@code max}; a quoted number ({@code "30"}) is accepted. */
+  /**
+   * A whole number from {@code min} to {@code max}; a quoted number ({@code "30"}) is accepted, since environment
+   * overrides arrive as strings.
+   */
   public long number(String field, long fallback, long min, long max) {
     JsonNode v = node.path(field);
     if (!has(field)) {
@@ -158,21 +176,22 @@ public final class ConfigSection {
       throw problem(field, "must be a whole number, got " + shown(v));
     }
     if (value < min || value > max) {
-      throw problem(field, "must be from " + min + " to " + max + ", got " + value);
+      throw problem(field, "must be between " + min + " and " + max + ", got " + value);
     }
     return value;
   }
 
-  /** A TCP or UDP port, 1 to 65535. */
+  /** A TCP or UDP port, 1 to 65535 (a quoted number, as environment overrides give, is accepted). */
   public int port(String field, int fallback) {
     JsonNode v = node.path(field);
     if (!has(field)) {
       return fallback;
     }
-    if (!v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < 1 || v.intValue() > 65535) {
-      throw problem(field, "must be a port number from 1 to 65535, got " + shown(v));
+    String text = v.isIntegralNumber() || v.isTextual() ? v.asText().trim() : "";
+    if (text.matches("[0-9]{1,5}") && Integer.parseInt(text) >= 1 && Integer.parseInt(text) <= 65535) {
+      return Integer.parseInt(text);
     }
-    return v.intValue();
+    throw problem(field, "must be a port number from 1 to 65535, got " + shown(v));
   }
 
   /** A whole number of seconds. */

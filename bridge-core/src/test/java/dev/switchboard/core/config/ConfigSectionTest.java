@@ -89,11 +89,12 @@ class ConfigSectionTest {
           limit: 500
           size: 12x
         """);
-    assertThatThrownBy(() -> s.integer("limit", 0, 1, 100)).hasMessage("irc.limit must be from 1 to 100, got 500");
+    assertThatThrownBy(() -> s.integer("limit", 0, 1, 100)).hasMessage("irc.limit must be between 1 and 100, got 500");
     assertThatThrownBy(() -> s.parsed("size", v -> {
       throw new IllegalArgumentException("must look like 640x480, got \"" + v + "\"");
     })).hasMessage("irc.size must look like 640x480, got \"12x\"");
     assertThat(s.parsed("absent", Integer::parseInt)).isEqualTo(Optional.empty());
+    assertThatThrownBy(() -> s.allowOnly(List.of("limit"))).hasMessage("unknown key 'irc.size'; expected one of [limit]");
   }
 
   @Test
