@@ -103,7 +103,7 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
    */
   public SipConnector(SipConfig config, String domain) {
     this.config = config;
-    this.namespaces = SipNamespaces.of(config.userPrefix(), domain);
+    this.namespaces = SipNamespaces.of(config, domain);
   }
 
   @Override
