@@ -12,7 +12,15 @@ import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.ConnectorMeters;
 import dev.switchboard.core.connector.ConnectorState;
 import dev.switchboard.core.connector.Link;
+import dev.switchboard.core.connector.CallHandling;
+import dev.switchboard.core.connector.EditHandling;
+import dev.switchboard.core.connector.MembershipHandling;
+import dev.switchboard.core.connector.MessageHandling;
+import dev.switchboard.core.event.CallSignal;
+import dev.switchboard.core.event.MatrixEdit;
 import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.event.MatrixMessage;
+import dev.switchboard.core.event.MembershipChange;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.registration.Namespaces;
@@ -68,7 +76,8 @@ import org.slf4j.LoggerFactory;
  * phones call Matrix users (a configured number, or an escaped Matrix id). A call lives in the DM between the user
  * and the ghost; JAIN-SIP signals, rtpengine carries the media. See docs/sip.md.
  */
-public final class SipConnector implements Connector, CommandCapable, ThirdPartyCapable {
+public final class SipConnector implements Connector, CommandCapable, ThirdPartyCapable, CallHandling,
+    MessageHandling, EditHandling, MembershipHandling {
   private static final Logger log = LoggerFactory.getLogger(SipConnector.class);
   public static final String PROTOCOL = "sip";
   private static final Duration UNREGISTER_WAIT = Duration.ofSeconds(3);
@@ -295,21 +304,27 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
     return context.intents().ghost(userId).ensureRegistered().thenApply(v -> true);
   }
 
+  /** The DM's ghost and what it stands for; empty outside a DM of ours. */
+  private Optional<Dialable> calleeOf(Optional<UserId> ghost) {
+    return ghost.flatMap(ghosts::dialableOf);
+  }
+
+  /**
+   * Call signalling in a DM: {@code m.call.negotiate} to renegotiation, the events of a call from a phone to that
+   * call, the rest to the calls from Matrix.
+   */
   @Override
-  public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Optional<Link> link) {
-    if (link.isEmpty()) {
-      return onMembershipOutsideLinks(event);
-    }
-    Optional<UserId> ghost = DmRooms.ghostOf(link.get());
-    Optional<Dialable> callee = ghost.flatMap(ghosts::dialableOf);
+  public CompletableFuture<Void> onCall(CallSignal signal, Link link) {
+    Optional<UserId> ghost = DmRooms.ghostOf(link);
+    Optional<Dialable> callee = calleeOf(ghost);
     if (callee.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
-    String callId = event.content().path("call_id").asText("");
+    MatrixEvent event = signal.event();
     if (event.type().equals("m.call.negotiate")) {
       return renegotiations.onNegotiate(event);
     }
-    if (event.type().startsWith("m.call.") && incoming.knowsMatrixCall(event.roomId(), callId)) {
+    if (incoming.knowsMatrixCall(event.roomId(), signal.callId())) {
       return incoming.onMatrixEvent(event);
     }
     return switch (event.type()) {
@@ -317,30 +332,53 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
       case "m.call.candidates" -> calls.onCandidates(event);
       case "m.call.hangup", "m.call.reject" -> calls.onHangup(event);
       case "m.call.select_answer" -> calls.onSelectAnswer(event);
-      case "m.room.message" -> isTheDmUser(link.get(), event.sender())
-          ? texts.onMatrixMessage(event, ghost.get(), callee.get()) : CompletableFuture.completedFuture(null);
       default -> CompletableFuture.completedFuture(null);
     };
   }
 
-  /** Only the user whose DM it is speaks for it: a text from anyone else in the room stays in Matrix. */
-  private static boolean isTheDmUser(Link link, UserId sender) {
-    return link.remoteId().endsWith("|" + sender.value());
-  }
-
-  /** An invite of one of our ghosts to a room: the ghost joins, and the room becomes the DM for that pair. */
-  private CompletableFuture<Void> onMembershipOutsideLinks(MatrixEvent event) {
-    if (!"invite".equals(event.membership().orElse("")) || event.stateKey().isEmpty()) {
+  /** A text in a DM goes out as a SIP MESSAGE; stickers stay in Matrix. */
+  @Override
+  public CompletableFuture<Void> onMessage(MatrixMessage message, Link link) {
+    if (!message.event().type().equals("m.room.message")) {
       return CompletableFuture.completedFuture(null);
     }
-    UserId ghost = UserId.of(event.stateKey().get());
-    if (ghosts.dialableOf(ghost).isEmpty()) {
+    return text(message.event(), link);
+  }
+
+  /** An edit goes out as one more text: its body is the client's fallback ({@code * new text}). */
+  @Override
+  public CompletableFuture<Void> onEdit(MatrixEdit edit, Link link) {
+    return text(edit.event(), link);
+  }
+
+  /** Only the user whose DM it is speaks for it: a text from anyone else in the room stays in Matrix. */
+  private CompletableFuture<Void> text(MatrixEvent event, Link link) {
+    Optional<UserId> ghost = DmRooms.ghostOf(link);
+    Optional<Dialable> to = calleeOf(ghost);
+    if (to.isEmpty() || !link.remoteId().endsWith("|" + event.sender().value())) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return texts.onMatrixMessage(event, ghost.get(), to.get());
+  }
+
+  /**
+   * An invite of one of our ghosts to a room without a link: the ghost joins, and the room becomes the DM for that
+   * pair. Membership in linked DMs needs nothing from SIP.
+   */
+  @Override
+  public CompletableFuture<Void> onMembership(MembershipChange change, Optional<Link> link) {
+    if (link.isPresent() || !"invite".equals(change.membership())) {
+      return CompletableFuture.completedFuture(null);
+    }
+    MatrixEvent event = change.event();
+    UserId ghost = change.subject();
+    Optional<Dialable> target = calleeOf(Optional.of(ghost));
+    if (target.isEmpty()) {
       log.info("{} invited {}, which stands for no number or SIP address", event.sender(), ghost);
       return CompletableFuture.completedFuture(null);
     }
     RoomId room = event.roomId();
-    Dialable target = ghosts.dialableOf(ghost).get();
-    return guard.dm(event.sender(), target).thenCompose(decision -> {
+    return guard.dm(event.sender(), target.get()).thenCompose(decision -> {
       if (decision instanceof Decision.Refused refused) {
         return refuseDm(event, ghost, refused.notice());
       }
