@@ -33,7 +33,7 @@ import dev.switchboard.sip.call.Calls;
 import dev.switchboard.sip.call.InfoDtmf;
 import dev.switchboard.sip.call.Renegotiations;
 import dev.switchboard.sip.call.IncomingCalls;
-import dev.switchboard.core.ordering.SerialExecutor;
+import dev.switchboard.core.ordering.KeyedSerialExecutor;
 import dev.switchboard.sip.address.Callees;
 import dev.switchboard.sip.address.PhoneNumbers;
 import dev.switchboard.sip.config.SipConfig;
@@ -145,8 +145,10 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
     if (leftovers > 0) {
       log.info("{} call(s) from the previous run ended with it", leftovers);
     }
+    // Each part of the connector keeps its order in a lane of its own.
+    KeyedSerialExecutor<String> lanes = new KeyedSerialExecutor<>(context.blockingExecutor(), PROTOCOL);
     // One SIP event at a time, in arrival order: a CANCEL must not overtake the INVITE it cancels.
-    signalling = SipSignalling.start(config, new Routing(), new SerialExecutor(context.blockingExecutor()));
+    signalling = SipSignalling.start(config, new Routing(), lanes.lane("signalling"));
     numbers = new PhoneNumbers(config.defaultCountryCode());
     CallLimits limits = new CallLimits(config.limits().maxConcurrentPerUser(), config.limits().maxDuration());
     guard = new SipGuard(context.permissions(), context.serverName(),
@@ -163,12 +165,12 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
         () -> trunkKeepalive != null && trunkKeepalive.reachable().equals(Optional.of(false)),
         () -> meters.message(ConnectorMeters.Direction.TO_REMOTE));
     incoming = new IncomingCalls(signalling, media, context.intents(), store, dms, callees, numbers, ghosts,
-        context.blockingExecutor(), context.scheduler(), new SplittableRandom(), config.inbound().lifetime(),
+        lanes, context.scheduler(), new SplittableRandom(), config.inbound().lifetime(),
         config.candidateWait(), user -> deskPhones == null ? Optional.empty() : deskPhones.bindingOf(user), limits);
     calls = new Calls(config, signalling, media, context.intents(), store, incoming, context.blockingExecutor(),
-        context.scheduler(), new SplittableRandom(), config.candidateWait(), limits, guard);
+        lanes, context.scheduler(), new SplittableRandom(), config.candidateWait(), limits, guard);
     Calls outgoing = calls;
-    renegotiations = new Renegotiations(signalling, media, context.intents(), context.blockingExecutor(),
+    renegotiations = new Renegotiations(signalling, media, context.intents(), lanes,
         context.scheduler(), id -> outgoing.session(id).or(() -> incoming.session(id)),
         (room, id) -> outgoing.session(room, id).or(() -> incoming.session(room, id)), NEGOTIATE_LIFETIME);
     dtmf = new InfoDtmf(signalling, media, id -> outgoing.session(id).or(() -> incoming.session(id)));

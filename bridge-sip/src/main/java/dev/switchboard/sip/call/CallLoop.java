@@ -1,6 +1,6 @@
 package dev.switchboard.sip.call;
 
-import dev.switchboard.core.ordering.SerialExecutor;
+import dev.switchboard.core.ordering.KeyedSerialExecutor;
 import dev.switchboard.sip.media.SdpCandidates;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -22,16 +22,20 @@ final class CallLoop implements Executor {
   /** How long an ended call stays findable: late retransmissions (RFC 3261 Timer H) and our hangup's echo. */
   private static final Duration LINGER = Duration.ofSeconds(32);
 
-  private final SerialExecutor loop;
+  private final Executor loop;
   /** Store writes in the order the states changed. */
-  private final SerialExecutor storeWriter;
+  private final Executor storeWriter;
   private final ScheduledExecutorService scheduler;
   private final Duration candidateWait;
 
-  /** @param candidateWait how long a Matrix SDP without end-of-candidates waits for trickled candidates */
-  CallLoop(Executor blocking, ScheduledExecutorService scheduler, Duration candidateWait) {
-    this.loop = new SerialExecutor(blocking);
-    this.storeWriter = new SerialExecutor(blocking);
+  /**
+   * @param lanes the connector's ordering; this loop is its lane {@code name}, the store writes {@code name/store}
+   * @param candidateWait how long a Matrix SDP without end-of-candidates waits for trickled candidates
+   */
+  CallLoop(KeyedSerialExecutor<String> lanes, String name, ScheduledExecutorService scheduler,
+      Duration candidateWait) {
+    this.loop = lanes.lane(name);
+    this.storeWriter = lanes.lane(name + "/store");
     this.scheduler = scheduler;
     this.candidateWait = candidateWait;
   }

@@ -9,6 +9,7 @@ import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.homeserver.Intents;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.ordering.KeyedSerialExecutor;
 import dev.switchboard.sip.address.Dialable;
 import dev.switchboard.sip.config.SipConfig;
 import dev.switchboard.sip.dialplan.Decision;
@@ -67,8 +68,8 @@ public final class Calls implements SipEvents {
   private final CallIndex<OutboundCall> calls = new CallIndex<>();
 
   public Calls(SipConfig config, SipSignalling sip, NgClient media, Intents intents, CallStore store,
-      IncomingCalls incoming, Executor blocking, ScheduledExecutorService scheduler, RandomGenerator random,
-      Duration candidateWait, CallLimits limits, SipGuard guard) {
+      IncomingCalls incoming, Executor blocking, KeyedSerialExecutor<String> lanes, ScheduledExecutorService scheduler,
+      RandomGenerator random, Duration candidateWait, CallLimits limits, SipGuard guard) {
     this.limits = limits;
     this.guard = guard;
     this.config = config;
@@ -81,7 +82,7 @@ public final class Calls implements SipEvents {
     this.store = store;
     this.blocking = blocking;
     this.random = random;
-    this.loop = new CallLoop(blocking, scheduler, candidateWait);
+    this.loop = new CallLoop(lanes, "calls to phones", scheduler, candidateWait);
     incoming.crossing(calls.glareSide(loop, call -> {
       log.info("Glare: {} lost to the phone's call", call);
       hangUpSip(call);

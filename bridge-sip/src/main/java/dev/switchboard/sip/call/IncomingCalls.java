@@ -8,6 +8,7 @@ import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.homeserver.Intents;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.ordering.KeyedSerialExecutor;
 import dev.switchboard.sip.address.Callees;
 import dev.switchboard.sip.address.Callers;
 import dev.switchboard.sip.address.Dialable;
@@ -23,7 +24,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
@@ -83,7 +83,7 @@ public final class IncomingCalls {
   };
 
   public IncomingCalls(SipSignalling sip, NgClient media, Intents intents, CallStore store, DmRooms dms,
-      Callees callees, PhoneNumbers numbers, GhostNames ghosts, Executor blocking,
+      Callees callees, PhoneNumbers numbers, GhostNames ghosts, KeyedSerialExecutor<String> lanes,
       ScheduledExecutorService scheduler, RandomGenerator random, Duration lifetime, Duration candidateWait,
       Function<UserId, Optional<DeskPhones.Binding>> deskPhones, CallLimits limits) {
     this.limits = limits;
@@ -97,7 +97,7 @@ public final class IncomingCalls {
     this.ghosts = ghosts;
     this.random = random;
     this.lifetime = lifetime;
-    this.loop = new CallLoop(blocking, scheduler, candidateWait);
+    this.loop = new CallLoop(lanes, "calls from phones", scheduler, candidateWait);
     this.desks = new DeskLegs(sip, this.media, deskPhones, random, loop);
     this.desks.outcome(new DeskLegs.Outcome() {
       @Override

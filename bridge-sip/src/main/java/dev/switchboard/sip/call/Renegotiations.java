@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.homeserver.Intents;
 import dev.switchboard.core.id.RoomId;
-import dev.switchboard.core.ordering.SerialExecutor;
+import dev.switchboard.core.ordering.KeyedSerialExecutor;
 import dev.switchboard.sip.media.AudioOnly;
 import dev.switchboard.sip.media.MediaFlags;
 import dev.switchboard.sip.media.NgClient;
@@ -52,7 +52,7 @@ public final class Renegotiations {
   private final Function<String, Optional<Session>> bySipCallId;
   private final BiFunction<RoomId, String, Optional<Session>> byMatrixCall;
   private final Duration lifetime;
-  private final SerialExecutor loop;
+  private final Executor loop;
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
 
   /** One renegotiation in progress. */
@@ -77,7 +77,7 @@ public final class Renegotiations {
    * @param lifetime how long a Matrix client has to answer our negotiate offer (its {@code lifetime}); then the
    *     phone's re-INVITE gets 488 and the call goes on as it was
    */
-  public Renegotiations(SipSignalling sip, NgClient media, Intents intents, Executor blocking,
+  public Renegotiations(SipSignalling sip, NgClient media, Intents intents, KeyedSerialExecutor<String> lanes,
       ScheduledExecutorService scheduler, Function<String, Optional<Session>> bySipCallId,
       BiFunction<RoomId, String, Optional<Session>> byMatrixCall, Duration lifetime) {
     this.sip = sip;
@@ -87,7 +87,7 @@ public final class Renegotiations {
     this.bySipCallId = bySipCallId;
     this.byMatrixCall = byMatrixCall;
     this.lifetime = lifetime;
-    this.loop = new SerialExecutor(blocking);
+    this.loop = lanes.lane("renegotiations");
   }
 
   // ---- phone → Matrix
