@@ -169,11 +169,9 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
         config.candidateWait(), user -> deskPhones == null ? Optional.empty() : deskPhones.bindingOf(user), limits);
     calls = new Calls(config, signalling, media, context.intents(), store, incoming, context.blockingExecutor(),
         lanes, context.scheduler(), new SplittableRandom(), config.candidateWait(), limits, guard);
-    Calls outgoing = calls;
-    renegotiations = new Renegotiations(signalling, media, context.intents(), lanes,
-        context.scheduler(), id -> outgoing.session(id).or(() -> incoming.session(id)),
-        (room, id) -> outgoing.session(room, id).or(() -> incoming.session(room, id)), NEGOTIATE_LIFETIME);
-    dtmf = new InfoDtmf(signalling, media, id -> outgoing.session(id).or(() -> incoming.session(id)));
+    renegotiations = new Renegotiations(signalling, media, context.intents(), lanes, context.scheduler(),
+        calls.sessions(), NEGOTIATE_LIFETIME);
+    dtmf = new InfoDtmf(signalling, media, calls.sessions());
     config.trunk().ifPresent(trunk -> trunk.register().ifPresent(settings -> {
       registration = new TrunkRegistration(signalling, trunk, settings, context.scheduler(), context.clock(),
           new SplittableRandom());

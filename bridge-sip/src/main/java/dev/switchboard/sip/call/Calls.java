@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.homeserver.Intents;
-import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.ordering.KeyedSerialExecutor;
 import dev.switchboard.sip.address.Dialable;
@@ -95,14 +94,9 @@ public final class Calls implements SipEvents {
     return this;
   }
 
-  /** The answered call (version 1 only: version 0 has no renegotiation) with this SIP Call-ID. */
-  public Optional<Session> session(String sipCallId) {
-    return calls.session(sipCallId);
-  }
-
-  /** The answered call (version 1) with this Matrix call id in this room. */
-  public Optional<Session> session(RoomId room, String matrixCallId) {
-    return calls.session(room, matrixCallId);
+  /** Calls up in either direction, for renegotiation and DTMF. */
+  public Sessions sessions() {
+    return new Sessions(List.of(calls, incoming.index()));
   }
 
   // ---- Matrix side

@@ -179,14 +179,9 @@ public final class IncomingCalls {
     return true;
   }
 
-  /** The answered call with this SIP Call-ID, for renegotiation. */
-  public Optional<Session> session(String sipCallId) {
-    return calls.session(sipCallId);
-  }
-
-  /** The answered call with this Matrix call id in this room. */
-  public Optional<Session> session(RoomId room, String matrixCallId) {
-    return calls.session(room, matrixCallId);
+  /** These calls by SIP Call-ID and Matrix call. */
+  CallIndex<IncomingCall> index() {
+    return calls;
   }
 
   /** True when the SIP dialog with this Call-ID is a call from a phone. */
@@ -211,11 +206,10 @@ public final class IncomingCalls {
     if (calls.knowsSip(sipCallId)) {
       return; // a retransmission; or a re-INVITE, which is not supported yet (the transaction layer answers it)
     }
-    Optional<ServerTransaction> found = sip.serverTransaction(event);
-    if (found.isEmpty()) {
-      return;
-    }
-    ServerTransaction tx = found.get();
+    sip.serverTransaction(event).ifPresent(tx -> invite(tx, request, sipCallId));
+  }
+
+  private void invite(ServerTransaction tx, Request request, String sipCallId) {
     respond(tx, request, Response.TRYING, null, null);
     URI requestUri = request.getRequestURI();
     String calledUser = requestUri instanceof SipURI s ? s.getUser()

@@ -6,7 +6,6 @@ import dev.switchboard.sip.media.NgClient;
 import dev.switchboard.sip.signalling.SipSignalling;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
-import java.util.function.Function;
 import javax.sip.RequestEvent;
 import javax.sip.ServerTransaction;
 import javax.sip.header.CallIdHeader;
@@ -28,26 +27,24 @@ public final class InfoDtmf {
 
   private final SipSignalling sip;
   private final NgClient media;
-  private final Function<String, Optional<Session>> bySipCallId;
+  private final Sessions sessions;
 
-  public InfoDtmf(SipSignalling sip, NgClient media, Function<String, Optional<Session>> bySipCallId) {
+  public InfoDtmf(SipSignalling sip, NgClient media, Sessions sessions) {
     this.sip = sip;
     this.media = media;
-    this.bySipCallId = bySipCallId;
+    this.sessions = sessions;
   }
 
   /** One key press from the phone. */
   public record Press(char code, int durationMs) {}
 
   public void onInfo(RequestEvent event) {
-    Request request = event.getRequest();
-    Optional<ServerTransaction> found = sip.serverTransaction(event);
-    if (found.isEmpty()) {
-      return;
-    }
-    ServerTransaction tx = found.get();
+    sip.serverTransaction(event).ifPresent(tx -> info(tx, event.getRequest()));
+  }
+
+  private void info(ServerTransaction tx, Request request) {
     String callId = ((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId();
-    Optional<Session> session = bySipCallId.apply(callId);
+    Optional<Session> session = sessions.bySipCallId(callId);
     if (session.isEmpty()) {
       sip.respond(tx, request, Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST);
       return;

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.homeserver.Intents;
-import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.ordering.KeyedSerialExecutor;
 import dev.switchboard.sip.media.AudioOnly;
 import dev.switchboard.sip.media.MediaFlags;
@@ -21,8 +20,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiFunction;
-import java.util.function.Function;
 import javax.sip.ClientTransaction;
 import javax.sip.RequestEvent;
 import javax.sip.ResponseEvent;
@@ -49,8 +46,7 @@ public final class Renegotiations {
   private final NgClient media;
   private final GhostCallEvents matrix;
   private final ScheduledExecutorService scheduler;
-  private final Function<String, Optional<Session>> bySipCallId;
-  private final BiFunction<RoomId, String, Optional<Session>> byMatrixCall;
+  private final Sessions sessions;
   private final Duration lifetime;
   private final Executor loop;
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
@@ -78,14 +74,12 @@ public final class Renegotiations {
    *     phone's re-INVITE gets 488 and the call goes on as it was
    */
   public Renegotiations(SipSignalling sip, NgClient media, Intents intents, KeyedSerialExecutor<String> lanes,
-      ScheduledExecutorService scheduler, Function<String, Optional<Session>> bySipCallId,
-      BiFunction<RoomId, String, Optional<Session>> byMatrixCall, Duration lifetime) {
+      ScheduledExecutorService scheduler, Sessions sessions, Duration lifetime) {
     this.sip = sip;
     this.media = media;
     this.matrix = new GhostCallEvents(intents);
     this.scheduler = scheduler;
-    this.bySipCallId = bySipCallId;
-    this.byMatrixCall = byMatrixCall;
+    this.sessions = sessions;
     this.lifetime = lifetime;
     this.loop = lanes.lane("renegotiations");
   }
@@ -94,18 +88,12 @@ public final class Renegotiations {
 
   /** A re-INVITE (an INVITE with a To tag). */
   public void onReInvite(RequestEvent event) {
-    loop.execute(() -> reInvite(event));
+    loop.execute(() -> sip.serverTransaction(event).ifPresent(tx -> reInvite(tx, event.getRequest())));
   }
 
-  private void reInvite(RequestEvent event) {
-    Request request = event.getRequest();
+  private void reInvite(ServerTransaction tx, Request request) {
     String callId = SipSignalling.callIdOf(request);
-    Optional<ServerTransaction> found = sip.serverTransaction(event);
-    if (found.isEmpty()) {
-      return;
-    }
-    ServerTransaction tx = found.get();
-    Optional<Session> session = bySipCallId.apply(callId);
+    Optional<Session> session = sessions.bySipCallId(callId);
     if (session.isEmpty()) {
       // Not up yet, ended, or a version 0 Matrix call, which cannot renegotiate. 488 leaves the session as it was.
       respond(tx, request, Response.NOT_ACCEPTABLE_HERE, null, null);
@@ -177,14 +165,9 @@ public final class Renegotiations {
     return CompletableFuture.completedFuture(null);
   }
 
-  /** Whether {@code m.call.negotiate} for this call is ours to handle (the call is up and renegotiable). */
-  public boolean knows(RoomId room, String matrixCallId) {
-    return byMatrixCall.apply(room, matrixCallId).isPresent();
-  }
-
   private void negotiate(MatrixEvent event) {
     JsonNode c = event.content();
-    Optional<Session> found = byMatrixCall.apply(event.roomId(), c.path("call_id").asText(""));
+    Optional<Session> found = sessions.byMatrixCall(event.roomId(), c.path("call_id").asText(""));
     if (found.isEmpty() || !event.sender().equals(found.get().matrixUser())) {
       return;
     }

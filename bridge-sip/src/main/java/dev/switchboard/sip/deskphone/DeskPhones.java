@@ -118,12 +118,10 @@ public final class DeskPhones {
 
   /** A REGISTER to the bridge. Runs JDBC: call it on a blocking thread. */
   public void onRegister(RequestEvent event) {
-    Request request = event.getRequest();
-    Optional<ServerTransaction> found = sip.serverTransaction(event);
-    if (found.isEmpty()) {
-      return;
-    }
-    ServerTransaction tx = found.get();
+    sip.serverTransaction(event).ifPresent(tx -> register(tx, event.getRequest()));
+  }
+
+  private void register(ServerTransaction tx, Request request) {
     AuthorizationHeader auth = (AuthorizationHeader) request.getHeader(AuthorizationHeader.NAME);
     if (auth == null) {
       challenge(tx, request, false);

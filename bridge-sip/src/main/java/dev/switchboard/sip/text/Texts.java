@@ -113,12 +113,10 @@ public final class Texts {
 
   /** A MESSAGE from a phone. */
   public void onMessage(RequestEvent event) {
-    Request request = event.getRequest();
-    Optional<ServerTransaction> found = sip.serverTransaction(event);
-    if (found.isEmpty()) {
-      return;
-    }
-    ServerTransaction tx = found.get();
+    sip.serverTransaction(event).ifPresent(tx -> message(tx, event.getRequest()));
+  }
+
+  private void message(ServerTransaction tx, Request request) {
     String sipCallId = ((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId();
     Optional<UserId> user = callees.calleeOf(userOf(request.getRequestURI()));
     if (user.isEmpty()) {
