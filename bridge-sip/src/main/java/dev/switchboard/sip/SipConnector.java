@@ -53,10 +53,14 @@ import dev.switchboard.sip.registration.TrunkRegistration;
 import dev.switchboard.sip.signalling.SipEvents;
 import dev.switchboard.sip.signalling.SipSignalling;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.sip.ClientTransaction;
 import javax.sip.RequestEvent;
 import javax.sip.ResponseEvent;
 import javax.sip.TimeoutEvent;
@@ -448,35 +452,10 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
 
     @Override
     public void onResponse(ResponseEvent event) {
-      Renegotiations n = renegotiations;
-      if (n != null && n.owns(event.getClientTransaction())) {
-        n.onResponse(event);
-        return;
-      }
-      TrunkRegistration r = registration;
-      if (r != null && r.owns((CallIdHeader) event.getResponse().getHeader(CallIdHeader.NAME))) {
-        r.onResponse(event);
-        return;
-      }
-      TrunkKeepalive k = trunkKeepalive;
-      if (k != null && k.owns((CallIdHeader) event.getResponse().getHeader(CallIdHeader.NAME))) {
-        k.onResponse(event);
-        return;
-      }
-      DeskPhones d = deskPhones;
-      if (d != null && d.ownsKeepalive((CallIdHeader) event.getResponse().getHeader(CallIdHeader.NAME))) {
-        d.onKeepaliveResponse(event);
-        return;
-      }
-      IncomingCalls in = incoming;
-      if (in != null && in.ownsDeskLeg(((CallIdHeader) event.getResponse().getHeader(CallIdHeader.NAME))
-          .getCallId())) {
-        in.onDeskResponse(event);
-        return;
-      }
-      Texts t = texts;
-      if (t != null && t.owns((CallIdHeader) event.getResponse().getHeader(CallIdHeader.NAME))) {
-        t.onResponse(event);
+      CallIdHeader callId = (CallIdHeader) event.getResponse().getHeader(CallIdHeader.NAME);
+      Optional<Sender> sender = senderOf(event.getClientTransaction(), callId);
+      if (sender.isPresent()) {
+        sender.get().responses().accept(event);
         return;
       }
       Calls c = calls;
@@ -487,39 +466,11 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
 
     @Override
     public void onTimeout(TimeoutEvent event) {
-      Renegotiations n = renegotiations;
-      if (n != null && n.owns(event.getClientTransaction())) {
-        n.onTimeout(event);
-        return;
-      }
-      TrunkRegistration r = registration;
-      if (r != null && event.getClientTransaction() != null
-          && r.owns((CallIdHeader) event.getClientTransaction().getRequest().getHeader(CallIdHeader.NAME))) {
-        r.onTimeout(event);
-        return;
-      }
-      TrunkKeepalive k = trunkKeepalive;
-      if (k != null && event.getClientTransaction() != null
-          && k.owns((CallIdHeader) event.getClientTransaction().getRequest().getHeader(CallIdHeader.NAME))) {
-        k.onTimeout(event);
-        return;
-      }
-      DeskPhones d = deskPhones;
-      if (d != null && event.getClientTransaction() != null && d.ownsKeepalive((CallIdHeader) event
-          .getClientTransaction().getRequest().getHeader(CallIdHeader.NAME))) {
-        d.onKeepaliveTimeout(event);
-        return;
-      }
-      IncomingCalls in = incoming;
-      if (in != null && event.getClientTransaction() != null && in.ownsDeskLeg(((CallIdHeader) event
-          .getClientTransaction().getRequest().getHeader(CallIdHeader.NAME)).getCallId())) {
-        in.onDeskTimeout(event);
-        return;
-      }
-      Texts t = texts;
-      if (t != null && event.getClientTransaction() != null
-          && t.owns((CallIdHeader) event.getClientTransaction().getRequest().getHeader(CallIdHeader.NAME))) {
-        t.onTimeout(event);
+      ClientTransaction tx = event.getClientTransaction();
+      Optional<Sender> sender = tx == null ? Optional.empty()
+          : senderOf(tx, (CallIdHeader) tx.getRequest().getHeader(CallIdHeader.NAME));
+      if (sender.isPresent()) {
+        sender.get().timeouts().accept(event);
         return;
       }
       Calls c = calls;
@@ -527,5 +478,38 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
         c.onTimeout(event);
       }
     }
+
+    /** The part that sent the request of {@code tx} (Call-ID {@code callId}), other than the calls. */
+    private Optional<Sender> senderOf(ClientTransaction tx, CallIdHeader callId) {
+      List<Sender> senders = new ArrayList<>();
+      Renegotiations n = renegotiations;
+      if (n != null) {
+        senders.add(new Sender(() -> n.owns(tx), n::onResponse, n::onTimeout));
+      }
+      TrunkRegistration r = registration;
+      if (r != null) {
+        senders.add(new Sender(() -> r.owns(callId), r::onResponse, r::onTimeout));
+      }
+      TrunkKeepalive k = trunkKeepalive;
+      if (k != null) {
+        senders.add(new Sender(() -> k.owns(callId), k::onResponse, k::onTimeout));
+      }
+      DeskPhones d = deskPhones;
+      if (d != null) {
+        senders.add(new Sender(() -> d.ownsKeepalive(callId), d::onKeepaliveResponse, d::onKeepaliveTimeout));
+      }
+      IncomingCalls in = incoming;
+      if (in != null) {
+        senders.add(new Sender(() -> in.ownsDeskLeg(callId.getCallId()), in::onDeskResponse, in::onDeskTimeout));
+      }
+      Texts t = texts;
+      if (t != null) {
+        senders.add(new Sender(() -> t.owns(callId), t::onResponse, t::onTimeout));
+      }
+      return senders.stream().filter(sender -> sender.owns().getAsBoolean()).findFirst();
+    }
   }
+
+  /** A part of the connector that sends requests of its own, and takes the responses and timeouts it owns. */
+  private record Sender(BooleanSupplier owns, Consumer<ResponseEvent> responses, Consumer<TimeoutEvent> timeouts) {}
 }
