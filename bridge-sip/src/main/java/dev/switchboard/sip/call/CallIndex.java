@@ -2,11 +2,14 @@ package dev.switchboard.sip.call;
 
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.sip.signalling.SipSignalling;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
+import javax.sip.RequestEvent;
+import javax.sip.message.Response;
 
 /**
  * One direction's calls by SIP Call-ID and by Matrix call (room and {@code call_id}): how SIP and Matrix events
@@ -47,6 +50,13 @@ final class CallIndex<C extends BridgedCall> {
 
   C byMatrix(RoomId room, String callId) {
     return byMatrix.get(key(room, callId));
+  }
+
+  /** Answers a BYE from the phone: 200 and its call when the call is ours, 481 and empty otherwise. */
+  Optional<C> answerBye(RequestEvent bye, SipSignalling sip) {
+    C call = bySip.get(SipSignalling.callIdOf(bye.getRequest()));
+    sip.respond(bye, call == null ? Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST : Response.OK);
+    return Optional.ofNullable(call);
   }
 
   boolean knowsSip(String sipCallId) {

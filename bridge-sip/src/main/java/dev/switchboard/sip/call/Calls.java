@@ -472,14 +472,10 @@ public final class Calls implements SipEvents {
   }
 
   private void byeFromPhone(RequestEvent event) {
-    OutboundCall call = calls.bySip(SipSignalling.callIdOf(event.getRequest()));
-    if (call == null) {
-      sip.respond(event, Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST);
-      return;
-    }
-    sip.respond(event, Response.OK);
-    log.info("The phone hung up {}", call);
-    end(call, "user_hangup", true);
+    calls.answerBye(event, sip).ifPresent(call -> {
+      log.info("The phone hung up {}", call);
+      end(call, "user_hangup", true);
+    });
   }
 
   @Override

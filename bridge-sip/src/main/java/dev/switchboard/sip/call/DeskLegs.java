@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
 import javax.sip.ClientTransaction;
@@ -72,12 +71,12 @@ final class DeskLegs {
   private final CallMedia media;
   private final Function<UserId, Optional<DeskPhones.Binding>> phones;
   private final RandomGenerator random;
-  private final Executor loop;
+  private final CallLoop loop;
   private final Map<String, Leg> byCallId = new ConcurrentHashMap<>();
   private Outcome outcome;
 
   DeskLegs(SipSignalling sip, CallMedia media, Function<UserId, Optional<DeskPhones.Binding>> phones,
-      RandomGenerator random, Executor loop) {
+      RandomGenerator random, CallLoop loop) {
     this.sip = sip;
     this.media = media;
     this.phones = phones;
@@ -98,18 +97,15 @@ final class DeskLegs {
     Leg leg = new Leg(call, sip.newCallId().getCallId(), RandomTokens.hex(random, 6), phone.get());
     call.desk = leg;
     byCallId.put(leg.callId, leg);
-    media.ng().offer(leg.mediaId(), call.remoteTag(), callerSdp, MediaFlags.towardSip())
-        .whenCompleteAsync((deskSdp, err) -> {
-          if (leg.ended) {
-            return;
-          }
+    loop.then(media.ng().offer(leg.mediaId(), call.remoteTag(), callerSdp, MediaFlags.towardSip()),
+        () -> !leg.ended, (deskSdp, err) -> {
           if (err != null) {
             log.warn("rtpengine refused the desk phone offer of {}: {}", call, rootMessage(err));
             forget(leg);
             return;
           }
           sendInvite(leg, deskSdp);
-        }, loop);
+        });
   }
 
   private void sendInvite(Leg leg, String sdp) {
@@ -182,11 +178,8 @@ final class DeskLegs {
     }
     leg.remoteTag = ((ToHeader) r.getHeader(ToHeader.NAME)).getTag();
     String deskSdp = SipSignalling.sdpOf(r);
-    media.ng().answer(leg.mediaId(), call.remoteTag(), leg.remoteTag, deskSdp, MediaFlags.towardSip())
-        .whenCompleteAsync((callerSdp, err) -> {
-          if (leg.ended) {
-            return;
-          }
+    loop.then(media.ng().answer(leg.mediaId(), call.remoteTag(), leg.remoteTag, deskSdp, MediaFlags.towardSip()),
+        () -> !leg.ended, (callerSdp, err) -> {
           if (err != null) {
             log.warn("rtpengine refused the desk phone answer of {}: {}", call, rootMessage(err));
             bye(leg);
@@ -194,7 +187,7 @@ final class DeskLegs {
             return;
           }
           outcome.deskAnswered(call, callerSdp);
-        }, loop);
+        });
   }
 
   void onTimeout(TimeoutEvent event) {

@@ -334,16 +334,10 @@ public final class IncomingCalls {
 
   /** BYE from the phone for one of its calls. */
   public void onBye(RequestEvent event) {
-    loop.execute(() -> {
-      IncomingCall call = calls.bySip(SipSignalling.callIdOf(event.getRequest()));
-      if (call == null) {
-        sip.respond(event, Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST);
-        return;
-      }
-      sip.respond(event, Response.OK);
+    loop.execute(() -> calls.answerBye(event, sip).ifPresent(call -> {
       log.info("The phone hung up {}", call);
       end(call, "user_hangup", true);
-    });
+    }));
   }
 
   // ---- Matrix side
