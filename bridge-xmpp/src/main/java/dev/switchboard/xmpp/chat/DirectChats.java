@@ -1,5 +1,6 @@
 package dev.switchboard.xmpp.chat;
 
+import dev.switchboard.xmpp.message.Edits;
 import dev.switchboard.xmpp.stanza.LogText;
 import static dev.switchboard.core.failure.Failures.rootCause;
 
@@ -224,7 +225,7 @@ public final class DirectChats {
           Optional<EventId> replaced = correction == null ? Optional.empty()
               : messageMap.byRemote(new MessageMapStore.RemoteMessage(PROTOCOL, remoteRoom,
                   "from:" + correction.getIdInitialMessage())).map(MessageMapStore.MessageMapping::eventId);
-          return intent.sendMessage(room, replaced.map(r -> edit(r, sendContent)).orElse(sendContent),
+          return intent.sendMessage(room, replaced.map(r -> Edits.replacing(r, sendContent)).orElse(sendContent),
                   "xmpp-chat|" + remote + "|" + user + "|" + id)
               .thenAcceptAsync(event -> messageMap.put(new MessageMapStore.RemoteMessage(PROTOCOL, remoteRoom,
                   "from:" + id), room, event), blocking);
@@ -455,13 +456,6 @@ public final class DirectChats {
         .whenComplete((v, e) -> chains.computeIfPresent(key, (k, f) -> f.isDone() ? null : f));
   }
 
-  private static ObjectNode edit(EventId replaced, ObjectNode newContent) {
-    ObjectNode content = newContent.deepCopy();
-    content.put("body", "* " + newContent.path("body").asText());
-    content.set("m.new_content", newContent);
-    content.putObject("m.relates_to").put("rel_type", "m.replace").put("event_id", replaced.value());
-    return content;
-  }
 
   private static CompletableFuture<Void> done() {
     return CompletableFuture.completedFuture(null);

@@ -83,7 +83,7 @@ final class MucReplies {
     Optional<String> sid = ids.stream().filter(id -> id.startsWith("sid:")).map(id -> id.substring(4)).findFirst();
     Optional<String> own = ids.stream().filter(id -> id.startsWith("from:"))
         .map(id -> id.substring(id.indexOf(":" + serverName + "/") + serverName.length() + 2)).findFirst();
-    return new Reference(sid.or(() -> own).orElse(MucBridge.idFor(target)), author);
+    return new Reference(sid.or(() -> own).orElse(MucStanzas.idFor(target)), author);
   }
 
   private static Optional<String> nickOfGhost(MucRoom room, String ghost) {
