@@ -1,6 +1,7 @@
 package dev.switchboard.xmpp;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.core.config.ConfigSection;
 import dev.switchboard.core.connector.Connector;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.ConnectorMeters;
@@ -14,6 +15,7 @@ import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.registration.Namespaces;
+import dev.switchboard.xmpp.address.MucAliases;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
 import dev.switchboard.xmpp.chat.DirectChats;
@@ -35,8 +37,10 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
     dev.switchboard.core.connector.ThirdPartyCapable {
   public static final String PROTOCOL = "xmpp";
 
-  private final JsonNode section;
   private final XmppConfig config;
+  /** Ghost ids and portal aliases, from the configured prefixes. */
+  private final XmppGhostIds ghostIds;
+  private final MucAliases aliases;
   private final Namespaces namespaces;
   private final String serverName;
   private ComponentConnection connection;
@@ -60,10 +64,11 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
    * @param serverName the homeserver's server name
    */
   public XmppConnector(JsonNode section, String serverName) {
-    this.section = section;
-    this.config = XmppConfig.from(section);
+    this.config = XmppConfig.parse(ConfigSection.of(section, PROTOCOL));
     this.serverName = serverName;
-    this.namespaces = XmppNamespaces.of(section, serverName);
+    this.namespaces = XmppNamespaces.of(config.prefixes(), serverName);
+    this.ghostIds = new XmppGhostIds(config.prefixes().user(), serverName);
+    this.aliases = new MucAliases(config.prefixes().alias(), serverName);
   }
 
   @Override
@@ -105,17 +110,15 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
         }
       }
     }, context.blockingExecutor(), new SecureRandom());
-    mucs = new MucBridge(config, context, connection);
+    mucs = new MucBridge(config, context, connection, ghostIds, aliases);
     // One fetcher, so its cap on concurrent fetches holds for MUCs, gateway rooms and direct chats together.
     fetcher = new MediaFetcher(config.media().maxBytes(), config.media().allowedHosts());
-    gateway = new GatewayBridge(config, context, connection, fetcher);
+    gateway = new GatewayBridge(config, context, connection, fetcher, ghostIds);
     links = new MucLinks(context, mucs, config.component().domain());
-    chats = new DirectChats(config, context, connection, mucs::isBridged, fetcher);
-    vcards = new MatrixVCards(context, connection, new MatrixUserJids(config.component().domain()),
-        new XmppGhostIds(config.userPrefix(), serverName));
-    interactions = new MucInteractions(context, mucs, new XmppGhostIds(config.userPrefix(), serverName));
+    chats = new DirectChats(config, context, connection, mucs::isBridged, fetcher, ghostIds);
+    vcards = new MatrixVCards(context, connection, new MatrixUserJids(config.component().domain()), ghostIds);
+    interactions = new MucInteractions(context, mucs, ghostIds);
     mucs.addMessageHook(interactions);
-    XmppGhostIds ghostIds = new XmppGhostIds(config.userPrefix(), serverName);
     bridging = new dev.switchboard.xmpp.permission.BridgingPolicy(context, ghostIds);
     dmRefusals = new dev.switchboard.xmpp.permission.DirectChatRefusals(context, ghostIds);
     mucRelay = new dev.switchboard.xmpp.relay.MucRelay(context, mucs,
@@ -209,8 +212,7 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
 
   private dev.switchboard.xmpp.lookup.ThirdPartyLookup lookup() {
     return new dev.switchboard.xmpp.lookup.ThirdPartyLookup(
-        new dev.switchboard.xmpp.address.MucAliases(config.aliasPrefix(), serverName),
-        new XmppGhostIds(config.userPrefix(), serverName), config.component().domain(), serverName);
+        aliases, ghostIds, config.component().domain(), serverName);
   }
 
   @Override
@@ -248,7 +250,7 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
   @Override
   public CompletableFuture<Boolean> onUserQuery(UserId userId) {
     // The homeserver asks before an invite reaches a ghost (a DM opened from Matrix): it must exist when we say so.
-    if (new XmppGhostIds(config.userPrefix(), serverName).jidOf(userId).isEmpty() || context == null) {
+    if (ghostIds.jidOf(userId).isEmpty() || context == null) {
       return CompletableFuture.completedFuture(false);
     }
     return context.intents().ghost(userId).ensureRegistered().handle((v, e) -> e == null);

@@ -81,12 +81,12 @@ public final class DirectChats {
 
   /** @param isBridgedMuc true for MUCs we bridge: their occupants' private messages are not direct chats */
   public DirectChats(XmppConfig config, ConnectorContext context, ComponentConnection connection,
-      Predicate<BareJid> isBridgedMuc, dev.switchboard.xmpp.media.MediaFetcher fetcher) {
+      Predicate<BareJid> isBridgedMuc, dev.switchboard.xmpp.media.MediaFetcher fetcher, XmppGhostIds ghostIds) {
     this.context = context;
     this.meters = context.meters("xmpp");
     this.connection = connection;
     this.userJids = new MatrixUserJids(config.component().domain());
-    this.ghostIds = new XmppGhostIds(config.userPrefix(), context.serverName());
+    this.ghostIds = ghostIds;
     this.messageMap = new MessageMapStore(context.database(), context.clock());
     this.blocking = context.blockingExecutor();
     this.mediaLinks = new MediaLinks(config.media().baseUrl());

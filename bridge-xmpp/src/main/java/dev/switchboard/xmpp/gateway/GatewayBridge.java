@@ -65,12 +65,12 @@ public final class GatewayBridge {
   private final Map<EntityBareJid, CompletableFuture<Void>> arrivals = new ConcurrentHashMap<>();
 
   public GatewayBridge(XmppConfig config, ConnectorContext context, ComponentConnection connection,
-      MediaFetcher fetcher) {
+      MediaFetcher fetcher, XmppGhostIds ghostIds) {
     this.context = context;
     this.connection = connection;
     String domain = config.component().domain();
     this.jids = new GatewayJids(domain);
-    this.ghostIds = new XmppGhostIds(config.userPrefix(), context.serverName());
+    this.ghostIds = ghostIds;
     this.interactions = new GatewayInteractions(context, connection, ghostIds);
     MediaLinks mediaLinks = new MediaLinks(config.media().baseUrl());
     /* Permission levels: who shows as an occupant, relay users' lines, which rooms XMPP users may enter. */

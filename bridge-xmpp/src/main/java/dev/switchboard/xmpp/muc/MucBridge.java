@@ -58,11 +58,11 @@ public final class MucBridge {
   private final MucSelfPing selfPing;
   private final List<MessageHook> hooks = new CopyOnWriteArrayList<>();
 
-  public MucBridge(XmppConfig config, ConnectorContext context, ComponentConnection connection) {
+  public MucBridge(XmppConfig config, ConnectorContext context, ComponentConnection connection,
+      XmppGhostIds ghostIds, MucAliases aliases) {
     this.connection = connection;
     String domain = config.component().domain();
-    XmppGhostIds ghostIds = new XmppGhostIds(config.userPrefix(), context.serverName());
-    HubSettings hub = HubSettings.from(context.config(), "xmpp");
+    HubSettings hub = config.hub();
     this.rooms = new MucRooms(domain, config.listenerNick(), context.blockingExecutor());
     MessageMapStore messageMap = new MessageMapStore(context.database(), context.clock());
     this.events = new MucEvents(rooms, messageMap, context.blockingExecutor());
@@ -76,8 +76,7 @@ public final class MucBridge {
         context.serverName(), (room, user) -> occupants.nickOf(room.roomId, user));
     this.disco = new MucDisco(connection, rooms.listenerJid().asDomainBareJid(), config.discoTimeout());
     this.portals = new MucPortals(context, rooms, listener, marks, disco, connection,
-        new MucAliases(config.aliasPrefix(), context.serverName()),
-        new LinkedRoomAliases(context.portals(), "xmpp", LinkedRoomAliases.allowed(context.config(), "xmpp")),
+        aliases, new LinkedRoomAliases(context.portals(), "xmpp", config.portalAliases()),
         ghostIds, domain);
     this.toMatrix = new MucToMatrix(context, rooms, new MucGhosts(context, ghostIds), occupants, listener, events,
         replies, marks, new MucCatchUp(connection, rooms.listenerJid()), hooks);
