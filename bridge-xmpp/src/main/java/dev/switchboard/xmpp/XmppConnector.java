@@ -14,6 +14,7 @@ import dev.switchboard.core.id.RoomAlias;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.permission.Permissions;
+import dev.switchboard.core.store.MessageMap;
 import dev.switchboard.registration.Namespaces;
 import dev.switchboard.xmpp.address.MucAliases;
 import dev.switchboard.xmpp.address.XmppGhostIds;
@@ -110,19 +111,21 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
         }
       }
     }, context.blockingExecutor(), new SecureRandom());
-    mucs = new MucBridge(config, context, connection, ghostIds, aliases);
+    // One message map for every part, so their rows share group commits.
+    MessageMap messageMap = context.messageMap();
+    mucs = new MucBridge(config, context, connection, ghostIds, aliases, messageMap);
     // One fetcher, so its cap on concurrent fetches holds for MUCs, gateway rooms and direct chats together.
     fetcher = new MediaFetcher(config.media().maxBytes(), config.media().allowedHosts());
-    gateway = new GatewayBridge(config, context, connection, fetcher, ghostIds);
+    gateway = new GatewayBridge(config, context, connection, fetcher, ghostIds, messageMap);
     links = new MucLinks(context, mucs, config.component().domain());
-    chats = new DirectChats(config, context, connection, mucs::isBridged, fetcher, ghostIds);
+    chats = new DirectChats(config, context, connection, mucs::isBridged, fetcher, ghostIds, messageMap);
     vcards = new MatrixVCards(context, connection, new MatrixUserJids(config.component().domain()), ghostIds);
-    interactions = new MucInteractions(context, mucs, ghostIds);
+    interactions = new MucInteractions(context, mucs, ghostIds, messageMap);
     mucs.addMessageHook(interactions);
     bridging = new dev.switchboard.xmpp.permission.BridgingPolicy(context, ghostIds);
     dmRefusals = new dev.switchboard.xmpp.permission.DirectChatRefusals(context, ghostIds);
     mucRelay = new dev.switchboard.xmpp.relay.MucRelay(context, mucs,
-        new dev.switchboard.xmpp.media.MediaLinks(config.media().baseUrl()), new dev.switchboard.core.permission.RelayNames());
+        new dev.switchboard.xmpp.media.MediaLinks(config.media().baseUrl()), new dev.switchboard.core.permission.RelayNames(), messageMap);
     mucs.addMessageHook(new MucMediaHook(context, fetcher));
     dormant = new dev.switchboard.xmpp.permission.DormantPortals(context, mucs);
     bridge[0] = mucs;

@@ -1,5 +1,6 @@
 package dev.switchboard.xmpp.chat;
 
+import dev.switchboard.core.ordering.KeyedSerialExecutor;
 import dev.switchboard.xmpp.message.Edits;
 import dev.switchboard.xmpp.stanza.LogText;
 import static dev.switchboard.core.failure.Failures.rootCause;
@@ -15,6 +16,7 @@ import dev.switchboard.core.homeserver.Intent;
 import dev.switchboard.core.id.EventId;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.store.MessageMap;
 import dev.switchboard.core.store.MessageMapStore;
 import dev.switchboard.xmpp.XmppConfig;
 import dev.switchboard.xmpp.address.MatrixUserJids;
@@ -28,11 +30,9 @@ import dev.switchboard.xmpp.stanza.XmlText;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -71,24 +71,26 @@ public final class DirectChats {
   private final ComponentConnection connection;
   private final MatrixUserJids userJids;
   private final XmppGhostIds ghostIds;
-  private final MessageMapStore messageMap;
+  private final MessageMap messageMap;
   private final Executor blocking;
   private final MediaLinks mediaLinks;
   private final dev.switchboard.xmpp.media.MediaFetcher fetcher;
   private final Predicate<BareJid> isBridgedMuc;
-  /** Per-pair work chains, so a first message's room creation finishes before the second message is sent. */
-  private final Map<String, CompletableFuture<Void>> chains = new ConcurrentHashMap<>();
+  /** Per-pair lanes, so a first message's room creation finishes before the second message is sent. */
+  private final KeyedSerialExecutor<String> lanes;
 
   /** @param isBridgedMuc true for MUCs we bridge: their occupants' private messages are not direct chats */
   public DirectChats(XmppConfig config, ConnectorContext context, ComponentConnection connection,
-      Predicate<BareJid> isBridgedMuc, dev.switchboard.xmpp.media.MediaFetcher fetcher, XmppGhostIds ghostIds) {
+      Predicate<BareJid> isBridgedMuc, dev.switchboard.xmpp.media.MediaFetcher fetcher, XmppGhostIds ghostIds,
+      MessageMap messageMap) {
     this.context = context;
     this.meters = context.meters("xmpp");
     this.connection = connection;
     this.userJids = new MatrixUserJids(config.component().domain());
     this.ghostIds = ghostIds;
-    this.messageMap = new MessageMapStore(context.database(), context.clock());
+    this.messageMap = messageMap;
     this.blocking = context.blockingExecutor();
+    this.lanes = new KeyedSerialExecutor<>(blocking, "XMPP direct chat");
     this.mediaLinks = new MediaLinks(config.media().baseUrl());
     this.fetcher = fetcher;
     this.isBridgedMuc = isBridgedMuc;
@@ -227,8 +229,8 @@ public final class DirectChats {
                   "from:" + correction.getIdInitialMessage())).map(MessageMapStore.MessageMapping::eventId);
           return intent.sendMessage(room, replaced.map(r -> Edits.replacing(r, sendContent)).orElse(sendContent),
                   "xmpp-chat|" + remote + "|" + user + "|" + id)
-              .thenAcceptAsync(event -> messageMap.put(new MessageMapStore.RemoteMessage(PROTOCOL, remoteRoom,
-                  "from:" + id), room, event), blocking);
+              .thenCompose(event -> messageMap.record(new MessageMapStore.NewMapping(
+                  new MessageMapStore.RemoteMessage(PROTOCOL, remoteRoom, "from:" + id), room, event)));
         });
   }
 
@@ -447,13 +449,11 @@ public final class DirectChats {
   }
 
   private void inOrder(String key, Supplier<CompletableFuture<Void>> work) {
-    chains.compute(key, (k, prev) -> (prev == null ? done() : prev)
-        .thenComposeAsync(v -> work.get(), blocking)
-        .exceptionally(e -> {
-          log.warn("Direct chat {}: {}", k, rootCause(e).toString());
-          return null;
-        }))
-        .whenComplete((v, e) -> chains.computeIfPresent(key, (k, f) -> f.isDone() ? null : f));
+    lanes.submit(key, work).whenComplete((v, e) -> {
+      if (e != null) {
+        log.warn("Direct chat {}: {}", key, rootCause(e).toString());
+      }
+    });
   }
 
 

@@ -8,6 +8,7 @@ import dev.switchboard.core.connector.Link;
 import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.id.RoomAlias;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.store.MessageMap;
 import dev.switchboard.xmpp.XmppConfig;
 import dev.switchboard.xmpp.address.GatewayJids;
 import dev.switchboard.xmpp.address.XmppGhostIds;
@@ -65,7 +66,7 @@ public final class GatewayBridge {
   private final Map<EntityBareJid, CompletableFuture<Void>> arrivals = new ConcurrentHashMap<>();
 
   public GatewayBridge(XmppConfig config, ConnectorContext context, ComponentConnection connection,
-      MediaFetcher fetcher, XmppGhostIds ghostIds) {
+      MediaFetcher fetcher, XmppGhostIds ghostIds, MessageMap messageMap) {
     this.context = context;
     this.connection = connection;
     String domain = config.component().domain();
@@ -80,7 +81,7 @@ public final class GatewayBridge {
     this.rooms = new GatewayRooms(context.intents().bot(), jids, access::serves, context.blockingExecutor());
     this.members = new GatewayMembers(context, connection, ghostIds, relays, stored);
     this.joins = new GatewayJoins(context, connection, ghostIds, members, relays, access, stored);
-    this.messages = new GatewayMessages(context, connection, joins, interactions, fetcher);
+    this.messages = new GatewayMessages(context, connection, joins, interactions, fetcher, messageMap);
     this.toXmpp = new GatewayToXmpp(context, connection, members, relays, interactions, mediaLinks);
     this.disco = new GatewayDisco(context, connection, domain, rooms,
         new RoomDirectory(context.intents().bot(), jids), new MamArchive(connection, relays));

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.homeserver.Intent;
 import dev.switchboard.core.id.EventId;
+import dev.switchboard.core.store.MessageMap;
 import dev.switchboard.core.store.MessageMapStore;
 import dev.switchboard.xmpp.component.ComponentConnection;
 import dev.switchboard.xmpp.format.XmppFormatting;
@@ -47,17 +48,17 @@ final class GatewayMessages {
   private final GatewayJoins joins;
   private final GatewayInteractions interactions;
   private final MediaFetcher fetcher;
-  private final MessageMapStore messageMap;
+  private final MessageMap messageMap;
   private final Executor blocking;
 
   GatewayMessages(ConnectorContext context, ComponentConnection connection, GatewayJoins joins,
-      GatewayInteractions interactions, MediaFetcher fetcher) {
+      GatewayInteractions interactions, MediaFetcher fetcher, MessageMap messageMap) {
     this.context = context;
     this.connection = connection;
     this.joins = joins;
     this.interactions = interactions;
     this.fetcher = fetcher;
-    this.messageMap = new MessageMapStore(context.database(), context.clock());
+    this.messageMap = messageMap;
     this.blocking = context.blockingExecutor();
   }
 
@@ -115,8 +116,8 @@ final class GatewayMessages {
                 .map(MessageMapStore.MessageMapping::eventId), blocking)
         .thenCompose(replaced -> context.intents().ghost(o.ghost).sendMessage(room.roomId,
             replaced.map(r -> Edits.replacing(r, content)).orElse(content), "xmpp-gw|" + room.jid + "|" + key))
-        .thenAcceptAsync(event -> {
-          messageMap.put(new MessageMapStore.RemoteMessage(PROTOCOL, room.jid.toString(), key), room.roomId, event);
+        .thenCompose(event -> recorded(room, key, event))
+        .thenAccept(event -> {
           // XEP-0045 § 7.4: the room reflects the message to every occupant, the sender included, with its id.
           List<ExtensionElement> extra = new ArrayList<>();
           if (correction != null) {
@@ -128,7 +129,7 @@ final class GatewayMessages {
           room.occupantJid(o.nick).ifPresent(occ -> room.occupants.keySet().forEach(to -> connection.send(
               GatewayStanzas.groupchat(occ, to, id, body, room.jid, Optional.of(event.value()), Optional.empty(),
                   extra))));
-        }, blocking);
+        });
   }
 
   /**
@@ -148,15 +149,22 @@ final class GatewayMessages {
               LogText.of(rootCause(err).getMessage()));
           return JsonNodeFactory.instance.objectNode().put("msgtype", "m.text").put("body", url);
         })
-        .thenAccept(content -> ghost.sendMessage(room.roomId, content, txn).thenAcceptAsync(event -> {
-          messageMap.put(new MessageMapStore.RemoteMessage(PROTOCOL, room.jid.toString(), key), room.roomId, event);
+        .thenAccept(content -> ghost.sendMessage(room.roomId, content, txn)
+            .thenCompose(event -> recorded(room, key, event)).thenAccept(event -> {
           room.occupantJid(o.nick).ifPresent(occ -> room.occupants.keySet().forEach(to -> connection.send(
               MediaLinks.withOob(GatewayStanzas.groupchat(occ, to, id, url, room.jid, Optional.of(event.value()),
                   Optional.empty(), List.of()), Optional.of(new MediaLinks.Link(url, ""))))));
-        }, blocking).exceptionally(err -> {
+        }).exceptionally(err -> {
           log.warn("XMPP -> Matrix file in {} failed: {}", room.alias, rootCause(err).toString());
           return null;
         }));
+  }
+
+  /** Records that the occupant's message {@code key} is {@code event}; completes with the event once committed. */
+  private CompletableFuture<EventId> recorded(GatewayRoom room, String key, EventId event) {
+    return messageMap.record(new MessageMapStore.NewMapping(
+        new MessageMapStore.RemoteMessage(PROTOCOL, room.jid.toString(), key), room.roomId, event))
+        .thenApply(v -> event);
   }
 
   private static CompletableFuture<Void> done() {

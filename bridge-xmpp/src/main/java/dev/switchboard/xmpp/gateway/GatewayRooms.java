@@ -4,6 +4,7 @@ import static dev.switchboard.core.failure.Failures.rootCause;
 
 import dev.switchboard.core.homeserver.Intent;
 import dev.switchboard.core.id.RoomAlias;
+import dev.switchboard.core.ordering.KeyedSerialExecutor;
 import dev.switchboard.xmpp.address.GatewayJids;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +28,8 @@ final class GatewayRooms {
   private final Intent bot;
   private final GatewayJids jids;
   private final Predicate<RoomAlias> served;
-  private final Executor blocking;
+  /** One lane per room: joins, messages and Matrix events of a room run one after another. */
+  private final KeyedSerialExecutor<GatewayRoom> lanes;
   /** Rooms by gateway JID; a future while the alias is being resolved. */
   private final Map<EntityBareJid, CompletableFuture<Optional<GatewayRoom>>> rooms = new ConcurrentHashMap<>();
 
@@ -36,7 +38,7 @@ final class GatewayRooms {
     this.bot = bot;
     this.jids = jids;
     this.served = served;
-    this.blocking = blocking;
+    this.lanes = new KeyedSerialExecutor<>(blocking, "XMPP gateway room");
   }
 
   /** The gateway room for a JID, resolving its alias on first use; empty when no room has that alias. */
@@ -71,33 +73,16 @@ final class GatewayRooms {
 
   /** Runs one room's work strictly in arrival order, off the protocol thread. */
   void inOrder(GatewayRoom room, Supplier<CompletableFuture<?>> work) {
-    synchronized (room) {
-      room.tail = room.tail.thenComposeAsync(v -> work.get(), blocking).handle((r, e) -> {
-        if (e != null && !(rootCause(e) instanceof java.util.concurrent.RejectedExecutionException)) {
-          log.warn("Gateway room {} ({}): {}", room.alias, room.roomId, rootCause(e).toString());
-        }
-        return null;
-      });
-    }
+    inOrderResult(room, () -> work.get().thenApply(r -> null));
   }
 
   /** {@link #inOrder}, and the caller hears how this step ended (the lane itself goes on either way). */
   CompletableFuture<Void> inOrderResult(GatewayRoom room, Supplier<CompletableFuture<Void>> work) {
-    CompletableFuture<Void> result = new CompletableFuture<>();
-    inOrder(room, () -> {
-      CompletableFuture<Void> step;
-      try {
-        step = work.get();
-      } catch (RuntimeException e) {
-        step = CompletableFuture.failedFuture(e);
+    CompletableFuture<Void> result = lanes.submit(room, work);
+    result.whenComplete((r, e) -> {
+      if (e != null && !(rootCause(e) instanceof java.util.concurrent.RejectedExecutionException)) {
+        log.warn("Gateway room {} ({}): {}", room.alias, room.roomId, rootCause(e).toString());
       }
-      return step.whenComplete((v, e) -> {
-        if (e != null) {
-          result.completeExceptionally(e);
-        } else {
-          result.complete(null);
-        }
-      });
     });
     return result;
   }

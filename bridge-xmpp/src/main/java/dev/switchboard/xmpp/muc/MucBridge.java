@@ -9,7 +9,7 @@ import dev.switchboard.core.id.RoomAlias;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.portal.LinkedRoomAliases;
-import dev.switchboard.core.store.MessageMapStore;
+import dev.switchboard.core.store.MessageMap;
 import dev.switchboard.xmpp.XmppConfig;
 import dev.switchboard.xmpp.address.MucAliases;
 import dev.switchboard.xmpp.address.XmppGhostIds;
@@ -59,12 +59,11 @@ public final class MucBridge {
   private final List<MessageHook> hooks = new CopyOnWriteArrayList<>();
 
   public MucBridge(XmppConfig config, ConnectorContext context, ComponentConnection connection,
-      XmppGhostIds ghostIds, MucAliases aliases) {
+      XmppGhostIds ghostIds, MucAliases aliases, MessageMap messageMap) {
     this.connection = connection;
     String domain = config.component().domain();
     HubSettings hub = config.hub();
     this.rooms = new MucRooms(domain, config.listenerNick(), context.blockingExecutor());
-    MessageMapStore messageMap = new MessageMapStore(context.database(), context.clock());
     this.events = new MucEvents(rooms, messageMap, context.blockingExecutor());
     this.reflections = new Reflections(context.scheduler(), context.blockingExecutor(), Reflections.TIMEOUT);
     MucMarks marks = new MucMarks(context);

@@ -2,6 +2,7 @@ package dev.switchboard.xmpp.muc;
 
 import dev.switchboard.core.id.EventId;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.store.MessageMap;
 import dev.switchboard.core.store.MessageMapStore;
 import java.util.List;
 import java.util.Optional;
@@ -19,14 +20,13 @@ final class MucEvents {
   private static final String PROTOCOL = "xmpp";
 
   private final MucRooms rooms;
-  private final MessageMapStore messageMap;
-  private final MessageMapWriter writer;
+  /** Group-committed: a busy MUC's rows share commits. */
+  private final MessageMap messageMap;
   private final Executor blocking;
 
-  MucEvents(MucRooms rooms, MessageMapStore messageMap, Executor blocking) {
+  MucEvents(MucRooms rooms, MessageMap messageMap, Executor blocking) {
     this.rooms = rooms;
     this.messageMap = messageMap;
-    this.writer = new MessageMapWriter(messageMap, blocking);
     this.blocking = blocking;
   }
 
@@ -37,7 +37,7 @@ final class MucEvents {
 
   /** Records that the MUC message {@code key} is {@code event}; completes once committed. */
   CompletableFuture<Void> record(MucRoom room, List<String> keys, EventId event) {
-    return writer.put(keys.stream().map(key -> new MessageMapStore.NewMapping(
+    return messageMap.recordAll(keys.stream().map(key -> new MessageMapStore.NewMapping(
         new MessageMapStore.RemoteMessage(PROTOCOL, room.muc.toString(), key), room.roomId, event)).toList());
   }
 

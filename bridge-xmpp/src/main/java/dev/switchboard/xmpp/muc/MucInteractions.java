@@ -10,7 +10,7 @@ import dev.switchboard.core.homeserver.Intent;
 import dev.switchboard.core.id.EventId;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
-import dev.switchboard.core.store.MessageMapStore;
+import dev.switchboard.core.store.MessageMap;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.message.ChatMarkers;
 import dev.switchboard.xmpp.message.Fallback;
@@ -51,7 +51,7 @@ public final class MucInteractions implements MucBridge.MessageHook {
   private final ConnectorContext context;
   private final MucBridge mucs;
   private final XmppGhostIds ghostIds;
-  private final MessageMapStore messageMap;
+  private final MessageMap messageMap;
   private final Executor blocking;
 
   /** Matrix → XMPP: per "user|target event", the user's reaction events and their keys, in order. */
@@ -65,11 +65,11 @@ public final class MucInteractions implements MucBridge.MessageHook {
   /** Who was typing in each room at the last {@code m.typing}. */
   private final Map<RoomId, Set<UserId>> typing = new ConcurrentHashMap<>();
 
-  public MucInteractions(ConnectorContext context, MucBridge mucs, XmppGhostIds ghostIds) {
+  public MucInteractions(ConnectorContext context, MucBridge mucs, XmppGhostIds ghostIds, MessageMap messageMap) {
     this.context = context;
     this.mucs = mucs;
     this.ghostIds = ghostIds;
-    this.messageMap = new MessageMapStore(context.database(), context.clock());
+    this.messageMap = messageMap;
     this.blocking = context.blockingExecutor();
   }
 

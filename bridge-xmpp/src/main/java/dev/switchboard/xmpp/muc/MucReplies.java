@@ -5,6 +5,7 @@ import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.homeserver.Intent;
 import dev.switchboard.core.id.EventId;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.store.MessageMap;
 import dev.switchboard.core.store.MessageMapStore;
 import dev.switchboard.xmpp.message.Replies;
 import java.util.List;
@@ -25,14 +26,14 @@ final class MucReplies {
   /** A reply to send: the referenced id, the author's occupant JID if known, and the quote that starts the body. */
   record Outgoing(String id, Optional<String> to, String quote) {}
 
-  private final MessageMapStore messageMap;
+  private final MessageMap messageMap;
   private final Executor blocking;
   private final Intent bot;
   private final String serverName;
   private final BiFunction<MucRoom, UserId, CompletableFuture<String>> nameInMuc;
 
   /** @param nameInMuc how a Matrix user (or ghost) is named in the MUC: their occupant's nick */
-  MucReplies(MessageMapStore messageMap, Executor blocking, Intent bot, String serverName,
+  MucReplies(MessageMap messageMap, Executor blocking, Intent bot, String serverName,
       BiFunction<MucRoom, UserId, CompletableFuture<String>> nameInMuc) {
     this.messageMap = messageMap;
     this.blocking = blocking;

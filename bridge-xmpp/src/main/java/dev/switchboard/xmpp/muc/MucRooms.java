@@ -5,6 +5,7 @@ import static dev.switchboard.core.failure.Failures.rootCause;
 import dev.switchboard.core.connector.Link;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.ordering.KeyedSerialExecutor;
 import dev.switchboard.xmpp.address.MatrixUserJids;
 import java.util.Collection;
 import java.util.Map;
@@ -31,12 +32,13 @@ final class MucRooms {
   private final String listenerNick;
   private final FullJid listenerJid;
   private final MatrixUserJids userJids;
-  private final Executor blocking;
+  /** XMPP → Matrix work, one lane per room; a step ends once its homeserver writes are queued. */
+  private final KeyedSerialExecutor<MucRoom> lanes;
 
   MucRooms(String domain, String listenerNick, Executor blocking) {
     this.listenerNick = listenerNick;
     this.userJids = new MatrixUserJids(domain);
-    this.blocking = blocking;
+    this.lanes = new KeyedSerialExecutor<>(blocking, "XMPP -> Matrix MUC");
     try {
       // '_bridge' has no escaped ':' so it can never be a Matrix user's address.
       this.listenerJid = JidCreate.fullFrom("_bridge@" + domain + "/listener");
@@ -104,15 +106,10 @@ final class MucRooms {
 
   /** Runs XMPP → Matrix work for one room strictly in arrival order, off the protocol thread. */
   void inOrder(MucRoom room, Supplier<CompletableFuture<?>> work) {
-    synchronized (room) {
-      room.tail = room.tail
-          .thenComposeAsync(v -> work.get(), blocking)
-          .handle((r, e) -> {
-            if (e != null && !(rootCause(e) instanceof java.util.concurrent.RejectedExecutionException)) {
-              log.warn("XMPP -> Matrix in {} ({}) failed: {}", room.roomId, room.muc, rootCause(e).toString());
-            }
-            return null;
-          });
-    }
+    lanes.<Object>submit(room, () -> work.get().thenApply(r -> r)).whenComplete((r, e) -> {
+      if (e != null && !(rootCause(e) instanceof java.util.concurrent.RejectedExecutionException)) {
+        log.warn("XMPP -> Matrix in {} ({}) failed: {}", room.roomId, room.muc, rootCause(e).toString());
+      }
+    });
   }
 }

@@ -7,7 +7,7 @@ import dev.switchboard.core.connector.ConnectorMeters;
 import dev.switchboard.core.connector.Link;
 import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.id.EventId;
-import dev.switchboard.core.store.MessageMapStore;
+import dev.switchboard.core.store.MessageMap;
 import dev.switchboard.xmpp.media.MediaLinks;
 import dev.switchboard.xmpp.muc.MucBridge;
 import dev.switchboard.xmpp.muc.MucStanzas;
@@ -38,16 +38,17 @@ public final class MucRelay {
   private final MucBridge mucs;
   private final RelayText text;
   private final RelayNames names;
-  private final MessageMapStore messageMap;
+  private final MessageMap messageMap;
   private final Executor blocking;
   private final ConnectorMeters meters;
 
-  public MucRelay(ConnectorContext context, MucBridge mucs, MediaLinks mediaLinks, RelayNames names) {
+  public MucRelay(ConnectorContext context, MucBridge mucs, MediaLinks mediaLinks, RelayNames names,
+      MessageMap messageMap) {
     this.context = context;
     this.mucs = mucs;
     this.text = new RelayText(context.permissions().relay(), mediaLinks);
     this.names = names;
-    this.messageMap = new MessageMapStore(context.database(), context.clock());
+    this.messageMap = messageMap;
     this.blocking = context.blockingExecutor();
     this.meters = context.meters(PROTOCOL);
   }
