@@ -1,5 +1,7 @@
 package dev.switchboard.xmpp.chat;
 
+import dev.switchboard.xmpp.format.XmppBody;
+import dev.switchboard.xmpp.LinkEvents;
 import dev.switchboard.core.ordering.KeyedSerialExecutor;
 import dev.switchboard.xmpp.message.Edits;
 import dev.switchboard.xmpp.stanza.LogText;
@@ -11,7 +13,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.ConnectorMeters;
 import dev.switchboard.core.connector.Link;
+import dev.switchboard.core.event.MatrixEdit;
 import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.event.MatrixMessage;
+import dev.switchboard.core.event.MembershipChange;
 import dev.switchboard.core.homeserver.Intent;
 import dev.switchboard.core.id.EventId;
 import dev.switchboard.core.id.RoomId;
@@ -22,7 +27,6 @@ import dev.switchboard.xmpp.XmppConfig;
 import dev.switchboard.xmpp.address.MatrixUserJids;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
-import dev.switchboard.xmpp.format.MatrixHtml;
 import dev.switchboard.xmpp.format.XmppFormatting;
 import dev.switchboard.xmpp.media.MediaLinks;
 import dev.switchboard.xmpp.stanza.StanzaIds;
@@ -59,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * ↔ a Matrix DM room between that user and the XMPP address's ghost. One room per pair, created by whichever side
  * speaks first; a Matrix user who left is invited again by the next XMPP message.
  */
-public final class DirectChats {
+public final class DirectChats implements LinkEvents {
   private static final Logger log = LoggerFactory.getLogger(DirectChats.class);
   private static final String PROTOCOL = "xmpp";
   /** Remote ids of direct-chat links start with this; never a valid JID, so MUC code cannot mistake them. */
@@ -195,14 +199,7 @@ public final class DirectChats {
           .map(c -> intent.setTyping(c.room(), state.get() == ChatState.composing, TYPING_TIMEOUT_MS))
           .orElse(done()));
     }
-    ObjectNode content = JsonNodeFactory.instance.objectNode();
-    if (body.startsWith("/me ")) {
-      content.put("msgtype", "m.emote").put("body", body.substring(4));
-    } else {
-      content.put("msgtype", "m.text").put("body", body);
-    }
-    // XHTML-IM (sanitised), else XEP-0393 styling, becomes Matrix HTML.
-    XmppFormatting.apply(message, content, body.startsWith("/me "));
+    ObjectNode content = XmppFormatting.contentOf(message, body);
     String id = message.getStanzaId() == null ? "none-" + UUID.randomUUID() : message.getStanzaId();
     MessageCorrectExtension correction = MessageCorrectExtension.from(message);
     // A message that is just a file's URL with OOB data (XEP-0363 uploads): fetched and uploaded (size limit, no
@@ -273,12 +270,12 @@ public final class DirectChats {
   // ---- Matrix -> XMPP
 
   /** Membership outside any link: an invite of one of our ghosts is a new direct chat with the inviter. */
-  public CompletableFuture<Void> onUnlinkedEvent(MatrixEvent event) {
-    if (!"m.room.member".equals(event.type()) || !"invite".equals(event.membership().orElse(""))
-        || event.stateKey().isEmpty()) {
+  public CompletableFuture<Void> onUnlinkedMembership(MembershipChange change) {
+    if (!"invite".equals(change.membership())) {
       return done();
     }
-    UserId ghost = UserId.of(event.stateKey().get());
+    MatrixEvent event = change.event();
+    UserId ghost = change.subject();
     Optional<Jid> remote = ghostIds.jidOf(ghost);
     if (remote.isEmpty() || !remote.get().hasNoResource() || remote.get().asEntityBareJidIfPossible() == null) {
       return done(); // MUC occupants' ghosts (room@service/nick) do not take direct chats
@@ -299,42 +296,40 @@ public final class DirectChats {
         .thenRun(() -> log.info("{} opened direct chat {} with {}", inviter, event.roomId(), jid));
   }
 
-  /** An event in a direct-chat room. */
-  public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Link link) {
+  /** The chat's user left or was banned: the next XMPP message invites them back. */
+  @Override
+  public CompletableFuture<Void> onMembership(MembershipChange change, Link link) {
     Optional<DirectChat> chat = parseLink(link);
-    if (chat.isEmpty() || ghostIds.isGhost(event.sender())) {
+    if (chat.isEmpty() || ghostIds.isGhost(change.event().sender()) || !change.subject().equals(chat.get().user())) {
+      return done();
+    }
+    if (change.membership().equals("leave") || change.membership().equals("ban")) {
+      return CompletableFuture.runAsync(() -> setUserLeft(chat.get().room(), true), blocking);
+    }
+    return done();
+  }
+
+  @Override
+  public CompletableFuture<Void> onMessage(MatrixMessage message, Link link) {
+    return send(message.event(), link, message.event().content(), Optional.empty());
+  }
+
+  /** An edit becomes an XEP-0308 correction of the message sent with the id derived from its event id. */
+  @Override
+  public CompletableFuture<Void> onEdit(MatrixEdit edit, Link link) {
+    return send(edit.event(), link, edit.newContent(), Optional.of(edit.replaces()));
+  }
+
+  /** The chat's user's message to the XMPP address. */
+  private CompletableFuture<Void> send(MatrixEvent event, Link link, JsonNode content, Optional<EventId> replaces) {
+    Optional<DirectChat> chat = parseLink(link);
+    if (chat.isEmpty() || ghostIds.isGhost(event.sender()) || !event.sender().equals(chat.get().user())) {
       return done();
     }
     DirectChat c = chat.get();
-    if ("m.room.member".equals(event.type()) && event.stateKey().equals(Optional.of(c.user().value()))) {
-      String membership = event.membership().orElse("");
-      if (membership.equals("leave") || membership.equals("ban")) {
-        return CompletableFuture.runAsync(() -> setUserLeft(c.room(), true), blocking);
-      }
+    Optional<XmppBody> text = XmppBody.of(content, content.path("body").asText(""), mediaLinks);
+    if (text.isEmpty()) {
       return done();
-    }
-    if (!"m.room.message".equals(event.type()) || !event.sender().equals(c.user())) {
-      return done();
-    }
-    JsonNode relation = event.content().path("m.relates_to");
-    boolean isEdit = "m.replace".equals(relation.path("rel_type").asText()) && relation.path("event_id").isTextual()
-        && event.content().path("m.new_content").isObject();
-    JsonNode content = isEdit ? event.content().path("m.new_content") : event.content();
-    String body = content.path("body").asText("");
-    Optional<MediaLinks.Link> media = mediaLinks.of(content);
-    String text = switch (content.path("msgtype").asText("")) {
-      case "m.text", "m.notice" -> body;
-      case "m.emote" -> "/me " + body;
-      default -> MediaLinks.isMedia(content) ? mediaLinks.textOf(content) : null;
-    };
-    if (text == null || text.isEmpty()) {
-      return done();
-    }
-    // Matrix HTML: the plain body gets XEP-0393 styling, and an XHTML-IM body goes along.
-    Optional<MatrixHtml.Rendered> formatted = MediaLinks.isMedia(content) ? Optional.empty()
-        : MatrixHtml.render(content, "m.emote".equals(content.path("msgtype").asText()) ? "/me " : "");
-    if (formatted.isPresent()) {
-      text = formatted.get().body();
     }
     FullJid from;
     try {
@@ -343,15 +338,13 @@ public final class DirectChats {
       return done();
     }
     MessageBuilder b = StanzaBuilder.buildMessage(StanzaIds.of(event.eventId().value())).from(from)
-        .to(c.remote()).ofType(Message.Type.chat).setBody(XmlText.clean(text))
+        .to(c.remote()).ofType(Message.Type.chat).setBody(XmlText.clean(text.get().text()))
         .addExtension(new ChatStateExtension(ChatState.active));
-    if (isEdit) {
-      b.addExtension(new MessageCorrectExtension(StanzaIds.of(relation.path("event_id").asText())));
-    }
-    formatted.ifPresent(f -> b.addExtension(f.xhtml()));
+    replaces.ifPresent(r -> b.addExtension(new MessageCorrectExtension(StanzaIds.of(r.value()))));
+    text.get().formatted().ifPresent(f -> b.addExtension(f.xhtml()));
     meters.message(ConnectorMeters.Direction.TO_REMOTE);
     // Done when written to the component stream; while it is down the dispatcher holds the event.
-    return connection.deliver(MediaLinks.withOob(b.build(), media));
+    return connection.deliver(MediaLinks.withOob(b.build(), text.get().media()));
   }
 
   // ---- store

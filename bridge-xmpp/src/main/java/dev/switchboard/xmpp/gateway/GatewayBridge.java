@@ -5,10 +5,16 @@ import static dev.switchboard.core.failure.Failures.rootCause;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.Link;
-import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.event.MatrixEdit;
+import dev.switchboard.core.event.MatrixMessage;
+import dev.switchboard.core.event.MatrixReaction;
+import dev.switchboard.core.event.MatrixRedaction;
+import dev.switchboard.core.event.MembershipChange;
+import dev.switchboard.core.event.RoomStateChange;
 import dev.switchboard.core.id.RoomAlias;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.store.MessageMap;
+import dev.switchboard.xmpp.LinkEvents;
 import dev.switchboard.xmpp.XmppConfig;
 import dev.switchboard.xmpp.address.GatewayJids;
 import dev.switchboard.xmpp.address.XmppGhostIds;
@@ -24,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.jivesoftware.smack.packet.IQ;
 import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smack.packet.Presence;
@@ -44,7 +51,7 @@ import org.slf4j.LoggerFactory;
  * deletes or renames it) so its Matrix events reach us. Routes stanzas and events to the parts ({@link GatewayJoins},
  * {@link GatewayMessages}, {@link GatewayToXmpp}, {@link GatewayDisco}) in each room's order.
  */
-public final class GatewayBridge {
+public final class GatewayBridge implements LinkEvents {
   private static final Logger log = LoggerFactory.getLogger(GatewayBridge.class);
   public static final String GATEWAY_IDENTITY_TYPE = "matrix";
 
@@ -236,16 +243,51 @@ public final class GatewayBridge {
 
   // ---- Matrix -> gateway
 
-  /** A Matrix event in a room with a gateway link: relayed to the room's XMPP occupants. */
-  public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Link link) {
+  // Matrix events in a room with a gateway link: relayed to the room's XMPP occupants (each member shown by their
+  // permission level).
+
+  @Override
+  public CompletableFuture<Void> onMessage(MatrixMessage message, Link link) {
+    return inRoom(link, room -> toXmpp.onMessage(room, message));
+  }
+
+  @Override
+  public CompletableFuture<Void> onEdit(MatrixEdit edit, Link link) {
+    return inRoom(link, room -> toXmpp.onEdit(room, edit));
+  }
+
+  @Override
+  public CompletableFuture<Void> onReaction(MatrixReaction reaction, Link link) {
+    return inRoom(link, room -> toXmpp.onReaction(room, reaction));
+  }
+
+  @Override
+  public CompletableFuture<Void> onRedaction(MatrixRedaction redaction, Link link) {
+    return inRoom(link, room -> toXmpp.onRedaction(room, redaction));
+  }
+
+  @Override
+  public CompletableFuture<Void> onMembership(MembershipChange change, Link link) {
+    return inRoom(link, room -> toXmpp.onMembership(room, change));
+  }
+
+  @Override
+  public CompletableFuture<Void> onRoomState(RoomStateChange change, Link link) {
+    return inRoom(link, room -> toXmpp.onRoomState(room, change));
+  }
+
+  /**
+   * Runs {@code relay} in the lane of the link's room; done when the room's stanzas for it are written to the
+   * component stream.
+   */
+  private CompletableFuture<Void> inRoom(Link link, Function<GatewayRoom, CompletableFuture<Void>> relay) {
     EntityBareJid jid;
     try {
       jid = JidCreate.entityBareFrom(link.remoteId());
     } catch (XmppStringprepException e) {
       return done();
     }
-    // Done when the room's stanzas for it are written to the component stream (its own lane keeps the order).
-    return rooms.room(jid).thenCompose(room -> room.map(r -> rooms.inOrderResult(r, () -> toXmpp.relay(r, event)))
+    return rooms.room(jid).thenCompose(room -> room.map(r -> rooms.inOrderResult(r, () -> relay.apply(r)))
         .orElseGet(GatewayBridge::done));
   }
 

@@ -145,11 +145,7 @@ final class GatewayJoins {
 
   /** One message of the room's history to a newcomer (XEP-0203 delayed); edits and what is not text are left out. */
   private void sendHistory(GatewayRoom room, FullJid to, JsonNode e) {
-    if (!"m.room.message".equals(e.path("type").asText()) || e.path("content").path("m.relates_to")
-        .path("rel_type").asText().equals("m.replace")) {
-      return;
-    }
-    Optional<String> text = GatewayToXmpp.textOf(e.path("content"));
+    Optional<String> text = GatewayToXmpp.historyText(e);
     if (text.isEmpty()) {
       return;
     }

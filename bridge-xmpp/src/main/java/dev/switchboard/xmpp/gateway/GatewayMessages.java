@@ -94,14 +94,7 @@ final class GatewayMessages {
     if (body == null) {
       return done();
     }
-    ObjectNode content = JsonNodeFactory.instance.objectNode();
-    if (body.startsWith("/me ")) {
-      content.put("msgtype", "m.emote").put("body", body.substring(4));
-    } else {
-      content.put("msgtype", "m.text").put("body", body);
-    }
-    // XHTML-IM (sanitised), else XEP-0393 styling, becomes Matrix HTML.
-    XmppFormatting.apply(message, content, body.startsWith("/me "));
+    ObjectNode content = XmppFormatting.contentOf(message, body);
     XHTMLExtension xhtml = XmppFormatting.xhtmlElement(message).orElse(null);
     String id = message.getStanzaId() == null ? "none-" + java.util.UUID.randomUUID() : message.getStanzaId();
     String key = "from:" + o.ghost.value() + "/" + id;

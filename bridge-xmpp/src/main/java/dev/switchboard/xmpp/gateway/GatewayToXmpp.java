@@ -3,8 +3,14 @@ package dev.switchboard.xmpp.gateway;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.ConnectorMeters;
+import dev.switchboard.core.event.MatrixEdit;
 import dev.switchboard.core.event.MatrixEvent;
-import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.event.MatrixMessage;
+import dev.switchboard.core.event.MatrixReaction;
+import dev.switchboard.core.event.MatrixRedaction;
+import dev.switchboard.core.event.MembershipChange;
+import dev.switchboard.core.event.RoomStateChange;
+import dev.switchboard.core.id.EventId;
 import dev.switchboard.xmpp.component.ComponentConnection;
 import dev.switchboard.xmpp.format.MatrixHtml;
 import dev.switchboard.xmpp.media.MediaLinks;
@@ -42,27 +48,60 @@ final class GatewayToXmpp {
     this.meters = context.meters("xmpp");
   }
 
-  /** A Matrix event in the room, in the room's order; done when its stanzas are written to the component stream. */
-  CompletableFuture<Void> relay(GatewayRoom room, MatrixEvent event) {
+  // Matrix events in the room, in the room's order; each is done when its stanzas are written to the component
+  // stream. Until an XMPP user has been in the room this run its members are not loaded and nothing goes out;
+  // members who are no occupants' ghosts and not shown (relay and none users) go to GatewayRelay.
+
+  CompletableFuture<Void> onMessage(GatewayRoom room, MatrixMessage message) {
+    return message(room, message.event(), message.event().content(), Optional.empty());
+  }
+
+  CompletableFuture<Void> onEdit(GatewayRoom room, MatrixEdit edit) {
+    return message(room, edit.event(), edit.newContent(), Optional.of(edit.replaces()));
+  }
+
+  CompletableFuture<Void> onReaction(GatewayRoom room, MatrixReaction reaction) {
+    if (!room.membersLoaded || relays.hidden(reaction.event().sender())) {
+      return done();
+    }
+    return interactions.fromMatrix(room, reaction);
+  }
+
+  CompletableFuture<Void> onRedaction(GatewayRoom room, MatrixRedaction redaction) {
     if (!room.membersLoaded) {
-      return done(); // nobody from XMPP has been here this run; members load on the first join
+      return done();
+    }
+    return relays.hidden(redaction.event().sender())
+        ? relays.redactionFromHidden(room, redaction.event(), redaction.redacts())
+        : interactions.fromMatrix(room, redaction);
+  }
+
+  CompletableFuture<Void> onMembership(GatewayRoom room, MembershipChange change) {
+    MatrixEvent event = change.event();
+    if (!room.membersLoaded) {
+      return done();
     }
     if (relays.hidden(event.sender())) {
-      return relays.fromHidden(room, event);
+      relays.memberFromHidden(event);
+    } else {
+      members.onMember(room, event.sender(), change.subject(), change.membership(),
+          event.content().path("displayname").asText(""), event.content().path("reason").asText(""));
     }
-    if (interactions.takes(event)) {
-      return interactions.fromMatrix(room, event);
+    return done();
+  }
+
+  /** The topic becomes the subject, new power levels new affiliations and roles; the rest is not bridged. */
+  CompletableFuture<Void> onRoomState(GatewayRoom room, RoomStateChange change) {
+    MatrixEvent event = change.event();
+    if (!room.membersLoaded || relays.hidden(event.sender())) {
+      return done();
     }
     switch (event.type()) {
-      case "m.room.message" -> {
-        return relayMessage(room, event);
-      }
       case "m.room.topic" -> {
         room.subject = event.content().path("topic").asText("");
         room.occupants.keySet().forEach(to -> connection.send(GatewayStanzas.subject(room.jid, to,
             StanzaIds.of(event.eventId().value()), room.subject)));
       }
-      case "m.room.member" -> relayMember(room, event);
       case "m.room.power_levels" -> {
         if (event.stateKey().map(String::isEmpty).orElse(false)) {
           members.onPowerLevels(room, event.content());
@@ -75,25 +114,15 @@ final class GatewayToXmpp {
     return done();
   }
 
-  private void relayMember(GatewayRoom room, MatrixEvent event) {
-    if (event.stateKey().isEmpty()) {
-      return;
+  /** A message ({@code replaces} empty) or edit from the sender's occupant JID to every occupant. */
+  private CompletableFuture<Void> message(GatewayRoom room, MatrixEvent event, JsonNode content,
+      Optional<EventId> replaces) {
+    if (!room.membersLoaded) {
+      return done();
     }
-    UserId target;
-    try {
-      target = UserId.of(event.stateKey().get());
-    } catch (IllegalArgumentException e) {
-      return;
+    if (relays.hidden(event.sender())) {
+      return relays.fromHidden(room, event, content, replaces);
     }
-    members.onMember(room, event.sender(), target, event.membership().orElse(""),
-        event.content().path("displayname").asText(""), event.content().path("reason").asText(""));
-  }
-
-  private CompletableFuture<Void> relayMessage(GatewayRoom room, MatrixEvent event) {
-    JsonNode relation = event.content().path("m.relates_to");
-    boolean isEdit = "m.replace".equals(relation.path("rel_type").asText()) && relation.path("event_id").isTextual()
-        && event.content().path("m.new_content").isObject();
-    JsonNode content = isEdit ? event.content().path("m.new_content") : event.content();
     Optional<MediaLinks.Link> media = mediaLinks.of(content);
     Optional<String> text = MediaLinks.isMedia(content) ? Optional.of(mediaLinks.textOf(content)) : textOf(content);
     Optional<EntityFullJid> from = room.occupantJid(room.nickOf(event.sender()));
@@ -101,9 +130,7 @@ final class GatewayToXmpp {
       return done();
     }
     List<ExtensionElement> extra = new ArrayList<>(xhtmlOf(content));
-    if (isEdit) {
-      extra.add(new MessageCorrectExtension(StanzaIds.of(relation.path("event_id").asText())));
-    }
+    replaces.ifPresent(r -> extra.add(new MessageCorrectExtension(StanzaIds.of(r.value()))));
     String eventId = event.eventId().value();
     List<CompletableFuture<Void>> written = new ArrayList<>();
     for (FullJid to : room.occupants.keySet()) {
@@ -128,6 +155,18 @@ final class GatewayToXmpp {
       default -> null;
     };
     return text == null || text.isEmpty() ? Optional.empty() : Optional.of(text);
+  }
+
+  /**
+   * The text of an event from the room's history ({@code /messages} format, not sorted by the core): a message's,
+   * empty for edits (the history shows what was sent) and everything else.
+   */
+  static Optional<String> historyText(JsonNode e) {
+    if (!"m.room.message".equals(e.path("type").asText())
+        || "m.replace".equals(e.path("content").path("m.relates_to").path("rel_type").asText())) {
+      return Optional.empty();
+    }
+    return textOf(e.path("content"));
   }
 
   /** The XHTML-IM body (XEP-0071) for a text message with Matrix HTML, as extension list; empty otherwise. */

@@ -59,9 +59,7 @@ final class MamArchive {
       List<JsonNode> all = new ArrayList<>();
       for (JsonNode e : newestFirst) {
         long ts = e.path("origin_server_ts").asLong();
-        if (!"m.room.message".equals(e.path("type").asText())
-            || "m.replace".equals(e.path("content").path("m.relates_to").path("rel_type").asText())
-            || GatewayToXmpp.textOf(e.path("content")).isEmpty()
+        if (GatewayToXmpp.historyText(e).isEmpty()
             || !relays.heard(e.path("sender").asText())
             || q.start().map(s -> ts < s.toEpochMilli()).orElse(false)
             || q.end().map(s -> ts > s.toEpochMilli()).orElse(false)) {

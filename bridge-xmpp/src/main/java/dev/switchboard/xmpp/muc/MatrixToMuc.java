@@ -5,12 +5,18 @@ import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.ConnectorMeters;
 import dev.switchboard.core.connector.HubSettings;
 import dev.switchboard.core.connector.Link;
+import dev.switchboard.core.event.MatrixEdit;
 import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.event.MatrixMessage;
+import dev.switchboard.core.event.MatrixRedaction;
+import dev.switchboard.core.event.MembershipChange;
+import dev.switchboard.core.event.RoomStateChange;
 import dev.switchboard.core.id.EventId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
 import dev.switchboard.xmpp.format.MatrixHtml;
+import dev.switchboard.xmpp.format.XmppBody;
 import dev.switchboard.xmpp.media.MediaLinks;
 import dev.switchboard.xmpp.message.Replies;
 import dev.switchboard.xmpp.stanza.XmlText;
@@ -62,30 +68,40 @@ final class MatrixToMuc {
     this.meters = context.meters(PROTOCOL);
   }
 
-  /** See {@link MucBridge#onMatrixEvent}. */
-  CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Link link) {
-    Optional<MucRoom> found = rooms.of(link);
-    if (found.isEmpty() || ghostIds.isGhost(event.sender())) {
-      return CompletableFuture.completedFuture(null);
+  /** A Matrix user's message (text, media, reply), from their own occupant. */
+  CompletableFuture<Void> onMessage(MatrixMessage message, Link link) {
+    return inRoom(message.event(), link, room -> send(room, message.event(), message.event().content(),
+        message.replyTo(), Optional.empty()));
+  }
+
+  /** An edit becomes an XEP-0308 correction. */
+  CompletableFuture<Void> onEdit(MatrixEdit edit, Link link) {
+    return inRoom(edit.event(), link, room -> send(room, edit.event(), edit.newContent(), Optional.empty(),
+        Optional.of(edit.replaces())));
+  }
+
+  CompletableFuture<Void> onRedaction(MatrixRedaction redaction, Link link) {
+    return inRoom(redaction.event(), link, room -> sendRetraction(room, redaction.event(), redaction.redacts()));
+  }
+
+  /** A topic becomes the MUC's subject; other room settings are not bridged. */
+  CompletableFuture<Void> onRoomState(RoomStateChange change, Link link) {
+    return "m.room.topic".equals(change.event().type())
+        ? inRoom(change.event(), link, room -> sendSubject(room, change.event())) : done();
+  }
+
+  CompletableFuture<Void> onMembership(MembershipChange change, Link link) {
+    return inRoom(change.event(), link, room -> onMember(room, change));
+  }
+
+  /** The room of a MUC link, for events of Matrix users (never our own ghosts). */
+  private CompletableFuture<Void> inRoom(MatrixEvent event, Link link,
+      Function<MucRoom, CompletableFuture<Void>> then) {
+    Optional<MucRoom> room = rooms.of(link);
+    if (room.isEmpty() || ghostIds.isGhost(event.sender())) {
+      return done();
     }
-    MucRoom room = found.get();
-    switch (event.type()) {
-      case "m.room.message" -> {
-        return sendMessage(room, event);
-      }
-      case "m.room.redaction" -> {
-        return sendRetraction(room, event);
-      }
-      case "m.room.topic" -> {
-        return sendSubject(room, event);
-      }
-      case "m.room.member" -> {
-        return onMember(room, event);
-      }
-      default -> {
-        return CompletableFuture.completedFuture(null);
-      }
-    }
+    return then.apply(room.get());
   }
 
   private CompletableFuture<Void> sendSubject(MucRoom room, MatrixEvent event) {
@@ -95,26 +111,26 @@ final class MatrixToMuc {
       if (hub.topics()) {
         connection.send(MucStanzas.subject(rooms.listenerJid(), room.muc, MucStanzas.idFor(event.eventId()), topic));
       }
-      return CompletableFuture.completedFuture(null);
+      return done();
     }
     return occupants.ensure(room, event.sender()).thenCompose(v -> connection.deliver(MucStanzas.subject(
         rooms.fullJidOf(event.sender()), room.muc, MucStanzas.idFor(event.eventId()), topic)));
   }
 
-  private CompletableFuture<Void> onMember(MucRoom room, MatrixEvent event) {
-    String membership = event.membership().orElse("");
-    if (membership.equals("join") && event.stateKey().isPresent()) {
-      UserId joined = UserId.of(event.stateKey().get());
-      if (hub.allJoins() && !room.matrixOccupants.containsKey(joined)
-          && context.foreignGhosts().networkOf(joined).isPresent()) {
+  private CompletableFuture<Void> onMember(MucRoom room, MembershipChange change) {
+    String membership = change.membership();
+    UserId user = change.subject();
+    if (membership.equals("join")) {
+      if (hub.allJoins() && !room.matrixOccupants.containsKey(user)
+          && context.foreignGhosts().networkOf(user).isPresent()) {
         // hub.foreign_members: all — another network's ghost joins the MUC with the room, not only when it speaks.
-        return occupants.ensure(room, joined).exceptionally(e -> null);
+        return occupants.ensure(room, user).exceptionally(e -> null);
       }
-      occupants.followDisplayName(room, joined, event.content().path("displayname").asText(""));
-    } else if ((membership.equals("leave") || membership.equals("ban")) && event.stateKey().isPresent()) {
-      occupants.leave(room, UserId.of(event.stateKey().get()));
+      occupants.followDisplayName(room, user, change.event().content().path("displayname").asText(""));
+    } else if (membership.equals("leave") || membership.equals("ban")) {
+      occupants.leave(room, user);
     }
-    return CompletableFuture.completedFuture(null);
+    return done();
   }
 
   /**
@@ -125,32 +141,19 @@ final class MatrixToMuc {
     return reflections.send(room.muc, message, connection::deliver);
   }
 
-  private CompletableFuture<Void> sendMessage(MucRoom room, MatrixEvent event) {
-    JsonNode relation = event.content().path("m.relates_to");
-    boolean isEdit = "m.replace".equals(relation.path("rel_type").asText()) && relation.path("event_id").isTextual()
-        && event.content().path("m.new_content").isObject();
-    JsonNode content = isEdit ? event.content().path("m.new_content") : event.content();
+  /** A message, or with {@code replaces} an edit, from the sender's occupant; done when the MUC reflects it. */
+  private CompletableFuture<Void> send(MucRoom room, MatrixEvent event, JsonNode content,
+      Optional<EventId> repliedTo, Optional<EventId> replaces) {
     String msgtype = content.path("msgtype").asText("");
-    Optional<EventId> repliedTo = isEdit ? Optional.empty() : MucReplies.repliedTo(content);
     // Matrix's reply fallback quotes with raw Matrix ids: never sent; XEP-0461 and our own quote replace it.
     String body = repliedTo.isPresent() ? Replies.withoutMatrixFallback(content.path("body").asText(""))
         : content.path("body").asText("");
-    Optional<MediaLinks.Link> media = mediaLinks.of(content);
-    String text = switch (msgtype) {
-      case "m.text", "m.notice" -> body;
-      case "m.emote" -> "/me " + body;
-      default -> MediaLinks.isMedia(content) ? mediaLinks.textOf(content) : null;
-    };
-    if (text == null || text.isEmpty()) {
-      return CompletableFuture.completedFuture(null);
+    Optional<XmppBody> text = XmppBody.of(content, body, mediaLinks);
+    if (text.isEmpty()) {
+      return done();
     }
-    // Matrix HTML: the plain body gets XEP-0393 styling, and an XHTML-IM body goes along.
-    Optional<MatrixHtml.Rendered> formatted = MediaLinks.isMedia(content) ? Optional.empty()
-        : MatrixHtml.render(content, "m.emote".equals(msgtype) ? "/me " : "");
-    if (formatted.isPresent()) {
-      text = formatted.get().body();
-    }
-    String finalText = text;
+    String finalText = text.get().text();
+    Optional<MatrixHtml.Rendered> formatted = text.get().formatted();
     String id = MucStanzas.idFor(event.eventId());
     if (repliedTo.isPresent()) {
       return occupants.ensureSurvivingOutages(room, event.sender())
@@ -172,16 +175,16 @@ final class MatrixToMuc {
     return occupants.ensureSurvivingOutages(room, event.sender()).thenCompose(v -> {
       room.rememberSent(id, event.eventId());
       meters.message(ConnectorMeters.Direction.TO_REMOTE);
-      if (isEdit) {
+      if (replaces.isPresent()) {
         // XEP-0308 names the id we gave the original, which is derived from its event id: no lookup needed.
-        String replaced = MucStanzas.idFor(EventId.of(relation.path("event_id").asText()));
+        String replaced = MucStanzas.idFor(replaces.get());
         Message m = MucStanzas.correction(rooms.fullJidOf(event.sender()), room.muc, id, finalText, replaced);
         formatted.ifPresent(f -> f.addTo(m));
         return deliver(room, m);
       }
       Message m = MucStanzas.groupchat(rooms.fullJidOf(event.sender()), room.muc, id, finalText);
       formatted.ifPresent(f -> f.addTo(m));
-      return deliver(room, MediaLinks.withOob(m, media));
+      return deliver(room, MediaLinks.withOob(m, text.get().media()));
     });
   }
 
@@ -189,19 +192,13 @@ final class MatrixToMuc {
    * A redaction becomes an XEP-0424 retraction of the MUC's stanza-id for the event (our own id where the MUC gave
    * none). Redactions of XMPP users' messages would need XEP-0425 moderation: not sent.
    */
-  private CompletableFuture<Void> sendRetraction(MucRoom room, MatrixEvent event) {
-    JsonNode redacts = event.raw().path("redacts").isTextual() ? event.raw().path("redacts")
-        : event.content().path("redacts");
-    if (!redacts.isTextual()) {
-      return CompletableFuture.completedFuture(null);
-    }
-    EventId target = EventId.of(redacts.asText());
+  private CompletableFuture<Void> sendRetraction(MucRoom room, MatrixEvent event, EventId target) {
     return CompletableFuture.supplyAsync(() -> events.idsOf(room, target), context.blockingExecutor())
         .thenCompose(ids -> {
           if (ids.stream().anyMatch(id -> id.startsWith("from:"))) {
             log.info("Not retracting {} in {}: an XMPP user's message (moderation is not bridged yet)", target,
                 room.muc);
-            return CompletableFuture.completedFuture(null);
+            return done();
           }
           String targetId = ids.stream().filter(id -> id.startsWith("sid:")).map(id -> id.substring(4)).findFirst()
               .orElse(MucStanzas.idFor(target));
@@ -211,6 +208,10 @@ final class MatrixToMuc {
             return deliver(room, MucStanzas.retraction(rooms.fullJidOf(event.sender()), room.muc, id, targetId));
           });
         });
+  }
+
+  private static CompletableFuture<Void> done() {
+    return CompletableFuture.completedFuture(null);
   }
 
   /** See {@link MucBridge#sendAsOccupant}. */

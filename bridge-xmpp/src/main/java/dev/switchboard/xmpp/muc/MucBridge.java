@@ -3,13 +3,19 @@ package dev.switchboard.xmpp.muc;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.HubSettings;
 import dev.switchboard.core.connector.Link;
+import dev.switchboard.core.event.MatrixEdit;
 import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.event.MatrixMessage;
+import dev.switchboard.core.event.MatrixRedaction;
+import dev.switchboard.core.event.MembershipChange;
+import dev.switchboard.core.event.RoomStateChange;
 import dev.switchboard.core.id.EventId;
 import dev.switchboard.core.id.RoomAlias;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.portal.LinkedRoomAliases;
 import dev.switchboard.core.store.MessageMap;
+import dev.switchboard.xmpp.LinkEvents;
 import dev.switchboard.xmpp.XmppConfig;
 import dev.switchboard.xmpp.address.MucAliases;
 import dev.switchboard.xmpp.address.XmppGhostIds;
@@ -43,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * <p>Matrix members join the MUC with their own occupant only when they first speak: every join is broadcast to
  * every occupant, so members who never speak would cost the most presence traffic.
  */
-public final class MucBridge {
+public final class MucBridge implements LinkEvents {
   private static final Logger log = LoggerFactory.getLogger(MucBridge.class);
 
   private final ComponentConnection connection;
@@ -207,13 +213,33 @@ public final class MucBridge {
 
   // ---- Matrix -> XMPP
 
-  /**
-   * A Matrix event in a room linked to a MUC. A message (text, edit, reply, media, retraction) completes once the
-   * MUC reflects it back to our occupant, other stanzas (a subject) once written to the component stream; fails with
-   * RemoteUnavailableException while the stream is down or when no reflection comes, so the dispatcher holds it.
-   */
-  public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Link link) {
-    return toMuc.onMatrixEvent(event, link);
+  // A Matrix event in a room linked to a MUC. A message (text, edit, reply, media, retraction) completes once the
+  // MUC reflects it back to our occupant, other stanzas (a subject) once written to the component stream; fails with
+  // RemoteUnavailableException while the stream is down or when no reflection comes, so the dispatcher holds it.
+
+  @Override
+  public CompletableFuture<Void> onMessage(MatrixMessage message, Link link) {
+    return toMuc.onMessage(message, link);
+  }
+
+  @Override
+  public CompletableFuture<Void> onEdit(MatrixEdit edit, Link link) {
+    return toMuc.onEdit(edit, link);
+  }
+
+  @Override
+  public CompletableFuture<Void> onRedaction(MatrixRedaction redaction, Link link) {
+    return toMuc.onRedaction(redaction, link);
+  }
+
+  @Override
+  public CompletableFuture<Void> onMembership(MembershipChange change, Link link) {
+    return toMuc.onMembership(change, link);
+  }
+
+  @Override
+  public CompletableFuture<Void> onRoomState(RoomStateChange change, Link link) {
+    return toMuc.onRoomState(change, link);
   }
 
   /**

@@ -42,19 +42,6 @@ final class MucReplies {
     this.nameInMuc = nameInMuc;
   }
 
-  /** The event a Matrix message replies to, if it is a reply (edits are not). */
-  static Optional<EventId> repliedTo(JsonNode content) {
-    JsonNode id = content.path("m.relates_to").path("m.in_reply_to").path("event_id");
-    if (!id.isTextual() || "m.replace".equals(content.path("m.relates_to").path("rel_type").asText())) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(EventId.of(id.asText()));
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
-    }
-  }
-
   /** Matrix → XMPP: the reply reference and quote for a Matrix reply to {@code target}. */
   CompletableFuture<Outgoing> outgoing(MucRoom room, MatrixEvent event, EventId target) {
     CompletableFuture<Reference> reference = CompletableFuture.supplyAsync(() -> reference(room, target), blocking);

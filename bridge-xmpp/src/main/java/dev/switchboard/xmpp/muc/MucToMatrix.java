@@ -243,14 +243,8 @@ final class MucToMatrix {
       }
       return;
     }
-    ObjectNode content = JsonNodeFactory.instance.objectNode();
-    if (body.startsWith("/me ")) {
-      content.put("msgtype", "m.emote").put("body", body.substring(4));
-    } else {
-      content.put("msgtype", "m.text").put("body", body);
-    }
-    // XHTML-IM (sanitised), else XEP-0393 styling, becomes Matrix HTML; the directives stay in the plain body.
-    XmppFormatting.apply(message, content, "m.emote".equals(content.path("msgtype").asText()));
+    // The styling directives stay in the plain body.
+    ObjectNode content = XmppFormatting.contentOf(message, body);
     MessageCorrectExtension correction = MessageCorrectExtension.from(message);
     String ownKey = message.getStanzaId() != null && correction == null
         ? MucEvents.senderKey(sender, message.getStanzaId()) : null; // XEP-0308 corrections name the sender's own id
