@@ -180,10 +180,9 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
 
   @Override
   public CompletableFuture<Void> onMessage(MatrixMessage message, Link link) {
-    if (!"m.room.message".equals(message.event().type())) {
-      return done(); // stickers: not bridged yet
-    }
-    return route(message.event(), link, part -> part.onMessage(message, link));
+    // Stickers are not bridged yet; like any event of a user, one still wakes a dormant portal.
+    boolean sticker = !"m.room.message".equals(message.event().type());
+    return route(message.event(), link, part -> sticker ? done() : part.onMessage(message, link));
   }
 
   @Override
