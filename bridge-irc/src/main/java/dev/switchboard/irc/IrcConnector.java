@@ -11,7 +11,7 @@ import dev.switchboard.core.command.Command;
 import dev.switchboard.core.command.CommandCapable;
 import dev.switchboard.core.connector.Link;
 import dev.switchboard.core.connector.ThirdPartyCapable;
-import dev.switchboard.irc.portal.ThirdPartyLookup;
+import dev.switchboard.irc.portal.IrcThirdPartyLookup;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.store.LoginStore;
@@ -24,7 +24,7 @@ import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.store.MessageMapStore;
 import dev.switchboard.irc.dm.DirectChat;
-import dev.switchboard.irc.dm.DirectChats;
+import dev.switchboard.irc.dm.PrivateChats;
 import dev.switchboard.irc.ghost.GhostIds;
 import dev.switchboard.irc.network.IrcEvent;
 import dev.switchboard.irc.ghost.GhostPresence;
@@ -37,7 +37,7 @@ import dev.switchboard.irc.membership.RoomModes;
 import dev.switchboard.irc.message.ChannelMessageMap;
 import dev.switchboard.irc.message.LongMessages;
 import dev.switchboard.irc.message.MatrixAnnotations;
-import dev.switchboard.irc.message.MediaLinks;
+import dev.switchboard.irc.message.IrcMediaLinks;
 import dev.switchboard.irc.message.MatrixMessages;
 import dev.switchboard.irc.message.DeliveryNotices;
 import dev.switchboard.irc.network.Backoff;
@@ -91,7 +91,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   private final GhostIds ghostIds;
   private final RandomGenerator random;
   private final Duration reconnectBase;
-  private final ThirdPartyLookup thirdParty;
+  private final IrcThirdPartyLookup thirdParty;
   private final Map<String, OperatorConsent.Settings> consentSettings;
   private final dev.switchboard.irc.ident.IdentConfig identConfig;
   private final Map<String, dev.switchboard.irc.puppet.ConnectionLimits> limits;
@@ -130,7 +130,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
 
   /** One network's connections. */
   private record Network(NetworkConfig config, IrcConnection bot, Puppets puppets, MatrixMessages messages,
-      GhostRelay relay, MatrixModeration moderation, DirectChats directChats, MatrixAnnotations annotations,
+      GhostRelay relay, MatrixModeration moderation, PrivateChats privateChats, MatrixAnnotations annotations,
       RelayUsers relayUsers) {}
 
   /**
@@ -153,7 +153,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     this.reconnectBase = reconnectBase;
     this.hubSettings = HubSettings.from(ircSection, "irc");
     this.portalAliases = LinkedRoomAliases.allowed(ircSection, "irc");
-    this.thirdParty = new ThirdPartyLookup(config.networks(), config.aliasPrefix(), ghostIds, domain);
+    this.thirdParty = new IrcThirdPartyLookup(config.networks(), config.aliasPrefix(), ghostIds, domain);
     this.consentSettings = OperatorConsent.Settings.parse(ircSection);
     this.identConfig = dev.switchboard.irc.ident.IdentConfig.parse(ircSection);
     this.limits = dev.switchboard.irc.puppet.ConnectionLimits.parse(ircSection);
@@ -237,7 +237,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
       // Until the bot has learnt the server's NICKLEN, puppets ask for up to 30 characters (common on modern
       // networks) and drop to 9 if the server refuses.
       IntSupplier nickLength = () -> bot.serverNickLength().orElse(UNKNOWN_NICK_LENGTH);
-      DirectChats[] dms = new DirectChats[1];
+      PrivateChats[] dms = new PrivateChats[1];
       SerialExecutor privateSerial = new SerialExecutor(context.blockingExecutor());
       Puppets[] puppetsOf = new Puppets[1];
       Puppets puppets = new Puppets(nickLength,
@@ -276,8 +276,8 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
       MatrixMessages messages = new MatrixMessages(puppets, messageMap, longMessages, net.lineLimit(),
           user -> ghostIds.remoteUser(user).filter(u -> u.network().equals(net.id())).map(GhostIds.RemoteUser::nick)
               .or(() -> puppets.existing(user).map(IrcConnection::nick)))
-          .withMedia(new MediaLinks(config.mediaBaseUrl().orElse("https://" + context.serverName())));
-      dms[0] = new DirectChats(net.id(), context.intents(), ghostIds, context.portals(), puppets, ourNick,
+          .withMedia(new IrcMediaLinks(config.mediaBaseUrl().orElse("https://" + context.serverName())));
+      dms[0] = new PrivateChats(net.id(), context.intents(), ghostIds, context.portals(), puppets, ourNick,
           context.blockingExecutor(), epoch, this::bridgingOf);
       MatrixAnnotations annotations = new MatrixAnnotations(puppets, messageMap, net.reactions(), net.redactions());
       networks.put(net.id(), new Network(net, bot, puppets, messages, relay[0],
@@ -641,7 +641,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     if (chat.isPresent()) {
       Network network = networks.get(chat.get().network());
       return network == null || namespaces.claimsUser(event.sender().value()) ? CompletableFuture.completedFuture(null)
-          : once(event.eventId(), () -> network.directChats().fromMatrix(event, chat.get())
+          : once(event.eventId(), () -> network.privateChats().fromMatrix(event, chat.get())
               .thenRun(() -> countSent(event)));
     }
     Optional<ChannelRef> ref = ChannelRef.ofRemoteId(link.get().remoteId());
@@ -737,7 +737,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     Optional<GhostIds.RemoteUser> remote = ghostIds.remoteUser(target).filter(u -> PuppetNick.isValid(u.nick()));
     Network network = remote.map(r -> networks.get(r.network())).orElse(null);
     return network == null ? CompletableFuture.completedFuture(null)
-        : network.directChats().invited(event, target, remote.get().nick());
+        : network.privateChats().invited(event, target, remote.get().nick());
   }
 
   /** {@code switchboard.irc.messages{direction="to_remote"}}: a Matrix message (not a DM invite or state) reached IRC. */

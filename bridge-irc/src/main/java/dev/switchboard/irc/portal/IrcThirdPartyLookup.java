@@ -16,7 +16,7 @@ import java.util.Optional;
  * instance per network, network + channel → the portal alias, network + nickname → the ghost id, and back. Pure:
  * answers come from the config and the id grammar, so a lookup never creates a room or a ghost.
  */
-public final class ThirdPartyLookup {
+public final class IrcThirdPartyLookup {
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
   private final Map<String, NetworkConfig> networks;
@@ -24,7 +24,7 @@ public final class ThirdPartyLookup {
   private final GhostIds ghostIds;
   private final String domain;
 
-  public ThirdPartyLookup(Map<String, NetworkConfig> networks, String aliasPrefix, GhostIds ghostIds, String domain) {
+  public IrcThirdPartyLookup(Map<String, NetworkConfig> networks, String aliasPrefix, GhostIds ghostIds, String domain) {
     this.networks = Map.copyOf(networks);
     this.aliasPrefix = aliasPrefix;
     this.ghostIds = ghostIds;

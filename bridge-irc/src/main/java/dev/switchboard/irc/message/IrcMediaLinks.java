@@ -12,12 +12,12 @@ import java.util.regex.Pattern;
  * its size and the homeserver's download link, and the caption when there is one. The link is the unauthenticated
  * {@code /_matrix/media/v3/download} path IRC users can open (see docs/irc.md on authenticated media).
  */
-public final class MediaLinks {
+public final class IrcMediaLinks {
   private static final Pattern MXC = Pattern.compile("mxc://([A-Za-z0-9.:\\[\\]-]+)/([A-Za-z0-9_-]+)");
 
   private final String mediaBaseUrl;
 
-  public MediaLinks(String mediaBaseUrl) {
+  public IrcMediaLinks(String mediaBaseUrl) {
     this.mediaBaseUrl = mediaBaseUrl.endsWith("/") ? mediaBaseUrl.substring(0, mediaBaseUrl.length() - 1)
         : mediaBaseUrl;
   }

@@ -37,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * puppet. The room is linked as {@code <network>/<nick>/<user>} ({@link DirectChat}), one room per pair: a newer
  * invite moves the link.
  */
-public final class DirectChats {
-  private static final Logger log = LoggerFactory.getLogger(DirectChats.class);
+public final class PrivateChats {
+  private static final Logger log = LoggerFactory.getLogger(PrivateChats.class);
 
   private final String network;
   private final Intents intents;
@@ -58,7 +58,7 @@ public final class DirectChats {
    * @param bridging how a Matrix user is bridged: only users with a puppet ({@code user} and {@code admin}) may open
    *     a direct chat, since it is their own connection that sends the private messages
    */
-  public DirectChats(String network, Intents intents, GhostIds ghostIds, Portals portals, Puppets puppets,
+  public PrivateChats(String network, Intents intents, GhostIds ghostIds, Portals portals, Puppets puppets,
       Predicate<String> ourNick, Executor blocking, long epoch, Function<UserId, Permissions.Bridging> bridging) {
     this.bridging = bridging;
     this.network = network;
