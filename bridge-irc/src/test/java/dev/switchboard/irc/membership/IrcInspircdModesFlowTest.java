@@ -1,5 +1,6 @@
-package dev.switchboard.irc;
+package dev.switchboard.irc.membership;
 
+import dev.switchboard.irc.IrcBridgeHarness;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,5 +1,6 @@
-package dev.switchboard.irc;
+package dev.switchboard.irc.dm;
 
+import dev.switchboard.irc.IrcBridgeHarness;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -1,5 +1,6 @@
-package dev.switchboard.irc;
+package dev.switchboard.irc.portal;
 
+import dev.switchboard.irc.IrcBridgeHarness;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -176,7 +177,7 @@ class IrcPlumbingFlowTest {
           + "IRC: your IRC nick bob is not a channel operator in #room.");
 
       alice.send("MODE #room +o bob");
-      await().atMost(WAIT).until(() -> bridge.connector.botSeesModes("test", "#room", "bob").contains("o"));
+      await().atMost(WAIT).until(() -> bridge.botSeesModes("test", "#room", "bob").contains("o"));
       bob.kick(room, ghost("dave"), "be nice");
       alice.awaitLine(l -> l.startsWith(":bob!") && IrcTestUser.command(l).equals("KICK") && l.contains("#room dave :be nice"),
           WAIT);
@@ -199,7 +200,7 @@ class IrcPlumbingFlowTest {
     bob.send(room, "hello");
     alice.awaitMessage("bob", "#room", "hello", WAIT);
     alice.send("MODE #room +o bob"); // ngircd channels are +t: topics need ops
-    await().atMost(WAIT).until(() -> bridge.connector.botSeesModes("test", "#room", "bob").contains("o"));
+    await().atMost(WAIT).until(() -> bridge.botSeesModes("test", "#room", "bob").contains("o"));
 
     bob.sendState(room, "m.room.topic", "", com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
         .put("topic", "set in matrix\nwith a second line"));

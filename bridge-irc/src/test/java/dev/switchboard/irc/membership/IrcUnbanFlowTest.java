@@ -1,5 +1,6 @@
-package dev.switchboard.irc;
+package dev.switchboard.irc.membership;
 
+import dev.switchboard.irc.IrcBridgeHarness;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -130,7 +131,7 @@ class IrcUnbanFlowTest {
           + "IRC: your IRC nick bob is not a channel operator in #room.");
 
       alice.send("MODE #room +o bob");
-      await().atMost(WAIT).until(() -> bridge.connector.botSeesModes("test", "#room", "bob").contains("o"));
+      await().atMost(WAIT).until(() -> bridge.botSeesModes("test", "#room", "bob").contains("o"));
 
       // A ban made in Matrix and lifted in Matrix: +b erin!*@* then -b erin!*@*, both from bob's puppet.
       bob.ban(room, ghost("erin"), "");

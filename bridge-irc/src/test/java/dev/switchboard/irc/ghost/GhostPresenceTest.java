@@ -1,9 +1,8 @@
-package dev.switchboard.irc;
+package dev.switchboard.irc.ghost;
 
+import dev.switchboard.irc.RecordingIntents;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.switchboard.irc.ghost.GhostIds;
-import dev.switchboard.irc.ghost.GhostPresence;
 import dev.switchboard.irc.network.IrcEvent;
 import java.util.List;
 import java.util.Optional;

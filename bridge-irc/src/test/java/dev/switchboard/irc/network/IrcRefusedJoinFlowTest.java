@@ -1,5 +1,6 @@
-package dev.switchboard.irc;
+package dev.switchboard.irc.network;
 
+import dev.switchboard.irc.IrcBridgeHarness;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,5 +1,6 @@
-package dev.switchboard.irc;
+package dev.switchboard.irc.network;
 
+import dev.switchboard.irc.IrcBridgeHarness;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -8,7 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.irc.ghost.GhostRelay;
-import dev.switchboard.irc.network.IrcConnection;
 import dev.switchboard.testkit.homeserver.RoomSpec;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
@@ -67,7 +67,7 @@ class IrcV3FlowTest {
       String bobsEvent = bob.send(room, "a question from matrix");
       String seen = alice.awaitMessage("bob", "#room", "a question from matrix", WAIT);
       String msgid = IrcTestUser.tag(seen, "msgid");
-      IrcConnection puppet = bridge.connector.puppetOf("test", UserId.of(bob.userId())).orElseThrow();
+      IrcConnection puppet = bridge.puppetOf("test", UserId.of(bob.userId())).orElseThrow();
       assertThat(puppet.echoMessage()).isTrue();
       await().atMost(WAIT).until(() -> puppet.confirmedLines() >= 1 && puppet.unconfirmedLines() == 0);
 
@@ -105,7 +105,7 @@ class IrcV3FlowTest {
       await().atMost(WAIT).until(() -> "join".equals(hs.members(dm).get(ghost("alice"))));
       bob.send(dm, "hello alice, privately");
       alice.awaitMessage("bob", "alice", "hello alice, privately", WAIT);
-      IrcConnection puppet = bridge.connector.puppetOf("test", UserId.of(bob.userId())).orElseThrow();
+      IrcConnection puppet = bridge.puppetOf("test", UserId.of(bob.userId())).orElseThrow();
       await().atMost(WAIT).until(() -> puppet.confirmedLines() >= 1);
 
       alice.say("bob", "hello bob");

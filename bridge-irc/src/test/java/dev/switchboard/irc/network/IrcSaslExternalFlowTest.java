@@ -1,10 +1,10 @@
-package dev.switchboard.irc;
+package dev.switchboard.irc.network;
 
+import dev.switchboard.irc.IrcBridgeHarness;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
-import dev.switchboard.irc.network.SaslLogin;
 import dev.switchboard.testkit.LogCapture;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;

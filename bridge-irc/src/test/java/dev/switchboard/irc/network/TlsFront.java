@@ -1,4 +1,4 @@
-package dev.switchboard.irc;
+package dev.switchboard.irc.network;
 
 import java.io.IOException;
 import java.io.InputStream;

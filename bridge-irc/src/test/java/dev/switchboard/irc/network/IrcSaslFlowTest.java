@@ -1,12 +1,11 @@
-package dev.switchboard.irc;
+package dev.switchboard.irc.network;
 
+import dev.switchboard.irc.IrcBridgeHarness;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.switchboard.irc.network.IrcConnection;
-import dev.switchboard.irc.network.SaslLogin;
 import dev.switchboard.testkit.LogCapture;
 import dev.switchboard.testkit.homeserver.RoomSpec;
 import dev.switchboard.testkit.homeserver.TestHomeserver;

@@ -1,5 +1,7 @@
-package dev.switchboard.irc;
+package dev.switchboard.irc.portal;
 
+import dev.switchboard.irc.IrcConfig;
+import dev.switchboard.irc.RecordingIntents;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,8 +10,6 @@ import dev.switchboard.core.portal.Portals;
 import dev.switchboard.core.store.Database;
 import dev.switchboard.core.store.KvStore;
 import dev.switchboard.core.store.PortalStore;
-import dev.switchboard.irc.portal.ChannelPortals;
-import dev.switchboard.irc.portal.ChannelRef;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
