@@ -6,14 +6,12 @@ import dev.switchboard.irc.format.MessageKind;
 import dev.switchboard.irc.portal.ChannelName;
 import dev.switchboard.irc.puppet.PuppetNick;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -21,10 +19,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
-import dev.switchboard.irc.flood.ScheduledSendQueue;
 import org.kitteh.irc.client.library.Client;
-import org.kitteh.irc.client.library.command.KickCommand;
-import org.kitteh.irc.client.library.command.WhoisCommand;
 import org.kitteh.irc.client.library.command.TopicCommand;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,8 +30,9 @@ import org.slf4j.LoggerFactory;
  * jittered exponential backoff, and holds messages for a channel until it is in that channel, so a message sent
  * while connecting is delivered, not dropped.
  *
- * <p>Threads: Kitteh calls the handlers below on its input thread (one per client, which Kitteh 9 always starts). They only update this object's small state
- * and turn what happened into an {@link IrcEvent} for {@code events}, which must hand it to an executor. Connecting
+ * <p>Threads: Kitteh calls the {@link KittehListener} on its input thread (one per client, which Kitteh 9 always
+ * starts). It only updates this object's small state and turns what happened into an {@link IrcEvent} for {@code
+ * events}, which must hand it to an executor. Connecting
  * (which resolves DNS) runs on {@code blocking}; reconnects are timed by {@code scheduler}.
  */
 public final class IrcConnection {
@@ -47,50 +43,36 @@ public final class IrcConnection {
 
   private final Role role;
   private final NetworkConfig network;
-  private final Identity identity;
+  private final NickChoice nick;
   private final Backoff backoff;
   private final ScheduledExecutorService scheduler;
   private final Executor blocking;
   private final Consumer<IrcEvent> events;
   private final Client client;
   private final SaslLogin sasl;
-  private final EchoTracker echoes;
-  /** Each message line from its hand-off to Kitteh until it is on the socket (see {@link WrittenLines}). */
-  private final WrittenLines wire = new WrittenLines();
+  private final LineWriter lines;
+  private final ServerRequests requests;
   /** Our sockets when the caller gave none (tests): {@link WrittenLines} needs a hook in each socket's pipeline. */
   private final OutgoingConnections ownSockets;
-  /** Kitteh's queue for ordinary lines (the flood queue), set when Kitteh builds the client. */
-  private volatile ScheduledSendQueue sendQueue;
   private volatile java.util.function.Function<ChannelName, Optional<String>> channelKeys = c -> Optional.empty();
-  private volatile BooleanSupplier networkUp = () -> false;
 
   // Guarded by this.
   private final Set<String> wanted = new HashSet<>();
   private final Map<String, String> namesByKey = new HashMap<>();
   private final Set<String> joined = new HashSet<>();
-  private final Map<String, Queue<OutgoingLine>> held = new HashMap<>();
-  private final Map<String, String> pendingTopics = new HashMap<>();
-  private final Queue<PrivateOut> heldPrivate = new ArrayDeque<>();
-  private final Map<String, List<CompletableFuture<String>>> whoisWaiting = new HashMap<>();
+  private final HeldLines held = new HeldLines();
   private final JoinRefusals refusals;
+  private final ConnectAttempts attempts;
   /** Callers of {@link #whenIn} waiting for our JOIN to a channel, by channel key. */
   private final Map<String, List<CompletableFuture<Void>>> inWaiters = new HashMap<>();
-  /** Set while this connection keeps failing although the network is up (see {@link #useNetworkCheck}). */
-  private DeliveryRefused cannotConnect;
   private boolean registered;
   private boolean stopped;
-  private int attempt;
-  private int nickAttempt;
-  private int limit;
-  private String nick;
 
   /**
    * How long a line may wait for an answer to its channel's JOIN: a server that neither lets us in nor says why must
    * not hold the room's lane for ever.
    */
   static final Duration JOIN_ANSWER_WAIT = Duration.ofSeconds(30);
-
-  private record PrivateOut(String nick, OutgoingLine out) {}
 
   private OutgoingLine line(MessageKind kind, String text, Consumer<Optional<String>> onEcho) {
     return new OutgoingLine(kind, text, onEcho, scheduler, network.id(), this::nick);
@@ -135,22 +117,23 @@ public final class IrcConnection {
       OutgoingConnections sockets) {
     this.role = role;
     this.network = network;
-    this.identity = identity;
     this.backoff = backoff;
     this.scheduler = scheduler;
     this.blocking = blocking;
     this.events = events;
-    this.limit = nickLength;
     this.refusals = new JoinRefusals(System::nanoTime, n -> backoff.delay((int) n).toNanos());
-    this.nick = PuppetNick.candidate(identity.nick(), 0, nickLength);
+    this.attempts = new ConnectAttempts(backoff, refusals::newEpisode);
+    this.nick = new NickChoice(identity.nick(), nickLength);
     // Always our own sockets: only there can a line's socket write be seen (WrittenLines).
     this.ownSockets = sockets == null ? new OutgoingConnections(1) : null;
-    this.client = KittehClients.build(network, identity, nick, role, scheduler, queue -> sendQueue = queue,
-        (sockets != null ? sockets : ownSockets).as(identity.user(), wire));
+    this.lines = new LineWriter(network.id(), this::nick, this::sendRawLine, this::echoMessage);
+    this.client = KittehClients.build(network, identity, nick.current(), role, scheduler, lines::useQueue,
+        (sockets != null ? sockets : ownSockets).as(identity.user(), lines.wire()));
     this.sasl = new SaslLogin(network.id(), this::nick);
-    this.echoes = new EchoTracker(network.id(), this::nick);
-    client.getEventManager().registerEventListener(new KittehListener(this, events, echoes));
+    client.getEventManager().registerEventListener(new KittehListener(this, events, lines.echoes()));
     client.getEventManager().registerEventListener(sasl.new Listener());
+    this.requests = new ServerRequests(client);
+    client.getEventManager().registerEventListener(requests.new Listener());
     if (role == Role.BOT) {
       KittehClients.useBotSasl(client, network.security(), sasl);
     }
@@ -166,16 +149,13 @@ public final class IrcConnection {
 
   /**
    * How this connection tells "the network is down" (lines wait: an outage) from "only I cannot connect" (a K-line, a
-   * per-host connection limit): while {@code up} is true and {@link #CONNECT_ATTEMPTS} attempts in a row failed, the
+   * per-host connection limit): while {@code up} is true and {@link ConnectAttempts#LIMIT} attempts in a row failed, the
    * lines waiting for registration fail as {@link DeliveryRefused}, so their user is told and the room goes on. A
    * puppet passes its network's bot; without a check every failure counts as an outage.
    */
   public void useNetworkCheck(BooleanSupplier up) {
-    this.networkUp = up;
+    attempts.useNetworkCheck(up);
   }
-
-  /** Failed connection attempts in a row after which a connection alone failing is its user's failure. */
-  static final int CONNECT_ATTEMPTS = 3;
 
   private void addChannel(String channel) {
     Optional<String> key = ChannelName.parse(channel).flatMap(channelKeys).filter(ChannelKey::isValid);
@@ -194,15 +174,24 @@ public final class IrcConnection {
 
   /** Lines the server confirmed by echoing them ({@code echo-message}) since this connection was made. */
   public long confirmedLines() {
-    return echoes.confirmed();
+    return lines.echoes().confirmed();
   }
 
   /** Lines written and not yet echoed back ({@code echo-message}). */
   public int unconfirmedLines() {
-    return echoes.unconfirmed();
+    return lines.echoes().unconfirmed();
   }
 
   static final String ECHO_MESSAGE = "echo-message";
+
+  private void sendRawLine(String raw) {
+    client.sendRawLine(raw);
+  }
+
+  /** Moderation, nick changes, WHOIS and raw commands on this connection. */
+  public ServerRequests requests() {
+    return requests;
+  }
 
   /** What SASL gave this connection (see {@link SaslLogin}). */
   public SaslLogin sasl() {
@@ -297,8 +286,9 @@ public final class IrcConnection {
     List<CompletableFuture<Void>> all = new ArrayList<>(texts.size());
     boolean heldAny = false;
     synchronized (this) {
-      if (cannotConnect != null && !registered) {
-        return List.of(CompletableFuture.failedFuture(cannotConnect));
+      Optional<DeliveryRefused> cannotConnect = attempts.refusal().filter(r -> !registered);
+      if (cannotConnect.isPresent()) {
+        return List.of(CompletableFuture.failedFuture(cannotConnect.get()));
       }
       String key = channel.key();
       JoinRefusals.Next next = joined.contains(key) ? JoinRefusals.Next.GO : refusals.next(key);
@@ -317,10 +307,10 @@ public final class IrcConnection {
       for (String text : texts) {
         OutgoingLine out = line(kind, text, onEcho);
         all.add(out.sent);
-        if (joined.contains(key) && held.getOrDefault(key, new ArrayDeque<>()).isEmpty()) {
-          write(channel.value(), out);
+        if (joined.contains(key) && !held.waitFor(key)) {
+          lines.write(channel.value(), out);
         } else {
-          held.computeIfAbsent(key, k -> new ArrayDeque<>()).add(out);
+          held.hold(key, out);
           heldAny = true;
         }
       }
@@ -341,44 +331,21 @@ public final class IrcConnection {
     }
     List<CompletableFuture<Void>> all = new ArrayList<>(texts.size());
     synchronized (this) {
-      if (cannotConnect != null && !registered) {
-        return CompletableFuture.failedFuture(cannotConnect);
+      Optional<DeliveryRefused> cannotConnect = attempts.refusal().filter(r -> !registered);
+      if (cannotConnect.isPresent()) {
+        return CompletableFuture.failedFuture(cannotConnect.get());
       }
       for (String text : texts) {
         OutgoingLine out = line(kind, text, null);
         all.add(out.sent);
-        if (registered && heldPrivate.isEmpty()) {
-          write(nick, out);
+        if (registered && !held.anyPrivate()) {
+          lines.write(nick, out);
         } else {
-          heldPrivate.add(new PrivateOut(nick, out));
+          held.holdPrivate(nick, out);
         }
       }
     }
     return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new));
-  }
-
-  /** Kicks {@code nick} from {@code channel} (needs ops there; the server refuses otherwise). */
-  public synchronized void kick(ChannelName channel, String nick, String reason) {
-    if (!PuppetNick.isValid(nick)) {
-      throw new IllegalArgumentException("not a valid IRC nick: " + nick);
-    }
-    new KickCommand(client, channel.value()).target(nick).reason(oneLine(reason, 200)).execute();
-  }
-
-  /** Bans {@code nick!*@*} in {@code channel} (needs ops there). */
-  public synchronized void ban(ChannelName channel, String nick) {
-    if (!PuppetNick.isValid(nick)) {
-      throw new IllegalArgumentException("not a valid IRC nick: " + nick);
-    }
-    client.sendRawLine("MODE " + channel.value() + " +b " + nick + "!*@*");
-  }
-
-  /** Lifts the ban {@code mask} in {@code channel} (needs ops there); {@code mask} must be one safe parameter. */
-  public synchronized void unban(ChannelName channel, String mask) {
-    if (!BanMask.isSafe(mask)) {
-      throw new IllegalArgumentException("not a ban mask we can send: " + mask.replaceAll("\\p{Cntrl}", "?"));
-    }
-    client.sendRawLine("MODE " + channel.value() + " -b " + mask);
   }
 
   /**
@@ -400,77 +367,13 @@ public final class IrcConnection {
 
   /** Whether messages are still waiting for a registration or a join, or to be written. */
   public synchronized boolean hasHeldMessages() {
-    return !heldPrivate.isEmpty() || held.values().stream().anyMatch(q -> !q.isEmpty()) || wire.pending() > 0;
+    return !held.isEmpty() || lines.pending() > 0;
   }
 
   /** Asks the server for {@code channel}'s member list again (the answer arrives as {@link IrcEvent.Present}). */
   public synchronized void refreshNames(ChannelName channel) {
     if (registered) {
       client.sendRawLine("NAMES " + channel.value());
-    }
-  }
-
-  /** Asks for another nick (the server may refuse it: then the old one stays). */
-  public synchronized void changeNick(String wantedNick) {
-    if (!PuppetNick.isValid(wantedNick)) {
-      throw new IllegalArgumentException("not a valid IRC nick: " + wantedNick);
-    }
-    client.setNick(wantedNick);
-  }
-
-  /**
-   * Sends one raw command line. The caller has checked that it is a command users may send; here we only make sure it
-   * is one line.
-   */
-  public synchronized void sendRaw(String line) {
-    if (line.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0) || IrcLines.utf8Length(line) > 450) {
-      throw new IllegalArgumentException("a raw IRC command must be one line of at most 450 bytes");
-    }
-    client.sendRawLine(line);
-  }
-
-  /**
-   * WHOIS {@code nick}: completes with a short readable answer, or fails after {@code timeout} (servers answer an
-   * unknown nick with 401, which Kitteh does not turn into an event).
-   */
-  public CompletableFuture<String> whois(String target, Duration timeout) {
-    if (!PuppetNick.isValid(target)) {
-      return CompletableFuture.failedFuture(new IllegalArgumentException("not a valid IRC nick: " + target));
-    }
-    CompletableFuture<String> answer = new CompletableFuture<>();
-    synchronized (this) {
-      whoisWaiting.computeIfAbsent(PuppetNick.key(target), k -> new ArrayList<>()).add(answer);
-      new WhoisCommand(client).target(target).execute();
-    }
-    return answer.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  private static String oneLine(String text, int maxBytes) {
-    String safe = text.replaceAll("[\\p{Cntrl}\u0085\u2028\u2029]+", " ").strip();
-    List<String> cut = IrcLines.split(safe.isEmpty() ? "-" : safe, maxBytes);
-    return cut.isEmpty() ? "-" : cut.get(0);
-  }
-
-  /**
-   * Hands one line to Kitteh (its flood queue); {@code out.sent} completes once Netty has written it to the socket
-   * or, with echo-message, once the server echoed it.
-   */
-  private void write(String target, OutgoingLine out) {
-    String raw = out.rawTo(target, echoMessage());
-    // Registered before the hand-off: the write, and the echo, can happen before sendRawLine returns.
-    wire.expect(raw, out);
-    if (out.awaitsEcho()) {
-      echoes.written(target, out);
-    }
-    try {
-      if (target.isEmpty() || target.indexOf(' ') >= 0) {
-        throw new IllegalArgumentException("not a valid IRC target: " + target.replaceAll("\\p{Cntrl}", "?"));
-      }
-      client.sendRawLine(raw);
-    } catch (RuntimeException e) {
-      wire.forget(List.of(raw));
-      echoes.forget(out);
-      out.sent.completeExceptionally(e);
     }
   }
 
@@ -482,8 +385,7 @@ public final class IrcConnection {
     scheduler.schedule(() -> {
       boolean unanswered;
       synchronized (this) {
-        Queue<OutgoingLine> waiting = held.get(key);
-        unanswered = registered && !stopped && !joined.contains(key) && waiting != null && !waiting.isEmpty();
+        unanswered = registered && !stopped && !joined.contains(key) && held.waitFor(key);
       }
       if (unanswered) {
         joinRefused(namesByKey.getOrDefault(key, key), 0, "the server did not answer our JOIN");
@@ -506,8 +408,7 @@ public final class IrcConnection {
         // Not again after every reconnect: only when its user speaks here again, after the back-off.
         wanted.remove(key);
       }
-      Queue<OutgoingLine> waiting = held.remove(key);
-      failed = waiting == null ? List.of() : new ArrayList<>(waiting);
+      failed = held.take(key);
       inWaiting = inWaiters.remove(key);
     }
     failed.forEach(o -> o.sent.completeExceptionally(error));
@@ -531,7 +432,7 @@ public final class IrcConnection {
       if (joined.contains(channel.key())) {
         new TopicCommand(client, channel.value()).topic(line).execute();
       } else {
-        pendingTopics.put(channel.key(), line);
+        held.holdTopic(channel.key(), line);
       }
     }
   }
@@ -539,7 +440,7 @@ public final class IrcConnection {
   /** Leaves a channel (and stops wanting it). */
   public synchronized void part(ChannelName channel, String reason) {
     wanted.remove(channel.key());
-    pendingTopics.remove(channel.key());
+    held.forgetTopic(channel.key());
     if (joined.contains(channel.key())) {
       client.removeChannel(channel.value(), reason.replaceAll("\\p{Cntrl}", " "));
     }
@@ -549,8 +450,8 @@ public final class IrcConnection {
   private static final int TOPIC_BUDGET = 300;
 
   /** The nick we have or are asking for right now. */
-  public synchronized String nick() {
-    return nick;
+  public String nick() {
+    return nick.current();
   }
 
   /** Whether {@code other} is this connection's nick (IRC compares nicks case-insensitively). */
@@ -573,7 +474,7 @@ public final class IrcConnection {
    * reconnecting} (lost or failed, another attempt scheduled) or {@code stopped}.
    */
   public synchronized String connectionState() {
-    return stopped ? "stopped" : registered ? "connected" : attempt == 0 ? "connecting" : "reconnecting";
+    return stopped ? "stopped" : registered ? "connected" : attempts.none() ? "connecting" : "reconnecting";
   }
 
   /** Whether we are in {@code channel} right now. */
@@ -586,23 +487,19 @@ public final class IrcConnection {
    * their events are held and run again (through a new connection), never dropped.
    */
   public void stop(String reason) {
-    List<OutgoingLine> dropped = new ArrayList<>();
+    List<OutgoingLine> dropped;
     List<CompletableFuture<Void>> inWaiting = new ArrayList<>();
     synchronized (this) {
       stopped = true;
       inWaiters.values().forEach(inWaiting::addAll);
       inWaiters.clear();
-      held.values().forEach(dropped::addAll);
-      held.clear();
-      heldPrivate.forEach(p -> dropped.add(p.out()));
-      heldPrivate.clear();
+      dropped = held.takeAll();
     }
     RuntimeException stoppedError = new RemoteUnavailableException(
         "IRC connection stopped");
     dropped.forEach(o -> o.sent.completeExceptionally(stoppedError));
     inWaiting.forEach(in -> in.complete(null));
-    wire.lost(stoppedError);
-    echoes.dropped();
+    lines.stopped(stoppedError);
     try {
       client.shutdown(reason);
     } catch (RuntimeException e) {
@@ -614,30 +511,19 @@ public final class IrcConnection {
   }
 
   private void scheduleReconnect(String reason) {
-    Duration delay;
-    List<OutgoingLine> failed = new ArrayList<>();
-    DeliveryRefused error = null;
+    ConnectAttempts.Retry retry;
+    List<OutgoingLine> failed = List.of();
     synchronized (this) {
       if (stopped) {
         return;
       }
-      delay = backoff.delay(attempt++);
-      if (attempt >= CONNECT_ATTEMPTS && networkUp.getAsBoolean()) {
-        if (cannotConnect == null) {
-          cannotConnect = new DeliveryRefused(DeliveryRefused.Stage.CONNECT, "IRC", 0,
-              "the bridge cannot connect you (" + reason.replaceAll("\\p{Cntrl}", "?") + ")", refusals.newEpisode());
-        }
-        error = cannotConnect;
-        held.values().forEach(failed::addAll);
-        held.clear();
-        heldPrivate.forEach(p -> failed.add(p.out()));
-        heldPrivate.clear();
+      retry = attempts.failed(reason);
+      if (retry.failHeld().isPresent()) {
+        failed = held.takeAll();
       }
     }
-    if (error != null) {
-      DeliveryRefused refusal = error;
-      failed.forEach(o -> o.sent.completeExceptionally(refusal));
-    }
+    failed.forEach(o -> o.sent.completeExceptionally(retry.failHeld().get()));
+    Duration delay = retry.delay();
     log.info("IRC {} ({}): {}; reconnecting in {} ms", network.id(), nick(), reason, delay.toMillis());
     events.accept(new IrcEvent.Disconnected(reason, delay));
     scheduler.schedule(() -> blocking.execute(this::connectNow), delay.toMillis(), TimeUnit.MILLISECONDS);
@@ -650,40 +536,28 @@ public final class IrcConnection {
     String current;
     synchronized (this) {
       registered = true;
-      attempt = 0;
-      cannotConnect = null;
-      nick = client.getNick();
-      current = nick;
+      attempts.succeeded();
+      current = client.getNick();
+      nick.is(current);
       for (String key : wanted) {
         addChannel(namesByKey.get(key));
-        if (!held.getOrDefault(key, new ArrayDeque<>()).isEmpty()) {
+        if (held.waitFor(key)) {
           awaitJoinAnswer(key);
         }
       }
-      while (!heldPrivate.isEmpty()) {
-        PrivateOut p = heldPrivate.poll();
-        write(p.nick(), p.out());
-      }
+      held.takePrivate().forEach(p -> lines.write(p.nick(), p.line()));
     }
     events.accept(new IrcEvent.Registered(current));
   }
 
   /** The server refused the nick we asked for with {@code numeric}: the next one to ask for. */
-  synchronized String nickRejected(String numeric) {
-    // 432 (erroneous nickname) is what servers answer a nick longer than their NICKLEN, which we may not
-    // know yet: fall back to RFC 2812's 9, which every server accepts.
-    if ("432".equals(numeric) && limit > PuppetNick.RFC_NICK_LENGTH) {
-      limit = PuppetNick.RFC_NICK_LENGTH;
-    } else {
-      nickAttempt++;
-    }
-    nick = PuppetNick.candidate(identity.nick(), nickAttempt, limit);
-    return nick;
+  String nickRejected(String numeric) {
+    return nick.rejected(numeric);
   }
 
   /** The server took our nick change. */
-  synchronized void nickChangedTo(String now) {
-    nick = now;
+  void nickChangedTo(String now) {
+    nick.is(now);
   }
 
   /** The connection ended; our own scheduler reconnects, so that the DNS lookup never runs on the event loop. */
@@ -693,14 +567,8 @@ public final class IrcConnection {
       joined.clear();
       refusals.disconnected();
     }
-    // Lines handed to Kitteh but not written fail now (their events are held and run again) and never go out on
-    // the next connection; lines still held for a JOIN wait for it after the reconnect.
-    wire.lost(new RemoteUnavailableException("the IRC connection was lost"));
-    ScheduledSendQueue queue = sendQueue;
-    if (queue != null) {
-      wire.forget(queue.discard(wire::isCancelled));
-    }
-    echoes.dropped();
+    // Lines still held for a JOIN wait for it after the reconnect.
+    lines.lost();
     scheduleReconnect(reason);
   }
 
@@ -712,14 +580,8 @@ public final class IrcConnection {
       joined.add(key);
       refusals.joined(key);
       inWaiting = inWaiters.remove(key);
-      Queue<OutgoingLine> waiting = held.remove(key);
-      for (OutgoingLine out : waiting == null ? List.<OutgoingLine>of() : waiting) {
-        write(channel, out);
-      }
-      String topic = pendingTopics.remove(key);
-      if (topic != null) {
-        new TopicCommand(client, channel).topic(topic).execute();
-      }
+      held.take(key).forEach(out -> lines.write(channel, out));
+      held.takeTopic(key).ifPresent(topic -> new TopicCommand(client, channel).topic(topic).execute());
     }
     events.accept(new IrcEvent.Joined(channel, ourNick, true));
     if (inWaiting != null) {
@@ -749,12 +611,6 @@ public final class IrcConnection {
         }
       }, delay.toMillis(), TimeUnit.MILLISECONDS);
     }
-  }
-
-  /** The WHOIS callers waiting for {@code target}, who get their answer now (empty if none). */
-  synchronized List<CompletableFuture<String>> whoisAnswered(String target) {
-    List<CompletableFuture<String>> waiting = whoisWaiting.remove(PuppetNick.key(target));
-    return waiting == null ? List.of() : waiting;
   }
 
   String networkId() {

@@ -9,7 +9,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import net.engio.mbassy.listener.Handler;
@@ -41,7 +40,6 @@ import org.kitteh.irc.client.library.event.user.PrivateNoticeEvent;
 import org.kitteh.irc.client.library.event.user.UserAwayMessageEvent;
 import org.kitteh.irc.client.library.event.user.UserNickChangeEvent;
 import org.kitteh.irc.client.library.event.user.UserQuitEvent;
-import org.kitteh.irc.client.library.event.user.WhoisEvent;
 import org.kitteh.irc.client.library.feature.filter.NumericFilter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -303,39 +301,6 @@ public final class KittehListener {
         channel.replaceAll("\\p{Cntrl}", "?"), why, e.getNumeric());
     connection.joinRefused(channel, e.getNumeric(), why);
     events.accept(new IrcEvent.JoinRefused(channel, e.getNumeric(), why));
-  }
-
-  /** 401 (no such nick) ends a WHOIS that will get no other answer. */
-  @NumericFilter(401)
-  @Handler
-  public void noSuchNick(ClientReceiveNumericEvent e) {
-    List<String> params = e.getParameters();
-    if (params.size() < 2) {
-      return;
-    }
-    List<CompletableFuture<String>> waiting = connection.whoisAnswered(params.get(1));
-    waiting.forEach(w -> w.completeExceptionally(new IllegalArgumentException("There is no " + params.get(1)
-        + " on IRC right now.")));
-  }
-
-  @Handler
-  public void whois(WhoisEvent e) {
-    var data = e.getWhoisData();
-    List<CompletableFuture<String>> waiting = connection.whoisAnswered(data.getNick());
-    if (waiting.isEmpty()) {
-      return;
-    }
-    StringBuilder b = new StringBuilder(data.getNick()).append(" is ").append(data.getUserString()).append('@')
-        .append(data.getHost());
-    data.getRealName().ifPresent(r -> b.append(" (").append(r).append(')'));
-    if (!data.getChannels().isEmpty()) {
-      b.append(", in ").append(String.join(" ", data.getChannels()));
-    }
-    data.getServer().ifPresent(s -> b.append(", on ").append(s));
-    data.getAccount().ifPresent(a -> b.append(", logged in as ").append(a));
-    data.getAwayMessage().ifPresent(a -> b.append(", away: ").append(a));
-    String answer = b.toString().replaceAll("\\p{Cntrl}", "");
-    waiting.forEach(w -> w.complete(answer));
   }
 
   @Handler

@@ -175,7 +175,7 @@ class IrcConnectionTest {
       assertThat(puppet.userModes(ROOM, "bot")).isEmpty();
 
       // What a puppet needs about itself still works: it is renamed, then kicked.
-      puppet.changeNick("puppet2");
+      puppet.requests().changeNick("puppet2");
       await().atMost(WAIT).until(() -> puppet.nick().equals("puppet2"));
       alice.send("KICK #room puppet2 :out");
       await().atMost(WAIT).until(() -> !puppet.isIn(ROOM));
