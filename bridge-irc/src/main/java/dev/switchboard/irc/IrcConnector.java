@@ -43,6 +43,7 @@ import dev.switchboard.irc.message.DeliveryNotices;
 import dev.switchboard.irc.network.Backoff;
 import dev.switchboard.irc.format.MessageKind;
 import dev.switchboard.irc.network.DeliveryRefused;
+import dev.switchboard.irc.network.ConnectionRole;
 import dev.switchboard.irc.network.IrcConnection;
 import dev.switchboard.irc.network.NetworkConfig;
 import dev.switchboard.core.ordering.SerialExecutor;
@@ -231,7 +232,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
               presence[0].handle(event);
             }
           }),
-          IrcConnection.Role.BOT, sockets);
+          ConnectionRole.BOT, sockets);
       java.util.function.Function<ChannelName, Optional<String>> channelKey = c -> keys.key(new ChannelRef(net.id(), c));
       bot.useChannelKeys(channelKey);
       // Until the bot has learnt the server's NICKLEN, puppets ask for up to 30 characters (common on modern
@@ -257,7 +258,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
                   if (event instanceof IrcEvent.LineRefused refused) {
                     privateSerial.execute(() -> lineRefused(net.id(), user, refused));
                   }
-                }, IrcConnection.Role.PUPPET, sockets);
+                }, ConnectionRole.PUPPET, sockets);
             puppet.useChannelKeys(channelKey);
             // Only this user's connection failing while the bot is connected is this user's failure (a K-line).
             puppet.useNetworkCheck(bot::isRegistered);

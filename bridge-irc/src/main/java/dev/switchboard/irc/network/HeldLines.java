@@ -7,10 +7,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What an {@link IrcConnection} holds back: lines for a channel until we are in it, private lines until we are
- * registered, and a topic until we are in its channel. Not thread-safe: the connection guards it with its own lock.
+ * registered, a topic until we are in its channel, and the callers waiting for us to be in a channel. Not
+ * thread-safe: the connection guards it with its own lock.
  */
 final class HeldLines {
   /** A private line and the nick it goes to. */
@@ -19,6 +21,7 @@ final class HeldLines {
   private final Map<String, Queue<OutgoingLine>> byChannel = new HashMap<>();
   private final Queue<PrivateLine> privately = new ArrayDeque<>();
   private final Map<String, String> topics = new HashMap<>();
+  private final Map<String, List<CompletableFuture<Void>>> inWaiters = new HashMap<>();
 
   /** Whether lines wait for the channel {@code key}. */
   boolean waitFor(String key) {
@@ -76,5 +79,25 @@ final class HeldLines {
 
   void forgetTopic(String key) {
     topics.remove(key);
+  }
+
+  /** Completes when {@link #takeWaiters} or {@link #takeAllWaiters} hands it out (we are in, or need not wait). */
+  CompletableFuture<Void> waitIn(String key) {
+    CompletableFuture<Void> in = new CompletableFuture<>();
+    inWaiters.computeIfAbsent(key, k -> new ArrayList<>()).add(in);
+    return in;
+  }
+
+  /** The callers waiting to be in channel {@code key}, which wait no more. */
+  List<CompletableFuture<Void>> takeWaiters(String key) {
+    List<CompletableFuture<Void>> waiting = inWaiters.remove(key);
+    return waiting == null ? List.of() : waiting;
+  }
+
+  List<CompletableFuture<Void>> takeAllWaiters() {
+    List<CompletableFuture<Void>> all = new ArrayList<>();
+    inWaiters.values().forEach(all::addAll);
+    inWaiters.clear();
+    return all;
   }
 }

@@ -41,7 +41,7 @@ public final class IrcConnection {
   /** Who we are on IRC: the nick we want (we may get a suffixed one), the ident user and the real name. */
   public record Identity(String nick, String user, String realName) {}
 
-  private final Role role;
+  private final ConnectionRole role;
   private final NetworkConfig network;
   private final NickChoice nick;
   private final Backoff backoff;
@@ -63,8 +63,6 @@ public final class IrcConnection {
   private final HeldLines held = new HeldLines();
   private final JoinRefusals refusals;
   private final ConnectAttempts attempts;
-  /** Callers of {@link #whenIn} waiting for our JOIN to a channel, by channel key. */
-  private final Map<String, List<CompletableFuture<Void>>> inWaiters = new HashMap<>();
   private boolean registered;
   private boolean stopped;
 
@@ -84,27 +82,12 @@ public final class IrcConnection {
    */
   public IrcConnection(NetworkConfig network, Identity identity, int nickLength, Backoff backoff,
       ScheduledExecutorService scheduler, Executor blocking, Consumer<IrcEvent> events) {
-    this(network, identity, nickLength, backoff, scheduler, blocking, events, Role.PUPPET);
-  }
-
-  /** Whose connection this is, which decides a few behaviours. */
-  public enum Role {
-    /**
-     * The bot: after a kick it joins again after the first reconnect delay, or the portal would go quiet for good;
-     * it asks the server for channel details (WHO, MODE) on joining, as Kitteh does by default.
-     */
-    BOT,
-    /**
-     * A Matrix user's puppet: after a kick it stays out until its user speaks there again (which joins again); it
-     * does not query WHO and MODE on every join, which would cost the server a full member list per puppet and
-     * take flood tokens from the user's first lines.
-     */
-    PUPPET
+    this(network, identity, nickLength, backoff, scheduler, blocking, events, ConnectionRole.PUPPET);
   }
 
   /** As above, for the given role, with sockets from Kitteh's own network handler. */
   public IrcConnection(NetworkConfig network, Identity identity, int nickLength, Backoff backoff,
-      ScheduledExecutorService scheduler, Executor blocking, Consumer<IrcEvent> events, Role role) {
+      ScheduledExecutorService scheduler, Executor blocking, Consumer<IrcEvent> events, ConnectionRole role) {
     this(network, identity, nickLength, backoff, scheduler, blocking, events, role, null);
   }
 
@@ -113,7 +96,7 @@ public final class IrcConnection {
    * {@code null} for Kitteh's own network handler.
    */
   public IrcConnection(NetworkConfig network, Identity identity, int nickLength, Backoff backoff,
-      ScheduledExecutorService scheduler, Executor blocking, Consumer<IrcEvent> events, Role role,
+      ScheduledExecutorService scheduler, Executor blocking, Consumer<IrcEvent> events, ConnectionRole role,
       OutgoingConnections sockets) {
     this.role = role;
     this.network = network;
@@ -134,7 +117,7 @@ public final class IrcConnection {
     client.getEventManager().registerEventListener(sasl.new Listener());
     this.requests = new ServerRequests(client);
     client.getEventManager().registerEventListener(requests.new Listener());
-    if (role == Role.BOT) {
+    if (role == ConnectionRole.BOT) {
       KittehClients.useBotSasl(client, network.security(), sasl);
     }
   }
@@ -149,9 +132,9 @@ public final class IrcConnection {
 
   /**
    * How this connection tells "the network is down" (lines wait: an outage) from "only I cannot connect" (a K-line, a
-   * per-host connection limit): while {@code up} is true and {@link ConnectAttempts#LIMIT} attempts in a row failed, the
-   * lines waiting for registration fail as {@link DeliveryRefused}, so their user is told and the room goes on. A
-   * puppet passes its network's bot; without a check every failure counts as an outage.
+   * per-host connection limit): while {@code up} is true and {@link ConnectAttempts#LIMIT} attempts in a row failed,
+   * the lines waiting for registration fail as {@link DeliveryRefused}, so their user is told and the room goes on.
+   * A puppet passes its network's bot; without a check every failure counts as an outage.
    */
   public void useNetworkCheck(BooleanSupplier up) {
     attempts.useNetworkCheck(up);
@@ -169,7 +152,7 @@ public final class IrcConnection {
   /** Whether the server acknowledged IRCv3 {@code echo-message} on this connection. */
   public boolean echoMessage() {
     return client.getCapabilityManager().getCapabilities().stream()
-        .anyMatch(c -> c.getName().equalsIgnoreCase(ECHO_MESSAGE));
+        .anyMatch(c -> c.getName().equalsIgnoreCase(KittehListener.ECHO_MESSAGE));
   }
 
   /** Lines the server confirmed by echoing them ({@code echo-message}) since this connection was made. */
@@ -181,8 +164,6 @@ public final class IrcConnection {
   public int unconfirmedLines() {
     return lines.echoes().unconfirmed();
   }
-
-  static final String ECHO_MESSAGE = "echo-message";
 
   private void sendRawLine(String raw) {
     client.sendRawLine(raw);
@@ -203,9 +184,7 @@ public final class IrcConnection {
    * exchange). Call before {@link #connect()}. The password is never logged.
    */
   public void useSaslPlain(String account, String password) {
-    sasl.configure("PLAIN", account);
-    client.getAuthManager().addProtocol(new org.kitteh.irc.client.library.feature.auth.SaslPlain(client, account,
-        password));
+    KittehClients.useSaslPlain(client, sasl, account, password);
   }
 
   /** Starts connecting in the background. */
@@ -247,9 +226,7 @@ public final class IrcConnection {
     if (stopped || joined.contains(key) || !wanted.contains(key) || refusals.refusedNow(key)) {
       return CompletableFuture.completedFuture(null);
     }
-    CompletableFuture<Void> in = new CompletableFuture<>();
-    inWaiters.computeIfAbsent(key, k -> new ArrayList<>()).add(in);
-    return in;
+    return held.waitIn(key);
   }
 
   /** Sends JOIN again for a channel we want but are not in, e.g. after the server refused a wrong key. */
@@ -404,17 +381,15 @@ public final class IrcConnection {
     List<CompletableFuture<Void>> inWaiting;
     synchronized (this) {
       error = refusals.refused(key, namesByKey.getOrDefault(key, channel), numeric, why);
-      if (role == Role.PUPPET) {
+      if (role == ConnectionRole.PUPPET) {
         // Not again after every reconnect: only when its user speaks here again, after the back-off.
         wanted.remove(key);
       }
       failed = held.take(key);
-      inWaiting = inWaiters.remove(key);
+      inWaiting = held.takeWaiters(key);
     }
     failed.forEach(o -> o.sent.completeExceptionally(error));
-    if (inWaiting != null) {
-      inWaiting.forEach(in -> in.complete(null));
-    }
+    inWaiting.forEach(in -> in.complete(null));
   }
 
   /**
@@ -488,11 +463,10 @@ public final class IrcConnection {
    */
   public void stop(String reason) {
     List<OutgoingLine> dropped;
-    List<CompletableFuture<Void>> inWaiting = new ArrayList<>();
+    List<CompletableFuture<Void>> inWaiting;
     synchronized (this) {
       stopped = true;
-      inWaiters.values().forEach(inWaiting::addAll);
-      inWaiters.clear();
+      inWaiting = held.takeAllWaiters();
       dropped = held.takeAll();
     }
     RuntimeException stoppedError = new RemoteUnavailableException(
@@ -579,14 +553,12 @@ public final class IrcConnection {
       String key = ChannelName.parse(channel).map(ChannelName::key).orElse(channel);
       joined.add(key);
       refusals.joined(key);
-      inWaiting = inWaiters.remove(key);
+      inWaiting = held.takeWaiters(key);
       held.take(key).forEach(out -> lines.write(channel, out));
       held.takeTopic(key).ifPresent(topic -> new TopicCommand(client, channel).topic(topic).execute());
     }
     events.accept(new IrcEvent.Joined(channel, ourNick, true));
-    if (inWaiting != null) {
-      inWaiting.forEach(in -> in.complete(null));
-    }
+    inWaiting.forEach(in -> in.complete(null));
   }
 
   /** We left {@code channel} or were kicked from it: the bot joins again after the first reconnect delay. */
@@ -594,12 +566,12 @@ public final class IrcConnection {
     String key = ChannelName.parse(channel).map(ChannelName::key).orElse(channel);
     synchronized (this) {
       joined.remove(key);
-      if (kickedBy.isEmpty() || role == Role.PUPPET) {
+      if (kickedBy.isEmpty() || role == ConnectionRole.PUPPET) {
         // Not in the channel any more until asked again (a puppet's next message joins again).
         wanted.remove(key);
       }
     }
-    if (kickedBy.isPresent() && role == Role.BOT) {
+    if (kickedBy.isPresent() && role == ConnectionRole.BOT) {
       Duration delay = backoff.delay(0);
       log.info("IRC {} ({}): kicked from {} by {}; joining again in {} ms", network.id(), nick(), channel,
           kickedBy.get(), delay.toMillis());

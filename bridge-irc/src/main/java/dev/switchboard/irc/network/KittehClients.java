@@ -21,7 +21,7 @@ final class KittehClients {
    * @param sendQueues gets the client's flood queue when Kitteh builds it
    * @param sockets opens the client's socket
    */
-  static Client build(NetworkConfig network, IrcConnection.Identity identity, String nick, IrcConnection.Role role,
+  static Client build(NetworkConfig network, IrcConnection.Identity identity, String nick, ConnectionRole role,
       ScheduledExecutorService scheduler, Consumer<ScheduledSendQueue> sendQueues, NetworkHandler sockets) {
     Client.Builder.Server server = Client.builder()
         .name(network.id() + ":" + identity.nick())
@@ -36,7 +36,7 @@ final class KittehClients {
     ConnectionSecurity security = network.security();
     if (network.tls()) {
       security.pinnedTrust().ifPresent(server::secureTrustManagerFactory);
-      if (role == IrcConnection.Role.BOT && security.clientCert().isPresent()) {
+      if (role == ConnectionRole.BOT && security.clientCert().isPresent()) {
         server.secureKeyCertChain(security.clientCert().get()).secureKey(security.clientKey().get());
       }
     }
@@ -55,11 +55,17 @@ final class KittehClients {
             })
             .eventManager(InlineEventManager::new)
             // The bot follows every channel member; a puppet only itself (see SelfOnlyActorTracker).
-            .actorTracker(c -> role == IrcConnection.Role.BOT ? new DefaultActorTracker(c)
+            .actorTracker(c -> role == ConnectionRole.BOT ? new DefaultActorTracker(c)
                 : new SelfOnlyActorTracker(c))
             .then();
     built.management().networkHandler(sockets);
     return built.build();
+  }
+
+  /** Logs in with SASL PLAIN when the server offers {@code sasl}; the password is never logged. */
+  static void useSaslPlain(Client client, SaslLogin sasl, String account, String password) {
+    sasl.configure("PLAIN", account);
+    client.getAuthManager().addProtocol(new SaslPlain(client, account, password));
   }
 
   /** The bot logs in with the network's {@code sasl} settings, if any (see {@link SaslLogin}). */

@@ -54,6 +54,8 @@ import org.slf4j.LoggerFactory;
 public final class KittehListener {
   private static final Logger log = LoggerFactory.getLogger(KittehListener.class);
 
+  static final String ECHO_MESSAGE = "echo-message";
+
   private final IrcConnection connection;
   private final Consumer<IrcEvent> events;
   private final EchoTracker echoes;
@@ -243,8 +245,8 @@ public final class KittehListener {
   @Handler
   public void capabilitiesOffered(CapabilitiesSupportedListEvent e) {
     if (e.isNegotiating() && e.getSupportedCapabilities().stream()
-        .anyMatch(c -> c.getName().equalsIgnoreCase(IrcConnection.ECHO_MESSAGE))) {
-      e.addRequest(IrcConnection.ECHO_MESSAGE);
+        .anyMatch(c -> c.getName().equalsIgnoreCase(ECHO_MESSAGE))) {
+      e.addRequest(ECHO_MESSAGE);
       e.setEndingNegotiation(false);
     }
   }

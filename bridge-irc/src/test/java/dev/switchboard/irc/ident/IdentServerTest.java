@@ -8,6 +8,7 @@ import dev.switchboard.core.config.ConfigException;
 import dev.switchboard.irc.flood.FloodControl;
 import dev.switchboard.irc.membership.NetsplitConfig;
 import dev.switchboard.irc.network.Backoff;
+import dev.switchboard.irc.network.ConnectionRole;
 import dev.switchboard.irc.network.IrcConnection;
 import dev.switchboard.irc.network.NetworkConfig;
 import dev.switchboard.irc.network.OutgoingConnections;
@@ -160,7 +161,7 @@ class IdentServerTest {
             Optional.empty(), FloodControl.DEFAULT, 3, NetsplitConfig.DEFAULT);
         IrcConnection puppet = new IrcConnection(network, new IrcConnection.Identity("bob", "mxbob", "bob"),
             NgircdServer.NICK_LENGTH, new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1),
-                new SplittableRandom(3)), scheduler, scheduler, e -> { }, IrcConnection.Role.PUPPET, sockets);
+                new SplittableRandom(3)), scheduler, scheduler, e -> { }, ConnectionRole.PUPPET, sockets);
         try {
           puppet.connect();
           puppet.join(new ChannelName("#room"));

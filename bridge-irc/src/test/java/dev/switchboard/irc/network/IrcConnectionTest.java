@@ -158,7 +158,7 @@ class IrcConnectionTest {
           Optional.empty(), FloodControl.DEFAULT, 3, NetsplitConfig.DEFAULT);
       IrcConnection bot = new IrcConnection(network, new IrcConnection.Identity("bot", "sb", "bot"),
           NgircdServer.NICK_LENGTH, new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1), new SplittableRandom(3)),
-          scheduler, scheduler, e -> { }, IrcConnection.Role.BOT);
+          scheduler, scheduler, e -> { }, ConnectionRole.BOT);
       connections.add(bot);
       IrcConnection puppet = connection("puppet");
       bot.connect();

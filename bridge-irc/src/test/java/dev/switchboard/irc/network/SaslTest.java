@@ -100,7 +100,7 @@ class SaslTest {
         new ConnectionSecurity(Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(sasl)));
     connection = new IrcConnection(network, new IrcConnection.Identity("bot", "sb", "bot"), 30,
         new Backoff(Duration.ofSeconds(30), Duration.ofSeconds(60), new SplittableRandom(1)), scheduler, scheduler,
-        e -> { }, IrcConnection.Role.BOT);
+        e -> { }, ConnectionRole.BOT);
     connection.connect();
   }
 
