@@ -5,8 +5,6 @@ import dev.switchboard.core.connector.Connector;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.ConnectorMeters;
 import dev.switchboard.core.connector.ConnectorState;
-import dev.switchboard.core.connector.HubSettings;
-import dev.switchboard.core.portal.LinkedRoomAliases;
 import dev.switchboard.core.command.Command;
 import dev.switchboard.core.command.CommandCapable;
 import dev.switchboard.core.connector.Link;
@@ -93,9 +91,6 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   private final RandomGenerator random;
   private final Duration reconnectBase;
   private final IrcThirdPartyLookup thirdParty;
-  private final Map<String, OperatorConsent.Settings> consentSettings;
-  private final dev.switchboard.irc.ident.IdentConfig identConfig;
-  private final Map<String, dev.switchboard.irc.puppet.ConnectionLimits> limits;
   /** Every IRC socket of this connector (one event loop group; the identd's source of truth). */
   private final dev.switchboard.irc.network.OutgoingConnections sockets =
       new dev.switchboard.irc.network.OutgoingConnections(0);
@@ -110,9 +105,6 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   };
   private volatile ChannelPortals portals;
   private volatile java.util.concurrent.Executor blocking;
-  /** Hub rooms: other networks' ghosts as puppets, and {@code nick: text} as replies. */
-  private final HubSettings hubSettings;
-  private final boolean portalAliases;
   private final NickReplies nickReplies = new NickReplies();
   private volatile ForeignPuppets foreign;
   private volatile UserId botUser;
@@ -142,22 +134,17 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
    * @param random for reconnect jitter
    */
   public IrcConnector(JsonNode ircSection, String domain, RandomGenerator random) {
-    this(ircSection, domain, random, RECONNECT_BASE);
+    this(IrcConfig.parse(ircSection), domain, random, RECONNECT_BASE);
   }
 
-  /** As above, with a shorter first reconnect delay for tests. */
-  IrcConnector(JsonNode ircSection, String domain, RandomGenerator random, Duration reconnectBase) {
-    this.config = IrcConfig.parse(ircSection);
-    this.namespaces = IrcNamespaces.of(ircSection, domain);
+  /** As above, from the parsed section, with a shorter first reconnect delay for tests. */
+  IrcConnector(IrcConfig config, String domain, RandomGenerator random, Duration reconnectBase) {
+    this.config = config;
+    this.namespaces = IrcNamespaces.of(config, domain);
     this.ghostIds = new GhostIds(config.userPrefix(), domain);
     this.random = random;
     this.reconnectBase = reconnectBase;
-    this.hubSettings = HubSettings.from(ircSection, "irc");
-    this.portalAliases = LinkedRoomAliases.allowed(ircSection, "irc");
     this.thirdParty = new IrcThirdPartyLookup(config.networks(), config.aliasPrefix(), ghostIds, domain);
-    this.consentSettings = OperatorConsent.Settings.parse(ircSection);
-    this.identConfig = dev.switchboard.irc.ident.IdentConfig.parse(ircSection);
-    this.limits = dev.switchboard.irc.puppet.ConnectionLimits.parse(ircSection);
   }
 
   @Override
@@ -183,13 +170,13 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     foreignGhosts = context.foreignGhosts();
     RelayNames relayNames = new RelayNames();
     portals = new ChannelPortals(context.portals(), context.intents().bot(), config.aliasPrefix(),
-        config::network, this::joinAsBot, context.blockingExecutor(), portalAliases)
+        config::network, this::joinAsBot, context.blockingExecutor(), config.portalAliases())
         .withDormancy(new dev.switchboard.core.store.KvStore(context.database(), context.clock()));
-    foreign = new ForeignPuppets(hubSettings, context.foreignGhosts(), context.intents().bot());
+    foreign = new ForeignPuppets(config.hub(), context.foreignGhosts(), context.intents().bot());
     botUser = context.intents().bot().userId();
     refusalNotices = new DeliveryNotices(context.intents().bot(), System::nanoTime);
     long epoch = context.clock().millis();
-    OperatorConsent consent = new OperatorConsent(id -> Optional.ofNullable(consentSettings.get(id)),
+    OperatorConsent consent = new OperatorConsent(id -> config.network(id).map(NetworkConfig::linkConfirmation),
         id -> Optional.ofNullable(networks.get(id)).map(this::consentView), context.scheduler());
     ChannelMessageMap messageMap = new ChannelMessageMap(new MessageMapStore(context.database(), context.clock()),
         context.blockingExecutor());
@@ -197,20 +184,19 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
         config.mediaBaseUrl().orElse("https://" + context.serverName()));
     keys = new ChannelKeys(context.database(), context.secrets(), context.clock(), context.blockingExecutor());
     keys.load();
-    if (identConfig.enabled()) {
+    if (config.ident().enabled()) {
       try {
-        identServer = dev.switchboard.irc.ident.IdentServer.start(identConfig.address(), sockets::username);
+        identServer = dev.switchboard.irc.ident.IdentServer.start(config.ident().address(), sockets::username);
       } catch (RuntimeException e) {
         // Bridging works without it; servers then show puppets' user names with a '~'.
-        log.error("irc.ident: cannot listen on {} ({}); continuing without identd", identConfig.address(),
+        log.error("irc.ident: cannot listen on {} ({}); continuing without identd", config.ident().address(),
             e.toString());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
     }
     for (NetworkConfig net : config.networks().values()) {
-      dev.switchboard.irc.puppet.ConnectionLimits limit =
-          limits.getOrDefault(net.id(), dev.switchboard.irc.puppet.ConnectionLimits.DEFAULT);
+      dev.switchboard.irc.puppet.ConnectionLimits limit = net.limits();
       java.util.concurrent.Executor puppetConnects = limit.connectRate() > 0
           ? new dev.switchboard.irc.puppet.PacedExecutor(limit.connectRate(), context.scheduler(),
               context.blockingExecutor(), System::nanoTime)
@@ -686,7 +672,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
         && event.sender().equals(botUser)) {
       // A topic set on another network of a hub room (core routes only those of the bot's topics here): set by
       // our bot, which needs ops where the channel is +t.
-      if (hubSettings.topics()) {
+      if (config.hub().topics()) {
         network.bot().setTopic(ref.get().channel(), event.content().path("topic").asText(""));
       }
       return CompletableFuture.completedFuture(null);

@@ -66,7 +66,7 @@ public final class IrcBridgeHarness implements AutoCloseable {
     section.accept(irc);
     network.accept(irc.putObject("networks").putObject("test").put("host", ircHost).put("port", ircPort)
         .put("tls", false).put("nick", "switchboard"));
-    connector = new IrcConnector(irc, hs.serverName(), new SplittableRandom(1), Duration.ofMillis(200));
+    connector = new IrcConnector(IrcConfig.parse(irc), hs.serverName(), new SplittableRandom(1), Duration.ofMillis(200));
     Namespaces namespaces = connector.namespaces();
     runtime = BridgeRuntime.start(new BridgeRuntime.Settings(hs.serverName(), URI.create(hs.baseUrl()),
             "switchboard", AS_TOKEN, HS_TOKEN, "switchboard", namespaces, "127.0.0.1", 0, 10 * 1024 * 1024,

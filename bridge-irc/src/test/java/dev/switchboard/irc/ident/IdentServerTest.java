@@ -127,16 +127,21 @@ class IdentServerTest {
 
   @Test
   void configIsOffByDefaultAndChecked() throws Exception {
-    ObjectMapper json = new ObjectMapper();
-    assertThat(IdentConfig.parse(json.readTree("{}"))).isEqualTo(IdentConfig.OFF);
-    assertThat(IdentConfig.parse(json.readTree("{\"ident\":{\"enabled\":true,\"port\":1113,\"bind\":\"127.0.0.1\"}}")))
+    assertThat(ident("")).isEqualTo(IdentConfig.OFF);
+    assertThat(ident(",\"ident\":{\"enabled\":true,\"port\":1113,\"bind\":\"127.0.0.1\"}"))
         .isEqualTo(new IdentConfig(true, "127.0.0.1", 1113));
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> IdentConfig.parse(json.readTree(
-        "{\"ident\":{\"port\":70000}}"))).isInstanceOf(ConfigException.class).hasMessageContaining("irc.ident.port");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> IdentConfig.parse(json.readTree(
-        "{\"ident\":{\"enabled\":\"yes\"}}"))).isInstanceOf(ConfigException.class)
-        .hasMessageContaining("irc.ident.enabled");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ident(",\"ident\":{\"port\":70000}"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("irc.ident.port");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ident(",\"ident\":{\"enabled\":\"yes\"}"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("irc.ident.enabled");
   }
+
+  /** {@code irc.ident} as the connector reads it, from an {@code irc:} section with one network and {@code more}. */
+  private static IdentConfig ident(String more) throws Exception {
+    return dev.switchboard.irc.IrcConfig.parse(new ObjectMapper().readTree(
+        "{\"networks\":{\"n\":{\"host\":\"h\",\"nick\":\"bot\"}}" + more + "}")).ident();
+  }
+
 
   /**
    * ngircd (built with IDENT) asks port 113 of the connecting address: our puppet's user name shows without '~',
