@@ -22,29 +22,17 @@ import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.store.MessageMapStore;
 import dev.switchboard.irc.dm.DirectChat;
-import dev.switchboard.irc.dm.PrivateChats;
 import dev.switchboard.irc.ghost.GhostIds;
 import dev.switchboard.irc.network.IrcEvent;
-import dev.switchboard.irc.ghost.GhostPresence;
-import dev.switchboard.irc.ghost.GhostRelay;
 import dev.switchboard.irc.hub.ForeignPuppets;
 import dev.switchboard.irc.hub.NickReplies;
-import dev.switchboard.irc.membership.MatrixModeration;
-import dev.switchboard.irc.membership.QuitDebounce;
-import dev.switchboard.irc.membership.RoomModes;
 import dev.switchboard.irc.message.ChannelMessageMap;
 import dev.switchboard.irc.message.LongMessages;
-import dev.switchboard.irc.message.MatrixAnnotations;
-import dev.switchboard.irc.message.IrcMediaLinks;
-import dev.switchboard.irc.message.MatrixMessages;
 import dev.switchboard.irc.message.DeliveryNotices;
-import dev.switchboard.irc.network.Backoff;
-import dev.switchboard.irc.format.MessageKind;
 import dev.switchboard.irc.network.DeliveryRefused;
-import dev.switchboard.irc.network.ConnectionRole;
 import dev.switchboard.irc.network.IrcConnection;
 import dev.switchboard.irc.network.NetworkConfig;
-import dev.switchboard.core.ordering.SerialExecutor;
+import dev.switchboard.core.ordering.KeyedSerialExecutor;
 import dev.switchboard.irc.portal.ChannelLinks;
 import dev.switchboard.irc.portal.ChannelKeys;
 import dev.switchboard.irc.portal.OperatorConsent;
@@ -53,7 +41,6 @@ import dev.switchboard.irc.portal.ChannelPortals;
 import dev.switchboard.irc.portal.ChannelRef;
 import dev.switchboard.irc.puppet.PuppetNick;
 import dev.switchboard.irc.puppet.Puppets;
-import dev.switchboard.irc.relay.RelayUsers;
 import dev.switchboard.core.permission.Level;
 import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.permission.RelayNames;
@@ -64,7 +51,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.IntSupplier;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,13 +63,10 @@ import org.slf4j.LoggerFactory;
 public final class IrcConnector implements Connector, LinkCapable, CommandCapable, ThirdPartyCapable {
   private static final Logger log = LoggerFactory.getLogger(IrcConnector.class);
 
-  /** Reconnect delays: from about 2 s, doubling, at most 5 min. */
+  /** Reconnect delays start from about 2 s (see {@link IrcNetwork}). */
   private static final Duration RECONNECT_BASE = Duration.ofSeconds(2);
-  private static final Duration RECONNECT_CAP = Duration.ofMinutes(5);
   /** How long the first event of a woken portal waits for the bot to be in the channel. */
   static final Duration BOT_JOIN_WAIT = Duration.ofSeconds(30);
-
-  private static final int UNKNOWN_NICK_LENGTH = 30;
 
   private final IrcConfig config;
   private final Namespaces namespaces;
@@ -96,7 +79,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
       new dev.switchboard.irc.network.OutgoingConnections(0);
   private volatile dev.switchboard.irc.ident.IdentServer identServer;
   private final Map<String, Long> toldAboutLimit = new java.util.concurrent.ConcurrentHashMap<>();
-  private final Map<String, Network> networks = new LinkedHashMap<>();
+  private final Map<String, IrcNetwork> networks = new LinkedHashMap<>();
   private final Map<EventId, CompletableFuture<Void>> recentEvents = new LinkedHashMap<>(256, 0.75f, false) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<EventId, CompletableFuture<Void>> eldest) {
@@ -120,11 +103,6 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   private volatile dev.switchboard.core.connector.ForeignGhosts foreignGhosts;
   private volatile DeliveryNotices refusalNotices;
   private final java.util.concurrent.atomic.AtomicLong lineRefusals = new java.util.concurrent.atomic.AtomicLong();
-
-  /** One network's connections. */
-  private record Network(NetworkConfig config, IrcConnection bot, Puppets puppets, MatrixMessages messages,
-      GhostRelay relay, MatrixModeration moderation, PrivateChats privateChats, MatrixAnnotations annotations,
-      RelayUsers relayUsers) {}
 
   /**
    * Reads and validates the {@code irc:} section; a bad section throws {@link
@@ -177,7 +155,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     refusalNotices = new DeliveryNotices(context.intents().bot(), System::nanoTime);
     long epoch = context.clock().millis();
     OperatorConsent consent = new OperatorConsent(id -> config.network(id).map(NetworkConfig::linkConfirmation),
-        id -> Optional.ofNullable(networks.get(id)).map(this::consentView), context.scheduler());
+        id -> Optional.ofNullable(networks.get(id)).map(IrcNetwork::consentView), context.scheduler());
     ChannelMessageMap messageMap = new ChannelMessageMap(new MessageMapStore(context.database(), context.clock()),
         context.blockingExecutor());
     LongMessages longMessages = new LongMessages(context.intents().bot(),
@@ -195,101 +173,19 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
         Thread.currentThread().interrupt();
       }
     }
+    IrcNetwork.Shared shared = new IrcNetwork.Shared(context, config, ghostIds, portals, keys, consent, messageMap,
+        longMessages, nickReplies, relayNames, sockets, meters, new KeyedSerialExecutor<>(blocking, "irc"), epoch,
+        this::bridgingOf, this::lineRefused, reconnectBase, random);
     for (NetworkConfig net : config.networks().values()) {
-      dev.switchboard.irc.puppet.ConnectionLimits limit = net.limits();
-      java.util.concurrent.Executor puppetConnects = limit.connectRate() > 0
-          ? new dev.switchboard.irc.puppet.PacedExecutor(limit.connectRate(), context.scheduler(),
-              context.blockingExecutor(), System::nanoTime)
-          : context.blockingExecutor();
-      Backoff backoff = new Backoff(reconnectBase, RECONNECT_CAP, random);
-      SerialExecutor serial = new SerialExecutor(context.blockingExecutor());
-      GhostRelay[] relay = new GhostRelay[1];
-      GhostPresence[] presence = new GhostPresence[1];
-      IrcConnection bot = new IrcConnection(net, new IrcConnection.Identity(net.botNick(), "switchboard",
-          "Matrix bridge (Switchboard)"), Math.max(net.botNick().length(), PuppetNick.RFC_NICK_LENGTH), backoff, context.scheduler(),
-          context.blockingExecutor(), event -> serial.execute(() -> {
-            keys.handle(net.id(), event);
-            if (event instanceof IrcEvent.Disconnected) {
-              meters.reconnect("bot");
-            }
-            consent.handle(net.id(), event);
-            relay[0].handle(event);
-            if (presence[0] != null) {
-              presence[0].handle(event);
-            }
-          }),
-          ConnectionRole.BOT, sockets);
-      java.util.function.Function<ChannelName, Optional<String>> channelKey = c -> keys.key(new ChannelRef(net.id(), c));
-      bot.useChannelKeys(channelKey);
-      // Until the bot has learnt the server's NICKLEN, puppets ask for up to 30 characters (common on modern
-      // networks) and drop to 9 if the server refuses.
-      IntSupplier nickLength = () -> bot.serverNickLength().orElse(UNKNOWN_NICK_LENGTH);
-      PrivateChats[] dms = new PrivateChats[1];
-      SerialExecutor privateSerial = new SerialExecutor(context.blockingExecutor());
-      Puppets[] puppetsOf = new Puppets[1];
-      Puppets puppets = new Puppets(nickLength,
-          // Connects and reconnects go through puppetConnects, paced by connect_rate.
-          (user, identity) -> {
-            IrcConnection puppet = new IrcConnection(net, identity, nickLength.getAsInt(), backoff,
-                context.scheduler(), puppetConnects, event -> {
-                  if (event instanceof IrcEvent.Disconnected) {
-                    meters.reconnect("puppet");
-                  }
-                  if (event instanceof IrcEvent.Registered || event instanceof IrcEvent.NickChanged) {
-                    puppetsOf[0].reindex(user);
-                  }
-                  if (event instanceof IrcEvent.PrivateMessage pm) {
-                    privateSerial.execute(() -> dms[0].received(user, pm));
-                  }
-                  if (event instanceof IrcEvent.LineRefused refused) {
-                    privateSerial.execute(() -> lineRefused(net.id(), user, refused));
-                  }
-                }, ConnectionRole.PUPPET, sockets);
-            puppet.useChannelKeys(channelKey);
-            // Only this user's connection failing while the bot is connected is this user's failure (a K-line).
-            puppet.useNetworkCheck(bot::isRegistered);
-            return puppet;
-          }, System::nanoTime, limit.maxConnections(), user -> bridgingOf(user) == Permissions.Bridging.PUPPET);
-      puppetsOf[0] = puppets;
-      java.util.function.Predicate<String> ourNick = nick -> bot.hasNick(nick) || puppets.isPuppetNick(nick);
-      relay[0] = new GhostRelay(net.id(), context.intents(), ghostIds, portals, ourNick, puppets::userOfNick,
-          messageMap,
-          new QuitDebounce(net.netsplit(), context.scheduler(), serial, System::nanoTime), epoch,
-          new RoomModes(net, ghostIds, context.intents().bot()));
-      relay[0].guessRepliesWith(nickReplies::answered);
-      if (config.presence()) {
-        presence[0] = new GhostPresence(net.id(), context.intents(), ghostIds, ourNick);
-      }
-      MatrixMessages messages = new MatrixMessages(puppets, messageMap, longMessages, net.lineLimit(),
-          user -> ghostIds.remoteUser(user).filter(u -> u.network().equals(net.id())).map(GhostIds.RemoteUser::nick)
-              .or(() -> puppets.existing(user).map(IrcConnection::nick)))
-          .withMedia(new IrcMediaLinks(config.mediaBaseUrl().orElse("https://" + context.serverName())));
-      dms[0] = new PrivateChats(net.id(), context.intents(), ghostIds, context.portals(), puppets, ourNick,
-          context.blockingExecutor(), epoch, this::bridgingOf);
-      MatrixAnnotations annotations = new MatrixAnnotations(puppets, messageMap, net.reactions(), net.redactions());
-      networks.put(net.id(), new Network(net, bot, puppets, messages, relay[0],
-          new MatrixModeration(puppets, bot, context.intents().bot()), dms[0], annotations,
-          new RelayUsers(bot, messages, annotations, relayNames, context.intents().bot(), permissions.relay(),
-              nickLength)));
-      if (!net.idleTimeout().isZero()) {
-        long every = Math.max(250, Math.min(net.idleTimeout().toMillis() / 4, 60_000));
-        sweeps.add(context.scheduler().scheduleWithFixedDelay(() -> {
-          try {
-            int stopped = puppets.disconnectIdle(net.idleTimeout());
-            if (stopped > 0) {
-              log.info("IRC {}: disconnected {} idle puppet(s)", net.id(), stopped);
-            }
-          } catch (RuntimeException e) {
-            log.warn("IRC {}: idle puppet sweep failed: {}", net.id(), e.toString());
-          }
-        }, every, every, java.util.concurrent.TimeUnit.MILLISECONDS));
-      }
+      IrcNetwork network = new IrcNetwork(net, shared);
+      networks.put(net.id(), network);
+      network.sweepIdlePuppets().ifPresent(sweeps::add);
     }
     links = new ChannelLinks(context.portals(), portals, context.intents().bot(), config::network,
         new ChannelLinks.ChannelSide() {
           @Override
           public void join(ChannelRef channel) {
-            Network network = networks.get(channel.network());
+            IrcNetwork network = networks.get(channel.network());
             if (network != null) {
               if (network.bot().isIn(channel.channel())) {
                 network.bot().refreshNames(channel.channel());
@@ -323,59 +219,8 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     log.info("IRC connector started: {} network(s)", networks.size());
   }
 
-  /** What the operators' confirmation of a link sees of one network. */
-  private OperatorConsent.BotView consentView(Network n) {
-    return new OperatorConsent.BotView() {
-      @Override
-      public boolean isIn(ChannelName channel) {
-        return n.bot().isIn(channel);
-      }
-
-      @Override
-      public void join(ChannelName channel) {
-        n.bot().join(channel);
-      }
-
-      @Override
-      public void refreshNames(ChannelName channel) {
-        n.bot().refreshNames(channel);
-      }
-
-      @Override
-      public void part(ChannelName channel, String reason) {
-        // Only a channel the bot joined just to ask: never one a portal or another link still needs.
-        if (portals.roomOf(new ChannelRef(n.config().id(), channel)).isEmpty()) {
-          n.bot().part(channel, reason);
-        }
-      }
-
-      @Override
-      public Optional<String> userModes(ChannelName channel, String nick) {
-        return n.bot().userModes(channel, nick);
-      }
-
-      @Override
-      public boolean isOurs(String nick) {
-        return n.bot().hasNick(nick) || n.puppets().isPuppetNick(nick);
-      }
-
-      @Override
-      public Optional<String> puppetNickOf(UserId user) {
-        return n.puppets().existing(user).map(IrcConnection::nick);
-      }
-
-      @Override
-      public void tell(String nick, MessageKind kind, String line) {
-        n.bot().sendPrivate(nick, kind, List.of(line)).exceptionally(e -> {
-          log.warn("IRC {}: could not send a link question to {}: {}", n.config().id(), nick, e.toString());
-          return null;
-        });
-      }
-    };
-  }
-
   private void joinAsBot(ChannelRef channel) {
-    Network network = networks.get(channel.network());
+    IrcNetwork network = networks.get(channel.network());
     if (network != null) {
       network.bot().join(channel.channel());
     }
@@ -385,7 +230,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   public void stop() {
     state = ConnectorState.STOPPED;
     sweeps.forEach(f -> f.cancel(false));
-    for (Network n : networks.values()) {
+    for (IrcNetwork n : networks.values()) {
       n.puppets().stopAll("Bridge shutting down");
       n.bot().stop("Bridge shutting down");
     }
@@ -456,7 +301,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
 
   /** The channel user modes the bot sees {@code nick} with in {@code channel} (tests wait on this). */
   String botSeesModes(String network, String channel, String nick) {
-    Network n = networks.get(network);
+    IrcNetwork n = networks.get(network);
     return n == null ? "" : ChannelName.parse(channel).flatMap(c -> n.bot().userModes(c, nick)).orElse("");
   }
 
@@ -467,13 +312,13 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
 
   /** A Matrix user's puppet connection on a network, if it has one (tests look at echo-message counters). */
   Optional<IrcConnection> puppetOf(String network, UserId user) {
-    Network n = networks.get(network);
+    IrcNetwork n = networks.get(network);
     return n == null ? Optional.empty() : n.puppets().existing(user);
   }
 
   /** After an unlink: the channel's ghosts leave the room, our puppets and the bot part the channel. */
   private CompletableFuture<Void> unbridge(ChannelRef channel, RoomId room) {
-    Network network = networks.get(channel.network());
+    IrcNetwork network = networks.get(channel.network());
     if (network == null) {
       return CompletableFuture.completedFuture(null);
     }
@@ -509,7 +354,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     if (s != ConnectorState.RUNNING) {
       return s;
     }
-    for (Network n : networks.values()) {
+    for (IrcNetwork n : networks.values()) {
       switch (n.bot().connectionState()) {
         case "reconnecting" -> s = ConnectorState.TRANSIENT_DISCONNECT;
         case "connecting" -> s = s == ConnectorState.RUNNING ? ConnectorState.CONNECTING : s;
@@ -626,13 +471,13 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     }
     Optional<DirectChat> chat = DirectChat.ofRemoteId(link.get().remoteId());
     if (chat.isPresent()) {
-      Network network = networks.get(chat.get().network());
+      IrcNetwork network = networks.get(chat.get().network());
       return network == null || namespaces.claimsUser(event.sender().value()) ? CompletableFuture.completedFuture(null)
           : once(event.eventId(), () -> network.privateChats().fromMatrix(event, chat.get())
               .thenRun(() -> countSent(event)));
     }
     Optional<ChannelRef> ref = ChannelRef.ofRemoteId(link.get().remoteId());
-    Network network = ref.map(r -> networks.get(r.network())).orElse(null);
+    IrcNetwork network = ref.map(r -> networks.get(r.network())).orElse(null);
     if (network == null || namespaces.claimsUser(event.sender().value())) {
       return CompletableFuture.completedFuture(null);
     }
@@ -652,7 +497,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
    * Completes once the network's bot is in {@code channel}, or after {@link #BOT_JOIN_WAIT} (a channel that neither
    * lets the bot in nor says why must not hold the room's events for ever).
    */
-  private CompletableFuture<Void> botIn(Network network, ChannelRef channel) {
+  private CompletableFuture<Void> botIn(IrcNetwork network, ChannelRef channel) {
     return network.bot().whenIn(channel.channel())
         .orTimeout(BOT_JOIN_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
         .exceptionally(e -> {
@@ -663,7 +508,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   }
 
   /** A Matrix event in a channel portal that is not dormant (or was just woken). */
-  private CompletableFuture<Void> linkedEvent(MatrixEvent event, Network network, ChannelRef channel) {
+  private CompletableFuture<Void> linkedEvent(MatrixEvent event, IrcNetwork network, ChannelRef channel) {
     Optional<ChannelRef> ref = Optional.of(channel);
     if (event.membership().isPresent()) {
       return membership(event, network, ref.get());
@@ -722,7 +567,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
       return CompletableFuture.completedFuture(null);
     }
     Optional<GhostIds.RemoteUser> remote = ghostIds.remoteUser(target).filter(u -> PuppetNick.isValid(u.nick()));
-    Network network = remote.map(r -> networks.get(r.network())).orElse(null);
+    IrcNetwork network = remote.map(r -> networks.get(r.network())).orElse(null);
     return network == null ? CompletableFuture.completedFuture(null)
         : network.privateChats().invited(event, target, remote.get().nick());
   }
@@ -735,7 +580,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   }
 
   /** A Matrix user joined (their puppet joins the channel) or left, was kicked or banned (it parts). */
-  private CompletableFuture<Void> membership(MatrixEvent event, Network network, ChannelRef channel) {
+  private CompletableFuture<Void> membership(MatrixEvent event, IrcNetwork network, ChannelRef channel) {
     Optional<UserId> subject = event.stateKey().flatMap(k -> {
       try {
         return Optional.of(UserId.of(k));
