@@ -15,21 +15,27 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.store.LoginStore;
 import dev.switchboard.irc.command.IrcCommands;
 import dev.switchboard.core.connector.LinkCapable;
-import dev.switchboard.core.event.MatrixEvent;
-import dev.switchboard.core.id.EventId;
+import dev.switchboard.core.connector.EditHandling;
+import dev.switchboard.core.connector.MembershipHandling;
+import dev.switchboard.core.connector.MessageHandling;
+import dev.switchboard.core.connector.ReactionHandling;
+import dev.switchboard.core.connector.RedactionHandling;
+import dev.switchboard.core.connector.RoomStateHandling;
+import dev.switchboard.core.event.MatrixEdit;
+import dev.switchboard.core.event.MatrixMessage;
+import dev.switchboard.core.event.MatrixReaction;
+import dev.switchboard.core.event.MatrixRedaction;
+import dev.switchboard.core.event.MembershipChange;
+import dev.switchboard.core.event.RoomStateChange;
 import dev.switchboard.core.id.RoomAlias;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.store.MessageMapStore;
-import dev.switchboard.irc.dm.DirectChat;
 import dev.switchboard.irc.ghost.GhostIds;
-import dev.switchboard.irc.network.IrcEvent;
 import dev.switchboard.irc.hub.ForeignPuppets;
 import dev.switchboard.irc.hub.NickReplies;
 import dev.switchboard.irc.message.ChannelMessageMap;
 import dev.switchboard.irc.message.LongMessages;
-import dev.switchboard.irc.message.DeliveryNotices;
-import dev.switchboard.irc.network.DeliveryRefused;
 import dev.switchboard.irc.network.IrcConnection;
 import dev.switchboard.irc.network.NetworkConfig;
 import dev.switchboard.core.ordering.KeyedSerialExecutor;
@@ -40,7 +46,6 @@ import dev.switchboard.irc.portal.ChannelName;
 import dev.switchboard.irc.portal.ChannelPortals;
 import dev.switchboard.irc.portal.ChannelRef;
 import dev.switchboard.irc.puppet.PuppetNick;
-import dev.switchboard.irc.puppet.Puppets;
 import dev.switchboard.core.permission.Level;
 import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.permission.RelayNames;
@@ -60,7 +65,8 @@ import org.slf4j.LoggerFactory;
  * connection per Matrix user (puppet) that speaks for them. Portals come from alias queries
  * ({@code #_irc_<network>_<#channel>:<domain>}); IRC users appear as ghosts ({@code @_irc_<network>_<nick>}).
  */
-public final class IrcConnector implements Connector, LinkCapable, CommandCapable, ThirdPartyCapable {
+public final class IrcConnector implements Connector, LinkCapable, CommandCapable, ThirdPartyCapable,
+    MessageHandling, EditHandling, ReactionHandling, RedactionHandling, MembershipHandling, RoomStateHandling {
   private static final Logger log = LoggerFactory.getLogger(IrcConnector.class);
 
   /** Reconnect delays start from about 2 s (see {@link IrcNetwork}). */
@@ -78,18 +84,9 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   private final dev.switchboard.irc.network.OutgoingConnections sockets =
       new dev.switchboard.irc.network.OutgoingConnections(0);
   private volatile dev.switchboard.irc.ident.IdentServer identServer;
-  private final Map<String, Long> toldAboutLimit = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, IrcNetwork> networks = new LinkedHashMap<>();
-  private final Map<EventId, CompletableFuture<Void>> recentEvents = new LinkedHashMap<>(256, 0.75f, false) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<EventId, CompletableFuture<Void>> eldest) {
-      return size() > 10_000;
-    }
-  };
   private volatile ChannelPortals portals;
-  private volatile java.util.concurrent.Executor blocking;
-  private final NickReplies nickReplies = new NickReplies();
-  private volatile ForeignPuppets foreign;
+  private volatile MatrixRoomEvents roomEvents;
   private volatile UserId botUser;
   private volatile ChannelLinks links;
   private volatile IrcCommands commands;
@@ -101,8 +98,6 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   /** Who may do what (core's {@code permissions}): puppets, DMs and plumbing for some, relay through the bot for others. */
   private volatile Permissions permissions;
   private volatile dev.switchboard.core.connector.ForeignGhosts foreignGhosts;
-  private volatile DeliveryNotices refusalNotices;
-  private final java.util.concurrent.atomic.AtomicLong lineRefusals = new java.util.concurrent.atomic.AtomicLong();
 
   /**
    * Reads and validates the {@code irc:} section; a bad section throws {@link
@@ -141,7 +136,6 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
 
   @Override
   public void start(ConnectorContext context) {
-    blocking = context.blockingExecutor();
     intents = context.intents();
     meters = context.meters(protocol());
     permissions = context.permissions();
@@ -150,9 +144,9 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     portals = new ChannelPortals(context.portals(), context.intents().bot(), config.aliasPrefix(),
         config::network, this::joinAsBot, context.blockingExecutor(), config.portalAliases())
         .withDormancy(new dev.switchboard.core.store.KvStore(context.database(), context.clock()));
-    foreign = new ForeignPuppets(config.hub(), context.foreignGhosts(), context.intents().bot());
     botUser = context.intents().bot().userId();
-    refusalNotices = new DeliveryNotices(context.intents().bot(), System::nanoTime);
+    UserNotices notices = new UserNotices(context.intents().bot(), portals, this::bridgingOf);
+    NickReplies nickReplies = new NickReplies();
     long epoch = context.clock().millis();
     OperatorConsent consent = new OperatorConsent(id -> config.network(id).map(NetworkConfig::linkConfirmation),
         id -> Optional.ofNullable(networks.get(id)).map(IrcNetwork::consentView), context.scheduler());
@@ -174,13 +168,16 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
       }
     }
     IrcNetwork.Shared shared = new IrcNetwork.Shared(context, config, ghostIds, portals, keys, consent, messageMap,
-        longMessages, nickReplies, relayNames, sockets, meters, new KeyedSerialExecutor<>(blocking, "irc"), epoch,
-        this::bridgingOf, this::lineRefused, reconnectBase, random);
+        longMessages, nickReplies, relayNames, sockets, meters, new KeyedSerialExecutor<>(context.blockingExecutor(), "irc"),
+        epoch, this::bridgingOf, notices::lineRefused, reconnectBase, random);
     for (NetworkConfig net : config.networks().values()) {
       IrcNetwork network = new IrcNetwork(net, shared);
       networks.put(net.id(), network);
       network.sweepIdlePuppets().ifPresent(sweeps::add);
     }
+    roomEvents = new MatrixRoomEvents(networks, portals, namespaces, ghostIds,
+        new ForeignPuppets(config.hub(), context.foreignGhosts(), context.intents().bot()), nickReplies, config.hub(),
+        botUser, meters, notices, this::bridgingOf, context.blockingExecutor(), BOT_JOIN_WAIT);
     links = new ChannelLinks(context.portals(), portals, context.intents().bot(), config::network,
         new ChannelLinks.ChannelSide() {
           @Override
@@ -382,64 +379,33 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   }
 
   @Override
-  public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Optional<Link> link) {
-    CompletableFuture<Void> handled;
-    try {
-      handled = handleMatrixEvent(event, link);
-    } catch (Puppets.LimitReached e) {
-      handled = CompletableFuture.failedFuture(e);
-    }
-    return handled.exceptionallyCompose(error -> {
-      Throwable root = dev.switchboard.core.failure.Failures.rootCause(error);
-      if (root instanceof Puppets.LimitReached limit) {
-        return refusedForLimit(event, limit.getMessage() + ". Try again later");
-      }
-      if (root instanceof Puppets.NotPermitted) {
-        return refusedForLevel(event);
-      }
-      if (root instanceof DeliveryRefused refused) {
-        // One user's refusal: they are told, and the room's lane moves on (DESIGN.md, data flow 4).
-        return refusalNotices.refused(event, refused);
-      }
-      return CompletableFuture.failedFuture(error);
-    });
+  public CompletableFuture<Void> onMessage(MatrixMessage message, Link link) {
+    return roomEvents.onMessage(message, link);
   }
 
-  /**
-   * A Matrix user's event cannot reach IRC for a reason of theirs ({@code reason}: the network's {@code
-   * max_connections} are all in use, their permission level): the bot tells them so in the room, at most once in 10
-   * minutes per user and room.
-   */
-  private CompletableFuture<Void> refusedForLimit(MatrixEvent event, String reason) {
-    String key = event.sender().value() + " " + event.roomId().value();
-    long now = System.nanoTime();
-    Long before = toldAboutLimit.get(key);
-    if (before != null && now - before < Duration.ofMinutes(10).toNanos()) {
-      return CompletableFuture.completedFuture(null);
-    }
-    toldAboutLimit.values().removeIf(told -> now - told >= Duration.ofMinutes(10).toNanos());
-    toldAboutLimit.put(key, now);
-    log.info("IRC: no connection for {} in {}: {}", event.sender(), event.roomId(), reason);
-    ObjectNode content = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
-        .put("msgtype", "m.notice")
-        .put("body", event.sender().value() + ": your message was not sent to IRC: " + reason + ".");
-    content.putObject("m.mentions").putArray("user_ids").add(event.sender().value());
-    return intents.bot().sendMessage(event.roomId(), content, "irc/limit/" + event.eventId().value())
-        .handle((v, e) -> null);
+  @Override
+  public CompletableFuture<Void> onEdit(MatrixEdit edit, Link link) {
+    return roomEvents.onEdit(edit, link);
   }
 
-  /**
-   * An event that needed the sender's own connection, from a user who may not have one (a relay user writing in a
-   * direct chat they opened before their level changed, say): nothing reaches IRC; a relay user is told, as for a
-   * full network, and a none user (core keeps their events from us anyway) is not.
-   */
-  private CompletableFuture<Void> refusedForLevel(MatrixEvent event) {
-    if (bridgingOf(event.sender()) == Permissions.Bridging.REFUSE) {
-      log.debug("IRC: ignoring {} from {} (level none)", event.type(), event.sender());
-      return CompletableFuture.completedFuture(null);
-    }
-    return refusedForLimit(event, "your permission level on this bridge (relay) gives you no IRC connection of "
-        + "your own, which this needs; ask the bridge's admin for level user");
+  @Override
+  public CompletableFuture<Void> onReaction(MatrixReaction reaction, Link link) {
+    return roomEvents.onReaction(reaction, link);
+  }
+
+  @Override
+  public CompletableFuture<Void> onRedaction(MatrixRedaction redaction, Link link) {
+    return roomEvents.onRedaction(redaction, link);
+  }
+
+  @Override
+  public CompletableFuture<Void> onMembership(MembershipChange change, Optional<Link> link) {
+    return roomEvents.onMembership(change, link);
+  }
+
+  @Override
+  public CompletableFuture<Void> onRoomState(RoomStateChange change, Link link) {
+    return roomEvents.onRoomState(change, link);
   }
 
   /**
@@ -453,217 +419,4 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     return permissions.bridgingOf(user);
   }
 
-  /** A puppet's line was refused after it was written (no echo-message): its user is told in the portal. */
-  private void lineRefused(String network, UserId user, IrcEvent.LineRefused refused) {
-    ChannelName.parse(refused.channel()).flatMap(c -> portals.roomOf(new ChannelRef(network, c))).ifPresent(room ->
-        refusalNotices.refusedAfterWrite(user, room, new DeliveryRefused(
-            DeliveryRefused.Stage.LINE, refused.channel(), 404,
-            refused.reason().isBlank() ? "cannot send to channel" : refused.reason(), 0),
-            "irc/" + network + "/refused-line/" + lineRefusals.incrementAndGet() + "/" + System.currentTimeMillis()));
-  }
-
-  private CompletableFuture<Void> handleMatrixEvent(MatrixEvent event, Optional<Link> link) {
-    if (link.isEmpty()) {
-      return outsideLinks(event);
-    }
-    if (!protocol().equals(link.get().protocol())) {
-      return CompletableFuture.completedFuture(null);
-    }
-    Optional<DirectChat> chat = DirectChat.ofRemoteId(link.get().remoteId());
-    if (chat.isPresent()) {
-      IrcNetwork network = networks.get(chat.get().network());
-      return network == null || namespaces.claimsUser(event.sender().value()) ? CompletableFuture.completedFuture(null)
-          : once(event.eventId(), () -> network.privateChats().fromMatrix(event, chat.get())
-              .thenRun(() -> countSent(event)));
-    }
-    Optional<ChannelRef> ref = ChannelRef.ofRemoteId(link.get().remoteId());
-    IrcNetwork network = ref.map(r -> networks.get(r.network())).orElse(null);
-    if (network == null || namespaces.claimsUser(event.sender().value())) {
-      return CompletableFuture.completedFuture(null);
-    }
-    if (portals.isDormant(ref.get()) && bridgingOf(event.sender()) == Permissions.Bridging.PUPPET) {
-      // Someone at level user is in the room an alias query made: the bot's JOIN is handed over now (the kv row
-      // goes in the background). This event (the user's join, so their puppet's JOIN) waits until the bot is in:
-      // the bot's JOIN may wait behind its flood queue, and a puppet in the channel before the bot lets IRC users
-      // talk to it while nothing relays their lines, so what they say in that window never reaches the room.
-      ChannelRef channel = ref.get();
-      portals.activate(channel);
-      return botIn(network, channel).thenComposeAsync(v -> linkedEvent(event, network, channel), blocking);
-    }
-    return linkedEvent(event, network, ref.get());
-  }
-
-  /**
-   * Completes once the network's bot is in {@code channel}, or after {@link #BOT_JOIN_WAIT} (a channel that neither
-   * lets the bot in nor says why must not hold the room's events for ever).
-   */
-  private CompletableFuture<Void> botIn(IrcNetwork network, ChannelRef channel) {
-    return network.bot().whenIn(channel.channel())
-        .orTimeout(BOT_JOIN_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
-        .exceptionally(e -> {
-          log.info("IRC {}: the bot is not in {} after {} s; the room's events go on without waiting for it",
-              channel.network(), channel.channel().value(), BOT_JOIN_WAIT.toSeconds());
-          return null;
-        });
-  }
-
-  /** A Matrix event in a channel portal that is not dormant (or was just woken). */
-  private CompletableFuture<Void> linkedEvent(MatrixEvent event, IrcNetwork network, ChannelRef channel) {
-    Optional<ChannelRef> ref = Optional.of(channel);
-    if (event.membership().isPresent()) {
-      return membership(event, network, ref.get());
-    }
-    if ("m.room.topic".equals(event.type()) && event.stateKey().equals(Optional.of(""))
-        && event.sender().equals(botUser)) {
-      // A topic set on another network of a hub room (core routes only those of the bot's topics here): set by
-      // our bot, which needs ops where the channel is +t.
-      if (config.hub().topics()) {
-        network.bot().setTopic(ref.get().channel(), event.content().path("topic").asText(""));
-      }
-      return CompletableFuture.completedFuture(null);
-    }
-    Permissions.Bridging bridging = bridgingOf(event.sender());
-    if (bridging != Permissions.Bridging.PUPPET) {
-      // Relay users are said by the bot; a none user's event (core keeps those from us, a replay might not) is dropped.
-      if (bridging == Permissions.Bridging.RELAY && portals.isDormant(ref.get())
-          && "m.room.message".equals(event.type())) {
-        return refusedForLimit(event, "nobody at permission level user has joined this room yet, so the bridge is "
-            + "not in " + ref.get().channel() + " on IRC");
-      }
-      return bridging == Permissions.Bridging.RELAY
-          ? once(event.eventId(), () -> network.relayUsers().handle(event, ref.get()).thenRun(() -> countSent(event)))
-          : CompletableFuture.completedFuture(null);
-    }
-    if ("m.room.topic".equals(event.type()) && event.stateKey().equals(Optional.of(""))) {
-      // Through the sender's own connection, so IRC sees who set it; the server refuses it without ops on +t.
-      network.puppets().of(event.sender()).setTopic(ref.get().channel(), event.content().path("topic").asText(""));
-      return CompletableFuture.completedFuture(null);
-    }
-    if ("m.room.message".equals(event.type())) {
-      return once(event.eventId(), () -> foreign.prepare(event, network.puppets())
-          .thenCompose(v -> network.messages().relay(event, ref.get()))
-          .thenRun(() -> network.puppets().existing(event.sender()).ifPresent(c ->
-              nickReplies.sent(ref.get(), c.nick(), event.eventId())))
-          .thenRun(() -> countSent(event)));
-    }
-    if ("m.reaction".equals(event.type())) {
-      return once(event.eventId(), () -> network.annotations().reaction(event, ref.get()));
-    }
-    if ("m.room.redaction".equals(event.type())) {
-      return once(event.eventId(), () -> network.annotations().redaction(event, ref.get()));
-    }
-    return CompletableFuture.completedFuture(null);
-  }
-
-  /** Membership aimed at one of our ghosts in a room without links: an invite to a direct chat. */
-  private CompletableFuture<Void> outsideLinks(MatrixEvent event) {
-    if (event.membership().isEmpty() || event.stateKey().isEmpty() || namespaces.claimsUser(event.sender().value())) {
-      return CompletableFuture.completedFuture(null);
-    }
-    UserId target;
-    try {
-      target = UserId.of(event.stateKey().get());
-    } catch (IllegalArgumentException e) {
-      return CompletableFuture.completedFuture(null);
-    }
-    Optional<GhostIds.RemoteUser> remote = ghostIds.remoteUser(target).filter(u -> PuppetNick.isValid(u.nick()));
-    IrcNetwork network = remote.map(r -> networks.get(r.network())).orElse(null);
-    return network == null ? CompletableFuture.completedFuture(null)
-        : network.privateChats().invited(event, target, remote.get().nick());
-  }
-
-  /** {@code switchboard.irc.messages{direction="to_remote"}}: a Matrix message (not a DM invite or state) reached IRC. */
-  private void countSent(MatrixEvent event) {
-    if ("m.room.message".equals(event.type())) {
-      meters.message(ConnectorMeters.Direction.TO_REMOTE);
-    }
-  }
-
-  /** A Matrix user joined (their puppet joins the channel) or left, was kicked or banned (it parts). */
-  private CompletableFuture<Void> membership(MatrixEvent event, IrcNetwork network, ChannelRef channel) {
-    Optional<UserId> subject = event.stateKey().flatMap(k -> {
-      try {
-        return Optional.of(UserId.of(k));
-      } catch (IllegalArgumentException e) {
-        return Optional.empty();
-      }
-    });
-    if (subject.isEmpty()) {
-      return CompletableFuture.completedFuture(null);
-    }
-    String membership = event.membership().get();
-    if (namespaces.claimsUser(subject.get().value())) {
-      // A room moderator kicked or banned one of our IRC ghosts: the same on IRC, through their puppet.
-      Optional<GhostIds.RemoteUser> ghost = ghostIds.remoteUser(subject.get())
-          .filter(u -> u.network().equals(channel.network()));
-      boolean removed = "ban".equals(membership) || "leave".equals(membership);
-      boolean unban = "leave".equals(membership)
-          && "ban".equals(event.raw().path("unsigned").path("prev_content").path("membership").asText(""));
-      if (ghost.isPresent() && unban && !subject.get().equals(event.sender())) {
-        if (event.sender().equals(intents.bot().userId())) {
-          return CompletableFuture.completedFuture(null); // lifted from IRC: IRC has it already
-        }
-        String nick = ghost.get().nick();
-        String mask = network.relay().banMask(event.roomId(), nick).orElse(nick + "!*@*");
-        network.relay().forgetBan(event.roomId(), nick);
-        return network.moderation().unbanned(event.sender(), event.roomId(), channel, nick, mask, event.eventId());
-      }
-      if (ghost.isPresent() && removed && !subject.get().equals(event.sender())) {
-        return network.moderation().removed(event.sender(), event.roomId(), channel, ghost.get().nick(),
-            "ban".equals(membership), event.content().path("reason").asText(""), event.eventId());
-      }
-      return CompletableFuture.completedFuture(null);
-    }
-    Permissions.Bridging bridging = bridgingOf(subject.get());
-    if ("join".equals(membership) && subject.get().equals(event.sender()) && bridging != Permissions.Bridging.PUPPET) {
-      // No connection of their own: a relay user's name is kept for the bot's lines, a none user changes nothing.
-      if (bridging == Permissions.Bridging.RELAY) {
-        network.relayUsers().remember(event.roomId(), subject.get(),
-            Optional.ofNullable(event.content().path("displayname").textValue()));
-      }
-    } else if ("join".equals(membership) && subject.get().equals(event.sender())) {
-      network.puppets().displayName(event.sender(), foreign.nickSource(event.sender(),
-          Optional.ofNullable(event.content().path("displayname").textValue())));
-      if (foreign.joinsWithRoom(event.sender())) {
-        network.puppets().join(event.sender(), channel.channel());
-      }
-    } else if ("leave".equals(membership) || "ban".equals(membership)) {
-      // No Matrix ids on IRC: the moderator's id would mean nothing there and leak an address.
-      String reason = subject.get().equals(event.sender()) ? "Left the Matrix room" : "Removed from the Matrix room";
-      network.puppets().existing(subject.get()).ifPresent(c -> c.part(channel.channel(), reason));
-    }
-    return CompletableFuture.completedFuture(null);
-  }
-
-  /**
-   * The dispatcher runs an event again after a timeout or a crash; while a first attempt is still held for a
-   * connecting puppet, a repeat must wait for it rather than queue the message a second time.
-   */
-  private CompletableFuture<Void> once(EventId id, java.util.function.Supplier<CompletableFuture<Void>> send) {
-    CompletableFuture<Void> existing;
-    CompletableFuture<Void> mine = new CompletableFuture<>();
-    synchronized (recentEvents) {
-      existing = recentEvents.putIfAbsent(id, mine);
-    }
-    if (existing != null) {
-      return existing;
-    }
-    CompletableFuture<Void> sent;
-    try {
-      sent = send.get();
-    } catch (RuntimeException e) {
-      sent = CompletableFuture.failedFuture(e);
-    }
-    sent.whenComplete((ok, err) -> {
-      if (err != null) {
-        synchronized (recentEvents) {
-          recentEvents.remove(id, mine);
-        }
-        mine.completeExceptionally(err);
-      } else {
-        mine.complete(null);
-      }
-    });
-    return mine;
-  }
 }

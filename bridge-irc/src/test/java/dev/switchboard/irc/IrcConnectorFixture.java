@@ -111,7 +111,7 @@ public final class IrcConnectorFixture implements AutoCloseable {
 
   /** Any event, as the dispatcher would hand it over for the portal of {@code #room}. */
   public CompletableFuture<Void> send(MatrixEvent event) {
-    return connector.onMatrixEvent(event, Optional.of(new Link(event.roomId(), "irc", "test/#room", false)));
+    return SortedEvents.deliver(connector, event, Optional.of(new Link(event.roomId(), "irc", "test/#room", false)));
   }
 
   public static ObjectMapper json() {
