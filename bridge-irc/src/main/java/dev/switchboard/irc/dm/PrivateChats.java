@@ -21,6 +21,7 @@ import dev.switchboard.irc.puppet.Puppets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import dev.switchboard.core.ordering.KeyedSerialExecutor;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -49,7 +50,8 @@ public final class PrivateChats {
   private final Executor blocking;
   private final long epoch;
   private final Map<String, RoomId> rooms = new ConcurrentHashMap<>();
-  private final Map<String, CompletableFuture<?>> lanes = new ConcurrentHashMap<>();
+  /** Each chat's messages in the order they came. */
+  private final KeyedSerialExecutor<String> chats;
   private final java.util.concurrent.atomic.AtomicLong seq = new java.util.concurrent.atomic.AtomicLong();
   private final Function<UserId, Permissions.Bridging> bridging;
 
@@ -69,6 +71,7 @@ public final class PrivateChats {
     this.ourNick = ourNick;
     this.blocking = blocking;
     this.epoch = epoch;
+    this.chats = new KeyedSerialExecutor<>(blocking, "irc " + network + " private chats");
   }
 
   /** A private message to {@code user}'s puppet; called on the puppet's event executor. */
@@ -211,18 +214,10 @@ public final class PrivateChats {
   }
 
   private void inOrder(String key, Supplier<CompletableFuture<?>> call) {
-    lanes.compute(key, (k, tail) -> {
-      CompletableFuture<?> previous = tail == null ? CompletableFuture.completedFuture(null) : tail;
-      return previous.handle((ok, err) -> null).thenCompose(v -> {
-        try {
-          return call.get();
-        } catch (RuntimeException e) {
-          return CompletableFuture.failedFuture(e);
-        }
-      }).exceptionally(e -> {
-        log.warn("IRC {}: relaying a private message ({}) failed: {}", network, key, e.toString());
-        return null;
-      });
+    chats.submit(key, () -> call.get().thenApply(v -> (Void) null)).exceptionally(e -> {
+      log.warn("IRC {}: relaying a private message ({}) failed: {}", network, key, e.toString());
+      return null;
     });
   }
+
 }

@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * event to {@code events}, which must not block.
  */
 public final class KittehListener {
-  private static final Logger log = LoggerFactory.getLogger(KittehListener.class);
+  /** Logs as the connection it listens for, where operators and tests look for a connection's lines. */
+  private static final Logger log = LoggerFactory.getLogger(IrcConnection.class);
 
   static final String ECHO_MESSAGE = "echo-message";
 

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * with echo-message). {@code sent} completes only at the end of that path; see DESIGN.md "Data flow and guarantees" 3.
  */
 final class OutgoingLine implements WrittenLines.Line, EchoTracker.Awaiting {
-  private static final Logger log = LoggerFactory.getLogger(OutgoingLine.class);
+  /** Logs as the connection it is sent on. */
+  private static final Logger log = LoggerFactory.getLogger(IrcConnection.class);
 
   /**
    * How long a written line waits for its {@code echo-message} echo before it counts as delivered anyway (a server
