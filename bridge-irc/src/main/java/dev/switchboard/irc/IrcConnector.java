@@ -30,7 +30,6 @@ import dev.switchboard.core.event.RoomStateChange;
 import dev.switchboard.core.id.RoomAlias;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
-import dev.switchboard.core.store.MessageMapStore;
 import dev.switchboard.irc.ghost.GhostIds;
 import dev.switchboard.irc.hub.ForeignPuppets;
 import dev.switchboard.irc.hub.NickReplies;
@@ -150,8 +149,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     long epoch = context.clock().millis();
     OperatorConsent consent = new OperatorConsent(id -> config.network(id).map(NetworkConfig::linkConfirmation),
         id -> Optional.ofNullable(networks.get(id)).map(IrcNetwork::consentView), context.scheduler());
-    ChannelMessageMap messageMap = new ChannelMessageMap(new MessageMapStore(context.database(), context.clock()),
-        context.blockingExecutor());
+    ChannelMessageMap messageMap = new ChannelMessageMap(context.messageMap(), context.blockingExecutor());
     LongMessages longMessages = new LongMessages(context.intents().bot(),
         config.mediaBaseUrl().orElse("https://" + context.serverName()));
     keys = new ChannelKeys(context.database(), context.secrets(), context.clock(), context.blockingExecutor());
