@@ -65,6 +65,11 @@ public record IrcConfig(String userPrefix, String aliasPrefix, Optional<String> 
     networks = Map.copyOf(networks);
   }
 
+  /** Where IRC users fetch long messages and media: {@code media_base_url}, else {@code https://<server name>}. */
+  public String mediaBase(String serverName) {
+    return mediaBaseUrl.orElse("https://" + serverName);
+  }
+
   public Optional<NetworkConfig> network(String id) {
     return Optional.ofNullable(networks.get(id));
   }

@@ -151,7 +151,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
         id -> Optional.ofNullable(networks.get(id)).map(IrcNetwork::consentView), context.scheduler());
     ChannelMessageMap messageMap = new ChannelMessageMap(context.messageMap(), context.blockingExecutor());
     LongMessages longMessages = new LongMessages(context.intents().bot(),
-        config.mediaBaseUrl().orElse("https://" + context.serverName()));
+        config.mediaBase(context.serverName()));
     keys = new ChannelKeys(context.database(), context.secrets(), context.clock(), context.blockingExecutor());
     keys.load();
     if (config.ident().enabled()) {
