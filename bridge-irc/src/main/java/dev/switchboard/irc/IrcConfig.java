@@ -65,6 +65,20 @@ public record IrcConfig(String userPrefix, String aliasPrefix, Optional<String> 
     networks = Map.copyOf(networks);
   }
 
+  /**
+   * The start of ghost ids ({@code user_prefix}) and portal aliases ({@code alias_prefix}): all the registration
+   * needs, readable without the rest of the section (an {@code irc:} section may be enabled before it has networks).
+   */
+  public record Prefixes(String user, String alias) {
+    public static Prefixes parse(ConfigSection irc) {
+      return new Prefixes(prefix(irc, "user_prefix"), prefix(irc, "alias_prefix"));
+    }
+  }
+
+  public Prefixes prefixes() {
+    return new Prefixes(userPrefix, aliasPrefix);
+  }
+
   /** Where IRC users fetch long messages and media: {@code media_base_url}, else {@code https://<server name>}. */
   public String mediaBase(String serverName) {
     return mediaBaseUrl.orElse("https://" + serverName);
@@ -81,8 +95,7 @@ public record IrcConfig(String userPrefix, String aliasPrefix, Optional<String> 
 
   /** Parses and validates the {@code irc:} section. */
   public static IrcConfig parse(ConfigSection irc) {
-    String userPrefix = prefix(irc, "user_prefix");
-    String aliasPrefix = prefix(irc, "alias_prefix");
+    Prefixes prefixes = Prefixes.parse(irc);
     JsonNode nets = irc.node().path("networks");
     if (!nets.isObject() || nets.isEmpty()) {
       throw new ConfigException(irc.key("networks") + " must map at least one network id to its settings, e.g. "
@@ -93,7 +106,7 @@ public record IrcConfig(String userPrefix, String aliasPrefix, Optional<String> 
     for (var entry : nets.properties()) {
       networks.put(entry.getKey(), network(irc.section("networks"), entry.getKey(), consent));
     }
-    return new IrcConfig(userPrefix, aliasPrefix, mediaBaseUrl(irc), networks, irc.bool("presence", true),
+    return new IrcConfig(prefixes.user(), prefixes.alias(), mediaBaseUrl(irc), networks, irc.bool("presence", true),
         ident(irc), HubSettings.from(irc.node(), irc.path()), LinkedRoomAliases.allowed(irc.node(), irc.path()));
   }
 

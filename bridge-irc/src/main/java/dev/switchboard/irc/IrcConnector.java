@@ -112,7 +112,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   /** As above, from the parsed section, with a shorter first reconnect delay for tests. */
   IrcConnector(IrcConfig config, String domain, RandomGenerator random, Duration reconnectBase) {
     this.config = config;
-    this.namespaces = IrcNamespaces.of(config, domain);
+    this.namespaces = IrcNamespaces.of(config.prefixes(), domain);
     this.ghostIds = new GhostIds(config.userPrefix(), domain);
     this.random = random;
     this.reconnectBase = reconnectBase;

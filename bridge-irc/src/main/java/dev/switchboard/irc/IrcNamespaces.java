@@ -1,6 +1,7 @@
 package dev.switchboard.irc;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.core.config.ConfigSection;
 import dev.switchboard.registration.NamespaceRegex;
 import dev.switchboard.registration.Namespaces;
 import java.util.List;
@@ -9,14 +10,14 @@ import java.util.List;
 public final class IrcNamespaces {
   private IrcNamespaces() {}
 
-  /** Namespaces from the {@code irc:} config section, which is read (and checked) as the connector reads it. */
+  /** Namespaces from the {@code irc:} config section's prefixes, read as the connector reads them. */
   public static Namespaces of(JsonNode config, String domain) {
-    return of(IrcConfig.parse(config), domain);
+    return of(IrcConfig.Prefixes.parse(ConfigSection.of(config, "irc")), domain);
   }
 
-  /** Namespaces from the {@code user_prefix} and {@code alias_prefix} of the parsed {@code irc:} section. */
-  public static Namespaces of(IrcConfig config, String domain) {
-    return new Namespaces(List.of(NamespaceRegex.users(config.userPrefix(), domain)),
-        List.of(NamespaceRegex.aliases(config.aliasPrefix(), domain)), List.of());
+  /** Namespaces from the {@code user_prefix} and {@code alias_prefix} of the {@code irc:} section. */
+  public static Namespaces of(IrcConfig.Prefixes prefixes, String domain) {
+    return new Namespaces(List.of(NamespaceRegex.users(prefixes.user(), domain)),
+        List.of(NamespaceRegex.aliases(prefixes.alias(), domain)), List.of());
   }
 }
