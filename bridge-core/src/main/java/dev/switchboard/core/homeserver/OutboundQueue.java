@@ -3,20 +3,20 @@ package dev.switchboard.core.homeserver;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.core.ordering.KeyedSerialExecutor;
 import dev.switchboard.core.store.Database;
+import dev.switchboard.core.store.GroupCommitter;
 import dev.switchboard.core.store.StoreException;
 import java.io.IOException;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Queue;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RejectedExecutionException;
@@ -36,9 +36,19 @@ import org.slf4j.LoggerFactory;
  * committed yet, are sent on the next start; their txn ids were derived before they were stored, so the homeserver
  * posts each once.
  *
- * <p>Writes are group-committed: inserts and deletes wait for one drain task on the {@code dbExecutor}, which
- * commits everything waiting (across rooms) in one transaction for the inserts and one, without a disk flush, for
- * the deletes. When nothing waits, a write starts at once.
+ * <p>Writes are group-committed ({@link GroupCommitter}, on the {@code dbExecutor}): everything waiting (across rooms)
+ * commits in one transaction for the inserts and one, without a disk flush, for the deletes. When nothing waits, a
+ * write starts at once.
+ *
+ * <p>The lanes are a {@link KeyedSerialExecutor}'s, one task per request that settles when the request leaves the
+ * queue (accepted, refused for good, or never stored); retries with back-off and the token-refused hold keep it
+ * unsettled, so the room waits. Three things the queue needs from them: a request's seq is taken in the locked step
+ * that queues its task ({@link KeyedSerialExecutor#submit(Object, Runnable, java.util.function.Supplier)}), so a
+ * room's seq order is its send order, after a restart too; the executor is direct, so a lane goes on from the HTTP
+ * client's completion without a hand-off (measured in docs/benchmarks.md), and an idle room's first send starts on
+ * the caller's thread, which only chains it after the row's insert; and the queued requests stay visible in
+ * {@code queued}, to be counted ({@link #pending}) and failed at {@link #close}, while every task waits for
+ * {@link #start} (the rows a previous run left are queued at open).
  *
  * <p>Threads: JDBC runs on the bounded {@code dbExecutor}; lanes hold no thread while they wait for the homeserver
  * and go on from the HTTP client's completion (no hand-off) after a success; callers' futures complete on the common
@@ -47,6 +57,8 @@ import org.slf4j.LoggerFactory;
 public final class OutboundQueue implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(OutboundQueue.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Rows per group-committed insert or delete transaction. */
+  private static final int MAX_BATCH = 512;
 
   /** Sends one request. Fails with a permanent {@link MatrixException}, or with anything else to be tried again. */
   @FunctionalInterface
@@ -54,14 +66,12 @@ public final class OutboundQueue implements AutoCloseable {
     CompletableFuture<JsonNode> deliver(OutboundRequest request);
   }
 
+  /** A queued request; {@code done} settles its lane's task, when it leaves the queue. */
   private record Entry(long seq, OutboundRequest request, CompletableFuture<JsonNode> result,
-      CompletableFuture<Void> persisted) {}
-
-  /** One room's queue. Mutated only inside {@code lanes.compute} for its key; {@code failures} only by its worker. */
-  private static final class Lane {
-    final ArrayDeque<Entry> entries = new ArrayDeque<>();
-    boolean running;
-    int failures;
+      CompletableFuture<Void> persisted, CompletableFuture<Void> done) {
+    Entry(long seq, OutboundRequest request, CompletableFuture<JsonNode> result, CompletableFuture<Void> persisted) {
+      this(seq, request, result, persisted, new CompletableFuture<>());
+    }
   }
 
   private final Database database;
@@ -69,10 +79,19 @@ public final class OutboundQueue implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final Clock clock;
   private final RetryPolicy redelivery;
-  private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
-  private final Writer writer = new Writer();
+  /** Per-room order; direct, so the next request starts on the thread that finished the one before. */
+  private final KeyedSerialExecutor<String> rooms = new KeyedSerialExecutor<>(Runnable::run, "outbound room");
+  /** Every request from enqueue until it leaves its lane, by seq. */
+  private final Map<Long, Entry> queued = new ConcurrentHashMap<>();
+  /** Completed by {@link #start}; every lane's task waits for it. */
+  private final CompletableFuture<Delivery> started = new CompletableFuture<>();
+  /**
+   * Group commit of inserts and of done-deletes: what waits while a write runs goes in the next one, one transaction
+   * for many rooms' rows. When nothing waits a write starts at once, so a lone message pays no extra latency.
+   */
+  private final GroupCommitter<PendingInsert> inserts;
+  private final GroupCommitter<Long> deletes;
   private final AtomicLong nextSeq;
-  private volatile Delivery delivery;
   private volatile boolean closed;
   private final AtomicBoolean tokenRefused = new AtomicBoolean();
 
@@ -84,6 +103,10 @@ public final class OutboundQueue implements AutoCloseable {
     this.clock = clock;
     this.redelivery = redelivery;
     this.nextSeq = new AtomicLong(maxSeq);
+    this.inserts = new GroupCommitter<>("outbound queue inserts", dbExecutor, MAX_BATCH,
+        GroupCommitter.OnFailure.FAIL_BATCH, this::writeInserts);
+    this.deletes = new GroupCommitter<>("outbound queue deletes of sent requests", dbExecutor, MAX_BATCH,
+        GroupCommitter.OnFailure.FAIL_BATCH, this::writeDeletes);
   }
 
   /**
@@ -119,23 +142,20 @@ public final class OutboundQueue implements AutoCloseable {
     });
     OutboundQueue queue = new OutboundQueue(database, dbExecutor, scheduler, clock, redelivery, maxSeq);
     for (Entry e : leftover) {
-      queue.lanes.computeIfAbsent(e.request().room().value(), k -> new Lane()).entries.add(e);
+      queue.queued.put(e.seq(), e);
+      queue.rooms.submit(e.request().room().value(), () -> queue.inOrder(e));
     }
     if (!leftover.isEmpty()) {
       log.info("{} queued request(s) in {} room(s) left from the last run will be sent", leftover.size(),
-          queue.lanes.size());
+          leftover.stream().map(e -> e.request().room()).distinct().count());
     }
     return queue;
   }
 
   /** Starts sending, first what the last run left. */
   public void start(Delivery delivery) {
-    if (this.delivery != null) {
+    if (!started.complete(delivery)) {
       throw new IllegalStateException("outbound queue already started");
-    }
-    this.delivery = delivery;
-    for (String key : lanes.keySet()) {
-      pump(key);
     }
   }
 
@@ -157,195 +177,88 @@ public final class OutboundQueue implements AutoCloseable {
     CompletableFuture<JsonNode> result = new CompletableFuture<>();
     CompletableFuture<Void> persisted = new CompletableFuture<>();
     Entry[] added = new Entry[1];
-    // The seq is taken inside the lane's critical section, so a room's seq order is its send order, after a
-    // restart too.
-    lanes.compute(key, (k, lane) -> {
-      Lane l = lane == null ? new Lane() : lane;
+    // The seq is taken in the step that queues the task, so a room's seq order is its send order, after a restart
+    // too. The task only chains the send after the insert below, so it may start here, on the caller's thread.
+    rooms.submit(key, () -> {
       added[0] = new Entry(nextSeq.incrementAndGet(), request, result, persisted);
-      l.entries.addLast(added[0]);
-      return l;
-    });
+      queued.put(added[0].seq(), added[0]);
+    }, () -> inOrder(added[0]));
     Entry entry = added[0];
     if (closed) {
       // close() may have taken its snapshot before this entry was added; the row is still written below.
       result.completeExceptionally(new IllegalStateException("outbound queue closed"));
     }
-    long createdAt = clock.millis();
-    try {
-      writer.insert(new PendingInsert(entry, key, json, createdAt));
-    } catch (RejectedExecutionException e) {
+    inserts.add(new PendingInsert(entry, key, json, clock.millis())).whenComplete((ok, e) -> {
+      if (e == null) {
+        persisted.complete(null);
+        return;
+      }
+      if (!(e instanceof RejectedExecutionException)) {
+        log.error("Could not queue {} for {}: {}", request.describe(), key, e.getMessage());
+      }
       persisted.completeExceptionally(e);
       result.completeExceptionally(e);
-    }
-    pump(key);
+    });
     return result;
   }
 
   /** Requests waiting or in flight, over all rooms. */
   public int pending() {
-    return snapshot().size();
-  }
-
-  /** Every entry, read inside each lane's critical section. */
-  private List<Entry> snapshot() {
-    List<Entry> all = new ArrayList<>();
-    for (String key : lanes.keySet()) {
-      lanes.computeIfPresent(key, (k, lane) -> {
-        all.addAll(lane.entries);
-        return lane;
-      });
-    }
-    return all;
+    return queued.size();
   }
 
   private record PendingInsert(Entry entry, String key, String json, long createdAt) {}
 
-  /**
-   * Group commit: inserts and done-deletes wait here for the one drain task on the db executor, which writes all that
-   * waits in one transaction (one disk flush) for the inserts and one for the deletes. When nothing waits a write
-   * starts at once, so a lone message pays no extra latency; under load many rooms' rows share a commit.
-   */
-  private final class Writer {
-    private static final int MAX_BATCH = 512;
-    private final ConcurrentLinkedQueue<PendingInsert> inserts = new ConcurrentLinkedQueue<>();
-    private final ConcurrentLinkedQueue<Long> deletes = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean draining = new AtomicBoolean();
-
-    void insert(PendingInsert p) {
-      inserts.add(p);
-      schedule();
-    }
-
-    void delete(long seq) {
-      deletes.add(seq);
-      try {
-        schedule();
-      } catch (RejectedExecutionException e) {
-        // Only at shutdown: the row stays and is sent again on the next start, under its txn id.
-        log.debug("Outbound queue executor stopped; sent request {} stays in the table", seq);
-      }
-    }
-
-    private void schedule() {
-      if (draining.compareAndSet(false, true)) {
-        try {
-          dbExecutor.execute(this::drain);
-        } catch (RejectedExecutionException e) {
-          draining.set(false);
-          throw e;
+  /** One transaction (one disk flush) for all the inserts that waited together. */
+  private void writeInserts(List<PendingInsert> batch) {
+    database.inTransaction(c -> {
+      try (PreparedStatement st = c.prepareStatement(
+          "INSERT INTO outbound_queue (seq, queue_key, request, attempts, created_at) VALUES (?, ?, ?, 0, ?)")) {
+        for (PendingInsert p : batch) {
+          st.setLong(1, p.entry().seq());
+          st.setString(2, p.key());
+          st.setString(3, p.json());
+          st.setLong(4, p.createdAt());
+          st.addBatch();
         }
+        st.executeBatch();
       }
-    }
-
-    private void drain() {
-      try {
-        while (true) {
-          List<PendingInsert> in = take(inserts);
-          List<Long> out = take(deletes);
-          if (in.isEmpty() && out.isEmpty()) {
-            break;
-          }
-          if (!in.isEmpty()) {
-            writeInserts(in);
-          }
-          if (!out.isEmpty()) {
-            writeDeletes(out);
-          }
-        }
-      } finally {
-        draining.set(false);
-      }
-      // Something may have arrived between the last take and the flag going down.
-      if ((!inserts.isEmpty() || !deletes.isEmpty()) && draining.compareAndSet(false, true)) {
-        try {
-          dbExecutor.execute(this::drain);
-        } catch (RejectedExecutionException e) {
-          draining.set(false);
-          failInserts(take(inserts), e);
-        }
-      }
-    }
-
-    private <T> List<T> take(Queue<T> queue) {
-      List<T> batch = new ArrayList<>();
-      T t;
-      while (batch.size() < MAX_BATCH && (t = queue.poll()) != null) {
-        batch.add(t);
-      }
-      return batch;
-    }
-
-    private void writeInserts(List<PendingInsert> batch) {
-      try {
-        database.inTransaction(c -> {
-          try (PreparedStatement st = c.prepareStatement(
-              "INSERT INTO outbound_queue (seq, queue_key, request, attempts, created_at) VALUES (?, ?, ?, 0, ?)")) {
-            for (PendingInsert p : batch) {
-              st.setLong(1, p.entry().seq());
-              st.setString(2, p.key());
-              st.setString(3, p.json());
-              st.setLong(4, p.createdAt());
-              st.addBatch();
-            }
-            st.executeBatch();
-          }
-          return null;
-        });
-      } catch (RuntimeException e) {
-        failInserts(batch, e);
-        return;
-      }
-      for (PendingInsert p : batch) {
-        p.entry().persisted().complete(null);
-      }
-    }
-
-    private void failInserts(List<PendingInsert> batch, RuntimeException e) {
-      for (PendingInsert p : batch) {
-        log.error("Could not queue {} for {}: {}", p.entry().request().describe(), p.key(), e.getMessage());
-        p.entry().persisted().completeExceptionally(e);
-        p.entry().result().completeExceptionally(e);
-      }
-    }
-
-    /**
-     * Relaxed (no disk flush): a delete lost to a power cut only makes the next start send that row again under
-     * its stored txn id, which the homeserver answers from its transaction cache without posting twice. Deletes
-     * commit in the order they were asked for, so after a crash what is sent again is a lane's latest accepted
-     * rows, never an older one after a newer.
-     */
-    private void writeDeletes(List<Long> batch) {
-      try {
-        database.inRelaxedTransaction(c -> {
-          deleteRows(c, batch);
-          return null;
-        });
-      } catch (StoreException e) {
-        // The rows will be sent again on the next start; their txn ids make that harmless.
-        log.warn("Could not remove {} sent request(s) from the outbound queue: {}", batch.size(), e.getMessage());
-      }
-    }
-  }
-
-  /** Starts the lane's worker if it is idle and has work. */
-  private void pump(String key) {
-    if (delivery == null || closed) {
-      return;
-    }
-    Entry[] head = new Entry[1];
-    lanes.computeIfPresent(key, (k, lane) -> {
-      if (!lane.running && !lane.entries.isEmpty()) {
-        lane.running = true;
-        head[0] = lane.entries.peekFirst();
-      }
-      return lane;
+      return null;
     });
-    if (head[0] != null) {
-      send(key, head[0]);
-    }
   }
 
-  private void send(String key, Entry entry) {
+  /**
+   * Relaxed (no disk flush): a delete lost to a power cut only makes the next start send that row again under its
+   * stored txn id, which the homeserver answers from its transaction cache without posting twice. Deletes commit in
+   * the order they were asked for, so after a crash what is sent again is a lane's latest accepted rows, never an
+   * older one after a newer.
+   */
+  private void writeDeletes(List<Long> batch) {
+    database.inRelaxedTransaction(c -> {
+      deleteRows(c, batch);
+      return null;
+    });
+  }
+
+  /**
+   * Hands the sent row's delete to its group commit. If it fails (logged by the committer), or the executor has
+   * stopped, the row stays and is sent again on the next start, under its txn id: harmless.
+   */
+  private void delete(long seq) {
+    deletes.add(seq);
+  }
+
+  /**
+   * The entry's task in its room's lane, started once the earlier ones left the queue: sends it once the queue has
+   * started and its row is stored; settles when it leaves the queue.
+   */
+  private CompletableFuture<Void> inOrder(Entry entry) {
+    started.thenAccept(delivery -> send(delivery, entry, 0));
+    return entry.done();
+  }
+
+  /** One delivery of the entry, after {@code failures} failed ones. */
+  private void send(Delivery delivery, Entry entry, int failures) {
     if (closed) {
       return;
     }
@@ -355,10 +268,10 @@ public final class OutboundQueue implements AutoCloseable {
           .whenComplete((answer, error) -> {
             if (error == null) {
               // The common case costs no hand-off: the next request of the lane starts from here.
-              accepted(key, entry, answer);
+              accepted(entry, answer);
             } else {
               try {
-                dbExecutor.execute(() -> finish(key, entry, error));
+                dbExecutor.execute(() -> finish(delivery, entry, error, failures + 1));
               } catch (RejectedExecutionException e) {
                 log.debug("Outbound queue executor stopped; {} stays queued", entry.seq());
               }
@@ -374,17 +287,17 @@ public final class OutboundQueue implements AutoCloseable {
    * The homeserver accepted the lane's head: the next request starts at once and the row's delete is handed to the
    * writer. A crash before the delete commits sends the row again on the next start under the txn id stored in it.
    */
-  private void accepted(String key, Entry entry, JsonNode answer) {
+  private void accepted(Entry entry, JsonNode answer) {
     tokenRefused.set(false);
-    writer.delete(entry.seq());
+    delete(entry.seq());
     ForkJoinPool.commonPool().execute(() -> entry.result().complete(answer));
-    advance(key);
+    advance(entry);
   }
 
-  /** Runs on the db executor once a delivery failed (or its row could not be stored). */
-  private void finish(String key, Entry entry, Throwable error) {
+  /** Runs on the db executor once a delivery failed (or its row could not be stored), the {@code failures}th time. */
+  private void finish(Delivery delivery, Entry entry, Throwable error, int failures) {
     if (entry.persisted().isCompletedExceptionally()) {
-      advance(key);
+      advance(entry);
       return;
     }
     Throwable cause = HomeserverClient.unwrap(error);
@@ -406,19 +319,17 @@ public final class OutboundQueue implements AutoCloseable {
       } else {
         log.warn("Dropped {} from {} in {}: it cannot be sent", r.describe(), r.sender(), r.room(), cause);
       }
-      writer.delete(entry.seq());
+      delete(entry.seq());
       ForkJoinPool.commonPool().execute(() -> entry.result().completeExceptionally(cause));
-      advance(key);
+      advance(entry);
       return;
     }
-    Lane lane = lanes.get(key);
-    int failures = lane == null ? 1 : ++lane.failures;
     Duration delay = redelivery.delayAfter(failures, ThreadLocalRandom.current());
-    log.debug("Delivery of queued {} in {} failed ({}); again in {} ms", entry.request().describe(), key,
-        cause.toString(), delay.toMillis());
+    log.debug("Delivery of queued {} in {} failed ({}); again in {} ms", entry.request().describe(),
+        entry.request().room(), cause.toString(), delay.toMillis());
     countAttempt(entry);
     try {
-      scheduler.schedule(() -> send(key, entry), delay.toMillis(), TimeUnit.MILLISECONDS);
+      scheduler.schedule(() -> send(delivery, entry, failures), delay.toMillis(), TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
       log.debug("Scheduler stopped; {} stays queued", entry.seq());
     }
@@ -434,21 +345,10 @@ public final class OutboundQueue implements AutoCloseable {
         || cause instanceof RejectedExecutionException);
   }
 
-  /** Drops the lane's head and starts the next one, or retires the lane when it is empty. */
-  private void advance(String key) {
-    Entry[] next = new Entry[1];
-    lanes.computeIfPresent(key, (k, lane) -> {
-      lane.entries.pollFirst();
-      lane.failures = 0;
-      if (lane.entries.isEmpty()) {
-        return null;
-      }
-      next[0] = lane.entries.peekFirst();
-      return lane;
-    });
-    if (next[0] != null) {
-      send(key, next[0]);
-    }
+  /** The entry leaves the queue; its room's next request starts on this thread. */
+  private void advance(Entry entry) {
+    queued.remove(entry.seq());
+    entry.done().complete(null);
   }
 
   private static void deleteRows(java.sql.Connection c, List<Long> seqs) throws java.sql.SQLException {
@@ -488,7 +388,7 @@ public final class OutboundQueue implements AutoCloseable {
     closed = true;
     IllegalStateException stopped =
         new IllegalStateException("outbound queue closed; the request stays queued and is sent after restart");
-    for (Entry e : snapshot()) {
+    for (Entry e : queued.values()) {
       e.result().completeExceptionally(stopped);
     }
   }
