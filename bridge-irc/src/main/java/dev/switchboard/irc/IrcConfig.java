@@ -2,21 +2,34 @@ package dev.switchboard.irc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.config.ConfigException;
+import dev.switchboard.core.config.ConfigSection;
+import dev.switchboard.core.connector.HubSettings;
+import dev.switchboard.core.portal.LinkedRoomAliases;
 import dev.switchboard.irc.flood.FloodControl;
+import dev.switchboard.irc.ident.IdentConfig;
 import dev.switchboard.irc.membership.NetsplitConfig;
 import dev.switchboard.irc.network.ConnectionSecurity;
 import dev.switchboard.irc.network.NetworkConfig;
 import dev.switchboard.irc.portal.ChannelName;
+import dev.switchboard.irc.portal.OperatorConsent;
+import dev.switchboard.irc.puppet.ConnectionLimits;
 import dev.switchboard.irc.puppet.PuppetNick;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The {@code irc:} config section, validated at start: every problem names its key and what is expected.
+ * The {@code irc:} config section, read once when the connector is built and validated there: every problem names
+ * its key and what is expected. Everything the IRC connector is configured with comes from here.
  *
  * <pre>
  * irc:
@@ -24,13 +37,19 @@ import java.util.regex.Pattern;
  *   alias_prefix: _irc_     # portals #_irc_&lt;network&gt;_&lt;#channel&gt;
  *   media_base_url: https://matrix.example.org   # links to long messages; default https://&lt;domain&gt;
  *   presence: true          # IRC away state → ghost presence
+ *   ident: { enabled: true, bind: 0.0.0.0, port: 113 }
+ *   link_confirmation: ops  # the default of every network
  *   networks:
  *     libera: { host: irc.libera.chat, port: 6697, tls: true, nick: switchboard, channels_allowed: ["#java"],
- *               flood: { burst: 5, per_second: 2 }, line_limit: 3 }
+ *               flood: { burst: 5, per_second: 2 }, line_limit: 3, max_connections: 200 }
  * </pre>
+ *
+ * @param hub core's {@code irc.hub} settings for rooms linked to other networks too
+ * @param portalAliases core's {@code irc.hub.portal_aliases}
  */
 public record IrcConfig(String userPrefix, String aliasPrefix, Optional<String> mediaBaseUrl,
-    Map<String, NetworkConfig> networks, boolean presence) {
+    Map<String, NetworkConfig> networks, boolean presence, IdentConfig ident, HubSettings hub,
+    boolean portalAliases) {
   /**
    * Network ids appear in ghost localparts and aliases between the prefix and the nick or channel, so they use only
    * characters that need no escaping and never {@code _}, which separates them from the nick.
@@ -39,8 +58,30 @@ public record IrcConfig(String userPrefix, String aliasPrefix, Optional<String> 
 
   private static final Pattern PREFIX = Pattern.compile("[a-z0-9._=/-]+");
 
+  /** Default for {@code line_limit}: longer messages become a link, as in matrix-appservice-irc. */
+  public static final int DEFAULT_LINE_LIMIT = 3;
+
   public IrcConfig {
     networks = Map.copyOf(networks);
+  }
+
+  /**
+   * The start of ghost ids ({@code user_prefix}) and portal aliases ({@code alias_prefix}): all the registration
+   * needs, readable without the rest of the section (an {@code irc:} section may be enabled before it has networks).
+   */
+  public record Prefixes(String user, String alias) {
+    public static Prefixes parse(ConfigSection irc) {
+      return new Prefixes(prefix(irc, "user_prefix"), prefix(irc, "alias_prefix"));
+    }
+  }
+
+  public Prefixes prefixes() {
+    return new Prefixes(userPrefix, aliasPrefix);
+  }
+
+  /** Where IRC users fetch long messages and media: {@code media_base_url}, else {@code https://<server name>}. */
+  public String mediaBase(String serverName) {
+    return mediaBaseUrl.orElse("https://" + serverName);
   }
 
   public Optional<NetworkConfig> network(String id) {
@@ -49,320 +90,290 @@ public record IrcConfig(String userPrefix, String aliasPrefix, Optional<String> 
 
   /** Parses and validates the {@code irc:} section. */
   public static IrcConfig parse(JsonNode irc) {
-    String userPrefix = prefix(irc, "user_prefix");
-    String aliasPrefix = prefix(irc, "alias_prefix");
-    JsonNode nets = irc.path("networks");
+    return parse(ConfigSection.of(irc, "irc"));
+  }
+
+  /** Parses and validates the {@code irc:} section. */
+  public static IrcConfig parse(ConfigSection irc) {
+    Prefixes prefixes = Prefixes.parse(irc);
+    JsonNode nets = irc.node().path("networks");
     if (!nets.isObject() || nets.isEmpty()) {
-      throw new ConfigException("irc.networks must map at least one network id to its settings, e.g. "
+      throw new ConfigException(irc.key("networks") + " must map at least one network id to its settings, e.g. "
           + "networks: { libera: { host: irc.libera.chat, nick: switchboard } }");
     }
+    OperatorConsent.Settings consent = linkConfirmation(irc, OperatorConsent.Settings.DEFAULT);
     Map<String, NetworkConfig> networks = new LinkedHashMap<>();
     for (var entry : nets.properties()) {
-      networks.put(entry.getKey(), network(entry.getKey(), entry.getValue()));
+      networks.put(entry.getKey(), network(irc.section("networks"), entry.getKey(), consent));
     }
-    return new IrcConfig(userPrefix, aliasPrefix, mediaBaseUrl(irc), networks, bool(irc, "irc", "presence", true));
+    return new IrcConfig(prefixes.user(), prefixes.alias(), mediaBaseUrl(irc), networks, irc.bool("presence", true),
+        ident(irc), HubSettings.from(irc.node(), irc.path()), LinkedRoomAliases.allowed(irc.node(), irc.path()));
   }
 
-  private static Optional<String> mediaBaseUrl(JsonNode irc) {
-    JsonNode v = irc.path("media_base_url");
-    if (v.isMissingNode() || v.isNull()) {
-      return Optional.empty();
+  private static Optional<String> mediaBaseUrl(ConfigSection irc) {
+    Optional<String> url = irc.optionalText("media_base_url");
+    if (url.isPresent() && !url.get().matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")) {
+      throw irc.problem("media_base_url", "must be the homeserver's public base URL, e.g. https://matrix.example.org"
+          + " (IRC users download long messages from it), got " + irc.node().path("media_base_url"));
     }
-    if (!v.isTextual() || !v.asText().matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")) {
-      throw new ConfigException("irc.media_base_url must be the homeserver's public base URL, e.g. "
-          + "https://matrix.example.org (IRC users download long messages from it), got " + v);
-    }
-    return Optional.of(v.asText());
+    return url;
   }
 
-  private static String prefix(JsonNode irc, String field) {
-    JsonNode v = irc.path(field);
-    if (v.isMissingNode() || v.isNull()) {
+  private static String prefix(ConfigSection irc, String field) {
+    JsonNode v = irc.node().path(field);
+    if (!irc.has(field)) {
       return "_irc_";
     }
     if (!v.isTextual() || !PREFIX.matcher(v.asText()).matches()) {
-      throw new ConfigException("irc." + field + " must be a non-empty string of a-z, 0-9, '.', '_', '=', '-', '/'"
-          + " (a Matrix localpart start), got " + v);
+      throw irc.problem(field, "must be a non-empty string of a-z, 0-9, '.', '_', '=', '-', '/' (a Matrix localpart "
+          + "start), got " + v);
     }
     return v.asText();
   }
 
-  private static NetworkConfig network(String id, JsonNode n) {
-    String key = "irc.networks." + id;
+  private static IdentConfig ident(ConfigSection irc) {
+    if (!irc.has("ident")) {
+      return IdentConfig.OFF;
+    }
+    ConfigSection ident = map(irc, "ident", "{ enabled: true, bind: 0.0.0.0, port: 113 }");
+    String bind = ident.text("bind", IdentConfig.OFF.bind());
+    if (!bind.matches("[0-9A-Za-z.:\\-\\[\\]]{1,255}")) {
+      throw ident.problem("bind", "must be an IP address or host name to listen on (e.g. 0.0.0.0), got " + bind);
+    }
+    return new IdentConfig(ident.bool("enabled", false), bind, ident.integer("port", IdentConfig.OFF.port(), 0,
+        65535));
+  }
+
+  private static NetworkConfig network(ConfigSection networks, String id, OperatorConsent.Settings consent) {
+    String key = networks.key(id);
     if (!NETWORK_ID.matcher(id).matches()) {
       throw new ConfigException(key + ": the network id must be 1-32 characters of a-z, 0-9, '.', '-' starting with "
           + "a letter or digit (no '_': it separates the network from the nick in ghost ids), got '" + id + "'");
     }
-    if (!n.isObject()) {
-      throw new ConfigException(key + " must be a map with at least host and nick, got " + n);
-    }
-    String host = requiredText(n, key, "host", "the IRC server's host name, e.g. irc.libera.chat");
-    boolean tls = bool(n, key, "tls", true);
-    int port = port(n, key, tls ? 6697 : 6667);
-    Optional<String> password = optionalText(n, key, "password");
-    String nick = requiredText(n, key, "nick", "the bridge bot's IRC nick, e.g. switchboard");
+    ConfigSection n = map(networks, id, "{ host: irc.libera.chat, nick: switchboard } (at least host and nick)");
+    String host = n.requiredText("host", "the IRC server's host name, e.g. irc.libera.chat");
+    boolean tls = n.bool("tls", true);
+    int port = port(n, tls ? 6697 : 6667);
+    Optional<String> password = secret(n, "password");
+    String nick = n.requiredText("nick", "the bridge bot's IRC nick, e.g. switchboard");
     if (!PuppetNick.isValid(nick)) {
-      throw new ConfigException(key + ".nick must be a valid IRC nick (a letter or one of []\\`_^{|} first, then "
-          + "letters, digits, []\\`_^{|}-), got '" + nick + "'");
+      throw n.problem("nick", "must be a valid IRC nick (a letter or one of []\\`_^{|} first, then letters, digits, "
+          + "[]\\`_^{|}-), got '" + nick + "'");
     }
-    return new NetworkConfig(id, host, port, tls, password, nick, channelsAllowed(n, key), flood(n, key),
-        lineLimit(n, key), netsplit(n, key), modePowerLevels(n, key), idleTimeout(n, key),
-        choice(n, key, "reactions", NetworkConfig.Reactions.class, NetworkConfig.Reactions.ACTION),
-        choice(n, key, "redactions", NetworkConfig.Redactions.class, NetworkConfig.Redactions.NOTICE),
-        security(n, key, tls));
+    return new NetworkConfig(id, host, port, tls, password, nick, channelsAllowed(n), flood(n),
+        n.integer("line_limit", DEFAULT_LINE_LIMIT, 1, 1000), netsplit(n), modePowerLevels(n),
+        seconds(n, "idle_timeout_seconds", NetworkConfig.DEFAULT_IDLE_TIMEOUT, 0, 365 * 86_400,
+            "a number of seconds from 0 (never disconnect idle puppets) to 31536000"),
+        choice(n, "reactions", NetworkConfig.Reactions.class, NetworkConfig.Reactions.ACTION),
+        choice(n, "redactions", NetworkConfig.Redactions.class, NetworkConfig.Redactions.NOTICE),
+        security(n, tls), limits(n), linkConfirmation(n, consent));
   }
 
-  private static ConnectionSecurity security(JsonNode n, String key, boolean tls) {
+  private static ConnectionLimits limits(ConfigSection n) {
+    return new ConnectionLimits(
+        n.integer("max_connections", ConnectionLimits.DEFAULT_MAX_CONNECTIONS, 0, Integer.MAX_VALUE),
+        decimal(n, "connect_rate", 0, 0, 10_000,
+            "new connections a second, from 0 (no limit) to 10000 (0.2 is one every 5 s)"));
+  }
+
+  /** {@code link_confirmation} and its timeout: the section's are every network's default. */
+  private static OperatorConsent.Settings linkConfirmation(ConfigSection s, OperatorConsent.Settings fallback) {
+    return new OperatorConsent.Settings(s.choice("link_confirmation", OperatorConsent.Mode.class, fallback.mode()),
+        seconds(s, "link_confirmation_timeout_seconds", fallback.timeout(), 1, 3600,
+            "a number of seconds from 1 to 3600"));
+  }
+
+  private static ConnectionSecurity security(ConfigSection n, boolean tls) {
     Optional<String> pin = Optional.empty();
-    JsonNode p = n.path("tls_fingerprint_sha256");
-    if (!p.isMissingNode() && !p.isNull()) {
+    if (n.has("tls_fingerprint_sha256")) {
+      JsonNode p = n.node().path("tls_fingerprint_sha256");
       pin = p.isTextual() ? ConnectionSecurity.fingerprint(p.asText()) : Optional.empty();
       if (pin.isEmpty()) {
-        throw new ConfigException(key + ".tls_fingerprint_sha256 must be the server certificate's SHA-256 fingerprint"
-            + " as 64 hex digits (colons allowed), e.g. from: openssl x509 -noout -fingerprint -sha256, got " + p);
+        throw n.problem("tls_fingerprint_sha256", "must be the server certificate's SHA-256 fingerprint as 64 hex "
+            + "digits (colons allowed), e.g. from: openssl x509 -noout -fingerprint -sha256, got " + p);
       }
     }
-    Optional<java.nio.file.Path> cert = file(n, key, "client_cert");
-    Optional<java.nio.file.Path> clientKey = file(n, key, "client_key");
+    Optional<Path> cert = file(n, "client_cert");
+    Optional<Path> clientKey = file(n, "client_key");
     if (cert.isPresent() != clientKey.isPresent()) {
-      throw new ConfigException(key + ": client_cert and client_key go together (PEM certificate and its PKCS#8 key)");
+      throw new ConfigException(n.path() + ": client_cert and client_key go together (PEM certificate and its PKCS#8 "
+          + "key)");
     }
     if ((pin.isPresent() || cert.isPresent()) && !tls) {
-      throw new ConfigException(key + ": tls_fingerprint_sha256 and client_cert need tls: true");
+      throw new ConfigException(n.path() + ": tls_fingerprint_sha256 and client_cert need tls: true");
     }
-    Optional<ConnectionSecurity.Sasl> sasl = Optional.empty();
-    JsonNode s = n.path("sasl");
-    if (!s.isMissingNode() && !s.isNull()) {
-      if (!s.isObject()) {
-        throw new ConfigException(key + ".sasl must be a map such as { mechanism: plain, account: bot, password: ... }"
-            + " or { mechanism: external }");
-      }
-      String mech = s.path("mechanism").asText("plain").toUpperCase(java.util.Locale.ROOT);
-      if (mech.equals("PLAIN")) {
-        Optional<String> account = optionalText(s, key + ".sasl", "account");
-        Optional<String> password = optionalText(s, key + ".sasl", "password");
-        if (account.isEmpty() || password.isEmpty()) {
-          throw new ConfigException(key + ".sasl: mechanism plain needs account and password");
-        }
-        sasl = Optional.of(new ConnectionSecurity.Sasl(ConnectionSecurity.Mechanism.PLAIN, account, password));
-      } else if (mech.equals("EXTERNAL")) {
-        if (cert.isEmpty()) {
-          throw new ConfigException(key + ".sasl: mechanism external logs in with the client certificate; set "
-              + "client_cert and client_key");
-        }
-        sasl = Optional.of(new ConnectionSecurity.Sasl(ConnectionSecurity.Mechanism.EXTERNAL, Optional.empty(),
-            Optional.empty()));
-      } else {
-        throw new ConfigException(key + ".sasl.mechanism must be plain or external, got " + s.path("mechanism"));
-      }
-    }
-    return new ConnectionSecurity(pin, cert, clientKey, sasl);
+    return new ConnectionSecurity(pin, cert, clientKey, sasl(n, cert.isPresent()));
   }
 
-  private static Optional<java.nio.file.Path> file(JsonNode n, String key, String field) {
-    JsonNode v = n.path(field);
-    if (v.isMissingNode() || v.isNull()) {
+  private static Optional<ConnectionSecurity.Sasl> sasl(ConfigSection n, boolean clientCert) {
+    if (!n.has("sasl")) {
       return Optional.empty();
     }
-    java.nio.file.Path path = v.isTextual() ? java.nio.file.Path.of(v.asText()) : null;
-    if (path == null || !java.nio.file.Files.isReadable(path)) {
-      throw new ConfigException(key + "." + field + " must be the path of a readable PEM file, got " + v);
+    ConfigSection s = map(n, "sasl", "{ mechanism: plain, account: bot, password: ... } or { mechanism: external }");
+    String mech = s.text("mechanism", "plain").toUpperCase(Locale.ROOT);
+    if (mech.equals("PLAIN")) {
+      Optional<String> account = secret(s, "account");
+      Optional<String> password = secret(s, "password");
+      if (account.isEmpty() || password.isEmpty()) {
+        throw new ConfigException(s.path() + ": mechanism plain needs account and password");
+      }
+      return Optional.of(new ConnectionSecurity.Sasl(ConnectionSecurity.Mechanism.PLAIN, account, password));
+    }
+    if (mech.equals("EXTERNAL")) {
+      if (!clientCert) {
+        throw new ConfigException(s.path() + ": mechanism external logs in with the client certificate; set "
+            + "client_cert and client_key");
+      }
+      return Optional.of(new ConnectionSecurity.Sasl(ConnectionSecurity.Mechanism.EXTERNAL, Optional.empty(),
+          Optional.empty()));
+    }
+    throw s.problem("mechanism", "must be plain or external, got " + s.node().path("mechanism"));
+  }
+
+  private static Optional<Path> file(ConfigSection n, String field) {
+    if (!n.has(field)) {
+      return Optional.empty();
+    }
+    JsonNode v = n.node().path(field);
+    Path path = v.isTextual() ? Path.of(v.asText()) : null;
+    if (path == null || !Files.isReadable(path)) {
+      throw n.problem(field, "must be the path of a readable PEM file, got " + v);
     }
     return Optional.of(path);
   }
 
-  private static Map<Character, Integer> modePowerLevels(JsonNode n, String key) {
-    JsonNode v = n.path("mode_power_levels");
-    if (v.isMissingNode() || v.isNull()) {
+  private static Map<Character, Integer> modePowerLevels(ConfigSection n) {
+    if (!n.has("mode_power_levels")) {
       return NetworkConfig.DEFAULT_MODE_POWER_LEVELS;
     }
-    if (!v.isObject()) {
-      throw new ConfigException(key + ".mode_power_levels must map channel user modes to power levels, e.g. "
-          + "{ o: 50, v: 1 }, got " + v);
-    }
+    ConfigSection levels = map(n, "mode_power_levels", "{ o: 50, v: 1 } (channel user modes to power levels)");
     Map<Character, Integer> out = new LinkedHashMap<>();
-    for (var e : v.properties()) {
-      JsonNode level = e.getValue();
+    for (var e : levels.node().properties()) {
       if (e.getKey().length() != 1 || !Character.isLetter(e.getKey().charAt(0))) {
-        throw new ConfigException(key + ".mode_power_levels: keys must be single mode letters such as o or v, got '"
+        throw new ConfigException(levels.path() + ": keys must be single mode letters such as o or v, got '"
             + e.getKey() + "'");
       }
       // Below the bot's 100, or ghosts could outrank the bot that has to manage them.
+      JsonNode level = e.getValue();
       if (!level.isIntegralNumber() || level.asInt() < 0 || level.asInt() > 99) {
-        throw new ConfigException(key + ".mode_power_levels." + e.getKey() + " must be a power level from 0 to 99, "
-            + "got " + level);
+        throw levels.problem(e.getKey(), "must be a power level from 0 to 99, got " + level);
       }
       out.put(e.getKey().charAt(0), level.asInt());
     }
     return out;
   }
 
-  private static java.time.Duration idleTimeout(JsonNode n, String key) {
-    JsonNode v = n.path("idle_timeout_seconds");
-    if (v.isMissingNode() || v.isNull()) {
-      return NetworkConfig.DEFAULT_IDLE_TIMEOUT;
-    }
-    if (!v.isNumber() || v.asDouble() < 0 || v.asDouble() > 365 * 86_400) {
-      throw new ConfigException(key + ".idle_timeout_seconds must be a number of seconds from 0 (never disconnect "
-          + "idle puppets) to 31536000, got " + v);
-    }
-    return java.time.Duration.ofMillis((long) (v.asDouble() * 1000));
-  }
-
-  private static <E extends Enum<E>> E choice(JsonNode n, String key, String field, Class<E> type, E fallback) {
-    JsonNode v = n.path(field);
-    if (v.isMissingNode() || v.isNull()) {
-      return fallback;
-    }
+  /** An IRC behaviour that can be switched off: YAML 1.1 reads a bare {@code off} as false, {@code on} as true. */
+  private static <E extends Enum<E>> E choice(ConfigSection n, String field, Class<E> type, E fallback) {
+    JsonNode v = n.node().path(field);
     if (v.isBoolean()) {
-      // YAML 1.1 reads a bare off/no as false, on/yes as true.
       return v.asBoolean() ? fallback : Enum.valueOf(type, "OFF");
     }
-    for (E e : type.getEnumConstants()) {
-      if (v.isTextual() && e.name().equalsIgnoreCase(v.asText())) {
-        return e;
-      }
+    try {
+      return n.choice(field, type, fallback);
+    } catch (ConfigException e) {
+      throw n.problem(field, "must be one of " + Arrays.stream(type.getEnumConstants())
+          .map(c -> c.name().toLowerCase(Locale.ROOT)).toList() + ", got " + v);
     }
-    throw new ConfigException(key + "." + field + " must be one of " + java.util.Arrays.stream(type.getEnumConstants())
-        .map(e -> e.name().toLowerCase(java.util.Locale.ROOT)).toList() + ", got " + v);
   }
 
-  private static NetsplitConfig netsplit(JsonNode n, String key) {
-    JsonNode v = n.path("netsplit");
-    if (v.isMissingNode() || v.isNull()) {
+  private static NetsplitConfig netsplit(ConfigSection n) {
+    if (!n.has("netsplit")) {
       return NetsplitConfig.DEFAULT;
     }
-    if (!v.isObject()) {
-      throw new ConfigException(key + ".netsplit must be a map such as { delay_seconds: 300, quits_per_second: 5 }, "
-          + "got " + v);
-    }
-    JsonNode delay = v.path("delay_seconds");
-    JsonNode rate = v.path("quits_per_second");
-    java.time.Duration d = NetsplitConfig.DEFAULT.delay();
-    int r = NetsplitConfig.DEFAULT.quitsPerSecond();
-    if (!delay.isMissingNode()) {
-      if (!delay.isNumber() || delay.asDouble() < 0 || delay.asDouble() > 86_400) {
-        throw new ConfigException(key + ".netsplit.delay_seconds must be a number of seconds from 0 (no debouncing) "
-            + "to 86400, got " + delay);
-      }
-      d = java.time.Duration.ofMillis((long) (delay.asDouble() * 1000));
-    }
-    if (!rate.isMissingNode()) {
-      if (!rate.isIntegralNumber() || rate.asInt() < 1) {
-        throw new ConfigException(key + ".netsplit.quits_per_second must be a whole number above 0, got " + rate);
-      }
-      r = rate.asInt();
-    }
-    return new NetsplitConfig(d, r);
+    ConfigSection split = map(n, "netsplit", "{ delay_seconds: 300, quits_per_second: 5 }");
+    return new NetsplitConfig(seconds(split, "delay_seconds", NetsplitConfig.DEFAULT.delay(), 0, 86_400,
+        "a number of seconds from 0 (no debouncing) to 86400"),
+        split.integer("quits_per_second", NetsplitConfig.DEFAULT.quitsPerSecond(), 1, Integer.MAX_VALUE));
   }
 
-  /** Default for {@code line_limit}: longer messages become a link, as in matrix-appservice-irc. */
-  public static final int DEFAULT_LINE_LIMIT = 3;
-
-  private static int lineLimit(JsonNode n, String key) {
-    JsonNode v = n.path("line_limit");
-    if (v.isMissingNode() || v.isNull()) {
-      return DEFAULT_LINE_LIMIT;
-    }
-    if (!v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() < 1 || v.asInt() > 1000) {
-      throw new ConfigException(key + ".line_limit must be a whole number of IRC lines from 1 to 1000 (messages "
-          + "that need more are sent as a link to a text file), got " + v);
-    }
-    return v.asInt();
-  }
-
-  private static FloodControl flood(JsonNode n, String key) {
-    JsonNode v = n.path("flood");
-    if (v.isMissingNode() || v.isNull()) {
+  private static FloodControl flood(ConfigSection n) {
+    if (!n.has("flood")) {
       return FloodControl.DEFAULT;
     }
-    if (!v.isObject()) {
-      throw new ConfigException(key + ".flood must be a map such as { burst: 5, per_second: 2 }, got " + v);
+    ConfigSection flood = map(n, "flood", "{ burst: 5, per_second: 2 }");
+    double rate = decimal(flood, "per_second", FloodControl.DEFAULT.perSecond(), 0, 1000,
+        "a number of lines per second above 0 and at most 1000, e.g. 0.5 or 2");
+    if (!(rate > 0)) {
+      throw flood.problem("per_second", "must be a number of lines per second above 0 and at most 1000, e.g. 0.5 or "
+          + "2, got " + flood.node().path("per_second"));
     }
-    JsonNode burst = v.path("burst");
-    JsonNode rate = v.path("per_second");
-    int b = FloodControl.DEFAULT.burst();
-    double r = FloodControl.DEFAULT.perSecond();
-    if (!burst.isMissingNode()) {
-      if (!burst.isIntegralNumber() || !burst.canConvertToInt() || burst.asInt() < 1 || burst.asInt() > 1000) {
-        throw new ConfigException(key + ".flood.burst must be a whole number of lines from 1 to 1000, got " + burst);
-      }
-      b = burst.asInt();
-    }
-    if (!rate.isMissingNode()) {
-      if (!rate.isNumber() || !(rate.asDouble() > 0) || rate.asDouble() > 1000) {
-        throw new ConfigException(key + ".flood.per_second must be a number of lines per second above 0 and at "
-            + "most 1000, e.g. 0.5 or 2, got " + rate);
-      }
-      r = rate.asDouble();
-    }
-    return new FloodControl(b, r);
+    return new FloodControl(flood.integer("burst", FloodControl.DEFAULT.burst(), 1, 1000), rate);
   }
 
-  private static Optional<Set<String>> channelsAllowed(JsonNode n, String key) {
-    JsonNode v = n.path("channels_allowed");
-    if (v.isMissingNode() || v.isNull()) {
+  private static Optional<Set<String>> channelsAllowed(ConfigSection n) {
+    if (!n.has("channels_allowed")) {
       return Optional.empty();
     }
-    if (!v.isArray()) {
-      throw new ConfigException(key + ".channels_allowed must be a list of channel names, e.g. [\"#java\"], got " + v);
+    if (!n.node().path("channels_allowed").isArray()) {
+      throw n.problem("channels_allowed", "must be a list of channel names, e.g. [\"#java\"], got "
+          + n.node().path("channels_allowed"));
     }
     Set<String> out = new LinkedHashSet<>();
-    for (int i = 0; i < v.size(); i++) {
-      JsonNode c = v.get(i);
-      Optional<ChannelName> channel = c.isTextual() ? ChannelName.parse(c.asText()) : Optional.empty();
+    List<String> names = n.strings("channels_allowed");
+    for (int i = 0; i < names.size(); i++) {
+      Optional<ChannelName> channel = ChannelName.parse(names.get(i));
       if (channel.isEmpty()) {
-        throw new ConfigException(key + ".channels_allowed[" + i + "] must be a channel name such as #java "
-            + "(quote it in YAML: '#' starts a comment), got " + c);
+        throw n.problem("channels_allowed[" + i + "]", "must be a channel name such as #java (quote it in YAML: '#' "
+            + "starts a comment), got \"" + names.get(i) + "\"");
       }
       out.add(channel.get().key());
     }
     return Optional.of(out);
   }
 
-  private static String requiredText(JsonNode n, String key, String field, String expected) {
-    JsonNode v = n.path(field);
-    if (!v.isTextual() || v.asText().isBlank()) {
-      throw new ConfigException(key + "." + field + " is required: " + expected
-          + (v.isMissingNode() ? "" : ", got " + v));
+  /** A nested mapping; anything else is an error that shows {@code example}. */
+  private static ConfigSection map(ConfigSection s, String field, String example) {
+    JsonNode v = s.node().path(field);
+    if (s.has(field) && !v.isObject()) {
+      throw s.problem(field, "must be a map such as " + example + ", got " + v);
     }
-    return v.asText().trim();
+    return s.section(field);
   }
 
-  private static Optional<String> optionalText(JsonNode n, String key, String field) {
-    JsonNode v = n.path(field);
-    if (v.isMissingNode() || v.isNull()) {
+  /** A secret or account name sent on the wire: one word, never shown in errors. */
+  private static Optional<String> secret(ConfigSection s, String field) {
+    JsonNode v = s.node().path(field);
+    if (!s.has(field)) {
       return Optional.empty();
     }
     if (!v.isTextual()) {
-      throw new ConfigException(key + "." + field + " must be a string");
+      throw s.problem(field, "must be a string");
     }
     if (v.asText().chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0 || c == ' ')) {
-      throw new ConfigException(key + "." + field + " must not contain spaces, CR, LF or NUL");
+      throw s.problem(field, "must not contain spaces, CR, LF or NUL");
     }
     return Optional.of(v.asText());
   }
 
-  private static boolean bool(JsonNode n, String key, String field, boolean fallback) {
-    JsonNode v = n.path(field);
-    if (v.isMissingNode() || v.isNull()) {
-      return fallback;
-    }
-    if (!v.isBoolean()) {
-      throw new ConfigException(key + "." + field + " must be true or false, got " + v);
-    }
-    return v.asBoolean();
-  }
-
-  private static int port(JsonNode n, String key, int fallback) {
-    JsonNode v = n.path("port");
-    if (v.isMissingNode() || v.isNull()) {
+  private static int port(ConfigSection n, int fallback) {
+    JsonNode v = n.node().path("port");
+    if (!n.has("port")) {
       return fallback;
     }
     if (!v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 1 || v.asInt() > 65535) {
-      throw new ConfigException(key + ".port must be a TCP port between 1 and 65535 (default 6697 with tls, 6667 "
-          + "without), got " + v);
+      throw n.problem("port", "must be a TCP port between 1 and 65535 (default 6697 with tls, 6667 without), got "
+          + v);
     }
     return v.asInt();
+  }
+
+  /** A number of seconds that may have a fraction ({@code 0.5}), from {@code min} to {@code max}. */
+  private static Duration seconds(ConfigSection s, String field, Duration fallback, double min, double max,
+      String expected) {
+    return s.has(field) ? Duration.ofMillis((long) (decimal(s, field, 0, min, max, expected) * 1000)) : fallback;
+  }
+
+  /** A number that may have a fraction, from {@code min} to {@code max}; {@code expected} says what it is. */
+  private static double decimal(ConfigSection s, String field, double fallback, double min, double max,
+      String expected) {
+    JsonNode v = s.node().path(field);
+    if (!s.has(field)) {
+      return fallback;
+    }
+    if (!v.isNumber() || v.asDouble() < min || v.asDouble() > max) {
+      throw s.problem(field, "must be " + expected + ", got " + v);
+    }
+    return v.asDouble();
   }
 }

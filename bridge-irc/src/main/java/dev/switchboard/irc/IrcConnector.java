@@ -5,47 +5,39 @@ import dev.switchboard.core.connector.Connector;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.ConnectorMeters;
 import dev.switchboard.core.connector.ConnectorState;
-import dev.switchboard.core.connector.HubSettings;
-import dev.switchboard.core.portal.LinkedRoomAliases;
 import dev.switchboard.core.command.Command;
 import dev.switchboard.core.command.CommandCapable;
 import dev.switchboard.core.connector.Link;
 import dev.switchboard.core.connector.ThirdPartyCapable;
-import dev.switchboard.irc.portal.ThirdPartyLookup;
+import dev.switchboard.irc.portal.IrcThirdPartyLookup;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.store.LoginStore;
 import dev.switchboard.irc.command.IrcCommands;
 import dev.switchboard.core.connector.LinkCapable;
-import dev.switchboard.core.event.MatrixEvent;
-import dev.switchboard.core.id.EventId;
+import dev.switchboard.core.connector.EditHandling;
+import dev.switchboard.core.connector.MembershipHandling;
+import dev.switchboard.core.connector.MessageHandling;
+import dev.switchboard.core.connector.ReactionHandling;
+import dev.switchboard.core.connector.RedactionHandling;
+import dev.switchboard.core.connector.RoomStateHandling;
+import dev.switchboard.core.event.MatrixEdit;
+import dev.switchboard.core.event.MatrixMessage;
+import dev.switchboard.core.event.MatrixReaction;
+import dev.switchboard.core.event.MatrixRedaction;
+import dev.switchboard.core.event.MembershipChange;
+import dev.switchboard.core.event.RoomStateChange;
 import dev.switchboard.core.id.RoomAlias;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
-import dev.switchboard.core.store.MessageMapStore;
-import dev.switchboard.irc.dm.DirectChat;
-import dev.switchboard.irc.dm.DirectChats;
 import dev.switchboard.irc.ghost.GhostIds;
-import dev.switchboard.irc.network.IrcEvent;
-import dev.switchboard.irc.ghost.GhostPresence;
-import dev.switchboard.irc.ghost.GhostRelay;
 import dev.switchboard.irc.hub.ForeignPuppets;
 import dev.switchboard.irc.hub.NickReplies;
-import dev.switchboard.irc.membership.MatrixModeration;
-import dev.switchboard.irc.membership.QuitDebounce;
-import dev.switchboard.irc.membership.RoomModes;
 import dev.switchboard.irc.message.ChannelMessageMap;
 import dev.switchboard.irc.message.LongMessages;
-import dev.switchboard.irc.message.MatrixAnnotations;
-import dev.switchboard.irc.message.MediaLinks;
-import dev.switchboard.irc.message.MatrixMessages;
-import dev.switchboard.irc.message.DeliveryNotices;
-import dev.switchboard.irc.network.Backoff;
-import dev.switchboard.irc.format.MessageKind;
-import dev.switchboard.irc.network.DeliveryRefused;
 import dev.switchboard.irc.network.IrcConnection;
 import dev.switchboard.irc.network.NetworkConfig;
-import dev.switchboard.core.ordering.SerialExecutor;
+import dev.switchboard.core.ordering.KeyedSerialExecutor;
 import dev.switchboard.irc.portal.ChannelLinks;
 import dev.switchboard.irc.portal.ChannelKeys;
 import dev.switchboard.irc.portal.OperatorConsent;
@@ -53,8 +45,6 @@ import dev.switchboard.irc.portal.ChannelName;
 import dev.switchboard.irc.portal.ChannelPortals;
 import dev.switchboard.irc.portal.ChannelRef;
 import dev.switchboard.irc.puppet.PuppetNick;
-import dev.switchboard.irc.puppet.Puppets;
-import dev.switchboard.irc.relay.RelayUsers;
 import dev.switchboard.core.permission.Level;
 import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.permission.RelayNames;
@@ -65,7 +55,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.IntSupplier;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,45 +64,28 @@ import org.slf4j.LoggerFactory;
  * connection per Matrix user (puppet) that speaks for them. Portals come from alias queries
  * ({@code #_irc_<network>_<#channel>:<domain>}); IRC users appear as ghosts ({@code @_irc_<network>_<nick>}).
  */
-public final class IrcConnector implements Connector, LinkCapable, CommandCapable, ThirdPartyCapable {
+public final class IrcConnector implements Connector, LinkCapable, CommandCapable, ThirdPartyCapable,
+    MessageHandling, EditHandling, ReactionHandling, RedactionHandling, MembershipHandling, RoomStateHandling {
   private static final Logger log = LoggerFactory.getLogger(IrcConnector.class);
 
-  /** Reconnect delays: from about 2 s, doubling, at most 5 min. */
+  /** Reconnect delays start from about 2 s (see {@link IrcNetwork}). */
   private static final Duration RECONNECT_BASE = Duration.ofSeconds(2);
-  private static final Duration RECONNECT_CAP = Duration.ofMinutes(5);
   /** How long the first event of a woken portal waits for the bot to be in the channel. */
   static final Duration BOT_JOIN_WAIT = Duration.ofSeconds(30);
-
-  private static final int UNKNOWN_NICK_LENGTH = 30;
 
   private final IrcConfig config;
   private final Namespaces namespaces;
   private final GhostIds ghostIds;
   private final RandomGenerator random;
   private final Duration reconnectBase;
-  private final ThirdPartyLookup thirdParty;
-  private final Map<String, OperatorConsent.Settings> consentSettings;
-  private final dev.switchboard.irc.ident.IdentConfig identConfig;
-  private final Map<String, dev.switchboard.irc.puppet.ConnectionLimits> limits;
+  private final IrcThirdPartyLookup thirdParty;
   /** Every IRC socket of this connector (one event loop group; the identd's source of truth). */
   private final dev.switchboard.irc.network.OutgoingConnections sockets =
       new dev.switchboard.irc.network.OutgoingConnections(0);
   private volatile dev.switchboard.irc.ident.IdentServer identServer;
-  private final Map<String, Long> toldAboutLimit = new java.util.concurrent.ConcurrentHashMap<>();
-  private final Map<String, Network> networks = new LinkedHashMap<>();
-  private final Map<EventId, CompletableFuture<Void>> recentEvents = new LinkedHashMap<>(256, 0.75f, false) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<EventId, CompletableFuture<Void>> eldest) {
-      return size() > 10_000;
-    }
-  };
+  private final Map<String, IrcNetwork> networks = new LinkedHashMap<>();
   private volatile ChannelPortals portals;
-  private volatile java.util.concurrent.Executor blocking;
-  /** Hub rooms: other networks' ghosts as puppets, and {@code nick: text} as replies. */
-  private final HubSettings hubSettings;
-  private final boolean portalAliases;
-  private final NickReplies nickReplies = new NickReplies();
-  private volatile ForeignPuppets foreign;
+  private volatile MatrixRoomEvents roomEvents;
   private volatile UserId botUser;
   private volatile ChannelLinks links;
   private volatile IrcCommands commands;
@@ -125,13 +97,6 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   /** Who may do what (core's {@code permissions}): puppets, DMs and plumbing for some, relay through the bot for others. */
   private volatile Permissions permissions;
   private volatile dev.switchboard.core.connector.ForeignGhosts foreignGhosts;
-  private volatile DeliveryNotices refusalNotices;
-  private final java.util.concurrent.atomic.AtomicLong lineRefusals = new java.util.concurrent.atomic.AtomicLong();
-
-  /** One network's connections. */
-  private record Network(NetworkConfig config, IrcConnection bot, Puppets puppets, MatrixMessages messages,
-      GhostRelay relay, MatrixModeration moderation, DirectChats directChats, MatrixAnnotations annotations,
-      RelayUsers relayUsers) {}
 
   /**
    * Reads and validates the {@code irc:} section; a bad section throws {@link
@@ -141,22 +106,17 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
    * @param random for reconnect jitter
    */
   public IrcConnector(JsonNode ircSection, String domain, RandomGenerator random) {
-    this(ircSection, domain, random, RECONNECT_BASE);
+    this(IrcConfig.parse(ircSection), domain, random, RECONNECT_BASE);
   }
 
-  /** As above, with a shorter first reconnect delay for tests. */
-  IrcConnector(JsonNode ircSection, String domain, RandomGenerator random, Duration reconnectBase) {
-    this.config = IrcConfig.parse(ircSection);
-    this.namespaces = IrcNamespaces.of(ircSection, domain);
+  /** As above, from the parsed section, with a shorter first reconnect delay for tests. */
+  IrcConnector(IrcConfig config, String domain, RandomGenerator random, Duration reconnectBase) {
+    this.config = config;
+    this.namespaces = IrcNamespaces.of(config.prefixes(), domain);
     this.ghostIds = new GhostIds(config.userPrefix(), domain);
     this.random = random;
     this.reconnectBase = reconnectBase;
-    this.hubSettings = HubSettings.from(ircSection, "irc");
-    this.portalAliases = LinkedRoomAliases.allowed(ircSection, "irc");
-    this.thirdParty = new ThirdPartyLookup(config.networks(), config.aliasPrefix(), ghostIds, domain);
-    this.consentSettings = OperatorConsent.Settings.parse(ircSection);
-    this.identConfig = dev.switchboard.irc.ident.IdentConfig.parse(ircSection);
-    this.limits = dev.switchboard.irc.puppet.ConnectionLimits.parse(ircSection);
+    this.thirdParty = new IrcThirdPartyLookup(config.networks(), config.aliasPrefix(), ghostIds, domain);
   }
 
   @Override
@@ -175,134 +135,52 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
 
   @Override
   public void start(ConnectorContext context) {
-    blocking = context.blockingExecutor();
     intents = context.intents();
     meters = context.meters(protocol());
     permissions = context.permissions();
     foreignGhosts = context.foreignGhosts();
     RelayNames relayNames = new RelayNames();
     portals = new ChannelPortals(context.portals(), context.intents().bot(), config.aliasPrefix(),
-        config::network, this::joinAsBot, context.blockingExecutor(), portalAliases)
+        config::network, this::joinAsBot, context.blockingExecutor(), config.portalAliases())
         .withDormancy(new dev.switchboard.core.store.KvStore(context.database(), context.clock()));
-    foreign = new ForeignPuppets(hubSettings, context.foreignGhosts(), context.intents().bot());
     botUser = context.intents().bot().userId();
-    refusalNotices = new DeliveryNotices(context.intents().bot(), System::nanoTime);
+    UserNotices notices = new UserNotices(context.intents().bot(), portals, this::bridgingOf);
+    NickReplies nickReplies = new NickReplies();
     long epoch = context.clock().millis();
-    OperatorConsent consent = new OperatorConsent(id -> Optional.ofNullable(consentSettings.get(id)),
-        id -> Optional.ofNullable(networks.get(id)).map(this::consentView), context.scheduler());
-    ChannelMessageMap messageMap = new ChannelMessageMap(new MessageMapStore(context.database(), context.clock()),
-        context.blockingExecutor());
+    OperatorConsent consent = new OperatorConsent(id -> config.network(id).map(NetworkConfig::linkConfirmation),
+        id -> Optional.ofNullable(networks.get(id)).map(IrcNetwork::consentView), context.scheduler());
+    ChannelMessageMap messageMap = new ChannelMessageMap(context.messageMap(), context.blockingExecutor());
     LongMessages longMessages = new LongMessages(context.intents().bot(),
-        config.mediaBaseUrl().orElse("https://" + context.serverName()));
+        config.mediaBase(context.serverName()));
     keys = new ChannelKeys(context.database(), context.secrets(), context.clock(), context.blockingExecutor());
     keys.load();
-    if (identConfig.enabled()) {
+    if (config.ident().enabled()) {
       try {
-        identServer = dev.switchboard.irc.ident.IdentServer.start(identConfig.address(), sockets::username);
+        identServer = dev.switchboard.irc.ident.IdentServer.start(config.ident().address(), sockets::username);
       } catch (RuntimeException e) {
         // Bridging works without it; servers then show puppets' user names with a '~'.
-        log.error("irc.ident: cannot listen on {} ({}); continuing without identd", identConfig.address(),
+        log.error("irc.ident: cannot listen on {} ({}); continuing without identd", config.ident().address(),
             e.toString());
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
     }
+    IrcNetwork.Shared shared = new IrcNetwork.Shared(context, config, ghostIds, portals, keys, consent, messageMap,
+        longMessages, nickReplies, relayNames, sockets, meters, new KeyedSerialExecutor<>(context.blockingExecutor(), "irc"),
+        epoch, this::bridgingOf, notices::lineRefused, reconnectBase, random);
     for (NetworkConfig net : config.networks().values()) {
-      dev.switchboard.irc.puppet.ConnectionLimits limit =
-          limits.getOrDefault(net.id(), dev.switchboard.irc.puppet.ConnectionLimits.DEFAULT);
-      java.util.concurrent.Executor puppetConnects = limit.connectRate() > 0
-          ? new dev.switchboard.irc.puppet.PacedExecutor(limit.connectRate(), context.scheduler(),
-              context.blockingExecutor(), System::nanoTime)
-          : context.blockingExecutor();
-      Backoff backoff = new Backoff(reconnectBase, RECONNECT_CAP, random);
-      SerialExecutor serial = new SerialExecutor(context.blockingExecutor());
-      GhostRelay[] relay = new GhostRelay[1];
-      GhostPresence[] presence = new GhostPresence[1];
-      IrcConnection bot = new IrcConnection(net, new IrcConnection.Identity(net.botNick(), "switchboard",
-          "Matrix bridge (Switchboard)"), Math.max(net.botNick().length(), PuppetNick.RFC_NICK_LENGTH), backoff, context.scheduler(),
-          context.blockingExecutor(), event -> serial.execute(() -> {
-            keys.handle(net.id(), event);
-            if (event instanceof IrcEvent.Disconnected) {
-              meters.reconnect("bot");
-            }
-            consent.handle(net.id(), event);
-            relay[0].handle(event);
-            if (presence[0] != null) {
-              presence[0].handle(event);
-            }
-          }),
-          IrcConnection.Role.BOT, sockets);
-      java.util.function.Function<ChannelName, Optional<String>> channelKey = c -> keys.key(new ChannelRef(net.id(), c));
-      bot.useChannelKeys(channelKey);
-      // Until the bot has learnt the server's NICKLEN, puppets ask for up to 30 characters (common on modern
-      // networks) and drop to 9 if the server refuses.
-      IntSupplier nickLength = () -> bot.serverNickLength().orElse(UNKNOWN_NICK_LENGTH);
-      DirectChats[] dms = new DirectChats[1];
-      SerialExecutor privateSerial = new SerialExecutor(context.blockingExecutor());
-      Puppets[] puppetsOf = new Puppets[1];
-      Puppets puppets = new Puppets(nickLength,
-          // Connects and reconnects go through puppetConnects, paced by connect_rate.
-          (user, identity) -> {
-            IrcConnection puppet = new IrcConnection(net, identity, nickLength.getAsInt(), backoff,
-                context.scheduler(), puppetConnects, event -> {
-                  if (event instanceof IrcEvent.Disconnected) {
-                    meters.reconnect("puppet");
-                  }
-                  if (event instanceof IrcEvent.Registered || event instanceof IrcEvent.NickChanged) {
-                    puppetsOf[0].reindex(user);
-                  }
-                  if (event instanceof IrcEvent.PrivateMessage pm) {
-                    privateSerial.execute(() -> dms[0].received(user, pm));
-                  }
-                  if (event instanceof IrcEvent.LineRefused refused) {
-                    privateSerial.execute(() -> lineRefused(net.id(), user, refused));
-                  }
-                }, IrcConnection.Role.PUPPET, sockets);
-            puppet.useChannelKeys(channelKey);
-            // Only this user's connection failing while the bot is connected is this user's failure (a K-line).
-            puppet.useNetworkCheck(bot::isRegistered);
-            return puppet;
-          }, System::nanoTime, limit.maxConnections(), user -> bridgingOf(user) == Permissions.Bridging.PUPPET);
-      puppetsOf[0] = puppets;
-      java.util.function.Predicate<String> ourNick = nick -> bot.hasNick(nick) || puppets.isPuppetNick(nick);
-      relay[0] = new GhostRelay(net.id(), context.intents(), ghostIds, portals, ourNick, puppets::userOfNick,
-          messageMap,
-          new QuitDebounce(net.netsplit(), context.scheduler(), serial, System::nanoTime), epoch,
-          new RoomModes(net, ghostIds, context.intents().bot()));
-      relay[0].guessRepliesWith(nickReplies::answered);
-      if (config.presence()) {
-        presence[0] = new GhostPresence(net.id(), context.intents(), ghostIds, ourNick);
-      }
-      MatrixMessages messages = new MatrixMessages(puppets, messageMap, longMessages, net.lineLimit(),
-          user -> ghostIds.remoteUser(user).filter(u -> u.network().equals(net.id())).map(GhostIds.RemoteUser::nick)
-              .or(() -> puppets.existing(user).map(IrcConnection::nick)))
-          .withMedia(new MediaLinks(config.mediaBaseUrl().orElse("https://" + context.serverName())));
-      dms[0] = new DirectChats(net.id(), context.intents(), ghostIds, context.portals(), puppets, ourNick,
-          context.blockingExecutor(), epoch, this::bridgingOf);
-      MatrixAnnotations annotations = new MatrixAnnotations(puppets, messageMap, net.reactions(), net.redactions());
-      networks.put(net.id(), new Network(net, bot, puppets, messages, relay[0],
-          new MatrixModeration(puppets, bot, context.intents().bot()), dms[0], annotations,
-          new RelayUsers(bot, messages, annotations, relayNames, context.intents().bot(), permissions.relay(),
-              nickLength)));
-      if (!net.idleTimeout().isZero()) {
-        long every = Math.max(250, Math.min(net.idleTimeout().toMillis() / 4, 60_000));
-        sweeps.add(context.scheduler().scheduleWithFixedDelay(() -> {
-          try {
-            int stopped = puppets.disconnectIdle(net.idleTimeout());
-            if (stopped > 0) {
-              log.info("IRC {}: disconnected {} idle puppet(s)", net.id(), stopped);
-            }
-          } catch (RuntimeException e) {
-            log.warn("IRC {}: idle puppet sweep failed: {}", net.id(), e.toString());
-          }
-        }, every, every, java.util.concurrent.TimeUnit.MILLISECONDS));
-      }
+      IrcNetwork network = new IrcNetwork(net, shared);
+      networks.put(net.id(), network);
+      network.sweepIdlePuppets().ifPresent(sweeps::add);
     }
+    roomEvents = new MatrixRoomEvents(networks, portals, namespaces, ghostIds,
+        new ForeignPuppets(config.hub(), context.foreignGhosts(), context.intents().bot()), nickReplies, config.hub(),
+        botUser, meters, notices, this::bridgingOf, context.blockingExecutor(), BOT_JOIN_WAIT);
     links = new ChannelLinks(context.portals(), portals, context.intents().bot(), config::network,
         new ChannelLinks.ChannelSide() {
           @Override
           public void join(ChannelRef channel) {
-            Network network = networks.get(channel.network());
+            IrcNetwork network = networks.get(channel.network());
             if (network != null) {
               if (network.bot().isIn(channel.channel())) {
                 network.bot().refreshNames(channel.channel());
@@ -336,59 +214,8 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     log.info("IRC connector started: {} network(s)", networks.size());
   }
 
-  /** What the operators' confirmation of a link sees of one network. */
-  private OperatorConsent.BotView consentView(Network n) {
-    return new OperatorConsent.BotView() {
-      @Override
-      public boolean isIn(ChannelName channel) {
-        return n.bot().isIn(channel);
-      }
-
-      @Override
-      public void join(ChannelName channel) {
-        n.bot().join(channel);
-      }
-
-      @Override
-      public void refreshNames(ChannelName channel) {
-        n.bot().refreshNames(channel);
-      }
-
-      @Override
-      public void part(ChannelName channel, String reason) {
-        // Only a channel the bot joined just to ask: never one a portal or another link still needs.
-        if (portals.roomOf(new ChannelRef(n.config().id(), channel)).isEmpty()) {
-          n.bot().part(channel, reason);
-        }
-      }
-
-      @Override
-      public Optional<String> userModes(ChannelName channel, String nick) {
-        return n.bot().userModes(channel, nick);
-      }
-
-      @Override
-      public boolean isOurs(String nick) {
-        return n.bot().hasNick(nick) || n.puppets().isPuppetNick(nick);
-      }
-
-      @Override
-      public Optional<String> puppetNickOf(UserId user) {
-        return n.puppets().existing(user).map(IrcConnection::nick);
-      }
-
-      @Override
-      public void tell(String nick, MessageKind kind, String line) {
-        n.bot().sendPrivate(nick, kind, List.of(line)).exceptionally(e -> {
-          log.warn("IRC {}: could not send a link question to {}: {}", n.config().id(), nick, e.toString());
-          return null;
-        });
-      }
-    };
-  }
-
   private void joinAsBot(ChannelRef channel) {
-    Network network = networks.get(channel.network());
+    IrcNetwork network = networks.get(channel.network());
     if (network != null) {
       network.bot().join(channel.channel());
     }
@@ -398,7 +225,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   public void stop() {
     state = ConnectorState.STOPPED;
     sweeps.forEach(f -> f.cancel(false));
-    for (Network n : networks.values()) {
+    for (IrcNetwork n : networks.values()) {
       n.puppets().stopAll("Bridge shutting down");
       n.bot().stop("Bridge shutting down");
     }
@@ -469,7 +296,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
 
   /** The channel user modes the bot sees {@code nick} with in {@code channel} (tests wait on this). */
   String botSeesModes(String network, String channel, String nick) {
-    Network n = networks.get(network);
+    IrcNetwork n = networks.get(network);
     return n == null ? "" : ChannelName.parse(channel).flatMap(c -> n.bot().userModes(c, nick)).orElse("");
   }
 
@@ -480,13 +307,13 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
 
   /** A Matrix user's puppet connection on a network, if it has one (tests look at echo-message counters). */
   Optional<IrcConnection> puppetOf(String network, UserId user) {
-    Network n = networks.get(network);
+    IrcNetwork n = networks.get(network);
     return n == null ? Optional.empty() : n.puppets().existing(user);
   }
 
   /** After an unlink: the channel's ghosts leave the room, our puppets and the bot part the channel. */
   private CompletableFuture<Void> unbridge(ChannelRef channel, RoomId room) {
-    Network network = networks.get(channel.network());
+    IrcNetwork network = networks.get(channel.network());
     if (network == null) {
       return CompletableFuture.completedFuture(null);
     }
@@ -522,7 +349,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     if (s != ConnectorState.RUNNING) {
       return s;
     }
-    for (Network n : networks.values()) {
+    for (IrcNetwork n : networks.values()) {
       switch (n.bot().connectionState()) {
         case "reconnecting" -> s = ConnectorState.TRANSIENT_DISCONNECT;
         case "connecting" -> s = s == ConnectorState.RUNNING ? ConnectorState.CONNECTING : s;
@@ -550,64 +377,33 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
   }
 
   @Override
-  public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Optional<Link> link) {
-    CompletableFuture<Void> handled;
-    try {
-      handled = handleMatrixEvent(event, link);
-    } catch (Puppets.LimitReached e) {
-      handled = CompletableFuture.failedFuture(e);
-    }
-    return handled.exceptionallyCompose(error -> {
-      Throwable root = dev.switchboard.core.failure.Failures.rootCause(error);
-      if (root instanceof Puppets.LimitReached limit) {
-        return refusedForLimit(event, limit.getMessage() + ". Try again later");
-      }
-      if (root instanceof Puppets.NotPermitted) {
-        return refusedForLevel(event);
-      }
-      if (root instanceof DeliveryRefused refused) {
-        // One user's refusal: they are told, and the room's lane moves on (DESIGN.md, data flow 4).
-        return refusalNotices.refused(event, refused);
-      }
-      return CompletableFuture.failedFuture(error);
-    });
+  public CompletableFuture<Void> onMessage(MatrixMessage message, Link link) {
+    return roomEvents.onMessage(message, link);
   }
 
-  /**
-   * A Matrix user's event cannot reach IRC for a reason of theirs ({@code reason}: the network's {@code
-   * max_connections} are all in use, their permission level): the bot tells them so in the room, at most once in 10
-   * minutes per user and room.
-   */
-  private CompletableFuture<Void> refusedForLimit(MatrixEvent event, String reason) {
-    String key = event.sender().value() + " " + event.roomId().value();
-    long now = System.nanoTime();
-    Long before = toldAboutLimit.get(key);
-    if (before != null && now - before < Duration.ofMinutes(10).toNanos()) {
-      return CompletableFuture.completedFuture(null);
-    }
-    toldAboutLimit.values().removeIf(told -> now - told >= Duration.ofMinutes(10).toNanos());
-    toldAboutLimit.put(key, now);
-    log.info("IRC: no connection for {} in {}: {}", event.sender(), event.roomId(), reason);
-    ObjectNode content = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
-        .put("msgtype", "m.notice")
-        .put("body", event.sender().value() + ": your message was not sent to IRC: " + reason + ".");
-    content.putObject("m.mentions").putArray("user_ids").add(event.sender().value());
-    return intents.bot().sendMessage(event.roomId(), content, "irc/limit/" + event.eventId().value())
-        .handle((v, e) -> null);
+  @Override
+  public CompletableFuture<Void> onEdit(MatrixEdit edit, Link link) {
+    return roomEvents.onEdit(edit, link);
   }
 
-  /**
-   * An event that needed the sender's own connection, from a user who may not have one (a relay user writing in a
-   * direct chat they opened before their level changed, say): nothing reaches IRC; a relay user is told, as for a
-   * full network, and a none user (core keeps their events from us anyway) is not.
-   */
-  private CompletableFuture<Void> refusedForLevel(MatrixEvent event) {
-    if (bridgingOf(event.sender()) == Permissions.Bridging.REFUSE) {
-      log.debug("IRC: ignoring {} from {} (level none)", event.type(), event.sender());
-      return CompletableFuture.completedFuture(null);
-    }
-    return refusedForLimit(event, "your permission level on this bridge (relay) gives you no IRC connection of "
-        + "your own, which this needs; ask the bridge's admin for level user");
+  @Override
+  public CompletableFuture<Void> onReaction(MatrixReaction reaction, Link link) {
+    return roomEvents.onReaction(reaction, link);
+  }
+
+  @Override
+  public CompletableFuture<Void> onRedaction(MatrixRedaction redaction, Link link) {
+    return roomEvents.onRedaction(redaction, link);
+  }
+
+  @Override
+  public CompletableFuture<Void> onMembership(MembershipChange change, Optional<Link> link) {
+    return roomEvents.onMembership(change, link);
+  }
+
+  @Override
+  public CompletableFuture<Void> onRoomState(RoomStateChange change, Link link) {
+    return roomEvents.onRoomState(change, link);
   }
 
   /**
@@ -621,217 +417,4 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     return permissions.bridgingOf(user);
   }
 
-  /** A puppet's line was refused after it was written (no echo-message): its user is told in the portal. */
-  private void lineRefused(String network, UserId user, IrcEvent.LineRefused refused) {
-    ChannelName.parse(refused.channel()).flatMap(c -> portals.roomOf(new ChannelRef(network, c))).ifPresent(room ->
-        refusalNotices.refusedAfterWrite(user, room, new DeliveryRefused(
-            DeliveryRefused.Stage.LINE, refused.channel(), 404,
-            refused.reason().isBlank() ? "cannot send to channel" : refused.reason(), 0),
-            "irc/" + network + "/refused-line/" + lineRefusals.incrementAndGet() + "/" + System.currentTimeMillis()));
-  }
-
-  private CompletableFuture<Void> handleMatrixEvent(MatrixEvent event, Optional<Link> link) {
-    if (link.isEmpty()) {
-      return outsideLinks(event);
-    }
-    if (!protocol().equals(link.get().protocol())) {
-      return CompletableFuture.completedFuture(null);
-    }
-    Optional<DirectChat> chat = DirectChat.ofRemoteId(link.get().remoteId());
-    if (chat.isPresent()) {
-      Network network = networks.get(chat.get().network());
-      return network == null || namespaces.claimsUser(event.sender().value()) ? CompletableFuture.completedFuture(null)
-          : once(event.eventId(), () -> network.directChats().fromMatrix(event, chat.get())
-              .thenRun(() -> countSent(event)));
-    }
-    Optional<ChannelRef> ref = ChannelRef.ofRemoteId(link.get().remoteId());
-    Network network = ref.map(r -> networks.get(r.network())).orElse(null);
-    if (network == null || namespaces.claimsUser(event.sender().value())) {
-      return CompletableFuture.completedFuture(null);
-    }
-    if (portals.isDormant(ref.get()) && bridgingOf(event.sender()) == Permissions.Bridging.PUPPET) {
-      // Someone at level user is in the room an alias query made: the bot's JOIN is handed over now (the kv row
-      // goes in the background). This event (the user's join, so their puppet's JOIN) waits until the bot is in:
-      // the bot's JOIN may wait behind its flood queue, and a puppet in the channel before the bot lets IRC users
-      // talk to it while nothing relays their lines, so what they say in that window never reaches the room.
-      ChannelRef channel = ref.get();
-      portals.activate(channel);
-      return botIn(network, channel).thenComposeAsync(v -> linkedEvent(event, network, channel), blocking);
-    }
-    return linkedEvent(event, network, ref.get());
-  }
-
-  /**
-   * Completes once the network's bot is in {@code channel}, or after {@link #BOT_JOIN_WAIT} (a channel that neither
-   * lets the bot in nor says why must not hold the room's events for ever).
-   */
-  private CompletableFuture<Void> botIn(Network network, ChannelRef channel) {
-    return network.bot().whenIn(channel.channel())
-        .orTimeout(BOT_JOIN_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
-        .exceptionally(e -> {
-          log.info("IRC {}: the bot is not in {} after {} s; the room's events go on without waiting for it",
-              channel.network(), channel.channel().value(), BOT_JOIN_WAIT.toSeconds());
-          return null;
-        });
-  }
-
-  /** A Matrix event in a channel portal that is not dormant (or was just woken). */
-  private CompletableFuture<Void> linkedEvent(MatrixEvent event, Network network, ChannelRef channel) {
-    Optional<ChannelRef> ref = Optional.of(channel);
-    if (event.membership().isPresent()) {
-      return membership(event, network, ref.get());
-    }
-    if ("m.room.topic".equals(event.type()) && event.stateKey().equals(Optional.of(""))
-        && event.sender().equals(botUser)) {
-      // A topic set on another network of a hub room (core routes only those of the bot's topics here): set by
-      // our bot, which needs ops where the channel is +t.
-      if (hubSettings.topics()) {
-        network.bot().setTopic(ref.get().channel(), event.content().path("topic").asText(""));
-      }
-      return CompletableFuture.completedFuture(null);
-    }
-    Permissions.Bridging bridging = bridgingOf(event.sender());
-    if (bridging != Permissions.Bridging.PUPPET) {
-      // Relay users are said by the bot; a none user's event (core keeps those from us, a replay might not) is dropped.
-      if (bridging == Permissions.Bridging.RELAY && portals.isDormant(ref.get())
-          && "m.room.message".equals(event.type())) {
-        return refusedForLimit(event, "nobody at permission level user has joined this room yet, so the bridge is "
-            + "not in " + ref.get().channel() + " on IRC");
-      }
-      return bridging == Permissions.Bridging.RELAY
-          ? once(event.eventId(), () -> network.relayUsers().handle(event, ref.get()).thenRun(() -> countSent(event)))
-          : CompletableFuture.completedFuture(null);
-    }
-    if ("m.room.topic".equals(event.type()) && event.stateKey().equals(Optional.of(""))) {
-      // Through the sender's own connection, so IRC sees who set it; the server refuses it without ops on +t.
-      network.puppets().of(event.sender()).setTopic(ref.get().channel(), event.content().path("topic").asText(""));
-      return CompletableFuture.completedFuture(null);
-    }
-    if ("m.room.message".equals(event.type())) {
-      return once(event.eventId(), () -> foreign.prepare(event, network.puppets())
-          .thenCompose(v -> network.messages().relay(event, ref.get()))
-          .thenRun(() -> network.puppets().existing(event.sender()).ifPresent(c ->
-              nickReplies.sent(ref.get(), c.nick(), event.eventId())))
-          .thenRun(() -> countSent(event)));
-    }
-    if ("m.reaction".equals(event.type())) {
-      return once(event.eventId(), () -> network.annotations().reaction(event, ref.get()));
-    }
-    if ("m.room.redaction".equals(event.type())) {
-      return once(event.eventId(), () -> network.annotations().redaction(event, ref.get()));
-    }
-    return CompletableFuture.completedFuture(null);
-  }
-
-  /** Membership aimed at one of our ghosts in a room without links: an invite to a direct chat. */
-  private CompletableFuture<Void> outsideLinks(MatrixEvent event) {
-    if (event.membership().isEmpty() || event.stateKey().isEmpty() || namespaces.claimsUser(event.sender().value())) {
-      return CompletableFuture.completedFuture(null);
-    }
-    UserId target;
-    try {
-      target = UserId.of(event.stateKey().get());
-    } catch (IllegalArgumentException e) {
-      return CompletableFuture.completedFuture(null);
-    }
-    Optional<GhostIds.RemoteUser> remote = ghostIds.remoteUser(target).filter(u -> PuppetNick.isValid(u.nick()));
-    Network network = remote.map(r -> networks.get(r.network())).orElse(null);
-    return network == null ? CompletableFuture.completedFuture(null)
-        : network.directChats().invited(event, target, remote.get().nick());
-  }
-
-  /** {@code switchboard.irc.messages{direction="to_remote"}}: a Matrix message (not a DM invite or state) reached IRC. */
-  private void countSent(MatrixEvent event) {
-    if ("m.room.message".equals(event.type())) {
-      meters.message(ConnectorMeters.Direction.TO_REMOTE);
-    }
-  }
-
-  /** A Matrix user joined (their puppet joins the channel) or left, was kicked or banned (it parts). */
-  private CompletableFuture<Void> membership(MatrixEvent event, Network network, ChannelRef channel) {
-    Optional<UserId> subject = event.stateKey().flatMap(k -> {
-      try {
-        return Optional.of(UserId.of(k));
-      } catch (IllegalArgumentException e) {
-        return Optional.empty();
-      }
-    });
-    if (subject.isEmpty()) {
-      return CompletableFuture.completedFuture(null);
-    }
-    String membership = event.membership().get();
-    if (namespaces.claimsUser(subject.get().value())) {
-      // A room moderator kicked or banned one of our IRC ghosts: the same on IRC, through their puppet.
-      Optional<GhostIds.RemoteUser> ghost = ghostIds.remoteUser(subject.get())
-          .filter(u -> u.network().equals(channel.network()));
-      boolean removed = "ban".equals(membership) || "leave".equals(membership);
-      boolean unban = "leave".equals(membership)
-          && "ban".equals(event.raw().path("unsigned").path("prev_content").path("membership").asText(""));
-      if (ghost.isPresent() && unban && !subject.get().equals(event.sender())) {
-        if (event.sender().equals(intents.bot().userId())) {
-          return CompletableFuture.completedFuture(null); // lifted from IRC: IRC has it already
-        }
-        String nick = ghost.get().nick();
-        String mask = network.relay().banMask(event.roomId(), nick).orElse(nick + "!*@*");
-        network.relay().forgetBan(event.roomId(), nick);
-        return network.moderation().unbanned(event.sender(), event.roomId(), channel, nick, mask, event.eventId());
-      }
-      if (ghost.isPresent() && removed && !subject.get().equals(event.sender())) {
-        return network.moderation().removed(event.sender(), event.roomId(), channel, ghost.get().nick(),
-            "ban".equals(membership), event.content().path("reason").asText(""), event.eventId());
-      }
-      return CompletableFuture.completedFuture(null);
-    }
-    Permissions.Bridging bridging = bridgingOf(subject.get());
-    if ("join".equals(membership) && subject.get().equals(event.sender()) && bridging != Permissions.Bridging.PUPPET) {
-      // No connection of their own: a relay user's name is kept for the bot's lines, a none user changes nothing.
-      if (bridging == Permissions.Bridging.RELAY) {
-        network.relayUsers().remember(event.roomId(), subject.get(),
-            Optional.ofNullable(event.content().path("displayname").textValue()));
-      }
-    } else if ("join".equals(membership) && subject.get().equals(event.sender())) {
-      network.puppets().displayName(event.sender(), foreign.nickSource(event.sender(),
-          Optional.ofNullable(event.content().path("displayname").textValue())));
-      if (foreign.joinsWithRoom(event.sender())) {
-        network.puppets().join(event.sender(), channel.channel());
-      }
-    } else if ("leave".equals(membership) || "ban".equals(membership)) {
-      // No Matrix ids on IRC: the moderator's id would mean nothing there and leak an address.
-      String reason = subject.get().equals(event.sender()) ? "Left the Matrix room" : "Removed from the Matrix room";
-      network.puppets().existing(subject.get()).ifPresent(c -> c.part(channel.channel(), reason));
-    }
-    return CompletableFuture.completedFuture(null);
-  }
-
-  /**
-   * The dispatcher runs an event again after a timeout or a crash; while a first attempt is still held for a
-   * connecting puppet, a repeat must wait for it rather than queue the message a second time.
-   */
-  private CompletableFuture<Void> once(EventId id, java.util.function.Supplier<CompletableFuture<Void>> send) {
-    CompletableFuture<Void> existing;
-    CompletableFuture<Void> mine = new CompletableFuture<>();
-    synchronized (recentEvents) {
-      existing = recentEvents.putIfAbsent(id, mine);
-    }
-    if (existing != null) {
-      return existing;
-    }
-    CompletableFuture<Void> sent;
-    try {
-      sent = send.get();
-    } catch (RuntimeException e) {
-      sent = CompletableFuture.failedFuture(e);
-    }
-    sent.whenComplete((ok, err) -> {
-      if (err != null) {
-        synchronized (recentEvents) {
-          recentEvents.remove(id, mine);
-        }
-        mine.completeExceptionally(err);
-      } else {
-        mine.complete(null);
-      }
-    });
-    return mine;
-  }
 }

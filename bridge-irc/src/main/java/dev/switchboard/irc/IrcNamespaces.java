@@ -1,15 +1,23 @@
 package dev.switchboard.irc;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.core.config.ConfigSection;
 import dev.switchboard.registration.NamespaceRegex;
 import dev.switchboard.registration.Namespaces;
+import java.util.List;
 
-/** The namespaces the Irc connector claims: ghosts {@code @_irc_...} and aliases {@code #_irc_...}, prefixes configurable. */
+/** The namespaces the IRC connector claims: ghosts {@code @_irc_...} and aliases {@code #_irc_...}, prefixes configurable. */
 public final class IrcNamespaces {
   private IrcNamespaces() {}
 
-  /** Namespaces from the {@code irc:} config section ({@code user_prefix}, {@code alias_prefix}). */
+  /** Namespaces from the {@code irc:} config section's prefixes, read as the connector reads them. */
   public static Namespaces of(JsonNode config, String domain) {
-    return NamespaceRegex.forConnector(config, "_irc_", true, domain);
+    return of(IrcConfig.Prefixes.parse(ConfigSection.of(config, "irc")), domain);
+  }
+
+  /** Namespaces from the {@code user_prefix} and {@code alias_prefix} of the {@code irc:} section. */
+  public static Namespaces of(IrcConfig.Prefixes prefixes, String domain) {
+    return new Namespaces(List.of(NamespaceRegex.users(prefixes.user(), domain)),
+        List.of(NamespaceRegex.aliases(prefixes.alias(), domain)), List.of());
   }
 }

@@ -216,7 +216,7 @@ class IrcBenchmark {
         for (int i = 0; i < PUPPETS; i++) {
           int c = i % CHANNELS;
           var user = IrcConnectorFixture.user("user" + i);
-          fixture.connector().onMatrixEvent(new dev.switchboard.core.event.MatrixEvent(
+          SortedEvents.deliver(fixture.connector(), new dev.switchboard.core.event.MatrixEvent(
                   dev.switchboard.core.id.EventId.of("$bench" + i), rooms.get(c), user, "m.room.member",
                   java.util.Optional.of(user.value()), 0, IrcConnectorFixture.json().createObjectNode()
                       .put("membership", "join").put("displayname", "U" + i), null),

@@ -23,42 +23,42 @@ import java.util.SplittableRandom;
  * Core's runtime (the wiring the jar runs) with the IRC connector, against a testkit homeserver: the IRC connector
  * tested through the real Matrix path.
  */
-final class IrcBridgeHarness implements AutoCloseable {
-  static final String AS_TOKEN = "as-token-irc-test";
-  static final String HS_TOKEN = "hs-token-irc-test";
+public final class IrcBridgeHarness implements AutoCloseable {
+  public static final String AS_TOKEN = "as-token-irc-test";
+  public static final String HS_TOKEN = "hs-token-irc-test";
 
-  final IrcConnector connector;
+  public final IrcConnector connector;
   private final BridgeRuntime runtime;
 
   /** The homeserver the IRC flow tests use: {@code test.local}, retrying its pushes after 20-500 ms. */
-  static dev.switchboard.testkit.homeserver.Options homeserverOptions() {
+  public static dev.switchboard.testkit.homeserver.Options homeserverOptions() {
     return dev.switchboard.testkit.homeserver.Options.defaults().serverName("test.local")
         .backoff(Duration.ofMillis(20), Duration.ofMillis(500));
   }
 
-  static TestHomeserver startHomeserver() {
+  public static TestHomeserver startHomeserver() {
     return TestHomeserver.start(homeserverOptions());
   }
 
-  IrcBridgeHarness(TestHomeserver hs, Path dir, String ircHost, int ircPort) throws Exception {
+  public IrcBridgeHarness(TestHomeserver hs, Path dir, String ircHost, int ircPort) throws Exception {
     this(hs, dir, ircHost, ircPort, network -> { });
   }
 
   /** @param network adds settings to the {@code test} network's config section */
-  IrcBridgeHarness(TestHomeserver hs, Path dir, String ircHost, int ircPort,
+  public IrcBridgeHarness(TestHomeserver hs, Path dir, String ircHost, int ircPort,
       java.util.function.Consumer<ObjectNode> network) throws Exception {
     this(hs, dir, ircHost, ircPort, network, section -> { });
   }
 
   /** @param section adds settings to the {@code irc} section itself (e.g. {@code presence}) */
-  IrcBridgeHarness(TestHomeserver hs, Path dir, String ircHost, int ircPort,
+  public IrcBridgeHarness(TestHomeserver hs, Path dir, String ircHost, int ircPort,
       java.util.function.Consumer<ObjectNode> network, java.util.function.Consumer<ObjectNode> section)
       throws Exception {
     this(hs, dir, ircHost, ircPort, network, section, Permissions.defaults(hs.serverName()));
   }
 
   /** @param permissions who may use the bridge (core's {@code permissions} and {@code relay} sections) */
-  IrcBridgeHarness(TestHomeserver hs, Path dir, String ircHost, int ircPort,
+  public IrcBridgeHarness(TestHomeserver hs, Path dir, String ircHost, int ircPort,
       java.util.function.Consumer<ObjectNode> network, java.util.function.Consumer<ObjectNode> section,
       Permissions permissions) throws Exception {
     ObjectNode irc = JsonNodeFactory.instance.objectNode();
@@ -66,7 +66,7 @@ final class IrcBridgeHarness implements AutoCloseable {
     section.accept(irc);
     network.accept(irc.putObject("networks").putObject("test").put("host", ircHost).put("port", ircPort)
         .put("tls", false).put("nick", "switchboard"));
-    connector = new IrcConnector(irc, hs.serverName(), new SplittableRandom(1), Duration.ofMillis(200));
+    connector = new IrcConnector(IrcConfig.parse(irc), hs.serverName(), new SplittableRandom(1), Duration.ofMillis(200));
     Namespaces namespaces = connector.namespaces();
     runtime = BridgeRuntime.start(new BridgeRuntime.Settings(hs.serverName(), URI.create(hs.baseUrl()),
             "switchboard", AS_TOKEN, HS_TOKEN, "switchboard", namespaces, "127.0.0.1", 0, 10 * 1024 * 1024,
@@ -85,8 +85,19 @@ final class IrcBridgeHarness implements AutoCloseable {
         .build());
   }
 
+  /** The channel user modes the bot sees {@code nick} with in {@code channel}. */
+  public String botSeesModes(String network, String channel, String nick) {
+    return connector.botSeesModes(network, channel, nick);
+  }
+
+  /** A Matrix user's puppet connection on a network, if it has one. */
+  public java.util.Optional<dev.switchboard.irc.network.IrcConnection> puppetOf(String network,
+      dev.switchboard.core.id.UserId user) {
+    return connector.puppetOf(network, user);
+  }
+
   /** The bridge's AS API port. */
-  int port() {
+  public int port() {
     return runtime.port();
   }
 

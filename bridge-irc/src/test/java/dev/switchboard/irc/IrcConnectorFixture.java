@@ -63,7 +63,7 @@ public final class IrcConnectorFixture implements AutoCloseable {
     Database database = Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of("irc"));
     ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(4);
     RecordingIntents intents = new RecordingIntents(DOMAIN);
-    IrcConnector connector = new IrcConnector(irc, DOMAIN, new SplittableRandom(1), Duration.ofMillis(200));
+    IrcConnector connector = new IrcConnector(IrcConfig.parse(irc), DOMAIN, new SplittableRandom(1), Duration.ofMillis(200));
     connector.start(new BridgeContext(DOMAIN, irc, intents, database,
         new dev.switchboard.core.store.SecretBox(new byte[32], new java.security.SecureRandom()),
         new Portals(new PortalStore(database, Clock.systemUTC())), scheduler, scheduler, Clock.systemUTC()));
@@ -111,7 +111,7 @@ public final class IrcConnectorFixture implements AutoCloseable {
 
   /** Any event, as the dispatcher would hand it over for the portal of {@code #room}. */
   public CompletableFuture<Void> send(MatrixEvent event) {
-    return connector.onMatrixEvent(event, Optional.of(new Link(event.roomId(), "irc", "test/#room", false)));
+    return SortedEvents.deliver(connector, event, Optional.of(new Link(event.roomId(), "irc", "test/#room", false)));
   }
 
   public static ObjectMapper json() {

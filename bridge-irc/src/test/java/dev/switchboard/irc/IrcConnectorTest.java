@@ -78,7 +78,7 @@ class IrcConnectorTest {
     ObjectNode net = irc.putObject("networks").putObject("test").put("host", host).put("port", port).put("tls", false)
         .put("nick", "switchboard").put("line_limit", 50);
     net.putObject("flood").put("burst", 50).put("per_second", 20);
-    connector = new IrcConnector(irc, DOMAIN, new SplittableRandom(1), Duration.ofMillis(200));
+    connector = new IrcConnector(IrcConfig.parse(irc), DOMAIN, new SplittableRandom(1), Duration.ofMillis(200));
     connector.start(new BridgeContext(DOMAIN, irc, intents, database,
         new SecretBox(new byte[SecretBox.KEY_BYTES], new java.security.SecureRandom()),
         new Portals(new PortalStore(database, Clock.systemUTC())), scheduler, scheduler, Clock.systemUTC()));
@@ -182,9 +182,9 @@ class IrcConnectorTest {
     try (IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
       alice.join("#room");
 
-      connector.onMatrixEvent(joinOf(room, MATRIX_USER, "Matrix User"), linkOf(room));
-      connector.onMatrixEvent(message(room, MATRIX_USER, "m.text", "hi from matrix"), linkOf(room));
-      connector.onMatrixEvent(message(room, MATRIX_USER, "m.emote", "waves"), linkOf(room));
+      SortedEvents.deliver(connector, joinOf(room, MATRIX_USER, "Matrix User"), linkOf(room));
+      SortedEvents.deliver(connector, message(room, MATRIX_USER, "m.text", "hi from matrix"), linkOf(room));
+      SortedEvents.deliver(connector, message(room, MATRIX_USER, "m.emote", "waves"), linkOf(room));
 
       alice.awaitMessage("MatrixUser", "#room", "hi from matrix", WAIT);
       alice.awaitLine(l -> l.startsWith(":MatrixUser!") && l.endsWith(":\u0001ACTION waves\u0001"), WAIT);
@@ -202,10 +202,10 @@ class IrcConnectorTest {
       alice.join("#room");
       String longText = "é".repeat(2_500); // 5,000 bytes
 
-      connector.onMatrixEvent(message(room, MATRIX_USER, "m.text", "one\r\nQUIT :injected\rJOIN #evil\ntwo"),
+      SortedEvents.deliver(connector, message(room, MATRIX_USER, "m.text", "one\r\nQUIT :injected\rJOIN #evil\ntwo"),
           linkOf(room));
-      connector.onMatrixEvent(message(room, MATRIX_USER, "m.text", longText), linkOf(room));
-      connector.onMatrixEvent(message(room, MATRIX_USER, "m.text", "still here"), linkOf(room));
+      SortedEvents.deliver(connector, message(room, MATRIX_USER, "m.text", longText), linkOf(room));
+      SortedEvents.deliver(connector, message(room, MATRIX_USER, "m.text", "still here"), linkOf(room));
 
       alice.awaitMessage("matrixuser", "#room", "still here", Duration.ofSeconds(60));
       List<String> seen = alice.messagesTo("#room");
@@ -230,7 +230,7 @@ class IrcConnectorTest {
       long started = System.nanoTime();
       RoomId room = openPortal("#_irc_test_#room:test.local");
       long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-      connector.onMatrixEvent(message(room, MATRIX_USER, "m.text", "sent while the server is silent"), linkOf(room));
+      SortedEvents.deliver(connector, message(room, MATRIX_USER, "m.text", "sent while the server is silent"), linkOf(room));
 
       assertThat(tookMs).isLessThan(1_000);
       Thread.sleep(2_000);
@@ -251,10 +251,10 @@ class IrcConnectorTest {
     RoomId room = openPortal("#_irc_test_#room:test.local");
     try (IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
       alice.join("#room");
-      connector.onMatrixEvent(joinOf(room, MATRIX_USER, "Matrix User"), linkOf(room));
+      SortedEvents.deliver(connector, joinOf(room, MATRIX_USER, "Matrix User"), linkOf(room));
       ObjectNode content = JSON.createObjectNode().put("topic", "new\r\nTOPIC #room :injected\u0000 topic");
 
-      connector.onMatrixEvent(new MatrixEvent(EventId.of("$t1"), room, MATRIX_USER, "m.room.topic",
+      SortedEvents.deliver(connector, new MatrixEvent(EventId.of("$t1"), room, MATRIX_USER, "m.room.topic",
           Optional.of(""), 0, content, null), linkOf(room));
 
       alice.awaitLine(l -> l.startsWith(":MatrixUser!") && IrcTestUser.command(l).equals("TOPIC"), WAIT);
@@ -270,7 +270,7 @@ class IrcConnectorTest {
       startConnector(server.host(), server.port());
       RoomId room = openPortal("#_irc_test_#room:test.local");
       alice.awaitLine(l -> l.startsWith(":switchboard!") && l.contains(" JOIN "), WAIT);
-      connector.onMatrixEvent(message(room, MATRIX_USER, "m.text", "hello"), linkOf(room));
+      SortedEvents.deliver(connector, message(room, MATRIX_USER, "m.text", "hello"), linkOf(room));
       alice.awaitMessage("matrixuser", "#room", "hello", WAIT);
 
       alice.send("KICK #room switchboard :out");
@@ -278,7 +278,7 @@ class IrcConnectorTest {
 
       await().atMost(WAIT).until(() -> alice.lines().stream()
           .filter(l -> l.startsWith(":switchboard!") && l.contains(" JOIN ")).count() == 2);
-      connector.onMatrixEvent(message(room, MATRIX_USER, "m.text", "back"), linkOf(room));
+      SortedEvents.deliver(connector, message(room, MATRIX_USER, "m.text", "back"), linkOf(room));
       alice.awaitMessage("matrixuser", "#room", "back", WAIT);
       assertThat(alice.lines().stream().filter(l -> l.startsWith(":matrixuser!") && l.contains(" JOIN ")).count())
           .isEqualTo(2);

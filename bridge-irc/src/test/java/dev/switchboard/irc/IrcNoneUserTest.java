@@ -50,7 +50,7 @@ class IrcNoneUserTest {
           json.createObjectNode().put("topic", "pwned"))).get(5, TimeUnit.SECONDS);
       ObjectNode invite = json.createObjectNode().put("membership", "invite").put("is_direct", true);
       RoomId dm = RoomId.of("!dm:evil.org");
-      f.connector().onMatrixEvent(new MatrixEvent(EventId.of("$i"), dm, MALLORY, "m.room.member",
+      SortedEvents.deliver(f.connector(), new MatrixEvent(EventId.of("$i"), dm, MALLORY, "m.room.member",
           Optional.of("@_irc_test_alice:test.local"), 0, invite, null), Optional.empty()).get(5, TimeUnit.SECONDS);
       f.text(room, "bob", "after her");
 

@@ -25,7 +25,7 @@ public final class RecordingIntents implements Intents {
   private final AtomicInteger events = new AtomicInteger();
   private final Intent bot;
 
-  RecordingIntents(String domain) {
+  public RecordingIntents(String domain) {
     this.domain = domain;
     this.bot = new Recording(UserId.of("switchboard", domain));
   }

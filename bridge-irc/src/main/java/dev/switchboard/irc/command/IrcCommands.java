@@ -150,7 +150,7 @@ public final class IrcCommands {
     }
     return update(call, network, login -> new Stored(Optional.of(nick), login.settings, login.secret)).thenApply(v -> {
       n.puppets().chooseNick(call.sender(), Optional.of(nick));
-      n.puppets().existing(call.sender()).ifPresent(c -> c.changeNick(nick));
+      n.puppets().existing(call.sender()).ifPresent(c -> c.requests().changeNick(nick));
       return "Your nick on " + network + " is now asked to be " + nick + " (the server may refuse it if it is taken).";
     });
   }
@@ -291,7 +291,7 @@ public final class IrcCommands {
     String nick = call.arg("nick");
     NetworkHandle n = networks.get(network);
     Optional<UserId> matrixUser = n.puppets().userOfNick(nick);
-    return n.bot().whois(nick, WHOIS_TIMEOUT).handle((answer, err) -> {
+    return n.bot().requests().whois(nick, WHOIS_TIMEOUT).handle((answer, err) -> {
       if (err != null) {
         Throwable root = dev.switchboard.core.failure.Failures.rootCause(err);
         return root instanceof IllegalArgumentException ? root.getMessage()
@@ -338,7 +338,7 @@ public final class IrcCommands {
           + String.join(", ", SAFE_RAW_COMMANDS.stream().sorted().toList()) + ".");
     }
     IrcConnection c = networks.get(network).puppets().of(call.sender());
-    c.sendRaw(command + line.substring(command.length()));
+    c.requests().sendRaw(command + line.substring(command.length()));
     return CompletableFuture.completedFuture("Sent " + command + " to " + network + ".");
   }
 

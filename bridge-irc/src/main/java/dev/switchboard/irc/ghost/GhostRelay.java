@@ -22,7 +22,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import dev.switchboard.core.ordering.KeyedSerialExecutor;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -58,7 +60,8 @@ public final class GhostRelay {
   private final Map<String, String> banMasks = new ConcurrentHashMap<>();
   private final Map<RoomId, Set<String>> ghostsIn = new ConcurrentHashMap<>();
   private final Set<UserId> named = ConcurrentHashMap.newKeySet();
-  private final Map<RoomId, Lane> lanes = new ConcurrentHashMap<>();
+  /** Each room's order: what is relayed to a room reaches it in the order IRC said it. */
+  private final KeyedSerialExecutor<RoomId> rooms;
   private final Map<String, CompletableFuture<dev.switchboard.core.id.EventId>> inFlight = new ConcurrentHashMap<>();
   private volatile java.util.function.BiFunction<ChannelRef, String, Optional<dev.switchboard.core.id.EventId>>
       replyGuess = (channel, text) -> Optional.empty();
@@ -70,7 +73,8 @@ public final class GhostRelay {
    */
   public GhostRelay(String network, Intents intents, GhostIds ghostIds, ChannelPortals portals,
       Predicate<String> ourNick, Function<String, Optional<UserId>> matrixUserOf, ChannelMessageMap messageMap,
-      QuitDebounce quits, long epoch, RoomModes modes) {
+      QuitDebounce quits, long epoch, RoomModes modes, Executor blocking) {
+    this.rooms = new KeyedSerialExecutor<>(blocking, "irc " + network + " rooms");
     this.modes = modes;
     this.matrixUserOf = matrixUserOf;
     this.messageMap = messageMap;
@@ -424,20 +428,7 @@ public final class GhostRelay {
    * homeserver directly (joins, leaves, kicks, state read-modify-writes), which must not overtake queued messages.
    */
   private void inOrder(RoomId room, Supplier<CompletableFuture<?>> call) {
-    lanes.compute(room, (r, lane) -> {
-      CompletableFuture<?> previous = lane == null ? CompletableFuture.completedFuture(null) : lane.settled();
-      CompletableFuture<Void> done = previous.thenCompose(v -> {
-        try {
-          return call.get();
-        } catch (RuntimeException e) {
-          return CompletableFuture.failedFuture(e);
-        }
-      }).handle((v, e) -> {
-        logFailure(room, e);
-        return null;
-      });
-      return new Lane(done, done);
-    });
+    rooms.submit(room, () -> call.get().thenApply(v -> (Void) null)).whenComplete((v, e) -> logFailure(room, e));
   }
 
   /**
@@ -447,22 +438,8 @@ public final class GhostRelay {
    * message-map write, per line, while Matrix still shows them in IRC order.
    */
   private void inQueueOrder(RoomId room, Supplier<CompletableFuture<CompletableFuture<?>>> enqueue) {
-    lanes.compute(room, (r, lane) -> {
-      Lane before = lane == null ? Lane.IDLE : lane;
-      CompletableFuture<CompletableFuture<?>> handedOver = before.handedOver().thenCompose(v -> {
-        try {
-          return enqueue.get();
-        } catch (RuntimeException e) {
-          return CompletableFuture.failedFuture(e);
-        }
-      });
-      CompletableFuture<Void> delivered = handedOver.thenCompose(d -> d).handle((v, e) -> {
-        logFailure(room, e);
-        return null;
-      });
-      return new Lane(handedOver.handle((v, e) -> null),
-          CompletableFuture.allOf(before.settled(), delivered).handle((v, e) -> null));
-    });
+    rooms.submitPipelined(room, () -> enqueue.get().thenApply(delivery -> delivery.thenApply(v -> (Void) null)))
+        .whenComplete((v, e) -> logFailure(room, e));
   }
 
   private void logFailure(RoomId room, Throwable e) {
@@ -471,13 +448,5 @@ public final class GhostRelay {
           (e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e)
               .toString());
     }
-  }
-
-  /**
-   * One room's order: {@code handedOver} completes when everything chained so far is in core's outbound queue (or
-   * done), {@code settled} when it has also been delivered. Both never fail.
-   */
-  private record Lane(CompletableFuture<?> handedOver, CompletableFuture<?> settled) {
-    static final Lane IDLE = new Lane(CompletableFuture.completedFuture(null), CompletableFuture.completedFuture(null));
   }
 }

@@ -55,10 +55,10 @@ public final class MatrixModeration {
     }
     try {
       if (ban) {
-        puppet.get().ban(channel.channel(), nick);
+        puppet.get().requests().ban(channel.channel(), nick);
       }
       // No Matrix ids on IRC: the reason as given, or a neutral one.
-      puppet.get().kick(channel.channel(), nick, reason.isBlank() ? (ban ? "Banned" : "Kicked") + " from the Matrix room"
+      puppet.get().requests().kick(channel.channel(), nick, reason.isBlank() ? (ban ? "Banned" : "Kicked") + " from the Matrix room"
           : reason);
       log.info("IRC {}: {} {} {} through their puppet {}", channel.remoteId(), moderator, ban ? "banned" : "kicked",
           nick, puppet.get().nick());
@@ -87,7 +87,7 @@ public final class MatrixModeration {
           + " is not a channel operator in " + channel.channel() + ".", eventId);
     }
     try {
-      puppet.get().unban(channel.channel(), mask);
+      puppet.get().requests().unban(channel.channel(), mask);
       log.info("IRC {}: {} unbanned {} ({}) through their puppet {}", channel.remoteId(), moderator, nick, mask,
           puppet.get().nick());
       return CompletableFuture.completedFuture(null);

@@ -2,9 +2,12 @@ package dev.switchboard.irc.message;
 
 import dev.switchboard.core.id.EventId;
 import dev.switchboard.core.id.RoomId;
+import dev.switchboard.core.store.MessageMap;
 import dev.switchboard.core.store.MessageMapStore;
 import dev.switchboard.irc.portal.ChannelPortals;
 import dev.switchboard.irc.portal.ChannelRef;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -23,12 +26,16 @@ import java.util.concurrent.Executor;
  *       the line was sent.
  *   <li>{@code msgid/<msgid>}: the server's id alone, which is what IRCv3 replies and reactions refer to.
  * </ul>
+ *
+ * <p>Rows go through core's shared {@link MessageMap}, which commits them in groups: a line's rows commit together,
+ * and with the rows of the lines around it.
  */
 public final class ChannelMessageMap {
   private static final String AUTHOR = "by/";
   private static final String MSGID = "msgid/";
 
-  private final MessageMapStore store;
+  private final MessageMap map;
+  /** For the map's blocking reads. */
   private final Executor blocking;
   /**
    * Authors of events whose rows are still being written. The homeserver has the event (and may already push a
@@ -36,8 +43,8 @@ public final class ChannelMessageMap {
    */
   private final Map<EventId, String> authorsBeingWritten = new ConcurrentHashMap<>();
 
-  public ChannelMessageMap(MessageMapStore store, Executor blocking) {
-    this.store = store;
+  public ChannelMessageMap(MessageMap map, Executor blocking) {
+    this.map = map;
     this.blocking = blocking;
   }
 
@@ -45,14 +52,15 @@ public final class ChannelMessageMap {
   public CompletableFuture<Void> recordIrc(ChannelRef channel, String nick, Optional<String> msgId, String ircId,
       RoomId room, EventId event) {
     authorsBeingWritten.put(event, nick);
-    CompletableFuture<Void> author = record(channel, AUTHOR + nick + "/" + ircId, room, event)
-        .whenComplete((v, e) -> authorsBeingWritten.remove(event, nick));
-    return msgId.map(id -> author.thenCompose(v -> record(channel, MSGID + id, room, event))).orElse(author);
+    List<MessageMapStore.NewMapping> rows = new ArrayList<>();
+    rows.add(row(channel, AUTHOR + nick + "/" + ircId, room, event));
+    msgId.ifPresent(id -> rows.add(row(channel, MSGID + id, room, event)));
+    return map.recordAll(rows).whenComplete((v, e) -> authorsBeingWritten.remove(event, nick));
   }
 
   /** The event an IRC msgid became, if we saw it. */
   public CompletableFuture<Optional<EventId>> eventOf(ChannelRef channel, String msgId) {
-    return CompletableFuture.supplyAsync(() -> store.byRemote(new MessageMapStore.RemoteMessage(
+    return CompletableFuture.supplyAsync(() -> map.byRemote(new MessageMapStore.RemoteMessage(
         ChannelPortals.PROTOCOL, channel.remoteId(), MSGID + msgId)).map(MessageMapStore.MessageMapping::eventId),
         blocking);
   }
@@ -75,7 +83,7 @@ public final class ChannelMessageMap {
     if (writing != null) {
       return CompletableFuture.completedFuture(Optional.of(writing));
     }
-    return CompletableFuture.supplyAsync(() -> store.byEvent(event).stream()
+    return CompletableFuture.supplyAsync(() -> map.byEvent(event).stream()
         .filter(m -> m.remote().protocol().equals(ChannelPortals.PROTOCOL))
         .map(m -> m.remote().remoteId())
         .filter(id -> id.startsWith(AUTHOR) && id.indexOf('/', AUTHOR.length()) > AUTHOR.length())
@@ -84,8 +92,11 @@ public final class ChannelMessageMap {
   }
 
   private CompletableFuture<Void> record(ChannelRef channel, String remoteId, RoomId room, EventId event) {
-    return CompletableFuture.runAsync(() -> store.put(
-        new MessageMapStore.RemoteMessage(ChannelPortals.PROTOCOL, channel.remoteId(), remoteId), room, event),
-        blocking);
+    return map.record(row(channel, remoteId, room, event));
+  }
+
+  private static MessageMapStore.NewMapping row(ChannelRef channel, String remoteId, RoomId room, EventId event) {
+    return new MessageMapStore.NewMapping(
+        new MessageMapStore.RemoteMessage(ChannelPortals.PROTOCOL, channel.remoteId(), remoteId), room, event);
   }
 }

@@ -37,7 +37,7 @@ public final class MatrixMessages {
   private final LongMessages longMessages;
   private final int lineLimit;
   private final Function<UserId, Optional<String>> nickOf;
-  private volatile MediaLinks mediaLinks;
+  private volatile IrcMediaLinks mediaLinks;
   /**
    * How many leading lines of an event an earlier attempt wrote before it failed (its connection was lost in the
    * middle of a split message): the dispatcher's retry sends only the rest. In memory and bounded: after a crash
@@ -65,7 +65,7 @@ public final class MatrixMessages {
   }
 
   /** Turns media messages into links (without this they are not relayed). */
-  public MatrixMessages withMedia(MediaLinks links) {
+  public MatrixMessages withMedia(IrcMediaLinks links) {
     this.mediaLinks = links;
     return this;
   }
@@ -88,7 +88,7 @@ public final class MatrixMessages {
         && content.path("m.new_content").isObject();
     JsonNode effective = edit ? content.path("m.new_content") : content;
     String msgtype = effective.path("msgtype").asText();
-    Optional<String> media = MediaLinks.isMedia(msgtype) && mediaLinks != null ? mediaLinks.text(effective)
+    Optional<String> media = IrcMediaLinks.isMedia(msgtype) && mediaLinks != null ? mediaLinks.text(effective)
         : Optional.empty();
     Optional<MessageKind> kind = media.isPresent() ? Optional.of(MessageKind.TEXT) : MessageKind.ofMsgtype(msgtype);
     if (kind.isEmpty()) {

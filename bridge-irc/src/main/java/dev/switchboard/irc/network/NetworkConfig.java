@@ -3,6 +3,8 @@ package dev.switchboard.irc.network;
 import dev.switchboard.irc.flood.FloodControl;
 import dev.switchboard.irc.membership.NetsplitConfig;
 import dev.switchboard.irc.portal.ChannelName;
+import dev.switchboard.irc.portal.OperatorConsent;
+import dev.switchboard.irc.puppet.ConnectionLimits;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -23,6 +25,8 @@ import java.util.Set;
  * @param reactions how Matrix reactions reach IRC
  * @param redactions how Matrix redactions reach IRC
  * @param security the bot's certificate pin, client certificate and SASL
+ * @param limits how many puppets may connect at once, and how fast
+ * @param linkConfirmation whether linking a room to a channel asks the channel's operators
  */
 public record NetworkConfig(
     String id,
@@ -39,7 +43,9 @@ public record NetworkConfig(
     Duration idleTimeout,
     Reactions reactions,
     Redactions redactions,
-    ConnectionSecurity security) {
+    ConnectionSecurity security,
+    ConnectionLimits limits,
+    OperatorConsent.Settings linkConfirmation) {
 
   /** Channel operators and their like are moderators (50), voiced users 1, as matrix-appservice-irc does. */
   public static final Map<Character, Integer> DEFAULT_MODE_POWER_LEVELS =
@@ -74,7 +80,7 @@ public record NetworkConfig(
       Optional<Set<String>> channelsAllowed, FloodControl flood, int lineLimit, NetsplitConfig netsplit) {
     this(id, host, port, tls, password, botNick, channelsAllowed, flood, lineLimit, netsplit,
         DEFAULT_MODE_POWER_LEVELS, DEFAULT_IDLE_TIMEOUT, Reactions.ACTION, Redactions.NOTICE,
-        ConnectionSecurity.NONE);
+        ConnectionSecurity.NONE, ConnectionLimits.DEFAULT, OperatorConsent.Settings.DEFAULT);
   }
 
   /** The power level for a set of channel user modes: the highest of theirs, or 0. */

@@ -43,7 +43,9 @@ public final class ChannelKeys {
     this.database = database;
     this.box = box;
     this.clock = clock;
-    this.blocking = new dev.switchboard.core.ordering.SerialExecutor(blocking); // writes in the order they happen
+    // Writes in the order they happen.
+    this.blocking = new dev.switchboard.core.ordering.KeyedSerialExecutor<String>(blocking, "irc channel keys")
+        .lane("writes");
   }
 
   /** Reads the stored keys (blocking: call at start). A key that does not decrypt is skipped and logged. */

@@ -1,7 +1,5 @@
 package dev.switchboard.irc.portal;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.switchboard.core.config.ConfigException;
 import dev.switchboard.core.connector.LinkCapable.LinkException;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
@@ -66,39 +64,6 @@ public final class OperatorConsent {
      */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(100);
     public static final Settings DEFAULT = new Settings(Mode.OPS, DEFAULT_TIMEOUT);
-
-    /** The settings of each network in the {@code irc:} section: the network's keys over the section's. */
-    public static Map<String, Settings> parse(JsonNode irc) {
-      Settings base = read(irc, "irc", DEFAULT);
-      Map<String, Settings> out = new HashMap<>();
-      irc.path("networks").properties().forEach(e ->
-          out.put(e.getKey(), read(e.getValue(), "irc.networks." + e.getKey(), base)));
-      return out;
-    }
-
-    private static Settings read(JsonNode n, String key, Settings fallback) {
-      Mode mode = fallback.mode();
-      JsonNode m = n.path("link_confirmation");
-      if (!m.isMissingNode() && !m.isNull()) {
-        String v = m.isTextual() ? m.asText().trim().toLowerCase(Locale.ROOT) : "";
-        mode = switch (v) {
-          case "ops" -> Mode.OPS;
-          case "none" -> Mode.NONE;
-          default -> throw new ConfigException(key + ".link_confirmation must be 'ops' (ask a channel operator "
-              + "before linking) or 'none', got " + m);
-        };
-      }
-      Duration timeout = fallback.timeout();
-      JsonNode t = n.path("link_confirmation_timeout_seconds");
-      if (!t.isMissingNode() && !t.isNull()) {
-        if (!t.isNumber() || t.asDouble() < 1 || t.asDouble() > 3600) {
-          throw new ConfigException(key + ".link_confirmation_timeout_seconds must be a number of seconds from 1 to "
-              + "3600, got " + t);
-        }
-        timeout = Duration.ofMillis((long) (t.asDouble() * 1000));
-      }
-      return new Settings(mode, timeout);
-    }
   }
 
   /** What the confirmation needs from one network's bot connection and puppets. */

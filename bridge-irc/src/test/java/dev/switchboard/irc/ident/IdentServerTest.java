@@ -8,6 +8,7 @@ import dev.switchboard.core.config.ConfigException;
 import dev.switchboard.irc.flood.FloodControl;
 import dev.switchboard.irc.membership.NetsplitConfig;
 import dev.switchboard.irc.network.Backoff;
+import dev.switchboard.irc.network.ConnectionRole;
 import dev.switchboard.irc.network.IrcConnection;
 import dev.switchboard.irc.network.NetworkConfig;
 import dev.switchboard.irc.network.OutgoingConnections;
@@ -126,16 +127,21 @@ class IdentServerTest {
 
   @Test
   void configIsOffByDefaultAndChecked() throws Exception {
-    ObjectMapper json = new ObjectMapper();
-    assertThat(IdentConfig.parse(json.readTree("{}"))).isEqualTo(IdentConfig.OFF);
-    assertThat(IdentConfig.parse(json.readTree("{\"ident\":{\"enabled\":true,\"port\":1113,\"bind\":\"127.0.0.1\"}}")))
+    assertThat(ident("")).isEqualTo(IdentConfig.OFF);
+    assertThat(ident(",\"ident\":{\"enabled\":true,\"port\":1113,\"bind\":\"127.0.0.1\"}"))
         .isEqualTo(new IdentConfig(true, "127.0.0.1", 1113));
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> IdentConfig.parse(json.readTree(
-        "{\"ident\":{\"port\":70000}}"))).isInstanceOf(ConfigException.class).hasMessageContaining("irc.ident.port");
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> IdentConfig.parse(json.readTree(
-        "{\"ident\":{\"enabled\":\"yes\"}}"))).isInstanceOf(ConfigException.class)
-        .hasMessageContaining("irc.ident.enabled");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ident(",\"ident\":{\"port\":70000}"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("irc.ident.port");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ident(",\"ident\":{\"enabled\":\"yes\"}"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("irc.ident.enabled");
   }
+
+  /** {@code irc.ident} as the connector reads it, from an {@code irc:} section with one network and {@code more}. */
+  private static IdentConfig ident(String more) throws Exception {
+    return dev.switchboard.irc.IrcConfig.parse(new ObjectMapper().readTree(
+        "{\"networks\":{\"n\":{\"host\":\"h\",\"nick\":\"bot\"}}" + more + "}")).ident();
+  }
+
 
   /**
    * ngircd (built with IDENT) asks port 113 of the connecting address: our puppet's user name shows without '~',
@@ -160,7 +166,7 @@ class IdentServerTest {
             Optional.empty(), FloodControl.DEFAULT, 3, NetsplitConfig.DEFAULT);
         IrcConnection puppet = new IrcConnection(network, new IrcConnection.Identity("bob", "mxbob", "bob"),
             NgircdServer.NICK_LENGTH, new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1),
-                new SplittableRandom(3)), scheduler, scheduler, e -> { }, IrcConnection.Role.PUPPET, sockets);
+                new SplittableRandom(3)), scheduler, scheduler, e -> { }, ConnectionRole.PUPPET, sockets);
         try {
           puppet.connect();
           puppet.join(new ChannelName("#room"));

@@ -6,6 +6,7 @@ import dev.switchboard.core.id.EventId;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.store.Database;
 import dev.switchboard.core.store.MessageMapStore;
+import dev.switchboard.core.store.StoredMessageMap;
 import dev.switchboard.irc.portal.ChannelName;
 import dev.switchboard.irc.portal.ChannelRef;
 import java.nio.file.Path;
@@ -45,7 +46,7 @@ class ChannelMessageMapTest {
 
   @Test
   void aReplyToAnEventWhoseRowIsStillBeingWrittenNamesItsAuthor() throws Exception {
-    ChannelMessageMap held = new ChannelMessageMap(store, heldWrites::add);
+    ChannelMessageMap held = new ChannelMessageMap(new StoredMessageMap(store, heldWrites::add), heldWrites::add);
     EventId fromIrc = EventId.of("$irc-line");
     EventId fromMatrix = EventId.of("$matrix-line");
     CompletableFuture<Void> ircRow = held.recordIrc(CHANNEL, "alice", Optional.of("m1"), "msgid/m1", ROOM, fromIrc);
@@ -60,7 +61,8 @@ class ChannelMessageMapTest {
     }
     ircRow.get(5, TimeUnit.SECONDS);
     matrixRow.get(5, TimeUnit.SECONDS);
-    ChannelMessageMap fresh = new ChannelMessageMap(store, ForkJoinPool.commonPool());
+    ChannelMessageMap fresh = new ChannelMessageMap(new StoredMessageMap(store, ForkJoinPool.commonPool()),
+        ForkJoinPool.commonPool());
     assertThat(fresh.authorOf(fromIrc).get(5, TimeUnit.SECONDS)).contains("alice");
     assertThat(fresh.authorOf(fromMatrix).get(5, TimeUnit.SECONDS)).contains("bob");
     assertThat(fresh.authorOf(EventId.of("$unknown")).get(5, TimeUnit.SECONDS)).isEmpty();

@@ -158,7 +158,7 @@ class IrcConnectionTest {
           Optional.empty(), FloodControl.DEFAULT, 3, NetsplitConfig.DEFAULT);
       IrcConnection bot = new IrcConnection(network, new IrcConnection.Identity("bot", "sb", "bot"),
           NgircdServer.NICK_LENGTH, new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1), new SplittableRandom(3)),
-          scheduler, scheduler, e -> { }, IrcConnection.Role.BOT);
+          scheduler, scheduler, e -> { }, ConnectionRole.BOT);
       connections.add(bot);
       IrcConnection puppet = connection("puppet");
       bot.connect();
@@ -175,7 +175,7 @@ class IrcConnectionTest {
       assertThat(puppet.userModes(ROOM, "bot")).isEmpty();
 
       // What a puppet needs about itself still works: it is renamed, then kicked.
-      puppet.changeNick("puppet2");
+      puppet.requests().changeNick("puppet2");
       await().atMost(WAIT).until(() -> puppet.nick().equals("puppet2"));
       alice.send("KICK #room puppet2 :out");
       await().atMost(WAIT).until(() -> !puppet.isIn(ROOM));

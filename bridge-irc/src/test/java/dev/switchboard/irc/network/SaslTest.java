@@ -97,10 +97,11 @@ class SaslTest {
     NetworkConfig network = new NetworkConfig(base.id(), base.host(), base.port(), false, Optional.empty(), "bot",
         Optional.empty(), FloodControl.DEFAULT, 3, NetsplitConfig.DEFAULT, Map.of('o', 50), Duration.ZERO,
         NetworkConfig.Reactions.ACTION, NetworkConfig.Redactions.NOTICE,
-        new ConnectionSecurity(Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(sasl)));
+        new ConnectionSecurity(Optional.empty(), Optional.empty(), Optional.empty(), Optional.of(sasl)),
+        dev.switchboard.irc.puppet.ConnectionLimits.DEFAULT, dev.switchboard.irc.portal.OperatorConsent.Settings.DEFAULT);
     connection = new IrcConnection(network, new IrcConnection.Identity("bot", "sb", "bot"), 30,
         new Backoff(Duration.ofSeconds(30), Duration.ofSeconds(60), new SplittableRandom(1)), scheduler, scheduler,
-        e -> { }, IrcConnection.Role.BOT);
+        e -> { }, ConnectionRole.BOT);
     connection.connect();
   }
 

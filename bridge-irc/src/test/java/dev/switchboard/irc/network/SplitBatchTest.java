@@ -96,7 +96,7 @@ class SplitBatchTest {
         "bot", Optional.empty(), FloodControl.DEFAULT, 3, NetsplitConfig.DEFAULT);
     connection = new IrcConnection(network, new IrcConnection.Identity("bot", "sb", "bot"), 30,
         new Backoff(Duration.ofSeconds(30), Duration.ofSeconds(60), new SplittableRandom(1)), scheduler, scheduler,
-        events::add, IrcConnection.Role.BOT);
+        events::add, ConnectionRole.BOT);
     connection.join(new ChannelName("#c"));
     connection.connect();
 

@@ -38,15 +38,24 @@ class OperatorConsentTest {
 
   @Test
   void networksInheritTheSectionsSettingsAndMayOverrideThem() throws Exception {
-    Map<String, OperatorConsent.Settings> s = OperatorConsent.Settings.parse(JSON.readTree("""
+    Map<String, OperatorConsent.Settings> s = settings("""
         {"link_confirmation_timeout_seconds": 30,
-         "networks": {"a": {}, "b": {"link_confirmation": "none"}}}"""));
+         "networks": {"a": {"host": "h", "nick": "n"}, "b": {"host": "h", "nick": "n", "link_confirmation": "none"}}}""");
     assertThat(s.get("a")).isEqualTo(new OperatorConsent.Settings(OperatorConsent.Mode.OPS, Duration.ofSeconds(30)));
     assertThat(s.get("b")).isEqualTo(new OperatorConsent.Settings(OperatorConsent.Mode.NONE, Duration.ofSeconds(30)));
-    assertThat(OperatorConsent.Settings.parse(JSON.readTree("{\"networks\": {\"a\": {}}}")).get("a"))
+    assertThat(settings("{\"networks\": {\"a\": {\"host\": \"h\", \"nick\": \"n\"}}}").get("a"))
         .isEqualTo(OperatorConsent.Settings.DEFAULT);
-    assertThatThrownBy(() -> OperatorConsent.Settings.parse(JSON.readTree(
-        "{\"networks\": {\"a\": {\"link_confirmation\": \"maybe\"}}}")))
+    assertThatThrownBy(() -> settings(
+        "{\"networks\": {\"a\": {\"host\": \"h\", \"nick\": \"n\", \"link_confirmation\": \"maybe\"}}}"))
         .isInstanceOf(ConfigException.class).hasMessageContaining("irc.networks.a.link_confirmation");
   }
+
+  /** Each network's settings as the connector reads them from the {@code irc:} section. */
+  private static Map<String, OperatorConsent.Settings> settings(String irc) throws Exception {
+    Map<String, OperatorConsent.Settings> out = new java.util.HashMap<>();
+    dev.switchboard.irc.IrcConfig.parse(JSON.readTree(irc)).networks()
+        .forEach((id, n) -> out.put(id, n.linkConfirmation()));
+    return out;
+  }
+
 }

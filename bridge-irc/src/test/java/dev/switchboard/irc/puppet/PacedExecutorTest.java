@@ -80,18 +80,23 @@ class PacedExecutorTest {
 
   @Test
   void limitsAreReadPerNetworkAndChecked() throws Exception {
-    ObjectMapper json = new ObjectMapper();
-    var limits = ConnectionLimits.parse(json.readTree(
-        "{\"networks\":{\"a\":{\"max_connections\":100,\"connect_rate\":0.5},\"b\":{},"
-            + "\"c\":{\"max_connections\":0}}}"));
+    var limits = limits("{\"a\":{\"host\":\"h\",\"nick\":\"n\",\"max_connections\":100,\"connect_rate\":0.5},"
+        + "\"b\":{\"host\":\"h\",\"nick\":\"n\"},\"c\":{\"host\":\"h\",\"nick\":\"n\",\"max_connections\":0}}");
     assertThat(limits.get("c")).isEqualTo(ConnectionLimits.NONE);
     assertThat(limits.get("a")).isEqualTo(new ConnectionLimits(100, 0.5));
     assertThat(limits.get("b")).isEqualTo(ConnectionLimits.DEFAULT);
-    assertThatThrownBy(() -> ConnectionLimits.parse(json.readTree(
-        "{\"networks\":{\"a\":{\"max_connections\":-1}}}"))).isInstanceOf(ConfigException.class)
-        .hasMessageContaining("irc.networks.a.max_connections");
-    assertThatThrownBy(() -> ConnectionLimits.parse(json.readTree(
-        "{\"networks\":{\"a\":{\"connect_rate\":\"fast\"}}}"))).isInstanceOf(ConfigException.class)
-        .hasMessageContaining("irc.networks.a.connect_rate");
+    assertThatThrownBy(() -> limits("{\"a\":{\"host\":\"h\",\"nick\":\"n\",\"max_connections\":-1}}"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("irc.networks.a.max_connections");
+    assertThatThrownBy(() -> limits("{\"a\":{\"host\":\"h\",\"nick\":\"n\",\"connect_rate\":\"fast\"}}"))
+        .isInstanceOf(ConfigException.class).hasMessageContaining("irc.networks.a.connect_rate");
   }
+
+  /** Each network's limits as the connector reads them from {@code irc.networks}. */
+  private static java.util.Map<String, ConnectionLimits> limits(String networks) throws Exception {
+    var config = dev.switchboard.irc.IrcConfig.parse(new ObjectMapper().readTree("{\"networks\":" + networks + "}"));
+    var out = new java.util.HashMap<String, ConnectionLimits>();
+    config.networks().forEach((id, n) -> out.put(id, n.limits()));
+    return out;
+  }
+
 }

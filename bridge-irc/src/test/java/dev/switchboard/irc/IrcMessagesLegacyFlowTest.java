@@ -1,9 +1,0 @@
-package dev.switchboard.irc;
-
-/** {@link IrcMessagesFlowTest} against a homeserver in legacy mode (r0-era endpoints). */
-class IrcMessagesLegacyFlowTest extends IrcMessagesFlowTest {
-  @Override
-  boolean legacy() {
-    return true;
-  }
-}

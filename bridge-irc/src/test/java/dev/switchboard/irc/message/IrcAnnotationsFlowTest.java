@@ -1,0 +1,136 @@
+package dev.switchboard.irc.message;
+
+import dev.switchboard.irc.IrcBridgeHarness;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.testkit.homeserver.TestHomeserver;
+import dev.switchboard.testkit.homeserver.TestUser;
+import dev.switchboard.testkit.irc.IrcTestUser;
+import dev.switchboard.testkit.irc.NgircdServer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Reactions, redactions and media from Matrix, end to end through the testkit homeserver and a real ngircd. */
+class IrcAnnotationsFlowTest {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir
+  Path dir;
+  private NgircdServer ircd;
+  private TestHomeserver hs;
+  private IrcBridgeHarness bridge;
+  private IrcTestUser alice;
+  private TestUser bob;
+  private String room;
+
+  private void start(Consumer<ObjectNode> network) throws Exception {
+    ircd = NgircdServer.start();
+    hs = IrcBridgeHarness.startHomeserver();
+    bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port(), network);
+    alice = IrcTestUser.connect(ircd, "alice");
+    alice.join("#room");
+    bob = hs.user("bob");
+    room = bob.join("#_irc_test_#room:test.local");
+    alice.awaitLine(l -> l.startsWith(":bob!") && l.contains(" JOIN "), WAIT);
+    // The portal wakes (its bot joins the channel) on bob's join, racing his puppet's JOIN: wait for both.
+    alice.awaitLine(l -> l.startsWith(":switchboard!") && l.contains(" JOIN "), WAIT);
+  }
+
+  @AfterEach
+  void stop() {
+    if (alice != null) {
+      alice.close();
+    }
+    bridge.close();
+    hs.close();
+    ircd.close();
+  }
+
+  private String aliceSays(String text) throws Exception {
+    alice.say("#room", text);
+    String id = hs.awaitEvent(room, "@_irc_test_alice:test.local", e -> e.path("content").path("body").asText()
+        .equals(text), WAIT).path("event_id").asText();
+    // The bridge records the message after the homeserver has it; a reaction needs the record.
+    await().atMost(WAIT).until(() -> recorded(id));
+    return id;
+  }
+
+  private boolean recorded(String eventId) throws Exception {
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("bridge.db"));
+        java.sql.PreparedStatement q = c.prepareStatement("SELECT 1 FROM message_map WHERE event_id = ?")) {
+      q.setString(1, eventId);
+      try (java.sql.ResultSet r = q.executeQuery()) {
+        return r.next();
+      }
+    }
+  }
+
+  private void react(String eventId, String key) {
+    ObjectNode content = JSON.createObjectNode();
+    content.putObject("m.relates_to").put("rel_type", "m.annotation").put("event_id", eventId).put("key", key);
+    bob.sendEvent(room, "m.reaction", content);
+  }
+
+  private static boolean isFromBob(String line, String command, String text) {
+    return line.startsWith(":bob!") && IrcTestUser.command(line).equals(command) && line.endsWith(" :" + text);
+  }
+
+  @Test
+  void reactionsAndRedactionsBecomeShortLinesFromThePuppet() throws Exception {
+    start(n -> { });
+    String hello = aliceSays("hello");
+
+    react(hello, "👍");
+    alice.awaitLine(l -> isFromBob(l, "PRIVMSG", "\u0001ACTION reacted 👍 to alice\u0001"), WAIT);
+
+    String oops = bob.send(room, "oops");
+    alice.awaitMessage("bob", "#room", "oops", WAIT);
+    react(oops, "line\nbreak");
+    alice.awaitLine(l -> isFromBob(l, "PRIVMSG", "\u0001ACTION reacted line break to their own message\u0001"), WAIT);
+    bob.redact(room, oops, "typo");
+    alice.awaitLine(l -> isFromBob(l, "NOTICE", "(deleted a message)"), WAIT);
+  }
+
+  @Test
+  void mediaBecomesTheFileNameSizeAndDownloadLink() throws Exception {
+    start(n -> { });
+    ObjectNode image = JSON.createObjectNode().put("msgtype", "m.image").put("body", "cat photo.png")
+        .put("url", "mxc://test.local/abc123");
+    image.putObject("info").put("size", 12_345).put("mimetype", "image/png");
+    bob.sendEvent(room, "m.room.message", image);
+
+    String link = hs.baseUrl() + "/_matrix/media/v3/download/test.local/abc123/cat%20photo.png";
+    alice.awaitMessage("bob", "#room", "cat photo.png (12 KiB) " + link, WAIT);
+
+    ObjectNode captioned = JSON.createObjectNode().put("msgtype", "m.file").put("body", "the report")
+        .put("filename", "report.pdf").put("url", "mxc://test.local/def456");
+    bob.sendEvent(room, "m.room.message", captioned);
+    alice.awaitMessage("bob", "#room", "the report", WAIT);
+    assertThat(alice.messagesTo("#room")).containsSubsequence("bob: report.pdf "
+        + hs.baseUrl() + "/_matrix/media/v3/download/test.local/def456/report.pdf", "bob: the report");
+  }
+
+  @Test
+  void reactionsAndRedactionsCanBeTurnedOff() throws Exception {
+    start(n -> n.put("reactions", "off").put("redactions", "off"));
+    String hello = aliceSays("hello");
+    String mine = bob.send(room, "mine");
+    alice.awaitMessage("bob", "#room", "mine", WAIT);
+
+    react(hello, "👍");
+    bob.redact(room, mine, "");
+    bob.send(room, "last");
+
+    alice.awaitMessage("bob", "#room", "last", WAIT);
+    assertThat(alice.lines()).noneMatch(l -> l.contains("reacted") || l.contains("deleted"));
+  }
+}
