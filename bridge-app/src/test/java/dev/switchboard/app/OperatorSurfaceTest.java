@@ -14,7 +14,8 @@ import dev.switchboard.core.connector.Connector;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.ConnectorState;
 import dev.switchboard.core.connector.Link;
-import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.connector.MessageHandling;
+import dev.switchboard.core.event.MatrixMessage;
 import dev.switchboard.core.permission.Level;
 import dev.switchboard.registration.NamespaceRegex;
 import dev.switchboard.registration.Namespaces;
@@ -61,7 +62,7 @@ class OperatorSurfaceTest {
   private FakeIrc irc;
 
   /** An IRC stand-in with a state tests can change and two commands. */
-  private final class FakeIrc implements Connector, CommandCapable {
+  private final class FakeIrc implements Connector, CommandCapable, MessageHandling {
     private String domain;
     private volatile ConnectorContext context;
     private final List<String> bridged = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -87,10 +88,8 @@ class OperatorSurfaceTest {
     public void stop() {}
 
     @Override
-    public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Optional<Link> link) {
-      if (event.type().equals("m.room.message")) {
-        bridged.add(event.content().path("body").asText());
-      }
+    public CompletableFuture<Void> onMessage(MatrixMessage message, Link link) {
+      bridged.add(message.event().content().path("body").asText());
       return CompletableFuture.completedFuture(null);
     }
 

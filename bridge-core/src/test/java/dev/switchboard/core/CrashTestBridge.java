@@ -31,7 +31,7 @@ public final class CrashTestBridge {
     AtomicInteger accepted = new AtomicInteger();
     RecordingConnector connector = new RecordingConnector("test", CoreHarness.DOMAIN) {
       @Override
-      public synchronized CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Optional<Link> link) {
+      public synchronized CompletableFuture<Void> onEvent(MatrixEvent event, Optional<Link> link) {
         if (blockAfter >= 0 && accepted.get() >= blockAfter) {
           return new CompletableFuture<>(); // never accepted: the entry stays undone
         }

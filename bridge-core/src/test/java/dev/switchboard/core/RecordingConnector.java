@@ -7,7 +7,21 @@ import dev.switchboard.core.connector.Connector;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.Link;
 import dev.switchboard.core.connector.ThirdPartyCapable;
+import dev.switchboard.core.connector.CallHandling;
+import dev.switchboard.core.connector.EditHandling;
+import dev.switchboard.core.connector.MembershipHandling;
+import dev.switchboard.core.connector.MessageHandling;
+import dev.switchboard.core.connector.ReactionHandling;
+import dev.switchboard.core.connector.RedactionHandling;
+import dev.switchboard.core.connector.RoomStateHandling;
+import dev.switchboard.core.event.CallSignal;
+import dev.switchboard.core.event.MatrixEdit;
 import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.event.MatrixMessage;
+import dev.switchboard.core.event.MatrixReaction;
+import dev.switchboard.core.event.MatrixRedaction;
+import dev.switchboard.core.event.MembershipChange;
+import dev.switchboard.core.event.RoomStateChange;
 import dev.switchboard.core.id.RoomAlias;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
@@ -20,7 +34,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A connector for core tests: records what it is handed and answers queries from fixed data. */
-public class RecordingConnector implements Connector, ThirdPartyCapable {
+public class RecordingConnector implements Connector, ThirdPartyCapable, MessageHandling, EditHandling,
+    ReactionHandling, RedactionHandling, MembershipHandling, RoomStateHandling, CallHandling {
   /** An event as the connector saw it. */
   public record Received(String eventId, String roomId, String sender, Optional<Link> link) {}
 
@@ -55,7 +70,42 @@ public class RecordingConnector implements Connector, ThirdPartyCapable {
   public void stop() {}
 
   @Override
-  public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Optional<Link> link) {
+  public CompletableFuture<Void> onMessage(MatrixMessage message, Link link) {
+    return onEvent(message.event(), Optional.of(link));
+  }
+
+  @Override
+  public CompletableFuture<Void> onEdit(MatrixEdit edit, Link link) {
+    return onEvent(edit.event(), Optional.of(link));
+  }
+
+  @Override
+  public CompletableFuture<Void> onReaction(MatrixReaction reaction, Link link) {
+    return onEvent(reaction.event(), Optional.of(link));
+  }
+
+  @Override
+  public CompletableFuture<Void> onRedaction(MatrixRedaction redaction, Link link) {
+    return onEvent(redaction.event(), Optional.of(link));
+  }
+
+  @Override
+  public CompletableFuture<Void> onMembership(MembershipChange change, Optional<Link> link) {
+    return onEvent(change.event(), link);
+  }
+
+  @Override
+  public CompletableFuture<Void> onRoomState(RoomStateChange change, Link link) {
+    return onEvent(change.event(), Optional.of(link));
+  }
+
+  @Override
+  public CompletableFuture<Void> onCall(CallSignal signal, Link link) {
+    return onEvent(signal.event(), Optional.of(link));
+  }
+
+  /** Every kind the core sorts ends here; tests override this to answer events their own way. */
+  public CompletableFuture<Void> onEvent(MatrixEvent event, Optional<Link> link) {
     received.add(new Received(event.eventId().value(), event.roomId().value(), event.sender().value(), link));
     return CompletableFuture.completedFuture(null);
   }

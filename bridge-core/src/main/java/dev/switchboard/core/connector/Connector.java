@@ -1,6 +1,5 @@
 package dev.switchboard.core.connector;
 
-import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.id.RoomAlias;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
@@ -11,6 +10,16 @@ import java.util.concurrent.CompletableFuture;
 /**
  * A network connector: owns one protocol's connections, identifiers and rules. Optional abilities are separate
  * interfaces ({@link ThirdPartyCapable}, ...), checked with {@code instanceof}.
+ *
+ * <p>What a connector can take from Matrix is said by the handler interfaces it implements ({@link MessageHandling},
+ * {@link EditHandling}, {@link ReactionHandling}, {@link RedactionHandling}, {@link MembershipHandling},
+ * {@link RoomStateHandling}, {@link CallHandling}, {@link EphemeralCapable}); the core sorts each event once and
+ * calls the one for its kind. For all of them: the event is done when the returned future completes. Fail it with
+ * {@link RemoteUnavailableException} while the remote side is down: the dispatcher then holds this link's events
+ * and retries with backoff, never dropping them; any other failure is retried a few times and then dropped for this
+ * link. Events run again after a crash, so handlers must tolerate a repeat. Handlers are called on one of a few
+ * dispatch threads: return quickly and run blocking work (JDBC, network) on
+ * {@link ConnectorContext#blockingExecutor()} or the connector's own threads.
  */
 public interface Connector {
 
@@ -25,23 +34,6 @@ public interface Connector {
 
   /** Stops connections; must not throw. */
   void stop();
-
-  /**
-   * What a connector can take from Matrix is said by the handler interfaces it implements ({@link MessageHandling},
-   * {@link EditHandling}, {@link ReactionHandling}, {@link RedactionHandling}, {@link MembershipHandling},
-   * {@link RoomStateHandling}, {@link CallHandling}, {@link EphemeralCapable}); the core sorts each event once and
-   * calls the one for its kind. For all of them: the event is done when the returned future completes. Fail it with
-   * {@link RemoteUnavailableException} while the remote side is down: the dispatcher then holds this link's events
-   * and retries with backoff, never dropping them; any other failure is retried a few times and then dropped for this
-   * link. Events run again after a crash, so handlers must tolerate a repeat. Handlers are called on one of a few
-   * dispatch threads: return quickly and run blocking work (JDBC, network) on
-   * {@link ConnectorContext#blockingExecutor()} or the connector's own threads.
-   *
-   * <p>This method is the unsorted form, called only for a connector that implements none of the handlers.
-   */
-  default CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Optional<Link> link) {
-    return CompletableFuture.completedFuture(null);
-  }
 
   /**
    * The homeserver asks whether an alias in our namespace exists. Answer as soon as the Matrix room exists (the

@@ -58,9 +58,6 @@ final class EventRouter {
 
   /** Delivers {@code event} to {@code connector}; {@code link} is empty for membership aimed at one of its ghosts. */
   CompletableFuture<Void> deliver(Connector connector, MatrixEvent event, Optional<Link> link) {
-    if (!isTyped(connector)) {
-      return connector.onMatrixEvent(event, link);
-    }
     EventKind kind = EventKind.of(event);
     if (link.isEmpty() && kind != EventKind.MEMBERSHIP) {
       return done(); // only membership reaches a connector outside its links
@@ -73,11 +70,6 @@ final class EventRouter {
       refusals.unsupported(event, kind, connector.protocol());
     }
     return done();
-  }
-
-  /** Whether the connector takes sorted events; one that implements none of the handlers gets the raw event. */
-  static boolean isTyped(Connector c) {
-    return ROUTES.stream().anyMatch(r -> r.type().isInstance(c));
   }
 
   private static CompletableFuture<Void> done() {

@@ -23,7 +23,7 @@ public final class BenchBridge {
   public static void main(String[] args) throws Exception {
     RecordingConnector sink = new RecordingConnector("test", CoreHarness.DOMAIN) {
       @Override
-      public CompletableFuture<Void> onMatrixEvent(MatrixEvent e, Optional<Link> link) {
+      public CompletableFuture<Void> onEvent(MatrixEvent e, Optional<Link> link) {
         return CompletableFuture.completedFuture(null);
       }
     };

@@ -109,7 +109,7 @@ class IngestBenchmark {
   static void run(String label, String jdbcUrl) throws Exception {
     RecordingConnector sink = new RecordingConnector("test", CoreHarness.DOMAIN) {
       @Override
-      public java.util.concurrent.CompletableFuture<Void> onMatrixEvent(dev.switchboard.core.event.MatrixEvent e,
+      public java.util.concurrent.CompletableFuture<Void> onEvent(dev.switchboard.core.event.MatrixEvent e,
           java.util.Optional<dev.switchboard.core.connector.Link> link) {
         return java.util.concurrent.CompletableFuture.completedFuture(null);
       }

@@ -69,10 +69,10 @@ class DispatcherFanOutTest {
     }
 
     @Override
-    public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Optional<Link> link) {
+    public CompletableFuture<Void> onEvent(MatrixEvent event, Optional<Link> link) {
       attempts.add(event.eventId().value());
       CompletableFuture<Void> f = answer.apply(event);
-      return f.thenRun(() -> super.onMatrixEvent(event, link));
+      return f.thenRun(() -> super.onEvent(event, link));
     }
   }
 

@@ -4,7 +4,8 @@ import dev.switchboard.core.connector.Connector;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.Link;
 import dev.switchboard.core.connector.LinkCapable;
-import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.connector.MessageHandling;
+import dev.switchboard.core.event.MatrixMessage;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.registration.NamespaceRegex;
@@ -21,7 +22,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * network {@code test} exists, and with {@link #askOperator} set a link waits for a (test-driven) operator's answer
  * the way the IRC connector waits for a channel op.
  */
-final class FakeLinkingConnector implements Connector, LinkCapable {
+final class FakeLinkingConnector implements Connector, LinkCapable, MessageHandling {
   /** A link request waiting for the operator. */
   record Pending(RoomId room, String remoteRoom, UserId requester, CompletableFuture<Link> answer) {}
 
@@ -57,7 +58,7 @@ final class FakeLinkingConnector implements Connector, LinkCapable {
   public void stop() {}
 
   @Override
-  public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Optional<Link> link) {
+  public CompletableFuture<Void> onMessage(MatrixMessage message, Link link) {
     return CompletableFuture.completedFuture(null);
   }
 
