@@ -32,7 +32,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import dev.switchboard.core.connector.BridgeContext;
 import dev.switchboard.core.connector.Connector;
 import dev.switchboard.core.connector.ConnectorMeters;
-import dev.switchboard.core.connector.MeteredIntents;
 import dev.switchboard.core.connector.Connectors;
 import dev.switchboard.core.homeserver.AppServiceIntents;
 import dev.switchboard.core.homeserver.AppServicePing;
@@ -57,7 +56,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
@@ -231,8 +232,15 @@ public final class BridgeRuntime implements AutoCloseable {
     OutboundQueue queue = OutboundQueue.open(database, dbExecutor, scheduler, clock, s.queuedRetry());
     closeables.add(0, queue);
     UserId bot = UserId.of(s.botLocalpart(), s.serverName());
+    Connectors connectors = new Connectors(enabled);
+    // Each connector's ghosts' messages count as its to_matrix messages.
+    Map<String, ConnectorMeters> meters = new HashMap<>();
+    enabled.forEach(c -> meters.put(c.protocol(), new ConnectorMeters(metrics, c.protocol())));
     AppServiceIntents intents = new AppServiceIntents(client, queue, bot,
-        user -> s.namespaces().claimsUser(user.value()));
+        user -> s.namespaces().claimsUser(user.value()), ghost -> connectors.owningUser(ghost)
+            .map(c -> meters.get(c.protocol()))
+            .<Runnable>map(m -> () -> m.message(ConnectorMeters.Direction.TO_MATRIX))
+            .orElse(() -> {}));
     intents.start();
     CoreMetrics.bindOutboundQueue(metrics, queue::pending);
 
@@ -240,11 +248,8 @@ public final class BridgeRuntime implements AutoCloseable {
     MessageMapStore messageMap = new MessageMapStore(database, clock);
 
     // Connectors, each with its own config section.
-    Connectors connectors = new Connectors(enabled);
     for (Connector c : enabled) {
-      // Each connector's ghosts' messages count as its to_matrix messages (MeteredIntents).
-      Intents metered = new MeteredIntents(intents, new ConnectorMeters(metrics, c.protocol()));
-      c.start(new BridgeContext(s.serverName(), configOf.apply(c.protocol()), metered, database, secrets, portals,
+      c.start(new BridgeContext(s.serverName(), configOf.apply(c.protocol()), intents, database, secrets, portals,
           scheduler, blocking, clock, metrics, user -> connectors.owningUser(user).map(Connector::protocol),
           s.permissions()));
       closeables.add(0, c::stop);

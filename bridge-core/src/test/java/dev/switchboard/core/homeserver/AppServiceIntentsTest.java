@@ -95,6 +95,20 @@ class AppServiceIntentsTest {
   }
 
   @Test
+  void aGhostsAcceptedMessagesAreCountedButNotItsStateNorTheBotsMessages() throws Exception {
+    fake.room(ROOM, false);
+    RoomId room = RoomId.of(ROOM);
+
+    bridge.intents.ghost(ALICE).sendMessage(room, text("one"), "k1").get(5, TimeUnit.SECONDS);
+    bridge.intents.ghost(ALICE).sendState(room, "m.room.topic", "", text("t")).get(5, TimeUnit.SECONDS);
+    bridge.intents.bot().sendMessage(room, text("notice"), "k2").get(5, TimeUnit.SECONDS);
+    bridge.intents.ghost(BOB).sendMessage(room, text("two"), "k3").get(5, TimeUnit.SECONDS);
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> bridge.countedMessages.size() == 2);
+    assertThat(bridge.countedMessages).containsExactly(ALICE, BOB);
+  }
+
+  @Test
   void userInUseCountsAsRegisteredAndIsRemembered() throws Exception {
     fake.room(ROOM, false);
     fake.users.add(ALICE.value());
