@@ -12,7 +12,6 @@ import dev.switchboard.core.provisioning.ProvisioningConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,72 +73,56 @@ public final class ConfigLoader {
         throw new ConfigException("unknown config key '" + name + "'; expected one of " + TOP_LEVEL);
       }
     });
-    JsonNode hs = section(root, "homeserver");
-    URI hsUrl = httpUrl(hs, "homeserver.url");
-    String domain = requiredText(hs, "homeserver.domain");
+    ConfigSection top = ConfigSection.of(root, "");
+    ConfigSection hs = required(top, "homeserver");
+    URI hsUrl = hs.httpUrl("url");
+    String domain = hs.requiredText("domain", "the homeserver's server name, e.g. example.org");
     if (!DOMAIN.matcher(domain).matches()) {
       throw new ConfigException("homeserver.domain '" + domain + "' is not a server name (expected e.g. example.org)");
     }
 
-    JsonNode as = section(root, "appservice");
-    String id = text(as, "id", "switchboard");
-    if (id.isBlank()) {
+    ConfigSection as = required(top, "appservice");
+    String id = as.text("id", "switchboard");
+    if (as.has("id") && as.optionalText("id").isEmpty()) {
       throw new ConfigException("appservice.id must not be empty");
     }
-    String bind = text(as, "bind", "127.0.0.1");
-    int port = integer(as, "appservice.port", "port", 29320, 1, 65535);
-    URI asUrl = as.has("url") ? httpUrl(as, "appservice.url") : URI.create("http://" + bind + ":" + port);
-    String bot = text(as, "bot_localpart", "switchboard");
+    String bind = as.text("bind", "127.0.0.1");
+    int port = as.integer("port", 29320, 1, 65535);
+    URI asUrl = as.optionalHttpUrl("url").orElse(URI.create("http://" + bind + ":" + port));
+    String bot = as.text("bot_localpart", "switchboard");
     if (!LOCALPART.matcher(bot).matches()) {
       throw new ConfigException("appservice.bot_localpart '" + bot
           + "' may only contain lower-case a-z, 0-9 and . _ = - / +");
     }
     Path base = file.toAbsolutePath().getParent();
-    Path registration = base.resolve(text(as, "registration", "registration.yaml"));
-    int maxBody = integer(as, "appservice.max_body_bytes", "max_body_bytes", 10 * 1024 * 1024, 1024,
-        Integer.MAX_VALUE);
-    int txnHours = integer(as, "appservice.txn_retention_hours", "txn_retention_hours", 168, 1, 24 * 365);
-    int eventDays = integer(as, "appservice.event_retention_days", "event_retention_days", 30, 1, 3650);
+    Path registration = base.resolve(as.text("registration", "registration.yaml"));
+    int maxBody = as.integer("max_body_bytes", 10 * 1024 * 1024, 1024, Integer.MAX_VALUE);
+    int txnHours = as.integer("txn_retention_hours", 168, 1, 24 * 365);
+    int eventDays = as.integer("event_retention_days", 30, 1, 3650);
 
-    JsonNode db = root.path("database");
-    String dbUrl = text(db, "url", "jdbc:sqlite:switchboard.db");
-    if (!dbUrl.startsWith("jdbc:sqlite:") && !dbUrl.startsWith("jdbc:postgresql:")) {
-      throw new ConfigException("database.url must start with jdbc:sqlite: or jdbc:postgresql:");
-    }
-    if (dbUrl.startsWith("jdbc:sqlite:")) {
-      String dbPath = dbUrl.substring("jdbc:sqlite:".length());
-      if (!dbPath.isEmpty() && !dbPath.startsWith(":") && !dbPath.startsWith("file:") && !Path.of(dbPath).isAbsolute()) {
-        dbUrl = "jdbc:sqlite:" + base.resolve(dbPath);
-      }
-    }
-    String password = environment.getOrDefault("SWITCHBOARD_DATABASE_PASSWORD", text(db, "password", ""));
-    String secretKey = environment.getOrDefault("SWITCHBOARD_DATABASE_SECRET_KEY", text(db, "secret_key", ""));
-    Path secretKeyFile = db.hasNonNull("secret_key_file")
-        ? base.resolve(text(db, "secret_key_file", ""))
-        : dev.switchboard.core.store.SecretBox.defaultKeyFile(dbUrl, base);
+    ConfigSection db = top.section("database");
+    String dbUrl = databaseUrl(db, base);
+    String password = environment.getOrDefault("SWITCHBOARD_DATABASE_PASSWORD", db.text("password", ""));
+    String secretKey = environment.getOrDefault("SWITCHBOARD_DATABASE_SECRET_KEY", db.text("secret_key", ""));
+    Path secretKeyFile = db.optionalText("secret_key_file").map(base::resolve)
+        .orElseGet(() -> dev.switchboard.core.store.SecretBox.defaultKeyFile(dbUrl, base));
 
     Map<String, JsonNode> connectors = new LinkedHashMap<>();
     for (String name : CONNECTOR_SECTIONS) {
-      JsonNode section = root.path(name);
-      if (!section.isMissingNode() && !section.isNull()) {
-        if (!section.isObject()) {
-          throw new ConfigException(name + " must be a mapping (with at least 'enabled: true|false')");
-        }
-        JsonNode enabled = section.path("enabled");
-        if (!enabled.isMissingNode() && !enabled.isBoolean()) {
-          throw new ConfigException(name + ".enabled must be true or false, got '" + enabled.asText() + "'");
-        }
-        connectors.put(name, section);
+      if (top.has(name)) {
+        ConfigSection section = top.section(name);
+        section.bool("enabled", true);
+        connectors.put(name, section.node());
       }
     }
-    BridgeConfig.Metrics metrics = metrics(root.path("metrics"));
+    BridgeConfig.Metrics metrics = metrics(top);
     if (metrics.enabled() && metrics.port() == port) {
       throw new ConfigException("metrics.port " + port + " is also appservice.port; the metrics listener needs a "
           + "port of its own (default " + BridgeConfig.Metrics.DEFAULT_PORT + ")");
     }
     Permissions permissions = Permissions.fromConfig(root.path("permissions"), domain)
-        .withRelay(RelayFormat.fromConfig(root.path("relay")));
-    ProvisioningConfig provisioning = ProvisioningConfig.fromConfig(root.path("provisioning"), hsUrl);
+        .withRelay(RelayFormat.fromConfig(top.section("relay")));
+    ProvisioningConfig provisioning = ProvisioningConfig.fromConfig(top.section("provisioning"), hsUrl);
     if (provisioning.enabled() && (provisioning.port() == port
         || metrics.enabled() && provisioning.port() == metrics.port() && provisioning.port() != 0)) {
       throw new ConfigException("provisioning.port " + provisioning.port() + " is already used by the AS API or the "
@@ -149,36 +132,29 @@ public final class ConfigLoader {
         new BridgeConfig.Homeserver(hsUrl, domain),
         new BridgeConfig.AppService(id, bind, port, asUrl, bot, registration, maxBody,
             java.time.Duration.ofHours(txnHours), java.time.Duration.ofDays(eventDays),
-            ListenerLimits.read(as, "appservice", ListenerLimits.APPSERVICE)),
-        new BridgeConfig.DatabaseConfig(dbUrl, text(db, "user", ""), password, secretKey, secretKeyFile),
+            ListenerLimits.read(as, ListenerLimits.APPSERVICE)),
+        new BridgeConfig.DatabaseConfig(dbUrl, db.text("user", ""), password, secretKey, secretKeyFile),
         connectors,
         file.toAbsolutePath(),
         metrics,
         permissions,
         provisioning,
-        logging(root.path("logging")));
+        logging(top));
   }
 
-  private static BridgeConfig.Logging logging(JsonNode section) {
-    if (section.isMissingNode() || section.isNull()) {
+  private static BridgeConfig.Logging logging(ConfigSection top) {
+    if (!top.has("logging")) {
       return BridgeConfig.Logging.defaults();
     }
-    if (!section.isObject()) {
-      throw new ConfigException("logging must be a mapping (format, level, levels)");
-    }
-    section.fieldNames().forEachRemaining(name -> {
-      if (!List.of("format", "level", "levels").contains(name)) {
-        throw new ConfigException("unknown key 'logging." + name + "'; expected format, level, levels");
-      }
-    });
-    String format = text(section, "format", "text").trim().toLowerCase(Locale.ROOT);
+    ConfigSection section = top.section("logging").allowOnly(List.of("format", "level", "levels"));
+    String format = section.text("format", "text").toLowerCase(Locale.ROOT);
     if (!format.equals("text") && !format.equals("json")) {
       throw new ConfigException("logging.format must be text or json, got '" + format + "'");
     }
-    String level = logLevel(text(section, "level", "INFO"), "logging.level");
+    String level = logLevel(section.text("level", "INFO"), "logging.level");
     Map<String, String> levels = new LinkedHashMap<>();
-    JsonNode perLogger = section.path("levels");
-    if (!perLogger.isMissingNode() && !perLogger.isNull()) {
+    JsonNode perLogger = section.node().path("levels");
+    if (section.has("levels")) {
       if (!perLogger.isObject()) {
         throw new ConfigException("logging.levels must map a connector (irc, xmpp, sip, core) or a logger name to a "
             + "level, e.g. irc: debug");
@@ -197,35 +173,21 @@ public final class ConfigLoader {
     return level;
   }
 
-  private static BridgeConfig.Metrics metrics(JsonNode section) {
-    if (section.isMissingNode() || section.isNull()) {
+  private static BridgeConfig.Metrics metrics(ConfigSection top) {
+    if (!top.has("metrics")) {
       return BridgeConfig.Metrics.disabled();
-    }
-    if (!section.isObject()) {
-      throw new ConfigException("metrics must be a mapping (enabled, bind, port)");
     }
     List<String> keys = new java.util.ArrayList<>(List.of("enabled", "bind", "port"));
     keys.addAll(ListenerLimits.KEYS);
-    section.fieldNames().forEachRemaining(name -> {
-      if (!keys.contains(name)) {
-        throw new ConfigException("unknown key 'metrics." + name + "'; expected one of " + keys);
-      }
-    });
-    JsonNode enabled = section.path("enabled");
-    boolean on = false;
-    if (!enabled.isMissingNode() && !enabled.isNull()) {
-      String v = enabled.asText().trim().toLowerCase(Locale.ROOT);
-      if (!v.equals("true") && !v.equals("false")) {
-        throw new ConfigException("metrics.enabled must be true or false, got '" + enabled.asText() + "'");
-      }
-      on = v.equals("true");
-    }
-    String bind = text(section, "bind", "127.0.0.1").trim();
-    if (bind.isEmpty()) {
+    ConfigSection section = top.section("metrics").allowOnly(keys);
+    boolean on = section.bool("enabled", false);
+    String bind = section.text("bind", "127.0.0.1");
+    if (section.has("bind") && section.optionalText("bind").isEmpty()) {
       throw new ConfigException("metrics.bind must be an address to listen on, e.g. 127.0.0.1");
     }
-    int port = integer(section, "metrics.port", "port", BridgeConfig.Metrics.DEFAULT_PORT, 0, 65535);
-    return new BridgeConfig.Metrics(on, bind, port, ListenerLimits.read(section, "metrics", ListenerLimits.METRICS));
+    int port = section.integer("port", BridgeConfig.Metrics.DEFAULT_PORT, 0, 65535);
+    return new BridgeConfig.Metrics(on, bind, port,
+        ListenerLimits.read(section, ListenerLimits.METRICS));
   }
 
   /**
@@ -259,54 +221,25 @@ public final class ConfigLoader {
     return node.isObject() ? (ObjectNode) node : parent.putObject(field);
   }
 
-  private static JsonNode section(JsonNode root, String name) {
-    JsonNode node = root.path(name);
-    if (!node.isObject()) {
+  private static ConfigSection required(ConfigSection top, String name) {
+    if (!top.node().path(name).isObject()) {
       throw new ConfigException("config section '" + name + "' is missing or not a mapping");
     }
-    return node;
+    return top.section(name);
   }
 
-  private static String requiredText(JsonNode node, String key) {
-    String field = key.substring(key.lastIndexOf('.') + 1);
-    JsonNode v = node.path(field);
-    if (!v.isValueNode() || v.asText().isBlank()) {
-      throw new ConfigException(key + " is required (a non-empty string)");
+  /** {@code database.url}; a relative SQLite file is relative to the config file. */
+  private static String databaseUrl(ConfigSection db, Path base) {
+    String url = db.text("url", "jdbc:sqlite:switchboard.db");
+    if (!url.startsWith("jdbc:sqlite:") && !url.startsWith("jdbc:postgresql:")) {
+      throw new ConfigException("database.url must start with jdbc:sqlite: or jdbc:postgresql:");
     }
-    return v.asText().trim();
-  }
-
-  private static String text(JsonNode node, String field, String fallback) {
-    JsonNode v = node.path(field);
-    return v.isValueNode() && !v.isNull() ? v.asText() : fallback;
-  }
-
-  private static int integer(JsonNode node, String key, String field, int fallback, int min, int max) {
-    JsonNode v = node.path(field);
-    if (v.isMissingNode() || v.isNull()) {
-      return fallback;
-    }
-    try {
-      long value = Long.parseLong(v.asText().trim());
-      if (value < min || value > max) {
-        throw new ConfigException(key + " must be between " + min + " and " + max + ", got " + value);
+    if (url.startsWith("jdbc:sqlite:")) {
+      String path = url.substring("jdbc:sqlite:".length());
+      if (!path.isEmpty() && !path.startsWith(":") && !path.startsWith("file:") && !Path.of(path).isAbsolute()) {
+        return "jdbc:sqlite:" + base.resolve(path);
       }
-      return (int) value;
-    } catch (NumberFormatException e) {
-      throw new ConfigException(key + " must be a whole number, got '" + v.asText() + "'");
     }
-  }
-
-  private static URI httpUrl(JsonNode node, String key) {
-    String raw = requiredText(node, key);
-    try {
-      URI uri = new URI(raw);
-      if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
-        throw new ConfigException(key + " must be an http:// or https:// URL with a host, got '" + raw + "'");
-      }
-      return uri;
-    } catch (URISyntaxException e) {
-      throw new ConfigException(key + " is not a valid URL: '" + raw + "'");
-    }
+    return url;
   }
 }

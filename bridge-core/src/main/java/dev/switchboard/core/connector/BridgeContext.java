@@ -5,7 +5,10 @@ import dev.switchboard.core.homeserver.Intents;
 import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.portal.Portals;
 import dev.switchboard.core.store.Database;
+import dev.switchboard.core.store.MessageMap;
+import dev.switchboard.core.store.MessageMapStore;
 import dev.switchboard.core.store.SecretBox;
+import dev.switchboard.core.store.StoredMessageMap;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Clock;
@@ -25,7 +28,16 @@ public record BridgeContext(
     Clock clock,
     MeterRegistry metrics,
     ForeignGhosts foreignGhosts,
-    Permissions permissions) implements ConnectorContext {
+    Permissions permissions,
+    MessageMap messageMap) implements ConnectorContext {
+
+  /** A context with its own message map over {@code database} (one connector alone, e.g. in tests). */
+  public BridgeContext(String serverName, JsonNode config, Intents intents, Database database, SecretBox secrets,
+      Portals portals, ScheduledExecutorService scheduler, Executor blockingExecutor, Clock clock,
+      MeterRegistry metrics, ForeignGhosts foreignGhosts, Permissions permissions) {
+    this(serverName, config, intents, database, secrets, portals, scheduler, blockingExecutor, clock, metrics,
+        foreignGhosts, permissions, new StoredMessageMap(new MessageMapStore(database, clock), blockingExecutor));
+  }
 
   /** A context with the default permissions (the own domain is {@code user}, others {@code none}). */
   public BridgeContext(String serverName, JsonNode config, Intents intents, Database database, SecretBox secrets,

@@ -27,14 +27,21 @@ public interface Connector {
   void stop();
 
   /**
-   * A Matrix event for this connector: either in a room with one of its links ({@code link} present), or
-   * addressed to one of its ghosts outside any link (e.g. an invite to a DM). The event is done when the returned
-   * future completes. Fail it with {@link RemoteUnavailableException} while the remote side is down: the dispatcher
-   * then holds this link's events and retries with backoff, never dropping them; any other failure is retried a few
-   * times and then dropped for this link. Events run again after a crash, so handlers must tolerate a repeat. Called on one of a few dispatch threads: return quickly and run blocking work (JDBC,
-   * network) on {@link ConnectorContext#blockingExecutor()} or the connector's own threads.
+   * What a connector can take from Matrix is said by the handler interfaces it implements ({@link MessageHandling},
+   * {@link EditHandling}, {@link ReactionHandling}, {@link RedactionHandling}, {@link MembershipHandling},
+   * {@link RoomStateHandling}, {@link CallHandling}, {@link EphemeralCapable}); the core sorts each event once and
+   * calls the one for its kind. For all of them: the event is done when the returned future completes. Fail it with
+   * {@link RemoteUnavailableException} while the remote side is down: the dispatcher then holds this link's events
+   * and retries with backoff, never dropping them; any other failure is retried a few times and then dropped for this
+   * link. Events run again after a crash, so handlers must tolerate a repeat. Handlers are called on one of a few
+   * dispatch threads: return quickly and run blocking work (JDBC, network) on
+   * {@link ConnectorContext#blockingExecutor()} or the connector's own threads.
+   *
+   * <p>This method is the unsorted form, called only for a connector that implements none of the handlers.
    */
-  CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Optional<Link> link);
+  default CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Optional<Link> link) {
+    return CompletableFuture.completedFuture(null);
+  }
 
   /**
    * The homeserver asks whether an alias in our namespace exists. Answer as soon as the Matrix room exists (the

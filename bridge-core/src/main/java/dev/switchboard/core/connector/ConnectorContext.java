@@ -5,7 +5,10 @@ import dev.switchboard.core.homeserver.Intents;
 import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.portal.Portals;
 import dev.switchboard.core.store.Database;
+import dev.switchboard.core.store.MessageMap;
+import dev.switchboard.core.store.MessageMapStore;
 import dev.switchboard.core.store.SecretBox;
+import dev.switchboard.core.store.StoredMessageMap;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.time.Clock;
@@ -30,6 +33,14 @@ public interface ConnectorContext {
 
   /** Portals and links; create and change them only through this, so dispatch sees the change at once. */
   Portals portals();
+
+  /**
+   * Which Matrix event is which remote message. The bridge has one, shared by all connectors so their records share
+   * commits; the default (test contexts) is a new map over {@link #database()} at each call: call it once and keep it.
+   */
+  default MessageMap messageMap() {
+    return new StoredMessageMap(new MessageMapStore(database(), clock()), blockingExecutor());
+  }
 
   /** For timers; tasks must be short and never block. */
   ScheduledExecutorService scheduler();

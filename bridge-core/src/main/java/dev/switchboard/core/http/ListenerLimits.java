@@ -1,7 +1,7 @@
 package dev.switchboard.core.http;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.config.ConfigException;
+import dev.switchboard.core.config.ConfigSection;
 import java.time.Duration;
 import java.util.List;
 
@@ -38,31 +38,13 @@ public record ListenerLimits(int maxConnections, Duration idleTimeout, Duration 
   /**
    * Reads the keys from a listener's config section; missing keys keep {@code defaults}.
    *
-   * @param section the section's name, for messages ({@code appservice}, {@code metrics}, {@code provisioning})
    * @throws ConfigException naming the key at fault
    */
-  public static ListenerLimits read(JsonNode node, String section, ListenerLimits defaults) {
+  public static ListenerLimits read(ConfigSection section, ListenerLimits defaults) {
     return new ListenerLimits(
-        (int) number(node, section, "max_connections", defaults.maxConnections(), 1, 1_000_000),
-        Duration.ofSeconds(number(node, section, "idle_timeout_seconds", defaults.idleTimeout().toSeconds(), 1,
-            86_400)),
-        Duration.ofSeconds(number(node, section, "request_timeout_seconds", defaults.requestTimeout().toSeconds(), 1,
-            3_600)));
-  }
-
-  private static long number(JsonNode node, String section, String key, long fallback, long min, long max) {
-    JsonNode v = node == null ? null : node.path(key);
-    if (v == null || v.isMissingNode() || v.isNull()) {
-      return fallback;
-    }
-    try {
-      long value = Long.parseLong(v.asText().trim());
-      if (value < min || value > max) {
-        throw new ConfigException(section + "." + key + " must be between " + min + " and " + max + ", got " + value);
-      }
-      return value;
-    } catch (NumberFormatException e) {
-      throw new ConfigException(section + "." + key + " must be a whole number, got '" + v.asText() + "'");
-    }
+        section.integer("max_connections", defaults.maxConnections(), 1, 1_000_000),
+        section.seconds("idle_timeout_seconds", defaults.idleTimeout(), Duration.ofSeconds(1), Duration.ofDays(1)),
+        section.seconds("request_timeout_seconds", defaults.requestTimeout(), Duration.ofSeconds(1),
+            Duration.ofHours(1)));
   }
 }

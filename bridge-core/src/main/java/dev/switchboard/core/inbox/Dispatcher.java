@@ -73,6 +73,7 @@ public final class Dispatcher implements AutoCloseable {
   private final BotRoomHandler botRooms;
   private final Permissions permissions;
   private final Refusals refusals;
+  private final EventRouter router;
   private final Counter dispatched;
   private final Counter failed;
   private final AtomicInteger inFlight = new AtomicInteger();
@@ -113,6 +114,7 @@ public final class Dispatcher implements AutoCloseable {
     this.botRooms = botRooms;
     this.permissions = permissions;
     this.refusals = refusals;
+    this.router = new EventRouter(refusals);
     this.dispatched = Counter.builder("switchboard.events.dispatched")
         .description("Inbox entries every target accepted").register(metrics);
     this.failed = Counter.builder("switchboard.events.failed")
@@ -330,7 +332,8 @@ public final class Dispatcher implements AutoCloseable {
       if (connector.isEmpty() || connector.get().namespaces().claimsUser(event.sender().value())) {
         continue; // connector disabled, or an echo of its own ghost
       }
-      targets.add(new Target(linkKey(link), connector, () -> connector.get().onMatrixEvent(event, Optional.of(link))));
+      targets.add(new Target(linkKey(link), connector,
+          () -> router.deliver(connector.get(), event, Optional.of(link))));
     }
     if (targets.isEmpty() && event.membership().isPresent() && event.stateKey().isPresent()) {
       // Outside any link: membership aimed at a ghost (an invite to a DM) goes to the ghost's connector.
@@ -339,7 +342,7 @@ public final class Dispatcher implements AutoCloseable {
         connectors.owningUser(target)
             .filter(c -> !c.namespaces().claimsUser(event.sender().value()))
             .ifPresent(c -> targets.add(new Target("ghost " + c.protocol(), Optional.of(c),
-                () -> c.onMatrixEvent(event, Optional.empty()))));
+                () -> router.deliver(c, event, Optional.empty()))));
       } catch (IllegalArgumentException e) {
         log.debug("member event {} has a state key that is not a user id", event.eventId());
       }
@@ -373,7 +376,7 @@ public final class Dispatcher implements AutoCloseable {
       Optional<Connector> connector = connectors.forProtocol(link.protocol());
       if (connector.isPresent() && !linkKey(link).equals(from.get())) {
         targets.add(new Target(linkKey(link), connector,
-            () -> connector.get().onMatrixEvent(event, Optional.of(link))));
+            () -> router.deliver(connector.get(), event, Optional.of(link))));
       }
     }
     return targets;

@@ -2,14 +2,14 @@ package dev.switchboard.core.permission;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.event.EventKind;
 import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.homeserver.Intents;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.notice.NoticeThrottle;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Locale;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Tells a {@link Level#NONE} user why the bridge ignores them: a message in a bridged room gets one notice from the
  * bot per room and user a day (more would let anyone make the bot spam a room), and an invite to a ghost is
- * rejected by that ghost, so the DM does not wait for an answer that never comes.
+ * rejected by that ghost, so the DM does not wait for an answer that never comes. Content a connector cannot carry
+ * (a reaction to a phone) gets one notice per room, user, network and kind a day, the same for every connector.
  */
 public final class RefusalNotices implements Refusals {
   private static final Logger log = LoggerFactory.getLogger(RefusalNotices.class);
@@ -27,13 +28,12 @@ public final class RefusalNotices implements Refusals {
 
   private final Intents intents;
   private final Predicate<UserId> isGhost;
-  private final Clock clock;
-  private final Map<String, Instant> lastNotice = new ConcurrentHashMap<>();
+  private final NoticeThrottle throttle;
 
   public RefusalNotices(Intents intents, Predicate<UserId> isGhost, Clock clock) {
     this.intents = intents;
     this.isGhost = isGhost;
-    this.clock = clock;
+    this.throttle = new NoticeThrottle(QUIET, MAX_REMEMBERED, clock);
   }
 
   @Override
@@ -58,26 +58,34 @@ public final class RefusalNotices implements Refusals {
     if (!"m.room.message".equals(event.type()) && !"m.sticker".equals(event.type())) {
       return;
     }
-    Instant now = clock.instant();
-    String key = event.roomId().value() + " " + event.sender().value();
-    Instant last = lastNotice.get(key);
-    if (last != null && last.plus(QUIET).isAfter(now)) {
+    if (!throttle.allow(event.roomId().value() + " " + event.sender().value())) {
       return;
     }
-    if (lastNotice.size() >= MAX_REMEMBERED) {
-      lastNotice.entrySet().removeIf(e -> e.getValue().plus(QUIET).isBefore(now));
-      if (lastNotice.size() >= MAX_REMEMBERED) {
-        return; // under a flood of new ids: stay quiet rather than grow
-      }
-    }
-    lastNotice.put(key, now);
     ObjectNode content = JsonNodeFactory.instance.objectNode().put("msgtype", "m.notice")
         .put("body", event.sender().value() + ": your messages are not bridged: this bridge's permissions do not "
             + "allow " + event.sender().server() + " users (or you) to use it. Ask the bridge's admin if that is wrong.");
-    intents.bot().sendMessage(event.roomId(), content, "refused:" + event.eventId().value())
+    notice(event, content, "refused:");
+  }
+
+  @Override
+  public void unsupported(MatrixEvent event, EventKind kind, String protocol) {
+    log.debug("Not bridging {} from {} in {} to {}: the connector has no handler for {}", event.type(),
+        event.sender(), event.roomId(), protocol, kind);
+    if (!kind.isContent() || !throttle.allow(
+        event.roomId().value() + " " + event.sender().value() + " " + protocol + " " + kind)) {
+      return;
+    }
+    ObjectNode content = JsonNodeFactory.instance.objectNode().put("msgtype", "m.notice")
+        .put("body", event.sender().value() + ": " + kind.plural() + " are not bridged to "
+            + protocol.toUpperCase(Locale.ROOT) + ", so the people there did not see this one.");
+    notice(event, content, "unsupported:" + protocol + ":");
+  }
+
+  private void notice(MatrixEvent event, ObjectNode content, String txnPrefix) {
+    intents.bot().sendMessage(event.roomId(), content, txnPrefix + event.eventId().value())
         .whenComplete((ok, err) -> {
           if (err != null) {
-            log.debug("Could not tell {} in {} that they are not bridged: {}", event.sender(), event.roomId(),
+            log.debug("Could not tell {} in {} why their event was not bridged: {}", event.sender(), event.roomId(),
                 err.toString());
           }
         });

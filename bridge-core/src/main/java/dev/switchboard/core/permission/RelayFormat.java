@@ -1,7 +1,8 @@
 package dev.switchboard.core.permission;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.config.ConfigException;
+import dev.switchboard.core.config.ConfigSection;
+import java.util.List;
 import dev.switchboard.core.id.UserId;
 
 /**
@@ -27,31 +28,17 @@ public record RelayFormat(String message, String emote) {
   }
 
   /** Reads the {@code relay} section: {@code format}, {@code emote_format}; missing means the defaults. */
-  public static RelayFormat fromConfig(JsonNode section) {
-    if (section == null || section.isMissingNode() || section.isNull()) {
-      return defaults();
-    }
-    if (!section.isObject()) {
-      throw new ConfigException("relay must be a mapping with format and emote_format, e.g. format: \""
-          + DEFAULT_MESSAGE + "\"");
-    }
-    section.fieldNames().forEachRemaining(name -> {
-      if (!name.equals("format") && !name.equals("emote_format")) {
-        throw new ConfigException("unknown key 'relay." + name + "'; expected format, emote_format");
-      }
-    });
-    return new RelayFormat(text(section, "format", DEFAULT_MESSAGE), text(section, "emote_format", DEFAULT_EMOTE));
+  public static RelayFormat fromConfig(ConfigSection section) {
+    section.allowOnly(List.of("format", "emote_format"));
+    return new RelayFormat(template(section, "format", DEFAULT_MESSAGE),
+        template(section, "emote_format", DEFAULT_EMOTE));
   }
 
-  private static String text(JsonNode section, String key, String fallback) {
-    JsonNode value = section.path(key);
-    if (value.isMissingNode() || value.isNull()) {
-      return fallback;
+  private static String template(ConfigSection section, String field, String fallback) {
+    if (section.has(field) && !section.node().path(field).isTextual()) {
+      throw section.problem(field, "must be a string containing {message}, got '" + section.node().path(field) + "'");
     }
-    if (!value.isTextual()) {
-      throw new ConfigException("relay." + key + " must be a string containing {message}, got '" + value + "'");
-    }
-    return value.textValue();
+    return section.has(field) ? section.node().path(field).textValue() : fallback;
   }
 
   /** The line the bot sends for {@code user}'s message {@code text}; {@code emote} for {@code m.emote}. */

@@ -1,10 +1,9 @@
 package dev.switchboard.core.provisioning;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.config.ConfigException;
+import dev.switchboard.core.config.ConfigSection;
 import dev.switchboard.core.http.ListenerLimits;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -73,120 +72,49 @@ public record ProvisioningConfig(
    * @param homeserverUrl the default of {@code openid_url}
    * @throws ConfigException naming the key at fault
    */
-  public static ProvisioningConfig fromConfig(JsonNode section, URI homeserverUrl) {
-    if (section == null || section.isMissingNode() || section.isNull()) {
+  public static ProvisioningConfig fromConfig(ConfigSection section, URI homeserverUrl) {
+    if (section.node().isMissingNode()) {
       return disabled(homeserverUrl);
     }
-    if (!section.isObject()) {
-      throw new ConfigException("provisioning must be a mapping (" + String.join(", ", KEYS) + ")");
-    }
-    section.fieldNames().forEachRemaining(name -> {
-      if (!KEYS.contains(name)) {
-        throw new ConfigException("unknown key 'provisioning." + name + "'; expected one of " + KEYS);
-      }
-    });
-    boolean enabled = bool(section, "enabled");
-    String bind = text(section, "bind", "127.0.0.1").trim();
-    if (bind.isEmpty()) {
+    section.allowOnly(KEYS);
+    boolean enabled = section.bool("enabled", false);
+    String bind = section.text("bind", "127.0.0.1");
+    if (section.has("bind") && section.optionalText("bind").isEmpty()) {
       throw new ConfigException("provisioning.bind must be an address to listen on, e.g. 127.0.0.1");
     }
-    int port = (int) number(section, "port", DEFAULT_PORT, 0, 65535);
-    String secret = text(section, "shared_secret", "");
+    int port = section.integer("port", DEFAULT_PORT, 0, 65535);
+    String secret = section.has("shared_secret") ? section.node().path("shared_secret").asText() : "";
     if (enabled && secret.length() < MIN_SECRET_LENGTH) {
       throw new ConfigException("provisioning.shared_secret must be at least " + MIN_SECRET_LENGTH
           + " characters when provisioning is enabled (e.g. the output of `openssl rand -hex 32`; or set "
           + "SWITCHBOARD_PROVISIONING_SHARED_SECRET)");
     }
-    URI openId = homeserverUrl;
-    if (section.hasNonNull("openid_url")) {
-      String raw = section.get("openid_url").asText().trim();
-      try {
-        openId = new URI(raw);
-      } catch (URISyntaxException e) {
-        throw new ConfigException("provisioning.openid_url is not a valid URL: '" + raw + "'");
-      }
-      if (!"http".equals(openId.getScheme()) && !"https".equals(openId.getScheme()) || openId.getHost() == null) {
-        throw new ConfigException("provisioning.openid_url must be an http:// or https:// URL with a host, got '"
-            + raw + "'");
-      }
-    }
-    Duration cache = Duration.ofSeconds(number(section, "openid_cache_seconds", 60, 0, 3600));
-    Duration link = Duration.ofSeconds(number(section, "link_timeout_seconds", 120, 1, 3600));
-    String others = text(section, "openid_other_servers", "none").trim().toLowerCase(Locale.ROOT);
-    OpenIdVerifier.OtherServers otherServers = switch (others) {
-      case "none" -> OpenIdVerifier.OtherServers.NONE;
-      case "listed" -> OpenIdVerifier.OtherServers.LISTED;
-      case "any" -> OpenIdVerifier.OtherServers.ANY;
-      default -> throw new ConfigException("provisioning.openid_other_servers must be none, listed or any, got '"
-          + others + "'");
-    };
+    URI openId = section.optionalHttpUrl("openid_url").orElse(homeserverUrl);
+    Duration cache = section.seconds("openid_cache_seconds", Duration.ofMinutes(1), Duration.ZERO,
+        Duration.ofHours(1));
+    Duration link = section.seconds("link_timeout_seconds", Duration.ofMinutes(2), Duration.ofSeconds(1),
+        Duration.ofHours(1));
+    OpenIdVerifier.OtherServers otherServers =
+        section.choice("openid_other_servers", OpenIdVerifier.OtherServers.class, OpenIdVerifier.OtherServers.NONE);
     Map<String, URI> serverUrls = new java.util.LinkedHashMap<>();
-    JsonNode urls = section.path("openid_server_urls");
-    if (!urls.isMissingNode() && !urls.isNull()) {
-      if (!urls.isObject()) {
+    if (section.has("openid_server_urls")) {
+      if (!section.node().path("openid_server_urls").isObject()) {
         throw new ConfigException("provisioning.openid_server_urls must map server names to URLs, e.g. "
             + "{\"example.com\": \"https://matrix.example.com:8448\"}");
       }
-      urls.fields().forEachRemaining(e -> {
-        String key = "provisioning.openid_server_urls." + e.getKey();
-        if (!FederationServers.isServerName(e.getKey())) {
-          throw new ConfigException(key + ": '" + e.getKey() + "' is not a server name");
+      ConfigSection urls = section.section("openid_server_urls");
+      urls.node().fieldNames().forEachRemaining(name -> {
+        if (!FederationServers.isServerName(name)) {
+          throw urls.problem(name, "is not a server name");
         }
-        serverUrls.put(e.getKey().toLowerCase(Locale.ROOT), httpUrl(key, e.getValue().asText().trim()));
+        serverUrls.put(name.toLowerCase(Locale.ROOT), urls.httpUrl(name));
       });
     }
-    int failedAuthLimit = (int) number(section, "failed_auth_limit", ProvisioningServer.DEFAULT_FREE_FAILURES, 0,
-        1000);
+    int failedAuthLimit = section.integer("failed_auth_limit", ProvisioningServer.DEFAULT_FREE_FAILURES, 0, 1000);
     return new ProvisioningConfig(enabled, bind, port, secret, openId, cache, link, otherServers, serverUrls,
-        ListenerLimits.read(section, "provisioning", ListenerLimits.PROVISIONING), failedAuthLimit);
+        ListenerLimits.read(section, ListenerLimits.PROVISIONING), failedAuthLimit);
   }
 
-  private static URI httpUrl(String key, String raw) {
-    URI url;
-    try {
-      url = new URI(raw);
-    } catch (URISyntaxException e) {
-      throw new ConfigException(key + " is not a valid URL: '" + raw + "'");
-    }
-    if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme()) || url.getHost() == null) {
-      throw new ConfigException(key + " must be an http:// or https:// URL with a host, got '" + raw + "'");
-    }
-    return url;
-  }
-
-  private static boolean bool(JsonNode section, String key) {
-    JsonNode v = section.path(key);
-    if (v.isMissingNode() || v.isNull()) {
-      return false;
-    }
-    String s = v.asText().trim().toLowerCase(Locale.ROOT);
-    if (!s.equals("true") && !s.equals("false")) {
-      throw new ConfigException("provisioning." + key + " must be true or false, got '" + v.asText() + "'");
-    }
-    return s.equals("true");
-  }
-
-  private static String text(JsonNode section, String key, String fallback) {
-    JsonNode v = section.path(key);
-    return v.isValueNode() && !v.isNull() ? v.asText() : fallback;
-  }
-
-  private static long number(JsonNode section, String key, long fallback, long min, long max) {
-    JsonNode v = section.path(key);
-    if (v.isMissingNode() || v.isNull()) {
-      return fallback;
-    }
-    try {
-      long value = Long.parseLong(v.asText().trim());
-      if (value < min || value > max) {
-        throw new ConfigException("provisioning." + key + " must be between " + min + " and " + max + ", got "
-            + value);
-      }
-      return value;
-    } catch (NumberFormatException e) {
-      throw new ConfigException("provisioning." + key + " must be a whole number, got '" + v.asText() + "'");
-    }
-  }
 
   @Override
   public String toString() {

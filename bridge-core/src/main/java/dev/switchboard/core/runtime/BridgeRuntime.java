@@ -47,7 +47,9 @@ import dev.switchboard.core.inbox.InboxPruner;
 import dev.switchboard.core.inbox.InboxStore;
 import dev.switchboard.core.portal.Portals;
 import dev.switchboard.core.store.Database;
+import dev.switchboard.core.store.MessageMap;
 import dev.switchboard.core.store.MessageMapStore;
+import dev.switchboard.core.store.StoredMessageMap;
 import dev.switchboard.core.store.PortalStore;
 import dev.switchboard.core.store.SecretBox;
 import dev.switchboard.registration.Namespaces;
@@ -246,12 +248,14 @@ public final class BridgeRuntime implements AutoCloseable {
 
     Portals portals = new Portals(new PortalStore(database, clock));
     MessageMapStore messageMap = new MessageMapStore(database, clock);
+    // One for the bridge, so every connector's mappings share commits.
+    MessageMap sharedMessageMap = new StoredMessageMap(messageMap, blocking);
 
     // Connectors, each with its own config section.
     for (Connector c : enabled) {
       c.start(new BridgeContext(s.serverName(), configOf.apply(c.protocol()), intents, database, secrets, portals,
           scheduler, blocking, clock, metrics, user -> connectors.owningUser(user).map(Connector::protocol),
-          s.permissions()));
+          s.permissions(), sharedMessageMap));
       closeables.add(0, c::stop);
       log.info("Connector {} started", c.protocol());
     }

@@ -26,9 +26,11 @@ class RelayFormatTest {
 
   @Test
   void theTemplateComesFromConfigAndMustContainTheMessage() {
-    RelayFormat custom = RelayFormat.fromConfig(JsonNodeFactory.instance.objectNode().put("format", "[{user}] {message}"));
+    RelayFormat custom = RelayFormat.fromConfig(dev.switchboard.core.config.ConfigSection.of(
+        JsonNodeFactory.instance.objectNode().put("format", "[{user}] {message}"), "relay"));
     assertThat(custom.render(RITA, "Rita", "hi", false)).isEqualTo("[@rita:relayed.org] hi");
-    assertThatThrownBy(() -> RelayFormat.fromConfig(JsonNodeFactory.instance.objectNode().put("format", "{name}")))
+    assertThatThrownBy(() -> RelayFormat.fromConfig(dev.switchboard.core.config.ConfigSection.of(
+        JsonNodeFactory.instance.objectNode().put("format", "{name}"), "relay")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("{message}");
   }
 
