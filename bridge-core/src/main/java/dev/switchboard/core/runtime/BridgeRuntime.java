@@ -120,6 +120,14 @@ public final class BridgeRuntime implements AutoCloseable {
           ListenerLimits.APPSERVICE);
     }
 
+    /**
+     * Settings with defaults for all but what identifies the bridge to its homeserver (see {@link SettingsBuilder}).
+     */
+    public static SettingsBuilder builder(String serverName, URI homeserverUrl, Namespaces namespaces, String asToken,
+        String hsToken) {
+      return new SettingsBuilder(serverName, homeserverUrl, namespaces, asToken, hsToken);
+    }
+
     @Override
     public String toString() {
       return "Settings[serverName=" + serverName + ", homeserverUrl=" + homeserverUrl + ", bind=" + bind + ", port="

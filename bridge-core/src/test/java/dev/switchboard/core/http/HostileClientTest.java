@@ -8,9 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.core.RecordingConnector;
 import dev.switchboard.core.config.BridgeConfig;
 import dev.switchboard.core.connector.Link;
-import dev.switchboard.core.homeserver.RetryPolicy;
 import dev.switchboard.core.id.RoomId;
-import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.provisioning.OpenIdVerifier;
 import dev.switchboard.core.provisioning.ProvisioningConfig;
 import dev.switchboard.core.provisioning.ProvisioningServer;
@@ -40,7 +38,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -88,10 +85,9 @@ class HostileClientTest {
     hs = TestHomeserver.start(Options.defaults().backoff(Duration.ofMillis(20), Duration.ofMillis(200)));
     String server = hs.serverName();
     connector = new RecordingConnector("test", server);
-    runtime = BridgeRuntime.start(new BridgeRuntime.Settings(server, URI.create(hs.baseUrl()), "switchboard",
-            AS_TOKEN, HS_TOKEN, "switchboard", connector.namespaces(), "127.0.0.1", 0, 256 * 1024, Optional.empty(),
-            Duration.ofDays(7), Duration.ofDays(30), RetryPolicy.FOREVER, Permissions.defaults(server),
-            new BridgeConfig.Metrics(true, "127.0.0.1", 0, limits), limits),
+    runtime = BridgeRuntime.start(BridgeRuntime.Settings.builder(server, URI.create(hs.baseUrl()),
+            connector.namespaces(), AS_TOKEN, HS_TOKEN).maxBodyBytes(256 * 1024)
+            .metricsListener(new BridgeConfig.Metrics(true, "127.0.0.1", 0, limits)).limits(limits).build(),
         Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of()),
         new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(connector),
         p -> JSON.createObjectNode(),

@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.switchboard.core.config.BridgeConfig;
 import dev.switchboard.core.homeserver.MatrixRequest;
-import dev.switchboard.core.homeserver.RetryPolicy;
 import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.runtime.BridgeRuntime;
 import dev.switchboard.core.store.Database;
@@ -23,7 +21,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -61,9 +58,8 @@ class OpenIdOtherServersTest {
     String server = hs.serverName();
     FakeLinkingConnector irc = new FakeLinkingConnector(server);
     Permissions permissions = Permissions.fromConfig(JSON.valueToTree(Map.of("other.test", "user")), server);
-    runtime = BridgeRuntime.start(new BridgeRuntime.Settings(server, URI.create(hs.baseUrl()), "switchboard",
-            AS_TOKEN, HS_TOKEN, "switchboard", irc.namespaces(), "127.0.0.1", 0, 1024 * 1024, Optional.empty(),
-            Duration.ofDays(7), Duration.ofDays(30), RetryPolicy.FOREVER, permissions, BridgeConfig.Metrics.disabled()),
+    runtime = BridgeRuntime.start(BridgeRuntime.Settings.builder(server, URI.create(hs.baseUrl()), irc.namespaces(),
+            AS_TOKEN, HS_TOKEN).maxBodyBytes(1024 * 1024).permissions(permissions).build(),
         Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of()),
         new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(irc), p -> JSON.createObjectNode(),
         new ProvisioningConfig(true, "127.0.0.1", 0, SECRET, URI.create(hs.baseUrl()), Duration.ofMinutes(1),

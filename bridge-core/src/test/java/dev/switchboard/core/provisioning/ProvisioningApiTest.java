@@ -5,9 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.switchboard.core.config.BridgeConfig;
 import dev.switchboard.core.homeserver.MatrixRequest;
-import dev.switchboard.core.homeserver.RetryPolicy;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.permission.Permissions;
@@ -29,7 +27,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -85,9 +82,8 @@ class ProvisioningApiTest {
         "@root:" + server, "admin",
         "@eve:" + server, "admin",
         "@mallory:" + server, "none")), server);
-    runtime = BridgeRuntime.start(new BridgeRuntime.Settings(server, URI.create(hs.baseUrl()), "switchboard",
-            AS_TOKEN, HS_TOKEN, "switchboard", irc.namespaces(), "127.0.0.1", 0, 1024 * 1024, Optional.empty(),
-            Duration.ofDays(7), Duration.ofDays(30), RetryPolicy.FOREVER, permissions, BridgeConfig.Metrics.disabled()),
+    runtime = BridgeRuntime.start(BridgeRuntime.Settings.builder(server, URI.create(hs.baseUrl()), irc.namespaces(),
+            AS_TOKEN, HS_TOKEN).maxBodyBytes(1024 * 1024).permissions(permissions).build(),
         Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of()), secrets, List.of(irc),
         p -> JSON.createObjectNode(),
         new ProvisioningConfig(true, "127.0.0.1", 0, SECRET, URI.create(hs.baseUrl()), Duration.ofMinutes(1),
