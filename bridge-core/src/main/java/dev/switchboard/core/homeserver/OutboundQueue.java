@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.core.store.Database;
+import dev.switchboard.core.store.GroupCommitter;
 import dev.switchboard.core.store.StoreException;
 import java.io.IOException;
 import java.sql.PreparedStatement;
@@ -13,10 +14,8 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RejectedExecutionException;
@@ -36,9 +35,17 @@ import org.slf4j.LoggerFactory;
  * committed yet, are sent on the next start; their txn ids were derived before they were stored, so the homeserver
  * posts each once.
  *
- * <p>Writes are group-committed: inserts and deletes wait for one drain task on the {@code dbExecutor}, which
- * commits everything waiting (across rooms) in one transaction for the inserts and one, without a disk flush, for
- * the deletes. When nothing waits, a write starts at once.
+ * <p>Writes are group-committed ({@link GroupCommitter}, on the {@code dbExecutor}): everything waiting (across rooms)
+ * commits in one transaction for the inserts and one, without a disk flush, for the deletes. When nothing waits, a
+ * write starts at once.
+ *
+ * <p>The lanes are this class's own rather than a {@link dev.switchboard.core.ordering.KeyedSerialExecutor}'s, because
+ * they keep three things that executor does not: a request's seq is taken in the same critical section that queues
+ * it, so a room's seq order is its send order (after a restart too); a lane goes on from the HTTP client's completion
+ * without a hand-off to an executor (measured in docs/benchmarks.md); and a lane's queued requests stay visible, to
+ * be counted ({@link #pending}), failed at {@link #close}, and held before {@link #start} (the rows a previous run
+ * left are queued at open). Retry, back-off and the token-refused hold keep the head in place, which a task queue
+ * would express as a task that does not settle; the rest would have to be rebuilt around it.
  *
  * <p>Threads: JDBC runs on the bounded {@code dbExecutor}; lanes hold no thread while they wait for the homeserver
  * and go on from the HTTP client's completion (no hand-off) after a success; callers' futures complete on the common
@@ -47,6 +54,8 @@ import org.slf4j.LoggerFactory;
 public final class OutboundQueue implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(OutboundQueue.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** Rows per group-committed insert or delete transaction. */
+  private static final int MAX_BATCH = 512;
 
   /** Sends one request. Fails with a permanent {@link MatrixException}, or with anything else to be tried again. */
   @FunctionalInterface
@@ -70,7 +79,12 @@ public final class OutboundQueue implements AutoCloseable {
   private final Clock clock;
   private final RetryPolicy redelivery;
   private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
-  private final Writer writer = new Writer();
+  /**
+   * Group commit of inserts and of done-deletes: what waits while a write runs goes in the next one, one transaction
+   * for many rooms' rows. When nothing waits a write starts at once, so a lone message pays no extra latency.
+   */
+  private final GroupCommitter<PendingInsert> inserts;
+  private final GroupCommitter<Long> deletes;
   private final AtomicLong nextSeq;
   private volatile Delivery delivery;
   private volatile boolean closed;
@@ -84,6 +98,10 @@ public final class OutboundQueue implements AutoCloseable {
     this.clock = clock;
     this.redelivery = redelivery;
     this.nextSeq = new AtomicLong(maxSeq);
+    this.inserts = new GroupCommitter<>("outbound queue inserts", dbExecutor, MAX_BATCH,
+        GroupCommitter.OnFailure.FAIL_BATCH, this::writeInserts);
+    this.deletes = new GroupCommitter<>("outbound queue deletes of sent requests", dbExecutor, MAX_BATCH,
+        GroupCommitter.OnFailure.FAIL_BATCH, this::writeDeletes);
   }
 
   /**
@@ -170,13 +188,17 @@ public final class OutboundQueue implements AutoCloseable {
       // close() may have taken its snapshot before this entry was added; the row is still written below.
       result.completeExceptionally(new IllegalStateException("outbound queue closed"));
     }
-    long createdAt = clock.millis();
-    try {
-      writer.insert(new PendingInsert(entry, key, json, createdAt));
-    } catch (RejectedExecutionException e) {
+    inserts.add(new PendingInsert(entry, key, json, clock.millis())).whenComplete((ok, e) -> {
+      if (e == null) {
+        persisted.complete(null);
+        return;
+      }
+      if (!(e instanceof RejectedExecutionException)) {
+        log.error("Could not queue {} for {}: {}", request.describe(), key, e.getMessage());
+      }
       persisted.completeExceptionally(e);
       result.completeExceptionally(e);
-    }
+    });
     pump(key);
     return result;
   }
@@ -200,131 +222,43 @@ public final class OutboundQueue implements AutoCloseable {
 
   private record PendingInsert(Entry entry, String key, String json, long createdAt) {}
 
+  /** One transaction (one disk flush) for all the inserts that waited together. */
+  private void writeInserts(List<PendingInsert> batch) {
+    database.inTransaction(c -> {
+      try (PreparedStatement st = c.prepareStatement(
+          "INSERT INTO outbound_queue (seq, queue_key, request, attempts, created_at) VALUES (?, ?, ?, 0, ?)")) {
+        for (PendingInsert p : batch) {
+          st.setLong(1, p.entry().seq());
+          st.setString(2, p.key());
+          st.setString(3, p.json());
+          st.setLong(4, p.createdAt());
+          st.addBatch();
+        }
+        st.executeBatch();
+      }
+      return null;
+    });
+  }
+
   /**
-   * Group commit: inserts and done-deletes wait here for the one drain task on the db executor, which writes all that
-   * waits in one transaction (one disk flush) for the inserts and one for the deletes. When nothing waits a write
-   * starts at once, so a lone message pays no extra latency; under load many rooms' rows share a commit.
+   * Relaxed (no disk flush): a delete lost to a power cut only makes the next start send that row again under its
+   * stored txn id, which the homeserver answers from its transaction cache without posting twice. Deletes commit in
+   * the order they were asked for, so after a crash what is sent again is a lane's latest accepted rows, never an
+   * older one after a newer.
    */
-  private final class Writer {
-    private static final int MAX_BATCH = 512;
-    private final ConcurrentLinkedQueue<PendingInsert> inserts = new ConcurrentLinkedQueue<>();
-    private final ConcurrentLinkedQueue<Long> deletes = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean draining = new AtomicBoolean();
+  private void writeDeletes(List<Long> batch) {
+    database.inRelaxedTransaction(c -> {
+      deleteRows(c, batch);
+      return null;
+    });
+  }
 
-    void insert(PendingInsert p) {
-      inserts.add(p);
-      schedule();
-    }
-
-    void delete(long seq) {
-      deletes.add(seq);
-      try {
-        schedule();
-      } catch (RejectedExecutionException e) {
-        // Only at shutdown: the row stays and is sent again on the next start, under its txn id.
-        log.debug("Outbound queue executor stopped; sent request {} stays in the table", seq);
-      }
-    }
-
-    private void schedule() {
-      if (draining.compareAndSet(false, true)) {
-        try {
-          dbExecutor.execute(this::drain);
-        } catch (RejectedExecutionException e) {
-          draining.set(false);
-          throw e;
-        }
-      }
-    }
-
-    private void drain() {
-      try {
-        while (true) {
-          List<PendingInsert> in = take(inserts);
-          List<Long> out = take(deletes);
-          if (in.isEmpty() && out.isEmpty()) {
-            break;
-          }
-          if (!in.isEmpty()) {
-            writeInserts(in);
-          }
-          if (!out.isEmpty()) {
-            writeDeletes(out);
-          }
-        }
-      } finally {
-        draining.set(false);
-      }
-      // Something may have arrived between the last take and the flag going down.
-      if ((!inserts.isEmpty() || !deletes.isEmpty()) && draining.compareAndSet(false, true)) {
-        try {
-          dbExecutor.execute(this::drain);
-        } catch (RejectedExecutionException e) {
-          draining.set(false);
-          failInserts(take(inserts), e);
-        }
-      }
-    }
-
-    private <T> List<T> take(Queue<T> queue) {
-      List<T> batch = new ArrayList<>();
-      T t;
-      while (batch.size() < MAX_BATCH && (t = queue.poll()) != null) {
-        batch.add(t);
-      }
-      return batch;
-    }
-
-    private void writeInserts(List<PendingInsert> batch) {
-      try {
-        database.inTransaction(c -> {
-          try (PreparedStatement st = c.prepareStatement(
-              "INSERT INTO outbound_queue (seq, queue_key, request, attempts, created_at) VALUES (?, ?, ?, 0, ?)")) {
-            for (PendingInsert p : batch) {
-              st.setLong(1, p.entry().seq());
-              st.setString(2, p.key());
-              st.setString(3, p.json());
-              st.setLong(4, p.createdAt());
-              st.addBatch();
-            }
-            st.executeBatch();
-          }
-          return null;
-        });
-      } catch (RuntimeException e) {
-        failInserts(batch, e);
-        return;
-      }
-      for (PendingInsert p : batch) {
-        p.entry().persisted().complete(null);
-      }
-    }
-
-    private void failInserts(List<PendingInsert> batch, RuntimeException e) {
-      for (PendingInsert p : batch) {
-        log.error("Could not queue {} for {}: {}", p.entry().request().describe(), p.key(), e.getMessage());
-        p.entry().persisted().completeExceptionally(e);
-        p.entry().result().completeExceptionally(e);
-      }
-    }
-
-    /**
-     * Relaxed (no disk flush): a delete lost to a power cut only makes the next start send that row again under
-     * its stored txn id, which the homeserver answers from its transaction cache without posting twice. Deletes
-     * commit in the order they were asked for, so after a crash what is sent again is a lane's latest accepted
-     * rows, never an older one after a newer.
-     */
-    private void writeDeletes(List<Long> batch) {
-      try {
-        database.inRelaxedTransaction(c -> {
-          deleteRows(c, batch);
-          return null;
-        });
-      } catch (StoreException e) {
-        // The rows will be sent again on the next start; their txn ids make that harmless.
-        log.warn("Could not remove {} sent request(s) from the outbound queue: {}", batch.size(), e.getMessage());
-      }
-    }
+  /**
+   * Hands the sent row's delete to its group commit. If it fails (logged by the committer), or the executor has
+   * stopped, the row stays and is sent again on the next start, under its txn id: harmless.
+   */
+  private void delete(long seq) {
+    deletes.add(seq);
   }
 
   /** Starts the lane's worker if it is idle and has work. */
@@ -376,7 +310,7 @@ public final class OutboundQueue implements AutoCloseable {
    */
   private void accepted(String key, Entry entry, JsonNode answer) {
     tokenRefused.set(false);
-    writer.delete(entry.seq());
+    delete(entry.seq());
     ForkJoinPool.commonPool().execute(() -> entry.result().complete(answer));
     advance(key);
   }
@@ -406,7 +340,7 @@ public final class OutboundQueue implements AutoCloseable {
       } else {
         log.warn("Dropped {} from {} in {}: it cannot be sent", r.describe(), r.sender(), r.room(), cause);
       }
-      writer.delete(entry.seq());
+      delete(entry.seq());
       ForkJoinPool.commonPool().execute(() -> entry.result().completeExceptionally(cause));
       advance(key);
       return;

@@ -13,6 +13,7 @@ import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.event.MatrixEvents;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.ordering.KeyedSerialExecutor;
 import dev.switchboard.core.permission.Level;
 import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.permission.Refusals;
@@ -67,8 +68,10 @@ public final class Dispatcher implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final Duration acceptTimeout;
   private final DoneMarker done;
-  private final RoomQueues<InboxEntry> rooms;
-  private final RoomQueues<Delivery> lanes;
+  /** Room stage: an entry's targets are worked out in room order. */
+  private final KeyedSerialExecutor<String> rooms;
+  /** Lane stage: one queue per (room, target). */
+  private final KeyedSerialExecutor<String> lanes;
   private final MembershipListener membership;
   private final BotRoomHandler botRooms;
   private final Permissions permissions;
@@ -128,8 +131,8 @@ public final class Dispatcher implements AutoCloseable {
     this.scheduler = scheduler;
     this.acceptTimeout = acceptTimeout;
     this.done = new DoneMarker(store);
-    this.rooms = new RoomQueues<>(workers, this::route);
-    this.lanes = new RoomQueues<>(workers, this::deliver);
+    this.rooms = new KeyedSerialExecutor<>(workers, "dispatch room");
+    this.lanes = new KeyedSerialExecutor<>(workers, "dispatch lane");
   }
 
   /** Queues what a previous run left undone; call once at start, before new transactions arrive. */
@@ -147,7 +150,7 @@ public final class Dispatcher implements AutoCloseable {
   public void submit(List<InboxEntry> entries) {
     for (InboxEntry e : entries) {
       inFlight.incrementAndGet();
-      rooms.submit(e.queueKey(), e);
+      rooms.submit(e.queueKey(), () -> route(e));
     }
   }
 
@@ -216,7 +219,8 @@ public final class Dispatcher implements AutoCloseable {
     }
     Progress progress = new Progress(entry, targets.size(), accepted != null || targets.size() > 1);
     for (Target t : targets) {
-      lanes.submit(entry.queueKey() + "\u0000" + t.key(), new Delivery(progress, t));
+      Delivery d = new Delivery(progress, t);
+      lanes.submit(entry.queueKey() + "\u0000" + t.key(), () -> deliver(d));
     }
     return CompletableFuture.completedFuture(null);
   }

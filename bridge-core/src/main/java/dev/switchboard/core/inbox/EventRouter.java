@@ -11,9 +11,9 @@ import dev.switchboard.core.connector.RedactionHandling;
 import dev.switchboard.core.connector.RoomStateHandling;
 import dev.switchboard.core.event.EventKind;
 import dev.switchboard.core.event.MatrixEvent;
-import dev.switchboard.core.event.MembershipChange;
 import dev.switchboard.core.event.RoomStateChange;
 import dev.switchboard.core.permission.Refusals;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -24,6 +24,32 @@ import java.util.concurrent.CompletableFuture;
  * every connector, and other kinds it does not handle (room settings, encrypted events) are accepted quietly.
  */
 final class EventRouter {
+  /** One kind's handler interface and how to call it. */
+  private record Route<H>(EventKind kind, Class<H> type, Call<H> call) {
+    CompletableFuture<Void> deliver(Connector connector, MatrixEvent event, Optional<Link> link) {
+      return call.call(type.cast(connector), event, link);
+    }
+  }
+
+  @FunctionalInterface
+  private interface Call<H> {
+    CompletableFuture<Void> call(H handler, MatrixEvent event, Optional<Link> link);
+  }
+
+  private static final List<Route<?>> ROUTES = List.of(
+      new Route<>(EventKind.MESSAGE, MessageHandling.class,
+          (h, e, l) -> h.onMessage(EventKind.message(e), l.orElseThrow())),
+      new Route<>(EventKind.EDIT, EditHandling.class, (h, e, l) -> h.onEdit(EventKind.edit(e), l.orElseThrow())),
+      new Route<>(EventKind.REACTION, ReactionHandling.class,
+          (h, e, l) -> h.onReaction(EventKind.reaction(e), l.orElseThrow())),
+      new Route<>(EventKind.REDACTION, RedactionHandling.class,
+          (h, e, l) -> h.onRedaction(EventKind.redaction(e), l.orElseThrow())),
+      new Route<>(EventKind.CALL, CallHandling.class, (h, e, l) -> h.onCall(EventKind.call(e), l.orElseThrow())),
+      new Route<>(EventKind.ROOM_STATE, RoomStateHandling.class,
+          (h, e, l) -> h.onRoomState(new RoomStateChange(e), l.orElseThrow())),
+      new Route<>(EventKind.MEMBERSHIP, MembershipHandling.class,
+          (h, e, l) -> EventKind.membership(e).map(change -> h.onMembership(change, l)).orElseGet(EventRouter::done)));
+
   private final Refusals refusals;
 
   EventRouter(Refusals refusals) {
@@ -36,58 +62,22 @@ final class EventRouter {
       return connector.onMatrixEvent(event, link);
     }
     EventKind kind = EventKind.of(event);
-    if (kind == EventKind.MEMBERSHIP) {
-      Optional<MembershipChange> change = EventKind.membership(event);
-      return connector instanceof MembershipHandling m && change.isPresent() ? m.onMembership(change.get(), link)
-          : done();
-    }
-    if (link.isEmpty()) {
+    if (link.isEmpty() && kind != EventKind.MEMBERSHIP) {
       return done(); // only membership reaches a connector outside its links
     }
-    Link l = link.get();
-    switch (kind) {
-      case MESSAGE:
-        if (connector instanceof MessageHandling h) {
-          return h.onMessage(EventKind.message(event), l);
-        }
-        break;
-      case EDIT:
-        if (connector instanceof EditHandling h) {
-          return h.onEdit(EventKind.edit(event), l);
-        }
-        break;
-      case REACTION:
-        if (connector instanceof ReactionHandling h) {
-          return h.onReaction(EventKind.reaction(event), l);
-        }
-        break;
-      case REDACTION:
-        if (connector instanceof RedactionHandling h) {
-          return h.onRedaction(EventKind.redaction(event), l);
-        }
-        break;
-      case CALL:
-        if (connector instanceof CallHandling h) {
-          return h.onCall(EventKind.call(event), l);
-        }
-        break;
-      case ROOM_STATE:
-        if (connector instanceof RoomStateHandling h) {
-          return h.onRoomState(new RoomStateChange(event), l);
-        }
-        return done();
-      default:
-        return done();
+    Optional<Route<?>> route = ROUTES.stream().filter(r -> r.kind() == kind).findFirst();
+    if (route.isPresent() && route.get().type().isInstance(connector)) {
+      return route.get().deliver(connector, event, link);
     }
-    refusals.unsupported(event, kind, connector.protocol());
+    if (kind.isContent()) {
+      refusals.unsupported(event, kind, connector.protocol());
+    }
     return done();
   }
 
   /** Whether the connector takes sorted events; one that implements none of the handlers gets the raw event. */
   static boolean isTyped(Connector c) {
-    return c instanceof MessageHandling || c instanceof EditHandling || c instanceof ReactionHandling
-        || c instanceof RedactionHandling || c instanceof MembershipHandling || c instanceof RoomStateHandling
-        || c instanceof CallHandling;
+    return ROUTES.stream().anyMatch(r -> r.type().isInstance(c));
   }
 
   private static CompletableFuture<Void> done() {

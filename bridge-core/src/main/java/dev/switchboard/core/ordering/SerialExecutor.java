@@ -1,53 +1,22 @@
 package dev.switchboard.core.ordering;
 
-import java.util.ArrayDeque;
-import java.util.Queue;
 import java.util.concurrent.Executor;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Runs tasks one at a time, in submission order, on a shared executor: order without a thread of its own. Connectors
- * use one per connection or per room to keep a protocol's order while their callbacks return at once.
+ * use one per connection or per room to keep a protocol's order while their callbacks return at once. A task that
+ * throws is logged and the next one runs. One lane of a {@link KeyedSerialExecutor}; where there are many keys, use
+ * that directly.
  */
 public final class SerialExecutor implements Executor {
-  private static final Logger log = LoggerFactory.getLogger(SerialExecutor.class);
-
-  private final Executor pool;
-  private final Queue<Runnable> tasks = new ArrayDeque<>();
-  private boolean running;
+  private final Executor lane;
 
   public SerialExecutor(Executor pool) {
-    this.pool = pool;
+    this.lane = new KeyedSerialExecutor<Boolean>(pool, "serial").lane(Boolean.TRUE);
   }
 
   @Override
   public void execute(Runnable task) {
-    synchronized (tasks) {
-      tasks.add(task);
-      if (running) {
-        return;
-      }
-      running = true;
-    }
-    pool.execute(this::drain);
-  }
-
-  private void drain() {
-    while (true) {
-      Runnable next;
-      synchronized (tasks) {
-        next = tasks.poll();
-        if (next == null) {
-          running = false;
-          return;
-        }
-      }
-      try {
-        next.run();
-      } catch (RuntimeException e) {
-        log.error("A serial task failed; the next one runs", e);
-      }
-    }
+    lane.execute(task);
   }
 }
