@@ -246,11 +246,12 @@ public final class BridgeRuntime implements AutoCloseable {
     // Each connector's ghosts' messages count as its to_matrix messages.
     Map<String, ConnectorMeters> meters = new HashMap<>();
     enabled.forEach(c -> meters.put(c.protocol(), new ConnectorMeters(metrics, c.protocol())));
+    Function<UserId, Runnable> countToMatrix = ghost -> connectors.owningUser(ghost)
+        .map(c -> meters.get(c.protocol()))
+        .<Runnable>map(m -> () -> m.message(ConnectorMeters.Direction.TO_MATRIX))
+        .orElse(() -> { });
     AppServiceIntents intents = new AppServiceIntents(client, queue, bot,
-        user -> s.namespaces().claimsUser(user.value()), ghost -> connectors.owningUser(ghost)
-            .map(c -> meters.get(c.protocol()))
-            .<Runnable>map(m -> () -> m.message(ConnectorMeters.Direction.TO_MATRIX))
-            .orElse(() -> {}));
+        user -> s.namespaces().claimsUser(user.value()), countToMatrix);
     intents.start();
     CoreMetrics.bindOutboundQueue(metrics, queue::pending);
 
