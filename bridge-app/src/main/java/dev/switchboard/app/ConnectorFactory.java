@@ -1,6 +1,7 @@
 package dev.switchboard.app;
 
 import dev.switchboard.core.config.BridgeConfig;
+import dev.switchboard.core.config.ConfigSection;
 import dev.switchboard.core.connector.Connector;
 import dev.switchboard.irc.IrcConnector;
 import dev.switchboard.sip.SipConnector;
@@ -22,7 +23,8 @@ class ConnectorFactory {
       out.add(new XmppConnector(cfg.connector(XmppConnector.PROTOCOL), cfg.homeserver().domain()));
     }
     if (cfg.connectorEnabled(SipConnector.PROTOCOL)) {
-      out.add(new SipConnector(SipConfig.parse(cfg.connector(SipConnector.PROTOCOL)), cfg.homeserver().domain()));
+      out.add(new SipConnector(SipConfig.parse(ConfigSection.of(cfg.connector(SipConnector.PROTOCOL),
+          SipConnector.PROTOCOL)), cfg.homeserver().domain()));
     }
     return out;
   }

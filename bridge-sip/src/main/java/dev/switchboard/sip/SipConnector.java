@@ -12,7 +12,15 @@ import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.ConnectorMeters;
 import dev.switchboard.core.connector.ConnectorState;
 import dev.switchboard.core.connector.Link;
+import dev.switchboard.core.connector.CallHandling;
+import dev.switchboard.core.connector.EditHandling;
+import dev.switchboard.core.connector.MembershipHandling;
+import dev.switchboard.core.connector.MessageHandling;
+import dev.switchboard.core.event.CallSignal;
+import dev.switchboard.core.event.MatrixEdit;
 import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.event.MatrixMessage;
+import dev.switchboard.core.event.MembershipChange;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.registration.Namespaces;
@@ -25,7 +33,7 @@ import dev.switchboard.sip.call.Calls;
 import dev.switchboard.sip.call.InfoDtmf;
 import dev.switchboard.sip.call.Renegotiations;
 import dev.switchboard.sip.call.IncomingCalls;
-import dev.switchboard.core.ordering.SerialExecutor;
+import dev.switchboard.core.ordering.KeyedSerialExecutor;
 import dev.switchboard.sip.address.Callees;
 import dev.switchboard.sip.address.PhoneNumbers;
 import dev.switchboard.sip.config.SipConfig;
@@ -45,10 +53,14 @@ import dev.switchboard.sip.registration.TrunkRegistration;
 import dev.switchboard.sip.signalling.SipEvents;
 import dev.switchboard.sip.signalling.SipSignalling;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.sip.ClientTransaction;
 import javax.sip.RequestEvent;
 import javax.sip.ResponseEvent;
 import javax.sip.TimeoutEvent;
@@ -68,7 +80,8 @@ import org.slf4j.LoggerFactory;
  * phones call Matrix users (a configured number, or an escaped Matrix id). A call lives in the DM between the user
  * and the ghost; JAIN-SIP signals, rtpengine carries the media. See docs/sip.md.
  */
-public final class SipConnector implements Connector, CommandCapable, ThirdPartyCapable {
+public final class SipConnector implements Connector, CommandCapable, ThirdPartyCapable, CallHandling,
+    MessageHandling, EditHandling, MembershipHandling {
   private static final Logger log = LoggerFactory.getLogger(SipConnector.class);
   public static final String PROTOCOL = "sip";
   private static final Duration UNREGISTER_WAIT = Duration.ofSeconds(3);
@@ -103,7 +116,7 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
    */
   public SipConnector(SipConfig config, String domain) {
     this.config = config;
-    this.namespaces = SipNamespaces.of(config.userPrefix(), domain);
+    this.namespaces = SipNamespaces.of(config, domain);
   }
 
   @Override
@@ -136,8 +149,10 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
     if (leftovers > 0) {
       log.info("{} call(s) from the previous run ended with it", leftovers);
     }
+    // Each part of the connector keeps its order in a lane of its own.
+    KeyedSerialExecutor<String> lanes = new KeyedSerialExecutor<>(context.blockingExecutor(), PROTOCOL);
     // One SIP event at a time, in arrival order: a CANCEL must not overtake the INVITE it cancels.
-    signalling = SipSignalling.start(config, new Routing(), new SerialExecutor(context.blockingExecutor()));
+    signalling = SipSignalling.start(config, new Routing(), lanes.lane("signalling"));
     numbers = new PhoneNumbers(config.defaultCountryCode());
     CallLimits limits = new CallLimits(config.limits().maxConcurrentPerUser(), config.limits().maxDuration());
     guard = new SipGuard(context.permissions(), context.serverName(),
@@ -154,15 +169,13 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
         () -> trunkKeepalive != null && trunkKeepalive.reachable().equals(Optional.of(false)),
         () -> meters.message(ConnectorMeters.Direction.TO_REMOTE));
     incoming = new IncomingCalls(signalling, media, context.intents(), store, dms, callees, numbers, ghosts,
-        context.blockingExecutor(), context.scheduler(), new SplittableRandom(), config.inbound().lifetime(),
+        lanes, context.scheduler(), new SplittableRandom(), config.inbound().lifetime(),
         config.candidateWait(), user -> deskPhones == null ? Optional.empty() : deskPhones.bindingOf(user), limits);
     calls = new Calls(config, signalling, media, context.intents(), store, incoming, context.blockingExecutor(),
-        context.scheduler(), new SplittableRandom(), config.candidateWait(), limits, guard);
-    Calls outgoing = calls;
-    renegotiations = new Renegotiations(signalling, media, context.intents(), context.blockingExecutor(),
-        context.scheduler(), id -> outgoing.session(id).or(() -> incoming.session(id)),
-        (room, id) -> outgoing.session(room, id).or(() -> incoming.session(room, id)), NEGOTIATE_LIFETIME);
-    dtmf = new InfoDtmf(signalling, media, id -> outgoing.session(id).or(() -> incoming.session(id)));
+        lanes, context.scheduler(), new SplittableRandom(), config.candidateWait(), limits, guard);
+    renegotiations = new Renegotiations(signalling, media, context.intents(), lanes, context.scheduler(),
+        calls.sessions(), NEGOTIATE_LIFETIME);
+    dtmf = new InfoDtmf(signalling, media, calls.sessions());
     config.trunk().ifPresent(trunk -> trunk.register().ifPresent(settings -> {
       registration = new TrunkRegistration(signalling, trunk, settings, context.scheduler(), context.clock(),
           new SplittableRandom());
@@ -295,21 +308,27 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
     return context.intents().ghost(userId).ensureRegistered().thenApply(v -> true);
   }
 
+  /** The DM's ghost and what it stands for; empty outside a DM of ours. */
+  private Optional<Dialable> calleeOf(Optional<UserId> ghost) {
+    return ghost.flatMap(ghosts::dialableOf);
+  }
+
+  /**
+   * Call signalling in a DM: {@code m.call.negotiate} to renegotiation, the events of a call from a phone to that
+   * call, the rest to the calls from Matrix.
+   */
   @Override
-  public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Optional<Link> link) {
-    if (link.isEmpty()) {
-      return onMembershipOutsideLinks(event);
-    }
-    Optional<UserId> ghost = DmRooms.ghostOf(link.get());
-    Optional<Dialable> callee = ghost.flatMap(ghosts::dialableOf);
+  public CompletableFuture<Void> onCall(CallSignal signal, Link link) {
+    Optional<UserId> ghost = DmRooms.ghostOf(link);
+    Optional<Dialable> callee = calleeOf(ghost);
     if (callee.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
-    String callId = event.content().path("call_id").asText("");
+    MatrixEvent event = signal.event();
     if (event.type().equals("m.call.negotiate")) {
       return renegotiations.onNegotiate(event);
     }
-    if (event.type().startsWith("m.call.") && incoming.knowsMatrixCall(event.roomId(), callId)) {
+    if (incoming.knowsMatrixCall(event.roomId(), signal.callId())) {
       return incoming.onMatrixEvent(event);
     }
     return switch (event.type()) {
@@ -317,30 +336,53 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
       case "m.call.candidates" -> calls.onCandidates(event);
       case "m.call.hangup", "m.call.reject" -> calls.onHangup(event);
       case "m.call.select_answer" -> calls.onSelectAnswer(event);
-      case "m.room.message" -> isTheDmUser(link.get(), event.sender())
-          ? texts.onMatrixMessage(event, ghost.get(), callee.get()) : CompletableFuture.completedFuture(null);
       default -> CompletableFuture.completedFuture(null);
     };
   }
 
-  /** Only the user whose DM it is speaks for it: a text from anyone else in the room stays in Matrix. */
-  private static boolean isTheDmUser(Link link, UserId sender) {
-    return link.remoteId().endsWith("|" + sender.value());
-  }
-
-  /** An invite of one of our ghosts to a room: the ghost joins, and the room becomes the DM for that pair. */
-  private CompletableFuture<Void> onMembershipOutsideLinks(MatrixEvent event) {
-    if (!"invite".equals(event.membership().orElse("")) || event.stateKey().isEmpty()) {
+  /** A text in a DM goes out as a SIP MESSAGE; stickers stay in Matrix. */
+  @Override
+  public CompletableFuture<Void> onMessage(MatrixMessage message, Link link) {
+    if (!message.event().type().equals("m.room.message")) {
       return CompletableFuture.completedFuture(null);
     }
-    UserId ghost = UserId.of(event.stateKey().get());
-    if (ghosts.dialableOf(ghost).isEmpty()) {
+    return text(message.event(), link);
+  }
+
+  /** An edit goes out as one more text: its body is the client's fallback ({@code * new text}). */
+  @Override
+  public CompletableFuture<Void> onEdit(MatrixEdit edit, Link link) {
+    return text(edit.event(), link);
+  }
+
+  /** Only the user whose DM it is speaks for it: a text from anyone else in the room stays in Matrix. */
+  private CompletableFuture<Void> text(MatrixEvent event, Link link) {
+    Optional<UserId> ghost = DmRooms.ghostOf(link);
+    Optional<Dialable> to = calleeOf(ghost);
+    if (to.isEmpty() || !link.remoteId().endsWith("|" + event.sender().value())) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return texts.onMatrixMessage(event, ghost.get(), to.get());
+  }
+
+  /**
+   * An invite of one of our ghosts to a room without a link: the ghost joins, and the room becomes the DM for that
+   * pair. Membership in linked DMs needs nothing from SIP.
+   */
+  @Override
+  public CompletableFuture<Void> onMembership(MembershipChange change, Optional<Link> link) {
+    if (link.isPresent() || !"invite".equals(change.membership())) {
+      return CompletableFuture.completedFuture(null);
+    }
+    MatrixEvent event = change.event();
+    UserId ghost = change.subject();
+    Optional<Dialable> target = calleeOf(Optional.of(ghost));
+    if (target.isEmpty()) {
       log.info("{} invited {}, which stands for no number or SIP address", event.sender(), ghost);
       return CompletableFuture.completedFuture(null);
     }
     RoomId room = event.roomId();
-    Dialable target = ghosts.dialableOf(ghost).get();
-    return guard.dm(event.sender(), target).thenCompose(decision -> {
+    return guard.dm(event.sender(), target.get()).thenCompose(decision -> {
       if (decision instanceof Decision.Refused refused) {
         return refuseDm(event, ghost, refused.notice());
       }
@@ -410,35 +452,10 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
 
     @Override
     public void onResponse(ResponseEvent event) {
-      Renegotiations n = renegotiations;
-      if (n != null && n.owns(event.getClientTransaction())) {
-        n.onResponse(event);
-        return;
-      }
-      TrunkRegistration r = registration;
-      if (r != null && r.owns((CallIdHeader) event.getResponse().getHeader(CallIdHeader.NAME))) {
-        r.onResponse(event);
-        return;
-      }
-      TrunkKeepalive k = trunkKeepalive;
-      if (k != null && k.owns((CallIdHeader) event.getResponse().getHeader(CallIdHeader.NAME))) {
-        k.onResponse(event);
-        return;
-      }
-      DeskPhones d = deskPhones;
-      if (d != null && d.ownsKeepalive((CallIdHeader) event.getResponse().getHeader(CallIdHeader.NAME))) {
-        d.onKeepaliveResponse(event);
-        return;
-      }
-      IncomingCalls in = incoming;
-      if (in != null && in.ownsDeskLeg(((CallIdHeader) event.getResponse().getHeader(CallIdHeader.NAME))
-          .getCallId())) {
-        in.onDeskResponse(event);
-        return;
-      }
-      Texts t = texts;
-      if (t != null && t.owns((CallIdHeader) event.getResponse().getHeader(CallIdHeader.NAME))) {
-        t.onResponse(event);
+      CallIdHeader callId = (CallIdHeader) event.getResponse().getHeader(CallIdHeader.NAME);
+      Optional<Sender> sender = senderOf(event.getClientTransaction(), callId);
+      if (sender.isPresent()) {
+        sender.get().responses().accept(event);
         return;
       }
       Calls c = calls;
@@ -449,39 +466,11 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
 
     @Override
     public void onTimeout(TimeoutEvent event) {
-      Renegotiations n = renegotiations;
-      if (n != null && n.owns(event.getClientTransaction())) {
-        n.onTimeout(event);
-        return;
-      }
-      TrunkRegistration r = registration;
-      if (r != null && event.getClientTransaction() != null
-          && r.owns((CallIdHeader) event.getClientTransaction().getRequest().getHeader(CallIdHeader.NAME))) {
-        r.onTimeout(event);
-        return;
-      }
-      TrunkKeepalive k = trunkKeepalive;
-      if (k != null && event.getClientTransaction() != null
-          && k.owns((CallIdHeader) event.getClientTransaction().getRequest().getHeader(CallIdHeader.NAME))) {
-        k.onTimeout(event);
-        return;
-      }
-      DeskPhones d = deskPhones;
-      if (d != null && event.getClientTransaction() != null && d.ownsKeepalive((CallIdHeader) event
-          .getClientTransaction().getRequest().getHeader(CallIdHeader.NAME))) {
-        d.onKeepaliveTimeout(event);
-        return;
-      }
-      IncomingCalls in = incoming;
-      if (in != null && event.getClientTransaction() != null && in.ownsDeskLeg(((CallIdHeader) event
-          .getClientTransaction().getRequest().getHeader(CallIdHeader.NAME)).getCallId())) {
-        in.onDeskTimeout(event);
-        return;
-      }
-      Texts t = texts;
-      if (t != null && event.getClientTransaction() != null
-          && t.owns((CallIdHeader) event.getClientTransaction().getRequest().getHeader(CallIdHeader.NAME))) {
-        t.onTimeout(event);
+      ClientTransaction tx = event.getClientTransaction();
+      Optional<Sender> sender = tx == null ? Optional.empty()
+          : senderOf(tx, (CallIdHeader) tx.getRequest().getHeader(CallIdHeader.NAME));
+      if (sender.isPresent()) {
+        sender.get().timeouts().accept(event);
         return;
       }
       Calls c = calls;
@@ -489,5 +478,38 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
         c.onTimeout(event);
       }
     }
+
+    /** The part that sent the request of {@code tx} (Call-ID {@code callId}), other than the calls. */
+    private Optional<Sender> senderOf(ClientTransaction tx, CallIdHeader callId) {
+      List<Sender> senders = new ArrayList<>();
+      Renegotiations n = renegotiations;
+      if (n != null) {
+        senders.add(new Sender(() -> n.owns(tx), n::onResponse, n::onTimeout));
+      }
+      TrunkRegistration r = registration;
+      if (r != null) {
+        senders.add(new Sender(() -> r.owns(callId), r::onResponse, r::onTimeout));
+      }
+      TrunkKeepalive k = trunkKeepalive;
+      if (k != null) {
+        senders.add(new Sender(() -> k.owns(callId), k::onResponse, k::onTimeout));
+      }
+      DeskPhones d = deskPhones;
+      if (d != null) {
+        senders.add(new Sender(() -> d.ownsKeepalive(callId), d::onKeepaliveResponse, d::onKeepaliveTimeout));
+      }
+      IncomingCalls in = incoming;
+      if (in != null) {
+        senders.add(new Sender(() -> in.ownsDeskLeg(callId.getCallId()), in::onDeskResponse, in::onDeskTimeout));
+      }
+      Texts t = texts;
+      if (t != null) {
+        senders.add(new Sender(() -> t.owns(callId), t::onResponse, t::onTimeout));
+      }
+      return senders.stream().filter(sender -> sender.owns().getAsBoolean()).findFirst();
+    }
   }
+
+  /** A part of the connector that sends requests of its own, and takes the responses and timeouts it owns. */
+  private record Sender(BooleanSupplier owns, Consumer<ResponseEvent> responses, Consumer<TimeoutEvent> timeouts) {}
 }

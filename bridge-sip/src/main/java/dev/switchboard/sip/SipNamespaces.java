@@ -1,8 +1,10 @@
 package dev.switchboard.sip;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.core.config.ConfigSection;
 import dev.switchboard.registration.NamespaceRegex;
 import dev.switchboard.registration.Namespaces;
+import dev.switchboard.sip.config.SipConfig;
 import java.util.List;
 
 /** The namespaces the Sip connector claims: ghosts {@code @_sip_...}, prefixes configurable. */
@@ -15,18 +17,17 @@ public final class SipNamespaces {
    */
   public static final List<String> PSTN_PROTOCOLS = List.of("m.protocol.pstn", "im.vector.protocol.pstn");
 
-  /** Namespaces from the {@code sip:} config section ({@code user_prefix}, {@code alias_prefix}). */
+  /** Namespaces from the {@code sip:} config section: its {@code user_prefix}, read as {@link SipConfig} reads it. */
   public static Namespaces of(JsonNode config, String domain) {
-    return of(text(config, "user_prefix", "_sip_"), domain);
+    return of(SipConfig.userPrefix(ConfigSection.of(config, "sip")), domain);
   }
 
-  /** Namespaces for ghosts with this localpart prefix. */
-  public static Namespaces of(String userPrefix, String domain) {
+  /** Namespaces of the parsed section: ghosts with its {@code user_prefix}. */
+  public static Namespaces of(SipConfig config, String domain) {
+    return of(config.userPrefix(), domain);
+  }
+
+  private static Namespaces of(String userPrefix, String domain) {
     return new Namespaces(List.of(NamespaceRegex.users(userPrefix, domain)), List.of(), List.of());
-  }
-
-  private static String text(JsonNode config, String field, String fallback) {
-    JsonNode v = config.path(field);
-    return v.isTextual() && !v.asText().isBlank() ? v.asText() : fallback;
   }
 }

@@ -1,22 +1,41 @@
 package dev.switchboard.xmpp;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.switchboard.core.config.ConfigException;
+import dev.switchboard.core.config.ConfigSection;
+import dev.switchboard.core.connector.HubSettings;
+import dev.switchboard.core.portal.LinkedRoomAliases;
 import dev.switchboard.xmpp.component.ComponentSettings;
 import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
 import org.jxmpp.jid.impl.JidCreate;
 import org.jxmpp.stringprep.XmppStringprepException;
 
 /**
- * The {@code xmpp:} config section, validated at start.
+ * The {@code xmpp:} config section, parsed once when the connector is built (a bad value fails the start, naming
+ * its key); every part of the connector takes its settings from here.
  *
  * @param component how to reach the XMPP server as an XEP-0114 component
+ * @param prefixes the localpart prefixes of ghosts and portal aliases
  * @param listenerNick the nick the bridge's listening occupant uses in bridged MUCs
  * @param discoTimeout how long a portal alias query waits for the MUC's disco#info before answering anyway; short,
  *     because the user's join waits on the answer (issue 8)
+ * @param selfPingInterval how often each MUC occupant pings itself (XEP-0410); zero: off
+ * @param hub how other networks' ghosts show in hub rooms ({@code xmpp.hub})
+ * @param portalAliases whether a portal alias may join a room an admin linked ({@code xmpp.hub.portal_aliases})
  */
-public record XmppConfig(ComponentSettings component, String userPrefix, String aliasPrefix, String listenerNick,
-    Duration discoTimeout, Media media, Duration selfPingInterval) {
+public record XmppConfig(ComponentSettings component, Prefixes prefixes, String listenerNick, Duration discoTimeout,
+    Media media, Duration selfPingInterval, HubSettings hub, boolean portalAliases) {
+
+  /**
+   * {@code user_prefix} and {@code alias_prefix}, read here only: the registration's namespaces, the ghost ids and
+   * the portal aliases all derive from them.
+   */
+  public record Prefixes(String user, String alias) {
+    public static Prefixes parse(ConfigSection section) {
+      return new Prefixes(section.text("user_prefix", "_xmpp_"), section.text("alias_prefix", "_xmpp_"));
+    }
+  }
 
   /**
    * Media settings.
@@ -26,74 +45,42 @@ public record XmppConfig(ComponentSettings component, String userPrefix, String 
    * @param allowedHosts hosts fetched even though they resolve to internal addresses (e.g. the XMPP server's own
    *     upload service on a private network)
    */
-  public record Media(java.util.Optional<String> baseUrl, long maxBytes, java.util.Set<String> allowedHosts) {}
+  public record Media(Optional<String> baseUrl, long maxBytes, Set<String> allowedHosts) {}
 
-  public static XmppConfig from(JsonNode section) {
-    String domain = required(section, "domain");
+  /** For callers holding the raw tree (the registration and check commands): {@link #parse} of the section. */
+  public static XmppConfig from(com.fasterxml.jackson.databind.JsonNode section) {
+    return parse(ConfigSection.of(section, "xmpp"));
+  }
+
+  /** Parses the section ({@code xmpp}); every error names the full key. */
+  public static XmppConfig parse(ConfigSection section) {
+    String domain = section.requiredText("domain",
+        "the component's domain, e.g. matrix.example.org, as the XMPP server's Component entry names it");
     try {
       JidCreate.domainBareFrom(domain);
     } catch (XmppStringprepException e) {
-      throw new ConfigException("xmpp.domain: '" + domain + "' is not a valid XMPP domain (" + e.getMessage() + ")");
+      throw section.problem("domain", "'" + domain + "' is not a valid XMPP domain (" + e.getMessage() + ")");
     }
-    String secret = required(section, "secret");
-    int port = section.path("server_port").asInt(5347);
-    if (port <= 0 || port > 65535) {
-      throw new ConfigException("xmpp.server_port: " + port + " is not a TCP port");
-    }
-    ComponentSettings settings = ComponentSettings.of(text(section, "server_host", "127.0.0.1"), port, domain, secret)
-        .withIqTimeout(Duration.ofMillis(section.path("iq_timeout_ms").asLong(15_000)));
-    return new XmppConfig(settings, text(section, "user_prefix", "_xmpp_"), text(section, "alias_prefix", "_xmpp_"),
-        text(section, "listener_nick", "Matrix"), Duration.ofMillis(section.path("disco_timeout_ms").asLong(400)),
-        media(section), selfPing(section));
+    String secret = section.requiredText("secret", "the component_secret shared with the XMPP server");
+    ComponentSettings settings = ComponentSettings.of(section.text("server_host", "127.0.0.1"),
+            section.port("server_port", 5347), domain, secret)
+        .withIqTimeout(section.millis("iq_timeout_ms", Duration.ofSeconds(15), Duration.ofMillis(1),
+            Duration.ofHours(1)));
+    return new XmppConfig(settings, Prefixes.parse(section), section.text("listener_nick", "Matrix"),
+        section.millis("disco_timeout_ms", Duration.ofMillis(400), Duration.ZERO, Duration.ofMinutes(5)),
+        media(section),
+        // self_ping_interval_seconds: 0 turns it off.
+        section.seconds("self_ping_interval_seconds", Duration.ofMinutes(5), Duration.ZERO, Duration.ofDays(1)),
+        HubSettings.from(section.node(), section.path()), LinkedRoomAliases.allowed(section.node(), section.path()));
   }
 
-  /** {@code self_ping_interval_seconds}: how often each MUC occupant pings itself (XEP-0410); 0 turns it off. */
-  private static Duration selfPing(JsonNode section) {
-    long seconds = section.path("self_ping_interval_seconds").asLong(300);
-    if (seconds < 0 || seconds > 86_400) {
-      throw new ConfigException("xmpp.self_ping_interval_seconds must be between 0 (off) and 86400, got " + seconds);
+  private static Media media(ConfigSection section) {
+    Optional<String> baseUrl = section.optionalText("media_base_url");
+    if (baseUrl.isPresent() && !baseUrl.get().matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")) {
+      throw section.problem("media_base_url", "must be the homeserver's public base URL, e.g. "
+          + "https://matrix.example.org (XMPP users download Matrix media from it), got " + baseUrl.get());
     }
-    return Duration.ofSeconds(seconds);
-  }
-
-  private static Media media(JsonNode section) {
-    JsonNode base = section.path("media_base_url");
-    java.util.Optional<String> baseUrl = java.util.Optional.empty();
-    if (!base.isMissingNode() && !base.isNull()) {
-      if (!base.isTextual() || !base.asText().matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")) {
-        throw new ConfigException("xmpp.media_base_url must be the homeserver's public base URL, e.g. "
-            + "https://matrix.example.org (XMPP users download Matrix media from it), got " + base);
-      }
-      baseUrl = java.util.Optional.of(base.asText());
-    }
-    long max = section.path("media_max_bytes").asLong(10L * 1024 * 1024);
-    if (max <= 0 || max > 512L * 1024 * 1024) {
-      throw new ConfigException("xmpp.media_max_bytes must be between 1 and 536870912, got " + max);
-    }
-    java.util.Set<String> hosts = new java.util.LinkedHashSet<>();
-    JsonNode allowed = section.path("media_allowed_hosts");
-    if (!allowed.isMissingNode() && !allowed.isNull()) {
-      if (!allowed.isArray()) {
-        throw new ConfigException("xmpp.media_allowed_hosts must be a list of host names, e.g. [upload.example.org]");
-      }
-      allowed.forEach(h -> hosts.add(h.asText()));
-    }
-    return new Media(baseUrl, max, hosts);
-  }
-
-  private static String required(JsonNode section, String key) {
-    JsonNode v = section.path(key);
-    if (!v.isTextual() || v.asText().isBlank()) {
-      throw new ConfigException("xmpp." + key + " is required (" + switch (key) {
-        case "domain" -> "the component's domain, e.g. matrix.example.org, as the XMPP server's Component entry names it";
-        default -> "the component_secret shared with the XMPP server";
-      } + ")");
-    }
-    return v.asText();
-  }
-
-  private static String text(JsonNode section, String key, String fallback) {
-    JsonNode v = section.path(key);
-    return v.isTextual() && !v.asText().isBlank() ? v.asText() : fallback;
+    long max = section.number("media_max_bytes", 10L * 1024 * 1024, 1, 512L * 1024 * 1024);
+    return new Media(baseUrl, max, new LinkedHashSet<>(section.strings("media_allowed_hosts")));
   }
 }

@@ -1,19 +1,35 @@
 package dev.switchboard.xmpp;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.core.config.ConfigSection;
 import dev.switchboard.core.connector.Connector;
+import dev.switchboard.core.connector.EditHandling;
+import dev.switchboard.core.connector.MembershipHandling;
+import dev.switchboard.core.connector.MessageHandling;
+import dev.switchboard.core.connector.ReactionHandling;
+import dev.switchboard.core.connector.RedactionHandling;
+import dev.switchboard.core.connector.RoomStateHandling;
+import dev.switchboard.core.connector.ThirdPartyCapable;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.ConnectorMeters;
 import dev.switchboard.core.connector.ConnectorState;
 import dev.switchboard.core.connector.EphemeralCapable;
 import dev.switchboard.core.connector.Link;
 import dev.switchboard.core.connector.LinkCapable;
+import dev.switchboard.core.event.MatrixEdit;
 import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.event.MatrixMessage;
+import dev.switchboard.core.event.MatrixReaction;
+import dev.switchboard.core.event.MatrixRedaction;
+import dev.switchboard.core.event.MembershipChange;
+import dev.switchboard.core.event.RoomStateChange;
 import dev.switchboard.core.id.RoomAlias;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.permission.Permissions;
+import dev.switchboard.core.store.MessageMap;
 import dev.switchboard.registration.Namespaces;
+import dev.switchboard.xmpp.address.MucAliases;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
 import dev.switchboard.xmpp.chat.DirectChats;
@@ -25,18 +41,23 @@ import dev.switchboard.xmpp.muc.MucBridge;
 import dev.switchboard.xmpp.vcard.MatrixVCards;
 import dev.switchboard.xmpp.address.MatrixUserJids;
 import dev.switchboard.xmpp.muc.MucInteractions;
+import dev.switchboard.xmpp.muc.MucPuppets;
 import java.security.SecureRandom;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jivesoftware.smack.packet.Stanza;
 
 /** The XMPP connector: an XEP-0114 component on its own domain, with MUC portals. */
-public final class XmppConnector implements Connector, LinkCapable, EphemeralCapable,
-    dev.switchboard.core.connector.ThirdPartyCapable {
+public final class XmppConnector implements Connector, LinkCapable, EphemeralCapable, ThirdPartyCapable,
+    MessageHandling, EditHandling, ReactionHandling, RedactionHandling, MembershipHandling, RoomStateHandling {
   public static final String PROTOCOL = "xmpp";
 
-  private final JsonNode section;
   private final XmppConfig config;
+  /** Ghost ids and portal aliases, from the configured prefixes. */
+  private final XmppGhostIds ghostIds;
+  private final MucAliases aliases;
   private final Namespaces namespaces;
   private final String serverName;
   private ComponentConnection connection;
@@ -54,16 +75,19 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
   private dev.switchboard.xmpp.permission.DirectChatRefusals dmRefusals;
   private dev.switchboard.xmpp.relay.MucRelay mucRelay;
   private dev.switchboard.xmpp.permission.DormantPortals dormant;
+  /** Users' own events in MUC portals: reactions (and their redactions) to MucInteractions, the rest to MucBridge. */
+  private LinkEvents mucPuppets;
 
   /**
    * @param section the {@code xmpp:} config section (validated here: a bad one fails the start)
    * @param serverName the homeserver's server name
    */
   public XmppConnector(JsonNode section, String serverName) {
-    this.section = section;
-    this.config = XmppConfig.from(section);
+    this.config = XmppConfig.parse(ConfigSection.of(section, PROTOCOL));
     this.serverName = serverName;
-    this.namespaces = XmppNamespaces.of(section, serverName);
+    this.namespaces = XmppNamespaces.of(config.prefixes(), serverName);
+    this.ghostIds = new XmppGhostIds(config.prefixes().user(), serverName);
+    this.aliases = new MucAliases(config.prefixes().alias(), serverName);
   }
 
   @Override
@@ -79,16 +103,16 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
   @Override
   public void start(ConnectorContext context) {
     this.context = context;
-    MucBridge[] bridge = new MucBridge[1];
+    // The listener runs only once the stream is started below, when every part exists.
     connection = new ComponentConnection(config.component(), new ComponentConnection.Listener() {
       @Override
       public void onReady() {
-        bridge[0].onReady();
+        mucs.onReady();
       }
 
       @Override
       public void onDisconnected() {
-        bridge[0].onDisconnected();
+        mucs.onDisconnected();
         gateway.onDisconnected();
       }
 
@@ -101,28 +125,29 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
         } else if (chats.handles(stanza)) {
           chats.onStanza(stanza);
         } else {
-          bridge[0].onStanza(stanza);
+          mucs.onStanza(stanza);
         }
       }
     }, context.blockingExecutor(), new SecureRandom());
-    mucs = new MucBridge(config, context, connection);
+    // One message map for every part, so their rows share group commits.
+    MessageMap messageMap = context.messageMap();
+    mucs = new MucBridge(config, context, connection, ghostIds, aliases, messageMap);
     // One fetcher, so its cap on concurrent fetches holds for MUCs, gateway rooms and direct chats together.
     fetcher = new MediaFetcher(config.media().maxBytes(), config.media().allowedHosts());
-    gateway = new GatewayBridge(config, context, connection, fetcher);
+    gateway = new GatewayBridge(config, context, connection, fetcher, ghostIds, messageMap);
     links = new MucLinks(context, mucs, config.component().domain());
-    chats = new DirectChats(config, context, connection, mucs::isBridged, fetcher);
-    vcards = new MatrixVCards(context, connection, new MatrixUserJids(config.component().domain()),
-        new XmppGhostIds(config.userPrefix(), serverName));
-    interactions = new MucInteractions(context, mucs, new XmppGhostIds(config.userPrefix(), serverName));
+    chats = new DirectChats(config, context, connection, mucs::isBridged, fetcher, ghostIds, messageMap);
+    vcards = new MatrixVCards(context, connection, new MatrixUserJids(config.component().domain()), ghostIds);
+    interactions = new MucInteractions(context, mucs, ghostIds, messageMap);
     mucs.addMessageHook(interactions);
-    XmppGhostIds ghostIds = new XmppGhostIds(config.userPrefix(), serverName);
+    mucPuppets = new MucPuppets(mucs, interactions);
     bridging = new dev.switchboard.xmpp.permission.BridgingPolicy(context, ghostIds);
     dmRefusals = new dev.switchboard.xmpp.permission.DirectChatRefusals(context, ghostIds);
     mucRelay = new dev.switchboard.xmpp.relay.MucRelay(context, mucs,
-        new dev.switchboard.xmpp.media.MediaLinks(config.media().baseUrl()), new dev.switchboard.core.permission.RelayNames());
+        new dev.switchboard.xmpp.media.MediaLinks(config.media().baseUrl()),
+        new dev.switchboard.core.permission.RelayNames(), messageMap);
     mucs.addMessageHook(new MucMediaHook(context, fetcher));
     dormant = new dev.switchboard.xmpp.permission.DormantPortals(context, mucs);
-    bridge[0] = mucs;
     ConnectorMeters meters = context.meters(PROTOCOL);
     ComponentConnection component = connection;
     for (ComponentConnection.State s : ComponentConnection.State.values()) {
@@ -151,47 +176,93 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
     }
   }
 
+  // ---- Matrix events, sorted by the core; each goes to one part, picked once in route()
+
   @Override
-  public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Optional<Link> link) {
-    if (connection.state() == ComponentConnection.State.READY) {
-      return handle(event, link);
+  public CompletableFuture<Void> onMessage(MatrixMessage message, Link link) {
+    // Stickers are not bridged yet; like any event of a user, one still wakes a dormant portal.
+    boolean sticker = !"m.room.message".equals(message.event().type());
+    return route(message.event(), link, part -> sticker ? done() : part.onMessage(message, link));
+  }
+
+  @Override
+  public CompletableFuture<Void> onEdit(MatrixEdit edit, Link link) {
+    return route(edit.event(), link, part -> part.onEdit(edit, link));
+  }
+
+  @Override
+  public CompletableFuture<Void> onReaction(MatrixReaction reaction, Link link) {
+    return route(reaction.event(), link, part -> part.onReaction(reaction, link));
+  }
+
+  @Override
+  public CompletableFuture<Void> onRedaction(MatrixRedaction redaction, Link link) {
+    return route(redaction.event(), link, part -> part.onRedaction(redaction, link));
+  }
+
+  @Override
+  public CompletableFuture<Void> onRoomState(RoomStateChange change, Link link) {
+    return route(change.event(), link, part -> part.onRoomState(change, link));
+  }
+
+  /** Outside any link: an invite of one of our ghosts, a direct chat (or, below level user, a refusal). */
+  @Override
+  public CompletableFuture<Void> onMembership(MembershipChange change, Optional<Link> link) {
+    if (link.isPresent()) {
+      return route(change.event(), link.get(), part -> part.onMembership(change, link.get()));
     }
-    // The stream is down: the event waits for it here (its future pending, so the dispatcher holds the room's later
-    // events behind it) and runs as soon as it is back, after the MUC state was reset; a stanza buffered instead
-    // could reach a MUC before our occupant's rejoin. A dispatcher retry after its accept timeout joins this wait
-    // rather than starting a second one, so nothing goes out twice.
-    String key = event.eventId().value() + "|" + link.map(Link::remoteId).orElse("");
+    return whenStreamUp(change.event(), "", () -> bridging.of(change.event().sender()) == Permissions.Bridging.PUPPET
+        ? chats.onUnlinkedMembership(change) : dmRefusals.refuse(change));
+  }
+
+  private CompletableFuture<Void> route(MatrixEvent event, Link link,
+      Function<LinkEvents, CompletableFuture<Void>> deliver) {
+    return whenStreamUp(event, link.remoteId(), () -> deliver(event, link, deliver));
+  }
+
+  /**
+   * Permissions (issue 16): only user and admin act as themselves on XMPP (occupants, direct chats); relay users speak
+   * through the bridge's own occupant; none users' events mostly never get here (core keeps them back). A dormant
+   * portal (from an alias query) wakes for a user first, then the event goes out as usual.
+   */
+  private CompletableFuture<Void> deliver(MatrixEvent event, Link link,
+      Function<LinkEvents, CompletableFuture<Void>> deliver) {
+    Permissions.Bridging as = bridging.of(event.sender());
+    if (DirectChats.owns(link)) {
+      return as == Permissions.Bridging.PUPPET ? deliver.apply(chats) : done();
+    }
+    if (gateway.owns(link)) {
+      return deliver.apply(gateway); // shows each member by their level itself
+    }
+    if (dormant.isDormant(link)) {
+      return dormant.onEvent(event, link, as, () -> deliver(event, link, deliver));
+    }
+    if (as != Permissions.Bridging.PUPPET) {
+      return as == Permissions.Bridging.RELAY ? deliver.apply(mucRelay) : done();
+    }
+    return deliver.apply(mucPuppets);
+  }
+
+  /**
+   * Runs {@code handle} now while the component stream is up. While it is down the event waits for it here (its
+   * future pending, so the dispatcher holds the room's later events behind it) and runs as soon as it is back, after
+   * the MUC state was reset; a stanza buffered instead could reach a MUC before our occupant's rejoin. A dispatcher
+   * retry after its accept timeout joins this wait rather than starting a second one, so nothing goes out twice.
+   */
+  private CompletableFuture<Void> whenStreamUp(MatrixEvent event, String remoteId,
+      Supplier<CompletableFuture<Void>> handle) {
+    if (connection.state() == ComponentConnection.State.READY) {
+      return handle.get();
+    }
+    String key = event.eventId().value() + "|" + remoteId;
     CompletableFuture<Void> waiting = held.computeIfAbsent(key, k -> connection.whenReady()
-        .thenComposeAsync(v -> handle(event, link), context.blockingExecutor()));
+        .thenComposeAsync(v -> handle.get(), context.blockingExecutor()));
     waiting.whenComplete((v, e) -> held.remove(key, waiting));
     return waiting;
   }
 
-  private CompletableFuture<Void> handle(MatrixEvent event, Optional<Link> link) {
-    // Permissions (issue 16): only user and admin act as themselves on XMPP (occupants, direct chats); relay users
-    // speak through the bridge's own occupant; none users' events mostly never get here (core keeps them back).
-    Permissions.Bridging as = bridging.of(event.sender());
-    if (link.isEmpty()) {
-      return as == Permissions.Bridging.PUPPET ? chats.onUnlinkedEvent(event) : dmRefusals.refuse(event);
-    }
-    if (DirectChats.owns(link.get())) {
-      return as == Permissions.Bridging.PUPPET ? chats.onMatrixEvent(event, link.get())
-          : CompletableFuture.completedFuture(null);
-    }
-    if (gateway.owns(link.get())) {
-      return gateway.onMatrixEvent(event, link.get()); // shows each member by their level itself
-    }
-    if (dormant.isDormant(link.get())) {
-      return dormant.onEvent(event, link.get(), as, () -> handle(event, link)); // an alias query's portal
-    }
-    if (as != Permissions.Bridging.PUPPET) {
-      return as == Permissions.Bridging.RELAY ? mucRelay.onMatrixEvent(event, link.get())
-          : CompletableFuture.completedFuture(null);
-    }
-    if (interactions.takes(event)) {
-      return interactions.onMatrixEvent(event, link.get());
-    }
-    return mucs.onMatrixEvent(event, link.get());
+  private static CompletableFuture<Void> done() {
+    return CompletableFuture.completedFuture(null);
   }
 
   @Override
@@ -209,8 +280,7 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
 
   private dev.switchboard.xmpp.lookup.ThirdPartyLookup lookup() {
     return new dev.switchboard.xmpp.lookup.ThirdPartyLookup(
-        new dev.switchboard.xmpp.address.MucAliases(config.aliasPrefix(), serverName),
-        new XmppGhostIds(config.userPrefix(), serverName), config.component().domain(), serverName);
+        aliases, ghostIds, config.component().domain(), serverName);
   }
 
   @Override
@@ -248,7 +318,7 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
   @Override
   public CompletableFuture<Boolean> onUserQuery(UserId userId) {
     // The homeserver asks before an invite reaches a ghost (a DM opened from Matrix): it must exist when we say so.
-    if (new XmppGhostIds(config.userPrefix(), serverName).jidOf(userId).isEmpty() || context == null) {
+    if (ghostIds.jidOf(userId).isEmpty() || context == null) {
       return CompletableFuture.completedFuture(false);
     }
     return context.intents().ghost(userId).ensureRegistered().handle((v, e) -> e == null);

@@ -1,8 +1,10 @@
 package dev.switchboard.xmpp;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.core.config.ConfigSection;
 import dev.switchboard.registration.NamespaceRegex;
 import dev.switchboard.registration.Namespaces;
+import java.util.List;
 
 /** The namespaces the Xmpp connector claims: ghosts {@code @_xmpp_...} and aliases {@code #_xmpp_...}, prefixes configurable. */
 public final class XmppNamespaces {
@@ -10,6 +12,12 @@ public final class XmppNamespaces {
 
   /** Namespaces from the {@code xmpp:} config section ({@code user_prefix}, {@code alias_prefix}). */
   public static Namespaces of(JsonNode config, String domain) {
-    return NamespaceRegex.forConnector(config, "_xmpp_", true, domain);
+    return of(XmppConfig.Prefixes.parse(ConfigSection.of(config, "xmpp")), domain);
+  }
+
+  /** Exclusive claims on the ghosts and portal aliases with these prefixes on {@code domain}. */
+  public static Namespaces of(XmppConfig.Prefixes prefixes, String domain) {
+    return new Namespaces(List.of(NamespaceRegex.users(prefixes.user(), domain)),
+        List.of(NamespaceRegex.aliases(prefixes.alias(), domain)), List.of());
   }
 }

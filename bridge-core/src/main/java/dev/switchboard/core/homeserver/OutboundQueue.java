@@ -3,6 +3,7 @@ package dev.switchboard.core.homeserver;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.core.ordering.KeyedSerialExecutor;
 import dev.switchboard.core.store.Database;
 import dev.switchboard.core.store.GroupCommitter;
 import dev.switchboard.core.store.StoreException;
@@ -11,9 +12,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -39,13 +40,15 @@ import org.slf4j.LoggerFactory;
  * commits in one transaction for the inserts and one, without a disk flush, for the deletes. When nothing waits, a
  * write starts at once.
  *
- * <p>The lanes are this class's own rather than a {@link dev.switchboard.core.ordering.KeyedSerialExecutor}'s, because
- * they keep three things that executor does not: a request's seq is taken in the same critical section that queues
- * it, so a room's seq order is its send order (after a restart too); a lane goes on from the HTTP client's completion
- * without a hand-off to an executor (measured in docs/benchmarks.md); and a lane's queued requests stay visible, to
- * be counted ({@link #pending}), failed at {@link #close}, and held before {@link #start} (the rows a previous run
- * left are queued at open). Retry, back-off and the token-refused hold keep the head in place, which a task queue
- * would express as a task that does not settle; the rest would have to be rebuilt around it.
+ * <p>The lanes are a {@link KeyedSerialExecutor}'s, one task per request that settles when the request leaves the
+ * queue (accepted, refused for good, or never stored); retries with back-off and the token-refused hold keep it
+ * unsettled, so the room waits. Three things the queue needs from them: a request's seq is taken in the locked step
+ * that queues its task ({@link KeyedSerialExecutor#submit(Object, Runnable, java.util.function.Supplier)}), so a
+ * room's seq order is its send order, after a restart too; the executor is direct, so a lane goes on from the HTTP
+ * client's completion without a hand-off (measured in docs/benchmarks.md), and an idle room's first send starts on
+ * the caller's thread, which only chains it after the row's insert; and the queued requests stay visible in
+ * {@code queued}, to be counted ({@link #pending}) and failed at {@link #close}, while every task waits for
+ * {@link #start} (the rows a previous run left are queued at open).
  *
  * <p>Threads: JDBC runs on the bounded {@code dbExecutor}; lanes hold no thread while they wait for the homeserver
  * and go on from the HTTP client's completion (no hand-off) after a success; callers' futures complete on the common
@@ -63,14 +66,12 @@ public final class OutboundQueue implements AutoCloseable {
     CompletableFuture<JsonNode> deliver(OutboundRequest request);
   }
 
+  /** A queued request; {@code done} settles its lane's task, when it leaves the queue. */
   private record Entry(long seq, OutboundRequest request, CompletableFuture<JsonNode> result,
-      CompletableFuture<Void> persisted) {}
-
-  /** One room's queue. Mutated only inside {@code lanes.compute} for its key; {@code failures} only by its worker. */
-  private static final class Lane {
-    final ArrayDeque<Entry> entries = new ArrayDeque<>();
-    boolean running;
-    int failures;
+      CompletableFuture<Void> persisted, CompletableFuture<Void> done) {
+    Entry(long seq, OutboundRequest request, CompletableFuture<JsonNode> result, CompletableFuture<Void> persisted) {
+      this(seq, request, result, persisted, new CompletableFuture<>());
+    }
   }
 
   private final Database database;
@@ -78,7 +79,12 @@ public final class OutboundQueue implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private final Clock clock;
   private final RetryPolicy redelivery;
-  private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
+  /** Per-room order; direct, so the next request starts on the thread that finished the one before. */
+  private final KeyedSerialExecutor<String> rooms = new KeyedSerialExecutor<>(Runnable::run, "outbound room");
+  /** Every request from enqueue until it leaves its lane, by seq. */
+  private final Map<Long, Entry> queued = new ConcurrentHashMap<>();
+  /** Completed by {@link #start}; every lane's task waits for it. */
+  private final CompletableFuture<Delivery> started = new CompletableFuture<>();
   /**
    * Group commit of inserts and of done-deletes: what waits while a write runs goes in the next one, one transaction
    * for many rooms' rows. When nothing waits a write starts at once, so a lone message pays no extra latency.
@@ -86,7 +92,6 @@ public final class OutboundQueue implements AutoCloseable {
   private final GroupCommitter<PendingInsert> inserts;
   private final GroupCommitter<Long> deletes;
   private final AtomicLong nextSeq;
-  private volatile Delivery delivery;
   private volatile boolean closed;
   private final AtomicBoolean tokenRefused = new AtomicBoolean();
 
@@ -137,23 +142,20 @@ public final class OutboundQueue implements AutoCloseable {
     });
     OutboundQueue queue = new OutboundQueue(database, dbExecutor, scheduler, clock, redelivery, maxSeq);
     for (Entry e : leftover) {
-      queue.lanes.computeIfAbsent(e.request().room().value(), k -> new Lane()).entries.add(e);
+      queue.queued.put(e.seq(), e);
+      queue.rooms.submit(e.request().room().value(), () -> queue.inOrder(e));
     }
     if (!leftover.isEmpty()) {
       log.info("{} queued request(s) in {} room(s) left from the last run will be sent", leftover.size(),
-          queue.lanes.size());
+          leftover.stream().map(e -> e.request().room()).distinct().count());
     }
     return queue;
   }
 
   /** Starts sending, first what the last run left. */
   public void start(Delivery delivery) {
-    if (this.delivery != null) {
+    if (!started.complete(delivery)) {
       throw new IllegalStateException("outbound queue already started");
-    }
-    this.delivery = delivery;
-    for (String key : lanes.keySet()) {
-      pump(key);
     }
   }
 
@@ -175,14 +177,12 @@ public final class OutboundQueue implements AutoCloseable {
     CompletableFuture<JsonNode> result = new CompletableFuture<>();
     CompletableFuture<Void> persisted = new CompletableFuture<>();
     Entry[] added = new Entry[1];
-    // The seq is taken inside the lane's critical section, so a room's seq order is its send order, after a
-    // restart too.
-    lanes.compute(key, (k, lane) -> {
-      Lane l = lane == null ? new Lane() : lane;
+    // The seq is taken in the step that queues the task, so a room's seq order is its send order, after a restart
+    // too. The task only chains the send after the insert below, so it may start here, on the caller's thread.
+    rooms.submit(key, () -> {
       added[0] = new Entry(nextSeq.incrementAndGet(), request, result, persisted);
-      l.entries.addLast(added[0]);
-      return l;
-    });
+      queued.put(added[0].seq(), added[0]);
+    }, () -> inOrder(added[0]));
     Entry entry = added[0];
     if (closed) {
       // close() may have taken its snapshot before this entry was added; the row is still written below.
@@ -199,25 +199,12 @@ public final class OutboundQueue implements AutoCloseable {
       persisted.completeExceptionally(e);
       result.completeExceptionally(e);
     });
-    pump(key);
     return result;
   }
 
   /** Requests waiting or in flight, over all rooms. */
   public int pending() {
-    return snapshot().size();
-  }
-
-  /** Every entry, read inside each lane's critical section. */
-  private List<Entry> snapshot() {
-    List<Entry> all = new ArrayList<>();
-    for (String key : lanes.keySet()) {
-      lanes.computeIfPresent(key, (k, lane) -> {
-        all.addAll(lane.entries);
-        return lane;
-      });
-    }
-    return all;
+    return queued.size();
   }
 
   private record PendingInsert(Entry entry, String key, String json, long createdAt) {}
@@ -261,25 +248,17 @@ public final class OutboundQueue implements AutoCloseable {
     deletes.add(seq);
   }
 
-  /** Starts the lane's worker if it is idle and has work. */
-  private void pump(String key) {
-    if (delivery == null || closed) {
-      return;
-    }
-    Entry[] head = new Entry[1];
-    lanes.computeIfPresent(key, (k, lane) -> {
-      if (!lane.running && !lane.entries.isEmpty()) {
-        lane.running = true;
-        head[0] = lane.entries.peekFirst();
-      }
-      return lane;
-    });
-    if (head[0] != null) {
-      send(key, head[0]);
-    }
+  /**
+   * The entry's task in its room's lane, started once the earlier ones left the queue: sends it once the queue has
+   * started and its row is stored; settles when it leaves the queue.
+   */
+  private CompletableFuture<Void> inOrder(Entry entry) {
+    started.thenAccept(delivery -> send(delivery, entry, 0));
+    return entry.done();
   }
 
-  private void send(String key, Entry entry) {
+  /** One delivery of the entry, after {@code failures} failed ones. */
+  private void send(Delivery delivery, Entry entry, int failures) {
     if (closed) {
       return;
     }
@@ -289,10 +268,10 @@ public final class OutboundQueue implements AutoCloseable {
           .whenComplete((answer, error) -> {
             if (error == null) {
               // The common case costs no hand-off: the next request of the lane starts from here.
-              accepted(key, entry, answer);
+              accepted(entry, answer);
             } else {
               try {
-                dbExecutor.execute(() -> finish(key, entry, error));
+                dbExecutor.execute(() -> finish(delivery, entry, error, failures + 1));
               } catch (RejectedExecutionException e) {
                 log.debug("Outbound queue executor stopped; {} stays queued", entry.seq());
               }
@@ -308,17 +287,17 @@ public final class OutboundQueue implements AutoCloseable {
    * The homeserver accepted the lane's head: the next request starts at once and the row's delete is handed to the
    * writer. A crash before the delete commits sends the row again on the next start under the txn id stored in it.
    */
-  private void accepted(String key, Entry entry, JsonNode answer) {
+  private void accepted(Entry entry, JsonNode answer) {
     tokenRefused.set(false);
     delete(entry.seq());
     ForkJoinPool.commonPool().execute(() -> entry.result().complete(answer));
-    advance(key);
+    advance(entry);
   }
 
-  /** Runs on the db executor once a delivery failed (or its row could not be stored). */
-  private void finish(String key, Entry entry, Throwable error) {
+  /** Runs on the db executor once a delivery failed (or its row could not be stored), the {@code failures}th time. */
+  private void finish(Delivery delivery, Entry entry, Throwable error, int failures) {
     if (entry.persisted().isCompletedExceptionally()) {
-      advance(key);
+      advance(entry);
       return;
     }
     Throwable cause = HomeserverClient.unwrap(error);
@@ -342,17 +321,15 @@ public final class OutboundQueue implements AutoCloseable {
       }
       delete(entry.seq());
       ForkJoinPool.commonPool().execute(() -> entry.result().completeExceptionally(cause));
-      advance(key);
+      advance(entry);
       return;
     }
-    Lane lane = lanes.get(key);
-    int failures = lane == null ? 1 : ++lane.failures;
     Duration delay = redelivery.delayAfter(failures, ThreadLocalRandom.current());
-    log.debug("Delivery of queued {} in {} failed ({}); again in {} ms", entry.request().describe(), key,
-        cause.toString(), delay.toMillis());
+    log.debug("Delivery of queued {} in {} failed ({}); again in {} ms", entry.request().describe(),
+        entry.request().room(), cause.toString(), delay.toMillis());
     countAttempt(entry);
     try {
-      scheduler.schedule(() -> send(key, entry), delay.toMillis(), TimeUnit.MILLISECONDS);
+      scheduler.schedule(() -> send(delivery, entry, failures), delay.toMillis(), TimeUnit.MILLISECONDS);
     } catch (RejectedExecutionException e) {
       log.debug("Scheduler stopped; {} stays queued", entry.seq());
     }
@@ -368,21 +345,10 @@ public final class OutboundQueue implements AutoCloseable {
         || cause instanceof RejectedExecutionException);
   }
 
-  /** Drops the lane's head and starts the next one, or retires the lane when it is empty. */
-  private void advance(String key) {
-    Entry[] next = new Entry[1];
-    lanes.computeIfPresent(key, (k, lane) -> {
-      lane.entries.pollFirst();
-      lane.failures = 0;
-      if (lane.entries.isEmpty()) {
-        return null;
-      }
-      next[0] = lane.entries.peekFirst();
-      return lane;
-    });
-    if (next[0] != null) {
-      send(key, next[0]);
-    }
+  /** The entry leaves the queue; its room's next request starts on this thread. */
+  private void advance(Entry entry) {
+    queued.remove(entry.seq());
+    entry.done().complete(null);
   }
 
   private static void deleteRows(java.sql.Connection c, List<Long> seqs) throws java.sql.SQLException {
@@ -422,7 +388,7 @@ public final class OutboundQueue implements AutoCloseable {
     closed = true;
     IllegalStateException stopped =
         new IllegalStateException("outbound queue closed; the request stays queued and is sent after restart");
-    for (Entry e : snapshot()) {
+    for (Entry e : queued.values()) {
       e.result().completeExceptionally(stopped);
     }
   }

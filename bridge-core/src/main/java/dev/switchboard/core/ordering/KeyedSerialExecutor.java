@@ -23,11 +23,16 @@ import org.slf4j.LoggerFactory;
  * keeps order itself, e.g. the outbound queue) instead of once that work is done; a plain task still waits for all
  * the handed-over work before it, so it never overtakes work queued elsewhere.
  *
- * <p>Threads: a task always starts on the executor, never on the submitter's thread; its result completes on whatever
- * thread completed the task's own stage, after the lane has moved on (a caller's continuation cannot stall the lane).
+ * <p>Threads: a task starts on the executor; with a pool that is never the submitter's thread. With a direct executor
+ * ({@code Runnable::run}) an idle lane's task starts on the submitter's thread and each next one on the thread that
+ * settled the task before it, with no hand-off: for tasks that only start asynchronous work, such as the outbound
+ * queue's sends. A task's result completes on whatever thread completed the task's own stage, after the lane has moved
+ * on (a caller's continuation cannot stall the lane).
  */
 public final class KeyedSerialExecutor<K> {
   private static final Logger log = LoggerFactory.getLogger(KeyedSerialExecutor.class);
+
+  private static final Runnable NOTHING = () -> { };
 
   private final Executor executor;
   private final String name;
@@ -68,10 +73,21 @@ public final class KeyedSerialExecutor<K> {
    * overlap. The result is the task's own; a throw becomes a failed future. The lane goes on either way.
    */
   public <T> CompletableFuture<T> submit(K key, Supplier<? extends CompletionStage<T>> task) {
+    return submit(key, NOTHING, task);
+  }
+
+  /**
+   * Like {@link #submit(Object, Supplier)}, and runs {@code whenQueued} in the locked step that queues the task, so
+   * what it does happens in the lane's order: of two tasks of one key, the one whose {@code whenQueued} ran first runs
+   * first. The outbound queue takes a request's sequence number there, so a room's numbers are its send order.
+   * {@code whenQueued} must be short and must not call this executor; if it throws, nothing is queued and the throw
+   * reaches the caller.
+   */
+  public <T> CompletableFuture<T> submit(K key, Runnable whenQueued, Supplier<? extends CompletionStage<T>> task) {
     Job<T> job = new Job<>(true, () -> task.get().thenApply(CompletableFuture::completedFuture),
         new CompletableFuture<>());
     try {
-      enqueue(key, job);
+      enqueue(key, job, whenQueued);
     } catch (RejectedExecutionException e) {
       // The job has already failed with it.
     }
@@ -88,7 +104,7 @@ public final class KeyedSerialExecutor<K> {
       Supplier<? extends CompletionStage<? extends CompletionStage<T>>> task) {
     Job<T> job = new Job<>(false, task, new CompletableFuture<>());
     try {
-      enqueue(key, job);
+      enqueue(key, job, NOTHING);
     } catch (RejectedExecutionException e) {
       // The job has already failed with it.
     }
@@ -106,7 +122,7 @@ public final class KeyedSerialExecutor<K> {
         runnable.run();
         return CompletableFuture.completedFuture(CompletableFuture.completedFuture(null));
       }, new CompletableFuture<>());
-      enqueue(key, job);
+      enqueue(key, job, NOTHING);
       job.result().whenComplete((ok, e) -> {
         if (e != null && !(e instanceof RejectedExecutionException)) {
           log.error("A task in {} lane {} failed; the next one runs", name, key, e);
@@ -126,13 +142,14 @@ public final class KeyedSerialExecutor<K> {
     return n;
   }
 
-  private void enqueue(K key, Job<?> job) {
+  private void enqueue(K key, Job<?> job, Runnable whenQueued) {
     while (true) {
       Lane lane = lanes.computeIfAbsent(key, Lane::new);
       synchronized (lane) {
         if (lanes.get(key) != lane) {
           continue; // retired while we took it; take the new one
         }
+        whenQueued.run();
         lane.jobs.addLast(job);
       }
       pump(lane);

@@ -82,6 +82,43 @@ class KeyedSerialExecutorTest {
   }
 
   @Test
+  void whatWhenQueuedDoesHappensInTheLanesOrder() throws Exception {
+    AtomicInteger numbers = new AtomicInteger();
+    List<Integer> ran = new CopyOnWriteArrayList<>();
+    List<CompletableFuture<Void>> results = new CopyOnWriteArrayList<>();
+    List<CompletableFuture<Void>> submitters = IntStream.range(0, 4).mapToObj(t -> CompletableFuture.runAsync(() -> {
+      for (int i = 0; i < 250; i++) {
+        int[] number = new int[1];
+        results.add(lanes.submit("room", () -> number[0] = numbers.incrementAndGet(),
+            () -> CompletableFuture.runAsync(() -> ran.add(number[0]), pool)));
+      }
+    }, pool)).toList();
+
+    CompletableFuture.allOf(submitters.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+    CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+    assertThat(ran).containsExactlyElementsOf(IntStream.rangeClosed(1, 1000).boxed().toList());
+  }
+
+  @Test
+  void withADirectExecutorTheNextTaskStartsOnTheThreadThatSettledThePreviousOne() throws Exception {
+    KeyedSerialExecutor<String> direct = new KeyedSerialExecutor<>(Runnable::run, "direct");
+    CompletableFuture<Void> firstDone = new CompletableFuture<>();
+    CompletableFuture<Thread> firstRanOn = direct.submit("room", () -> {
+      Thread ranOn = Thread.currentThread();
+      return firstDone.thenApply(v -> ranOn);
+    });
+    CompletableFuture<Thread> secondRanOn = direct.submit("room",
+        () -> CompletableFuture.completedFuture(Thread.currentThread()));
+    assertThat(secondRanOn).isNotDone();
+
+    Thread settler = new Thread(() -> firstDone.complete(null), "settler");
+    settler.start();
+    settler.join();
+    assertThat(firstRanOn.get(5, TimeUnit.SECONDS)).isSameAs(Thread.currentThread());
+    assertThat(secondRanOn.get(5, TimeUnit.SECONDS)).isSameAs(settler);
+  }
+
+  @Test
   void pipelinedTasksStartOnceTheirPredecessorHandedOver() throws Exception {
     CompletableFuture<String> firstDelivered = new CompletableFuture<>();
     CompletableFuture<String> first = lanes.submitPipelined("room",

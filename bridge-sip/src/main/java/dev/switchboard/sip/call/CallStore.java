@@ -8,6 +8,9 @@ import java.util.Optional;
 
 /** The {@code sip_call} table: which Matrix call is which SIP dialog, and how far it got. */
 public final class CallStore {
+  private static final String OUTBOUND = "outbound";
+  private static final String INBOUND = "inbound";
+
   private final Database database;
   private final Clock clock;
   private final CallMeters meters;
@@ -33,40 +36,56 @@ public final class CallStore {
 
   /** Records a new outbound call; false when the Matrix call is already known (a repeated invite). */
   public boolean insertOutbound(OutboundCall call) {
-    boolean inserted = insertOutboundRow(call);
-    if (inserted) {
-      meters.started("outbound", key(call.room(), call.matrixCallId()));
+    return insert(call, OUTBOUND, call.state().name());
+  }
+
+  public void update(OutboundCall call) {
+    update(call, OUTBOUND, call.state().name(), call.state() == OutboundCall.State.ANSWERED,
+        call.state() == OutboundCall.State.ENDED);
+  }
+
+  /** Records a call from a phone once its DM is known; a repeat changes nothing. */
+  public void insertInbound(IncomingCall call) {
+    insert(call, INBOUND, call.state().name());
+  }
+
+  public void updateInbound(IncomingCall call) {
+    update(call, INBOUND, call.state().name(), call.state() == IncomingCall.State.ANSWERED,
+        call.state() == IncomingCall.State.ENDED);
+  }
+
+  private boolean insert(BridgedCall call, String direction, String state) {
+    boolean inserted = database.inTransaction(c -> {
+      try (PreparedStatement st = c.prepareStatement("INSERT INTO sip_call (room_id, matrix_call_id, direction, ghost,"
+          + " matrix_user, ghost_party_id, sip_call_id, local_tag, remote_tag, state, created_at)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+        st.setString(1, call.room().value());
+        st.setString(2, call.matrixCallId());
+        st.setString(3, direction);
+        st.setString(4, call.ghost().value());
+        st.setString(5, call.matrixUser().value());
+        st.setString(6, call.ghostPartyId());
+        st.setString(7, call.sipCallId());
+        st.setString(8, call.localTag());
+        st.setString(9, call.remoteTag());
+        st.setString(10, state);
+        st.setLong(11, clock.millis());
+        return st.executeUpdate() == 1;
+      }
+    });
+    // A call from a phone is counted even when a repeat finds it stored, as it always was.
+    if (inserted || direction.equals(INBOUND)) {
+      meters.started(direction, key(call.room(), call.matrixCallId()));
     }
     return inserted;
   }
 
-  private boolean insertOutboundRow(OutboundCall call) {
-    return database.inTransaction(c -> {
-      try (PreparedStatement st = c.prepareStatement("INSERT INTO sip_call (room_id, matrix_call_id, direction, ghost,"
-          + " matrix_user, ghost_party_id, sip_call_id, local_tag, state, created_at)"
-          + " VALUES (?, ?, 'outbound', ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
-        st.setString(1, call.room().value());
-        st.setString(2, call.matrixCallId());
-        st.setString(3, call.ghost().value());
-        st.setString(4, call.matrixUser().value());
-        st.setString(5, call.ghostPartyId());
-        st.setString(6, call.sipCallId());
-        st.setString(7, call.localTag());
-        st.setString(8, call.state().name());
-        st.setLong(9, clock.millis());
-        return st.executeUpdate() == 1;
-      }
-    });
-  }
-
-  public void update(OutboundCall call) {
-    boolean ended = call.state() == OutboundCall.State.ENDED;
-    meters.changed("outbound", key(call.room(), call.matrixCallId()),
-        call.state() == OutboundCall.State.ANSWERED, ended);
+  private void update(BridgedCall call, String direction, String state, boolean answered, boolean ended) {
+    meters.changed(direction, key(call.room(), call.matrixCallId()), answered, ended);
     database.inTransaction(c -> {
       try (PreparedStatement st = c.prepareStatement("UPDATE sip_call SET state = ?, remote_tag = ?,"
           + " hangup_reason = ?, ended_at = ? WHERE room_id = ? AND matrix_call_id = ?")) {
-        st.setString(1, call.state().name());
+        st.setString(1, state);
         st.setString(2, call.remoteTag());
         st.setString(3, call.hangupReason());
         if (ended) {
@@ -76,49 +95,6 @@ public final class CallStore {
         }
         st.setString(5, call.room().value());
         st.setString(6, call.matrixCallId());
-        return st.executeUpdate();
-      }
-    });
-  }
-
-  /** Records a call from a phone once its DM is known; a repeat changes nothing. */
-  public void insertInbound(IncomingCall call) {
-    meters.started("inbound", key(call.room, call.matrixCallId));
-    database.inTransaction(c -> {
-      try (PreparedStatement st = c.prepareStatement("INSERT INTO sip_call (room_id, matrix_call_id, direction, ghost,"
-          + " matrix_user, ghost_party_id, sip_call_id, local_tag, remote_tag, state, created_at)"
-          + " VALUES (?, ?, 'inbound', ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
-        st.setString(1, call.room.value());
-        st.setString(2, call.matrixCallId);
-        st.setString(3, call.ghost.value());
-        st.setString(4, call.matrixUser.value());
-        st.setString(5, call.ghostPartyId);
-        st.setString(6, call.sipCallId);
-        st.setString(7, call.localTag);
-        st.setString(8, call.remoteTag);
-        st.setString(9, call.state.name());
-        st.setLong(10, clock.millis());
-        return st.executeUpdate();
-      }
-    });
-  }
-
-  public void updateInbound(IncomingCall call) {
-    boolean ended = call.state == IncomingCall.State.ENDED;
-    meters.changed("inbound", key(call.room, call.matrixCallId), call.state == IncomingCall.State.ANSWERED,
-        ended);
-    database.inTransaction(c -> {
-      try (PreparedStatement st = c.prepareStatement("UPDATE sip_call SET state = ?, hangup_reason = ?, ended_at = ?"
-          + " WHERE room_id = ? AND matrix_call_id = ?")) {
-        st.setString(1, call.state.name());
-        st.setString(2, call.hangupReason);
-        if (ended) {
-          st.setLong(3, clock.millis());
-        } else {
-          st.setNull(3, java.sql.Types.BIGINT);
-        }
-        st.setString(4, call.room.value());
-        st.setString(5, call.matrixCallId);
         return st.executeUpdate();
       }
     });

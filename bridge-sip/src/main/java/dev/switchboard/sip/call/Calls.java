@@ -1,14 +1,14 @@
 package dev.switchboard.sip.call;
 
 import static dev.switchboard.core.failure.Failures.rootMessage;
-import dev.switchboard.core.ordering.SerialExecutor;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.homeserver.Intents;
-import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.ordering.KeyedSerialExecutor;
 import dev.switchboard.sip.address.Dialable;
 import dev.switchboard.sip.config.SipConfig;
 import dev.switchboard.sip.dialplan.Decision;
@@ -16,30 +16,22 @@ import dev.switchboard.sip.dialplan.SipGuard;
 import dev.switchboard.sip.media.AudioOnly;
 import dev.switchboard.sip.media.MediaFlags;
 import dev.switchboard.sip.media.NgClient;
-import dev.switchboard.sip.media.SdpCandidates;
 import dev.switchboard.sip.signalling.SipEvents;
 import dev.switchboard.sip.signalling.SipSignalling;
 import dev.switchboard.sip.signalling.Targets;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 import javax.sip.ClientTransaction;
 import javax.sip.RequestEvent;
 import javax.sip.ResponseEvent;
 import javax.sip.TimeoutEvent;
-import javax.sip.address.Address;
 import javax.sip.address.SipURI;
 import javax.sip.header.CSeqHeader;
-import javax.sip.header.CallIdHeader;
-import javax.sip.header.FromHeader;
 import javax.sip.header.ToHeader;
 import javax.sip.message.Request;
 import javax.sip.message.Response;
@@ -60,75 +52,41 @@ public final class Calls implements SipEvents {
   private final SipConfig config;
   private final SipSignalling sip;
   private final Targets targets;
-  private final NgClient media;
+  private final CallMedia media;
   private final Intents intents;
+  private final GhostCallEvents matrix;
   private final CallStore store;
   private final Executor blocking;
-  private final ScheduledExecutorService scheduler;
   private final RandomGenerator random;
-  private final Duration candidateWait;
-  private final SerialExecutor loop;
-  /** Store writes in the order the states changed. */
-  private final SerialExecutor storeWriter;
+  private final CallLoop loop;
   /** Calls from phones: SIP requests that start or belong to one go there. */
   private final IncomingCalls incoming;
   private final CallLimits limits;
   /** Permission level, dial plan and rate limits, before a call reaches SIP. */
   private final SipGuard guard;
-  private final Map<String, OutboundCall> bySipCallId = new ConcurrentHashMap<>();
-  private final Map<String, OutboundCall> byMatrixCall = new ConcurrentHashMap<>();
+  private final CallIndex<OutboundCall> calls = new CallIndex<>();
 
   public Calls(SipConfig config, SipSignalling sip, NgClient media, Intents intents, CallStore store,
-      IncomingCalls incoming, Executor blocking, ScheduledExecutorService scheduler, RandomGenerator random,
-      Duration candidateWait, CallLimits limits, SipGuard guard) {
+      IncomingCalls incoming, Executor blocking, KeyedSerialExecutor<String> lanes, ScheduledExecutorService scheduler,
+      RandomGenerator random, Duration candidateWait, CallLimits limits, SipGuard guard) {
     this.limits = limits;
     this.guard = guard;
     this.config = config;
     this.incoming = incoming;
     this.sip = sip;
     this.targets = new Targets(sip);
-    this.media = media;
+    this.media = new CallMedia(media);
     this.intents = intents;
+    this.matrix = new GhostCallEvents(intents);
     this.store = store;
     this.blocking = blocking;
-    this.scheduler = scheduler;
     this.random = random;
-    this.candidateWait = candidateWait;
-    this.loop = new SerialExecutor(blocking);
-    this.storeWriter = new SerialExecutor(blocking);
-    incoming.crossing(glareSide());
-  }
-
-  /** Calls from Matrix users as the glare rule sees them: not answered by the phone yet. */
-  private Glare.Side glareSide() {
-    return new Glare.Side() {
-      @Override
-      public Optional<String> unanswered(RoomId room, UserId user, UserId ghost) {
-        return byMatrixCall.values().stream()
-            .filter(c -> room.equals(c.room()) && user.equals(c.matrixUser()) && ghost.equals(c.ghost())
-                && notAnswered(c))
-            .map(OutboundCall::matrixCallId).findFirst();
-      }
-
-      @Override
-      public void abort(RoomId room, String callId) {
-        loop.execute(() -> {
-          OutboundCall call = byMatrixCall.get(key(room, callId));
-          if (call != null && notAnswered(call)) {
-            log.info("Glare: {} lost to the phone's call", call);
-            hangUpSip(call);
-            sendHangup(call, "user_busy");
-          }
-        });
-      }
-    };
-  }
-
-  private static boolean notAnswered(OutboundCall c) {
-    return switch (c.state()) {
-      case GATHERING, OFFERING, INVITING, RINGING -> !c.hangupRequested();
-      case ANSWERED, ENDED -> false;
-    };
+    this.loop = new CallLoop(lanes, "calls to phones", scheduler, candidateWait);
+    incoming.crossing(calls.glareSide(loop, call -> {
+      log.info("Glare: {} lost to the phone's call", call);
+      hangUpSip(call);
+      matrix.hangup(call, "user_busy");
+    }));
   }
 
   /** Where SIP events go: through the call loop. */
@@ -136,27 +94,21 @@ public final class Calls implements SipEvents {
     return this;
   }
 
-  private static String key(RoomId room, String callId) {
-    return room.value() + " " + callId;
+  /** Calls up in either direction, for renegotiation and DTMF. */
+  public Sessions sessions() {
+    return new Sessions(List.of(calls, incoming.index()));
   }
 
-  /** The answered call (version 1 only: version 0 has no renegotiation) with this SIP Call-ID. */
-  public Optional<Session> session(String sipCallId) {
-    return sessionOf(bySipCallId.get(sipCallId));
-  }
+  // ---- Matrix side
 
-  /** The answered call (version 1) with this Matrix call id in this room. */
-  public Optional<Session> session(RoomId room, String matrixCallId) {
-    return sessionOf(byMatrixCall.get(key(room, matrixCallId)));
-  }
-
-  private Optional<Session> sessionOf(OutboundCall c) {
-    if (c == null || c.state() != OutboundCall.State.ANSWERED || !(c.matrixVersion() instanceof String)
-        || c.dialog() == null || c.remoteTag() == null) {
+  /** The call of a Matrix event if it is one of ours, goes on, and {@code sender} placed it; runs on the loop. */
+  private Optional<OutboundCall> callerCall(MatrixEvent event) {
+    OutboundCall call = calls.byMatrix(event.roomId(), event.content().path("call_id").asText(""));
+    // Only the caller acts on a call: another member of the DM cannot hang up someone else's phone call.
+    if (call == null || call.state() == OutboundCall.State.ENDED || !event.sender().equals(call.matrixUser())) {
       return Optional.empty();
     }
-    return Optional.of(new Session(c.sipCallId(), c.localTag(), c.remoteTag(), c.dialog(), c.room(),
-        c.matrixCallId(), c.matrixUser(), c.ghost(), c.ghostPartyId(), targets.fromUser()));
+    return Optional.of(call);
   }
 
   /**
@@ -164,21 +116,13 @@ public final class Calls implements SipEvents {
    * when the DM has more members), the phone is let go.
    */
   public CompletableFuture<Void> onSelectAnswer(MatrixEvent event) {
-    String callId = event.content().path("call_id").asText("");
     String selected = event.content().path("selected_party_id").asText("");
-    loop.execute(() -> {
-      OutboundCall call = byMatrixCall.get(key(event.roomId(), callId));
-      if (call == null || call.state() == OutboundCall.State.ENDED || !event.sender().equals(call.matrixUser())
-          || selected.equals(call.ghostPartyId())) {
-        return;
-      }
+    loop.execute(() -> callerCall(event).filter(call -> !selected.equals(call.ghostPartyId())).ifPresent(call -> {
       log.info("The caller selected another answer ({}) than the phone's for {}", selected, call);
       hangUpSip(call);
-    });
+    }));
     return CompletableFuture.completedFuture(null);
   }
-
-  // ---- Matrix side
 
   /**
    * {@code m.call.invite} from a Matrix user in the DM with {@code ghost}. Accepted at once; the call proceeds on
@@ -195,7 +139,7 @@ public final class Calls implements SipEvents {
     if (c.hasNonNull("invitee") && !c.path("invitee").asText().equals(ghost.value())) {
       return CompletableFuture.completedFuture(null); // for someone else in the room
     }
-    if (c.path("offer").path("sdp").asText().contains("m=video") && !sdp.contains("m=audio")) {
+    if (sdp.contains("m=video") && !sdp.contains("m=audio")) {
       log.info("Ignoring video-only call {} in {}", callId, event.roomId());
       return CompletableFuture.completedFuture(null);
     }
@@ -213,7 +157,7 @@ public final class Calls implements SipEvents {
       }
       OutboundCall call = new OutboundCall(event.roomId(), callId, event.sender(), c.path("party_id").asText(""),
           version, ghost, RandomTokens.hex(random, 8), callee, sip.newCallId().getCallId(),
-          RandomTokens.hex(random, 6), sdp, lifetime - age);
+          RandomTokens.hex(random, 6), sdp, lifetime - age, targets.fromUser());
       return CompletableFuture.supplyAsync(() -> store.insertOutbound(call), blocking).thenAccept(isNew -> {
         if (!isNew) {
           log.debug("m.call.invite {} for known call {} ignored", event.eventId(), callId);
@@ -232,18 +176,15 @@ public final class Calls implements SipEvents {
   private void refuse(MatrixEvent event, UserId ghost, String callId, Object version, String notice) {
     ObjectNode text = JSON.objectNode().put("msgtype", "m.notice").put("body", notice);
     String prefix = "sip/" + event.roomId().value() + "/" + callId + "/refused";
-    ObjectNode content = JSON.objectNode().put("call_id", callId).put("party_id", RandomTokens.hex(random, 8));
-    String type;
-    if (version instanceof String v) {
-      content.put("version", v);
-      type = "m.call.reject";
-    } else {
-      content.put("version", 0).put("reason", "unknown_error");
-      type = "m.call.hangup";
+    String partyId = RandomTokens.hex(random, 8);
+    // A party id in either version, as the refusal always carried.
+    ObjectNode content = GhostCallEvents.content(callId, version, partyId).put("party_id", partyId);
+    String type = version instanceof String ? "m.call.reject" : "m.call.hangup";
+    if (!(version instanceof String)) {
+      content.put("reason", "unknown_error");
     }
-    var intent = intents.ghost(ghost);
-    intent.sendMessage(event.roomId(), text, prefix + "-notice")
-        .thenCompose(id -> intent.sendEvent(event.roomId(), type, content, prefix, Optional.empty()))
+    intents.ghost(ghost).sendMessage(event.roomId(), text, prefix + "-notice")
+        .thenCompose(id -> matrix.send(ghost, event.roomId(), type, content, prefix))
         .whenComplete((id, err) -> {
           if (err != null) {
             log.warn("Could not tell {} in {} that call {} was refused: {}", event.sender(), event.roomId(), callId,
@@ -257,51 +198,29 @@ public final class Calls implements SipEvents {
    * once the offer went there. Candidates of sections other than the audio one (stripped video) are dropped.
    */
   public CompletableFuture<Void> onCandidates(MatrixEvent event) {
-    String callId = event.content().path("call_id").asText("");
-    loop.execute(() -> {
-      OutboundCall call = byMatrixCall.get(key(event.roomId(), callId));
-      if (call == null || call.state() == OutboundCall.State.ENDED || !event.sender().equals(call.matrixUser())) {
-        return;
-      }
-      String audio = AudioOnly.strip(call.offerSdp()).sdp();
-      Trickled t = Trickled.of(event.content().path("candidates"), SdpCandidates.audioMid(audio));
-      if (call.state() != OutboundCall.State.GATHERING) {
-        SdpCandidates.fragment(audio, t.lines(), t.end()).ifPresent(fragment ->
-            media.trickle(call.sipCallId(), call.localTag(), fragment).whenComplete((v, err) -> {
-              if (err != null) {
-                log.warn("rtpengine refused trickled candidates of {}: {}", call, rootMessage(err));
-              }
-            }));
-        return;
-      }
-      call.candidates().addAll(t.lines());
-      if (t.end()) {
+    loop.execute(() -> callerCall(event).ifPresent(call -> {
+      boolean gathering = call.state() == OutboundCall.State.GATHERING;
+      if (media.candidates(call, call.matrixSdp(), gathering, event.content().path("candidates"))) {
         offer(call);
       }
-    });
+    }));
     return CompletableFuture.completedFuture(null);
   }
 
   /** {@code m.call.hangup} (or {@code m.call.reject}) from the Matrix user who placed the call. */
   public CompletableFuture<Void> onHangup(MatrixEvent event) {
-    String callId = event.content().path("call_id").asText("");
-    loop.execute(() -> {
-      OutboundCall call = byMatrixCall.get(key(event.roomId(), callId));
-      // Only the caller ends their call: another member of the DM cannot hang up someone else's phone call.
-      if (call == null || call.state() == OutboundCall.State.ENDED || !event.sender().equals(call.matrixUser())) {
-        return;
-      }
+    loop.execute(() -> callerCall(event).ifPresent(call -> {
       log.info("Matrix user hung up {}", call);
       hangUpSip(call);
-    });
+    }));
     return CompletableFuture.completedFuture(null);
   }
 
   // ---- the call, step by step (all on the loop)
 
   private void start(OutboundCall call) {
-    bySipCallId.put(call.sipCallId(), call);
-    byMatrixCall.put(key(call.room(), call.matrixCallId()), call);
+    calls.addSip(call);
+    calls.addMatrix(call);
     if (!limits.tryAcquire(call.matrixUser(), call.sipCallId())) {
       log.info("{} already has {} call(s), the most sip.call.max_concurrent_per_user allows: {} refused",
           call.matrixUser(), limits.perUser(), call);
@@ -322,12 +241,7 @@ public final class Calls implements SipEvents {
       phones.abort(call.room(), crossing.get());
     }
     log.info("Calling {} for {}", call.callee(), call.matrixUser());
-    if (SdpCandidates.complete(call.offerSdp())) {
-      offer(call);
-    } else {
-      call.timer(scheduler.schedule(() -> loop.execute(() -> offer(call)), candidateWait.toMillis(),
-          TimeUnit.MILLISECONDS));
-    }
+    loop.whenGathered(call, call.offerSdp(), () -> offer(call));
   }
 
   private void offer(OutboundCall call) {
@@ -337,45 +251,36 @@ public final class Calls implements SipEvents {
     call.state(OutboundCall.State.OFFERING);
     call.timer(null);
     log.debug("Offering {} to rtpengine", call);
-    String audio = AudioOnly.strip(call.offerSdp()).sdp();
-    String sdp = call.candidates().isEmpty() ? audio : SdpCandidates.withCandidates(audio, call.candidates());
-    media.offer(call.sipCallId(), call.localTag(), sdp, MediaFlags.towardSip())
-        .whenCompleteAsync((phoneSdp, err) -> {
-          if (call.state() != OutboundCall.State.OFFERING) {
-            return; // hung up meanwhile
-          }
+    loop.then(media.ng().offer(call.sipCallId(), call.localTag(), call.matrixSdp().withGathered(),
+        MediaFlags.towardSip()), () -> call.state() == OutboundCall.State.OFFERING, (phoneSdp, err) -> {
           if (err != null) {
             log.warn("rtpengine refused the offer of {}: {}", call, rootMessage(err));
             end(call, "user_media_failed", true);
             return;
           }
           sendInvite(call, phoneSdp);
-        }, loop);
+        });
   }
 
   private void sendInvite(OutboundCall call, String phoneSdp) {
     log.debug("Sending the INVITE of {}", call);
     try {
       SipURI target = targets.requestUri(call.callee());
-      Address to = sip.addresses().createAddress(target);
-      FromHeader from = targets.from(call.callee(), call.localTag());
-      ToHeader toHeader = sip.headers().createToHeader(to, null);
-      CallIdHeader callId = sip.headers().createCallIdHeader(call.sipCallId());
-      CSeqHeader cseq = sip.headers().createCSeqHeader(1L, Request.INVITE);
       String transport = targets.transport(call.callee());
-      Request invite = sip.messages().createRequest(target, Request.INVITE, callId, cseq, from, toHeader,
-          List.of(sip.via(transport)), sip.headers().createMaxForwardsHeader(70));
+      Request invite = sip.messages().createRequest(target, Request.INVITE,
+          sip.headers().createCallIdHeader(call.sipCallId()), sip.headers().createCSeqHeader(1L, Request.INVITE),
+          targets.from(call.callee(), call.localTag()),
+          sip.headers().createToHeader(sip.addresses().createAddress(target), null), List.of(sip.via(transport)),
+          sip.headers().createMaxForwardsHeader(70));
       invite.addHeader(sip.contact(targets.fromUser(), transport));
       sip.stamp(invite);
-      invite.setContent(phoneSdp.getBytes(StandardCharsets.UTF_8),
-          sip.headers().createContentTypeHeader("application", "sdp"));
+      sip.sdp(invite, phoneSdp);
       ClientTransaction tx = sip.provider().getNewClientTransaction(invite);
       call.invite(tx);
       call.dialog(tx.getDialog());
       call.state(OutboundCall.State.INVITING);
       tx.sendRequest();
-      long ring = Math.min(call.lifetimeMs(), config.ringTimeout().toMillis());
-      call.timer(scheduler.schedule(() -> loop.execute(() -> ringTimeout(call)), ring, TimeUnit.MILLISECONDS));
+      loop.timer(call, Math.min(call.lifetimeMs(), config.ringTimeout().toMillis()), () -> ringTimeout(call));
       persist(call);
     } catch (Exception e) {
       log.warn("Could not send the INVITE of {}: {}", call, e.toString());
@@ -387,7 +292,7 @@ public final class Calls implements SipEvents {
     if (call.state() == OutboundCall.State.INVITING || call.state() == OutboundCall.State.RINGING) {
       log.info("No answer in time for {}", call);
       hangUpSip(call);
-      sendHangup(call, "invite_timeout");
+      matrix.hangup(call, "invite_timeout");
     }
   }
 
@@ -410,9 +315,7 @@ public final class Calls implements SipEvents {
 
   private void cancel(OutboundCall call) {
     try {
-      Request cancel = call.invite().createCancel();
-      sip.stamp(cancel);
-      sip.send(cancel);
+      sip.cancel(call.invite());
     } catch (Exception e) {
       log.warn("Could not CANCEL {}: {}", call, e.toString());
       end(call, "user_hangup", false);
@@ -421,10 +324,7 @@ public final class Calls implements SipEvents {
 
   private void bye(OutboundCall call) {
     try {
-      Request bye = call.dialog().createRequest(Request.BYE);
-      sip.stamp(bye);
-      ClientTransaction tx = sip.provider().getNewClientTransaction(bye);
-      call.dialog().sendRequest(tx);
+      sip.bye(call.dialog());
     } catch (Exception e) {
       log.warn("Could not send BYE for {}: {}", call, e.toString());
     }
@@ -440,8 +340,7 @@ public final class Calls implements SipEvents {
   private void response(ResponseEvent event) {
     Response r = event.getResponse();
     CSeqHeader cseq = (CSeqHeader) r.getHeader(CSeqHeader.NAME);
-    String callId = ((CallIdHeader) r.getHeader(CallIdHeader.NAME)).getCallId();
-    OutboundCall call = bySipCallId.get(callId);
+    OutboundCall call = calls.bySip(SipSignalling.callIdOf(r));
     if (call == null || cseq == null || !Request.INVITE.equals(cseq.getMethod())) {
       return; // BYE and CANCEL answers, or calls we no longer track
     }
@@ -486,9 +385,7 @@ public final class Calls implements SipEvents {
     Response ok = event.getResponse();
     javax.sip.Dialog dialog = event.getDialog() != null ? event.getDialog() : call.dialog();
     try {
-      long seq = ((CSeqHeader) ok.getHeader(CSeqHeader.NAME)).getSeqNumber();
-      javax.sip.message.Request ack = dialog.createAck(seq);
-      dialog.sendAck(ack);
+      sip.ack(dialog, ok);
     } catch (Exception e) {
       log.warn("Could not ACK the answer of {}: {}", call, e.toString());
     }
@@ -503,24 +400,23 @@ public final class Calls implements SipEvents {
     }
     call.remoteTag(((ToHeader) ok.getHeader(ToHeader.NAME)).getTag());
     call.state(OutboundCall.State.ANSWERED);
-    call.timer(scheduler.schedule(() -> loop.execute(() -> durationLimit(call)), limits.maxDuration().toMillis(),
-        TimeUnit.MILLISECONDS));
+    loop.timer(call, limits.maxDuration(), () -> durationLimit(call));
     persist(call);
-    String phoneSdp = ok.getRawContent() == null ? "" : new String(ok.getRawContent(), StandardCharsets.UTF_8);
     log.info("Answered: {}", call);
-    media.answer(call.sipCallId(), call.localTag(), call.remoteTag(), phoneSdp, MediaFlags.towardMatrix())
-        .whenCompleteAsync((matrixSdp, err) -> {
-          if (call.state() != OutboundCall.State.ANSWERED) {
-            return;
-          }
+    loop.then(media.ng().answer(call.sipCallId(), call.localTag(), call.remoteTag(), SipSignalling.sdpOf(ok),
+        MediaFlags.towardMatrix()), () -> call.state() == OutboundCall.State.ANSWERED, (matrixSdp, err) -> {
           if (err != null) {
             log.warn("rtpengine refused the answer of {}: {}", call, rootMessage(err));
             bye(call);
             end(call, "user_media_failed", true);
             return;
           }
-          sendAnswer(call, matrixSdp);
-        }, loop);
+          // The answer has every section of the client's offer; video and the like come back rejected.
+          ObjectNode answer = GhostCallEvents.content(call);
+          answer.putObject("answer").put("type", "answer").put("sdp", AudioOnly.restore(matrixSdp, call.offer()));
+          GhostCallEvents.logFailure(matrix.sendWithEndOfCandidates(call, "m.call.answer", answer, "answer",
+              "end-of-candidates"), call, "answer");
+        });
   }
 
   private void durationLimit(OutboundCall call) {
@@ -554,7 +450,7 @@ public final class Calls implements SipEvents {
     switch (request.getMethod()) {
       case Request.ACK -> { }
       case Request.BYE -> {
-        if (incoming.knowsSipCall(callIdOf(request))) {
+        if (incoming.knowsSipCall(SipSignalling.callIdOf(request))) {
           incoming.onBye(event);
         } else {
           loop.execute(() -> byeFromPhone(event));
@@ -575,20 +471,11 @@ public final class Calls implements SipEvents {
     }
   }
 
-  private static String callIdOf(Request request) {
-    return ((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId();
-  }
-
   private void byeFromPhone(RequestEvent event) {
-    String callId = ((CallIdHeader) event.getRequest().getHeader(CallIdHeader.NAME)).getCallId();
-    OutboundCall call = bySipCallId.get(callId);
-    if (call == null) {
-      sip.respond(event, Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST);
-      return;
-    }
-    sip.respond(event, Response.OK);
-    log.info("The phone hung up {}", call);
-    end(call, "user_hangup", true);
+    calls.answerBye(event, sip).ifPresent(call -> {
+      log.info("The phone hung up {}", call);
+      end(call, "user_hangup", true);
+    });
   }
 
   @Override
@@ -600,9 +487,8 @@ public final class Calls implements SipEvents {
     if (!Request.INVITE.equals(request.getMethod())) {
       return;
     }
-    String callId = ((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId();
     loop.execute(() -> {
-      OutboundCall call = bySipCallId.get(callId);
+      OutboundCall call = calls.bySip(SipSignalling.callIdOf(request));
       if (call != null && call.invite() == event.getClientTransaction()) {
         failed(call, Response.REQUEST_TIMEOUT);
       }
@@ -623,86 +509,25 @@ public final class Calls implements SipEvents {
     limits.release(call.sipCallId());
     persist(call);
     if (mediaStarted) {
-      media.delete(call.sipCallId(), call.localTag()).whenComplete((v, err) -> {
-        if (err != null) {
-          log.debug("rtpengine delete for {}: {}", call, rootMessage(err));
-        }
-      });
+      media.delete(call.sipCallId(), call.localTag(), call);
     }
     if (tellMatrix) {
-      sendHangup(call, reason);
+      matrix.hangup(call, reason);
     }
-    // Keep the call findable for a little while: late retransmissions and the Matrix echo of our hangup.
-    scheduler.schedule(() -> {
-      bySipCallId.remove(call.sipCallId(), call);
-      byMatrixCall.remove(key(call.room(), call.matrixCallId()), call);
-    }, 32, TimeUnit.SECONDS);
+    loop.linger(() -> calls.forget(call));
   }
 
-  private ObjectNode callContent(OutboundCall call) {
-    ObjectNode c = JSON.objectNode().put("call_id", call.matrixCallId());
-    if (call.matrixVersion() instanceof String v) {
-      c.put("version", v).put("party_id", call.ghostPartyId());
-    } else {
-      c.put("version", 0);
-    }
-    return c;
-  }
-
-  private void sendAnswer(OutboundCall call, String sdp) {
-    ObjectNode answer = callContent(call);
-    // The answer has every section of the client's offer; video and the like come back rejected.
-    answer.putObject("answer").put("type", "answer").put("sdp", AudioOnly.restore(sdp,
-        AudioOnly.strip(call.offerSdp())));
-    ObjectNode candidates = callContent(call);
-    // rtpengine's answer carries all its candidates; this tells the client no more are coming.
-    candidates.putArray("candidates").addObject().put("candidate", "").put("sdpMid", "0").put("sdpMLineIndex", 0);
-    var ghost = intents.ghost(call.ghost());
-    ghost.sendEvent(call.room(), "m.call.answer", answer, txnKey(call, "answer"), Optional.empty())
-        .thenCompose(id -> ghost.sendEvent(call.room(), "m.call.candidates", candidates,
-            txnKey(call, "end-of-candidates"), Optional.empty()))
-        .whenComplete((id, err) -> {
-          if (err != null) {
-            log.warn("Could not send the answer of {} to Matrix: {}", call, rootMessage(err));
-          }
-        });
-  }
-
-  private void sendHangup(OutboundCall call, String reason) {
-    ObjectNode hangup = callContent(call).put("reason", reason);
-    intents.ghost(call.ghost()).sendEvent(call.room(), "m.call.hangup", hangup, txnKey(call, "hangup"),
-        Optional.empty()).whenComplete((id, err) -> {
-          if (err != null) {
-            log.warn("Could not send the hangup of {} to Matrix: {}", call, rootMessage(err));
-          }
-        });
-  }
-
+  /** The phone refused: {@code m.call.reject} in version 1, a {@code user_busy} hangup in version 0. */
   private void sendReject(OutboundCall call) {
-    ObjectNode reject = callContent(call);
-    String type = call.matrixVersion() instanceof String ? "m.call.reject" : "m.call.hangup";
-    if (type.equals("m.call.hangup")) {
-      reject.put("reason", "user_busy");
+    ObjectNode reject = GhostCallEvents.content(call);
+    if (call.matrixVersion() instanceof String) {
+      matrix.tell(call, "m.call.reject", reject, "reject");
+    } else {
+      matrix.tell(call, "m.call.hangup", reject.put("reason", "user_busy"), "reject");
     }
-    intents.ghost(call.ghost()).sendEvent(call.room(), type, reject, txnKey(call, "reject"), Optional.empty())
-        .whenComplete((id, err) -> {
-          if (err != null) {
-            log.warn("Could not send the rejection of {} to Matrix: {}", call, rootMessage(err));
-          }
-        });
-  }
-
-  private static String txnKey(OutboundCall call, String what) {
-    return "sip/" + call.room().value() + "/" + call.matrixCallId() + "/" + what;
   }
 
   private void persist(OutboundCall call) {
-    storeWriter.execute(() -> {
-      try {
-        store.update(call);
-      } catch (RuntimeException e) {
-        log.warn("Could not record the state of {}: {}", call, e.toString());
-      }
-    });
+    loop.persist(call, () -> store.update(call));
   }
 }

@@ -6,14 +6,11 @@ import dev.switchboard.core.id.UserId;
 import dev.switchboard.sip.address.Dialable;
 import dev.switchboard.sip.deskphone.DeskPhones;
 import dev.switchboard.sip.media.MediaFlags;
-import dev.switchboard.sip.media.NgClient;
 import dev.switchboard.sip.signalling.SipSignalling;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
 import javax.sip.ClientTransaction;
@@ -23,7 +20,6 @@ import javax.sip.ResponseEvent;
 import javax.sip.TimeoutEvent;
 import javax.sip.address.SipURI;
 import javax.sip.header.CSeqHeader;
-import javax.sip.header.CallIdHeader;
 import javax.sip.header.ToHeader;
 import javax.sip.message.Request;
 import javax.sip.message.Response;
@@ -67,20 +63,20 @@ final class DeskLegs {
     }
 
     String mediaId() {
-      return call.sipCallId + "/desk";
+      return call.sipCallId() + "/desk";
     }
   }
 
   private final SipSignalling sip;
-  private final NgClient media;
+  private final CallMedia media;
   private final Function<UserId, Optional<DeskPhones.Binding>> phones;
   private final RandomGenerator random;
-  private final Executor loop;
+  private final CallLoop loop;
   private final Map<String, Leg> byCallId = new ConcurrentHashMap<>();
   private Outcome outcome;
 
-  DeskLegs(SipSignalling sip, NgClient media, Function<UserId, Optional<DeskPhones.Binding>> phones,
-      RandomGenerator random, Executor loop) {
+  DeskLegs(SipSignalling sip, CallMedia media, Function<UserId, Optional<DeskPhones.Binding>> phones,
+      RandomGenerator random, CallLoop loop) {
     this.sip = sip;
     this.media = media;
     this.phones = phones;
@@ -94,25 +90,22 @@ final class DeskLegs {
 
   /** Rings the callee's desk phone, if one is registered; the leg is kept in {@code call.desk}. */
   void ring(IncomingCall call, String callerSdp) {
-    Optional<DeskPhones.Binding> phone = phones.apply(call.matrixUser);
+    Optional<DeskPhones.Binding> phone = phones.apply(call.matrixUser());
     if (phone.isEmpty()) {
       return;
     }
     Leg leg = new Leg(call, sip.newCallId().getCallId(), RandomTokens.hex(random, 6), phone.get());
     call.desk = leg;
     byCallId.put(leg.callId, leg);
-    media.offer(leg.mediaId(), call.remoteTag, callerSdp, MediaFlags.towardSip())
-        .whenCompleteAsync((deskSdp, err) -> {
-          if (leg.ended) {
-            return;
-          }
+    loop.then(media.ng().offer(leg.mediaId(), call.remoteTag(), callerSdp, MediaFlags.towardSip()),
+        () -> !leg.ended, (deskSdp, err) -> {
           if (err != null) {
             log.warn("rtpengine refused the desk phone offer of {}: {}", call, rootMessage(err));
             forget(leg);
             return;
           }
           sendInvite(leg, deskSdp);
-        }, loop);
+        });
   }
 
   private void sendInvite(Leg leg, String sdp) {
@@ -131,14 +124,14 @@ final class DeskLegs {
           h.createCSeqHeader(1L, Request.INVITE), h.createFromHeader(a.createAddress(fromUri), leg.localTag),
           h.createToHeader(a.createAddress(toUri), null), List.of(sip.via(transport)), h.createMaxForwardsHeader(70));
       invite.addHeader(sip.contact(CONTACT_USER, transport));
-      invite.setContent(sdp.getBytes(StandardCharsets.UTF_8), h.createContentTypeHeader("application", "sdp"));
+      sip.sdp(invite, sdp);
       sip.stamp(invite);
       leg.invite = sip.provider().getNewClientTransaction(invite);
       leg.dialog = leg.invite.getDialog();
       leg.invite.sendRequest();
-      log.info("Ringing the desk phone of {} at {}", leg.call.matrixUser, target);
+      log.info("Ringing the desk phone of {} at {}", leg.call.matrixUser(), target);
     } catch (Exception e) {
-      log.warn("Could not ring the desk phone of {}: {}", leg.call.matrixUser, e.toString());
+      log.warn("Could not ring the desk phone of {}: {}", leg.call.matrixUser(), e.toString());
       forget(leg);
     }
   }
@@ -153,23 +146,23 @@ final class DeskLegs {
 
   private void response(ResponseEvent event) {
     Response r = event.getResponse();
-    Leg leg = byCallId.get(((CallIdHeader) r.getHeader(CallIdHeader.NAME)).getCallId());
+    Leg leg = byCallId.get(SipSignalling.callIdOf(r));
     CSeqHeader cseq = (CSeqHeader) r.getHeader(CSeqHeader.NAME);
     if (leg == null || !Request.INVITE.equals(cseq.getMethod()) || r.getStatusCode() < 200) {
       return;
     }
     if (r.getStatusCode() >= 300) {
       if (!leg.ended) {
-        log.info("The desk phone of {} answered {}", leg.call.matrixUser, r.getStatusCode());
+        log.info("The desk phone of {} answered {}", leg.call.matrixUser(), r.getStatusCode());
       }
       forget(leg);
       return;
     }
     Dialog dialog = event.getDialog() != null ? event.getDialog() : leg.dialog;
     try {
-      dialog.sendAck(dialog.createAck(cseq.getSeqNumber()));
+      sip.ack(dialog, r);
     } catch (Exception e) {
-      log.warn("Could not ACK the desk phone of {}: {}", leg.call.matrixUser, e.toString());
+      log.warn("Could not ACK the desk phone of {}: {}", leg.call.matrixUser(), e.toString());
     }
     leg.dialog = dialog;
     if (leg.answered) {
@@ -177,20 +170,16 @@ final class DeskLegs {
     }
     leg.answered = true;
     IncomingCall call = leg.call;
-    boolean open = !leg.ended && (call.state == IncomingCall.State.OFFERING
-        || call.state == IncomingCall.State.RINGING);
+    boolean open = !leg.ended && call.unanswered();
     if (!open) {
       bye(leg); // the Matrix user answered (or the caller left) while the desk phone was picking up
       forget(leg);
       return;
     }
     leg.remoteTag = ((ToHeader) r.getHeader(ToHeader.NAME)).getTag();
-    String deskSdp = r.getRawContent() == null ? "" : new String(r.getRawContent(), StandardCharsets.UTF_8);
-    media.answer(leg.mediaId(), call.remoteTag, leg.remoteTag, deskSdp, MediaFlags.towardSip())
-        .whenCompleteAsync((callerSdp, err) -> {
-          if (leg.ended) {
-            return;
-          }
+    String deskSdp = SipSignalling.sdpOf(r);
+    loop.then(media.ng().answer(leg.mediaId(), call.remoteTag(), leg.remoteTag, deskSdp, MediaFlags.towardSip()),
+        () -> !leg.ended, (callerSdp, err) -> {
           if (err != null) {
             log.warn("rtpengine refused the desk phone answer of {}: {}", call, rootMessage(err));
             bye(leg);
@@ -198,16 +187,14 @@ final class DeskLegs {
             return;
           }
           outcome.deskAnswered(call, callerSdp);
-        }, loop);
+        });
   }
 
   void onTimeout(TimeoutEvent event) {
     loop.execute(() -> {
-      String callId = ((CallIdHeader) event.getClientTransaction().getRequest().getHeader(CallIdHeader.NAME))
-          .getCallId();
-      Leg leg = byCallId.get(callId);
+      Leg leg = byCallId.get(SipSignalling.callIdOf(event.getClientTransaction().getRequest()));
       if (leg != null && !leg.answered && event.getClientTransaction() == leg.invite) {
-        log.info("The desk phone of {} did not answer the INVITE", leg.call.matrixUser);
+        log.info("The desk phone of {} did not answer the INVITE", leg.call.matrixUser());
         forget(leg);
       }
     });
@@ -216,7 +203,7 @@ final class DeskLegs {
   /** BYE from the desk phone. */
   void onBye(RequestEvent event) {
     loop.execute(() -> {
-      Leg leg = byCallId.get(((CallIdHeader) event.getRequest().getHeader(CallIdHeader.NAME)).getCallId());
+      Leg leg = byCallId.get(SipSignalling.callIdOf(event.getRequest()));
       sip.respond(event, leg == null ? Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST : Response.OK);
       if (leg != null && !leg.ended) {
         forget(leg);
@@ -235,11 +222,9 @@ final class DeskLegs {
       bye(leg);
     } else if (leg.invite != null) {
       try {
-        Request cancel = leg.invite.createCancel();
-        sip.stamp(cancel);
-        sip.send(cancel);
+        sip.cancel(leg.invite);
       } catch (Exception e) {
-        log.debug("CANCEL toward the desk phone of {}: {}", call.matrixUser, e.toString());
+        log.debug("CANCEL toward the desk phone of {}: {}", call.matrixUser(), e.toString());
       }
     }
     forget(leg);
@@ -247,11 +232,9 @@ final class DeskLegs {
 
   private void bye(Leg leg) {
     try {
-      Request bye = leg.dialog.createRequest(Request.BYE);
-      sip.stamp(bye);
-      leg.dialog.sendRequest(sip.provider().getNewClientTransaction(bye));
+      sip.bye(leg.dialog);
     } catch (Exception e) {
-      log.warn("Could not send BYE to the desk phone of {}: {}", leg.call.matrixUser, e.toString());
+      log.warn("Could not send BYE to the desk phone of {}: {}", leg.call.matrixUser(), e.toString());
     }
   }
 
@@ -261,11 +244,7 @@ final class DeskLegs {
       return;
     }
     leg.ended = true;
-    media.delete(leg.mediaId(), leg.call.remoteTag).whenComplete((v, err) -> {
-      if (err != null) {
-        log.debug("rtpengine delete of the desk leg of {}: {}", leg.call, rootMessage(err));
-      }
-    });
+    media.delete(leg.mediaId(), leg.call.remoteTag(), "the desk leg of " + leg.call);
   }
 
   /** Drops the leg from the index once the call is over (late responses, like the 487 to a CANCEL, are done). */

@@ -1,21 +1,17 @@
 package dev.switchboard.sip.call;
 
-import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.sip.address.Dialable;
 import dev.switchboard.sip.media.AudioOnly;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ScheduledFuture;
-import javax.sip.Dialog;
 import javax.sip.ServerTransaction;
 import javax.sip.message.Request;
 
 /**
- * A call from a phone to a Matrix user. Mutable, but only touched on the loop of {@link IncomingCalls}, one task at a
- * time.
+ * A call from a phone to a Matrix user, on the loop of {@link IncomingCalls}. Its remote tag is the phone's From
+ * tag (rtpengine's from-tag, since the phone made the offer); its local tag is our To tag.
  */
-public final class IncomingCall {
+public final class IncomingCall extends BridgedCall {
+  private static final String VERSION = "1";
 
   /** Where the call is; each transition after the room is known is written to {@code sip_call}. */
   public enum State {
@@ -32,45 +28,26 @@ public final class IncomingCall {
     ENDED
   }
 
-  final UserId matrixUser;
-  final UserId ghost;
   final Dialable caller;
-  final String matrixCallId;
-  final String ghostPartyId;
-  final String sipCallId;
-  /** The phone's From tag: rtpengine's from-tag, since the phone made the offer. */
-  final String remoteTag;
-  /** Our To tag. */
-  final String localTag;
   final ServerTransaction inviteTx;
   final Request invite;
   final AudioOnly.Stripped offer;
   final long lifetimeMs;
-  final List<String> answerCandidates = new ArrayList<>();
 
-  volatile RoomId room;
   volatile State state = State.OFFERING;
+  /** The device that answered, and its answer with the candidates it trickles. */
   String answerPartyId;
-  String answerSdp;
-  Dialog dialog;
-  String hangupReason;
+  MatrixSdp answer;
   /** The desk phone ringing beside Matrix, if the user has one registered. */
   DeskLegs.Leg desk;
   /** The desk phone took the call: Matrix is out of it. */
   boolean answeredByDesk;
-  private ScheduledFuture<?> timer;
 
   IncomingCall(UserId matrixUser, UserId ghost, Dialable caller, String matrixCallId, String ghostPartyId,
       String sipCallId, String remoteTag, String localTag, ServerTransaction inviteTx, Request invite,
-      AudioOnly.Stripped offer, long lifetimeMs) {
-    this.matrixUser = matrixUser;
-    this.ghost = ghost;
+      AudioOnly.Stripped offer, long lifetimeMs, String contactUser) {
+    super(null, matrixCallId, matrixUser, ghost, ghostPartyId, sipCallId, localTag, remoteTag, contactUser);
     this.caller = caller;
-    this.matrixCallId = matrixCallId;
-    this.ghostPartyId = ghostPartyId;
-    this.sipCallId = sipCallId;
-    this.remoteTag = remoteTag;
-    this.localTag = localTag;
     this.inviteTx = inviteTx;
     this.invite = invite;
     this.offer = offer;
@@ -81,16 +58,30 @@ public final class IncomingCall {
     return state;
   }
 
-  void timer(ScheduledFuture<?> t) {
-    if (timer != null) {
-      timer.cancel(false);
-    }
-    timer = t;
+  /** The ghost always invites in version 1. */
+  @Override
+  Object matrixVersion() {
+    return VERSION;
+  }
+
+  @Override
+  String txnKey(String what) {
+    return "sip/in/" + sipCallId() + "/" + what;
+  }
+
+  @Override
+  boolean unanswered() {
+    return state == State.OFFERING || state == State.RINGING;
+  }
+
+  @Override
+  boolean renegotiable() {
+    return state == State.ANSWERED && !answeredByDesk;
   }
 
   @Override
   public String toString() {
-    return "call from " + caller + " to " + matrixUser + " (" + state + ", SIP " + sipCallId + ", Matrix "
-        + matrixCallId + (room == null ? "" : " in " + room) + ")";
+    return "call from " + caller + " to " + matrixUser() + " (" + state + ", SIP " + sipCallId() + ", Matrix "
+        + matrixCallId() + (room() == null ? "" : " in " + room()) + ")";
   }
 }

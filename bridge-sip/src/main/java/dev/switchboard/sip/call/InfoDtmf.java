@@ -6,7 +6,6 @@ import dev.switchboard.sip.media.NgClient;
 import dev.switchboard.sip.signalling.SipSignalling;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
-import java.util.function.Function;
 import javax.sip.RequestEvent;
 import javax.sip.ServerTransaction;
 import javax.sip.header.CallIdHeader;
@@ -28,33 +27,26 @@ public final class InfoDtmf {
 
   private final SipSignalling sip;
   private final NgClient media;
-  private final Function<String, Optional<Session>> bySipCallId;
+  private final Sessions sessions;
 
-  public InfoDtmf(SipSignalling sip, NgClient media, Function<String, Optional<Session>> bySipCallId) {
+  public InfoDtmf(SipSignalling sip, NgClient media, Sessions sessions) {
     this.sip = sip;
     this.media = media;
-    this.bySipCallId = bySipCallId;
+    this.sessions = sessions;
   }
 
   /** One key press from the phone. */
   public record Press(char code, int durationMs) {}
 
   public void onInfo(RequestEvent event) {
-    Request request = event.getRequest();
-    ServerTransaction tx;
-    try {
-      tx = event.getServerTransaction() != null ? event.getServerTransaction()
-          : sip.provider().getNewServerTransaction(request);
-    } catch (javax.sip.TransactionAlreadyExistsException retransmission) {
-      return;
-    } catch (Exception e) {
-      log.warn("No server transaction for an INFO: {}", e.toString());
-      return;
-    }
+    sip.serverTransaction(event).ifPresent(tx -> info(tx, event.getRequest()));
+  }
+
+  private void info(ServerTransaction tx, Request request) {
     String callId = ((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId();
-    Optional<Session> session = bySipCallId.apply(callId);
+    Optional<Session> session = sessions.bySipCallId(callId);
     if (session.isEmpty()) {
-      respond(tx, request, Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST);
+      sip.respond(tx, request, Response.CALL_OR_TRANSACTION_DOES_NOT_EXIST);
       return;
     }
     ContentTypeHeader type = (ContentTypeHeader) request.getHeader(ContentTypeHeader.NAME);
@@ -63,7 +55,7 @@ public final class InfoDtmf {
         : parse(type.getContentType() + "/" + type.getContentSubType(), new String(body, StandardCharsets.UTF_8));
     if (press.isEmpty()) {
       // RFC 6086: an INFO package we do not know is refused without harm to the call.
-      respond(tx, request, Response.UNSUPPORTED_MEDIA_TYPE);
+      sip.respond(tx, request, Response.UNSUPPORTED_MEDIA_TYPE);
       return;
     }
     Session s = session.get();
@@ -71,10 +63,10 @@ public final class InfoDtmf {
         .whenComplete((v, err) -> {
           if (err != null) {
             log.warn("rtpengine could not play DTMF {} in {}: {}", press.get().code(), callId, rootMessage(err));
-            respond(tx, request, Response.SERVER_INTERNAL_ERROR);
+            sip.respond(tx, request, Response.SERVER_INTERNAL_ERROR);
           } else {
             log.debug("DTMF {} played in {}", press.get().code(), callId);
-            respond(tx, request, Response.OK);
+            sip.respond(tx, request, Response.OK);
           }
         });
   }
@@ -113,13 +105,4 @@ public final class InfoDtmf {
     return Optional.of(new Press(Character.toUpperCase(signal.charAt(0)), Math.max(40, Math.min(5000, duration))));
   }
 
-  private void respond(ServerTransaction tx, Request request, int status) {
-    try {
-      Response r = sip.messages().createResponse(status, request);
-      sip.stamp(r);
-      tx.sendResponse(r);
-    } catch (Exception e) {
-      log.warn("Could not answer an INFO with {}: {}", status, e.toString());
-    }
-  }
 }

@@ -3,17 +3,11 @@ package dev.switchboard.sip.call;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.sip.address.Dialable;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ScheduledFuture;
+import dev.switchboard.sip.media.AudioOnly;
 import javax.sip.ClientTransaction;
-import javax.sip.Dialog;
 
-/**
- * A call from a Matrix user to a phone. Mutable, but only touched on the call loop ({@link Calls}), one task at a
- * time.
- */
-public final class OutboundCall {
+/** A call from a Matrix user to a phone, on the loop of {@link Calls}. */
+public final class OutboundCall extends BridgedCall {
 
   /** Where the call is; each transition is written to {@code sip_call}. */
   public enum State {
@@ -29,56 +23,31 @@ public final class OutboundCall {
     ENDED
   }
 
-  private final RoomId room;
-  private final String matrixCallId;
-  private final UserId matrixUser;
   private final String matrixPartyId;
   private final Object matrixVersion;
-  private final UserId ghost;
-  private final String ghostPartyId;
   private final Dialable callee;
-  private final String sipCallId;
-  private final String localTag;
   private final String offerSdp;
-  private final List<String> candidates = new ArrayList<>();
+  /** The offer without its non-audio sections, which the answer gets back rejected. */
+  private final AudioOnly.Stripped offer;
+  private final MatrixSdp matrixSdp;
   private final long lifetimeMs;
 
   private volatile State state = State.GATHERING;
   private ClientTransaction invite;
-  private Dialog dialog;
-  private String remoteTag;
   private boolean hangupRequested;
   private boolean challenged;
-  private String hangupReason;
-  private ScheduledFuture<?> timer;
 
   OutboundCall(RoomId room, String matrixCallId, UserId matrixUser, String matrixPartyId, Object matrixVersion,
       UserId ghost, String ghostPartyId, Dialable callee, String sipCallId, String localTag, String offerSdp,
-      long lifetimeMs) {
-    this.room = room;
-    this.matrixCallId = matrixCallId;
-    this.matrixUser = matrixUser;
+      long lifetimeMs, String contactUser) {
+    super(room, matrixCallId, matrixUser, ghost, ghostPartyId, sipCallId, localTag, null, contactUser);
     this.matrixPartyId = matrixPartyId;
     this.matrixVersion = matrixVersion;
-    this.ghost = ghost;
-    this.ghostPartyId = ghostPartyId;
     this.callee = callee;
-    this.sipCallId = sipCallId;
-    this.localTag = localTag;
     this.offerSdp = offerSdp;
+    this.offer = AudioOnly.strip(offerSdp);
+    this.matrixSdp = new MatrixSdp(offer.sdp());
     this.lifetimeMs = lifetimeMs;
-  }
-
-  public RoomId room() {
-    return room;
-  }
-
-  public String matrixCallId() {
-    return matrixCallId;
-  }
-
-  public UserId matrixUser() {
-    return matrixUser;
   }
 
   public String matrixPartyId() {
@@ -86,36 +55,46 @@ public final class OutboundCall {
   }
 
   /** The version the Matrix client spoke ({@code "1"} or {@code 0}); we answer in the same. */
+  @Override
   public Object matrixVersion() {
     return matrixVersion;
   }
 
-  public UserId ghost() {
-    return ghost;
+  @Override
+  String txnKey(String what) {
+    return "sip/" + room().value() + "/" + matrixCallId() + "/" + what;
   }
 
-  public String ghostPartyId() {
-    return ghostPartyId;
+  @Override
+  boolean unanswered() {
+    return switch (state) {
+      case GATHERING, OFFERING, INVITING, RINGING -> !hangupRequested;
+      case ANSWERED, ENDED -> false;
+    };
+  }
+
+  /** Version 0 has no renegotiation. */
+  @Override
+  boolean renegotiable() {
+    return state == State.ANSWERED && matrixVersion instanceof String;
   }
 
   public Dialable callee() {
     return callee;
   }
 
-  public String sipCallId() {
-    return sipCallId;
-  }
-
-  public String localTag() {
-    return localTag;
-  }
-
+  /** The Matrix client's offer as it came. */
   public String offerSdp() {
     return offerSdp;
   }
 
-  public List<String> candidates() {
-    return candidates;
+  AudioOnly.Stripped offer() {
+    return offer;
+  }
+
+  /** The audio-only offer and the candidates trickled for it. */
+  MatrixSdp matrixSdp() {
+    return matrixSdp;
   }
 
   public long lifetimeMs() {
@@ -138,22 +117,6 @@ public final class OutboundCall {
     this.invite = tx;
   }
 
-  Dialog dialog() {
-    return dialog;
-  }
-
-  void dialog(Dialog d) {
-    this.dialog = d;
-  }
-
-  public String remoteTag() {
-    return remoteTag;
-  }
-
-  void remoteTag(String tag) {
-    this.remoteTag = tag;
-  }
-
   boolean hangupRequested() {
     return hangupRequested;
   }
@@ -170,23 +133,9 @@ public final class OutboundCall {
     this.challenged = c;
   }
 
-  public String hangupReason() {
-    return hangupReason;
-  }
-
-  void hangupReason(String reason) {
-    this.hangupReason = reason;
-  }
-
-  void timer(ScheduledFuture<?> t) {
-    if (timer != null) {
-      timer.cancel(false);
-    }
-    this.timer = t;
-  }
-
   @Override
   public String toString() {
-    return "call " + matrixCallId + " in " + room + " to " + callee + " (" + state + ", SIP " + sipCallId + ")";
+    return "call " + matrixCallId() + " in " + room() + " to " + callee + " (" + state + ", SIP " + sipCallId()
+        + ")";
   }
 }

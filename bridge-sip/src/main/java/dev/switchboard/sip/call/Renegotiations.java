@@ -3,17 +3,14 @@ package dev.switchboard.sip.call;
 import static dev.switchboard.core.failure.Failures.rootMessage;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.homeserver.Intents;
-import dev.switchboard.core.id.RoomId;
-import dev.switchboard.core.ordering.SerialExecutor;
+import dev.switchboard.core.ordering.KeyedSerialExecutor;
 import dev.switchboard.sip.media.AudioOnly;
 import dev.switchboard.sip.media.MediaFlags;
 import dev.switchboard.sip.media.NgClient;
 import dev.switchboard.sip.signalling.SipSignalling;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -23,16 +20,12 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiFunction;
-import java.util.function.Function;
 import javax.sip.ClientTransaction;
 import javax.sip.RequestEvent;
 import javax.sip.ResponseEvent;
 import javax.sip.ServerTransaction;
 import javax.sip.TimeoutEvent;
 import javax.sip.header.CSeqHeader;
-import javax.sip.header.CallIdHeader;
-import javax.sip.header.ViaHeader;
 import javax.sip.message.Request;
 import javax.sip.message.Response;
 import org.slf4j.Logger;
@@ -48,16 +41,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class Renegotiations {
   private static final Logger log = LoggerFactory.getLogger(Renegotiations.class);
-  private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
   private final SipSignalling sip;
   private final NgClient media;
-  private final Intents intents;
+  private final GhostCallEvents matrix;
   private final ScheduledExecutorService scheduler;
-  private final Function<String, Optional<Session>> bySipCallId;
-  private final BiFunction<RoomId, String, Optional<Session>> byMatrixCall;
+  private final Sessions sessions;
   private final Duration lifetime;
-  private final SerialExecutor loop;
+  private final Executor loop;
   private final Map<String, Pending> pending = new ConcurrentHashMap<>();
 
   /** One renegotiation in progress. */
@@ -82,40 +73,27 @@ public final class Renegotiations {
    * @param lifetime how long a Matrix client has to answer our negotiate offer (its {@code lifetime}); then the
    *     phone's re-INVITE gets 488 and the call goes on as it was
    */
-  public Renegotiations(SipSignalling sip, NgClient media, Intents intents, Executor blocking,
-      ScheduledExecutorService scheduler, Function<String, Optional<Session>> bySipCallId,
-      BiFunction<RoomId, String, Optional<Session>> byMatrixCall, Duration lifetime) {
+  public Renegotiations(SipSignalling sip, NgClient media, Intents intents, KeyedSerialExecutor<String> lanes,
+      ScheduledExecutorService scheduler, Sessions sessions, Duration lifetime) {
     this.sip = sip;
     this.media = media;
-    this.intents = intents;
+    this.matrix = new GhostCallEvents(intents);
     this.scheduler = scheduler;
-    this.bySipCallId = bySipCallId;
-    this.byMatrixCall = byMatrixCall;
+    this.sessions = sessions;
     this.lifetime = lifetime;
-    this.loop = new SerialExecutor(blocking);
+    this.loop = lanes.lane("renegotiations");
   }
 
   // ---- phone → Matrix
 
   /** A re-INVITE (an INVITE with a To tag). */
   public void onReInvite(RequestEvent event) {
-    loop.execute(() -> reInvite(event));
+    loop.execute(() -> sip.serverTransaction(event).ifPresent(tx -> reInvite(tx, event.getRequest())));
   }
 
-  private void reInvite(RequestEvent event) {
-    Request request = event.getRequest();
-    String callId = ((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId();
-    ServerTransaction tx;
-    try {
-      tx = event.getServerTransaction() != null ? event.getServerTransaction()
-          : sip.provider().getNewServerTransaction(request);
-    } catch (javax.sip.TransactionAlreadyExistsException retransmission) {
-      return;
-    } catch (Exception e) {
-      log.warn("No server transaction for the re-INVITE of {}: {}", callId, e.toString());
-      return;
-    }
-    Optional<Session> session = bySipCallId.apply(callId);
+  private void reInvite(ServerTransaction tx, Request request) {
+    String callId = SipSignalling.callIdOf(request);
+    Optional<Session> session = sessions.bySipCallId(callId);
     if (session.isEmpty()) {
       // Not up yet, ended, or a version 0 Matrix call, which cannot renegotiate. 488 leaves the session as it was.
       respond(tx, request, Response.NOT_ACCEPTABLE_HERE, null, null);
@@ -125,8 +103,7 @@ public final class Renegotiations {
       respond(tx, request, Response.REQUEST_PENDING, null, null);
       return;
     }
-    byte[] body = request.getRawContent();
-    if (body == null || body.length == 0) {
+    if (SipSignalling.sdpOf(request).isEmpty()) {
       // An offerless re-INVITE asks for our offer in the 200 OK; Matrix cannot be asked for one. 488 keeps the call.
       log.info("re-INVITE without SDP in {}: refused with 488", callId);
       respond(tx, request, Response.NOT_ACCEPTABLE_HERE, null, null);
@@ -135,7 +112,7 @@ public final class Renegotiations {
     Pending p = new Pending(session.get(), true);
     p.serverTx = tx;
     p.reInvite = request;
-    p.offer = AudioOnly.strip(new String(body, StandardCharsets.UTF_8));
+    p.offer = AudioOnly.strip(SipSignalling.sdpOf(request));
     pending.put(callId, p);
     respond(tx, request, Response.TRYING, null, null);
     Session s = p.session;
@@ -151,8 +128,8 @@ public final class Renegotiations {
           }
           ObjectNode content = content(s).put("lifetime", lifetime.toMillis());
           content.putObject("description").put("type", "offer").put("sdp", matrixSdp);
-          intents.ghost(s.ghost()).sendEvent(s.room(), "m.call.negotiate", content,
-              "sip/negotiate/" + s.sipCallId() + "/" + cseqOf(request), Optional.empty())
+          matrix.send(s.ghost(), s.room(), "m.call.negotiate", content,
+              "sip/negotiate/" + s.sipCallId() + "/" + cseqOf(request))
               .whenComplete((id, sendErr) -> {
                 if (sendErr != null) {
                   log.warn("Could not send the negotiate offer of {}: {}", callId, rootMessage(sendErr));
@@ -188,14 +165,9 @@ public final class Renegotiations {
     return CompletableFuture.completedFuture(null);
   }
 
-  /** Whether {@code m.call.negotiate} for this call is ours to handle (the call is up and renegotiable). */
-  public boolean knows(RoomId room, String matrixCallId) {
-    return byMatrixCall.apply(room, matrixCallId).isPresent();
-  }
-
   private void negotiate(MatrixEvent event) {
     JsonNode c = event.content();
-    Optional<Session> found = byMatrixCall.apply(event.roomId(), c.path("call_id").asText(""));
+    Optional<Session> found = sessions.byMatrixCall(event.roomId(), c.path("call_id").asText(""));
     if (found.isEmpty() || !event.sender().equals(found.get().matrixUser())) {
       return;
     }
@@ -260,10 +232,8 @@ public final class Renegotiations {
     Session s = p.session;
     try {
       Request reInvite = s.dialog().createRequest(Request.INVITE);
-      String transport = ((ViaHeader) reInvite.getHeader(ViaHeader.NAME)).getTransport();
-      reInvite.setHeader(sip.contact(s.contactUser(), transport.toLowerCase(java.util.Locale.ROOT)));
-      reInvite.setContent(phoneSdp.getBytes(StandardCharsets.UTF_8),
-          sip.headers().createContentTypeHeader("application", "sdp"));
+      reInvite.setHeader(sip.contactFor(reInvite, s.contactUser()));
+      sip.sdp(reInvite, phoneSdp);
       sip.stamp(reInvite);
       p.clientTx = sip.provider().getNewClientTransaction(reInvite);
       s.dialog().sendRequest(p.clientTx);
@@ -278,7 +248,7 @@ public final class Renegotiations {
     if (tx == null) {
       return false;
     }
-    String callId = ((CallIdHeader) tx.getRequest().getHeader(CallIdHeader.NAME)).getCallId();
+    String callId = SipSignalling.callIdOf(tx.getRequest());
     Pending p = pending.get(callId);
     return p != null && p.clientTx == tx;
   }
@@ -289,7 +259,7 @@ public final class Renegotiations {
 
   private void response(ResponseEvent event) {
     Response r = event.getResponse();
-    String callId = ((CallIdHeader) r.getHeader(CallIdHeader.NAME)).getCallId();
+    String callId = SipSignalling.callIdOf(r);
     Pending p = pending.get(callId);
     if (p == null || p.clientTx != event.getClientTransaction() || r.getStatusCode() < 200) {
       return;
@@ -302,11 +272,11 @@ public final class Renegotiations {
       return;
     }
     try {
-      s.dialog().sendAck(s.dialog().createAck(((CSeqHeader) r.getHeader(CSeqHeader.NAME)).getSeqNumber()));
+      sip.ack(s.dialog(), r);
     } catch (Exception e) {
       log.warn("Could not ACK the re-INVITE answer of {}: {}", callId, e.toString());
     }
-    String phoneSdp = r.getRawContent() == null ? "" : new String(r.getRawContent(), StandardCharsets.UTF_8);
+    String phoneSdp = SipSignalling.sdpOf(r);
     media.answer(s.sipCallId(), s.matrixTag(), s.phoneTag(), phoneSdp, MediaFlags.towardMatrix())
         .whenCompleteAsync((matrixSdp, err) -> {
           if (err != null) {
@@ -315,9 +285,9 @@ public final class Renegotiations {
           }
           ObjectNode content = content(s);
           content.putObject("description").put("type", "answer").put("sdp", AudioOnly.restore(matrixSdp, p.offer));
-          intents.ghost(s.ghost()).sendEvent(s.room(), "m.call.negotiate", content,
-              "sip/negotiate/" + callId + "/answer/" + ((CSeqHeader) r.getHeader(CSeqHeader.NAME)).getSeqNumber(),
-              Optional.empty()).whenComplete((id, sendErr) -> {
+          matrix.send(s.ghost(), s.room(), "m.call.negotiate", content,
+              "sip/negotiate/" + callId + "/answer/" + ((CSeqHeader) r.getHeader(CSeqHeader.NAME)).getSeqNumber())
+              .whenComplete((id, sendErr) -> {
                 if (sendErr != null) {
                   log.warn("Could not send the negotiate answer of {}: {}", callId, rootMessage(sendErr));
                 } else {
@@ -330,7 +300,7 @@ public final class Renegotiations {
   public void onTimeout(TimeoutEvent event) {
     loop.execute(() -> {
       ClientTransaction tx = event.getClientTransaction();
-      String callId = ((CallIdHeader) tx.getRequest().getHeader(CallIdHeader.NAME)).getCallId();
+      String callId = SipSignalling.callIdOf(tx.getRequest());
       Pending p = pending.get(callId);
       if (p != null && p.clientTx == tx) {
         pending.remove(callId, p);
@@ -340,24 +310,18 @@ public final class Renegotiations {
   }
 
   private static ObjectNode content(Session s) {
-    return JSON.objectNode().put("call_id", s.matrixCallId()).put("party_id", s.ghostPartyId()).put("version", "1");
+    return GhostCallEvents.content(s.matrixCallId(), "1", s.ghostPartyId());
   }
 
+  /** Answers a re-INVITE; a 2xx carries our Contact, and {@code sdp} when given. */
   private void respond(ServerTransaction tx, Request request, int status, String sdp, String contactUser) {
-    try {
-      Response r = sip.messages().createResponse(status, request);
+    sip.respond(tx, request, status, r -> {
       if (status >= 200 && status < 300) {
-        String transport = ((ViaHeader) request.getHeader(ViaHeader.NAME)).getTransport();
-        r.addHeader(sip.contact(contactUser, transport.toLowerCase(java.util.Locale.ROOT)));
+        r.addHeader(sip.contactFor(request, contactUser));
       }
       if (sdp != null) {
-        r.setContent(sdp.getBytes(StandardCharsets.UTF_8), sip.headers().createContentTypeHeader("application",
-            "sdp"));
+        sip.sdp(r, sdp);
       }
-      sip.stamp(r);
-      tx.sendResponse(r);
-    } catch (Exception e) {
-      log.warn("Could not answer a re-INVITE with {}: {}", status, e.toString());
-    }
+    });
   }
 }

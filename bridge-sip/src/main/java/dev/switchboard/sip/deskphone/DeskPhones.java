@@ -118,17 +118,10 @@ public final class DeskPhones {
 
   /** A REGISTER to the bridge. Runs JDBC: call it on a blocking thread. */
   public void onRegister(RequestEvent event) {
-    Request request = event.getRequest();
-    ServerTransaction tx;
-    try {
-      tx = event.getServerTransaction() != null ? event.getServerTransaction()
-          : sip.provider().getNewServerTransaction(request);
-    } catch (javax.sip.TransactionAlreadyExistsException retransmission) {
-      return;
-    } catch (Exception e) {
-      log.warn("No server transaction for a REGISTER: {}", e.toString());
-      return;
-    }
+    sip.serverTransaction(event).ifPresent(tx -> register(tx, event.getRequest()));
+  }
+
+  private void register(ServerTransaction tx, Request request) {
     AuthorizationHeader auth = (AuthorizationHeader) request.getHeader(AuthorizationHeader.NAME);
     if (auth == null) {
       challenge(tx, request, false);
@@ -211,8 +204,7 @@ public final class DeskPhones {
     Instant now = clock.instant();
     nonces.values().removeIf(issued -> issued.plus(NONCE_LIFETIME).isBefore(now));
     nonces.put(nonce, now);
-    try {
-      Response r = sip.messages().createResponse(Response.UNAUTHORIZED, request);
+    sip.respond(tx, request, Response.UNAUTHORIZED, r -> {
       WWWAuthenticateHeader h = sip.headers().createWWWAuthenticateHeader("Digest");
       h.setRealm(settings.realm());
       h.setNonce(nonce);
@@ -222,24 +214,15 @@ public final class DeskPhones {
         h.setStale(true);
       }
       r.addHeader(h);
-      sip.stamp(r);
-      tx.sendResponse(r);
-    } catch (Exception e) {
-      log.warn("Could not challenge a REGISTER: {}", e.toString());
-    }
+    });
   }
 
   private void respond(ServerTransaction tx, Request request, int status, ContactHeader contact) {
-    try {
-      Response r = sip.messages().createResponse(status, request);
+    sip.respond(tx, request, status, r -> {
       if (contact != null) {
         r.addHeader(contact);
       }
-      sip.stamp(r);
-      tx.sendResponse(r);
-    } catch (Exception e) {
-      log.warn("Could not answer a REGISTER with {}: {}", status, e.toString());
-    }
+    });
   }
 
   /** Digest response checking (RFC 2617 3.2.2). */

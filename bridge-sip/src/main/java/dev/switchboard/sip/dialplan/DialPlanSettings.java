@@ -1,7 +1,6 @@
 package dev.switchboard.sip.dialplan;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.switchboard.core.config.ConfigException;
+import dev.switchboard.core.config.ConfigSection;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -92,95 +91,53 @@ public record DialPlanSettings(List<String> homeCountryCodes, boolean federated,
    *
    * @param defaultCountryCode {@code sip.default_country_code}, the home country unless the section names others
    */
-  public static DialPlanSettings parse(JsonNode section, Optional<String> defaultCountryCode) {
-    if (section.isMissingNode() || section.isNull()) {
-      return defaults(defaultCountryCode.map(List::of).orElse(List.of()));
-    }
-    if (!section.isObject()) {
-      throw new ConfigException("sip.dial_plan must be a mapping (see docs/sip.md, \"Dial plan\")");
-    }
-    Set<String> known = Set.of("home_country_codes", "federated", "emergency_numbers", "premium_prefixes",
-        "international_prefixes", "internal_hosts", "user", "admin");
-    section.fieldNames().forEachRemaining(name -> {
-      if (!known.contains(name)) {
-        throw new ConfigException("unknown key 'sip.dial_plan." + name + "'; expected one of " + known);
-      }
-    });
-    List<String> home = strings(section.path("home_country_codes"), "sip.dial_plan.home_country_codes")
-        .map(list -> list.stream().map(c -> c.startsWith("+") ? c.substring(1) : c).toList())
-        .orElse(defaultCountryCode.map(List::of).orElse(List.of()));
+  public static DialPlanSettings parse(ConfigSection section, Optional<String> defaultCountryCode) {
+    section.allowOnly(List.of("home_country_codes", "federated", "emergency_numbers", "premium_prefixes",
+        "international_prefixes", "internal_hosts", "user", "admin"));
+    List<String> home = section.has("home_country_codes")
+        ? section.strings("home_country_codes").stream().map(c -> c.startsWith("+") ? c.substring(1) : c).toList()
+        : defaultCountryCode.map(List::of).orElse(List.of());
     for (String c : home) {
       if (!c.matches("[1-9][0-9]{0,2}")) {
-        throw new ConfigException("sip.dial_plan.home_country_codes: '" + c + "' is not a country calling code "
-            + "such as 44 or 1");
+        throw section.problem("home_country_codes", "holds '" + c + "', which is not a country calling code such as"
+            + " 44 or 1");
       }
     }
-    JsonNode fed = section.path("federated");
-    if (!fed.isMissingNode() && !fed.isNull() && !fed.isBoolean()) {
-      throw new ConfigException("sip.dial_plan.federated must be true or false, got " + fed);
-    }
-    Set<String> emergency = new LinkedHashSet<>(strings(section.path("emergency_numbers"),
-        "sip.dial_plan.emergency_numbers").orElse(DEFAULT_EMERGENCY));
+    Set<String> emergency = new LinkedHashSet<>(section.has("emergency_numbers")
+        ? section.strings("emergency_numbers") : DEFAULT_EMERGENCY);
     for (String e : emergency) {
       if (!e.matches("[0-9]{1,15}")) {
-        throw new ConfigException("sip.dial_plan.emergency_numbers: '" + e + "' is not a number of digits");
+        throw section.problem("emergency_numbers", "holds '" + e + "', which is not a number of digits");
       }
     }
-    List<String> premium = prefixes(section.path("premium_prefixes"), "sip.dial_plan.premium_prefixes")
-        .orElse(builtIn(DEFAULT_PREMIUM, home));
-    List<String> international = prefixes(section.path("international_prefixes"),
-        "sip.dial_plan.international_prefixes").orElse(builtIn(DEFAULT_INTERNATIONAL, home));
+    List<String> premium = prefixes(section, "premium_prefixes").orElse(builtIn(DEFAULT_PREMIUM, home));
+    List<String> international = prefixes(section, "international_prefixes")
+        .orElse(builtIn(DEFAULT_INTERNATIONAL, home));
     Set<String> internal = new LinkedHashSet<>();
-    strings(section.path("internal_hosts"), "sip.dial_plan.internal_hosts").orElse(List.of())
-        .forEach(h -> internal.add(h.toLowerCase(Locale.ROOT)));
-    return new DialPlanSettings(home, fed.asBoolean(false), emergency, premium, international, internal,
-        rules(section.path("user"), "sip.dial_plan.user"), rules(section.path("admin"), "sip.dial_plan.admin"));
+    section.strings("internal_hosts").forEach(h -> internal.add(h.toLowerCase(Locale.ROOT)));
+    return new DialPlanSettings(home, section.bool("federated", false), emergency, premium, international, internal,
+        rules(section.section("user")), rules(section.section("admin")));
   }
 
-  private static Rules rules(JsonNode node, String key) {
-    if (node.isMissingNode() || node.isNull()) {
-      return Rules.NONE;
-    }
-    if (!node.isObject()) {
-      throw new ConfigException(key + " must be a mapping with allow and/or deny lists");
-    }
-    node.fieldNames().forEachRemaining(name -> {
-      if (!name.equals("allow") && !name.equals("deny")) {
-        throw new ConfigException("unknown key '" + key + "." + name + "'; expected allow, deny");
-      }
-    });
-    return new Rules(ruleList(node.path("allow"), key + ".allow"), ruleList(node.path("deny"), key + ".deny"));
+  private static Rules rules(ConfigSection level) {
+    level.allowOnly(List.of("allow", "deny"));
+    return new Rules(ruleList(level, "allow"), ruleList(level, "deny"));
   }
 
-  private static List<Rule> ruleList(JsonNode node, String key) {
-    return strings(node, key).orElse(List.of()).stream().map(s -> Rule.parse(s, key)).toList();
+  private static List<Rule> ruleList(ConfigSection level, String field) {
+    return level.strings(field).stream().map(s -> Rule.parse(s, level.key(field))).toList();
   }
 
-  private static Optional<List<String>> prefixes(JsonNode node, String key) {
-    Optional<List<String>> list = strings(node, key);
-    list.ifPresent(l -> l.forEach(p -> {
-      if (!p.matches("\\+[1-9][0-9]*")) {
-        throw new ConfigException(key + ": '" + p + "' is not an E.164 prefix such as +449");
-      }
-    }));
-    return list;
-  }
-
-  /** A list of strings (numbers are taken as their digits, as YAML reads {@code [44]}); empty when unset. */
-  private static Optional<List<String>> strings(JsonNode node, String key) {
-    if (node.isMissingNode() || node.isNull()) {
+  private static Optional<List<String>> prefixes(ConfigSection section, String field) {
+    if (!section.has(field)) {
       return Optional.empty();
     }
-    if (!node.isArray()) {
-      throw new ConfigException(key + " must be a list");
-    }
-    List<String> out = new ArrayList<>();
-    for (JsonNode v : node) {
-      if (!(v.isTextual() || v.isIntegralNumber()) || v.asText().isBlank()) {
-        throw new ConfigException(key + " may only hold strings, got " + v);
+    List<String> list = section.strings(field);
+    for (String p : list) {
+      if (!p.matches("\\+[1-9][0-9]*")) {
+        throw section.problem(field, "holds '" + p + "', which is not an E.164 prefix such as +449");
       }
-      out.add(v.asText().strip());
     }
-    return Optional.of(out);
+    return Optional.of(list);
   }
 }

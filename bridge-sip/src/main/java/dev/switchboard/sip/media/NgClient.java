@@ -90,11 +90,7 @@ public final class NgClient implements AutoCloseable {
 
   /** {@code offer}: the SDP that the receiving side gets instead of {@code sdp}. */
   public CompletableFuture<String> offer(String callId, String fromTag, String sdp, MediaFlags flags) {
-    Map<String, Bencoded> args = new LinkedHashMap<>(flags.options());
-    args.put("call-id", Bencoded.of(callId));
-    args.put("from-tag", Bencoded.of(fromTag));
-    args.put("sdp", Bencoded.of(sdp));
-    return call(command("offer", args)).thenApply(NgClient::sdpOf);
+    return sdpCommand("offer", callId, fromTag, null, sdp, flags);
   }
 
   /**
@@ -103,23 +99,26 @@ public final class NgClient implements AutoCloseable {
    */
   public CompletableFuture<String> reoffer(String callId, String fromTag, String toTag, String sdp,
       MediaFlags flags) {
-    Map<String, Bencoded> args = new LinkedHashMap<>(flags.options());
-    args.put("call-id", Bencoded.of(callId));
-    args.put("from-tag", Bencoded.of(fromTag));
-    args.put("to-tag", Bencoded.of(toTag));
-    args.put("sdp", Bencoded.of(sdp));
-    return call(command("offer", args)).thenApply(NgClient::sdpOf);
+    return sdpCommand("offer", callId, fromTag, toTag, sdp, flags);
   }
 
   /** {@code answer}: {@code fromTag} is the offerer's tag, {@code toTag} the answerer's. */
   public CompletableFuture<String> answer(String callId, String fromTag, String toTag, String sdp,
       MediaFlags flags) {
+    return sdpCommand("answer", callId, fromTag, toTag, sdp, flags);
+  }
+
+  /** An SDP-rewriting command: the flags, then the call, its tags ({@code toTag} may be null) and the SDP. */
+  private CompletableFuture<String> sdpCommand(String name, String callId, String fromTag, String toTag, String sdp,
+      MediaFlags flags) {
     Map<String, Bencoded> args = new LinkedHashMap<>(flags.options());
     args.put("call-id", Bencoded.of(callId));
     args.put("from-tag", Bencoded.of(fromTag));
-    args.put("to-tag", Bencoded.of(toTag));
+    if (toTag != null) {
+      args.put("to-tag", Bencoded.of(toTag));
+    }
     args.put("sdp", Bencoded.of(sdp));
-    return call(command("answer", args)).thenApply(NgClient::sdpOf);
+    return call(command(name, args)).thenApply(NgClient::sdpOf);
   }
 
   /**

@@ -4,14 +4,18 @@ import dev.switchboard.sip.config.SipConfig;
 import gov.nist.javax.sip.SipStackExt;
 import gov.nist.javax.sip.clientauthutils.AuthenticationHelper;
 import gov.nist.javax.sip.clientauthutils.UserCredentials;
+import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.TooManyListenersException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sip.ClientTransaction;
+import javax.sip.Dialog;
 import javax.sip.DialogTerminatedEvent;
 import javax.sip.IOExceptionEvent;
 import javax.sip.InvalidArgumentException;
@@ -27,14 +31,17 @@ import javax.sip.SipListener;
 import javax.sip.SipProvider;
 import javax.sip.SipStack;
 import javax.sip.TimeoutEvent;
+import javax.sip.TransactionAlreadyExistsException;
 import javax.sip.TransactionTerminatedEvent;
 import javax.sip.address.Address;
 import javax.sip.address.AddressFactory;
 import javax.sip.address.SipURI;
+import javax.sip.header.CSeqHeader;
 import javax.sip.header.CallIdHeader;
 import javax.sip.header.ContactHeader;
 import javax.sip.header.HeaderFactory;
 import javax.sip.header.ViaHeader;
+import javax.sip.message.Message;
 import javax.sip.message.MessageFactory;
 import javax.sip.message.Request;
 import javax.sip.message.Response;
@@ -239,7 +246,7 @@ public final class SipSignalling implements AutoCloseable {
   }
 
   /** Adds our User-Agent; every request and response we originate carries it. */
-  public void stamp(javax.sip.message.Message message) throws ParseException {
+  public void stamp(Message message) throws ParseException {
     message.setHeader(headers.createUserAgentHeader(List.of(USER_AGENT)));
   }
 
@@ -263,19 +270,94 @@ public final class SipSignalling implements AutoCloseable {
     return retry;
   }
 
+  /** The body of {@code message} becomes {@code sdp} ({@code application/sdp}). */
+  public void sdp(Message message, String sdp) throws ParseException {
+    message.setContent(sdp.getBytes(StandardCharsets.UTF_8), headers.createContentTypeHeader("application", "sdp"));
+  }
+
+  /** The SDP body of a message; empty when it has none. */
+  public static String sdpOf(Message message) {
+    byte[] body = message.getRawContent();
+    return body == null ? "" : new String(body, StandardCharsets.UTF_8);
+  }
+
+  /** Our Contact in the answer to {@code request}, over the transport the request came on. */
+  public ContactHeader contactFor(Request request, String user) throws ParseException {
+    String transport = ((ViaHeader) request.getHeader(ViaHeader.NAME)).getTransport();
+    return contact(user, transport.toLowerCase(Locale.ROOT));
+  }
+
+  /** ACKs a 2xx to an INVITE in its dialog. */
+  public void ack(Dialog dialog, Response ok) throws InvalidArgumentException, SipException {
+    dialog.sendAck(dialog.createAck(((CSeqHeader) ok.getHeader(CSeqHeader.NAME)).getSeqNumber()));
+  }
+
+  /** Ends a dialog that is up with a BYE. */
+  public void bye(Dialog dialog) throws ParseException, SipException {
+    Request bye = dialog.createRequest(Request.BYE);
+    stamp(bye);
+    dialog.sendRequest(provider.getNewClientTransaction(bye));
+  }
+
+  /** CANCELs an INVITE that got a provisional response (RFC 3261 9.1). */
+  public void cancel(ClientTransaction invite) throws ParseException, SipException {
+    Request cancel = invite.createCancel();
+    stamp(cancel);
+    send(cancel);
+  }
+
+  /**
+   * The server transaction of a request, created when the stack delivered the request without one. Empty for a
+   * retransmission (the existing transaction answers it) and when the stack refuses, which is logged.
+   */
+  public Optional<ServerTransaction> serverTransaction(RequestEvent event) {
+    if (event.getServerTransaction() != null) {
+      return Optional.of(event.getServerTransaction());
+    }
+    try {
+      return Optional.of(provider.getNewServerTransaction(event.getRequest()));
+    } catch (TransactionAlreadyExistsException retransmission) {
+      return Optional.empty();
+    } catch (SipException | RuntimeException e) {
+      log.warn("No server transaction for {} {}: {}", event.getRequest().getMethod(), callIdOf(event.getRequest()),
+          e.toString());
+      return Optional.empty();
+    }
+  }
+
+  /** What a response carries beyond its status line: tags, headers, a body. */
+  @FunctionalInterface
+  public interface ResponseParts {
+    void fill(Response response) throws ParseException;
+  }
+
+  /** Answers a request on its server transaction with a bare response; false (logged) when it could not be sent. */
+  public boolean respond(ServerTransaction tx, Request request, int status) {
+    return respond(tx, request, status, r -> { });
+  }
+
+  /** Answers a request on its server transaction; {@code parts} fills the response before it is sent. */
+  public boolean respond(ServerTransaction tx, Request request, int status, ResponseParts parts) {
+    try {
+      Response r = messages.createResponse(status, request);
+      parts.fill(r);
+      stamp(r);
+      tx.sendResponse(r);
+      return true;
+    } catch (ParseException | SipException | InvalidArgumentException e) {
+      log.warn("Could not answer {} {} with {}: {}", request.getMethod(), callIdOf(request), status, e.toString());
+      return false;
+    }
+  }
+
+  /** The Call-ID of a message. */
+  public static String callIdOf(Message message) {
+    return ((CallIdHeader) message.getHeader(CallIdHeader.NAME)).getCallId();
+  }
+
   /** Answers a request, creating its server transaction if the stack did not. */
   public void respond(RequestEvent event, int status) {
-    try {
-      ServerTransaction st = event.getServerTransaction();
-      if (st == null) {
-        st = provider.getNewServerTransaction(event.getRequest());
-      }
-      Response r = messages.createResponse(status, event.getRequest());
-      stamp(r);
-      st.sendResponse(r);
-    } catch (ParseException | SipException | InvalidArgumentException e) {
-      log.warn("Could not answer {} with {}: {}", event.getRequest().getMethod(), status, e.toString());
-    }
+    serverTransaction(event).ifPresent(tx -> respond(tx, event.getRequest(), status));
   }
 
   @Override

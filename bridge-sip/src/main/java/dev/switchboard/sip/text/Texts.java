@@ -34,7 +34,6 @@ import javax.sip.RequestEvent;
 import javax.sip.ResponseEvent;
 import javax.sip.ServerTransaction;
 import javax.sip.TimeoutEvent;
-import javax.sip.TransactionAlreadyExistsException;
 import javax.sip.address.SipURI;
 import javax.sip.address.TelURL;
 import javax.sip.address.URI;
@@ -114,36 +113,29 @@ public final class Texts {
 
   /** A MESSAGE from a phone. */
   public void onMessage(RequestEvent event) {
-    Request request = event.getRequest();
-    ServerTransaction tx;
-    try {
-      tx = event.getServerTransaction() != null ? event.getServerTransaction()
-          : sip.provider().getNewServerTransaction(request);
-    } catch (TransactionAlreadyExistsException retransmission) {
-      return;
-    } catch (Exception e) {
-      log.warn("No server transaction for a MESSAGE: {}", e.toString());
-      return;
-    }
+    sip.serverTransaction(event).ifPresent(tx -> message(tx, event.getRequest()));
+  }
+
+  private void message(ServerTransaction tx, Request request) {
     String sipCallId = ((CallIdHeader) request.getHeader(CallIdHeader.NAME)).getCallId();
     Optional<UserId> user = callees.calleeOf(userOf(request.getRequestURI()));
     if (user.isEmpty()) {
       log.info("MESSAGE {} for '{}', which is no Matrix user of ours", sipCallId, userOf(request.getRequestURI()));
-      respond(tx, request, Response.NOT_FOUND);
+      sip.respond(tx, request, Response.NOT_FOUND);
       return;
     }
     FromHeader from = (FromHeader) request.getHeader(FromHeader.NAME);
     Optional<Dialable> sender = Callers.of(from.getAddress().getURI(), numbers);
     if (sender.isEmpty()) {
       log.info("MESSAGE {} from {}, which names no number or SIP address", sipCallId, from.getAddress());
-      respond(tx, request, Response.FORBIDDEN);
+      sip.respond(tx, request, Response.FORBIDDEN);
       return;
     }
     Optional<String> text = plainText(request);
     if (text.isEmpty()) {
       log.info("MESSAGE {} from {} is not text/plain of at most {} bytes: refused", sipCallId, sender.get(),
           MAX_BODY_BYTES);
-      respond(tx, request, Response.UNSUPPORTED_MEDIA_TYPE);
+      sip.respond(tx, request, Response.UNSUPPORTED_MEDIA_TYPE);
       return;
     }
     UserId ghost = ghosts.ghostOf(sender.get());
@@ -156,9 +148,9 @@ public final class Texts {
           if (err != null) {
             log.warn("Could not pass the MESSAGE {} from {} to {}: {}", sipCallId, sender.get(), user.get(),
                 rootMessage(err));
-            respond(tx, request, Response.SERVER_INTERNAL_ERROR);
+            sip.respond(tx, request, Response.SERVER_INTERNAL_ERROR);
           } else {
-            respond(tx, request, Response.OK);
+            sip.respond(tx, request, Response.OK);
           }
         });
   }
@@ -193,15 +185,6 @@ public final class Texts {
     return text.isEmpty() ? Optional.empty() : Optional.of(text);
   }
 
-  private void respond(ServerTransaction tx, Request request, int status) {
-    try {
-      Response r = sip.messages().createResponse(status, request);
-      sip.stamp(r);
-      tx.sendResponse(r);
-    } catch (Exception e) {
-      log.warn("Could not answer a MESSAGE with {}: {}", status, e.toString());
-    }
-  }
 
   // ---- Matrix → phone
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.switchboard.core.config.ConfigException;
+import dev.switchboard.core.config.ConfigSection;
 import dev.switchboard.core.permission.Level;
 import dev.switchboard.sip.address.Dialable;
 import dev.switchboard.sip.dialplan.Decision.Refused;
@@ -34,8 +35,8 @@ class DialPlanTest {
   };
 
   private static DialPlan plan(String yaml, String defaultCountry) throws Exception {
-    return new DialPlan(DialPlanSettings.parse(yaml.isEmpty() ? YAML.missingNode() : YAML.readTree(yaml),
-        Optional.ofNullable(defaultCountry)), RESOLVER);
+    return new DialPlan(DialPlanSettings.parse(ConfigSection.of(yaml.isEmpty() ? YAML.missingNode()
+        : YAML.readTree(yaml), "sip.dial_plan"), Optional.ofNullable(defaultCountry)), RESOLVER);
   }
 
   private static Dialable number(String e164) {

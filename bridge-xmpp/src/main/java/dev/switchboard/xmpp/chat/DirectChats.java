@@ -1,5 +1,9 @@
 package dev.switchboard.xmpp.chat;
 
+import dev.switchboard.xmpp.format.XmppBody;
+import dev.switchboard.xmpp.LinkEvents;
+import dev.switchboard.core.ordering.KeyedSerialExecutor;
+import dev.switchboard.xmpp.message.Edits;
 import dev.switchboard.xmpp.stanza.LogText;
 import static dev.switchboard.core.failure.Failures.rootCause;
 
@@ -9,17 +13,20 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.ConnectorMeters;
 import dev.switchboard.core.connector.Link;
+import dev.switchboard.core.event.MatrixEdit;
 import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.event.MatrixMessage;
+import dev.switchboard.core.event.MembershipChange;
 import dev.switchboard.core.homeserver.Intent;
 import dev.switchboard.core.id.EventId;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.store.MessageMap;
 import dev.switchboard.core.store.MessageMapStore;
 import dev.switchboard.xmpp.XmppConfig;
 import dev.switchboard.xmpp.address.MatrixUserJids;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
-import dev.switchboard.xmpp.format.MatrixHtml;
 import dev.switchboard.xmpp.format.XmppFormatting;
 import dev.switchboard.xmpp.media.MediaLinks;
 import dev.switchboard.xmpp.stanza.StanzaIds;
@@ -27,11 +34,9 @@ import dev.switchboard.xmpp.stanza.XmlText;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -58,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * ↔ a Matrix DM room between that user and the XMPP address's ghost. One room per pair, created by whichever side
  * speaks first; a Matrix user who left is invited again by the next XMPP message.
  */
-public final class DirectChats {
+public final class DirectChats implements LinkEvents {
   private static final Logger log = LoggerFactory.getLogger(DirectChats.class);
   private static final String PROTOCOL = "xmpp";
   /** Remote ids of direct-chat links start with this; never a valid JID, so MUC code cannot mistake them. */
@@ -70,24 +75,26 @@ public final class DirectChats {
   private final ComponentConnection connection;
   private final MatrixUserJids userJids;
   private final XmppGhostIds ghostIds;
-  private final MessageMapStore messageMap;
+  private final MessageMap messageMap;
   private final Executor blocking;
   private final MediaLinks mediaLinks;
   private final dev.switchboard.xmpp.media.MediaFetcher fetcher;
   private final Predicate<BareJid> isBridgedMuc;
-  /** Per-pair work chains, so a first message's room creation finishes before the second message is sent. */
-  private final Map<String, CompletableFuture<Void>> chains = new ConcurrentHashMap<>();
+  /** Per-pair lanes, so a first message's room creation finishes before the second message is sent. */
+  private final KeyedSerialExecutor<String> lanes;
 
   /** @param isBridgedMuc true for MUCs we bridge: their occupants' private messages are not direct chats */
   public DirectChats(XmppConfig config, ConnectorContext context, ComponentConnection connection,
-      Predicate<BareJid> isBridgedMuc, dev.switchboard.xmpp.media.MediaFetcher fetcher) {
+      Predicate<BareJid> isBridgedMuc, dev.switchboard.xmpp.media.MediaFetcher fetcher, XmppGhostIds ghostIds,
+      MessageMap messageMap) {
     this.context = context;
     this.meters = context.meters("xmpp");
     this.connection = connection;
     this.userJids = new MatrixUserJids(config.component().domain());
-    this.ghostIds = new XmppGhostIds(config.userPrefix(), context.serverName());
-    this.messageMap = new MessageMapStore(context.database(), context.clock());
+    this.ghostIds = ghostIds;
+    this.messageMap = messageMap;
     this.blocking = context.blockingExecutor();
+    this.lanes = new KeyedSerialExecutor<>(blocking, "XMPP direct chat");
     this.mediaLinks = new MediaLinks(config.media().baseUrl());
     this.fetcher = fetcher;
     this.isBridgedMuc = isBridgedMuc;
@@ -192,14 +199,7 @@ public final class DirectChats {
           .map(c -> intent.setTyping(c.room(), state.get() == ChatState.composing, TYPING_TIMEOUT_MS))
           .orElse(done()));
     }
-    ObjectNode content = JsonNodeFactory.instance.objectNode();
-    if (body.startsWith("/me ")) {
-      content.put("msgtype", "m.emote").put("body", body.substring(4));
-    } else {
-      content.put("msgtype", "m.text").put("body", body);
-    }
-    // XHTML-IM (sanitised), else XEP-0393 styling, becomes Matrix HTML.
-    XmppFormatting.apply(message, content, body.startsWith("/me "));
+    ObjectNode content = XmppFormatting.contentOf(message, body);
     String id = message.getStanzaId() == null ? "none-" + UUID.randomUUID() : message.getStanzaId();
     MessageCorrectExtension correction = MessageCorrectExtension.from(message);
     // A message that is just a file's URL with OOB data (XEP-0363 uploads): fetched and uploaded (size limit, no
@@ -224,10 +224,10 @@ public final class DirectChats {
           Optional<EventId> replaced = correction == null ? Optional.empty()
               : messageMap.byRemote(new MessageMapStore.RemoteMessage(PROTOCOL, remoteRoom,
                   "from:" + correction.getIdInitialMessage())).map(MessageMapStore.MessageMapping::eventId);
-          return intent.sendMessage(room, replaced.map(r -> edit(r, sendContent)).orElse(sendContent),
+          return intent.sendMessage(room, replaced.map(r -> Edits.replacing(r, sendContent)).orElse(sendContent),
                   "xmpp-chat|" + remote + "|" + user + "|" + id)
-              .thenAcceptAsync(event -> messageMap.put(new MessageMapStore.RemoteMessage(PROTOCOL, remoteRoom,
-                  "from:" + id), room, event), blocking);
+              .thenCompose(event -> messageMap.record(new MessageMapStore.NewMapping(
+                  new MessageMapStore.RemoteMessage(PROTOCOL, remoteRoom, "from:" + id), room, event)));
         });
   }
 
@@ -270,12 +270,12 @@ public final class DirectChats {
   // ---- Matrix -> XMPP
 
   /** Membership outside any link: an invite of one of our ghosts is a new direct chat with the inviter. */
-  public CompletableFuture<Void> onUnlinkedEvent(MatrixEvent event) {
-    if (!"m.room.member".equals(event.type()) || !"invite".equals(event.membership().orElse(""))
-        || event.stateKey().isEmpty()) {
+  public CompletableFuture<Void> onUnlinkedMembership(MembershipChange change) {
+    if (!"invite".equals(change.membership())) {
       return done();
     }
-    UserId ghost = UserId.of(event.stateKey().get());
+    MatrixEvent event = change.event();
+    UserId ghost = change.subject();
     Optional<Jid> remote = ghostIds.jidOf(ghost);
     if (remote.isEmpty() || !remote.get().hasNoResource() || remote.get().asEntityBareJidIfPossible() == null) {
       return done(); // MUC occupants' ghosts (room@service/nick) do not take direct chats
@@ -296,42 +296,40 @@ public final class DirectChats {
         .thenRun(() -> log.info("{} opened direct chat {} with {}", inviter, event.roomId(), jid));
   }
 
-  /** An event in a direct-chat room. */
-  public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Link link) {
+  /** The chat's user left or was banned: the next XMPP message invites them back. */
+  @Override
+  public CompletableFuture<Void> onMembership(MembershipChange change, Link link) {
     Optional<DirectChat> chat = parseLink(link);
-    if (chat.isEmpty() || ghostIds.isGhost(event.sender())) {
+    if (chat.isEmpty() || ghostIds.isGhost(change.event().sender()) || !change.subject().equals(chat.get().user())) {
+      return done();
+    }
+    if (change.membership().equals("leave") || change.membership().equals("ban")) {
+      return CompletableFuture.runAsync(() -> setUserLeft(chat.get().room(), true), blocking);
+    }
+    return done();
+  }
+
+  @Override
+  public CompletableFuture<Void> onMessage(MatrixMessage message, Link link) {
+    return send(message.event(), link, message.event().content(), Optional.empty());
+  }
+
+  /** An edit becomes an XEP-0308 correction of the message sent with the id derived from its event id. */
+  @Override
+  public CompletableFuture<Void> onEdit(MatrixEdit edit, Link link) {
+    return send(edit.event(), link, edit.newContent(), Optional.of(edit.replaces()));
+  }
+
+  /** The chat's user's message to the XMPP address. */
+  private CompletableFuture<Void> send(MatrixEvent event, Link link, JsonNode content, Optional<EventId> replaces) {
+    Optional<DirectChat> chat = parseLink(link);
+    if (chat.isEmpty() || ghostIds.isGhost(event.sender()) || !event.sender().equals(chat.get().user())) {
       return done();
     }
     DirectChat c = chat.get();
-    if ("m.room.member".equals(event.type()) && event.stateKey().equals(Optional.of(c.user().value()))) {
-      String membership = event.membership().orElse("");
-      if (membership.equals("leave") || membership.equals("ban")) {
-        return CompletableFuture.runAsync(() -> setUserLeft(c.room(), true), blocking);
-      }
+    Optional<XmppBody> text = XmppBody.of(content, content.path("body").asText(""), mediaLinks);
+    if (text.isEmpty()) {
       return done();
-    }
-    if (!"m.room.message".equals(event.type()) || !event.sender().equals(c.user())) {
-      return done();
-    }
-    JsonNode relation = event.content().path("m.relates_to");
-    boolean isEdit = "m.replace".equals(relation.path("rel_type").asText()) && relation.path("event_id").isTextual()
-        && event.content().path("m.new_content").isObject();
-    JsonNode content = isEdit ? event.content().path("m.new_content") : event.content();
-    String body = content.path("body").asText("");
-    Optional<MediaLinks.Link> media = mediaLinks.of(content);
-    String text = switch (content.path("msgtype").asText("")) {
-      case "m.text", "m.notice" -> body;
-      case "m.emote" -> "/me " + body;
-      default -> MediaLinks.isMedia(content) ? mediaLinks.textOf(content) : null;
-    };
-    if (text == null || text.isEmpty()) {
-      return done();
-    }
-    // Matrix HTML: the plain body gets XEP-0393 styling, and an XHTML-IM body goes along.
-    Optional<MatrixHtml.Rendered> formatted = MediaLinks.isMedia(content) ? Optional.empty()
-        : MatrixHtml.render(content, "m.emote".equals(content.path("msgtype").asText()) ? "/me " : "");
-    if (formatted.isPresent()) {
-      text = formatted.get().body();
     }
     FullJid from;
     try {
@@ -340,15 +338,13 @@ public final class DirectChats {
       return done();
     }
     MessageBuilder b = StanzaBuilder.buildMessage(StanzaIds.of(event.eventId().value())).from(from)
-        .to(c.remote()).ofType(Message.Type.chat).setBody(XmlText.clean(text))
+        .to(c.remote()).ofType(Message.Type.chat).setBody(XmlText.clean(text.get().text()))
         .addExtension(new ChatStateExtension(ChatState.active));
-    if (isEdit) {
-      b.addExtension(new MessageCorrectExtension(StanzaIds.of(relation.path("event_id").asText())));
-    }
-    formatted.ifPresent(f -> b.addExtension(f.xhtml()));
+    replaces.ifPresent(r -> b.addExtension(new MessageCorrectExtension(StanzaIds.of(r.value()))));
+    text.get().formatted().ifPresent(f -> b.addExtension(f.xhtml()));
     meters.message(ConnectorMeters.Direction.TO_REMOTE);
     // Done when written to the component stream; while it is down the dispatcher holds the event.
-    return connection.deliver(MediaLinks.withOob(b.build(), media));
+    return connection.deliver(MediaLinks.withOob(b.build(), text.get().media()));
   }
 
   // ---- store
@@ -446,22 +442,13 @@ public final class DirectChats {
   }
 
   private void inOrder(String key, Supplier<CompletableFuture<Void>> work) {
-    chains.compute(key, (k, prev) -> (prev == null ? done() : prev)
-        .thenComposeAsync(v -> work.get(), blocking)
-        .exceptionally(e -> {
-          log.warn("Direct chat {}: {}", k, rootCause(e).toString());
-          return null;
-        }))
-        .whenComplete((v, e) -> chains.computeIfPresent(key, (k, f) -> f.isDone() ? null : f));
+    lanes.submit(key, work).whenComplete((v, e) -> {
+      if (e != null) {
+        log.warn("Direct chat {}: {}", key, rootCause(e).toString());
+      }
+    });
   }
 
-  private static ObjectNode edit(EventId replaced, ObjectNode newContent) {
-    ObjectNode content = newContent.deepCopy();
-    content.put("body", "* " + newContent.path("body").asText());
-    content.set("m.new_content", newContent);
-    content.putObject("m.relates_to").put("rel_type", "m.replace").put("event_id", replaced.value());
-    return content;
-  }
 
   private static CompletableFuture<Void> done() {
     return CompletableFuture.completedFuture(null);

@@ -1,5 +1,6 @@
 package dev.switchboard.xmpp.format;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Locale;
@@ -29,6 +30,18 @@ public final class XmppFormatting {
       .addAttributes("ol", "start");
 
   private XmppFormatting() {}
+
+  /**
+   * The Matrix content for an XMPP message's {@code body}: an emote where it starts with {@code /me }, else text;
+   * XHTML-IM (sanitised), else XEP-0393 styling, becomes Matrix HTML ({@link #apply}).
+   */
+  public static ObjectNode contentOf(Message message, String body) {
+    boolean emote = body.startsWith("/me ");
+    ObjectNode content = JsonNodeFactory.instance.objectNode().put("msgtype", emote ? "m.emote" : "m.text")
+        .put("body", emote ? body.substring(4) : body);
+    apply(message, content, emote);
+    return content;
+  }
 
   /**
    * Sets {@code format} and {@code formatted_body} on {@code content} (whose {@code body} is already set) from the

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.event.MatrixReaction;
+import dev.switchboard.core.event.MatrixRedaction;
 import dev.switchboard.core.homeserver.Intent;
 import dev.switchboard.core.id.EventId;
 import dev.switchboard.core.id.RoomId;
@@ -170,34 +172,32 @@ final class GatewayInteractions {
 
   // ---- Matrix -> XMPP
 
-  /** True for the Matrix events this class relays. */
-  boolean takes(MatrixEvent event) {
-    return "m.reaction".equals(event.type()) || "m.room.redaction".equals(event.type());
+  /** A Matrix reaction: the reactor's whole current set for the message goes to the occupants (XEP-0444). */
+  CompletableFuture<Void> fromMatrix(GatewayRoom room, MatrixReaction reaction) {
+    MatrixEvent event = reaction.event();
+    if (ownOccupant(room, event) || reaction.key().isEmpty()) {
+      return done();
+    }
+    EventId target = reaction.target();
+    String setKey = event.sender().value() + "|" + target.value();
+    matrixSets.computeIfAbsent(setKey, k -> new LinkedHashMap<>()).put(event.eventId(), reaction.key());
+    matrixReactionSet.put(event.eventId(), setKey);
+    sendMatrixSet(room, event, setKey, target);
+    return done();
   }
 
-  CompletableFuture<Void> fromMatrix(GatewayRoom room, MatrixEvent event) {
-    if (ghostIds.isGhost(event.sender()) && room.isOccupantGhost(event.sender())) {
-      return done(); // our own occupants' reactions and retractions were reflected when they arrived
-    }
-    if ("m.reaction".equals(event.type())) {
-      JsonNode rel = event.content().path("m.relates_to");
-      if (!"m.annotation".equals(rel.path("rel_type").asText()) || !rel.path("event_id").isTextual()
-          || !rel.path("key").isTextual()) {
-        return done();
-      }
-      EventId target = EventId.of(rel.path("event_id").asText());
-      String setKey = event.sender().value() + "|" + target.value();
-      matrixSets.computeIfAbsent(setKey, k -> new LinkedHashMap<>()).put(event.eventId(), rel.path("key").asText());
-      matrixReactionSet.put(event.eventId(), setKey);
-      sendMatrixSet(room, event, setKey, target);
+  /** Our own occupants' reactions and retractions were reflected when they arrived. */
+  private boolean ownOccupant(GatewayRoom room, MatrixEvent event) {
+    return ghostIds.isGhost(event.sender()) && room.isOccupantGhost(event.sender());
+  }
+
+  /** A Matrix redaction: of a reaction, the set without it; of a message, a retraction (XEP-0424). */
+  CompletableFuture<Void> fromMatrix(GatewayRoom room, MatrixRedaction redaction) {
+    MatrixEvent event = redaction.event();
+    if (ownOccupant(room, event)) {
       return done();
     }
-    JsonNode redacts = event.raw().path("redacts").isTextual() ? event.raw().path("redacts")
-        : event.content().path("redacts");
-    if (!redacts.isTextual()) {
-      return done();
-    }
-    EventId redacted = EventId.of(redacts.asText());
+    EventId redacted = redaction.redacts();
     String setKey = matrixReactionSet.remove(redacted);
     if (setKey != null) {
       LinkedHashMap<EventId, String> set = matrixSets.get(setKey);

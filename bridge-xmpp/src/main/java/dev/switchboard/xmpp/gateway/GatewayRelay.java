@@ -94,38 +94,36 @@ final class GatewayRelay {
     }
   }
 
-  /** An event of a member who is no occupant: a relay user's message, edit or own redaction; nothing else. */
-  CompletableFuture<Void> fromHidden(GatewayRoom room, MatrixEvent event) {
-    if (policy.of(event.sender()) != Bridging.RELAY) {
-      return done();
-    }
-    switch (event.type()) {
-      case "m.room.message" -> {
-        return message(room, event);
-      }
-      case "m.room.redaction" -> {
-        return retraction(room, event);
-      }
-      case "m.room.member" -> names.remember(event);
-      default -> log.debug("Not relaying {} of relay user {} in {}", event.type(), event.sender(), room.alias);
-    }
-    return done();
+  // Events of members who are no occupants (see hidden): a relay user's message, edit or own redaction is relayed,
+  // their member events keep the names the lines show; nothing else, and nothing of others.
+
+  /** A message ({@code replaces} empty) or edit of a hidden member. */
+  CompletableFuture<Void> fromHidden(GatewayRoom room, MatrixEvent event, JsonNode content,
+      Optional<EventId> replaces) {
+    return policy.of(event.sender()) != Bridging.RELAY ? done() : message(room, event, content, replaces);
   }
 
-  private CompletableFuture<Void> message(GatewayRoom room, MatrixEvent event) {
-    JsonNode relation = event.content().path("m.relates_to");
-    boolean isEdit = "m.replace".equals(relation.path("rel_type").asText()) && relation.path("event_id").isTextual()
-        && event.content().path("m.new_content").isObject();
-    JsonNode content = isEdit ? event.content().path("m.new_content") : event.content();
+  /** A redaction by a hidden member. */
+  CompletableFuture<Void> redactionFromHidden(GatewayRoom room, MatrixEvent event, EventId target) {
+    return policy.of(event.sender()) != Bridging.RELAY ? done() : retraction(room, event, target);
+  }
+
+  /** A member event sent by a hidden member. */
+  void memberFromHidden(MatrixEvent event) {
+    if (policy.of(event.sender()) == Bridging.RELAY) {
+      names.remember(event);
+    }
+  }
+
+  private CompletableFuture<Void> message(GatewayRoom room, MatrixEvent event, JsonNode content,
+      Optional<EventId> replaces) {
     return names.nameOf(room.roomId, event.sender(), reader(room)).thenCompose(name -> text.of(event.sender(), name,
         content).map(line -> {
           String eventId = event.eventId().value();
           List<CompletableFuture<Void>> written = new ArrayList<>();
           for (FullJid to : room.occupants.keySet()) {
             MessageBuilder b = fromRoom(room, to, eventId, line.text(), Optional.empty());
-            if (isEdit) {
-              b.addExtension(new MessageCorrectExtension(StanzaIds.of(relation.path("event_id").asText())));
-            }
+            replaces.ifPresent(r -> b.addExtension(new MessageCorrectExtension(StanzaIds.of(r.value()))));
             written.add(connection.deliver(MediaLinks.withOob(b.build(), line.media())));
           }
           if (!room.occupants.isEmpty()) {
@@ -137,13 +135,7 @@ final class GatewayRelay {
   }
 
   /** The relay user takes back their own message: the room retracts the line it said for them. */
-  private CompletableFuture<Void> retraction(GatewayRoom room, MatrixEvent event) {
-    JsonNode redacts = event.raw().path("redacts").isTextual() ? event.raw().path("redacts")
-        : event.content().path("redacts");
-    if (!redacts.isTextual()) {
-      return done();
-    }
-    EventId target = EventId.of(redacts.asText());
+  private CompletableFuture<Void> retraction(GatewayRoom room, MatrixEvent event, EventId target) {
     return reader(room).getEvent(room.roomId, target).thenAccept(original -> {
       if (!event.sender().value().equals(original.path("sender").asText())) {
         return; // moderation (XEP-0425): not sent, as for occupants

@@ -5,7 +5,6 @@ import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jxmpp.jid.EntityBareJid;
 import org.jxmpp.jid.EntityFullJid;
@@ -28,9 +27,6 @@ final class GatewayRoom {
   volatile String subject = "";
   /** The content of the room's {@code m.room.power_levels}, null if it has none (or not loaded yet). */
   volatile com.fasterxml.jackson.databind.JsonNode powerLevels;
-
-  /** Work on this room (joins, messages, Matrix events) runs one after another along this chain. */
-  CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
 
   GatewayRoom(EntityBareJid jid, RoomAlias alias, RoomId roomId) {
     this.jid = jid;

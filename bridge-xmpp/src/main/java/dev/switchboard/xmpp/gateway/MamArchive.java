@@ -59,9 +59,7 @@ final class MamArchive {
       List<JsonNode> all = new ArrayList<>();
       for (JsonNode e : newestFirst) {
         long ts = e.path("origin_server_ts").asLong();
-        if (!"m.room.message".equals(e.path("type").asText())
-            || "m.replace".equals(e.path("content").path("m.relates_to").path("rel_type").asText())
-            || GatewayBridge.textOf(e.path("content")).isEmpty()
+        if (GatewayToXmpp.historyText(e).isEmpty()
             || !relays.heard(e.path("sender").asText())
             || q.start().map(s -> ts < s.toEpochMilli()).orElse(false)
             || q.end().map(s -> ts > s.toEpochMilli()).orElse(false)) {
@@ -119,8 +117,8 @@ final class MamArchive {
     MessageBuilder b = StanzaBuilder.buildMessage(StanzaIds.of(eventId))
         .from(room.occupantJid(room.nickOf(sender)).map(j -> (Jid) j).orElse(room.jid))
         .ofType(Message.Type.groupchat)
-        .setBody(dev.switchboard.xmpp.stanza.XmlText.clean(GatewayBridge.textOf(e.path("content")).orElse("")));
-    GatewayBridge.xhtmlOf(e.path("content")).forEach(b::addExtension);
+        .setBody(dev.switchboard.xmpp.stanza.XmlText.clean(GatewayToXmpp.textOf(e.path("content")).orElse("")));
+    GatewayToXmpp.xhtmlOf(e.path("content")).forEach(b::addExtension);
     Message archived = relayed.orElseGet(b::build);
     Forwarded<Message> forwarded = new Forwarded<>(
         new DelayInformation(Date.from(Instant.ofEpochMilli(e.path("origin_server_ts").asLong()))), archived);

@@ -1,16 +1,19 @@
 package dev.switchboard.xmpp.muc;
 
+import dev.switchboard.xmpp.LinkEvents;
 import dev.switchboard.xmpp.stanza.LogText;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.Link;
 import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.event.MatrixReaction;
+import dev.switchboard.core.event.MatrixRedaction;
 import dev.switchboard.core.homeserver.Intent;
 import dev.switchboard.core.id.EventId;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
-import dev.switchboard.core.store.MessageMapStore;
+import dev.switchboard.core.store.MessageMap;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.message.ChatMarkers;
 import dev.switchboard.xmpp.message.Fallback;
@@ -43,7 +46,7 @@ import org.slf4j.LoggerFactory;
  * receipts) between MUC portals and their rooms. XEP-0444 sends each person's complete set for a message, Matrix
  * one event per reaction: both sides' current sets are kept here (in memory, so a restart forgets them).
  */
-public final class MucInteractions implements MucBridge.MessageHook {
+public final class MucInteractions implements MucBridge.MessageHook, LinkEvents {
   private static final Logger log = LoggerFactory.getLogger(MucInteractions.class);
   private static final String PROTOCOL = "xmpp";
   private static final int TYPING_TIMEOUT_MS = 30_000;
@@ -51,7 +54,7 @@ public final class MucInteractions implements MucBridge.MessageHook {
   private final ConnectorContext context;
   private final MucBridge mucs;
   private final XmppGhostIds ghostIds;
-  private final MessageMapStore messageMap;
+  private final MessageMap messageMap;
   private final Executor blocking;
 
   /** Matrix → XMPP: per "user|target event", the user's reaction events and their keys, in order. */
@@ -65,53 +68,55 @@ public final class MucInteractions implements MucBridge.MessageHook {
   /** Who was typing in each room at the last {@code m.typing}. */
   private final Map<RoomId, Set<UserId>> typing = new ConcurrentHashMap<>();
 
-  public MucInteractions(ConnectorContext context, MucBridge mucs, XmppGhostIds ghostIds) {
+  public MucInteractions(ConnectorContext context, MucBridge mucs, XmppGhostIds ghostIds, MessageMap messageMap) {
     this.context = context;
     this.mucs = mucs;
     this.ghostIds = ghostIds;
-    this.messageMap = new MessageMapStore(context.database(), context.clock());
+    this.messageMap = messageMap;
     this.blocking = context.blockingExecutor();
   }
 
   // ---- Matrix -> XMPP
 
-  /** True for events this class bridges: reactions, and redactions of reactions it bridged. */
-  public boolean takes(MatrixEvent event) {
-    if ("m.reaction".equals(event.type())) {
-      return true;
-    }
-    return "m.room.redaction".equals(event.type()) && redacted(event).map(matrixReactionSet::containsKey)
-        .orElse(false);
+  /** True for a redaction of a reaction this class bridged (the rest are retractions of messages). */
+  public boolean takes(MatrixRedaction redaction) {
+    return matrixReactionSet.containsKey(redaction.redacts());
   }
 
-  public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Link link) {
+  /** A reaction: the sender's occupant sends their whole current set for the message (XEP-0444). */
+  @Override
+  public CompletableFuture<Void> onReaction(MatrixReaction reaction, Link link) {
+    MatrixEvent event = reaction.event();
+    if (ghostIds.isGhost(event.sender()) || reaction.key().isEmpty()) {
+      return done();
+    }
+    EventId target = reaction.target();
+    String setKey = event.sender().value() + "|" + target.value();
+    matrixSets.computeIfAbsent(setKey, k -> new LinkedHashMap<>()).put(event.eventId(), reaction.key());
+    matrixReactionSet.put(event.eventId(), setKey);
+    return sendSet(event, link, setKey, target);
+  }
+
+  /** A redaction of a bridged reaction: the set without it goes out. */
+  @Override
+  public CompletableFuture<Void> onRedaction(MatrixRedaction redaction, Link link) {
+    MatrixEvent event = redaction.event();
     if (ghostIds.isGhost(event.sender())) {
       return done();
     }
-    String setKey;
-    EventId target;
-    if ("m.reaction".equals(event.type())) {
-      JsonNode rel = event.content().path("m.relates_to");
-      if (!"m.annotation".equals(rel.path("rel_type").asText()) || !rel.path("event_id").isTextual()
-          || !rel.path("key").isTextual()) {
-        return done();
-      }
-      target = EventId.of(rel.path("event_id").asText());
-      setKey = event.sender().value() + "|" + target.value();
-      matrixSets.computeIfAbsent(setKey, k -> new LinkedHashMap<>()).put(event.eventId(), rel.path("key").asText());
-      matrixReactionSet.put(event.eventId(), setKey);
-    } else {
-      EventId reaction = redacted(event).orElseThrow();
-      setKey = matrixReactionSet.remove(reaction);
-      if (setKey == null) {
-        return done();
-      }
-      LinkedHashMap<EventId, String> set = matrixSets.get(setKey);
-      if (set != null) {
-        set.remove(reaction);
-      }
-      target = EventId.of(setKey.substring(setKey.indexOf('|') + 1));
+    EventId reaction = redaction.redacts();
+    String setKey = matrixReactionSet.remove(reaction);
+    if (setKey == null) {
+      return done();
     }
+    LinkedHashMap<EventId, String> set = matrixSets.get(setKey);
+    if (set != null) {
+      set.remove(reaction);
+    }
+    return sendSet(event, link, setKey, EventId.of(setKey.substring(setKey.indexOf('|') + 1)));
+  }
+
+  private CompletableFuture<Void> sendSet(MatrixEvent event, Link link, String setKey, EventId target) {
     Set<String> current = new LinkedHashSet<>(matrixSets.getOrDefault(setKey, new LinkedHashMap<>()).values());
     String muc = link.remoteId();
     String id = StanzaIds.of(event.eventId().value());
@@ -306,12 +311,6 @@ public final class MucInteractions implements MucBridge.MessageHook {
   /** What XEP-0444 names a message by in a MUC: its stanza-id, else the id we sent it with. Blocking. */
   private String stanzaIdOf(EventId event, String muc) {
     return mucStanzaIdOf(event, muc).orElse(StanzaIds.of(event.value()));
-  }
-
-  private static Optional<EventId> redacted(MatrixEvent event) {
-    JsonNode redacts = event.raw().path("redacts").isTextual() ? event.raw().path("redacts")
-        : event.content().path("redacts");
-    return redacts.isTextual() ? Optional.of(EventId.of(redacts.asText())) : Optional.empty();
   }
 
   private static CompletableFuture<Void> done() {

@@ -5,6 +5,7 @@ import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.homeserver.Intent;
 import dev.switchboard.core.id.EventId;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.store.MessageMap;
 import dev.switchboard.core.store.MessageMapStore;
 import dev.switchboard.xmpp.message.Replies;
 import java.util.List;
@@ -25,33 +26,20 @@ final class MucReplies {
   /** A reply to send: the referenced id, the author's occupant JID if known, and the quote that starts the body. */
   record Outgoing(String id, Optional<String> to, String quote) {}
 
-  private final MessageMapStore messageMap;
+  private final MessageMap messageMap;
   private final Executor blocking;
   private final Intent bot;
   private final String serverName;
   private final BiFunction<MucRoom, UserId, CompletableFuture<String>> nameInMuc;
 
   /** @param nameInMuc how a Matrix user (or ghost) is named in the MUC: their occupant's nick */
-  MucReplies(MessageMapStore messageMap, Executor blocking, Intent bot, String serverName,
+  MucReplies(MessageMap messageMap, Executor blocking, Intent bot, String serverName,
       BiFunction<MucRoom, UserId, CompletableFuture<String>> nameInMuc) {
     this.messageMap = messageMap;
     this.blocking = blocking;
     this.bot = bot;
     this.serverName = serverName;
     this.nameInMuc = nameInMuc;
-  }
-
-  /** The event a Matrix message replies to, if it is a reply (edits are not). */
-  static Optional<EventId> repliedTo(JsonNode content) {
-    JsonNode id = content.path("m.relates_to").path("m.in_reply_to").path("event_id");
-    if (!id.isTextual() || "m.replace".equals(content.path("m.relates_to").path("rel_type").asText())) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(EventId.of(id.asText()));
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
-    }
   }
 
   /** Matrix → XMPP: the reply reference and quote for a Matrix reply to {@code target}. */
@@ -83,7 +71,7 @@ final class MucReplies {
     Optional<String> sid = ids.stream().filter(id -> id.startsWith("sid:")).map(id -> id.substring(4)).findFirst();
     Optional<String> own = ids.stream().filter(id -> id.startsWith("from:"))
         .map(id -> id.substring(id.indexOf(":" + serverName + "/") + serverName.length() + 2)).findFirst();
-    return new Reference(sid.or(() -> own).orElse(MucBridge.idFor(target)), author);
+    return new Reference(sid.or(() -> own).orElse(MucStanzas.idFor(target)), author);
   }
 
   private static Optional<String> nickOfGhost(MucRoom room, String ghost) {

@@ -12,7 +12,7 @@ import org.jxmpp.jid.EntityBareJid;
 
 /**
  * What the bridge knows of one bridged MUC while it runs: the listener occupant, the occupants of Matrix users,
- * the ids of messages we sent (to recognise their reflection), and the chain that keeps XMPP → Matrix in order.
+ * the ids of messages we sent (to recognise their reflection), and XMPP → Matrix sends still in flight.
  */
 final class MucRoom {
   final EntityBareJid muc;
@@ -53,12 +53,6 @@ final class MucRoom {
    * it in the store (the entry goes only once the map rows are written).
    */
   final Map<String, CompletableFuture<EventId>> inFlight = new ConcurrentHashMap<>();
-
-  /**
-   * XMPP → Matrix work for this room runs one after another along this chain; a step ends once its homeserver writes
-   * are queued (the outbound queue keeps the room's order), not once they are answered.
-   */
-  CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
 
   MucRoom(EntityBareJid muc, RoomId roomId, String listenerNick) {
     this.muc = muc;

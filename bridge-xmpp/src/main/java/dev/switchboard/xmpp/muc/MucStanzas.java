@@ -1,14 +1,20 @@
 package dev.switchboard.xmpp.muc;
 
+import dev.switchboard.core.id.EventId;
 import dev.switchboard.xmpp.message.Fallback;
 import dev.switchboard.xmpp.message.Retraction;
 import dev.switchboard.xmpp.stanza.XmlText;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Date;
+import java.util.HexFormat;
 import java.util.Optional;
 import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smack.packet.Presence;
 import org.jivesoftware.smack.packet.StandardExtensionElement;
 import org.jivesoftware.smack.packet.StanzaBuilder;
+import org.jivesoftware.smack.packet.StanzaError;
 import org.jivesoftware.smackx.message_correct.element.MessageCorrectExtension;
 import org.jivesoftware.smackx.muc.packet.MUCInitialPresence;
 import org.jxmpp.jid.EntityBareJid;
@@ -24,6 +30,21 @@ public final class MucStanzas {
   public static final String SID_NS = "urn:xmpp:sid:0";
 
   private MucStanzas() {}
+
+  /** A stanza id for a Matrix event: stable across retries, free of characters that need escaping. */
+  public static String idFor(EventId event) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(event.value().getBytes(StandardCharsets.UTF_8));
+      return "mx-" + HexFormat.of().formatHex(digest, 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** True for a presence error saying the nick is taken (XEP-0045 § 7.2.9). */
+  static boolean isConflict(Presence presence) {
+    return presence.getError() != null && presence.getError().getCondition() == StanzaError.Condition.conflict;
+  }
 
   /** The occupant JID {@code room@service/nick}; empty when the nick is not a valid resource. */
   public static Optional<EntityFullJid> occupant(EntityBareJid muc, String nick) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.event.MembershipChange;
 import dev.switchboard.core.homeserver.Intent;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.permission.Level;
@@ -30,18 +31,13 @@ public final class DirectChatRefusals {
     this.ghostIds = ghostIds;
   }
 
-  /** An event outside any link from a user who may not puppet: an invite of a ghost is answered and declined. */
-  public CompletableFuture<Void> refuse(MatrixEvent event) {
-    if (!"m.room.member".equals(event.type()) || !"invite".equals(event.membership().orElse(""))
-        || event.stateKey().isEmpty()) {
+  /** Membership outside any link from a user who may not puppet: an invite of a ghost is answered and declined. */
+  public CompletableFuture<Void> refuse(MembershipChange change) {
+    if (!"invite".equals(change.membership())) {
       return CompletableFuture.completedFuture(null);
     }
-    UserId ghost;
-    try {
-      ghost = UserId.of(event.stateKey().get());
-    } catch (IllegalArgumentException e) {
-      return CompletableFuture.completedFuture(null);
-    }
+    MatrixEvent event = change.event();
+    UserId ghost = change.subject();
     if (ghostIds.jidOf(ghost).filter(Jid::hasNoResource).isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }

@@ -1,13 +1,19 @@
 package dev.switchboard.xmpp.relay;
 
+import dev.switchboard.xmpp.LinkEvents;
+import java.util.function.Function;
 import dev.switchboard.core.permission.RelayNames;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.ConnectorMeters;
 import dev.switchboard.core.connector.Link;
+import dev.switchboard.core.event.MatrixEdit;
 import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.event.MatrixMessage;
+import dev.switchboard.core.event.MatrixRedaction;
+import dev.switchboard.core.event.MembershipChange;
 import dev.switchboard.core.id.EventId;
-import dev.switchboard.core.store.MessageMapStore;
+import dev.switchboard.core.store.MessageMap;
 import dev.switchboard.xmpp.media.MediaLinks;
 import dev.switchboard.xmpp.muc.MucBridge;
 import dev.switchboard.xmpp.muc.MucStanzas;
@@ -30,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * reach the relay user's event. Reactions, topics and typing of relay users are not bridged: they would need an
  * occupant of their own.
  */
-public final class MucRelay {
+public final class MucRelay implements LinkEvents {
   private static final Logger log = LoggerFactory.getLogger(MucRelay.class);
   private static final String PROTOCOL = "xmpp";
 
@@ -38,51 +44,57 @@ public final class MucRelay {
   private final MucBridge mucs;
   private final RelayText text;
   private final RelayNames names;
-  private final MessageMapStore messageMap;
+  private final MessageMap messageMap;
   private final Executor blocking;
   private final ConnectorMeters meters;
 
-  public MucRelay(ConnectorContext context, MucBridge mucs, MediaLinks mediaLinks, RelayNames names) {
+  public MucRelay(ConnectorContext context, MucBridge mucs, MediaLinks mediaLinks, RelayNames names,
+      MessageMap messageMap) {
     this.context = context;
     this.mucs = mucs;
     this.text = new RelayText(context.permissions().relay(), mediaLinks);
     this.names = names;
-    this.messageMap = new MessageMapStore(context.database(), context.clock());
+    this.messageMap = messageMap;
     this.blocking = context.blockingExecutor();
     this.meters = context.meters(PROTOCOL);
   }
 
-  /** An event of a relay user in a room linked to a MUC. */
-  public CompletableFuture<Void> onMatrixEvent(MatrixEvent event, Link link) {
-    EntityBareJid muc;
+  // Events of relay users in rooms linked to a MUC: messages, edits and their own redactions are relayed; their
+  // member events keep the names the lines show; the rest is not relayed.
+
+  @Override
+  public CompletableFuture<Void> onMessage(MatrixMessage message, Link link) {
+    return inMuc(link, muc -> relay(message.event(), link, muc, message.event().content(), message.replyTo(),
+        Optional.empty()));
+  }
+
+  @Override
+  public CompletableFuture<Void> onEdit(MatrixEdit edit, Link link) {
+    return inMuc(link, muc -> relay(edit.event(), link, muc, edit.newContent(), Optional.empty(),
+        Optional.of(edit.replaces())));
+  }
+
+  @Override
+  public CompletableFuture<Void> onRedaction(MatrixRedaction redaction, Link link) {
+    return inMuc(link, muc -> retraction(redaction.event(), link, muc, redaction.redacts()));
+  }
+
+  @Override
+  public CompletableFuture<Void> onMembership(MembershipChange change, Link link) {
+    names.remember(change.event());
+    return done();
+  }
+
+  private static CompletableFuture<Void> inMuc(Link link, Function<EntityBareJid, CompletableFuture<Void>> then) {
     try {
-      muc = JidCreate.entityBareFrom(link.remoteId());
+      return then.apply(JidCreate.entityBareFrom(link.remoteId()));
     } catch (XmppStringprepException e) {
       return done();
     }
-    switch (event.type()) {
-      case "m.room.message" -> {
-        return message(event, link, muc);
-      }
-      case "m.room.redaction" -> {
-        return retraction(event, link, muc);
-      }
-      case "m.room.member" -> {
-        names.remember(event);
-        return done();
-      }
-      default -> {
-        log.debug("Not relaying {} of relay user {} in {}", event.type(), event.sender(), link.roomId());
-        return done();
-      }
-    }
   }
 
-  private CompletableFuture<Void> message(MatrixEvent event, Link link, EntityBareJid muc) {
-    JsonNode relation = event.content().path("m.relates_to");
-    boolean isEdit = "m.replace".equals(relation.path("rel_type").asText()) && relation.path("event_id").isTextual()
-        && event.content().path("m.new_content").isObject();
-    JsonNode content = isEdit ? event.content().path("m.new_content") : event.content();
+  private CompletableFuture<Void> relay(MatrixEvent event, Link link, EntityBareJid muc, JsonNode content,
+      Optional<EventId> repliedTo, Optional<EventId> replaces) {
     String id = StanzaIds.of(event.eventId().value());
     return names.nameOf(event.roomId(), event.sender(), context.intents().bot()).thenCompose(name -> {
       Optional<RelayText.Line> line = text.of(event.sender(), name, content);
@@ -90,28 +102,20 @@ public final class MucRelay {
         return done();
       }
       meters.message(ConnectorMeters.Direction.TO_REMOTE);
-      Optional<EventId> repliedTo = isEdit ? Optional.empty() : repliedTo(content);
       if (repliedTo.isPresent()) {
         // XEP-0461 as for puppets' replies; the quote (XEP-0428 fallback) goes before the relayed line.
         return mucs.sendReplyAsListener(link, id, event, repliedTo.get(), (from, quote) ->
             MediaLinks.withOob(MucStanzas.groupchat(from, muc, id, quote + line.get().text()), line.get().media()));
       }
       // The same ids as puppets' messages: a correction names the id the original got from its event id.
-      return mucs.sendAsListener(link, id, event.eventId(), from -> isEdit
-          ? MucStanzas.correction(from, muc, id, line.get().text(),
-              StanzaIds.of(relation.path("event_id").asText()))
+      return mucs.sendAsListener(link, id, event.eventId(), from -> replaces.isPresent()
+          ? MucStanzas.correction(from, muc, id, line.get().text(), StanzaIds.of(replaces.get().value()))
           : MediaLinks.withOob(MucStanzas.groupchat(from, muc, id, line.get().text()), line.get().media()));
     });
   }
 
   /** The relay user takes back a line relayed for them: the listener retracts it by the MUC's stanza-id. */
-  private CompletableFuture<Void> retraction(MatrixEvent event, Link link, EntityBareJid muc) {
-    JsonNode redacts = event.raw().path("redacts").isTextual() ? event.raw().path("redacts")
-        : event.content().path("redacts");
-    if (!redacts.isTextual()) {
-      return done();
-    }
-    EventId target = EventId.of(redacts.asText());
+  private CompletableFuture<Void> retraction(MatrixEvent event, Link link, EntityBareJid muc, EventId target) {
     return context.intents().bot().getEvent(event.roomId(), target)
         .thenCompose(original -> {
           if (!event.sender().value().equals(original.path("sender").asText())) {
@@ -132,16 +136,6 @@ public final class MucRelay {
           log.info("Retraction of relayed {} in {} not sent: {}", target, muc, e.toString());
           return null;
         });
-  }
-
-  /** The event a Matrix message replies to, if it is a reply. */
-  private static Optional<EventId> repliedTo(JsonNode content) {
-    JsonNode id = content.path("m.relates_to").path("m.in_reply_to").path("event_id");
-    try {
-      return id.isTextual() ? Optional.of(EventId.of(id.asText())) : Optional.empty();
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
-    }
   }
 
   private static CompletableFuture<Void> done() {
