@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.switchboard.core.config.BridgeConfig;
 import dev.switchboard.core.config.ConfigLoader;
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
+import dev.switchboard.testkit.fixture.IrcServerFixture;
+import dev.switchboard.testkit.fixture.XmppServerFixture;
 import dev.switchboard.testkit.homeserver.AppServiceRegistration;
-import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.irc.NgircdServer;
 import dev.switchboard.testkit.sip.RtpEngineServer;
 import dev.switchboard.testkit.sip.SippScenario;
@@ -18,11 +21,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,41 +32,24 @@ import org.junit.jupiter.api.io.TempDir;
  * and rtpengine. Passing setups print OK lines and exit 0; each broken setting gives a FAIL line with its fix.
  */
 class CheckCommandTest {
-  private static NgircdServer ircd;
-  private static ProsodyServer prosody;
-  private static RtpEngineServer rtpengine;
   @TempDir
   static Path serverDir;
+  @RegisterExtension
+  static final IrcServerFixture<NgircdServer> ircd = IrcServerFixture.ngircd();
+  @RegisterExtension
+  static final XmppServerFixture<ProsodyServer> prosody = XmppServerFixture.prosody();
+  @RegisterExtension
+  static final Fixture<RtpEngineServer> rtpengine = Fixture.of(() -> RtpEngineServer.start(serverDir));
 
   @TempDir
   Path dir;
-  private TestHomeserver hs;
+  @RegisterExtension
+  final HomeserverFixture hs = HomeserverFixture.start();
   private SippScenario trunk;
   private int asPort;
 
-  @BeforeAll
-  static void startServers() throws Exception {
-    ircd = NgircdServer.start();
-    prosody = ProsodyServer.start();
-    rtpengine = RtpEngineServer.start(serverDir);
-  }
-
-  @AfterAll
-  static void stopServers() {
-    if (rtpengine != null) {
-      rtpengine.close();
-    }
-    if (prosody != null) {
-      prosody.close();
-    }
-    if (ircd != null) {
-      ircd.close();
-    }
-  }
-
   @BeforeEach
   void start() throws Exception {
-    hs = TestHomeserver.start();
     asPort = freePort();
     Path scenario = dir.resolve("uas-options.xml");
     Files.copy(CheckCommandTest.class.getResourceAsStream("/sipp/uas-options.xml"), scenario);
@@ -75,9 +60,6 @@ class CheckCommandTest {
   void stop() {
     if (trunk != null) {
       trunk.close();
-    }
-    if (hs != null) {
-      hs.close();
     }
   }
 
@@ -122,8 +104,9 @@ class CheckCommandTest {
             port: %d
           rtpengine:
             ng_address: "127.0.0.1:%d"
-        """.formatted(hs.baseUrl(), hs.serverName(), asPort, asPort, ircPort, ProsodyServer.COMPONENT,
-        componentSecret, prosody.componentPort(), freePort(), trunk.port(), rtpengine.ngAddress().getPort()));
+        """.formatted(hs.get().baseUrl(), hs.get().serverName(), asPort, asPort, ircPort, ProsodyServer.COMPONENT,
+        componentSecret, prosody.get().componentPort(), freePort(), trunk.port(),
+        rtpengine.get().ngAddress().getPort()));
     return file;
   }
 
@@ -136,7 +119,7 @@ class CheckCommandTest {
       r = new AppServiceRegistration(r.id(), r.url(), r.asToken(), hsTokenOverride, r.senderLocalpart(), r.users(),
           r.aliases(), r.rooms(), r.receiveEphemeral(), r.protocols());
     }
-    hs.registerAppService(r);
+    hs.get().registerAppService(r);
   }
 
   private record Run(int exit, String output) {}
@@ -156,7 +139,7 @@ class CheckCommandTest {
 
   @Test
   void everyCheckPassesAgainstTheTestServers() throws Exception {
-    Path config = config(ircd.port(), prosody.componentSecret());
+    Path config = config(ircd.get().port(), prosody.get().componentSecret());
     register(config, null);
 
     Run run = check(config);
@@ -168,14 +151,14 @@ class CheckCommandTest {
             "[ OK ] XMPP component " + ProsodyServer.COMPONENT, "component handshake accepted",
             "[ OK ] SIP trunk 127.0.0.1:" + trunk.port(), "answered OPTIONS with 200 OK",
             "[ OK ] rtpengine", "answered pong", "All checks passed.",
-            "note: nobody is admin yet (add \"@you:" + hs.serverName() + "\": admin under permissions)");
+            "note: nobody is admin yet (add \"@you:" + hs.get().serverName() + "\": admin under permissions)");
     assertThat(run.exit()).isZero();
-    assertThat(run.output()).doesNotContain(prosody.componentSecret());
+    assertThat(run.output()).doesNotContain(prosody.get().componentSecret());
   }
 
   @Test
   void aHomeserverWithAnOldHsTokenFailsThePingWithTheFix() throws Exception {
-    Path config = config(ircd.port(), prosody.componentSecret());
+    Path config = config(ircd.get().port(), prosody.get().componentSecret());
     register(config, "an-hs-token-from-an-older-registration");
 
     Run run = check(config);
@@ -186,13 +169,13 @@ class CheckCommandTest {
         + "registration: copy ").contains("1 check(s) failed.");
     // The spec's ping operation documents only 200, but its authorization rules require 403 M_FORBIDDEN for a wrong
     // hs_token, which is what this test provokes; the testkit records that as a violation of the ping operation.
-    assertThat(hs.schemaViolations()).singleElement().asString().contains("status 403");
-    hs.clearSchemaViolations();
+    assertThat(hs.get().schemaViolations()).singleElement().asString().contains("status 403");
+    hs.get().clearSchemaViolations();
   }
 
   @Test
   void anUnreachableIrcdFailsWithTheKeysToCheck() throws Exception {
-    Path config = config(freePort(), prosody.componentSecret());
+    Path config = config(freePort(), prosody.get().componentSecret());
     register(config, null);
 
     Run run = check(config);
@@ -205,21 +188,21 @@ class CheckCommandTest {
 
   @Test
   void aWrongComponentSecretFailsWithWhereToFindTheRightOne() throws Exception {
-    Path config = config(ircd.port(), "not-the-component-secret");
+    Path config = config(ircd.get().port(), "not-the-component-secret");
     register(config, null);
 
     Run run = check(config);
 
     assertThat(run.exit()).isEqualTo(1);
     assertThat(run.output()).contains("[FAIL] XMPP component " + ProsodyServer.COMPONENT
-        + " (127.0.0.1:" + prosody.componentPort() + "): the server refused the component secret",
+        + " (127.0.0.1:" + prosody.get().componentPort() + "): the server refused the component secret",
         "fix: set xmpp.secret to the component_secret of the Component \"" + ProsodyServer.COMPONENT + "\"")
         .doesNotContain("not-the-component-secret");
   }
 
   @Test
   void aRegistrationTheHomeserverDoesNotKnowFailsTheAsTokenCheck() throws Exception {
-    Path config = config(ircd.port(), prosody.componentSecret());
+    Path config = config(ircd.get().port(), prosody.get().componentSecret());
     BridgeConfig cfg = new ConfigLoader(Map.of()).load(config);
     RegistrationWriter.write(cfg, cfg.appservice().registration());
 

@@ -14,6 +14,10 @@ import dev.switchboard.core.config.BridgeConfig;
 import dev.switchboard.core.config.ConfigLoader;
 import dev.switchboard.core.homeserver.MatrixRequest;
 import dev.switchboard.registration.Registration;
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
+import dev.switchboard.testkit.fixture.IrcServerFixture;
+import dev.switchboard.testkit.fixture.XmppServerFixture;
 import dev.switchboard.testkit.homeserver.AppServiceRegistration;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
@@ -40,6 +44,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
@@ -63,10 +68,15 @@ class FullBridgeRunTest {
   private static final HttpClient http = HttpClient.newHttpClient();
   private static final ListAppender<ILoggingEvent> captured = new ListAppender<>();
   private static Level rootLevelBefore;
-  private static NgircdServer ircd;
-  private static ProsodyServer prosody;
-  private static TestHomeserver hs;
-  private static Bridge bridge;
+  @RegisterExtension
+  static final IrcServerFixture<NgircdServer> ircd = IrcServerFixture.ngircd();
+  @RegisterExtension
+  static final XmppServerFixture<ProsodyServer> prosody = XmppServerFixture.prosody();
+  @RegisterExtension
+  static final HomeserverFixture hs = HomeserverFixture.start();
+  /** Started by {@link #start()} once the log is captured. */
+  @RegisterExtension
+  static final Fixture<Bridge> bridge = Fixture.of(FullBridgeRunTest::startBridge).onFirstUse();
   private static Registration registration;
   private static String openIdToken;
 
@@ -77,10 +87,11 @@ class FullBridgeRunTest {
     root.setLevel(Level.DEBUG);
     captured.start();
     root.addAppender(captured);
+    bridge.get();
+  }
 
-    ircd = NgircdServer.start();
-    prosody = ProsodyServer.start();
-    hs = TestHomeserver.start();
+  private static Bridge startBridge() throws Exception {
+    TestHomeserver hs = FullBridgeRunTest.hs.get();
     int asPort;
     try (ServerSocket s = new ServerSocket(0)) {
       asPort = s.getLocalPort();
@@ -120,27 +131,16 @@ class FullBridgeRunTest {
           server_host: 127.0.0.1
           server_port: %d
         """.formatted(hs.baseUrl(), hs.serverName(), asPort, asPort, SECRET_KEY, PROVISIONING_SECRET,
-        hs.serverName(), ircd.port(), ProsodyServer.COMPONENT, prosody.componentSecret(), prosody.componentPort()));
+        hs.serverName(), ircd.get().port(), ProsodyServer.COMPONENT, prosody.get().componentSecret(),
+        prosody.get().componentPort()));
     BridgeConfig cfg = new ConfigLoader(Map.of()).load(file);
     registration = RegistrationWriter.write(cfg, cfg.appservice().registration());
     hs.registerAppService(AppServiceRegistration.fromYaml(cfg.appservice().registration()));
-    bridge = Bridge.start(cfg, registration, new ConnectorFactory());
+    return Bridge.start(cfg, registration, new ConnectorFactory());
   }
 
   @AfterAll
   static void stop() {
-    if (bridge != null) {
-      bridge.close();
-    }
-    if (hs != null) {
-      hs.close();
-    }
-    if (prosody != null) {
-      prosody.close();
-    }
-    if (ircd != null) {
-      ircd.close();
-    }
     Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     root.detachAppender(captured);
     root.setLevel(rootLevelBefore);
@@ -156,7 +156,7 @@ class FullBridgeRunTest {
   }
 
   private static HttpResponse<String> metricsGet(String path) throws Exception {
-    return get(bridge.metricsPort(), path, null);
+    return get(bridge.get().metricsPort(), path, null);
   }
 
   private static double sample(String scrape, String series) {
@@ -173,15 +173,15 @@ class FullBridgeRunTest {
     double toIrc = Math.max(0, sample(before, IRC_TO_REMOTE));
     double fromIrc = Math.max(0, sample(before, IRC_TO_MATRIX));
 
-    try (IrcTestUser carol = IrcTestUser.connect(ircd, "carol")) {
+    try (IrcTestUser carol = IrcTestUser.connect(ircd.get(), "carol")) {
       carol.join("#ops");
-      TestUser alice = hs.user("alice");
-      String room = alice.join("#_irc_test_#ops:" + hs.serverName());
+      TestUser alice = hs.get().user("alice");
+      String room = alice.join("#_irc_test_#ops:" + hs.get().serverName());
       carol.awaitLine(l -> l.startsWith(":alice!") && l.contains(" JOIN "), WAIT);
       alice.send(room, "hello from matrix");
       carol.awaitMessage("alice", "#ops", "hello from matrix", WAIT);
       carol.say("#ops", "hello from irc");
-      hs.awaitEvent(room, "@_irc_test_carol:" + hs.serverName(),
+      hs.get().awaitEvent(room, "@_irc_test_carol:" + hs.get().serverName(),
           e -> e.path("content").path("body").asText().equals("hello from irc"), WAIT);
     }
 
@@ -213,9 +213,9 @@ class FullBridgeRunTest {
   @Test
   @Order(2)
   void theProvisioningApiAnswersThroughTheJarsWiring() throws Exception {
-    int port = bridge.provisioningPort();
+    int port = bridge.get().provisioningPort();
     String prefix = "/_switchboard/provisioning/v1";
-    openIdToken = hs.user("alice").requestOpenIdToken();
+    openIdToken = hs.get().user("alice").requestOpenIdToken();
 
     HttpResponse<String> networks = get(port, prefix + "/networks", PROVISIONING_SECRET);
     HttpResponse<String> wrong = get(port, prefix + "/networks", "a-wrong-secret-of-some-length");
@@ -225,7 +225,7 @@ class FullBridgeRunTest {
     JsonNode list = JSON.readTree(networks.body()).path("networks");
     assertThat(list).extracting(n -> n.path("protocol").asText()).containsExactly("irc", "xmpp");
     assertThat(wrong.statusCode()).isEqualTo(401);
-    assertThat(JSON.readTree(whoami.body()).path("user_id").asText()).isEqualTo("@alice:" + hs.serverName());
+    assertThat(JSON.readTree(whoami.body()).path("user_id").asText()).isEqualTo("@alice:" + hs.get().serverName());
     assertThat(JSON.readTree(whoami.body()).path("level").asText()).isEqualTo("user");
     HttpResponse<String> metrics = metricsGet("/metrics");
     assertThat(sample(metrics.body(), "switchboard_provisioning_requests_total{endpoint=\"networks\",status=\"401\"}"))
@@ -237,7 +237,7 @@ class FullBridgeRunTest {
   void healthFollowsAnXmppServerOutageAndItsRecovery() throws Exception {
     await().atMost(WAIT).until(() -> metricsGet("/health").statusCode() == 200);
 
-    prosody.stop();
+    prosody.get().stop();
     await().atMost(WAIT).untilAsserted(() -> {
       HttpResponse<String> down = metricsGet("/health");
       assertThat(down.statusCode()).isEqualTo(503);
@@ -250,7 +250,7 @@ class FullBridgeRunTest {
     assertThat(metricsGet("/metrics").body())
         .doesNotContain("switchboard_connector_state{protocol=\"xmpp\",state=\"RUNNING\"} 1.0");
 
-    prosody.startAgain();
+    prosody.get().startAgain();
     await().atMost(WAIT).until(() -> metricsGet("/health").statusCode() == 200);
     assertThat(metricsGet("/metrics").body())
         .contains("switchboard_connector_state{protocol=\"xmpp\",state=\"RUNNING\"} 1.0");
@@ -262,7 +262,7 @@ class FullBridgeRunTest {
     await().atMost(WAIT).until(() -> metricsGet("/health").statusCode() == 200);
     double reconnects = Math.max(0, sample(metricsGet("/metrics").body(), IRC_BOT_RECONNECTS));
 
-    ircd.stop();
+    ircd.get().stop();
     await().atMost(WAIT).untilAsserted(() -> {
       HttpResponse<String> down = metricsGet("/health");
       assertThat(down.statusCode()).isEqualTo(503);
@@ -276,7 +276,7 @@ class FullBridgeRunTest {
     });
     assertThat(metricsGet("/health/ready").statusCode()).as("an outage is not a reason to restart").isEqualTo(200);
 
-    ircd.startAgain();
+    ircd.get().startAgain();
     await().atMost(WAIT).until(() -> metricsGet("/health").statusCode() == 200);
     String up = metricsGet("/metrics").body();
     assertThat(up).contains("switchboard_connector_state{protocol=\"irc\",state=\"RUNNING\"} 1.0");
@@ -298,7 +298,7 @@ class FullBridgeRunTest {
     Map<String, String> secrets = Map.of(
         "as_token", registration.asToken(),
         "hs_token", registration.hsToken(),
-        "component secret", prosody.componentSecret(),
+        "component secret", prosody.get().componentSecret(),
         "provisioning shared secret", PROVISIONING_SECRET,
         "database secret key", SECRET_KEY,
         "OpenID token", openIdToken == null ? "unset" : openIdToken);

@@ -5,14 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.testkit.fixture.Fixture;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.jivesoftware.smack.packet.Message;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,19 +26,8 @@ class HubRoomVolumeTest {
 
   @TempDir
   Path dir;
-  private HubFixture f;
-
-  @BeforeEach
-  void start() throws Exception {
-    f = HubFixture.start(dir);
-  }
-
-  @AfterEach
-  void stop() {
-    if (f != null) {
-      f.close();
-    }
-  }
+  @RegisterExtension
+  final Fixture<HubFixture> f = Fixture.of(() -> HubFixture.start(dir));
 
   private static List<String> numbered(String prefix) {
     return IntStream.rangeClosed(1, N).mapToObj(i -> prefix + "-%04d".formatted(i)).toList();
@@ -52,7 +41,7 @@ class HubRoomVolumeTest {
     Thread ircSide = new Thread(() -> {
       try {
         for (String line : fromIrc) {
-          f.dave.say(CHANNEL, line);
+          f.get().dave.say(CHANNEL, line);
         }
       } catch (Exception e) {
         throw new IllegalStateException(e);
@@ -60,23 +49,23 @@ class HubRoomVolumeTest {
     }, "dave-sends");
     ircSide.start();
     for (String line : fromXmpp) {
-      f.carolSays(line);
+      f.get().carolSays(line);
     }
     ircSide.join();
 
     await().atMost(VOLUME_WAIT).until(() -> carolGotFromDave().size() >= N && daveGotFromCarol().size() >= N);
     // Settle: a duplicate would trail its original; one more line each way, once through, leaves no room for one.
-    f.dave.say(CHANNEL, "irc-end");
-    f.carolSays("xmpp-end");
-    f.carolAwaits("dave[irc]", "irc-end");
-    f.dave.awaitMessage("carol[xmpp]", CHANNEL, "xmpp-end", HubFixture.WAIT);
+    f.get().dave.say(CHANNEL, "irc-end");
+    f.get().carolSays("xmpp-end");
+    f.get().carolAwaits("dave[irc]", "irc-end");
+    f.get().dave.awaitMessage("carol[xmpp]", CHANNEL, "xmpp-end", HubFixture.WAIT);
 
     // 0 loops: carol's lines reach her only as the MUC's own echo, dave's never come back to IRC ...
-    assertThat(f.carolGot.stream().filter(m -> m.getBody() != null && m.getBody().startsWith("xmpp-"))
+    assertThat(f.get().carolGot.stream().filter(m -> m.getBody() != null && m.getBody().startsWith("xmpp-"))
         .filter(m -> !m.getFrom().getResourceOrEmpty().toString().equals("carol")).map(Message::getBody)).isEmpty();
-    assertThat(f.dave.messagesTo(CHANNEL)).noneMatch(l -> l.contains(": irc-"));
+    assertThat(f.get().dave.messagesTo(CHANNEL)).noneMatch(l -> l.contains(": irc-"));
     // ... and Matrix has each line once, from its author's ghost.
-    List<JsonNode> messages = f.hs.timeline(f.room).stream()
+    List<JsonNode> messages = f.get().hs.timeline(f.get().room).stream()
         .filter(e -> "m.room.message".equals(e.path("type").asText())).toList();
     assertThat(messages.stream().map(e -> e.path("content").path("body").asText())
         .filter(b -> b.startsWith("irc-0") || b.startsWith("irc-1"))).containsExactlyElementsOf(fromIrc);
@@ -90,13 +79,13 @@ class HubRoomVolumeTest {
   }
 
   private List<String> carolGotFromDave() {
-    return f.carolGot.stream().filter(m -> m.getFrom() != null
+    return f.get().carolGot.stream().filter(m -> m.getFrom() != null
             && m.getFrom().getResourceOrEmpty().toString().equals("dave[irc]"))
         .map(Message::getBody).filter(b -> b != null && b.startsWith("irc-") && !b.equals("irc-end")).toList();
   }
 
   private List<String> daveGotFromCarol() {
-    return f.dave.messagesTo(CHANNEL).stream().filter(l -> l.startsWith("carol[xmpp]: xmpp-"))
+    return f.get().dave.messagesTo(CHANNEL).stream().filter(l -> l.startsWith("carol[xmpp]: xmpp-"))
         .map(l -> l.substring("carol[xmpp]: ".length())).filter(b -> !b.equals("xmpp-end")).toList();
   }
 }

@@ -20,6 +20,8 @@ import dev.switchboard.core.permission.Level;
 import dev.switchboard.registration.NamespaceRegex;
 import dev.switchboard.registration.Namespaces;
 import dev.switchboard.registration.Registration;
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
 import dev.switchboard.testkit.homeserver.AppServiceRegistration;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
@@ -38,9 +40,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -56,8 +57,10 @@ class OperatorSurfaceTest {
 
   private final AtomicReference<ConnectorState> ircState = new AtomicReference<>(ConnectorState.RUNNING);
   private final HttpClient http = HttpClient.newHttpClient();
-  private TestHomeserver hs;
-  private Bridge bridge;
+  @RegisterExtension
+  final HomeserverFixture hs = HomeserverFixture.start();
+  @RegisterExtension
+  final Fixture<Bridge> bridge = Fixture.of(this::startBridge);
   private String bot;
   private FakeIrc irc;
 
@@ -108,9 +111,8 @@ class OperatorSurfaceTest {
     }
   }
 
-  @BeforeEach
-  void start() throws Exception {
-    hs = TestHomeserver.start();
+  private Bridge startBridge() throws Exception {
+    TestHomeserver hs = this.hs.get();
     int port = freePortBelowEphemeralRange();
     Path file = dir.resolve("config.yaml");
     Files.writeString(file, """
@@ -137,23 +139,13 @@ class OperatorSurfaceTest {
     hs.registerAppService(AppServiceRegistration.fromYaml(cfg.appservice().registration()));
     irc = new FakeIrc();
     irc.domain = hs.serverName();
-    bridge = Bridge.start(cfg, reg, new ConnectorFactory() {
+    bot = "@switchboard:" + hs.serverName();
+    return Bridge.start(cfg, reg, new ConnectorFactory() {
       @Override
       List<Connector> enabledConnectors(BridgeConfig c) {
         return List.of(irc);
       }
     });
-    bot = "@switchboard:" + hs.serverName();
-  }
-
-  @AfterEach
-  void stop() {
-    if (bridge != null) {
-      bridge.close();
-    }
-    if (hs != null) {
-      hs.close();
-    }
   }
 
   private static int freePortBelowEphemeralRange() throws Exception {
@@ -175,23 +167,23 @@ class OperatorSurfaceTest {
   private String adminRoomOf(TestUser user) {
     String room = user.createRoom();
     user.invite(room, bot);
-    await().atMost(WAIT).until(() -> "join".equals(hs.members(room).get(bot)));
-    hs.awaitEvent(room, bot, e -> e.path("content").path("body").asText().contains("Send !help"), WAIT);
+    await().atMost(WAIT).until(() -> "join".equals(hs.get().members(room).get(bot)));
+    hs.get().awaitEvent(room, bot, e -> e.path("content").path("body").asText().contains("Send !help"), WAIT);
     return room;
   }
 
   private String ask(TestUser user, String room, String command) {
     java.util.Set<String> before = new java.util.HashSet<>();
-    hs.timeline(room).forEach(e -> before.add(e.path("event_id").asText()));
+    hs.get().timeline(room).forEach(e -> before.add(e.path("event_id").asText()));
     user.send(room, command);
-    JsonNode reply = hs.awaitEvent(room, bot, e -> "m.notice".equals(e.path("content").path("msgtype").asText())
+    JsonNode reply = hs.get().awaitEvent(room, bot, e -> "m.notice".equals(e.path("content").path("msgtype").asText())
         && !before.contains(e.path("event_id").asText()), WAIT);
     return reply.path("content").path("body").asText();
   }
 
   private HttpResponse<String> get(String path) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + bridge.metricsPort() + path)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + bridge.get().metricsPort() + path))
+        .build(), HttpResponse.BodyHandlers.ofString());
   }
 
   private static double sample(String scrape, String series) {
@@ -201,27 +193,27 @@ class OperatorSurfaceTest {
 
   @Test
   void invitingTheBotMakesAnAdminRoomWhereHelpListsWhatTheUserMayUse() {
-    TestUser alice = hs.user("alice");
+    TestUser alice = hs.get().user("alice");
     String room = adminRoomOf(alice);
-    hs.awaitEvent(room, bot, e -> e.path("content").path("body").asText().contains("Send !help"), WAIT);
+    hs.get().awaitEvent(room, bot, e -> e.path("content").path("body").asText().contains("Send !help"), WAIT);
 
     String help = ask(alice, room, "!help");
 
     assertThat(help).contains("!help", "!version", "!status", "!irc join <channel> [key] — join an IRC channel")
         .doesNotContain("plumb");
-    JsonNode last = hs.timeline(room).get(hs.timeline(room).size() - 1);
+    JsonNode last = hs.get().timeline(room).get(hs.get().timeline(room).size() - 1);
     assertThat(last.path("sender").asText()).isEqualTo(bot);
     assertThat(last.path("content").path("msgtype").asText()).isEqualTo("m.notice");
     assertThat(ask(alice, room, "!irc join #java")).isEqualTo("would join #java");
     assertThat(ask(alice, room, "!irc join")).isEqualTo("Usage: !irc join <channel> [key]");
     assertThat(ask(alice, room, "!nonsense")).contains("Unknown command !nonsense");
     assertThat(ask(alice, room, "version")).startsWith("Switchboard ");
-    hs.assertNoSchemaViolations();
+    hs.get().assertNoSchemaViolations();
   }
 
   @Test
   void inABridgedRoomProtocolCommandsGoToTheBotAndAreNotBridged() {
-    TestUser alice = hs.user("alice");
+    TestUser alice = hs.get().user("alice");
     String room = adminRoomOf(alice);
     irc.context.portals().createPlumbedRoom(dev.switchboard.core.id.RoomId.of(room),
         List.of(new Link(dev.switchboard.core.id.RoomId.of(room), "irc", "libera/#java", true)));
@@ -237,8 +229,8 @@ class OperatorSurfaceTest {
 
   @Test
   void statusShowsAdminsMoreThanUsers() {
-    TestUser alice = hs.user("alice");
-    TestUser root = hs.user("root");
+    TestUser alice = hs.get().user("alice");
+    TestUser root = hs.get().user("root");
     String aliceRoom = adminRoomOf(alice);
     String rootRoom = adminRoomOf(root);
 
@@ -251,11 +243,11 @@ class OperatorSurfaceTest {
 
   @Test
   void aUserWithoutALevelIsNotGivenAnAdminRoom() {
-    TestUser mallory = hs.user("mallory");
+    TestUser mallory = hs.get().user("mallory");
     String room = mallory.createRoom();
     mallory.invite(room, bot);
-    await().atMost(WAIT).until(() -> "leave".equals(hs.members(room).get(bot)));
-    assertThat(hs.timeline(room)).noneMatch(e -> bot.equals(e.path("sender").asText())
+    await().atMost(WAIT).until(() -> "leave".equals(hs.get().members(room).get(bot)));
+    assertThat(hs.get().timeline(room)).noneMatch(e -> bot.equals(e.path("sender").asText())
         && e.path("type").asText().equals("m.room.message"));
   }
 
@@ -266,7 +258,7 @@ class OperatorSurfaceTest {
     double received = Math.max(0, sample(before, "switchboard_transactions_received_total"));
     assertThat(sample(before, "switchboard_irc_started_total")).isEqualTo(1.0);
 
-    TestUser alice = hs.user("alice");
+    TestUser alice = hs.get().user("alice");
     String room = alice.createRoom();
     alice.invite(room, bot);
     alice.send(room, "hello");
@@ -280,7 +272,7 @@ class OperatorSurfaceTest {
       assertThat(after).doesNotContain(room).contains("jvm_memory_used_bytes");
     });
 
-    HttpResponse<String> forged = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + bridge.port()
+    HttpResponse<String> forged = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + bridge.get().port()
         + "/_matrix/app/v1/transactions/forged")).header("Authorization", "Bearer not-the-hs-token")
         .PUT(HttpRequest.BodyPublishers.ofString("{\"events\":[]}")).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(forged.statusCode()).isEqualTo(403);

@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.core.config.BridgeConfig;
 import dev.switchboard.core.config.ConfigLoader;
 import dev.switchboard.registration.Registration;
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
+import dev.switchboard.testkit.fixture.IrcServerFixture;
 import dev.switchboard.testkit.homeserver.AppServiceRegistration;
 import dev.switchboard.testkit.homeserver.RoomSpec;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
@@ -27,9 +30,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -46,15 +48,17 @@ class ProvisioningLinkTest {
   @TempDir
   static Path dir;
   private static final HttpClient http = HttpClient.newHttpClient();
-  private static NgircdServer ircd;
-  private static TestHomeserver hs;
-  private static Bridge bridge;
+  @RegisterExtension
+  static final IrcServerFixture<NgircdServer> ircd = IrcServerFixture.ngircd();
+  @RegisterExtension
+  static final HomeserverFixture hs = HomeserverFixture.start();
+  @RegisterExtension
+  static final Fixture<Bridge> bridge = Fixture.of(ProvisioningLinkTest::startBridge);
   private static String bot;
 
-  @BeforeAll
-  static void start() throws Exception {
-    ircd = NgircdServer.start();
-    hs = TestHomeserver.start();
+  private static Bridge startBridge() throws Exception {
+    TestHomeserver hs = ProvisioningLinkTest.hs.get();
+    int port = ircd.get().port();
     int asPort;
     try (ServerSocket s = new ServerSocket(0)) {
       asPort = s.getLocalPort();
@@ -92,25 +96,12 @@ class ProvisioningLinkTest {
               nick: switchquick
               link_confirmation_timeout_seconds: 3
         """.formatted(hs.baseUrl(), hs.serverName(), asPort, asPort, SECRET, hs.serverName(), hs.serverName(),
-        ircd.port(), ircd.port()));
+        port, port));
     BridgeConfig cfg = new ConfigLoader(Map.of()).load(file);
     Registration registration = RegistrationWriter.write(cfg, cfg.appservice().registration());
     hs.registerAppService(AppServiceRegistration.fromYaml(cfg.appservice().registration()));
-    bridge = Bridge.start(cfg, registration, new ConnectorFactory());
     bot = "@switchboard:" + hs.serverName();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (bridge != null) {
-      bridge.close();
-    }
-    if (hs != null) {
-      hs.close();
-    }
-    if (ircd != null) {
-      ircd.close();
-    }
+    return Bridge.start(cfg, registration, new ConnectorFactory());
   }
 
   private record Answer(int status, JsonNode body) {
@@ -120,8 +111,8 @@ class ProvisioningLinkTest {
   }
 
   private static CompletableFuture<Answer> call(String method, String path, String auth, JsonNode body) {
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + bridge.provisioningPort() + PREFIX
-            + path))
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + bridge.get().provisioningPort()
+            + PREFIX + path))
         .timeout(Duration.ofSeconds(150))
         .header("Authorization", "Bearer " + auth)
         .header("Content-Type", "application/json")
@@ -161,7 +152,7 @@ class ProvisioningLinkTest {
     owner.invite(room, bot);
     owner.setPowerLevel(room, bot, 100);
     // The bridge reads the room's power levels as the bot: it must have joined, not just be invited.
-    await().atMost(WAIT).until(() -> "join".equals(hs.members(room).get(bot)));
+    await().atMost(WAIT).until(() -> "join".equals(hs.get().members(room).get(bot)));
     return room;
   }
 
@@ -186,9 +177,9 @@ class ProvisioningLinkTest {
 
   @Test
   void anOperatorsYesMakesTheLinkMessagesCrossAndDeleteRemovesIt() throws Exception {
-    TestUser root = hs.user("root");
+    TestUser root = hs.get().user("root");
     String room = roomOf(root);
-    try (IrcTestUser dave = IrcTestUser.connect(ircd, "dave")) {
+    try (IrcTestUser dave = IrcTestUser.connect(ircd.get(), "dave")) {
       dave.join("#plumbed"); // first in: channel operator
       dave.awaitLine(l -> l.contains(" 366 "), WAIT);
 
@@ -208,12 +199,12 @@ class ProvisioningLinkTest {
       root.send(room, "hello irc");
       dave.awaitMessage("root", "#plumbed", "hello irc", WAIT);
       dave.say("#plumbed", "hello matrix");
-      hs.awaitEvent(room, "@_irc_test_dave:" + hs.serverName(),
+      hs.get().awaitEvent(room, "@_irc_test_dave:" + hs.get().serverName(),
           e -> e.path("content").path("body").asText().equals("hello matrix"), WAIT);
 
       // Nobody else unlinks it: a plain user, nor a bridge admin without power in the room.
-      Answer byUser = unlink(hs.user("mallory"), room, "test/#plumbed");
-      Answer byOtherAdmin = unlink(hs.user("eve"), room, "test/#plumbed");
+      Answer byUser = unlink(hs.get().user("mallory"), room, "test/#plumbed");
+      Answer byOtherAdmin = unlink(hs.get().user("eve"), room, "test/#plumbed");
       assertThat(byUser.status()).isEqualTo(403);
       assertThat(byUser.errcode()).isEqualTo("M_FORBIDDEN");
       assertThat(byOtherAdmin.status()).isEqualTo(403);
@@ -223,23 +214,24 @@ class ProvisioningLinkTest {
       assertThat(unlinked.status()).as(unlinked.body().toString()).isEqualTo(200);
       assertThat(unlinked.body().path("unlinked").asBoolean()).isTrue();
       dave.awaitLine(l -> l.startsWith(":switchboard!") && l.contains(" PART #plumbed"), WAIT);
-      String daveGhost = "@_irc_test_dave:" + hs.serverName();
-      await().atMost(WAIT).untilAsserted(() -> assertThat(hs.members(room))
-          .as("timeline: %s", hs.timeline(room).stream().filter(e -> e.path("type").asText().equals("m.room.member"))
+      String daveGhost = "@_irc_test_dave:" + hs.get().serverName();
+      await().atMost(WAIT).untilAsserted(() -> assertThat(hs.get().members(room))
+          .as("timeline: %s", hs.get().timeline(room).stream()
+              .filter(e -> e.path("type").asText().equals("m.room.member"))
               .map(e -> e.path("sender").asText() + " " + e.path("state_key").asText() + " "
                   + e.path("content").path("membership").asText()).toList())
           .doesNotContainEntry(daveGhost, "join"));
       assertThat(call("GET", links(room), openId(root), null).get(30, TimeUnit.SECONDS).body().path("links"))
           .isEmpty();
-      assertThat(hs.members(room)).containsEntry(root.userId(), "join");
+      assertThat(hs.get().members(room)).containsEntry(root.userId(), "join");
     }
   }
 
   @Test
   void anOperatorsNoRefusesTheLink() throws Exception {
-    TestUser root = hs.user("root");
+    TestUser root = hs.get().user("root");
     String room = roomOf(root);
-    try (IrcTestUser frank = IrcTestUser.connect(ircd, "frank")) {
+    try (IrcTestUser frank = IrcTestUser.connect(ircd.get(), "frank")) {
       frank.join("#refused");
       frank.awaitLine(l -> l.contains(" 366 "), WAIT);
 
@@ -259,9 +251,9 @@ class ProvisioningLinkTest {
 
   @Test
   void anUnansweredQuestionTimesOut() throws Exception {
-    TestUser root = hs.user("root");
+    TestUser root = hs.get().user("root");
     String room = roomOf(root);
-    try (IrcTestUser grace = IrcTestUser.connect(ircd, "grace")) {
+    try (IrcTestUser grace = IrcTestUser.connect(ircd.get(), "grace")) {
       grace.join("#quiet");
       grace.awaitLine(l -> l.contains(" 366 "), WAIT);
 
@@ -281,7 +273,7 @@ class ProvisioningLinkTest {
 
   @Test
   void aUserCannotPlumbEvenTheirOwnRoom() throws Exception {
-    TestUser alice = hs.user("alice");
+    TestUser alice = hs.get().user("alice");
     String room = roomOf(alice);
 
     Answer refused = link(alice, room, "test/#alices").get(30, TimeUnit.SECONDS);

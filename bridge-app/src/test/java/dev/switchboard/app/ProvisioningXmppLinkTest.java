@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.core.config.BridgeConfig;
 import dev.switchboard.core.config.ConfigLoader;
 import dev.switchboard.registration.Registration;
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
+import dev.switchboard.testkit.fixture.XmppServerFixture;
 import dev.switchboard.testkit.homeserver.AppServiceRegistration;
 import dev.switchboard.testkit.homeserver.RoomSpec;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
@@ -35,6 +38,7 @@ import org.jivesoftware.smackx.muc.MultiUserChatManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.jxmpp.jid.impl.JidCreate;
 import org.jxmpp.jid.parts.Resourcepart;
@@ -52,15 +56,17 @@ class ProvisioningXmppLinkTest {
   @TempDir
   Path dir;
   private final HttpClient http = HttpClient.newHttpClient();
-  private ProsodyServer prosody;
-  private TestHomeserver hs;
-  private Bridge bridge;
+  @RegisterExtension
+  final XmppServerFixture<ProsodyServer> prosody = XmppServerFixture.prosody();
+  @RegisterExtension
+  final HomeserverFixture hs = HomeserverFixture.start();
+  @RegisterExtension
+  final Fixture<Bridge> bridge = Fixture.of(this::startBridge);
   private XMPPTCPConnection carol;
 
-  @BeforeEach
-  void start() throws Exception {
-    prosody = ProsodyServer.start();
-    hs = TestHomeserver.start();
+  private Bridge startBridge() throws Exception {
+    TestHomeserver hs = this.hs.get();
+    ProsodyServer prosody = this.prosody.get();
     int asPort;
     try (ServerSocket s = new ServerSocket(0)) {
       asPort = s.getLocalPort();
@@ -92,11 +98,14 @@ class ProvisioningXmppLinkTest {
     BridgeConfig cfg = new ConfigLoader(Map.of()).load(file);
     Registration registration = RegistrationWriter.write(cfg, cfg.appservice().registration());
     hs.registerAppService(AppServiceRegistration.fromYaml(cfg.appservice().registration()));
-    bridge = Bridge.start(cfg, registration, new ConnectorFactory());
+    return Bridge.start(cfg, registration, new ConnectorFactory());
+  }
 
-    prosody.createUser("carol", "pw-carol");
+  @BeforeEach
+  void start() throws Exception {
+    prosody.get().createUser("carol", "pw-carol");
     carol = new XMPPTCPConnection(XMPPTCPConnectionConfiguration.builder()
-        .setXmppDomain(ProsodyServer.HOST).setHost("127.0.0.1").setPort(prosody.c2sPort())
+        .setXmppDomain(ProsodyServer.HOST).setHost("127.0.0.1").setPort(prosody.get().c2sPort())
         .setUsernameAndPassword("carol", "pw-carol").setResource("test")
         .setSecurityMode(SecurityMode.disabled).build());
   }
@@ -106,19 +115,10 @@ class ProvisioningXmppLinkTest {
     if (carol != null) {
       carol.disconnect();
     }
-    if (bridge != null) {
-      bridge.close();
-    }
-    if (hs != null) {
-      hs.close();
-    }
-    if (prosody != null) {
-      prosody.close();
-    }
   }
 
   private HttpResponse<String> call(String method, String path, String auth, String body) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + bridge.provisioningPort() + PREFIX
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + bridge.get().provisioningPort() + PREFIX
             + path))
         .timeout(Duration.ofSeconds(150))
         .header("Authorization", "Bearer " + auth)
@@ -127,12 +127,12 @@ class ProvisioningXmppLinkTest {
   }
 
   private double counter(String name, String... tags) {
-    io.micrometer.core.instrument.Counter c = bridge.metrics().find(name).tags(tags).counter();
+    io.micrometer.core.instrument.Counter c = bridge.get().metrics().find(name).tags(tags).counter();
     return c == null ? 0 : c.count();
   }
 
   private double gauge(String name, String... tags) {
-    io.micrometer.core.instrument.Gauge g = bridge.metrics().find(name).tags(tags).gauge();
+    io.micrometer.core.instrument.Gauge g = bridge.get().metrics().find(name).tags(tags).gauge();
     return g == null ? Double.NaN : g.value();
   }
 
@@ -144,12 +144,12 @@ class ProvisioningXmppLinkTest {
     carol.connect().login();
     MultiUserChat team = MultiUserChatManager.getInstanceFor(carol).getMultiUserChat(JidCreate.entityBareFrom(MUC));
     team.create(Resourcepart.from("carol")).makeInstant();
-    TestUser root = hs.user("root");
+    TestUser root = hs.get().user("root");
     String room = root.createRoom(RoomSpec.publicRoom().name("team"));
-    String bot = "@switchboard:" + hs.serverName();
+    String bot = "@switchboard:" + hs.get().serverName();
     root.invite(room, bot);
     root.setPowerLevel(room, bot, 100);
-    await().atMost(WAIT).until(() -> "join".equals(hs.members(room).get(bot)));
+    await().atMost(WAIT).until(() -> "join".equals(hs.get().members(room).get(bot)));
     String token = "openid:" + root.requestOpenIdToken();
     String links = "/rooms/" + URLEncoder.encode(room, StandardCharsets.UTF_8) + "/links";
 
@@ -160,7 +160,7 @@ class ProvisioningXmppLinkTest {
     assertThat(JSON.readTree(linked.body()).path("remote_room").asText()).isEqualTo(MUC);
     await().atMost(WAIT).until(() -> team.getOccupants().size() > 1);
     team.sendMessage("hello from the muc");
-    JsonNode relayed = hs.awaitEvent(room, null,
+    JsonNode relayed = hs.get().awaitEvent(room, null,
         e -> "hello from the muc".equals(e.path("content").path("body").asText()), WAIT);
     assertThat(relayed.path("sender").asText()).startsWith("@_xmpp_");
     root.send(room, "hello from matrix");

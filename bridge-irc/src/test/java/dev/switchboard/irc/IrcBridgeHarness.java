@@ -2,8 +2,6 @@ package dev.switchboard.irc;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.switchboard.core.homeserver.RetryPolicy;
-import dev.switchboard.core.config.BridgeConfig;
 import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.runtime.BridgeRuntime;
 import dev.switchboard.core.store.Database;
@@ -16,7 +14,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.SplittableRandom;
 
 /**
@@ -68,10 +65,8 @@ public final class IrcBridgeHarness implements AutoCloseable {
         .put("tls", false).put("nick", "switchboard"));
     connector = new IrcConnector(IrcConfig.parse(irc), hs.serverName(), new SplittableRandom(1), Duration.ofMillis(200));
     Namespaces namespaces = connector.namespaces();
-    runtime = BridgeRuntime.start(new BridgeRuntime.Settings(hs.serverName(), URI.create(hs.baseUrl()),
-            "switchboard", AS_TOKEN, HS_TOKEN, "switchboard", namespaces, "127.0.0.1", 0, 10 * 1024 * 1024,
-            Optional.empty(), Duration.ofDays(7), Duration.ofDays(30), RetryPolicy.FOREVER,
-            permissions, BridgeConfig.Metrics.disabled()),
+    runtime = BridgeRuntime.start(BridgeRuntime.Settings.builder(hs.serverName(), URI.create(hs.baseUrl()),
+            namespaces, AS_TOKEN, HS_TOKEN).permissions(permissions).build(),
         Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of("irc")),
         new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(connector), p -> irc);
 

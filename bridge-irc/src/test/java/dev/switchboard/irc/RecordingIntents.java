@@ -9,6 +9,7 @@ import dev.switchboard.core.id.RoomAlias;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -183,6 +184,41 @@ public final class RecordingIntents implements Intents {
     @Override
     public CompletableFuture<Void> ban(RoomId room, UserId target, String reason) {
       return record("ban", room, target, null);
+    }
+
+    @Override
+    public CompletableFuture<Void> unban(RoomId room, UserId target, String reason) {
+      return record("unban", room, target, null);
+    }
+
+    @Override
+    public CompletableFuture<JsonNode> getEvent(RoomId room, EventId event) {
+      return nothingToRead("getEvent");
+    }
+
+    @Override
+    public CompletableFuture<Map<UserId, Optional<String>>> joinedMembers(RoomId room) {
+      return nothingToRead("joinedMembers");
+    }
+
+    @Override
+    public CompletableFuture<List<JsonNode>> latestEvents(RoomId room, int limit) {
+      return nothingToRead("latestEvents");
+    }
+
+    @Override
+    public CompletableFuture<JsonNode> profile(UserId target) {
+      return nothingToRead("profile");
+    }
+
+    @Override
+    public CompletableFuture<JsonNode> publicRooms(int limit, String since, String searchTerm) {
+      return nothingToRead("publicRooms");
+    }
+
+    /** There is no homeserver behind these intents: reads other than state fail, as a missing endpoint would. */
+    private <T> CompletableFuture<T> nothingToRead(String method) {
+      return CompletableFuture.failedFuture(new UnsupportedOperationException(method));
     }
 
     @Override

@@ -2,8 +2,6 @@ package dev.switchboard.sip;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.switchboard.core.homeserver.RetryPolicy;
-import dev.switchboard.core.config.BridgeConfig;
 import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.runtime.BridgeRuntime;
 import dev.switchboard.core.store.Database;
@@ -19,9 +17,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Core's runtime (the wiring the jar runs) with only the SIP connector, against the testkit homeserver, over one
@@ -56,10 +52,10 @@ public final class SipBridge implements AutoCloseable {
   public static SipBridge start(TestHomeserver hs, ObjectNode sipSection, Path dir, ObjectNode permissions, int port,
       boolean register) throws Exception {
     SipConnector connector = new SipConnector(SipConfig.parse(sipSection), hs.serverName());
-    BridgeRuntime runtime = BridgeRuntime.start(new BridgeRuntime.Settings(hs.serverName(), URI.create(hs.baseUrl()),
-            "switchboard-sip", AS_TOKEN, HS_TOKEN, "switchboard", connector.namespaces(), "127.0.0.1", port,
-            10_000_000, Optional.empty(), Duration.ofDays(7), Duration.ofDays(30), RetryPolicy.FOREVER,
-            Permissions.fromConfig(permissions, hs.serverName()), BridgeConfig.Metrics.disabled()),
+    BridgeRuntime runtime = BridgeRuntime.start(BridgeRuntime.Settings.builder(hs.serverName(),
+            URI.create(hs.baseUrl()), connector.namespaces(), AS_TOKEN, HS_TOKEN)
+            .appserviceId("switchboard-sip").port(port).maxBodyBytes(10_000_000)
+            .permissions(Permissions.fromConfig(permissions, hs.serverName())).build(),
         Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of("sip")),
         new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(connector), p -> sipSection);
     if (register) {

@@ -3,7 +3,6 @@ package dev.switchboard.xmpp;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.connector.Connector;
 import dev.switchboard.core.homeserver.RetryPolicy;
-import dev.switchboard.core.config.BridgeConfig;
 import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.runtime.BridgeRuntime;
 import dev.switchboard.core.store.Database;
@@ -15,7 +14,6 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Core's runtime (the wiring the jar runs) around one connector, registered with a {@link TestHomeserver}; for
@@ -69,11 +67,10 @@ public final class BridgeHarness implements AutoCloseable {
 
   private static BridgeRuntime runtime(TestHomeserver hs, Connector connector, JsonNode section, Path dir, int port,
       Permissions permissions) throws Exception {
-    return BridgeRuntime.start(new BridgeRuntime.Settings(hs.serverName(), URI.create(hs.baseUrl()),
-            "switchboard", AS_TOKEN, HS_TOKEN, BOT_LOCALPART, connector.namespaces(), "127.0.0.1", port,
-            10 * 1024 * 1024, Optional.empty(), Duration.ofDays(7), Duration.ofDays(30),
-            new RetryPolicy(Duration.ofMillis(50), Duration.ofSeconds(1), Integer.MAX_VALUE),
-            permissions, BridgeConfig.Metrics.disabled()),
+    return BridgeRuntime.start(BridgeRuntime.Settings.builder(hs.serverName(), URI.create(hs.baseUrl()),
+            connector.namespaces(), AS_TOKEN, HS_TOKEN).botLocalpart(BOT_LOCALPART).port(port)
+            .queuedRetry(new RetryPolicy(Duration.ofMillis(50), Duration.ofSeconds(1), Integer.MAX_VALUE))
+            .permissions(permissions).build(),
         Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of(connector.protocol())),
         new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(connector), p -> section);
   }

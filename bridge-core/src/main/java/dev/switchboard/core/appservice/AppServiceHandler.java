@@ -1,16 +1,16 @@
 package dev.switchboard.core.appservice;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.switchboard.core.http.HttpAnswer;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.io.IOException;
@@ -52,18 +52,17 @@ final class AppServiceHandler extends SimpleChannelInboundHandler<FullHttpReques
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
     boolean keepAlive = HttpUtil.isKeepAlive(request);
     if (!request.decoderResult().isSuccess()) {
-      Responses.write(ctx, Reply.error(400, "M_UNKNOWN", "malformed HTTP request"), false, json);
+      write(ctx, Reply.error(400, "M_UNKNOWN", "malformed HTTP request"), false);
       return;
     }
     QueryStringDecoder uri = new QueryStringDecoder(request.uri());
     Endpoint.Routing routing = Endpoint.route(request.method(), uri.rawPath());
     if (routing instanceof Endpoint.NotFound) {
-      Responses.write(ctx, Reply.error(404, "M_UNRECOGNIZED", "Unrecognized request"), keepAlive, json);
+      write(ctx, Reply.error(404, "M_UNRECOGNIZED", "Unrecognized request"), keepAlive);
       return;
     }
     if (routing instanceof Endpoint.WrongMethod) {
-      Responses.write(ctx, Reply.error(405, "M_UNRECOGNIZED", "Unrecognized request: method not allowed"),
-          keepAlive, json);
+      write(ctx, Reply.error(405, "M_UNRECOGNIZED", "Unrecognized request: method not allowed"), keepAlive);
       return;
     }
     Endpoint.Match match = ((Endpoint.Found) routing).match();
@@ -80,7 +79,7 @@ final class AppServiceHandler extends SimpleChannelInboundHandler<FullHttpReques
           }
         } catch (IOException e) {
           rejected.accept("not_json");
-          Responses.write(ctx, Reply.error(400, "M_NOT_JSON", "Request body is not valid JSON"), keepAlive, json);
+          write(ctx, Reply.error(400, "M_NOT_JSON", "Request body is not valid JSON"), keepAlive);
           return;
         }
       }
@@ -88,7 +87,7 @@ final class AppServiceHandler extends SimpleChannelInboundHandler<FullHttpReques
     JsonNode parsed = body;
     // The first reply wins: an endpoint may acknowledge before its work is over (see AppServiceApi.handle).
     CompletableFuture<Reply> reply = new CompletableFuture<>();
-    reply.thenAccept(r -> Responses.write(ctx, r, keepAlive, json));
+    reply.thenAccept(r -> write(ctx, r, keepAlive));
     try {
       (match.endpoint() == Endpoint.TRANSACTION ? transactions : blocking).execute(() -> {
         try {
@@ -108,6 +107,10 @@ final class AppServiceHandler extends SimpleChannelInboundHandler<FullHttpReques
     }
   }
 
+  private void write(ChannelHandlerContext ctx, Reply reply, boolean keepAlive) {
+    HttpAnswer.json(HttpResponseStatus.valueOf(reply.status()), reply.body(), json).writeTo(ctx, keepAlive);
+  }
+
   private static Reply failure(Endpoint.Match match, Throwable err) {
     Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
     if (cause instanceof TimeoutException) {
@@ -115,11 +118,5 @@ final class AppServiceHandler extends SimpleChannelInboundHandler<FullHttpReques
     }
     log.error("Internal error in {}", match.endpoint(), cause);
     return Reply.error(500, "M_UNKNOWN", "internal error");
-  }
-
-  @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    log.debug("AS API connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
-    ctx.close();
   }
 }

@@ -1,16 +1,14 @@
 package dev.switchboard.core.appservice;
 
 import dev.switchboard.core.failure.ThrottledWarning;
-import dev.switchboard.core.http.HttpListener;
+import dev.switchboard.core.http.BearerSecret;
+import dev.switchboard.core.http.HttpAnswer;
 import dev.switchboard.core.http.RequestCheck;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.net.SocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -22,18 +20,17 @@ import org.slf4j.LoggerFactory;
 /**
  * The homeserver's {@code hs_token}, checked on the request head: {@code Authorization: Bearer}, else the legacy
  * {@code ?access_token=}. Missing is 401 {@code M_MISSING_TOKEN}, wrong is 403 {@code M_FORBIDDEN} (the spec's
- * answers), before any body is read. Compared as SHA-256 digests with {@link MessageDigest#isEqual}, so the time
- * taken says nothing about the token's length or how much of it matched.
+ * answers), before any body is read. Compared in constant time ({@link BearerSecret}).
  */
 final class HsTokenCheck implements RequestCheck {
   private static final Logger log = LoggerFactory.getLogger(HsTokenCheck.class);
   private static final ThrottledWarning wrongToken = new ThrottledWarning(log, Duration.ofSeconds(10));
 
-  private final byte[] expected;
+  private final BearerSecret hsToken;
   private final Consumer<String> rejected;
 
   HsTokenCheck(String hsToken, Consumer<String> rejected) {
-    this.expected = sha256(hsToken);
+    this.hsToken = new BearerSecret(hsToken);
     this.rejected = rejected;
   }
 
@@ -44,7 +41,7 @@ final class HsTokenCheck implements RequestCheck {
       rejected.accept("missing_token");
       return refuse(HttpResponseStatus.UNAUTHORIZED, "M_MISSING_TOKEN", "Missing access token");
     }
-    if (!MessageDigest.isEqual(expected, sha256(token))) {
+    if (!hsToken.matches(token)) {
       rejected.accept("wrong_token");
       wrongToken.warn("Rejected {} from {}: wrong hs_token", head.method(), remote);
       return refuse(HttpResponseStatus.FORBIDDEN, "M_FORBIDDEN", "Invalid access token");
@@ -53,24 +50,17 @@ final class HsTokenCheck implements RequestCheck {
   }
 
   private static CompletionStage<Verdict> refuse(HttpResponseStatus status, String errcode, String message) {
-    return CompletableFuture.completedFuture(new Verdict.Refuse(HttpListener.error(status, errcode, message)));
+    return CompletableFuture.completedFuture(
+        new Verdict.Refuse(HttpAnswer.error(status, errcode, message).response(headers -> { })));
   }
 
   /** The token from {@code Authorization: Bearer}, else {@code ?access_token=} (legacy homeservers). */
   private static String token(HttpRequest request) {
-    String header = request.headers().get(HttpHeaderNames.AUTHORIZATION);
-    if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return header.substring(7).trim();
+    String bearer = BearerSecret.credential(request.headers().get(HttpHeaderNames.AUTHORIZATION));
+    if (bearer != null) {
+      return bearer;
     }
     List<String> param = new QueryStringDecoder(request.uri()).parameters().get("access_token");
     return param == null || param.isEmpty() ? null : param.get(0);
-  }
-
-  private static byte[] sha256(String s) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
-    }
   }
 }

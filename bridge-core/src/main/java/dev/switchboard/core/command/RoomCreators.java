@@ -1,7 +1,7 @@
 package dev.switchboard.core.command;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.switchboard.core.homeserver.Intent;
+import dev.switchboard.core.homeserver.IntentReads;
 import dev.switchboard.core.id.EventId;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
@@ -20,7 +20,7 @@ public final class RoomCreators {
    * Whether {@code user} is a privileged creator of {@code room}, read as {@code reader} (the bot, which must be in the
    * room). False for rooms of versions before 12, where creators have only what the power levels give them.
    */
-  public static CompletableFuture<Boolean> isPrivilegedCreator(Intent reader, RoomId room, UserId user) {
+  public static CompletableFuture<Boolean> isPrivilegedCreator(IntentReads reader, RoomId room, UserId user) {
     return reader.getState(room, "m.room.create", "").thenCompose(create -> {
       if (create == null || !privilegedCreators(create.path("room_version").asText("1"))) {
         return CompletableFuture.completedFuture(false);

@@ -8,6 +8,10 @@ import dev.switchboard.core.id.RoomAlias;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,18 +33,21 @@ final class AppServiceIntent implements Intent {
   private final OutboundQueue queue;
   private final UserId userId;
   private final boolean isBot;
+  /** Run each time the homeserver accepted an {@code m.room.message} of this user: its connector's count. */
+  private final Runnable messageAccepted;
   /** The registration in flight or done; null until the first call or after a failure. */
   private final AtomicReference<CompletableFuture<Void>> registered = new AtomicReference<>();
   /** Joins in flight or done, by room. A failed join is removed so the next call tries again. */
   private final ConcurrentHashMap<RoomId, CompletableFuture<Void>> joined = new ConcurrentHashMap<>();
 
   AppServiceIntent(AppServiceIntents intents, HomeserverClient client, OutboundQueue queue, UserId userId,
-      boolean isBot) {
+      boolean isBot, Runnable messageAccepted) {
     this.intents = intents;
     this.client = client;
     this.queue = queue;
     this.userId = userId;
     this.isBot = isBot;
+    this.messageAccepted = messageAccepted;
   }
 
   @Override
@@ -140,8 +147,13 @@ final class AppServiceIntent implements Intent {
   public CompletableFuture<EventId> sendEvent(RoomId room, String type, JsonNode content, String txnKey,
       Optional<Long> timestamp) {
     String txnId = TransactionIds.derive(userId, room, "send", txnKey);
-    return queue.enqueue(new OutboundRequest.SendEvent(userId, room, type, content, txnId, timestamp.orElse(null)))
+    CompletableFuture<EventId> sent = queue.enqueue(
+        new OutboundRequest.SendEvent(userId, room, type, content, txnId, timestamp.orElse(null)))
         .thenApply(AppServiceIntent::eventId);
+    if ("m.room.message".equals(type)) {
+      sent.thenRun(messageAccepted);
+    }
+    return sent;
   }
 
   @Override
@@ -191,14 +203,14 @@ final class AppServiceIntent implements Intent {
   }
 
   @Override
-  public CompletableFuture<JsonNode> getEvent(RoomId room, dev.switchboard.core.id.EventId event) {
+  public CompletableFuture<JsonNode> getEvent(RoomId room, EventId event) {
     return call(MatrixRequest.get(v3("rooms", room.value(), "event", event.value())));
   }
 
   @Override
-  public CompletableFuture<java.util.Map<UserId, Optional<String>>> joinedMembers(RoomId room) {
+  public CompletableFuture<Map<UserId, Optional<String>>> joinedMembers(RoomId room) {
     return call(MatrixRequest.get(v3("rooms", room.value(), "joined_members"))).thenApply(body -> {
-      java.util.Map<UserId, Optional<String>> members = new java.util.LinkedHashMap<>();
+      Map<UserId, Optional<String>> members = new LinkedHashMap<>();
       body.path("joined").fields().forEachRemaining(e -> {
         try {
           JsonNode name = e.getValue().path("display_name");
@@ -212,10 +224,10 @@ final class AppServiceIntent implements Intent {
   }
 
   @Override
-  public CompletableFuture<java.util.List<JsonNode>> latestEvents(RoomId room, int limit) {
+  public CompletableFuture<List<JsonNode>> latestEvents(RoomId room, int limit) {
     return call(MatrixRequest.get(v3("rooms", room.value(), "messages")).withQuery("dir", "b")
         .withQuery("limit", Integer.toString(limit))).thenApply(body -> {
-          java.util.List<JsonNode> events = new java.util.ArrayList<>();
+          List<JsonNode> events = new ArrayList<>();
           body.path("chunk").forEach(events::add);
           return events;
         });
@@ -223,7 +235,7 @@ final class AppServiceIntent implements Intent {
 
   @Override
   public CompletableFuture<JsonNode> publicRooms(int limit, String since, String searchTerm) {
-    ObjectNode body = JsonNodeFactory.instance.objectNode().put("limit", limit);
+    ObjectNode body = NODES.objectNode().put("limit", limit);
     if (since != null) {
       body.put("since", since);
     }

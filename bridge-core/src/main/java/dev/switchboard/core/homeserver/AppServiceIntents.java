@@ -6,18 +6,22 @@ import dev.switchboard.core.id.UserId;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
  * The application service's intents: one for the bot ({@code sender_localpart}) and one per ghost, each remembering
  * (in memory) whether its user is registered and which rooms it joined. Room writes go through the
- * {@link OutboundQueue}, which this delivers.
+ * {@link OutboundQueue}, which this delivers. Each ghost's accepted {@code m.room.message} events are counted for the
+ * connector it belongs to ({@code switchboard.<protocol>.messages{direction="to_matrix"}}); the bot's are not: they
+ * are the bridge talking, not a message bridged.
  */
 public final class AppServiceIntents implements Intents {
   private final HomeserverClient client;
   private final OutboundQueue queue;
   private final UserId botId;
   private final Predicate<UserId> ghostNamespace;
+  private final Function<UserId, Runnable> messageCounter;
   private final ConcurrentHashMap<UserId, AppServiceIntent> intents = new ConcurrentHashMap<>();
   private final AppServiceIntent bot;
 
@@ -25,14 +29,16 @@ public final class AppServiceIntents implements Intents {
    * @param botId the bot, {@code @<sender_localpart>:<domain>}
    * @param ghostNamespace true for user ids in the registration's user namespaces, e.g.
    *     {@code u -> registration.namespaces().claimsUser(u.value())}
+   * @param messageCounter for a ghost, what counts one message of it the homeserver accepted (asked once per ghost)
    */
   public AppServiceIntents(HomeserverClient client, OutboundQueue queue, UserId botId,
-      Predicate<UserId> ghostNamespace) {
+      Predicate<UserId> ghostNamespace, Function<UserId, Runnable> messageCounter) {
     this.client = Objects.requireNonNull(client);
     this.queue = Objects.requireNonNull(queue);
     this.botId = Objects.requireNonNull(botId);
     this.ghostNamespace = Objects.requireNonNull(ghostNamespace);
-    this.bot = new AppServiceIntent(this, client, queue, botId, true);
+    this.messageCounter = Objects.requireNonNull(messageCounter);
+    this.bot = new AppServiceIntent(this, client, queue, botId, true, () -> {});
     intents.put(botId, bot);
   }
 
@@ -62,7 +68,8 @@ public final class AppServiceIntents implements Intents {
     if (!ghostNamespace.test(ghost)) {
       throw new IllegalArgumentException(ghost + " is not in the registration's user namespaces");
     }
-    return intents.computeIfAbsent(ghost, id -> new AppServiceIntent(this, client, queue, id, false));
+    return intents.computeIfAbsent(ghost,
+        id -> new AppServiceIntent(this, client, queue, id, false, messageCounter.apply(id)));
   }
 
   /** Registers {@code user} when it is the bot or one of our ghosts; anyone else is left alone. */

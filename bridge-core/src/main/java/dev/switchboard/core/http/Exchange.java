@@ -6,6 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.TooLongFrameException;
@@ -472,8 +473,20 @@ final class Exchange {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      log.debug("{}: connection from {} failed: {}", spec.name(), channel.remoteAddress(), cause.toString());
-      ctx.close();
+      failed(ctx, cause);
     }
+  }
+
+  /** Last in the pipeline: a failure in the listener's own handlers ends the connection as one in ours does. */
+  final class Failures extends ChannelInboundHandlerAdapter {
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      failed(ctx, cause);
+    }
+  }
+
+  private void failed(ChannelHandlerContext ctx, Throwable cause) {
+    log.debug("{}: connection from {} failed: {}", spec.name(), channel.remoteAddress(), cause.toString());
+    ctx.close();
   }
 }

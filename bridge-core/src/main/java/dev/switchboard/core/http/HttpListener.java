@@ -2,7 +2,6 @@ package dev.switchboard.core.http;
 
 import dev.switchboard.core.failure.ThrottledWarning;
 import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -12,21 +11,15 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -38,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * connection limit → idle and request timeouts → codec → {@link RequestCheck} on the request head (authentication
  * before any body is read, {@code 100 Continue} only after it) and the body size limit → one request at a time, so
  * pipelined requests are answered in order → keep-alive → aggregation → the listener's own handlers, which get
- * whole, admitted requests. See {@link Exchange} for the life of a request.
+ * whole, admitted requests → a last handler that logs and closes a connection whose handling failed. See {@link Exchange} for the life of a request.
  */
 public final class HttpListener implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpListener.class);
@@ -93,6 +86,7 @@ public final class HttpListener implements AutoCloseable {
                   .addLast("keep-alive", new HttpServerKeepAliveHandler())
                   .addLast("aggregate", new Aggregator(spec, exchange));
               spec.handlers().accept(c.pipeline());
+              c.pipeline().addLast("failures", exchange.new Failures());
             }
           })
           .bind(new InetSocketAddress(spec.bind(), spec.port()))
@@ -111,22 +105,9 @@ public final class HttpListener implements AutoCloseable {
     return type.isInstance(p) ? type.cast(p) : null;
   }
 
-  /** A Matrix-style error answer, {@code {"errcode":..., "error":...}}. */
-  public static FullHttpResponse error(HttpResponseStatus status, String errcode, String message) {
-    String body = "{\"errcode\":\"" + errcode + "\",\"error\":\"" + message.replace("\\", "\\\\")
-        .replace("\"", "\\\"") + "\"}";
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-        Unpooled.wrappedBuffer(bytes));
-    response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-    HttpUtil.setContentLength(response, bytes.length);
-    return response;
-  }
-
+  /** A Matrix-style error answer of the listener itself, with the listener's {@link Spec#errorHeaders}. */
   static FullHttpResponse error(HttpResponseStatus status, String errcode, String message, Spec spec) {
-    FullHttpResponse response = error(status, errcode, message);
-    spec.errorHeaders().accept(response.headers());
-    return response;
+    return HttpAnswer.error(status, errcode, message).response(spec.errorHeaders());
   }
 
   public int port() {

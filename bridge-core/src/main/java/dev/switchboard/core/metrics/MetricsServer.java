@@ -3,24 +3,20 @@ package dev.switchboard.core.metrics;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.switchboard.core.health.HealthCheck;
+import dev.switchboard.core.http.HttpAnswer;
 import dev.switchboard.core.http.HttpListener;
 import dev.switchboard.core.http.ListenerLimits;
 import dev.switchboard.core.http.RequestCheck;
 import dev.switchboard.core.health.HealthReport;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -76,8 +72,6 @@ public final class MetricsServer implements AutoCloseable {
     listener.close();
   }
 
-  private record Answer(HttpResponseStatus status, String contentType, byte[] body) {}
-
   @ChannelHandler.Sharable
   private static final class Routes extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final PrometheusMeterRegistry registry;
@@ -101,12 +95,12 @@ public final class MetricsServer implements AutoCloseable {
         default -> false;
       };
       if (!known) {
-        write(ctx, text(HttpResponseStatus.NOT_FOUND, "not found; try /metrics, /health, /health/live, "
+        write(ctx, HttpAnswer.text(HttpResponseStatus.NOT_FOUND, "not found; try /metrics, /health, /health/live, "
             + "/health/ready\n"), keepAlive);
         return;
       }
       if (!request.method().equals(HttpMethod.GET)) {
-        write(ctx, text(HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET\n"), keepAlive);
+        write(ctx, HttpAnswer.text(HttpResponseStatus.METHOD_NOT_ALLOWED, "only GET\n"), keepAlive);
         return;
       }
       if (path.equals("/health/live")) {
@@ -115,8 +109,8 @@ public final class MetricsServer implements AutoCloseable {
             keepAlive);
         return;
       }
-      Supplier<Answer> work = switch (path) {
-        case "/metrics" -> () -> new Answer(HttpResponseStatus.OK, PROMETHEUS_TEXT,
+      Supplier<HttpAnswer> work = switch (path) {
+        case "/metrics" -> () -> new HttpAnswer(HttpResponseStatus.OK, PROMETHEUS_TEXT,
             registry.scrape().getBytes(StandardCharsets.UTF_8));
         case "/health/ready" -> () -> {
           HealthReport r = health.report();
@@ -129,49 +123,28 @@ public final class MetricsServer implements AutoCloseable {
               r.toJson());
         };
       };
-      CompletableFuture<Answer> answer;
+      CompletableFuture<HttpAnswer> answer;
       try {
         answer = CompletableFuture.supplyAsync(work, blocking);
       } catch (RejectedExecutionException stopping) {
-        answer = CompletableFuture.completedFuture(text(HttpResponseStatus.SERVICE_UNAVAILABLE, "stopping\n"));
+        answer = CompletableFuture.completedFuture(
+            HttpAnswer.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "stopping\n"));
       }
       answer.orTimeout(CHECK_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
           .exceptionally(err -> {
             log.warn("{} failed: {}", path, err.toString());
-            return text(HttpResponseStatus.SERVICE_UNAVAILABLE, "check failed or timed out\n");
+            return HttpAnswer.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "check failed or timed out\n");
           })
           .thenAccept(a -> write(ctx, a, keepAlive));
     }
 
-    private Answer jsonAnswer(HttpResponseStatus status, Object body) {
-      try {
-        return new Answer(status, "application/json", json.writeValueAsBytes(body));
-      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-        throw new IllegalStateException(e);
-      }
+    private HttpAnswer jsonAnswer(HttpResponseStatus status, Object body) {
+      return HttpAnswer.json(status, body, json);
     }
 
-    private static Answer text(HttpResponseStatus status, String body) {
-      return new Answer(status, "text/plain; charset=utf-8", body.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static void write(ChannelHandlerContext ctx, Answer a, boolean keepAlive) {
-      FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, a.status(),
-          Unpooled.wrappedBuffer(a.body()));
-      response.headers().set(HttpHeaderNames.CONTENT_TYPE, a.contentType());
-      response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-      HttpUtil.setContentLength(response, a.body().length);
-      HttpUtil.setKeepAlive(response, keepAlive);
-      var written = ctx.writeAndFlush(response);
-      if (!keepAlive) {
-        written.addListener(ChannelFutureListener.CLOSE);
-      }
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      log.debug("Metrics connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
-      ctx.close();
+    /** Health and metrics change from one request to the next: nothing in between may keep an answer. */
+    private static void write(ChannelHandlerContext ctx, HttpAnswer answer, boolean keepAlive) {
+      answer.writeTo(ctx, keepAlive, headers -> headers.set(HttpHeaderNames.CACHE_CONTROL, "no-store"));
     }
   }
 }

@@ -1,11 +1,9 @@
 package dev.switchboard.core.provisioning;
 
+import dev.switchboard.core.http.BearerSecret;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.permission.Level;
 import dev.switchboard.core.permission.Permissions;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -21,7 +19,7 @@ import java.util.concurrent.CompletableFuture;
 public final class CallerAuthentication {
   static final String OPENID_PREFIX = "openid:";
 
-  private final byte[] secretDigest;
+  private final BearerSecret sharedSecret;
   private final OpenIdVerifier openId;
   private final Permissions permissions;
 
@@ -29,7 +27,7 @@ public final class CallerAuthentication {
     if (sharedSecret.length() < ProvisioningConfig.MIN_SECRET_LENGTH) {
       throw new IllegalArgumentException("the provisioning shared secret is too short");
     }
-    this.secretDigest = sha256(sharedSecret);
+    this.sharedSecret = new BearerSecret(sharedSecret);
     this.openId = openId;
     this.permissions = permissions;
   }
@@ -41,12 +39,11 @@ public final class CallerAuthentication {
    *     OpenID token, when it is not the bridge's own
    */
   public CompletableFuture<Caller> authenticate(String authorization, String userIdParam, String matrixServerName) {
-    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)
-        || authorization.substring(7).isBlank()) {
+    String credential = BearerSecret.credential(authorization);
+    if (credential == null || credential.isEmpty()) {
       return CompletableFuture.failedFuture(new ProvisioningException(401, "M_MISSING_TOKEN",
           "Send Authorization: Bearer <shared secret> or Bearer openid:<OpenID token>"));
     }
-    String credential = authorization.substring(7).trim();
     if (credential.startsWith(OPENID_PREFIX)) {
       if (userIdParam != null) {
         return CompletableFuture.failedFuture(ProvisioningException.forbidden(
@@ -55,8 +52,7 @@ public final class CallerAuthentication {
       return openId.verify(credential.substring(OPENID_PREFIX.length()), Optional.ofNullable(matrixServerName))
           .thenApply(user -> new Caller(Optional.of(user), permissions.levelOf(user), Caller.Via.OPENID));
     }
-    // Digests first, so the comparison takes the same time whatever the lengths and contents.
-    if (!MessageDigest.isEqual(secretDigest, sha256(credential))) {
+    if (!sharedSecret.matches(credential)) {
       return CompletableFuture.failedFuture(new ProvisioningException(401, "M_UNKNOWN_TOKEN",
           "Wrong shared secret"));
     }
@@ -72,13 +68,5 @@ public final class CallerAuthentication {
     }
     return CompletableFuture.completedFuture(new Caller(Optional.of(user), permissions.levelOf(user),
         Caller.Via.SHARED_SECRET));
-  }
-
-  private static byte[] sha256(String s) {
-    try {
-      return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.http.HttpAnswer;
 import dev.switchboard.core.http.HttpListener;
 import dev.switchboard.core.http.ListenerLimits;
 import dev.switchboard.core.http.RequestCheck;
@@ -12,12 +13,9 @@ import dev.switchboard.core.id.RoomId;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBufInputStream;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -26,7 +24,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -95,11 +92,8 @@ public final class ProvisioningServer implements AutoCloseable {
     listener.close();
   }
 
-  private record Answer(HttpResponseStatus status, JsonNode body) {
-    static Answer error(int status, String errcode, String message) {
-      return new Answer(HttpResponseStatus.valueOf(status),
-          JsonNodeFactory.instance.objectNode().put("errcode", errcode).put("error", message));
-    }
+  private static HttpAnswer error(int status, String errcode, String message) {
+    return HttpAnswer.error(HttpResponseStatus.valueOf(status), errcode, message);
   }
 
   /** One request, parsed at the edge. */
@@ -130,10 +124,10 @@ public final class ProvisioningServer implements AutoCloseable {
       if (wait.isPresent()) {
         long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
         routes.count("unknown", 429);
-        FullHttpResponse answer = Routes.response(new Answer(HttpResponseStatus.TOO_MANY_REQUESTS,
+        FullHttpResponse answer = HttpAnswer.json(HttpResponseStatus.TOO_MANY_REQUESTS,
             JsonNodeFactory.instance.objectNode().put("errcode", "M_LIMIT_EXCEEDED")
                 .put("error", "Too many failed authentications from your address; try again later")
-                .put("retry_after_ms", seconds * 1000)), routes.json);
+                .put("retry_after_ms", seconds * 1000), routes.json).response(Routes::cors);
         answer.headers().set(HttpHeaderNames.RETRY_AFTER, seconds);
         return CompletableFuture.completedFuture(new Verdict.Refuse(answer));
       }
@@ -156,19 +150,18 @@ public final class ProvisioningServer implements AutoCloseable {
               if (!(cause instanceof ProvisioningException e)) {
                 log.warn("Provisioning authentication failed: {}", Failures.rootMessage(error));
                 routes.count(endpoint, 500);
-                return new Verdict.Refuse(Routes.response(Answer.error(500, "M_UNKNOWN",
-                    "Internal error; the bridge's log has the details"), routes.json));
+                return new Verdict.Refuse(error(500, "M_UNKNOWN", "Internal error; the bridge's log has the details")
+                    .response(Routes::cors));
               }
               if (e.status() == 401 && address != null) {
                 backoff.failed(address);
               }
               routes.count(endpoint, e.status());
-              return new Verdict.Refuse(Routes.response(Answer.error(e.status(), e.errcode(), e.getMessage()),
-                  routes.json));
+              return new Verdict.Refuse(error(e.status(), e.errcode(), e.getMessage()).response(Routes::cors));
             });
       } catch (RejectedExecutionException stopping) {
-        verdict = CompletableFuture.completedFuture(new Verdict.Refuse(Routes.response(
-            Answer.error(503, "M_UNKNOWN", "The bridge is stopping"), routes.json)));
+        verdict = CompletableFuture.completedFuture(new Verdict.Refuse(
+            error(503, "M_UNKNOWN", "The bridge is stopping").response(Routes::cors)));
       }
       return verdict;
     }
@@ -198,15 +191,15 @@ public final class ProvisioningServer implements AutoCloseable {
       boolean keepAlive = HttpUtil.isKeepAlive(http);
       if (http.method().equals(HttpMethod.OPTIONS)) {
         // CORS preflight from a widget: credentials travel in the Authorization header, never in cookies.
-        write(ctx, new Answer(HttpResponseStatus.NO_CONTENT, null), keepAlive, json);
+        write(ctx, HttpAnswer.empty(HttpResponseStatus.NO_CONTENT), keepAlive);
         return;
       }
       QueryStringDecoder decoder = new QueryStringDecoder(http.uri());
       String rawPath = decoder.rawPath();
       if (!rawPath.startsWith(PREFIX + "/")) {
         count("unknown", 404);
-        write(ctx, Answer.error(404, "M_UNRECOGNIZED", "Unrecognized request; the API is under " + PREFIX),
-            keepAlive, json);
+        write(ctx, error(404, "M_UNRECOGNIZED", "Unrecognized request; the API is under " + PREFIX),
+            keepAlive);
         return;
       }
       List<String> segments;
@@ -215,13 +208,13 @@ public final class ProvisioningServer implements AutoCloseable {
         segments = segments(rawPath.substring(PREFIX.length() + 1));
         body = body(http);
       } catch (ProvisioningException e) {
-        write(ctx, Answer.error(e.status(), e.errcode(), e.getMessage()), keepAlive, json);
+        write(ctx, error(e.status(), e.errcode(), e.getMessage()), keepAlive);
         return;
       }
       Request request = new Request(http.method(), segments, decoder.parameters(), body);
       Caller caller = HttpListener.admitted(ctx, Caller.class);
       if (caller == null) {
-        write(ctx, Answer.error(500, "M_UNKNOWN", "Internal error: the request was not authenticated"), false, json);
+        write(ctx, error(500, "M_UNKNOWN", "Internal error: the request was not authenticated"), false);
         return;
       }
       Endpoint endpoint;
@@ -229,28 +222,28 @@ public final class ProvisioningServer implements AutoCloseable {
         endpoint = route(request);
       } catch (ProvisioningException e) {
         count("unknown", e.status());
-        write(ctx, Answer.error(e.status(), e.errcode(), e.getMessage()), keepAlive, json);
+        write(ctx, error(e.status(), e.errcode(), e.getMessage()), keepAlive);
         return;
       }
-      CompletableFuture<Answer> answer;
+      CompletableFuture<HttpAnswer> answer;
       try {
         // The caller was authenticated on the request head (CallerCheck), before the body was read.
         answer = CompletableFuture.supplyAsync(() -> caller, blocking)
             .thenCompose(c -> endpoint.call().apply(c))
-            .thenApply(result -> new Answer(HttpResponseStatus.OK, result));
+            .thenApply(result -> HttpAnswer.json(HttpResponseStatus.OK, result, json));
       } catch (RejectedExecutionException stopping) {
-        answer = CompletableFuture.completedFuture(Answer.error(503, "M_UNKNOWN", "The bridge is stopping"));
+        answer = CompletableFuture.completedFuture(error(503, "M_UNKNOWN", "The bridge is stopping"));
       }
       answer.exceptionally(error -> {
         Throwable cause = Failures.rootCause(error);
         if (cause instanceof ProvisioningException e) {
-          return Answer.error(e.status(), e.errcode(), e.getMessage());
+          return error(e.status(), e.errcode(), e.getMessage());
         }
         log.warn("Provisioning {} failed: {}", endpoint.name(), Failures.rootMessage(error));
-        return Answer.error(500, "M_UNKNOWN", "Internal error; the bridge's log has the details");
+        return error(500, "M_UNKNOWN", "Internal error; the bridge's log has the details");
       }).thenAccept(a -> {
         count(endpoint.name(), a.status().code());
-        write(ctx, a, keepAlive, json);
+        write(ctx, a, keepAlive);
       });
     }
 
@@ -402,30 +395,8 @@ public final class ProvisioningServer implements AutoCloseable {
       }
     }
 
-    static void write(ChannelHandlerContext ctx, Answer a, boolean keepAlive, ObjectMapper json) {
-      FullHttpResponse response = response(a, json);
-      HttpUtil.setKeepAlive(response, keepAlive);
-      var written = ctx.writeAndFlush(response);
-      if (!keepAlive) {
-        written.addListener(ChannelFutureListener.CLOSE);
-      }
-    }
-
-    static FullHttpResponse response(Answer a, ObjectMapper json) {
-      byte[] bytes;
-      try {
-        bytes = a.body() == null ? new byte[0] : json.writeValueAsBytes(a.body());
-      } catch (IOException e) {
-        bytes = "{\"errcode\":\"M_UNKNOWN\",\"error\":\"cannot write the answer\"}".getBytes(StandardCharsets.UTF_8);
-      }
-      FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, a.status(),
-          Unpooled.wrappedBuffer(bytes));
-      if (a.body() != null) {
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
-      }
-      cors(response.headers());
-      HttpUtil.setContentLength(response, bytes.length);
-      return response;
+    private static void write(ChannelHandlerContext ctx, HttpAnswer answer, boolean keepAlive) {
+      answer.writeTo(ctx, keepAlive, Routes::cors);
     }
 
     /** Every answer, errors included, is readable by a widget in a browser. */
@@ -434,12 +405,6 @@ public final class ProvisioningServer implements AutoCloseable {
       headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
       headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, DELETE, OPTIONS");
       headers.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, "Authorization, Content-Type");
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      log.debug("Provisioning connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
-      ctx.close();
     }
   }
 }

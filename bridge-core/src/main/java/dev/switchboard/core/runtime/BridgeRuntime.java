@@ -32,7 +32,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import dev.switchboard.core.connector.BridgeContext;
 import dev.switchboard.core.connector.Connector;
 import dev.switchboard.core.connector.ConnectorMeters;
-import dev.switchboard.core.connector.MeteredIntents;
 import dev.switchboard.core.connector.Connectors;
 import dev.switchboard.core.homeserver.AppServiceIntents;
 import dev.switchboard.core.homeserver.AppServicePing;
@@ -59,7 +58,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
@@ -117,6 +118,14 @@ public final class BridgeRuntime implements AutoCloseable {
       this(serverName, homeserverUrl, appserviceId, asToken, hsToken, botLocalpart, namespaces, bind, port,
           maxBodyBytes, pingAs, txnRetention, eventRetention, queuedRetry, permissions, metricsListener,
           ListenerLimits.APPSERVICE);
+    }
+
+    /**
+     * Settings with defaults for all but what identifies the bridge to its homeserver (see {@link SettingsBuilder}).
+     */
+    public static SettingsBuilder builder(String serverName, URI homeserverUrl, Namespaces namespaces, String asToken,
+        String hsToken) {
+      return new SettingsBuilder(serverName, homeserverUrl, namespaces, asToken, hsToken);
     }
 
     @Override
@@ -233,8 +242,16 @@ public final class BridgeRuntime implements AutoCloseable {
     OutboundQueue queue = OutboundQueue.open(database, dbExecutor, scheduler, clock, s.queuedRetry());
     closeables.add(0, queue);
     UserId bot = UserId.of(s.botLocalpart(), s.serverName());
+    Connectors connectors = new Connectors(enabled);
+    // Each connector's ghosts' messages count as its to_matrix messages.
+    Map<String, ConnectorMeters> meters = new HashMap<>();
+    enabled.forEach(c -> meters.put(c.protocol(), new ConnectorMeters(metrics, c.protocol())));
+    Function<UserId, Runnable> countToMatrix = ghost -> connectors.owningUser(ghost)
+        .map(c -> meters.get(c.protocol()))
+        .<Runnable>map(m -> () -> m.message(ConnectorMeters.Direction.TO_MATRIX))
+        .orElse(() -> { });
     AppServiceIntents intents = new AppServiceIntents(client, queue, bot,
-        user -> s.namespaces().claimsUser(user.value()));
+        user -> s.namespaces().claimsUser(user.value()), countToMatrix);
     intents.start();
     CoreMetrics.bindOutboundQueue(metrics, queue::pending);
 
@@ -244,11 +261,8 @@ public final class BridgeRuntime implements AutoCloseable {
     MessageMap sharedMessageMap = new StoredMessageMap(messageMap, blocking);
 
     // Connectors, each with its own config section.
-    Connectors connectors = new Connectors(enabled);
     for (Connector c : enabled) {
-      // Each connector's ghosts' messages count as its to_matrix messages (MeteredIntents).
-      Intents metered = new MeteredIntents(intents, new ConnectorMeters(metrics, c.protocol()));
-      c.start(new BridgeContext(s.serverName(), configOf.apply(c.protocol()), metered, database, secrets, portals,
+      c.start(new BridgeContext(s.serverName(), configOf.apply(c.protocol()), intents, database, secrets, portals,
           scheduler, blocking, clock, metrics, user -> connectors.owningUser(user).map(Connector::protocol),
           s.permissions(), sharedMessageMap));
       closeables.add(0, c::stop);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.core.CoreHarness;
 import dev.switchboard.core.RecordingConnector;
+import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.spec.SpecSchemas;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -16,9 +17,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** AS API conformance through a real HTTP client: auth, routing, errors, transactions, queries, third party. */
@@ -29,27 +30,21 @@ class AppServiceApiTest {
   @TempDir
   Path dir;
 
-  private RecordingConnector connector;
-  private CoreHarness core;
-
-  @BeforeEach
-  void start() throws Exception {
-    connector = new RecordingConnector("test", CoreHarness.DOMAIN);
-    core = CoreHarness.start(jdbcUrl(), List.of(connector), new java.util.concurrent.ConcurrentHashMap<>(), 64 * 1024);
-    core.link("!room:test.local", "test", "net/#chan");
-  }
-
-  @AfterEach
-  void stop() {
-    core.close();
-  }
+  private RecordingConnector connector = new RecordingConnector("test", CoreHarness.DOMAIN);
+  private int maxBody = 64 * 1024;
+  @RegisterExtension
+  final Fixture<CoreHarness> core = Fixture.of(() -> {
+    CoreHarness harness = CoreHarness.start(jdbcUrl(), List.of(connector), new ConcurrentHashMap<>(), maxBody);
+    harness.link("!room:test.local", "test", "net/#chan");
+    return harness;
+  });
 
   private String jdbcUrl() {
     return "jdbc:sqlite:" + dir.resolve("bridge.db");
   }
 
   private HttpResponse<String> send(String method, String path, String token, String body) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(core.url(path)).timeout(Duration.ofSeconds(10));
+    HttpRequest.Builder b = HttpRequest.newBuilder(core.get().url(path)).timeout(Duration.ofSeconds(10));
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
     }
@@ -179,8 +174,9 @@ class AppServiceApiTest {
     core.close();
 
     RecordingConnector after = new RecordingConnector("test", CoreHarness.DOMAIN);
-    core = CoreHarness.start(jdbcUrl(), List.of(after));
-    core.link("!room:test.local", "test", "net/#chan");
+    connector = after;
+    maxBody = 1024 * 1024;
+    core.get();
     assertThat(putTxn("42", body).statusCode()).isEqualTo(200);
     putTxn("43", txn(event("$z", "!room:test.local", "@alice:test.local", "new")));
 
@@ -220,7 +216,7 @@ class AppServiceApiTest {
         + "\"to_user_id\":\"@bot:test.local\",\"to_device_id\":\"D\",\"content\":{}}],"
         + "\"org.matrix.msc3202.device_lists\":{\"changed\":[],\"left\":[]}}";
     assertThat(putTxn("1", body).statusCode()).isEqualTo(200);
-    await().atMost(Duration.ofSeconds(5)).until(() -> core.inboxStore.depth() == 0);
+    await().atMost(Duration.ofSeconds(5)).until(() -> core.get().inboxStore.depth() == 0);
   }
 
   @Test

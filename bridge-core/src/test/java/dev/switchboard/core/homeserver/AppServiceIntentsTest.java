@@ -2,6 +2,7 @@ package dev.switchboard.core.homeserver;
 
 import dev.switchboard.core.store.Engine;
 import dev.switchboard.testkit.LogCapture;
+import dev.switchboard.testkit.fixture.Fixture;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -26,6 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Intents and the outbound queue against the stub; the same behaviours run against TestHomeserver elsewhere. */
@@ -43,28 +45,27 @@ class AppServiceIntentsTest {
 
   @TempDir
   Path tmp;
-  private StubHomeserver hs;
+  @RegisterExtension
+  final Fixture<StubHomeserver> hs = Fixture.of(StubHomeserver::new);
   private FakeRooms fake;
   private BridgeSide bridge;
 
   @BeforeEach
   void setUp() throws Exception {
-    hs = new StubHomeserver();
     fake = new FakeRooms(BridgeSide.BOT.value());
-    hs.answer(fake);
+    hs.get().answer(fake);
     dbUrl = engine.freshUrl(tmp);
     bridge = open();
   }
 
   /** The bridge side on this test's database; called again to simulate a restart. */
   private BridgeSide open() {
-    return new BridgeSide(hs.url(), "as_token", BridgeSide.BOT, engine, dbUrl, BridgeSide.FAST).started();
+    return new BridgeSide(hs.get().url(), "as_token", BridgeSide.BOT, engine, dbUrl, BridgeSide.FAST).started();
   }
 
   @AfterEach
   void tearDown() throws Exception {
     bridge.close();
-    hs.close();
   }
 
   private static ObjectNode text(String body) {
@@ -87,11 +88,25 @@ class AppServiceIntentsTest {
       assertThat(p.sender()).isEqualTo(ALICE.value());
       assertThat(p.content().path("body").asText()).isEqualTo("hello");
     });
-    assertThat(hs.requests("POST", "/_matrix/client/v3/register")).singleElement()
+    assertThat(hs.get().requests("POST", "/_matrix/client/v3/register")).singleElement()
         .satisfies(s -> assertThat(s.body()).contains("\"type\":\"m.login.application_service\"")
             .contains("\"username\":\"_irc_alice\"").contains("\"inhibit_login\":true"));
     // The future completes once the homeserver accepted; the row's delete follows asynchronously.
     await().atMost(Duration.ofSeconds(20)).until(() -> bridge.queuedRows() == 0);
+  }
+
+  @Test
+  void aGhostsAcceptedMessagesAreCountedButNotItsStateNorTheBotsMessages() throws Exception {
+    fake.room(ROOM, false);
+    RoomId room = RoomId.of(ROOM);
+
+    bridge.intents.ghost(ALICE).sendMessage(room, text("one"), "k1").get(5, TimeUnit.SECONDS);
+    bridge.intents.ghost(ALICE).sendState(room, "m.room.topic", "", text("t")).get(5, TimeUnit.SECONDS);
+    bridge.intents.bot().sendMessage(room, text("notice"), "k2").get(5, TimeUnit.SECONDS);
+    bridge.intents.ghost(BOB).sendMessage(room, text("two"), "k3").get(5, TimeUnit.SECONDS);
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> bridge.countedMessages.size() == 2);
+    assertThat(bridge.countedMessages).containsExactly(ALICE, BOB);
   }
 
   @Test
@@ -103,8 +118,8 @@ class AppServiceIntentsTest {
     alice.sendMessage(RoomId.of(ROOM), text("one"), "k1").get(5, TimeUnit.SECONDS);
     alice.sendMessage(RoomId.of(ROOM), text("two"), "k2").get(5, TimeUnit.SECONDS);
 
-    assertThat(hs.requests("POST", "/_matrix/client/v3/register")).hasSize(1);
-    assertThat(hs.requests("POST", "/_matrix/client/v3/rooms/")).filteredOn(s -> s.rawPath().endsWith("/join"))
+    assertThat(hs.get().requests("POST", "/_matrix/client/v3/register")).hasSize(1);
+    assertThat(hs.get().requests("POST", "/_matrix/client/v3/rooms/")).filteredOn(s -> s.rawPath().endsWith("/join"))
         .hasSize(1);
   }
 
@@ -115,9 +130,9 @@ class AppServiceIntentsTest {
     bridge.intents.ghost(ALICE).ensureJoined(RoomId.of(ROOM)).get(5, TimeUnit.SECONDS);
 
     assertThat(room.joined).contains(ALICE.value());
-    assertThat(hs.requests("POST", "/_matrix/client/v3/rooms/%21portal%3Aexample.org/invite")).singleElement()
+    assertThat(hs.get().requests("POST", "/_matrix/client/v3/rooms/%21portal%3Aexample.org/invite")).singleElement()
         .satisfies(s -> assertThat(s.rawQuery()).isNull());
-    assertThat(hs.requests("POST", "/_matrix/client/v3/rooms/%21portal%3Aexample.org/join"))
+    assertThat(hs.get().requests("POST", "/_matrix/client/v3/rooms/%21portal%3Aexample.org/join"))
         .filteredOn(s -> "user_id=%40_irc_alice%3Aexample.org".equals(s.rawQuery())).hasSize(2);
   }
 
@@ -131,7 +146,7 @@ class AppServiceIntentsTest {
 
     assertThat(again).isEqualTo(first);
     assertThat(room.timeline()).hasSize(1);
-    List<StubHomeserver.Seen> puts = hs.requests("PUT", "/_matrix/client/v3/rooms/");
+    List<StubHomeserver.Seen> puts = hs.get().requests("PUT", "/_matrix/client/v3/rooms/");
     assertThat(puts).hasSize(2);
     assertThat(puts.get(0).rawPath()).isEqualTo(puts.get(1).rawPath());
   }
@@ -194,7 +209,7 @@ class AppServiceIntentsTest {
     fake.faults = s -> tokenKnown.get() ? null : Answer.error(401, "M_UNKNOWN_TOKEN", "Unknown access token");
     try (LogCapture log = new LogCapture(OutboundQueue.class)) {
       CompletableFuture<EventId> sent = bridge.intents.ghost(ALICE).sendMessage(RoomId.of(ROOM), text("kept"), "t");
-      await().atMost(Duration.ofSeconds(5)).until(() -> hs.requests().size() >= 5);
+      await().atMost(Duration.ofSeconds(5)).until(() -> hs.get().requests().size() >= 5);
       assertThat(sent).isNotDone();
       assertThat(bridge.queuedRows()).isEqualTo(1);
 
@@ -264,7 +279,7 @@ class AppServiceIntentsTest {
     bridge = open();
 
     await().atMost(Duration.ofSeconds(5)).until(() -> bridge.queuedRows() == 0);
-    assertThat(hs.requests("PUT", "/_matrix/client/v3/rooms/")).hasSize(2);
+    assertThat(hs.get().requests("PUT", "/_matrix/client/v3/rooms/")).hasSize(2);
     assertThat(bodies(room)).containsExactly("once");
     // New rows continue after the highest seq seen at start.
     bridge.intents.ghost(ALICE).sendMessage(RoomId.of(ROOM), text("after"), "crash-2").get(5, TimeUnit.SECONDS);
@@ -281,7 +296,7 @@ class AppServiceIntentsTest {
     bot.redact(RoomId.of(ROOM), topic, "spam", "redact-1").get(5, TimeUnit.SECONDS);
 
     assertThat(room.timeline()).extracting(FakeRooms.Posted::type).containsExactly("m.room.topic", "m.room.redaction");
-    assertThat(hs.requests("PUT", "/_matrix/client/v3/rooms/").get(0).rawPath())
+    assertThat(hs.get().requests("PUT", "/_matrix/client/v3/rooms/").get(0).rawPath())
         .isEqualTo("/_matrix/client/v3/rooms/%21portal%3Aexample.org/state/m.room.topic/");
   }
 }

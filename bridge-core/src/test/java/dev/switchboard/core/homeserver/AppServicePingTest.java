@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import dev.switchboard.core.homeserver.StubHomeserver.Answer;
+import dev.switchboard.testkit.fixture.Fixture;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Clock;
@@ -18,13 +19,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class AppServicePingTest {
   private static final URI BRIDGE = URI.create("http://bridge.internal:9000");
   private static final RetryPolicy FAST = new RetryPolicy(Duration.ofMillis(20), Duration.ofMillis(50),
       Integer.MAX_VALUE);
 
-  private StubHomeserver hs;
+  @RegisterExtension
+  final Fixture<StubHomeserver> hs = Fixture.of(StubHomeserver::new);
   private ScheduledExecutorService scheduler;
   private HomeserverClient client;
   private AppServicePing ping;
@@ -32,7 +35,6 @@ class AppServicePingTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    hs = new StubHomeserver();
     scheduler = Executors.newSingleThreadScheduledExecutor();
     log = new LogCapture(AppServicePing.class);
   }
@@ -51,16 +53,15 @@ class AppServicePingTest {
     ping.close();
     client.close();
     scheduler.shutdownNow();
-    hs.close();
   }
 
   @Test
   void aSuccessfulPingIsLoggedWithItsDuration() throws Exception {
-    hs.answer(s -> Answer.ok("{\"duration_ms\":12}"));
+    hs.get().answer(s -> Answer.ok("{\"duration_ms\":12}"));
 
-    assertThat(ping(hs.url()).start().get(5, TimeUnit.SECONDS)).isEqualTo(AppServicePing.Outcome.REACHABLE);
+    assertThat(ping(hs.get().url()).start().get(5, TimeUnit.SECONDS)).isEqualTo(AppServicePing.Outcome.REACHABLE);
 
-    var seen = hs.requests().get(0);
+    var seen = hs.get().requests().get(0);
     assertThat(seen.method()).isEqualTo("POST");
     assertThat(seen.rawPath()).isEqualTo("/_matrix/client/v1/appservice/switchboard/ping");
     assertThat(seen.body()).contains("\"transaction_id\":\"switchboard-");
@@ -69,12 +70,12 @@ class AppServicePingTest {
 
   @Test
   void anOldHomeserverIsNotedOnceAndNotAskedAgain() throws Exception {
-    hs.answer(s -> Answer.error(404, "M_UNRECOGNIZED", "Unrecognized request"));
+    hs.get().answer(s -> Answer.error(404, "M_UNRECOGNIZED", "Unrecognized request"));
 
-    assertThat(ping(hs.url()).start().get(5, TimeUnit.SECONDS)).isEqualTo(AppServicePing.Outcome.UNSUPPORTED);
+    assertThat(ping(hs.get().url()).start().get(5, TimeUnit.SECONDS)).isEqualTo(AppServicePing.Outcome.UNSUPPORTED);
     Thread.sleep(300);
 
-    assertThat(hs.requests()).hasSize(1);
+    assertThat(hs.get().requests()).hasSize(1);
     assertThat(log.lines(Level.INFO)).singleElement().asString().contains("predates", "1.84");
     assertThat(log.lines(Level.WARN)).isEmpty();
   }
@@ -82,33 +83,33 @@ class AppServicePingTest {
   @Test
   void aHomeserverThatCannotReachTheBridgeIsExplainedOnceAndPingedUntilItCan() throws Exception {
     AtomicInteger calls = new AtomicInteger();
-    hs.answer(s -> calls.incrementAndGet() <= 5
+    hs.get().answer(s -> calls.incrementAndGet() <= 5
         ? new Answer(502, "{\"errcode\":\"M_CONNECTION_FAILED\",\"error\":\"refused\"}", java.util.Map.of(), 0)
         : Answer.ok("{\"duration_ms\":3}"));
 
-    assertThat(ping(hs.url()).start().get(5, TimeUnit.SECONDS)).isEqualTo(AppServicePing.Outcome.REACHABLE);
+    assertThat(ping(hs.get().url()).start().get(5, TimeUnit.SECONDS)).isEqualTo(AppServicePing.Outcome.REACHABLE);
 
-    assertThat(hs.requests()).hasSize(6);
+    assertThat(hs.get().requests()).hasSize(6);
     assertThat(log.lines(Level.WARN)).singleElement().asString()
         .contains("cannot reach the bridge at " + BRIDGE, "appservice.url");
   }
 
   @Test
   void aBadTokenSaysWhichFileToCheck() {
-    hs.answer(s -> Answer.error(403, "M_FORBIDDEN", "Provided access token is not the appservice's as_token"));
+    hs.get().answer(s -> Answer.error(403, "M_FORBIDDEN", "Provided access token is not the appservice's as_token"));
 
-    ping(hs.url()).start();
+    ping(hs.get().url()).start();
 
-    await().atMost(Duration.ofSeconds(5)).until(() -> hs.requests().size() >= 12);
+    await().atMost(Duration.ofSeconds(5)).until(() -> hs.get().requests().size() >= 12);
     // One WARN for the first failure, one more at the tenth: no spam.
     assertThat(log.lines(Level.WARN)).hasSize(2).first().asString().contains("registration file", "as_token");
   }
 
   @Test
   void aLastingFailureIsRepeatedAtWarnAfterFifteenMinutes() {
-    hs.answer(s -> Answer.error(403, "M_FORBIDDEN", "Provided access token is not the appservice's as_token"));
+    hs.get().answer(s -> Answer.error(403, "M_FORBIDDEN", "Provided access token is not the appservice's as_token"));
     MutableClock clock = new MutableClock(java.time.Instant.parse("2025-01-01T00:00:00Z"));
-    client = new HomeserverClient(HomeserverClient.Settings.defaults(hs.url(), "as_token"), scheduler, clock,
+    client = new HomeserverClient(HomeserverClient.Settings.defaults(hs.get().url(), "as_token"), scheduler, clock,
         new SplittableRandom(1));
     ping = new AppServicePing(client, "switchboard", BRIDGE, scheduler, clock, new SplittableRandom(1),
         new RetryPolicy(Duration.ofMillis(100), Duration.ofMillis(100), Integer.MAX_VALUE));

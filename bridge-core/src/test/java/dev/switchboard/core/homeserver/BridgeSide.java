@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -29,6 +30,8 @@ final class BridgeSide implements AutoCloseable {
   final HomeserverClient client;
   final OutboundQueue queue;
   final AppServiceIntents intents;
+  /** The ghost of each {@code m.room.message} counted as bridged to Matrix, in order. */
+  final List<UserId> countedMessages = new CopyOnWriteArrayList<>();
 
   BridgeSide(URI homeserver, String asToken, Path dbFile, RetryPolicy queued) {
     this(homeserver, asToken, BOT, dbFile, queued);
@@ -46,7 +49,8 @@ final class BridgeSide implements AutoCloseable {
         .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5)),
         scheduler, Clock.systemUTC(), new SplittableRandom(3));
     queue = OutboundQueue.open(database, dbExecutor, scheduler, Clock.systemUTC(), FAST);
-    intents = new AppServiceIntents(client, queue, bot, u -> u.localpart().startsWith("_irc_"));
+    intents = new AppServiceIntents(client, queue, bot, u -> u.localpart().startsWith("_irc_"),
+        ghost -> () -> countedMessages.add(ghost));
   }
 
   BridgeSide(URI homeserver, String asToken, Path dbFile) {

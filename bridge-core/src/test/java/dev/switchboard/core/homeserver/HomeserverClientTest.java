@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.switchboard.core.homeserver.StubHomeserver.Answer;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.testkit.fixture.Fixture;
 import java.net.ConnectException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -24,20 +25,21 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class HomeserverClientTest {
   private static final String TOKEN = "as_secret_token";
   private static final RetryPolicy FAST = new RetryPolicy(Duration.ofMillis(20), Duration.ofMillis(100), 5);
 
-  private StubHomeserver hs;
+  @RegisterExtension
+  final Fixture<StubHomeserver> hs = Fixture.of(StubHomeserver::new);
   private ScheduledExecutorService scheduler;
   private HomeserverClient client;
 
   @BeforeEach
   void setUp() throws Exception {
-    hs = new StubHomeserver();
     scheduler = Executors.newSingleThreadScheduledExecutor();
-    client = client(hs.url(), Duration.ofSeconds(5));
+    client = client(hs.get().url(), Duration.ofSeconds(5));
   }
 
   private HomeserverClient client(URI url, Duration timeout) {
@@ -50,7 +52,6 @@ class HomeserverClientTest {
   void tearDown() {
     client.close();
     scheduler.shutdownNow();
-    hs.close();
   }
 
   private static MatrixRequest whoami() {
@@ -61,7 +62,7 @@ class HomeserverClientTest {
   void theTokenTravelsInTheAuthorizationHeaderOnly() throws Exception {
     client.call(whoami().as(UserId.of("@_irc_alice:example.org"))).get(5, TimeUnit.SECONDS);
 
-    StubHomeserver.Seen seen = hs.requests().get(0);
+    StubHomeserver.Seen seen = hs.get().requests().get(0);
     assertThat(seen.header("Authorization")).isEqualTo("Bearer " + TOKEN);
     assertThat(seen.rawQuery()).doesNotContain(TOKEN).doesNotContain("access_token");
     assertThat(seen.rawPath()).doesNotContain(TOKEN);
@@ -71,7 +72,7 @@ class HomeserverClientTest {
   void aGhostIsAssertedWithAnEncodedUserIdQuery() throws Exception {
     client.call(whoami().as(UserId.of("@_irc_al ice+x:example.org"))).get(5, TimeUnit.SECONDS);
 
-    assertThat(hs.requests().get(0).rawQuery()).isEqualTo("user_id=%40_irc_al%20ice%2Bx%3Aexample.org");
+    assertThat(hs.get().requests().get(0).rawQuery()).isEqualTo("user_id=%40_irc_al%20ice%2Bx%3Aexample.org");
   }
 
   @Test
@@ -81,16 +82,16 @@ class HomeserverClientTest {
     client.call(MatrixRequest.put(MatrixRequest.path(MatrixRequest.CLIENT_V3, "rooms", "!abc:example.org", "redact",
         "$ev/1+2", "t1"), JsonNodeFactory.instance.objectNode())).get(5, TimeUnit.SECONDS);
 
-    assertThat(hs.requests().get(0).rawPath())
+    assertThat(hs.get().requests().get(0).rawPath())
         .isEqualTo("/_matrix/client/v3/directory/room/%23_irc_libera_%23java%3Aexample.org");
-    assertThat(hs.requests().get(1).rawPath())
+    assertThat(hs.get().requests().get(1).rawPath())
         .isEqualTo("/_matrix/client/v3/rooms/%21abc%3Aexample.org/redact/%24ev%2F1%2B2/t1");
   }
 
   @Test
   void aRateLimitedRequestIsRetriedAfterRetryAfterMs() throws Exception {
     AtomicInteger calls = new AtomicInteger();
-    hs.answer(s -> calls.getAndIncrement() == 0
+    hs.get().answer(s -> calls.getAndIncrement() == 0
         ? new Answer(429, "{\"errcode\":\"M_LIMIT_EXCEEDED\",\"error\":\"slow down\",\"retry_after_ms\":600}",
             Map.of(), 0)
         : Answer.ok("{\"user_id\":\"@bot:example.org\"}"));
@@ -98,7 +99,7 @@ class HomeserverClientTest {
     JsonNode body = client.call(whoami()).get(5, TimeUnit.SECONDS);
 
     assertThat(body.path("user_id").asText()).isEqualTo("@bot:example.org");
-    var seen = hs.requests();
+    var seen = hs.get().requests();
     assertThat(seen).hasSize(2);
     long gapMs = (seen.get(1).nanos() - seen.get(0).nanos()) / 1_000_000;
     assertThat(gapMs).isBetween(590L, 1500L);
@@ -107,31 +108,32 @@ class HomeserverClientTest {
   @Test
   void aRetryAfterHeaderInSecondsIsHonoured() throws Exception {
     AtomicInteger calls = new AtomicInteger();
-    hs.answer(s -> calls.getAndIncrement() == 0
+    hs.get().answer(s -> calls.getAndIncrement() == 0
         ? new Answer(429, "{\"errcode\":\"M_LIMIT_EXCEEDED\",\"error\":\"slow down\"}", Map.of("Retry-After", "1"), 0)
         : Answer.ok("{}"));
 
     client.call(whoami()).get(5, TimeUnit.SECONDS);
 
-    var seen = hs.requests();
+    var seen = hs.get().requests();
     assertThat((seen.get(1).nanos() - seen.get(0).nanos()) / 1_000_000).isBetween(990L, 2500L);
   }
 
   @Test
   void serverErrorsAreRetriedUntilTheHomeserverAnswers() throws Exception {
     AtomicInteger calls = new AtomicInteger();
-    hs.answer(s -> calls.getAndIncrement() < 3 ? Answer.error(500, "M_UNKNOWN", "boom") : Answer.ok("{\"a\":1}"));
+    hs.get().answer(s -> calls.getAndIncrement() < 3 ? Answer.error(500, "M_UNKNOWN", "boom") : Answer.ok("{\"a\":1}"));
 
     JsonNode body = client.call(whoami()).get(5, TimeUnit.SECONDS);
 
     assertThat(body.path("a").asInt()).isEqualTo(1);
-    assertThat(hs.requests()).hasSize(4);
+    assertThat(hs.get().requests()).hasSize(4);
   }
 
   @Test
   void anOutageIsLoggedOnceAndItsEndOnceNotPerRequest() throws Exception {
     AtomicInteger calls = new AtomicInteger();
-    hs.answer(s -> calls.incrementAndGet() <= 12 ? Answer.error(503, "M_UNKNOWN", "starting up") : Answer.ok("{}"));
+    hs.get().answer(s -> calls.incrementAndGet() <= 12 ? Answer.error(503, "M_UNKNOWN", "starting up")
+        : Answer.ok("{}"));
 
     try (LogCapture log = new LogCapture(HomeserverClient.class)) {
       var calls3 = java.util.stream.IntStream.range(0, 3).mapToObj(i -> client.call(whoami(), RetryPolicy.FOREVER))
@@ -139,7 +141,7 @@ class HomeserverClientTest {
       java.util.concurrent.CompletableFuture.allOf(calls3.toArray(java.util.concurrent.CompletableFuture[]::new))
           .get(10, TimeUnit.SECONDS);
 
-      String me = hs.url().toString();
+      String me = hs.get().url().toString();
       assertThat(log.lines(ch.qos.logback.classic.Level.WARN)).filteredOn(l -> l.contains(me)).singleElement()
           .asString().contains("unavailable", "503");
       assertThat(log.lines(ch.qos.logback.classic.Level.INFO)).filteredOn(l -> l.contains(me)).singleElement()
@@ -149,7 +151,7 @@ class HomeserverClientTest {
 
   @Test
   void aForbiddenRequestFailsAtOnceWithItsErrcode() {
-    hs.answer(s -> Answer.error(403, "M_FORBIDDEN", "not in room"));
+    hs.get().answer(s -> Answer.error(403, "M_FORBIDDEN", "not in room"));
 
     assertThatThrownBy(() -> client.call(whoami()).get(5, TimeUnit.SECONDS))
         .isInstanceOf(ExecutionException.class)
@@ -158,12 +160,12 @@ class HomeserverClientTest {
           assertThat(e.errcode()).isEqualTo("M_FORBIDDEN");
           assertThat(e.error()).isEqualTo("not in room");
         });
-    assertThat(hs.requests()).hasSize(1);
+    assertThat(hs.get().requests()).hasSize(1);
   }
 
   @Test
   void aNonJsonErrorPageStillBecomesAMatrixException() {
-    hs.answer(s -> new Answer(404, "<html>nope</html>", Map.of(), 0));
+    hs.get().answer(s -> new Answer(404, "<html>nope</html>", Map.of(), 0));
 
     assertThatThrownBy(() -> client.call(whoami()).get(5, TimeUnit.SECONDS))
         .cause().isInstanceOfSatisfying(MatrixException.class,
@@ -188,31 +190,31 @@ class HomeserverClientTest {
 
   @Test
   void aSlowAnswerTimesOutAndIsRetried() throws Exception {
-    client = client(hs.url(), Duration.ofMillis(300));
+    client = client(hs.get().url(), Duration.ofMillis(300));
     AtomicInteger calls = new AtomicInteger();
-    hs.answer(s -> calls.getAndIncrement() == 0 ? new Answer(200, "{\"slow\":true}", Map.of(), 1500)
+    hs.get().answer(s -> calls.getAndIncrement() == 0 ? new Answer(200, "{\"slow\":true}", Map.of(), 1500)
         : Answer.ok("{\"slow\":false}"));
 
     JsonNode body = client.call(whoami()).get(5, TimeUnit.SECONDS);
 
     assertThat(body.path("slow").asBoolean()).isFalse();
-    assertThat(hs.requests()).hasSize(2);
+    assertThat(hs.get().requests()).hasSize(2);
   }
 
   @Test
   void aRequestThatMayHaveTakenEffectIsNotRetriedWhenNotIdempotent() {
-    client = client(hs.url(), Duration.ofMillis(300));
-    hs.answer(s -> new Answer(200, "{\"room_id\":\"!r:example.org\"}", Map.of(), 1000));
+    client = client(hs.get().url(), Duration.ofMillis(300));
+    hs.get().answer(s -> new Answer(200, "{\"room_id\":\"!r:example.org\"}", Map.of(), 1000));
 
     assertThatThrownBy(() -> client.call(MatrixRequest.post(MatrixRequest.CLIENT_V3 + "/createRoom",
         JsonNodeFactory.instance.objectNode()).notIdempotent()).get(5, TimeUnit.SECONDS))
         .cause().isInstanceOf(HttpTimeoutException.class);
-    assertThat(hs.requests()).hasSize(1);
+    assertThat(hs.get().requests()).hasSize(1);
   }
 
   @Test
   void closingFailsCallsWaitingForARetry() {
-    hs.answer(s -> Answer.error(503, "M_UNKNOWN", "down"));
+    hs.get().answer(s -> Answer.error(503, "M_UNKNOWN", "down"));
     var call = client.call(whoami(), RetryPolicy.FOREVER);
 
     client.close();

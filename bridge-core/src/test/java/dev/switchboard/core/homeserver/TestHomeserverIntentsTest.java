@@ -1,5 +1,7 @@
 package dev.switchboard.core.homeserver;
 
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
 import dev.switchboard.testkit.LogCapture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -35,6 +37,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -49,23 +52,26 @@ class TestHomeserverIntentsTest {
 
   @TempDir
   Path tmp;
-  private TestHomeserver hs;
+  /** The homeserver's options, chosen by a test before it starts the homeserver. */
+  private Options options = Options.defaults();
+  @RegisterExtension
+  final Fixture<TestHomeserver> hs = HomeserverFixture.start(() -> options.serverName(SERVER)).onFirstUse();
   private AppServiceRegistration registration;
   private BridgeSide bridge;
   private HttpServer asApi;
 
   private void start(Options options, String asUrl) {
-    hs = TestHomeserver.start(options.serverName(SERVER));
+    this.options = options;
     registration = AppServiceRegistration.builder("switchboard")
         .url(asUrl)
         .senderLocalpart("switchboard")
         .users("@_irc_.*:" + SERVER.replace(".", "\\."), true)
         .build();
-    hs.registerAppService(registration);
+    hs.get().registerAppService(registration);
   }
 
   private BridgeSide bridge(RetryPolicy queued) {
-    return new BridgeSide(URI.create(hs.baseUrl()), registration.asToken(), BOT, tmp.resolve("bridge.db"), queued)
+    return new BridgeSide(URI.create(hs.get().baseUrl()), registration.asToken(), BOT, tmp.resolve("bridge.db"), queued)
         .started();
   }
 
@@ -82,9 +88,7 @@ class TestHomeserverIntentsTest {
     if (asApi != null) {
       asApi.stop(0);
     }
-    if (hs != null) {
-      hs.close(); // fails the test on any spec violation
-    }
+    // The homeserver fixture closes last, and fails the test on any spec violation.
   }
 
   private static ObjectNode text(String body) {
@@ -93,13 +97,13 @@ class TestHomeserverIntentsTest {
 
   /** The message bodies in the room, oldest first. */
   private List<String> bodies(String roomId) {
-    return hs.timeline(roomId).stream().filter(e -> e.path("type").asText().equals("m.room.message"))
+    return hs.get().timeline(roomId).stream().filter(e -> e.path("type").asText().equals("m.room.message"))
         .map(e -> e.path("content").path("body").asText()).toList();
   }
 
   /** A room created by a Matrix user, with the bot invited (as a portal or plumbed room would be). */
   private String room(RoomSpec spec) {
-    TestUser owner = hs.user("owner");
+    TestUser owner = hs.get().user("owner");
     return owner.createRoom(spec.invite(BOT.value()));
   }
 
@@ -111,12 +115,12 @@ class TestHomeserverIntentsTest {
     EventId id = bridge.intents.ghost(ALICE).sendMessage(RoomId.of(room), text("hello from IRC"), "libera/1")
         .get(10, TimeUnit.SECONDS);
 
-    JsonNode event = hs.awaitEvent(room, ALICE.value(), e -> e.path("event_id").asText().equals(id.value()),
+    JsonNode event = hs.get().awaitEvent(room, ALICE.value(), e -> e.path("event_id").asText().equals(id.value()),
         Duration.ofSeconds(5));
     assertThat(event.path("content").path("body").asText()).isEqualTo("hello from IRC");
-    assertThat(hs.userExists(ALICE.value())).isTrue();
-    assertThat(hs.members(room)).containsEntry(ALICE.value(), "join");
-    assertThat(hs.requests("PUT", "/send/m\\.room\\.message/")).singleElement()
+    assertThat(hs.get().userExists(ALICE.value())).isTrue();
+    assertThat(hs.get().members(room)).containsEntry(ALICE.value(), "join");
+    assertThat(hs.get().requests("PUT", "/send/m\\.room\\.message/")).singleElement()
         .satisfies(r -> assertThat(r.userId()).isEqualTo(ALICE.value()));
   }
 
@@ -125,14 +129,14 @@ class TestHomeserverIntentsTest {
     startWithBridge();
     String room = room(RoomSpec.publicRoom());
     // A previous run of the bridge registered Alice; this run does not know it.
-    try (BridgeSide earlier = new BridgeSide(URI.create(hs.baseUrl()), registration.asToken(), BOT,
+    try (BridgeSide earlier = new BridgeSide(URI.create(hs.get().baseUrl()), registration.asToken(), BOT,
         tmp.resolve("earlier.db"), BridgeSide.FAST).started()) {
       earlier.intents.ghost(ALICE).ensureRegistered().get(10, TimeUnit.SECONDS);
     }
 
     bridge.intents.ghost(ALICE).sendMessage(RoomId.of(room), text("still me"), "k").get(10, TimeUnit.SECONDS);
 
-    assertThat(hs.requests("POST", "/register$")).hasSize(2)
+    assertThat(hs.get().requests("POST", "/register$")).hasSize(2)
         .last().satisfies(r -> assertThat(r.status()).isEqualTo(400));
     assertThat(bodies(room)).containsExactly("still me");
   }
@@ -144,11 +148,11 @@ class TestHomeserverIntentsTest {
 
     bridge.intents.ghost(ALICE).sendMessage(RoomId.of(room), text("let me in"), "k").get(10, TimeUnit.SECONDS);
 
-    assertThat(hs.members(room)).containsEntry(ALICE.value(), "join").containsEntry(BOT.value(), "join");
-    List<RecordedRequest> joins = hs.requests("POST", "/join$").stream()
+    assertThat(hs.get().members(room)).containsEntry(ALICE.value(), "join").containsEntry(BOT.value(), "join");
+    List<RecordedRequest> joins = hs.get().requests("POST", "/join$").stream()
         .filter(r -> ALICE.value().equals(r.userId())).toList();
     assertThat(joins).extracting(RecordedRequest::status).containsExactly(403, 200);
-    assertThat(hs.requests("POST", "/invite$")).singleElement()
+    assertThat(hs.get().requests("POST", "/invite$")).singleElement()
         .satisfies(r -> assertThat(r.userId()).isEqualTo(BOT.value()));
     assertThat(bodies(room)).containsExactly("let me in");
   }
@@ -159,11 +163,11 @@ class TestHomeserverIntentsTest {
     String room = room(RoomSpec.publicRoom());
     Intent alice = bridge.intents.ghost(ALICE);
     alice.ensureJoined(RoomId.of(room)).get(10, TimeUnit.SECONDS);
-    hs.faults().next(1).matching("/send/").rateLimited(Duration.ofMillis(700), true, false);
+    hs.get().faults().next(1).matching("/send/").rateLimited(Duration.ofMillis(700), true, false);
 
     alice.sendMessage(RoomId.of(room), text("patience"), "k").get(10, TimeUnit.SECONDS);
 
-    List<RecordedRequest> sends = hs.requests("PUT", "/send/");
+    List<RecordedRequest> sends = hs.get().requests("PUT", "/send/");
     assertThat(sends).extracting(RecordedRequest::status).containsExactly(429, 200);
     assertThat(Duration.between(sends.get(0).at(), sends.get(1).at()).toMillis()).isBetween(680L, 2000L);
     assertThat(bodies(room)).containsExactly("patience");
@@ -180,7 +184,7 @@ class TestHomeserverIntentsTest {
 
     assertThat(again).isEqualTo(first);
     assertThat(bodies(room)).containsExactly("once");
-    List<RecordedRequest> sends = hs.requests("PUT", "/send/");
+    List<RecordedRequest> sends = hs.get().requests("PUT", "/send/");
     assertThat(sends).hasSize(2);
     assertThat(sends.get(0).path()).isEqualTo(sends.get(1).path())
         .endsWith("/" + TransactionIds.derive(ALICE, RoomId.of(room), "send", "libera/msgid-7"));
@@ -193,14 +197,14 @@ class TestHomeserverIntentsTest {
     Intent alice = bridge.intents.ghost(ALICE);
     alice.ensureJoined(RoomId.of(room)).get(10, TimeUnit.SECONDS);
     // Every send fails while the first bridge runs, so its rows are still queued when it stops.
-    hs.faults().next(1_000).matching("/send/").serverError(503);
+    hs.get().faults().next(1_000).matching("/send/").serverError(503);
     for (int i = 0; i < 5; i++) {
       alice.sendMessage(RoomId.of(room), text("queued " + i), "restart-" + i);
     }
     await().atMost(Duration.ofSeconds(5)).until(() -> bridge.queuedRows() == 5
-        && !hs.requests("PUT", "/send/").isEmpty());
+        && !hs.get().requests("PUT", "/send/").isEmpty());
     bridge.close();
-    hs.faults().clear();
+    hs.get().faults().clear();
 
     bridge = bridge(BridgeSide.FAST);
 
@@ -218,7 +222,7 @@ class TestHomeserverIntentsTest {
   @Test
   void aRoomsNextSendDoesNotWaitForThePreviousRowsDelete() throws Exception {
     start(Options.defaults(), null);
-    bridge = new BridgeSide(URI.create(hs.baseUrl()), registration.asToken(), BOT, tmp.resolve("bridge.db"),
+    bridge = new BridgeSide(URI.create(hs.get().baseUrl()), registration.asToken(), BOT, tmp.resolve("bridge.db"),
         BridgeSide.FAST);
     String room = room(RoomSpec.publicRoom());
     Intent alice = bridge.intents.ghost(ALICE);
@@ -250,7 +254,7 @@ class TestHomeserverIntentsTest {
       blocker.join(20_000);
     }
     await().atMost(Duration.ofSeconds(20)).until(() -> bridge.queuedRows() == 0);
-    assertThat(hs.requests("PUT", "/send/")).hasSize(20);
+    assertThat(hs.get().requests("PUT", "/send/")).hasSize(20);
   }
 
   /** Rows of several rooms share commits (group commit); each room still gets its messages in order, once. */
@@ -294,7 +298,7 @@ class TestHomeserverIntentsTest {
       }
     }
 
-    hs.faults().outage(Duration.ofSeconds(30));
+    hs.get().faults().outage(Duration.ofSeconds(30));
     long outageStart = System.nanoTime();
     List<CompletableFuture<EventId>> sent = new ArrayList<>();
     for (int wave = 0; wave < 3; wave++) {
@@ -309,7 +313,7 @@ class TestHomeserverIntentsTest {
         Thread.sleep(9_000);
       }
     }
-    assertThat(hs.faults().isDown()).isTrue();
+    assertThat(hs.get().faults().isDown()).isTrue();
     assertThat(sent).noneMatch(CompletableFuture::isDone);
 
     CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
@@ -332,7 +336,7 @@ class TestHomeserverIntentsTest {
     Intent alice = bridge.intents.ghost(ALICE);
     RoomId roomId = RoomId.of(room);
     bot.ensureJoined(roomId).get(10, TimeUnit.SECONDS);
-    hs.user("owner").setPowerLevel(room, BOT.value(), 100);
+    hs.get().user("owner").setPowerLevel(room, BOT.value(), 100);
 
     bot.sendState(roomId, "m.room.topic", "", JsonNodeFactory.instance.objectNode().put("topic", "IRC #java"))
         .get(10, TimeUnit.SECONDS);
@@ -340,7 +344,7 @@ class TestHomeserverIntentsTest {
         .isEqualTo("IRC #java");
 
     alice.setDisplayName("alice (IRC)").get(10, TimeUnit.SECONDS);
-    assertThat(hs.displayName(ALICE.value())).isEqualTo("alice (IRC)");
+    assertThat(hs.get().displayName(ALICE.value())).isEqualTo("alice (IRC)");
     String mxc = alice.uploadMedia("png bytes".getBytes(StandardCharsets.UTF_8), "image/png", "avatar.png")
         .get(10, TimeUnit.SECONDS);
     assertThat(mxc).startsWith("mxc://");
@@ -356,7 +360,7 @@ class TestHomeserverIntentsTest {
     alice.setTyping(roomId, true, 10_000).get(10, TimeUnit.SECONDS);
     alice.sendReadReceipt(roomId, hello).get(10, TimeUnit.SECONDS);
     alice.redact(roomId, hello, "oops", "redact-r1").get(10, TimeUnit.SECONDS);
-    assertThat(hs.timeline(room)).anySatisfy(e -> {
+    assertThat(hs.get().timeline(room)).anySatisfy(e -> {
       assertThat(e.path("type").asText()).isEqualTo("m.room.redaction");
       assertThat(e.path("redacts").asText(e.path("content").path("redacts").asText())).isEqualTo(hello.value());
     });
@@ -366,11 +370,11 @@ class TestHomeserverIntentsTest {
     bot.invite(created, BOB).get(10, TimeUnit.SECONDS);
     bridge.intents.ghost(BOB).ensureJoined(created).get(10, TimeUnit.SECONDS);
     bot.kick(created, BOB, "bye").get(10, TimeUnit.SECONDS);
-    assertThat(hs.members(created.value())).containsEntry(BOB.value(), "leave");
+    assertThat(hs.get().members(created.value())).containsEntry(BOB.value(), "leave");
     bot.ban(created, BOB, "really bye").get(10, TimeUnit.SECONDS);
-    assertThat(hs.members(created.value())).containsEntry(BOB.value(), "ban");
+    assertThat(hs.get().members(created.value())).containsEntry(BOB.value(), "ban");
     alice.leave(roomId).get(10, TimeUnit.SECONDS);
-    assertThat(hs.members(room)).containsEntry(ALICE.value(), "leave");
+    assertThat(hs.get().members(room)).containsEntry(ALICE.value(), "leave");
   }
 
   @Test
@@ -379,18 +383,18 @@ class TestHomeserverIntentsTest {
     Intent alice = bridge.intents.ghost(ALICE);
 
     alice.setPresence("unavailable", Optional.of("lunch")).get(10, TimeUnit.SECONDS);
-    assertThat(hs.presence(ALICE.value()).presence()).isEqualTo("unavailable");
-    assertThat(hs.presence(ALICE.value()).statusMsg()).isEqualTo("lunch");
-    assertThat(hs.requests("PUT", "/presence/")).singleElement()
+    assertThat(hs.get().presence(ALICE.value()).presence()).isEqualTo("unavailable");
+    assertThat(hs.get().presence(ALICE.value()).statusMsg()).isEqualTo("lunch");
+    assertThat(hs.get().requests("PUT", "/presence/")).singleElement()
         .satisfies(r -> assertThat(r.userId()).isEqualTo(ALICE.value()));
 
-    hs.faults().next(1).matching("/presence/").serverError(400);
+    hs.get().faults().next(1).matching("/presence/").serverError(400);
     alice.setPresence("online", Optional.empty()).get(10, TimeUnit.SECONDS);
-    assertThat(hs.presence(ALICE.value()).presence()).isEqualTo("unavailable");
+    assertThat(hs.get().presence(ALICE.value()).presence()).isEqualTo("unavailable");
 
     alice.setPresence("online", Optional.empty()).get(10, TimeUnit.SECONDS);
-    assertThat(hs.presence(ALICE.value()).presence()).isEqualTo("online");
-    assertThat(hs.presence(ALICE.value()).statusMsg()).isNull();
+    assertThat(hs.get().presence(ALICE.value()).presence()).isEqualTo("online");
+    assertThat(hs.get().presence(ALICE.value()).statusMsg()).isNull();
   }
 
   // ---- AS ping
@@ -416,11 +420,11 @@ class TestHomeserverIntentsTest {
     bridge = bridge(BridgeSide.FAST);
 
     try (LogCapture log = new LogCapture(AppServicePing.class)) {
-      assertThat(ping(URI.create(hs.baseUrl())).start().get(10, TimeUnit.SECONDS))
+      assertThat(ping(URI.create(hs.get().baseUrl())).start().get(10, TimeUnit.SECONDS))
           .isEqualTo(AppServicePing.Outcome.REACHABLE);
       assertThat(log.lines(Level.INFO)).singleElement().asString().contains("reaches the bridge");
     }
-    assertThat(hs.requests("POST", "/appservice/switchboard/ping$")).hasSize(1);
+    assertThat(hs.get().requests("POST", "/appservice/switchboard/ping$")).hasSize(1);
   }
 
   @Test
@@ -429,13 +433,13 @@ class TestHomeserverIntentsTest {
     bridge = bridge(BridgeSide.FAST);
 
     try (LogCapture log = new LogCapture(AppServicePing.class)) {
-      assertThat(ping(URI.create(hs.baseUrl())).start().get(10, TimeUnit.SECONDS))
+      assertThat(ping(URI.create(hs.get().baseUrl())).start().get(10, TimeUnit.SECONDS))
           .isEqualTo(AppServicePing.Outcome.UNSUPPORTED);
       Thread.sleep(500);
       assertThat(log.lines(Level.INFO)).singleElement().asString().contains("predates");
       assertThat(log.lines(Level.WARN)).isEmpty();
     }
-    assertThat(hs.requests("POST", "/ping$")).hasSize(1);
+    assertThat(hs.get().requests("POST", "/ping$")).hasSize(1);
   }
 
   @Test
@@ -448,15 +452,15 @@ class TestHomeserverIntentsTest {
     bridge = bridge(BridgeSide.FAST);
 
     try (LogCapture log = new LogCapture(AppServicePing.class)) {
-      AppServicePing ping = ping(URI.create(hs.baseUrl()));
+      AppServicePing ping = ping(URI.create(hs.get().baseUrl()));
       CompletableFuture<AppServicePing.Outcome> outcome = ping.start();
-      await().atMost(Duration.ofSeconds(10)).until(() -> hs.requests("POST", "/ping$").size() >= 3);
+      await().atMost(Duration.ofSeconds(10)).until(() -> hs.get().requests("POST", "/ping$").size() >= 3);
       ping.close();
 
       assertThat(outcome).isNotDone();
       assertThat(log.lines(Level.WARN)).first().asString()
           .contains("cannot reach the bridge at http://127.0.0.1:" + closedPort, "appservice.url");
-      assertThat(log.lines(Level.WARN)).hasSizeLessThan(hs.requests("POST", "/ping$").size());
+      assertThat(log.lines(Level.WARN)).hasSizeLessThan(hs.get().requests("POST", "/ping$").size());
     }
   }
 

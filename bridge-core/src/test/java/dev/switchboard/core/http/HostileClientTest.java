@@ -8,15 +8,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.core.RecordingConnector;
 import dev.switchboard.core.config.BridgeConfig;
 import dev.switchboard.core.connector.Link;
-import dev.switchboard.core.homeserver.RetryPolicy;
 import dev.switchboard.core.id.RoomId;
-import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.provisioning.OpenIdVerifier;
 import dev.switchboard.core.provisioning.ProvisioningConfig;
 import dev.switchboard.core.provisioning.ProvisioningServer;
 import dev.switchboard.core.runtime.BridgeRuntime;
 import dev.switchboard.core.store.Database;
 import dev.switchboard.core.store.SecretBox;
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
 import dev.switchboard.testkit.homeserver.AppServiceRegistration;
 import dev.switchboard.testkit.homeserver.Options;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
@@ -40,10 +40,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -64,8 +64,13 @@ class HostileClientTest {
   @TempDir
   Path dir;
 
-  private TestHomeserver hs;
-  private BridgeRuntime runtime;
+  @RegisterExtension
+  final Fixture<TestHomeserver> hs = HomeserverFixture.start(
+      Options.defaults().backoff(Duration.ofMillis(20), Duration.ofMillis(200))).onFirstUse();
+  /** The limits of all three listeners, chosen by a test before it starts the bridge. */
+  private ListenerLimits limits = new ListenerLimits(MAX_CONNECTIONS, Duration.ofSeconds(30), REQUEST_TIMEOUT);
+  @RegisterExtension
+  final Fixture<BridgeRuntime> runtime = Fixture.of(this::startBridge).onFirstUse();
   private RecordingConnector connector;
   private final List<Socket> sockets = new ArrayList<>();
 
@@ -84,14 +89,13 @@ class HostileClientTest {
     }
   }
 
-  private void start(ListenerLimits limits) throws Exception {
-    hs = TestHomeserver.start(Options.defaults().backoff(Duration.ofMillis(20), Duration.ofMillis(200)));
+  private BridgeRuntime startBridge() throws Exception {
+    TestHomeserver hs = this.hs.get();
     String server = hs.serverName();
     connector = new RecordingConnector("test", server);
-    runtime = BridgeRuntime.start(new BridgeRuntime.Settings(server, URI.create(hs.baseUrl()), "switchboard",
-            AS_TOKEN, HS_TOKEN, "switchboard", connector.namespaces(), "127.0.0.1", 0, 256 * 1024, Optional.empty(),
-            Duration.ofDays(7), Duration.ofDays(30), RetryPolicy.FOREVER, Permissions.defaults(server),
-            new BridgeConfig.Metrics(true, "127.0.0.1", 0, limits), limits),
+    BridgeRuntime runtime = BridgeRuntime.start(BridgeRuntime.Settings.builder(server, URI.create(hs.baseUrl()),
+            connector.namespaces(), AS_TOKEN, HS_TOKEN).maxBodyBytes(256 * 1024)
+            .metricsListener(new BridgeConfig.Metrics(true, "127.0.0.1", 0, limits)).limits(limits).build(),
         Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of()),
         new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(connector),
         p -> JSON.createObjectNode(),
@@ -102,16 +106,22 @@ class HostileClientTest {
         .users(connector.namespaces().users().get(0).regex(), true)
         .rooms(".*", false)
         .build());
+    return runtime;
+  }
+
+  private void start(ListenerLimits limits) {
+    this.limits = limits;
+    runtime.get();
   }
 
   /** Links the room to the recording connector, so its events are dispatched there. */
   private void link(String room) {
-    runtime.portals().createPlumbedRoom(RoomId.of(room), List.of(new Link(RoomId.of(room), "test", "net/#chan",
+    runtime.get().portals().createPlumbedRoom(RoomId.of(room), List.of(new Link(RoomId.of(room), "test", "net/#chan",
         false)));
   }
 
-  private void start() throws Exception {
-    start(new ListenerLimits(MAX_CONNECTIONS, Duration.ofSeconds(30), REQUEST_TIMEOUT));
+  private void start() {
+    runtime.get();
   }
 
   @AfterEach
@@ -123,24 +133,18 @@ class HostileClientTest {
         // closing
       }
     }
-    if (runtime != null) {
-      runtime.close();
-    }
-    if (hs != null) {
-      hs.close();
-    }
   }
 
   private int port(Listener l) {
     return switch (l) {
-      case AS -> runtime.port();
-      case PROVISIONING -> runtime.provisioningPort();
-      case METRICS -> runtime.metricsPort();
+      case AS -> runtime.get().port();
+      case PROVISIONING -> runtime.get().provisioningPort();
+      case METRICS -> runtime.get().metricsPort();
     };
   }
 
   private String path(Listener l) {
-    return l.path.replace("%3Ahs", "%3A" + hs.serverName());
+    return l.path.replace("%3Ahs", "%3A" + hs.get().serverName());
   }
 
   private Socket connect(Listener l) throws IOException {
@@ -297,7 +301,7 @@ class HostileClientTest {
   @Test
   void theHomeserverDeliversATransactionThroughAFloodOfIdleConnections() throws Exception {
     start();
-    TestUser alice = hs.user("alice");
+    TestUser alice = hs.get().user("alice");
     String room = alice.createRoom();
     link(room);
     for (int i = 0; i < 200; i++) {
@@ -434,13 +438,13 @@ class HostileClientTest {
 
   /** An event of alice's, a user of the homeserver (users of other servers have no level by default). */
   private String event(String id, String room, String body) {
-    return "{\"event_id\":\"" + id + "\",\"room_id\":\"" + room + "\",\"sender\":\"@alice:" + hs.serverName()
+    return "{\"event_id\":\"" + id + "\",\"room_id\":\"" + room + "\",\"sender\":\"@alice:" + hs.get().serverName()
         + "\",\"type\":\"m.room.message\",\"origin_server_ts\":1,\"content\":{\"msgtype\":\"m.text\",\"body\":"
         + body + "}}";
   }
 
   private HttpResponse<String> putTransaction(String txnId, byte[] body) throws Exception {
-    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + runtime.port()
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + runtime.get().port()
             + "/_matrix/app/v1/transactions/" + txnId)).header("Authorization", "Bearer " + HS_TOKEN)
         .PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
@@ -448,7 +452,7 @@ class HostileClientTest {
   @Test
   void aTransactionWithAnEventNestedFiveThousandDeepIsAcceptedAndItsGoodEventDispatched() throws Exception {
     start();
-    String room = "!room:" + hs.serverName();
+    String room = "!room:" + hs.get().serverName();
     link(room);
     String deep = event("$deep", room, "[".repeat(5_000) + "]".repeat(5_000));
     String good = event("$good", room, "\"fine\"");
@@ -464,7 +468,7 @@ class HostileClientTest {
   @Test
   void transactionsThatAreNotUtf8Are400NotJson() throws Exception {
     start();
-    String body = "{\"events\":[" + event("$e", "!room:" + hs.serverName(), "\"hi\"") + "]}";
+    String body = "{\"events\":[" + event("$e", "!room:" + hs.get().serverName(), "\"hi\"") + "]}";
     byte[] withBom = ("\uFEFF" + body).getBytes(StandardCharsets.UTF_8);
 
     for (byte[] raw : List.of(body.getBytes(StandardCharsets.UTF_16), body.getBytes(StandardCharsets.UTF_16LE),
@@ -481,7 +485,8 @@ class HostileClientTest {
   void guessingTheProvisioningSecretIsSlowedDownAndTheRightOneResetsTheCount() throws Exception {
     start();
     HttpClient http = HttpClient.newHttpClient();
-    URI whoami = URI.create("http://127.0.0.1:" + runtime.provisioningPort() + ProvisioningServer.PREFIX + "/whoami");
+    URI whoami = URI.create("http://127.0.0.1:" + runtime.get().provisioningPort() + ProvisioningServer.PREFIX
+        + "/whoami");
     java.util.function.Function<String, HttpResponse<String>> call = secret -> {
       try {
         return http.send(HttpRequest.newBuilder(whoami).header("Authorization", "Bearer " + secret).build(),

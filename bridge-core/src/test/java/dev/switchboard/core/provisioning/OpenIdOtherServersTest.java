@@ -4,13 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.switchboard.core.config.BridgeConfig;
 import dev.switchboard.core.homeserver.MatrixRequest;
-import dev.switchboard.core.homeserver.RetryPolicy;
 import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.runtime.BridgeRuntime;
 import dev.switchboard.core.store.Database;
 import dev.switchboard.core.store.SecretBox;
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
 import dev.switchboard.testkit.homeserver.AppServiceRegistration;
 import dev.switchboard.testkit.homeserver.Options;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
@@ -23,10 +23,8 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -44,9 +42,12 @@ class OpenIdOtherServersTest {
   Path dir;
 
   private final HttpClient http = HttpClient.newHttpClient();
-  private TestHomeserver hs;
-  private TestHomeserver other;
-  private BridgeRuntime runtime;
+  @RegisterExtension
+  final HomeserverFixture hs = HomeserverFixture.start();
+  @RegisterExtension
+  final HomeserverFixture other = HomeserverFixture.start(Options.defaults().serverName("other.test"));
+  @RegisterExtension
+  final Fixture<BridgeRuntime> runtime = Fixture.of(this::startBridge);
 
   private record Answer(int status, JsonNode body) {
     String errcode() {
@@ -54,45 +55,30 @@ class OpenIdOtherServersTest {
     }
   }
 
-  @BeforeEach
-  void start() throws Exception {
-    hs = TestHomeserver.start();
-    other = TestHomeserver.start(Options.defaults().serverName("other.test"));
+  private BridgeRuntime startBridge() throws Exception {
+    TestHomeserver hs = this.hs.get();
     String server = hs.serverName();
     FakeLinkingConnector irc = new FakeLinkingConnector(server);
     Permissions permissions = Permissions.fromConfig(JSON.valueToTree(Map.of("other.test", "user")), server);
-    runtime = BridgeRuntime.start(new BridgeRuntime.Settings(server, URI.create(hs.baseUrl()), "switchboard",
-            AS_TOKEN, HS_TOKEN, "switchboard", irc.namespaces(), "127.0.0.1", 0, 1024 * 1024, Optional.empty(),
-            Duration.ofDays(7), Duration.ofDays(30), RetryPolicy.FOREVER, permissions, BridgeConfig.Metrics.disabled()),
+    BridgeRuntime runtime = BridgeRuntime.start(BridgeRuntime.Settings.builder(server, URI.create(hs.baseUrl()),
+            irc.namespaces(), AS_TOKEN, HS_TOKEN).maxBodyBytes(1024 * 1024).permissions(permissions).build(),
         Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of()),
         new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(irc), p -> JSON.createObjectNode(),
         new ProvisioningConfig(true, "127.0.0.1", 0, SECRET, URI.create(hs.baseUrl()), Duration.ofMinutes(1),
             Duration.ofMinutes(1), OpenIdVerifier.OtherServers.LISTED, Map.of(
-                "Other.test", URI.create(other.baseUrl()),
+                "Other.test", URI.create(other.get().baseUrl()),
                 // A server that would pass another server's answer off as its own: its users' ids must match.
-                "impostor.test", URI.create(other.baseUrl()))));
+                "impostor.test", URI.create(other.get().baseUrl()))));
     hs.registerAppService(AppServiceRegistration.builder("switchboard")
         .url("http://127.0.0.1:" + runtime.port()).asToken(AS_TOKEN).hsToken(HS_TOKEN).senderLocalpart("switchboard")
         .users(irc.namespaces().users().get(0).regex(), true)
         .build());
-  }
-
-  @AfterEach
-  void stop() {
-    if (runtime != null) {
-      runtime.close();
-    }
-    if (hs != null) {
-      hs.close();
-    }
-    if (other != null) {
-      other.close();
-    }
+    return runtime;
   }
 
   private Answer whoami(String token, String serverName) throws Exception {
     String query = serverName == null ? "" : "?matrix_server_name=" + MatrixRequest.encode(serverName);
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + runtime.provisioningPort()
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + runtime.get().provisioningPort()
             + ProvisioningServer.PREFIX + "/whoami" + query))
         .header("Authorization", "Bearer openid:" + token).timeout(Duration.ofSeconds(30)).build();
     HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
@@ -101,7 +87,7 @@ class OpenIdOtherServersTest {
 
   @Test
   void aUserOfAListedServerIsVouchedForByThatServerAndGetsTheLevelOfTheirDomain() throws Exception {
-    String carolsToken = other.user("carol").requestOpenIdToken();
+    String carolsToken = other.get().user("carol").requestOpenIdToken();
 
     Answer carol = whoami(carolsToken, "other.test");
 
@@ -112,23 +98,23 @@ class OpenIdOtherServersTest {
 
   @Test
   void theServerAskedIsTheOneNamedAndItCanVouchOnlyForItsOwnUsers() throws Exception {
-    String carolsToken = other.user("carol").requestOpenIdToken();
+    String carolsToken = other.get().user("carol").requestOpenIdToken();
 
     assertThat(whoami(carolsToken, null)).as("without a server name the bridge's own homeserver is asked")
         .extracting(Answer::status, Answer::errcode).containsExactly(401, "M_UNKNOWN_TOKEN");
     assertThat(whoami(carolsToken, "impostor.test")).as("other.test's answer names a user not of impostor.test")
         .extracting(Answer::status, Answer::errcode).containsExactly(401, "M_UNKNOWN_TOKEN");
-    assertThat(whoami(other.user("dave").requestOpenIdToken(), hs.serverName()))
+    assertThat(whoami(other.get().user("dave").requestOpenIdToken(), hs.get().serverName()))
         .as("a token of other.test is unknown to the own homeserver").extracting(Answer::status)
         .isEqualTo(401);
-    Answer alice = whoami(hs.user("alice").requestOpenIdToken(), hs.serverName());
+    Answer alice = whoami(hs.get().user("alice").requestOpenIdToken(), hs.get().serverName());
     assertThat(alice.status()).isEqualTo(200);
-    assertThat(alice.body().path("user_id").asText()).isEqualTo("@alice:" + hs.serverName());
+    assertThat(alice.body().path("user_id").asText()).isEqualTo("@alice:" + hs.get().serverName());
   }
 
   @Test
   void unlistedServersAreNotAskedAndBadServerNamesAreRefused() throws Exception {
-    String carolsToken = other.user("carol").requestOpenIdToken();
+    String carolsToken = other.get().user("carol").requestOpenIdToken();
 
     Answer unlisted = whoami(carolsToken, "elsewhere.test");
     Answer bad = whoami(carolsToken, "other.test/evil?x=");

@@ -5,9 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.switchboard.core.config.BridgeConfig;
 import dev.switchboard.core.homeserver.MatrixRequest;
-import dev.switchboard.core.homeserver.RetryPolicy;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.permission.Permissions;
@@ -17,6 +15,8 @@ import dev.switchboard.core.store.LoginStore;
 import dev.switchboard.core.store.Secret;
 import dev.switchboard.core.store.SecretBox;
 import dev.switchboard.testkit.homeserver.AppServiceRegistration;
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
 import java.net.URI;
@@ -29,11 +29,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -52,8 +51,12 @@ class ProvisioningApiTest {
   Path dir;
 
   private final HttpClient http = HttpClient.newHttpClient();
-  private TestHomeserver hs;
-  private BridgeRuntime runtime;
+  @RegisterExtension
+  final HomeserverFixture hs = HomeserverFixture.start();
+  /** How long a link may wait for the remote side; a test may shorten it and start the bridge again. */
+  private Duration linkTimeout = Duration.ofSeconds(60);
+  @RegisterExtension
+  final Fixture<BridgeRuntime> runtime = Fixture.of(this::startBridge);
   private FakeLinkingConnector irc;
   private SecretBox secrets;
   private String bot;
@@ -71,13 +74,8 @@ class ProvisioningApiTest {
     }
   }
 
-  @BeforeEach
-  void start() throws Exception {
-    start(Duration.ofSeconds(60));
-  }
-
-  private void start(Duration linkTimeout) throws Exception {
-    hs = TestHomeserver.start();
+  private BridgeRuntime startBridge() throws Exception {
+    TestHomeserver hs = this.hs.get();
     String server = hs.serverName();
     irc = new FakeLinkingConnector(server);
     secrets = new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom());
@@ -85,24 +83,29 @@ class ProvisioningApiTest {
         "@root:" + server, "admin",
         "@eve:" + server, "admin",
         "@mallory:" + server, "none")), server);
-    runtime = BridgeRuntime.start(new BridgeRuntime.Settings(server, URI.create(hs.baseUrl()), "switchboard",
-            AS_TOKEN, HS_TOKEN, "switchboard", irc.namespaces(), "127.0.0.1", 0, 1024 * 1024, Optional.empty(),
-            Duration.ofDays(7), Duration.ofDays(30), RetryPolicy.FOREVER, permissions, BridgeConfig.Metrics.disabled()),
+    BridgeRuntime bridge = BridgeRuntime.start(BridgeRuntime.Settings.builder(server, URI.create(hs.baseUrl()),
+            irc.namespaces(), AS_TOKEN, HS_TOKEN).maxBodyBytes(1024 * 1024).permissions(permissions).build(),
         Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of()), secrets, List.of(irc),
         p -> JSON.createObjectNode(),
         new ProvisioningConfig(true, "127.0.0.1", 0, SECRET, URI.create(hs.baseUrl()), Duration.ofMinutes(1),
             linkTimeout));
     hs.registerAppService(AppServiceRegistration.builder("switchboard")
-        .url("http://127.0.0.1:" + runtime.port()).asToken(AS_TOKEN).hsToken(HS_TOKEN).senderLocalpart("switchboard")
+        .url("http://127.0.0.1:" + bridge.port()).asToken(AS_TOKEN).hsToken(HS_TOKEN).senderLocalpart("switchboard")
         .users(irc.namespaces().users().get(0).regex(), true)
         .aliases(irc.namespaces().aliases().get(0).regex(), true)
         .build());
-    bot = "@switchboard:" + server;
-    root = hs.user("root");
-    alice = hs.user("alice");
-    eve = hs.user("eve");
-    bob = hs.user("bob");
-    mallory = hs.user("mallory");
+    return bridge;
+  }
+
+  @BeforeEach
+  void start() {
+    runtime.get();
+    bot = "@switchboard:" + hs.get().serverName();
+    root = hs.get().user("root");
+    alice = hs.get().user("alice");
+    eve = hs.get().user("eve");
+    bob = hs.get().user("bob");
+    mallory = hs.get().user("mallory");
     rootRoom = roomWithBot(root);
     root.invite(rootRoom, eve.userId());
     eve.join(rootRoom);
@@ -110,20 +113,10 @@ class ProvisioningApiTest {
     bob.join(rootRoom);
   }
 
-  @AfterEach
-  void stop() {
-    if (runtime != null) {
-      runtime.close();
-    }
-    if (hs != null) {
-      hs.close();
-    }
-  }
-
   private String roomWithBot(TestUser owner) {
     String room = owner.createRoom();
     owner.invite(room, bot);
-    await().atMost(WAIT).until(() -> "join".equals(hs.members(room).get(bot)));
+    await().atMost(WAIT).until(() -> "join".equals(hs.get().members(room).get(bot)));
     return room;
   }
 
@@ -132,7 +125,7 @@ class ProvisioningApiTest {
   }
 
   private Answer call(String method, String path, String auth, String body) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + runtime.provisioningPort()
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + runtime.get().provisioningPort()
         + V1 + path)).timeout(Duration.ofSeconds(90));
     if (auth != null) {
       b.header("Authorization", "Bearer " + auth);
@@ -165,7 +158,7 @@ class ProvisioningApiTest {
   }
 
   private List<String> linkedRemotes(String room) {
-    return runtime.portals().linksOf(RoomId.of(room)).stream().map(l -> l.remoteId()).toList();
+    return runtime.get().portals().linksOf(RoomId.of(room)).stream().map(l -> l.remoteId()).toList();
   }
 
   @Test
@@ -210,7 +203,7 @@ class ProvisioningApiTest {
 
   @Test
   void whoamiShowsTheCallersLevelAndLoginsButNoSecrets() throws Exception {
-    new LoginStore(runtime.database(), secrets, Clock.systemUTC()).save(
+    new LoginStore(runtime.get().database(), secrets, Clock.systemUTC()).save(
         new LoginStore.LoginKey(UserId.of(alice.userId()), "irc", "test"), "alice_irc", null,
         new Secret("nickserv-password-of-alice"));
 
@@ -310,11 +303,11 @@ class ProvisioningApiTest {
     String room = root.createRoom(body);
     assertThat(room).as("a version 12 room id has no server name").doesNotContain(":");
     root.invite(room, bot);
-    await().atMost(WAIT).until(() -> "join".equals(hs.members(room).get(bot)));
+    await().atMost(WAIT).until(() -> "join".equals(hs.get().members(room).get(bot)));
     root.invite(room, bob.userId());
     bob.join(room);
     root.setPowerLevel(room, bob.userId(), 100);
-    JsonNode users = hs.roomStateEvent(room, "m.room.power_levels", "").path("content").path("users");
+    JsonNode users = hs.get().roomStateEvent(room, "m.room.power_levels", "").path("content").path("users");
     assertThat(users.has(root.userId()) || users.has(eve.userId())).as("creators are not in the power levels")
         .isFalse();
 
@@ -329,7 +322,7 @@ class ProvisioningApiTest {
     // A bridge admin who is neither creator nor moderator of a version 12 room is still refused.
     String aliceRoom = alice.createRoom(JSON.createObjectNode().put("room_version", "12").put("preset", "private_chat"));
     alice.invite(aliceRoom, bot);
-    await().atMost(WAIT).until(() -> "join".equals(hs.members(aliceRoom).get(bot)));
+    await().atMost(WAIT).until(() -> "join".equals(hs.get().members(aliceRoom).get(bot)));
     alice.invite(aliceRoom, root.userId());
     root.join(aliceRoom);
     Answer byStranger = link(aliceRoom, "test/#java", openId(root));
@@ -405,8 +398,9 @@ class ProvisioningApiTest {
 
   @Test
   void aLinkNobodyAnswersTimesOut() throws Exception {
-    stop();
-    start(Duration.ofSeconds(1));
+    hs.close();
+    linkTimeout = Duration.ofSeconds(1);
+    start();
     irc.askOperator = true;
 
     Answer answer = link(rootRoom, "test/#java", SECRET);
@@ -434,13 +428,13 @@ class ProvisioningApiTest {
     assertThat(call("GET", "/whoami", token, null).status()).isEqualTo(200);
     assertThat(call("GET", "/networks", token, null).status()).isEqualTo(200);
 
-    assertThat(hs.requests("GET", "/_matrix/federation/v1/openid/userinfo")).hasSize(1);
+    assertThat(hs.get().requests("GET", "/_matrix/federation/v1/openid/userinfo")).hasSize(1);
   }
 
   @Test
   void browsersGetCorsAnswersAndOversizedBodiesAreRefused() throws Exception {
     HttpResponse<String> preflight = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-            + runtime.provisioningPort() + V1 + "/networks"))
+            + runtime.get().provisioningPort() + V1 + "/networks"))
         .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
         .header("Origin", "https://widget.example.org")
         .header("Access-Control-Request-Method", "GET").build(), HttpResponse.BodyHandlers.ofString());
