@@ -13,12 +13,20 @@ import java.util.concurrent.ConcurrentHashMap;
  * grow.
  */
 public final class NoticeThrottle {
+  /** How many keys {@link #NoticeThrottle(Duration, InstantSource)} remembers: more user ids than a bridge serves. */
+  public static final int MAX_REMEMBERED = 10_000;
+
   private record Told(long episode, Instant at) {}
 
   private final Duration quiet;
   private final int maxRemembered;
   private final InstantSource clock;
   private final Map<String, Told> lastNotice = new ConcurrentHashMap<>();
+
+  /** Remembers up to {@link #MAX_REMEMBERED} keys. */
+  public NoticeThrottle(Duration quiet, InstantSource clock) {
+    this(quiet, MAX_REMEMBERED, clock);
+  }
 
   /** @param clock a {@link java.time.Clock}, or a lambda a test moves by hand */
   public NoticeThrottle(Duration quiet, int maxRemembered, InstantSource clock) {
