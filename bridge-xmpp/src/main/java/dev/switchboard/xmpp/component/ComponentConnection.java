@@ -1,6 +1,6 @@
 package dev.switchboard.xmpp.component;
 
-import dev.switchboard.core.ordering.SerialExecutor;
+import dev.switchboard.core.ordering.KeyedSerialExecutor;
 import dev.switchboard.core.connector.RemoteUnavailableException;
 import dev.switchboard.core.notice.NoticeThrottle;
 import dev.switchboard.xmpp.stanza.LogText;
@@ -119,7 +119,7 @@ public final class ComponentConnection implements AutoCloseable {
   public ComponentConnection(ComponentSettings settings, Listener listener, Executor callbackPool, Random random) {
     this.settings = Objects.requireNonNull(settings);
     this.listener = Objects.requireNonNull(listener);
-    this.callbacks = new SerialExecutor(callbackPool);
+    this.callbacks = new KeyedSerialExecutor<String>(callbackPool, "xmpp stream callbacks").lane("stream");
     this.completions = callbackPool;
     this.random = random;
     // Smack initialises its providers on first use; do it here rather than on the event loop.
