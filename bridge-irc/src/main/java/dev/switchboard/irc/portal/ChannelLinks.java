@@ -155,9 +155,9 @@ public final class ChannelLinks {
 
   /** Writes (or, unlinking, empties) the room's bridge state; a room where the bot may not is still linked. */
   private CompletableFuture<Void> bridgeState(RoomId room, ChannelRef ref, boolean clear) {
-    BridgeState state = new BridgeState(bot.userId(), ref);
+    BridgeInfo state = new BridgeInfo(bot.userId(), ref);
     CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
-    for (String type : BridgeState.TYPES) {
+    for (String type : BridgeInfo.TYPES) {
       all = all.thenCompose(v -> bot.sendState(room, type, state.stateKey(),
               clear ? JsonNodeFactory.instance.objectNode() : state.content())
           .handle((id, err) -> {

@@ -208,9 +208,9 @@ public final class ChannelPortals {
     request.put("preset", "public_chat");
     request.put("visibility", "private");
     request.put("name", ref.channel().value());
-    BridgeState state = new BridgeState(bot.userId(), ref);
+    BridgeInfo state = new BridgeInfo(bot.userId(), ref);
     var initial = request.putArray("initial_state");
-    for (String type : BridgeState.TYPES) {
+    for (String type : BridgeInfo.TYPES) {
       initial.addObject().put("type", type).put("state_key", state.stateKey()).set("content", state.content());
     }
     return bot.createRoom(request).thenApplyAsync(room -> {

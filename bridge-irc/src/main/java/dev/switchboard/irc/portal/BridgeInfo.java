@@ -9,7 +9,7 @@ import java.util.List;
  * The {@code m.bridge} state of a bridged room (MSC2346), also sent as {@code uk.half-shot.bridge}, the unstable
  * name clients such as Element still read. It tells clients which network and channel the room is bridged to.
  */
-public record BridgeState(UserId bot, ChannelRef channel) {
+public record BridgeInfo(UserId bot, ChannelRef channel) {
   public static final List<String> TYPES = List.of("m.bridge", "uk.half-shot.bridge");
 
   /** One state key per bridged channel, so a room linked to several channels carries one event for each. */
