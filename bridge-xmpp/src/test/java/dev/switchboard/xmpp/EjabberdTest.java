@@ -5,6 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
+import dev.switchboard.testkit.fixture.XmppServerFixture;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.xmpp.EjabberdServer;
@@ -15,6 +18,7 @@ import org.jivesoftware.smackx.muc.MultiUserChat;
 import org.jivesoftware.smackx.muc.MultiUserChatManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.jxmpp.jid.impl.JidCreate;
 import org.jxmpp.jid.parts.Resourcepart;
@@ -25,9 +29,13 @@ class EjabberdTest {
 
   @TempDir
   Path dir;
-  private EjabberdServer ejabberd;
-  private TestHomeserver hs;
-  private BridgeHarness bridge;
+  @RegisterExtension
+  final XmppServerFixture<EjabberdServer> xmpp = XmppServerFixture.ejabberd();
+  @RegisterExtension
+  final HomeserverFixture homeserver = HomeserverFixture.start();
+  @RegisterExtension
+  final Fixture<BridgeHarness> bridge = Fixture.of(this::startBridge);
+  private XmppConnector connector;
   private XmppClient bob;
 
   @AfterEach
@@ -35,27 +43,23 @@ class EjabberdTest {
     if (bob != null) {
       bob.close();
     }
-    if (bridge != null) {
-      bridge.close();
-    }
-    if (hs != null) {
-      hs.close();
-    }
-    if (ejabberd != null) {
-      ejabberd.close();
-    }
   }
 
-  @Test
-  void theComponentConnectsToEjabberdAndAMucPortalCarriesMessagesBothWays() throws Exception {
-    ejabberd = EjabberdServer.start();
-    hs = TestHomeserver.start();
+  private BridgeHarness startBridge() throws Exception {
+    EjabberdServer ejabberd = xmpp.get();
+    TestHomeserver hs = homeserver.get();
     JsonNode section = new ObjectMapper().readTree("""
         {"enabled": true, "domain": "%s", "secret": "%s", "server_host": "127.0.0.1", "server_port": %d,
          "disco_timeout_ms": 5000}
         """.formatted(EjabberdServer.COMPONENT, ejabberd.componentSecret(), ejabberd.componentPort()));
-    XmppConnector connector = new XmppConnector(section, hs.serverName());
-    bridge = BridgeHarness.start(hs, connector, section, dir);
+    connector = new XmppConnector(section, hs.serverName());
+    return BridgeHarness.start(hs, connector, section, dir);
+  }
+
+  @Test
+  void theComponentConnectsToEjabberdAndAMucPortalCarriesMessagesBothWays() throws Exception {
+    EjabberdServer ejabberd = xmpp.get();
+    TestHomeserver hs = homeserver.get();
     await().atMost(WAIT).until(() -> connector.state() == dev.switchboard.core.connector.ConnectorState.RUNNING);
 
     ejabberd.createUser("bob", "pw-bob");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.homeserver.RoomSpec;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.xmpp.ProsodyServer;
@@ -15,8 +16,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,18 +29,12 @@ class XmppThirdPartyTest {
 
   @TempDir
   Path dir;
-  private MucFixture f;
-
-  @AfterEach
-  void stop() {
-    if (f != null) {
-      f.close();
-    }
-  }
+  @RegisterExtension
+  final Fixture<MucFixture> f = Fixture.of(() -> MucFixture.start(dir));
 
   private HttpResponse<String> ask(String path) throws Exception {
     return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + f.bridge.port() + "/_matrix/app/v1/thirdparty" + path))
+            URI.create("http://127.0.0.1:" + f.get().bridge.port() + "/_matrix/app/v1/thirdparty" + path))
         .header("Authorization", "Bearer " + BridgeHarness.HS_TOKEN).timeout(Duration.ofSeconds(20)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
@@ -61,8 +56,7 @@ class XmppThirdPartyTest {
 
   @Test
   void locationsAndUsersBothWays() throws Exception {
-    f = MucFixture.start(dir);
-    String server = f.hs.serverName();
+    String server = f.get().hs.serverName();
 
     JsonNode protocol = get("/protocol/xmpp");
     assertThat(protocol.path("location_fields").toString()).isEqualTo("[\"room\"]");
@@ -70,18 +64,18 @@ class XmppThirdPartyTest {
     assertThat(protocol.path("instances").get(0).path("network_id").asText()).isEqualTo("xmpp");
 
     // A MUC -> its portal alias, which really leads into the MUC.
-    JsonNode locations = get("/location/xmpp?room=" + q(f.muc()));
+    JsonNode locations = get("/location/xmpp?room=" + q(f.get().muc()));
     assertThat(locations).hasSize(1);
     String alias = locations.get(0).path("alias").asText();
-    assertThat(alias).isEqualTo(f.alias());
-    assertThat(locations.get(0).path("fields").path("room").asText()).isEqualTo(f.muc());
-    TestUser alice = f.hs.user("alice");
+    assertThat(alias).isEqualTo(f.get().alias());
+    assertThat(locations.get(0).path("fields").path("room").asText()).isEqualTo(f.get().muc());
+    TestUser alice = f.get().hs.user("alice");
     String room = alice.join(alias);
-    f.awaitMembership(room, f.ghostOf("bob"), "join");
+    f.get().awaitMembership(room, f.get().ghostOf("bob"), "join");
     // xmpp: URIs work too; and back from the alias.
-    assertThat(get("/location/xmpp?room=" + q("xmpp:" + f.muc() + "?join")).get(0).path("alias").asText())
+    assertThat(get("/location/xmpp?room=" + q("xmpp:" + f.get().muc() + "?join")).get(0).path("alias").asText())
         .isEqualTo(alias);
-    assertThat(get("/location?alias=" + q(alias)).get(0).path("fields").path("room").asText()).isEqualTo(f.muc());
+    assertThat(get("/location?alias=" + q(alias)).get(0).path("fields").path("room").asText()).isEqualTo(f.get().muc());
 
     // A gateway room on our own component -> the Matrix room's own alias.
     alice.createRoom(RoomSpec.publicRoom().alias("lobby"));
@@ -94,7 +88,7 @@ class XmppThirdPartyTest {
     assertThat(users.get(0).path("userid").asText()).isEqualTo("@_xmpp_carol=40" + ProsodyServer.HOST + ":" + server);
     assertThat(get("/user?userid=" + q("@_xmpp_carol=40" + ProsodyServer.HOST + ":" + server)).get(0)
         .path("fields").path("jid").asText()).isEqualTo("carol@" + ProsodyServer.HOST);
-    assertNotFound("/user?userid=" + q(f.ghostOf("bob")));
+    assertNotFound("/user?userid=" + q(f.get().ghostOf("bob")));
     assertNotFound("/user/xmpp?jid=" + q("alice\\3a" + server + "@" + ProsodyServer.COMPONENT));
     assertNotFound("/location/xmpp?room=" + q("not a jid"));
     assertNotFound("/location?alias=" + q("#unrelated:" + server));

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.sip.SipBridge;
 import dev.switchboard.sip.media.Sdps;
+import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.homeserver.Options;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
@@ -18,9 +19,8 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -40,19 +40,8 @@ class GlareTest {
   @TempDir
   Path dir;
 
-  static RtpEngineServer rtpengine;
-
-  @BeforeAll
-  static void startRtpengine() {
-    rtpengine = RtpEngineServer.start(rtpDir);
-  }
-
-  @AfterAll
-  static void stopRtpengine() {
-    if (rtpengine != null) {
-      rtpengine.close();
-    }
-  }
+  @RegisterExtension
+  static final Fixture<RtpEngineServer> rtpengine = Fixture.of(() -> RtpEngineServer.start(rtpDir));
 
   private static Path scenario(String name) throws URISyntaxException {
     return Path.of(GlareTest.class.getResource("/sipp/" + name).toURI());
@@ -63,7 +52,7 @@ class GlareTest {
     ObjectNode sip = JSON.objectNode().put("enabled", true).put("default_country_code", "1"); // the dial plan's home
     sip.putObject("listen").put("address", "127.0.0.1").put("port", FreePorts.udpAndTcp());
     sip.putObject("trunk").put("host", "127.0.0.1").put("port", trunkPort);
-    sip.putObject("rtpengine").put("ng_address", "127.0.0.1:" + rtpengine.ngAddress().getPort());
+    sip.putObject("rtpengine").put("ng_address", "127.0.0.1:" + rtpengine.get().ngAddress().getPort());
     sip.putObject("call").put("candidate_wait_ms", 300);
     sip.putObject("inbound").put("lifetime_ms", 60_000).putObject("numbers").put("+1 555 0100", ALICE);
     return sip;

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.sip.SipBridge;
 import dev.switchboard.sip.media.Sdps;
+import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.homeserver.Options;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
@@ -17,9 +18,8 @@ import dev.switchboard.testkit.sip.SippScenario;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Matrix user → SIP phone, against real SIPp (the phone) and rtpengine, with the testkit homeserver. */
@@ -32,19 +32,8 @@ class MatrixToPhoneCallTest {
   @TempDir
   Path dir;
 
-  static RtpEngineServer rtpengine;
-
-  @BeforeAll
-  static void startRtpengine() {
-    rtpengine = RtpEngineServer.start(rtpDir);
-  }
-
-  @AfterAll
-  static void stopRtpengine() {
-    if (rtpengine != null) {
-      rtpengine.close();
-    }
-  }
+  @RegisterExtension
+  static final Fixture<RtpEngineServer> rtpengine = Fixture.of(() -> RtpEngineServer.start(rtpDir));
 
   private static Path scenario(String name) throws URISyntaxException {
     return Path.of(MatrixToPhoneCallTest.class.getResource("/sipp/" + name).toURI());
@@ -54,7 +43,7 @@ class MatrixToPhoneCallTest {
     ObjectNode sip = JSON.objectNode().put("enabled", true).put("default_country_code", "1"); // the dial plan's home
     sip.putObject("listen").put("address", "127.0.0.1").put("port", FreePorts.udpAndTcp());
     sip.putObject("trunk").put("host", "127.0.0.1").put("port", phonePort);
-    sip.putObject("rtpengine").put("ng_address", "127.0.0.1:" + rtpengine.ngAddress().getPort());
+    sip.putObject("rtpengine").put("ng_address", "127.0.0.1:" + rtpengine.get().ngAddress().getPort());
     sip.putObject("call").put("candidate_wait_ms", 300);
     return sip;
   }
@@ -325,7 +314,7 @@ class MatrixToPhoneCallTest {
       java.util.regex.Matcher m = java.util.regex.Pattern.compile("Call-ID: (\\S+)").matcher(phone.messages());
       assertThat(m.find()).isTrue();
       String offerCommands = "[" + m.group(1) + "]: [control] Received command 'offer'";
-      assertThat(rtpengine.log().split(java.util.regex.Pattern.quote(offerCommands), -1)).hasSize(2);
+      assertThat(rtpengine.get().log().split(java.util.regex.Pattern.quote(offerCommands), -1)).hasSize(2);
 
       // A late candidate (e.g. a TURN relay that took a while), for the audio section.
       ObjectNode late = JSON.objectNode().put("call_id", "call-trickle").put("party_id", "alice-device")
@@ -335,9 +324,9 @@ class MatrixToPhoneCallTest {
           .put("sdpMid", "0").put("sdpMLineIndex", 0);
       alice.sendEvent(room, "m.call.candidates", late);
 
-      await().atMost(WAIT).until(() -> rtpengine.log().split(java.util.regex.Pattern.quote(offerCommands), -1)
+      await().atMost(WAIT).until(() -> rtpengine.get().log().split(java.util.regex.Pattern.quote(offerCommands), -1)
           .length == 3);
-      assertThat(rtpengine.log()).doesNotContain("unknown media ID");
+      assertThat(rtpengine.get().log()).doesNotContain("unknown media ID");
       alice.sendEvent(room, "m.call.hangup", hangup("call-trickle"));
       assertThat(phone.awaitExit(WAIT)).as(phone::diagnostics).isZero();
     }

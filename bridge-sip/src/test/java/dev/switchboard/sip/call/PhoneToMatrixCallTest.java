@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.sip.SipBridge;
+import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.homeserver.Options;
 import dev.switchboard.testkit.homeserver.RecordedRequest;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
@@ -20,9 +21,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** SIP phone → Matrix user, against real SIPp (the calling phone) and rtpengine, with the testkit homeserver. */
@@ -37,19 +37,8 @@ class PhoneToMatrixCallTest {
   @TempDir
   Path dir;
 
-  static RtpEngineServer rtpengine;
-
-  @BeforeAll
-  static void startRtpengine() {
-    rtpengine = RtpEngineServer.start(rtpDir);
-  }
-
-  @AfterAll
-  static void stopRtpengine() {
-    if (rtpengine != null) {
-      rtpengine.close();
-    }
-  }
+  @RegisterExtension
+  static final Fixture<RtpEngineServer> rtpengine = Fixture.of(() -> RtpEngineServer.start(rtpDir));
 
   private static Path scenario(String name) throws URISyntaxException {
     return Path.of(PhoneToMatrixCallTest.class.getResource("/sipp/" + name).toURI());
@@ -59,7 +48,7 @@ class PhoneToMatrixCallTest {
   private static ObjectNode sipConfig(int lifetimeMs) {
     ObjectNode sip = JSON.objectNode().put("enabled", true);
     sip.putObject("listen").put("address", "127.0.0.1").put("port", FreePorts.udpAndTcp());
-    sip.putObject("rtpengine").put("ng_address", "127.0.0.1:" + rtpengine.ngAddress().getPort());
+    sip.putObject("rtpengine").put("ng_address", "127.0.0.1:" + rtpengine.get().ngAddress().getPort());
     sip.putObject("call").put("candidate_wait_ms", 300);
     ObjectNode inbound = sip.putObject("inbound").put("lifetime_ms", lifetimeMs);
     inbound.putObject("numbers").put("+1 555 0100", ALICE);

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.sip.SipBridge;
 import dev.switchboard.sip.media.Sdps;
+import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.homeserver.Options;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
@@ -17,9 +18,8 @@ import dev.switchboard.testkit.sip.SippScenario;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Hold and resume in a call that is up: re-INVITE ↔ m.call.negotiate, both ways, through rtpengine. */
@@ -32,19 +32,8 @@ class RenegotiationTest {
   @TempDir
   Path dir;
 
-  static RtpEngineServer rtpengine;
-
-  @BeforeAll
-  static void startRtpengine() {
-    rtpengine = RtpEngineServer.start(rtpDir);
-  }
-
-  @AfterAll
-  static void stopRtpengine() {
-    if (rtpengine != null) {
-      rtpengine.close();
-    }
-  }
+  @RegisterExtension
+  static final Fixture<RtpEngineServer> rtpengine = Fixture.of(() -> RtpEngineServer.start(rtpDir));
 
   private static Path scenario(String name) throws URISyntaxException {
     return Path.of(RenegotiationTest.class.getResource("/sipp/" + name).toURI());
@@ -54,7 +43,7 @@ class RenegotiationTest {
     ObjectNode sip = JSON.objectNode().put("enabled", true).put("default_country_code", "1"); // the dial plan's home
     sip.putObject("listen").put("address", "127.0.0.1").put("port", FreePorts.udpAndTcp());
     sip.putObject("trunk").put("host", "127.0.0.1").put("port", phonePort);
-    sip.putObject("rtpengine").put("ng_address", "127.0.0.1:" + rtpengine.ngAddress().getPort());
+    sip.putObject("rtpengine").put("ng_address", "127.0.0.1:" + rtpengine.get().ngAddress().getPort());
     sip.putObject("call").put("candidate_wait_ms", 300);
     return sip;
   }

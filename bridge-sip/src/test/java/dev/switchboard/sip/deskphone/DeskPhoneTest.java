@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.sip.AdminRoom;
 import dev.switchboard.sip.SipBridge;
+import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.homeserver.Options;
 import dev.switchboard.testkit.homeserver.RecordedRequest;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
@@ -20,9 +21,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The bridge as registrar: a desk phone registers with credentials an admin set, and rings for the user's calls. */
@@ -37,19 +37,8 @@ class DeskPhoneTest {
   @TempDir
   Path dir;
 
-  static RtpEngineServer rtpengine;
-
-  @BeforeAll
-  static void startRtpengine() {
-    rtpengine = RtpEngineServer.start(rtpDir);
-  }
-
-  @AfterAll
-  static void stopRtpengine() {
-    if (rtpengine != null) {
-      rtpengine.close();
-    }
-  }
+  @RegisterExtension
+  static final Fixture<RtpEngineServer> rtpengine = Fixture.of(() -> RtpEngineServer.start(rtpDir));
 
   private static Path scenario(String name) throws URISyntaxException {
     return Path.of(DeskPhoneTest.class.getResource("/sipp/" + name).toURI());
@@ -58,7 +47,7 @@ class DeskPhoneTest {
   private static ObjectNode sipConfig() {
     ObjectNode sip = JSON.objectNode().put("enabled", true);
     sip.putObject("listen").put("address", "127.0.0.1").put("port", FreePorts.udpAndTcp());
-    sip.putObject("rtpengine").put("ng_address", "127.0.0.1:" + rtpengine.ngAddress().getPort());
+    sip.putObject("rtpengine").put("ng_address", "127.0.0.1:" + rtpengine.get().ngAddress().getPort());
     sip.putObject("registrar").put("enabled", true).put("realm", "switchboard.test");
     sip.putObject("inbound").putObject("numbers").put("+1 555 0100", ALICE);
     return sip;

@@ -3,6 +3,7 @@ package dev.switchboard.sip.media;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.sip.RtpEngineServer;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -21,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The ng client against a real userspace rtpengine. */
@@ -28,14 +30,14 @@ class NgClientTest {
   @TempDir
   static Path dir;
 
-  static RtpEngineServer rtpengine;
+  @RegisterExtension
+  static final Fixture<RtpEngineServer> rtpengine = Fixture.of(() -> RtpEngineServer.start(dir));
   static ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor();
   static NgClient ng;
 
   @BeforeAll
   static void start() throws Exception {
-    rtpengine = RtpEngineServer.start(dir);
-    ng = new NgClient(new NgClient.Settings(rtpengine.ngAddress(), Duration.ofMillis(500), 3), scheduler,
+    ng = new NgClient(new NgClient.Settings(rtpengine.get().ngAddress(), Duration.ofMillis(500), 3), scheduler,
         new SplittableRandom(1));
   }
 
@@ -43,9 +45,6 @@ class NgClientTest {
   static void stop() {
     if (ng != null) {
       ng.close();
-    }
-    if (rtpengine != null) {
-      rtpengine.close();
     }
     scheduler.shutdownNow();
   }

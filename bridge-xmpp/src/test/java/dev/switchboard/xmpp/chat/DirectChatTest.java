@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.homeserver.RoomSpec;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.xmpp.ProsodyServer;
@@ -20,6 +21,7 @@ import org.jivesoftware.smackx.chatstates.ChatState;
 import org.jivesoftware.smackx.chatstates.packet.ChatStateExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.jxmpp.jid.EntityBareJid;
 
@@ -29,16 +31,14 @@ class DirectChatTest {
 
   @TempDir
   Path dir;
-  private MucFixture f;
+  @RegisterExtension
+  final Fixture<MucFixture> f = Fixture.of(() -> MucFixture.start(dir));
   private XmppClient dave;
 
   @AfterEach
   void stop() {
     if (dave != null) {
       dave.close();
-    }
-    if (f != null) {
-      f.close();
     }
   }
 
@@ -47,7 +47,7 @@ class DirectChatTest {
   }
 
   private String daveGhost() {
-    return "@_xmpp_dave=40" + ProsodyServer.HOST + ":" + f.hs.serverName();
+    return "@_xmpp_dave=40" + ProsodyServer.HOST + ":" + f.get().hs.serverName();
   }
 
   private void chat(EntityBareJid to, String id, String body) throws Exception {
@@ -55,21 +55,20 @@ class DirectChatTest {
   }
 
   private boolean hasBody(String room, String sender, String body) {
-    return f.hs.timeline(room).stream().anyMatch(e -> sender.equals(e.path("sender").asText())
+    return f.get().hs.timeline(room).stream().anyMatch(e -> sender.equals(e.path("sender").asText())
         && body.equals(e.path("content").path("body").asText()));
   }
 
   @Test
   void anXmppUserStartsADirectChatAndALeftUserIsInvitedBackByTheNextMessage() throws Exception {
-    f = MucFixture.start(dir);
-    TestUser alice = f.hs.user("alice");
-    dave = XmppClient.login(f.prosody, "dave");
+    TestUser alice = f.get().hs.user("alice");
+    dave = XmppClient.login(f.get().prosody, "dave");
 
     chat(jidOf(alice), "d1", "hi alice");
 
-    await().atMost(WAIT).until(() -> !f.hs.roomsOf(alice.userId(), "invite").isEmpty());
-    String room = f.hs.roomsOf(alice.userId(), "invite").get(0);
-    assertThat(f.hs.roomStateEvent(room, "m.room.member", alice.userId()).path("content").path("is_direct")
+    await().atMost(WAIT).until(() -> !f.get().hs.roomsOf(alice.userId(), "invite").isEmpty());
+    String room = f.get().hs.roomsOf(alice.userId(), "invite").get(0);
+    assertThat(f.get().hs.roomStateEvent(room, "m.room.member", alice.userId()).path("content").path("is_direct")
         .asBoolean()).isTrue();
     alice.join(room);
     await().atMost(WAIT).until(() -> hasBody(room, daveGhost(), "hi alice"));
@@ -81,46 +80,45 @@ class DirectChatTest {
     // Typing (XEP-0085 composing) reaches the room as the ghost's typing notification.
     dave.send(StanzaBuilder.buildMessage("d2").to(jidOf(alice)).ofType(Message.Type.chat)
         .addExtension(new ChatStateExtension(ChatState.composing)).build());
-    await().atMost(WAIT).until(() -> f.hs.requests("PUT", ".*/typing/.*").stream()
+    await().atMost(WAIT).until(() -> f.get().hs.requests("PUT", ".*/typing/.*").stream()
         .anyMatch(r -> daveGhost().equals(r.userId())));
 
     alice.leave(room);
     chat(jidOf(alice), "d3", "are you still there?");
 
-    await().atMost(WAIT).until(() -> "invite".equals(f.hs.members(room).get(alice.userId())));
+    await().atMost(WAIT).until(() -> "invite".equals(f.get().hs.members(room).get(alice.userId())));
     await().atMost(WAIT).until(() -> hasBody(room, daveGhost(), "are you still there?"));
     alice.join(room);
-    assertThat(f.hs.timeline(room).stream().filter(e -> "hi alice".equals(e.path("content").path("body").asText())))
+    assertThat(f.get().hs.timeline(room).stream()
+        .filter(e -> "hi alice".equals(e.path("content").path("body").asText())))
         .hasSize(1);
-    f.hs.assertNoSchemaViolations();
+    f.get().hs.assertNoSchemaViolations();
   }
 
   @Test
   void aMatrixUserInvitesAnXmppGhostToADirectChatAndBothTalk() throws Exception {
-    f = MucFixture.start(dir);
-    TestUser alice = f.hs.user("alice");
-    dave = XmppClient.login(f.prosody, "dave");
+    TestUser alice = f.get().hs.user("alice");
+    dave = XmppClient.login(f.get().prosody, "dave");
 
     String room = alice.createRoom(RoomSpec.privateRoom().direct().invite(daveGhost()));
-    f.awaitMembership(room, daveGhost(), "join");
+    f.get().awaitMembership(room, daveGhost(), "join");
     alice.send(room, "hello from matrix");
 
     await().atMost(WAIT).until(() -> dave.messages.stream().anyMatch(m -> m.getType() == Message.Type.chat
         && "hello from matrix".equals(m.getBody())));
     chat(jidOf(alice), "d1", "hello back");
     await().atMost(WAIT).until(() -> hasBody(room, daveGhost(), "hello back"));
-    assertThat(f.hs.roomsOf(alice.userId(), "invite")).isEmpty(); // the same room, not a new one
-    f.hs.assertNoSchemaViolations();
-    assertThat(f.bridge.counter("switchboard.xmpp.messages", "direction", "to_remote")).isEqualTo(1);
-    await().atMost(WAIT).untilAsserted(() -> assertThat(f.bridge.counter("switchboard.xmpp.messages",
+    assertThat(f.get().hs.roomsOf(alice.userId(), "invite")).isEmpty(); // the same room, not a new one
+    f.get().hs.assertNoSchemaViolations();
+    assertThat(f.get().bridge.counter("switchboard.xmpp.messages", "direction", "to_remote")).isEqualTo(1);
+    await().atMost(WAIT).untilAsserted(() -> assertThat(f.get().bridge.counter("switchboard.xmpp.messages",
         "direction", "to_matrix")).isEqualTo(1));
   }
 
   @Test
   void subscriptionsToAMatrixUserAreAcceptedAndItShowsAvailable() throws Exception {
-    f = MucFixture.start(dir);
-    TestUser alice = f.hs.user("alice");
-    dave = XmppClient.login(f.prosody, "dave");
+    TestUser alice = f.get().hs.user("alice");
+    dave = XmppClient.login(f.get().prosody, "dave");
 
     dave.send(StanzaBuilder.buildPresence().to(jidOf(alice)).ofType(Presence.Type.subscribe).build());
 
@@ -133,10 +131,9 @@ class DirectChatTest {
 
   @Test
   void aMatrixUsersVCardComesFromTheirProfile() throws Exception {
-    f = MucFixture.start(dir);
-    TestUser alice = f.hs.user("alice");
+    TestUser alice = f.get().hs.user("alice");
     alice.setDisplayName("Alice Liddell");
-    dave = XmppClient.login(f.prosody, "dave");
+    dave = XmppClient.login(f.get().prosody, "dave");
 
     org.jivesoftware.smackx.vcardtemp.packet.VCard card = org.jivesoftware.smackx.vcardtemp.VCardManager
         .getInstanceFor(dave.connection).loadVCard(jidOf(alice));

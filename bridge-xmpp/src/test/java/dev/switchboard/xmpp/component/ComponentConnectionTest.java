@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.switchboard.core.connector.RemoteUnavailableException;
+import dev.switchboard.testkit.fixture.XmppServerFixture;
 import dev.switchboard.testkit.xmpp.ProsodyServer;
 import dev.switchboard.xmpp.XmppClient;
 import java.time.Duration;
@@ -23,31 +24,19 @@ import org.jivesoftware.smack.packet.Stanza;
 import org.jivesoftware.smack.packet.StanzaBuilder;
 import org.jivesoftware.smack.packet.StandardExtensionElement;
 import org.jivesoftware.smackx.disco.packet.DiscoverInfo;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.jxmpp.jid.impl.JidCreate;
 
 /** The component transport against a real Prosody. */
 class ComponentConnectionTest {
-  private static ProsodyServer prosody;
+  @RegisterExtension
+  static final XmppServerFixture<ProsodyServer> prosody = XmppServerFixture.prosody();
   private final ExecutorService pool = Executors.newFixedThreadPool(2);
   private final List<Stanza> received = new CopyOnWriteArrayList<>();
   private final AtomicInteger readyCount = new AtomicInteger();
   private ComponentConnection component;
-
-  @BeforeAll
-  static void startProsody() {
-    prosody = ProsodyServer.start();
-  }
-
-  @AfterAll
-  static void stopProsody() {
-    if (prosody != null) {
-      prosody.close();
-    }
-  }
 
   @AfterEach
   void stop() {
@@ -62,8 +51,9 @@ class ComponentConnectionTest {
   }
 
   private ComponentConnection connect(String secret, int maxBuffered) {
-    ComponentSettings settings = ComponentSettings.of("127.0.0.1", prosody.componentPort(), ProsodyServer.COMPONENT,
-        secret).withReconnect(Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofSeconds(30))
+    ComponentSettings settings = ComponentSettings.of("127.0.0.1", prosody.get().componentPort(),
+        ProsodyServer.COMPONENT, secret)
+        .withReconnect(Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofSeconds(30))
         .withIqTimeout(Duration.ofSeconds(2)).withMaxBuffered(maxBuffered);
     component = new ComponentConnection(settings, new ComponentConnection.Listener() {
       @Override
@@ -81,7 +71,7 @@ class ComponentConnectionTest {
   }
 
   private ComponentConnection connected() {
-    connect(prosody.componentSecret());
+    connect(prosody.get().componentSecret());
     await().atMost(Duration.ofSeconds(10)).until(() -> component.state() == ComponentConnection.State.READY);
     return component;
   }
@@ -89,7 +79,7 @@ class ComponentConnectionTest {
   @Test
   void theRightSecretCompletesTheHandshakeAndStanzasFlowBothWays() throws Exception {
     connected();
-    try (XmppClient bob = XmppClient.login(prosody, "bob1")) {
+    try (XmppClient bob = XmppClient.login(prosody.get(), "bob1")) {
       bob.send(StanzaBuilder.buildMessage().to("alice@" + ProsodyServer.COMPONENT).setBody("hi component").build());
       component.send(StanzaBuilder.buildMessage().from("alice@" + ProsodyServer.COMPONENT)
           .to(bob.connection.getUser()).ofType(Message.Type.chat).setBody("hi bob <&>").build());
@@ -115,7 +105,7 @@ class ComponentConnectionTest {
   @Test
   void aStanzaWeCannotParseIsDroppedAndTheStreamStays() throws Exception {
     connected();
-    try (XmppClient bob = XmppClient.login(prosody, "bob2")) {
+    try (XmppClient bob = XmppClient.login(prosody.get(), "bob2")) {
       // Well-formed XML that Smack's delay provider rejects: the stanza is unreadable for us, not for Prosody.
       bob.send(StanzaBuilder.buildMessage().to("alice@" + ProsodyServer.COMPONENT).setBody("broken")
           .addExtension(StandardExtensionElement.builder("delay", "urn:xmpp:delay")
@@ -151,13 +141,13 @@ class ComponentConnectionTest {
   @Test
   void stanzasSentWhileTheServerIsDownArriveAfterTheReconnect() throws Exception {
     connected();
-    prosody.stop();
+    prosody.get().stop();
     await().atMost(Duration.ofSeconds(10)).until(() -> component.state() != ComponentConnection.State.READY);
 
     // Prosody routes a message between two addresses of our own domain back to us.
     component.send(StanzaBuilder.buildMessage().from("a@" + ProsodyServer.COMPONENT)
         .to("b@" + ProsodyServer.COMPONENT).setBody("kept while down").build());
-    prosody.startAgain();
+    prosody.get().startAgain();
 
     await().atMost(Duration.ofSeconds(20)).until(() -> received.stream()
         .anyMatch(s -> s instanceof Message m && "kept while down".equals(m.getBody())));
@@ -167,7 +157,7 @@ class ComponentConnectionTest {
   @Test
   void aStanzaThatWouldNotParseIsDroppedAndTheStreamCarriesTheNextOnes() throws Exception {
     connected();
-    try (XmppClient bob = XmppClient.login(prosody, "bob3")) {
+    try (XmppClient bob = XmppClient.login(prosody.get(), "bob3")) {
       String alice = "alice@" + ProsodyServer.COMPONENT;
       CompletableFuture<Void> controls = component.send(StanzaBuilder.buildMessage().from(alice)
           .to(bob.connection.getUser()).ofType(Message.Type.chat).setBody("a\u0001b\uFFFFc\uD800d").build());
@@ -191,9 +181,9 @@ class ComponentConnectionTest {
 
   @Test
   void whileTheStreamIsDownDeliveriesFailAndTheBufferPushesBackInsteadOfDropping() throws Exception {
-    connect(prosody.componentSecret(), 2);
+    connect(prosody.get().componentSecret(), 2);
     await().atMost(Duration.ofSeconds(10)).until(() -> component.state() == ComponentConnection.State.READY);
-    prosody.stop();
+    prosody.get().stop();
     await().atMost(Duration.ofSeconds(10)).until(() -> component.state() != ComponentConnection.State.READY);
 
     String a = "a@" + ProsodyServer.COMPONENT;
@@ -210,7 +200,7 @@ class ComponentConnectionTest {
     assertThat(third).failsWithin(Duration.ofSeconds(5)).withThrowableOfType(ExecutionException.class)
         .withCauseInstanceOf(RemoteUnavailableException.class);
     assertThat(first).isNotDone(); // waiting, not reported written
-    prosody.startAgain();
+    prosody.get().startAgain();
 
     assertThat(CompletableFuture.allOf(first, second)).succeedsWithin(Duration.ofSeconds(20));
     await().atMost(Duration.ofSeconds(10)).until(() -> received.stream()

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.id.RoomAlias;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.homeserver.RoomSpec;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.xmpp.ProsodyServer;
@@ -30,6 +31,7 @@ import org.jivesoftware.smackx.xhtmlim.XHTMLText;
 import org.jivesoftware.smackx.xhtmlim.packet.XHTMLExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.jxmpp.jid.EntityBareJid;
 import org.jxmpp.jid.Jid;
@@ -49,16 +51,14 @@ class FormattingFlowTest {
 
   @TempDir
   Path dir;
-  private MucFixture f;
+  @RegisterExtension
+  final Fixture<MucFixture> f = Fixture.of(() -> MucFixture.start(dir));
   private XmppClient dave;
 
   @AfterEach
   void stop() {
     if (dave != null) {
       dave.close();
-    }
-    if (f != null) {
-      f.close();
     }
   }
 
@@ -135,19 +135,18 @@ class FormattingFlowTest {
 
   @Test
   void inMucPortals() throws Exception {
-    f = MucFixture.start(dir);
-    TestUser alice = f.hs.user("alice");
-    String room = alice.join(f.alias());
-    f.awaitMembership(room, f.ghostOf("bob"), "join");
+    TestUser alice = f.get().hs.user("alice");
+    String room = alice.join(f.get().alias());
+    f.get().awaitMembership(room, f.get().ghostOf("bob"), "join");
 
     alice.sendEvent(room, "m.room.message", formatted("**bold** markdown", MATRIX_HTML));
-    await().atMost(WAIT).until(() -> find(f.bob, m -> STYLED.equals(m.getBody())).isPresent());
-    assertXhtml(find(f.bob, m -> STYLED.equals(m.getBody())).orElseThrow());
+    await().atMost(WAIT).until(() -> find(f.get().bob, m -> STYLED.equals(m.getBody())).isPresent());
+    assertXhtml(find(f.get().bob, m -> STYLED.equals(m.getBody())).orElseThrow());
 
-    EntityBareJid muc = f.bobInDev.getRoom();
-    f.bob.send(StanzaBuilder.buildMessage().to(muc).ofType(Message.Type.groupchat).setBody("loud and bad ok e")
+    EntityBareJid muc = f.get().bobInDev.getRoom();
+    f.get().bob.send(StanzaBuilder.buildMessage().to(muc).ofType(Message.Type.groupchat).setBody("loud and bad ok e")
         .addExtension(hostileXhtml()).build());
-    JsonNode fromXhtml = awaitBody(f, room, f.ghostOf("bob"), "loud and bad ok e");
+    JsonNode fromXhtml = awaitBody(f.get(), room, f.get().ghostOf("bob"), "loud and bad ok e");
     assertThat(fromXhtml.path("content").path("format").asText()).isEqualTo("org.matrix.custom.html");
     assertThat(fromXhtml.path("content").path("formatted_body").asText()).isEqualTo(SANITISED);
 
@@ -156,27 +155,27 @@ class FormattingFlowTest {
         + "<a href=\"https://matrix.to/#/@x:y\">@x:y</a> loud</blockquote></mx-reply><strong>reply</strong> text");
     reply.putObject("m.relates_to").putObject("m.in_reply_to").put("event_id", fromXhtml.path("event_id").asText());
     alice.sendEvent(room, "m.room.message", reply);
-    await().atMost(WAIT).until(() -> find(f.bob, m -> m.getBody() != null && m.getBody().endsWith("*reply* text"))
+    await().atMost(WAIT).until(() -> find(f.get().bob, m -> m.getBody() != null && m.getBody().endsWith("*reply* text"))
         .isPresent());
-    Message got = find(f.bob, m -> m.getBody() != null && m.getBody().endsWith("*reply* text")).orElseThrow();
+    Message got = find(f.get().bob, m -> m.getBody() != null && m.getBody().endsWith("*reply* text")).orElseThrow();
     assertThat(got.getBody()).startsWith("> ").contains("loud and bad ok e").doesNotContain("@x:y", "matrix.to");
     String xhtml = XHTMLExtension.from(got).getBodies().get(0).toString();
     assertThat(xhtml).containsPattern("<blockquote>[^<]*loud and bad ok e</blockquote><strong>reply</strong> text")
         .doesNotContain("@x:y", "matrix.to");
-    f.hs.assertNoSchemaViolations();
+    f.get().hs.assertNoSchemaViolations();
   }
 
   @Test
   void inGatewayRooms() throws Exception {
-    f = MucFixture.start(dir);
-    TestUser alice = f.hs.user("alice");
+    TestUser alice = f.get().hs.user("alice");
     String room = alice.createRoom(RoomSpec.publicRoom().alias("hall"));
-    dave = XmppClient.login(f.prosody, "dave");
-    EntityBareJid hall = new GatewayJids(ProsodyServer.COMPONENT).jidOf(RoomAlias.of("#hall:" + f.hs.serverName()));
+    dave = XmppClient.login(f.get().prosody, "dave");
+    EntityBareJid hall = new GatewayJids(ProsodyServer.COMPONENT)
+        .jidOf(RoomAlias.of("#hall:" + f.get().hs.serverName()));
     MultiUserChat muc = MultiUserChatManager.getInstanceFor(dave.connection).getMultiUserChat(hall);
     muc.join(muc.getEnterConfigurationBuilder(Resourcepart.from("dave")).timeoutAfter(WAIT.toMillis()).build());
-    String daveGhost = "@_xmpp_dave=40" + ProsodyServer.HOST + ":" + f.hs.serverName();
-    f.awaitMembership(room, daveGhost, "join");
+    String daveGhost = "@_xmpp_dave=40" + ProsodyServer.HOST + ":" + f.get().hs.serverName();
+    f.get().awaitMembership(room, daveGhost, "join");
 
     alice.sendEvent(room, "m.room.message", formatted("**bold** markdown", MATRIX_HTML));
     await().atMost(WAIT).until(() -> find(dave, m -> STYLED.equals(m.getBody())).isPresent());
@@ -184,15 +183,15 @@ class FormattingFlowTest {
 
     dave.send(StanzaBuilder.buildMessage().to(hall).ofType(Message.Type.groupchat).setBody("loud and bad ok e")
         .addExtension(hostileXhtml()).build());
-    JsonNode fromXhtml = awaitBody(f, room, daveGhost, "loud and bad ok e");
+    JsonNode fromXhtml = awaitBody(f.get(), room, daveGhost, "loud and bad ok e");
     assertThat(fromXhtml.path("content").path("formatted_body").asText()).isEqualTo(SANITISED);
     // Without XHTML-IM, XEP-0393 styling is the markup.
     dave.send(StanzaBuilder.buildMessage().to(hall).ofType(Message.Type.groupchat).setBody("_styled_ words")
         .build());
-    JsonNode styled = awaitBody(f, room, daveGhost, "_styled_ words");
+    JsonNode styled = awaitBody(f.get(), room, daveGhost, "_styled_ words");
     assertThat(styled.path("content").path("formatted_body").asText()).isEqualTo("<em>styled</em> words");
     // A joiner's history carries the styled body too.
-    XmppClient erin = XmppClient.login(f.prosody, "erin");
+    XmppClient erin = XmppClient.login(f.get().prosody, "erin");
     try {
       MultiUserChat erinMuc = MultiUserChatManager.getInstanceFor(erin.connection).getMultiUserChat(hall);
       erinMuc.join(erinMuc.getEnterConfigurationBuilder(Resourcepart.from("erin")).requestHistorySince(3600)
@@ -211,17 +210,16 @@ class FormattingFlowTest {
     assertThat(archived.getFirstElement("html", XHTMLExtension.NAMESPACE)).isNotNull();
     assertThat(archived.getFirstElement("html", XHTMLExtension.NAMESPACE).toXML().toString())
         .contains("<strong>bold</strong>");
-    f.hs.assertNoSchemaViolations();
+    f.get().hs.assertNoSchemaViolations();
   }
 
   @Test
   void inDirectChats() throws Exception {
-    f = MucFixture.start(dir);
-    TestUser alice = f.hs.user("alice");
-    dave = XmppClient.login(f.prosody, "dave");
-    String daveGhost = "@_xmpp_dave=40" + ProsodyServer.HOST + ":" + f.hs.serverName();
+    TestUser alice = f.get().hs.user("alice");
+    dave = XmppClient.login(f.get().prosody, "dave");
+    String daveGhost = "@_xmpp_dave=40" + ProsodyServer.HOST + ":" + f.get().hs.serverName();
     String room = alice.createRoom(RoomSpec.privateRoom().direct().invite(daveGhost));
-    f.awaitMembership(room, daveGhost, "join");
+    f.get().awaitMembership(room, daveGhost, "join");
 
     ObjectNode emote = formatted("**bold** markdown", MATRIX_HTML).put("msgtype", "m.emote");
     alice.sendEvent(room, "m.room.message", emote);
@@ -235,13 +233,13 @@ class FormattingFlowTest {
     Jid aliceJid = new MatrixUserJids(ProsodyServer.COMPONENT).jidOf(UserId.of(alice.userId()));
     dave.send(StanzaBuilder.buildMessage("x1").to(aliceJid).ofType(Message.Type.chat).setBody("loud and bad ok e")
         .addExtension(hostileXhtml()).build());
-    JsonNode fromXhtml = awaitBody(f, room, daveGhost, "loud and bad ok e");
+    JsonNode fromXhtml = awaitBody(f.get(), room, daveGhost, "loud and bad ok e");
     assertThat(fromXhtml.path("content").path("formatted_body").asText()).isEqualTo(SANITISED);
     dave.send(StanzaBuilder.buildMessage("x2").to(aliceJid).ofType(Message.Type.chat).setBody("/me is *here*")
         .build());
-    JsonNode styled = awaitBody(f, room, daveGhost, "is *here*");
+    JsonNode styled = awaitBody(f.get(), room, daveGhost, "is *here*");
     assertThat(styled.path("content").path("msgtype").asText()).isEqualTo("m.emote");
     assertThat(styled.path("content").path("formatted_body").asText()).isEqualTo("is <strong>here</strong>");
-    f.hs.assertNoSchemaViolations();
+    f.get().hs.assertNoSchemaViolations();
   }
 }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.core.id.RoomAlias;
+import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.homeserver.RoomSpec;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.xmpp.ProsodyServer;
@@ -31,6 +32,7 @@ import org.jivesoftware.smackx.muc.MultiUserChatManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.jxmpp.jid.EntityBareJid;
 import org.jxmpp.jid.parts.Resourcepart;
@@ -42,7 +44,8 @@ class GatewayInteractionsTest {
 
   @TempDir
   Path dir;
-  private MucFixture f;
+  @RegisterExtension
+  final Fixture<MucFixture> f = Fixture.of(() -> MucFixture.start(dir));
   private XmppClient dave;
   private TestUser alice;
   private String room;
@@ -50,14 +53,13 @@ class GatewayInteractionsTest {
 
   @BeforeEach
   void start() throws Exception {
-    f = MucFixture.start(dir);
-    alice = f.hs.user("alice");
+    alice = f.get().hs.user("alice");
     room = alice.createRoom(RoomSpec.publicRoom().alias("hall"));
-    dave = XmppClient.login(f.prosody, "dave");
-    hall = new GatewayJids(ProsodyServer.COMPONENT).jidOf(RoomAlias.of("#hall:" + f.hs.serverName()));
+    dave = XmppClient.login(f.get().prosody, "dave");
+    hall = new GatewayJids(ProsodyServer.COMPONENT).jidOf(RoomAlias.of("#hall:" + f.get().hs.serverName()));
     MultiUserChat muc = MultiUserChatManager.getInstanceFor(dave.connection).getMultiUserChat(hall);
     muc.join(muc.getEnterConfigurationBuilder(Resourcepart.from("dave")).timeoutAfter(WAIT.toMillis()).build());
-    f.awaitMembership(room, daveGhost(), "join");
+    f.get().awaitMembership(room, daveGhost(), "join");
   }
 
   @AfterEach
@@ -65,13 +67,10 @@ class GatewayInteractionsTest {
     if (dave != null) {
       dave.close();
     }
-    if (f != null) {
-      f.close();
-    }
   }
 
   private String daveGhost() {
-    return "@_xmpp_dave=40" + ProsodyServer.HOST + ":" + f.hs.serverName();
+    return "@_xmpp_dave=40" + ProsodyServer.HOST + ":" + f.get().hs.serverName();
   }
 
   @Test
@@ -102,7 +101,7 @@ class GatewayInteractionsTest {
 
     // XMPP -> Matrix retraction of dave's own message; one of someone else's is refused.
     daveSends("take this back", null);
-    JsonNode daves = f.hs.awaitEvent(room, daveGhost(), e -> "take this back".equals(e.path("content")
+    JsonNode daves = f.get().hs.awaitEvent(room, daveGhost(), e -> "take this back".equals(e.path("content")
         .path("body").asText()), WAIT);
     daveSends(null, new Retraction(daves.path("event_id").asText()));
     await().atMost(WAIT).until(() -> redacted(daves.path("event_id").asText()));
@@ -112,7 +111,7 @@ class GatewayInteractionsTest {
     alice.redact(room, aliceEvent, null);
     await().atMost(WAIT).until(() -> fromAlice().stream().anyMatch(m -> Retraction.targetOf(m)
         .equals(Optional.of(aliceEvent))));
-    assertThat(f.hs.timeline(room).stream().filter(e -> "m.room.redaction".equals(e.path("type").asText())
+    assertThat(f.get().hs.timeline(room).stream().filter(e -> "m.room.redaction".equals(e.path("type").asText())
         && aliceEvent.equals(e.path("redacts").asText()) && daveGhost().equals(e.path("sender").asText())))
         .isEmpty();
   }
@@ -120,7 +119,7 @@ class GatewayInteractionsTest {
   @Test
   void typingAndReadMarkersGoBothWays() throws Exception {
     daveSends(null, new ChatStateExtension(ChatState.composing));
-    await().atMost(WAIT).until(() -> f.hs.requests("PUT", ".*/typing/.*").stream()
+    await().atMost(WAIT).until(() -> f.get().hs.requests("PUT", ".*/typing/.*").stream()
         .anyMatch(r -> daveGhost().equals(r.userId()) && r.body().path("typing").asBoolean()));
 
     alice.send(room, "hello dave"); // alice is a member the room shows to dave
@@ -131,7 +130,7 @@ class GatewayInteractionsTest {
     await().atMost(WAIT).until(() -> fromAlice().stream().anyMatch(m -> chatState(m) == ChatState.active));
 
     daveSends("read this", null);
-    JsonNode daves = f.hs.awaitEvent(room, daveGhost(), e -> "read this".equals(e.path("content").path("body")
+    JsonNode daves = f.get().hs.awaitEvent(room, daveGhost(), e -> "read this".equals(e.path("content").path("body")
         .asText()), WAIT);
     String daveEvent = daves.path("event_id").asText();
     alice.readReceipt(room, daveEvent);
@@ -141,7 +140,7 @@ class GatewayInteractionsTest {
     String aliceEvent = alice.send(room, "and this");
     await().atMost(WAIT).until(() -> fromAlice().stream().anyMatch(m -> "and this".equals(m.getBody())));
     daveSends(null, ChatMarkers.displayed(aliceEvent));
-    await().atMost(WAIT).until(() -> f.hs.requests("POST", ".*/receipt/.*").stream()
+    await().atMost(WAIT).until(() -> f.get().hs.requests("POST", ".*/receipt/.*").stream()
         .anyMatch(r -> daveGhost().equals(r.userId()) && r.path().contains(aliceEvent.replace("$", "%24"))
             || daveGhost().equals(r.userId()) && r.path().contains(aliceEvent)));
   }
@@ -177,12 +176,12 @@ class GatewayInteractionsTest {
   }
 
   private List<JsonNode> reactionsOf(String sender) {
-    return f.hs.timeline(room).stream().filter(e -> "m.reaction".equals(e.path("type").asText())
+    return f.get().hs.timeline(room).stream().filter(e -> "m.reaction".equals(e.path("type").asText())
         && sender.equals(e.path("sender").asText())).toList();
   }
 
   private boolean redacted(String eventId) {
-    return f.hs.timeline(room).stream().anyMatch(e -> "m.room.redaction".equals(e.path("type").asText())
+    return f.get().hs.timeline(room).stream().anyMatch(e -> "m.room.redaction".equals(e.path("type").asText())
         && eventId.equals(e.path("redacts").asText()));
   }
 }

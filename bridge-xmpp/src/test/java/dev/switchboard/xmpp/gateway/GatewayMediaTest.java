@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.switchboard.core.id.RoomAlias;
+import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.homeserver.RoomSpec;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.xmpp.ProsodyServer;
@@ -28,6 +29,7 @@ import org.jivesoftware.smackx.muc.MultiUserChat;
 import org.jivesoftware.smackx.muc.MultiUserChatManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.jxmpp.jid.EntityBareJid;
 import org.jxmpp.jid.parts.Resourcepart;
@@ -43,7 +45,10 @@ class GatewayMediaTest {
 
   @TempDir
   Path dir;
-  private MucFixture f;
+  @RegisterExtension
+  final Fixture<MucFixture> f = Fixture.of(() -> MucFixture.start(dir, """
+      {"media_max_bytes": 1000, "media_allowed_hosts": ["127.0.0.1"]}
+      """));
   private HttpServer files;
   private XmppClient dave;
 
@@ -51,9 +56,6 @@ class GatewayMediaTest {
   void stop() {
     if (dave != null) {
       dave.close();
-    }
-    if (f != null) {
-      f.close();
     }
     if (files != null) {
       files.stop(0);
@@ -75,25 +77,22 @@ class GatewayMediaTest {
     files.createContext("/cat.png", x -> serve(x, PNG, "image/png"));
     files.createContext("/big.bin", x -> serve(x, BIG, "application/octet-stream"));
     files.start();
-    f = MucFixture.start(dir, """
-        {"media_max_bytes": 1000, "media_allowed_hosts": ["127.0.0.1"]}
-        """);
-    TestUser alice = f.hs.user("alice");
+    TestUser alice = f.get().hs.user("alice");
     String room = alice.createRoom(RoomSpec.publicRoom().alias("gallery"));
-    dave = XmppClient.login(f.prosody, "dave");
+    dave = XmppClient.login(f.get().prosody, "dave");
     EntityBareJid gallery = new GatewayJids(ProsodyServer.COMPONENT).jidOf(
-        RoomAlias.of("#gallery:" + f.hs.serverName()));
+        RoomAlias.of("#gallery:" + f.get().hs.serverName()));
     MultiUserChat muc = MultiUserChatManager.getInstanceFor(dave.connection).getMultiUserChat(gallery);
     muc.join(muc.getEnterConfigurationBuilder(Resourcepart.from("dave")).timeoutAfter(WAIT.toMillis()).build());
-    String ghost = "@_xmpp_dave=40" + ProsodyServer.HOST + ":" + f.hs.serverName();
+    String ghost = "@_xmpp_dave=40" + ProsodyServer.HOST + ":" + f.get().hs.serverName();
 
     String cat = "http://127.0.0.1:" + files.getAddress().getPort() + "/cat.png";
     share(gallery, "g1", cat);
-    JsonNode image = f.hs.awaitEvent(room, ghost, e -> "m.image".equals(e.path("content").path("msgtype").asText()),
-        WAIT);
+    JsonNode image = f.get().hs.awaitEvent(room, ghost,
+        e -> "m.image".equals(e.path("content").path("msgtype").asText()), WAIT);
     String mxc = image.path("content").path("url").asText();
     HttpResponse<byte[]> download = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-        f.hs.baseUrl() + "/_matrix/media/v3/download/" + mxc.substring(6))).build(),
+        f.get().hs.baseUrl() + "/_matrix/media/v3/download/" + mxc.substring(6))).build(),
         HttpResponse.BodyHandlers.ofByteArray());
     assertThat(download.body()).isEqualTo(PNG);
     // The room reflects the share to dave, with the event id as stanza-id.
@@ -102,7 +101,7 @@ class GatewayMediaTest {
 
     String big = "http://127.0.0.1:" + files.getAddress().getPort() + "/big.bin";
     share(gallery, "g2", big);
-    JsonNode link = f.hs.awaitEvent(room, ghost, e -> big.equals(e.path("content").path("body").asText()), WAIT);
+    JsonNode link = f.get().hs.awaitEvent(room, ghost, e -> big.equals(e.path("content").path("body").asText()), WAIT);
     assertThat(link.path("content").path("msgtype").asText()).isEqualTo("m.text");
   }
 
@@ -112,12 +111,9 @@ class GatewayMediaTest {
     files = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     files.createContext("/dog.png", x -> serve(x, PNG, "image/png"));
     files.start();
-    f = MucFixture.start(dir, """
-        {"media_max_bytes": 1000, "media_allowed_hosts": ["127.0.0.1"]}
-        """);
-    TestUser alice = f.hs.user("alice");
-    dave = XmppClient.login(f.prosody, "dave");
-    String ghost = "@_xmpp_dave=40" + ProsodyServer.HOST + ":" + f.hs.serverName();
+    TestUser alice = f.get().hs.user("alice");
+    dave = XmppClient.login(f.get().prosody, "dave");
+    String ghost = "@_xmpp_dave=40" + ProsodyServer.HOST + ":" + f.get().hs.serverName();
     EntityBareJid aliceJid = new dev.switchboard.xmpp.address.MatrixUserJids(ProsodyServer.COMPONENT)
         .jidOf(dev.switchboard.core.id.UserId.of(alice.userId()));
 
@@ -125,13 +121,13 @@ class GatewayMediaTest {
     dave.send(StanzaBuilder.buildMessage("dm1").to(aliceJid).ofType(Message.Type.chat).setBody(dog)
         .addExtension(StandardExtensionElement.builder("x", MediaLinks.OOB_NS).addElement("url", dog).build())
         .build());
-    await().atMost(WAIT).until(() -> !f.hs.roomsOf(alice.userId(), "invite").isEmpty());
-    String room = f.hs.roomsOf(alice.userId(), "invite").get(0);
-    JsonNode image = f.hs.awaitEvent(room, ghost, e -> "m.image".equals(e.path("content").path("msgtype").asText()),
-        WAIT);
+    await().atMost(WAIT).until(() -> !f.get().hs.roomsOf(alice.userId(), "invite").isEmpty());
+    String room = f.get().hs.roomsOf(alice.userId(), "invite").get(0);
+    JsonNode image = f.get().hs.awaitEvent(room, ghost,
+        e -> "m.image".equals(e.path("content").path("msgtype").asText()), WAIT);
     String mxc = image.path("content").path("url").asText();
     HttpResponse<byte[]> download = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-        f.hs.baseUrl() + "/_matrix/media/v3/download/" + mxc.substring(6))).build(),
+        f.get().hs.baseUrl() + "/_matrix/media/v3/download/" + mxc.substring(6))).build(),
         HttpResponse.BodyHandlers.ofByteArray());
     assertThat(download.body()).isEqualTo(PNG);
   }

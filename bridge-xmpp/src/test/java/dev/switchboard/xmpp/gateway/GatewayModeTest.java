@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.id.RoomAlias;
+import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.homeserver.RoomSpec;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.xmpp.ProsodyServer;
@@ -28,6 +29,7 @@ import org.jivesoftware.smackx.muc.UserStatusListener;
 import org.jivesoftware.smackx.muc.packet.MUCUser;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.jxmpp.jid.EntityBareJid;
 import org.jxmpp.jid.impl.JidCreate;
@@ -39,7 +41,8 @@ class GatewayModeTest {
 
   @TempDir
   Path dir;
-  private MucFixture f;
+  @RegisterExtension
+  final Fixture<MucFixture> f = Fixture.of(() -> MucFixture.start(dir));
   private XmppClient dave;
 
   @AfterEach
@@ -47,31 +50,28 @@ class GatewayModeTest {
     if (dave != null) {
       dave.close();
     }
-    if (f != null) {
-      f.close();
-    }
   }
 
   private EntityBareJid gatewayJid(String aliasLocalpart) {
-    return new GatewayJids(ProsodyServer.COMPONENT).jidOf(RoomAlias.of("#" + aliasLocalpart + ":" + f.hs.serverName()));
+    return new GatewayJids(ProsodyServer.COMPONENT)
+        .jidOf(RoomAlias.of("#" + aliasLocalpart + ":" + f.get().hs.serverName()));
   }
 
   private String daveGhost() {
-    return "@_xmpp_dave=40" + ProsodyServer.HOST + ":" + f.hs.serverName();
+    return "@_xmpp_dave=40" + ProsodyServer.HOST + ":" + f.get().hs.serverName();
   }
 
   @Test
   void anXmppUserJoinsAMatrixRoomSeesOccupantsAndHistoryChangesNickAndTalks() throws Exception {
-    f = MucFixture.start(dir);
-    TestUser alice = f.hs.user("alice");
+    TestUser alice = f.get().hs.user("alice");
     alice.setDisplayName("Alice");
-    TestUser carol = f.hs.user("carol");
+    TestUser carol = f.get().hs.user("carol");
     String room = alice.createRoom(RoomSpec.publicRoom().alias("lobby").topic("welcome to the lobby"));
     carol.join(room);
     alice.send(room, "first words");
     carol.send(room, "second words");
 
-    dave = XmppClient.login(f.prosody, "dave");
+    dave = XmppClient.login(f.get().prosody, "dave");
     MultiUserChat lobby = MultiUserChatManager.getInstanceFor(dave.connection).getMultiUserChat(gatewayJid("lobby"));
     MucEnterConfiguration enter = lobby.getEnterConfigurationBuilder(Resourcepart.from("dave"))
         .requestMaxStanzasHistory(10).timeoutAfter(WAIT.toMillis()).build();
@@ -85,21 +85,22 @@ class GatewayModeTest {
         && m.getBody() != null && DelayInformation.from(m) != null).toList();
     assertThat(history).extracting(Message::getBody).containsExactly("first words", "second words");
     assertThat(history.get(0).getFrom().getResourceOrEmpty().toString()).isEqualTo("Alice");
-    f.awaitMembership(room, daveGhost(), "join");
-    assertThat(f.hs.displayName(daveGhost())).isEqualTo("dave");
+    f.get().awaitMembership(room, daveGhost(), "join");
+    assertThat(f.get().hs.displayName(daveGhost())).isEqualTo("dave");
 
     // XMPP -> Matrix, through dave's ghost; the room reflects it to dave once.
     lobby.sendMessage("hello from xmpp");
-    f.hs.awaitEvent(room, daveGhost(), e -> "hello from xmpp".equals(e.path("content").path("body").asText()), WAIT);
+    f.get().hs.awaitEvent(room, daveGhost(),
+        e -> "hello from xmpp".equals(e.path("content").path("body").asText()), WAIT);
     await().atMost(WAIT).until(() -> dave.messages.stream().anyMatch(m -> "hello from xmpp".equals(m.getBody())
         && m.getFrom().getResourceOrEmpty().toString().equals("dave")));
 
     // Matrix -> XMPP, from the sender's nick, counted once as a message out to XMPP.
-    double sentBefore = f.bridge.counter("switchboard.xmpp.messages", "direction", "to_remote");
+    double sentBefore = f.get().bridge.counter("switchboard.xmpp.messages", "direction", "to_remote");
     alice.send(room, "hello from matrix");
     await().atMost(WAIT).until(() -> dave.messages.stream().anyMatch(m -> "hello from matrix".equals(m.getBody())
         && m.getFrom().toString().equals(gatewayJid("lobby") + "/Alice")));
-    assertThat(f.bridge.counter("switchboard.xmpp.messages", "direction", "to_remote")).isEqualTo(sentBefore + 1);
+    assertThat(f.get().bridge.counter("switchboard.xmpp.messages", "direction", "to_remote")).isEqualTo(sentBefore + 1);
 
     // Nick change (303): the ghost's display name follows.
     // Smack's changeNickname() misses the answer (as with Prosody's MUC): send the XEP-0045 § 7.6 presence directly.
@@ -112,30 +113,29 @@ class GatewayModeTest {
     await().atMost(WAIT).until(() -> dave.stanzas.stream().anyMatch(s -> s instanceof Presence p
         && p.getType() == Presence.Type.available && p.getFrom().toString().equals(gatewayJid("lobby") + "/david")
         && MUCUser.from(p).getStatus().contains(MUCUser.Status.PRESENCE_TO_SELF_110)));
-    await().atMost(WAIT).until(() -> "david".equals(f.hs.displayName(daveGhost())));
+    await().atMost(WAIT).until(() -> "david".equals(f.get().hs.displayName(daveGhost())));
     dave.send(org.jivesoftware.smack.packet.StanzaBuilder.buildMessage("renamed-1").to(gatewayJid("lobby"))
         .ofType(Message.Type.groupchat).setBody("renamed").build());
-    f.hs.awaitEvent(room, daveGhost(), e -> "renamed".equals(e.path("content").path("body").asText()), WAIT);
+    f.get().hs.awaitEvent(room, daveGhost(), e -> "renamed".equals(e.path("content").path("body").asText()), WAIT);
 
     // A Matrix member joining later shows up as an occupant.
-    TestUser erin = f.hs.user("erin");
+    TestUser erin = f.get().hs.user("erin");
     erin.join(room);
     await().atMost(WAIT).until(() -> dave.stanzas.stream().anyMatch(s -> s instanceof Presence p
         && p.getType() == Presence.Type.available && p.getFrom().toString().equals(gatewayJid("lobby") + "/erin")));
 
     Thread.sleep(500);
     assertThat(dave.messages.stream().filter(m -> "hello from matrix".equals(m.getBody()))).hasSize(1);
-    assertThat(f.hs.timeline(room).stream().filter(e -> "hello from xmpp".equals(e.path("content").path("body")
+    assertThat(f.get().hs.timeline(room).stream().filter(e -> "hello from xmpp".equals(e.path("content").path("body")
         .asText()))).hasSize(1);
-    f.hs.assertNoSchemaViolations();
+    f.get().hs.assertNoSchemaViolations();
   }
 
   @Test
   void aMatrixModeratorKickingTheGhostKicksTheOccupantAndLeavingMakesTheGhostLeave() throws Exception {
-    f = MucFixture.start(dir);
-    TestUser alice = f.hs.user("alice");
+    TestUser alice = f.get().hs.user("alice");
     String room = alice.createRoom(RoomSpec.publicRoom().alias("mods"));
-    dave = XmppClient.login(f.prosody, "dave");
+    dave = XmppClient.login(f.get().prosody, "dave");
     MultiUserChat mods = MultiUserChatManager.getInstanceFor(dave.connection).getMultiUserChat(gatewayJid("mods"));
     List<String> kicked = new CopyOnWriteArrayList<>();
     mods.addUserStatusListener(new UserStatusListener() {
@@ -145,7 +145,7 @@ class GatewayModeTest {
       }
     });
     mods.join(mods.getEnterConfigurationBuilder(Resourcepart.from("dave")).timeoutAfter(WAIT.toMillis()).build());
-    f.awaitMembership(room, daveGhost(), "join");
+    f.get().awaitMembership(room, daveGhost(), "join");
 
     alice.kick(room, daveGhost(), "spam");
 
@@ -154,15 +154,14 @@ class GatewayModeTest {
 
     // Rejoin, then leave from XMPP: the ghost leaves the Matrix room.
     mods.join(mods.getEnterConfigurationBuilder(Resourcepart.from("dave")).timeoutAfter(WAIT.toMillis()).build());
-    f.awaitMembership(room, daveGhost(), "join");
+    f.get().awaitMembership(room, daveGhost(), "join");
     mods.leave();
-    f.awaitMembership(room, daveGhost(), "leave");
+    f.get().awaitMembership(room, daveGhost(), "leave");
   }
 
   @Test
   void anUnknownAliasIsItemNotFoundAndTheComponentAdvertisesItselfHonestly() throws Exception {
-    f = MucFixture.start(dir);
-    dave = XmppClient.login(f.prosody, "dave");
+    dave = XmppClient.login(f.get().prosody, "dave");
 
     MultiUserChat nowhere = MultiUserChatManager.getInstanceFor(dave.connection)
         .getMultiUserChat(gatewayJid("nowhere"));
@@ -180,13 +179,12 @@ class GatewayModeTest {
   /** A MAM query (XEP-0313) as a client sends it; Smack 4.4 keeps its own in smack-experimental. */
   @Test
   void mamQueriesAreAnsweredFromTheMatrixRoomsHistoryPageByPage() throws Exception {
-    f = MucFixture.start(dir);
-    TestUser alice = f.hs.user("alice");
+    TestUser alice = f.get().hs.user("alice");
     String room = alice.createRoom(RoomSpec.publicRoom().alias("archive"));
     for (int i = 1; i <= 5; i++) {
       alice.send(room, "message " + i);
     }
-    dave = XmppClient.login(f.prosody, "dave");
+    dave = XmppClient.login(f.get().prosody, "dave");
     MultiUserChat archive = MultiUserChatManager.getInstanceFor(dave.connection)
         .getMultiUserChat(gatewayJid("archive"));
     archive.join(archive.getEnterConfigurationBuilder(Resourcepart.from("dave")).requestNoHistory()
@@ -200,6 +198,7 @@ class GatewayModeTest {
     MamQueries.query(dave, gatewayJid("archive"), "q2", 2, MamQueries.ids(dave, "q1").get(0));
     await().atMost(WAIT).until(() -> MamQueries.bodies(dave, "q2").size() == 2);
     assertThat(MamQueries.bodies(dave, "q2")).containsExactly("message 2", "message 3");
-    assertThat(f.hs.timeline(room).stream().map(e -> e.path("event_id").asText())).contains(MamQueries.ids(dave, "q2").get(0));
+    assertThat(f.get().hs.timeline(room).stream().map(e -> e.path("event_id").asText()))
+        .contains(MamQueries.ids(dave, "q2").get(0));
   }
 }

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.connector.ConnectorState;
 import dev.switchboard.core.id.RoomAlias;
+import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.homeserver.RoomSpec;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.xmpp.ProsodyServer;
@@ -24,6 +25,7 @@ import org.jivesoftware.smackx.muc.MultiUserChatManager;
 import org.jivesoftware.smackx.ping.packet.Ping;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.jxmpp.jid.EntityBareJid;
 import org.jxmpp.jid.EntityFullJid;
@@ -39,7 +41,8 @@ class GatewayRestartFlowTest {
 
   @TempDir
   Path dir;
-  private MucFixture f;
+  @RegisterExtension
+  final Fixture<MucFixture> f = Fixture.of(() -> MucFixture.start(dir));
   private XmppClient dave;
   private XmppClient erin;
   private XmppClient fred;
@@ -51,13 +54,10 @@ class GatewayRestartFlowTest {
         c.close();
       }
     }
-    if (f != null) {
-      f.close();
-    }
   }
 
   private String ghostOf(String user) {
-    return "@_xmpp_" + user + "=40" + ProsodyServer.HOST + ":" + f.hs.serverName();
+    return "@_xmpp_" + user + "=40" + ProsodyServer.HOST + ":" + f.get().hs.serverName();
   }
 
   private static MultiUserChat join(XmppClient client, EntityBareJid room, String nick) throws Exception {
@@ -68,7 +68,7 @@ class GatewayRestartFlowTest {
   }
 
   private long eventsWithBody(String room, String sender, String body) {
-    return f.hs.timeline(room).stream().filter(e -> sender.equals(e.path("sender").asText())
+    return f.get().hs.timeline(room).stream().filter(e -> sender.equals(e.path("sender").asText())
         && body.equals(e.path("content").path("body").asText())).count();
   }
 
@@ -78,34 +78,33 @@ class GatewayRestartFlowTest {
 
   @Test
   void anOccupantKeepsTalkingAfterARestartWithoutRejoiningOneWhoLeftIsNotRestoredOneGoneOfflineLeaves() throws Exception {
-    f = MucFixture.start(dir);
-    TestUser alice = f.hs.user("alice");
+    TestUser alice = f.get().hs.user("alice");
     String room = alice.createRoom(RoomSpec.publicRoom().alias("lobby"));
     EntityBareJid lobby = new GatewayJids(ProsodyServer.COMPONENT)
-        .jidOf(RoomAlias.of("#lobby:" + f.hs.serverName()));
+        .jidOf(RoomAlias.of("#lobby:" + f.get().hs.serverName()));
 
-    dave = XmppClient.login(f.prosody, "dave");
-    erin = XmppClient.login(f.prosody, "erin");
+    dave = XmppClient.login(f.get().prosody, "dave");
+    erin = XmppClient.login(f.get().prosody, "erin");
     MultiUserChat daveIn = join(dave, lobby, "dave");
     MultiUserChat erinIn = join(erin, lobby, "erin");
     daveIn.sendMessage("before the restart");
-    f.hs.awaitEvent(room, ghostOf("dave"), e -> "before the restart".equals(e.path("content").path("body").asText()),
-        WAIT);
+    f.get().hs.awaitEvent(room, ghostOf("dave"),
+        e -> "before the restart".equals(e.path("content").path("body").asText()), WAIT);
     // A nick change is stored too: after the restart dave is "david".
     // (Smack's changeNickname() misses the answer, see GatewayModeTest: the XEP-0045 § 7.6 presence goes directly.)
     dave.send(StanzaBuilder.buildPresence().to(JidCreate.entityFullFrom(lobby, Resourcepart.from("david"))).build());
     await().atMost(WAIT).until(() -> "david".equals(displayName(room, ghostOf("dave"))));
     erinIn.leave();
-    f.awaitMembership(room, ghostOf("erin"), "leave");
+    f.get().awaitMembership(room, ghostOf("erin"), "leave");
 
     // fred goes offline while the bridge is down: his unavailable presence never reaches it.
-    fred = XmppClient.login(f.prosody, "fred");
+    fred = XmppClient.login(f.get().prosody, "fred");
     join(fred, lobby, "fred");
-    f.awaitMembership(room, ghostOf("fred"), "join");
-    f.stopBridge();
+    f.get().awaitMembership(room, ghostOf("fred"), "join");
+    f.get().stopBridge();
     fred.close();
-    f.startBridgeAgain();
-    await().atMost(WAIT).until(() -> f.connector.state() == ConnectorState.RUNNING);
+    f.get().startBridgeAgain();
+    await().atMost(WAIT).until(() -> f.get().connector.state() == ConnectorState.RUNNING);
 
     // dave's self-ping (XEP-0410) says he is still in; erin's says she is not.
     selfPing(dave, JidCreate.entityFullFrom(lobby, Resourcepart.from("david")));
@@ -117,8 +116,8 @@ class GatewayRestartFlowTest {
     int before = dave.messages.size();
     dave.send(StanzaBuilder.buildMessage("after-1").to(lobby).ofType(Message.Type.groupchat)
         .setBody("after the restart").build());
-    f.hs.awaitEvent(room, ghostOf("dave"), e -> "after the restart".equals(e.path("content").path("body").asText()),
-        WAIT);
+    f.get().hs.awaitEvent(room, ghostOf("dave"),
+        e -> "after the restart".equals(e.path("content").path("body").asText()), WAIT);
     await().atMost(WAIT).until(() -> dave.messages.subList(before, dave.messages.size()).stream()
         .anyMatch(m -> "after the restart".equals(m.getBody()) && m.getType() == Message.Type.groupchat));
     assertThat(eventsWithBody(room, ghostOf("dave"), "after the restart")).isEqualTo(1);
@@ -134,11 +133,11 @@ class GatewayRestartFlowTest {
     // Matrix reaches him too, without a rejoin; fred's copy bounces (he is offline), so he leaves.
     alice.send(room, "welcome back");
     await().atMost(WAIT).until(() -> dave.messages.stream().anyMatch(m -> "welcome back".equals(m.getBody())));
-    f.awaitMembership(room, ghostOf("fred"), "leave");
+    f.get().awaitMembership(room, ghostOf("fred"), "leave");
   }
 
   private String displayName(String room, String user) {
-    JsonNode member = f.hs.roomStateEvent(room, "m.room.member", user);
+    JsonNode member = f.get().hs.roomStateEvent(room, "m.room.member", user);
     return member == null ? null : member.path("content").path("displayname").asText(null);
   }
 }

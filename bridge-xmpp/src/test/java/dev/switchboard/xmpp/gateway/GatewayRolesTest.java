@@ -3,6 +3,7 @@ package dev.switchboard.xmpp.gateway;
 import static org.awaitility.Awaitility.await;
 
 import dev.switchboard.core.id.RoomAlias;
+import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.homeserver.RoomSpec;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.xmpp.ProsodyServer;
@@ -21,6 +22,7 @@ import org.jivesoftware.smackx.muc.packet.MUCItem;
 import org.jivesoftware.smackx.muc.packet.MUCUser;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.jxmpp.jid.EntityBareJid;
 import org.jxmpp.jid.parts.Resourcepart;
@@ -31,7 +33,8 @@ class GatewayRolesTest {
 
   @TempDir
   Path dir;
-  private MucFixture f;
+  @RegisterExtension
+  final Fixture<MucFixture> f = Fixture.of(() -> MucFixture.start(dir));
   private XmppClient dave;
 
   @AfterEach
@@ -39,25 +42,21 @@ class GatewayRolesTest {
     if (dave != null) {
       dave.close();
     }
-    if (f != null) {
-      f.close();
-    }
   }
 
   @Test
   void powerLevelsBecomeAffiliationsAndRoles() throws Exception {
-    f = MucFixture.start(dir);
-    TestUser alice = f.hs.user("alice");
-    TestUser carol = f.hs.user("carol");
-    TestUser erin = f.hs.user("erin");
+    TestUser alice = f.get().hs.user("alice");
+    TestUser carol = f.get().hs.user("carol");
+    TestUser erin = f.get().hs.user("erin");
     String room = alice.createRoom(RoomSpec.publicRoom().alias("hall"));
     carol.join(room);
     erin.join(room);
     alice.setPowerLevel(room, erin.userId(), 50);
 
-    dave = XmppClient.login(f.prosody, "dave");
+    dave = XmppClient.login(f.get().prosody, "dave");
     EntityBareJid hall = new GatewayJids(ProsodyServer.COMPONENT).jidOf(
-        RoomAlias.of("#hall:" + f.hs.serverName()));
+        RoomAlias.of("#hall:" + f.get().hs.serverName()));
     MultiUserChat muc = MultiUserChatManager.getInstanceFor(dave.connection).getMultiUserChat(hall);
     muc.join(muc.getEnterConfigurationBuilder(Resourcepart.from("dave")).timeoutAfter(WAIT.toMillis()).build());
 
@@ -70,8 +69,8 @@ class GatewayRolesTest {
     // Changes follow: carol becomes a moderator, and dave's ghost drops below the level to speak (a visitor).
     alice.setPowerLevel(room, carol.userId(), 50);
     await().atMost(WAIT).until(() -> is(latest(hall, "carol"), MUCAffiliation.admin, MUCRole.moderator));
-    f.awaitMembership(room, "@_xmpp_dave=40" + ProsodyServer.HOST + ":" + f.hs.serverName(), "join");
-    alice.setPowerLevel(room, "@_xmpp_dave=40" + ProsodyServer.HOST + ":" + f.hs.serverName(), -1);
+    f.get().awaitMembership(room, "@_xmpp_dave=40" + ProsodyServer.HOST + ":" + f.get().hs.serverName(), "join");
+    alice.setPowerLevel(room, "@_xmpp_dave=40" + ProsodyServer.HOST + ":" + f.get().hs.serverName(), -1);
     await().atMost(WAIT).until(() -> is(latest(hall, "dave"), MUCAffiliation.none, MUCRole.visitor)
         && MUCUser.from(latest(hall, "dave").orElseThrow()).getStatus()
             .contains(MUCUser.Status.PRESENCE_TO_SELF_110));

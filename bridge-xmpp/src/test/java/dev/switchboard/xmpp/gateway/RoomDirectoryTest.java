@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.id.RoomAlias;
+import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.xmpp.ProsodyServer;
 import dev.switchboard.xmpp.MucFixture;
@@ -29,6 +30,7 @@ import org.jivesoftware.smackx.xdata.form.FillableForm;
 import org.jivesoftware.smackx.xdata.packet.DataForm;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.jxmpp.jid.DomainBareJid;
 import org.jxmpp.jid.impl.JidCreate;
@@ -41,16 +43,14 @@ import org.jxmpp.jid.impl.JidCreate;
 class RoomDirectoryTest {
   @TempDir
   Path dir;
-  private MucFixture f;
+  @RegisterExtension
+  final Fixture<MucFixture> f = Fixture.of(() -> MucFixture.start(dir));
   private XmppClient dave;
 
   @AfterEach
   void stop() {
     if (dave != null) {
       dave.close();
-    }
-    if (f != null) {
-      f.close();
     }
   }
 
@@ -72,12 +72,12 @@ class RoomDirectoryTest {
   }
 
   private String gatewayJid(String alias) {
-    return new GatewayJids(ProsodyServer.COMPONENT).jidOf(RoomAlias.of("#" + alias + ":" + f.hs.serverName()))
+    return new GatewayJids(ProsodyServer.COMPONENT).jidOf(RoomAlias.of("#" + alias + ":" + f.get().hs.serverName()))
         .toString();
   }
 
   private void publish(TestUser user, String roomId) throws Exception {
-    HttpRequest put = HttpRequest.newBuilder(URI.create(f.hs.baseUrl() + "/_matrix/client/v3/directory/list/room/"
+    HttpRequest put = HttpRequest.newBuilder(URI.create(f.get().hs.baseUrl() + "/_matrix/client/v3/directory/list/room/"
             + URLEncoder.encode(roomId, StandardCharsets.UTF_8)))
         .header("Authorization", "Bearer " + user.accessToken())
         .header("Content-Type", "application/json")
@@ -88,14 +88,13 @@ class RoomDirectoryTest {
 
   @Test
   void publishedRoomsWithAliasesAreListedAndSearchable() throws Exception {
-    f = MucFixture.start(dir);
-    TestUser alice = f.hs.user("alice");
+    TestUser alice = f.get().hs.user("alice");
     alice.createRoom(room("hall", "The Hall", "talk about halls & <corridors>", true));
     String garden = alice.createRoom(room("garden", null, "plants", false));
     publish(alice, garden); // published afterwards, through the directory API
     alice.createRoom(room(null, "No alias", "unreachable from XMPP", true));
     alice.createRoom(room("secret", "Secret", "not published", false));
-    dave = XmppClient.login(f.prosody, "dave");
+    dave = XmppClient.login(f.get().prosody, "dave");
     DomainBareJid component = JidCreate.domainBareFrom(ProsodyServer.COMPONENT);
 
     ServiceDiscoveryManager disco = ServiceDiscoveryManager.getInstanceFor(dave.connection);
@@ -107,7 +106,7 @@ class RoomDirectoryTest {
     Map<String, String> listed = items.getItems().stream().collect(Collectors.toMap(i -> i.getEntityID().toString(),
         i -> i.getName() == null ? "" : i.getName()));
     assertThat(listed).containsOnly(Map.entry(gatewayJid("hall"), "The Hall"),
-        Map.entry(gatewayJid("garden"), "#garden:" + f.hs.serverName()));
+        Map.entry(gatewayJid("garden"), "#garden:" + f.get().hs.serverName()));
 
     UserSearchManager search = new UserSearchManager(dave.connection);
     DataForm form = search.getSearchForm(component);
@@ -126,7 +125,7 @@ class RoomDirectoryTest {
     assertThat(row.getValues("topic")).extracting(CharSequence::toString)
         .containsExactly("talk about halls & <corridors>");
     assertThat(row.getValues("members")).extracting(CharSequence::toString).containsExactly("1");
-    f.hs.assertNoSchemaViolations();
+    f.get().hs.assertNoSchemaViolations();
   }
 
   private static List<String> searchFor(UserSearchManager search, DataForm form, DomainBareJid component,

@@ -8,6 +8,7 @@ import dev.switchboard.core.connector.Link;
 import dev.switchboard.core.connector.LinkCapable.LinkException;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.homeserver.RoomSpec;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.xmpp.ProsodyServer;
@@ -16,75 +17,67 @@ import java.nio.file.Path;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.jivesoftware.smack.packet.Message;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Plumbing an existing Matrix room to a Prosody MUC through {@code LinkCapable}, called directly. */
 class MucLinkTest {
   @TempDir
   Path dir;
-  private MucFixture f;
-
-  @AfterEach
-  void stop() {
-    if (f != null) {
-      f.close();
-    }
-  }
+  @RegisterExtension
+  final Fixture<MucFixture> f = Fixture.of(() -> MucFixture.start(dir));
 
   @Test
   void linkingBridgesAnExistingRoomAndUnlinkingLeavesTheMucAndRemovesTheGhosts() throws Exception {
-    f = MucFixture.start(dir);
-    TestUser alice = f.hs.user("alice");
+    TestUser alice = f.get().hs.user("alice");
     String room = alice.createRoom(RoomSpec.publicRoom().name("team"));
     UserId requester = UserId.of(alice.userId());
 
-    Link link = f.connector.link(RoomId.of(room), "xmpp:" + f.muc().toUpperCase() + "?join", requester)
+    Link link = f.get().connector.link(RoomId.of(room), "xmpp:" + f.get().muc().toUpperCase() + "?join", requester)
         .get(60, TimeUnit.SECONDS);
 
-    assertThat(link.remoteId()).isEqualTo(f.muc());
+    assertThat(link.remoteId()).isEqualTo(f.get().muc());
     assertThat(link.plumbed()).isTrue();
-    await().atMost(MucFixture.WAIT).until(() -> f.bobInDev.getOccupants().stream()
+    await().atMost(MucFixture.WAIT).until(() -> f.get().bobInDev.getOccupants().stream()
         .anyMatch(o -> o.getResourceOrEmpty().toString().equals("Matrix")));
-    f.bobInDev.sendMessage("hello plumbed room");
-    f.hs.awaitEvent(room, f.ghostOf("bob"), e -> "hello plumbed room".equals(e.path("content").path("body")
+    f.get().bobInDev.sendMessage("hello plumbed room");
+    f.get().hs.awaitEvent(room, f.get().ghostOf("bob"), e -> "hello plumbed room".equals(e.path("content").path("body")
         .asText()), MucFixture.WAIT);
     alice.send(room, "hello muc");
-    await().atMost(MucFixture.WAIT).until(() -> f.bob.messages.stream().anyMatch(m -> m.getType()
+    await().atMost(MucFixture.WAIT).until(() -> f.get().bob.messages.stream().anyMatch(m -> m.getType()
         == Message.Type.groupchat && "hello muc".equals(m.getBody())));
 
-    f.connector.unlink(link).get(60, TimeUnit.SECONDS);
+    f.get().connector.unlink(link).get(60, TimeUnit.SECONDS);
 
-    await().atMost(MucFixture.WAIT).until(() -> f.bobInDev.getOccupants().stream()
+    await().atMost(MucFixture.WAIT).until(() -> f.get().bobInDev.getOccupants().stream()
         .noneMatch(o -> o.getResourceOrEmpty().toString().equals("Matrix")));
-    f.awaitMembership(room, f.ghostOf("bob"), "leave");
+    f.get().awaitMembership(room, f.get().ghostOf("bob"), "leave");
     alice.send(room, "not bridged any more");
-    f.bobInDev.sendMessage("nor this");
+    f.get().bobInDev.sendMessage("nor this");
     Thread.sleep(1000);
-    assertThat(f.bob.messages).noneMatch(m -> "not bridged any more".equals(m.getBody()));
-    assertThat(f.hs.timeline(room)).noneMatch(e -> "nor this".equals(e.path("content").path("body").asText()));
-    f.hs.assertNoSchemaViolations();
+    assertThat(f.get().bob.messages).noneMatch(m -> "not bridged any more".equals(m.getBody()));
+    assertThat(f.get().hs.timeline(room)).noneMatch(e -> "nor this".equals(e.path("content").path("body").asText()));
+    f.get().hs.assertNoSchemaViolations();
   }
 
   @Test
   void badMissingAndTakenMucsAreRefusedWithMatrixErrorCodes() throws Exception {
-    f = MucFixture.start(dir);
-    TestUser alice = f.hs.user("alice");
+    TestUser alice = f.get().hs.user("alice");
     RoomId first = RoomId.of(alice.createRoom(RoomSpec.publicRoom()));
     RoomId second = RoomId.of(alice.createRoom(RoomSpec.publicRoom()));
     UserId requester = UserId.of(alice.userId());
 
-    assertThatThrownBy(() -> f.connector.normaliseRemoteRoom("not a jid@@"))
+    assertThatThrownBy(() -> f.get().connector.normaliseRemoteRoom("not a jid@@"))
         .isInstanceOfSatisfying(LinkException.class, e -> assertThat(e.errcode()).isEqualTo("M_INVALID_PARAM"));
     assertThat(errcode(first, "nosuchroom@" + ProsodyServer.MUC, requester)).isEqualTo("M_NOT_FOUND");
-    f.connector.link(first, f.muc(), requester).get(60, TimeUnit.SECONDS);
-    assertThat(errcode(second, f.muc(), requester)).isEqualTo("M_ROOM_IN_USE");
+    f.get().connector.link(first, f.get().muc(), requester).get(60, TimeUnit.SECONDS);
+    assertThat(errcode(second, f.get().muc(), requester)).isEqualTo("M_ROOM_IN_USE");
   }
 
   private String errcode(RoomId room, String muc, UserId requester) throws Exception {
     try {
-      f.connector.link(room, muc, requester).get(60, TimeUnit.SECONDS);
+      f.get().connector.link(room, muc, requester).get(60, TimeUnit.SECONDS);
       return "linked";
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();

@@ -4,14 +4,15 @@ import static dev.switchboard.xmpp.MucFixture.WAIT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.xmpp.MucFixture;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -23,36 +24,29 @@ class MucCatchUpFlowTest {
 
   @TempDir
   Path dir;
-  private MucFixture f;
-
-  @AfterEach
-  void stop() {
-    if (f != null) {
-      f.close();
-    }
-  }
+  @RegisterExtension
+  final Fixture<MucFixture> f = Fixture.of(() -> MucFixture.start(dir));
 
   private List<String> bodiesFromBob(String room) {
-    return f.hs.timeline(room).stream().filter(e -> "m.room.message".equals(e.path("type").asText()))
-        .filter(e -> f.ghostOf("bob").equals(e.path("sender").asText()))
+    return f.get().hs.timeline(room).stream().filter(e -> "m.room.message".equals(e.path("type").asText()))
+        .filter(e -> f.get().ghostOf("bob").equals(e.path("sender").asText()))
         .map(e -> e.path("content").path("body").asText()).toList();
   }
 
   @Test
   void messagesSentWhileTheBridgeIsDownArriveOnceAfterItStarts() throws Exception {
-    f = MucFixture.start(dir);
-    TestUser alice = f.hs.user("alice");
-    String room = alice.join(f.alias());
-    f.awaitMembership(room, f.ghostOf("bob"), "join");
-    f.bobInDev.sendMessage("before");
+    TestUser alice = f.get().hs.user("alice");
+    String room = alice.join(f.get().alias());
+    f.get().awaitMembership(room, f.get().ghostOf("bob"), "join");
+    f.get().bobInDev.sendMessage("before");
     await().atMost(WAIT).until(() -> bodiesFromBob(room).contains("before"));
 
-    f.stopBridge();
+    f.get().stopBridge();
     for (int i = 1; i <= GAP; i++) {
-      f.bobInDev.sendMessage("gap " + i);
+      f.get().bobInDev.sendMessage("gap " + i);
     }
-    f.startBridgeAgain();
-    f.bobInDev.sendMessage("after");
+    f.get().startBridgeAgain();
+    f.get().bobInDev.sendMessage("after");
 
     List<String> expected = IntStream.rangeClosed(1, GAP).mapToObj(i -> "gap " + i).toList();
     await().atMost(WAIT).untilAsserted(() -> assertThat(bodiesFromBob(room)).containsAll(expected)

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.xmpp.MucFixture;
 import java.nio.file.Path;
@@ -12,8 +13,8 @@ import java.time.Duration;
 import java.util.Optional;
 import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smackx.xhtmlim.packet.XHTMLExtension;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,27 +25,20 @@ import org.junit.jupiter.api.io.TempDir;
 class MucControlCharactersFlowTest {
   @TempDir
   Path dir;
-  private MucFixture f;
-
-  @AfterEach
-  void stop() {
-    if (f != null) {
-      f.close();
-    }
-  }
+  @RegisterExtension
+  final Fixture<MucFixture> f = Fixture.of(() -> MucFixture.start(dir));
 
   private Optional<Message> bobGot(String body) {
-    return f.bob.messages.stream().filter(m -> m.getType() == Message.Type.groupchat && body.equals(m.getBody()))
+    return f.get().bob.messages.stream().filter(m -> m.getType() == Message.Type.groupchat && body.equals(m.getBody()))
         .findFirst();
   }
 
   @Test
   void controlCharactersAreCleanedAndTheComponentStreamStaysUp() throws Exception {
-    f = MucFixture.start(dir);
-    TestUser alice = f.hs.user("alice");
-    String room = alice.join(f.alias());
-    f.awaitMembership(room, f.ghostOf("bob"), "join");
-    double reconnectsBefore = f.bridge.count("switchboard.xmpp.reconnects", "connection", "component");
+    TestUser alice = f.get().hs.user("alice");
+    String room = alice.join(f.get().alias());
+    f.get().awaitMembership(room, f.get().ghostOf("bob"), "join");
+    double reconnectsBefore = f.get().bridge.count("switchboard.xmpp.reconnects", "connection", "component");
 
     alice.sendEvent(room, "m.room.message", JsonNodeFactory.instance.objectNode().put("msgtype", "m.text")
         .put("body", "bell\u0001 and \uFFFF end ]]>").put("format", "org.matrix.custom.html")
@@ -52,15 +46,17 @@ class MucControlCharactersFlowTest {
     alice.send(room, "the next one");
 
     await().atMost(WAIT).until(() -> bobGot("the next one").isPresent());
-    Message cleaned = f.bob.messages.stream().filter(m -> m.getBody() != null && m.getBody().contains("bell"))
-        .findFirst().orElseThrow(() -> new AssertionError("the cleaned message did not arrive: " + f.bob.messages));
+    Message cleaned = f.get().bob.messages.stream().filter(m -> m.getBody() != null && m.getBody().contains("bell"))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("the cleaned message did not arrive: " + f.get().bob.messages));
     assertThat(cleaned.getBody()).doesNotContain("\u0001", "\uFFFF").contains("*bell* and", "_end_ ]]>");
     XHTMLExtension xhtml = XHTMLExtension.from(cleaned);
     assertThat(xhtml).as("XHTML-IM body").isNotNull();
     assertThat(xhtml.getBodies().get(0).toString()).contains("bell").doesNotContain("\u0001", "\uFFFF", "&#1;");
     // Messages arrive in order: the cleaned one first.
-    assertThat(f.bob.messages.indexOf(cleaned)).isLessThan(f.bob.messages.indexOf(bobGot("the next one").get()));
+    assertThat(f.get().bob.messages.indexOf(cleaned))
+        .isLessThan(f.get().bob.messages.indexOf(bobGot("the next one").get()));
     await().during(Duration.ofSeconds(1)).atMost(WAIT).until(() ->
-        f.bridge.count("switchboard.xmpp.reconnects", "connection", "component") == reconnectsBefore);
+        f.get().bridge.count("switchboard.xmpp.reconnects", "connection", "component") == reconnectsBefore);
   }
 }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.xmpp.MucFixture;
 import dev.switchboard.xmpp.media.MediaLinks;
@@ -24,6 +25,7 @@ import org.jivesoftware.smack.packet.StanzaBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.jxmpp.jid.impl.JidCreate;
 
@@ -35,7 +37,11 @@ class MucMediaTest {
 
   @TempDir
   Path dir;
-  private MucFixture f;
+  @RegisterExtension
+  final Fixture<MucFixture> f = Fixture.of(() -> MucFixture.start(dir, """
+      {"media_base_url": "https://matrix.example.org", "media_max_bytes": 1000,
+       "media_allowed_hosts": ["127.0.0.1"]}
+      """));
   private HttpServer files;
   private TestUser alice;
   private String room;
@@ -47,13 +53,9 @@ class MucMediaTest {
     files.createContext("/cat.png", x -> serve(x, PNG, "image/png"));
     files.createContext("/big.bin", x -> serve(x, BIG, "application/octet-stream"));
     files.start();
-    f = MucFixture.start(dir, """
-        {"media_base_url": "https://matrix.example.org", "media_max_bytes": 1000,
-         "media_allowed_hosts": ["127.0.0.1"]}
-        """);
-    alice = f.hs.user("alice");
-    room = alice.join(f.alias());
-    f.awaitMembership(room, f.ghostOf("bob"), "join");
+    alice = f.get().hs.user("alice");
+    room = alice.join(f.get().alias());
+    f.get().awaitMembership(room, f.get().ghostOf("bob"), "join");
   }
 
   private static void serve(com.sun.net.httpserver.HttpExchange x, byte[] body, String type) throws java.io.IOException {
@@ -65,9 +67,6 @@ class MucMediaTest {
 
   @AfterEach
   void stop() {
-    if (f != null) {
-      f.close();
-    }
     if (files != null) {
       files.stop(0);
     }
@@ -78,7 +77,8 @@ class MucMediaTest {
   }
 
   private void bobShares(String id, String url) throws Exception {
-    f.bob.send(StanzaBuilder.buildMessage(id).to(JidCreate.entityBareFrom(f.muc())).ofType(Message.Type.groupchat)
+    f.get().bob.send(StanzaBuilder.buildMessage(id).to(JidCreate.entityBareFrom(f.get().muc()))
+        .ofType(Message.Type.groupchat)
         .setBody(url).addExtension(StandardExtensionElement.builder("x", MediaLinks.OOB_NS).addElement("url", url)
             .build()).build());
   }
@@ -90,8 +90,8 @@ class MucMediaTest {
         """));
 
     String expected = "https://matrix.example.org/_matrix/media/v3/download/test.local/AbCdEf123/cat%20photo.png";
-    await().atMost(WAIT).until(() -> f.bob.messages.stream().anyMatch(m -> expected.equals(m.getBody())));
-    Message m = f.bob.messages.stream().filter(x -> expected.equals(x.getBody())).findFirst().orElseThrow();
+    await().atMost(WAIT).until(() -> f.get().bob.messages.stream().anyMatch(m -> expected.equals(m.getBody())));
+    Message m = f.get().bob.messages.stream().filter(x -> expected.equals(x.getBody())).findFirst().orElseThrow();
     StandardExtensionElement oob = (StandardExtensionElement) m.getExtensionElement("x", MediaLinks.OOB_NS);
     assertThat(oob.getFirstElement("url").getText()).isEqualTo(expected);
   }
@@ -99,13 +99,13 @@ class MucMediaTest {
   @Test
   void anXmppFileIsFetchedAndUploadedAndWhatMayNotBeFetchedStaysALink() throws Exception {
     bobShares("f1", fileUrl("127.0.0.1", "/cat.png"));
-    JsonNode image = f.hs.awaitEvent(room, f.ghostOf("bob"),
+    JsonNode image = f.get().hs.awaitEvent(room, f.get().ghostOf("bob"),
         e -> "m.image".equals(e.path("content").path("msgtype").asText()), WAIT);
     assertThat(image.path("content").path("info").path("size").asInt()).isEqualTo(PNG.length);
     String mxc = image.path("content").path("url").asText();
     assertThat(mxc).startsWith("mxc://");
     HttpResponse<byte[]> download = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-        f.hs.baseUrl() + "/_matrix/media/v3/download/" + mxc.substring(6))).build(),
+        f.get().hs.baseUrl() + "/_matrix/media/v3/download/" + mxc.substring(6))).build(),
         HttpResponse.BodyHandlers.ofByteArray());
     assertThat(download.body()).isEqualTo(PNG);
 
@@ -115,13 +115,13 @@ class MucMediaTest {
     bobShares("f2", big);
     bobShares("f3", internal);
     for (String url : new String[] {big, internal}) {
-      JsonNode text = f.hs.awaitEvent(room, f.ghostOf("bob"), e -> url.equals(e.path("content").path("body")
+      JsonNode text = f.get().hs.awaitEvent(room, f.get().ghostOf("bob"), e -> url.equals(e.path("content").path("body")
           .asText()), WAIT);
       assertThat(text.path("content").path("msgtype").asText()).isEqualTo("m.text");
     }
-    assertThat(f.hs.timeline(room).stream().filter(e -> "m.image".equals(e.path("content").path("msgtype")
+    assertThat(f.get().hs.timeline(room).stream().filter(e -> "m.image".equals(e.path("content").path("msgtype")
         .asText()))).hasSize(1);
-    assertThat(Optional.of(f.hs.schemaViolations())).hasValueSatisfying(v -> assertThat(v).isEmpty());
+    assertThat(Optional.of(f.get().hs.schemaViolations())).hasValueSatisfying(v -> assertThat(v).isEmpty());
   }
 
   @Test

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.xmpp.MucFixture;
 import dev.switchboard.xmpp.message.Retraction;
@@ -16,9 +17,9 @@ import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smack.packet.StanzaBuilder;
 import org.jivesoftware.smackx.message_correct.element.MessageCorrectExtension;
 import org.jivesoftware.smackx.muc.packet.MUCUser;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.jxmpp.jid.impl.JidCreate;
 
@@ -26,44 +27,39 @@ import org.jxmpp.jid.impl.JidCreate;
 class MucMessageRelationsTest {
   @TempDir
   Path dir;
-  private MucFixture f;
+  @RegisterExtension
+  final Fixture<MucFixture> f = Fixture.of(() -> MucFixture.start(dir));
   private TestUser alice;
   private String room;
 
   @BeforeEach
   void start() throws Exception {
-    f = MucFixture.start(dir);
-    alice = f.hs.user("alice");
-    room = alice.join(f.alias());
-    f.awaitMembership(room, f.ghostOf("bob"), "join");
-  }
-
-  @AfterEach
-  void stop() {
-    if (f != null) {
-      f.close();
-    }
+    alice = f.get().hs.user("alice");
+    room = alice.join(f.get().alias());
+    f.get().awaitMembership(room, f.get().ghostOf("bob"), "join");
   }
 
   private void bobSends(String id, String body, org.jivesoftware.smack.packet.ExtensionElement... extensions)
       throws Exception {
-    var builder = StanzaBuilder.buildMessage(id).to(JidCreate.entityBareFrom(f.muc())).ofType(Message.Type.groupchat)
+    var builder = StanzaBuilder.buildMessage(id).to(JidCreate.entityBareFrom(f.get().muc()))
+        .ofType(Message.Type.groupchat)
         .setBody(body);
     for (var e : extensions) {
       builder.addExtension(e);
     }
-    f.bob.send(builder.build());
+    f.get().bob.send(builder.build());
   }
 
   private JsonNode bobsEvent(String body) {
-    return f.hs.awaitEvent(room, f.ghostOf("bob"), e -> body.equals(e.path("content").path("body").asText()), WAIT);
+    return f.get().hs.awaitEvent(room, f.get().ghostOf("bob"),
+        e -> body.equals(e.path("content").path("body").asText()), WAIT);
   }
 
   /** The message as bob's client got it from the MUC. */
   private Message bobReceived(String body) {
-    await().atMost(WAIT).until(() -> f.bob.messages.stream().anyMatch(m -> body.equals(m.getBody())
+    await().atMost(WAIT).until(() -> f.get().bob.messages.stream().anyMatch(m -> body.equals(m.getBody())
         && m.getType() == Message.Type.groupchat && MUCUser.from(m) == null));
-    return f.bob.messages.stream().filter(m -> body.equals(m.getBody())).findFirst().orElseThrow();
+    return f.get().bob.messages.stream().filter(m -> body.equals(m.getBody())).findFirst().orElseThrow();
   }
 
   private static Optional<String> stanzaIdOf(Message m, String by) {
@@ -82,21 +78,21 @@ class MucMessageRelationsTest {
     assertThat(edit.path("content").path("m.relates_to").path("event_id").asText())
         .isEqualTo(original.path("event_id").asText());
     assertThat(edit.path("content").path("m.new_content").path("body").asText()).isEqualTo("hello world");
-    f.hs.assertNoSchemaViolations();
+    f.get().hs.assertNoSchemaViolations();
   }
 
   @Test
   void anXmppRetractionRedactsTheBridgedMessage() throws Exception {
     bobSends("oops-1", "oops");
     JsonNode original = bobsEvent("oops");
-    String stanzaId = stanzaIdOf(bobReceived("oops"), f.muc()).orElseThrow();
+    String stanzaId = stanzaIdOf(bobReceived("oops"), f.get().muc()).orElseThrow();
 
     bobSends("retract-1", "/me retracted a message", new Retraction(stanzaId));
 
-    await().atMost(WAIT).until(() -> f.hs.timeline(room).stream().anyMatch(e -> "m.room.redaction".equals(
+    await().atMost(WAIT).until(() -> f.get().hs.timeline(room).stream().anyMatch(e -> "m.room.redaction".equals(
         e.path("type").asText()) && original.path("event_id").asText().equals(e.path("redacts").asText()
         .isEmpty() ? e.path("content").path("redacts").asText() : e.path("redacts").asText())));
-    assertThat(f.hs.timeline(room)).noneMatch(e -> e.path("content").path("body").asText().contains("retracted"));
+    assertThat(f.get().hs.timeline(room)).noneMatch(e -> e.path("content").path("body").asText().contains("retracted"));
   }
 
   @Test
@@ -118,11 +114,11 @@ class MucMessageRelationsTest {
   void aMatrixRedactionBecomesAnXmppRetractionOfTheMucsStanzaId() {
     String original = alice.send(room, "oops");
     Message first = bobReceived("oops");
-    String stanzaId = stanzaIdOf(first, f.muc()).orElseThrow();
+    String stanzaId = stanzaIdOf(first, f.get().muc()).orElseThrow();
 
     alice.redact(room, original, "typo");
 
-    await().atMost(WAIT).until(() -> f.bob.messages.stream().anyMatch(m -> Retraction.targetOf(m)
+    await().atMost(WAIT).until(() -> f.get().bob.messages.stream().anyMatch(m -> Retraction.targetOf(m)
         .filter(stanzaId::equals).isPresent()));
   }
 }

@@ -3,6 +3,7 @@ package dev.switchboard.xmpp.muc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.xmpp.MucFixture;
 import dev.switchboard.xmpp.XmppClient;
@@ -11,8 +12,8 @@ import java.time.Duration;
 import java.util.List;
 import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smackx.muc.MultiUserChat;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.jxmpp.jid.parts.Resourcepart;
 
@@ -20,39 +21,33 @@ import org.jxmpp.jid.parts.Resourcepart;
 class MucOutageTest {
   @TempDir
   Path dir;
-  private MucFixture f;
-
-  @AfterEach
-  void stop() {
-    if (f != null) {
-      f.close();
-    }
-  }
+  @RegisterExtension
+  final Fixture<MucFixture> f = Fixture.of(() -> MucFixture.start(dir, "{\"iq_timeout_ms\": 2000}"));
 
   @Test
   void matrixMessagesSentWhileProsodyIsDownArriveOnceAfterItRestarts() throws Exception {
     // A short IQ timeout: the outage below lasts longer than it, which used to make the occupant's join fail.
-    f = MucFixture.start(dir, "{\"iq_timeout_ms\": 2000}");
-    TestUser alice = f.hs.user("alice");
-    String room = alice.join(f.alias());
-    f.awaitMembership(room, f.ghostOf("bob"), "join");
+    TestUser alice = f.get().hs.user("alice");
+    String room = alice.join(f.get().alias());
+    f.get().awaitMembership(room, f.get().ghostOf("bob"), "join");
     alice.send(room, "before");
-    await().atMost(MucFixture.WAIT).until(() -> f.bob.messages.stream().anyMatch(m -> "before".equals(m.getBody())));
-    f.bob.close();
-    f.bob = null;
+    await().atMost(MucFixture.WAIT)
+        .until(() -> f.get().bob.messages.stream().anyMatch(m -> "before".equals(m.getBody())));
+    f.get().bob.close();
+    f.get().bob = null;
 
-    f.prosody.stop();
+    f.get().prosody.stop();
     List<String> sent = List.of("down 1", "down 2", "down 3");
     for (String text : sent) {
       alice.send(room, text);
     }
     Thread.sleep(4000); // longer than the IQ timeout, while the bridge retries its connection
-    f.prosody.startAgain();
+    f.get().prosody.startAgain();
 
     // bob comes back and reads the room's history (the MUC is persistent, with MAM).
-    XmppClient bob = XmppClient.login(f.prosody, "bob");
-    f.bob = bob;
-    MultiUserChat dev = f.mucOf(bob);
+    XmppClient bob = XmppClient.login(f.get().prosody, "bob");
+    f.get().bob = bob;
+    MultiUserChat dev = f.get().mucOf(bob);
     dev.join(dev.getEnterConfigurationBuilder(Resourcepart.from("bob")).requestMaxStanzasHistory(50)
         .timeoutAfter(MucFixture.WAIT.toMillis()).build());
     // Whether they were sent before bob rejoined (history) or after (live), each arrives once and in order. The

@@ -5,7 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.switchboard.testkit.homeserver.TestHomeserver;
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
+import dev.switchboard.testkit.fixture.XmppServerFixture;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.xmpp.ProsodyServer;
 import dev.switchboard.xmpp.XmppClient;
@@ -19,6 +21,7 @@ import org.jivesoftware.smackx.muc.MultiUserChatManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.jxmpp.jid.impl.JidCreate;
 import org.jxmpp.jid.parts.Resourcepart;
@@ -29,89 +32,83 @@ class MucPortalTest {
 
   @TempDir
   Path dir;
-  private ProsodyServer prosody;
-  private TestHomeserver hs;
-  private AutoCloseable bridge;
+  @RegisterExtension
+  final XmppServerFixture<ProsodyServer> prosody = XmppServerFixture.prosody();
+  @RegisterExtension
+  final HomeserverFixture hs = HomeserverFixture.start();
+  @RegisterExtension
+  final Fixture<BridgeHarness> bridge = Fixture.of(this::startBridge);
   private XmppClient bob;
   private MultiUserChat bobInDev;
 
-  @BeforeEach
-  void start() throws Exception {
-    prosody = ProsodyServer.start();
-    hs = TestHomeserver.start();
+  private BridgeHarness startBridge() throws Exception {
     JsonNode section = new ObjectMapper().readTree("""
         {"enabled": true, "domain": "%s", "secret": "%s", "server_host": "127.0.0.1", "server_port": %d,
          "disco_timeout_ms": 2000}
-        """.formatted(ProsodyServer.COMPONENT, prosody.componentSecret(), prosody.componentPort()));
-    bridge = BridgeHarness.start(hs, new XmppConnector(section, hs.serverName()), section, dir);
+        """.formatted(ProsodyServer.COMPONENT, prosody.get().componentSecret(), prosody.get().componentPort()));
+    return BridgeHarness.start(hs.get(), new XmppConnector(section, hs.get().serverName()), section, dir);
+  }
 
-    bob = XmppClient.login(prosody, "bob");
+  @BeforeEach
+  void start() throws Exception {
+    bob = XmppClient.login(prosody.get(), "bob");
     bobInDev = MultiUserChatManager.getInstanceFor(bob.connection)
         .getMultiUserChat(JidCreate.entityBareFrom("dev@" + ProsodyServer.MUC));
     bobInDev.create(Resourcepart.from("bob")).makeInstant();
   }
 
   @AfterEach
-  void stop() throws Exception {
+  void stop() {
     if (bob != null) {
       bob.close();
-    }
-    if (bridge != null) {
-      bridge.close();
-    }
-    if (hs != null) {
-      hs.close();
-    }
-    if (prosody != null) {
-      prosody.close();
     }
   }
 
   private String alias() {
-    return "#_xmpp_dev_" + ProsodyServer.MUC + ":" + hs.serverName();
+    return "#_xmpp_dev_" + ProsodyServer.MUC + ":" + hs.get().serverName();
   }
 
   private String bobsGhost() {
-    return "@_xmpp_dev=40" + ProsodyServer.MUC + "/bob:" + hs.serverName();
+    return "@_xmpp_dev=40" + ProsodyServer.MUC + "/bob:" + hs.get().serverName();
   }
 
   @Test
   void joiningTheAliasCreatesAPortalWithBridgeStateAndTheOccupantsGhostsJoin() {
-    TestUser alice = hs.user("alice");
+    TestUser alice = hs.get().user("alice");
 
     String room = alice.join(alias());
 
-    assertThat(hs.aliasTarget(alias())).isEqualTo(room);
-    assertThat(hs.roomStateEvent(room, "m.bridge", "dev.switchboard://xmpp/dev@" + ProsodyServer.MUC)
+    assertThat(hs.get().aliasTarget(alias())).isEqualTo(room);
+    assertThat(hs.get().roomStateEvent(room, "m.bridge", "dev.switchboard://xmpp/dev@" + ProsodyServer.MUC)
         .path("content").path("channel").path("id").asText()).isEqualTo("dev@" + ProsodyServer.MUC);
-    await().atMost(WAIT).until(() -> "join".equals(hs.members(room).get(bobsGhost())));
-    assertThat(hs.displayName(bobsGhost())).isEqualTo("bob");
-    hs.assertNoSchemaViolations();
+    await().atMost(WAIT).until(() -> "join".equals(hs.get().members(room).get(bobsGhost())));
+    assertThat(hs.get().displayName(bobsGhost())).isEqualTo("bob");
+    hs.get().assertNoSchemaViolations();
   }
 
   @Test
   void aMucMessageReachesTheMatrixRoomFromTheOccupantsGhost() throws Exception {
-    TestUser alice = hs.user("alice");
+    TestUser alice = hs.get().user("alice");
     String room = alice.join(alias());
-    await().atMost(WAIT).until(() -> "join".equals(hs.members(room).get(bobsGhost())));
+    await().atMost(WAIT).until(() -> "join".equals(hs.get().members(room).get(bobsGhost())));
 
     bobInDev.sendMessage("hi from xmpp");
     bobInDev.sendMessage("/me waves");
 
-    JsonNode hi = hs.awaitEvent(room, bobsGhost(), e -> "hi from xmpp".equals(e.path("content").path("body").asText()),
-        WAIT);
+    JsonNode hi = hs.get().awaitEvent(room, bobsGhost(),
+        e -> "hi from xmpp".equals(e.path("content").path("body").asText()), WAIT);
     assertThat(hi.path("content").path("msgtype").asText()).isEqualTo("m.text");
-    JsonNode emote = hs.awaitEvent(room, bobsGhost(), e -> "waves".equals(e.path("content").path("body").asText()),
-        WAIT);
+    JsonNode emote = hs.get().awaitEvent(room, bobsGhost(),
+        e -> "waves".equals(e.path("content").path("body").asText()), WAIT);
     assertThat(emote.path("content").path("msgtype").asText()).isEqualTo("m.emote");
-    hs.assertNoSchemaViolations();
+    hs.get().assertNoSchemaViolations();
   }
 
   @Test
   void aMatrixMessageReachesTheMucFromTheUsersNickAndIsNotEchoedBack() throws Exception {
-    TestUser alice = hs.user("alice");
+    TestUser alice = hs.get().user("alice");
     String room = alice.join(alias());
-    await().atMost(WAIT).until(() -> "join".equals(hs.members(room).get(bobsGhost())));
+    await().atMost(WAIT).until(() -> "join".equals(hs.get().members(room).get(bobsGhost())));
 
     // A control character would make Prosody drop the whole component stream if it reached the wire.
     alice.send(room, "hi from matrix\u0001");
@@ -124,31 +121,31 @@ class MucPortalTest {
     alice.send(room, "second");
     await().atMost(WAIT).until(() -> bob.messages.stream().anyMatch(m -> "second".equals(m.getBody())));
     Thread.sleep(500);
-    assertThat(hs.timeline(room)).noneMatch(e -> e.path("sender").asText().startsWith("@_xmpp_")
+    assertThat(hs.get().timeline(room)).noneMatch(e -> e.path("sender").asText().startsWith("@_xmpp_")
         && e.path("type").asText().equals("m.room.message"));
     assertThat(bob.messages.stream().filter(m -> "second".equals(m.getBody()))).hasSize(1);
-    hs.assertNoSchemaViolations();
+    hs.get().assertNoSchemaViolations();
   }
 
   @Test
   void theSubjectBecomesTheTopic() throws Exception {
-    TestUser alice = hs.user("alice");
+    TestUser alice = hs.get().user("alice");
     String room = alice.join(alias());
-    await().atMost(WAIT).until(() -> "join".equals(hs.members(room).get(bobsGhost())));
+    await().atMost(WAIT).until(() -> "join".equals(hs.get().members(room).get(bobsGhost())));
 
     bobInDev.changeSubject("release on friday");
 
     await().atMost(WAIT).until(() -> {
-      JsonNode topic = hs.roomStateEvent(room, "m.room.topic", "");
+      JsonNode topic = hs.get().roomStateEvent(room, "m.room.topic", "");
       return topic != null && "release on friday".equals(topic.path("content").path("topic").asText());
     });
   }
 
   @Test
   void anAliasOfAMucThatDoesNotExistIsNotFound() {
-    TestUser alice = hs.user("alice");
+    TestUser alice = hs.get().user("alice");
 
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> alice.join("#_xmpp_nosuchroom_" + ProsodyServer.MUC
-        + ":" + hs.serverName())).hasMessageContaining("M_NOT_FOUND");
+        + ":" + hs.get().serverName())).hasMessageContaining("M_NOT_FOUND");
   }
 }

@@ -3,14 +3,15 @@ package dev.switchboard.xmpp.muc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.xmpp.MucFixture;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.jivesoftware.smack.packet.Message;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -22,27 +23,20 @@ class MucReflectionFlowTest {
 
   @TempDir
   Path dir;
-  private MucFixture f;
-
-  @AfterEach
-  void stop() {
-    if (f != null) {
-      f.close();
-    }
-  }
+  @RegisterExtension
+  final Fixture<MucFixture> f = Fixture.of(() -> MucFixture.start(dir));
 
   @Test
   void aMessageWrittenButNeverReflectedIsNotDoneAndIsSentAgain() throws Exception {
-    f = MucFixture.start(dir);
-    TestUser alice = f.hs.user("alice");
-    String room = alice.join(f.alias());
-    f.awaitMembership(room, f.ghostOf("bob"), "join");
+    TestUser alice = f.get().hs.user("alice");
+    String room = alice.join(f.get().alias());
+    f.get().awaitMembership(room, f.get().ghostOf("bob"), "join");
     alice.send(room, "first");
     await().atMost(MucFixture.WAIT).until(() -> bodies().contains("first"));
     // Every event so far (memberships, the ghosts' own echoes) dispatched: the count stands still.
     double[] seen = {-1};
     await().atMost(MucFixture.WAIT).pollInterval(Duration.ofSeconds(1)).until(() -> {
-      double now = f.bridge.counter(DISPATCHED);
+      double now = f.get().bridge.counter(DISPATCHED);
       boolean still = now == seen[0];
       seen[0] = now;
       return still;
@@ -50,15 +44,15 @@ class MucReflectionFlowTest {
     double dispatched = seen[0];
 
     // The bridge writes the stanza to its socket, the server never sees it: not done while nothing comes back.
-    f.componentLink.pause();
+    f.get().componentLink.pause();
     alice.send(room, "swallowed");
     await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
-        .until(() -> f.bridge.counter(DISPATCHED) == dispatched);
+        .until(() -> f.get().bridge.counter(DISPATCHED) == dispatched);
 
     // The stream drops with the held bytes: the delivery fails as unavailable and the dispatcher sends it again.
-    f.componentLink.dropConnections();
+    f.get().componentLink.dropConnections();
     await().atMost(Duration.ofSeconds(45)).until(() -> bodies().contains("swallowed"));
-    await().atMost(MucFixture.WAIT).until(() -> f.bridge.counter(DISPATCHED) > dispatched);
+    await().atMost(MucFixture.WAIT).until(() -> f.get().bridge.counter(DISPATCHED) > dispatched);
     alice.send(room, "after");
     await().atMost(MucFixture.WAIT).until(() -> bodies().contains("after"));
     assertThat(bodies()).containsSubsequence("first", "swallowed", "after")
@@ -66,7 +60,7 @@ class MucReflectionFlowTest {
   }
 
   private List<String> bodies() {
-    return f.bob.messages.stream().filter(m -> m.getType() == Message.Type.groupchat && m.getBody() != null)
+    return f.get().bob.messages.stream().filter(m -> m.getType() == Message.Type.groupchat && m.getBody() != null)
         .map(Message::getBody).toList();
   }
 }

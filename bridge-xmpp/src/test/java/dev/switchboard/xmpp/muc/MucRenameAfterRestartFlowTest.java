@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.xmpp.MucFixture;
 import dev.switchboard.xmpp.XmppClient;
@@ -12,8 +13,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.jivesoftware.smack.packet.StanzaBuilder;
 import org.jivesoftware.smackx.muc.MultiUserChat;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.jxmpp.jid.impl.JidCreate;
 import org.jxmpp.jid.parts.Resourcepart;
@@ -25,44 +26,38 @@ import org.jxmpp.jid.parts.Resourcepart;
 class MucRenameAfterRestartFlowTest {
   @TempDir
   Path dir;
-  private MucFixture f;
-
-  @AfterEach
-  void stop() {
-    if (f != null) {
-      f.close();
-    }
-  }
+  @RegisterExtension
+  final Fixture<MucFixture> f = Fixture.of(() -> MucFixture.start(dir));
 
   private List<JsonNode> bodies(String room, String body) {
-    return f.hs.timeline(room).stream().filter(e -> "m.room.message".equals(e.path("type").asText()))
+    return f.get().hs.timeline(room).stream().filter(e -> "m.room.message".equals(e.path("type").asText()))
         .filter(e -> body.equals(e.path("content").path("body").asText())).toList();
   }
 
   @Test
   void anOccupantWhoRenamedBeforeARestartStillReachesMatrixFromTheSameGhostAndANewcomerGetsTheirOwn() throws Exception {
-    f = MucFixture.start(dir);
-    TestUser alice = f.hs.user("alice");
-    String room = alice.join(f.alias());
-    XmppClient carol = XmppClient.login(f.prosody, "carol");
+    TestUser alice = f.get().hs.user("alice");
+    String room = alice.join(f.get().alias());
+    XmppClient carol = XmppClient.login(f.get().prosody, "carol");
     try {
-      MultiUserChat carolInDev = f.mucOf(carol);
+      MultiUserChat carolInDev = f.get().mucOf(carol);
       carolInDev.join(Resourcepart.from("carol"));
-      String ghost = f.ghostOf("carol");
-      f.awaitMembership(room, ghost, "join");
+      String ghost = f.get().ghostOf("carol");
+      f.get().awaitMembership(room, ghost, "join");
       carolInDev.sendMessage("before the rename");
-      f.hs.awaitEvent(room, ghost, e -> "before the rename".equals(e.path("content").path("body").asText()), WAIT);
+      f.get().hs.awaitEvent(room, ghost,
+          e -> "before the rename".equals(e.path("content").path("body").asText()), WAIT);
 
       // XEP-0045 § 7.6 (Smack's changeNickname() misses Prosody's answer): carol becomes caroline, status 303.
-      carol.send(StanzaBuilder.buildPresence().to(JidCreate.entityFullFrom(f.muc() + "/caroline")).build());
+      carol.send(StanzaBuilder.buildPresence().to(JidCreate.entityFullFrom(f.get().muc() + "/caroline")).build());
       carolInDev.sendMessage("renamed");
-      f.hs.awaitEvent(room, ghost, e -> "renamed".equals(e.path("content").path("body").asText()), WAIT);
-      await().atMost(WAIT).until(() -> "caroline".equals(f.hs.displayName(ghost)));
+      f.get().hs.awaitEvent(room, ghost, e -> "renamed".equals(e.path("content").path("body").asText()), WAIT);
+      await().atMost(WAIT).until(() -> "caroline".equals(f.get().hs.displayName(ghost)));
 
-      f.restartBridge();
+      f.get().restartBridge();
       carolInDev.sendMessage("after the restart");
 
-      JsonNode after = f.hs.awaitEvent(room, ghost,
+      JsonNode after = f.get().hs.awaitEvent(room, ghost,
           e -> "after the restart".equals(e.path("content").path("body").asText()), WAIT);
       assertThat(after.path("sender").asText()).isEqualTo(ghost);
       // Exactly once, and the MUC history the listener gets on rejoining posts nothing twice.
@@ -70,19 +65,19 @@ class MucRenameAfterRestartFlowTest {
           .until(() -> bodies(room, "after the restart").size() == 1);
       assertThat(bodies(room, "before the rename")).hasSize(1);
       assertThat(bodies(room, "renamed")).hasSize(1);
-      assertThat(f.hs.members(room)).doesNotContainKey(f.ghostOf("caroline"));
+      assertThat(f.get().hs.members(room)).doesNotContainKey(f.get().ghostOf("caroline"));
 
       // Someone else now takes the nick carol: the ghost named after it is caroline's, so they get their own.
-      XmppClient dave = XmppClient.login(f.prosody, "dave");
+      XmppClient dave = XmppClient.login(f.get().prosody, "dave");
       try {
-        MultiUserChat daveInDev = f.mucOf(dave);
+        MultiUserChat daveInDev = f.get().mucOf(dave);
         daveInDev.join(Resourcepart.from("carol"));
         daveInDev.sendMessage("a new carol");
-        JsonNode fromDave = f.hs.awaitEvent(room, null,
+        JsonNode fromDave = f.get().hs.awaitEvent(room, null,
             e -> "a new carol".equals(e.path("content").path("body").asText()), WAIT);
         assertThat(fromDave.path("sender").asText()).isNotEqualTo(ghost).startsWith("@_xmpp_dev=40");
         carolInDev.sendMessage("still caroline");
-        f.hs.awaitEvent(room, ghost, e -> "still caroline".equals(e.path("content").path("body").asText()), WAIT);
+        f.get().hs.awaitEvent(room, ghost, e -> "still caroline".equals(e.path("content").path("body").asText()), WAIT);
       } finally {
         dave.close();
       }

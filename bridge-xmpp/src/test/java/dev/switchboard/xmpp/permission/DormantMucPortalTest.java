@@ -3,6 +3,7 @@ package dev.switchboard.xmpp.permission;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.xmpp.MucFixture;
 import java.nio.file.Path;
@@ -11,9 +12,9 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.jivesoftware.smack.packet.Presence;
 import org.jivesoftware.smackx.muc.MultiUserChat;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,29 +27,22 @@ class DormantMucPortalTest {
 
   @TempDir
   Path dir;
-  private MucFixture f;
+  @RegisterExtension
+  final Fixture<MucFixture> f = Fixture.of(() -> MucFixture.startWithPermissions(dir, "{\"@rita:%s\": \"relay\"}"));
   private TestUser fred;
   private TestUser rita;
   private TestUser ursula;
 
   @BeforeEach
   void start() throws Exception {
-    f = MucFixture.startWithPermissions(dir, "{\"@rita:%s\": \"relay\"}");
-    fred = f.hs.remoteUser("fred", "elsewhere.test"); // federated, matched by no entry: none
-    rita = f.hs.user("rita");
-    ursula = f.hs.user("ursula"); // a local user: user
-  }
-
-  @AfterEach
-  void stop() {
-    if (f != null) {
-      f.close();
-    }
+    fred = f.get().hs.remoteUser("fred", "elsewhere.test"); // federated, matched by no entry: none
+    rita = f.get().hs.user("rita");
+    ursula = f.get().hs.user("ursula"); // a local user: user
   }
 
   @Test
   void anAliasQueryOfANoneUserMakesTheRoomButTheBridgeJoinsTheMucOnlyWhenAUserIsIn() throws Exception {
-    String room = fred.join(f.alias());
+    String room = fred.join(f.get().alias());
     assertThat(room).startsWith("!");
     rita.join(room);
     rita.send(room, "anyone?");
@@ -57,40 +51,42 @@ class DormantMucPortalTest {
     assertBridgeStaysOut();
 
     ursula.join(room);
-    await().atMost(WAIT).until(() -> nicksIn(f.bobInDev).contains("Matrix"));
+    await().atMost(WAIT).until(() -> nicksIn(f.get().bobInDev).contains("Matrix"));
     ursula.send(room, "from ursula");
-    await().atMost(WAIT).until(() -> f.bob.messages.stream().anyMatch(m -> "from ursula".equals(m.getBody())));
-    f.bobInDev.sendMessage("from bob");
-    f.hs.awaitEvent(room, f.ghostOf("bob"), e -> "from bob".equals(e.path("content").path("body").asText()), WAIT);
+    await().atMost(WAIT).until(() -> f.get().bob.messages.stream().anyMatch(m -> "from ursula".equals(m.getBody())));
+    f.get().bobInDev.sendMessage("from bob");
+    f.get().hs.awaitEvent(room, f.get().ghostOf("bob"),
+        e -> "from bob".equals(e.path("content").path("body").asText()), WAIT);
     rita.send(room, "now?");
-    await().atMost(WAIT).until(() -> f.bob.messages.stream().anyMatch(m -> "<rita> now?".equalsIgnoreCase(
+    await().atMost(WAIT).until(() -> f.get().bob.messages.stream().anyMatch(m -> "<rita> now?".equalsIgnoreCase(
         m.getBody())));
   }
 
   @Test
   void aDormantPortalStaysDormantAcrossARestart() throws Exception {
-    String room = fred.join(f.alias());
+    String room = fred.join(f.get().alias());
     rita.join(room);
-    f.restartBridge();
-    await().atMost(WAIT).until(() -> f.connector.state() == dev.switchboard.core.connector.ConnectorState.RUNNING);
+    f.get().restartBridge();
+    await().atMost(WAIT)
+        .until(() -> f.get().connector.state() == dev.switchboard.core.connector.ConnectorState.RUNNING);
     rita.send(room, "anyone?");
     await().atMost(WAIT).until(() -> noticeFor(room, rita).contains("nobody at permission level user"));
     assertBridgeStaysOut();
 
     ursula.join(room);
-    await().atMost(WAIT).until(() -> nicksIn(f.bobInDev).contains("Matrix"));
+    await().atMost(WAIT).until(() -> nicksIn(f.get().bobInDev).contains("Matrix"));
   }
 
   /** No presence of the bridge's occupant reaches bob in the MUC, for a few seconds. */
   private void assertBridgeStaysOut() {
-    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> f.bob.stanzas.stream()
+    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> f.get().bob.stanzas.stream()
         .noneMatch(s -> s instanceof Presence && s.getFrom() != null
-            && s.getFrom().toString().startsWith(f.muc() + "/") && !s.getFrom().toString().endsWith("/bob")));
-    assertThat(nicksIn(f.bobInDev)).containsExactly("bob");
+            && s.getFrom().toString().startsWith(f.get().muc() + "/") && !s.getFrom().toString().endsWith("/bob")));
+    assertThat(nicksIn(f.get().bobInDev)).containsExactly("bob");
   }
 
   private String noticeFor(String room, TestUser user) {
-    return f.hs.timeline(room).stream().filter(e -> "m.notice".equals(e.path("content").path("msgtype").asText())
+    return f.get().hs.timeline(room).stream().filter(e -> "m.notice".equals(e.path("content").path("msgtype").asText())
             && e.path("content").path("body").asText().startsWith(user.userId() + ":"))
         .map(e -> e.path("content").path("body").asText()).findFirst().orElse("");
   }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.id.RoomAlias;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.homeserver.RoomSpec;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.xmpp.ProsodyServer;
@@ -39,6 +40,7 @@ import org.jivesoftware.smackx.muc.MultiUserChatManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.jxmpp.jid.EntityBareJid;
 import org.jxmpp.jid.parts.Resourcepart;
@@ -55,7 +57,8 @@ class XmppPermissionMatrixTest {
 
   @TempDir
   Path dir;
-  private MucFixture f;
+  @RegisterExtension
+  final Fixture<MucFixture> f = Fixture.of(() -> MucFixture.startWithPermissions(dir, PERMISSIONS));
   private XmppClient dave;
   private TestUser nora;
   private TestUser rita;
@@ -65,13 +68,12 @@ class XmppPermissionMatrixTest {
 
   @BeforeEach
   void start() throws Exception {
-    f = MucFixture.startWithPermissions(dir, PERMISSIONS);
-    nora = f.hs.user("nora");
-    rita = f.hs.user("rita");
+    nora = f.get().hs.user("nora");
+    rita = f.get().hs.user("rita");
     rita.setDisplayName("Rita");
-    ursula = f.hs.user("ursula");
-    adam = f.hs.user("adam");
-    fred = f.hs.remoteUser("fred", "elsewhere.test");
+    ursula = f.get().hs.user("ursula");
+    adam = f.get().hs.user("adam");
+    fred = f.get().hs.remoteUser("fred", "elsewhere.test");
   }
 
   @AfterEach
@@ -79,18 +81,15 @@ class XmppPermissionMatrixTest {
     if (dave != null) {
       dave.close();
     }
-    if (f != null) {
-      f.close();
-    }
   }
 
   @Test
   void inAMucPortalRelayUsersSpeakThroughTheBridgeOccupantAndNoneUsersNotAtAll() throws Exception {
-    String room = ursula.join(f.alias());
+    String room = ursula.join(f.get().alias());
     for (TestUser u : List.of(nora, rita, adam, fred)) {
       u.join(room);
     }
-    await().atMost(WAIT).until(() -> nicksIn(f.bobInDev).contains("Matrix")); // the bridge's own occupant
+    await().atMost(WAIT).until(() -> nicksIn(f.get().bobInDev).contains("Matrix")); // the bridge's own occupant
 
     nora.send(room, "from nora");
     fred.send(room, "from fred");
@@ -103,11 +102,11 @@ class XmppPermissionMatrixTest {
     assertThat(bobGets("from ursula").getFrom().getResourceOrEmpty().toString()).isEqualTo("ursula");
     assertThat(bobGets("from adam").getFrom().getResourceOrEmpty().toString()).isEqualTo("adam");
     // Per-room order: nora's and fred's messages came first, so they would be here by now.
-    assertThat(f.bob.messages).noneMatch(m -> m.getBody() != null
+    assertThat(f.get().bob.messages).noneMatch(m -> m.getBody() != null
         && (m.getBody().contains("from nora") || m.getBody().contains("from fred")));
-    assertThat(nicksIn(f.bobInDev)).containsExactlyInAnyOrder("bob", "Matrix", "ursula", "adam");
+    assertThat(nicksIn(f.get().bobInDev)).containsExactlyInAnyOrder("bob", "Matrix", "ursula", "adam");
     // Core tells the none user why (once a day per room).
-    await().atMost(WAIT).until(() -> f.hs.timeline(room).stream().anyMatch(e -> "m.notice".equals(
+    await().atMost(WAIT).until(() -> f.get().hs.timeline(room).stream().anyMatch(e -> "m.notice".equals(
         e.path("content").path("msgtype").asText()) && e.path("content").path("body").asText()
         .startsWith(nora.userId() + ": your messages are not bridged")));
 
@@ -121,41 +120,41 @@ class XmppPermissionMatrixTest {
     rita.sendEvent(room, "m.room.message", edit);
     Message correction = bobGets("<Rita> hi all");
     assertThat(MessageCorrectExtension.from(correction).getIdInitialMessage()).isEqualTo(relayed.getStanzaId());
-    String stanzaId = MucStanzas.stanzaIdBy(relayed, bareJid(f.muc())).orElseThrow();
+    String stanzaId = MucStanzas.stanzaIdBy(relayed, bareJid(f.get().muc())).orElseThrow();
     // The relayed line's stanza-id is in the message map: an XMPP reaction to it reaches Rita's event.
-    f.bob.send(StanzaBuilder.buildMessage("react-1").to(bareJid(f.muc())).ofType(Message.Type.groupchat)
+    f.get().bob.send(StanzaBuilder.buildMessage("react-1").to(bareJid(f.get().muc())).ofType(Message.Type.groupchat)
         .addExtension(new Reactions(stanzaId, Set.of("👍"))).build());
-    await().atMost(WAIT).until(() -> f.hs.timeline(room).stream().anyMatch(e -> "m.reaction".equals(
+    await().atMost(WAIT).until(() -> f.get().hs.timeline(room).stream().anyMatch(e -> "m.reaction".equals(
         e.path("type").asText()) && hi.equals(e.path("content").path("m.relates_to").path("event_id").asText())
-        && f.ghostOf("bob").equals(e.path("sender").asText())));
+        && f.get().ghostOf("bob").equals(e.path("sender").asText())));
     // A relay user's reply quotes the original (naming its author by nick) and carries the XEP-0461 reference.
-    f.bobInDev.sendMessage("anyone there?");
+    f.get().bobInDev.sendMessage("anyone there?");
     Message question = bobGets("anyone there?");
-    JsonNode asked = f.hs.awaitEvent(room, f.ghostOf("bob"),
+    JsonNode asked = f.get().hs.awaitEvent(room, f.get().ghostOf("bob"),
         e -> "anyone there?".equals(e.path("content").path("body").asText()), WAIT);
     ObjectNode reply = JsonNodeFactory.instance.objectNode().put("msgtype", "m.text")
-        .put("body", "> <" + f.ghostOf("bob") + "> anyone there?\n\nyes");
+        .put("body", "> <" + f.get().ghostOf("bob") + "> anyone there?\n\nyes");
     reply.putObject("m.relates_to").putObject("m.in_reply_to").put("event_id", asked.path("event_id").asText());
     rita.sendEvent(room, "m.room.message", reply);
     Message answer = bobGets("> bob: anyone there?\n<Rita> yes");
     assertThat(answer.getFrom().getResourceOrEmpty().toString()).isEqualTo("Matrix");
     assertThat(Replies.of(answer).orElseThrow().id())
-        .isEqualTo(MucStanzas.stanzaIdBy(question, bareJid(f.muc())).orElseThrow());
+        .isEqualTo(MucStanzas.stanzaIdBy(question, bareJid(f.get().muc())).orElseThrow());
 
     rita.redact(room, hi, "oops");
-    await().atMost(WAIT).until(() -> f.bob.messages.stream().anyMatch(m -> Retraction.targetOf(m)
+    await().atMost(WAIT).until(() -> f.get().bob.messages.stream().anyMatch(m -> Retraction.targetOf(m)
         .filter(stanzaId::equals).isPresent() && "Matrix".equals(m.getFrom().getResourceOrEmpty().toString())));
-    assertThat(nicksIn(f.bobInDev)).containsExactlyInAnyOrder("bob", "Matrix", "ursula", "adam");
-    f.hs.assertNoSchemaViolations();
+    assertThat(nicksIn(f.get().bobInDev)).containsExactlyInAnyOrder("bob", "Matrix", "ursula", "adam");
+    f.get().hs.assertNoSchemaViolations();
   }
 
   @Test
   void onlyUserLevelMatrixUsersOpenDirectChatsAndRelayUsersAreToldWhyNot() throws Exception {
-    dave = XmppClient.login(f.prosody, "dave");
-    String ghost = "@_xmpp_dave=40" + ProsodyServer.HOST + ":" + f.hs.serverName();
+    dave = XmppClient.login(f.get().prosody, "dave");
+    String ghost = "@_xmpp_dave=40" + ProsodyServer.HOST + ":" + f.get().hs.serverName();
 
     String allowed = ursula.createRoom(RoomSpec.privateRoom().direct().invite(ghost));
-    f.awaitMembership(allowed, ghost, "join");
+    f.get().awaitMembership(allowed, ghost, "join");
     ursula.send(allowed, "hello dave");
     await().atMost(WAIT).until(() -> dave.messages.stream().anyMatch(m -> m.getType() == Message.Type.chat
         && "hello dave".equals(m.getBody())));
@@ -165,15 +164,15 @@ class XmppPermissionMatrixTest {
     String fedRoom = fred.createRoom(RoomSpec.privateRoom().direct().invite(ghost));
 
     // relay: the ghost joins to say why, then leaves.
-    await().atMost(WAIT).until(() -> f.hs.timeline(relayRoom).stream().anyMatch(e -> ghost.equals(
+    await().atMost(WAIT).until(() -> f.get().hs.timeline(relayRoom).stream().anyMatch(e -> ghost.equals(
         e.path("sender").asText()) && "m.notice".equals(e.path("content").path("msgtype").asText())));
     assertThat(noticeOf(relayRoom, ghost)).contains("permission level is relay").contains("need level user");
-    f.awaitMembership(relayRoom, ghost, "leave");
+    f.get().awaitMembership(relayRoom, ghost, "leave");
     // none and federated (none by default): core rejects the invite; the ghost never joins.
-    f.awaitMembership(noneRoom, ghost, "leave");
-    f.awaitMembership(fedRoom, ghost, "leave");
+    f.get().awaitMembership(noneRoom, ghost, "leave");
+    f.get().awaitMembership(fedRoom, ghost, "leave");
     for (String r : List.of(noneRoom, fedRoom)) {
-      assertThat(f.hs.timeline(r)).noneMatch(e -> "m.room.member".equals(e.path("type").asText())
+      assertThat(f.get().hs.timeline(r)).noneMatch(e -> "m.room.member".equals(e.path("type").asText())
           && ghost.equals(e.path("state_key").asText()) && "join".equals(e.path("content").path("membership")
           .asText()));
     }
@@ -185,7 +184,7 @@ class XmppPermissionMatrixTest {
     await().atMost(WAIT).until(() -> dave.messages.stream().anyMatch(m -> m.getType() == Message.Type.error
         && "to-rita".equals(m.getStanzaId())
         && m.getError().getCondition() == StanzaError.Condition.item_not_found));
-    assertThat(f.hs.roomsOf(rita.userId(), "invite")).isEmpty();
+    assertThat(f.get().hs.roomsOf(rita.userId(), "invite")).isEmpty();
     dave.send(StanzaBuilder.buildPresence().to(ritasJid).ofType(Presence.Type.subscribe).build());
     await().atMost(WAIT).until(() -> dave.stanzas.stream().anyMatch(st -> st instanceof Presence p
         && p.getType() == Presence.Type.unsubscribed && p.getFrom().asBareJid().equals(ritasJid)));
@@ -207,7 +206,7 @@ class XmppPermissionMatrixTest {
     nora.send(room, "early from nora");
     ursula.send(room, "early from ursula");
 
-    dave = XmppClient.login(f.prosody, "dave");
+    dave = XmppClient.login(f.get().prosody, "dave");
     MultiUserChat lobby = MultiUserChatManager.getInstanceFor(dave.connection).getMultiUserChat(gatewayJid("lobby"));
     lobby.join(enter(lobby, 10));
 
@@ -245,15 +244,15 @@ class XmppPermissionMatrixTest {
         "<Rita> live from rita", "live from adam");
     assertThat(MamQueries.senders(dave, "q1").get(0)).isEqualTo(gatewayJid("lobby").toString());
     assertThat(nicksIn(lobby)).containsExactlyInAnyOrder("ursula", "adam", "dave");
-    f.hs.assertNoSchemaViolations();
+    f.get().hs.assertNoSchemaViolations();
   }
 
   @Test
   void xmppUsersEnterOnlyGatewayRoomsWhoseCreatorMayUseTheBridge() throws Exception {
     String closed = nora.createRoom(RoomSpec.publicRoom().alias("noras"));
     String open = adam.createRoom(RoomSpec.publicRoom().alias("adams"));
-    String daveGhost = "@_xmpp_dave=40" + ProsodyServer.HOST + ":" + f.hs.serverName();
-    dave = XmppClient.login(f.prosody, "dave");
+    String daveGhost = "@_xmpp_dave=40" + ProsodyServer.HOST + ":" + f.get().hs.serverName();
+    dave = XmppClient.login(f.get().prosody, "dave");
 
     MultiUserChat noras = MultiUserChatManager.getInstanceFor(dave.connection).getMultiUserChat(gatewayJid("noras"));
     assertThatThrownBy(() -> noras.join(enter(noras, 0)))
@@ -262,7 +261,7 @@ class XmppPermissionMatrixTest {
           assertThat(e.getStanzaError().getDescriptiveText()).contains("not open to XMPP");
         });
     // The ghost read the room as a member (the bot is not in it) and left again.
-    assertThat(f.hs.members(closed).get(daveGhost)).isEqualTo("leave");
+    assertThat(f.get().hs.members(closed).get(daveGhost)).isEqualTo("leave");
 
     // An alias of another server is no gateway room: not even looked up.
     EntityBareJid foreign = new GatewayJids(ProsodyServer.COMPONENT).jidOf(RoomAlias.of("#lobby:elsewhere.test"));
@@ -271,20 +270,22 @@ class XmppPermissionMatrixTest {
         .isInstanceOfSatisfying(XMPPException.XMPPErrorException.class, e -> {
           assertThat(e.getStanzaError().getCondition()).isEqualTo(StanzaError.Condition.item_not_found);
           assertThat(e.getStanzaError().getDescriptiveText())
-              .isEqualTo("This gateway serves only rooms with an alias on " + f.hs.serverName());
+              .isEqualTo("This gateway serves only rooms with an alias on " + f.get().hs.serverName());
         });
-    assertThat(f.hs.requests("GET", ".*/directory/room/.*")).noneMatch(r -> r.decodedPath().contains("elsewhere"));
+    assertThat(f.get().hs.requests("GET", ".*/directory/room/.*"))
+        .noneMatch(r -> r.decodedPath().contains("elsewhere"));
 
     MultiUserChat adams = MultiUserChatManager.getInstanceFor(dave.connection).getMultiUserChat(gatewayJid("adams"));
     adams.join(enter(adams, 0));
-    f.awaitMembership(open, daveGhost, "join");
+    f.get().awaitMembership(open, daveGhost, "join");
     assertThat(nicksIn(adams)).contains("adam", "dave");
   }
 
   // ---- helpers
 
   private EntityBareJid gatewayJid(String aliasLocalpart) {
-    return new GatewayJids(ProsodyServer.COMPONENT).jidOf(RoomAlias.of("#" + aliasLocalpart + ":" + f.hs.serverName()));
+    return new GatewayJids(ProsodyServer.COMPONENT)
+        .jidOf(RoomAlias.of("#" + aliasLocalpart + ":" + f.get().hs.serverName()));
   }
 
   private static EntityBareJid bareJid(String jid) throws Exception {
@@ -301,7 +302,7 @@ class XmppPermissionMatrixTest {
   }
 
   private Message bobGets(String body) {
-    return gets(f.bob, body);
+    return gets(f.get().bob, body);
   }
 
   private Message daveGets(String body) {
@@ -314,7 +315,7 @@ class XmppPermissionMatrixTest {
   }
 
   private String noticeOf(String room, String sender) {
-    return f.hs.timeline(room).stream().filter(e -> sender.equals(e.path("sender").asText())
+    return f.get().hs.timeline(room).stream().filter(e -> sender.equals(e.path("sender").asText())
             && "m.notice".equals(e.path("content").path("msgtype").asText()))
         .map(e -> e.path("content").path("body").asText()).findFirst().orElse("");
   }
