@@ -33,7 +33,7 @@ final class Bridge implements AutoCloseable {
         registration.namespaces(), as.bind(), as.port(), as.maxBodyBytes(), Optional.of(as.url()),
         as.txnRetention(), as.eventRetention(), RetryPolicy.FOREVER, cfg.permissions(), cfg.metrics(),
         as.limits());
-    return new Bridge(BridgeRuntime.start(settings, database, secrets, enabled, cfg::connector, cfg.provisioning()));
+    return new Bridge(BridgeRuntime.start(settings, database, secrets, enabled, cfg.provisioning()));
   }
 
   /** The port the AS API listens on. */

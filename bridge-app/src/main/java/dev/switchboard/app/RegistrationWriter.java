@@ -1,12 +1,15 @@
 package dev.switchboard.app;
 
 import dev.switchboard.core.config.BridgeConfig;
+import dev.switchboard.irc.IrcConfig;
 import dev.switchboard.irc.IrcNamespaces;
 import dev.switchboard.registration.Namespaces;
 import dev.switchboard.registration.Registration;
 import dev.switchboard.registration.RegistrationFile;
 import dev.switchboard.registration.Tokens;
 import dev.switchboard.sip.SipNamespaces;
+import dev.switchboard.sip.config.SipConfig;
+import dev.switchboard.xmpp.XmppConfig;
 import dev.switchboard.xmpp.XmppNamespaces;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -22,15 +25,15 @@ final class RegistrationWriter {
     String domain = cfg.homeserver().domain();
     Namespaces ns = Namespaces.empty();
     if (cfg.connectorEnabled("irc")) {
-      ns = ns.plus(IrcNamespaces.of(cfg.connector("irc"), domain));
+      ns = ns.plus(IrcNamespaces.of(IrcConfig.Prefixes.parse(cfg.connectorSection("irc")), domain));
       protocolsOut.add("irc");
     }
     if (cfg.connectorEnabled("xmpp")) {
-      ns = ns.plus(XmppNamespaces.of(cfg.connector("xmpp"), domain));
+      ns = ns.plus(XmppNamespaces.of(XmppConfig.Prefixes.parse(cfg.connectorSection("xmpp")), domain));
       protocolsOut.add("xmpp");
     }
     if (cfg.connectorEnabled("sip")) {
-      ns = ns.plus(SipNamespaces.of(cfg.connector("sip"), domain));
+      ns = ns.plus(SipNamespaces.of(SipConfig.userPrefix(cfg.connectorSection("sip")), domain));
       protocolsOut.add("sip");
       protocolsOut.addAll(SipNamespaces.PSTN_PROTOCOLS);
     }

@@ -1,7 +1,5 @@
 package dev.switchboard.irc;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.switchboard.core.config.ConfigSection;
 import dev.switchboard.registration.NamespaceRegex;
 import dev.switchboard.registration.Namespaces;
 import java.util.List;
@@ -9,11 +7,6 @@ import java.util.List;
 /** The namespaces the IRC connector claims: ghosts {@code @_irc_...} and aliases {@code #_irc_...}, prefixes configurable. */
 public final class IrcNamespaces {
   private IrcNamespaces() {}
-
-  /** Namespaces from the {@code irc:} config section's prefixes, read as the connector reads them. */
-  public static Namespaces of(JsonNode config, String domain) {
-    return of(IrcConfig.Prefixes.parse(ConfigSection.of(config, "irc")), domain);
-  }
 
   /** Namespaces from the {@code user_prefix} and {@code alias_prefix} of the {@code irc:} section. */
   public static Namespaces of(IrcConfig.Prefixes prefixes, String domain) {

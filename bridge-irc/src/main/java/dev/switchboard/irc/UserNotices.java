@@ -6,6 +6,7 @@ import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.failure.Failures;
 import dev.switchboard.core.homeserver.Intent;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.notice.NoticeThrottle;
 import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.irc.message.DeliveryNotices;
 import dev.switchboard.irc.network.DeliveryRefused;
@@ -14,10 +15,9 @@ import dev.switchboard.irc.portal.ChannelName;
 import dev.switchboard.irc.portal.ChannelPortals;
 import dev.switchboard.irc.portal.ChannelRef;
 import dev.switchboard.irc.puppet.Puppets;
+import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -38,14 +38,14 @@ final class UserNotices {
   private final ChannelPortals portals;
   private final Function<UserId, Permissions.Bridging> bridgingOf;
   private final DeliveryNotices deliveryNotices;
-  private final Map<String, Long> toldAboutLimit = new ConcurrentHashMap<>();
+  private final NoticeThrottle toldAboutLimit = new NoticeThrottle(LIMIT_NOTICE_EVERY, Clock.systemUTC());
   private final AtomicLong lineRefusals = new AtomicLong();
 
   UserNotices(Intent bot, ChannelPortals portals, Function<UserId, Permissions.Bridging> bridgingOf) {
     this.bot = bot;
     this.portals = portals;
     this.bridgingOf = bridgingOf;
-    this.deliveryNotices = new DeliveryNotices(bot, System::nanoTime);
+    this.deliveryNotices = new DeliveryNotices(bot, Clock.systemUTC());
   }
 
   /** Runs {@code handling} for {@code event}; a refusal of the sender's own ends the event with a notice to them. */
@@ -76,14 +76,9 @@ final class UserNotices {
    * minutes per user and room.
    */
   CompletableFuture<Void> refused(MatrixEvent event, String reason) {
-    String key = event.sender().value() + " " + event.roomId().value();
-    long now = System.nanoTime();
-    Long before = toldAboutLimit.get(key);
-    if (before != null && now - before < LIMIT_NOTICE_EVERY.toNanos()) {
+    if (!toldAboutLimit.allow(event.sender().value() + " " + event.roomId().value())) {
       return CompletableFuture.completedFuture(null);
     }
-    toldAboutLimit.values().removeIf(told -> now - told >= LIMIT_NOTICE_EVERY.toNanos());
-    toldAboutLimit.put(key, now);
     log.info("IRC: no connection for {} in {}: {}", event.sender(), event.roomId(), reason);
     ObjectNode content = JsonNodeFactory.instance.objectNode()
         .put("msgtype", "m.notice")

@@ -74,7 +74,7 @@ public final class IrcBridgeHarness implements AutoCloseable {
     runtime = BridgeRuntime.start(BridgeRuntime.Settings.builder(hs.serverName(), URI.create(hs.baseUrl()),
             namespaces, AS_TOKEN, HS_TOKEN).permissions(permissions).build(),
         Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of("irc")),
-        new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(connector), p -> irc);
+        new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(connector));
 
     hs.registerAppService(AppServiceRegistration.builder("switchboard")
         .url("http://127.0.0.1:" + runtime.port())

@@ -64,7 +64,7 @@ public final class IrcConnectorFixture implements AutoCloseable {
     ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(4);
     RecordingIntents intents = new RecordingIntents(DOMAIN);
     IrcConnector connector = new IrcConnector(IrcConfig.parse(irc), DOMAIN, new SplittableRandom(1), Duration.ofMillis(200));
-    connector.start(new BridgeContext(DOMAIN, irc, intents, database,
+    connector.start(new BridgeContext(DOMAIN, intents, database,
         new dev.switchboard.core.store.SecretBox(new byte[32], new java.security.SecureRandom()),
         new Portals(new PortalStore(database, Clock.systemUTC())), scheduler, scheduler, Clock.systemUTC()));
     return new IrcConnectorFixture(database, scheduler, intents, connector);

@@ -80,7 +80,7 @@ class IrcConnectorTest {
         .put("nick", "switchboard").put("line_limit", 50);
     net.putObject("flood").put("burst", 50).put("per_second", 20);
     connector = new IrcConnector(IrcConfig.parse(irc), DOMAIN, new SplittableRandom(1), Duration.ofMillis(200));
-    connector.start(new BridgeContext(DOMAIN, irc, intents, database,
+    connector.start(new BridgeContext(DOMAIN, intents, database,
         new SecretBox(new byte[SecretBox.KEY_BYTES], new java.security.SecureRandom()),
         new Portals(new PortalStore(database, Clock.systemUTC())), scheduler, scheduler, Clock.systemUTC()));
   }

@@ -57,7 +57,7 @@ public final class SipBridge implements AutoCloseable {
             .appserviceId("switchboard-sip").port(port).maxBodyBytes(10_000_000)
             .permissions(Permissions.fromConfig(permissions, hs.serverName())).build(),
         Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of("sip")),
-        new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(connector), p -> sipSection);
+        new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(connector));
     if (register) {
       hs.registerAppService(AppServiceRegistration.builder("switchboard-sip")
           .url("http://127.0.0.1:" + runtime.port())

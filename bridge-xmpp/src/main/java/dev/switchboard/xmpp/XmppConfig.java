@@ -47,11 +47,6 @@ public record XmppConfig(ComponentSettings component, Prefixes prefixes, String 
    */
   public record Media(Optional<String> baseUrl, long maxBytes, Set<String> allowedHosts) {}
 
-  /** For callers holding the raw tree (the registration and check commands): {@link #parse} of the section. */
-  public static XmppConfig from(com.fasterxml.jackson.databind.JsonNode section) {
-    return parse(ConfigSection.of(section, "xmpp"));
-  }
-
   /** Parses the section ({@code xmpp}); every error names the full key. */
   public static XmppConfig parse(ConfigSection section) {
     String domain = section.requiredText("domain",

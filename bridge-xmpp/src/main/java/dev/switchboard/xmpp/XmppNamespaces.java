@@ -1,7 +1,5 @@
 package dev.switchboard.xmpp;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.switchboard.core.config.ConfigSection;
 import dev.switchboard.registration.NamespaceRegex;
 import dev.switchboard.registration.Namespaces;
 import java.util.List;
@@ -9,11 +7,6 @@ import java.util.List;
 /** The namespaces the Xmpp connector claims: ghosts {@code @_xmpp_...} and aliases {@code #_xmpp_...}, prefixes configurable. */
 public final class XmppNamespaces {
   private XmppNamespaces() {}
-
-  /** Namespaces from the {@code xmpp:} config section ({@code user_prefix}, {@code alias_prefix}). */
-  public static Namespaces of(JsonNode config, String domain) {
-    return of(XmppConfig.Prefixes.parse(ConfigSection.of(config, "xmpp")), domain);
-  }
 
   /** Exclusive claims on the ghosts and portal aliases with these prefixes on {@code domain}. */
   public static Namespaces of(XmppConfig.Prefixes prefixes, String domain) {

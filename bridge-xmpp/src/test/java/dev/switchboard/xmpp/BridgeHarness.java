@@ -72,7 +72,7 @@ public final class BridgeHarness implements AutoCloseable {
             .queuedRetry(new RetryPolicy(Duration.ofMillis(50), Duration.ofSeconds(1), Integer.MAX_VALUE))
             .permissions(permissions).build(),
         Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of(connector.protocol())),
-        new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(connector), p -> section);
+        new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(connector));
   }
 
   /** The port of the bridge's AS API. */

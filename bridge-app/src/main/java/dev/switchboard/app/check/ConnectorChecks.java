@@ -27,7 +27,7 @@ public final class ConnectorChecks implements SelfCheckCapable {
     List<SelfCheck> out = new ArrayList<>();
     if (cfg.connectorEnabled("irc")) {
       try {
-        IrcConfig irc = IrcConfig.parse(cfg.connector("irc"));
+        IrcConfig irc = IrcConfig.parse(cfg.connectorSection("irc"));
         irc.networks().values().forEach(n -> out.add(new IrcRegistrationProbe(n)));
       } catch (RuntimeException e) {
         out.add(configProblem("irc", e));
@@ -35,14 +35,14 @@ public final class ConnectorChecks implements SelfCheckCapable {
     }
     if (cfg.connectorEnabled("xmpp")) {
       try {
-        out.add(new XmppComponentProbe(XmppConfig.from(cfg.connector("xmpp")).component()));
+        out.add(new XmppComponentProbe(XmppConfig.parse(cfg.connectorSection("xmpp")).component()));
       } catch (RuntimeException e) {
         out.add(configProblem("xmpp", e));
       }
     }
     if (cfg.connectorEnabled("sip")) {
       try {
-        SipConfig sip = SipConfig.parse(cfg.connector("sip"));
+        SipConfig sip = SipConfig.parse(cfg.connectorSection("sip"));
         sip.trunk().ifPresent(t -> out.add(new SipOptionsProbe(t.host(), t.port(), t.transport())));
         // The digest credentials, when the bridge registers to the trunk (otherwise nothing uses them before a call).
         sip.trunk().filter(t -> t.register().isPresent()).ifPresent(t -> out.add(new SipRegisterProbe(t.host(),

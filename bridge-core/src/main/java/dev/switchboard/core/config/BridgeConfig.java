@@ -128,6 +128,11 @@ public record BridgeConfig(
     return connectors.getOrDefault(protocol, JsonNodeFactory.instance.objectNode());
   }
 
+  /** The section of a connector as a {@link ConfigSection}, for its config record's parser. */
+  public ConfigSection connectorSection(String protocol) {
+    return ConfigSection.of(connector(protocol), protocol);
+  }
+
   /** True when the connector's section says {@code enabled: true}. */
   public boolean connectorEnabled(String protocol) {
     return connector(protocol).path("enabled").asBoolean(false);

@@ -1,6 +1,5 @@
 package dev.switchboard.core.connector;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.homeserver.Intents;
 import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.portal.Portals;
@@ -18,7 +17,6 @@ import java.util.concurrent.ScheduledExecutorService;
 /** The {@link ConnectorContext} core builds for each connector. */
 public record BridgeContext(
     String serverName,
-    JsonNode config,
     Intents intents,
     Database database,
     SecretBox secrets,
@@ -32,33 +30,33 @@ public record BridgeContext(
     MessageMap messageMap) implements ConnectorContext {
 
   /** A context with its own message map over {@code database} (one connector alone, e.g. in tests). */
-  public BridgeContext(String serverName, JsonNode config, Intents intents, Database database, SecretBox secrets,
+  public BridgeContext(String serverName, Intents intents, Database database, SecretBox secrets,
       Portals portals, ScheduledExecutorService scheduler, Executor blockingExecutor, Clock clock,
       MeterRegistry metrics, ForeignGhosts foreignGhosts, Permissions permissions) {
-    this(serverName, config, intents, database, secrets, portals, scheduler, blockingExecutor, clock, metrics,
+    this(serverName, intents, database, secrets, portals, scheduler, blockingExecutor, clock, metrics,
         foreignGhosts, permissions, new StoredMessageMap(new MessageMapStore(database, clock), blockingExecutor));
   }
 
   /** A context with the default permissions (the own domain is {@code user}, others {@code none}). */
-  public BridgeContext(String serverName, JsonNode config, Intents intents, Database database, SecretBox secrets,
+  public BridgeContext(String serverName, Intents intents, Database database, SecretBox secrets,
       Portals portals, ScheduledExecutorService scheduler, Executor blockingExecutor, Clock clock,
       MeterRegistry metrics, ForeignGhosts foreignGhosts) {
-    this(serverName, config, intents, database, secrets, portals, scheduler, blockingExecutor, clock, metrics,
+    this(serverName, intents, database, secrets, portals, scheduler, blockingExecutor, clock, metrics,
         foreignGhosts, Permissions.defaults(serverName));
   }
 
   /** A context that knows no other connectors' ghosts (one connector alone). */
-  public BridgeContext(String serverName, JsonNode config, Intents intents, Database database, SecretBox secrets,
+  public BridgeContext(String serverName, Intents intents, Database database, SecretBox secrets,
       Portals portals, ScheduledExecutorService scheduler, Executor blockingExecutor, Clock clock,
       MeterRegistry metrics) {
-    this(serverName, config, intents, database, secrets, portals, scheduler, blockingExecutor, clock, metrics,
+    this(serverName, intents, database, secrets, portals, scheduler, blockingExecutor, clock, metrics,
         ForeignGhosts.NONE);
   }
 
   /** A context whose metrics go nowhere (tests). */
-  public BridgeContext(String serverName, JsonNode config, Intents intents, Database database, SecretBox secrets,
+  public BridgeContext(String serverName, Intents intents, Database database, SecretBox secrets,
       Portals portals, ScheduledExecutorService scheduler, Executor blockingExecutor, Clock clock) {
-    this(serverName, config, intents, database, secrets, portals, scheduler, blockingExecutor, clock,
+    this(serverName, intents, database, secrets, portals, scheduler, blockingExecutor, clock,
         new CompositeMeterRegistry());
   }
 }

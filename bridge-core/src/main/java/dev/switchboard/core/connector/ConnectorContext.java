@@ -1,6 +1,5 @@
 package dev.switchboard.core.connector;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.homeserver.Intents;
 import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.portal.Portals;
@@ -15,14 +14,14 @@ import java.time.Clock;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 
-/** What core hands a connector: intents, store, scheduling and its own config section. */
+/**
+ * What core hands a connector: intents, store, scheduling, permissions and the message map. Its config section it
+ * parses itself, once, when it is built ({@link dev.switchboard.core.config.ConfigSection}).
+ */
 public interface ConnectorContext {
 
   /** The homeserver's server name, e.g. {@code example.org}. */
   String serverName();
-
-  /** This connector's config section (e.g. the {@code irc:} block), never null. */
-  JsonNode config();
 
   Intents intents();
 

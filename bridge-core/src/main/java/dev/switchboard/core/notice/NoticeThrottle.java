@@ -1,8 +1,8 @@
 package dev.switchboard.core.notice;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -13,12 +13,23 @@ import java.util.concurrent.ConcurrentHashMap;
  * grow.
  */
 public final class NoticeThrottle {
+  /** How many keys {@link #NoticeThrottle(Duration, InstantSource)} remembers: more user ids than a bridge serves. */
+  public static final int MAX_REMEMBERED = 10_000;
+
+  private record Told(long episode, Instant at) {}
+
   private final Duration quiet;
   private final int maxRemembered;
-  private final Clock clock;
-  private final Map<String, Instant> lastNotice = new ConcurrentHashMap<>();
+  private final InstantSource clock;
+  private final Map<String, Told> lastNotice = new ConcurrentHashMap<>();
 
-  public NoticeThrottle(Duration quiet, int maxRemembered, Clock clock) {
+  /** Remembers up to {@link #MAX_REMEMBERED} keys. */
+  public NoticeThrottle(Duration quiet, InstantSource clock) {
+    this(quiet, MAX_REMEMBERED, clock);
+  }
+
+  /** @param clock a {@link java.time.Clock}, or a lambda a test moves by hand */
+  public NoticeThrottle(Duration quiet, int maxRemembered, InstantSource clock) {
     this.quiet = quiet;
     this.maxRemembered = maxRemembered;
     this.clock = clock;
@@ -26,18 +37,27 @@ public final class NoticeThrottle {
 
   /** Whether a notice for {@code key} may go out now; if so, the next one waits a quiet period. */
   public boolean allow(String key) {
+    return allow(key, 0);
+  }
+
+  /**
+   * As {@link #allow(String)} for a notice about {@code episode} (a refusal that lasts, say): a notice about another
+   * episode than the last one told for {@code key} goes out at once, one about the same waits its quiet period.
+   */
+  public boolean allow(String key, long episode) {
     Instant now = clock.instant();
-    Instant last = lastNotice.get(key);
-    if (last != null && last.plus(quiet).isAfter(now)) {
+    Told last = lastNotice.get(key);
+    if (last != null && last.episode() == episode && last.at().plus(quiet).isAfter(now)) {
       return false;
     }
-    if (lastNotice.size() >= maxRemembered) {
-      lastNotice.entrySet().removeIf(e -> !e.getValue().plus(quiet).isAfter(now));
+    if (last == null && lastNotice.size() >= maxRemembered) {
+      lastNotice.entrySet().removeIf(e -> !e.getValue().at().plus(quiet).isAfter(now));
       if (lastNotice.size() >= maxRemembered) {
         return false;
       }
     }
+    Told next = new Told(episode, now);
     // Of two callers racing for the same key, one wins.
-    return last == null ? lastNotice.putIfAbsent(key, now) == null : lastNotice.replace(key, last, now);
+    return last == null ? lastNotice.putIfAbsent(key, next) == null : lastNotice.replace(key, last, next);
   }
 }

@@ -23,8 +23,6 @@ import org.slf4j.LoggerFactory;
 public final class RefusalNotices implements Refusals {
   private static final Logger log = LoggerFactory.getLogger(RefusalNotices.class);
   private static final Duration QUIET = Duration.ofDays(1);
-  /** Bounds the memory an attacker with many user ids can make us keep; old entries are dropped first. */
-  private static final int MAX_REMEMBERED = 10_000;
 
   private final Intents intents;
   private final Predicate<UserId> isGhost;
@@ -33,7 +31,7 @@ public final class RefusalNotices implements Refusals {
   public RefusalNotices(Intents intents, Predicate<UserId> isGhost, Clock clock) {
     this.intents = intents;
     this.isGhost = isGhost;
-    this.throttle = new NoticeThrottle(QUIET, MAX_REMEMBERED, clock);
+    this.throttle = new NoticeThrottle(QUIET, clock);
   }
 
   @Override

@@ -1,6 +1,5 @@
 package dev.switchboard.core.runtime;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.core.appservice.AppServiceServer;
 import dev.switchboard.core.command.AdminRooms;
@@ -156,13 +155,13 @@ public final class BridgeRuntime implements AutoCloseable {
   }
 
   /**
-   * As {@link #start(Settings, Database, SecretBox, List, Function)}, and serves the provisioning API when
+   * As {@link #start(Settings, Database, SecretBox, List)}, and serves the provisioning API when
    * {@code provisioning} is enabled (on its own port, see {@link #provisioningPort()}).
    */
   public static BridgeRuntime start(Settings settings, Database database, SecretBox secrets,
-      List<Connector> enabled, Function<String, JsonNode> configOf, ProvisioningConfig provisioning)
+      List<Connector> enabled, ProvisioningConfig provisioning)
       throws Exception {
-    BridgeRuntime runtime = start(settings, database, secrets, enabled, configOf);
+    BridgeRuntime runtime = start(settings, database, secrets, enabled);
     if (!provisioning.enabled()) {
       return runtime;
     }
@@ -194,15 +193,15 @@ public final class BridgeRuntime implements AutoCloseable {
   }
 
   /**
-   * Starts everything on {@code database} (which the runtime then owns and closes). {@code configOf} gives each
-   * connector its config section. On failure, what had started is stopped and the exception rethrown.
+   * Starts everything on {@code database} (which the runtime then owns and closes); each connector has parsed its own
+   * config section when it was built. On failure, what had started is stopped and the exception rethrown.
    */
   public static BridgeRuntime start(Settings settings, Database database, SecretBox secrets,
-      List<Connector> enabled, Function<String, JsonNode> configOf) throws Exception {
+      List<Connector> enabled) throws Exception {
     List<AutoCloseable> closeables = new ArrayList<>();
     closeables.add(database);
     try {
-      return start(settings, database, secrets, enabled, configOf, closeables);
+      return start(settings, database, secrets, enabled, closeables);
     } catch (Exception | Error e) {
       closeAll(closeables);
       throw e;
@@ -210,7 +209,7 @@ public final class BridgeRuntime implements AutoCloseable {
   }
 
   private static BridgeRuntime start(Settings s, Database database, SecretBox secrets, List<Connector> enabled,
-      Function<String, JsonNode> configOf, List<AutoCloseable> closeables) throws Exception {
+      List<AutoCloseable> closeables) throws Exception {
     Clock clock = Clock.systemUTC();
     ObjectMapper json = new ObjectMapper();
     BridgeLifecycle lifecycle = new BridgeLifecycle();
@@ -262,7 +261,7 @@ public final class BridgeRuntime implements AutoCloseable {
 
     // Connectors, each with its own config section.
     for (Connector c : enabled) {
-      c.start(new BridgeContext(s.serverName(), configOf.apply(c.protocol()), intents, database, secrets, portals,
+      c.start(new BridgeContext(s.serverName(), intents, database, secrets, portals,
           scheduler, blocking, clock, metrics, user -> connectors.owningUser(user).map(Connector::protocol),
           s.permissions(), sharedMessageMap));
       closeables.add(0, c::stop);

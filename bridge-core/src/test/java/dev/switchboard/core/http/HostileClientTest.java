@@ -98,7 +98,6 @@ class HostileClientTest {
             .metricsListener(new BridgeConfig.Metrics(true, "127.0.0.1", 0, limits)).limits(limits).build(),
         Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of()),
         new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(connector),
-        p -> JSON.createObjectNode(),
         new ProvisioningConfig(true, "127.0.0.1", 0, SECRET, URI.create(hs.baseUrl()), Duration.ofMinutes(1),
             Duration.ofMinutes(1), OpenIdVerifier.OtherServers.NONE, Map.of(), limits, 5));
     hs.registerAppService(AppServiceRegistration.builder("switchboard")

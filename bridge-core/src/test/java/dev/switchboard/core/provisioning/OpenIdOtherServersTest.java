@@ -63,7 +63,7 @@ class OpenIdOtherServersTest {
     BridgeRuntime runtime = BridgeRuntime.start(BridgeRuntime.Settings.builder(server, URI.create(hs.baseUrl()),
             irc.namespaces(), AS_TOKEN, HS_TOKEN).maxBodyBytes(1024 * 1024).permissions(permissions).build(),
         Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of()),
-        new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(irc), p -> JSON.createObjectNode(),
+        new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(irc),
         new ProvisioningConfig(true, "127.0.0.1", 0, SECRET, URI.create(hs.baseUrl()), Duration.ofMinutes(1),
             Duration.ofMinutes(1), OpenIdVerifier.OtherServers.LISTED, Map.of(
                 "Other.test", URI.create(other.get().baseUrl()),

@@ -86,7 +86,6 @@ class ProvisioningApiTest {
     BridgeRuntime bridge = BridgeRuntime.start(BridgeRuntime.Settings.builder(server, URI.create(hs.baseUrl()),
             irc.namespaces(), AS_TOKEN, HS_TOKEN).maxBodyBytes(1024 * 1024).permissions(permissions).build(),
         Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of()), secrets, List.of(irc),
-        p -> JSON.createObjectNode(),
         new ProvisioningConfig(true, "127.0.0.1", 0, SECRET, URI.create(hs.baseUrl()), Duration.ofMinutes(1),
             linkTimeout));
     hs.registerAppService(AppServiceRegistration.builder("switchboard")

@@ -6,12 +6,11 @@ import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.homeserver.Intent;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.notice.NoticeThrottle;
 import dev.switchboard.irc.network.DeliveryRefused;
 import java.time.Duration;
-import java.util.Map;
+import java.time.InstantSource;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,16 +27,13 @@ public final class DeliveryNotices {
   /** How long one notice covers an ongoing refusal. */
   static final Duration REMIND_AFTER = Duration.ofMinutes(10);
 
-  private record Told(long episode, long at) {}
-
   private final Intent bot;
-  private final LongSupplier nanoTime;
-  /** "user room target" → the last notice; entries older than {@link #REMIND_AFTER} are dropped as we go. */
-  private final Map<String, Told> told = new ConcurrentHashMap<>();
+  /** Keyed "user room target", by refusal episode. */
+  private final NoticeThrottle told;
 
-  public DeliveryNotices(Intent bot, LongSupplier nanoTime) {
+  public DeliveryNotices(Intent bot, InstantSource clock) {
     this.bot = bot;
-    this.nanoTime = nanoTime;
+    this.told = new NoticeThrottle(REMIND_AFTER, clock);
   }
 
   /** The user's event ends here: tells them (unless this refusal was told already) and completes normally. */
@@ -63,14 +59,10 @@ public final class DeliveryNotices {
   private CompletableFuture<Void> tell(UserId user, RoomId room, DeliveryRefused refusal, String body,
       String txnKey) {
     String key = user.value() + " " + room.value() + " " + refusal.target().toLowerCase(java.util.Locale.ROOT);
-    long now = nanoTime.getAsLong();
-    Told before = told.get(key);
-    if (before != null && before.episode() == refusal.episode() && now - before.at() < REMIND_AFTER.toNanos()) {
+    if (!told.allow(key, refusal.episode())) {
       log.debug("IRC: {} in {} still refused ({})", user, room, refusal.getMessage());
       return CompletableFuture.completedFuture(null);
     }
-    told.values().removeIf(t -> now - t.at() >= REMIND_AFTER.toNanos());
-    told.put(key, new Told(refusal.episode(), now));
     log.info("IRC: a message from {} in {} was not delivered: {}", user, room, refusal.getMessage());
     ObjectNode content = JsonNodeFactory.instance.objectNode().put("msgtype", "m.notice").put("body", body);
     content.putObject("m.mentions").putArray("user_ids").add(user.value());

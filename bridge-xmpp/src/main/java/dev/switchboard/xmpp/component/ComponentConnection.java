@@ -2,6 +2,7 @@ package dev.switchboard.xmpp.component;
 
 import dev.switchboard.core.ordering.SerialExecutor;
 import dev.switchboard.core.connector.RemoteUnavailableException;
+import dev.switchboard.core.notice.NoticeThrottle;
 import dev.switchboard.xmpp.stanza.LogText;
 import dev.switchboard.xmpp.stanza.StanzaCodec;
 import io.netty.bootstrap.Bootstrap;
@@ -21,6 +22,7 @@ import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -86,8 +88,6 @@ public final class ComponentConnection implements AutoCloseable {
   /** A serialised stanza and the future that completes once it is written to the socket. */
   private record Outgoing(String xml, CompletableFuture<Void> written) {}
 
-  private static final long MALFORMED_LOG_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
-
   private final ComponentSettings settings;
   private final Listener listener;
   private final Executor callbacks;
@@ -98,7 +98,8 @@ public final class ComponentConnection implements AutoCloseable {
   private final EventLoop loop;
   private final AtomicInteger connectAttempts = new AtomicInteger();
   private final AtomicLong malformedDropped = new AtomicLong();
-  private final AtomicLong malformedLoggedAt = new AtomicLong();
+  /** One key: the first malformed stanza is logged, then at most one a minute. */
+  private final NoticeThrottle malformedLog = new NoticeThrottle(Duration.ofMinutes(1), 1, Clock.systemUTC());
 
   // Event loop state.
   private Channel channel;
@@ -194,9 +195,7 @@ public final class ComponentConnection implements AutoCloseable {
   /** Logs a stanza that would not parse: the first one, then at most one line a minute with a count. */
   private void malformed(Stanza stanza, String error) {
     long dropped = malformedDropped.incrementAndGet();
-    long now = System.nanoTime();
-    long last = malformedLoggedAt.get();
-    if ((dropped == 1 || now - last >= MALFORMED_LOG_INTERVAL_NANOS) && malformedLoggedAt.compareAndSet(last, now)) {
+    if (malformedLog.allow("malformed")) {
       log.error("Component {}: not sending a {} to {} that is not well-formed XML ({}); {} dropped so far",
           settings.domain(), stanza.getClass().getSimpleName(), LogText.of(stanza.getTo()), LogText.of(error),
           dropped);

@@ -5,12 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.Link;
 import dev.switchboard.core.event.MatrixEvent;
+import dev.switchboard.core.notice.NoticeThrottle;
 import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.xmpp.muc.MucBridge;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,11 +25,12 @@ public final class DormantPortals {
 
   private final ConnectorContext context;
   private final MucBridge mucs;
-  private final Map<String, Long> told = new ConcurrentHashMap<>();
+  private final NoticeThrottle told;
 
   public DormantPortals(ConnectorContext context, MucBridge mucs) {
     this.context = context;
     this.mucs = mucs;
+    this.told = new NoticeThrottle(TELL_EVERY, context.clock());
   }
 
   /** Whether {@code link} is a dormant MUC portal, whose events go to {@link #onEvent}. */
@@ -51,14 +51,9 @@ public final class DormantPortals {
   }
 
   private CompletableFuture<Void> tell(MatrixEvent event, Link link) {
-    String key = event.sender().value() + " " + event.roomId().value();
-    long now = System.nanoTime();
-    Long before = told.get(key);
-    if (before != null && now - before < TELL_EVERY.toNanos()) {
+    if (!told.allow(event.sender().value() + " " + event.roomId().value())) {
       return CompletableFuture.completedFuture(null);
     }
-    told.values().removeIf(t -> now - t >= TELL_EVERY.toNanos());
-    told.put(key, now);
     log.info("Not relaying {}'s message in {}: the portal for {} waits for a user", event.sender(), event.roomId(),
         link.remoteId());
     ObjectNode content = JsonNodeFactory.instance.objectNode().put("msgtype", "m.notice")
