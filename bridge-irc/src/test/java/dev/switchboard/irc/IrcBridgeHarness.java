@@ -7,6 +7,7 @@ import dev.switchboard.core.runtime.BridgeRuntime;
 import dev.switchboard.core.store.Database;
 import dev.switchboard.core.store.SecretBox;
 import dev.switchboard.registration.Namespaces;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
 import dev.switchboard.testkit.homeserver.AppServiceRegistration;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import java.net.URI;
@@ -35,6 +36,11 @@ public final class IrcBridgeHarness implements AutoCloseable {
 
   public static TestHomeserver startHomeserver() {
     return TestHomeserver.start(homeserverOptions());
+  }
+
+  /** That homeserver as a JUnit fixture; see {@link HomeserverFixture}. */
+  public static HomeserverFixture homeserver() {
+    return HomeserverFixture.start(homeserverOptions());
   }
 
   public IrcBridgeHarness(TestHomeserver hs, Path dir, String ircHost, int ircPort) throws Exception {

@@ -17,6 +17,7 @@ import dev.switchboard.core.portal.Portals;
 import dev.switchboard.core.store.Database;
 import dev.switchboard.core.store.PortalStore;
 import dev.switchboard.core.store.SecretBox;
+import dev.switchboard.testkit.fixture.IrcServerFixture;
 import dev.switchboard.testkit.irc.IrcTestUser;
 import dev.switchboard.testkit.irc.NgircdServer;
 import dev.switchboard.testkit.net.PausableProxy;
@@ -35,6 +36,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The connector against a real ngircd, with intents that record what would go to the homeserver. */
@@ -47,7 +49,8 @@ class IrcConnectorTest {
 
   @TempDir
   Path dir;
-  private NgircdServer server;
+  @RegisterExtension
+  final IrcServerFixture<NgircdServer> server = IrcServerFixture.ngircd();
   private Database database;
   private ScheduledExecutorService scheduler;
   private RecordingIntents intents;
@@ -56,7 +59,6 @@ class IrcConnectorTest {
 
   @BeforeEach
   void setUp() throws Exception {
-    server = NgircdServer.start();
     database = Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of("irc"));
     scheduler = Executors.newScheduledThreadPool(4);
     intents = new RecordingIntents(DOMAIN);
@@ -70,7 +72,6 @@ class IrcConnectorTest {
     scheduler.shutdownNow();
     scheduler.awaitTermination(5, TimeUnit.SECONDS);
     database.close();
-    server.close();
   }
 
   private void startConnector(String host, int port) {
@@ -106,8 +107,8 @@ class IrcConnectorTest {
 
   @Test
   void joiningTheAliasCreatesAPortalAndJoinsTheChannel() throws Exception {
-    startConnector(server.host(), server.port());
-    try (IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
+    startConnector(server.get().host(), server.get().port());
+    try (IrcTestUser alice = IrcTestUser.connect(server.get(), "alice")) {
       alice.join("#room");
 
       RoomId room = openPortal("#_irc_test_#room:test.local");
@@ -129,7 +130,7 @@ class IrcConnectorTest {
 
   @Test
   void unknownNetworksAndInvalidChannelsAreNotFound() throws Exception {
-    startConnector(server.host(), server.port());
+    startConnector(server.get().host(), server.get().port());
 
     assertThat(connector.onAliasQuery(RoomAlias.of("#_irc_nosuch_#room:test.local")).get()).isEmpty();
     assertThat(connector.onAliasQuery(RoomAlias.of("#_irc_test_room:test.local")).get()).isEmpty();
@@ -139,7 +140,7 @@ class IrcConnectorTest {
 
   @Test
   void askingTwiceForTheSameAliasGivesTheSameRoom() throws Exception {
-    startConnector(server.host(), server.port());
+    startConnector(server.get().host(), server.get().port());
 
     RoomId first = openPortal("#_irc_test_#room:test.local");
     RoomId second = openPortal("#_irc_test_#room:test.local");
@@ -150,9 +151,9 @@ class IrcConnectorTest {
 
   @Test
   void ircMessagesArriveFromTheGhostInOrder() throws Exception {
-    startConnector(server.host(), server.port());
+    startConnector(server.get().host(), server.get().port());
     RoomId room = openPortal("#_irc_test_#room:test.local");
-    try (IrcTestUser alice = IrcTestUser.connect(server, "Alice")) {
+    try (IrcTestUser alice = IrcTestUser.connect(server.get(), "Alice")) {
       alice.join("#room");
       alice.awaitLine(l -> l.startsWith(":switchboard!") && l.contains(" JOIN ")
           || IrcTestUser.command(l).equals("353") && l.contains("switchboard"), WAIT);
@@ -177,9 +178,9 @@ class IrcConnectorTest {
 
   @Test
   void matrixMessagesReachIrcFromThePuppetAndAreNotEchoedBack() throws Exception {
-    startConnector(server.host(), server.port());
+    startConnector(server.get().host(), server.get().port());
     RoomId room = openPortal("#_irc_test_#room:test.local");
-    try (IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
+    try (IrcTestUser alice = IrcTestUser.connect(server.get(), "alice")) {
       alice.join("#room");
 
       SortedEvents.deliver(connector, joinOf(room, MATRIX_USER, "Matrix User"), linkOf(room));
@@ -196,9 +197,9 @@ class IrcConnectorTest {
 
   @Test
   void aMultiLineMessageCannotInjectCommandsAndALongOneIsSplitUnderTheLineLimit() throws Exception {
-    startConnector(server.host(), server.port());
+    startConnector(server.get().host(), server.get().port());
     RoomId room = openPortal("#_irc_test_#room:test.local");
-    try (IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
+    try (IrcTestUser alice = IrcTestUser.connect(server.get(), "alice")) {
       alice.join("#room");
       String longText = "é".repeat(2_500); // 5,000 bytes
 
@@ -222,8 +223,8 @@ class IrcConnectorTest {
 
   @Test
   void withASilentIrcServerTheAliasIsAnsweredAtOnceAndThePortalWorksLater() throws Exception {
-    try (PausableProxy proxy = PausableProxy.pausedInFrontOf(server.host(), server.port());
-        IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
+    try (PausableProxy proxy = PausableProxy.pausedInFrontOf(server.get().host(), server.get().port());
+        IrcTestUser alice = IrcTestUser.connect(server.get(), "alice")) {
       alice.join("#room");
       startConnector(proxy.host(), proxy.port());
 
@@ -247,9 +248,9 @@ class IrcConnectorTest {
 
   @Test
   void aMatrixTopicIsSetThroughTheSendersPuppetAsOneSafeLine() throws Exception {
-    startConnector(server.host(), server.port());
+    startConnector(server.get().host(), server.get().port());
     RoomId room = openPortal("#_irc_test_#room:test.local");
-    try (IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
+    try (IrcTestUser alice = IrcTestUser.connect(server.get(), "alice")) {
       alice.join("#room");
       SortedEvents.deliver(connector, joinOf(room, MATRIX_USER, "Matrix User"), linkOf(room));
       ObjectNode content = JSON.createObjectNode().put("topic", "new\r\nTOPIC #room :injected\u0000 topic");
@@ -265,9 +266,9 @@ class IrcConnectorTest {
 
   @Test
   void aKickedBotJoinsAgainAndAKickedPuppetJoinsAgainWhenItsUserSpeaks() throws Exception {
-    try (IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
+    try (IrcTestUser alice = IrcTestUser.connect(server.get(), "alice")) {
       alice.join("#room"); // first in: channel operator
-      startConnector(server.host(), server.port());
+      startConnector(server.get().host(), server.get().port());
       RoomId room = openPortal("#_irc_test_#room:test.local");
       alice.awaitLine(l -> l.startsWith(":switchboard!") && l.contains(" JOIN "), WAIT);
       SortedEvents.deliver(connector, message(room, MATRIX_USER, "m.text", "hello"), linkOf(room));
@@ -287,8 +288,8 @@ class IrcConnectorTest {
 
   @Test
   void linesAreQueuedWithoutWaitingForTheirDeliveryButAPartWaitsForThem() throws Exception {
-    startConnector(server.host(), server.port());
-    try (IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
+    startConnector(server.get().host(), server.get().port());
+    try (IrcTestUser alice = IrcTestUser.connect(server.get(), "alice")) {
       alice.join("#room");
       openPortal("#_irc_test_#room:test.local");
       alice.awaitLine(l -> l.startsWith(":switchboard!") && l.contains(" JOIN "), WAIT);

@@ -8,8 +8,10 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.permission.Permissions;
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
+import dev.switchboard.testkit.fixture.IrcServerFixture;
 import dev.switchboard.testkit.homeserver.RoomSpec;
-import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.irc.IrcTestUser;
 import dev.switchboard.testkit.irc.NgircdServer;
@@ -22,6 +24,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,9 +39,13 @@ class IrcPermissionMatrixTest {
 
   @TempDir
   Path dir;
-  private NgircdServer ircd;
-  private TestHomeserver hs;
-  private IrcBridgeHarness bridge;
+  @RegisterExtension
+  final IrcServerFixture<NgircdServer> ircd = IrcServerFixture.ngircd();
+  @RegisterExtension
+  final HomeserverFixture hs = IrcBridgeHarness.homeserver();
+  @RegisterExtension
+  final Fixture<IrcBridgeHarness> bridge = Fixture.of(() -> new IrcBridgeHarness(hs.get(), dir,
+      ircd.get().host(), ircd.get().port(), n -> { }, s -> { }, permissions()));
   private IrcTestUser alice;
   private TestUser adam;
   private TestUser bob;
@@ -49,30 +56,27 @@ class IrcPermissionMatrixTest {
 
   @BeforeEach
   void start() throws Exception {
-    ircd = NgircdServer.start();
-    hs = IrcBridgeHarness.startHomeserver();
-    ObjectNode levels = JsonNodeFactory.instance.objectNode()
-        .put("@adam:test.local", "admin").put("@rita:test.local", "relay").put("@nora:test.local", "none")
-        .put("relayed.org", "relay");
-    bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port(), n -> { }, s -> { },
-        Permissions.fromConfig(levels, "test.local"));
-    alice = IrcTestUser.connect(ircd, "alice"); // first in the channels: their operator
+    alice = IrcTestUser.connect(ircd.get(), "alice"); // first in the channels: their operator
     alice.join("#room");
-    adam = hs.user("adam");
-    bob = hs.user("bob");
-    rita = hs.user("rita");
+    adam = hs.get().user("adam");
+    bob = hs.get().user("bob");
+    rita = hs.get().user("rita");
     rita.setDisplayName("Rita");
-    nora = hs.user("nora");
-    fred = hs.remoteUser("fred", "relayed.org");
-    mallory = hs.remoteUser("mallory", "evil.org");
+    nora = hs.get().user("nora");
+    fred = hs.get().remoteUser("fred", "relayed.org");
+    mallory = hs.get().remoteUser("mallory", "evil.org");
   }
 
   @AfterEach
   void stop() {
     alice.close();
-    bridge.close();
-    hs.close();
-    ircd.close();
+  }
+
+  private static Permissions permissions() {
+    ObjectNode levels = JsonNodeFactory.instance.objectNode()
+        .put("@adam:test.local", "admin").put("@rita:test.local", "relay").put("@nora:test.local", "none")
+        .put("relayed.org", "relay");
+    return Permissions.fromConfig(levels, "test.local");
   }
 
   private static String ghost(String nick) {
@@ -162,12 +166,12 @@ class IrcPermissionMatrixTest {
     assertThat(nicksIn("#room")).containsExactly("adam", "alice", "bob", "switchboard");
     assertThat(clientsOnServer()).isEqualTo(4);
     for (TestUser u : List.of(rita, fred, nora, mallory)) {
-      assertThat(bridge.connector.puppetOf("test", UserId.of(u.userId()))).as(u.userId()).isEmpty();
+      assertThat(bridge.get().connector.puppetOf("test", UserId.of(u.userId()))).as(u.userId()).isEmpty();
     }
     // The Matrix room: none users are told why (once), relay users are not told anything.
-    hs.awaitEvent(room, BOT, e -> bodyContains(e, "@nora:test.local: your messages are not bridged"), WAIT);
-    hs.awaitEvent(room, BOT, e -> bodyContains(e, "@mallory:evil.org: your messages are not bridged"), WAIT);
-    assertThat(hs.timeline(room)).filteredOn(e -> BOT.equals(e.path("sender").asText())
+    hs.get().awaitEvent(room, BOT, e -> bodyContains(e, "@nora:test.local: your messages are not bridged"), WAIT);
+    hs.get().awaitEvent(room, BOT, e -> bodyContains(e, "@mallory:evil.org: your messages are not bridged"), WAIT);
+    assertThat(hs.get().timeline(room)).filteredOn(e -> BOT.equals(e.path("sender").asText())
         && e.path("type").asText().equals("m.room.message")).hasSize(2);
   }
 
@@ -191,7 +195,7 @@ class IrcPermissionMatrixTest {
     alice.awaitLine(l -> l.contains(" NOTICE #room :<Rita> (deleted a message)"), WAIT);
     alice.awaitMessage("switchboard", "#room", "* Rita reacted 👍 to bob", WAIT);
     List<String> bots = alice.messagesTo("#room").stream().filter(l -> l.startsWith("switchboard: ")).toList();
-    assertThat(bots.get(0)).startsWith("switchboard: <Rita> cat.png").contains(hs.baseUrl()
+    assertThat(bots.get(0)).startsWith("switchboard: <Rita> cat.png").contains(hs.get().baseUrl()
         + "/_matrix/media/v3/download/test.local/cat123/");
     // The long message: two lines, each with the name, together the text; then the reaction.
     assertThat(bots).hasSize(4);
@@ -210,7 +214,7 @@ class IrcPermissionMatrixTest {
     String room = mallory.join("#_irc_test_#quiet:test.local");
     rita.join(room);
     rita.send(room, "anyone?");
-    hs.awaitEvent(room, BOT, e -> bodyContains(e, "@rita:test.local: your message was not sent to IRC: nobody at "
+    hs.get().awaitEvent(room, BOT, e -> bodyContains(e, "@rita:test.local: your message was not sent to IRC: nobody at "
         + "permission level user has joined this room yet"), WAIT);
     assertThat(nicksIn("#quiet")).containsExactly("alice");
 
@@ -226,7 +230,7 @@ class IrcPermissionMatrixTest {
   void onlyUsersAndAdminsOpenDirectChatsRelayUsersAreToldWhyAndNoneUsersAreDeclined() throws Exception {
     // alice's ghost exists once she is in a portal (the testkit does not ask the bridge about unknown users).
     String portal = bob.join(ALIAS);
-    await().atMost(WAIT).until(() -> "join".equals(hs.members(portal).get(ghost("alice"))));
+    await().atMost(WAIT).until(() -> "join".equals(hs.get().members(portal).get(ghost("alice"))));
 
     String bobsDm = bob.createRoom(RoomSpec.privateRoom().invite(ghost("alice")).direct());
     String adamsDm = adam.createRoom(RoomSpec.privateRoom().invite(ghost("alice")).direct());
@@ -235,21 +239,21 @@ class IrcPermissionMatrixTest {
     String malloryDm = mallory.createRoom(RoomSpec.privateRoom().invite(ghost("alice")).direct());
     String norasDm = nora.createRoom(RoomSpec.privateRoom().invite(ghost("alice")).direct());
 
-    await().atMost(WAIT).until(() -> "join".equals(hs.members(bobsDm).get(ghost("alice")))
-        && "join".equals(hs.members(adamsDm).get(ghost("alice"))));
+    await().atMost(WAIT).until(() -> "join".equals(hs.get().members(bobsDm).get(ghost("alice")))
+        && "join".equals(hs.get().members(adamsDm).get(ghost("alice"))));
     bob.send(bobsDm, "hello alice");
     adam.send(adamsDm, "hello from adam");
     alice.awaitMessage("bob", "alice", "hello alice", WAIT);
     alice.awaitMessage("adam", "alice", "hello from adam", WAIT);
 
     for (String dm : List.of(ritasDm, fredsDm)) {
-      hs.awaitEvent(dm, ghost("alice"), e -> bodyContains(e, "You cannot open a direct chat with alice on IRC")
+      hs.get().awaitEvent(dm, ghost("alice"), e -> bodyContains(e, "You cannot open a direct chat with alice on IRC")
           && bodyContains(e, "(relay)"), WAIT);
-      await().atMost(WAIT).until(() -> "leave".equals(hs.members(dm).get(ghost("alice"))));
+      await().atMost(WAIT).until(() -> "leave".equals(hs.get().members(dm).get(ghost("alice"))));
     }
     for (String dm : List.of(malloryDm, norasDm)) {
-      await().atMost(WAIT).until(() -> "leave".equals(hs.members(dm).get(ghost("alice"))));
-      assertThat(hs.timeline(dm)).noneMatch(e -> ghost("alice").equals(e.path("sender").asText())
+      await().atMost(WAIT).until(() -> "leave".equals(hs.get().members(dm).get(ghost("alice"))));
+      assertThat(hs.get().timeline(dm)).noneMatch(e -> ghost("alice").equals(e.path("sender").asText())
           && e.path("type").asText().equals("m.room.message"));
     }
     rita.send(ritasDm, "psst");
@@ -265,7 +269,7 @@ class IrcPermissionMatrixTest {
   private String adminRoomOf(TestUser user) {
     String room = user.createRoom(RoomSpec.publicRoom().name(user.userId() + "'s room"));
     user.invite(room, BOT);
-    hs.awaitEvent(room, BOT, e -> bodyContains(e, "This is your Switchboard admin room"), WAIT);
+    hs.get().awaitEvent(room, BOT, e -> bodyContains(e, "This is your Switchboard admin room"), WAIT);
     user.setPowerLevel(room, BOT, 100);
     return room;
   }
@@ -279,24 +283,24 @@ class IrcPermissionMatrixTest {
     bob.send(bobs, "!link irc test/#plumbed");
     rita.send(ritas, "!link irc test/#plumbed");
     rita.send(ritas, "!irc nick ritaa");
-    hs.awaitEvent(bobs, BOT, e -> bodyContains(e, "You are not allowed to use !link: it needs level admin, you "
+    hs.get().awaitEvent(bobs, BOT, e -> bodyContains(e, "You are not allowed to use !link: it needs level admin, you "
         + "have user."), WAIT);
-    hs.awaitEvent(ritas, BOT, e -> bodyContains(e, "You are not allowed to use !link: it needs level admin, you "
+    hs.get().awaitEvent(ritas, BOT, e -> bodyContains(e, "You are not allowed to use !link: it needs level admin, you "
         + "have relay."), WAIT);
-    hs.awaitEvent(ritas, BOT, e -> bodyContains(e, "needs level user, you have relay."), WAIT);
+    hs.get().awaitEvent(ritas, BOT, e -> bodyContains(e, "needs level user, you have relay."), WAIT);
     String norasRoom = nora.createRoom(RoomSpec.publicRoom());
     nora.invite(norasRoom, BOT);
-    await().atMost(WAIT).until(() -> "leave".equals(hs.members(norasRoom).get(BOT)));
+    await().atMost(WAIT).until(() -> "leave".equals(hs.get().members(norasRoom).get(BOT)));
 
     String adams = adminRoomOf(adam);
     adam.send(adams, "!link irc test/#plumbed");
     alice.awaitLine(l -> IrcTestUser.command(l).equals("NOTICE") && l.contains("wants to bridge #plumbed"), WAIT);
     alice.say("switchboard", "yes");
-    hs.awaitEvent(adams, BOT, e -> bodyContains(e, "Linked this room to"), WAIT);
+    hs.get().awaitEvent(adams, BOT, e -> bodyContains(e, "Linked this room to"), WAIT);
 
-    assertThat(hs.roomStateEvent(adams, "m.bridge", "dev.switchboard.irc://test/#plumbed")).isNotNull();
-    assertThat(hs.roomStateEvent(bobs, "m.bridge", "dev.switchboard.irc://test/#plumbed")).isNull();
-    assertThat(hs.roomStateEvent(ritas, "m.bridge", "dev.switchboard.irc://test/#plumbed")).isNull();
+    assertThat(hs.get().roomStateEvent(adams, "m.bridge", "dev.switchboard.irc://test/#plumbed")).isNotNull();
+    assertThat(hs.get().roomStateEvent(bobs, "m.bridge", "dev.switchboard.irc://test/#plumbed")).isNull();
+    assertThat(hs.get().roomStateEvent(ritas, "m.bridge", "dev.switchboard.irc://test/#plumbed")).isNull();
     assertThat(alice.lines()).filteredOn(l -> l.contains("wants to bridge")).hasSize(1)
         .allMatch(l -> l.contains("@adam:test.local"));
   }

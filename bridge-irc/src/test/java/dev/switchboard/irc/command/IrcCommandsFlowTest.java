@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
+import dev.switchboard.testkit.fixture.IrcServerFixture;
 import dev.switchboard.testkit.homeserver.RoomSpec;
-import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.irc.IrcTestUser;
 import dev.switchboard.testkit.irc.NgircdServer;
@@ -19,6 +21,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The {@code !irc ...} admin-room commands, end to end through the testkit homeserver and a real ngircd. */
@@ -28,9 +31,13 @@ class IrcCommandsFlowTest {
 
   @TempDir
   Path dir;
-  private NgircdServer ircd;
-  private TestHomeserver hs;
-  private IrcBridgeHarness bridge;
+  @RegisterExtension
+  final IrcServerFixture<NgircdServer> ircd = IrcServerFixture.ngircd();
+  @RegisterExtension
+  final HomeserverFixture hs = IrcBridgeHarness.homeserver();
+  @RegisterExtension
+  final Fixture<IrcBridgeHarness> bridge = Fixture.of(() -> new IrcBridgeHarness(hs.get(), dir,
+      ircd.get().host(), ircd.get().port()));
   private IrcTestUser alice;
   private TestUser bob;
   private String portal;
@@ -38,30 +45,24 @@ class IrcCommandsFlowTest {
 
   @BeforeEach
   void start() throws Exception {
-    ircd = NgircdServer.start();
-    hs = IrcBridgeHarness.startHomeserver();
-    bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port());
-    alice = IrcTestUser.connect(ircd, "alice");
+    alice = IrcTestUser.connect(ircd.get(), "alice");
     alice.join("#room");
-    bob = hs.user("bob");
+    bob = hs.get().user("bob");
     portal = bob.join("#_irc_test_#room:test.local");
     alice.awaitLine(l -> l.startsWith(":bob!") && l.contains(" JOIN "), WAIT);
     admin = bob.createRoom(RoomSpec.privateRoom().invite(BOT).direct());
-    hs.awaitEvent(admin, BOT, e -> e.path("content").path("body").asText().startsWith("Hello!"), WAIT);
+    hs.get().awaitEvent(admin, BOT, e -> e.path("content").path("body").asText().startsWith("Hello!"), WAIT);
   }
 
   @AfterEach
   void stop() {
     alice.close();
-    bridge.close();
-    hs.close();
-    ircd.close();
   }
 
   /** Sends a command in the admin room and returns the bot's reply to it. */
   private String command(String text) {
     String id = bob.send(admin, text);
-    return hs.awaitEvent(admin, BOT, e -> e.path("content").path("msgtype").asText().equals("m.notice")
+    return hs.get().awaitEvent(admin, BOT, e -> e.path("content").path("msgtype").asText().equals("m.notice")
         && timelineIndex(e) > timelineIndex(id), WAIT).path("content").path("body").asText();
   }
 
@@ -70,7 +71,7 @@ class IrcCommandsFlowTest {
   }
 
   private int timelineIndex(String eventId) {
-    var timeline = hs.timeline(admin);
+    var timeline = hs.get().timeline(admin);
     for (int i = 0; i < timeline.size(); i++) {
       if (timeline.get(i).path("event_id").asText().equals(eventId)) {
         return i;
@@ -115,8 +116,8 @@ class IrcCommandsFlowTest {
     assertThat(command("!irc listrooms")).isEqualTo("test: bob, in #room");
 
     assertThat(command("!irc join #other")).isEqualTo("Invited you to #_irc_test_#other:test.local");
-    String other = hs.aliasTarget("#_irc_test_#other:test.local");
-    assertThat(hs.members(other)).containsEntry(bob.userId(), "invite");
+    String other = hs.get().aliasTarget("#_irc_test_#other:test.local");
+    assertThat(hs.get().members(other)).containsEntry(bob.userId(), "invite");
 
     assertThat(command("!irc cmd PRIVMSG alice :raw hello")).isEqualTo("Sent PRIVMSG to test.");
     alice.awaitMessage("bob", "alice", "raw hello", WAIT);
@@ -125,7 +126,7 @@ class IrcCommandsFlowTest {
 
     assertThat(command("!irc part #room")).isEqualTo("Left #room on test.");
     alice.awaitLine(l -> l.startsWith(":bob!") && IrcTestUser.command(l).equals("PART"), WAIT);
-    await().atMost(WAIT).until(() -> "leave".equals(hs.members(portal).get(bob.userId())));
+    await().atMost(WAIT).until(() -> "leave".equals(hs.get().members(portal).get(bob.userId())));
 
     assertThat(command("!irc quit")).startsWith("Disconnected from test.");
     assertThat(command("!irc listrooms")).isEqualTo("test: not connected");

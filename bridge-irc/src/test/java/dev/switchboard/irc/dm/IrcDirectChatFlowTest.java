@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
+import dev.switchboard.testkit.fixture.IrcServerFixture;
 import dev.switchboard.testkit.homeserver.AsTransaction;
 import dev.switchboard.testkit.homeserver.RoomSpec;
-import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.irc.IrcTestUser;
 import dev.switchboard.testkit.irc.NgircdServer;
@@ -18,6 +20,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Direct chats both ways, end to end through the testkit homeserver and a real ngircd. */
@@ -26,27 +29,25 @@ class IrcDirectChatFlowTest {
 
   @TempDir
   Path dir;
-  private NgircdServer ircd;
-  private TestHomeserver hs;
-  private IrcBridgeHarness bridge;
+  @RegisterExtension
+  final IrcServerFixture<NgircdServer> ircd = IrcServerFixture.ngircd();
+  @RegisterExtension
+  final HomeserverFixture hs = IrcBridgeHarness.homeserver();
+  @RegisterExtension
+  final Fixture<IrcBridgeHarness> bridge = Fixture.of(() -> new IrcBridgeHarness(hs.get(), dir,
+      ircd.get().host(), ircd.get().port()));
   private IrcTestUser alice;
   private TestUser bob;
 
   @BeforeEach
   void start() throws Exception {
-    ircd = NgircdServer.start();
-    hs = IrcBridgeHarness.startHomeserver();
-    bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port());
-    alice = IrcTestUser.connect(ircd, "alice");
-    bob = hs.user("bob");
+    alice = IrcTestUser.connect(ircd.get(), "alice");
+    bob = hs.get().user("bob");
   }
 
   @AfterEach
   void stop() {
     alice.close();
-    bridge.close();
-    hs.close();
-    ircd.close();
   }
 
   private static String ghost(String nick) {
@@ -57,7 +58,7 @@ class IrcDirectChatFlowTest {
   private String roomBobWasInvitedToBy(String ghost) {
     AtomicReference<String> room = new AtomicReference<>();
     await().atMost(WAIT).until(() -> {
-      for (AsTransaction t : hs.asTransactions()) {
+      for (AsTransaction t : hs.get().asTransactions()) {
         for (JsonNode e : t.body().path("events")) {
           if (e.path("type").asText().equals("m.room.member") && e.path("sender").asText().equals(ghost)
               && e.path("state_key").asText().equals(bob.userId())
@@ -83,17 +84,17 @@ class IrcDirectChatFlowTest {
 
     String dm = roomBobWasInvitedToBy(ghost("alice"));
     assertThat(dm).isNotEqualTo(portal);
-    JsonNode create = hs.roomStateEvent(dm, "m.room.member", bob.userId());
+    JsonNode create = hs.get().roomStateEvent(dm, "m.room.member", bob.userId());
     assertThat(create.path("content").path("is_direct").asBoolean()).isTrue();
     bob.join(dm);
-    hs.awaitEvent(dm, ghost("alice"), e -> e.path("content").path("body").asText().equals("psst, bob"), WAIT);
-    hs.awaitEvent(dm, ghost("alice"), e -> e.path("content").path("body").asText().equals("second line"), WAIT);
+    hs.get().awaitEvent(dm, ghost("alice"), e -> e.path("content").path("body").asText().equals("psst, bob"), WAIT);
+    hs.get().awaitEvent(dm, ghost("alice"), e -> e.path("content").path("body").asText().equals("second line"), WAIT);
 
     bob.send(dm, "hi alice, privately");
     alice.awaitMessage("bob", "alice", "hi alice, privately", WAIT);
     // One room per pair: the next private message goes to the same room.
     alice.say("bob", "again");
-    hs.awaitEvent(dm, ghost("alice"), e -> e.path("content").path("body").asText().equals("again"), WAIT);
+    hs.get().awaitEvent(dm, ghost("alice"), e -> e.path("content").path("body").asText().equals("again"), WAIT);
     assertThat(alice.messagesTo("#room")).isEmpty();
   }
 
@@ -104,21 +105,21 @@ class IrcDirectChatFlowTest {
   private void aliceHasAGhost() throws Exception {
     alice.join("#room");
     String portal = bob.join("#_irc_test_#room:test.local");
-    await().atMost(WAIT).until(() -> "join".equals(hs.members(portal).get(ghost("alice"))));
+    await().atMost(WAIT).until(() -> "join".equals(hs.get().members(portal).get(ghost("alice"))));
   }
 
   @Test
   void invitingAGhostToADirectRoomSendsItPrivateMessages() throws Exception {
     aliceHasAGhost();
     String dm = bob.createRoom(RoomSpec.privateRoom().invite(ghost("alice")).direct());
-    await().atMost(WAIT).until(() -> "join".equals(hs.members(dm).get(ghost("alice"))));
+    await().atMost(WAIT).until(() -> "join".equals(hs.get().members(dm).get(ghost("alice"))));
 
     bob.send(dm, "hello alice");
 
     alice.awaitMessage("bob", "alice", "hello alice", WAIT);
     alice.say("bob", "hello bob");
-    hs.awaitEvent(dm, ghost("alice"), e -> e.path("content").path("body").asText().equals("hello bob"), WAIT);
-    assertThat(hs.displayName(ghost("alice"))).isEqualTo("alice");
+    hs.get().awaitEvent(dm, ghost("alice"), e -> e.path("content").path("body").asText().equals("hello bob"), WAIT);
+    assertThat(hs.get().displayName(ghost("alice"))).isEqualTo("alice");
   }
 
   @Test
@@ -126,7 +127,7 @@ class IrcDirectChatFlowTest {
     aliceHasAGhost();
     String group = bob.createRoom(RoomSpec.privateRoom().invite(ghost("alice")));
 
-    await().atMost(WAIT).until(() -> "leave".equals(hs.members(group).get(ghost("alice"))));
-    assertThat(Optional.ofNullable(hs.members(group).get(ghost("alice")))).contains("leave");
+    await().atMost(WAIT).until(() -> "leave".equals(hs.get().members(group).get(ghost("alice"))));
+    assertThat(Optional.ofNullable(hs.get().members(group).get(ghost("alice")))).contains("leave");
   }
 }

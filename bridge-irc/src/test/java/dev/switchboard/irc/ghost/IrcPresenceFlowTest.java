@@ -4,7 +4,10 @@ import dev.switchboard.irc.IrcBridgeHarness;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.switchboard.testkit.homeserver.TestHomeserver;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
+import dev.switchboard.testkit.fixture.IrcServerFixture;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.homeserver.presence.Presence;
 import dev.switchboard.testkit.irc.InspircdServer;
@@ -12,9 +15,9 @@ import dev.switchboard.testkit.irc.IrcTestUser;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,65 +33,56 @@ class IrcPresenceFlowTest {
 
   @TempDir
   Path dir;
-  private InspircdServer ircd;
-  private TestHomeserver hs;
-  private IrcBridgeHarness bridge;
-
-  @BeforeEach
-  void start() throws Exception {
-    ircd = InspircdServer.start();
-    hs = IrcBridgeHarness.startHomeserver();
-  }
-
-  @AfterEach
-  void stop() {
-    if (bridge != null) {
-      bridge.close();
-    }
-    hs.close();
-    ircd.close();
-  }
+  @RegisterExtension
+  final IrcServerFixture<InspircdServer> ircd = IrcServerFixture.inspircd();
+  @RegisterExtension
+  final HomeserverFixture hs = IrcBridgeHarness.homeserver();
+  /** Settings of the {@code irc} section, chosen by each test before it starts the bridge. */
+  private Consumer<ObjectNode> section = s -> { };
+  @RegisterExtension
+  final Fixture<IrcBridgeHarness> bridge = Fixture.of(() -> new IrcBridgeHarness(hs.get(), dir,
+      ircd.get().host(), ircd.get().port(), network -> { }, s -> section.accept(s))).onFirstUse();
 
   @Test
   void withPresenceOffAwayChangesNothing() throws Exception {
-    bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port(), network -> { },
-        section -> section.put("presence", false));
-    try (IrcTestUser alice = IrcTestUser.connect(ircd, "alice")) {
+    section = s -> s.put("presence", false);
+    bridge.get();
+    try (IrcTestUser alice = IrcTestUser.connect(ircd.get(), "alice")) {
       alice.join("#room");
-      TestUser bob = hs.user("bob");
+      TestUser bob = hs.get().user("bob");
       String room = bob.join(ALIAS);
-      await().atMost(WAIT).until(() -> "join".equals(hs.members(room).get(ALICE_GHOST)));
+      await().atMost(WAIT).until(() -> "join".equals(hs.get().members(room).get(ALICE_GHOST)));
 
       alice.send("AWAY :lunch");
       alice.awaitLine(l -> IrcTestUser.command(l).equals("306"), WAIT);
       alice.say("#room", "after lunch started");
       // The bot handles alice's AWAY before her message, and would have asked for her presence then.
-      hs.awaitEvent(room, ALICE_GHOST, e -> e.path("content").path("body").asText().equals("after lunch started"),
+      hs.get().awaitEvent(room, ALICE_GHOST, e -> e.path("content").path("body").asText().equals("after lunch started"),
           WAIT);
 
-      assertThat(hs.presence(ALICE_GHOST)).isNull();
-      assertThat(hs.requests("PUT", "/presence/")).isEmpty();
+      assertThat(hs.get().presence(ALICE_GHOST)).isNull();
+      assertThat(hs.get().requests("PUT", "/presence/")).isEmpty();
     }
   }
 
   private Presence awaitPresence(String ghost, String state, String statusMsg) {
-    return await().atMost(WAIT).until(() -> hs.presence(ghost),
+    return await().atMost(WAIT).until(() -> hs.get().presence(ghost),
         p -> p != null && p.presence().equals(state) && Objects.equals(p.statusMsg(), statusMsg));
   }
 
   @Test
   void anIrcUsersAwayBackAndQuitBecomeTheirGhostsPresence() throws Exception {
-    bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port());
-    try (IrcTestUser alice = IrcTestUser.connect(ircd, "alice");
-        IrcTestUser carol = IrcTestUser.connect(ircd, "carol")) {
+    bridge.get();
+    try (IrcTestUser alice = IrcTestUser.connect(ircd.get(), "alice");
+        IrcTestUser carol = IrcTestUser.connect(ircd.get(), "carol")) {
       alice.join("#room");
       carol.join("#room");
       // carol is away before the bridge is in the channel: only the WHO list when the bot joins can tell.
       carol.send("AWAY :coffee");
       carol.awaitLine(l -> IrcTestUser.command(l).equals("306"), WAIT);
-      TestUser bob = hs.user("bob");
+      TestUser bob = hs.get().user("bob");
       String room = bob.join(ALIAS);
-      await().atMost(WAIT).until(() -> "join".equals(hs.members(room).get(ALICE_GHOST)));
+      await().atMost(WAIT).until(() -> "join".equals(hs.get().members(room).get(ALICE_GHOST)));
 
       awaitPresence(CAROL_GHOST, "unavailable", null);
 
@@ -102,8 +96,8 @@ class IrcPresenceFlowTest {
       awaitPresence(ALICE_GHOST, "offline", null);
 
       // The bot's own connection and bob's puppet never get a presence from IRC.
-      assertThat(hs.presence("@switchboard:test.local")).isNull();
-      assertThat(hs.requests("PUT", "/presence/")).allSatisfy(r -> assertThat(r.userId())
+      assertThat(hs.get().presence("@switchboard:test.local")).isNull();
+      assertThat(hs.get().requests("PUT", "/presence/")).allSatisfy(r -> assertThat(r.userId())
           .isIn(ALICE_GHOST, CAROL_GHOST));
     }
   }

@@ -4,7 +4,9 @@ import dev.switchboard.irc.IrcBridgeHarness;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.switchboard.testkit.homeserver.TestHomeserver;
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
+import dev.switchboard.testkit.fixture.IrcServerFixture;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.irc.InspircdServer;
 import dev.switchboard.testkit.irc.IrcTestUser;
@@ -13,6 +15,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,21 +27,22 @@ class IrcInspircdModesFlowTest {
 
   @TempDir
   Path dir;
-  private InspircdServer ircd;
-  private TestHomeserver hs;
-  private IrcBridgeHarness bridge;
+  @RegisterExtension
+  final IrcServerFixture<InspircdServer> ircd = IrcServerFixture.inspircd();
+  @RegisterExtension
+  final HomeserverFixture hs = IrcBridgeHarness.homeserver();
+  @RegisterExtension
+  final Fixture<IrcBridgeHarness> bridge = Fixture.of(() -> new IrcBridgeHarness(hs.get(), dir,
+      ircd.get().host(), ircd.get().port()));
   private IrcTestUser alice;
   private TestUser bob;
   private String room;
 
   @BeforeEach
   void start() throws Exception {
-    ircd = InspircdServer.start();
-    hs = IrcBridgeHarness.startHomeserver();
-    bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port());
-    alice = IrcTestUser.connect(ircd, "alice", "message-tags");
+    alice = IrcTestUser.connect(ircd.get(), "alice", "message-tags");
     alice.join("#room");
-    bob = hs.user("bob");
+    bob = hs.get().user("bob");
     room = bob.join("#_irc_test_#room:test.local");
     alice.awaitLine(l -> IrcTestUser.untagged(l).startsWith(":bob!") && l.contains(" JOIN "), WAIT);
   }
@@ -46,9 +50,6 @@ class IrcInspircdModesFlowTest {
   @AfterEach
   void stop() {
     alice.close();
-    bridge.close();
-    hs.close();
-    ircd.close();
   }
 
   private static String ghost(String nick) {
@@ -56,24 +57,24 @@ class IrcInspircdModesFlowTest {
   }
 
   private int powerLevel(String user) {
-    JsonNode levels = hs.roomStateEvent(room, "m.room.power_levels", "");
+    JsonNode levels = hs.get().roomStateEvent(room, "m.room.power_levels", "");
     return levels == null ? -1 : levels.path("content").path("users").path(user).asInt(0);
   }
 
   @Test
   void modesBecomePowerLevelsAndJoinRulesAndBansBanTheGhost() throws Exception {
     await().atMost(WAIT).until(() -> powerLevel(ghost("alice")) == 50);
-    try (IrcTestUser carol = IrcTestUser.connect(ircd, "carol")) {
+    try (IrcTestUser carol = IrcTestUser.connect(ircd.get(), "carol")) {
       carol.join("#room");
-      await().atMost(WAIT).until(() -> "join".equals(hs.members(room).get(ghost("carol"))));
+      await().atMost(WAIT).until(() -> "join".equals(hs.get().members(room).get(ghost("carol"))));
 
       alice.send("MODE #room +v carol");
       await().atMost(WAIT).until(() -> powerLevel(ghost("carol")) == 1);
       alice.send("MODE #room +i");
-      await().atMost(WAIT).until(() -> hs.roomStateEvent(room, "m.room.join_rules", "").path("content")
+      await().atMost(WAIT).until(() -> hs.get().roomStateEvent(room, "m.room.join_rules", "").path("content")
           .path("join_rule").asText().equals("invite"));
       alice.send("MODE #room +b carol!*@*");
-      await().atMost(WAIT).until(() -> "ban".equals(hs.members(room).get(ghost("carol"))));
+      await().atMost(WAIT).until(() -> "ban".equals(hs.get().members(room).get(ghost("carol"))));
     }
   }
 
@@ -81,7 +82,7 @@ class IrcInspircdModesFlowTest {
   void privateMessagesOpenADirectChat() throws Exception {
     alice.say("bob", "psst");
 
-    await().atMost(WAIT).until(() -> hs.asTransactions().stream().flatMap(t -> {
+    await().atMost(WAIT).until(() -> hs.get().asTransactions().stream().flatMap(t -> {
       var events = new java.util.ArrayList<JsonNode>();
       t.body().path("events").forEach(events::add);
       return events.stream();

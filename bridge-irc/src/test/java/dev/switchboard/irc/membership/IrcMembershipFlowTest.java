@@ -6,7 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.switchboard.testkit.homeserver.TestHomeserver;
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
+import dev.switchboard.testkit.fixture.IrcServerFixture;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.irc.IrcTestUser;
 import dev.switchboard.testkit.irc.NgircdServer;
@@ -17,6 +19,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Membership and room state end to end: nick changes, topics both ways, kick/part/quit, netsplit debouncing. */
@@ -29,22 +32,23 @@ class IrcMembershipFlowTest {
 
   @TempDir
   Path dir;
-  private NgircdServer ircd;
-  private TestHomeserver hs;
-  private IrcBridgeHarness bridge;
+  @RegisterExtension
+  final IrcServerFixture<NgircdServer> ircd = IrcServerFixture.ngircd();
+  @RegisterExtension
+  final HomeserverFixture hs = IrcBridgeHarness.homeserver();
+  @RegisterExtension
+  final Fixture<IrcBridgeHarness> bridge = Fixture.of(() -> new IrcBridgeHarness(hs.get(), dir,
+      ircd.get().host(), ircd.get().port(), network -> network.putObject("netsplit")
+        .put("delay_seconds", NETSPLIT_DELAY.toSeconds()).put("quits_per_second", 3)));
   private IrcTestUser alice;
   private TestUser bob;
   private String room;
 
   @BeforeEach
   void start() throws Exception {
-    ircd = NgircdServer.start();
-    hs = IrcBridgeHarness.startHomeserver();
-    bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port(), network -> network.putObject("netsplit")
-        .put("delay_seconds", NETSPLIT_DELAY.toSeconds()).put("quits_per_second", 3));
-    alice = IrcTestUser.connect(ircd, "alice"); // first in #room: channel operator
+    alice = IrcTestUser.connect(ircd.get(), "alice"); // first in #room: channel operator
     alice.join("#room");
-    bob = hs.user("bob");
+    bob = hs.get().user("bob");
     room = bob.join(ALIAS);
     alice.awaitLine(l -> l.startsWith(":bob!") && l.contains(" JOIN "), WAIT);
   }
@@ -52,9 +56,6 @@ class IrcMembershipFlowTest {
   @AfterEach
   void stop() {
     alice.close();
-    bridge.close();
-    hs.close();
-    ircd.close();
   }
 
   private static String ghost(String nick) {
@@ -62,11 +63,11 @@ class IrcMembershipFlowTest {
   }
 
   private void awaitMembership(String user, String membership) {
-    await().atMost(WAIT).until(() -> membership.equals(hs.members(room).get(user)));
+    await().atMost(WAIT).until(() -> membership.equals(hs.get().members(room).get(user)));
   }
 
   private IrcTestUser ircUserInRoom(String nick) throws Exception {
-    IrcTestUser user = IrcTestUser.connect(ircd, nick);
+    IrcTestUser user = IrcTestUser.connect(ircd.get(), nick);
     user.join("#room");
     awaitMembership(ghost(nick), "join");
     return user;
@@ -79,9 +80,9 @@ class IrcMembershipFlowTest {
 
       awaitMembership(ghost("chaz"), "join");
       awaitMembership(ghost("charlie"), "leave");
-      assertThat(hs.displayName(ghost("chaz"))).isEqualTo("chaz");
+      assertThat(hs.get().displayName(ghost("chaz"))).isEqualTo("chaz");
       charlie.say("#room", "new name");
-      hs.awaitEvent(room, ghost("chaz"), e -> e.path("content").path("body").asText().equals("new name"), WAIT);
+      hs.get().awaitEvent(room, ghost("chaz"), e -> e.path("content").path("body").asText().equals("new name"), WAIT);
     }
   }
 
@@ -97,7 +98,7 @@ class IrcMembershipFlowTest {
     await().atMost(WAIT).until(() -> topicOf(room).equals("set on irc"));
 
     Thread.sleep(1_000); // the bot's own topic writes are not echoed back into more state events
-    assertThat(hs.timeline(room)).filteredOn(e -> e.path("type").asText().equals("m.room.topic"))
+    assertThat(hs.get().timeline(room)).filteredOn(e -> e.path("type").asText().equals("m.room.topic"))
         .extracting(e -> e.path("content").path("topic").asText())
         .containsExactly("set on irc");
     // Matrix -> IRC needs topic rights in the room (power level 50 in a portal until IRC modes map to power
@@ -105,7 +106,7 @@ class IrcMembershipFlowTest {
   }
 
   private String topicOf(String roomId) {
-    JsonNode topic = hs.roomStateEvent(roomId, "m.room.topic", "");
+    JsonNode topic = hs.get().roomStateEvent(roomId, "m.room.topic", "");
     return topic == null ? "" : topic.path("content").path("topic").asText();
   }
 
@@ -120,7 +121,7 @@ class IrcMembershipFlowTest {
       awaitMembership(ghost("charlie"), "leave");
       awaitMembership(ghost("dave"), "leave");
       awaitMembership(ghost("erin"), "leave");
-      JsonNode kick = hs.roomStateEvent(room, "m.room.member", ghost("charlie"));
+      JsonNode kick = hs.get().roomStateEvent(room, "m.room.member", ghost("charlie"));
       assertThat(kick.path("sender").asText()).isEqualTo("@switchboard:test.local");
       assertThat(kick.path("content").path("reason").asText()).isEqualTo("Kicked on IRC by alice: spamming");
     }
@@ -141,15 +142,15 @@ class IrcMembershipFlowTest {
     alice.awaitLine(l -> l.startsWith(":dave!") && IrcTestUser.command(l).equals("QUIT"), WAIT);
     quitters.forEach(IrcTestUser::close);
     awaitMembership(ghost("u1"), "leave");
-    try (IrcTestUser back = IrcTestUser.connect(ircd, "charlie")) {
+    try (IrcTestUser back = IrcTestUser.connect(ircd.get(), "charlie")) {
       back.join("#room");
       Thread.sleep(NETSPLIT_DELAY.toMillis() / 2);
-      assertThat(hs.members(room)).containsEntry(ghost("dave"), "join"); // held back
+      assertThat(hs.get().members(room)).containsEntry(ghost("dave"), "join"); // held back
 
       awaitMembership(ghost("dave"), "leave"); // dave did not come back
       Thread.sleep(1_000);
-      assertThat(hs.members(room)).containsEntry(ghost("charlie"), "join");
-      assertThat(hs.timeline(room)).noneMatch(e -> e.path("type").asText().equals("m.room.member")
+      assertThat(hs.get().members(room)).containsEntry(ghost("charlie"), "join");
+      assertThat(hs.get().timeline(room)).noneMatch(e -> e.path("type").asText().equals("m.room.member")
           && e.path("state_key").asText().equals(ghost("charlie"))
           && e.path("content").path("membership").asText().equals("leave"));
     }

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.switchboard.testkit.homeserver.TestHomeserver;
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
+import dev.switchboard.testkit.fixture.IrcServerFixture;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.irc.IrcTestUser;
 import dev.switchboard.testkit.irc.NgircdServer;
@@ -14,6 +16,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,21 +30,22 @@ class IrcModesFlowTest {
 
   @TempDir
   Path dir;
-  private NgircdServer ircd;
-  private TestHomeserver hs;
-  private IrcBridgeHarness bridge;
+  @RegisterExtension
+  final IrcServerFixture<NgircdServer> ircd = IrcServerFixture.ngircd();
+  @RegisterExtension
+  final HomeserverFixture hs = IrcBridgeHarness.homeserver();
+  @RegisterExtension
+  final Fixture<IrcBridgeHarness> bridge = Fixture.of(() -> new IrcBridgeHarness(hs.get(), dir,
+      ircd.get().host(), ircd.get().port()));
   private IrcTestUser alice;
   private TestUser bob;
   private String room;
 
   @BeforeEach
   void start() throws Exception {
-    ircd = NgircdServer.start();
-    hs = IrcBridgeHarness.startHomeserver();
-    bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port());
-    alice = IrcTestUser.connect(ircd, "alice"); // first in #room: channel operator
+    alice = IrcTestUser.connect(ircd.get(), "alice"); // first in #room: channel operator
     alice.join("#room");
-    bob = hs.user("bob");
+    bob = hs.get().user("bob");
     room = bob.join(ALIAS);
     alice.awaitLine(l -> l.startsWith(":bob!") && l.contains(" JOIN "), WAIT);
   }
@@ -49,9 +53,6 @@ class IrcModesFlowTest {
   @AfterEach
   void stop() {
     alice.close();
-    bridge.close();
-    hs.close();
-    ircd.close();
   }
 
   private static String ghost(String nick) {
@@ -59,12 +60,12 @@ class IrcModesFlowTest {
   }
 
   private int powerLevel(String roomId, String user) {
-    JsonNode levels = hs.roomStateEvent(roomId, "m.room.power_levels", "");
+    JsonNode levels = hs.get().roomStateEvent(roomId, "m.room.power_levels", "");
     return levels == null ? -1 : levels.path("content").path("users").path(user).asInt(0);
   }
 
   private String joinRule(String roomId) {
-    JsonNode rules = hs.roomStateEvent(roomId, "m.room.join_rules", "");
+    JsonNode rules = hs.get().roomStateEvent(roomId, "m.room.join_rules", "");
     return rules == null ? "" : rules.path("content").path("join_rule").asText();
   }
 
@@ -76,7 +77,7 @@ class IrcModesFlowTest {
   void namesPrefixesAndModeChangesBecomeGhostPowerLevels() throws Exception {
     // Before the bridge is in #multi: alice is @ and +, charlie +; NAMES (multi-prefix) shows both of alice's.
     alice.join("#multi");
-    try (IrcTestUser charlie = IrcTestUser.connect(ircd, "charlie")) {
+    try (IrcTestUser charlie = IrcTestUser.connect(ircd.get(), "charlie")) {
       charlie.join("#multi");
       alice.send("MODE #multi +vv alice charlie");
       awaitModeSeen(alice, "#multi", "+vv alice charlie");
@@ -92,7 +93,7 @@ class IrcModesFlowTest {
       alice.send("MODE #multi -o alice");
       await().atMost(WAIT).until(() -> powerLevel(multi, ghost("alice")) == 1);
       charlie.send("MODE #multi -vo charlie charlie");
-      await().atMost(WAIT).until(() -> !hs.roomStateEvent(multi, "m.room.power_levels", "").path("content")
+      await().atMost(WAIT).until(() -> !hs.get().roomStateEvent(multi, "m.room.power_levels", "").path("content")
           .path("users").has(ghost("charlie")));
       assertThat(powerLevel(multi, BOT)).isEqualTo(100);
     }
@@ -123,18 +124,19 @@ class IrcModesFlowTest {
 
   @Test
   void anIrcBanBansTheGhostAndTheFollowingKickChangesNothing() throws Exception {
-    try (IrcTestUser charlie = IrcTestUser.connect(ircd, "charlie")) {
+    try (IrcTestUser charlie = IrcTestUser.connect(ircd.get(), "charlie")) {
       charlie.join("#room");
-      await().atMost(WAIT).until(() -> "join".equals(hs.members(room).get(ghost("charlie"))));
+      await().atMost(WAIT).until(() -> "join".equals(hs.get().members(room).get(ghost("charlie"))));
 
       alice.send("MODE #room +b charlie!*@*");
-      await().atMost(WAIT).until(() -> "ban".equals(hs.members(room).get(ghost("charlie"))));
+      await().atMost(WAIT).until(() -> "ban".equals(hs.get().members(room).get(ghost("charlie"))));
       alice.send("KICK #room charlie :banned");
       alice.awaitLine(l -> IrcTestUser.command(l).equals("KICK") && l.contains(" charlie "), WAIT);
       alice.say("#room", "after the kick");
-      hs.awaitEvent(room, ghost("alice"), e -> e.path("content").path("body").asText().equals("after the kick"), WAIT);
+      hs.get().awaitEvent(room, ghost("alice"),
+          e -> e.path("content").path("body").asText().equals("after the kick"), WAIT);
 
-      JsonNode member = hs.roomStateEvent(room, "m.room.member", ghost("charlie"));
+      JsonNode member = hs.get().roomStateEvent(room, "m.room.member", ghost("charlie"));
       assertThat(member.path("content").path("membership").asText()).isEqualTo("ban");
       assertThat(member.path("content").path("reason").asText()).isEqualTo("Banned on IRC by alice (charlie!*@*)");
     }
@@ -147,7 +149,7 @@ class IrcModesFlowTest {
 
     alice.send("KICK #room bob :behave");
 
-    JsonNode notice = hs.awaitEvent(room, BOT, e -> e.path("content").path("msgtype").asText().equals("m.notice"),
+    JsonNode notice = hs.get().awaitEvent(room, BOT, e -> e.path("content").path("msgtype").asText().equals("m.notice"),
         WAIT);
     assertThat(notice.path("content").path("body").asText())
         .isEqualTo("@bob:test.local: your IRC connection (bob) was kicked from #room by alice (behave). It joins "

@@ -7,8 +7,10 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
+import dev.switchboard.testkit.fixture.IrcServerFixture;
 import dev.switchboard.testkit.homeserver.RoomSpec;
-import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.irc.IrcTestUser;
 import dev.switchboard.testkit.irc.NgircdServer;
@@ -18,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,25 +33,26 @@ class IrcUnbanFlowTest {
 
   @TempDir
   Path dir;
-  private NgircdServer ircd;
-  private TestHomeserver hs;
-  private IrcBridgeHarness bridge;
+  @RegisterExtension
+  final IrcServerFixture<NgircdServer> ircd = IrcServerFixture.ngircd();
+  @RegisterExtension
+  final HomeserverFixture hs = IrcBridgeHarness.homeserver();
+  @RegisterExtension
+  final Fixture<IrcBridgeHarness> bridge = Fixture.of(() -> new IrcBridgeHarness(hs.get(), dir,
+      ircd.get().host(), ircd.get().port()));
   private IrcTestUser alice;
   private TestUser bob;
   private String room;
 
   @BeforeEach
   void start() throws Exception {
-    ircd = NgircdServer.start();
-    hs = IrcBridgeHarness.startHomeserver();
-    bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port());
-    alice = IrcTestUser.connect(ircd, "alice"); // first in #room: channel operator
+    alice = IrcTestUser.connect(ircd.get(), "alice"); // first in #room: channel operator
     alice.join("#room");
-    bob = hs.user("bob");
+    bob = hs.get().user("bob");
     room = bob.createRoom(RoomSpec.publicRoom().name("Bob's room"));
     bob.invite(room, BOT);
     bob.setPowerLevel(room, BOT, 100);
-    var linking = bridge.connector.link(RoomId.of(room), "test/#room", UserId.of(bob.userId()));
+    var linking = bridge.get().connector.link(RoomId.of(room), "test/#room", UserId.of(bob.userId()));
     alice.awaitLine(l -> l.startsWith(":switchboard!") && IrcTestUser.command(l).equals("NOTICE")
         && l.contains("wants to bridge #room"), WAIT);
     alice.say("switchboard", "yes");
@@ -58,9 +62,6 @@ class IrcUnbanFlowTest {
   @AfterEach
   void stop() {
     alice.close();
-    bridge.close();
-    hs.close();
-    ircd.close();
   }
 
   private static String ghost(String nick) {
@@ -75,31 +76,31 @@ class IrcUnbanFlowTest {
   }
 
   private String membership(String nick) {
-    return hs.members(room).get(ghost(nick));
+    return hs.get().members(room).get(ghost(nick));
   }
 
   @Test
   void anIrcUnbanLiftsTheMatrixBanOfTheGhostsThatMaskBanned() throws Exception {
-    try (IrcTestUser charlie = IrcTestUser.connect(ircd, "charlie");
-        IrcTestUser dave = IrcTestUser.connect(ircd, "dave")) {
+    try (IrcTestUser charlie = IrcTestUser.connect(ircd.get(), "charlie");
+        IrcTestUser dave = IrcTestUser.connect(ircd.get(), "dave")) {
       charlie.join("#room");
       dave.join("#room");
       await().atMost(WAIT).until(() -> "join".equals(membership("charlie")) && "join".equals(membership("dave")));
 
       alice.send("MODE #room +b charlie!*@*");
       alice.send("MODE #room +b *!~dave@*");
-      await().atMost(WAIT).alias("both ghosts banned (members when the wait began: " + hs.members(room) + ")")
+      await().atMost(WAIT).alias("both ghosts banned (members when the wait began: " + hs.get().members(room) + ")")
           .until(() -> "ban".equals(membership("charlie")) && "ban".equals(membership("dave")));
 
       // dave is still in the IRC channel, so the unbanned ghost may join again right away: look for the unban
       // itself in the timeline rather than polling for a "leave" that can be gone before the next poll.
       alice.send("MODE #room -b *!~dave@*");
-      JsonNode daveMember = hs.awaitEvent(room, BOT, e -> isUnbanOf(e, ghost("dave")), WAIT);
+      JsonNode daveMember = hs.get().awaitEvent(room, BOT, e -> isUnbanOf(e, ghost("dave")), WAIT);
       assertThat(daveMember.path("content").path("reason").asText()).isEqualTo("Unbanned on IRC by alice (*!~dave@*)");
       assertThat(membership("charlie")).isEqualTo("ban");
 
       alice.send("MODE #room -b charlie!*@*");
-      hs.awaitEvent(room, BOT, e -> isUnbanOf(e, ghost("charlie")), WAIT);
+      hs.get().awaitEvent(room, BOT, e -> isUnbanOf(e, ghost("charlie")), WAIT);
       await().atMost(WAIT).until(() -> !"ban".equals(membership("charlie")));
 
       // Unbanned, the IRC user may come back, and their ghost with them.
@@ -111,8 +112,9 @@ class IrcUnbanFlowTest {
 
   @Test
   void aModeratorsMatrixUnbanReachesIrcThroughTheirOppedPuppetWithTheMaskThatBanned() throws Exception {
-    try (IrcTestUser erin = IrcTestUser.connect(ircd, "erin"); IrcTestUser frank = IrcTestUser.connect(ircd, "frank");
-        IrcTestUser gina = IrcTestUser.connect(ircd, "gina")) {
+    try (IrcTestUser erin = IrcTestUser.connect(ircd.get(), "erin");
+        IrcTestUser frank = IrcTestUser.connect(ircd.get(), "frank");
+        IrcTestUser gina = IrcTestUser.connect(ircd.get(), "gina")) {
       for (IrcTestUser u : new IrcTestUser[] {erin, frank, gina}) {
         u.join("#room");
       }
@@ -125,13 +127,14 @@ class IrcUnbanFlowTest {
       alice.send("MODE #room +b gina!*@*");
       await().atMost(WAIT).until(() -> "ban".equals(membership("gina")));
       bob.unban(room, ghost("gina"));
-      JsonNode notice = hs.awaitEvent(room, BOT, e -> e.path("content").path("msgtype").asText().equals("m.notice")
-          && e.path("content").path("body").asText().startsWith("@bob"), WAIT);
+      JsonNode notice = hs.get().awaitEvent(room, BOT,
+          e -> e.path("content").path("msgtype").asText().equals("m.notice")
+              && e.path("content").path("body").asText().startsWith("@bob"), WAIT);
       assertThat(notice.path("content").path("body").asText()).isEqualTo("@bob:test.local: Could not unban gina on "
           + "IRC: your IRC nick bob is not a channel operator in #room.");
 
       alice.send("MODE #room +o bob");
-      await().atMost(WAIT).until(() -> bridge.botSeesModes("test", "#room", "bob").contains("o"));
+      await().atMost(WAIT).until(() -> bridge.get().botSeesModes("test", "#room", "bob").contains("o"));
 
       // A ban made in Matrix and lifted in Matrix: +b erin!*@* then -b erin!*@*, both from bob's puppet.
       bob.ban(room, ghost("erin"), "");
@@ -146,10 +149,10 @@ class IrcUnbanFlowTest {
       alice.awaitLine(l -> l.startsWith(":bob!") && l.contains("MODE #room -b *!~frank@*"), WAIT);
       // erin and frank are still in the IRC channel, so their ghosts may already have joined again: what must
       // hold is that neither is banned any more.
-      assertThat(hs.members(room).get(ghost("erin"))).isNotEqualTo("ban");
-      assertThat(hs.members(room).get(ghost("frank"))).isNotEqualTo("ban");
+      assertThat(hs.get().members(room).get(ghost("erin"))).isNotEqualTo("ban");
+      assertThat(hs.get().members(room).get(ghost("frank"))).isNotEqualTo("ban");
       // The IRC unbans came from Matrix: the bot does not unban or ban erin in the room itself.
-      assertThat(hs.timeline(room)).noneMatch(e -> e.path("type").asText().equals("m.room.member")
+      assertThat(hs.get().timeline(room)).noneMatch(e -> e.path("type").asText().equals("m.room.member")
           && e.path("sender").asText().equals(BOT) && e.path("state_key").asText().equals(ghost("erin")));
     }
   }

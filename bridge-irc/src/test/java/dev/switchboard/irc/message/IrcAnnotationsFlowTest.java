@@ -7,7 +7,9 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.switchboard.testkit.homeserver.TestHomeserver;
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
+import dev.switchboard.testkit.fixture.IrcServerFixture;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.irc.IrcTestUser;
 import dev.switchboard.testkit.irc.NgircdServer;
@@ -16,6 +18,7 @@ import java.time.Duration;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Reactions, redactions and media from Matrix, end to end through the testkit homeserver and a real ngircd. */
@@ -25,20 +28,25 @@ class IrcAnnotationsFlowTest {
 
   @TempDir
   Path dir;
-  private NgircdServer ircd;
-  private TestHomeserver hs;
-  private IrcBridgeHarness bridge;
+  @RegisterExtension
+  final IrcServerFixture<NgircdServer> ircd = IrcServerFixture.ngircd();
+  @RegisterExtension
+  final HomeserverFixture hs = IrcBridgeHarness.homeserver();
+  /** The {@code test} network's settings, chosen by each test before {@link #start} starts the bridge. */
+  private Consumer<ObjectNode> network;
+  @RegisterExtension
+  final Fixture<IrcBridgeHarness> bridge = Fixture.of(() -> new IrcBridgeHarness(hs.get(), dir,
+      ircd.get().host(), ircd.get().port(), network)).onFirstUse();
   private IrcTestUser alice;
   private TestUser bob;
   private String room;
 
   private void start(Consumer<ObjectNode> network) throws Exception {
-    ircd = NgircdServer.start();
-    hs = IrcBridgeHarness.startHomeserver();
-    bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port(), network);
-    alice = IrcTestUser.connect(ircd, "alice");
+    this.network = network;
+    bridge.get();
+    alice = IrcTestUser.connect(ircd.get(), "alice");
     alice.join("#room");
-    bob = hs.user("bob");
+    bob = hs.get().user("bob");
     room = bob.join("#_irc_test_#room:test.local");
     alice.awaitLine(l -> l.startsWith(":bob!") && l.contains(" JOIN "), WAIT);
     // The portal wakes (its bot joins the channel) on bob's join, racing his puppet's JOIN: wait for both.
@@ -50,14 +58,11 @@ class IrcAnnotationsFlowTest {
     if (alice != null) {
       alice.close();
     }
-    bridge.close();
-    hs.close();
-    ircd.close();
   }
 
   private String aliceSays(String text) throws Exception {
     alice.say("#room", text);
-    String id = hs.awaitEvent(room, "@_irc_test_alice:test.local", e -> e.path("content").path("body").asText()
+    String id = hs.get().awaitEvent(room, "@_irc_test_alice:test.local", e -> e.path("content").path("body").asText()
         .equals(text), WAIT).path("event_id").asText();
     // The bridge records the message after the homeserver has it; a reaction needs the record.
     await().atMost(WAIT).until(() -> recorded(id));
@@ -108,7 +113,7 @@ class IrcAnnotationsFlowTest {
     image.putObject("info").put("size", 12_345).put("mimetype", "image/png");
     bob.sendEvent(room, "m.room.message", image);
 
-    String link = hs.baseUrl() + "/_matrix/media/v3/download/test.local/abc123/cat%20photo.png";
+    String link = hs.get().baseUrl() + "/_matrix/media/v3/download/test.local/abc123/cat%20photo.png";
     alice.awaitMessage("bob", "#room", "cat photo.png (12 KiB) " + link, WAIT);
 
     ObjectNode captioned = JSON.createObjectNode().put("msgtype", "m.file").put("body", "the report")
@@ -116,7 +121,7 @@ class IrcAnnotationsFlowTest {
     bob.sendEvent(room, "m.room.message", captioned);
     alice.awaitMessage("bob", "#room", "the report", WAIT);
     assertThat(alice.messagesTo("#room")).containsSubsequence("bob: report.pdf "
-        + hs.baseUrl() + "/_matrix/media/v3/download/test.local/def456/report.pdf", "bob: the report");
+        + hs.get().baseUrl() + "/_matrix/media/v3/download/test.local/def456/report.pdf", "bob: the report");
   }
 
   @Test

@@ -3,7 +3,9 @@ package dev.switchboard.irc.message;
 import dev.switchboard.irc.IrcBridgeHarness;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.switchboard.testkit.homeserver.TestHomeserver;
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
+import dev.switchboard.testkit.fixture.IrcServerFixture;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.irc.IrcTestUser;
 import dev.switchboard.testkit.irc.NgircdServer;
@@ -11,9 +13,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,31 +28,23 @@ class IrcDeliveryFlowTest {
 
   @TempDir
   Path dir;
-  private NgircdServer ircd;
-  private TestHomeserver hs;
-  private IrcBridgeHarness bridge;
+  @RegisterExtension
+  final IrcServerFixture<NgircdServer> ircd = IrcServerFixture.ngircd();
+  @RegisterExtension
+  final HomeserverFixture hs = IrcBridgeHarness.homeserver();
+  @RegisterExtension
+  final Fixture<IrcBridgeHarness> bridge = Fixture.of(() -> new IrcBridgeHarness(hs.get(), dir,
+      ircd.get().host(), ircd.get().port(),
+        network -> network.putObject("flood").put("burst", 1).put("per_second", 0.5)));
 
-  @BeforeEach
-  void start() throws Exception {
-    ircd = NgircdServer.start();
-    hs = IrcBridgeHarness.startHomeserver();
-    bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port(),
-        network -> network.putObject("flood").put("burst", 1).put("per_second", 0.5));
-  }
 
-  @AfterEach
-  void stop() {
-    bridge.close();
-    hs.close();
-    ircd.close();
-  }
 
   @Test
   void messagesQueuedWhenTheServerRestartsArriveAfterTheReconnectOnceEachInOrder() throws Exception {
     List<String> seen = new ArrayList<>();
-    try (IrcTestUser before = IrcTestUser.connect(ircd, "alice")) {
+    try (IrcTestUser before = IrcTestUser.connect(ircd.get(), "alice")) {
       before.join("#room");
-      TestUser bob = hs.user("bob");
+      TestUser bob = hs.get().user("bob");
       String room = bob.join(ALIAS);
       before.awaitLine(l -> l.startsWith(":bob!") && l.contains(" JOIN "), WAIT);
       for (int i = 1; i <= 5; i++) {
@@ -59,12 +52,12 @@ class IrcDeliveryFlowTest {
       }
       before.awaitMessage("bob", "#room", "message 1", WAIT);
 
-      ircd.stop(); // the next line is about 2 s away: nothing is in flight
+      ircd.get().stop(); // the next line is about 2 s away: nothing is in flight
       seen.addAll(before.messagesTo("#room"));
     }
     Thread.sleep(1_000); // the bridge's reconnects back off while the server is away
-    ircd.startAgain();
-    try (IrcTestUser after = IrcTestUser.connect(ircd, "alice")) {
+    ircd.get().startAgain();
+    try (IrcTestUser after = IrcTestUser.connect(ircd.get(), "alice")) {
       after.join("#room");
       after.awaitMessage("bob", "#room", "message 5", WAIT);
       seen.addAll(after.messagesTo("#room"));
@@ -77,20 +70,20 @@ class IrcDeliveryFlowTest {
   @Test
   void aSplitMessageCutByAnOutageSendsOnlyItsUnwrittenLinesAgain() throws Exception {
     List<String> before;
-    try (IrcTestUser alice = IrcTestUser.connect(ircd, "alice")) {
+    try (IrcTestUser alice = IrcTestUser.connect(ircd.get(), "alice")) {
       alice.join("#room");
-      TestUser bob = hs.user("bob");
+      TestUser bob = hs.get().user("bob");
       String room = bob.join(ALIAS);
       alice.awaitLine(l -> l.startsWith(":bob!") && l.contains(" JOIN "), WAIT);
       bob.send(room, "first part\nsecond part\nthird part"); // three IRC lines, one event
 
       alice.awaitMessage("bob", "#room", "first part", WAIT);
-      ircd.stop(); // the second line is about 2 s away
+      ircd.get().stop(); // the second line is about 2 s away
       before = alice.messagesTo("#room");
     }
     Thread.sleep(1_000);
-    ircd.startAgain();
-    try (IrcTestUser after = IrcTestUser.connect(ircd, "alice")) {
+    ircd.get().startAgain();
+    try (IrcTestUser after = IrcTestUser.connect(ircd.get(), "alice")) {
       after.join("#room");
       after.awaitMessage("bob", "#room", "third part", WAIT);
 
@@ -107,10 +100,10 @@ class IrcDeliveryFlowTest {
   @Test
   void aMessageIsMarkedDoneOnlyOnceItsLineIsOnIrc() throws Exception {
     int count = Integer.getInteger("irc.delivery.samples", 4);
-    try (IrcTestUser alice = IrcTestUser.connect(ircd, "alice");
+    try (IrcTestUser alice = IrcTestUser.connect(ircd.get(), "alice");
         java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("bridge.db"))) {
       alice.join("#room");
-      TestUser bob = hs.user("bob");
+      TestUser bob = hs.get().user("bob");
       String room = bob.join(ALIAS);
       alice.awaitLine(l -> l.startsWith(":bob!") && l.contains(" JOIN "), WAIT);
       List<String> events = new ArrayList<>();

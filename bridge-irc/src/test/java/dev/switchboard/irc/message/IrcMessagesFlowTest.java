@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.switchboard.testkit.homeserver.TestHomeserver;
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
+import dev.switchboard.testkit.fixture.IrcServerFixture;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.irc.IrcTestUser;
 import dev.switchboard.testkit.irc.NgircdServer;
@@ -22,6 +24,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -41,21 +44,23 @@ class IrcMessagesFlowTest {
 
   @TempDir
   Path dir;
-  private NgircdServer ircd;
-  private TestHomeserver hs;
-  private IrcBridgeHarness bridge;
+  @RegisterExtension
+  final IrcServerFixture<NgircdServer> ircd = IrcServerFixture.ngircd();
+  @RegisterExtension
+  final HomeserverFixture hs = HomeserverFixture.start(() ->
+      IrcBridgeHarness.homeserverOptions().legacy(legacy()));
+  @RegisterExtension
+  final Fixture<IrcBridgeHarness> bridge = Fixture.of(() -> new IrcBridgeHarness(hs.get(), dir,
+      ircd.get().host(), ircd.get().port()));
   private IrcTestUser alice;
   private TestUser bob;
   private String room;
 
   @BeforeEach
   void start() throws Exception {
-    ircd = NgircdServer.start();
-    hs = TestHomeserver.start(IrcBridgeHarness.homeserverOptions().legacy(legacy()));
-    bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port());
-    alice = IrcTestUser.connect(ircd, "alice");
+    alice = IrcTestUser.connect(ircd.get(), "alice");
     alice.join("#room");
-    bob = hs.user("bob");
+    bob = hs.get().user("bob");
     room = bob.join(ALIAS);
     alice.awaitLine(l -> l.startsWith(":bob!") && l.contains(" JOIN "), WAIT);
     // The portal wakes (its bot joins the channel) on bob's join, racing his puppet's JOIN: wait for both.
@@ -65,9 +70,6 @@ class IrcMessagesFlowTest {
   @AfterEach
   void stop() {
     alice.close();
-    bridge.close();
-    hs.close();
-    ircd.close();
   }
 
   private static ObjectNode html(String body, String html) {
@@ -87,7 +89,7 @@ class IrcMessagesFlowTest {
   void formattingCrossesBothWaysWithAPlainBodyAlwaysSet() throws Exception {
     alice.say("#room", "\u0002bold\u0002 and \u000304red\u000F <tag>");
 
-    JsonNode event = hs.awaitEvent(room, ALICE_GHOST, e -> e.path("content").path("body").asText()
+    JsonNode event = hs.get().awaitEvent(room, ALICE_GHOST, e -> e.path("content").path("body").asText()
         .equals("bold and red <tag>"), WAIT);
     assertThat(event.path("content").path("format").asText()).isEqualTo("org.matrix.custom.html");
     assertThat(event.path("content").path("formatted_body").asText())
@@ -99,25 +101,25 @@ class IrcMessagesFlowTest {
 
     String line = lineFromBob("alice: ");
     assertThat(text(line)).isEqualTo("alice: \u0002hi\u0002 \u001Dthere");
-    hs.assertNoSchemaViolations();
+    hs.get().assertNoSchemaViolations();
   }
 
   @Test
   void anIrcUserNamingAMatrixUsersPuppetMentionsThem() throws Exception {
     alice.say("#room", "bob: are you there?");
 
-    JsonNode event = hs.awaitEvent(room, ALICE_GHOST, e -> e.path("content").path("body").asText()
+    JsonNode event = hs.get().awaitEvent(room, ALICE_GHOST, e -> e.path("content").path("body").asText()
         .equals("bob: are you there?"), WAIT);
     assertThat(event.path("content").path("formatted_body").asText())
         .isEqualTo("<a href=\"https://matrix.to/#/@bob:test.local\">bob</a>: are you there?");
     assertThat(event.path("content").path("m.mentions").path("user_ids").get(0).asText()).isEqualTo("@bob:test.local");
-    hs.assertNoSchemaViolations();
+    hs.get().assertNoSchemaViolations();
   }
 
   @Test
   void aReplyNamesTheIrcAuthorAndAnEditIsSentAsACorrection() throws Exception {
     alice.say("#room", "anyone here?");
-    JsonNode question = hs.awaitEvent(room, ALICE_GHOST,
+    JsonNode question = hs.get().awaitEvent(room, ALICE_GHOST,
         e -> e.path("content").path("body").asText().equals("anyone here?"), WAIT);
     Thread.sleep(300); // the message map row is written just after the event is sent
 
@@ -157,7 +159,7 @@ class IrcMessagesFlowTest {
     String line = lineFromBob("The quick brown fox.");
     Matcher link = Pattern.compile("\\((\\d+) lines: (\\S+)\\)$").matcher(text(line));
     assertThat(link.find()).as(line).isTrue();
-    assertThat(link.group(2)).startsWith(hs.baseUrl() + "/_matrix/media/v3/download/test.local/");
+    assertThat(link.group(2)).startsWith(hs.get().baseUrl() + "/_matrix/media/v3/download/test.local/");
     HttpResponse<String> download = HttpClient.newHttpClient().send(
         HttpRequest.newBuilder(URI.create(link.group(2))).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(download.statusCode()).isEqualTo(200);

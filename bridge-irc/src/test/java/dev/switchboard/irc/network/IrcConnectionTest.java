@@ -7,6 +7,7 @@ import dev.switchboard.irc.flood.FloodControl;
 import dev.switchboard.irc.format.MessageKind;
 import dev.switchboard.irc.membership.NetsplitConfig;
 import dev.switchboard.irc.portal.ChannelName;
+import dev.switchboard.testkit.fixture.IrcServerFixture;
 import dev.switchboard.testkit.irc.IrcTestUser;
 import dev.switchboard.testkit.irc.NgircdServer;
 import java.time.Duration;
@@ -19,19 +20,20 @@ import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class IrcConnectionTest {
   private static final Duration WAIT = Duration.ofSeconds(15);
   private static final ChannelName ROOM = new ChannelName("#room");
 
-  private NgircdServer server;
+  @RegisterExtension
+  final IrcServerFixture<NgircdServer> server = IrcServerFixture.ngircd();
   private ScheduledExecutorService scheduler;
   private final List<IrcEvent> events = new CopyOnWriteArrayList<>();
   private final List<IrcConnection> connections = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void startServer() throws Exception {
-    server = NgircdServer.start();
     scheduler = Executors.newScheduledThreadPool(2);
   }
 
@@ -39,7 +41,6 @@ class IrcConnectionTest {
   void stop() {
     connections.forEach(c -> c.stop("test over"));
     scheduler.shutdownNow();
-    server.close();
   }
 
   private IrcConnection connection(String nick) {
@@ -47,9 +48,8 @@ class IrcConnectionTest {
   }
 
   private IrcConnection connection(String nick, int nickLength) {
-    NetworkConfig network = new NetworkConfig("test", server.host(), server.port(), false, Optional.empty(), nick,
-        Optional.empty(), FloodControl.DEFAULT, 3,
-        NetsplitConfig.DEFAULT);
+    NetworkConfig network = new NetworkConfig("test", server.get().host(), server.get().port(), false, Optional.empty(),
+        nick, Optional.empty(), FloodControl.DEFAULT, 3, NetsplitConfig.DEFAULT);
     IrcConnection c = new IrcConnection(network, new IrcConnection.Identity(nick, "sb", "test " + nick),
         nickLength, new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1), new SplittableRandom(3)),
         scheduler, scheduler, events::add);
@@ -59,7 +59,7 @@ class IrcConnectionTest {
 
   @Test
   void aMessageSentWhileConnectingIsDeliveredOnceInTheChannel() throws Exception {
-    try (IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
+    try (IrcTestUser alice = IrcTestUser.connect(server.get(), "alice")) {
       alice.join("#room");
       IrcConnection bob = connection("bob");
 
@@ -73,7 +73,7 @@ class IrcConnectionTest {
 
   @Test
   void emotesAndNoticesKeepTheirForm() throws Exception {
-    try (IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
+    try (IrcTestUser alice = IrcTestUser.connect(server.get(), "alice")) {
       alice.join("#room");
       IrcConnection bob = connection("bob");
       bob.connect();
@@ -88,7 +88,7 @@ class IrcConnectionTest {
 
   @Test
   void aTakenNickGetsASuffix() throws Exception {
-    try (IrcTestUser squatter = IrcTestUser.connect(server, "carol")) {
+    try (IrcTestUser squatter = IrcTestUser.connect(server.get(), "carol")) {
       squatter.join("#room");
       IrcConnection carol = connection("carol");
       carol.connect();
@@ -111,7 +111,7 @@ class IrcConnectionTest {
 
   @Test
   void channelTrafficBecomesEvents() throws Exception {
-    try (IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
+    try (IrcTestUser alice = IrcTestUser.connect(server.get(), "alice")) {
       IrcConnection bot = connection("bot");
       bot.connect();
       bot.join(ROOM);
@@ -139,11 +139,11 @@ class IrcConnectionTest {
     bot.join(ROOM);
     await().atMost(WAIT).until(() -> bot.isIn(ROOM));
 
-    server.restart();
+    server.get().restart();
 
     await().atMost(WAIT).until(() -> events.stream().anyMatch(e -> e instanceof IrcEvent.Disconnected));
     await().atMost(WAIT).until(() -> bot.isIn(ROOM));
-    try (IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
+    try (IrcTestUser alice = IrcTestUser.connect(server.get(), "alice")) {
       alice.join("#room");
       bot.send(ROOM, MessageKind.TEXT, List.of("back"));
       alice.awaitMessage("bot", "#room", "back", WAIT);
@@ -152,10 +152,10 @@ class IrcConnectionTest {
 
   @Test
   void aPuppetTracksOnlyItselfInItsChannelsWhileTheBotTracksEveryMember() throws Exception {
-    try (IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
+    try (IrcTestUser alice = IrcTestUser.connect(server.get(), "alice")) {
       alice.join("#room");
-      NetworkConfig network = new NetworkConfig("test", server.host(), server.port(), false, Optional.empty(), "bot",
-          Optional.empty(), FloodControl.DEFAULT, 3, NetsplitConfig.DEFAULT);
+      NetworkConfig network = new NetworkConfig("test", server.get().host(), server.get().port(), false,
+          Optional.empty(), "bot", Optional.empty(), FloodControl.DEFAULT, 3, NetsplitConfig.DEFAULT);
       IrcConnection bot = new IrcConnection(network, new IrcConnection.Identity("bot", "sb", "bot"),
           NgircdServer.NICK_LENGTH, new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1), new SplittableRandom(3)),
           scheduler, scheduler, e -> { }, ConnectionRole.BOT);

@@ -4,15 +4,16 @@ import dev.switchboard.irc.IrcBridgeHarness;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.switchboard.testkit.homeserver.TestHomeserver;
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
+import dev.switchboard.testkit.fixture.IrcServerFixture;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.irc.InspircdServer;
 import dev.switchboard.testkit.irc.IrcTestUser;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,31 +29,23 @@ class IrcInspircdFlowTest {
 
   @TempDir
   Path dir;
-  private InspircdServer ircd;
-  private TestHomeserver hs;
-  private IrcBridgeHarness bridge;
+  @RegisterExtension
+  final IrcServerFixture<InspircdServer> ircd = IrcServerFixture.inspircd();
+  @RegisterExtension
+  final HomeserverFixture hs = IrcBridgeHarness.homeserver();
+  @RegisterExtension
+  final Fixture<IrcBridgeHarness> bridge = Fixture.of(() -> new IrcBridgeHarness(hs.get(), dir,
+      ircd.get().host(), ircd.get().port()));
 
-  @BeforeEach
-  void start() throws Exception {
-    ircd = InspircdServer.start();
-    hs = IrcBridgeHarness.startHomeserver();
-    bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port());
-  }
 
-  @AfterEach
-  void stop() {
-    bridge.close();
-    hs.close();
-    ircd.close();
-  }
 
   @Test
   void messagesCrossBothWaysAndAnIrcReplyToAMsgidBecomesAMatrixReply() throws Exception {
-    try (IrcTestUser alice = IrcTestUser.connect(ircd, "alice", "message-tags", "server-time");
-        IrcTestUser carol = IrcTestUser.connect(ircd, "carol", "message-tags")) {
+    try (IrcTestUser alice = IrcTestUser.connect(ircd.get(), "alice", "message-tags", "server-time");
+        IrcTestUser carol = IrcTestUser.connect(ircd.get(), "carol", "message-tags")) {
       alice.join("#room");
       carol.join("#room");
-      TestUser bob = hs.user("bob");
+      TestUser bob = hs.get().user("bob");
       String room = bob.join(ALIAS);
       alice.awaitLine(l -> IrcTestUser.untagged(l).startsWith(":bob!") && l.contains(" JOIN "), WAIT);
 
@@ -62,12 +55,12 @@ class IrcInspircdFlowTest {
       alice.say("#room", "question from irc");
       String seenByCarol = carol.awaitMessage("alice", "#room", "question from irc", WAIT);
       String msgid = IrcTestUser.tag(seenByCarol, "msgid");
-      JsonNode question = hs.awaitEvent(room, ALICE_GHOST,
+      JsonNode question = hs.get().awaitEvent(room, ALICE_GHOST,
           e -> e.path("content").path("body").asText().equals("question from irc"), WAIT);
 
       carol.send("@+draft/reply=" + msgid + " PRIVMSG #room :answer from irc");
 
-      JsonNode answer = hs.awaitEvent(room, CAROL_GHOST,
+      JsonNode answer = hs.get().awaitEvent(room, CAROL_GHOST,
           e -> e.path("content").path("body").asText().equals("answer from irc"), WAIT);
       assertThat(answer.path("content").path("m.relates_to").path("m.in_reply_to").path("event_id").asText())
           .isEqualTo(question.path("event_id").asText());
@@ -78,7 +71,7 @@ class IrcInspircdFlowTest {
       reply.putObject("m.relates_to").putObject("m.in_reply_to").put("event_id", question.path("event_id").asText());
       bob.sendEvent(room, "m.room.message", reply);
       alice.awaitMessage("bob", "#room", "alice: yes", WAIT);
-      hs.assertNoSchemaViolations();
+      hs.get().assertNoSchemaViolations();
     }
   }
 }

@@ -6,16 +6,17 @@ import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import dev.switchboard.testkit.LogCapture;
-import dev.switchboard.testkit.homeserver.TestHomeserver;
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.irc.AnopeServices;
 import dev.switchboard.testkit.irc.IrcTestUser;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,35 +30,34 @@ class IrcSaslExternalFlowTest {
 
   @TempDir
   Path dir;
-  private AnopeServices ircd;
-  private TestHomeserver hs;
-  private IrcBridgeHarness bridge;
+  @RegisterExtension
+  final Fixture<AnopeServices> ircd = Fixture.of(() -> AnopeServices.start(true));
+  @RegisterExtension
+  final HomeserverFixture hs = IrcBridgeHarness.homeserver();
+  /** The certificate the bot presents ({@code bot} or {@code stranger}), chosen by each test before it starts. */
+  private String certificate;
+  @RegisterExtension
+  final Fixture<IrcBridgeHarness> bridge = Fixture.of(this::startBridge).onFirstUse();
 
   @BeforeEach
-  void start() throws Exception {
-    ircd = AnopeServices.start(true);
-    hs = IrcBridgeHarness.startHomeserver();
+  void certificates() throws Exception {
     TlsFront.selfSigned(dir, "bot");
     TlsFront.selfSigned(dir, "stranger");
   }
 
-  @AfterEach
-  void stop() {
-    if (bridge != null) {
-      bridge.close();
-    }
-    hs.close();
-    ircd.close();
-  }
-
-  private void bridgeWithCertificate(String name) throws Exception {
-    String pin = TlsFront.fingerprintOf(ircd.serverCertificate());
-    bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.tlsPort(), network -> {
+  private IrcBridgeHarness startBridge() throws Exception {
+    String pin = TlsFront.fingerprintOf(ircd.get().serverCertificate());
+    return new IrcBridgeHarness(hs.get(), dir, ircd.get().host(), ircd.get().tlsPort(), network -> {
       network.put("tls", true).put("tls_fingerprint_sha256", pin)
-          .put("client_cert", dir.resolve(name + ".pem").toString())
-          .put("client_key", dir.resolve(name + ".key").toString());
+          .put("client_cert", dir.resolve(certificate + ".pem").toString())
+          .put("client_key", dir.resolve(certificate + ".key").toString());
       network.putObject("sasl").put("mechanism", "external");
     });
+  }
+
+  private void bridgeWithCertificate(String name) {
+    certificate = name;
+    bridge.get();
   }
 
   private static String accountOf(IrcTestUser asker, String nick) throws Exception {
@@ -72,12 +72,12 @@ class IrcSaslExternalFlowTest {
 
   @Test
   void theBotLogsInWithItsCertificate() throws Exception {
-    ircd.registerWithCertificate("certbot", "unused-password-1", dir.resolve("bot.pem"), dir.resolve("bot.key"));
+    ircd.get().registerWithCertificate("certbot", "unused-password-1", dir.resolve("bot.pem"), dir.resolve("bot.key"));
     try (LogCapture saslLog = new LogCapture(SaslLogin.class);
-        IrcTestUser alice = IrcTestUser.connect(ircd, "alice")) {
+        IrcTestUser alice = IrcTestUser.connect(ircd.get(), "alice")) {
       alice.join("#room");
       bridgeWithCertificate("bot");
-      TestUser bob = hs.user("bob");
+      TestUser bob = hs.get().user("bob");
       String room = bob.join("#_irc_test_#room:test.local");
       alice.awaitLine(l -> IrcTestUser.untagged(l).startsWith(":switchboard!") && l.contains(" JOIN "), WAIT);
 
@@ -85,19 +85,19 @@ class IrcSaslExternalFlowTest {
       assertThat(saslLog.lines(Level.INFO)).anyMatch(l -> l.contains("SASL EXTERNAL login succeeded, logged in as "
           + "certbot"));
       alice.say("#room", "hello over tls");
-      hs.awaitEvent(room, "@_irc_test_alice:test.local",
+      hs.get().awaitEvent(room, "@_irc_test_alice:test.local",
           e -> e.path("content").path("body").asText().equals("hello over tls"), WAIT);
     }
   }
 
   @Test
   void anUnknownCertificateIsRefusedClearlyAndTheBotStaysConnected() throws Exception {
-    ircd.registerWithCertificate("certbot", "unused-password-1", dir.resolve("bot.pem"), dir.resolve("bot.key"));
+    ircd.get().registerWithCertificate("certbot", "unused-password-1", dir.resolve("bot.pem"), dir.resolve("bot.key"));
     try (LogCapture saslLog = new LogCapture(SaslLogin.class);
-        IrcTestUser alice = IrcTestUser.connect(ircd, "alice")) {
+        IrcTestUser alice = IrcTestUser.connect(ircd.get(), "alice")) {
       alice.join("#room");
       bridgeWithCertificate("stranger");
-      hs.user("bob").join("#_irc_test_#room:test.local");
+      hs.get().user("bob").join("#_irc_test_#room:test.local");
       alice.awaitLine(l -> IrcTestUser.untagged(l).startsWith(":switchboard!") && l.contains(" JOIN "), WAIT);
       await().atMost(WAIT).until(() -> !saslLog.lines(Level.WARN).isEmpty());
       assertThat(saslLog.lines(Level.WARN)).singleElement().asString()

@@ -6,18 +6,20 @@ import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.testkit.LogCapture;
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
 import dev.switchboard.testkit.homeserver.RoomSpec;
-import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.irc.AnopeServices;
 import dev.switchboard.testkit.irc.IrcTestUser;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -32,28 +34,20 @@ class IrcSaslFlowTest {
 
   @TempDir
   Path dir;
-  private AnopeServices ircd;
-  private TestHomeserver hs;
-  private IrcBridgeHarness bridge;
+  @RegisterExtension
+  final Fixture<AnopeServices> ircd = Fixture.of(AnopeServices::start);
+  @RegisterExtension
+  final HomeserverFixture hs = IrcBridgeHarness.homeserver();
+  /** The {@code test} network's settings, chosen by each test before it starts the bridge. */
+  private Consumer<ObjectNode> network = n -> { };
+  @RegisterExtension
+  final Fixture<IrcBridgeHarness> bridge = Fixture.of(() -> new IrcBridgeHarness(hs.get(), dir,
+      ircd.get().host(), ircd.get().port(), n -> network.accept(n))).onFirstUse();
 
-  @BeforeEach
-  void start() throws Exception {
-    ircd = AnopeServices.start();
-    hs = IrcBridgeHarness.startHomeserver();
-  }
-
-  @AfterEach
-  void stop() {
-    if (bridge != null) {
-      bridge.close();
-    }
-    hs.close();
-    ircd.close();
-  }
-
-  private IrcBridgeHarness bridgeWithSasl(String password) throws Exception {
-    return new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port(), network -> network.putObject("sasl")
-        .put("mechanism", "plain").put("account", "switchboard").put("password", password));
+  private void startBridgeWithSasl(String password) {
+    network = n -> n.putObject("sasl").put("mechanism", "plain").put("account", "switchboard")
+        .put("password", password);
+    bridge.get();
   }
 
   /** WHOIS {@code nick} from {@code asker}; returns the 330 ("is logged in as") account, or "" when there is none. */
@@ -69,12 +63,12 @@ class IrcSaslFlowTest {
 
   @Test
   void theBotLogsInWithSaslPlainAndThePortalWorks() throws Exception {
-    ircd.register("switchboard", "bot-secret-1");
+    ircd.get().register("switchboard", "bot-secret-1");
     try (LogCapture saslLog = new LogCapture(SaslLogin.class);
-        IrcTestUser alice = IrcTestUser.connect(ircd, "alice")) {
+        IrcTestUser alice = IrcTestUser.connect(ircd.get(), "alice")) {
       alice.join("#room");
-      bridge = bridgeWithSasl("bot-secret-1");
-      TestUser bob = hs.user("bob");
+      startBridgeWithSasl("bot-secret-1");
+      TestUser bob = hs.get().user("bob");
       String room = bob.join("#_irc_test_#room:test.local");
       alice.awaitLine(l -> IrcTestUser.untagged(l).startsWith(":switchboard!") && l.contains(" JOIN "), WAIT);
 
@@ -84,7 +78,7 @@ class IrcSaslFlowTest {
       assertThat(saslLog.lines(Level.WARN)).isEmpty();
 
       alice.say("#room", "hello after sasl");
-      hs.awaitEvent(room, "@_irc_test_alice:test.local",
+      hs.get().awaitEvent(room, "@_irc_test_alice:test.local",
           e -> e.path("content").path("body").asText().equals("hello after sasl"), WAIT);
       String all = String.join("\n", saslLog.lines(Level.INFO)) + String.join("\n", saslLog.lines(Level.DEBUG));
       assertThat(all).doesNotContain("bot-secret-1");
@@ -93,13 +87,13 @@ class IrcSaslFlowTest {
 
   @Test
   void aWrongPasswordLeavesTheBotConnectedWithoutALoginLoggedOnceAndNoReconnects() throws Exception {
-    ircd.register("switchboard", "bot-secret-1");
+    ircd.get().register("switchboard", "bot-secret-1");
     try (LogCapture saslLog = new LogCapture(SaslLogin.class);
         LogCapture connectionLog = new LogCapture(IrcConnection.class);
-        IrcTestUser alice = IrcTestUser.connect(ircd, "alice")) {
+        IrcTestUser alice = IrcTestUser.connect(ircd.get(), "alice")) {
       alice.join("#room");
-      bridge = bridgeWithSasl("not-the-password");
-      TestUser bob = hs.user("bob");
+      startBridgeWithSasl("not-the-password");
+      TestUser bob = hs.get().user("bob");
       String room = bob.join("#_irc_test_#room:test.local");
       alice.awaitLine(l -> IrcTestUser.untagged(l).startsWith(":switchboard!") && l.contains(" JOIN "), WAIT);
 
@@ -112,7 +106,7 @@ class IrcSaslFlowTest {
 
       // The connection works without the login, and it was never dropped and retried.
       alice.say("#room", "still bridged");
-      hs.awaitEvent(room, "@_irc_test_alice:test.local",
+      hs.get().awaitEvent(room, "@_irc_test_alice:test.local",
           e -> e.path("content").path("body").asText().equals("still bridged"), WAIT);
       assertThat(connectionLog.lines(Level.INFO)).noneMatch(l -> l.contains("reconnecting in"));
       assertThat(alice.lines().stream().filter(l -> IrcTestUser.untagged(l).startsWith(":switchboard!")
@@ -122,13 +116,13 @@ class IrcSaslFlowTest {
 
   @Test
   void aPuppetLogsInWithItsStoredPasswordAndAWrongOneIsShownToItsUser() throws Exception {
-    ircd.register("bobby", "puppet-secret-1");
-    try (IrcTestUser alice = IrcTestUser.connect(ircd, "alice")) {
+    ircd.get().register("bobby", "puppet-secret-1");
+    try (IrcTestUser alice = IrcTestUser.connect(ircd.get(), "alice")) {
       alice.join("#room");
-      bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port());
-      TestUser bob = hs.user("bob");
+      bridge.get();
+      TestUser bob = hs.get().user("bob");
       String admin = bob.createRoom(RoomSpec.privateRoom().invite(BOT).direct());
-      hs.awaitEvent(admin, BOT, e -> e.path("content").path("body").asText().startsWith("Hello!"), WAIT);
+      hs.get().awaitEvent(admin, BOT, e -> e.path("content").path("body").asText().startsWith("Hello!"), WAIT);
       command(bob, admin, "!irc nick bobby");
       assertThat(command(bob, admin, "!irc storepass puppet-secret-1")).startsWith("Stored your password");
       bob.join("#_irc_test_#room:test.local");
@@ -149,12 +143,12 @@ class IrcSaslFlowTest {
   /** Sends a command in the admin room and returns the bot's reply to it. */
   private String command(TestUser user, String admin, String text) {
     String id = user.send(admin, text);
-    return hs.awaitEvent(admin, BOT, e -> e.path("content").path("msgtype").asText().equals("m.notice")
+    return hs.get().awaitEvent(admin, BOT, e -> e.path("content").path("msgtype").asText().equals("m.notice")
         && index(admin, e.path("event_id").asText()) > index(admin, id), WAIT).path("content").path("body").asText();
   }
 
   private int index(String room, String eventId) {
-    var timeline = hs.timeline(room);
+    var timeline = hs.get().timeline(room);
     for (int i = 0; i < timeline.size(); i++) {
       if (timeline.get(i).path("event_id").asText().equals(eventId)) {
         return i;

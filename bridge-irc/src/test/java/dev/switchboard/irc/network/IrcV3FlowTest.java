@@ -9,16 +9,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.irc.ghost.GhostRelay;
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
 import dev.switchboard.testkit.homeserver.RoomSpec;
-import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.irc.AnopeServices;
 import dev.switchboard.testkit.irc.IrcTestUser;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -34,23 +34,13 @@ class IrcV3FlowTest {
 
   @TempDir
   Path dir;
-  private AnopeServices ircd;
-  private TestHomeserver hs;
-  private IrcBridgeHarness bridge;
-
-  @BeforeEach
-  void start() throws Exception {
-    ircd = AnopeServices.start();
-    hs = IrcBridgeHarness.startHomeserver();
-    bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port());
-  }
-
-  @AfterEach
-  void stop() {
-    bridge.close();
-    hs.close();
-    ircd.close();
-  }
+  @RegisterExtension
+  final Fixture<AnopeServices> ircd = Fixture.of(AnopeServices::start);
+  @RegisterExtension
+  final HomeserverFixture hs = IrcBridgeHarness.homeserver();
+  @RegisterExtension
+  final Fixture<IrcBridgeHarness> bridge = Fixture.of(() -> new IrcBridgeHarness(hs.get(), dir,
+      ircd.get().host(), ircd.get().port()));
 
   private static String ghost(String nick) {
     return "@_irc_test_" + nick + ":test.local";
@@ -58,22 +48,22 @@ class IrcV3FlowTest {
 
   @Test
   void echoMessageConfirmsPuppetLinesAndTheirMsgidsMakeIrcRepliesMatrixReplies() throws Exception {
-    try (IrcTestUser alice = IrcTestUser.connect(ircd, "alice", "message-tags", "server-time")) {
+    try (IrcTestUser alice = IrcTestUser.connect(ircd.get(), "alice", "message-tags", "server-time")) {
       alice.join("#room");
-      TestUser bob = hs.user("bob");
+      TestUser bob = hs.get().user("bob");
       String room = bob.join(ALIAS);
       alice.awaitLine(l -> IrcTestUser.untagged(l).startsWith(":bob!") && l.contains(" JOIN "), WAIT);
 
       String bobsEvent = bob.send(room, "a question from matrix");
       String seen = alice.awaitMessage("bob", "#room", "a question from matrix", WAIT);
       String msgid = IrcTestUser.tag(seen, "msgid");
-      IrcConnection puppet = bridge.puppetOf("test", UserId.of(bob.userId())).orElseThrow();
+      IrcConnection puppet = bridge.get().puppetOf("test", UserId.of(bob.userId())).orElseThrow();
       assertThat(puppet.echoMessage()).isTrue();
       await().atMost(WAIT).until(() -> puppet.confirmedLines() >= 1 && puppet.unconfirmedLines() == 0);
 
       // alice answers with a reply tag naming the line bob's puppet sent: the msgid came from the echo.
       alice.send("@+draft/reply=" + msgid + " PRIVMSG #room :the answer");
-      JsonNode answer = hs.awaitEvent(room, ghost("alice"),
+      JsonNode answer = hs.get().awaitEvent(room, ghost("alice"),
           e -> e.path("content").path("body").asText().equals("the answer"), WAIT);
       assertThat(answer.path("content").path("m.relates_to").path("m.in_reply_to").path("event_id").asText())
           .isEqualTo(bobsEvent);
@@ -86,63 +76,63 @@ class IrcV3FlowTest {
       assertThat(alice.messagesTo("#room")).containsOnlyOnce("bob: a question from matrix");
 
       // The echoes were not relayed back: the room holds bob's message once, and no ghost of bob exists.
-      assertThat(hs.timeline(room).stream().filter(e -> e.path("content").path("body").asText()
+      assertThat(hs.get().timeline(room).stream().filter(e -> e.path("content").path("body").asText()
           .equals("a question from matrix"))).hasSize(1);
-      assertThat(hs.userExists(ghost("bob"))).isFalse();
+      assertThat(hs.get().userExists(ghost("bob"))).isFalse();
     }
   }
 
   @Test
   void anEchoedPrivateMessageDoesNotOpenADirectChatWithOneself() throws Exception {
-    try (IrcTestUser alice = IrcTestUser.connect(ircd, "alice")) {
+    try (IrcTestUser alice = IrcTestUser.connect(ircd.get(), "alice")) {
       alice.join("#room");
-      TestUser bob = hs.user("bob");
+      TestUser bob = hs.get().user("bob");
       String room = bob.join(ALIAS);
       alice.awaitLine(l -> IrcTestUser.untagged(l).startsWith(":bob!") && l.contains(" JOIN "), WAIT);
-      await().atMost(WAIT).until(() -> "join".equals(hs.members(room).get(ghost("alice"))));
+      await().atMost(WAIT).until(() -> "join".equals(hs.get().members(room).get(ghost("alice"))));
 
       String dm = bob.createRoom(RoomSpec.privateRoom().invite(ghost("alice")).direct());
-      await().atMost(WAIT).until(() -> "join".equals(hs.members(dm).get(ghost("alice"))));
+      await().atMost(WAIT).until(() -> "join".equals(hs.get().members(dm).get(ghost("alice"))));
       bob.send(dm, "hello alice, privately");
       alice.awaitMessage("bob", "alice", "hello alice, privately", WAIT);
-      IrcConnection puppet = bridge.puppetOf("test", UserId.of(bob.userId())).orElseThrow();
+      IrcConnection puppet = bridge.get().puppetOf("test", UserId.of(bob.userId())).orElseThrow();
       await().atMost(WAIT).until(() -> puppet.confirmedLines() >= 1);
 
       alice.say("bob", "hello bob");
-      hs.awaitEvent(dm, ghost("alice"), e -> e.path("content").path("body").asText().equals("hello bob"), WAIT);
-      assertThat(hs.roomsOf(bob.userId(), "invite")).isEmpty();
-      assertThat(hs.userExists(ghost("bob"))).isFalse();
+      hs.get().awaitEvent(dm, ghost("alice"), e -> e.path("content").path("body").asText().equals("hello bob"), WAIT);
+      assertThat(hs.get().roomsOf(bob.userId(), "invite")).isEmpty();
+      assertThat(hs.get().userExists(ghost("bob"))).isFalse();
     }
   }
 
   @Test
   void theSendersServicesAccountTravelsWithTheirMessages() throws Exception {
-    ircd.register("alice", "alice-pass-1");
-    try (IrcTestUser alice = IrcTestUser.connect(ircd, "alice");
-        IrcTestUser carol = IrcTestUser.connect(ircd, "carol")) {
+    ircd.get().register("alice", "alice-pass-1");
+    try (IrcTestUser alice = IrcTestUser.connect(ircd.get(), "alice");
+        IrcTestUser carol = IrcTestUser.connect(ircd.get(), "carol")) {
       alice.join("#room");
       carol.join("#room");
-      TestUser bob = hs.user("bob");
+      TestUser bob = hs.get().user("bob");
       String room = bob.join(ALIAS);
       alice.awaitLine(l -> IrcTestUser.untagged(l).startsWith(":bob!") && l.contains(" JOIN "), WAIT);
 
       alice.say("#room", "before identifying");
-      JsonNode before = hs.awaitEvent(room, ghost("alice"),
+      JsonNode before = hs.get().awaitEvent(room, ghost("alice"),
           e -> e.path("content").path("body").asText().equals("before identifying"), WAIT);
       assertThat(before.path("content").has(GhostRelay.ACCOUNT_KEY)).isFalse();
 
       alice.send("PRIVMSG NickServ :IDENTIFY alice-pass-1");
       alice.awaitLine(l -> IrcTestUser.command(l).equals("900"), WAIT);
       alice.say("#room", "now identified");
-      JsonNode after = hs.awaitEvent(room, ghost("alice"),
+      JsonNode after = hs.get().awaitEvent(room, ghost("alice"),
           e -> e.path("content").path("body").asText().equals("now identified"), WAIT);
       assertThat(after.path("content").path(GhostRelay.ACCOUNT_KEY).asText()).isEqualTo("alice");
 
       carol.say("#room", "no account here");
-      JsonNode carols = hs.awaitEvent(room, ghost("carol"),
+      JsonNode carols = hs.get().awaitEvent(room, ghost("carol"),
           e -> e.path("content").path("body").asText().equals("no account here"), WAIT);
       assertThat(carols.path("content").has(GhostRelay.ACCOUNT_KEY)).isFalse();
-      hs.assertNoSchemaViolations();
+      hs.get().assertNoSchemaViolations();
     }
   }
 }

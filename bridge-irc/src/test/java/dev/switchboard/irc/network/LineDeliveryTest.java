@@ -8,6 +8,7 @@ import dev.switchboard.irc.flood.FloodControl;
 import dev.switchboard.irc.format.MessageKind;
 import dev.switchboard.irc.membership.NetsplitConfig;
 import dev.switchboard.irc.portal.ChannelName;
+import dev.switchboard.testkit.fixture.IrcServerFixture;
 import dev.switchboard.testkit.irc.IrcTestUser;
 import dev.switchboard.testkit.irc.NgircdServer;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * When a line counts as delivered (DESIGN.md, "Data flow and guarantees" 3): once it is written to the socket, not
@@ -33,16 +35,16 @@ class LineDeliveryTest {
   /** One line at once, then one every 2 s. */
   private static final FloodControl SLOW = new FloodControl(1, 0.5);
 
-  private NgircdServer server;
+  @RegisterExtension
+  final IrcServerFixture<NgircdServer> server = IrcServerFixture.ngircd();
   private ScheduledExecutorService scheduler;
   private IrcConnection bob;
 
   @BeforeEach
   void start() throws Exception {
-    server = NgircdServer.start();
     scheduler = Executors.newScheduledThreadPool(2);
-    NetworkConfig network = new NetworkConfig("test", server.host(), server.port(), false, Optional.empty(), "bob",
-        Optional.empty(), SLOW, 3, NetsplitConfig.DEFAULT);
+    NetworkConfig network = new NetworkConfig("test", server.get().host(), server.get().port(), false, Optional.empty(),
+        "bob", Optional.empty(), SLOW, 3, NetsplitConfig.DEFAULT);
     bob = new IrcConnection(network, new IrcConnection.Identity("bob", "sb", "bob"), NgircdServer.NICK_LENGTH,
         new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1), new SplittableRandom(3)), scheduler, scheduler,
         e -> { });
@@ -55,12 +57,11 @@ class LineDeliveryTest {
   void stop() {
     bob.stop("test over");
     scheduler.shutdownNow();
-    server.close();
   }
 
   @Test
   void aMessageIsDoneWhenItsLineIsWrittenNotWhileItWaitsForAFloodToken() throws Exception {
-    try (IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
+    try (IrcTestUser alice = IrcTestUser.connect(server.get(), "alice")) {
       alice.join("#room");
       Thread.sleep(2_100); // the JOIN took the bucket's token: start with a full one
 
@@ -87,7 +88,7 @@ class LineDeliveryTest {
 
   @Test
   void linesQueuedWhenTheConnectionDiesFailAsUnavailableAndAreNeverWrittenLater() throws Exception {
-    IrcTestUser alice = IrcTestUser.connect(server, "alice");
+    IrcTestUser alice = IrcTestUser.connect(server.get(), "alice");
     alice.join("#room");
     Thread.sleep(2_100);
     CompletableFuture<Void> first = bob.send(ROOM, MessageKind.TEXT, List.of("one"));
@@ -95,13 +96,13 @@ class LineDeliveryTest {
     alice.awaitMessage("bob", "#room", "one", WAIT);
     alice.close();
 
-    server.restart();
+    server.get().restart();
 
     await().atMost(WAIT).until(queued::isDone);
     assertThat(first).isCompleted();
     assertThat(queued).isCompletedExceptionally();
     assertThat(catchCause(queued)).isInstanceOf(RemoteUnavailableException.class);
-    try (IrcTestUser carol = IrcTestUser.connect(server, "carol")) {
+    try (IrcTestUser carol = IrcTestUser.connect(server.get(), "carol")) {
       carol.join("#room");
       await().atMost(WAIT).until(() -> bob.isIn(ROOM));
       bob.send(ROOM, MessageKind.TEXT, List.of("after")).get(WAIT.toMillis(),

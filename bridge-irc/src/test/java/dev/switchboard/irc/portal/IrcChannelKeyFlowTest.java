@@ -11,9 +11,11 @@ import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.store.SecretBox;
 import dev.switchboard.irc.network.IrcConnection;
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
+import dev.switchboard.testkit.fixture.IrcServerFixture;
 import dev.switchboard.testkit.LogCapture;
 import dev.switchboard.testkit.homeserver.RoomSpec;
-import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.irc.IrcTestUser;
 import dev.switchboard.testkit.irc.NgircdServer;
@@ -29,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -42,30 +45,28 @@ class IrcChannelKeyFlowTest {
 
   @TempDir
   Path dir;
-  private NgircdServer ircd;
-  private TestHomeserver hs;
-  private IrcBridgeHarness bridge;
+  @RegisterExtension
+  final IrcServerFixture<NgircdServer> ircd = IrcServerFixture.ngircd();
+  @RegisterExtension
+  final HomeserverFixture hs = IrcBridgeHarness.homeserver();
+  @RegisterExtension
+  final Fixture<IrcBridgeHarness> bridge = Fixture.of(() -> new IrcBridgeHarness(hs.get(), dir,
+      ircd.get().host(), ircd.get().port()));
   private IrcTestUser alice;
   private TestUser bob;
   private String admin;
 
   @BeforeEach
   void start() throws Exception {
-    ircd = NgircdServer.start();
-    hs = IrcBridgeHarness.startHomeserver();
-    bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port());
-    alice = IrcTestUser.connect(ircd, "alice");
-    bob = hs.user("bob");
+    alice = IrcTestUser.connect(ircd.get(), "alice");
+    bob = hs.get().user("bob");
     admin = bob.createRoom(RoomSpec.privateRoom().invite(BOT).direct());
-    hs.awaitEvent(admin, BOT, e -> e.path("content").path("body").asText().startsWith("Hello!"), WAIT);
+    hs.get().awaitEvent(admin, BOT, e -> e.path("content").path("body").asText().startsWith("Hello!"), WAIT);
   }
 
   @AfterEach
   void stop() {
     alice.close();
-    bridge.close();
-    hs.close();
-    ircd.close();
   }
 
   /** alice (first in, so operator) makes a keyed channel. */
@@ -106,7 +107,7 @@ class IrcChannelKeyFlowTest {
     keyedChannel("#secret", "opensesame");
     assertThat(command("!irc join #secret opensesame")).startsWith("Invited you to #_irc_test_#secret:test.local")
         .contains("will join #secret with that key");
-    String portal = hs.aliasTarget("#_irc_test_#secret:test.local");
+    String portal = hs.get().aliasTarget("#_irc_test_#secret:test.local");
     bob.join(portal);
     alice.awaitLine(l -> IrcTestUser.untagged(l).startsWith(":switchboard!") && l.contains(" JOIN :#secret"), WAIT);
     await().atMost(WAIT).until(() -> "opensesame".equals(storedKey("#secret")));
@@ -115,7 +116,7 @@ class IrcChannelKeyFlowTest {
     bob.send(portal, "hello keyed channel");
     alice.awaitMessage("bob", "#secret", "hello keyed channel", WAIT);
     alice.say("#secret", "welcome bob");
-    hs.awaitEvent(portal, "@_irc_test_alice:test.local",
+    hs.get().awaitEvent(portal, "@_irc_test_alice:test.local",
         e -> e.path("content").path("body").asText().equals("welcome bob"), WAIT);
 
     // An operator changes the key: the bridge follows, and rejoins with the new key after a kick.
@@ -159,7 +160,7 @@ class IrcChannelKeyFlowTest {
     bob.setPowerLevel(room, BOT, 100);
     assertThat(command("!irc key #vault k3y")).contains("will join #vault with that key");
 
-    var linking = bridge.connector.link(RoomId.of(room), "test/#vault", UserId.of(bob.userId()));
+    var linking = bridge.get().connector.link(RoomId.of(room), "test/#vault", UserId.of(bob.userId()));
     alice.awaitLine(l -> l.startsWith(":switchboard!") && IrcTestUser.command(l).equals("NOTICE")
         && l.contains("wants to bridge #vault"), WAIT);
     alice.say("switchboard", "yes");
@@ -169,14 +170,14 @@ class IrcChannelKeyFlowTest {
     bob.send(room, "in the vault");
     alice.awaitMessage("bob", "#vault", "in the vault", WAIT);
 
-    bridge.connector.unlink(link).get(60, TimeUnit.SECONDS);
+    bridge.get().connector.unlink(link).get(60, TimeUnit.SECONDS);
     await().atMost(WAIT).until(() -> storedKey("#vault") == null);
   }
 
   /** Sends a command in the admin room and returns the bot's reply to it. */
   private String command(String text) {
     String id = bob.send(admin, text);
-    return hs.awaitEvent(admin, BOT, e -> e.path("content").path("msgtype").asText().equals("m.notice")
+    return hs.get().awaitEvent(admin, BOT, e -> e.path("content").path("msgtype").asText().equals("m.notice")
         && index(e) > index(id), WAIT).path("content").path("body").asText();
   }
 
@@ -185,7 +186,7 @@ class IrcChannelKeyFlowTest {
   }
 
   private int index(String eventId) {
-    var timeline = hs.timeline(admin);
+    var timeline = hs.get().timeline(admin);
     for (int i = 0; i < timeline.size(); i++) {
       if (timeline.get(i).path("event_id").asText().equals(eventId)) {
         return i;

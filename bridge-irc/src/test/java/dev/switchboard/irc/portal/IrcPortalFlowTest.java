@@ -4,6 +4,7 @@ import dev.switchboard.irc.IrcBridgeHarness;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.testkit.fixture.IrcServerFixture;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.irc.IrcTestUser;
@@ -12,9 +13,8 @@ import dev.switchboard.testkit.net.PausableProxy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -27,17 +27,8 @@ class IrcPortalFlowTest {
 
   @TempDir
   Path dir;
-  private NgircdServer ircd;
-
-  @BeforeEach
-  void startIrcd() throws Exception {
-    ircd = NgircdServer.start();
-  }
-
-  @AfterEach
-  void stopIrcd() {
-    ircd.close();
-  }
+  @RegisterExtension
+  final IrcServerFixture<NgircdServer> ircd = IrcServerFixture.ngircd();
 
   private static TestHomeserver homeserver(boolean legacy) {
     return TestHomeserver.start(IrcBridgeHarness.homeserverOptions().legacy(legacy));
@@ -52,8 +43,8 @@ class IrcPortalFlowTest {
   @ValueSource(booleans = {false, true})
   void aMatrixUserAndAnIrcUserTalkThroughThePortal(boolean legacy) throws Exception {
     try (TestHomeserver hs = homeserver(legacy);
-        IrcBridgeHarness bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port());
-        IrcTestUser alice = IrcTestUser.connect(ircd, "alice")) {
+        IrcBridgeHarness bridge = new IrcBridgeHarness(hs, dir, ircd.get().host(), ircd.get().port());
+        IrcTestUser alice = IrcTestUser.connect(ircd.get(), "alice")) {
       alice.join("#room");
       TestUser bob = hs.user("bob");
 
@@ -81,10 +72,10 @@ class IrcPortalFlowTest {
 
   @Test
   void withASilentIrcServerTheJoinIsAnsweredInUnderASecondAndThePortalWorksOnceItAnswers() throws Exception {
-    try (PausableProxy proxy = PausableProxy.pausedInFrontOf(ircd.host(), ircd.port());
+    try (PausableProxy proxy = PausableProxy.pausedInFrontOf(ircd.get().host(), ircd.get().port());
         TestHomeserver hs = homeserver(false);
         IrcBridgeHarness bridge = new IrcBridgeHarness(hs, dir, proxy.host(), proxy.port());
-        IrcTestUser alice = IrcTestUser.connect(ircd, "alice")) {
+        IrcTestUser alice = IrcTestUser.connect(ircd.get(), "alice")) {
       alice.join("#room");
       TestUser bob = hs.user("bob");
 

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
+import dev.switchboard.testkit.fixture.IrcServerFixture;
 import dev.switchboard.testkit.homeserver.Options;
-import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.irc.NgircdServer;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -16,9 +18,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Third-party lookups for protocol {@code irc}, asked the way a homeserver asks: over the AS API. */
@@ -27,32 +28,17 @@ class IrcThirdPartyTest {
 
   @TempDir
   Path dir;
-  private NgircdServer ircd;
-  private TestHomeserver hs;
-  private IrcBridgeHarness bridge;
-
-  @BeforeEach
-  void start() throws Exception {
-    ircd = NgircdServer.start();
-    hs = TestHomeserver.start(Options.defaults().serverName("test.local"));
-    bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port(),
-        network -> network.putArray("channels_allowed").add("#java"));
-  }
-
-  @AfterEach
-  void stop() {
-    if (bridge != null) {
-      bridge.close();
-    }
-    if (hs != null) {
-      hs.close();
-    }
-    ircd.close();
-  }
+  @RegisterExtension
+  final IrcServerFixture<NgircdServer> ircd = IrcServerFixture.ngircd();
+  @RegisterExtension
+  final HomeserverFixture hs = HomeserverFixture.start(Options.defaults().serverName("test.local"));
+  @RegisterExtension
+  final Fixture<IrcBridgeHarness> bridge = Fixture.of(() -> new IrcBridgeHarness(hs.get(), dir,
+      ircd.get().host(), ircd.get().port(), network -> network.putArray("channels_allowed").add("#java")));
 
   private JsonNode get(String path) throws Exception {
     HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + bridge.port() + "/_matrix/app/v1/thirdparty" + path))
+            URI.create("http://127.0.0.1:" + bridge.get().port() + "/_matrix/app/v1/thirdparty" + path))
         .header("Authorization", "Bearer " + IrcBridgeHarness.HS_TOKEN).timeout(Duration.ofSeconds(20)).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
@@ -62,7 +48,7 @@ class IrcThirdPartyTest {
   /** The spec's answer when nothing matches: 404 M_NOT_FOUND, not an empty list. */
   private void assertNotFound(String path) throws Exception {
     HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-            URI.create("http://127.0.0.1:" + bridge.port() + "/_matrix/app/v1/thirdparty" + path))
+            URI.create("http://127.0.0.1:" + bridge.get().port() + "/_matrix/app/v1/thirdparty" + path))
         .header("Authorization", "Bearer " + IrcBridgeHarness.HS_TOKEN).timeout(Duration.ofSeconds(20)).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(404);

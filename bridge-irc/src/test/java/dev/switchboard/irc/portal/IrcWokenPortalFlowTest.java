@@ -4,7 +4,9 @@ import dev.switchboard.irc.IrcBridgeHarness;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.switchboard.testkit.homeserver.TestHomeserver;
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.HomeserverFixture;
+import dev.switchboard.testkit.fixture.IrcServerFixture;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.irc.IrcTestUser;
 import dev.switchboard.testkit.irc.NgircdServer;
@@ -14,6 +16,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,30 +30,27 @@ class IrcWokenPortalFlowTest {
 
   @TempDir
   Path dir;
-  private NgircdServer ircd;
-  private TestHomeserver hs;
-  private IrcBridgeHarness bridge;
+  @RegisterExtension
+  final IrcServerFixture<NgircdServer> ircd = IrcServerFixture.ngircd();
+  @RegisterExtension
+  final HomeserverFixture hs = IrcBridgeHarness.homeserver();
+  // A burst of 5, then a line every 2 s: a bot with lines waiting sends its JOIN seconds after the portal wakes,
+  // later than the waking user's new puppet could join (the race a loaded machine shows now and then, made
+  // certain).
+  @RegisterExtension
+  final Fixture<IrcBridgeHarness> bridge = Fixture.of(() -> new IrcBridgeHarness(hs.get(), dir,
+      ircd.get().host(), ircd.get().port(), n -> n.putObject("flood").put("burst", 5).put("per_second", 0.5)));
   private IrcTestUser alice;
 
   @BeforeEach
   void start() throws Exception {
-    ircd = NgircdServer.start();
-    hs = TestHomeserver.start(IrcBridgeHarness.homeserverOptions());
-    // A burst of 5, then a line every 2 s: a bot with lines waiting sends its JOIN seconds after the portal wakes,
-    // later than the waking user's new puppet could join (the race a loaded machine shows now and then, made
-    // certain).
-    bridge = new IrcBridgeHarness(hs, dir, ircd.host(), ircd.port(),
-        n -> n.putObject("flood").put("burst", 5).put("per_second", 0.5));
-    alice = IrcTestUser.connect(ircd, "alice");
+    alice = IrcTestUser.connect(ircd.get(), "alice");
     alice.join("#room");
   }
 
   @AfterEach
   void stop() {
     alice.close();
-    bridge.close();
-    hs.close();
-    ircd.close();
   }
 
   @Test
@@ -66,14 +66,14 @@ class IrcWokenPortalFlowTest {
       alice.send("PRIVMSG switchboard :\u0001VERSION\u0001");
     }
     alice.awaitLine(l -> l.startsWith(":switchboard!") && l.contains("NOTICE alice :\u0001VERSION"), WAIT);
-    TestUser bob = hs.user("bob");
+    TestUser bob = hs.get().user("bob");
     String room = bob.join(ALIAS);
 
     // Spoken the moment bob's puppet shows up in the channel.
     alice.awaitLine(l -> l.startsWith(":bob!") && l.contains(" JOIN "), WAIT);
     alice.say("#room", "bob: welcome");
 
-    hs.awaitEvent(room, ALICE_GHOST, e -> e.path("content").path("body").asText().equals("bob: welcome"), WAIT);
+    hs.get().awaitEvent(room, ALICE_GHOST, e -> e.path("content").path("body").asText().equals("bob: welcome"), WAIT);
     List<String> joins = alice.lines().stream().filter(l -> l.contains(" JOIN ")).map(l -> l.split("!")[0])
         .filter(p -> p.equals(":switchboard") || p.equals(":bob")).toList();
     assertThat(joins).containsExactly(":switchboard", ":bob");

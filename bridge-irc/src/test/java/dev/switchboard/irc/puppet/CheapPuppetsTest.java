@@ -5,14 +5,15 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.irc.IrcConnectorFixture;
+import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.fixture.IrcServerFixture;
 import dev.switchboard.testkit.irc.IrcTestUser;
 import dev.switchboard.testkit.irc.NgircdServer;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Thousands of puppets must be cheap: no threads of their own beyond what Kitteh cannot avoid. */
@@ -21,28 +22,19 @@ class CheapPuppetsTest {
 
   @TempDir
   Path dir;
-  private NgircdServer server;
-  private IrcConnectorFixture fixture;
-
-  @BeforeEach
-  void setUp() throws Exception {
-    server = NgircdServer.start();
-  }
-
-  @AfterEach
-  void tearDown() {
-    if (fixture != null) {
-      fixture.close();
-    }
-    server.close();
-  }
+  @RegisterExtension
+  final IrcServerFixture<NgircdServer> server = IrcServerFixture.ngircd();
+  /** The {@code irc:} section, chosen by each test before it starts the connector. */
+  private ObjectNode irc;
+  @RegisterExtension
+  final Fixture<IrcConnectorFixture> connector = Fixture.of(() -> IrcConnectorFixture.start(irc, dir)).onFirstUse();
 
   @Test
   void fiftyPuppetsCostAtMostTwoThreadsEach() throws Exception {
-    ObjectNode irc = IrcConnectorFixture.config(server.host(), server.port());
-    fixture = IrcConnectorFixture.start(irc, dir);
+    irc = IrcConnectorFixture.config(server.get().host(), server.get().port());
+    IrcConnectorFixture fixture = connector.get();
     var room = fixture.openPortal("#_irc_test_#room:test.local");
-    try (IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
+    try (IrcTestUser alice = IrcTestUser.connect(server.get(), "alice")) {
       alice.join("#room");
       alice.awaitLine(l -> l.startsWith(":switchboard!") && l.contains(" JOIN ")
           || IrcTestUser.command(l).equals("353") && l.contains("switchboard"), Duration.ofSeconds(20));
@@ -85,11 +77,11 @@ class CheapPuppetsTest {
 
   @Test
   void aFiveThousandByteMessageTakesSecondsNotFifteenWithTheDefaultFloodControl() throws Exception {
-    ObjectNode irc = IrcConnectorFixture.config(server.host(), server.port());
+    irc = IrcConnectorFixture.config(server.get().host(), server.get().port());
     IrcConnectorFixture.network(irc).put("line_limit", 20); // split it rather than send a link
-    fixture = IrcConnectorFixture.start(irc, dir);
+    IrcConnectorFixture fixture = connector.get();
     var room = fixture.openPortal("#_irc_test_#room:test.local");
-    try (IrcTestUser alice = IrcTestUser.connect(server, "alice")) {
+    try (IrcTestUser alice = IrcTestUser.connect(server.get(), "alice")) {
       alice.join("#room");
       fixture.join(room, "matrixuser", "matrixuser");
       alice.awaitLine(l -> l.startsWith(":matrixuser!") && l.contains(" JOIN "), Duration.ofSeconds(20));
