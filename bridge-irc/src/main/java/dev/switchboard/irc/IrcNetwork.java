@@ -120,7 +120,7 @@ final class IrcNetwork {
     this.relay = new GhostRelay(config.id(), context.intents(), ghostIds, shared.portals(), ourNick,
         puppets::userOfNick, shared.messageMap(),
         new QuitDebounce(config.netsplit(), context.scheduler(), botLane, System::nanoTime), shared.epoch(),
-        new RoomModes(config, ghostIds, context.intents().bot()), context.blockingExecutor());
+        new RoomModes(config, ghostIds, context.intents().bot()));
     relay.guessRepliesWith(shared.nickReplies()::answered);
     this.presence = shared.config().presence()
         ? Optional.of(new GhostPresence(config.id(), context.intents(), ghostIds, ourNick)) : Optional.empty();

@@ -80,7 +80,7 @@ public final class OutboundQueue implements AutoCloseable {
   private final Clock clock;
   private final RetryPolicy redelivery;
   /** Per-room order; direct, so the next request starts on the thread that finished the one before. */
-  private final KeyedSerialExecutor<String> rooms = new KeyedSerialExecutor<>(Runnable::run, "outbound room");
+  private final KeyedSerialExecutor<String> rooms = new KeyedSerialExecutor<>(KeyedSerialExecutor.INLINE, "outbound room");
   /** Every request from enqueue until it leaves its lane, by seq. */
   private final Map<Long, Entry> queued = new ConcurrentHashMap<>();
   /** Completed by {@link #start}; every lane's task waits for it. */

@@ -27,6 +27,60 @@ class KeyedSerialExecutorTest {
   }
 
   @Test
+  void aBurstOfTasksThatHandOverAtOnceTakesOneHandOffNotOnePerTask() throws Exception {
+    AtomicInteger handOffs = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      KeyedSerialExecutor<String> lanes = new KeyedSerialExecutor<>(r -> {
+        handOffs.incrementAndGet();
+        pool.execute(r);
+      }, "counted");
+      CountDownLatch blocked = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      List<Integer> ran = new CopyOnWriteArrayList<>();
+      lanes.lane("conn").execute(() -> {
+        blocked.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      blocked.await();
+      for (int i = 0; i < 1_000; i++) {
+        int n = i;
+        lanes.lane("conn").execute(() -> ran.add(n));
+      }
+      release.countDown();
+      lanes.submit("conn", () -> CompletableFuture.completedFuture(null)).get(5, TimeUnit.SECONDS);
+      assertThat(ran).hasSize(1_000).isSorted();
+      assertThat(handOffs.get()).isLessThanOrEqualTo(2); // the burst, and perhaps the last submit on an idle lane
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void inlineLanesDrainALongQueueInALoopNotARecursionAndKeepOrder() throws Exception {
+    KeyedSerialExecutor<String> lanes = new KeyedSerialExecutor<>(KeyedSerialExecutor.INLINE, "inline");
+    CompletableFuture<Void> gate = new CompletableFuture<>();
+    List<Integer> ran = new CopyOnWriteArrayList<>();
+    lanes.submitPipelined("room", () -> gate.thenApply(v -> CompletableFuture.<Void>completedFuture(null)));
+    int n = 100_000;
+    List<CompletableFuture<Integer>> results = IntStream.range(0, n).mapToObj(i -> lanes.submitPipelined("room",
+        () -> {
+          ran.add(i);
+          return CompletableFuture.completedFuture(CompletableFuture.completedFuture(i));
+        })).toList();
+    assertThat(ran).isEmpty();
+    gate.complete(null); // every queued task now runs on this thread, at once
+    assertThat(ran).hasSize(n);
+    assertThat(ran).isSorted();
+    assertThat(results.get(n - 1).get(1, TimeUnit.SECONDS)).isEqualTo(n - 1);
+    assertThat(lanes.waiting()).isZero();
+  }
+
+  @Test
   void runsOneKeysTasksInOrderWithoutOverlap() throws Exception {
     List<Integer> seen = new CopyOnWriteArrayList<>();
     AtomicInteger running = new AtomicInteger();

@@ -71,7 +71,7 @@ public final class PrivateChats {
     this.ourNick = ourNick;
     this.blocking = blocking;
     this.epoch = epoch;
-    this.chats = new KeyedSerialExecutor<>(blocking, "irc " + network + " private chats");
+    this.chats = new KeyedSerialExecutor<>(KeyedSerialExecutor.INLINE, "irc " + network + " private chats");
   }
 
   /** A private message to {@code user}'s puppet; called on the puppet's event executor. */

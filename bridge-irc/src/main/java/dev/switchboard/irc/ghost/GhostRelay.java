@@ -24,7 +24,6 @@ import java.util.Optional;
 import java.util.Set;
 import dev.switchboard.core.ordering.KeyedSerialExecutor;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -73,8 +72,8 @@ public final class GhostRelay {
    */
   public GhostRelay(String network, Intents intents, GhostIds ghostIds, ChannelPortals portals,
       Predicate<String> ourNick, Function<String, Optional<UserId>> matrixUserOf, ChannelMessageMap messageMap,
-      QuitDebounce quits, long epoch, RoomModes modes, Executor blocking) {
-    this.rooms = new KeyedSerialExecutor<>(blocking, "irc " + network + " rooms");
+      QuitDebounce quits, long epoch, RoomModes modes) {
+    this.rooms = new KeyedSerialExecutor<>(KeyedSerialExecutor.INLINE, "irc " + network + " rooms");
     this.modes = modes;
     this.matrixUserOf = matrixUserOf;
     this.messageMap = messageMap;
