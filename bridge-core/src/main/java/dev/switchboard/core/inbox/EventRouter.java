@@ -13,7 +13,8 @@ import dev.switchboard.core.event.EventKind;
 import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.event.RoomStateChange;
 import dev.switchboard.core.permission.Refusals;
-import java.util.List;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -36,7 +37,7 @@ final class EventRouter {
     CompletableFuture<Void> call(H handler, MatrixEvent event, Optional<Link> link);
   }
 
-  private static final List<Route<?>> ROUTES = List.of(
+  private static final Map<EventKind, Route<?>> ROUTES = byKind(
       new Route<>(EventKind.MESSAGE, MessageHandling.class,
           (h, e, l) -> h.onMessage(EventKind.message(e), l.orElseThrow())),
       new Route<>(EventKind.EDIT, EditHandling.class, (h, e, l) -> h.onEdit(EventKind.edit(e), l.orElseThrow())),
@@ -62,14 +63,22 @@ final class EventRouter {
     if (link.isEmpty() && kind != EventKind.MEMBERSHIP) {
       return done(); // only membership reaches a connector outside its links
     }
-    Optional<Route<?>> route = ROUTES.stream().filter(r -> r.kind() == kind).findFirst();
-    if (route.isPresent() && route.get().type().isInstance(connector)) {
-      return route.get().deliver(connector, event, link);
+    Route<?> route = ROUTES.get(kind);
+    if (route != null && route.type().isInstance(connector)) {
+      return route.deliver(connector, event, link);
     }
     if (kind.isContent()) {
       refusals.unsupported(event, kind, connector.protocol());
     }
     return done();
+  }
+
+  private static Map<EventKind, Route<?>> byKind(Route<?>... routes) {
+    Map<EventKind, Route<?>> map = new EnumMap<>(EventKind.class);
+    for (Route<?> r : routes) {
+      map.put(r.kind(), r);
+    }
+    return Map.copyOf(map);
   }
 
   private static CompletableFuture<Void> done() {

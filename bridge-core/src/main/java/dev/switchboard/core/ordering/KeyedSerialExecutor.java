@@ -35,6 +35,12 @@ public final class KeyedSerialExecutor<K> {
 
   private static final Runnable NOTHING = () -> { };
 
+  /**
+   * Tasks one thread runs in a row for a lane before it hands the lane back to the executor's queue, so a busy lane
+   * whose tasks all hand over at once cannot keep a shared pool's thread from the other lanes.
+   */
+  private static final int MAX_BURST = 64;
+
   /** The lane whose head this thread is running, if any. */
   private static final ThreadLocal<Object> RUNNING_HEAD = new ThreadLocal<>();
 
@@ -244,14 +250,14 @@ public final class KeyedSerialExecutor<K> {
 
   /**
    * Runs the lane's head, and goes on with the next one while each hands over at once (as a {@link #lane} runnable
-   * does): one executor hand-off per burst, not per task, as a queue drained in a loop would. A task whose stage
+   * does): one executor hand-off per burst of up to {@link #MAX_BURST} tasks, not per task. A task whose stage
    * completes later hands the lane on from the thread that completes it.
    */
   private void runHead(Lane lane) {
     Object outer = RUNNING_HEAD.get();
     RUNNING_HEAD.set(lane);
     try {
-      while (true) {
+      for (int ran = 1; ; ran++) {
         Job<?> job;
         synchronized (lane) {
           lane.again = null;
@@ -262,10 +268,19 @@ public final class KeyedSerialExecutor<K> {
           if (lane.again != Thread.currentThread()) {
             return;
           }
+          if (ran == MAX_BURST) {
+            lane.again = null; // still running: the next head starts from the executor's queue, behind other lanes
+            break;
+          }
         }
       }
     } finally {
       RUNNING_HEAD.set(outer);
+    }
+    try {
+      executor.execute(() -> runHead(lane));
+    } catch (RejectedExecutionException e) {
+      failAll(lane, e);
     }
   }
 

@@ -27,7 +27,7 @@ class KeyedSerialExecutorTest {
   }
 
   @Test
-  void aBurstOfTasksThatHandOverAtOnceTakesOneHandOffNotOnePerTask() throws Exception {
+  void aBurstOfTasksThatHandOverAtOnceTakesOneHandOffPerBurstNotPerTask() throws Exception {
     AtomicInteger handOffs = new AtomicInteger();
     ExecutorService pool = Executors.newFixedThreadPool(2);
     try {
@@ -54,7 +54,8 @@ class KeyedSerialExecutorTest {
       release.countDown();
       lanes.submit("conn", () -> CompletableFuture.completedFuture(null)).get(5, TimeUnit.SECONDS);
       assertThat(ran).hasSize(1_000).isSorted();
-      assertThat(handOffs.get()).isLessThanOrEqualTo(2); // the burst, and perhaps the last submit on an idle lane
+      // One per burst of 64 (1,001 tasks: 16), and perhaps one more for the last submit on an idle lane.
+      assertThat(handOffs.get()).isBetween(16, 17);
     } finally {
       pool.shutdownNow();
     }
