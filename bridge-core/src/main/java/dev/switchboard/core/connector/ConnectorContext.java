@@ -1,6 +1,7 @@
 package dev.switchboard.core.connector;
 
 import dev.switchboard.core.homeserver.Intents;
+import dev.switchboard.core.media.MediaLinks;
 import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.portal.Portals;
 import dev.switchboard.core.store.Database;
@@ -75,6 +76,14 @@ public interface ConnectorContext {
    */
   default Permissions permissions() {
     return Permissions.defaults(serverName());
+  }
+
+  /**
+   * Links remote users can open for Matrix files (the bridge's media endpoint). The default links to the homeserver's
+   * unauthenticated download path at {@code https://<server name>} (test contexts).
+   */
+  default MediaLinks mediaLinks() {
+    return MediaLinks.homeserverDownload("https://" + serverName());
   }
 
   /** Which users are other connectors' ghosts, for hub rooms; the default knows none (test contexts). */
