@@ -138,14 +138,14 @@ class XmppLatencyBenchmark {
   }
 
   /**
-   * Sends MESSAGES at RATE per second, on schedule (a late send does not shift the ones after it), and records each
+   * Sends {@code due.length} messages at RATE per second, on schedule (a late send does not shift the ones after it), and records each
    * message's scheduled time in {@code due}: latency is charged from when it should have been sent, so a sender held
    * up behind a slow call does not hide the delay (no coordinated omission).
    */
   private static void paced(long[] due, Send send) throws Exception {
     long start = System.nanoTime();
     long interval = 1_000_000_000L / RATE;
-    for (int i = 0; i < MESSAGES; i++) {
+    for (int i = 0; i < due.length; i++) {
       due[i] = start + i * interval;
       long wait = due[i] - System.nanoTime();
       if (wait > 0) {
