@@ -56,6 +56,11 @@ final class Bridge implements AutoCloseable {
     return runtime.metrics();
   }
 
+  /** Every admin command of the bridge, for tests. */
+  dev.switchboard.core.command.CommandRegistry commands() {
+    return runtime.commands();
+  }
+
   /** The port of the metrics and health listener, or -1 when it is disabled. */
   int metricsPort() {
     return runtime.metricsPort();
