@@ -126,6 +126,27 @@ class ConfigurationDocsTest {
   }
 
   @Test
+  void everyKeyTheDocsKeyTablesNameIsReadByTheCode() throws Exception {
+    Map<String, String> pages = pages();
+    assertThat(pages.values().stream().mapToInt(p -> DocumentedKeys.keys(p).size()).sum()).isGreaterThan(150);
+
+    assertThat(DocumentedKeys.unknown(pages, DocumentedKeys.literals(Path.of("..")))).isEmpty();
+  }
+
+  @Test
+  void aMadeUpKeyIsReported() throws Exception {
+    String page = """
+        | key | default | meaning |
+        | --- | --- | --- |
+        | `trunk.host` | none | fine |
+        | `trunk.hots`, `networks.<id>.nick` | none | a typo |
+        """;
+
+    assertThat(DocumentedKeys.unknown(Map.of("sip.md", page), DocumentedKeys.literals(Path.of(".."))))
+        .containsExactly("sip.md: trunk.hots (hots is read nowhere in the code)");
+  }
+
+  @Test
   void everyCommandTheDocsMentionExistsWithThatSyntaxAndEveryCommandIsDocumented() throws Exception {
     List<DocumentedCommands.Mention> mentions = new ArrayList<>();
     for (Map.Entry<String, String> page : pages().entrySet()) {

@@ -23,7 +23,10 @@ final class PromQl {
 
   private PromQl() {}
 
-  /** The metric names {@code expr} selects, e.g. {@code switchboard_inbox_depth} in {@code sum(switchboard_inbox_depth{instance="a"})}. */
+  /**
+   * The metric names {@code expr} selects, e.g. {@code switchboard_inbox_depth} in
+   * {@code sum(switchboard_inbox_depth{instance="a"})}.
+   */
   static Set<String> seriesIn(String expr) {
     String bare = STRING.matcher(expr).replaceAll("\"\"");
     bare = MATCHERS.matcher(bare).replaceAll(" ");
