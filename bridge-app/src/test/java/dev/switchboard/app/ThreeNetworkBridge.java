@@ -40,12 +40,7 @@ record ThreeNetworkBridge(Bridge bridge, int sipPort) implements AutoCloseable {
           enabled: true
           networks:
             test: { host: 127.0.0.1, port: %d, tls: false, nick: switchboard }
-        xmpp:
-          enabled: true
-          domain: %s
-          secret: "%s"
-          server_host: 127.0.0.1
-          server_port: %d
+        xmpp: { enabled: true, domain: %s, secret: "%s", server_host: 127.0.0.1, server_port: %d }
         sip:
           enabled: true
           listen: { address: 127.0.0.1, port: %d }
