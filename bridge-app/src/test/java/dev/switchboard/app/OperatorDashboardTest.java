@@ -142,6 +142,20 @@ class OperatorDashboardTest {
   }
 
   @Test
+  void everyAlertRuleHasADurationASeverityAndWordsForTheOperator() throws Exception {
+    JsonNode rules = new ObjectMapper(new YAMLFactory()).readTree(ALERTS.toFile()).path("groups").path(0)
+        .path("rules");
+
+    assertThat(rules).isNotEmpty().allSatisfy(rule -> {
+      assertThat(rule.path("alert").asText()).as("alert name").matches("Switchboard[A-Za-z]+");
+      assertThat(rule.path("for").asText()).as(rule.path("alert").asText() + " for").matches("[0-9]+[smh]");
+      assertThat(rule.path("labels").path("severity").asText()).isIn("warning", "critical");
+      assertThat(rule.path("annotations").path("summary").asText()).isNotBlank();
+      assertThat(rule.path("annotations").path("description").asText()).isNotBlank();
+    });
+  }
+
+  @Test
   void aSeriesTheBridgeDoesNotExportIsReported() {
     Set<String> exported = new TreeSet<>(Set.of("switchboard_inbox_depth"));
 
