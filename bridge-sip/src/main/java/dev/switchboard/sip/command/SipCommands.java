@@ -99,7 +99,7 @@ public final class SipCommands {
       if (decision instanceof Decision.Refused refused) {
         return CompletableFuture.completedFuture(refused.notice());
       }
-      return p.dms().openOrFind(ghost, call.sender(), target.display())
+      return p.dms().openOrFind(ghost, call.sender(), target)
           .thenApply(room -> "Your DM with " + target.display() + " (" + ghost + ") is " + room
               + ": call or write there. Accept the invite if you have not joined it yet.");
     });

@@ -21,8 +21,10 @@ import dev.switchboard.core.homeserver.Intent;
 import dev.switchboard.core.id.EventId;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.portal.BridgeInfo;
 import dev.switchboard.core.store.MessageMap;
 import dev.switchboard.core.store.MessageMapStore;
+import dev.switchboard.xmpp.XmppBridgeInfo;
 import dev.switchboard.xmpp.XmppConfig;
 import dev.switchboard.xmpp.address.MatrixUserJids;
 import dev.switchboard.xmpp.address.XmppGhostIds;
@@ -257,6 +259,7 @@ public final class DirectChats implements LinkEvents {
     request.put("preset", "trusted_private_chat");
     request.put("is_direct", true);
     request.putArray("invite").add(user.value());
+    bridgeInfo(remote).addTo(request);
     return intent.ensureRegistered()
         .thenCompose(v -> intent.setDisplayName(remote.toString()))
         .thenCompose(v -> intent.createRoom(request))
@@ -269,7 +272,15 @@ public final class DirectChats implements LinkEvents {
 
   // ---- Matrix -> XMPP
 
-  /** Membership outside any link: an invite of one of our ghosts is a new direct chat with the inviter. */
+  private BridgeInfo bridgeInfo(BareJid remote) {
+    return XmppBridgeInfo.directChat(context.intents().bot().userId(), remote);
+  }
+
+  /**
+   * Membership outside any link: an invite of one of our ghosts is a new direct chat with the inviter. The ghost
+   * writes the room's bridge state once it joined, if the room gave it the power to (a {@code trusted_private_chat}
+   * does); the bot stays out of DMs.
+   */
   public CompletableFuture<Void> onUnlinkedMembership(MembershipChange change) {
     if (!"invite".equals(change.membership())) {
       return done();
@@ -293,7 +304,8 @@ public final class DirectChats implements LinkEvents {
         .thenCompose(chat -> context.intents().ghost(ghost).ensureJoined(event.roomId())
             .exceptionallyCompose(err -> CompletableFuture.runAsync(() -> forget(chat), blocking)
                 .thenCompose(v -> CompletableFuture.<Void>failedFuture(err))))
-        .thenRun(() -> log.info("{} opened direct chat {} with {}", inviter, event.roomId(), jid));
+        .thenRun(() -> log.info("{} opened direct chat {} with {}", inviter, event.roomId(), jid))
+        .thenCompose(v -> bridgeInfo(jid).write(context.intents().ghost(ghost), event.roomId()));
   }
 
   /** The chat's user left or was banned: the next XMPP message invites them back. */

@@ -7,6 +7,7 @@ import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.Link;
 import dev.switchboard.core.homeserver.Intent;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.xmpp.XmppBridgeInfo;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
 import dev.switchboard.xmpp.stanza.LogText;
@@ -205,7 +206,11 @@ final class GatewayJoins {
     return context.intents().ghost(o.ghost).leave(room.roomId);
   }
 
-  /** The room's link, so its Matrix events reach us: plumbed (we never delete or rename a room someone else owns). */
+  /**
+   * The room's link, so its Matrix events reach us: plumbed (we never delete or rename a room someone else owns).
+   * A new link also gets the room's bridge state, written by the bot when the room lets it; the join does not wait
+   * for it (the write is queued durably, and a refusal is only logged).
+   */
   private void ensureLink(GatewayRoom room) {
     Link link = new Link(room.roomId, PROTOCOL, room.jid.toString(), true);
     if (context.portals().linksOf(room.roomId).contains(link)) {
@@ -216,6 +221,8 @@ final class GatewayJoins {
     } else {
       context.portals().addLink(link);
     }
+    Intent bot = context.intents().bot();
+    XmppBridgeInfo.gatewayRoom(bot.userId(), room.jid, room.alias).write(bot, room.roomId);
   }
 
   private static CompletableFuture<Void> done() {

@@ -115,6 +115,49 @@ class DirectChatTest {
         "direction", "to_matrix")).isEqualTo(1));
   }
 
+  private com.fasterxml.jackson.databind.JsonNode awaitBridgeState(String room, String type, String jid) {
+    String key = "dev.switchboard://xmpp/" + jid;
+    await().atMost(WAIT).until(() -> f.get().hs.roomStateEvent(room, type, key) != null);
+    return f.get().hs.roomStateEvent(room, type, key);
+  }
+
+  @Test
+  void aDirectChatAnXmppUserStartsCarriesTheBridgeState() throws Exception {
+    TestUser alice = f.get().hs.user("alice");
+    dave = XmppClient.login(f.get().prosody, "dave");
+
+    chat(jidOf(alice), "b1", "hi alice");
+
+    await().atMost(WAIT).until(() -> !f.get().hs.roomsOf(alice.userId(), "invite").isEmpty());
+    String room = f.get().hs.roomsOf(alice.userId(), "invite").get(0);
+    String dave = "dave@" + ProsodyServer.HOST;
+    for (String type : List.of("m.bridge", "uk.half-shot.bridge")) {
+      var content = awaitBridgeState(room, type, dave).path("content");
+      assertThat(content.path("bridgebot").asText()).isEqualTo("@switchboard:" + f.get().hs.serverName());
+      assertThat(content.path("protocol").path("id").asText()).isEqualTo("xmpp");
+      assertThat(content.path("network").path("id").asText()).isEqualTo(ProsodyServer.HOST);
+      assertThat(content.path("channel").path("id").asText()).isEqualTo(dave);
+    }
+  }
+
+  @Test
+  void aTrustedDirectChatAMatrixUserOpensGetsTheBridgeStateFromTheGhost() throws Exception {
+    TestUser alice = f.get().hs.user("alice");
+    String erin = "erin@" + ProsodyServer.HOST;
+    String ghost = "@_xmpp_erin=40" + ProsodyServer.HOST + ":" + f.get().hs.serverName();
+    var request = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode()
+        .put("preset", "trusted_private_chat").put("is_direct", true);
+    request.putArray("invite").add(ghost);
+
+    String room = alice.createRoom(request);
+
+    f.get().awaitMembership(room, ghost, "join");
+    var state = awaitBridgeState(room, "m.bridge", erin);
+    assertThat(state.path("sender").asText()).isEqualTo(ghost);
+    assertThat(state.path("content").path("channel").path("id").asText()).isEqualTo(erin);
+    assertThat(f.get().hs.members(room)).doesNotContainKey("@switchboard:" + f.get().hs.serverName());
+  }
+
   @Test
   void subscriptionsToAMatrixUserAreAcceptedAndItShowsAvailable() throws Exception {
     TestUser alice = f.get().hs.user("alice");

@@ -132,6 +132,30 @@ class GatewayModeTest {
   }
 
   @Test
+  void aGatewayRoomGetsTheBridgeStateWhenAnXmppUserFirstEntersIt() throws Exception {
+    TestUser alice = f.get().hs.user("alice");
+    String room = alice.createRoom(RoomSpec.publicRoom().alias("porch"));
+    String bot = "@switchboard:" + f.get().hs.serverName();
+    alice.setPowerLevel(room, bot, 50); // a room admin lets the bridge describe the room
+
+    dave = XmppClient.login(f.get().prosody, "dave");
+    MultiUserChat porch = MultiUserChatManager.getInstanceFor(dave.connection).getMultiUserChat(gatewayJid("porch"));
+    porch.join(porch.getEnterConfigurationBuilder(Resourcepart.from("dave")).timeoutAfter(WAIT.toMillis()).build());
+
+    String key = "dev.switchboard://xmpp/" + gatewayJid("porch");
+    for (String type : List.of("m.bridge", "uk.half-shot.bridge")) {
+      await().atMost(WAIT).until(() -> f.get().hs.roomStateEvent(room, type, key) != null);
+      JsonNode content = f.get().hs.roomStateEvent(room, type, key).path("content");
+      assertThat(content.path("bridgebot").asText()).isEqualTo(bot);
+      assertThat(content.path("protocol").path("id").asText()).isEqualTo("xmpp");
+      assertThat(content.path("network").path("id").asText()).isEqualTo(ProsodyServer.COMPONENT);
+      assertThat(content.path("channel").path("id").asText()).isEqualTo(gatewayJid("porch").toString());
+      assertThat(content.path("channel").path("displayname").asText())
+          .isEqualTo("#porch:" + f.get().hs.serverName());
+    }
+  }
+
+  @Test
   void aMatrixModeratorKickingTheGhostKicksTheOccupantAndLeavingMakesTheGhostLeave() throws Exception {
     TestUser alice = f.get().hs.user("alice");
     String room = alice.createRoom(RoomSpec.publicRoom().alias("mods"));
