@@ -4,6 +4,7 @@ import dev.switchboard.xmpp.format.XmppBody;
 import dev.switchboard.xmpp.LinkEvents;
 import dev.switchboard.core.ordering.KeyedSerialExecutor;
 import dev.switchboard.xmpp.message.Edits;
+import dev.switchboard.xmpp.message.Receipts;
 import dev.switchboard.xmpp.stanza.LogText;
 import static dev.switchboard.core.failure.Failures.rootCause;
 
@@ -192,6 +193,12 @@ public final class DirectChats implements LinkEvents {
     Intent intent = context.intents().ghost(ghost);
     String body = message.getBody();
     Optional<ChatState> state = chatState(message);
+    if (body == null && Receipts.receivedId(message).isPresent()) {
+      // XEP-0184: the XMPP client has our message. Matrix has no "delivered" receipt, and m.read would say the
+      // person read it; so, as the mautrix bridges do with delivery receipts, it ends here (never a message).
+      log.debug("Delivery receipt from {} for {}", LogText.of(message.getFrom()), user);
+      return done();
+    }
     if (body == null) {
       if (state.isEmpty()) {
         return done();
@@ -230,6 +237,13 @@ public final class DirectChats implements LinkEvents {
                   "xmpp-chat|" + remote + "|" + user + "|" + id)
               .thenCompose(event -> messageMap.record(new MessageMapStore.NewMapping(
                   new MessageMapStore.RemoteMessage(PROTOCOL, remoteRoom, "from:" + id), room, event)));
+        })
+        // XEP-0184: confirmed only once the homeserver has the event (and the map its id), so a receipt never
+        // covers a message that could still be lost.
+        .thenRun(() -> {
+          if (Receipts.requested(message)) {
+            connection.send(Receipts.receiptFor(message));
+          }
         });
   }
 
@@ -351,7 +365,8 @@ public final class DirectChats implements LinkEvents {
     }
     MessageBuilder b = StanzaBuilder.buildMessage(StanzaIds.of(event.eventId().value())).from(from)
         .to(c.remote()).ofType(Message.Type.chat).setBody(XmlText.clean(text.get().text()))
-        .addExtension(new ChatStateExtension(ChatState.active));
+        .addExtension(new ChatStateExtension(ChatState.active))
+        .addExtension(Receipts.request()); // XEP-0184 § 5.1: one-to-one chat, as most clients and bridges do
     replaces.ifPresent(r -> b.addExtension(new MessageCorrectExtension(StanzaIds.of(r.value()))));
     text.get().formatted().ifPresent(f -> b.addExtension(f.xhtml()));
     meters.message(ConnectorMeters.Direction.TO_REMOTE);

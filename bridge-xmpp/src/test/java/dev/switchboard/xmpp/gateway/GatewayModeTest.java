@@ -153,6 +153,16 @@ class GatewayModeTest {
       assertThat(content.path("channel").path("displayname").asText())
           .isEqualTo("#porch:" + f.get().hs.serverName());
     }
+
+    // XEP-0184 § 5.4: no receipts in groupchat; the room's reflection of the message is its confirmation.
+    var asking = org.jivesoftware.smack.packet.StanzaBuilder.buildMessage("porch-rq").to(gatewayJid("porch"))
+        .ofType(Message.Type.groupchat).setBody("anyone here?");
+    org.jivesoftware.smackx.receipts.DeliveryReceiptRequest.addTo(asking);
+    dave.send(asking.build());
+    f.get().hs.awaitEvent(room, daveGhost(), e -> "anyone here?".equals(e.path("content").path("body").asText()),
+        WAIT);
+    await().atMost(WAIT).until(() -> dave.messages.stream().anyMatch(m -> "anyone here?".equals(m.getBody())));
+    assertThat(dave.messages).noneMatch(m -> m.hasExtension("received", "urn:xmpp:receipts"));
   }
 
   @Test
