@@ -193,11 +193,9 @@ public final class DirectChats implements LinkEvents {
     Intent intent = context.intents().ghost(ghost);
     String body = message.getBody();
     Optional<ChatState> state = chatState(message);
-    if (body == null && Receipts.receivedId(message).isPresent()) {
-      // XEP-0184: the XMPP client has our message. Matrix has no "delivered" receipt, and m.read would say the
-      // person read it; so, as the mautrix bridges do with delivery receipts, it ends here (never a message).
-      log.debug("Delivery receipt from {} for {}", LogText.of(message.getFrom()), user);
-      return done();
+    Optional<String> received = Receipts.receivedId(message);
+    if (body == null && received.isPresent()) {
+      return delivered(user, remote, intent, received.get());
     }
     if (body == null) {
       if (state.isEmpty()) {
@@ -245,6 +243,22 @@ public final class DirectChats implements LinkEvents {
             connection.send(Receipts.receiptFor(message));
           }
         });
+  }
+
+  /**
+   * XEP-0184: the XMPP client has the Matrix user's message {@code id}. Matrix has no "delivered" receipt; as for
+   * texts to phones, the ghost's read receipt on the event says it arrived. A receipt for an id we never sent (or
+   * sent before this was recorded) ends here; it never becomes a message.
+   */
+  private CompletableFuture<Void> delivered(UserId user, BareJid remote, Intent ghost, String id) {
+    MessageMapStore.RemoteMessage sent = new MessageMapStore.RemoteMessage(PROTOCOL, linkId(remote, user), "to:" + id);
+    return CompletableFuture.supplyAsync(() -> messageMap.byRemote(sent), blocking).thenCompose(mapping -> {
+      if (mapping.isEmpty()) {
+        log.debug("Delivery receipt from {} for {}: no such message of {}", LogText.of(remote), LogText.of(id), user);
+        return done();
+      }
+      return ghost.sendReadReceipt(mapping.get().roomId(), mapping.get().eventId());
+    });
   }
 
   /**
@@ -363,15 +377,19 @@ public final class DirectChats implements LinkEvents {
     } catch (XmppStringprepException e) {
       return done();
     }
-    MessageBuilder b = StanzaBuilder.buildMessage(StanzaIds.of(event.eventId().value())).from(from)
+    String id = StanzaIds.of(event.eventId().value());
+    MessageBuilder b = StanzaBuilder.buildMessage(id).from(from)
         .to(c.remote()).ofType(Message.Type.chat).setBody(XmlText.clean(text.get().text()))
         .addExtension(new ChatStateExtension(ChatState.active))
         .addExtension(Receipts.request()); // XEP-0184 § 5.1: one-to-one chat, as most clients and bridges do
     replaces.ifPresent(r -> b.addExtension(new MessageCorrectExtension(StanzaIds.of(r.value()))));
     text.get().formatted().ifPresent(f -> b.addExtension(f.xhtml()));
     meters.message(ConnectorMeters.Direction.TO_REMOTE);
-    // Done when written to the component stream; while it is down the dispatcher holds the event.
-    return connection.deliver(MediaLinks.withOob(b.build(), text.get().media()));
+    // Mapped before it goes out: its XEP-0184 receipt can come back at once. Done when written to the component
+    // stream; while it is down the dispatcher holds the event.
+    return messageMap.record(new MessageMapStore.NewMapping(new MessageMapStore.RemoteMessage(PROTOCOL,
+            linkId(c.remote(), c.user()), "to:" + id), link.roomId(), event.eventId()))
+        .thenCompose(v -> connection.deliver(MediaLinks.withOob(b.build(), text.get().media())));
   }
 
   // ---- store

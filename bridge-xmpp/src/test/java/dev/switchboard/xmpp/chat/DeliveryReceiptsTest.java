@@ -91,13 +91,13 @@ class DeliveryReceiptsTest {
   }
 
   @Test
-  void aMatrixUsersMessageAsksForAReceiptAndTheReceiptIsNoMessageInMatrix() throws Exception {
+  void aMatrixUsersMessageAsksForAReceiptWhichBecomesTheGhostsReadReceiptAndNoMessage() throws Exception {
     TestUser alice = f.get().hs.user("alice");
     dave = XmppClient.login(f.get().prosody, "dave");
     String room = alice.createRoom(RoomSpec.privateRoom().direct().invite(daveGhost()));
     f.get().awaitMembership(room, daveGhost(), "join");
 
-    alice.send(room, "hello dave");
+    String sent = alice.send(room, "hello dave");
 
     await().atMost(WAIT).until(() -> dave.messages.stream().anyMatch(m -> "hello dave".equals(m.getBody())));
     Message got = dave.messages.stream().filter(m -> "hello dave".equals(m.getBody())).findFirst().orElseThrow();
@@ -105,6 +105,8 @@ class DeliveryReceiptsTest {
     assertThat(got.getStanzaId()).isNotBlank();
 
     int before = f.get().hs.timeline(room).size();
+    dave.send(StanzaBuilder.buildMessage("rcpt-0").to(got.getFrom()).ofType(Message.Type.chat)
+        .addExtension(new DeliveryReceipt("mx-never-sent")).build()); // names nothing: dropped
     dave.send(StanzaBuilder.buildMessage("rcpt-1").to(got.getFrom()).ofType(Message.Type.chat)
         .addExtension(new DeliveryReceipt(got.getStanzaId())).build());
     dave.send(StanzaBuilder.buildMessage("after-1").to(jidOf(alice)).ofType(Message.Type.chat)
@@ -115,6 +117,11 @@ class DeliveryReceiptsTest {
     assertThat(f.get().hs.timeline(room).subList(before, f.get().hs.timeline(room).size()))
         .extracting(e -> e.path("content").path("body").asText())
         .containsExactly("after the receipt");
+    // Delivered: the ghost has read it (Matrix has no delivered receipt), and only that one event.
+    assertThat(f.get().hs.requests("POST", ".*/receipt/m\\.read/.*"))
+        .filteredOn(r -> daveGhost().equals(r.userId()))
+        .extracting(r -> r.decodedPath().substring(r.decodedPath().lastIndexOf('/') + 1))
+        .containsExactly(sent);
   }
 
   @Test
