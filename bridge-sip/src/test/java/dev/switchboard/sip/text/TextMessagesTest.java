@@ -84,6 +84,30 @@ class TextMessagesTest {
   }
 
   @Test
+  void aTextFromASoftphoneOnAnotherPortComesFromTheGhostThatKeepsThePort() throws Exception {
+    try (TestHomeserver hs = TestHomeserver.start(Options.defaults().serverName("test.local"))) {
+      hs.user("alice");
+      ObjectNode config = sipConfig(FreePorts.udp());
+      try (SipBridge bridge = SipBridge.start(hs, config, dir);
+          SippScenario softphone = SippScenario.call(scenario("uac-message-from-softphone.xml"),
+              "127.0.0.1:" + config.path("listen").path("port").asInt(), dir, Duration.ofSeconds(30),
+              List.of("-s", "+15550100"))) {
+        assertThat(softphone.awaitExit(WAIT)).as(softphone::diagnostics).isZero();
+
+        // sip:softphone@127.0.0.1:<its port>: the port stays in the ghost, so a reply can reach it.
+        String ghost = "@_sip_softphone=40127.0.0.1=3a" + softphone.port() + ":test.local";
+        List<RecordedRequest> sends = hs.requests("PUT", ".*/send/m\\.room\\.message/.*");
+        assertThat(sends).hasSize(1);
+        assertThat(sends.get(0).userId()).isEqualTo(ghost);
+        Matcher m = Pattern.compile("/rooms/([^/]+)/send/").matcher(sends.get(0).decodedPath());
+        assertThat(m.find()).isTrue();
+        JsonNode text = hs.awaitEvent(m.group(1), ghost, e -> e.path("type").asText().equals("m.room.message"), WAIT);
+        assertThat(text.path("content").path("body").asText()).isEqualTo("Hello from a softphone");
+      }
+    }
+  }
+
+  @Test
   void aMatrixTextGoesToThePhoneAsAMessageAndAnswersTheDigestChallenge() throws Exception {
     try (TestHomeserver hs = TestHomeserver.start(Options.defaults().serverName("test.local"));
         SippScenario phone = SippScenario.serve(scenario("uas-message-auth.xml"), dir, Duration.ofSeconds(60));
