@@ -1,5 +1,6 @@
 package dev.switchboard.core.portal;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -34,6 +35,21 @@ public record BridgeInfo(UserId bot, Named protocol, Named network, Named channe
     c.set("network", named(network));
     c.set("channel", named(channel));
     return c;
+  }
+
+  /**
+   * Whether {@code user} may send {@code m.bridge} under a room's {@code m.room.power_levels} content: their level
+   * ({@code users}, else {@code users_default}) reaches {@code events["m.bridge"]}, else {@code state_default}.
+   * Room version 12 creators, who are above every level, are not seen here.
+   */
+  public static boolean maySend(JsonNode powerLevels, UserId user) {
+    JsonNode users = powerLevels.path("users");
+    JsonNode events = powerLevels.path("events");
+    long userLevel = users.has(user.value()) ? users.path(user.value()).asLong()
+        : powerLevels.path("users_default").asLong(0);
+    long needed = events.has(TYPES.get(0)) ? events.path(TYPES.get(0)).asLong()
+        : powerLevels.path("state_default").asLong(50);
+    return userLevel >= needed;
   }
 
   /** Adds both state events to a {@code createRoom} request, so the room has them from its first event. */

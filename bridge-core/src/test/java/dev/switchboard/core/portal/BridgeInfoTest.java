@@ -26,6 +26,19 @@ class BridgeInfoTest {
   }
 
   @Test
+  void whoMaySendItFollowsTheEventLevelElseStateDefault() throws Exception {
+    var json = new com.fasterxml.jackson.databind.ObjectMapper();
+    UserId bot = UserId.of("@bridge:example.org");
+    assertThat(BridgeInfo.maySend(json.readTree("{\"users\": {\"@bridge:example.org\": 50}}"), bot)).isTrue();
+    assertThat(BridgeInfo.maySend(json.readTree("{\"users\": {}, \"users_default\": 0}"), bot)).isFalse();
+    assertThat(BridgeInfo.maySend(json.readTree("{\"users_default\": 10, \"events\": {\"m.bridge\": 10}}"), bot))
+        .isTrue();
+    assertThat(BridgeInfo.maySend(json.readTree(
+        "{\"users\": {\"@bridge:example.org\": 50}, \"events\": {\"m.bridge\": 100}}"), bot)).isFalse();
+    assertThat(BridgeInfo.maySend(json.readTree("{\"users_default\": 0, \"state_default\": 0}"), bot)).isTrue();
+  }
+
+  @Test
   void aCreateRoomRequestGetsBothTypesAfterWhatItHadAlready() {
     ObjectNode request = JsonNodeFactory.instance.objectNode();
     request.putArray("initial_state").addObject().put("type", "m.room.guest_access").put("state_key", "");

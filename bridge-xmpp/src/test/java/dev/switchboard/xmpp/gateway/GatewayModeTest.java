@@ -154,6 +154,15 @@ class GatewayModeTest {
           .isEqualTo("#porch:" + f.get().hs.serverName());
     }
 
+    // A room that does not let the bot set state gets none, and the bot does not join it only to be refused.
+    String yard = alice.createRoom(RoomSpec.publicRoom().alias("yard"));
+    MultiUserChat yardMuc = MultiUserChatManager.getInstanceFor(dave.connection).getMultiUserChat(gatewayJid("yard"));
+    yardMuc.join(yardMuc.getEnterConfigurationBuilder(Resourcepart.from("dave")).timeoutAfter(WAIT.toMillis()).build());
+    f.get().awaitMembership(yard, daveGhost(), "join");
+    Thread.sleep(500);
+    assertThat(f.get().hs.members(yard)).doesNotContainKey(bot);
+    assertThat(f.get().hs.roomStateEvent(yard, "m.bridge", "dev.switchboard://xmpp/" + gatewayJid("yard"))).isNull();
+
     // XEP-0184 § 5.4: no receipts in groupchat; the room's reflection of the message is its confirmation.
     var asking = org.jivesoftware.smack.packet.StanzaBuilder.buildMessage("porch-rq").to(gatewayJid("porch"))
         .ofType(Message.Type.groupchat).setBody("anyone here?");
