@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.command.RoomCreators;
 import dev.switchboard.core.failure.Failures;
+import dev.switchboard.core.homeserver.Intent;
 import dev.switchboard.core.homeserver.IntentWrites;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
@@ -69,6 +71,25 @@ public record BridgeInfo(UserId bot, Named protocol, Named network, Named channe
    */
   public CompletableFuture<Void> write(IntentWrites writer, RoomId room) {
     return send(writer, room, false);
+  }
+
+  /**
+   * {@link #write}, only where the room's power levels (or, from room version 12, being one of its creators) let
+   * {@code writer} send it: read first, so a room that does not (a user's DM that gave a ghost no power) costs one
+   * read, not a refused write, a rejoin and a log line.
+   */
+  public CompletableFuture<Void> writeIfPermitted(Intent writer, RoomId room) {
+    return writer.getState(room, "m.room.power_levels", "")
+        .handle((levels, err) -> err == null && levels != null && maySend(levels, writer.userId()))
+        .thenCompose(may -> may ? CompletableFuture.completedFuture(true)
+            : RoomCreators.isPrivilegedCreator(writer, room, writer.userId()).exceptionally(err -> false))
+        .thenCompose(may -> {
+          if (!may) {
+            log.debug("{} may not set the bridge state {} in {}", writer.userId(), stateKey, room);
+            return CompletableFuture.completedFuture(null);
+          }
+          return write(writer, room);
+        });
   }
 
   /** Empties both state events (MSC2346: an unbridged room keeps the events, with empty content). */

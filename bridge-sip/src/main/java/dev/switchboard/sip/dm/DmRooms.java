@@ -73,7 +73,7 @@ public final class DmRooms {
    * power to (a {@code trusted_private_chat} does) takes it; the bot stays out of DMs.
    */
   public CompletableFuture<Void> writeBridgeInfo(RoomId room, UserId ghost, Dialable remote) {
-    return SipBridgeInfo.of(intents.bot().userId(), remote).write(intents.ghost(ghost), room);
+    return SipBridgeInfo.of(intents.bot().userId(), remote).writeIfPermitted(intents.ghost(ghost), room);
   }
 
   /**

@@ -95,10 +95,30 @@ class DmBridgeInfoTest {
       alice.invite(room, ghost);
 
       await().atMost(WAIT).until(() -> "join".equals(hs.members(room).get(ghost)));
-      // The refused write is not retried: the ghost's requests to set the state stop at the first refusal.
-      await().atMost(WAIT).until(() -> !hs.requests("PUT", ".*/state/m\\.bridge/.*").isEmpty());
+      // The ghost reads the power levels and does not try: no refused write, no rejoin.
+      await().atMost(WAIT).until(() -> hs.requests("GET", ".*/state/m\\.room\\.power_levels.*").stream()
+          .anyMatch(r -> ghost.equals(r.userId())));
+      Thread.sleep(300);
+      assertThat(hs.requests("PUT", ".*/state/.*")).noneMatch(r -> ghost.equals(r.userId()));
       assertThat(hs.roomStateEvent(room, "m.bridge", "dev.switchboard://sip/+15550003")).isNull();
-      assertThat(hs.requests("PUT", ".*/state/uk\\.half-shot\\.bridge/.*")).isEmpty();
+    }
+  }
+
+  @Test
+  void inARoomVersion12TrustedDmTheGhostIsACreatorAndWritesTheBridgeState() throws Exception {
+    try (TestHomeserver hs = TestHomeserver.start(Options.defaults().serverName("test.local"));
+        SipBridge bridge = SipBridge.start(hs, sipConfig(), dir)) {
+      TestUser alice = hs.user("alice");
+      String ghost = "@_sip_+15550004:test.local";
+      ObjectNode request = JSON.objectNode().put("preset", "trusted_private_chat").put("is_direct", true)
+          .put("room_version", "12");
+      request.putArray("invite").add(ghost);
+
+      String room = alice.createRoom(request);
+
+      await().atMost(WAIT).until(() -> "join".equals(hs.members(room).get(ghost)));
+      JsonNode content = awaitBridgeState(hs, room, "m.bridge", "dev.switchboard://sip/+15550004");
+      assertThat(content.path("channel").path("id").asText()).isEqualTo("tel:+15550004");
     }
   }
 }

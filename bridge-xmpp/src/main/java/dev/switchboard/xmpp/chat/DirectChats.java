@@ -333,7 +333,7 @@ public final class DirectChats implements LinkEvents {
             .exceptionallyCompose(err -> CompletableFuture.runAsync(() -> forget(chat), blocking)
                 .thenCompose(v -> CompletableFuture.<Void>failedFuture(err))))
         .thenRun(() -> log.info("{} opened direct chat {} with {}", inviter, event.roomId(), jid))
-        .thenCompose(v -> bridgeInfo(jid).write(context.intents().ghost(ghost), event.roomId()));
+        .thenCompose(v -> bridgeInfo(jid).writeIfPermitted(context.intents().ghost(ghost), event.roomId()));
   }
 
   /** The chat's user left or was banned: the next XMPP message invites them back. */
