@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.switchboard.core.config.BridgeConfig;
 import dev.switchboard.core.config.ConfigLoader;
 import dev.switchboard.core.homeserver.AppServicePing;
@@ -68,6 +69,16 @@ class BridgeAgainstHomeserverTest {
     return Bridge.start(cfg, reg, new ConnectorFactory());
   }
 
+  /** The bridge with IRC on network {@code test}, bridged to {@code ircd}. */
+  private Bridge startIrcBridge(TestHomeserver hs, NgircdServer ircd) throws Exception {
+    return startBridge(hs, """
+        irc:
+          enabled: true
+          networks:
+            test: { host: %s, port: %d, tls: false, nick: switchboard }
+        """.formatted(ircd.host(), ircd.port()));
+  }
+
   @Test
   void aHomeserverWithoutThePingEndpointGetsOneInfoLineAndTheBridgeServes() throws Exception {
     try (LogCapture log = new LogCapture(AppServicePing.class);
@@ -117,12 +128,7 @@ class BridgeAgainstHomeserverTest {
     try (NgircdServer ircd = NgircdServer.start();
         TestHomeserver hs = TestHomeserver.start(Options.defaults().legacy(true)
             .backoff(Duration.ofMillis(20), Duration.ofMillis(500)));
-        Bridge bridge = startBridge(hs, """
-            irc:
-              enabled: true
-              networks:
-                test: { host: %s, port: %d, tls: false, nick: switchboard }
-            """.formatted(ircd.host(), ircd.port()));
+        Bridge bridge = startIrcBridge(hs, ircd);
         IrcTestUser alice = IrcTestUser.connect(ircd, "alice")) {
       alice.join("#room");
       TestUser bob = hs.user("bob");
@@ -136,6 +142,39 @@ class BridgeAgainstHomeserverTest {
           e -> e.path("content").path("body").asText().equals("hi from irc"), Duration.ofSeconds(30));
       alice.awaitMessage("bob", "#room", "hi from matrix", Duration.ofSeconds(30));
       assertThat(hs.requests("POST", ".*/appservice/.*/ping")).hasSize(1);
+    }
+  }
+
+  /**
+   * Issue 20: the rooms the bridge creates (an IRC portal by the bot, a direct chat by a ghost) carry no encryption,
+   * and in the direct chat, where the bot is not a member, the ghost says what encryption turned on there means.
+   */
+  @Test
+  void createdRoomsAreNotEncryptedAndTheGhostTellsADmThatTurnsEncryptionOn() throws Exception {
+    try (NgircdServer ircd = NgircdServer.start();
+        TestHomeserver hs = TestHomeserver.start();
+        Bridge bridge = startIrcBridge(hs, ircd);
+        IrcTestUser alice = IrcTestUser.connect(ircd, "alice")) {
+      alice.join("#room");
+      TestUser bob = hs.user("bob");
+      String portal = bob.join("#_irc_test_#room:" + hs.serverName());
+      alice.awaitLine(l -> l.startsWith(":bob!") && l.contains(" JOIN "), Duration.ofSeconds(30));
+      alice.say("bob", "psst");
+      await().atMost(Duration.ofSeconds(30)).until(() -> !hs.roomsOf(bob.userId(), "invite").isEmpty());
+      String dm = bob.join(hs.roomsOf(bob.userId(), "invite").get(0));
+      String ghost = "@_irc_test_alice:" + hs.serverName();
+
+      assertThat(hs.requests("POST", ".*/createRoom")).hasSize(2).allSatisfy(created -> assertThat(
+          created.body().path("initial_state").findValuesAsText("type")).doesNotContain("m.room.encryption"));
+      assertThat(hs.roomStateEvent(portal, "m.room.encryption", "")).isNull();
+      assertThat(hs.roomStateEvent(dm, "m.room.encryption", "")).isNull();
+      assertThat(hs.members(dm)).containsOnlyKeys(bob.userId(), ghost);
+
+      bob.sendState(dm, "m.room.encryption", "",
+          JsonNodeFactory.instance.objectNode().put("algorithm", "m.megolm.v1.aes-sha2"));
+      hs.awaitEvent(dm, ghost, e -> e.path("content").path("body").asText()
+          .startsWith("Encryption was turned on in this room, and this bridge cannot read encrypted messages"),
+          Duration.ofSeconds(30));
     }
   }
 

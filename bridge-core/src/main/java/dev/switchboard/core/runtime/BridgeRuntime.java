@@ -7,6 +7,10 @@ import dev.switchboard.core.command.BuiltinCommands;
 import dev.switchboard.core.command.CommandCapable;
 import dev.switchboard.core.command.CommandDispatcher;
 import dev.switchboard.core.command.LinkCommands;
+import dev.switchboard.core.encryption.EncryptedRooms;
+import dev.switchboard.core.notice.RoomVoice;
+import dev.switchboard.core.store.EncryptedRoomStore;
+import dev.switchboard.core.store.GhostStore;
 import dev.switchboard.core.command.CommandRegistry;
 import dev.switchboard.core.config.BridgeConfig;
 import dev.switchboard.core.http.ListenerLimits;
@@ -69,6 +73,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -290,14 +295,22 @@ public final class BridgeRuntime implements AutoCloseable {
         client::reachable,
         () -> asPing.get() == null ? AppServicePing.State.CHECKING : asPing.get().state(),
         () -> asPing.get() == null ? Optional.empty() : asPing.get().problem()));
-    BuiltinCommands.register(commandRegistry, commands, health, blocking);
+    // While the bridge cannot decrypt: notices in rooms that turn encryption on, from whoever of ours is there.
+    Predicate<UserId> ours = user -> user.equals(bot) || s.namespaces().claimsUser(user.value());
+    RoomVoice voice = new RoomVoice(new GhostStore(database, clock), intents, bot, ours, blocking);
+    EncryptedRooms encryptedRooms = new EncryptedRooms(new EncryptedRoomStore(database, clock), voice, ours, blocking,
+        clock);
+    BuiltinCommands.register(commandRegistry, commands, health, encryptedRooms::bridged, blocking);
     new LinkCommands(connectors, intents.bot()).register(commandRegistry);
     AdminRooms adminRooms = new AdminRooms(bot, intents, new KvStore(database, clock), s.permissions(), commands,
         user -> connectors.owningUser(user).isPresent(), blocking);
 
     Dispatcher dispatcher = new Dispatcher(connectors, portals, bot, inboxStore, dispatchWorkers, scheduler,
-        Duration.ofMinutes(2), intents::membershipChanged, adminRooms, metrics, s.permissions(),
-        new RefusalNotices(intents, user -> connectors.owningUser(user).isPresent(), clock));
+        Duration.ofMinutes(2), (room, user, membership) -> {
+          intents.membershipChanged(room, user, membership);
+          voice.membershipChanged(room, user, membership);
+        }, adminRooms, metrics, s.permissions(),
+        new RefusalNotices(intents, voice, user -> connectors.owningUser(user).isPresent(), clock), encryptedRooms);
     closeables.add(0, dispatcher);
     dispatcher.resumePending();
     Inbox inbox = new Inbox(inboxStore, dispatcher, json, metrics, new SecretScrubber(commands::withoutSecrets));
