@@ -7,6 +7,8 @@ import io.netty.handler.codec.http.LastHttpContent;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.Flow;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Streams a homeserver's response body to a client without holding it: it asks the homeserver's connection for the
@@ -16,6 +18,7 @@ import java.util.concurrent.Flow;
  * the channel's event loop.
  */
 final class BodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
+  private static final Logger log = LoggerFactory.getLogger(BodyRelay.class);
   private final Channel channel;
   private final long expected;
   private final Runnable done;
@@ -54,7 +57,15 @@ final class BodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
 
   @Override
   public void onNext(List<ByteBuffer> buffers) {
-    channel.eventLoop().execute(() -> write(buffers));
+    channel.eventLoop().execute(() -> {
+      try {
+        write(buffers);
+      } catch (RuntimeException | OutOfMemoryError e) {
+        // Netty's buffer pool exhausted, or the like: this download ends, the listener goes on.
+        log.warn("Media endpoint: relaying a file to {} failed: {}", channel.remoteAddress(), e.toString());
+        fail();
+      }
+    });
   }
 
   @Override
