@@ -39,6 +39,8 @@ class BridgeAgainstHomeserverTest {
           port: %d
           url: http://127.0.0.1:%d
           bot_localpart: switchboard
+        media:
+          port: 0
         database:
           url: jdbc:sqlite:bridge.db
         """.formatted(hs.baseUrl(), hs.serverName(), port, port) + extraYaml);
@@ -130,5 +132,47 @@ class BridgeAgainstHomeserverTest {
               java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
       assertThat(hs.requests("POST", ".*/appservice/.*/ping")).hasSize(1);
     }
+  }
+
+  @Test
+  void theBridgeLinksFilesOfAnAuthenticatedOnlyHomeserverAndItsLinksOutliveARestart() throws Exception {
+    try (TestHomeserver hs = TestHomeserver.start(Options.defaults()
+        .media(Options.Media.defaults().authenticatedOnly(true)))) {
+      BridgeConfig cfg = config(hs, freePortBelowEphemeralRange(), "");
+      Registration reg = RegistrationWriter.write(cfg, cfg.appservice().registration());
+      hs.registerAppService(AppServiceRegistration.fromYaml(cfg.appservice().registration()));
+      byte[] file = "a file shared in a Matrix room\n".repeat(200).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      var http = java.net.http.HttpClient.newHttpClient();
+      var upload = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(hs.baseUrl()
+              + "/_matrix/media/v3/upload?filename=notes.txt"))
+          .header("Authorization", "Bearer " + hs.user("alice").accessToken()).header("Content-Type", "text/plain")
+          .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(file)).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      String mxc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(upload.body()).path("content_uri")
+          .asText();
+
+      String link;
+      try (Bridge bridge = Bridge.start(cfg, reg, new ConnectorFactory())) {
+        link = bridge.mediaLinks().link(mxc, "notes.txt").orElseThrow();
+        assertThat(link).startsWith("http://127.0.0.1:" + bridge.mediaPort() + "/media/");
+        assertThat(fetch(http, link)).isEqualTo(file);
+      }
+      // The key was made beside the secret key, readable by the owner only, and signs the same links after a restart
+      // (on another port here, as media.port is 0: the path is what counts).
+      assertThat(java.nio.file.Files.getPosixFilePermissions(dir.resolve("bridge.media.key")))
+          .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+              java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+      try (Bridge again = Bridge.start(cfg, reg, new ConnectorFactory())) {
+        String path = link.substring(link.indexOf("/media/"));
+        assertThat(fetch(http, "http://127.0.0.1:" + again.mediaPort() + path)).isEqualTo(file);
+      }
+    }
+  }
+
+  private static byte[] fetch(java.net.http.HttpClient http, String url) throws Exception {
+    var answer = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(answer.statusCode()).as(url).isEqualTo(200);
+    return answer.body();
   }
 }

@@ -35,6 +35,13 @@ public record MediaConfig(boolean enabled, String bind, int port, Optional<URI> 
         DEFAULT_MAX_CONCURRENT, LIMITS);
   }
 
+  /** No endpoint: links point at the homeserver's download path. */
+  public static MediaConfig disabled() {
+    MediaConfig d = defaults();
+    return new MediaConfig(false, d.bind(), d.port(), d.publicUrl(), d.linkLifetime(), d.maxBytes(),
+        d.maxConcurrent(), d.limits());
+  }
+
   /** The defaults on a free port of {@code 127.0.0.1}, links to it (tests). */
   public static MediaConfig local() {
     return defaults().withPort(0);
