@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  */
 class ConfigurationDocsTest {
   private static final List<String> CORE_SECTIONS =
-      List.of("homeserver", "appservice", "database", "metrics", "provisioning", "logging");
+      List.of("homeserver", "appservice", "database", "metrics", "provisioning", "logging", "media");
   private static final Pattern ROW = Pattern.compile("(?m)^\\| `([a-z_]+)` \\|");
 
   private static String docs() throws Exception {

@@ -25,6 +25,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class MediaEndpoint implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MediaEndpoint.class);
+  /** What the probe link ({@link SignedMediaLinks#probeLink()}) answers; {@code switchboard check} looks for it. */
+  public static final String PROBE_TEXT = "Switchboard media endpoint: reachable, link verified.\n";
   /** Until the homeserver's answer head arrives. */
   private static final Duration HOMESERVER_TIMEOUT = Duration.ofSeconds(30);
 

@@ -46,9 +46,7 @@ final class MediaRequests extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final ThrottledWarning homeserverTrouble = new ThrottledWarning(log, Duration.ofMinutes(1));
   private static final Pattern SIZE = Pattern.compile("([0-9]{1,4})x([0-9]{1,4})");
   private static final Pattern CONTENT_RANGE = Pattern.compile("bytes ([0-9]+)-([0-9]+)/([0-9]+)");
-  /** What the probe link answers; {@code switchboard check} looks for it. */
-  static final byte[] PROBE_BODY = "Switchboard media endpoint: reachable, link verified.\n"
-      .getBytes(StandardCharsets.UTF_8);
+  static final byte[] PROBE_BODY = MediaEndpoint.PROBE_TEXT.getBytes(StandardCharsets.UTF_8);
 
   private final LinkSigner signer;
   private final HomeserverMedia homeserver;
