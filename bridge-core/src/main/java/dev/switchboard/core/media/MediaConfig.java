@@ -19,6 +19,7 @@ import java.util.Optional;
  * @param linkLifetime how long a link opens
  * @param maxBytes files larger than this are refused (413)
  * @param maxConcurrent downloads at once; more get 503
+ * @param limits the listener's; a download that moves nothing for the idle timeout is ended too
  */
 public record MediaConfig(boolean enabled, String bind, int port, Optional<URI> publicUrl, Duration linkLifetime,
     long maxBytes, int maxConcurrent, ListenerLimits limits) {
@@ -65,6 +66,10 @@ public record MediaConfig(boolean enabled, String bind, int port, Optional<URI> 
 
   public MediaConfig withMaxConcurrent(int n) {
     return new MediaConfig(enabled, bind, port, publicUrl, linkLifetime, maxBytes, n, limits);
+  }
+
+  public MediaConfig withLimits(ListenerLimits l) {
+    return new MediaConfig(enabled, bind, port, publicUrl, linkLifetime, maxBytes, maxConcurrent, l);
   }
 
   /**

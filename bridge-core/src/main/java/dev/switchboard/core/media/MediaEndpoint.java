@@ -56,7 +56,8 @@ public final class MediaEndpoint implements AutoCloseable {
     // Requests are bodiless GETs: 8 KiB is room for a client that sends one anyway.
     HttpListener listener = HttpListener.bind(new HttpListener.Spec("Media", config.bind(), config.port(), 2,
         config.limits(), 8 * 1024, RequestCheck.ADMIT_ALL,
-        pipeline -> pipeline.addLast("media", new MediaRequests(signer, homeserver, slots, config.maxBytes(), clock)),
+        pipeline -> pipeline.addLast("media", new MediaRequests(signer, homeserver, slots, config.maxBytes(), clock,
+            config.limits().idleTimeout())),
         MediaHeaders::protect));
     URI publicUrl = config.publicUrl().orElseGet(() -> URI.create("http://" + host(config.bind()) + ":"
         + listener.port()));

@@ -53,9 +53,13 @@ final class MediaRequests extends SimpleChannelInboundHandler<FullHttpRequest> {
   private final Semaphore slots;
   private final long maxBytes;
   private final Clock clock;
+  private final Duration stall;
   private BodyRelay relay;
 
-  MediaRequests(LinkSigner signer, HomeserverMedia homeserver, Semaphore slots, long maxBytes, Clock clock) {
+  /** {@code stall}: a download that moves nothing for this long is ended ({@code idle_timeout_seconds}). */
+  MediaRequests(LinkSigner signer, HomeserverMedia homeserver, Semaphore slots, long maxBytes, Clock clock,
+      Duration stall) {
+    this.stall = stall;
     this.signer = signer;
     this.homeserver = homeserver;
     this.slots = slots;
@@ -215,7 +219,7 @@ final class MediaRequests extends SimpleChannelInboundHandler<FullHttpRequest> {
       discard(body.body(), release);
       return;
     }
-    relay = new BodyRelay(ctx.channel(), skip, limit, length, () -> {
+    relay = new BodyRelay(ctx.channel(), skip, limit, length, stall, () -> {
       relay = null;
       release.run();
     });

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.switchboard.core.http.ListenerLimits;
 import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.fixture.HomeserverFixture;
 import dev.switchboard.testkit.homeserver.AppServiceRegistration;
@@ -273,6 +274,30 @@ class MediaEndpointTest {
     assertThat(busy.statusCode()).isEqualTo(503);
     assertThat(busy.headers().firstValue("Retry-After")).isPresent();
     await().atMost(Duration.ofSeconds(10)).until(() -> get(small).statusCode() == 200);
+  }
+
+  @Test
+  void aDownloadTheClientTakesNothingOfEndsAndFreesItsSlot() throws Exception {
+    start(c -> c.withMaxConcurrent(1).withMaxBytes(Long.MAX_VALUE)
+        .withLimits(new ListenerLimits(16, Duration.ofSeconds(1), Duration.ofSeconds(30))));
+    String big = hs.get().putGeneratedMedia(new SyntheticMedia(256L * 1024 * 1024, 3), "video/mp4", "film.mp4");
+    String small = endpoint.links().link(upload(text(10), "text/plain", "a.txt"), "a.txt").orElseThrow();
+
+    HttpResponse<InputStream> film = client.send(HttpRequest.newBuilder(
+        URI.create(endpoint.links().link(big, "film.mp4").orElseThrow())).build(),
+        HttpResponse.BodyHandlers.ofInputStream());
+
+    // The reader stays open but reads nothing: after a second without progress the endpoint ends the download.
+    await().atMost(Duration.ofSeconds(10)).until(() -> get(small).statusCode() == 200);
+    try (InputStream body = film.body()) {
+      long read = 0;
+      try {
+        read = body.transferTo(java.io.OutputStream.nullOutputStream());
+      } catch (java.io.IOException cut) {
+        // the connection was closed mid-body: as good as short
+      }
+      assertThat(read).isLessThan(256L * 1024 * 1024);
+    }
   }
 
   @Test
