@@ -25,6 +25,7 @@ final class BodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
   private static final Logger log = LoggerFactory.getLogger(BodyRelay.class);
   private final Channel channel;
   private final long expected;
+  private final long cap;
   private final Runnable done;
   private final long stallNanos;
   private long lastProgress = System.nanoTime();
@@ -40,11 +41,14 @@ final class BodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
    * @param skip bytes of the body to drop first
    * @param limit bytes to send after them ({@code Long.MAX_VALUE}: all)
    * @param expected bytes the client was promised (-1: unknown); a body that ends short closes the connection
+   * @param cap a body of unannounced length that grows past this is cut off (the connection closes mid-body, so
+   *     the client cannot take it for the whole file)
    * @param stall a download with no progress for this long is ended
    * @param done run once, when the relay ends either way
    */
-  BodyRelay(Channel channel, long skip, long limit, long expected, Duration stall, Runnable done) {
+  BodyRelay(Channel channel, long skip, long limit, long expected, long cap, Duration stall, Runnable done) {
     this.channel = channel;
+    this.cap = cap;
     this.stallNanos = stall.toNanos();
     this.skip = skip;
     this.remaining = limit;
@@ -137,6 +141,11 @@ final class BodyRelay implements Flow.Subscriber<List<ByteBuffer>> {
         skip -= dropped;
       }
       int n = (int) Math.min(remaining, b.remaining());
+      if (sent + n > cap) {
+        log.info("Media endpoint: a file of unannounced length passed {} bytes (media.max_bytes); cut off", cap);
+        fail();
+        return;
+      }
       if (n > 0) {
         ByteBuf chunk = channel.alloc().buffer(n);
         b.limit(b.position() + n);

@@ -219,7 +219,8 @@ final class MediaRequests extends SimpleChannelInboundHandler<FullHttpRequest> {
       discard(body.body(), release);
       return;
     }
-    relay = new BodyRelay(ctx.channel(), skip, limit, length, stall, () -> {
+    long cap = length >= 0 ? Long.MAX_VALUE : maxBytes; // an announced length was checked above
+    relay = new BodyRelay(ctx.channel(), skip, limit, length, cap, stall, () -> {
       relay = null;
       release.run();
     });

@@ -258,6 +258,32 @@ class MediaEndpointTest {
   }
 
   @Test
+  void aFileOfUnannouncedLengthIsCutOffAtTheSizeCap() throws Exception {
+    // A homeserver (or a proxy in front of it) that sends the file chunked, without Content-Length.
+    com.sun.net.httpserver.HttpServer chunked = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 4);
+    chunked.createContext("/", exchange -> {
+      try (exchange) {
+        exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
+        exchange.sendResponseHeaders(200, 0);
+        exchange.getResponseBody().write(text(exchange.getRequestURI().getPath().contains("small") ? 4096 : 4097));
+      }
+    });
+    chunked.start();
+    try (MediaEndpoint capped = MediaEndpoint.start(MediaConfig.local().withMaxBytes(4096),
+        URI.create("http://127.0.0.1:" + chunked.getAddress().getPort()), "token", key, Clock.systemUTC())) {
+      HttpResponse<byte[]> small = get(capped.links().link("mxc://test.local/small", "s.bin").orElseThrow());
+
+      assertThat(small.body()).isEqualTo(text(4096));
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+          () -> get(capped.links().link("mxc://test.local/big", "b.bin").orElseThrow()))
+          .isInstanceOf(java.io.IOException.class);
+    } finally {
+      chunked.stop(0);
+    }
+  }
+
+  @Test
   void downloadsBeyondTheConcurrencyCapWaitTheirTurn() throws Exception {
     start(c -> c.withMaxConcurrent(1).withMaxBytes(Long.MAX_VALUE));
     String big = hs.get().putGeneratedMedia(new SyntheticMedia(256L * 1024 * 1024, 3), "video/mp4", "film.mp4");
