@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.core.config.BridgeConfig;
 import dev.switchboard.core.config.ConfigLoader;
 import dev.switchboard.core.homeserver.AppServicePing;
@@ -17,8 +18,14 @@ import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.irc.IrcTestUser;
 import dev.switchboard.testkit.irc.NgircdServer;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -141,15 +148,13 @@ class BridgeAgainstHomeserverTest {
       BridgeConfig cfg = config(hs, freePortBelowEphemeralRange(), "");
       Registration reg = RegistrationWriter.write(cfg, cfg.appservice().registration());
       hs.registerAppService(AppServiceRegistration.fromYaml(cfg.appservice().registration()));
-      byte[] file = "a file shared in a Matrix room\n".repeat(200).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-      var http = java.net.http.HttpClient.newHttpClient();
-      var upload = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(hs.baseUrl()
+      byte[] file = "a file shared in a Matrix room\n".repeat(200).getBytes(StandardCharsets.UTF_8);
+      var http = HttpClient.newHttpClient();
+      var upload = http.send(HttpRequest.newBuilder(URI.create(hs.baseUrl()
               + "/_matrix/media/v3/upload?filename=notes.txt"))
           .header("Authorization", "Bearer " + hs.user("alice").accessToken()).header("Content-Type", "text/plain")
-          .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(file)).build(),
-          java.net.http.HttpResponse.BodyHandlers.ofString());
-      String mxc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(upload.body()).path("content_uri")
-          .asText();
+          .POST(HttpRequest.BodyPublishers.ofByteArray(file)).build(), HttpResponse.BodyHandlers.ofString());
+      String mxc = new ObjectMapper().readTree(upload.body()).path("content_uri").asText();
 
       String link;
       try (Bridge bridge = Bridge.start(cfg, reg, new ConnectorFactory())) {
@@ -159,9 +164,8 @@ class BridgeAgainstHomeserverTest {
       }
       // The key was made beside the secret key, readable by the owner only, and signs the same links after a restart
       // (on another port here, as media.port is 0: the path is what counts).
-      assertThat(java.nio.file.Files.getPosixFilePermissions(dir.resolve("bridge.media.key")))
-          .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
-              java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+      assertThat(Files.getPosixFilePermissions(dir.resolve("bridge.media.key")))
+          .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
       try (Bridge again = Bridge.start(cfg, reg, new ConnectorFactory())) {
         String path = link.substring(link.indexOf("/media/"));
         assertThat(fetch(http, "http://127.0.0.1:" + again.mediaPort() + path)).isEqualTo(file);
@@ -169,9 +173,8 @@ class BridgeAgainstHomeserverTest {
     }
   }
 
-  private static byte[] fetch(java.net.http.HttpClient http, String url) throws Exception {
-    var answer = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
-        java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+  private static byte[] fetch(HttpClient http, String url) throws Exception {
+    var answer = http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofByteArray());
     assertThat(answer.statusCode()).as(url).isEqualTo(200);
     return answer.body();
   }

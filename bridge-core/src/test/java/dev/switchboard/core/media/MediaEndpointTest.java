@@ -1,9 +1,11 @@
 package dev.switchboard.core.media;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import dev.switchboard.core.http.ListenerLimits;
 import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.fixture.HomeserverFixture;
@@ -11,7 +13,10 @@ import dev.switchboard.testkit.homeserver.AppServiceRegistration;
 import dev.switchboard.testkit.homeserver.Options;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.media.SyntheticMedia;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,6 +29,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
@@ -260,8 +266,7 @@ class MediaEndpointTest {
   @Test
   void aFileOfUnannouncedLengthIsCutOffAtTheSizeCap() throws Exception {
     // A homeserver (or a proxy in front of it) that sends the file chunked, without Content-Length.
-    com.sun.net.httpserver.HttpServer chunked = com.sun.net.httpserver.HttpServer.create(
-        new java.net.InetSocketAddress("127.0.0.1", 0), 4);
+    HttpServer chunked = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 4);
     chunked.createContext("/", exchange -> {
       try (exchange) {
         exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
@@ -275,9 +280,8 @@ class MediaEndpointTest {
       HttpResponse<byte[]> small = get(capped.links().link("mxc://test.local/small", "s.bin").orElseThrow());
 
       assertThat(small.body()).isEqualTo(text(4096));
-      org.assertj.core.api.Assertions.assertThatThrownBy(
-          () -> get(capped.links().link("mxc://test.local/big", "b.bin").orElseThrow()))
-          .isInstanceOf(java.io.IOException.class);
+      assertThatThrownBy(() -> get(capped.links().link("mxc://test.local/big", "b.bin").orElseThrow()))
+          .isInstanceOf(IOException.class);
     } finally {
       chunked.stop(0);
     }
@@ -318,8 +322,8 @@ class MediaEndpointTest {
     try (InputStream body = film.body()) {
       long read = 0;
       try {
-        read = body.transferTo(java.io.OutputStream.nullOutputStream());
-      } catch (java.io.IOException cut) {
+        read = body.transferTo(OutputStream.nullOutputStream());
+      } catch (IOException cut) {
         // the connection was closed mid-body: as good as short
       }
       assertThat(read).isLessThan(256L * 1024 * 1024);
@@ -359,8 +363,8 @@ class MediaEndpointTest {
     assertThat(answer.headers().firstValue("ETag")).isNotEqualTo(get(link).headers().firstValue("ETag"));
     var asked = hs.get().requests("GET", "/_matrix/client/v1/media/thumbnail/.*");
     assertThat(asked).hasSize(1);
-    assertThat(asked.get(0).query()).containsEntry("width", java.util.List.of("96"))
-        .containsEntry("height", java.util.List.of("1600")).containsEntry("method", java.util.List.of("scale"));
+    assertThat(asked.get(0).query()).containsEntry("width", List.of("96"))
+        .containsEntry("height", List.of("1600")).containsEntry("method", List.of("scale"));
     assertThat(get(link + "?thumbnail=0x10").statusCode()).isEqualTo(400);
     assertThat(get(link + "?thumbnail=1601x10").statusCode()).isEqualTo(400);
     assertThat(get(link + "?thumbnail=big").statusCode()).isEqualTo(400);
