@@ -282,7 +282,8 @@ public final class BridgeRuntime implements AutoCloseable {
     MediaLinks mediaLinks = MediaLinks.homeserverDownload("https://" + s.serverName());
     int mediaPort = -1;
     if (s.media().enabled()) {
-      MediaEndpoint media = MediaEndpoint.start(s.media(), s.homeserverUrl(), s.asToken(), s.mediaKey(), clock);
+      MediaEndpoint media = MediaEndpoint.start(s.media(), s.homeserverUrl(), s.asToken(), s.mediaKey(), clock,
+          metrics);
       closeables.add(0, media);
       mediaLinks = media.links();
       mediaPort = media.port();

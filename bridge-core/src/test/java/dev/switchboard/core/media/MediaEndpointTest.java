@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import dev.switchboard.core.http.ListenerLimits;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.fixture.HomeserverFixture;
 import dev.switchboard.testkit.homeserver.AppServiceRegistration;
@@ -47,6 +48,7 @@ class MediaEndpointTest {
   final Fixture<TestHomeserver> hs = HomeserverFixture.start(() -> options).onFirstUse();
   private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private final byte[] key = MediaKeys.random();
+  private final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
   private String asToken;
   private MediaEndpoint endpoint;
 
@@ -63,7 +65,7 @@ class MediaEndpointTest {
     hs.get().registerAppService(registration);
     asToken = registration.asToken();
     endpoint = MediaEndpoint.start(config.apply(MediaConfig.local()), URI.create(hs.get().baseUrl()), asToken, key,
-        Clock.systemUTC());
+        Clock.systemUTC(), metrics);
     return endpoint;
   }
 
@@ -127,6 +129,9 @@ class MediaEndpointTest {
     // Fetched as the bridge from the authenticated API; the unauthenticated path was never tried.
     assertThat(hs.get().requests("GET", "/_matrix/client/v1/media/download/.*")).hasSize(1);
     assertThat(hs.get().requests("GET", "/_matrix/media/v3/download/.*")).isEmpty();
+    assertThat(metrics.counter("switchboard.media.responses", "status", "200").count()).isEqualTo(1);
+    assertThat(metrics.counter("switchboard.media.responses", "status", "304").count()).isEqualTo(1);
+    assertThat(metrics.counter("switchboard.media.bytes").count()).isEqualTo(5000);
   }
 
   @Test
@@ -192,6 +197,7 @@ class MediaEndpointTest {
       assertThat(body(answer)).contains("not valid");
     }
     assertThat(get(foreign).statusCode()).isEqualTo(403);
+    assertThat(metrics.counter("switchboard.media.responses", "status", "403").count()).isEqualTo(7);
     assertThat(get(base + encode(swapped).substring(0, 5) + "/a.txt").statusCode()).isEqualTo(403);
     assertThat(get(link).statusCode()).isEqualTo(200);
     assertThat(hs.get().requests("GET", ".*/media/.*download.*")).hasSize(1);
