@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.Level;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.switchboard.core.config.BridgeConfig;
 import dev.switchboard.core.config.ConfigLoader;
@@ -18,8 +19,14 @@ import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.irc.IrcTestUser;
 import dev.switchboard.testkit.irc.NgircdServer;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -40,6 +47,8 @@ class BridgeAgainstHomeserverTest {
           port: %d
           url: http://127.0.0.1:%d
           bot_localpart: switchboard
+        media:
+          port: 0
         database:
           url: jdbc:sqlite:bridge.db
         """.formatted(hs.baseUrl(), hs.serverName(), port, port) + extraYaml);
@@ -191,5 +200,43 @@ class BridgeAgainstHomeserverTest {
               java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
       assertThat(hs.requests("POST", ".*/appservice/.*/ping")).hasSize(1);
     }
+  }
+
+  @Test
+  void theBridgeLinksFilesOfAnAuthenticatedOnlyHomeserverAndItsLinksOutliveARestart() throws Exception {
+    try (TestHomeserver hs = TestHomeserver.start(Options.defaults()
+        .media(Options.Media.defaults().authenticatedOnly(true)))) {
+      BridgeConfig cfg = config(hs, freePortBelowEphemeralRange(), "");
+      Registration reg = RegistrationWriter.write(cfg, cfg.appservice().registration());
+      hs.registerAppService(AppServiceRegistration.fromYaml(cfg.appservice().registration()));
+      byte[] file = "a file shared in a Matrix room\n".repeat(200).getBytes(StandardCharsets.UTF_8);
+      var http = HttpClient.newHttpClient();
+      var upload = http.send(HttpRequest.newBuilder(URI.create(hs.baseUrl()
+              + "/_matrix/media/v3/upload?filename=notes.txt"))
+          .header("Authorization", "Bearer " + hs.user("alice").accessToken()).header("Content-Type", "text/plain")
+          .POST(HttpRequest.BodyPublishers.ofByteArray(file)).build(), HttpResponse.BodyHandlers.ofString());
+      String mxc = new ObjectMapper().readTree(upload.body()).path("content_uri").asText();
+
+      String link;
+      try (Bridge bridge = Bridge.start(cfg, reg, new ConnectorFactory())) {
+        link = bridge.mediaLinks().link(mxc, "notes.txt").orElseThrow();
+        assertThat(link).startsWith("http://127.0.0.1:" + bridge.mediaPort() + "/media/");
+        assertThat(fetch(http, link)).isEqualTo(file);
+      }
+      // The key was made beside the secret key, readable by the owner only, and signs the same links after a restart
+      // (on another port here, as media.port is 0: the path is what counts).
+      assertThat(Files.getPosixFilePermissions(dir.resolve("bridge.media.key")))
+          .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+      try (Bridge again = Bridge.start(cfg, reg, new ConnectorFactory())) {
+        String path = link.substring(link.indexOf("/media/"));
+        assertThat(fetch(http, "http://127.0.0.1:" + again.mediaPort() + path)).isEqualTo(file);
+      }
+    }
+  }
+
+  private static byte[] fetch(HttpClient http, String url) throws Exception {
+    var answer = http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(answer.statusCode()).as(url).isEqualTo(200);
+    return answer.body();
   }
 }

@@ -48,6 +48,9 @@ import dev.switchboard.core.inbox.Inbox;
 import dev.switchboard.core.inbox.SecretScrubber;
 import dev.switchboard.core.inbox.InboxPruner;
 import dev.switchboard.core.inbox.InboxStore;
+import dev.switchboard.core.media.MediaConfig;
+import dev.switchboard.core.media.MediaEndpoint;
+import dev.switchboard.core.media.MediaLinks;
 import dev.switchboard.core.portal.Portals;
 import dev.switchboard.core.store.Database;
 import dev.switchboard.core.store.MessageMap;
@@ -94,6 +97,8 @@ public final class BridgeRuntime implements AutoCloseable {
    * @param queuedRetry backoff of durable sends; {@link RetryPolicy#FOREVER} in production
    * @param permissions who may use the bridge and its commands
    * @param metricsListener the {@code /metrics} and {@code /health} listener, if enabled
+   * @param media the media endpoint, if enabled; connectors' {@code mediaLinks()} then sign links to it
+   * @param mediaKey the key media links are signed with (the media key file's)
    */
   public record Settings(
       String serverName,
@@ -112,7 +117,19 @@ public final class BridgeRuntime implements AutoCloseable {
       RetryPolicy queuedRetry,
       Permissions permissions,
       BridgeConfig.Metrics metricsListener,
-      ListenerLimits limits) {
+      ListenerLimits limits,
+      MediaConfig media,
+      byte[] mediaKey) {
+
+    /** Without the media endpoint. */
+    public Settings(String serverName, URI homeserverUrl, String appserviceId, String asToken, String hsToken,
+        String botLocalpart, Namespaces namespaces, String bind, int port, int maxBodyBytes, Optional<URI> pingAs,
+        Duration txnRetention, Duration eventRetention, RetryPolicy queuedRetry, Permissions permissions,
+        BridgeConfig.Metrics metricsListener, ListenerLimits limits) {
+      this(serverName, homeserverUrl, appserviceId, asToken, hsToken, botLocalpart, namespaces, bind, port,
+          maxBodyBytes, pingAs, txnRetention, eventRetention, queuedRetry, permissions, metricsListener, limits,
+          MediaConfig.disabled(), null);
+    }
 
     /** With the AS API's default limits. */
     public Settings(String serverName, URI homeserverUrl, String appserviceId, String asToken, String hsToken,
@@ -135,7 +152,7 @@ public final class BridgeRuntime implements AutoCloseable {
     @Override
     public String toString() {
       return "Settings[serverName=" + serverName + ", homeserverUrl=" + homeserverUrl + ", bind=" + bind + ", port="
-          + port + "]";
+          + port + ", media=" + media + "]";
     }
   }
 
@@ -147,6 +164,8 @@ public final class BridgeRuntime implements AutoCloseable {
   private final Database database;
   private MeterRegistry metrics = new io.micrometer.core.instrument.composite.CompositeMeterRegistry();
   private CommandRegistry commands = new CommandRegistry();
+  private int mediaPort = -1;
+  private MediaLinks mediaLinks;
   /** Set after construction by the provisioning overload of start; -1 when provisioning is off. */
   private volatile int provisioningPort = -1;
 
@@ -265,11 +284,22 @@ public final class BridgeRuntime implements AutoCloseable {
     // One for the bridge, so every connector's mappings share commits.
     MessageMap sharedMessageMap = new StoredMessageMap(messageMap, blocking);
 
+    // The media endpoint, before the connectors: they hand out its links from the start.
+    MediaLinks mediaLinks = MediaLinks.homeserverDownload("https://" + s.serverName());
+    int mediaPort = -1;
+    if (s.media().enabled()) {
+      MediaEndpoint media = MediaEndpoint.start(s.media(), s.homeserverUrl(), s.asToken(), s.mediaKey(), clock,
+          metrics);
+      closeables.add(0, media);
+      mediaLinks = media.links();
+      mediaPort = media.port();
+    }
+
     // Connectors, each with its own config section.
     for (Connector c : enabled) {
       c.start(new BridgeContext(s.serverName(), intents, database, secrets, portals,
           scheduler, blocking, clock, metrics, user -> connectors.owningUser(user).map(Connector::protocol),
-          s.permissions(), sharedMessageMap));
+          s.permissions(), sharedMessageMap, mediaLinks));
       closeables.add(0, c::stop);
       log.info("Connector {} started", c.protocol());
     }
@@ -348,7 +378,19 @@ public final class BridgeRuntime implements AutoCloseable {
     BridgeRuntime runtime = new BridgeRuntime(closeables, server.port(), metricsPort, intents, portals, database);
     runtime.metrics = metrics;
     runtime.commands = commandRegistry;
+    runtime.mediaPort = mediaPort;
+    runtime.mediaLinks = mediaLinks;
     return runtime;
+  }
+
+  /** The port of the media endpoint, or -1 when it is disabled. */
+  public int mediaPort() {
+    return mediaPort;
+  }
+
+  /** The links connectors hand out for Matrix files. */
+  public MediaLinks mediaLinks() {
+    return mediaLinks;
   }
 
   /** The port of the metrics and health listener, or -1 when it is disabled. */
