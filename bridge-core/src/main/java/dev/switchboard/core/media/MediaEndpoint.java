@@ -65,15 +65,27 @@ public final class MediaEndpoint implements AutoCloseable {
     // Requests are bodiless GETs: 8 KiB is room for a client that sends one anyway.
     HttpListener listener = HttpListener.bind(new HttpListener.Spec("Media", config.bind(), config.port(), 2,
         config.limits(), 8 * 1024, RequestCheck.ADMIT_ALL,
-        pipeline -> pipeline.addLast("meter", meter).addLast("media", new MediaRequests(signer, homeserver, slots, config.maxBytes(), clock,
-            config.limits().idleTimeout())),
+        pipeline -> pipeline.addLast("meter", meter).addLast("media", new MediaRequests(signer, homeserver, slots,
+            config.maxBytes(), clock, config.limits().idleTimeout())),
         MediaHeaders::protect));
     URI publicUrl = config.publicUrl().orElseGet(() -> URI.create("http://" + host(config.bind()) + ":"
         + listener.port()));
     log.info("Media endpoint listening on {}:{}; links point at {} (behind a reverse proxy, set media.public_url)",
         config.bind(), listener.port(), publicUrl);
+    if (isLoopback(publicUrl.getHost())) {
+      log.warn("Links to Matrix files point at {}, which only this machine can open: IRC, XMPP and SIP users "
+          + "elsewhere get links that do not load. Set media.public_url to the URL your reverse proxy serves /media/ "
+          + "at (docs/operations.md, Media links)", publicUrl);
+    }
     return new MediaEndpoint(listener, new SignedMediaLinks(signer, publicUrl, config.linkLifetime(), clock),
         publicUrl);
+  }
+
+  /** A host name or literal only this machine reaches (the default on a first start). */
+  static boolean isLoopback(String host) {
+    String h = host == null ? "" : host.toLowerCase(java.util.Locale.ROOT);
+    return h.equals("localhost") || h.endsWith(".localhost") || h.startsWith("127.") || h.equals("[::1]")
+        || h.equals("::1");
   }
 
   private static String host(String bind) {

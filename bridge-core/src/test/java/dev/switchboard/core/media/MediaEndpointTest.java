@@ -103,6 +103,15 @@ class MediaEndpointTest {
   }
 
   @Test
+  void linksOnlyThisMachineCanOpenAreTold() {
+    assertThat(MediaEndpoint.isLoopback("127.0.0.1")).isTrue();
+    assertThat(MediaEndpoint.isLoopback("localhost")).isTrue();
+    assertThat(MediaEndpoint.isLoopback("[::1]")).isTrue();
+    assertThat(MediaEndpoint.isLoopback("media.example.org")).isFalse();
+    assertThat(MediaEndpoint.isLoopback("192.0.2.10")).isFalse();
+  }
+
+  @Test
   void aSignedLinkReturnsTheExactBytesWithSafeHeaders() throws Exception {
     start(c -> c);
     byte[] file = text(5000);
