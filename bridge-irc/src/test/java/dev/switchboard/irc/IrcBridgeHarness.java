@@ -65,7 +65,6 @@ public final class IrcBridgeHarness implements AutoCloseable {
       java.util.function.Consumer<ObjectNode> network, java.util.function.Consumer<ObjectNode> section,
       Permissions permissions) throws Exception {
     ObjectNode irc = JsonNodeFactory.instance.objectNode();
-    irc.put("media_base_url", hs.baseUrl());
     section.accept(irc);
     network.accept(irc.putObject("networks").putObject("test").put("host", ircHost).put("port", ircPort)
         .put("tls", false).put("nick", "switchboard"));

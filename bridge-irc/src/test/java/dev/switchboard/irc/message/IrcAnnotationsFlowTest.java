@@ -113,7 +113,7 @@ class IrcAnnotationsFlowTest {
     image.putObject("info").put("size", 12_345).put("mimetype", "image/png");
     bob.sendEvent(room, "m.room.message", image);
 
-    String link = hs.get().baseUrl() + "/_matrix/media/v3/download/test.local/abc123/cat%20photo.png";
+    String link = "https://test.local/_matrix/media/v3/download/test.local/abc123/cat%20photo.png";
     alice.awaitMessage("bob", "#room", "cat photo.png (12 KiB) " + link, WAIT);
 
     ObjectNode captioned = JSON.createObjectNode().put("msgtype", "m.file").put("body", "the report")
@@ -121,7 +121,7 @@ class IrcAnnotationsFlowTest {
     bob.sendEvent(room, "m.room.message", captioned);
     alice.awaitMessage("bob", "#room", "the report", WAIT);
     assertThat(alice.messagesTo("#room")).containsSubsequence("bob: report.pdf "
-        + hs.get().baseUrl() + "/_matrix/media/v3/download/test.local/def456/report.pdf", "bob: the report");
+        + "https://test.local/_matrix/media/v3/download/test.local/def456/report.pdf", "bob: the report");
   }
 
   @Test

@@ -159,9 +159,12 @@ class IrcMessagesFlowTest {
     String line = lineFromBob("The quick brown fox.");
     Matcher link = Pattern.compile("\\((\\d+) lines: (\\S+)\\)$").matcher(text(line));
     assertThat(link.find()).as(line).isTrue();
-    assertThat(link.group(2)).startsWith(hs.get().baseUrl() + "/_matrix/media/v3/download/test.local/");
-    HttpResponse<String> download = HttpClient.newHttpClient().send(
-        HttpRequest.newBuilder(URI.create(link.group(2))).build(), HttpResponse.BodyHandlers.ofString());
+    Matcher mxc = Pattern.compile("https://test\\.local/_matrix/media/v3/download/(test\\.local/[^/]+)/message\\.txt")
+        .matcher(link.group(2));
+    assertThat(mxc.matches()).as(link.group(2)).isTrue();
+    HttpResponse<String> download = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create(hs.get().baseUrl() + "/_matrix/media/v3/download/" + mxc.group(1))).build(),
+        HttpResponse.BodyHandlers.ofString());
     assertThat(download.statusCode()).isEqualTo(200);
     assertThat(download.body()).isEqualTo(longText);
     Thread.sleep(1_000);
