@@ -39,7 +39,7 @@ class MucMediaTest {
   Path dir;
   @RegisterExtension
   final Fixture<MucFixture> f = Fixture.of(() -> MucFixture.start(dir, """
-      {"media_base_url": "https://matrix.example.org", "media_max_bytes": 1000,
+      {"media_max_bytes": 1000,
        "media_allowed_hosts": ["127.0.0.1"]}
       """));
   private HttpServer files;
@@ -89,7 +89,7 @@ class MucMediaTest {
         {"msgtype": "m.image", "body": "cat photo.png", "url": "mxc://test.local/AbCdEf123"}
         """));
 
-    String expected = "https://matrix.example.org/_matrix/media/v3/download/test.local/AbCdEf123/cat%20photo.png";
+    String expected = "https://test.local/_matrix/media/v3/download/test.local/AbCdEf123/cat%20photo.png";
     await().atMost(WAIT).until(() -> f.get().bob.messages.stream().anyMatch(m -> expected.equals(m.getBody())));
     Message m = f.get().bob.messages.stream().filter(x -> expected.equals(x.getBody())).findFirst().orElseThrow();
     StandardExtensionElement oob = (StandardExtensionElement) m.getExtensionElement("x", MediaLinks.OOB_NS);
