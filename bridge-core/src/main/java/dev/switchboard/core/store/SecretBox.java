@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
 public final class SecretBox {
   private static final Logger log = LoggerFactory.getLogger(SecretBox.class);
 
-  public static final int KEY_BYTES = 32;
+  public static final int KEY_BYTES = KeyFile.KEY_BYTES;
   static final int NONCE_BYTES = 12;
   private static final int TAG_BITS = 128;
   private static final String CIPHER = "AES/GCM/NoPadding";
@@ -73,13 +73,7 @@ public final class SecretBox {
 
   /** A box from a key file holding base64 of 32 bytes, as {@link #loadOrCreate} writes it. */
   public static SecretBox fromKeyFile(Path keyFile) {
-    String content;
-    try {
-      content = Files.readString(keyFile, StandardCharsets.US_ASCII);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the secret key file " + keyFile, e);
-    }
-    warnIfOthersCanRead(keyFile);
+    String content = KeyFile.read(keyFile, "secret key");
     try {
       return fromBase64(content);
     } catch (IllegalArgumentException e) {
@@ -92,35 +86,16 @@ public final class SecretBox {
    * writes it there readable by the owner only.
    */
   public static SecretBox loadOrCreate(Path keyFile) {
-    if (Files.exists(keyFile)) {
+    SecureRandom random = new SecureRandom();
+    byte[] key = KeyFile.createIfMissing(keyFile, "secret key",
+        "back it up with the database: stored secrets cannot be read without it", random);
+    if (key == null) {
       return fromKeyFile(keyFile);
     }
-    byte[] key = new byte[KEY_BYTES];
-    SecureRandom random = new SecureRandom();
-    random.nextBytes(key);
-    byte[] encoded = (Base64.getEncoder().encodeToString(key) + "\n").getBytes(StandardCharsets.US_ASCII);
     try {
-      // Created with 0600 from the start, not chmod-ed after writing, so the key is never readable by others;
-      // forced to disk because secrets sealed with it will be, and they are lost if it is.
-      try (FileChannel channel = FileChannel.open(keyFile,
-          Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), ownerOnly(keyFile))) {
-        ByteBuffer buffer = ByteBuffer.wrap(encoded);
-        while (buffer.hasRemaining()) {
-          channel.write(buffer);
-        }
-        channel.force(true);
-      }
-      log.info("Generated a new secret key in {}; back it up with the database: stored secrets cannot be read"
-          + " without it", keyFile);
       return new SecretBox(key, random);
-    } catch (FileAlreadyExistsException e) {
-      // Another process created it between our check and our write: use theirs.
-      return fromKeyFile(keyFile);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the secret key file " + keyFile, e);
     } finally {
       Arrays.fill(key, (byte) 0);
-      Arrays.fill(encoded, (byte) 0);
     }
   }
 
@@ -187,31 +162,5 @@ public final class SecretBox {
   @Override
   public String toString() {
     return "SecretBox[AES-256-GCM]";
-  }
-
-  private static FileAttribute<?>[] ownerOnly(Path file) {
-    if (!isPosix(file)) {
-      return new FileAttribute<?>[0];
-    }
-    return new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))};
-  }
-
-  private static void warnIfOthersCanRead(Path keyFile) {
-    if (!isPosix(keyFile)) {
-      return;
-    }
-    try {
-      Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(keyFile);
-      if (permissions.contains(PosixFilePermission.GROUP_READ) || permissions.contains(PosixFilePermission.OTHERS_READ)) {
-        log.warn("The secret key file {} is readable by other users ({}); run: chmod 600 {}", keyFile,
-            PosixFilePermissions.toString(permissions), keyFile);
-      }
-    } catch (IOException e) {
-      log.debug("Cannot read the permissions of {}", keyFile, e);
-    }
-  }
-
-  private static boolean isPosix(Path file) {
-    return file.getFileSystem().supportedFileAttributeViews().contains("posix");
   }
 }

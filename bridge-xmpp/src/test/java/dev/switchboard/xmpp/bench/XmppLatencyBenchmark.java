@@ -27,6 +27,11 @@ import org.jxmpp.jid.impl.JidCreate;
 class XmppLatencyBenchmark {
   private static final int MESSAGES = Integer.getInteger("switchboard.bench.messages", 50_000);
   private static final int RATE = Integer.getInteger("switchboard.bench.rate", 200);
+  /**
+   * Messages sent each way at the same rate before the measured ones, not counted: the first seconds of a fresh JVM
+   * run interpreted and C1 code and grow thread pools, which the measured window would otherwise charge to the code.
+   */
+  private static final int WARMUP = Integer.getInteger("switchboard.bench.warmup", 2_000);
 
   @TempDir
   Path dir;
@@ -44,6 +49,10 @@ class XmppLatencyBenchmark {
       alice.send(room, "warm-up");
       await().atMost(MucFixture.WAIT).until(() -> f.bob.messages.stream().anyMatch(m -> "warm-up".equals(
           m.getBody())));
+
+      var muc = JidCreate.entityBareFrom(f.muc());
+      String ghost = f.ghostOf("bob");
+      warmUp(f, alice, room, muc, ghost);
 
       // Matrix -> XMPP: alice's messages as bob's client receives them.
       long[] sentM2x = new long[MESSAGES];
@@ -76,7 +85,6 @@ class XmppLatencyBenchmark {
       long[] gotX2m = new long[MESSAGES];
       AtomicInteger dupX2m = new AtomicInteger();
       AtomicInteger receivedX2m = new AtomicInteger();
-      String ghost = f.ghostOf("bob");
       f.hs.onEvent(e -> {
         String body = e.path("content").path("body").asText("");
         if (ghost.equals(e.path("sender").asText()) && body.startsWith("x2m-")) {
@@ -89,7 +97,6 @@ class XmppLatencyBenchmark {
           }
         }
       });
-      var muc = JidCreate.entityBareFrom(f.muc());
       long x2mStart = System.nanoTime();
       paced(sentX2m, i -> f.bob.send(StanzaBuilder.buildMessage("x2m-" + i).to(muc)
           .ofType(Message.Type.groupchat).setBody("x2m-" + i).build()));
@@ -104,19 +111,41 @@ class XmppLatencyBenchmark {
     }
   }
 
+  /** Sends {@link #WARMUP} messages each way at the benchmark's rate and waits until the last of each arrived. */
+  private static void warmUp(MucFixture f, TestUser alice, String room, org.jxmpp.jid.EntityBareJid muc, String ghost)
+      throws Exception {
+    if (WARMUP == 0) {
+      return;
+    }
+    AtomicInteger x2mSeen = new AtomicInteger();
+    f.hs.onEvent(e -> {
+      if (ghost.equals(e.path("sender").asText()) && e.path("content").path("body").asText("").startsWith("wx-")) {
+        x2mSeen.incrementAndGet();
+      }
+    });
+    paced(new long[WARMUP], i -> alice.send(room, "wm-" + i));
+    paced(new long[WARMUP], i -> f.bob.send(StanzaBuilder.buildMessage("wx-" + i).to(muc)
+        .ofType(Message.Type.groupchat).setBody("wx-" + i).build()));
+    String last = "wm-" + (WARMUP - 1);
+    await().atMost(Duration.ofMinutes(10)).until(() -> x2mSeen.get() >= WARMUP
+        && f.bob.messages.stream().anyMatch(m -> last.equals(m.getBody())));
+    System.out.printf("BENCH xmpp warm-up: %d messages each way at %d/s; load average %s%n", WARMUP, RATE,
+        loadAverage());
+  }
+
   private interface Send {
     void send(int i) throws Exception;
   }
 
   /**
-   * Sends MESSAGES at RATE per second, on schedule (a late send does not shift the ones after it), and records each
+   * Sends {@code due.length} messages at RATE per second, on schedule (a late send does not shift the ones after it), and records each
    * message's scheduled time in {@code due}: latency is charged from when it should have been sent, so a sender held
    * up behind a slow call does not hide the delay (no coordinated omission).
    */
   private static void paced(long[] due, Send send) throws Exception {
     long start = System.nanoTime();
     long interval = 1_000_000_000L / RATE;
-    for (int i = 0; i < MESSAGES; i++) {
+    for (int i = 0; i < due.length; i++) {
       due[i] = start + i * interval;
       long wait = due[i] - System.nanoTime();
       if (wait > 0) {
@@ -124,6 +153,26 @@ class XmppLatencyBenchmark {
       }
       send.send(i);
     }
+  }
+
+  /**
+   * Where in the run the slow messages were (seconds from the first send, worst latency in that 100 ms window), at
+   * most 12 windows: a tail from one stall, from a cold start or spread over the run look alike in percentiles.
+   */
+  private static String slowWindows(long[] micros) {
+    int window = Math.max(1, RATE / 10);
+    StringBuilder out = new StringBuilder();
+    int slow = 0;
+    for (int start = 0; start < micros.length; start += window) {
+      long worst = 0;
+      for (int i = start; i < Math.min(micros.length, start + window); i++) {
+        worst = Math.max(worst, micros[i]);
+      }
+      if (worst > 60_000 && ++slow <= 12) {
+        out.append(String.format(" %.1fs:%d", start / (double) RATE, worst / 1000));
+      }
+    }
+    return slow == 0 ? " none" : out + (slow > 12 ? " ... (" + slow + " windows)" : " (" + slow + " windows)");
   }
 
   private static String loadAverage() {
@@ -145,6 +194,7 @@ class XmppLatencyBenchmark {
         ms[i] = (got[i] - sent[i]) / 1_000;
       }
     }
+    System.out.printf("BENCH %s: slow 100 ms windows (a message over 60 ms):%s%n", way, slowWindows(ms));
     Arrays.sort(ms);
     System.out.printf("BENCH %s: %d messages at %d/s: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms; "
             + "lost %d, duplicated %d; all delivered %.1f s after the first send (%.0f msg/s)%n", way, sent.length,
