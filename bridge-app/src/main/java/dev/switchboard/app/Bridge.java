@@ -1,6 +1,7 @@
 package dev.switchboard.app;
 
 import dev.switchboard.core.config.BridgeConfig;
+import dev.switchboard.core.config.ConfigException;
 import dev.switchboard.core.connector.Connector;
 import dev.switchboard.core.homeserver.RetryPolicy;
 import dev.switchboard.core.runtime.BridgeRuntime;
@@ -22,9 +23,7 @@ final class Bridge implements AutoCloseable {
   static Bridge start(BridgeConfig cfg, Registration registration, ConnectorFactory factory) throws Exception {
     List<Connector> enabled = factory.enabledConnectors(cfg);
     List<String> schemas = enabled.stream().map(Connector::protocol).filter(factory::hasSchema).toList();
-    SecretBox secrets = cfg.database().secretKey().isEmpty()
-        ? SecretBox.loadOrCreate(cfg.database().secretKeyFile())
-        : SecretBox.fromBase64(cfg.database().secretKey());
+    SecretBox secrets = secrets(cfg.database());
     Database database = Database.open(cfg.database().url(), cfg.database().user(), cfg.database().password(),
         schemas);
     BridgeConfig.AppService as = cfg.appservice();
@@ -36,6 +35,17 @@ final class Bridge implements AutoCloseable {
     return new Bridge(BridgeRuntime.start(settings, database, secrets, enabled, cfg.provisioning()));
   }
 
+  private static SecretBox secrets(BridgeConfig.DatabaseConfig db) {
+    if (db.secretKey().isEmpty()) {
+      return SecretBox.loadOrCreate(db.secretKeyFile());
+    }
+    try {
+      return SecretBox.fromBase64(db.secretKey());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("database.secret_key (or SWITCHBOARD_DATABASE_SECRET_KEY): " + e.getMessage(), e);
+    }
+  }
+
   /** The port the AS API listens on. */
   int port() {
     return runtime.port();
@@ -44,6 +54,11 @@ final class Bridge implements AutoCloseable {
   /** Every meter of the bridge, for tests. */
   io.micrometer.core.instrument.MeterRegistry metrics() {
     return runtime.metrics();
+  }
+
+  /** Every admin command of the bridge, for tests. */
+  dev.switchboard.core.command.CommandRegistry commands() {
+    return runtime.commands();
   }
 
   /** The port of the metrics and health listener, or -1 when it is disabled. */

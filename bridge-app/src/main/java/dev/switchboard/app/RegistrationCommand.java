@@ -1,10 +1,8 @@
 package dev.switchboard.app;
 
 import dev.switchboard.core.config.BridgeConfig;
-import dev.switchboard.core.config.ConfigException;
 import dev.switchboard.core.config.ConfigLoader;
 import dev.switchboard.registration.Registration;
-import dev.switchboard.registration.RegistrationException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -24,17 +22,14 @@ final class RegistrationCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try {
-      BridgeConfig cfg = new ConfigLoader(System.getenv()).load(config);
-      Path target = output != null ? output : cfg.appservice().registration();
-      Registration written = RegistrationWriter.write(cfg, target);
-      System.out.println("Wrote " + target.toAbsolutePath() + " (id " + written.id() + ", namespaces for "
-          + String.join(", ", written.protocols().isEmpty() ? java.util.List.of("no connectors")
-              : written.protocols()) + ").");
-      return 0;
-    } catch (ConfigException | RegistrationException e) {
-      System.err.println("error: " + e.getMessage());
-      return 2;
-    }
+    // A bad config or an unwritable output is a ConfigException or RegistrationException: one line, exit 2
+    // (CliErrors).
+    BridgeConfig cfg = new ConfigLoader(System.getenv()).load(config);
+    Path target = output != null ? output : cfg.appservice().registration();
+    Registration written = RegistrationWriter.write(cfg, target);
+    System.out.println("Wrote " + target.toAbsolutePath() + " (id " + written.id() + ", namespaces for "
+        + String.join(", ", written.protocols().isEmpty() ? java.util.List.of("no connectors")
+            : written.protocols()) + ").");
+    return 0;
   }
 }

@@ -4,10 +4,11 @@ import dev.switchboard.core.config.BridgeConfig;
 import dev.switchboard.core.config.ConfigException;
 import dev.switchboard.core.config.ConfigLoader;
 import dev.switchboard.core.store.PrivateFiles;
+import dev.switchboard.registration.FileProblem;
 import dev.switchboard.registration.Registration;
-import dev.switchboard.registration.RegistrationException;
 import dev.switchboard.registration.RegistrationFile;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -39,16 +40,11 @@ final class RunCommand implements Callable<Integer> {
       System.err.println("error: --log-format must be text or json, got '" + logFormat + "'");
       return 2;
     }
-    BridgeConfig cfg;
-    Registration registration;
-    try {
-      cfg = new ConfigLoader(System.getenv()).load(config);
-      LogSetup.apply(cfg.logging(), logFormat == null ? cfg.logging().json() : logFormat.equals("json"));
-      registration = refreshRegistration(cfg);
-    } catch (ConfigException | RegistrationException e) {
-      System.err.println("error: " + e.getMessage());
-      return 2;
-    }
+    // A ConfigException or RegistrationException, here or from a connector parsing its section in Bridge.start,
+    // becomes one line and exit 2 in CliErrors.
+    BridgeConfig cfg = new ConfigLoader(System.getenv()).load(config);
+    LogSetup.apply(cfg.logging(), logFormat == null ? cfg.logging().json() : logFormat.equals("json"));
+    Registration registration = refreshRegistration(cfg);
     if (firstStart) {
       System.out.println("Edit " + config.toAbsolutePath() + " (homeserver.url, homeserver.domain, appservice.url,");
       System.out.println("connectors), then run the same command again to start the bridge.");
@@ -84,11 +80,17 @@ final class RunCommand implements Callable<Integer> {
     return now;
   }
 
-  private void writeSampleConfig() throws IOException {
-    Path parent = config.toAbsolutePath().getParent();
-    Files.createDirectories(parent);
-    // The admin puts the shared secret, database and trunk passwords here: owner-only from the start.
-    PrivateFiles.writeString(config, ConfigLoader.sampleConfig());
+  private void writeSampleConfig() {
+    try {
+      Files.createDirectories(config.toAbsolutePath().getParent());
+      // The admin puts the shared secret, database and trunk passwords here: owner-only from the start.
+      PrivateFiles.writeString(config, ConfigLoader.sampleConfig());
+    } catch (IOException e) {
+      throw new ConfigException("cannot write the sample config to " + config + ": " + FileProblem.describe(e), e);
+    } catch (UncheckedIOException e) {
+      throw new ConfigException("cannot write the sample config to " + config + ": "
+          + FileProblem.describe(e.getCause()), e);
+    }
     System.out.println("Wrote a commented sample config to " + config.toAbsolutePath() + ".");
   }
 }

@@ -89,6 +89,28 @@ class BridgeAgainstHomeserverTest {
     }
   }
 
+  /**
+   * Synapse 1.81 to 1.83 have the modern AS paths but no ping, and answer it 400 M_UNRECOGNIZED: one INFO line, and
+   * no retries over the first retry intervals (1 s, then 2 s).
+   */
+  @Test
+  void aHomeserverAnsweringThePing400UnrecognizedGetsOneInfoLineAndNoRetries() throws Exception {
+    try (LogCapture log = new LogCapture(AppServicePing.class);
+        TestHomeserver hs = TestHomeserver.start(Options.defaults().withoutPingEndpoint());
+        Bridge bridge = startBridge(hs)) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> !log.lines(Level.INFO).isEmpty());
+      assertThat(hs.requests("POST", ".*/appservice/.*/ping")).singleElement()
+          .satisfies(ping -> assertThat(ping.status()).isEqualTo(400));
+
+      Thread.sleep(3500); // a retry loop would have pinged twice more by now
+      assertThat(hs.requests("POST", ".*/appservice/.*/ping")).hasSize(1);
+      assertThat(log.lines(Level.INFO)).singleElement().asString().contains("predates");
+      assertThat(log.lines(Level.WARN)).isEmpty();
+      assertThat(bridge.metrics().get("switchboard.homeserver.ping").tag("state", "UNSUPPORTED").gauge().value())
+          .isEqualTo(1.0);
+    }
+  }
+
   /** Issue 8: the whole IRC portal flow through the real app wiring, against a legacy homeserver. */
   @Test
   void theIrcPortalFlowWorksAgainstALegacyHomeserver() throws Exception {

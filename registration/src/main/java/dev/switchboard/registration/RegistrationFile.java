@@ -30,8 +30,12 @@ public final class RegistrationFile {
         throw new RegistrationException("registration file " + path + " is empty");
       }
       return r;
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      // Jackson's own message runs over several lines (the source and a path); one line names the spot.
+      throw new RegistrationException("registration file " + path + " is not valid: " + e.getOriginalMessage()
+          + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""), e);
     } catch (IOException e) {
-      throw new RegistrationException("cannot read registration file " + path + ": " + e.getMessage(), e);
+      throw new RegistrationException("cannot read registration file " + path + ": " + FileProblem.describe(e), e);
     }
   }
 
@@ -81,7 +85,7 @@ public final class RegistrationFile {
           + toYaml(registration));
       Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
-      throw new RegistrationException("cannot write registration file " + path + ": " + e.getMessage(), e);
+      throw new RegistrationException("cannot write registration file " + path + ": " + FileProblem.describe(e), e);
     }
   }
 }

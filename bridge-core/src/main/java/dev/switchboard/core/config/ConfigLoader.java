@@ -9,6 +9,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.permission.RelayFormat;
 import dev.switchboard.core.provisioning.ProvisioningConfig;
+import dev.switchboard.registration.FileProblem;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -50,6 +51,10 @@ public final class ConfigLoader {
 
   /** Loads and validates {@code file}. */
   public BridgeConfig load(Path file) {
+    if (!Files.exists(file)) {
+      throw new ConfigException("config file " + file + " does not exist (`switchboard run --config " + file
+          + "` writes a commented sample there)");
+    }
     JsonNode root;
     try {
       root = YAML.readTree(file.toFile());
@@ -57,7 +62,7 @@ public final class ConfigLoader {
       throw new ConfigException("config " + file + " is not valid YAML: " + e.getOriginalMessage()
           + (e.getLocation() != null ? " (line " + e.getLocation().getLineNr() + ")" : ""), e);
     } catch (IOException e) {
-      throw new ConfigException("cannot read config " + file + ": " + e.getMessage(), e);
+      throw new ConfigException("cannot read config " + file + ": " + FileProblem.describe(e), e);
     }
     if (root == null || !root.isObject()) {
       throw new ConfigException("config " + file + " must be a YAML mapping with homeserver, appservice, database");

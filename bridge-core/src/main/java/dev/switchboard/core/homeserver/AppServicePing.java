@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * Checks at start that the homeserver can reach the bridge, with {@code POST
  * /_matrix/client/v1/appservice/{appserviceId}/ping} (Matrix 1.7, Synapse 1.84). A failure is explained to the admin
  * (what to check) and the ping is retried with backoff until it succeeds; the bridge runs meanwhile. A homeserver
- * without the endpoint is noted once and not asked again.
+ * without the endpoint ({@code M_UNRECOGNIZED}, whatever the status) is noted once and not asked again.
  */
 public final class AppServicePing implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AppServicePing.class);
@@ -120,8 +120,9 @@ public final class AppServicePing implements AutoCloseable {
         return;
       }
       Throwable cause = HomeserverClient.unwrap(error);
-      if (cause instanceof MatrixException m && (m.status() == 404 || m.status() == 405)
-          && m.is("M_UNRECOGNIZED")) {
+      // M_UNRECOGNIZED with any status: Synapse answers an unknown path 404 or 405, but 1.81 to 1.83 (modern AS
+      // paths, no ping yet) answered 400; retrying would never change that.
+      if (cause instanceof MatrixException m && m.is("M_UNRECOGNIZED")) {
         log.info("The homeserver predates the appservice ping endpoint (Matrix 1.7, Synapse 1.84); the bridge "
             + "carries on without checking that the homeserver can reach it at {}", bridgeUrl);
         state = State.UNSUPPORTED;

@@ -141,6 +141,7 @@ public final class BridgeRuntime implements AutoCloseable {
   private final Portals portals;
   private final Database database;
   private MeterRegistry metrics = new io.micrometer.core.instrument.composite.CompositeMeterRegistry();
+  private CommandRegistry commands = new CommandRegistry();
   /** Set after construction by the provisioning overload of start; -1 when provisioning is off. */
   private volatile int provisioningPort = -1;
 
@@ -333,6 +334,7 @@ public final class BridgeRuntime implements AutoCloseable {
         enabled.stream().map(Connector::protocol).toList());
     BridgeRuntime runtime = new BridgeRuntime(closeables, server.port(), metricsPort, intents, portals, database);
     runtime.metrics = metrics;
+    runtime.commands = commandRegistry;
     return runtime;
   }
 
@@ -344,6 +346,11 @@ public final class BridgeRuntime implements AutoCloseable {
   /** Every meter of the bridge (what {@code /metrics} shows), for tests and embedders. */
   public MeterRegistry metrics() {
     return metrics;
+  }
+
+  /** Every admin command, core's and the connectors' (what {@code !help} lists), for tests and the docs check. */
+  public CommandRegistry commands() {
+    return commands;
   }
 
   /** The port the AS API listens on. */

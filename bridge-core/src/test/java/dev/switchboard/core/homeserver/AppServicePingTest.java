@@ -20,6 +20,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class AppServicePingTest {
   private static final URI BRIDGE = URI.create("http://bridge.internal:9000");
@@ -68,9 +70,11 @@ class AppServicePingTest {
     assertThat(log.lines(Level.INFO)).singleElement().asString().contains(BRIDGE.toString(), "12 ms");
   }
 
-  @Test
-  void anOldHomeserverIsNotedOnceAndNotAskedAgain() throws Exception {
-    hs.get().answer(s -> Answer.error(404, "M_UNRECOGNIZED", "Unrecognized request"));
+  /** 404 and 405 from Synapse before 1.81 (or any unknown path), 400 from Synapse 1.81 to 1.83. */
+  @ParameterizedTest
+  @ValueSource(ints = {400, 404, 405})
+  void anOldHomeserverIsNotedOnceAndNotAskedAgain(int status) throws Exception {
+    hs.get().answer(s -> Answer.error(status, "M_UNRECOGNIZED", "Unrecognized request"));
 
     assertThat(ping(hs.get().url()).start().get(5, TimeUnit.SECONDS)).isEqualTo(AppServicePing.Outcome.UNSUPPORTED);
     Thread.sleep(300);

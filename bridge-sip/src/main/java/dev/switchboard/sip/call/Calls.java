@@ -459,8 +459,8 @@ public final class Calls implements SipEvents {
       case Request.OPTIONS -> sip.respond(event, Response.OK);
       case Request.INVITE -> {
         if (((ToHeader) request.getHeader(ToHeader.NAME)).getTag() != null) {
-          // A re-INVITE (hold, session refresh, codec change): not supported yet. 488 leaves the session as it
-          // was (RFC 3261 14.2), so the call goes on.
+          // A re-INVITE reaches here only while the connector starts, before Renegotiations (which handles them)
+          // exists. 488 leaves the session as it was (RFC 3261 14.2), so the call goes on.
           sip.respond(event, Response.NOT_ACCEPTABLE_HERE);
         } else {
           incoming.onInvite(event);

@@ -15,10 +15,12 @@ import java.util.Random;
  * @param initialBackoff first retry delay of a failed AS transaction, doubled each time up to {@code maxBackoff}
  * @param asRequestTimeout how long the homeserver waits for the AS on each request
  * @param failOnSchemaViolations whether {@link TestHomeserver#close()} fails when violations were recorded
+ * @param pingEndpoint whether a modern homeserver has the appservice ping (Synapse 1.84 on); without it the ping
+ *     path answers 400 {@code M_UNRECOGNIZED}, as Synapse 1.81 to 1.83 answered unknown client paths
  */
 public record Options(String serverName, List<String> versions, boolean legacy, Clock clock, Random random,
     int maxEventsPerTransaction, Duration initialBackoff, Duration maxBackoff, Duration asRequestTimeout,
-    boolean failOnSchemaViolations) {
+    boolean failOnSchemaViolations, boolean pingEndpoint) {
 
   /** What Synapse 1.1xx advertises. */
   public static final List<String> MODERN_VERSIONS = List.of("r0.0.1", "r0.1.0", "r0.2.0", "r0.3.0", "r0.4.0",
@@ -35,52 +37,58 @@ public record Options(String serverName, List<String> versions, boolean legacy, 
 
   public static Options defaults() {
     return new Options("test.local", MODERN_VERSIONS, false, Clock.systemUTC(), new SecureRandom(), 100,
-        Duration.ofMillis(50), Duration.ofSeconds(2), Duration.ofSeconds(10), true);
+        Duration.ofMillis(50), Duration.ofSeconds(2), Duration.ofSeconds(10), true, true);
   }
 
   public Options serverName(String name) {
     return new Options(name, versions, legacy, clock, random, maxEventsPerTransaction, initialBackoff, maxBackoff,
-        asRequestTimeout, failOnSchemaViolations);
+        asRequestTimeout, failOnSchemaViolations, pingEndpoint);
   }
 
   public Options versions(List<String> list) {
     return new Options(serverName, list, legacy, clock, random, maxEventsPerTransaction, initialBackoff, maxBackoff,
-        asRequestTimeout, failOnSchemaViolations);
+        asRequestTimeout, failOnSchemaViolations, pingEndpoint);
   }
 
   /** Legacy mode also narrows the advertised versions to v1.2, as those homeservers did. */
   public Options legacy(boolean on) {
     return new Options(serverName, on ? LEGACY_VERSIONS : MODERN_VERSIONS, on, clock, random,
-        maxEventsPerTransaction, initialBackoff, maxBackoff, asRequestTimeout, failOnSchemaViolations);
+        maxEventsPerTransaction, initialBackoff, maxBackoff, asRequestTimeout, failOnSchemaViolations, pingEndpoint);
   }
 
   public Options clock(Clock c) {
     return new Options(serverName, versions, legacy, c, random, maxEventsPerTransaction, initialBackoff, maxBackoff,
-        asRequestTimeout, failOnSchemaViolations);
+        asRequestTimeout, failOnSchemaViolations, pingEndpoint);
   }
 
   public Options random(Random r) {
     return new Options(serverName, versions, legacy, clock, r, maxEventsPerTransaction, initialBackoff, maxBackoff,
-        asRequestTimeout, failOnSchemaViolations);
+        asRequestTimeout, failOnSchemaViolations, pingEndpoint);
   }
 
   public Options maxEventsPerTransaction(int n) {
     return new Options(serverName, versions, legacy, clock, random, n, initialBackoff, maxBackoff, asRequestTimeout,
-        failOnSchemaViolations);
+        failOnSchemaViolations, pingEndpoint);
   }
 
   public Options backoff(Duration initial, Duration max) {
     return new Options(serverName, versions, legacy, clock, random, maxEventsPerTransaction, initial, max,
-        asRequestTimeout, failOnSchemaViolations);
+        asRequestTimeout, failOnSchemaViolations, pingEndpoint);
   }
 
   public Options asRequestTimeout(Duration timeout) {
     return new Options(serverName, versions, legacy, clock, random, maxEventsPerTransaction, initialBackoff,
-        maxBackoff, timeout, failOnSchemaViolations);
+        maxBackoff, timeout, failOnSchemaViolations, pingEndpoint);
   }
 
   public Options failOnSchemaViolations(boolean fail) {
     return new Options(serverName, versions, legacy, clock, random, maxEventsPerTransaction, initialBackoff,
-        maxBackoff, asRequestTimeout, fail);
+        maxBackoff, asRequestTimeout, fail, pingEndpoint);
+  }
+
+  /** A homeserver between Synapse 1.81 and 1.84: modern AS paths, but the ping answers 400 M_UNRECOGNIZED. */
+  public Options withoutPingEndpoint() {
+    return new Options(serverName, versions, legacy, clock, random, maxEventsPerTransaction, initialBackoff,
+        maxBackoff, asRequestTimeout, failOnSchemaViolations, false);
   }
 }

@@ -95,8 +95,8 @@ public final class TestHomeserver implements AutoCloseable {
     new MediaRoutes(state).register(router);
     new OpenIdRoutes(openId, options.serverName()).register(router);
     if (!options.legacy()) {
-      // The ping endpoint came with Matrix 1.7 / Synapse 1.81.
-      new AppServiceRoutes(asClient, options.asRequestTimeout()).register(router);
+      // Modern AS paths came with Synapse 1.81, the ping endpoint (Matrix 1.7) with 1.84.
+      new AppServiceRoutes(asClient, options.asRequestTimeout(), options.pingEndpoint()).register(router);
     }
     HttpFront[] frontRef = new HttpFront[1];
     this.faults = new Faults(scheduler, new Faults.Listener() {

@@ -10,14 +10,20 @@ import dev.switchboard.testkit.homeserver.http.Router;
 import java.time.Duration;
 import java.util.Map;
 
-/** {@code POST /_matrix/client/v1/appservice/{appserviceId}/ping} (Matrix 1.7; absent in legacy mode). */
+/**
+ * {@code POST /_matrix/client/v1/appservice/{appserviceId}/ping} (Matrix 1.7; absent in legacy mode). A homeserver
+ * of Synapse 1.81 to 1.83 has the modern AS paths but not this one, and answers it 400 {@code M_UNRECOGNIZED}.
+ */
 public final class AppServiceRoutes {
   private final AppServiceClient client;
   private final Duration pingTimeout;
+  private final boolean pingEndpoint;
 
-  public AppServiceRoutes(AppServiceClient client, Duration pingTimeout) {
+  /** @param pingEndpoint false: the ping answers 400 {@code M_UNRECOGNIZED}, as before Synapse 1.84 */
+  public AppServiceRoutes(AppServiceClient client, Duration pingTimeout, boolean pingEndpoint) {
     this.client = client;
     this.pingTimeout = pingTimeout;
+    this.pingEndpoint = pingEndpoint;
   }
 
   public void register(Router router) {
@@ -25,6 +31,9 @@ public final class AppServiceRoutes {
   }
 
   private HttpResponse ping(Call c) {
+    if (!pingEndpoint) {
+      throw new MatrixException(400, "M_UNRECOGNIZED", "Unrecognized request");
+    }
     AppServiceRegistration as = c.requester().appService();
     if (as == null || !as.id().equals(c.param("appserviceId"))) {
       throw MatrixException.forbidden("Provided token does not belong to application service "
