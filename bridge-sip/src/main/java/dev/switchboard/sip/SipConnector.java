@@ -388,7 +388,8 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
       }
       // Linked before the ghost joins: a user who calls as soon as they see the join finds the DM in place.
       return CompletableFuture.runAsync(() -> dms.link(room, ghost, event.sender()), context.blockingExecutor())
-          .thenCompose(v -> context.intents().ghost(ghost).ensureJoined(room));
+          .thenCompose(v -> context.intents().ghost(ghost).ensureJoined(room))
+          .thenCompose(v -> dms.writeBridgeInfo(room, ghost, target.get()));
     });
   }
 

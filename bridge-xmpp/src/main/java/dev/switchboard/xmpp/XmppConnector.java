@@ -33,6 +33,7 @@ import dev.switchboard.xmpp.address.MucAliases;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
 import dev.switchboard.xmpp.chat.DirectChats;
+import dev.switchboard.xmpp.chat.MatrixUserDisco;
 import dev.switchboard.xmpp.gateway.GatewayBridge;
 import dev.switchboard.xmpp.link.MucLinks;
 import dev.switchboard.xmpp.media.MediaFetcher;
@@ -67,6 +68,7 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
   private DirectChats chats;
   private MucInteractions interactions;
   private MatrixVCards vcards;
+  private MatrixUserDisco userDisco;
   private MediaFetcher fetcher;
   /** Matrix events waiting for the component stream, by event and link. */
   private final java.util.Map<String, CompletableFuture<Void>> held = new java.util.concurrent.ConcurrentHashMap<>();
@@ -122,6 +124,8 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
           gateway.onStanza(stanza);
         } else if (vcards.handles(stanza)) {
           vcards.onStanza(stanza);
+        } else if (userDisco.handles(stanza)) {
+          userDisco.onStanza(stanza);
         } else if (chats.handles(stanza)) {
           chats.onStanza(stanza);
         } else {
@@ -138,6 +142,7 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
     links = new MucLinks(context, mucs, config.component().domain());
     chats = new DirectChats(config, context, connection, mucs::isBridged, fetcher, ghostIds, messageMap);
     vcards = new MatrixVCards(context, connection, new MatrixUserJids(config.component().domain()), ghostIds);
+    userDisco = new MatrixUserDisco(connection, new MatrixUserJids(config.component().domain()), ghostIds);
     interactions = new MucInteractions(context, mucs, ghostIds, messageMap);
     mucs.addMessageHook(interactions);
     mucPuppets = new MucPuppets(mucs, interactions);

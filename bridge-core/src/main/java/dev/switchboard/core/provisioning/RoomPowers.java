@@ -7,6 +7,7 @@ import dev.switchboard.core.homeserver.Intents;
 import dev.switchboard.core.homeserver.MatrixException;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.portal.BridgeInfo;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -38,11 +39,7 @@ final class RoomPowers {
           return creatorOrRefuse(room, user);
         });
       }
-      long userLevel = levels.path("users").has(user.value()) ? levels.path("users").path(user.value()).asLong()
-          : levels.path("users_default").asLong(0);
-      long needed = levels.path("events").has("m.bridge") ? levels.path("events").path("m.bridge").asLong()
-          : levels.path("state_default").asLong(50);
-      if (userLevel < needed) {
+      if (!BridgeInfo.maySend(levels, user)) {
         return creatorOrRefuse(room, user);
       }
       return CompletableFuture.completedFuture(null);

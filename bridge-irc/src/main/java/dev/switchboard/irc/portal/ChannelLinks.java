@@ -1,12 +1,12 @@
 package dev.switchboard.irc.portal;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.switchboard.core.connector.LinkCapable.LinkException;
 import dev.switchboard.core.connector.Link;
 import dev.switchboard.core.failure.Failures;
 import dev.switchboard.core.homeserver.Intent;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.portal.BridgeInfo;
 import dev.switchboard.core.portal.Portals;
 import dev.switchboard.irc.network.NetworkConfig;
 import java.util.List;
@@ -155,18 +155,7 @@ public final class ChannelLinks {
 
   /** Writes (or, unlinking, empties) the room's bridge state; a room where the bot may not is still linked. */
   private CompletableFuture<Void> bridgeState(RoomId room, ChannelRef ref, boolean clear) {
-    BridgeInfo state = new BridgeInfo(bot.userId(), ref);
-    CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
-    for (String type : BridgeInfo.TYPES) {
-      all = all.thenCompose(v -> bot.sendState(room, type, state.stateKey(),
-              clear ? JsonNodeFactory.instance.objectNode() : state.content())
-          .handle((id, err) -> {
-            if (err != null) {
-              log.warn("Could not {} {} in {}: {}", clear ? "clear" : "set", type, room, Failures.rootMessage(err));
-            }
-            return null;
-          }));
-    }
-    return all;
+    BridgeInfo state = IrcBridgeInfo.of(bot.userId(), ref);
+    return clear ? state.clear(bot, room) : state.write(bot, room);
   }
 }

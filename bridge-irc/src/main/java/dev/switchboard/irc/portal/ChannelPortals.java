@@ -208,11 +208,7 @@ public final class ChannelPortals {
     request.put("preset", "public_chat");
     request.put("visibility", "private");
     request.put("name", ref.channel().value());
-    BridgeInfo state = new BridgeInfo(bot.userId(), ref);
-    var initial = request.putArray("initial_state");
-    for (String type : BridgeInfo.TYPES) {
-      initial.addObject().put("type", type).put("state_key", state.stateKey()).set("content", state.content());
-    }
+    IrcBridgeInfo.of(bot.userId(), ref).addTo(request);
     return bot.createRoom(request).thenApplyAsync(room -> {
       if (asDormant) {
         // Before the link: once the link is stored, events of the room are dispatched, and a user's join must wake it.

@@ -7,6 +7,8 @@ import javax.sip.address.URI;
 
 /** Who a request from a phone is from, as a ghost's {@link Dialable}: its From URI. */
 public final class Callers {
+  private static final int SECURE_PORT = 5061;
+
   private Callers() {}
 
   /** A number when the user part is one ({@code tel:} URIs and {@code user=phone} included), else the address. */
@@ -20,11 +22,17 @@ public final class Callers {
         if (n.isPresent()) {
           return Optional.of(n.get());
         }
-        return Optional.of(new Dialable.SipAddress(s.getUser(), s.getHost()));
+        return Optional.of(new Dialable.SipAddress(s.getUser(), s.getHost(), port(s)));
       }
     } catch (IllegalArgumentException e) {
       return Optional.empty();
     }
     return Optional.empty();
+  }
+
+  /** The URI's port, or none when it is absent or its scheme's default (5060 for {@code sip:}, 5061 for sips:). */
+  private static int port(SipURI uri) {
+    int port = uri.getPort();
+    return port <= 0 || (uri.isSecure() && port == SECURE_PORT) ? Dialable.SipAddress.DEFAULT_PORT : port;
   }
 }

@@ -6,7 +6,9 @@ import java.util.Optional;
 
 /**
  * Ghost user ids for numbers and SIP addresses, and back: {@code @_sip_+442071234567:example.org} is the number,
- * {@code @_sip_alice=40pbx.example.org:example.org} is {@code alice@pbx.example.org}.
+ * {@code @_sip_alice=40pbx.example.org:example.org} is {@code alice@pbx.example.org}, and
+ * {@code @_sip_bob=40192.0.2.10=3a5062:example.org} is {@code bob@192.0.2.10:5062} (a port other than the default is
+ * part of the address, escaped like any other {@code :}; an address without one keeps the name it always had).
  *
  * <p>Escaping keeps the localpart within Matrix's grammar ({@code a-z 0-9 . _ = - / +}): every other byte of the
  * UTF-8 form, upper-case letters included, becomes {@code =xx} in lower-case hex, and {@code =} itself becomes
@@ -37,12 +39,7 @@ public final class GhostNames {
       if (local.startsWith("+")) {
         return Optional.of(new Dialable.Number(local));
       }
-      String address = unescape(local);
-      int at = address.lastIndexOf('@');
-      if (at <= 0) {
-        return Optional.empty();
-      }
-      Dialable.SipAddress sip = new Dialable.SipAddress(address.substring(0, at), address.substring(at + 1));
+      Dialable.SipAddress sip = Dialable.SipAddress.parse(unescape(local));
       // Only the canonical spelling names a ghost, so that one address has one ghost.
       return escape(sip.toString()).equals(local) ? Optional.of(sip) : Optional.empty();
     } catch (IllegalArgumentException e) {

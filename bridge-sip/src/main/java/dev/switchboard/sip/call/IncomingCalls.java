@@ -249,7 +249,7 @@ public final class IncomingCalls {
     desks.ring(call, call.offer.sdp());
     CompletableFuture<String> matrixOffer = media.ng().offer(sipCallId, call.remoteTag(), call.offer.sdp(),
         MediaFlags.towardMatrix());
-    CompletableFuture<RoomId> room = dms.openOrFind(ghost, callee.get(), caller.get().display());
+    CompletableFuture<RoomId> room = dms.openOrFind(ghost, callee.get(), caller.get());
     loop.then(matrixOffer.thenCombine(room, (sdp, r) -> Map.entry(r, sdp)),
         () -> call.state == IncomingCall.State.OFFERING, (ready, err) -> {
           if (err != null) {

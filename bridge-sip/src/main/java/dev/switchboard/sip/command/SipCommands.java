@@ -99,7 +99,7 @@ public final class SipCommands {
       if (decision instanceof Decision.Refused refused) {
         return CompletableFuture.completedFuture(refused.notice());
       }
-      return p.dms().openOrFind(ghost, call.sender(), target.display())
+      return p.dms().openOrFind(ghost, call.sender(), target)
           .thenApply(room -> "Your DM with " + target.display() + " (" + ghost + ") is " + room
               + ": call or write there. Accept the invite if you have not joined it yet.");
     });
@@ -138,19 +138,15 @@ public final class SipCommands {
     return CompletableFuture.supplyAsync(() -> action.apply(d, user), p.blocking());
   }
 
-  /** A number in any spelling {@link PhoneNumbers} takes, or {@code [sip:]user@host}. */
+  /** A number in any spelling {@link PhoneNumbers} takes, or {@code [sip:]user@host[:port]}. */
   static Optional<Dialable> parse(String input, PhoneNumbers numbers) {
     Optional<Dialable.Number> number = numbers.normalise(input);
     if (number.isPresent()) {
       return Optional.of(number.get());
     }
     String s = input.regionMatches(true, 0, "sip:", 0, 4) ? input.substring(4) : input;
-    int at = s.lastIndexOf('@');
-    if (at <= 0 || at == s.length() - 1) {
-      return Optional.empty();
-    }
     try {
-      return Optional.of(new Dialable.SipAddress(s.substring(0, at), s.substring(at + 1)));
+      return Optional.of(Dialable.SipAddress.parse(s));
     } catch (IllegalArgumentException e) {
       return Optional.empty();
     }

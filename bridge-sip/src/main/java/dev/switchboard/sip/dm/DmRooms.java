@@ -7,6 +7,7 @@ import dev.switchboard.core.homeserver.Intents;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.portal.Portals;
+import dev.switchboard.sip.address.Dialable;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -68,10 +69,19 @@ public final class DmRooms {
   }
 
   /**
-   * The pair's DM, opened by the ghost when there is none yet (a private room with {@code is_direct}, the user
-   * invited): where a call from the phone rings.
+   * Writes the DM's bridge state as its ghost, into a room the user opened: only a room that gave the ghost the
+   * power to (a {@code trusted_private_chat} does) takes it; the bot stays out of DMs.
    */
-  public CompletableFuture<RoomId> openOrFind(UserId ghost, UserId user, String ghostName) {
+  public CompletableFuture<Void> writeBridgeInfo(RoomId room, UserId ghost, Dialable remote) {
+    return SipBridgeInfo.of(intents.bot().userId(), remote).writeIfPermitted(intents.ghost(ghost), room);
+  }
+
+  /**
+   * The pair's DM, opened by the ghost when there is none yet (a private room with {@code is_direct}, the user
+   * invited, the bridge state set): where a call from the phone rings.
+   */
+  public CompletableFuture<RoomId> openOrFind(UserId ghost, UserId user, Dialable remote) {
+    String ghostName = remote.display();
     return CompletableFuture.supplyAsync(() -> portals.linkOfRemote(PROTOCOL, remoteId(ghost, user)), blocking)
         .thenCompose(existing -> {
           if (existing.isPresent()) {
@@ -80,6 +90,7 @@ public final class DmRooms {
           ObjectNode request = JsonNodeFactory.instance.objectNode()
               .put("preset", "trusted_private_chat").put("is_direct", true).put("name", ghostName);
           request.putArray("invite").add(user.value());
+          SipBridgeInfo.of(intents.bot().userId(), remote).addTo(request);
           var intent = intents.ghost(ghost);
           return intent.ensureRegistered()
               .thenCompose(v -> intent.setDisplayName(ghostName).exceptionally(err -> null))

@@ -33,6 +33,9 @@ public final class Targets {
     } else {
       Dialable.SipAddress a = (Dialable.SipAddress) callee;
       uri = sip.addresses().createSipURI(a.user(), a.host());
+      if (a.port() != Dialable.SipAddress.DEFAULT_PORT) {
+        uri.setPort(a.port());
+      }
     }
     return uri;
   }

@@ -146,7 +146,7 @@ public final class Texts {
     ObjectNode content = JsonNodeFactory.instance.objectNode().put("msgtype", "m.text").put("body", text.get());
     // A retransmission after a crash carries the same Call-ID and CSeq: the same transaction id, one event.
     String txnKey = "sip/message/" + sipCallId + "/" + ((CSeqHeader) request.getHeader(CSeqHeader.NAME)).getSeqNumber();
-    dms.openOrFind(ghost, user.get(), sender.get().display())
+    dms.openOrFind(ghost, user.get(), sender.get())
         .thenCompose(room -> intents.ghost(ghost).sendMessage(room, content, txnKey))
         .whenComplete((id, err) -> {
           if (err != null) {

@@ -130,6 +130,31 @@ class MatrixToPhoneCallTest {
   }
 
   @Test
+  void aCallToTheGhostOfASipAddressWithAPortRingsThatPort() throws Exception {
+    try (TestHomeserver hs = TestHomeserver.start(Options.defaults().serverName("test.local"));
+        SippScenario softphone = SippScenario.serve(scenario("uas-answer.xml"), dir, Duration.ofSeconds(30))) {
+      ObjectNode config = sipConfig(FreePorts.udpAndTcp()); // the trunk is elsewhere: a SIP address goes direct
+      config.putObject("dial_plan").putArray("internal_hosts").add("127.0.0.1");
+      try (SipBridge bridge = SipBridge.start(hs, config, dir)) {
+        TestUser alice = hs.user("alice");
+        // sip:phone@127.0.0.1:<port>, a softphone on a port other than 5060
+        String ghost = "@_sip_phone=40127.0.0.1=3a" + softphone.port() + ":test.local";
+        String room = dmWithGhost(hs, alice, ghost);
+
+        alice.sendEvent(room, "m.call.invite", invite("call-port"));
+        alice.sendEvent(room, "m.call.candidates", endOfCandidates("call-port"));
+
+        JsonNode answer = awaitFromGhost(hs, room, ghost, "m.call.answer", softphone);
+        assertThat(answer.path("content").path("call_id").asText()).isEqualTo("call-port");
+        assertThat(softphone.messages()).contains("INVITE sip:phone@127.0.0.1:" + softphone.port() + " SIP/2.0");
+
+        alice.sendEvent(room, "m.call.hangup", hangup("call-port"));
+        assertThat(softphone.awaitExit(WAIT)).as(softphone::diagnostics).isZero();
+      }
+    }
+  }
+
+  @Test
   void aBusyPhoneHangsUpTheMatrixCallWithUserBusy() throws Exception {
     try (TestHomeserver hs = TestHomeserver.start(Options.defaults().serverName("test.local"));
         SippScenario phone = SippScenario.serve(scenario("uas-busy.xml"), dir, Duration.ofSeconds(30));

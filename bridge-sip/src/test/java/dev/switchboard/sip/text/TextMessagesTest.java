@@ -56,6 +56,16 @@ class TextMessagesTest {
     return room;
   }
 
+  /** The one message the bridge posted (a phone's text), which {@code ghost} sent. */
+  private static JsonNode onlyTextPostedBy(TestHomeserver hs, String ghost) {
+    List<RecordedRequest> sends = hs.requests("PUT", ".*/send/m\\.room\\.message/.*");
+    assertThat(sends).hasSize(1);
+    assertThat(sends.get(0).userId()).isEqualTo(ghost);
+    Matcher m = Pattern.compile("/rooms/([^/]+)/send/").matcher(sends.get(0).decodedPath());
+    assertThat(m.find()).isTrue();
+    return hs.awaitEvent(m.group(1), ghost, e -> e.path("type").asText().equals("m.room.message"), WAIT);
+  }
+
   @Test
   void aTextFromAPhoneArrivesInTheDmFromTheNumbersGhost() throws Exception {
     try (TestHomeserver hs = TestHomeserver.start(Options.defaults().serverName("test.local"))) {
@@ -67,18 +77,31 @@ class TextMessagesTest {
               List.of("-s", "+15550100"))) {
         assertThat(phone.awaitExit(WAIT)).as(phone::diagnostics).isZero();
 
-        List<RecordedRequest> sends = hs.requests("PUT", ".*/send/m\\.room\\.message/.*");
-        assertThat(sends).hasSize(1);
-        Matcher m = Pattern.compile("/rooms/([^/]+)/send/").matcher(sends.get(0).decodedPath());
-        assertThat(m.find()).isTrue();
-        JsonNode text = hs.awaitEvent(m.group(1), "@_sip_+15550123:test.local",
-            e -> e.path("type").asText().equals("m.room.message"), WAIT);
+        JsonNode text = onlyTextPostedBy(hs, "@_sip_+15550123:test.local");
         assertThat(text.path("content").path("msgtype").asText()).isEqualTo("m.text");
         assertThat(text.path("content").path("body").asText()).isEqualTo("Hello from the phone, café");
         // The ghost opened the DM and invited Alice.
-        assertThat(hs.members(m.group(1))).containsEntry(ALICE, "invite");
+        assertThat(hs.members(text.path("room_id").asText())).containsEntry(ALICE, "invite");
         await().atMost(WAIT).untilAsserted(() -> assertThat(bridge.counter("switchboard.sip.messages",
             "direction", "to_matrix")).isEqualTo(1));
+      }
+    }
+  }
+
+  @Test
+  void aTextFromASoftphoneOnAnotherPortComesFromTheGhostThatKeepsThePort() throws Exception {
+    try (TestHomeserver hs = TestHomeserver.start(Options.defaults().serverName("test.local"))) {
+      hs.user("alice");
+      ObjectNode config = sipConfig(FreePorts.udp());
+      try (SipBridge bridge = SipBridge.start(hs, config, dir);
+          SippScenario softphone = SippScenario.call(scenario("uac-message-from-softphone.xml"),
+              "127.0.0.1:" + config.path("listen").path("port").asInt(), dir, Duration.ofSeconds(30),
+              List.of("-s", "+15550100"))) {
+        assertThat(softphone.awaitExit(WAIT)).as(softphone::diagnostics).isZero();
+
+        // sip:softphone@127.0.0.1:<its port>: the port stays in the ghost, so a reply can reach it.
+        JsonNode text = onlyTextPostedBy(hs, "@_sip_softphone=40127.0.0.1=3a" + softphone.port() + ":test.local");
+        assertThat(text.path("content").path("body").asText()).isEqualTo("Hello from a softphone");
       }
     }
   }

@@ -4,6 +4,7 @@ import dev.switchboard.xmpp.format.XmppBody;
 import dev.switchboard.xmpp.LinkEvents;
 import dev.switchboard.core.ordering.KeyedSerialExecutor;
 import dev.switchboard.xmpp.message.Edits;
+import dev.switchboard.xmpp.message.Receipts;
 import dev.switchboard.xmpp.stanza.LogText;
 import static dev.switchboard.core.failure.Failures.rootCause;
 
@@ -21,8 +22,10 @@ import dev.switchboard.core.homeserver.Intent;
 import dev.switchboard.core.id.EventId;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.portal.BridgeInfo;
 import dev.switchboard.core.store.MessageMap;
 import dev.switchboard.core.store.MessageMapStore;
+import dev.switchboard.xmpp.XmppBridgeInfo;
 import dev.switchboard.xmpp.XmppConfig;
 import dev.switchboard.xmpp.address.MatrixUserJids;
 import dev.switchboard.xmpp.address.XmppGhostIds;
@@ -190,6 +193,10 @@ public final class DirectChats implements LinkEvents {
     Intent intent = context.intents().ghost(ghost);
     String body = message.getBody();
     Optional<ChatState> state = chatState(message);
+    Optional<String> received = Receipts.receivedId(message);
+    if (body == null && received.isPresent()) {
+      return delivered(user, remote, intent, received.get());
+    }
     if (body == null) {
       if (state.isEmpty()) {
         return done();
@@ -228,7 +235,30 @@ public final class DirectChats implements LinkEvents {
                   "xmpp-chat|" + remote + "|" + user + "|" + id)
               .thenCompose(event -> messageMap.record(new MessageMapStore.NewMapping(
                   new MessageMapStore.RemoteMessage(PROTOCOL, remoteRoom, "from:" + id), room, event)));
+        })
+        // XEP-0184: confirmed only once the homeserver has the event (and the map its id), so a receipt never
+        // covers a message that could still be lost.
+        .thenRun(() -> {
+          if (Receipts.requested(message)) {
+            connection.send(Receipts.receiptFor(message));
+          }
         });
+  }
+
+  /**
+   * XEP-0184: the XMPP client has the Matrix user's message {@code id}. Matrix has no "delivered" receipt; as for
+   * texts to phones, the ghost's read receipt on the event says it arrived. A receipt for an id we never sent (or
+   * sent before this was recorded) ends here; it never becomes a message.
+   */
+  private CompletableFuture<Void> delivered(UserId user, BareJid remote, Intent ghost, String id) {
+    MessageMapStore.RemoteMessage sent = new MessageMapStore.RemoteMessage(PROTOCOL, linkId(remote, user), "to:" + id);
+    return CompletableFuture.supplyAsync(() -> messageMap.byRemote(sent), blocking).thenCompose(mapping -> {
+      if (mapping.isEmpty()) {
+        log.debug("Delivery receipt from {} for {}: no such message of {}", LogText.of(remote), LogText.of(id), user);
+        return done();
+      }
+      return ghost.sendReadReceipt(mapping.get().roomId(), mapping.get().eventId());
+    });
   }
 
   /**
@@ -257,6 +287,7 @@ public final class DirectChats implements LinkEvents {
     request.put("preset", "trusted_private_chat");
     request.put("is_direct", true);
     request.putArray("invite").add(user.value());
+    bridgeInfo(remote).addTo(request);
     return intent.ensureRegistered()
         .thenCompose(v -> intent.setDisplayName(remote.toString()))
         .thenCompose(v -> intent.createRoom(request))
@@ -269,7 +300,15 @@ public final class DirectChats implements LinkEvents {
 
   // ---- Matrix -> XMPP
 
-  /** Membership outside any link: an invite of one of our ghosts is a new direct chat with the inviter. */
+  private BridgeInfo bridgeInfo(BareJid remote) {
+    return XmppBridgeInfo.directChat(context.intents().bot().userId(), remote);
+  }
+
+  /**
+   * Membership outside any link: an invite of one of our ghosts is a new direct chat with the inviter. The ghost
+   * writes the room's bridge state once it joined, if the room gave it the power to (a {@code trusted_private_chat}
+   * does); the bot stays out of DMs.
+   */
   public CompletableFuture<Void> onUnlinkedMembership(MembershipChange change) {
     if (!"invite".equals(change.membership())) {
       return done();
@@ -293,7 +332,8 @@ public final class DirectChats implements LinkEvents {
         .thenCompose(chat -> context.intents().ghost(ghost).ensureJoined(event.roomId())
             .exceptionallyCompose(err -> CompletableFuture.runAsync(() -> forget(chat), blocking)
                 .thenCompose(v -> CompletableFuture.<Void>failedFuture(err))))
-        .thenRun(() -> log.info("{} opened direct chat {} with {}", inviter, event.roomId(), jid));
+        .thenRun(() -> log.info("{} opened direct chat {} with {}", inviter, event.roomId(), jid))
+        .thenCompose(v -> bridgeInfo(jid).writeIfPermitted(context.intents().ghost(ghost), event.roomId()));
   }
 
   /** The chat's user left or was banned: the next XMPP message invites them back. */
@@ -337,14 +377,19 @@ public final class DirectChats implements LinkEvents {
     } catch (XmppStringprepException e) {
       return done();
     }
-    MessageBuilder b = StanzaBuilder.buildMessage(StanzaIds.of(event.eventId().value())).from(from)
+    String id = StanzaIds.of(event.eventId().value());
+    MessageBuilder b = StanzaBuilder.buildMessage(id).from(from)
         .to(c.remote()).ofType(Message.Type.chat).setBody(XmlText.clean(text.get().text()))
-        .addExtension(new ChatStateExtension(ChatState.active));
+        .addExtension(new ChatStateExtension(ChatState.active))
+        .addExtension(Receipts.request()); // XEP-0184 § 5.1: one-to-one chat, as most clients and bridges do
     replaces.ifPresent(r -> b.addExtension(new MessageCorrectExtension(StanzaIds.of(r.value()))));
     text.get().formatted().ifPresent(f -> b.addExtension(f.xhtml()));
     meters.message(ConnectorMeters.Direction.TO_REMOTE);
-    // Done when written to the component stream; while it is down the dispatcher holds the event.
-    return connection.deliver(MediaLinks.withOob(b.build(), text.get().media()));
+    // Mapped before it goes out: its XEP-0184 receipt can come back at once. Done when written to the component
+    // stream; while it is down the dispatcher holds the event.
+    return messageMap.record(new MessageMapStore.NewMapping(new MessageMapStore.RemoteMessage(PROTOCOL,
+            linkId(c.remote(), c.user()), "to:" + id), link.roomId(), event.eventId()))
+        .thenCompose(v -> connection.deliver(MediaLinks.withOob(b.build(), text.get().media())));
   }
 
   // ---- store

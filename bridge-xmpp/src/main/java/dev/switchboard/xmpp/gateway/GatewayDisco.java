@@ -4,6 +4,7 @@ import static dev.switchboard.core.failure.Failures.rootCause;
 
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.xmpp.component.ComponentConnection;
+import dev.switchboard.xmpp.message.Receipts;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -178,6 +179,7 @@ final class GatewayDisco {
         .addFeature("urn:xmpp:ping")
         .addFeature(RoomDirectory.SEARCH_NS)
         .addFeature(XHTMLExtension.NAMESPACE)
+        .addFeature(Receipts.NAMESPACE)
         .build();
   }
 

@@ -7,6 +7,8 @@ import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.connector.Link;
 import dev.switchboard.core.homeserver.Intent;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.portal.BridgeInfo;
+import dev.switchboard.xmpp.XmppBridgeInfo;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
 import dev.switchboard.xmpp.stanza.LogText;
@@ -205,7 +207,11 @@ final class GatewayJoins {
     return context.intents().ghost(o.ghost).leave(room.roomId);
   }
 
-  /** The room's link, so its Matrix events reach us: plumbed (we never delete or rename a room someone else owns). */
+  /**
+   * The room's link, so its Matrix events reach us: plumbed (we never delete or rename a room someone else owns).
+   * A new link also gets the room's bridge state, written by the bot when the room's power levels let it (else the
+   * bot would join only to be refused); the join does not wait for it (the write is queued durably).
+   */
   private void ensureLink(GatewayRoom room) {
     Link link = new Link(room.roomId, PROTOCOL, room.jid.toString(), true);
     if (context.portals().linksOf(room.roomId).contains(link)) {
@@ -215,6 +221,10 @@ final class GatewayJoins {
       context.portals().createPlumbedRoom(room.roomId, List.of(link));
     } else {
       context.portals().addLink(link);
+    }
+    Intent bot = context.intents().bot();
+    if (room.powerLevels != null && BridgeInfo.maySend(room.powerLevels, bot.userId())) {
+      XmppBridgeInfo.gatewayRoom(bot.userId(), room.jid, room.alias).write(bot, room.roomId);
     }
   }
 

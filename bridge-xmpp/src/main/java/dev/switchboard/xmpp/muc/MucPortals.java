@@ -1,6 +1,5 @@
 package dev.switchboard.xmpp.muc;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.connector.ConnectorContext;
@@ -9,6 +8,7 @@ import dev.switchboard.core.id.RoomAlias;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.portal.LinkedRoomAliases;
 import dev.switchboard.xmpp.address.MucAliases;
+import dev.switchboard.xmpp.XmppBridgeInfo;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
 import java.util.List;
@@ -146,18 +146,7 @@ final class MucPortals {
     req.put("name", name);
     req.put("preset", "public_chat");
     req.put("visibility", "private");
-    ObjectNode bridge = f.objectNode();
-    bridge.put("bridgebot", context.intents().bot().userId().value());
-    bridge.set("protocol", f.objectNode().put("id", PROTOCOL).put("displayname", "XMPP"));
-    bridge.set("network", f.objectNode().put("id", muc.getDomain().toString())
-        .put("displayname", muc.getDomain().toString()));
-    bridge.set("channel", f.objectNode().put("id", muc.toString()).put("displayname", name));
-    ArrayNode initial = req.putArray("initial_state");
-    String stateKey = "dev.switchboard://xmpp/" + muc;
-    for (String type : List.of("m.bridge", "uk.half-shot.bridge")) {
-      initial.addObject().put("type", type).put("state_key", stateKey).set("content", bridge);
-    }
-    return req;
+    return XmppBridgeInfo.muc(context.intents().bot().userId(), muc, name).addTo(req);
   }
 
   /** See {@link MucBridge#isDormant}. */

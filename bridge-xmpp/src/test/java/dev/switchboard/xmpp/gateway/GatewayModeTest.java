@@ -132,6 +132,49 @@ class GatewayModeTest {
   }
 
   @Test
+  void aGatewayRoomGetsTheBridgeStateWhenAnXmppUserFirstEntersIt() throws Exception {
+    TestUser alice = f.get().hs.user("alice");
+    String room = alice.createRoom(RoomSpec.publicRoom().alias("porch"));
+    String bot = "@switchboard:" + f.get().hs.serverName();
+    alice.setPowerLevel(room, bot, 50); // a room admin lets the bridge describe the room
+
+    dave = XmppClient.login(f.get().prosody, "dave");
+    MultiUserChat porch = MultiUserChatManager.getInstanceFor(dave.connection).getMultiUserChat(gatewayJid("porch"));
+    porch.join(porch.getEnterConfigurationBuilder(Resourcepart.from("dave")).timeoutAfter(WAIT.toMillis()).build());
+
+    String key = "dev.switchboard://xmpp/" + gatewayJid("porch");
+    for (String type : List.of("m.bridge", "uk.half-shot.bridge")) {
+      await().atMost(WAIT).until(() -> f.get().hs.roomStateEvent(room, type, key) != null);
+      JsonNode content = f.get().hs.roomStateEvent(room, type, key).path("content");
+      assertThat(content.path("bridgebot").asText()).isEqualTo(bot);
+      assertThat(content.path("protocol").path("id").asText()).isEqualTo("xmpp");
+      assertThat(content.path("network").path("id").asText()).isEqualTo(ProsodyServer.COMPONENT);
+      assertThat(content.path("channel").path("id").asText()).isEqualTo(gatewayJid("porch").toString());
+      assertThat(content.path("channel").path("displayname").asText())
+          .isEqualTo("#porch:" + f.get().hs.serverName());
+    }
+
+    // A room that does not let the bot set state gets none, and the bot does not join it only to be refused.
+    String yard = alice.createRoom(RoomSpec.publicRoom().alias("yard"));
+    MultiUserChat yardMuc = MultiUserChatManager.getInstanceFor(dave.connection).getMultiUserChat(gatewayJid("yard"));
+    yardMuc.join(yardMuc.getEnterConfigurationBuilder(Resourcepart.from("dave")).timeoutAfter(WAIT.toMillis()).build());
+    f.get().awaitMembership(yard, daveGhost(), "join");
+    Thread.sleep(500);
+    assertThat(f.get().hs.members(yard)).doesNotContainKey(bot);
+    assertThat(f.get().hs.roomStateEvent(yard, "m.bridge", "dev.switchboard://xmpp/" + gatewayJid("yard"))).isNull();
+
+    // XEP-0184 § 5.4: no receipts in groupchat; the room's reflection of the message is its confirmation.
+    var asking = org.jivesoftware.smack.packet.StanzaBuilder.buildMessage("porch-rq").to(gatewayJid("porch"))
+        .ofType(Message.Type.groupchat).setBody("anyone here?");
+    org.jivesoftware.smackx.receipts.DeliveryReceiptRequest.addTo(asking);
+    dave.send(asking.build());
+    f.get().hs.awaitEvent(room, daveGhost(), e -> "anyone here?".equals(e.path("content").path("body").asText()),
+        WAIT);
+    await().atMost(WAIT).until(() -> dave.messages.stream().anyMatch(m -> "anyone here?".equals(m.getBody())));
+    assertThat(dave.messages).noneMatch(m -> m.hasExtension("received", "urn:xmpp:receipts"));
+  }
+
+  @Test
   void aMatrixModeratorKickingTheGhostKicksTheOccupantAndLeavingMakesTheGhostLeave() throws Exception {
     TestUser alice = f.get().hs.user("alice");
     String room = alice.createRoom(RoomSpec.publicRoom().alias("mods"));
