@@ -4,6 +4,7 @@ import dev.switchboard.core.config.BridgeConfig;
 import dev.switchboard.core.config.ConfigException;
 import dev.switchboard.core.connector.Connector;
 import dev.switchboard.core.homeserver.RetryPolicy;
+import dev.switchboard.core.media.MediaKeys;
 import dev.switchboard.core.runtime.BridgeRuntime;
 import dev.switchboard.core.store.Database;
 import dev.switchboard.core.store.SecretBox;
@@ -31,7 +32,7 @@ final class Bridge implements AutoCloseable {
         registration.id(), registration.asToken(), registration.hsToken(), registration.senderLocalpart(),
         registration.namespaces(), as.bind(), as.port(), as.maxBodyBytes(), Optional.of(as.url()),
         as.txnRetention(), as.eventRetention(), RetryPolicy.FOREVER, cfg.permissions(), cfg.metrics(),
-        as.limits());
+        as.limits(), cfg.media(), cfg.media().enabled() ? MediaKeys.loadOrCreate(cfg.mediaKeyFile()) : null);
     return new Bridge(BridgeRuntime.start(settings, database, secrets, enabled, cfg.provisioning()));
   }
 
@@ -59,6 +60,16 @@ final class Bridge implements AutoCloseable {
   /** Every admin command of the bridge, for tests. */
   dev.switchboard.core.command.CommandRegistry commands() {
     return runtime.commands();
+  }
+
+  /** The port of the media endpoint, or -1 when it is disabled. */
+  int mediaPort() {
+    return runtime.mediaPort();
+  }
+
+  /** The links the connectors hand out, for tests. */
+  dev.switchboard.core.media.MediaLinks mediaLinks() {
+    return runtime.mediaLinks();
   }
 
   /** The port of the metrics and health listener, or -1 when it is disabled. */

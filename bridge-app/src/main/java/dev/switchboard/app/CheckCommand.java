@@ -2,6 +2,7 @@ package dev.switchboard.app;
 
 import dev.switchboard.app.check.ConnectorChecks;
 import dev.switchboard.app.check.HomeserverChecks;
+import dev.switchboard.app.check.MediaChecks;
 import dev.switchboard.app.check.StoreChecks;
 import dev.switchboard.core.check.CheckResult;
 import dev.switchboard.core.check.SelfCheck;
@@ -19,13 +20,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code check --config FILE}: validates the config, the registration file and the database, pings the homeserver
- * and visits each enabled network once, printing one line per check (with the fix when it failed). Exit code 0 when
+ * {@code check --config FILE}: validates the config, the registration file and the database, pings the homeserver,
+ * opens a media link from outside and visits each enabled network once, printing one line per check (with the fix when it failed). Exit code 0 when
  * all passed, 1 when one failed, 2 when the config cannot be read at all.
  */
 @Command(name = "check", mixinStandardHelpOptions = true,
@@ -71,6 +73,8 @@ final class CheckCommand implements Callable<Integer> {
         }
       }
     }
+    MediaChecks media = new MediaChecks(cfg, Optional.ofNullable(registration).map(Registration::asToken));
+    report("media endpoint" + cfg.media().publicUrl().map(u -> " " + u).orElse(""), media.probe(timeout));
     for (SelfCheck check : new ConnectorChecks(cfg).selfChecks()) {
       CheckResult result;
       try {

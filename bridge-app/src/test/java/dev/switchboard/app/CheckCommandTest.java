@@ -47,10 +47,12 @@ class CheckCommandTest {
   final HomeserverFixture hs = HomeserverFixture.start();
   private SippScenario trunk;
   private int asPort;
+  private int mediaPort;
 
   @BeforeEach
   void start() throws Exception {
     asPort = freePort();
+    mediaPort = freePort();
     Path scenario = dir.resolve("uas-options.xml");
     Files.copy(CheckCommandTest.class.getResourceAsStream("/sipp/uas-options.xml"), scenario);
     trunk = SippScenario.serve(scenario, dir, Duration.ofSeconds(120));
@@ -81,6 +83,8 @@ class CheckCommandTest {
           url: http://127.0.0.1:%d
         database:
           url: jdbc:sqlite:bridge.db
+        media:
+          port: %d
         irc:
           enabled: true
           networks:
@@ -104,8 +108,8 @@ class CheckCommandTest {
             port: %d
           rtpengine:
             ng_address: "127.0.0.1:%d"
-        """.formatted(hs.get().baseUrl(), hs.get().serverName(), asPort, asPort, ircPort, ProsodyServer.COMPONENT,
-        componentSecret, prosody.get().componentPort(), freePort(), trunk.port(),
+        """.formatted(hs.get().baseUrl(), hs.get().serverName(), asPort, asPort, mediaPort, ircPort,
+        ProsodyServer.COMPONENT, componentSecret, prosody.get().componentPort(), freePort(), trunk.port(),
         rtpengine.get().ngAddress().getPort()));
     return file;
   }
@@ -151,6 +155,8 @@ class CheckCommandTest {
             "[ OK ] XMPP component " + ProsodyServer.COMPONENT, "component handshake accepted",
             "[ OK ] SIP trunk 127.0.0.1:" + trunk.port(), "answered OPTIONS with 200 OK",
             "[ OK ] rtpengine", "answered pong", "All checks passed.",
+            "[ OK ] media endpoint http://127.0.0.1:" + mediaPort + ": a signed link opens at http://127.0.0.1:"
+                + mediaPort + ", ranges pass",
             "note: nobody is admin yet (add \"@you:" + hs.get().serverName() + "\": admin under permissions)");
     assertThat(run.exit()).isZero();
     assertThat(run.output()).doesNotContain(prosody.get().componentSecret());

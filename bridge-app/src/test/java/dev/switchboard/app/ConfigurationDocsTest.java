@@ -55,7 +55,7 @@ class ConfigurationDocsTest {
       ircd.get(), prosody.get(), rtpengine.get())).onFirstUse();
 
   private static final List<String> CORE_SECTIONS =
-      List.of("homeserver", "appservice", "database", "metrics", "provisioning", "logging");
+      List.of("homeserver", "appservice", "database", "metrics", "provisioning", "logging", "media");
   private static final Pattern ROW = Pattern.compile("(?m)^\\| `([a-z_]+)` \\|");
 
   private static String docs() throws Exception {

@@ -104,6 +104,8 @@ class FullBridgeRunTest {
         appservice:
           port: %d
           url: http://127.0.0.1:%d
+        media:
+          port: 0
         database:
           url: jdbc:sqlite:bridge.db
           secret_key: "%s"

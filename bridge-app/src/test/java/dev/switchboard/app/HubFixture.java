@@ -160,6 +160,8 @@ final class HubFixture implements AutoCloseable {
           port: %d
           url: http://127.0.0.1:%d
           bot_localpart: switchboard
+        media:
+          port: 0
         database:
           url: jdbc:sqlite:%s
         irc:

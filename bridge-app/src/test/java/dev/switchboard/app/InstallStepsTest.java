@@ -57,7 +57,7 @@ class InstallStepsTest {
       assertThat(config).exists();
       assertThat(dir.resolve("registration.yaml")).exists();
 
-      // Edit config.yaml as the page lists. (The AS port too: the default 29320 may be taken on a test machine.)
+      // Edit config.yaml as the page lists. (The AS and media ports too: the defaults may be taken on a test machine.)
       int asPort;
       try (ServerSocket s = new ServerSocket(0)) {
         asPort = s.getLocalPort();
@@ -65,6 +65,7 @@ class InstallStepsTest {
       ObjectNode cfg = (ObjectNode) YAML.readTree(config.toFile());
       ((ObjectNode) cfg.get("homeserver")).put("url", hs.baseUrl()).put("domain", hs.serverName());
       ((ObjectNode) cfg.get("appservice")).put("url", "http://127.0.0.1:" + asPort).put("port", asPort);
+      ((ObjectNode) cfg.get("media")).put("port", 0);
       cfg.putObject("permissions").put("@you:" + hs.serverName(), "admin");
       ObjectNode irc = cfg.putObject("irc").put("enabled", true);
       irc.putObject("networks").putObject("test").put("host", "127.0.0.1").put("port", ircd.port())

@@ -123,6 +123,8 @@ class OperatorSurfaceTest {
           port: %d
           url: http://127.0.0.1:%d
           bot_localpart: switchboard
+        media:
+          port: 0
         database:
           url: jdbc:sqlite:bridge.db
         metrics:

@@ -79,6 +79,8 @@ class ProvisioningXmppLinkTest {
         appservice:
           port: %d
           url: http://127.0.0.1:%d
+        media:
+          port: 0
         database:
           url: jdbc:sqlite:bridge.db
         provisioning:

@@ -28,7 +28,7 @@ public final class SortedEvents {
       case MEMBERSHIP -> EventKind.membership(event).map(change -> connector.onMembership(change, link))
           .orElseGet(SortedEvents::done);
       case ROOM_STATE -> connector.onRoomState(new RoomStateChange(event), link.get());
-      case CALL, OTHER -> done();
+      case CALL, ENCRYPTED, OTHER -> done();
     };
   }
 

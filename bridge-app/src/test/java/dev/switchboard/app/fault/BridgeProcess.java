@@ -72,6 +72,7 @@ final class BridgeProcess implements AutoCloseable {
     int asPort = freePort();
     ((ObjectNode) cfg.get("homeserver")).put("url", hs.baseUrl()).put("domain", hs.serverName());
     ((ObjectNode) cfg.get("appservice")).put("url", "http://127.0.0.1:" + asPort).put("port", asPort);
+    ((ObjectNode) cfg.get("media")).put("port", 0);
     cfg.putObject("permissions").put(hs.serverName(), "user").put("@admin:" + hs.serverName(), "admin");
     connectors.accept(cfg);
     YAML.writeValue(config.toFile(), cfg);

@@ -3,6 +3,8 @@ package dev.switchboard.core.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.switchboard.core.http.ListenerLimits;
+import dev.switchboard.core.media.MediaConfig;
+import dev.switchboard.core.media.MediaKeys;
 import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.provisioning.ProvisioningConfig;
 import java.net.URI;
@@ -23,7 +25,8 @@ public record BridgeConfig(
     Metrics metrics,
     Permissions permissions,
     ProvisioningConfig provisioning,
-    Logging logging) {
+    Logging logging,
+    MediaConfig media) {
 
   /** Without the operator sections: metrics off, default permissions for the homeserver's domain. */
   public BridgeConfig(Homeserver homeserver, AppService appservice, DatabaseConfig database,
@@ -32,11 +35,11 @@ public record BridgeConfig(
         Permissions.defaults(homeserver.domain()));
   }
 
-  /** Without provisioning, with the default logging. */
+  /** Without provisioning and the media endpoint, with the default logging. */
   public BridgeConfig(Homeserver homeserver, AppService appservice, DatabaseConfig database,
       Map<String, JsonNode> connectors, Path configFile, Metrics metrics, Permissions permissions) {
     this(homeserver, appservice, database, connectors, configFile, metrics, permissions,
-        ProvisioningConfig.disabled(homeserver.url()), Logging.defaults());
+        ProvisioningConfig.disabled(homeserver.url()), Logging.defaults(), MediaConfig.disabled());
   }
 
   /**
@@ -121,6 +124,11 @@ public record BridgeConfig(
           + ", secretKey=" + (secretKey == null || secretKey.isEmpty() ? "none" : "***") + ", secretKeyFile="
           + secretKeyFile + "]";
     }
+  }
+
+  /** Where the media link key lives: beside the secret key file. */
+  public java.nio.file.Path mediaKeyFile() {
+    return MediaKeys.besideSecretKey(database.secretKeyFile());
   }
 
   /** The section of a connector, or an empty object. */

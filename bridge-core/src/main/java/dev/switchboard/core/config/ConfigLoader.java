@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.http.ListenerLimits;
+import dev.switchboard.core.media.MediaConfig;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.permission.RelayFormat;
@@ -29,7 +30,7 @@ public final class ConfigLoader {
 
   private static final List<String> TOP_LEVEL =
       List.of("homeserver", "appservice", "database", "irc", "xmpp", "sip", "logging", "metrics", "permissions",
-          "provisioning", "relay");
+          "provisioning", "relay", "media");
   private static final Pattern DOMAIN = Pattern.compile("[A-Za-z0-9.-]+(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]+\\](:[0-9]{1,5})?");
   private static final Pattern LOCALPART = Pattern.compile("[a-z0-9._=/+-]+");
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
@@ -133,6 +134,13 @@ public final class ConfigLoader {
       throw new ConfigException("provisioning.port " + provisioning.port() + " is already used by the AS API or the "
           + "metrics listener; give it a port of its own (default " + ProvisioningConfig.DEFAULT_PORT + ")");
     }
+    MediaConfig media = MediaConfig.fromConfig(top.section("media"), asUrl.getHost());
+    if (media.enabled() && media.port() != 0 && (media.port() == port
+        || metrics.enabled() && media.port() == metrics.port()
+        || provisioning.enabled() && media.port() == provisioning.port())) {
+      throw new ConfigException("media.port " + media.port() + " is already used by the AS API, the metrics listener "
+          + "or the provisioning API; give it a port of its own (default " + MediaConfig.DEFAULT_PORT + ")");
+    }
     return new BridgeConfig(
         new BridgeConfig.Homeserver(hsUrl, domain),
         new BridgeConfig.AppService(id, bind, port, asUrl, bot, registration, maxBody,
@@ -144,7 +152,8 @@ public final class ConfigLoader {
         metrics,
         permissions,
         provisioning,
-        logging(top));
+        logging(top),
+        media);
   }
 
   private static BridgeConfig.Logging logging(ConfigSection top) {

@@ -1,6 +1,7 @@
 package dev.switchboard.core.connector;
 
 import dev.switchboard.core.homeserver.Intents;
+import dev.switchboard.core.media.MediaLinks;
 import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.portal.Portals;
 import dev.switchboard.core.store.Database;
@@ -27,7 +28,16 @@ public record BridgeContext(
     MeterRegistry metrics,
     ForeignGhosts foreignGhosts,
     Permissions permissions,
-    MessageMap messageMap) implements ConnectorContext {
+    MessageMap messageMap,
+    MediaLinks mediaLinks) implements ConnectorContext {
+
+  /** A context whose media links point at the homeserver's download path (no media endpoint; tests). */
+  public BridgeContext(String serverName, Intents intents, Database database, SecretBox secrets,
+      Portals portals, ScheduledExecutorService scheduler, Executor blockingExecutor, Clock clock,
+      MeterRegistry metrics, ForeignGhosts foreignGhosts, Permissions permissions, MessageMap messageMap) {
+    this(serverName, intents, database, secrets, portals, scheduler, blockingExecutor, clock, metrics,
+        foreignGhosts, permissions, messageMap, MediaLinks.homeserverDownload("https://" + serverName));
+  }
 
   /** A context with its own message map over {@code database} (one connector alone, e.g. in tests). */
   public BridgeContext(String serverName, Intents intents, Database database, SecretBox secrets,

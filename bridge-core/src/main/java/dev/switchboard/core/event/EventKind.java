@@ -17,7 +17,12 @@ public enum EventKind {
   MEMBERSHIP("membership changes"),
   ROOM_STATE("room settings"),
   CALL("calls"),
-  /** Anything else (encrypted events, polls, unknown types): no connector is given these. */
+  /**
+   * {@code m.room.encrypted}: content the bridge cannot read (it has no keys), so no connector is given it and the
+   * sender is told.
+   */
+  ENCRYPTED("encrypted messages"),
+  /** Anything else (polls, unknown types): no connector is given these. */
   OTHER("events of this type");
 
   private final String plural;
@@ -33,7 +38,8 @@ public enum EventKind {
 
   /** Whether a person sent it as content to be seen (so that not bridging it is worth telling them). */
   public boolean isContent() {
-    return this == MESSAGE || this == EDIT || this == REACTION || this == REDACTION || this == CALL;
+    return this == MESSAGE || this == EDIT || this == REACTION || this == REDACTION || this == CALL
+        || this == ENCRYPTED;
   }
 
   /** The kind of {@code event}, by its type and relations. */
@@ -47,6 +53,8 @@ public enum EventKind {
         return relation(event, "m.replace").isPresent() ? EDIT : MESSAGE;
       case "m.sticker":
         return MESSAGE;
+      case "m.room.encrypted":
+        return ENCRYPTED;
       case "m.reaction":
         return relation(event, "m.annotation").isPresent() ? REACTION : OTHER;
       case "m.room.redaction":

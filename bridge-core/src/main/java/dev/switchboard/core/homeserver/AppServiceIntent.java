@@ -277,6 +277,13 @@ final class AppServiceIntent implements Intent {
 
   @Override
   public CompletableFuture<RoomId> createRoom(ObjectNode request) {
+    for (JsonNode state : request.path("initial_state")) {
+      if ("m.room.encryption".equals(state.path("type").asText())) {
+        // Every room the bridge creates comes through here: nothing sent in an encrypted room could be bridged.
+        return CompletableFuture.failedFuture(new IllegalArgumentException(
+            "the bridge cannot decrypt, so it never creates an encrypted room (m.room.encryption in initial_state)"));
+      }
+    }
     // Not idempotent: a retry after the request may have arrived could create a second room.
     return call(MatrixRequest.post(MatrixRequest.CLIENT_V3 + "/createRoom", request).notIdempotent())
         .thenApply(body -> {

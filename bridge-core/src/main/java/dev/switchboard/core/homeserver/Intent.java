@@ -35,7 +35,10 @@ public interface Intent extends IntentWrites, IntentReads {
    */
   CompletableFuture<Void> setPresence(String presence, Optional<String> statusMsg);
 
-  /** {@code POST /createRoom} with the given body; returns the new room id. */
+  /**
+   * {@code POST /createRoom} with the given body; returns the new room id. Refuses a body whose {@code initial_state}
+   * turns encryption on: the bridge cannot decrypt yet.
+   */
   CompletableFuture<RoomId> createRoom(ObjectNode request);
 
   CompletableFuture<Void> createAlias(RoomAlias alias, RoomId room);

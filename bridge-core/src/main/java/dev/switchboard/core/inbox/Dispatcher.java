@@ -76,6 +76,7 @@ public final class Dispatcher implements AutoCloseable {
   private final BotRoomHandler botRooms;
   private final Permissions permissions;
   private final Refusals refusals;
+  private final EncryptionListener encryption;
   private final EventRouter router;
   private final Counter dispatched;
   private final Counter failed;
@@ -114,6 +115,16 @@ public final class Dispatcher implements AutoCloseable {
   public Dispatcher(Connectors connectors, LinkLookup links, UserId bot, InboxStore store, Executor workers,
       ScheduledExecutorService scheduler, Duration acceptTimeout, MembershipListener membership,
       BotRoomHandler botRooms, MeterRegistry metrics, Permissions permissions, Refusals refusals) {
+    this(connectors, links, bot, store, workers, scheduler, acceptTimeout, membership, botRooms, metrics, permissions,
+        refusals, EncryptionListener.NONE);
+  }
+
+  /** @param encryption takes every {@code m.room.encryption} event instead of the room's links */
+  public Dispatcher(Connectors connectors, LinkLookup links, UserId bot, InboxStore store, Executor workers,
+      ScheduledExecutorService scheduler, Duration acceptTimeout, MembershipListener membership,
+      BotRoomHandler botRooms, MeterRegistry metrics, Permissions permissions, Refusals refusals,
+      EncryptionListener encryption) {
+    this.encryption = encryption;
     this.botRooms = botRooms;
     this.permissions = permissions;
     this.refusals = refusals;
@@ -323,6 +334,11 @@ public final class Dispatcher implements AutoCloseable {
 
   private List<Target> pduTargets(MatrixEvent event) {
     noteMembership(event);
+    if (EncryptionListener.turnsEncryptionOn(event)) {
+      // Whoever sent it, the bot included: the homeserver may have turned encryption on in a room we created.
+      List<Link> roomLinks = links.linksOf(event.roomId());
+      return List.of(new Target("encryption", Optional.empty(), () -> encryption.encryptionEnabled(event, roomLinks)));
+    }
     if (event.sender().equals(bot)) {
       return relayedTopicTargets(event);
     }

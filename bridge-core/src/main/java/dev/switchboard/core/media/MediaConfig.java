@@ -19,6 +19,7 @@ import java.util.Optional;
  * @param linkLifetime how long a link opens
  * @param maxBytes files larger than this are refused (413)
  * @param maxConcurrent downloads at once; more get 503
+ * @param limits the listener's; a download that moves nothing for the idle timeout is ended too
  */
 public record MediaConfig(boolean enabled, String bind, int port, Optional<URI> publicUrl, Duration linkLifetime,
     long maxBytes, int maxConcurrent, ListenerLimits limits) {
@@ -33,6 +34,13 @@ public record MediaConfig(boolean enabled, String bind, int port, Optional<URI> 
   public static MediaConfig defaults() {
     return new MediaConfig(true, "127.0.0.1", DEFAULT_PORT, Optional.empty(), DEFAULT_LIFETIME, DEFAULT_MAX_BYTES,
         DEFAULT_MAX_CONCURRENT, LIMITS);
+  }
+
+  /** No endpoint: links point at the homeserver's download path. */
+  public static MediaConfig disabled() {
+    MediaConfig d = defaults();
+    return new MediaConfig(false, d.bind(), d.port(), d.publicUrl(), d.linkLifetime(), d.maxBytes(),
+        d.maxConcurrent(), d.limits());
   }
 
   /** The defaults on a free port of {@code 127.0.0.1}, links to it (tests). */
@@ -58,6 +66,10 @@ public record MediaConfig(boolean enabled, String bind, int port, Optional<URI> 
 
   public MediaConfig withMaxConcurrent(int n) {
     return new MediaConfig(enabled, bind, port, publicUrl, linkLifetime, maxBytes, n, limits);
+  }
+
+  public MediaConfig withLimits(ListenerLimits l) {
+    return new MediaConfig(enabled, bind, port, publicUrl, linkLifetime, maxBytes, maxConcurrent, l);
   }
 
   /**

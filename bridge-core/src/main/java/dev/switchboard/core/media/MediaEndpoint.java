@@ -2,6 +2,8 @@ package dev.switchboard.core.media;
 
 import dev.switchboard.core.http.HttpListener;
 import dev.switchboard.core.http.RequestCheck;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,6 +27,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class MediaEndpoint implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MediaEndpoint.class);
+  /** What the probe link ({@link SignedMediaLinks#probeLink()}) answers; {@code switchboard check} looks for it. */
+  public static final String PROBE_TEXT = "Switchboard media endpoint: reachable, link verified.\n";
   /** Until the homeserver's answer head arrives. */
   private static final Duration HOMESERVER_TIMEOUT = Duration.ofSeconds(30);
 
@@ -48,13 +52,21 @@ public final class MediaEndpoint implements AutoCloseable {
    */
   public static MediaEndpoint start(MediaConfig config, URI homeserverUrl, String asToken, byte[] linkKey,
       Clock clock) throws InterruptedException {
+    return start(config, homeserverUrl, asToken, linkKey, clock, new CompositeMeterRegistry());
+  }
+
+  /** As {@link #start(MediaConfig, URI, String, byte[], Clock)}, counting answers on {@code metrics}. */
+  public static MediaEndpoint start(MediaConfig config, URI homeserverUrl, String asToken, byte[] linkKey,
+      Clock clock, MeterRegistry metrics) throws InterruptedException {
+    MediaMeter meter = new MediaMeter(metrics);
     LinkSigner signer = new LinkSigner(linkKey, clock);
     HomeserverMedia homeserver = new HomeserverMedia(homeserverUrl, asToken, HOMESERVER_TIMEOUT);
     Semaphore slots = new Semaphore(config.maxConcurrent());
     // Requests are bodiless GETs: 8 KiB is room for a client that sends one anyway.
     HttpListener listener = HttpListener.bind(new HttpListener.Spec("Media", config.bind(), config.port(), 2,
         config.limits(), 8 * 1024, RequestCheck.ADMIT_ALL,
-        pipeline -> pipeline.addLast("media", new MediaRequests(signer, homeserver, slots, config.maxBytes(), clock)),
+        pipeline -> pipeline.addLast("meter", meter).addLast("media", new MediaRequests(signer, homeserver, slots, config.maxBytes(), clock,
+            config.limits().idleTimeout())),
         MediaHeaders::protect));
     URI publicUrl = config.publicUrl().orElseGet(() -> URI.create("http://" + host(config.bind()) + ":"
         + listener.port()));

@@ -46,18 +46,20 @@ final class MediaRequests extends SimpleChannelInboundHandler<FullHttpRequest> {
   private static final ThrottledWarning homeserverTrouble = new ThrottledWarning(log, Duration.ofMinutes(1));
   private static final Pattern SIZE = Pattern.compile("([0-9]{1,4})x([0-9]{1,4})");
   private static final Pattern CONTENT_RANGE = Pattern.compile("bytes ([0-9]+)-([0-9]+)/([0-9]+)");
-  /** What the probe link answers; {@code switchboard check} looks for it. */
-  static final byte[] PROBE_BODY = "Switchboard media endpoint: reachable, link verified.\n"
-      .getBytes(StandardCharsets.UTF_8);
+  static final byte[] PROBE_BODY = MediaEndpoint.PROBE_TEXT.getBytes(StandardCharsets.UTF_8);
 
   private final LinkSigner signer;
   private final HomeserverMedia homeserver;
   private final Semaphore slots;
   private final long maxBytes;
   private final Clock clock;
+  private final Duration stall;
   private BodyRelay relay;
 
-  MediaRequests(LinkSigner signer, HomeserverMedia homeserver, Semaphore slots, long maxBytes, Clock clock) {
+  /** {@code stall}: a download that moves nothing for this long is ended ({@code idle_timeout_seconds}). */
+  MediaRequests(LinkSigner signer, HomeserverMedia homeserver, Semaphore slots, long maxBytes, Clock clock,
+      Duration stall) {
+    this.stall = stall;
     this.signer = signer;
     this.homeserver = homeserver;
     this.slots = slots;
@@ -217,7 +219,8 @@ final class MediaRequests extends SimpleChannelInboundHandler<FullHttpRequest> {
       discard(body.body(), release);
       return;
     }
-    relay = new BodyRelay(ctx.channel(), skip, limit, length, () -> {
+    long cap = length >= 0 ? Long.MAX_VALUE : maxBytes; // an announced length was checked above
+    relay = new BodyRelay(ctx.channel(), skip, limit, length, cap, stall, () -> {
       relay = null;
       release.run();
     });

@@ -7,6 +7,7 @@ import dev.switchboard.core.event.MatrixEvent;
 import dev.switchboard.core.homeserver.Intents;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.notice.NoticeThrottle;
+import dev.switchboard.core.notice.RoomVoice;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
@@ -18,18 +19,22 @@ import org.slf4j.LoggerFactory;
  * Tells a {@link Level#NONE} user why the bridge ignores them: a message in a bridged room gets one notice from the
  * bot per room and user a day (more would let anyone make the bot spam a room), and an invite to a ghost is
  * rejected by that ghost, so the DM does not wait for an answer that never comes. Content a connector cannot carry
- * (a reaction to a phone) gets one notice per room, user, network and kind a day, the same for every connector.
+ * (a reaction to a phone) gets one notice per room, user, network and kind a day, the same for every connector; an
+ * encrypted message, which no network can be given while the bridge cannot decrypt, one per room and user a day.
+ * Notices come from whoever of ours is in the room ({@link RoomVoice}): the bot, or in a DM the ghost.
  */
 public final class RefusalNotices implements Refusals {
   private static final Logger log = LoggerFactory.getLogger(RefusalNotices.class);
   private static final Duration QUIET = Duration.ofDays(1);
 
   private final Intents intents;
+  private final RoomVoice voice;
   private final Predicate<UserId> isGhost;
   private final NoticeThrottle throttle;
 
-  public RefusalNotices(Intents intents, Predicate<UserId> isGhost, Clock clock) {
+  public RefusalNotices(Intents intents, RoomVoice voice, Predicate<UserId> isGhost, Clock clock) {
     this.intents = intents;
+    this.voice = voice;
     this.isGhost = isGhost;
     this.throttle = new NoticeThrottle(QUIET, clock);
   }
@@ -69,18 +74,26 @@ public final class RefusalNotices implements Refusals {
   public void unsupported(MatrixEvent event, EventKind kind, String protocol) {
     log.debug("Not bridging {} from {} in {} to {}: the connector has no handler for {}", event.type(),
         event.sender(), event.roomId(), protocol, kind);
-    if (!kind.isContent() || !throttle.allow(
-        event.roomId().value() + " " + event.sender().value() + " " + protocol + " " + kind)) {
+    // Nobody can read an encrypted message, whatever the network: one notice for the room's links together.
+    boolean encrypted = kind == EventKind.ENCRYPTED;
+    if (!kind.isContent() || !throttle.allow(event.roomId().value() + " " + event.sender().value() + " "
+        + (encrypted ? "" : protocol + " ") + kind)) {
       return;
     }
+    String body = encrypted
+        ? "this message is encrypted, and this bridge cannot read encrypted messages yet, so nobody on the other "
+            + "side of the bridge saw it. Encryption cannot be turned off in a room: to talk across the bridge, use a "
+            + "new room without encryption."
+        : kind.plural() + " are not bridged to " + protocol.toUpperCase(Locale.ROOT)
+            + ", so the people there did not see this one.";
     ObjectNode content = JsonNodeFactory.instance.objectNode().put("msgtype", "m.notice")
-        .put("body", event.sender().value() + ": " + kind.plural() + " are not bridged to "
-            + protocol.toUpperCase(Locale.ROOT) + ", so the people there did not see this one.");
-    notice(event, content, "unsupported:" + protocol + ":");
+        .put("body", event.sender().value() + ": " + body);
+    notice(event, content, encrypted ? "encrypted:" : "unsupported:" + protocol + ":");
   }
 
   private void notice(MatrixEvent event, ObjectNode content, String txnPrefix) {
-    intents.bot().sendMessage(event.roomId(), content, txnPrefix + event.eventId().value())
+    voice.in(event.roomId())
+        .thenCompose(speaker -> speaker.sendMessage(event.roomId(), content, txnPrefix + event.eventId().value()))
         .whenComplete((ok, err) -> {
           if (err != null) {
             log.debug("Could not tell {} in {} why their event was not bridged: {}", event.sender(), event.roomId(),

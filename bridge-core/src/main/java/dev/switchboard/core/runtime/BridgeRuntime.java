@@ -7,6 +7,10 @@ import dev.switchboard.core.command.BuiltinCommands;
 import dev.switchboard.core.command.CommandCapable;
 import dev.switchboard.core.command.CommandDispatcher;
 import dev.switchboard.core.command.LinkCommands;
+import dev.switchboard.core.encryption.EncryptedRooms;
+import dev.switchboard.core.notice.RoomVoice;
+import dev.switchboard.core.store.EncryptedRoomStore;
+import dev.switchboard.core.store.GhostStore;
 import dev.switchboard.core.command.CommandRegistry;
 import dev.switchboard.core.config.BridgeConfig;
 import dev.switchboard.core.http.ListenerLimits;
@@ -44,6 +48,9 @@ import dev.switchboard.core.inbox.Inbox;
 import dev.switchboard.core.inbox.SecretScrubber;
 import dev.switchboard.core.inbox.InboxPruner;
 import dev.switchboard.core.inbox.InboxStore;
+import dev.switchboard.core.media.MediaConfig;
+import dev.switchboard.core.media.MediaEndpoint;
+import dev.switchboard.core.media.MediaLinks;
 import dev.switchboard.core.portal.Portals;
 import dev.switchboard.core.store.Database;
 import dev.switchboard.core.store.MessageMap;
@@ -69,6 +76,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -89,6 +97,8 @@ public final class BridgeRuntime implements AutoCloseable {
    * @param queuedRetry backoff of durable sends; {@link RetryPolicy#FOREVER} in production
    * @param permissions who may use the bridge and its commands
    * @param metricsListener the {@code /metrics} and {@code /health} listener, if enabled
+   * @param media the media endpoint, if enabled; connectors' {@code mediaLinks()} then sign links to it
+   * @param mediaKey the key media links are signed with (the media key file's)
    */
   public record Settings(
       String serverName,
@@ -107,7 +117,19 @@ public final class BridgeRuntime implements AutoCloseable {
       RetryPolicy queuedRetry,
       Permissions permissions,
       BridgeConfig.Metrics metricsListener,
-      ListenerLimits limits) {
+      ListenerLimits limits,
+      MediaConfig media,
+      byte[] mediaKey) {
+
+    /** Without the media endpoint. */
+    public Settings(String serverName, URI homeserverUrl, String appserviceId, String asToken, String hsToken,
+        String botLocalpart, Namespaces namespaces, String bind, int port, int maxBodyBytes, Optional<URI> pingAs,
+        Duration txnRetention, Duration eventRetention, RetryPolicy queuedRetry, Permissions permissions,
+        BridgeConfig.Metrics metricsListener, ListenerLimits limits) {
+      this(serverName, homeserverUrl, appserviceId, asToken, hsToken, botLocalpart, namespaces, bind, port,
+          maxBodyBytes, pingAs, txnRetention, eventRetention, queuedRetry, permissions, metricsListener, limits,
+          MediaConfig.disabled(), null);
+    }
 
     /** With the AS API's default limits. */
     public Settings(String serverName, URI homeserverUrl, String appserviceId, String asToken, String hsToken,
@@ -130,7 +152,7 @@ public final class BridgeRuntime implements AutoCloseable {
     @Override
     public String toString() {
       return "Settings[serverName=" + serverName + ", homeserverUrl=" + homeserverUrl + ", bind=" + bind + ", port="
-          + port + "]";
+          + port + ", media=" + media + "]";
     }
   }
 
@@ -142,6 +164,8 @@ public final class BridgeRuntime implements AutoCloseable {
   private final Database database;
   private MeterRegistry metrics = new io.micrometer.core.instrument.composite.CompositeMeterRegistry();
   private CommandRegistry commands = new CommandRegistry();
+  private int mediaPort = -1;
+  private MediaLinks mediaLinks;
   /** Set after construction by the provisioning overload of start; -1 when provisioning is off. */
   private volatile int provisioningPort = -1;
 
@@ -260,11 +284,22 @@ public final class BridgeRuntime implements AutoCloseable {
     // One for the bridge, so every connector's mappings share commits.
     MessageMap sharedMessageMap = new StoredMessageMap(messageMap, blocking);
 
+    // The media endpoint, before the connectors: they hand out its links from the start.
+    MediaLinks mediaLinks = MediaLinks.homeserverDownload("https://" + s.serverName());
+    int mediaPort = -1;
+    if (s.media().enabled()) {
+      MediaEndpoint media = MediaEndpoint.start(s.media(), s.homeserverUrl(), s.asToken(), s.mediaKey(), clock,
+          metrics);
+      closeables.add(0, media);
+      mediaLinks = media.links();
+      mediaPort = media.port();
+    }
+
     // Connectors, each with its own config section.
     for (Connector c : enabled) {
       c.start(new BridgeContext(s.serverName(), intents, database, secrets, portals,
           scheduler, blocking, clock, metrics, user -> connectors.owningUser(user).map(Connector::protocol),
-          s.permissions(), sharedMessageMap));
+          s.permissions(), sharedMessageMap, mediaLinks));
       closeables.add(0, c::stop);
       log.info("Connector {} started", c.protocol());
     }
@@ -290,14 +325,22 @@ public final class BridgeRuntime implements AutoCloseable {
         client::reachable,
         () -> asPing.get() == null ? AppServicePing.State.CHECKING : asPing.get().state(),
         () -> asPing.get() == null ? Optional.empty() : asPing.get().problem()));
-    BuiltinCommands.register(commandRegistry, commands, health, blocking);
+    // While the bridge cannot decrypt: notices in rooms that turn encryption on, from whoever of ours is there.
+    Predicate<UserId> ours = user -> user.equals(bot) || s.namespaces().claimsUser(user.value());
+    RoomVoice voice = new RoomVoice(new GhostStore(database, clock), intents, bot, ours, blocking);
+    EncryptedRooms encryptedRooms = new EncryptedRooms(new EncryptedRoomStore(database, clock), voice, ours, blocking,
+        clock);
+    BuiltinCommands.register(commandRegistry, commands, health, encryptedRooms::bridged, blocking);
     new LinkCommands(connectors, intents.bot()).register(commandRegistry);
     AdminRooms adminRooms = new AdminRooms(bot, intents, new KvStore(database, clock), s.permissions(), commands,
         user -> connectors.owningUser(user).isPresent(), blocking);
 
     Dispatcher dispatcher = new Dispatcher(connectors, portals, bot, inboxStore, dispatchWorkers, scheduler,
-        Duration.ofMinutes(2), intents::membershipChanged, adminRooms, metrics, s.permissions(),
-        new RefusalNotices(intents, user -> connectors.owningUser(user).isPresent(), clock));
+        Duration.ofMinutes(2), (room, user, membership) -> {
+          intents.membershipChanged(room, user, membership);
+          voice.membershipChanged(room, user, membership);
+        }, adminRooms, metrics, s.permissions(),
+        new RefusalNotices(intents, voice, user -> connectors.owningUser(user).isPresent(), clock), encryptedRooms);
     closeables.add(0, dispatcher);
     dispatcher.resumePending();
     Inbox inbox = new Inbox(inboxStore, dispatcher, json, metrics, new SecretScrubber(commands::withoutSecrets));
@@ -335,7 +378,19 @@ public final class BridgeRuntime implements AutoCloseable {
     BridgeRuntime runtime = new BridgeRuntime(closeables, server.port(), metricsPort, intents, portals, database);
     runtime.metrics = metrics;
     runtime.commands = commandRegistry;
+    runtime.mediaPort = mediaPort;
+    runtime.mediaLinks = mediaLinks;
     return runtime;
+  }
+
+  /** The port of the media endpoint, or -1 when it is disabled. */
+  public int mediaPort() {
+    return mediaPort;
+  }
+
+  /** The links connectors hand out for Matrix files. */
+  public MediaLinks mediaLinks() {
+    return mediaLinks;
   }
 
   /** The port of the metrics and health listener, or -1 when it is disabled. */

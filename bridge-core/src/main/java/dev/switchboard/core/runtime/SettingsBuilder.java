@@ -3,6 +3,8 @@ package dev.switchboard.core.runtime;
 import dev.switchboard.core.config.BridgeConfig;
 import dev.switchboard.core.homeserver.RetryPolicy;
 import dev.switchboard.core.http.ListenerLimits;
+import dev.switchboard.core.media.MediaConfig;
+import dev.switchboard.core.media.MediaKeys;
 import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.registration.Namespaces;
 import java.net.URI;
@@ -15,7 +17,7 @@ import java.util.Optional;
  * required, everything else starts at a default and is changed by name, instead of 16 positional arguments. The
  * defaults: AS id and bot {@code switchboard}, AS API on {@code 127.0.0.1} at a free port with a 10 MiB body limit
  * and its default listener limits, no ping, transactions kept 7 days and events 30, durable sends retried forever,
- * the default permissions of the server, no metrics listener.
+ * the default permissions of the server, no metrics listener, no media endpoint (links to the homeserver).
  */
 public final class SettingsBuilder {
   private final String serverName;
@@ -35,6 +37,8 @@ public final class SettingsBuilder {
   private Permissions permissions;
   private BridgeConfig.Metrics metricsListener = BridgeConfig.Metrics.disabled();
   private ListenerLimits limits = ListenerLimits.APPSERVICE;
+  private MediaConfig media = MediaConfig.disabled();
+  private byte[] mediaKey;
 
   SettingsBuilder(String serverName, URI homeserverUrl, Namespaces namespaces, String asToken, String hsToken) {
     this.serverName = Objects.requireNonNull(serverName);
@@ -87,9 +91,19 @@ public final class SettingsBuilder {
     return this;
   }
 
+  /**
+   * Serves media with {@code config} (e.g. {@link MediaConfig#local()}) under a random key, so connectors hand out
+   * signed links to it ({@link BridgeRuntime#mediaLinks()}).
+   */
+  public SettingsBuilder media(MediaConfig config) {
+    this.media = config;
+    this.mediaKey = MediaKeys.random();
+    return this;
+  }
+
   public BridgeRuntime.Settings build() {
     return new BridgeRuntime.Settings(serverName, homeserverUrl, appserviceId, asToken, hsToken, botLocalpart,
         namespaces, bind, port, maxBodyBytes, pingAs, txnRetention, eventRetention, queuedRetry, permissions,
-        metricsListener, limits);
+        metricsListener, limits, media, mediaKey);
   }
 }

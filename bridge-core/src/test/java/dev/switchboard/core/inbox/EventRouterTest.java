@@ -81,6 +81,7 @@ class EventRouterTest {
 
   @Test
   void contentWithoutAHandlerIsReportedAndSettingsAreNot() throws Exception {
+    // An encrypted message is content nobody can be given (the bridge cannot decrypt): its sender is told too.
     MessagesOnly c = new MessagesOnly();
     router.deliver(c, event("$5", "m.room.message", null,
         "{\"body\":\"* b\",\"m.relates_to\":{\"rel_type\":\"m.replace\",\"event_id\":\"$1\"}}"), Optional.of(LINK));
@@ -90,7 +91,7 @@ class EventRouterTest {
     router.deliver(c, event("$8", "m.room.encrypted", null, "{}"), Optional.of(LINK));
     router.deliver(c, event("$9", "m.room.message", null, "{\"body\":\"x\"}"), Optional.empty());
     assertThat(calls).isEmpty();
-    assertThat(reported).containsExactly("EDIT irc $5", "REACTION irc $6");
+    assertThat(reported).containsExactly("EDIT irc $5", "REACTION irc $6", "ENCRYPTED irc $8");
   }
 
   @Test
@@ -105,6 +106,8 @@ class EventRouterTest {
     assertThat(EventKind.call(event("$1", "m.call.invite", null, "{\"call_id\":\"c\"}")).callId()).isEqualTo("c");
     assertThat(EventKind.of(event("$1", "m.room.name", "", "{}"))).isEqualTo(EventKind.ROOM_STATE);
     assertThat(EventKind.of(event("$1", "m.reaction", null, "{}"))).isEqualTo(EventKind.OTHER);
+    assertThat(EventKind.of(event("$1", "m.room.encrypted", null, "{}"))).isEqualTo(EventKind.ENCRYPTED);
+    assertThat(EventKind.of(event("$1", "m.room.encryption", "", "{}"))).isEqualTo(EventKind.ROOM_STATE);
     assertThat(EventKind.membership(event("$1", "m.room.member", "not-a-user", "{\"membership\":\"join\"}")))
         .isEmpty();
   }

@@ -92,7 +92,7 @@ public final class TestHomeserver implements AutoCloseable {
     new DirectoryRoutes(state).register(router);
     new ProfileRoutes(profiles).register(router);
     new PresenceRoutes(presence, options.clock()).register(router);
-    new MediaRoutes(state).register(router);
+    new MediaRoutes(state, options.media()).register(router);
     new OpenIdRoutes(openId, options.serverName()).register(router);
     if (!options.legacy()) {
       // Modern AS paths came with Synapse 1.81, the ping endpoint (Matrix 1.7) with 1.84.
@@ -161,6 +161,15 @@ public final class TestHomeserver implements AutoCloseable {
 
   public SpecSchemas spec() {
     return spec;
+  }
+
+  /**
+   * Adds a file to the content repository without holding its bytes, e.g. a gigabyte of {@link
+   * dev.switchboard.testkit.homeserver.media.SyntheticMedia} to test streaming; its {@code mxc://} URI.
+   */
+  public String putGeneratedMedia(dev.switchboard.testkit.homeserver.http.StreamedBody body, String contentType,
+      String fileName) {
+    return MediaRoutes.putGenerated(state, body, contentType, fileName);
   }
 
   // ---- application services

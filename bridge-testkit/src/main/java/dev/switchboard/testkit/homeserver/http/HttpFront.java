@@ -18,7 +18,9 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpChunkedInput;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -35,7 +37,7 @@ import java.util.function.Function;
 
 /**
  * The listening socket on 127.0.0.1: HTTP codec, aggregation, then hands each request to the dispatcher (which runs
- * handlers off the event loop). Can go away and come back on the same port, to play an outage.
+ * handlers off the event loop); streamed bodies are written as the client reads them. Can go away and come back on the same port, to play an outage.
  */
 public final class HttpFront implements AutoCloseable {
   private static final int MAX_BODY = 64 * 1024 * 1024;
@@ -61,6 +63,7 @@ public final class HttpFront implements AutoCloseable {
             ch.pipeline()
                 .addLast(new HttpServerCodec())
                 .addLast(new HttpObjectAggregator(MAX_BODY))
+                .addLast(new ChunkedWriteHandler())
                 .addLast(new RequestHandler());
           }
         });
@@ -154,13 +157,18 @@ public final class HttpFront implements AutoCloseable {
           ctx.close();
           return;
         }
-        FullHttpResponse out = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-            HttpResponseStatus.valueOf(response.status()), Unpooled.wrappedBuffer(response.body()));
+        HttpResponseStatus status = HttpResponseStatus.valueOf(response.status());
+        io.netty.handler.codec.http.HttpResponse out = response.streamed() == null
+            ? new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(response.body()))
+            : new DefaultHttpResponse(HttpVersion.HTTP_1_1, status);
         out.headers().set(HttpHeaderNames.CONTENT_TYPE, response.contentType());
-        out.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, response.body().length);
+        out.headers().set(HttpHeaderNames.CONTENT_LENGTH, response.contentLength());
         response.headers().forEach((k, v) -> out.headers().set(k, v));
         HttpUtil.setKeepAlive(out, keepAlive);
         var write = ctx.writeAndFlush(out);
+        if (response.streamed() != null) {
+          write = ctx.writeAndFlush(new HttpChunkedInput(response.streamed().open(response.from(), response.to())));
+        }
         if (!keepAlive) {
           write.addListener(ChannelFutureListener.CLOSE);
         }

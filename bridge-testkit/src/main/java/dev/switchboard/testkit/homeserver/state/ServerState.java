@@ -32,7 +32,9 @@ public final class ServerState {
   }
 
   /** An uploaded file. */
-  public record Media(String mediaId, String contentType, String fileName, byte[] bytes) {}
+  /** A file of the content repository; {@code body} is uploaded bytes, or generated ({@code SyntheticMedia}). */
+  public record Media(String mediaId, String contentType, String fileName,
+      dev.switchboard.testkit.homeserver.http.StreamedBody body) {}
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
@@ -371,8 +373,8 @@ public final class ServerState {
 
   // ---- media
 
-  public Media putMedia(String contentType, String fileName, byte[] bytes) {
-    Media m = new Media(randomString(24), contentType, fileName, bytes);
+  public Media putMedia(String contentType, String fileName, dev.switchboard.testkit.homeserver.http.StreamedBody body) {
+    Media m = new Media(randomString(24), contentType, fileName, body);
     media.put(m.mediaId(), m);
     return m;
   }
