@@ -166,7 +166,6 @@ final class HubFixture implements AutoCloseable {
           url: jdbc:sqlite:%s
         irc:
           enabled: true
-          media_base_url: %s
           networks:
             test:
               host: %s
@@ -183,9 +182,9 @@ final class HubFixture implements AutoCloseable {
           server_host: 127.0.0.1
           server_port: %d
           hub: { portal_aliases: %s }
-        """.formatted(hs.baseUrl(), hs.serverName(), port, port, dir.resolve("bridge.db"), hs.baseUrl(),
-        ircLink.host(), ircLink.port(), portalAliases, ProsodyServer.COMPONENT, prosody.componentSecret(),
-        prosody.componentPort(), portalAliases));
+        """.formatted(hs.baseUrl(), hs.serverName(), port, port, dir.resolve("bridge.db"), ircLink.host(),
+        ircLink.port(), portalAliases, ProsodyServer.COMPONENT, prosody.componentSecret(), prosody.componentPort(),
+        portalAliases));
     return new ConfigLoader(Map.of()).load(file);
   }
 

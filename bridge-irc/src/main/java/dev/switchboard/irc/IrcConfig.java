@@ -26,6 +26,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code irc:} config section, read once when the connector is built and validated there: every problem names
@@ -35,7 +37,6 @@ import java.util.regex.Pattern;
  * irc:
  *   user_prefix: _irc_      # ghosts @_irc_&lt;network&gt;_&lt;nick&gt;
  *   alias_prefix: _irc_     # portals #_irc_&lt;network&gt;_&lt;#channel&gt;
- *   media_base_url: https://matrix.example.org   # links to long messages; default https://&lt;domain&gt;
  *   presence: true          # IRC away state → ghost presence
  *   ident: { enabled: true, bind: 0.0.0.0, port: 113 }
  *   link_confirmation: ops  # the default of every network
@@ -47,9 +48,10 @@ import java.util.regex.Pattern;
  * @param hub core's {@code irc.hub} settings for rooms linked to other networks too
  * @param portalAliases core's {@code irc.hub.portal_aliases}
  */
-public record IrcConfig(String userPrefix, String aliasPrefix, Optional<String> mediaBaseUrl,
-    Map<String, NetworkConfig> networks, boolean presence, IdentConfig ident, HubSettings hub,
-    boolean portalAliases) {
+public record IrcConfig(String userPrefix, String aliasPrefix, Map<String, NetworkConfig> networks, boolean presence,
+    IdentConfig ident, HubSettings hub, boolean portalAliases) {
+  private static final Logger log = LoggerFactory.getLogger(IrcConfig.class);
+
   /**
    * Network ids appear in ghost localparts and aliases between the prefix and the nick or channel, so they use only
    * characters that need no escaping and never {@code _}, which separates them from the nick.
@@ -79,11 +81,6 @@ public record IrcConfig(String userPrefix, String aliasPrefix, Optional<String> 
     return new Prefixes(userPrefix, aliasPrefix);
   }
 
-  /** Where IRC users fetch long messages and media: {@code media_base_url}, else {@code https://<server name>}. */
-  public String mediaBase(String serverName) {
-    return mediaBaseUrl.orElse("https://" + serverName);
-  }
-
   public Optional<NetworkConfig> network(String id) {
     return Optional.ofNullable(networks.get(id));
   }
@@ -106,17 +103,20 @@ public record IrcConfig(String userPrefix, String aliasPrefix, Optional<String> 
     for (var entry : nets.properties()) {
       networks.put(entry.getKey(), network(irc.section("networks"), entry.getKey(), consent));
     }
-    return new IrcConfig(prefixes.user(), prefixes.alias(), mediaBaseUrl(irc), networks, irc.bool("presence", true),
-        ident(irc), HubSettings.from(irc.node(), irc.path()), LinkedRoomAliases.allowed(irc.node(), irc.path()));
+    ignoreMediaBaseUrl(irc);
+    return new IrcConfig(prefixes.user(), prefixes.alias(), networks, irc.bool("presence", true), ident(irc),
+        HubSettings.from(irc.node(), irc.path()), LinkedRoomAliases.allowed(irc.node(), irc.path()));
   }
 
-  private static Optional<String> mediaBaseUrl(ConfigSection irc) {
-    Optional<String> url = irc.optionalText("media_base_url");
-    if (url.isPresent() && !url.get().matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")) {
-      throw irc.problem("media_base_url", "must be the homeserver's public base URL, e.g. https://matrix.example.org"
-          + " (IRC users download long messages from it), got " + irc.node().path("media_base_url"));
+  /**
+   * {@code media_base_url} named the homeserver IRC users downloaded files from, before the bridge served them itself
+   * (core's {@code media.public_url}): configs that still have it start, and say once that it does nothing.
+   */
+  private static void ignoreMediaBaseUrl(ConfigSection irc) {
+    if (irc.has("media_base_url")) {
+      log.warn("{} is no longer used and is ignored: links to Matrix files go to the bridge's media endpoint at "
+          + "media.public_url (see docs/operations.md); remove it", irc.key("media_base_url"));
     }
-    return url;
   }
 
   private static String prefix(ConfigSection irc, String field) {

@@ -150,8 +150,7 @@ public final class IrcConnector implements Connector, LinkCapable, CommandCapabl
     OperatorConsent consent = new OperatorConsent(id -> config.network(id).map(NetworkConfig::linkConfirmation),
         id -> Optional.ofNullable(networks.get(id)).map(IrcNetwork::consentView), context.scheduler());
     ChannelMessageMap messageMap = new ChannelMessageMap(context.messageMap(), context.blockingExecutor());
-    LongMessages longMessages = new LongMessages(context.intents().bot(),
-        config.mediaBase(context.serverName()));
+    LongMessages longMessages = new LongMessages(context.intents().bot(), context.mediaLinks());
     keys = new ChannelKeys(context.database(), context.secrets(), context.clock(), context.blockingExecutor());
     keys.load();
     if (config.ident().enabled()) {

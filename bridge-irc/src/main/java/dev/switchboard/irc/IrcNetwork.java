@@ -127,7 +127,7 @@ final class IrcNetwork {
     this.messages = new MatrixMessages(puppets, shared.messageMap(), shared.longMessages(), config.lineLimit(),
         user -> ghostIds.remoteUser(user).filter(u -> u.network().equals(config.id())).map(GhostIds.RemoteUser::nick)
             .or(() -> puppets.existing(user).map(IrcConnection::nick)))
-        .withMedia(new IrcMediaLinks(shared.config().mediaBase(context.serverName())));
+        .withMedia(new IrcMediaLinks(context.mediaLinks()));
     this.privateChats = new PrivateChats(config.id(), context.intents(), ghostIds, context.portals(), puppets,
         ourNick, context.blockingExecutor(), shared.epoch(), shared.bridgingOf()::apply);
     this.annotations = new MatrixAnnotations(puppets, shared.messageMap(), config.reactions(), config.redactions());

@@ -2,6 +2,7 @@ package dev.switchboard.irc;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.media.MediaConfig;
 import dev.switchboard.core.permission.Permissions;
 import dev.switchboard.core.runtime.BridgeRuntime;
 import dev.switchboard.core.store.Database;
@@ -18,8 +19,8 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Core's runtime (the wiring the jar runs) with the IRC connector, against a testkit homeserver: the IRC connector
- * tested through the real Matrix path.
+ * Core's runtime (the wiring the jar runs) with the IRC connector and the media endpoint, against a testkit
+ * homeserver: the IRC connector tested through the real Matrix path.
  */
 public final class IrcBridgeHarness implements AutoCloseable {
   public static final String AS_TOKEN = "as-token-irc-test";
@@ -28,10 +29,14 @@ public final class IrcBridgeHarness implements AutoCloseable {
   public final IrcConnector connector;
   private final BridgeRuntime runtime;
 
-  /** The homeserver the IRC flow tests use: {@code test.local}, retrying its pushes after 20-500 ms. */
+  /**
+   * The homeserver the IRC flow tests use: {@code test.local}, retrying its pushes after 20-500 ms, serving media to
+   * authenticated clients only (as Synapse does since 1.120): links that open prove the bridge serves them.
+   */
   public static dev.switchboard.testkit.homeserver.Options homeserverOptions() {
     return dev.switchboard.testkit.homeserver.Options.defaults().serverName("test.local")
-        .backoff(Duration.ofMillis(20), Duration.ofMillis(500));
+        .backoff(Duration.ofMillis(20), Duration.ofMillis(500))
+        .media(dev.switchboard.testkit.homeserver.Options.Media.defaults().authenticatedOnly(true));
   }
 
   public static TestHomeserver startHomeserver() {
@@ -65,14 +70,13 @@ public final class IrcBridgeHarness implements AutoCloseable {
       java.util.function.Consumer<ObjectNode> network, java.util.function.Consumer<ObjectNode> section,
       Permissions permissions) throws Exception {
     ObjectNode irc = JsonNodeFactory.instance.objectNode();
-    irc.put("media_base_url", hs.baseUrl());
     section.accept(irc);
     network.accept(irc.putObject("networks").putObject("test").put("host", ircHost).put("port", ircPort)
         .put("tls", false).put("nick", "switchboard"));
     connector = new IrcConnector(IrcConfig.parse(irc), hs.serverName(), new SplittableRandom(1), Duration.ofMillis(200));
     Namespaces namespaces = connector.namespaces();
     runtime = BridgeRuntime.start(BridgeRuntime.Settings.builder(hs.serverName(), URI.create(hs.baseUrl()),
-            namespaces, AS_TOKEN, HS_TOKEN).permissions(permissions).build(),
+            namespaces, AS_TOKEN, HS_TOKEN).permissions(permissions).media(MediaConfig.local()).build(),
         Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of("irc")),
         new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(connector));
 
@@ -95,6 +99,11 @@ public final class IrcBridgeHarness implements AutoCloseable {
   public java.util.Optional<dev.switchboard.irc.network.IrcConnection> puppetOf(String network,
       dev.switchboard.core.id.UserId user) {
     return connector.puppetOf(network, user);
+  }
+
+  /** Where the bridge's media endpoint serves the links it hands out, e.g. {@code http://127.0.0.1:41234}. */
+  public String mediaUrl() {
+    return "http://127.0.0.1:" + runtime.mediaPort();
   }
 
   /** The bridge's AS API port. */

@@ -3,12 +3,14 @@ package dev.switchboard.irc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.switchboard.core.config.ConfigException;
 import dev.switchboard.irc.network.NetworkConfig;
 import dev.switchboard.irc.portal.ChannelName;
+import dev.switchboard.testkit.LogCapture;
 import org.junit.jupiter.api.Test;
 
 class IrcConfigTest {
@@ -81,9 +83,8 @@ class IrcConfigTest {
   }
 
   @Test
-  void floodLineLimitNetsplitAndMediaUrlAreReadWithDefaults() throws Exception {
+  void floodLineLimitAndNetsplitAreReadWithDefaults() throws Exception {
     IrcConfig config = IrcConfig.parse(yaml("""
-        media_base_url: https://matrix.example.org
         networks:
           a: { host: a.example, nick: bot, flood: { burst: 10, per_second: 0.5 }, line_limit: 5,
                netsplit: { delay_seconds: 60, quits_per_second: 3 } }
@@ -95,7 +96,6 @@ class IrcConfigTest {
     assertThat(a.lineLimit()).isEqualTo(5);
     assertThat(a.netsplit()).isEqualTo(new dev.switchboard.irc.membership.NetsplitConfig(
         java.time.Duration.ofSeconds(60), 3));
-    assertThat(config.mediaBaseUrl()).contains("https://matrix.example.org");
     NetworkConfig b = config.network("b").orElseThrow();
     assertThat(b.flood()).isEqualTo(dev.switchboard.irc.flood.FloodControl.DEFAULT);
     assertThat(b.lineLimit()).isEqualTo(IrcConfig.DEFAULT_LINE_LIMIT);
@@ -111,7 +111,7 @@ class IrcConfigTest {
   }
 
   @Test
-  void badFloodLineLimitNetsplitAndMediaUrlNameTheirKey() {
+  void badFloodLineLimitAndNetsplitNameTheirKey() {
     assertThatThrownBy(() -> IrcConfig.parse(yaml("networks: { a: { host: h, nick: n, flood: { burst: 0 } } }")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("irc.networks.a.flood.burst");
     assertThatThrownBy(() -> IrcConfig.parse(yaml("networks: { a: { host: h, nick: n, flood: { per_second: 0 } } }")))
@@ -121,7 +121,21 @@ class IrcConfigTest {
     assertThatThrownBy(() -> IrcConfig.parse(yaml(
         "networks: { a: { host: h, nick: n, netsplit: { delay_seconds: -1 } } }")))
         .isInstanceOf(ConfigException.class).hasMessageContaining("irc.networks.a.netsplit.delay_seconds");
-    assertThatThrownBy(() -> IrcConfig.parse(yaml("media_base_url: ftp://x\nnetworks: { a: { host: h, nick: n } }")))
-        .isInstanceOf(ConfigException.class).hasMessageContaining("irc.media_base_url");
+  }
+
+  @Test
+  void theRetiredMediaBaseUrlStillStartsAndSaysOnceThatMediaPublicUrlIsUsedInstead() throws Exception {
+    try (LogCapture log = new LogCapture(IrcConfig.class)) {
+      IrcConfig config = IrcConfig.parse(yaml("media_base_url: ftp://x\nnetworks: { a: { host: h, nick: n } }"));
+
+      assertThat(config.network("a")).isPresent();
+      assertThat(log.lines(Level.WARN)).singleElement().asString()
+          .contains("irc.media_base_url", "ignored", "media.public_url");
+    }
+    try (LogCapture log = new LogCapture(IrcConfig.class)) {
+      IrcConfig.parse(yaml("networks: { a: { host: h, nick: n } }"));
+
+      assertThat(log.lines(Level.WARN)).isEmpty();
+    }
   }
 }

@@ -195,8 +195,7 @@ class IrcPermissionMatrixTest {
     alice.awaitLine(l -> l.contains(" NOTICE #room :<Rita> (deleted a message)"), WAIT);
     alice.awaitMessage("switchboard", "#room", "* Rita reacted 👍 to bob", WAIT);
     List<String> bots = alice.messagesTo("#room").stream().filter(l -> l.startsWith("switchboard: ")).toList();
-    assertThat(bots.get(0)).startsWith("switchboard: <Rita> cat.png").contains(hs.get().baseUrl()
-        + "/_matrix/media/v3/download/test.local/cat123/");
+    assertThat(bots.get(0)).startsWith("switchboard: <Rita> cat.png " + bridge.get().mediaUrl() + "/media/");
     // The long message: two lines, each with the name, together the text; then the reaction.
     assertThat(bots).hasSize(4);
     assertThat(bots.subList(1, 3)).allMatch(l -> l.startsWith("switchboard: <Rita> word"));

@@ -167,7 +167,7 @@ public final class SipConnector implements Connector, CommandCapable, ThirdParty
     });
     texts = new Texts(signalling, context.intents(), dms, callees, numbers, ghosts, new SplittableRandom(), guard,
         () -> trunkKeepalive != null && trunkKeepalive.reachable().equals(Optional.of(false)),
-        () -> meters.message(ConnectorMeters.Direction.TO_REMOTE));
+        () -> meters.message(ConnectorMeters.Direction.TO_REMOTE), context.mediaLinks());
     incoming = new IncomingCalls(signalling, media, context.intents(), store, dms, callees, numbers, ghosts,
         lanes, context.scheduler(), new SplittableRandom(), config.inbound().lifetime(),
         config.candidateWait(), user -> deskPhones == null ? Optional.empty() : deskPhones.bindingOf(user), limits);

@@ -3,6 +3,7 @@ package dev.switchboard.sip;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.permission.Permissions;
+import dev.switchboard.core.media.MediaConfig;
 import dev.switchboard.core.runtime.BridgeRuntime;
 import dev.switchboard.core.store.Database;
 import dev.switchboard.core.store.SecretBox;
@@ -55,7 +56,7 @@ public final class SipBridge implements AutoCloseable {
     BridgeRuntime runtime = BridgeRuntime.start(BridgeRuntime.Settings.builder(hs.serverName(),
             URI.create(hs.baseUrl()), connector.namespaces(), AS_TOKEN, HS_TOKEN)
             .appserviceId("switchboard-sip").port(port).maxBodyBytes(10_000_000)
-            .permissions(Permissions.fromConfig(permissions, hs.serverName())).build(),
+            .permissions(Permissions.fromConfig(permissions, hs.serverName())).media(MediaConfig.local()).build(),
         Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of("sip")),
         new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(connector));
     if (register) {
@@ -66,6 +67,11 @@ public final class SipBridge implements AutoCloseable {
           .build());
     }
     return new SipBridge(runtime, dir.resolve("bridge.db"));
+  }
+
+  /** Where the bridge's media endpoint serves the links it hands out, e.g. {@code http://127.0.0.1:41234}. */
+  public String mediaUrl() {
+    return "http://127.0.0.1:" + runtime.mediaPort();
   }
 
   /** The port of the bridge's application service API (the homeserver's requests go there). */

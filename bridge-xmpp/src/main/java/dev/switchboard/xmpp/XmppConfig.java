@@ -6,10 +6,11 @@ import dev.switchboard.core.portal.LinkedRoomAliases;
 import dev.switchboard.xmpp.component.ComponentSettings;
 import java.time.Duration;
 import java.util.LinkedHashSet;
-import java.util.Optional;
 import java.util.Set;
 import org.jxmpp.jid.impl.JidCreate;
 import org.jxmpp.stringprep.XmppStringprepException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code xmpp:} config section, parsed once when the connector is built (a bad value fails the start, naming
@@ -26,6 +27,7 @@ import org.jxmpp.stringprep.XmppStringprepException;
  */
 public record XmppConfig(ComponentSettings component, Prefixes prefixes, String listenerNick, Duration discoTimeout,
     Media media, Duration selfPingInterval, HubSettings hub, boolean portalAliases) {
+  private static final Logger log = LoggerFactory.getLogger(XmppConfig.class);
 
   /**
    * {@code user_prefix} and {@code alias_prefix}, read here only: the registration's namespaces, the ghost ids and
@@ -40,12 +42,11 @@ public record XmppConfig(ComponentSettings component, Prefixes prefixes, String 
   /**
    * Media settings.
    *
-   * @param baseUrl the homeserver's public base URL for links to Matrix media; without it XMPP gets no link
    * @param maxBytes the largest file fetched from XMPP users' links for re-upload
    * @param allowedHosts hosts fetched even though they resolve to internal addresses (e.g. the XMPP server's own
    *     upload service on a private network)
    */
-  public record Media(Optional<String> baseUrl, long maxBytes, Set<String> allowedHosts) {}
+  public record Media(long maxBytes, Set<String> allowedHosts) {}
 
   /** Parses the section ({@code xmpp}); every error names the full key. */
   public static XmppConfig parse(ConfigSection section) {
@@ -70,12 +71,12 @@ public record XmppConfig(ComponentSettings component, Prefixes prefixes, String 
   }
 
   private static Media media(ConfigSection section) {
-    Optional<String> baseUrl = section.optionalText("media_base_url");
-    if (baseUrl.isPresent() && !baseUrl.get().matches("https?://[^\\s/?#]+(/[^\\s?#]*)?")) {
-      throw section.problem("media_base_url", "must be the homeserver's public base URL, e.g. "
-          + "https://matrix.example.org (XMPP users download Matrix media from it), got " + baseUrl.get());
+    // media_base_url named the homeserver XMPP users downloaded Matrix files from, before the bridge served them.
+    if (section.has("media_base_url")) {
+      log.warn("{} is no longer used and is ignored: links to Matrix files go to the bridge's media endpoint at "
+          + "media.public_url (see docs/operations.md); remove it", section.key("media_base_url"));
     }
     long max = section.number("media_max_bytes", 10L * 1024 * 1024, 1, 512L * 1024 * 1024);
-    return new Media(baseUrl, max, new LinkedHashSet<>(section.strings("media_allowed_hosts")));
+    return new Media(max, new LinkedHashSet<>(section.strings("media_allowed_hosts")));
   }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.connector.Connector;
 import dev.switchboard.core.homeserver.RetryPolicy;
 import dev.switchboard.core.permission.Permissions;
+import dev.switchboard.core.media.MediaConfig;
 import dev.switchboard.core.runtime.BridgeRuntime;
 import dev.switchboard.core.store.Database;
 import dev.switchboard.core.store.SecretBox;
@@ -70,9 +71,14 @@ public final class BridgeHarness implements AutoCloseable {
     return BridgeRuntime.start(BridgeRuntime.Settings.builder(hs.serverName(), URI.create(hs.baseUrl()),
             connector.namespaces(), AS_TOKEN, HS_TOKEN).botLocalpart(BOT_LOCALPART).port(port)
             .queuedRetry(new RetryPolicy(Duration.ofMillis(50), Duration.ofSeconds(1), Integer.MAX_VALUE))
-            .permissions(permissions).build(),
+            .permissions(permissions).media(MediaConfig.local()).build(),
         Database.open("jdbc:sqlite:" + dir.resolve("bridge.db"), null, null, List.of(connector.protocol())),
         new SecretBox(new byte[SecretBox.KEY_BYTES], new SecureRandom()), List.of(connector));
+  }
+
+  /** Where the bridge's media endpoint serves the links it hands out, e.g. {@code http://127.0.0.1:41234}. */
+  public String mediaUrl() {
+    return "http://127.0.0.1:" + runtime.mediaPort();
   }
 
   /** The port of the bridge's AS API. */

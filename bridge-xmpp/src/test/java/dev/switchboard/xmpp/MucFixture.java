@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.testkit.homeserver.Options;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.net.PausableProxy;
 import dev.switchboard.testkit.xmpp.ProsodyServer;
@@ -76,13 +77,23 @@ public final class MucFixture implements AutoCloseable {
     return start(dir, extraConfig, "debug", 0, permissions);
   }
 
+  /** {@link #start(Path, String)} against a homeserver with these options (e.g. authenticated media only). */
+  public static MucFixture start(Path dir, String extraConfig, Options homeserver) throws Exception {
+    return start(dir, extraConfig, "debug", 0, null, homeserver);
+  }
+
   private static MucFixture start(Path dir, String extraConfig, String prosodyLogLevel, int archiveItemLimit,
       String permissions) throws Exception {
+    return start(dir, extraConfig, prosodyLogLevel, archiveItemLimit, permissions, Options.defaults());
+  }
+
+  private static MucFixture start(Path dir, String extraConfig, String prosodyLogLevel, int archiveItemLimit,
+      String permissions, Options homeserver) throws Exception {
     ProsodyServer prosody = ProsodyServer.start(prosodyLogLevel, archiveItemLimit);
     TestHomeserver hs = null;
     PausableProxy proxy = null;
     try {
-      hs = TestHomeserver.start();
+      hs = TestHomeserver.start(homeserver);
       proxy = PausableProxy.inFrontOf("127.0.0.1", prosody.componentPort());
       ObjectMapper json = new ObjectMapper();
       ObjectNode section = (ObjectNode) json.readTree("""
@@ -145,6 +156,11 @@ public final class MucFixture implements AutoCloseable {
 
   public static MucFixture start(Path dir) throws Exception {
     return start(dir, "{}");
+  }
+
+  /** Where the bridge's media endpoint serves the links it hands out. */
+  public String mediaUrl() {
+    return bridge.mediaUrl();
   }
 
   /** The {@code dev} MUC as seen by {@code client}. */

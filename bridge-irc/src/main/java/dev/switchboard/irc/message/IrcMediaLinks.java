@@ -1,25 +1,20 @@
 package dev.switchboard.irc.message;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
+import dev.switchboard.core.media.MediaLinks;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * Matrix media ({@code m.image}, {@code m.file}, {@code m.video}, {@code m.audio}) as one IRC line: the file name,
- * its size and the homeserver's download link, and the caption when there is one. The link is the unauthenticated
- * {@code /_matrix/media/v3/download} path IRC users can open (see docs/irc.md on authenticated media).
+ * its size and a link IRC users can open (the bridge's, from core's {@link MediaLinks}), and the caption when there
+ * is one.
  */
 public final class IrcMediaLinks {
-  private static final Pattern MXC = Pattern.compile("mxc://([A-Za-z0-9.:\\[\\]-]+)/([A-Za-z0-9_-]+)");
+  private final MediaLinks links;
 
-  private final String mediaBaseUrl;
-
-  public IrcMediaLinks(String mediaBaseUrl) {
-    this.mediaBaseUrl = mediaBaseUrl.endsWith("/") ? mediaBaseUrl.substring(0, mediaBaseUrl.length() - 1)
-        : mediaBaseUrl;
+  public IrcMediaLinks(MediaLinks links) {
+    this.links = links;
   }
 
   /** Whether the msgtype is one of the media types. */
@@ -31,30 +26,28 @@ public final class IrcMediaLinks {
   }
 
   /**
-   * The text for IRC, e.g. {@code cat.png (12 KiB) https://hs/_matrix/media/v3/download/hs/abc/cat.png}, then the
+   * The text for IRC, e.g. {@code cat.png (12 KiB) https://bridge.example.org/media/<signed id>/cat.png}, then the
    * caption on its own line; empty when the content has no usable {@code mxc://} URL (encrypted files carry theirs
    * in {@code file}, which IRC users could not decrypt anyway).
    */
   public Optional<String> text(JsonNode content) {
-    var m = MXC.matcher(content.path("url").asText(""));
-    if (!m.matches()) {
-      return Optional.empty();
-    }
     String body = content.path("body").asText("");
     String fileName = content.path("filename").asText(body).strip();
     if (fileName.isEmpty()) {
       fileName = "file";
     }
-    // The file name is the user's: keep it readable in the text, but one line, and encoded in the link.
+    // The file name is the user's: keep it readable in the text, but one line (MediaLinks encodes it in the link).
     String shown = fileName.replaceAll("[\\p{Cntrl}\\u0085\\u2028\\u2029]+", " ");
-    String link = mediaBaseUrl + "/_matrix/media/v3/download/" + m.group(1) + "/" + m.group(2) + "/"
-        + URLEncoder.encode(shown, StandardCharsets.UTF_8).replace("+", "%20");
+    Optional<String> link = links.link(content.path("url").asText(""), shown);
+    if (link.isEmpty()) {
+      return Optional.empty();
+    }
     StringBuilder out = new StringBuilder(shown);
     long size = content.path("info").path("size").asLong(-1);
     if (size >= 0) {
       out.append(" (").append(size(size)).append(')');
     }
-    out.append(' ').append(link);
+    out.append(' ').append(link.get());
     // Since Matrix 1.10, a body that differs from the file name is a caption.
     if (content.has("filename") && !body.isBlank() && !body.equals(content.path("filename").asText())) {
       out.append('\n').append(body);

@@ -1,48 +1,38 @@
 package dev.switchboard.irc.message;
 
 import dev.switchboard.core.homeserver.Intent;
+import dev.switchboard.core.media.MediaLinks;
 import dev.switchboard.irc.format.IrcLines;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * Messages longer than a network's line limit go to the homeserver as a text file, and IRC gets one line: the start
- * of the message and a link to the whole.
- *
- * <p>The link uses the unauthenticated download path {@code /_matrix/media/v3/download/<server>/<id>/<file>}: IRC
- * users have no Matrix access token, so the authenticated {@code /_matrix/client/v1/media/download/...} (Matrix
- * 1.11) would answer them 401. Homeservers that freeze unauthenticated media (Synapse's {@code
- * enable_authenticated_media}) refuse it for new uploads too; for those the bridge needs a media proxy of its own
- * (not built yet, see docs/irc.md).
+ * of the message and a link to the whole. IRC users have no Matrix access token, so the link is the bridge's (core's
+ * {@link MediaLinks}), which serves the file on their behalf.
  */
 public final class LongMessages {
   static final String FILE_NAME = "message.txt";
 
   private final Intent uploader;
-  private final String mediaBaseUrl;
+  private final MediaLinks links;
 
-  /**
-   * @param uploader who uploads (the bot: Matrix users' own intents are not ours)
-   * @param mediaBaseUrl the homeserver's public base URL, e.g. {@code https://matrix.example.org}
-   */
-  public LongMessages(Intent uploader, String mediaBaseUrl) {
+  /** @param uploader who uploads (the bot: Matrix users' own intents are not ours) */
+  public LongMessages(Intent uploader, MediaLinks links) {
     this.uploader = uploader;
-    this.mediaBaseUrl = mediaBaseUrl.endsWith("/") ? mediaBaseUrl.substring(0, mediaBaseUrl.length() - 1)
-        : mediaBaseUrl;
+    this.links = links;
   }
 
-  /** Uploads {@code text} and returns the public download link. */
+  /** Uploads {@code text} and returns the link IRC users open. */
   public CompletableFuture<String> upload(String text) {
     return uploader.uploadMedia(text.getBytes(StandardCharsets.UTF_8), "text/plain; charset=utf-8", FILE_NAME)
-        .thenApply(this::downloadUrl);
+        .thenApply(this::link);
   }
 
-  /** The download link for an {@code mxc://server/id} URI. */
-  String downloadUrl(String mxc) {
-    if (!mxc.startsWith("mxc://") || mxc.indexOf('/', "mxc://".length()) < 0) {
-      throw new IllegalArgumentException("not an mxc URI: " + mxc);
-    }
-    return mediaBaseUrl + "/_matrix/media/v3/download/" + mxc.substring("mxc://".length()) + "/" + FILE_NAME;
+  /** The link to the uploaded {@code mxc://server/id}; a homeserver answering anything else fails the message. */
+  String link(String mxc) {
+    return links.link(mxc, FILE_NAME).orElseThrow(
+        () -> new IllegalStateException("the homeserver's upload answered no mxc:// URI: " + mxc));
   }
 
   /**

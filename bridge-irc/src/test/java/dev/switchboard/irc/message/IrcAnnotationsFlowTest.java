@@ -15,7 +15,9 @@ import dev.switchboard.testkit.irc.IrcTestUser;
 import dev.switchboard.testkit.irc.NgircdServer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -106,22 +108,24 @@ class IrcAnnotationsFlowTest {
   }
 
   @Test
-  void mediaBecomesTheFileNameSizeAndDownloadLink() throws Exception {
+  void mediaBecomesTheFileNameSizeAndTheBridgesLink() throws Exception {
     start(n -> { });
     ObjectNode image = JSON.createObjectNode().put("msgtype", "m.image").put("body", "cat photo.png")
         .put("url", "mxc://test.local/abc123");
     image.putObject("info").put("size", 12_345).put("mimetype", "image/png");
     bob.sendEvent(room, "m.room.message", image);
 
-    String link = hs.get().baseUrl() + "/_matrix/media/v3/download/test.local/abc123/cat%20photo.png";
-    alice.awaitMessage("bob", "#room", "cat photo.png (12 KiB) " + link, WAIT);
+    String links = Pattern.quote(bridge.get().mediaUrl()) + "/media/[A-Za-z0-9_-]+/";
+    alice.awaitLine(l -> l.matches(":bob!\\S+ PRIVMSG #room :cat photo\\.png \\(12 KiB\\) " + links
+        + "cat%20photo\\.png"), WAIT);
 
     ObjectNode captioned = JSON.createObjectNode().put("msgtype", "m.file").put("body", "the report")
         .put("filename", "report.pdf").put("url", "mxc://test.local/def456");
     bob.sendEvent(room, "m.room.message", captioned);
     alice.awaitMessage("bob", "#room", "the report", WAIT);
-    assertThat(alice.messagesTo("#room")).containsSubsequence("bob: report.pdf "
-        + hs.get().baseUrl() + "/_matrix/media/v3/download/test.local/def456/report.pdf", "bob: the report");
+    List<String> fromBob = alice.messagesTo("#room").stream().filter(m -> m.startsWith("bob: ")).toList();
+    assertThat(fromBob.get(fromBob.size() - 2)).matches("bob: report\\.pdf " + links + "report\\.pdf");
+    assertThat(fromBob.get(fromBob.size() - 1)).isEqualTo("bob: the report");
   }
 
   @Test

@@ -1,7 +1,9 @@
 package dev.switchboard.irc.message;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.switchboard.core.media.MediaLinks;
 import dev.switchboard.irc.format.IrcLines;
 import org.junit.jupiter.api.Test;
 
@@ -22,9 +24,11 @@ class LongMessagesTest {
   }
 
   @Test
-  void theLinkIsTheUnauthenticatedDownloadPathOfTheMediaBaseUrl() {
-    LongMessages messages = new LongMessages(null, "https://matrix.example.org/");
+  void theLinkIsTheBridgesLinkToTheUploadedFile() {
+    MediaLinks links = MediaLinks.homeserverDownload("https://matrix.example.org/");
+    LongMessages messages = new LongMessages(null, links);
 
-    assertThat(messages.downloadUrl("mxc://example.org/abc")).isEqualTo(URL);
+    assertThat(messages.link("mxc://example.org/abc")).isEqualTo(URL);
+    assertThatThrownBy(() -> messages.link("https://example.org/abc")).isInstanceOf(IllegalStateException.class);
   }
 }

@@ -10,6 +10,7 @@ import dev.switchboard.core.homeserver.Intents;
 import dev.switchboard.core.id.EventId;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.media.MediaLinks;
 import dev.switchboard.sip.address.Callees;
 import dev.switchboard.sip.address.Callers;
 import dev.switchboard.sip.address.Dialable;
@@ -69,6 +70,7 @@ public final class Texts {
   private final Runnable delivered;
   private final SipGuard guard;
   private final BooleanSupplier trunkUnreachable;
+  private final FileTexts files;
   /** Our MESSAGEs awaiting a final answer, by Call-ID. */
   private final Map<String, Outgoing> outgoing = new ConcurrentHashMap<>();
 
@@ -92,10 +94,11 @@ public final class Texts {
    * @param guard decides whether a Matrix user's text may go (level, dial plan, rate limits)
    * @param trunkUnreachable true while the trunk keepalive says the trunk does not answer
    * @param delivered runs once for each Matrix text the far end accepted (2xx), for the meters
+   * @param links the links phones get for Matrix files
    */
   public Texts(SipSignalling sip, Intents intents, DmRooms dms, Callees callees, PhoneNumbers numbers,
       GhostNames ghosts, RandomGenerator random, SipGuard guard, BooleanSupplier trunkUnreachable,
-      Runnable delivered) {
+      Runnable delivered, MediaLinks links) {
     this.delivered = delivered;
     this.sip = sip;
     this.targets = new Targets(sip);
@@ -107,6 +110,7 @@ public final class Texts {
     this.random = random;
     this.guard = guard;
     this.trunkUnreachable = trunkUnreachable;
+    this.files = new FileTexts(links);
   }
 
   // ---- phone → Matrix
@@ -189,8 +193,9 @@ public final class Texts {
   // ---- Matrix → phone
 
   /**
-   * {@code m.room.message} in the DM of {@code user} with {@code ghost}. Text, notices and emotes go out; other
-   * message types (files, locations) are answered with a notice that they cannot be sent. The future is the event's
+   * {@code m.room.message} in the DM of {@code user} with {@code ghost}. Text, notices and emotes go out, files as
+   * their name and link; other message types (locations, encrypted files) are answered with a notice that they
+   * cannot be sent. The future is the event's
    * delivery (DESIGN.md "Data flow"): it completes when the MESSAGE has its final answer (2xx: delivered; 3xx-6xx: the
    * user gets a notice and the event is done, a repeat would get the same answer) or when the guard refused it (with
    * a notice); it fails with {@link RemoteUnavailableException} when the far end does not answer, the request cannot
@@ -205,10 +210,11 @@ public final class Texts {
     String text = switch (msgtype) {
       case "m.text", "m.notice" -> body;
       case "m.emote" -> "* " + body;
-      default -> null;
+      default -> FileTexts.isFile(msgtype) ? files.text(event.content()).orElse(null) : null;
     };
     if (text == null) {
-      notDelivered(event.roomId(), ghost, event.eventId(), "only text can be sent to " + to.display());
+      notDelivered(event.roomId(), ghost, event.eventId(), "only text and unencrypted files can be sent to "
+          + to.display());
       return CompletableFuture.completedFuture(null);
     }
     if (text.getBytes(StandardCharsets.UTF_8).length > MAX_BODY_BYTES) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.sip.AdminRoom;
@@ -15,6 +16,10 @@ import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.sip.FreePorts;
 import dev.switchboard.testkit.sip.SippScenario;
 import java.net.URISyntaxException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -44,6 +49,16 @@ class TextMessagesTest {
     sip.putObject("rtpengine").put("ng_address", "127.0.0.1:" + FreePorts.udp());
     sip.putObject("inbound").putObject("numbers").put("+1 555 0100", ALICE);
     return sip;
+  }
+
+  /** Uploads {@code bytes} as {@code user}, as a Matrix client does; the {@code mxc://} URI. */
+  private static String upload(TestHomeserver hs, TestUser user, byte[] bytes, String type, String name)
+      throws Exception {
+    HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(java.net.URI.create(
+        hs.baseUrl() + "/_matrix/media/v3/upload?filename=" + name))
+        .header("Authorization", "Bearer " + user.accessToken()).header("Content-Type", type)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), HttpResponse.BodyHandlers.ofString());
+    return new ObjectMapper().readTree(answer.body()).path("content_uri").asText();
   }
 
   /** Alice asks the bot for a DM with {@code number} and joins the room the ghost invites her to. */
@@ -131,6 +146,34 @@ class TextMessagesTest {
       await().atMost(WAIT).until(() -> hs.requests("POST", ".*/receipt/m\\.read/.*").stream()
           .anyMatch(r -> r.decodedPath().contains(sent)));
       assertThat(bridge.counter("switchboard.sip.messages", "direction", "to_remote")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aMatrixFileGoesToThePhoneAsItsNameAndALinkThatOpens() throws Exception {
+    byte[] pdf = "%PDF-1.4 the quarterly report".getBytes(StandardCharsets.UTF_8);
+    // Media for authenticated clients only, as Synapse serves it since 1.120: the phone's link is the bridge's.
+    try (TestHomeserver hs = TestHomeserver.start(Options.defaults().serverName("test.local")
+            .media(Options.Media.defaults().authenticatedOnly(true)));
+        SippScenario phone = SippScenario.serve(scenario("uas-message-auth.xml"), dir, Duration.ofSeconds(60));
+        SipBridge bridge = SipBridge.start(hs, sipConfig(phone.port()), dir)) {
+      TestUser alice = hs.user("alice");
+      String room = dmVia(hs, alice, "+1 555 0006");
+      ObjectNode file = JSON.objectNode().put("msgtype", "m.file").put("body", "for Monday").put("filename",
+          "report.pdf").put("url", upload(hs, alice, pdf, "application/pdf", "report.pdf"));
+
+      String sent = alice.sendEvent(room, "m.room.message", file);
+
+      assertThat(phone.awaitExit(WAIT)).as(phone::diagnostics).isZero();
+      Matcher text = Pattern.compile("report\\.pdf (" + Pattern.quote(bridge.mediaUrl())
+          + "/media/\\S+/report\\.pdf)\r?\nfor Monday").matcher(phone.messages());
+      assertThat(text.find()).as(phone.messages()).isTrue();
+      HttpResponse<byte[]> download = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(java.net.URI.create(text.group(1))).build(), HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(download.statusCode()).isEqualTo(200);
+      assertThat(download.body()).isEqualTo(pdf);
+      await().atMost(WAIT).until(() -> hs.requests("POST", ".*/receipt/m\\.read/.*").stream()
+          .anyMatch(r -> r.decodedPath().contains(sent)));
     }
   }
 

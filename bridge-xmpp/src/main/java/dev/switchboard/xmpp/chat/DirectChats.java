@@ -98,7 +98,7 @@ public final class DirectChats implements LinkEvents {
     this.messageMap = messageMap;
     this.blocking = context.blockingExecutor();
     this.lanes = new KeyedSerialExecutor<>(blocking, "XMPP direct chat");
-    this.mediaLinks = new MediaLinks(config.media().baseUrl());
+    this.mediaLinks = new MediaLinks(context.mediaLinks());
     this.fetcher = fetcher;
     this.isBridgedMuc = isBridgedMuc;
   }

@@ -80,7 +80,7 @@ public final class GatewayBridge implements LinkEvents {
     this.jids = new GatewayJids(domain);
     this.ghostIds = ghostIds;
     this.interactions = new GatewayInteractions(context, connection, ghostIds);
-    MediaLinks mediaLinks = new MediaLinks(config.media().baseUrl());
+    MediaLinks mediaLinks = new MediaLinks(context.mediaLinks());
     /* Permission levels: who shows as an occupant, relay users' lines, which rooms XMPP users may enter. */
     GatewayRelay relays = new GatewayRelay(context, new BridgingPolicy(context, ghostIds), connection, mediaLinks);
     this.access = new GatewayAccess(context, connection, ghostIds);

@@ -1,53 +1,90 @@
 package dev.switchboard.xmpp.media;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.jivesoftware.smack.packet.ExtensionElement;
 import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smack.packet.StandardExtensionElement;
 
 /**
- * Matrix media as XMPP sees it: a link to the homeserver's download URL, as the message body and as XEP-0066 out of
- * band data ({@code <x xmlns='jabber:x:oob'>}), which clients such as Conversations and Dino show inline when the
- * body is exactly the URL. The link uses the unauthenticated {@code /_matrix/media/v3/download} path: XMPP users have
- * no Matrix token (homeservers with authenticated media only need a media proxy in front).
+ * Matrix media as XMPP sees it: a link XMPP users can open (the bridge's, from core's {@link
+ * dev.switchboard.core.media.MediaLinks}), as the message body and as XEP-0066 out of band data ({@code <x
+ * xmlns='jabber:x:oob'>}), which clients such as Conversations and Dino show inline when the body is exactly the URL.
+ * An image whose size is known also gets an XEP-0264 {@code <thumbnail/>} in the OOB element, so a client can show a
+ * preview before it fetches the whole file.
  */
 public final class MediaLinks {
   public static final String OOB_NS = "jabber:x:oob";
+  public static final String THUMBS_NS = "urn:xmpp:thumbs:1";
   private static final Set<String> MEDIA = Set.of("m.image", "m.file", "m.video", "m.audio");
-  private static final Pattern MXC = Pattern.compile("mxc://([A-Za-z0-9.:\\-\\[\\]]+)/([A-Za-z0-9_\\-]+)");
+  /** The box thumbnails fit in: Synapse's default 320×240 "scale" size, which it has ready for every image. */
+  static final int THUMB_WIDTH = 320;
+  static final int THUMB_HEIGHT = 240;
 
-  private final Optional<String> baseUrl;
+  private final dev.switchboard.core.media.MediaLinks links;
 
-  /** @param baseUrl the homeserver's public base URL; without it media become a text line without a link */
-  public MediaLinks(Optional<String> baseUrl) {
-    this.baseUrl = baseUrl.map(b -> b.endsWith("/") ? b.substring(0, b.length() - 1) : b);
+  public MediaLinks(dev.switchboard.core.media.MediaLinks links) {
+    this.links = links;
   }
 
-  /** What a media message becomes: the download URL (empty without a base URL or with a bad mxc URI). */
-  public record Link(String url, String description) {}
+  /**
+   * What a media message becomes: the file's link and description, and a thumbnail for images of known size.
+   *
+   * @param thumbnail XEP-0264 data: a link to a thumbnail of at most its width×height, of that media type if known
+   */
+  public record Link(String url, String description, Optional<Thumbnail> thumbnail) {
+    /** A link without a thumbnail. */
+    public Link(String url, String description) {
+      this(url, description, Optional.empty());
+    }
+  }
+
+  /** XEP-0264 thumbnail data; {@code mediaType} may be empty when unknown (the attribute is then left out). */
+  public record Thumbnail(String uri, String mediaType, int width, int height) {}
 
   public static boolean isMedia(JsonNode content) {
     return MEDIA.contains(content.path("msgtype").asText());
   }
 
+  /** The link of a media message; empty for other messages, encrypted media ({@code file.url}) and bad URIs. */
   public Optional<Link> of(JsonNode content) {
-    if (!isMedia(content) || baseUrl.isEmpty()) {
+    if (!isMedia(content)) {
       return Optional.empty();
     }
-    Matcher m = MXC.matcher(content.path("url").asText(""));
-    if (!m.matches()) {
-      return Optional.empty(); // encrypted media (file.url) and malformed URIs
-    }
+    String mxc = content.path("url").asText("");
     String name = content.path("filename").asText(content.path("body").asText("file"));
-    String url = baseUrl.get() + "/_matrix/media/v3/download/" + m.group(1) + "/" + m.group(2) + "/"
-        + URLEncoder.encode(name.isBlank() ? "file" : name, StandardCharsets.UTF_8).replace("+", "%20");
-    return Optional.of(new Link(url, content.path("body").asText("")));
+    String fileName = name.isBlank() ? "file" : name;
+    return links.link(mxc, fileName)
+        .map(url -> new Link(url, content.path("body").asText(""), thumbnail(content, mxc, fileName)));
+  }
+
+  /**
+   * For an image with {@code info.thumbnail_info} or {@code info.w}/{@code h}: a thumbnail that fits {@value
+   * #THUMB_WIDTH}×{@value #THUMB_HEIGHT}, with the image's aspect ratio (the homeserver scales, never stretches).
+   */
+  private Optional<Thumbnail> thumbnail(JsonNode content, String mxc, String fileName) {
+    if (!"m.image".equals(content.path("msgtype").asText())) {
+      return Optional.empty();
+    }
+    JsonNode info = content.path("info");
+    JsonNode thumb = info.path("thumbnail_info");
+    JsonNode sized = positive(thumb, "w") && positive(thumb, "h") ? thumb : info;
+    if (!positive(sized, "w") || !positive(sized, "h")) {
+      return Optional.empty();
+    }
+    double scale = Math.min(1, Math.min(THUMB_WIDTH / sized.path("w").asDouble(),
+        THUMB_HEIGHT / sized.path("h").asDouble()));
+    int width = (int) Math.max(1, Math.round(sized.path("w").asDouble() * scale));
+    int height = (int) Math.max(1, Math.round(sized.path("h").asDouble() * scale));
+    // Homeservers thumbnail PNG as PNG and JPEG as JPEG; what they make of other types varies, so it is not said.
+    String type = info.path("mimetype").asText("");
+    return links.thumbnail(mxc, fileName, width, height).map(uri -> new Thumbnail(uri,
+        type.equals("image/png") || type.equals("image/jpeg") ? type : "", width, height));
+  }
+
+  private static boolean positive(JsonNode node, String field) {
+    return node.path(field).canConvertToInt() && node.path(field).isIntegralNumber() && node.path(field).asInt() > 0;
   }
 
   /** The text a media message shows: the URL where there is one, else a short description. */
@@ -56,12 +93,24 @@ public final class MediaLinks {
         .orElse("[" + content.path("msgtype").asText().substring(2) + ": " + content.path("body").asText("") + "]");
   }
 
-  /** XEP-0066 {@code <x xmlns='jabber:x:oob'><url>...</url><desc>...</desc></x>}, escaped by Smack. */
+  /**
+   * XEP-0066 {@code <x xmlns='jabber:x:oob'><url>...</url><desc>...</desc></x>}, with an XEP-0264 {@code <thumbnail
+   * xmlns='urn:xmpp:thumbs:1'/>} when there is one; escaped by Smack.
+   */
   public static ExtensionElement oob(Link link) {
     StandardExtensionElement.Builder x = StandardExtensionElement.builder("x", OOB_NS).addElement("url", link.url());
     if (!link.description().isBlank()) {
       x.addElement("desc", dev.switchboard.xmpp.stanza.XmlText.clean(link.description()));
     }
+    link.thumbnail().ifPresent(t -> {
+      StandardExtensionElement.Builder thumbnail = StandardExtensionElement.builder("thumbnail", THUMBS_NS)
+          .addAttribute("uri", t.uri());
+      if (!t.mediaType().isEmpty()) {
+        thumbnail.addAttribute("media-type", t.mediaType());
+      }
+      x.addElement(thumbnail.addAttribute("width", Integer.toString(t.width()))
+          .addAttribute("height", Integer.toString(t.height())).build());
+    });
     return x.build();
   }
 

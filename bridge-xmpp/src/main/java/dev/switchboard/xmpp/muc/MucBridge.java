@@ -86,7 +86,7 @@ public final class MucBridge implements LinkEvents {
     this.toMatrix = new MucToMatrix(context, rooms, new MucGhosts(context, ghostIds), occupants, listener, events,
         replies, marks, new MucCatchUp(connection, rooms.listenerJid()), hooks);
     this.toMuc = new MatrixToMuc(context, rooms, occupants, listener, events, replies, reflections, connection,
-        ghostIds, hub, new MediaLinks(config.media().baseUrl()));
+        ghostIds, hub, new MediaLinks(context.mediaLinks()));
     this.selfPing = new MucSelfPing(rooms, listener, connection, config.selfPingInterval());
   }
 

@@ -5,8 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.switchboard.testkit.fixture.Fixture;
+import dev.switchboard.testkit.homeserver.Options;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.xmpp.MucFixture;
 import dev.switchboard.xmpp.media.MediaLinks;
@@ -29,7 +31,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.jxmpp.jid.impl.JidCreate;
 
-/** Media both ways: Matrix files as OOB links to the homeserver, XMPP links fetched (with limits) and re-uploaded. */
+/**
+ * Media both ways, against a homeserver that serves media to authenticated clients only: Matrix files as OOB links to
+ * the bridge's media endpoint, XMPP links fetched (with limits) and re-uploaded.
+ */
 class MucMediaTest {
   private static final Duration WAIT = MucFixture.WAIT;
   private static final byte[] PNG = new byte[600];
@@ -39,9 +44,9 @@ class MucMediaTest {
   Path dir;
   @RegisterExtension
   final Fixture<MucFixture> f = Fixture.of(() -> MucFixture.start(dir, """
-      {"media_base_url": "https://matrix.example.org", "media_max_bytes": 1000,
+      {"media_max_bytes": 1000,
        "media_allowed_hosts": ["127.0.0.1"]}
-      """));
+      """, Options.defaults().media(Options.Media.defaults().authenticatedOnly(true))));
   private HttpServer files;
   private TestUser alice;
   private String room;
@@ -83,17 +88,53 @@ class MucMediaTest {
             .build()).build());
   }
 
-  @Test
-  void aMatrixImageReachesTheMucAsALinkWithOobData() throws Exception {
-    alice.sendEvent(room, "m.room.message", new ObjectMapper().readTree("""
-        {"msgtype": "m.image", "body": "cat photo.png", "url": "mxc://test.local/AbCdEf123"}
-        """));
+  /** Uploads {@code bytes} as {@code user}, as a Matrix client does; the {@code mxc://} URI. */
+  private String upload(TestUser user, byte[] bytes, String type, String name) throws Exception {
+    HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+        f.get().hs.baseUrl() + "/_matrix/media/v3/upload?filename=" + name))
+        .header("Authorization", "Bearer " + user.accessToken()).header("Content-Type", type)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(), HttpResponse.BodyHandlers.ofString());
+    return new ObjectMapper().readTree(answer.body()).path("content_uri").asText();
+  }
 
-    String expected = "https://matrix.example.org/_matrix/media/v3/download/test.local/AbCdEf123/cat%20photo.png";
-    await().atMost(WAIT).until(() -> f.get().bob.messages.stream().anyMatch(m -> expected.equals(m.getBody())));
-    Message m = f.get().bob.messages.stream().filter(x -> expected.equals(x.getBody())).findFirst().orElseThrow();
+  private static HttpResponse<byte[]> fetch(String url) throws Exception {
+    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  @Test
+  void aMatrixImageReachesTheMucAsTheBridgesLinkWithOobDataAndAThumbnailThatOpen() throws Exception {
+    String mxc = upload(alice, PNG, "image/png", "cat.png");
+    ObjectNode image = new ObjectMapper().createObjectNode().put("msgtype", "m.image").put("body", "cat photo.png")
+        .put("url", mxc);
+    image.putObject("info").put("mimetype", "image/png").put("size", PNG.length).put("w", 800).put("h", 600);
+    alice.sendEvent(room, "m.room.message", image);
+
+    await().atMost(WAIT).until(() -> f.get().bob.messages.stream().anyMatch(MucMediaTest::hasOob));
+    Message m = f.get().bob.messages.stream().filter(MucMediaTest::hasOob).findFirst().orElseThrow();
     StandardExtensionElement oob = (StandardExtensionElement) m.getExtensionElement("x", MediaLinks.OOB_NS);
-    assertThat(oob.getFirstElement("url").getText()).isEqualTo(expected);
+    String url = oob.getFirstElement("url").getText();
+    assertThat(m.getBody()).isEqualTo(url);
+    assertThat(url).startsWith(f.get().mediaUrl() + "/media/").endsWith("/cat%20photo.png")
+        .doesNotContain(room, mxc.substring("mxc://".length()));
+    HttpResponse<byte[]> file = fetch(url);
+    assertThat(file.statusCode()).isEqualTo(200);
+    assertThat(file.body()).isEqualTo(PNG);
+    assertThat(file.headers().firstValue("Content-Type")).contains("image/png");
+
+    StandardExtensionElement thumbnail = oob.getFirstElement("thumbnail", MediaLinks.THUMBS_NS);
+    assertThat(thumbnail).as("XEP-0264 thumbnail in %s", oob.toXML()).isNotNull();
+    assertThat(thumbnail.getAttributeValue("width")).isEqualTo("320");
+    assertThat(thumbnail.getAttributeValue("height")).isEqualTo("240");
+    assertThat(thumbnail.getAttributeValue("media-type")).isEqualTo("image/png");
+    // The testkit homeserver's thumbnails are the original bytes.
+    HttpResponse<byte[]> thumb = fetch(thumbnail.getAttributeValue("uri"));
+    assertThat(thumb.statusCode()).isEqualTo(200);
+    assertThat(thumb.body()).isEqualTo(PNG);
+  }
+
+  private static boolean hasOob(Message m) {
+    return m.getExtensionElement("x", MediaLinks.OOB_NS) != null;
   }
 
   @Test
@@ -105,8 +146,8 @@ class MucMediaTest {
     String mxc = image.path("content").path("url").asText();
     assertThat(mxc).startsWith("mxc://");
     HttpResponse<byte[]> download = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-        f.get().hs.baseUrl() + "/_matrix/media/v3/download/" + mxc.substring(6))).build(),
-        HttpResponse.BodyHandlers.ofByteArray());
+        f.get().hs.baseUrl() + "/_matrix/client/v1/media/download/" + mxc.substring(6)))
+        .header("Authorization", "Bearer " + alice.accessToken()).build(), HttpResponse.BodyHandlers.ofByteArray());
     assertThat(download.body()).isEqualTo(PNG);
 
     // Over the size limit, and a host that resolves to loopback without being configured: links, not files.
