@@ -149,7 +149,7 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
     bridging = new dev.switchboard.xmpp.permission.BridgingPolicy(context, ghostIds);
     dmRefusals = new dev.switchboard.xmpp.permission.DirectChatRefusals(context, ghostIds);
     mucRelay = new dev.switchboard.xmpp.relay.MucRelay(context, mucs,
-        new dev.switchboard.xmpp.media.MediaLinks(context.mediaLinks()),
+        new dev.switchboard.xmpp.media.XmppMediaLinks(context.mediaLinks()),
         new dev.switchboard.core.permission.RelayNames(), messageMap);
     mucs.addMessageHook(new MucMediaHook(context, fetcher));
     dormant = new dev.switchboard.xmpp.permission.DormantPortals(context, mucs);

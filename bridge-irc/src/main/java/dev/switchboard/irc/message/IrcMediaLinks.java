@@ -1,6 +1,7 @@
 package dev.switchboard.irc.message;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.core.media.MatrixFile;
 import dev.switchboard.core.media.MediaLinks;
 import java.util.Locale;
 import java.util.Optional;
@@ -19,10 +20,7 @@ public final class IrcMediaLinks {
 
   /** Whether the msgtype is one of the media types. */
   public static boolean isMedia(String msgtype) {
-    return switch (msgtype) {
-      case "m.image", "m.file", "m.video", "m.audio" -> true;
-      default -> false;
-    };
+    return MatrixFile.isFile(msgtype);
   }
 
   /**
@@ -31,28 +29,13 @@ public final class IrcMediaLinks {
    * in {@code file}, which IRC users could not decrypt anyway).
    */
   public Optional<String> text(JsonNode content) {
-    String body = content.path("body").asText("");
-    String fileName = content.path("filename").asText(body).strip();
-    if (fileName.isEmpty()) {
-      fileName = "file";
-    }
-    // The file name is the user's: keep it readable in the text, but one line (MediaLinks encodes it in the link).
-    String shown = fileName.replaceAll("[\\p{Cntrl}\\u0085\\u2028\\u2029]+", " ");
-    Optional<String> link = links.link(content.path("url").asText(""), shown);
-    if (link.isEmpty()) {
-      return Optional.empty();
-    }
-    StringBuilder out = new StringBuilder(shown);
-    long size = content.path("info").path("size").asLong(-1);
-    if (size >= 0) {
-      out.append(" (").append(size(size)).append(')');
-    }
-    out.append(' ').append(link.get());
-    // Since Matrix 1.10, a body that differs from the file name is a caption.
-    if (content.has("filename") && !body.isBlank() && !body.equals(content.path("filename").asText())) {
-      out.append('\n').append(body);
-    }
-    return Optional.of(out.toString());
+    return MatrixFile.of(content).flatMap(file -> file.link(links).map(link -> {
+      StringBuilder out = new StringBuilder(file.name());
+      file.size().ifPresent(bytes -> out.append(" (").append(size(bytes)).append(')'));
+      out.append(' ').append(link);
+      file.caption().ifPresent(caption -> out.append('\n').append(caption));
+      return out.toString();
+    }));
   }
 
   static String size(long bytes) {

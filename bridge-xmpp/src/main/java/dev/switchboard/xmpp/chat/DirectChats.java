@@ -31,7 +31,7 @@ import dev.switchboard.xmpp.address.MatrixUserJids;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
 import dev.switchboard.xmpp.format.XmppFormatting;
-import dev.switchboard.xmpp.media.MediaLinks;
+import dev.switchboard.xmpp.media.XmppMediaLinks;
 import dev.switchboard.xmpp.stanza.StanzaIds;
 import dev.switchboard.xmpp.stanza.XmlText;
 import java.sql.PreparedStatement;
@@ -80,7 +80,7 @@ public final class DirectChats implements LinkEvents {
   private final XmppGhostIds ghostIds;
   private final MessageMap messageMap;
   private final Executor blocking;
-  private final MediaLinks mediaLinks;
+  private final XmppMediaLinks mediaLinks;
   private final dev.switchboard.xmpp.media.MediaFetcher fetcher;
   private final Predicate<BareJid> isBridgedMuc;
   /** Per-pair lanes, so a first message's room creation finishes before the second message is sent. */
@@ -98,7 +98,7 @@ public final class DirectChats implements LinkEvents {
     this.messageMap = messageMap;
     this.blocking = context.blockingExecutor();
     this.lanes = new KeyedSerialExecutor<>(blocking, "XMPP direct chat");
-    this.mediaLinks = new MediaLinks(context.mediaLinks());
+    this.mediaLinks = new XmppMediaLinks(context.mediaLinks());
     this.fetcher = fetcher;
     this.isBridgedMuc = isBridgedMuc;
   }
@@ -211,7 +211,7 @@ public final class DirectChats implements LinkEvents {
     MessageCorrectExtension correction = MessageCorrectExtension.from(message);
     // A message that is just a file's URL with OOB data (XEP-0363 uploads): fetched and uploaded (size limit, no
     // internal addresses unless allowed), else it stays the link.
-    Optional<String> url = MediaLinks.oobUrl(message);
+    Optional<String> url = XmppMediaLinks.oobUrl(message);
     CompletableFuture<ObjectNode> toSend = correction != null || url.isEmpty() || !body.strip().equals(url.get())
         ? CompletableFuture.completedFuture(content)
         : fetcher.fetch(url.get())
@@ -389,7 +389,7 @@ public final class DirectChats implements LinkEvents {
     // stream; while it is down the dispatcher holds the event.
     return messageMap.record(new MessageMapStore.NewMapping(new MessageMapStore.RemoteMessage(PROTOCOL,
             linkId(c.remote(), c.user()), "to:" + id), link.roomId(), event.eventId()))
-        .thenCompose(v -> connection.deliver(MediaLinks.withOob(b.build(), text.get().media())));
+        .thenCompose(v -> connection.deliver(XmppMediaLinks.withOob(b.build(), text.get().media())));
   }
 
   // ---- store

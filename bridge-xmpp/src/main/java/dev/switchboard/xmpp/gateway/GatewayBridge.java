@@ -20,7 +20,7 @@ import dev.switchboard.xmpp.address.GatewayJids;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
 import dev.switchboard.xmpp.media.MediaFetcher;
-import dev.switchboard.xmpp.media.MediaLinks;
+import dev.switchboard.xmpp.media.XmppMediaLinks;
 import dev.switchboard.xmpp.permission.BridgingPolicy;
 import dev.switchboard.xmpp.stanza.LogText;
 import java.util.ArrayList;
@@ -80,7 +80,7 @@ public final class GatewayBridge implements LinkEvents {
     this.jids = new GatewayJids(domain);
     this.ghostIds = ghostIds;
     this.interactions = new GatewayInteractions(context, connection, ghostIds);
-    MediaLinks mediaLinks = new MediaLinks(context.mediaLinks());
+    XmppMediaLinks mediaLinks = new XmppMediaLinks(context.mediaLinks());
     /* Permission levels: who shows as an occupant, relay users' lines, which rooms XMPP users may enter. */
     GatewayRelay relays = new GatewayRelay(context, new BridgingPolicy(context, ghostIds), connection, mediaLinks);
     this.access = new GatewayAccess(context, connection, ghostIds);

@@ -12,7 +12,7 @@ import dev.switchboard.core.store.MessageMapStore;
 import dev.switchboard.xmpp.component.ComponentConnection;
 import dev.switchboard.xmpp.format.XmppFormatting;
 import dev.switchboard.xmpp.media.MediaFetcher;
-import dev.switchboard.xmpp.media.MediaLinks;
+import dev.switchboard.xmpp.media.XmppMediaLinks;
 import dev.switchboard.xmpp.media.MucMediaHook;
 import dev.switchboard.xmpp.message.Edits;
 import dev.switchboard.xmpp.stanza.LogText;
@@ -98,7 +98,7 @@ final class GatewayMessages {
     XHTMLExtension xhtml = XmppFormatting.xhtmlElement(message).orElse(null);
     String id = message.getStanzaId() == null ? "none-" + java.util.UUID.randomUUID() : message.getStanzaId();
     String key = "from:" + o.ghost.value() + "/" + id;
-    Optional<String> url = MediaLinks.oobUrl(message);
+    Optional<String> url = XmppMediaLinks.oobUrl(message);
     if (url.isPresent() && body.strip().equals(url.get())) {
       return shareFile(room, o, id, key, url.get());
     }
@@ -145,8 +145,8 @@ final class GatewayMessages {
         .thenAccept(content -> ghost.sendMessage(room.roomId, content, txn)
             .thenCompose(event -> recorded(room, key, event)).thenAccept(event -> {
           room.occupantJid(o.nick).ifPresent(occ -> room.occupants.keySet().forEach(to -> connection.send(
-              MediaLinks.withOob(GatewayStanzas.groupchat(occ, to, id, url, room.jid, Optional.of(event.value()),
-                  Optional.empty(), List.of()), Optional.of(new MediaLinks.Link(url, ""))))));
+              XmppMediaLinks.withOob(GatewayStanzas.groupchat(occ, to, id, url, room.jid, Optional.of(event.value()),
+                  Optional.empty(), List.of()), Optional.of(new XmppMediaLinks.Link(url, ""))))));
         }).exceptionally(err -> {
           log.warn("XMPP -> Matrix file in {} failed: {}", room.alias, rootCause(err).toString());
           return null;

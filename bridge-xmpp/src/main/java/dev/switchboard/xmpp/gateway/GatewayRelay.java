@@ -9,7 +9,7 @@ import dev.switchboard.core.id.EventId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.permission.Permissions.Bridging;
 import dev.switchboard.xmpp.component.ComponentConnection;
-import dev.switchboard.xmpp.media.MediaLinks;
+import dev.switchboard.xmpp.media.XmppMediaLinks;
 import dev.switchboard.xmpp.message.Retraction;
 import dev.switchboard.xmpp.muc.MucStanzas;
 import dev.switchboard.xmpp.permission.BridgingPolicy;
@@ -51,7 +51,7 @@ final class GatewayRelay {
   private final ConnectorMeters meters;
 
   GatewayRelay(ConnectorContext context, BridgingPolicy policy, ComponentConnection connection,
-      MediaLinks mediaLinks) {
+      XmppMediaLinks mediaLinks) {
     this.context = context;
     this.policy = policy;
     this.connection = connection;
@@ -124,7 +124,7 @@ final class GatewayRelay {
           for (FullJid to : room.occupants.keySet()) {
             MessageBuilder b = fromRoom(room, to, eventId, line.text(), Optional.empty());
             replaces.ifPresent(r -> b.addExtension(new MessageCorrectExtension(StanzaIds.of(r.value()))));
-            written.add(connection.deliver(MediaLinks.withOob(b.build(), line.media())));
+            written.add(connection.deliver(XmppMediaLinks.withOob(b.build(), line.media())));
           }
           if (!room.occupants.isEmpty()) {
             meters.message(ConnectorMeters.Direction.TO_REMOTE);

@@ -13,7 +13,7 @@ import dev.switchboard.core.event.RoomStateChange;
 import dev.switchboard.core.id.EventId;
 import dev.switchboard.xmpp.component.ComponentConnection;
 import dev.switchboard.xmpp.format.MatrixHtml;
-import dev.switchboard.xmpp.media.MediaLinks;
+import dev.switchboard.xmpp.media.XmppMediaLinks;
 import dev.switchboard.xmpp.stanza.StanzaIds;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,11 +34,11 @@ final class GatewayToXmpp {
   private final GatewayMembers members;
   private final GatewayRelay relays;
   private final GatewayInteractions interactions;
-  private final MediaLinks mediaLinks;
+  private final XmppMediaLinks mediaLinks;
   private final ConnectorMeters meters;
 
   GatewayToXmpp(ConnectorContext context, ComponentConnection connection, GatewayMembers members,
-      GatewayRelay relays, GatewayInteractions interactions, MediaLinks mediaLinks) {
+      GatewayRelay relays, GatewayInteractions interactions, XmppMediaLinks mediaLinks) {
     this.context = context;
     this.connection = connection;
     this.members = members;
@@ -123,8 +123,8 @@ final class GatewayToXmpp {
     if (relays.hidden(event.sender())) {
       return relays.fromHidden(room, event, content, replaces);
     }
-    Optional<MediaLinks.Link> media = mediaLinks.of(content);
-    Optional<String> text = MediaLinks.isMedia(content) ? Optional.of(mediaLinks.textOf(content)) : textOf(content);
+    Optional<XmppMediaLinks.Link> media = mediaLinks.of(content);
+    Optional<String> text = XmppMediaLinks.isMedia(content) ? Optional.of(mediaLinks.textOf(content)) : textOf(content);
     Optional<EntityFullJid> from = room.occupantJid(room.nickOf(event.sender()));
     if (text.isEmpty() || from.isEmpty()) {
       return done();
@@ -134,7 +134,7 @@ final class GatewayToXmpp {
     String eventId = event.eventId().value();
     List<CompletableFuture<Void>> written = new ArrayList<>();
     for (FullJid to : room.occupants.keySet()) {
-      written.add(connection.deliver(MediaLinks.withOob(GatewayStanzas.groupchat(from.get(), to,
+      written.add(connection.deliver(XmppMediaLinks.withOob(GatewayStanzas.groupchat(from.get(), to,
           StanzaIds.of(eventId), text.get(), room.jid, Optional.of(eventId), Optional.empty(), extra), media)));
     }
     if (!room.occupants.isEmpty()) {

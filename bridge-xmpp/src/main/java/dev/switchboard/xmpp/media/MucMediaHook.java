@@ -39,7 +39,7 @@ public final class MucMediaHook implements MucBridge.MessageHook {
   @Override
   public Optional<Supplier<CompletableFuture<?>>> onMucMessage(RoomId room, EntityBareJid muc, UserId sender,
       Message message) {
-    Optional<String> url = MediaLinks.oobUrl(message);
+    Optional<String> url = XmppMediaLinks.oobUrl(message);
     String body = message.getBody();
     // Only a message that is just the file: a text message that also carries a link stays text.
     if (url.isEmpty() || (body != null && !body.strip().equals(url.get()))) {

@@ -17,7 +17,7 @@ import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
 import dev.switchboard.xmpp.format.MatrixHtml;
 import dev.switchboard.xmpp.format.XmppBody;
-import dev.switchboard.xmpp.media.MediaLinks;
+import dev.switchboard.xmpp.media.XmppMediaLinks;
 import dev.switchboard.xmpp.message.Replies;
 import dev.switchboard.xmpp.stanza.XmlText;
 import java.util.Optional;
@@ -48,12 +48,12 @@ final class MatrixToMuc {
   private final ComponentConnection connection;
   private final XmppGhostIds ghostIds;
   private final HubSettings hub;
-  private final MediaLinks mediaLinks;
+  private final XmppMediaLinks mediaLinks;
   private final ConnectorMeters meters;
 
   MatrixToMuc(ConnectorContext context, MucRooms rooms, MucOccupants occupants, MucListener listener,
       MucEvents events, MucReplies replies, Reflections reflections, ComponentConnection connection,
-      XmppGhostIds ghostIds, HubSettings hub, MediaLinks mediaLinks) {
+      XmppGhostIds ghostIds, HubSettings hub, XmppMediaLinks mediaLinks) {
     this.context = context;
     this.rooms = rooms;
     this.occupants = occupants;
@@ -184,7 +184,7 @@ final class MatrixToMuc {
       }
       Message m = MucStanzas.groupchat(rooms.fullJidOf(event.sender()), room.muc, id, finalText);
       formatted.ifPresent(f -> f.addTo(m));
-      return deliver(room, MediaLinks.withOob(m, text.get().media()));
+      return deliver(room, XmppMediaLinks.withOob(m, text.get().media()));
     });
   }
 

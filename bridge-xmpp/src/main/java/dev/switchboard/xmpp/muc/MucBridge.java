@@ -20,7 +20,7 @@ import dev.switchboard.xmpp.XmppConfig;
 import dev.switchboard.xmpp.address.MucAliases;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
-import dev.switchboard.xmpp.media.MediaLinks;
+import dev.switchboard.xmpp.media.XmppMediaLinks;
 import dev.switchboard.xmpp.stanza.LogText;
 import java.util.List;
 import java.util.Optional;
@@ -86,7 +86,7 @@ public final class MucBridge implements LinkEvents {
     this.toMatrix = new MucToMatrix(context, rooms, new MucGhosts(context, ghostIds), occupants, listener, events,
         replies, marks, new MucCatchUp(connection, rooms.listenerJid()), hooks);
     this.toMuc = new MatrixToMuc(context, rooms, occupants, listener, events, replies, reflections, connection,
-        ghostIds, hub, new MediaLinks(context.mediaLinks()));
+        ghostIds, hub, new XmppMediaLinks(context.mediaLinks()));
     this.selfPing = new MucSelfPing(rooms, listener, connection, config.selfPingInterval());
   }
 

@@ -14,7 +14,7 @@ import dev.switchboard.core.event.MatrixRedaction;
 import dev.switchboard.core.event.MembershipChange;
 import dev.switchboard.core.id.EventId;
 import dev.switchboard.core.store.MessageMap;
-import dev.switchboard.xmpp.media.MediaLinks;
+import dev.switchboard.xmpp.media.XmppMediaLinks;
 import dev.switchboard.xmpp.muc.MucBridge;
 import dev.switchboard.xmpp.muc.MucStanzas;
 import dev.switchboard.xmpp.stanza.StanzaIds;
@@ -48,7 +48,7 @@ public final class MucRelay implements LinkEvents {
   private final Executor blocking;
   private final ConnectorMeters meters;
 
-  public MucRelay(ConnectorContext context, MucBridge mucs, MediaLinks mediaLinks, RelayNames names,
+  public MucRelay(ConnectorContext context, MucBridge mucs, XmppMediaLinks mediaLinks, RelayNames names,
       MessageMap messageMap) {
     this.context = context;
     this.mucs = mucs;
@@ -105,12 +105,12 @@ public final class MucRelay implements LinkEvents {
       if (repliedTo.isPresent()) {
         // XEP-0461 as for puppets' replies; the quote (XEP-0428 fallback) goes before the relayed line.
         return mucs.sendReplyAsListener(link, id, event, repliedTo.get(), (from, quote) ->
-            MediaLinks.withOob(MucStanzas.groupchat(from, muc, id, quote + line.get().text()), line.get().media()));
+            XmppMediaLinks.withOob(MucStanzas.groupchat(from, muc, id, quote + line.get().text()), line.get().media()));
       }
       // The same ids as puppets' messages: a correction names the id the original got from its event id.
       return mucs.sendAsListener(link, id, event.eventId(), from -> replaces.isPresent()
           ? MucStanzas.correction(from, muc, id, line.get().text(), StanzaIds.of(replaces.get().value()))
-          : MediaLinks.withOob(MucStanzas.groupchat(from, muc, id, line.get().text()), line.get().media()));
+          : XmppMediaLinks.withOob(MucStanzas.groupchat(from, muc, id, line.get().text()), line.get().media()));
     });
   }
 

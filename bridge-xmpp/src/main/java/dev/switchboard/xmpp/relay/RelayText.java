@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.permission.RelayFormat;
 import dev.switchboard.xmpp.format.MatrixHtml;
-import dev.switchboard.xmpp.media.MediaLinks;
+import dev.switchboard.xmpp.media.XmppMediaLinks;
 import dev.switchboard.xmpp.message.Replies;
 import java.util.Optional;
 
@@ -15,20 +15,20 @@ import java.util.Optional;
  */
 public final class RelayText {
   private final RelayFormat format;
-  private final MediaLinks mediaLinks;
+  private final XmppMediaLinks mediaLinks;
 
-  public RelayText(RelayFormat format, MediaLinks mediaLinks) {
+  public RelayText(RelayFormat format, XmppMediaLinks mediaLinks) {
     this.format = format;
     this.mediaLinks = mediaLinks;
   }
 
   /** A relayed line and the media link that goes with it (XEP-0066), if any. */
-  public record Line(String text, Optional<MediaLinks.Link> media) {}
+  public record Line(String text, Optional<XmppMediaLinks.Link> media) {}
 
   /** The line for {@code content} (an edit's {@code m.new_content}); empty for what is not bridged. */
   public Optional<Line> of(UserId user, String displayName, JsonNode content) {
     String msgtype = content.path("msgtype").asText("");
-    boolean media = MediaLinks.isMedia(content);
+    boolean media = XmppMediaLinks.isMedia(content);
     String text;
     if (media) {
       text = mediaLinks.textOf(content);

@@ -13,7 +13,7 @@ import dev.switchboard.testkit.xmpp.ProsodyServer;
 import dev.switchboard.xmpp.MucFixture;
 import dev.switchboard.xmpp.XmppClient;
 import dev.switchboard.xmpp.address.GatewayJids;
-import dev.switchboard.xmpp.media.MediaLinks;
+import dev.switchboard.xmpp.media.XmppMediaLinks;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -97,7 +97,7 @@ class GatewayMediaTest {
     assertThat(download.body()).isEqualTo(PNG);
     // The room reflects the share to dave, with the event id as stanza-id.
     await().atMost(WAIT).until(() -> dave.messages.stream().anyMatch(m -> cat.equals(m.getBody())
-        && MediaLinks.oobUrl(m).isPresent() && m.getFrom().toString().equals(gallery + "/dave")));
+        && XmppMediaLinks.oobUrl(m).isPresent() && m.getFrom().toString().equals(gallery + "/dave")));
 
     String big = "http://127.0.0.1:" + files.getAddress().getPort() + "/big.bin";
     share(gallery, "g2", big);
@@ -119,7 +119,7 @@ class GatewayMediaTest {
 
     String dog = "http://127.0.0.1:" + files.getAddress().getPort() + "/dog.png";
     dave.send(StanzaBuilder.buildMessage("dm1").to(aliceJid).ofType(Message.Type.chat).setBody(dog)
-        .addExtension(StandardExtensionElement.builder("x", MediaLinks.OOB_NS).addElement("url", dog).build())
+        .addExtension(StandardExtensionElement.builder("x", XmppMediaLinks.OOB_NS).addElement("url", dog).build())
         .build());
     await().atMost(WAIT).until(() -> !f.get().hs.roomsOf(alice.userId(), "invite").isEmpty());
     String room = f.get().hs.roomsOf(alice.userId(), "invite").get(0);
@@ -134,7 +134,7 @@ class GatewayMediaTest {
 
   private void share(EntityBareJid room, String id, String url) throws Exception {
     dave.send(StanzaBuilder.buildMessage(id).to(room).ofType(Message.Type.groupchat).setBody(url)
-        .addExtension(StandardExtensionElement.builder("x", MediaLinks.OOB_NS).addElement("url", url).build())
+        .addExtension(StandardExtensionElement.builder("x", XmppMediaLinks.OOB_NS).addElement("url", url).build())
         .build());
   }
 }

@@ -11,7 +11,7 @@ import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.homeserver.Options;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.xmpp.MucFixture;
-import dev.switchboard.xmpp.media.MediaLinks;
+import dev.switchboard.xmpp.media.XmppMediaLinks;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -84,7 +84,7 @@ class MucMediaTest {
   private void bobShares(String id, String url) throws Exception {
     f.get().bob.send(StanzaBuilder.buildMessage(id).to(JidCreate.entityBareFrom(f.get().muc()))
         .ofType(Message.Type.groupchat)
-        .setBody(url).addExtension(StandardExtensionElement.builder("x", MediaLinks.OOB_NS).addElement("url", url)
+        .setBody(url).addExtension(StandardExtensionElement.builder("x", XmppMediaLinks.OOB_NS).addElement("url", url)
             .build()).build());
   }
 
@@ -112,7 +112,7 @@ class MucMediaTest {
 
     await().atMost(WAIT).until(() -> f.get().bob.messages.stream().anyMatch(MucMediaTest::hasOob));
     Message m = f.get().bob.messages.stream().filter(MucMediaTest::hasOob).findFirst().orElseThrow();
-    StandardExtensionElement oob = (StandardExtensionElement) m.getExtensionElement("x", MediaLinks.OOB_NS);
+    StandardExtensionElement oob = (StandardExtensionElement) m.getExtensionElement("x", XmppMediaLinks.OOB_NS);
     String url = oob.getFirstElement("url").getText();
     assertThat(m.getBody()).isEqualTo(url);
     assertThat(url).startsWith(f.get().mediaUrl() + "/media/").endsWith("/cat%20photo.png")
@@ -122,7 +122,7 @@ class MucMediaTest {
     assertThat(file.body()).isEqualTo(PNG);
     assertThat(file.headers().firstValue("Content-Type")).contains("image/png");
 
-    StandardExtensionElement thumbnail = oob.getFirstElement("thumbnail", MediaLinks.THUMBS_NS);
+    StandardExtensionElement thumbnail = oob.getFirstElement("thumbnail", XmppMediaLinks.THUMBS_NS);
     assertThat(thumbnail).as("XEP-0264 thumbnail in %s", oob.toXML()).isNotNull();
     assertThat(thumbnail.getAttributeValue("width")).isEqualTo("320");
     assertThat(thumbnail.getAttributeValue("height")).isEqualTo("240");
@@ -134,7 +134,7 @@ class MucMediaTest {
   }
 
   private static boolean hasOob(Message m) {
-    return m.getExtensionElement("x", MediaLinks.OOB_NS) != null;
+    return m.getExtensionElement("x", XmppMediaLinks.OOB_NS) != null;
   }
 
   @Test

@@ -6,14 +6,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.permission.RelayFormat;
-import dev.switchboard.xmpp.media.MediaLinks;
+import dev.switchboard.xmpp.media.XmppMediaLinks;
 import org.junit.jupiter.api.Test;
 
 class RelayTextTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final UserId RITA = UserId.of("@rita:example.org");
   private final RelayText text = new RelayText(RelayFormat.defaults(),
-      new MediaLinks(dev.switchboard.core.media.MediaLinks.homeserverDownload("https://matrix.example.org")));
+      new XmppMediaLinks(dev.switchboard.core.media.MediaLinks.homeserverDownload("https://matrix.example.org")));
 
   private static ObjectNode content(String json) throws Exception {
     return (ObjectNode) JSON.readTree(json);

@@ -2,7 +2,7 @@ package dev.switchboard.xmpp.stanza;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.switchboard.xmpp.media.MediaLinks;
+import dev.switchboard.xmpp.media.XmppMediaLinks;
 import org.jivesoftware.smack.packet.Message;
 import org.junit.jupiter.api.Test;
 
@@ -14,7 +14,7 @@ class LogTextTest {
     Message m = (Message) StanzaCodec.parse("<message from='r@conf/bob' to='l@matrix.localhost' type='groupchat'>"
         + "<body>x</body><x xmlns='jabber:x:oob'><url>https://e.org/a&#10;12:00 ERROR forged&#13;&#x2028;z</url></x>"
         + "</message>");
-    String url = MediaLinks.oobUrl(m).orElseThrow();
+    String url = XmppMediaLinks.oobUrl(m).orElseThrow();
     assertThat(url).contains("\n");
 
     assertThat(LogText.of(url)).isEqualTo("https://e.org/a\\n12:00 ERROR forged\\r\\u2028z");

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.xmpp.format.MatrixHtml;
-import dev.switchboard.xmpp.media.MediaLinks;
+import dev.switchboard.xmpp.media.XmppMediaLinks;
 import dev.switchboard.xmpp.message.Replies;
 import dev.switchboard.xmpp.muc.MucStanzas;
 import dev.switchboard.xmpp.vcard.MatrixVCards;
@@ -91,7 +91,7 @@ class OutboundStanzasWellFormedTest {
       Element card = wellFormed(MatrixVCards.card(request, UserId.of("@alice:example.org"), name));
       assertThat(card.getTextContent()).doesNotContain("\u0000", "\u0001", "\uFFFF");
       Message m = MucStanzas.groupchat(FROM, MUC, "id" + i, "file");
-      wellFormed(MediaLinks.withOob(m, Optional.of(new MediaLinks.Link("https://hs.example/" + text.next(5),
+      wellFormed(XmppMediaLinks.withOob(m, Optional.of(new XmppMediaLinks.Link("https://hs.example/" + text.next(5),
           text.next(8)))));
     }
   }

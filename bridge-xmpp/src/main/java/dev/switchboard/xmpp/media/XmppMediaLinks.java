@@ -1,30 +1,30 @@
 package dev.switchboard.xmpp.media;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.switchboard.core.media.MatrixFile;
+import dev.switchboard.core.media.MediaLinks;
 import java.util.Optional;
-import java.util.Set;
 import org.jivesoftware.smack.packet.ExtensionElement;
 import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smack.packet.StandardExtensionElement;
 
 /**
- * Matrix media as XMPP sees it: a link XMPP users can open (the bridge's, from core's {@link
- * dev.switchboard.core.media.MediaLinks}), as the message body and as XEP-0066 out of band data ({@code <x
- * xmlns='jabber:x:oob'>}), which clients such as Conversations and Dino show inline when the body is exactly the URL.
+ * Matrix media as XMPP sees it: a link XMPP users can open (the bridge's, from core's {@link MediaLinks}), as the
+ * message body and as XEP-0066 out of band data ({@code <x xmlns='jabber:x:oob'>}), which clients such as
+ * Conversations and Dino show inline when the body is exactly the URL.
  * An image whose size is known also gets an XEP-0264 {@code <thumbnail/>} in the OOB element, so a client can show a
  * preview before it fetches the whole file.
  */
-public final class MediaLinks {
+public final class XmppMediaLinks {
   public static final String OOB_NS = "jabber:x:oob";
   public static final String THUMBS_NS = "urn:xmpp:thumbs:1";
-  private static final Set<String> MEDIA = Set.of("m.image", "m.file", "m.video", "m.audio");
   /** The box thumbnails fit in: Synapse's default 320×240 "scale" size, which it has ready for every image. */
   static final int THUMB_WIDTH = 320;
   static final int THUMB_HEIGHT = 240;
 
-  private final dev.switchboard.core.media.MediaLinks links;
+  private final MediaLinks links;
 
-  public MediaLinks(dev.switchboard.core.media.MediaLinks links) {
+  public XmppMediaLinks(MediaLinks links) {
     this.links = links;
   }
 
@@ -44,19 +44,13 @@ public final class MediaLinks {
   public record Thumbnail(String uri, String mediaType, int width, int height) {}
 
   public static boolean isMedia(JsonNode content) {
-    return MEDIA.contains(content.path("msgtype").asText());
+    return MatrixFile.isFile(content.path("msgtype").asText());
   }
 
   /** The link of a media message; empty for other messages, encrypted media ({@code file.url}) and bad URIs. */
   public Optional<Link> of(JsonNode content) {
-    if (!isMedia(content)) {
-      return Optional.empty();
-    }
-    String mxc = content.path("url").asText("");
-    String name = content.path("filename").asText(content.path("body").asText("file"));
-    String fileName = name.isBlank() ? "file" : name;
-    return links.link(mxc, fileName)
-        .map(url -> new Link(url, content.path("body").asText(""), thumbnail(content, mxc, fileName)));
+    return MatrixFile.of(content).flatMap(file -> file.link(links)
+        .map(url -> new Link(url, content.path("body").asText(""), thumbnail(content, file.mxc(), file.name()))));
   }
 
   /**

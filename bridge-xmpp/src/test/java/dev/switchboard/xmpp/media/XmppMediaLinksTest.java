@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class MediaLinksTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String BASE = "https://matrix.example.org";
-  private final MediaLinks links = new MediaLinks(dev.switchboard.core.media.MediaLinks.homeserverDownload(BASE));
+  private final XmppMediaLinks links = new XmppMediaLinks(dev.switchboard.core.media.MediaLinks.homeserverDownload(BASE));
 
   private static ObjectNode content(String json) throws Exception {
     return (ObjectNode) JSON.readTree(json);
@@ -22,7 +22,7 @@ class MediaLinksTest {
 
   @Test
   void aFileIsTheLinkCoreGivesForItsMxcUriAndName() throws Exception {
-    MediaLinks.Link link = links.of(content("""
+    XmppMediaLinks.Link link = links.of(content("""
         {"msgtype": "m.file", "body": "the report", "filename": "report 1.pdf", "url": "mxc://example.org/abc"}
         """)).orElseThrow();
 
@@ -33,22 +33,22 @@ class MediaLinksTest {
 
   @Test
   void anImageOfKnownSizeGetsAThumbnailThatFitsTheBoxWithItsAspectRatio() throws Exception {
-    MediaLinks.Link link = links.of(content("""
+    XmppMediaLinks.Link link = links.of(content("""
         {"msgtype": "m.image", "body": "cat.png", "url": "mxc://example.org/cat",
          "info": {"w": 1000, "h": 500, "mimetype": "image/png"}}
         """)).orElseThrow();
 
-    assertThat(link.thumbnail()).contains(new MediaLinks.Thumbnail(
+    assertThat(link.thumbnail()).contains(new XmppMediaLinks.Thumbnail(
         BASE + "/_matrix/media/v3/thumbnail/example.org/cat?width=320&height=160", "image/png", 320, 160));
   }
 
   @Test
   void theSendersThumbnailSizeIsUsedWhenGivenAndSmallImagesAreNotEnlarged() throws Exception {
-    MediaLinks.Link fromThumbnailInfo = links.of(content("""
+    XmppMediaLinks.Link fromThumbnailInfo = links.of(content("""
         {"msgtype": "m.image", "body": "tall.webp", "url": "mxc://example.org/tall",
          "info": {"mimetype": "image/webp", "thumbnail_info": {"w": 300, "h": 600, "mimetype": "image/jpeg"}}}
         """)).orElseThrow();
-    MediaLinks.Link small = links.of(content("""
+    XmppMediaLinks.Link small = links.of(content("""
         {"msgtype": "m.image", "body": "icon.jpg", "url": "mxc://example.org/icon",
          "info": {"w": 64, "h": 48, "mimetype": "image/jpeg"}}
         """)).orElseThrow();
@@ -82,15 +82,15 @@ class MediaLinksTest {
 
   @Test
   void theThumbnailGoesIntoTheOobElementInItsOwnNamespace() throws Exception {
-    MediaLinks.Link link = new MediaLinks.Link("https://bridge.example/media/a/cat.png", "cat",
-        Optional.of(new MediaLinks.Thumbnail("https://bridge.example/media/a/cat.png?thumbnail=320x240&x=1",
+    XmppMediaLinks.Link link = new XmppMediaLinks.Link("https://bridge.example/media/a/cat.png", "cat",
+        Optional.of(new XmppMediaLinks.Thumbnail("https://bridge.example/media/a/cat.png?thumbnail=320x240&x=1",
             "image/png", 320, 240)));
-    Message m = MediaLinks.withOob(StanzaBuilder.buildMessage("m1").setBody(link.url()).build(), Optional.of(link));
+    Message m = XmppMediaLinks.withOob(StanzaBuilder.buildMessage("m1").setBody(link.url()).build(), Optional.of(link));
 
     Message parsed = (Message) StanzaCodec.parse(StanzaCodec.toXml(m));
 
     String xml = StanzaCodec.toXml(parsed);
-    assertThat(MediaLinks.oobUrl(parsed)).contains(link.url());
+    assertThat(XmppMediaLinks.oobUrl(parsed)).contains(link.url());
     assertThat(xml).contains("<thumbnail xmlns='urn:xmpp:thumbs:1'", "uri='https://bridge.example/media/a/cat.png"
         + "?thumbnail=320x240&amp;x=1'", "media-type='image/png'", "width='320'", "height='240'");
   }
