@@ -11,7 +11,7 @@ import org.jivesoftware.smack.packet.StanzaBuilder;
 import org.junit.jupiter.api.Test;
 
 /** What a Matrix file becomes for XMPP: the bridge's link, its OOB data and, for images of known size, a thumbnail. */
-class MediaLinksTest {
+class XmppMediaLinksTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String BASE = "https://matrix.example.org";
   private final XmppMediaLinks links = new XmppMediaLinks(dev.switchboard.core.media.MediaLinks.homeserverDownload(BASE));
