@@ -6,22 +6,19 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.app.fault.BridgeProcess;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
-import dev.switchboard.testkit.homeserver.TestUser;
-import dev.switchboard.testkit.irc.IrcTestUser;
 import dev.switchboard.testkit.irc.NgircdServer;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
@@ -147,8 +144,6 @@ class MemoryBenchmark {
     try (NgircdServer ircd = NgircdServer.start(); TestHomeserver hs = BridgeProcess.homeserver();
         BridgeProcess bridge = BridgeProcess.configure(runDir, hs, cfg -> ircNetwork(cfg, ircd));
         Reference ref = new Reference(variant, idleJar, runDir)) {
-      Latencies toMatrix = new Latencies();
-      hs.onEvent(e -> toMatrix.arrived(e.path("content").path("body").asText(), "i2m "));
       String loadBefore = ProcessSample.loadAverage();
       bridge.start(variant.command(JAR), env -> variant.environment(env, JAR));
       long pid = bridge.pid();
@@ -156,113 +151,57 @@ class MemoryBenchmark {
       ProcessSample rest = ProcessSample.of(pid);
       ProcessSample refRest = ProcessSample.of(ref.pid());
 
-      List<IrcTestUser> observers = new ArrayList<>();
-      List<TestUser> users = new ArrayList<>();
-      List<String> rooms = new ArrayList<>();
-      Latencies toIrc = new Latencies();
-      try {
-        for (int c = 0; c < CHANNELS; c++) {
-          IrcTestUser observer = IrcTestUser.connect(ircd, "obs" + c);
-          observer.join(channel(c));
-          observers.add(observer);
-        }
-        for (int u = 0; u < USERS; u++) {
-          TestUser user = hs.user("user" + u);
-          rooms.add(user.join("#_irc_test_" + channel(u % CHANNELS) + ":" + hs.serverName()));
-          users.add(user);
-        }
-        for (int u = 0; u < USERS; u++) {
-          String nick = "user" + u;
-          observers.get(u % CHANNELS).awaitLine(l -> l.startsWith(":" + nick + "!") && l.contains(" JOIN "), WAIT);
-        }
-        for (int c = 0; c < CHANNELS; c++) {
-          observers.get(c).awaitLine(l -> l.startsWith(":" + BOT + "!") && l.contains(" JOIN "), WAIT);
-          String ghost = "@_irc_test_obs" + c + ":" + hs.serverName();
-          String warm = "warm " + c;
-          observers.get(c).say(channel(c), warm);
-          hs.awaitEvent(rooms.get(c), ghost, e -> e.path("content").path("body").asText().equals(warm), WAIT);
-          users.get(c).send(rooms.get(c), warm);
-          observers.get(c).awaitMessage("user" + c, channel(c), warm, WAIT);
-        }
-        List<Thread> readers = new ArrayList<>();
-        for (IrcTestUser observer : observers) {
-          // Every line the observer reads passes this predicate once, as it arrives; the thread ends when
-          // interrupted after the run.
-          Thread reader = new Thread(() -> observer.awaitLineOrNull(l -> {
-            if (IrcTestUser.command(l).equals("PRIVMSG")) {
-              toIrc.arrived(l.substring(l.indexOf(" :", l.indexOf(" PRIVMSG ")) + 2), "m2i ");
-            }
-            return false;
-          }, Duration.ofSeconds(SECONDS).plus(WAIT).plus(WAIT)), "memory-bench-" + observer.nick());
-          reader.setDaemon(true);
-          reader.start();
-          readers.add(reader);
-        }
+      try (PortalTraffic traffic = PortalTraffic.join(ircd, hs, USERS, CHANNELS, BOT, WAIT)) {
         ProcessSample joined = ProcessSample.of(pid);
-
-        AtomicLong peakRss = new AtomicLong();
-        AtomicLong peakThreads = new AtomicLong();
-        int messages = RATE * SECONDS;
-        ScheduledExecutorService driver = Executors.newScheduledThreadPool(2);
-        AtomicLong next = new AtomicLong();
-        ProcessSample[] halfway = new ProcessSample[1];
-        Duration[] secondHalf = {Duration.ZERO};
-        try {
-          driver.scheduleAtFixedRate(() -> {
-            ProcessSample s = ProcessSample.of(pid);
-            peakRss.accumulateAndGet(s.rssKiB(), Math::max);
-            peakThreads.accumulateAndGet(s.threads(), Math::max);
-          }, 0, 1, TimeUnit.SECONDS);
-          driver.scheduleAtFixedRate(() -> {
-            long k = next.getAndIncrement();
-            if (k >= messages) {
-              return;
-            }
-            try {
-              if (k % 2 == 0) {
-                int u = (int) (k / 2 % USERS);
-                toIrc.sent("m2i " + k);
-                users.get(u).send(rooms.get(u), "m2i " + k);
-              } else {
-                int c = (int) (k / 2 % CHANNELS);
-                toMatrix.sent("i2m " + k);
-                observers.get(c).say(channel(c), "i2m " + k);
-              }
-            } catch (IOException e) {
-              throw new UncheckedIOException(e);
-            }
-          }, 0, 1000 / RATE, TimeUnit.MILLISECONDS);
-          await().atMost(Duration.ofSeconds(SECONDS).plus(WAIT)).pollInterval(Duration.ofMillis(100))
-              .until(() -> next.get() >= messages / 2);
-          halfway[0] = ProcessSample.of(pid);
-          await().atMost(Duration.ofSeconds(SECONDS).plus(WAIT)).pollInterval(Duration.ofMillis(100))
-              .until(() -> next.get() >= messages);
-          ProcessSample sent = ProcessSample.of(pid);
-          secondHalf[0] = sent.cpu().minus(halfway[0].cpu());
-          await().atMost(WAIT).pollInterval(Duration.ofMillis(200))
-              .until(() -> toIrc.pending() == 0 && toMatrix.pending() == 0);
-        } catch (org.awaitility.core.ConditionTimeoutException e) {
-          System.out.println("[memory-bench] not all arrived: " + toIrc.pending() + " to IRC, " + toMatrix.pending()
-              + " to Matrix pending\n" + bridge.logTail());
-        } finally {
-          driver.shutdownNow();
-        }
+        Load load = load(pid, traffic, bridge);
         ProcessSample loaded = ProcessSample.of(pid);
         TimeUnit.SECONDS.sleep(SETTLE);
         ProcessSample after = ProcessSample.of(pid);
         ProcessSample refAfter = ProcessSample.of(ref.pid());
-        readers.forEach(Thread::interrupt);
         return new Result(variant.name(), round, loadBefore, ProcessSample.loadAverage(), rest, refRest, joined,
-            peakRss.get(), (int) peakThreads.get(), loaded, after, refAfter, loaded.cpu().minus(joined.cpu()),
-            secondHalf[0], toIrc.summary(), toMatrix.summary());
-      } finally {
-        observers.forEach(IrcTestUser::close);
+            load.peakRssKiB(), load.peakThreads(), loaded, after, refAfter, loaded.cpu().minus(joined.cpu()),
+            load.secondHalfCpu(), traffic.toIrc(), traffic.toMatrix());
       }
     }
   }
 
-  private static String channel(int c) {
-    return "#mem" + c;
+  /** The peaks seen while the load ran (sampled every second) and the CPU its second half took. */
+  private record Load(long peakRssKiB, int peakThreads, Duration secondHalfCpu) {
+  }
+
+  /** {@code RATE * SECONDS} numbered messages, alternately each way, then waits for them to arrive. */
+  private static Load load(long pid, PortalTraffic traffic, BridgeProcess bridge) {
+    AtomicLong peakRss = new AtomicLong();
+    AtomicLong peakThreads = new AtomicLong();
+    AtomicLong next = new AtomicLong();
+    int messages = RATE * SECONDS;
+    Duration secondHalf = Duration.ZERO;
+    ScheduledExecutorService driver = Executors.newScheduledThreadPool(2);
+    try {
+      driver.scheduleAtFixedRate(() -> {
+        ProcessSample s = ProcessSample.of(pid);
+        peakRss.accumulateAndGet(s.rssKiB(), Math::max);
+        peakThreads.accumulateAndGet(s.threads(), Math::max);
+      }, 0, 1, TimeUnit.SECONDS);
+      driver.scheduleAtFixedRate(() -> {
+        long k = next.getAndIncrement();
+        if (k < messages) {
+          traffic.send(k);
+        }
+      }, 0, 1000 / RATE, TimeUnit.MILLISECONDS);
+      Duration sending = Duration.ofSeconds(SECONDS).plus(WAIT);
+      await().atMost(sending).pollInterval(Duration.ofMillis(100)).until(() -> next.get() >= messages / 2);
+      ProcessSample halfway = ProcessSample.of(pid);
+      await().atMost(sending).pollInterval(Duration.ofMillis(100)).until(() -> next.get() >= messages);
+      secondHalf = ProcessSample.of(pid).cpu().minus(halfway.cpu());
+      await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> traffic.pending() == 0);
+    } catch (ConditionTimeoutException e) {
+      System.out.println("[memory-bench] " + traffic.pending() + " messages did not arrive; bridge log:\n"
+          + bridge.logTail());
+    } finally {
+      driver.shutdownNow();
+    }
+    return new Load(peakRss.get(), (int) peakThreads.get(), secondHalf);
   }
 
   /** The network the fault tests use: only the server is ours, every other IRC setting is the sample's. */
@@ -294,51 +233,6 @@ class MemoryBenchmark {
       process.destroy();
       if (!process.waitFor(10, TimeUnit.SECONDS)) {
         process.destroyForcibly();
-      }
-    }
-  }
-
-  /** Send and first-arrival times of numbered texts, one direction. */
-  private static final class Latencies {
-    private final Map<String, Long> sent = new ConcurrentHashMap<>();
-    private final Map<String, Long> arrived = new ConcurrentHashMap<>();
-
-    void sent(String text) {
-      sent.put(text, System.nanoTime());
-    }
-
-    /** Records the first arrival of {@code text} if it is one of this direction's ({@code prefix}). */
-    void arrived(String text, String prefix) {
-      if (text.startsWith(prefix)) {
-        arrived.putIfAbsent(text, System.nanoTime());
-      }
-    }
-
-    long pending() {
-      return sent.keySet().stream().filter(k -> !arrived.containsKey(k)).count();
-    }
-
-    Summary summary() {
-      List<Double> ms = new ArrayList<>();
-      sent.forEach((text, at) -> {
-        Long got = arrived.get(text);
-        if (got != null) {
-          ms.add((got - at) / 1e6);
-        }
-      });
-      ms.sort(Double::compare);
-      return new Summary(ms.size(), sent.size() - ms.size(), percentile(ms, 50), percentile(ms, 99));
-    }
-
-    private static double percentile(List<Double> sorted, int p) {
-      return sorted.isEmpty() ? Double.NaN
-          : sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100.0 * sorted.size()) - 1));
-    }
-
-    record Summary(int arrived, int lost, double p50, double p99) {
-      @Override
-      public String toString() {
-        return String.format("p50 %.1f / p99 %.1f ms, %d arrived, %d lost", p50, p99, arrived, lost);
       }
     }
   }
