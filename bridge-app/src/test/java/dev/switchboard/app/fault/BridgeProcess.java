@@ -19,7 +19,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -29,7 +31,7 @@ import java.util.function.Consumer;
  * writes, with only the homeserver, the AS port, the permissions and the connector sections a test sets changed:
  * every other value (SQLite file next to the config, flood control, timeouts) is what a new admin gets.
  */
-final class BridgeProcess implements AutoCloseable {
+public final class BridgeProcess implements AutoCloseable {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
   /** The line {@code Bridge.start} logs once every listener is up and every connector started. */
@@ -52,7 +54,7 @@ final class BridgeProcess implements AutoCloseable {
   }
 
   /** A testkit homeserver with default options; the spec's schemas are loaded once for every fault test. */
-  static TestHomeserver homeserver() {
+  public static TestHomeserver homeserver() {
     synchronized (BridgeProcess.class) {
       if (spec == null) {
         spec = SpecSchemas.load();
@@ -66,7 +68,8 @@ final class BridgeProcess implements AutoCloseable {
    * writes the registration with the CLI's {@code registration} command and loads it into {@code hs}. Does not
    * start the bridge.
    */
-  static BridgeProcess configure(Path dir, TestHomeserver hs, Consumer<ObjectNode> connectors) throws IOException {
+  public static BridgeProcess configure(Path dir, TestHomeserver hs, Consumer<ObjectNode> connectors)
+      throws IOException {
     Path config = dir.resolve("config.yaml");
     ObjectNode cfg = (ObjectNode) YAML.readTree(ConfigLoader.sampleConfig());
     int asPort = freePort();
@@ -85,20 +88,32 @@ final class BridgeProcess implements AutoCloseable {
 
   /** Starts the bridge and returns once it logged that it started. */
   BridgeProcess start() {
+    // A small heap and the client compiler: the machine is shared, and the bridge's start time is part of the
+    // window a kill opens.
+    return start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m",
+        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+        Main.class.getName()), env -> { });
+  }
+
+  /**
+   * Starts the bridge with {@code launcher} (the command up to the CLI's arguments, e.g. {@code java -jar
+   * switchboard.jar} or {@code bin/switchboard}) in the environment {@code environment} edits, and returns once it
+   * logged that it started.
+   */
+  public BridgeProcess start(List<String> launcher, Consumer<Map<String, String>> environment) {
     if (process != null && process.isAlive()) {
       throw new IllegalStateException("the bridge is already running");
     }
     int before = startedLines();
-    // A small heap and the client compiler: the machine is shared, and the bridge's start time is part of the
-    // window a kill opens.
-    List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m",
-        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-        Main.class.getName(), "run", "--config", config.toString());
+    List<String> command = new ArrayList<>(launcher);
+    command.addAll(List.of("run", "--config", config.toString()));
     try {
       Files.writeString(log, "---- start " + (++starts) + "\n", StandardCharsets.UTF_8,
           StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-      process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+      ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+      environment.accept(builder.environment());
+      process = builder.start();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start the bridge", e);
     }
@@ -137,6 +152,11 @@ final class BridgeProcess implements AutoCloseable {
     return all.substring(Math.max(0, all.lastIndexOf("---- start ")));
   }
 
+  /** The running bridge's process id (the JVM's, as a launcher script {@code exec}s it). */
+  public long pid() {
+    return process.pid();
+  }
+
   /** Starts the bridge again on the same port, config and database. */
   BridgeProcess restart() {
     return start();
@@ -152,7 +172,7 @@ final class BridgeProcess implements AutoCloseable {
   }
 
   /** The last 200 lines of every run's log, for assertion messages. */
-  String logTail() {
+  public String logTail() {
     try {
       List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
       return String.join("\n", lines.subList(Math.max(0, lines.size() - 200), lines.size()));
