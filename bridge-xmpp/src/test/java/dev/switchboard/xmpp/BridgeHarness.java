@@ -21,7 +21,7 @@ import java.util.List;
  * connector integration tests without the app module.
  */
 public final class BridgeHarness implements AutoCloseable {
-  static final String BOT_LOCALPART = "switchboard";
+  public static final String BOT_LOCALPART = "switchboard";
   static final String AS_TOKEN = "as-token-xmpp-test";
   static final String HS_TOKEN = "hs-token-xmpp-test";
 

@@ -5,6 +5,8 @@ import dev.switchboard.core.connector.Link;
 import dev.switchboard.core.connector.LinkCapable.LinkException;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
+import dev.switchboard.core.portal.BridgeInfo;
+import dev.switchboard.xmpp.XmppBridgeInfo;
 import dev.switchboard.xmpp.muc.MucBridge;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -91,7 +93,9 @@ public final class MucLinks {
           mucs.startBridging(room, muc);
           log.info("{} linked {} to MUC {}", requester, room, muc);
           return link;
-        }, context.blockingExecutor());
+        }, context.blockingExecutor())
+        // Clients show "bridged to" from it; the bot writes it where the room's admins gave it the power to.
+        .thenCompose(linked -> bridgeInfo(muc).writeIfPermitted(context.intents().bot(), room).thenApply(v -> linked));
   }
 
   public CompletableFuture<Void> unlink(Link link) {
@@ -103,6 +107,11 @@ public final class MucLinks {
     }
     return CompletableFuture.runAsync(() -> context.portals().removeLink(link), context.blockingExecutor())
         .thenCompose(v -> mucs.stopBridging(muc))
+        .thenCompose(v -> bridgeInfo(muc).clear(context.intents().bot(), link.roomId()))
         .thenRun(() -> log.info("Unlinked {} from MUC {}", link.roomId(), muc));
+  }
+
+  private BridgeInfo bridgeInfo(EntityBareJid muc) {
+    return XmppBridgeInfo.muc(context.intents().bot().userId(), muc, muc.toString());
   }
 }

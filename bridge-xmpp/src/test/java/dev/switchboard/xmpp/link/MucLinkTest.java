@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.switchboard.core.connector.Link;
 import dev.switchboard.core.connector.LinkCapable.LinkException;
 import dev.switchboard.core.id.RoomId;
@@ -12,6 +13,7 @@ import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.homeserver.RoomSpec;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.xmpp.ProsodyServer;
+import dev.switchboard.xmpp.BridgeHarness;
 import dev.switchboard.xmpp.MucFixture;
 import java.nio.file.Path;
 import java.util.concurrent.ExecutionException;
@@ -32,6 +34,8 @@ class MucLinkTest {
   void linkingBridgesAnExistingRoomAndUnlinkingLeavesTheMucAndRemovesTheGhosts() throws Exception {
     TestUser alice = f.get().hs.user("alice");
     String room = alice.createRoom(RoomSpec.publicRoom().name("team"));
+    String bot = "@" + BridgeHarness.BOT_LOCALPART + ":" + f.get().hs.serverName();
+    alice.setPowerLevel(room, bot, 50); // what a room admin gives the bridge so it can say "bridged to"
     UserId requester = UserId.of(alice.userId());
 
     Link link = f.get().connector.link(RoomId.of(room), "xmpp:" + f.get().muc().toUpperCase() + "?join", requester)
@@ -39,6 +43,11 @@ class MucLinkTest {
 
     assertThat(link.remoteId()).isEqualTo(f.get().muc());
     assertThat(link.plumbed()).isTrue();
+    String stateKey = "dev.switchboard://xmpp/" + f.get().muc();
+    JsonNode bridged = f.get().hs.roomStateEvent(room, "m.bridge", stateKey).path("content");
+    assertThat(bridged.path("protocol").path("id").asText()).isEqualTo("xmpp");
+    assertThat(bridged.path("channel").path("id").asText()).isEqualTo(f.get().muc());
+    assertThat(bridged.path("bridgebot").asText()).isEqualTo(bot);
     await().atMost(MucFixture.WAIT).until(() -> f.get().bobInDev.getOccupants().stream()
         .anyMatch(o -> o.getResourceOrEmpty().toString().equals("Matrix")));
     f.get().bobInDev.sendMessage("hello plumbed room");
@@ -53,6 +62,7 @@ class MucLinkTest {
     await().atMost(MucFixture.WAIT).until(() -> f.get().bobInDev.getOccupants().stream()
         .noneMatch(o -> o.getResourceOrEmpty().toString().equals("Matrix")));
     f.get().awaitMembership(room, f.get().ghostOf("bob"), "leave");
+    assertThat(f.get().hs.roomStateEvent(room, "m.bridge", stateKey).path("content").isEmpty()).isTrue();
     alice.send(room, "not bridged any more");
     f.get().bobInDev.sendMessage("nor this");
     Thread.sleep(1000);
