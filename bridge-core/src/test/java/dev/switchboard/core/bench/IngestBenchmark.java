@@ -230,6 +230,7 @@ class IngestBenchmark {
       pgWaits.startSampling();
     }
     long gcBefore = Stalls.gcMillis();
+    StallWatch watch = new StallWatch(STALL_MS);
     for (int t = 0; t < txns; t++) {
       long scheduled = start + t * intervalNanos;
       long now;
@@ -244,7 +245,9 @@ class IngestBenchmark {
       if (now - scheduled > intervalNanos) {
         late++;
       }
+      watch.sent(t, scheduled);
       int status = http.exchange(requests.get(t));
+      watch.answered();
       if (status != 200) {
         throw new IllegalStateException("transaction p" + t + " answered " + status);
       }
@@ -253,6 +256,7 @@ class IngestBenchmark {
       unsorted[t] = latencies[t];
     }
     double seconds = (System.nanoTime() - start) / 1e9;
+    watch.close();
     if (pgWaits != null) {
       pgWaits.stopSampling();
       pgWaits.report(sentAt, unsorted, intervalNanos);
