@@ -190,7 +190,7 @@ class IngestBenchmark {
             Stalls.loadAverage());
       }
       if (PACED_EVENTS_PER_SECOND > 0) {
-        paced(label, http, eventSeq);
+        paced(label, http, eventSeq, rawReference);
       }
     }
   }
@@ -201,7 +201,7 @@ class IngestBenchmark {
   /** The raw SQLite reference ({@link RawSqliteReference}) over as many transactions as the measured run. */
   private static RawSqliteReference.Result raw(String label, String when, long firstEvent) throws Exception {
     RawSqliteReference.Result r = RawSqliteReference.run(MEASURED_TXNS, EVENTS_PER_TXN, firstEvent + 1,
-        IngestBenchmark::event);
+        IngestBenchmark::event, 0);
     System.out.printf(Locale.ROOT, "BENCH ingest %s RAW SQLite reference %s the bridge (fresh file, WAL, "
         + "synchronous=FULL, INSERT+COMMIT only): %s%n", label, when, r.describe());
     return r;
@@ -213,7 +213,8 @@ class IngestBenchmark {
    * closed loop queues for the two cores). Latency counts from each transaction's scheduled send time, so an ack
    * that makes the next one late is charged to the next one too (no coordinated omission).
    */
-  private static void paced(String label, RawHttpClient http, AtomicLong eventSeq) throws Exception {
+  private static void paced(String label, RawHttpClient http, AtomicLong eventSeq, boolean rawReference)
+      throws Exception {
     int txns = MEASURED_TXNS;
     List<byte[]> requests = new ArrayList<>();
     for (int t = 0; t < txns; t++) {
@@ -271,6 +272,13 @@ class IngestBenchmark {
         label, PACED_EVENTS_PER_SECOND, txns, seconds, txns * EVENTS_PER_TXN / seconds,
         latencies[txns / 2] / 1e6, latencies[(int) (txns * 0.90)] / 1e6, latencies[(int) (txns * 0.99)] / 1e6,
         latencies[txns - 1] / 1e6, late);
+    if (rawReference) {
+      RawSqliteReference.Result r = RawSqliteReference.run(txns, EVENTS_PER_TXN, eventSeq.get() + 1,
+          IngestBenchmark::event, intervalNanos);
+      System.out.printf(Locale.ROOT, "BENCH ingest %s RAW SQLite reference after the paced bridge, same schedule "
+          + "(latency from scheduled start): %s; bridge paced p99 %.2f ms = raw %+.2f ms%n", label, r.describe(),
+          latencies[(int) (txns * 0.99)] / 1e6, latencies[(int) (txns * 0.99)] / 1e6 - r.p99Ms());
+    }
   }
 
   /**

@@ -18,6 +18,8 @@ import java.util.function.LongFunction;
  * {@code (origin_ts, event_id)} key) and a COMMIT per transaction. No HTTP, no parsing, no transaction record, no
  * dispatch: the floor under the bridge's ack latency and the ceiling over its rate on this machine at this moment.
  * The time is that of the INSERT and COMMIT only (the rows are built before each transaction's clock starts).
+ * Paced ({@code intervalNanos > 0}): each transaction starts on a fixed schedule and its latency counts from its
+ * scheduled start, as the bridge's paced phase counts it.
  */
 final class RawSqliteReference {
   /** One event as the inbox stores it. */
@@ -33,8 +35,12 @@ final class RawSqliteReference {
 
   private RawSqliteReference() {}
 
-  /** Commits {@code txns} transactions of {@code eventsPerTxn} events, numbered from {@code firstEvent}. */
-  static Result run(int txns, int eventsPerTxn, long firstEvent, LongFunction<Event> events) throws Exception {
+  /**
+   * Commits {@code txns} transactions of {@code eventsPerTxn} events, numbered from {@code firstEvent}, back to
+   * back ({@code intervalNanos == 0}) or one every {@code intervalNanos}.
+   */
+  static Result run(int txns, int eventsPerTxn, long firstEvent, LongFunction<Event> events, long intervalNanos)
+      throws Exception {
     Path dir = Files.createTempDirectory("ingest-raw");
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("raw.db"))) {
       try (Statement s = c.createStatement()) {
@@ -51,13 +57,14 @@ final class RawSqliteReference {
       long[] latencies = new long[txns];
       long total = 0;
       long n = firstEvent;
+      long start = System.nanoTime() + 10_000_000L;
       try (PreparedStatement ps = c.prepareStatement(sql)) {
         for (int t = 0; t < txns; t++) {
           Event[] batch = new Event[eventsPerTxn];
           for (int i = 0; i < eventsPerTxn; i++) {
             batch[i] = events.apply(n + i);
           }
-          long t0 = System.nanoTime();
+          long t0 = intervalNanos > 0 ? waitUntil(start + t * intervalNanos) : System.nanoTime();
           bind(ps, batch, n, System.currentTimeMillis());
           ps.executeUpdate();
           c.commit();
@@ -67,7 +74,8 @@ final class RawSqliteReference {
         }
       }
       Arrays.sort(latencies);
-      return new Result(txns, (double) txns * eventsPerTxn / (total / 1e9), latencies[txns / 2] / 1e6,
+      double seconds = intervalNanos > 0 ? (System.nanoTime() - start) / 1e9 : total / 1e9;
+      return new Result(txns, txns * eventsPerTxn / seconds, latencies[txns / 2] / 1e6,
           latencies[(int) (txns * 0.99)] / 1e6, latencies[txns - 1] / 1e6);
     } finally {
       try (var files = Files.walk(dir)) {
@@ -76,6 +84,15 @@ final class RawSqliteReference {
         }
       }
     }
+  }
+
+  /** Returns {@code scheduled} once it has come (or at once if it has passed). */
+  private static long waitUntil(long scheduled) {
+    long now;
+    while ((now = System.nanoTime()) < scheduled) {
+      java.util.concurrent.locks.LockSupport.parkNanos(Math.min(scheduled - now, 200_000));
+    }
+    return scheduled;
   }
 
   private static void bind(PreparedStatement ps, Event[] batch, long firstSeq, long now) throws SQLException {
