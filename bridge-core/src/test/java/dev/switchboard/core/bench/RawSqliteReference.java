@@ -26,10 +26,10 @@ final class RawSqliteReference {
   record Event(String eventId, long originTs, String roomId, String json) {}
 
   /** Rate and commit latency of one raw run. */
-  record Result(int txns, double eventsPerSecond, double p50Ms, double p99Ms, double maxMs) {
+  record Result(int txns, double eventsPerSecond, double p50Ms, double p99Ms, double maxMs, String slowWindows) {
     String describe() {
-      return String.format(Locale.ROOT, "%d txns, %.0f events/s; commit p50 %.2f ms, p99 %.2f ms, max %.2f ms",
-          txns, eventsPerSecond, p50Ms, p99Ms, maxMs);
+      return String.format(Locale.ROOT, "%d txns, %.0f events/s; commit p50 %.2f ms, p99 %.2f ms, max %.2f ms; "
+          + "slow 100 ms (a commit over 50 ms):%s", txns, eventsPerSecond, p50Ms, p99Ms, maxMs, slowWindows);
     }
   }
 
@@ -55,6 +55,7 @@ final class RawSqliteReference {
       String sql = "INSERT INTO inbox_event (seq, event_id, origin_ts, room_id, kind, body, received_at) VALUES "
           + String.join(", ", java.util.Collections.nCopies(eventsPerTxn, "(?, ?, ?, ?, ?, ?, ?)"));
       long[] latencies = new long[txns];
+      long[] began = new long[txns];
       long total = 0;
       long n = firstEvent;
       long start = System.nanoTime() + 10_000_000L;
@@ -64,35 +65,28 @@ final class RawSqliteReference {
           for (int i = 0; i < eventsPerTxn; i++) {
             batch[i] = events.apply(n + i);
           }
-          long t0 = intervalNanos > 0 ? waitUntil(start + t * intervalNanos) : System.nanoTime();
+          long t0 = System.nanoTime();
+          if (intervalNanos > 0) {
+            t0 = start + t * intervalNanos;
+            IngestBenchmark.waitUntil(t0);
+          }
           bind(ps, batch, n, System.currentTimeMillis());
           ps.executeUpdate();
           c.commit();
           latencies[t] = System.nanoTime() - t0;
+          began[t] = t0;
           total += latencies[t];
           n += eventsPerTxn;
         }
       }
+      String slow = Stalls.slowWindows(latencies, began, start, 50);
       Arrays.sort(latencies);
       double seconds = intervalNanos > 0 ? (System.nanoTime() - start) / 1e9 : total / 1e9;
       return new Result(txns, txns * eventsPerTxn / seconds, latencies[txns / 2] / 1e6,
-          latencies[(int) (txns * 0.99)] / 1e6, latencies[txns - 1] / 1e6);
+          latencies[(int) (txns * 0.99)] / 1e6, latencies[txns - 1] / 1e6, slow);
     } finally {
-      try (var files = Files.walk(dir)) {
-        for (Path p : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
-          Files.deleteIfExists(p);
-        }
-      }
+      IngestBenchmark.deleteRecursively(dir);
     }
-  }
-
-  /** Returns {@code scheduled} once it has come (or at once if it has passed). */
-  private static long waitUntil(long scheduled) {
-    long now;
-    while ((now = System.nanoTime()) < scheduled) {
-      java.util.concurrent.locks.LockSupport.parkNanos(Math.min(scheduled - now, 200_000));
-    }
-    return scheduled;
   }
 
   private static void bind(PreparedStatement ps, Event[] batch, long firstSeq, long now) throws SQLException {
