@@ -165,12 +165,19 @@ public final class Database implements AutoCloseable {
       if (frames[0] < WAL_RESTART_FRAMES) {
         return frames[0] - frames[1];
       }
+      long waitStart = System.nanoTime();
       sqliteWriter.lock();
+      long held = System.nanoTime();
       try {
         frames = passiveCheckpoint(s);
         return frames[0] - frames[1];
       } finally {
         sqliteWriter.unlock();
+        long heldMs = (System.nanoTime() - held) / 1_000_000;
+        if (heldMs >= SLOW_CHECKPOINT_MS) {
+          log.info("WAL checkpoint held writers off for {} ms ({} frames in the WAL; waited {} ms for the lock)",
+              heldMs, frames[0], (held - waitStart) / 1_000_000);
+        }
       }
     }
   }
@@ -185,6 +192,9 @@ public final class Database implements AutoCloseable {
       checkpointer.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
     }
   }
+
+  /** A checkpoint that holds writers off this long is logged: every acknowledgement waited for it. */
+  private static final long SLOW_CHECKPOINT_MS = 50;
 
   /** WAL size (4 KiB pages) above which a checkpoint makes sure the WAL starts over: 4 MiB. */
   static final int WAL_RESTART_FRAMES = 1024;

@@ -47,7 +47,7 @@ class IngestBenchmark {
     }
   }
 
-  private static void deleteRecursively(Path dir) throws java.io.IOException {
+  static void deleteRecursively(Path dir) throws java.io.IOException {
     try (var files = Files.walk(dir)) {
       for (Path p : (Iterable<Path>) files.sorted(java.util.Comparator.reverseOrder())::iterator) {
         Files.deleteIfExists(p);
@@ -98,7 +98,7 @@ class IngestBenchmark {
         Thread.sleep(50);
       }
       int port = Integer.parseInt(Files.readString(portFile).trim());
-      measure("SQLite, bridge in its own process", port, List.of(bridge.pid()));
+      measure("SQLite, bridge in its own process", port, List.of(bridge.pid()), true);
     } finally {
       bridge.destroyForcibly().waitFor();
       deleteRecursively(dir);
@@ -128,23 +128,30 @@ class IngestBenchmark {
       }
       List<Long> servers = jdbcUrl.startsWith("jdbc:postgresql:")
           ? CpuAccount.postgresServer(java.net.URI.create(jdbcUrl.substring(5)).getPort()) : List.of();
-      measure(label, core.server.port(), servers);
+      measure(label, core.server.port(), servers, jdbcUrl.startsWith("jdbc:sqlite:"));
     }
   }
 
-  /** {@code otherProcesses}: pids whose CPU serves the run (the bridge's own process, the PostgreSQL server). */
-  private static void measure(String label, int port, List<Long> otherProcesses) throws Exception {
+  /**
+   * {@code otherProcesses}: pids whose CPU serves the run (the bridge's own process, the PostgreSQL server).
+   * {@code rawReference}: commit the same transactions straight to a fresh SQLite file right before and right after
+   * the back-to-back run and print them beside it ({@link RawSqliteReference}).
+   */
+  private static void measure(String label, int port, List<Long> otherProcesses, boolean rawReference)
+      throws Exception {
     try (RawHttpClient http = new RawHttpClient(port)) {
       AtomicLong eventSeq = new AtomicLong();
       for (int t = 0; t < WARMUP_TXNS; t++) {
         put(http, "w" + t, body(eventSeq));
       }
       long[] latencies = new long[MEASURED_TXNS];
+      long[] sentAt = new long[MEASURED_TXNS];
       List<byte[]> requests = new ArrayList<>();
       for (int t = 0; t < MEASURED_TXNS; t++) {
         requests.add(RawHttpClient.put("/_matrix/app/v1/transactions/m" + t, CoreHarness.HS_TOKEN, body(eventSeq)));
       }
       settle();
+      RawSqliteReference.Result rawBefore = rawReference ? raw(label, "before", eventSeq.get()) : null;
       String threadName = Thread.currentThread().getName();
       Thread.currentThread().setName(SENDER);
       CpuAccount cpu = CpuAccount.start(otherProcesses);
@@ -156,10 +163,13 @@ class IngestBenchmark {
           throw new IllegalStateException("transaction m" + t + " answered " + status);
         }
         latencies[t] = System.nanoTime() - t0;
+        sentAt[t] = t0;
       }
       double seconds = (System.nanoTime() - start) / 1e9;
       String cpuReport = cpu.report(MEASURED_TXNS, SENDER);
       Thread.currentThread().setName(threadName);
+      System.out.printf(Locale.ROOT, "BENCH ingest %s bridge back-to-back: slow 100 ms of sending (an ack over "
+          + "%d ms):%s%n", label, STALL_MS, Stalls.slowWindows(latencies, sentAt, start, STALL_MS));
       Arrays.sort(latencies);
       System.out.printf(Locale.ROOT,
           "BENCH ingest %s: %d txns x %d events in %.2f s = %.0f events/s; ack latency p50 %.2f ms, p90 %.2f ms, "
@@ -169,10 +179,32 @@ class IngestBenchmark {
           latencies[(int) (MEASURED_TXNS * 0.95)] / 1e6, latencies[(int) (MEASURED_TXNS * 0.99)] / 1e6,
           latencies[MEASURED_TXNS - 1] / 1e6);
       System.out.printf(Locale.ROOT, "BENCH ingest %s: %s (warm-up %d txns)%n", label, cpuReport, WARMUP_TXNS);
+      if (rawReference) {
+        RawSqliteReference.Result rawAfter = raw(label, "after", eventSeq.get());
+        double rate = MEASURED_TXNS * EVENTS_PER_TXN / seconds;
+        double p99 = latencies[(int) (MEASURED_TXNS * 0.99)] / 1e6;
+        System.out.printf(Locale.ROOT, "BENCH ingest %s vs raw SQLite (same run): bridge %.0f events/s = %.0f %% / "
+                + "%.0f %% of raw before / after; bridge ack p99 %.2f ms = raw commit p99 %+.2f ms / %+.2f ms; load "
+                + "average %s%n", label, rate, 100 * rate / rawBefore.eventsPerSecond(),
+            100 * rate / rawAfter.eventsPerSecond(), p99, p99 - rawBefore.p99Ms(), p99 - rawAfter.p99Ms(),
+            Stalls.loadAverage());
+      }
       if (PACED_EVENTS_PER_SECOND > 0) {
-        paced(label, http, eventSeq);
+        paced(label, http, eventSeq, rawReference);
       }
     }
+  }
+
+  /** An acknowledgement slower than this is a stall (issue 19's bound for the paced run). */
+  private static final long STALL_MS = 50;
+
+  /** The raw SQLite reference ({@link RawSqliteReference}) over as many transactions as the measured run. */
+  private static RawSqliteReference.Result raw(String label, String when, long firstEvent) throws Exception {
+    RawSqliteReference.Result r = RawSqliteReference.run(MEASURED_TXNS, EVENTS_PER_TXN, firstEvent + 1,
+        IngestBenchmark::event, 0);
+    System.out.printf(Locale.ROOT, "BENCH ingest %s RAW SQLite reference %s the bridge (fresh file, WAL, "
+        + "synchronous=FULL, INSERT+COMMIT only): %s%n", label, when, r.describe());
+    return r;
   }
 
   /**
@@ -181,7 +213,8 @@ class IngestBenchmark {
    * closed loop queues for the two cores). Latency counts from each transaction's scheduled send time, so an ack
    * that makes the next one late is charged to the next one too (no coordinated omission).
    */
-  private static void paced(String label, RawHttpClient http, AtomicLong eventSeq) throws Exception {
+  private static void paced(String label, RawHttpClient http, AtomicLong eventSeq, boolean rawReference)
+      throws Exception {
     int txns = MEASURED_TXNS;
     List<byte[]> requests = new ArrayList<>();
     for (int t = 0; t < txns; t++) {
@@ -197,21 +230,21 @@ class IngestBenchmark {
     if (pgWaits != null) {
       pgWaits.startSampling();
     }
+    java.util.concurrent.CompletableFuture<RawSqliteReference.Result> rawBeside = rawReference && RAW_BESIDE
+        ? java.util.concurrent.CompletableFuture.supplyAsync(() -> rawPaced(txns, eventSeq.get() + 1, intervalNanos),
+            r -> new Thread(r, "bench-raw-beside").start())
+        : null;
+    long gcBefore = Stalls.gcMillis();
+    StallWatch watch = new StallWatch(STALL_MS);
     for (int t = 0; t < txns; t++) {
       long scheduled = start + t * intervalNanos;
-      long now;
-      while ((now = System.nanoTime()) < scheduled) {
-        long wait = scheduled - now;
-        if (wait > 200_000) {
-          java.util.concurrent.locks.LockSupport.parkNanos(wait - 100_000);
-        } else {
-          Thread.onSpinWait();
-        }
-      }
+      long now = waitUntil(scheduled);
       if (now - scheduled > intervalNanos) {
         late++;
       }
+      watch.sent(t, scheduled);
       int status = http.exchange(requests.get(t));
+      watch.answered();
       if (status != 200) {
         throw new IllegalStateException("transaction p" + t + " answered " + status);
       }
@@ -220,10 +253,14 @@ class IngestBenchmark {
       unsorted[t] = latencies[t];
     }
     double seconds = (System.nanoTime() - start) / 1e9;
+    watch.close();
     if (pgWaits != null) {
       pgWaits.stopSampling();
       pgWaits.report(sentAt, unsorted, intervalNanos);
     }
+    System.out.printf(Locale.ROOT, "BENCH ingest %s paced: slow 100 ms of schedule (an ack over %d ms):%s; GC "
+        + "%d ms in all; load average %s%n", label, STALL_MS,
+        Stalls.slowWindows(unsorted, sentAt, start, STALL_MS), Stalls.gcMillis() - gcBefore, Stalls.loadAverage());
     Arrays.sort(latencies);
     System.out.printf(Locale.ROOT,
         "BENCH ingest %s paced at %d events/s: %d txns in %.2f s = %.0f events/s; ack latency from scheduled send "
@@ -231,6 +268,43 @@ class IngestBenchmark {
         label, PACED_EVENTS_PER_SECOND, txns, seconds, txns * EVENTS_PER_TXN / seconds,
         latencies[txns / 2] / 1e6, latencies[(int) (txns * 0.90)] / 1e6, latencies[(int) (txns * 0.99)] / 1e6,
         latencies[txns - 1] / 1e6, late);
+    if (rawReference) {
+      RawSqliteReference.Result r = rawBeside != null ? rawBeside.join()
+          : rawPaced(txns, eventSeq.get() + 1 + (long) txns * EVENTS_PER_TXN, intervalNanos);
+      System.out.printf(Locale.ROOT, "BENCH ingest %s RAW SQLite reference %s the paced bridge, same schedule "
+          + "(latency from scheduled start): %s; bridge paced p99 %.2f ms = raw %+.2f ms%n", label,
+          rawBeside != null ? "at the same time as" : "after", r.describe(),
+          latencies[(int) (txns * 0.99)] / 1e6, latencies[(int) (txns * 0.99)] / 1e6 - r.p99Ms());
+    }
+  }
+
+  /**
+   * {@code -Dswitchboard.bench.rawbeside=true}: the paced raw reference commits at the same time as the paced bridge
+   * (its own thread, same schedule) instead of after it, so a slow moment of the disk shows in both, at the cost of
+   * the two sharing the disk and a little CPU.
+   */
+  private static final boolean RAW_BESIDE = Boolean.getBoolean("switchboard.bench.rawbeside");
+
+  private static RawSqliteReference.Result rawPaced(int txns, long firstEvent, long intervalNanos) {
+    try {
+      return RawSqliteReference.run(txns, EVENTS_PER_TXN, firstEvent, IngestBenchmark::event, intervalNanos);
+    } catch (Exception e) {
+      throw new IllegalStateException("raw SQLite reference failed", e);
+    }
+  }
+
+  /** Waits until {@code scheduled} (parks, then spins the last 0.1-0.2 ms); returns the time it then is. */
+  static long waitUntil(long scheduled) {
+    long now;
+    while ((now = System.nanoTime()) < scheduled) {
+      long wait = scheduled - now;
+      if (wait > 200_000) {
+        java.util.concurrent.locks.LockSupport.parkNanos(wait - 100_000);
+      } else {
+        Thread.onSpinWait();
+      }
+    }
+    return now;
   }
 
   /**
@@ -261,19 +335,22 @@ class IngestBenchmark {
     return "$" + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(hash);
   }
 
+  /** Event {@code n} of the run: what a transaction carries and what the raw reference stores. */
+  static RawSqliteReference.Event event(long n) {
+    String id = eventId(n);
+    String room = "!room" + (n % 20) + ":test.local";
+    long ts = SEQUENTIAL_IDS ? 1700000000000L : START_MS + n / 10;
+    String json = "{\"event_id\":\"" + id + "\",\"room_id\":\"" + room + "\",\"sender\":\"@user" + (n % 50)
+        + ":test.local\",\"type\":\"m.room.message\",\"origin_server_ts\":" + ts + ","
+        + "\"unsigned\":{\"age\":12},\"content\":{\"msgtype\":\"m.text\",\"body\":\"message number " + n
+        + " with some ordinary chat text in it, about eighty characters long\"}}";
+    return new RawSqliteReference.Event(id, ts, room, json);
+  }
+
   private static String body(AtomicLong seq) {
     StringBuilder sb = new StringBuilder("{\"events\":[");
     for (int i = 0; i < EVENTS_PER_TXN; i++) {
-      long n = seq.incrementAndGet();
-      if (i > 0) {
-        sb.append(',');
-      }
-      sb.append("{\"event_id\":\"").append(eventId(n)).append("\",\"room_id\":\"!room")
-          .append(n % 20).append(":test.local\",\"sender\":\"@user").append(n % 50)
-          .append(":test.local\",\"type\":\"m.room.message\",\"origin_server_ts\":")
-          .append(SEQUENTIAL_IDS ? 1700000000000L : START_MS + n / 10).append(',')
-          .append("\"unsigned\":{\"age\":12},\"content\":{\"msgtype\":\"m.text\",\"body\":\"message number ")
-          .append(n).append(" with some ordinary chat text in it, about eighty characters long\"}}");
+      sb.append(i > 0 ? "," : "").append(event(seq.incrementAndGet()).json());
     }
     return sb.append("]}").toString();
   }
