@@ -6,7 +6,7 @@ import dev.switchboard.registration.Registration;
 import dev.switchboard.testkit.homeserver.AppServiceRegistration;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.irc.NgircdServer;
-import dev.switchboard.testkit.sip.FreePorts;
+import dev.switchboard.testkit.net.FreePorts;
 import dev.switchboard.testkit.sip.RtpEngineServer;
 import dev.switchboard.testkit.xmpp.ProsodyServer;
 import java.net.ServerSocket;

@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
-import dev.switchboard.testkit.sip.FreePorts;
+import dev.switchboard.testkit.net.FreePorts;
 import dev.switchboard.testkit.sip.SippScenario;
 import java.nio.file.Files;
 import java.nio.file.Path;

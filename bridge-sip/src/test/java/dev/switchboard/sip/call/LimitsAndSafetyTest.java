@@ -13,7 +13,7 @@ import dev.switchboard.testkit.fixture.Fixture;
 import dev.switchboard.testkit.homeserver.Options;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
-import dev.switchboard.testkit.sip.FreePorts;
+import dev.switchboard.testkit.net.FreePorts;
 import dev.switchboard.testkit.sip.RtpEngineServer;
 import dev.switchboard.testkit.sip.SippScenario;
 import java.net.URISyntaxException;

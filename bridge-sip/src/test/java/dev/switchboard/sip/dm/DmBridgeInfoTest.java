@@ -11,7 +11,7 @@ import dev.switchboard.sip.SipBridge;
 import dev.switchboard.testkit.homeserver.Options;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
-import dev.switchboard.testkit.sip.FreePorts;
+import dev.switchboard.testkit.net.FreePorts;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Matcher;

@@ -9,7 +9,7 @@ import dev.switchboard.sip.AdminRoom;
 import dev.switchboard.sip.SipBridge;
 import dev.switchboard.testkit.homeserver.Options;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
-import dev.switchboard.testkit.sip.FreePorts;
+import dev.switchboard.testkit.net.FreePorts;
 import dev.switchboard.testkit.sip.SippScenario;
 import java.net.URISyntaxException;
 import java.nio.file.Path;

@@ -1,6 +1,7 @@
 package dev.switchboard.testkit.sip;
 
 import dev.switchboard.testkit.RealServers;
+import dev.switchboard.testkit.net.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

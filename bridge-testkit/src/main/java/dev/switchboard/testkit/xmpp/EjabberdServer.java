@@ -1,10 +1,10 @@
 package dev.switchboard.testkit.xmpp;
 
 import dev.switchboard.testkit.RealServers;
+import dev.switchboard.testkit.net.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -71,7 +71,7 @@ public final class EjabberdServer implements AutoCloseable {
       throw new UncheckedIOException("cannot create a directory for ejabberd", e);
     }
     String secret = "secret-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
-    EjabberdServer server = new EjabberdServer(dir, freePort(), freePort(), secret);
+    EjabberdServer server = new EjabberdServer(dir, FreePorts.tcp(), FreePorts.tcp(), secret);
     try {
       server.writeConfig();
       server.startProcess();
@@ -241,17 +241,6 @@ public final class EjabberdServer implements AutoCloseable {
     }
   }
 
-  private static int freePort() {
-    for (int i = 0; i < 100; i++) {
-      int p = 20_000 + ThreadLocalRandom.current().nextInt(12_000);
-      try (ServerSocket s = new ServerSocket(p)) {
-        return p;
-      } catch (IOException busy) {
-        // try another
-      }
-    }
-    throw new IllegalStateException("no free port");
-  }
 
   private static String read(Path file) {
     try {

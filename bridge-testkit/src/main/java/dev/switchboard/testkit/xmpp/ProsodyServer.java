@@ -1,10 +1,10 @@
 package dev.switchboard.testkit.xmpp;
 
 import dev.switchboard.testkit.RealServers;
+import dev.switchboard.testkit.net.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -100,7 +100,7 @@ public final class ProsodyServer implements AutoCloseable {
       throw new UncheckedIOException("cannot create a directory for Prosody", e);
     }
     String secret = "secret-" + Long.toHexString(ThreadLocalRandom.current().nextLong());
-    ProsodyServer server = new ProsodyServer(dir, freePort(), freePort(), secret, logLevel,
+    ProsodyServer server = new ProsodyServer(dir, FreePorts.tcp(), FreePorts.tcp(), secret, logLevel,
         archiveItemLimit);
     try {
       server.writeConfig();
@@ -309,17 +309,6 @@ public final class ProsodyServer implements AutoCloseable {
   }
 
   /** A free port below the ephemeral range, so an outgoing connection never takes it between probe and bind. */
-  private static int freePort() {
-    for (int i = 0; i < 100; i++) {
-      int p = 20_000 + ThreadLocalRandom.current().nextInt(12_000);
-      try (ServerSocket s = new ServerSocket(p)) {
-        return p;
-      } catch (IOException busy) {
-        // try another
-      }
-    }
-    throw new IllegalStateException("no free port");
-  }
 
   private static Optional<Path> onPath(String program) {
     String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
