@@ -18,7 +18,7 @@ import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
 import dev.switchboard.testkit.irc.IrcTestUser;
 import dev.switchboard.testkit.irc.NgircdServer;
-import java.net.ServerSocket;
+import dev.switchboard.testkit.net.FreePorts;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -55,24 +55,12 @@ class BridgeAgainstHomeserverTest {
     return new ConfigLoader(Map.of()).load(file);
   }
 
-  private static int freePortBelowEphemeralRange() throws Exception {
-    for (int i = 0; i < 50; i++) {
-      int p = 20_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(12_000);
-      try (ServerSocket s = new ServerSocket(p)) {
-        return p;
-      } catch (java.io.IOException busy) {
-        // try another
-      }
-    }
-    throw new IllegalStateException("no free port");
-  }
-
   private Bridge startBridge(TestHomeserver hs) throws Exception {
     return startBridge(hs, "");
   }
 
   private Bridge startBridge(TestHomeserver hs, String extraYaml) throws Exception {
-    BridgeConfig cfg = config(hs, freePortBelowEphemeralRange(), extraYaml);
+    BridgeConfig cfg = config(hs, FreePorts.tcp(), extraYaml);
     Registration reg = RegistrationWriter.write(cfg, cfg.appservice().registration());
     hs.registerAppService(AppServiceRegistration.fromYaml(cfg.appservice().registration()));
     return Bridge.start(cfg, reg, new ConnectorFactory());
@@ -206,7 +194,7 @@ class BridgeAgainstHomeserverTest {
   void theBridgeLinksFilesOfAnAuthenticatedOnlyHomeserverAndItsLinksOutliveARestart() throws Exception {
     try (TestHomeserver hs = TestHomeserver.start(Options.defaults()
         .media(Options.Media.defaults().authenticatedOnly(true)))) {
-      BridgeConfig cfg = config(hs, freePortBelowEphemeralRange(), "");
+      BridgeConfig cfg = config(hs, FreePorts.tcp(), "");
       Registration reg = RegistrationWriter.write(cfg, cfg.appservice().registration());
       hs.registerAppService(AppServiceRegistration.fromYaml(cfg.appservice().registration()));
       byte[] file = "a file shared in a Matrix room\n".repeat(200).getBytes(StandardCharsets.UTF_8);

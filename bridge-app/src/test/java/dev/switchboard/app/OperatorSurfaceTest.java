@@ -25,7 +25,7 @@ import dev.switchboard.testkit.fixture.HomeserverFixture;
 import dev.switchboard.testkit.homeserver.AppServiceRegistration;
 import dev.switchboard.testkit.homeserver.TestHomeserver;
 import dev.switchboard.testkit.homeserver.TestUser;
-import java.net.ServerSocket;
+import dev.switchboard.testkit.net.FreePorts;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -113,7 +113,7 @@ class OperatorSurfaceTest {
 
   private Bridge startBridge() throws Exception {
     TestHomeserver hs = this.hs.get();
-    int port = freePortBelowEphemeralRange();
+    int port = FreePorts.tcp();
     Path file = dir.resolve("config.yaml");
     Files.writeString(file, """
         homeserver:
@@ -148,18 +148,6 @@ class OperatorSurfaceTest {
         return List.of(irc);
       }
     });
-  }
-
-  private static int freePortBelowEphemeralRange() throws Exception {
-    for (int i = 0; i < 50; i++) {
-      int p = 20_000 + java.util.concurrent.ThreadLocalRandom.current().nextInt(12_000);
-      try (ServerSocket s = new ServerSocket(p)) {
-        return p;
-      } catch (java.io.IOException busy) {
-        // try another
-      }
-    }
-    throw new IllegalStateException("no free port");
   }
 
   /**

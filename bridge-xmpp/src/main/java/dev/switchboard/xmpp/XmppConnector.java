@@ -38,6 +38,7 @@ import dev.switchboard.xmpp.gateway.GatewayBridge;
 import dev.switchboard.xmpp.link.MucLinks;
 import dev.switchboard.xmpp.media.MediaFetcher;
 import dev.switchboard.xmpp.media.MucMediaHook;
+import dev.switchboard.xmpp.media.XmppMediaLinks;
 import dev.switchboard.xmpp.muc.MucBridge;
 import dev.switchboard.xmpp.vcard.MatrixVCards;
 import dev.switchboard.xmpp.address.MatrixUserJids;
@@ -149,7 +150,7 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
     bridging = new dev.switchboard.xmpp.permission.BridgingPolicy(context, ghostIds);
     dmRefusals = new dev.switchboard.xmpp.permission.DirectChatRefusals(context, ghostIds);
     mucRelay = new dev.switchboard.xmpp.relay.MucRelay(context, mucs,
-        new dev.switchboard.xmpp.media.XmppMediaLinks(context.mediaLinks()),
+        new XmppMediaLinks(context.mediaLinks()),
         new dev.switchboard.core.permission.RelayNames(), messageMap);
     mucs.addMessageHook(new MucMediaHook(context, fetcher));
     dormant = new dev.switchboard.xmpp.permission.DormantPortals(context, mucs);
