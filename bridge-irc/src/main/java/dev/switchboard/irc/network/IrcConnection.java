@@ -30,10 +30,11 @@ import org.slf4j.LoggerFactory;
  * jittered exponential backoff, and holds messages for a channel until it is in that channel, so a message sent
  * while connecting is delivered, not dropped.
  *
- * <p>Threads: Kitteh calls the {@link KittehListener} on its input thread (one per client, which Kitteh 9 always
- * starts). It only updates this object's small state and turns what happened into an {@link IrcEvent} for {@code
- * events}, which must hand it to an executor. Connecting
- * (which resolves DNS) runs on {@code blocking}; reconnects are timed by {@code scheduler}.
+ * <p>Threads: Kitteh calls the {@link KittehListener} on the connection's input lane (a lane of the bridge's shared
+ * {@link OutgoingConnections}, which runs on the event loop that read the line; see {@link SharedThreadsClient}). It
+ * only updates this object's small state and turns what happened into an {@link IrcEvent} for {@code events}, which
+ * must hand it to an executor. Connecting (which resolves DNS) runs on {@code blocking}; reconnects are timed by
+ * {@code scheduler}.
  */
 public final class IrcConnection {
   private static final Logger log = LoggerFactory.getLogger(IrcConnection.class);
@@ -109,11 +110,13 @@ public final class IrcConnection {
     this.nick = new NickChoice(identity.nick(), nickLength);
     // Always our own sockets: only there can a line's socket write be seen (WrittenLines).
     this.ownSockets = sockets == null ? new OutgoingConnections(1) : null;
+    OutgoingConnections io = sockets != null ? sockets : ownSockets;
+    Executor input = io.inputLane(this);
     this.lines = new LineWriter(network.id(), this::nick, this::sendRawLine, this::echoMessage);
     this.client = KittehClients.build(network, identity, nick.current(), role, scheduler, lines::useQueue,
-        (sockets != null ? sockets : ownSockets).as(identity.user(), lines.wire()));
+        io.as(identity.user(), lines.wire()), input);
     this.sasl = new SaslLogin(network.id(), this::nick);
-    client.getEventManager().registerEventListener(new KittehListener(this, events, lines.echoes()));
+    client.getEventManager().registerEventListener(new KittehListener(this, events, lines.echoes(), input));
     client.getEventManager().registerEventListener(sasl.new Listener());
     this.requests = new ServerRequests(client);
     client.getEventManager().registerEventListener(requests.new Listener());

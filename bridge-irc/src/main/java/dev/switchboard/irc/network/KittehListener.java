@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import net.engio.mbassy.listener.Handler;
@@ -48,8 +49,8 @@ import org.slf4j.LoggerFactory;
  * Turns what Kitteh saw on one connection into {@link IrcEvent}s, and tells the connection what concerns its own
  * state (registered, joined, left, refused, lost). Public because MBassador finds handlers by reflection.
  *
- * <p>Kitteh calls every handler on the connection's input thread; a handler only updates small state and hands an
- * event to {@code events}, which must not block.
+ * <p>Kitteh calls every handler on the connection's input lane, except the connection's end, which Netty reports on
+ * its event loop; a handler only updates small state and hands an event to {@code events}, which must not block.
  */
 public final class KittehListener {
   /** Logs as the connection it listens for, where operators and tests look for a connection's lines. */
@@ -60,14 +61,17 @@ public final class KittehListener {
   private final IrcConnection connection;
   private final Consumer<IrcEvent> events;
   private final EchoTracker echoes;
+  private final Executor input;
   private final AtomicLong messageSeq = new AtomicLong();
   /** Each channel's {@code +i} and {@code +k} as last reported, by channel key. */
   private final Map<String, boolean[]> access = new HashMap<>();
 
-  KittehListener(IrcConnection connection, Consumer<IrcEvent> events, EchoTracker echoes) {
+  /** @param input the connection's input lane, on which Kitteh calls the other handlers */
+  KittehListener(IrcConnection connection, Consumer<IrcEvent> events, EchoTracker echoes, Executor input) {
     this.connection = connection;
     this.events = events;
     this.echoes = echoes;
+    this.input = input;
   }
 
   @Handler
@@ -87,7 +91,9 @@ public final class KittehListener {
   public void ended(ClientConnectionEndedEvent e) {
     // Our own scheduler reconnects, so that the DNS lookup in connect() never runs on the event loop.
     e.setAttemptReconnect(false);
-    connection.connectionEnded(e.getCause().map(Throwable::toString).orElse("connection closed"));
+    // Netty reports the end on the event loop; on the input lane it comes after the lines read before it.
+    String reason = e.getCause().map(Throwable::toString).orElse("connection closed");
+    input.execute(() -> connection.connectionEnded(reason));
   }
 
   @Handler

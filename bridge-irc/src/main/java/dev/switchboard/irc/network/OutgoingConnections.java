@@ -1,6 +1,8 @@
 package dev.switchboard.irc.network;
 
+import dev.switchboard.core.ordering.KeyedSerialExecutor;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -18,6 +20,7 @@ import java.net.UnknownHostException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import org.kitteh.irc.client.library.Client;
 import org.kitteh.irc.client.library.defaults.feature.network.NettyConnection;
 import org.kitteh.irc.client.library.feature.network.ClientConnection;
@@ -26,7 +29,8 @@ import org.kitteh.irc.client.library.feature.network.Resolver;
 
 /**
  * Opens the bridge's IRC sockets (bot and puppets of every network) for Kitteh, on one Netty event loop group the
- * bridge owns, and remembers each open socket's port pair and ident user name for {@link
+ * bridge owns, hands each connection its input lane on them (no thread per connection, see {@link
+ * SharedThreadsClient}), and remembers each open socket's port pair and ident user name for {@link
  * dev.switchboard.irc.ident.IdentServer}.
  *
  * <p>Kitteh's own handler ({@code NettyNetworkHandler}) does the same minus the bookkeeping; it has no hook that
@@ -42,6 +46,9 @@ public final class OutgoingConnections implements AutoCloseable {
   private final EventLoopGroup group;
   private final Map<Socket, String> usernames = new ConcurrentHashMap<>();
   private volatile Resolver resolver = InetAddress::getByName;
+  /** Every connection's input lane (see {@link #inputLane}). */
+  private final KeyedSerialExecutor<Object> input =
+      new KeyedSerialExecutor<>(KeyedSerialExecutor.INLINE, "irc-input");
 
   /** @param threads event loop threads for every IRC socket of the bridge (0: Netty's default, 2 per core) */
   public OutgoingConnections(int threads) {
@@ -110,7 +117,11 @@ public final class OutgoingConnections implements AutoCloseable {
         });
     // Remember binds before connecting (port 0: the kernel picks one), so the local port is known before the
     // server sees us: a pending non-blocking connect does not reveal it until it completes.
-    return new NettyConnection(client, bootstrap.connect(server, client.getBindAddress()), c -> { });
+    ChannelFuture connecting = bootstrap.connect(server, client.getBindAddress());
+    if (client instanceof SharedThreadsClient shared) {
+      shared.writesOn(connecting.channel().eventLoop()); // set when the connect call registered the channel
+    }
+    return new NettyConnection(client, connecting, c -> { });
   }
 
   /** Records the socket once its local port exists (the connect call binds it) and forgets it when it closes. */
@@ -146,6 +157,15 @@ public final class OutgoingConnections implements AutoCloseable {
       }
       return false;
     }
+  }
+
+  /**
+   * The lane on which {@code connection}'s incoming lines are handled: one at a time, in the order they were read,
+   * across its reconnects. It holds no thread and, while idle, no memory; a line runs at once on the event loop that
+   * read it unless the lane is busy, then right after on the thread that runs the lane.
+   */
+  Executor inputLane(Object connection) {
+    return input.lane(connection);
   }
 
   /** Closes the event loop group; call after every client was shut down. */

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Thousands of puppets must be cheap: no threads of their own beyond what Kitteh cannot avoid. */
+/** Thousands of puppets must be cheap: no threads of their own (see SharedThreadsClient). */
 class CheapPuppetsTest {
   private static final int PUPPETS = 50;
 
@@ -30,7 +30,7 @@ class CheapPuppetsTest {
   final Fixture<IrcConnectorFixture> connector = Fixture.of(() -> IrcConnectorFixture.start(irc, dir)).onFirstUse();
 
   @Test
-  void fiftyPuppetsCostAtMostTwoThreadsEach() throws Exception {
+  void fiftyPuppetsCostNoThreadsOfTheirOwn() throws Exception {
     irc = IrcConnectorFixture.config(server.get().host(), server.get().port());
     IrcConnectorFixture fixture = connector.get();
     var room = fixture.openPortal("#_irc_test_#room:test.local");
@@ -55,15 +55,17 @@ class CheapPuppetsTest {
       await().atMost(Duration.ofSeconds(60)).until(() -> alice.lines().stream()
           .filter(l -> l.startsWith(":User") && l.contains(" JOIN ")).count() == PUPPETS);
 
-      int after = ManagementFactory.getThreadMXBean().getThreadCount();
       // A rough figure for the report (GC noise is a few KiB per puppet at this count); benchmarks measure properly.
       System.out.printf("heap: about %d KiB per idle puppet%n", (usedHeapAfterGc() - heapBefore) / PUPPETS / 1024);
-      double perPuppet = (after - before) / (double) PUPPETS;
+      // Kitteh 9 starts an input thread and an "immediate" sender thread in every client; the wrap stops them right
+      // away (they may take a moment to end), and the rest (delay sender, event bus dispatchers, exception listener)
+      // is shared machinery: a puppet adds no thread. 0.05 leaves room for a shared pool growing by two threads.
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
+          (ManagementFactory.getThreadMXBean().getThreadCount() - before) / (double) PUPPETS)
+          .isLessThanOrEqualTo(0.05));
+      int after = ManagementFactory.getThreadMXBean().getThreadCount();
       System.out.printf("threads: %d before, %d after %d puppets: %.2f per puppet%n", before, after, PUPPETS,
-          perPuppet);
-      // Kitteh 9 starts an input thread and an "immediate" sender thread in every client's constructor; the rest
-      // (delay sender, event bus dispatchers, exception listener) we replace with shared machinery.
-      assertThat(perPuppet).isLessThanOrEqualTo(2.1);
+          (after - before) / (double) PUPPETS);
     }
   }
 
