@@ -143,7 +143,7 @@ class PuppetScaleBenchmark {
 
         System.out.printf("%n%d puppets, %d channels of %d, idle %d s, load average %s → %s%n", PUPPETS, channels,
             PER_CHANNEL, IDLE, load, ProcessSample.loadAverage());
-        System.out.println("| process | puppets | connected / quits seen | RSS at 0 → after idle | RSS per puppet"
+        System.out.println("| process | puppets | connected / lost | RSS at 0 → after idle | RSS per puppet"
             + " | threads at 0 → after | threads per puppet | CPU to connect | CPU per puppet to connect"
             + " | idle CPU per puppet |");
         System.out.println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
@@ -271,10 +271,13 @@ class PuppetScaleBenchmark {
         StandardCharsets.UTF_8)); Writer in = new OutputStreamWriter(process.getOutputStream(),
         StandardCharsets.UTF_8)) {
       expect(out, StandInPuppets.READY);
+      int channels = (PUPPETS + PER_CHANNEL - 1) / PER_CHANNEL;
+      command(in, "connect " + channels + " 1 sw"); // the warm-up, as the bridge's: one client per channel
+      expect(out, "joined ");
       Thread.sleep(SETTLE.toMillis());
       ProcessSample zero = ProcessSample.of(process.pid());
       long started = System.nanoTime();
-      command(in, "connect");
+      command(in, "connect " + PUPPETS + " " + PER_CHANNEL + " s");
       String joined = expect(out, "joined ");
       Duration connectTime = Duration.ofNanos(System.nanoTime() - started);
       ProcessSample connected = ProcessSample.of(process.pid());
@@ -283,11 +286,11 @@ class PuppetScaleBenchmark {
       Thread.sleep(IDLE * 1000L);
       ProcessSample idleEnd = ProcessSample.of(process.pid());
       command(in, "status");
-      int open = Integer.parseInt(expect(out, "open ").substring(5));
+      int open = Integer.parseInt(expect(out, "open ").substring(5)) - channels;
       command(in, "quit");
       process.waitFor(30, TimeUnit.SECONDS);
       return new Costs("stand-in (bare Netty clients)", zero, connected, idleStart, idleEnd, connectTime, open,
-          PUPPETS - Integer.parseInt(joined.substring(7)));
+          PUPPETS + channels - Integer.parseInt(joined.substring(7)));
     } finally {
       process.destroyForcibly();
     }
@@ -300,7 +303,7 @@ class PuppetScaleBenchmark {
     List<String> command = new ArrayList<>(List.of(JAVA));
     command.addAll(List.of(m.group(1).trim().split(" +")));
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), StandInPuppets.class.getName(),
-        ircd.host(), Integer.toString(ircd.port()), Integer.toString(PUPPETS), Integer.toString(PER_CHANNEL), "s"));
+        ircd.host(), Integer.toString(ircd.port()), "s"));
     return command;
   }
 

@@ -26,10 +26,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The network floor for {@link PuppetScaleBenchmark}: a process that holds N bare IRC clients on one Netty event
  * loop group (as many loops as the bridge's) and does only what any client must: register ({@code NICK}/{@code
  * USER}), join its channel, answer {@code PING}. Started like the bridge, its RSS, threads and CPU per client are
- * what an idle IRC connection costs in a JVM on this machine before any bridging. Driven over stdin: {@code connect}
- * (prints {@code joined N} once all are in their channel), {@code status} (prints {@code open N}), {@code quit}.
+ * what an idle IRC connection costs in a JVM on this machine before any bridging. Driven over stdin: {@code connect
+ * <count> <per channel> <nick prefix>} (prints {@code joined N}, counting all so far, once they are in their
+ * channels {@code #<channel prefix><i / per channel>}), {@code status} (prints {@code open N}), {@code quit}.
  *
- * <p>Arguments: host, port, clients, clients per channel, nick prefix.
+ * <p>Arguments: host, port, channel prefix.
  */
 public final class StandInPuppets {
   /** The line printed once the event loops are up and nothing is connected. */
@@ -41,9 +42,7 @@ public final class StandInPuppets {
   public static void main(String[] args) throws Exception {
     String host = args[0];
     int port = Integer.parseInt(args[1]);
-    int clients = Integer.parseInt(args[2]);
-    int perChannel = Integer.parseInt(args[3]);
-    String prefix = args[4];
+    String prefix = args[2];
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(0, NioIoHandler.newFactory());
     List<Channel> open = new CopyOnWriteArrayList<>();
     AtomicInteger joined = new AtomicInteger();
@@ -51,12 +50,18 @@ public final class StandInPuppets {
     Semaphore registering = new Semaphore(100);
     System.out.println(READY);
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    int wanted = 0;
     for (String command = in.readLine(); command != null; command = in.readLine()) {
-      switch (command) {
+      String[] words = command.split(" ");
+      switch (words[0]) {
         case "connect" -> {
-          for (int i = 0; i < clients; i++) {
+          // connect <count> <per channel> <nick prefix>: nicks prefix0.., channel #<prefix of the run><i / per>
+          int count = Integer.parseInt(words[1]);
+          int perChannel = Integer.parseInt(words[2]);
+          wanted += count;
+          for (int i = 0; i < count; i++) {
             registering.acquire();
-            String nick = prefix + i;
+            String nick = words[3] + i;
             String channel = "#" + prefix + (i / perChannel);
             Bootstrap bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -72,7 +77,7 @@ public final class StandInPuppets {
             open.add(ch);
             ch.closeFuture().addListener(f -> open.remove(ch));
           }
-          while (joined.get() < clients && !open.isEmpty()) {
+          while (joined.get() < wanted && open.size() >= wanted) {
             Thread.sleep(100);
           }
           System.out.println("joined " + joined.get());
