@@ -25,7 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Kitteh's event manager without MBassador: handlers run on the thread that publishes (Kitteh's input thread), as
+ * Kitteh's event manager without MBassador: handlers run on the thread that publishes (the connection's input lane), as
  * with Kitteh's default, which publishes synchronously too but builds an asynchronous MBassador per client. That
  * default starts two dispatcher threads per client that nothing uses, and MBassador keeps a subscription object
  * graph (handler metadata, locks, weak sets) per handler per client: about 70 handlers, tens of KiB per idle
