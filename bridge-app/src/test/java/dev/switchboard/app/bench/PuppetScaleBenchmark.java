@@ -65,8 +65,8 @@ class PuppetScaleBenchmark {
   private record Costs(String who, ProcessSample zero, ProcessSample connected, ProcessSample idleStart,
       ProcessSample idleEnd, Duration connectTime, int open, int lost) {
     String row() {
-      return String.format("| %s | %d | %d / %d | %.1f → %.1f MiB | **%.1f KiB** | %d → %d | %.3f | %.2f s in %.0f s |"
-              + " %.1f ms | %.2f ms |",
+      return String.format("| %s | %d | %d / %d | %.1f → %.1f MiB | **%.1f KiB** | %d → %d | %.3f"
+              + " | %.2f s in %.0f s | %.1f ms | %.2f ms |",
           who, PUPPETS, open, lost, zero.rssKiB() / 1024.0, idleEnd.rssKiB() / 1024.0,
           (idleEnd.rssKiB() - zero.rssKiB()) / (double) PUPPETS, zero.threads(), idleEnd.threads(),
           (idleEnd.threads() - zero.threads()) / (double) PUPPETS,

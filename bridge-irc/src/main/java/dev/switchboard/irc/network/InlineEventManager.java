@@ -25,11 +25,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Kitteh's event manager without MBassador: handlers run on the thread that publishes (the connection's input lane), as
- * with Kitteh's default, which publishes synchronously too but builds an asynchronous MBassador per client. That
- * default starts two dispatcher threads per client that nothing uses, and MBassador keeps a subscription object
- * graph (handler metadata, locks, weak sets) per handler per client: about 70 handlers, tens of KiB per idle
- * puppet. Here the handler metadata is read once per listener class and shared by every client.
+ * Kitteh's event manager without MBassador: handlers run on the thread that publishes (the connection's input
+ * lane), as with Kitteh's default, which publishes synchronously too but builds an asynchronous MBassador per
+ * client. That default starts two dispatcher threads per client that nothing uses, and MBassador keeps a
+ * subscription object graph (handler metadata, locks, weak sets) per handler per client: about 70 handlers, tens of
+ * KiB per idle puppet. Here the handler metadata is read once per listener class and shared by every client.
  *
  * <p>What we keep of MBassador's semantics, as far as Kitteh and we use them: public methods annotated
  * {@link Handler} with one parameter receive events of that type and its subtypes, in descending {@code priority}

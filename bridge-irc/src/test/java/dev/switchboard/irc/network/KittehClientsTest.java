@@ -101,8 +101,8 @@ class KittehClientsTest {
         "authManager", "capabilityManager", "eventManager", "iSupportManager", "messageTagManager", "serverInfo",
         "defaultMessageMap", "networkHandler", "exceptionListener", "webircPassword", "stsStorageManager");
     assertThat(listenerClasses(ours)).isEqualTo(listenerClasses(theirs)).hasSizeGreaterThan(20);
-    assertThat(((Client.WithManagement) ours).getActorTracker()).isInstanceOf(role == ConnectionRole.BOT ? DefaultActorTracker.class
-        : SelfOnlyActorTracker.class);
+    assertThat(((Client.WithManagement) ours).getActorTracker())
+        .isInstanceOf(role == ConnectionRole.BOT ? DefaultActorTracker.class : SelfOnlyActorTracker.class);
   }
 
   private static boolean isValue(Object o) {
