@@ -49,6 +49,22 @@ final class MucEvents {
   }
 
   /**
+   * Whether {@code event} holds several MUC messages: the outbound queue sends a sender's waiting lines as one event
+   * while the room is behind the homeserver. Counts the messages still in flight (their futures, one per message) and
+   * those in the message map (one {@code sid:} or {@code none:} key per message, or one {@code from:} key where the MUC
+   * gives no stanza-ids), and takes the larger: a message can be in both while its rows are written, so the sum could
+   * call a single message merged. Blocking (JDBC).
+   */
+  boolean holdsSeveralMessages(MucRoom room, EventId event) {
+    long inFlight = room.inFlight.values().stream().distinct()
+        .filter(f -> f.isDone() && !f.isCompletedExceptionally() && event.equals(f.getNow(null))).count();
+    List<String> ids = idsOf(room, event);
+    long byStanzaId = ids.stream().filter(id -> id.startsWith("sid:") || id.startsWith("none:")).count();
+    long bySender = ids.stream().filter(id -> id.startsWith("from:")).count();
+    return Math.max(inFlight, Math.max(byStanzaId, bySender)) > 1;
+  }
+
+  /**
    * True for MUC history (XEP-0203 delay) the bridge already bridged, e.g. after the rejoin of a restart, which asks
    * for a little more than it missed. Checked here, not left to txn ids: the sender may have renamed since, and a
    * ghost resolved from the old nick now could post it again under another user's txn ids. Reads the message map

@@ -251,7 +251,7 @@ final class MucToMatrix {
     // The step ends once the send is queued: the outbound queue keeps the room's order, and the next message must
     // not wait for this one's round trip to the homeserver. Look-ups happen only for corrections and replies.
     rooms.inOrder(room, () -> ghosts.ensure(sender, occupant, nick)
-        .thenCompose(ghost -> correction != null ? events.ofSender(room, sender, correction.getIdInitialMessage())
+        .thenCompose(ghost -> correction != null ? correctable(room, sender, correction.getIdInitialMessage())
             : reply.isPresent() ? replyTarget(room, reply.get()) : CompletableFuture.completedFuture(Optional.empty()))
         .thenAccept(related -> {
           ObjectNode toSend = content;
@@ -261,14 +261,31 @@ final class MucToMatrix {
             related.ifPresent(t ->
                 content.putObject("m.relates_to").putObject("m.in_reply_to").put("event_id", t.value()));
           }
-          post(room, sender, toSend, txn, key, ownKey, receivedMs);
+          // A plain line (no edit, no reply) may be merged with the sender's next lines while the room is behind.
+          post(room, sender, toSend, txn, key, ownKey, receivedMs, related.isEmpty());
         }));
+  }
+
+  /**
+   * The event an XEP-0308 correction replaces, unless it holds several lines (merged while the room was behind): an
+   * edit of it would replace them all with the one corrected line, so the correction is then posted as a new line.
+   */
+  private CompletableFuture<Optional<EventId>> correctable(MucRoom room, UserId sender, String id) {
+    return events.ofSender(room, sender, id).thenApplyAsync(target -> target.filter(event -> {
+      boolean merged = events.holdsSeveralMessages(room, event);
+      if (merged) {
+        log.debug("Correction in {} of a line sent merged with others in {}: posted as a new line", room.muc, event);
+      }
+      return !merged;
+    }), blocking);
   }
 
   /** Queues the ghost's message; once it is an event, its keys go into the message map. */
   private void post(MucRoom room, UserId sender, ObjectNode content, String txn, String key, String ownKey,
-      long receivedMs) {
-    CompletableFuture<EventId> sent = context.intents().ghost(sender).sendMessage(room.roomId, content, txn);
+      long receivedMs, boolean line) {
+    Intent ghost = context.intents().ghost(sender);
+    CompletableFuture<EventId> sent = line ? ghost.sendLine(room.roomId, content, txn, Optional.empty())
+        : ghost.sendMessage(room.roomId, content, txn);
     room.inFlight.put(key, sent);
     if (ownKey != null) {
       room.inFlight.put(ownKey, sent);
