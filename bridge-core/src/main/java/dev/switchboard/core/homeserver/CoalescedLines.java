@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.switchboard.core.event.HtmlText;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
@@ -33,6 +34,8 @@ final class CoalescedLines {
 
   private final OutboundRequest.SendEvent first;
   private final ObjectNode rest;
+  /** A line delivered twice (e.g. a history replay) comes with the same txn id: it must not go in twice. */
+  private final Set<String> txnIds = new java.util.HashSet<>();
   private int lines;
   private int bytes;
 
@@ -41,6 +44,7 @@ final class CoalescedLines {
     this.rest = others(first.content());
     this.lines = 1;
     this.bytes = size(first.content());
+    txnIds.add(first.txnId());
   }
 
   /** A batch that {@code request} heads, or null when it cannot merge with anything. */
@@ -53,7 +57,7 @@ final class CoalescedLines {
     if (!(plainLine(request) instanceof OutboundRequest.SendEvent next) || lines == MAX_LINES
         || !next.sender().equals(first.sender()) || !next.room().equals(first.room())
         || !next.content().path("msgtype").equals(first.content().path("msgtype"))
-        || !others(next.content()).equals(rest)) {
+        || !others(next.content()).equals(rest) || txnIds.contains(next.txnId())) {
       return false;
     }
     int size = size(next.content());
@@ -62,6 +66,7 @@ final class CoalescedLines {
     }
     lines++;
     bytes += size;
+    txnIds.add(next.txnId());
     return true;
   }
 
@@ -155,17 +160,12 @@ final class CoalescedLines {
   /** A plain line inside HTML: markup characters escaped, its own line breaks kept. */
   static String escape(String text) {
     StringBuilder out = new StringBuilder(text.length() + 16);
-    for (int i = 0; i < text.length(); i++) {
-      char ch = text.charAt(i);
-      switch (ch) {
-        case '&' -> out.append("&amp;");
-        case '<' -> out.append("&lt;");
-        case '>' -> out.append("&gt;");
-        case '"' -> out.append("&quot;");
-        case '\'' -> out.append("&#39;");
-        case '\n' -> out.append("<br>");
-        default -> out.append(ch);
+    String[] lines = text.split("\n", -1);
+    for (int i = 0; i < lines.length; i++) {
+      if (i > 0) {
+        out.append("<br>");
       }
+      HtmlText.escape(lines[i], out);
     }
     return out.toString();
   }

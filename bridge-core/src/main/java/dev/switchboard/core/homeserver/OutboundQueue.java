@@ -112,17 +112,19 @@ public final class OutboundQueue implements AutoCloseable {
   private final GroupCommitter<PendingInsert> inserts;
   private final GroupCommitter<Long> deletes;
   private final AtomicLong nextSeq;
+  private final MergedTxnIds mergedTxnIds;
   private volatile boolean closed;
   private final AtomicBoolean tokenRefused = new AtomicBoolean();
 
   private OutboundQueue(Database database, Executor dbExecutor, ScheduledExecutorService scheduler, Clock clock,
-      RetryPolicy redelivery, long maxSeq) {
+      RetryPolicy redelivery, long maxSeq, MergedTxnIds mergedTxnIds) {
     this.database = database;
     this.dbExecutor = dbExecutor;
     this.scheduler = scheduler;
     this.clock = clock;
     this.redelivery = redelivery;
     this.nextSeq = new AtomicLong(maxSeq);
+    this.mergedTxnIds = mergedTxnIds;
     this.inserts = new GroupCommitter<>("outbound queue inserts", dbExecutor, MAX_BATCH,
         GroupCommitter.OnFailure.FAIL_BATCH, this::writeInserts);
     this.deletes = new GroupCommitter<>("outbound queue deletes of sent requests", dbExecutor, MAX_BATCH,
@@ -140,7 +142,9 @@ public final class OutboundQueue implements AutoCloseable {
       Clock clock, RetryPolicy redelivery) {
     List<Entry> leftover = new ArrayList<>();
     List<Long> unreadable = new ArrayList<>();
+    MergedTxnIds[] merged = new MergedTxnIds[1];
     long maxSeq = database.inTransaction(c -> {
+      merged[0] = MergedTxnIds.load(c, clock.millis());
       long max = 0;
       try (PreparedStatement st = c.prepareStatement(
           "SELECT seq, queue_key, request FROM outbound_queue ORDER BY seq");
@@ -161,7 +165,7 @@ public final class OutboundQueue implements AutoCloseable {
       deleteRows(c, unreadable);
       return max;
     });
-    OutboundQueue queue = new OutboundQueue(database, dbExecutor, scheduler, clock, redelivery, maxSeq);
+    OutboundQueue queue = new OutboundQueue(database, dbExecutor, scheduler, clock, redelivery, maxSeq, merged[0]);
     for (Entry e : leftover) {
       String key = e.request().room().value();
       queue.rooms.submit(key, () -> queue.track(key, e), () -> queue.inOrder(e));
@@ -309,10 +313,11 @@ public final class OutboundQueue implements AutoCloseable {
    * The entry's task in its room's lane, started once the earlier ones left the queue: sends it once the queue has
    * started and its row is stored; settles when it leaves the queue.
    */
-  private CompletableFuture<Void> inOrder(Entry entry) {
-    if (entry.done().isDone()) {
-      return entry.done(); // a line sent inside an earlier batch
+  private CompletableFuture<Void> inOrder(Entry queuedEntry) {
+    if (queuedEntry.done().isDone()) {
+      return queuedEntry.done(); // a line sent inside an earlier batch
     }
+    Entry entry = againInItsBatch(queuedEntry);
     started.thenAccept(delivery -> {
       if (!entry.mayCoalesce()) {
         send(delivery, entry, 0);
@@ -331,6 +336,28 @@ public final class OutboundQueue implements AutoCloseable {
   }
 
   /**
+   * A line that already went inside a merged event, come again under its own txn id (a remote history replay): the
+   * merged request goes again instead, so the homeserver answers it from its transaction cache.
+   */
+  private Entry againInItsBatch(Entry entry) {
+    String merged = entry.request() instanceof OutboundRequest.SendEvent send
+        ? mergedTxnIds.mergedRequestOf(send.txnId()) : null;
+    if (merged == null) {
+      return entry;
+    }
+    try {
+      OutboundRequest batch = JSON.readValue(merged, OutboundRequest.class);
+      log.debug("{} in {} was sent inside a merged event: sending that again", entry.request().describe(),
+          entry.request().room());
+      return new Entry(entry.seq(), batch, entry.result(), entry.persisted(), entry.done(), false, List.of());
+    } catch (IOException | IllegalArgumentException e) {
+      log.warn("Unreadable merged request for a line in {}: sending the line as it is: {}", entry.request().room(),
+          e.getMessage());
+      return entry;
+    }
+  }
+
+  /**
    * The stored lines right behind {@code head} in its lane that may go in one event with it: only what already
    * waits (the room is behind), so a room that keeps up sends each line alone, without waiting.
    */
@@ -343,7 +370,9 @@ public final class OutboundQueue implements AutoCloseable {
     List<Entry> behind = new ArrayList<>();
     for (Entry next : lane.tailMap(head.seq(), false).values()) {
       boolean stored = next.persisted().isDone() && !next.persisted().isCompletedExceptionally();
-      if (!next.mayCoalesce() || !stored || next.result().isDone() || !batch.add(next.request())) {
+      boolean sentBefore = next.request() instanceof OutboundRequest.SendEvent send
+          && mergedTxnIds.mergedRequestOf(send.txnId()) != null;
+      if (!next.mayCoalesce() || !stored || sentBefore || next.result().isDone() || !batch.add(next.request())) {
         break;
       }
       behind.add(next);
@@ -362,9 +391,11 @@ public final class OutboundQueue implements AutoCloseable {
     lines.add((OutboundRequest.SendEvent) head.request());
     behind.forEach(e -> lines.add((OutboundRequest.SendEvent) e.request()));
     OutboundRequest.SendEvent merged = CoalescedLines.merge(lines);
+    List<String> txnIds = lines.stream().map(OutboundRequest.SendEvent::txnId).toList();
     try {
       String json = JSON.writeValueAsString(merged);
       dbExecutor.execute(() -> {
+        long now = clock.millis();
         try {
           database.inTransaction(c -> {
             try (PreparedStatement st = c.prepareStatement("UPDATE outbound_queue SET request = ? WHERE seq = ?")) {
@@ -375,6 +406,7 @@ public final class OutboundQueue implements AutoCloseable {
               }
             }
             deleteRows(c, behind.stream().map(Entry::seq).toList());
+            MergedTxnIds.store(c, txnIds, json, now);
             return null;
           });
         } catch (StoreException e) {
@@ -383,6 +415,7 @@ public final class OutboundQueue implements AutoCloseable {
           send(delivery, head, 0);
           return;
         }
+        mergedTxnIds.remember(txnIds, json, now);
         send(delivery, batchOf(head, merged, behind), 0);
       });
     } catch (JsonProcessingException | RejectedExecutionException e) {
@@ -403,26 +436,19 @@ public final class OutboundQueue implements AutoCloseable {
       return lane;
     });
     answer.whenComplete((ok, error) -> {
-      for (Entry line : concat(head, behind)) {
+      java.util.stream.Stream.concat(java.util.stream.Stream.of(head), behind.stream()).forEach(line -> {
         if (error == null) {
           line.result().complete(ok);
         } else {
           line.result().completeExceptionally(error);
         }
-      }
+      });
     });
     coalescedBatches.increment();
     coalescedLines.add(behind.size() + 1L);
     log.debug("{} lines of {} in {} sent as one event (the room is behind)", behind.size() + 1,
         merged.sender(), merged.room());
     return batch;
-  }
-
-  private static List<Entry> concat(Entry head, List<Entry> behind) {
-    List<Entry> all = new ArrayList<>(behind.size() + 1);
-    all.add(head);
-    all.addAll(behind);
-    return all;
   }
 
   /** One delivery of the entry, after {@code failures} failed ones. */

@@ -276,6 +276,31 @@ class CoalescingTest {
     assertThat(bodies()).containsExactly("warm-up", "warm-up", "a", "b\nc\nd", "after");
   }
 
+  /**
+   * A remote side may deliver a line again under its own txn id (XMPP history after a restart), relying on the
+   * homeserver's transaction cache: a line that went inside a merged event resends that event instead, so it is not
+   * posted twice, also after a restart and also when both copies wait in the same batch.
+   */
+  @Test
+  void aLineDeliveredAgainAfterItWasMergedIsNotPostedTwice() throws Exception {
+    CompletableFuture<EventId> first = holdWith("a");
+    List<CompletableFuture<EventId>> sent = new ArrayList<>(List.of(say(ALICE, text("b"), "again-b"),
+        say(ALICE, text("c"), "again-c"), say(ALICE, text("c"), "again-c")));
+    release(4);
+    first.get(5, TimeUnit.SECONDS);
+    EventId merged = sent.get(0).get(5, TimeUnit.SECONDS);
+    assertThat(sent.get(1).get(5, TimeUnit.SECONDS)).isEqualTo(merged);
+    assertThat(sent.get(2).get(5, TimeUnit.SECONDS)).isEqualTo(merged);
+    assertThat(bodies()).containsExactly("warm-up", "warm-up", "a", "b\nc");
+
+    assertThat(say(ALICE, text("b"), "again-b").get(5, TimeUnit.SECONDS)).isEqualTo(merged);
+    bridge.close();
+    bridge = open();
+    assertThat(say(ALICE, text("c"), "again-c").get(5, TimeUnit.SECONDS)).isEqualTo(merged);
+    say(ALICE, text("new"), "again-new").get(5, TimeUnit.SECONDS);
+    assertThat(bodies()).containsExactly("warm-up", "warm-up", "a", "b\nc", "new");
+  }
+
   /** Rows a previous run left are sent as they were stored, never merged: one of them may have been sent already. */
   @Test
   void rowsLeftByTheLastRunAreNeverMerged() throws Exception {
