@@ -44,7 +44,9 @@ import org.slf4j.LoggerFactory;
  * they go as one multi-line event ({@link CoalescedLines}: same sender and msgtype, no relations, capped in lines and
  * bytes); every line's future completes with that event. The grouping is committed before the send (the head's row
  * becomes the merged request under a txn id of its own, the others' rows are deleted), so a restart resends exactly
- * that event under that txn id. Rows left by a previous run never merge: one of them may have been sent already.
+ * that event under that txn id. Rows left by a previous run never merge: one of them may have been sent already. A
+ * line that comes again under its own txn id after it went inside a merged event sends that event again
+ * ({@link MergedTxnIds}), so the homeserver's transaction cache still drops the repeat.
  * A room that keeps up never waits for this: a line with nothing behind it is sent alone, at once.
  *
  * <p>Writes are group-committed ({@link GroupCommitter}, on the {@code dbExecutor}): everything waiting (across rooms)

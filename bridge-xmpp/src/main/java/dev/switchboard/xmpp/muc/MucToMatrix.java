@@ -25,6 +25,7 @@ import java.util.function.Supplier;
 import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smack.packet.Presence;
 import org.jivesoftware.smack.packet.Stanza;
+import org.jivesoftware.smackx.delay.packet.DelayInformation;
 import org.jivesoftware.smackx.message_correct.element.MessageCorrectExtension;
 import org.jivesoftware.smackx.muc.packet.MUCItem;
 import org.jivesoftware.smackx.muc.packet.MUCUser;
@@ -146,19 +147,19 @@ final class MucToMatrix {
       room.catchUpSince = null;
       room.heldDuringCatchUp = new ArrayList<>();
       // All on the callback executor, in stream order: the archive's pages, then what arrived meanwhile.
-      catchUp.since(room.muc, since, archived -> bridgeSafely(room, archived)).whenComplete((v, e) -> {
+      catchUp.since(room.muc, since, archived -> bridgeSafely(room, archived, false)).whenComplete((v, e) -> {
         List<Message> held = room.heldDuringCatchUp;
         room.heldDuringCatchUp = null;
         if (held != null) {
-          held.forEach(m -> bridgeSafely(room, m));
+          held.forEach(m -> bridgeSafely(room, m, false)); // may repeat the archive's newest
         }
       });
     }
   }
 
-  private void bridgeSafely(MucRoom room, Message message) {
+  private void bridgeSafely(MucRoom room, Message message, boolean once) {
     try {
-      bridgeMessage(room, message);
+      bridgeMessage(room, message, once);
     } catch (RuntimeException e) {
       log.warn("Message in {} not bridged: {}", room.muc, LogText.of(e));
     }
@@ -173,14 +174,18 @@ final class MucToMatrix {
       } else {
         log.warn("{}: more than {} messages during the archive catch-up; bridging this one now", room.muc,
             MAX_HELD_DURING_CATCH_UP);
-        bridgeMessage(room, message);
+        bridgeMessage(room, message, false);
       }
       return;
     }
-    bridgeMessage(room, message);
+    bridgeMessage(room, message, DelayInformation.from(message) == null);
   }
 
-  private void bridgeMessage(MucRoom room, Message message) {
+  /**
+   * @param once the MUC delivers this message only once (live, not held behind a catch-up): only then may it be merged
+   *     with the sender's next lines, since a message that can come twice relies on its own txn id to be dropped
+   */
+  private void bridgeMessage(MucRoom room, Message message, boolean once) {
     if (message.getType() == Message.Type.error) {
       log.info("Error from {} to {}: {}", LogText.of(message.getFrom()), message.getTo(),
           LogText.of(message.getError()));
@@ -261,8 +266,8 @@ final class MucToMatrix {
             related.ifPresent(t ->
                 content.putObject("m.relates_to").putObject("m.in_reply_to").put("event_id", t.value()));
           }
-          // A plain line (no edit, no reply) may be merged with the sender's next lines while the room is behind.
-          post(room, sender, toSend, txn, key, ownKey, receivedMs, related.isEmpty());
+          // A plain live line (no edit, no reply) may be merged with the sender's next lines while the room is behind.
+          post(room, sender, toSend, txn, key, ownKey, receivedMs, once && related.isEmpty());
         }));
   }
 
