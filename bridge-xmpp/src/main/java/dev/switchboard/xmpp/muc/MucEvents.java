@@ -50,18 +50,21 @@ final class MucEvents {
 
   /**
    * Whether {@code event} holds several MUC messages: the outbound queue sends a sender's waiting lines as one event
-   * while the room is behind the homeserver. Counts the messages still in flight (their futures, one per message) and
-   * those in the message map (one {@code sid:} or {@code none:} key per message, or one {@code from:} key where the MUC
-   * gives no stanza-ids), and takes the larger: a message can be in both while its rows are written, so the sum could
-   * call a single message merged. Blocking (JDBC).
+   * while the room is behind the homeserver. Counts the event's keys, of the messages still in flight (read first: a
+   * message leaves the in-flight map only once its rows are written) and in the message map: one {@code sid:} or
+   * {@code none:} key per message, or one {@code from:} key where the MUC gives no stanza-ids. Blocking (JDBC).
    */
   boolean holdsSeveralMessages(MucRoom room, EventId event) {
-    long inFlight = room.inFlight.values().stream().distinct()
-        .filter(f -> f.isDone() && !f.isCompletedExceptionally() && event.equals(f.getNow(null))).count();
-    List<String> ids = idsOf(room, event);
-    long byStanzaId = ids.stream().filter(id -> id.startsWith("sid:") || id.startsWith("none:")).count();
-    long bySender = ids.stream().filter(id -> id.startsWith("from:")).count();
-    return Math.max(inFlight, Math.max(byStanzaId, bySender)) > 1;
+    java.util.Set<String> keys = new java.util.HashSet<>();
+    room.inFlight.forEach((key, sent) -> {
+      if (sent.isDone() && !sent.isCompletedExceptionally() && event.equals(sent.getNow(null))) {
+        keys.add(key);
+      }
+    });
+    keys.addAll(idsOf(room, event));
+    long byStanzaId = keys.stream().filter(id -> id.startsWith("sid:") || id.startsWith("none:")).count();
+    long bySender = keys.stream().filter(id -> id.startsWith("from:")).count();
+    return Math.max(byStanzaId, bySender) > 1;
   }
 
   /**
