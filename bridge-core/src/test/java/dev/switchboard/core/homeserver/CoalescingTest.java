@@ -172,14 +172,18 @@ class CoalescingTest {
         say(ALICE, reply, "k7"),
         say(ALICE, text("t2"), "k8"),
         bridge.intents.ghost(ALICE).sendMessage(ROOM, text("plain send"), "k9"),
-        say(ALICE, text("t3"), "k10")));
-    release(11);
+        say(ALICE, text("t3"), "k10"),
+        say(ALICE, text("acct 1").put("org.example.account", "one"), "k11"),
+        say(ALICE, text("acct 2").put("org.example.account", "two"), "k12"),
+        say(ALICE, text("acct 3").put("org.example.account", "two"), "k13")));
+    release(14);
 
     first.get(5, TimeUnit.SECONDS);
     CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
-    // bob's line heads a batch of one; alice's notices merge; emotes, the reply and the plain send stay alone.
+    // bob's line heads a batch of one; alice's notices merge; emotes, the reply and the plain send stay alone;
+    // "t3" and a line with another key, or another value of it, do not merge.
     assertThat(bodies()).containsExactly("warm-up", "warm-up", "a", "bob", "t1", "n1\nn2", "e1", "e2", "reply",
-        "t2", "plain send", "t3");
+        "t2", "plain send", "t3", "acct 1", "acct 2\nacct 3");
     assertThat(room.timeline().get(5).content().path("msgtype").asText()).isEqualTo("m.notice");
   }
 
