@@ -266,8 +266,10 @@ final class MucToMatrix {
             related.ifPresent(t ->
                 content.putObject("m.relates_to").putObject("m.in_reply_to").put("event_id", t.value()));
           }
-          // A plain live line (no edit, no reply) may be merged with the sender's next lines while the room is behind.
-          post(room, sender, toSend, txn, key, ownKey, receivedMs, once && related.isEmpty());
+          // A plain live line (no edit, no reply) may be merged with the sender's next lines while the room is behind;
+          // not in a hub room, whose events the other links relay line by line.
+          post(room, sender, toSend, txn, key, ownKey, receivedMs,
+              once && related.isEmpty() && !context.portals().isHub(room.roomId));
         }));
   }
 
