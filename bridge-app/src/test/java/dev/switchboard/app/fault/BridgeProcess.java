@@ -87,7 +87,7 @@ public final class BridgeProcess implements AutoCloseable {
   }
 
   /** Starts the bridge and returns once it logged that it started. */
-  BridgeProcess start() {
+  public BridgeProcess start() {
     // A small heap and the client compiler: the machine is shared, and the bridge's start time is part of the
     // window a kill opens.
     return start(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx384m",

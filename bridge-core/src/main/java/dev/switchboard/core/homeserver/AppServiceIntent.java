@@ -146,9 +146,19 @@ final class AppServiceIntent implements Intent {
   @Override
   public CompletableFuture<EventId> sendEvent(RoomId room, String type, JsonNode content, String txnKey,
       Optional<Long> timestamp) {
+    return send(room, type, content, txnKey, timestamp, false);
+  }
+
+  @Override
+  public CompletableFuture<EventId> sendLine(RoomId room, JsonNode content, String txnKey, Optional<Long> timestamp) {
+    return send(room, "m.room.message", content, txnKey, timestamp, true);
+  }
+
+  private CompletableFuture<EventId> send(RoomId room, String type, JsonNode content, String txnKey,
+      Optional<Long> timestamp, boolean mayCoalesce) {
     String txnId = TransactionIds.derive(userId, room, "send", txnKey);
     CompletableFuture<EventId> sent = queue.enqueue(
-        new OutboundRequest.SendEvent(userId, room, type, content, txnId, timestamp.orElse(null)))
+        new OutboundRequest.SendEvent(userId, room, type, content, txnId, timestamp.orElse(null)), mayCoalesce)
         .thenApply(AppServiceIntent::eventId);
     if ("m.room.message".equals(type)) {
       sent.thenRun(messageAccepted);

@@ -25,6 +25,18 @@ public interface IntentWrites {
     return sendEvent(room, "m.room.message", content, txnKey, Optional.empty());
   }
 
+  /**
+   * Sends one plain line of a remote chat ({@code m.text} or {@code m.notice}, no relation) as
+   * {@code m.room.message}, like {@link #sendEvent}, but lets the outbound queue merge it with the same sender's next
+   * lines while the room is behind the homeserver: several lines then become one multi-line event, and each line's
+   * future completes with that event's id (so several remote ids map to one event). Call it only for lines whose
+   * later corrections and retractions the connector handles knowing that, and that the remote side delivers once: a
+   * repeat of a line sent alone is dropped only by its own txn id (docs/architecture.md, "Coalescing").
+   */
+  default CompletableFuture<EventId> sendLine(RoomId room, JsonNode content, String txnKey, Optional<Long> timestamp) {
+    return sendEvent(room, "m.room.message", content, txnKey, timestamp);
+  }
+
   CompletableFuture<EventId> sendState(RoomId room, String type, String stateKey, JsonNode content);
 
   CompletableFuture<EventId> redact(RoomId room, EventId event, String reason, String txnKey);

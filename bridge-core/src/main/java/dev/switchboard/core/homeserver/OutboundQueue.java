@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RejectedExecutionException;
@@ -25,6 +26,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +37,17 @@ import org.slf4j.LoggerFactory;
  * row's delete follows asynchronously. Rows left by a crash or stop, including accepted ones whose delete had not
  * committed yet, are sent on the next start; their txn ids were derived before they were stored, so the homeserver
  * posts each once.
+ *
+ * <p>Coalescing: one room gets one send in flight, so a room whose sender writes faster than the homeserver answers
+ * would fall behind by a round trip per message. When the lane reaches a plain line its caller allowed to merge
+ * ({@link #enqueue(OutboundRequest, boolean)}) and that sender's next lines are already stored and waiting behind it,
+ * they go as one multi-line event ({@link CoalescedLines}: same sender and msgtype, no relations, capped in lines and
+ * bytes); every line's future completes with that event. The grouping is committed before the send (the head's row
+ * becomes the merged request under a txn id of its own, the others' rows are deleted), so a restart resends exactly
+ * that event under that txn id. Rows left by a previous run never merge: one of them may have been sent already. A
+ * line that comes again under its own txn id after it went inside a merged event sends that event again
+ * ({@link MergedTxnIds}), so the homeserver's transaction cache still drops the repeat.
+ * A room that keeps up never waits for this: a line with nothing behind it is sent alone, at once.
  *
  * <p>Writes are group-committed ({@link GroupCommitter}, on the {@code dbExecutor}): everything waiting (across rooms)
  * commits in one transaction for the inserts and one, without a disk flush, for the deletes. When nothing waits, a
@@ -66,11 +79,17 @@ public final class OutboundQueue implements AutoCloseable {
     CompletableFuture<JsonNode> deliver(OutboundRequest request);
   }
 
-  /** A queued request; {@code done} settles its lane's task, when it leaves the queue. */
+  /**
+   * A queued request; {@code done} settles its lane's task, when it leaves the queue. {@code mayCoalesce}: the caller
+   * allowed it to merge with its neighbours, and it was enqueued in this run (a row left by the last run may have been
+   * sent already, so it is only ever sent as it is stored). {@code absorbed}: for a merged batch, the lines after its
+   * head, whose tasks end when the batch does.
+   */
   private record Entry(long seq, OutboundRequest request, CompletableFuture<JsonNode> result,
-      CompletableFuture<Void> persisted, CompletableFuture<Void> done) {
-    Entry(long seq, OutboundRequest request, CompletableFuture<JsonNode> result, CompletableFuture<Void> persisted) {
-      this(seq, request, result, persisted, new CompletableFuture<>());
+      CompletableFuture<Void> persisted, CompletableFuture<Void> done, boolean mayCoalesce, List<Entry> absorbed) {
+    Entry(long seq, OutboundRequest request, CompletableFuture<JsonNode> result, CompletableFuture<Void> persisted,
+        boolean mayCoalesce) {
+      this(seq, request, result, persisted, new CompletableFuture<>(), mayCoalesce, List.of());
     }
   }
 
@@ -81,8 +100,11 @@ public final class OutboundQueue implements AutoCloseable {
   private final RetryPolicy redelivery;
   /** Per-room order; direct, so the next request starts on the thread that finished the one before. */
   private final KeyedSerialExecutor<String> rooms = new KeyedSerialExecutor<>(KeyedSerialExecutor.INLINE, "outbound room");
-  /** Every request from enqueue until it leaves its lane, by seq. */
-  private final Map<Long, Entry> queued = new ConcurrentHashMap<>();
+  /** Every request from enqueue until it leaves its lane, by room, in seq (= send) order. */
+  private final Map<String, ConcurrentSkipListMap<Long, Entry>> queued = new ConcurrentHashMap<>();
+  /** Merged batches sent, and the lines in them (for metrics). */
+  private final LongAdder coalescedBatches = new LongAdder();
+  private final LongAdder coalescedLines = new LongAdder();
   /** Completed by {@link #start}; every lane's task waits for it. */
   private final CompletableFuture<Delivery> started = new CompletableFuture<>();
   /**
@@ -92,17 +114,19 @@ public final class OutboundQueue implements AutoCloseable {
   private final GroupCommitter<PendingInsert> inserts;
   private final GroupCommitter<Long> deletes;
   private final AtomicLong nextSeq;
+  private final MergedTxnIds mergedTxnIds;
   private volatile boolean closed;
   private final AtomicBoolean tokenRefused = new AtomicBoolean();
 
   private OutboundQueue(Database database, Executor dbExecutor, ScheduledExecutorService scheduler, Clock clock,
-      RetryPolicy redelivery, long maxSeq) {
+      RetryPolicy redelivery, long maxSeq, MergedTxnIds mergedTxnIds) {
     this.database = database;
     this.dbExecutor = dbExecutor;
     this.scheduler = scheduler;
     this.clock = clock;
     this.redelivery = redelivery;
     this.nextSeq = new AtomicLong(maxSeq);
+    this.mergedTxnIds = mergedTxnIds;
     this.inserts = new GroupCommitter<>("outbound queue inserts", dbExecutor, MAX_BATCH,
         GroupCommitter.OnFailure.FAIL_BATCH, this::writeInserts);
     this.deletes = new GroupCommitter<>("outbound queue deletes of sent requests", dbExecutor, MAX_BATCH,
@@ -120,7 +144,9 @@ public final class OutboundQueue implements AutoCloseable {
       Clock clock, RetryPolicy redelivery) {
     List<Entry> leftover = new ArrayList<>();
     List<Long> unreadable = new ArrayList<>();
+    MergedTxnIds[] merged = new MergedTxnIds[1];
     long maxSeq = database.inTransaction(c -> {
+      merged[0] = MergedTxnIds.load(c, clock.millis());
       long max = 0;
       try (PreparedStatement st = c.prepareStatement(
           "SELECT seq, queue_key, request FROM outbound_queue ORDER BY seq");
@@ -130,7 +156,8 @@ public final class OutboundQueue implements AutoCloseable {
           max = Math.max(max, seq);
           try {
             OutboundRequest request = JSON.readValue(rs.getString(3), OutboundRequest.class);
-            leftover.add(new Entry(seq, request, new CompletableFuture<>(), CompletableFuture.completedFuture(null)));
+            leftover.add(new Entry(seq, request, new CompletableFuture<>(), CompletableFuture.completedFuture(null),
+                false));
           } catch (IOException | IllegalArgumentException e) {
             log.warn("Dropping unreadable queued request {} for {}: {}", seq, rs.getString(2), e.getMessage());
             unreadable.add(seq);
@@ -140,10 +167,10 @@ public final class OutboundQueue implements AutoCloseable {
       deleteRows(c, unreadable);
       return max;
     });
-    OutboundQueue queue = new OutboundQueue(database, dbExecutor, scheduler, clock, redelivery, maxSeq);
+    OutboundQueue queue = new OutboundQueue(database, dbExecutor, scheduler, clock, redelivery, maxSeq, merged[0]);
     for (Entry e : leftover) {
-      queue.queued.put(e.seq(), e);
-      queue.rooms.submit(e.request().room().value(), () -> queue.inOrder(e));
+      String key = e.request().room().value();
+      queue.rooms.submit(key, () -> queue.track(key, e), () -> queue.inOrder(e));
     }
     if (!leftover.isEmpty()) {
       log.info("{} queued request(s) in {} room(s) left from the last run will be sent", leftover.size(),
@@ -164,6 +191,16 @@ public final class OutboundQueue implements AutoCloseable {
    * homeserver's answer, or fails with the {@link MatrixException} that made the homeserver refuse it for good.
    */
   public CompletableFuture<JsonNode> enqueue(OutboundRequest request) {
+    return enqueue(request, false);
+  }
+
+  /**
+   * Like {@link #enqueue(OutboundRequest)}; with {@code mayCoalesce}, a plain line ({@link CoalescedLines}) that is
+   * still waiting when its room's lane reaches it may be sent together with its sender's next waiting lines as one
+   * multi-line event, and the future then completes with that event's answer. A room that is not behind sends it
+   * alone, at once.
+   */
+  public CompletableFuture<JsonNode> enqueue(OutboundRequest request, boolean mayCoalesce) {
     if (closed) {
       return CompletableFuture.failedFuture(new IllegalStateException("outbound queue closed"));
     }
@@ -180,8 +217,8 @@ public final class OutboundQueue implements AutoCloseable {
     // The seq is taken in the step that queues the task, so a room's seq order is its send order, after a restart
     // too. The task only chains the send after the insert below, so it may start here, on the caller's thread.
     rooms.submit(key, () -> {
-      added[0] = new Entry(nextSeq.incrementAndGet(), request, result, persisted);
-      queued.put(added[0].seq(), added[0]);
+      added[0] = new Entry(nextSeq.incrementAndGet(), request, result, persisted, mayCoalesce);
+      track(key, added[0]);
     }, () -> inOrder(added[0]));
     Entry entry = added[0];
     if (closed) {
@@ -204,7 +241,33 @@ public final class OutboundQueue implements AutoCloseable {
 
   /** Requests waiting or in flight, over all rooms. */
   public int pending() {
-    return queued.size();
+    return queued.values().stream().mapToInt(Map::size).sum();
+  }
+
+  /** Merged multi-line events sent since start. */
+  public long coalescedBatches() {
+    return coalescedBatches.sum();
+  }
+
+  /** Lines sent inside merged events since start. */
+  public long coalescedLines() {
+    return coalescedLines.sum();
+  }
+
+  /** Adds the entry to its room's queued requests; in the lane's locked step, so in seq order. */
+  private void track(String key, Entry entry) {
+    queued.compute(key, (k, lane) -> {
+      ConcurrentSkipListMap<Long, Entry> l = lane == null ? new ConcurrentSkipListMap<>() : lane;
+      l.put(entry.seq(), entry);
+      return l;
+    });
+  }
+
+  private void untrack(String key, long seq) {
+    queued.computeIfPresent(key, (k, lane) -> {
+      lane.remove(seq);
+      return lane.isEmpty() ? null : lane;
+    });
   }
 
   private record PendingInsert(Entry entry, String key, String json, long createdAt) {}
@@ -252,9 +315,142 @@ public final class OutboundQueue implements AutoCloseable {
    * The entry's task in its room's lane, started once the earlier ones left the queue: sends it once the queue has
    * started and its row is stored; settles when it leaves the queue.
    */
-  private CompletableFuture<Void> inOrder(Entry entry) {
-    started.thenAccept(delivery -> send(delivery, entry, 0));
+  private CompletableFuture<Void> inOrder(Entry queuedEntry) {
+    if (queuedEntry.done().isDone()) {
+      return queuedEntry.done(); // a line sent inside an earlier batch
+    }
+    Entry entry = againInItsBatch(queuedEntry);
+    started.thenAccept(delivery -> {
+      if (!entry.mayCoalesce()) {
+        send(delivery, entry, 0);
+        return;
+      }
+      entry.persisted().whenComplete((v, e) -> {
+        List<Entry> behind = e == null ? linesBehind(entry) : List.of();
+        if (behind.isEmpty()) {
+          send(delivery, entry, 0);
+        } else {
+          coalesce(delivery, entry, behind);
+        }
+      });
+    });
     return entry.done();
+  }
+
+  /**
+   * A line that already went inside a merged event, come again under its own txn id (a remote history replay): the
+   * merged request goes again instead, so the homeserver answers it from its transaction cache.
+   */
+  private Entry againInItsBatch(Entry entry) {
+    String merged = entry.request() instanceof OutboundRequest.SendEvent send
+        ? mergedTxnIds.mergedRequestOf(send.txnId()) : null;
+    if (merged == null) {
+      return entry;
+    }
+    try {
+      OutboundRequest batch = JSON.readValue(merged, OutboundRequest.class);
+      log.debug("{} in {} was sent inside a merged event: sending that again", entry.request().describe(),
+          entry.request().room());
+      return new Entry(entry.seq(), batch, entry.result(), entry.persisted(), entry.done(), false, List.of());
+    } catch (IOException | IllegalArgumentException e) {
+      log.warn("Unreadable merged request for a line in {}: sending the line as it is: {}", entry.request().room(),
+          e.getMessage());
+      return entry;
+    }
+  }
+
+  /**
+   * The stored lines right behind {@code head} in its lane that may go in one event with it: only what already
+   * waits (the room is behind), so a room that keeps up sends each line alone, without waiting.
+   */
+  private List<Entry> linesBehind(Entry head) {
+    CoalescedLines batch = CoalescedLines.headedBy(head.request());
+    ConcurrentSkipListMap<Long, Entry> lane = queued.get(head.request().room().value());
+    if (batch == null || lane == null) {
+      return List.of();
+    }
+    List<Entry> behind = new ArrayList<>();
+    for (Entry next : lane.tailMap(head.seq(), false).values()) {
+      boolean stored = next.persisted().isDone() && !next.persisted().isCompletedExceptionally();
+      boolean sentBefore = next.request() instanceof OutboundRequest.SendEvent send
+          && mergedTxnIds.mergedRequestOf(send.txnId()) != null;
+      if (!next.mayCoalesce() || !stored || sentBefore || next.result().isDone() || !batch.add(next.request())) {
+        break;
+      }
+      behind.add(next);
+    }
+    return behind;
+  }
+
+  /**
+   * Sends {@code head} and the lines {@code behind} it as one event. The grouping is made durable first, in one
+   * transaction: the head's row becomes the merged request (with its own txn id) and the other lines' rows go. A crash
+   * before that commit leaves the lines as they were, none sent; after it, the next start sends the merged row under
+   * the same txn id, which the homeserver posts once. If the commit fails, the head goes alone.
+   */
+  private void coalesce(Delivery delivery, Entry head, List<Entry> behind) {
+    List<OutboundRequest.SendEvent> lines = new ArrayList<>();
+    lines.add((OutboundRequest.SendEvent) head.request());
+    behind.forEach(e -> lines.add((OutboundRequest.SendEvent) e.request()));
+    OutboundRequest.SendEvent merged = CoalescedLines.merge(lines);
+    List<String> txnIds = lines.stream().map(OutboundRequest.SendEvent::txnId).toList();
+    try {
+      String json = JSON.writeValueAsString(merged);
+      dbExecutor.execute(() -> {
+        long now = clock.millis();
+        try {
+          database.inTransaction(c -> {
+            try (PreparedStatement st = c.prepareStatement("UPDATE outbound_queue SET request = ? WHERE seq = ?")) {
+              st.setString(1, json);
+              st.setLong(2, head.seq());
+              if (st.executeUpdate() != 1) {
+                throw new java.sql.SQLException("row " + head.seq() + " is not stored");
+              }
+            }
+            deleteRows(c, behind.stream().map(Entry::seq).toList());
+            MergedTxnIds.store(c, txnIds, json, now);
+            return null;
+          });
+        } catch (StoreException e) {
+          log.warn("Could not store a batch of {} lines in {}; sending them one by one: {}", lines.size(),
+              head.request().room(), e.getMessage());
+          send(delivery, head, 0);
+          return;
+        }
+        mergedTxnIds.remember(txnIds, json, now);
+        send(delivery, batchOf(head, merged, behind), 0);
+      });
+    } catch (JsonProcessingException | RejectedExecutionException e) {
+      log.debug("Could not merge {} lines in {} ({}); sending them one by one", lines.size(), head.request().room(),
+          e.toString());
+      send(delivery, head, 0);
+    }
+  }
+
+  /** The merged batch takes the head's place in its lane; its answer is every line's. */
+  private Entry batchOf(Entry head, OutboundRequest.SendEvent merged, List<Entry> behind) {
+    CompletableFuture<JsonNode> answer = new CompletableFuture<>();
+    Entry batch = new Entry(head.seq(), merged, answer, head.persisted(), head.done(), false, List.copyOf(behind));
+    String key = head.request().room().value();
+    queued.computeIfPresent(key, (k, lane) -> {
+      lane.put(head.seq(), batch);
+      behind.forEach(e -> lane.remove(e.seq()));
+      return lane;
+    });
+    answer.whenComplete((ok, error) -> {
+      java.util.stream.Stream.concat(java.util.stream.Stream.of(head), behind.stream()).forEach(line -> {
+        if (error == null) {
+          line.result().complete(ok);
+        } else {
+          line.result().completeExceptionally(error);
+        }
+      });
+    });
+    coalescedBatches.increment();
+    coalescedLines.add(behind.size() + 1L);
+    log.debug("{} lines of {} in {} sent as one event (the room is behind)", behind.size() + 1,
+        merged.sender(), merged.room());
+    return batch;
   }
 
   /** One delivery of the entry, after {@code failures} failed ones. */
@@ -347,7 +543,9 @@ public final class OutboundQueue implements AutoCloseable {
 
   /** The entry leaves the queue; its room's next request starts on this thread. */
   private void advance(Entry entry) {
-    queued.remove(entry.seq());
+    untrack(entry.request().room().value(), entry.seq());
+    // The batch's other lines first: their tasks, behind this one, then end at once.
+    entry.absorbed().forEach(line -> line.done().complete(null));
     entry.done().complete(null);
   }
 
@@ -388,8 +586,10 @@ public final class OutboundQueue implements AutoCloseable {
     closed = true;
     IllegalStateException stopped =
         new IllegalStateException("outbound queue closed; the request stays queued and is sent after restart");
-    for (Entry e : queued.values()) {
-      e.result().completeExceptionally(stopped);
+    for (ConcurrentSkipListMap<Long, Entry> lane : queued.values()) {
+      for (Entry e : lane.values()) {
+        e.result().completeExceptionally(stopped);
+      }
     }
   }
 }

@@ -5,7 +5,9 @@ import dev.switchboard.core.connector.ConnectorState;
 import dev.switchboard.core.connector.Connectors;
 import dev.switchboard.core.health.BridgeState;
 import dev.switchboard.core.homeserver.AppServicePing;
+import dev.switchboard.core.homeserver.OutboundQueue;
 import dev.switchboard.core.inbox.InboxStore;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -66,6 +68,20 @@ public final class CoreMetrics implements AutoCloseable {
     Gauge.builder("switchboard.outbound.queue.depth", pending, IntSupplier::getAsInt)
         .description("Requests to the homeserver queued or in flight")
         .strongReference(true)
+        .register(registry);
+  }
+
+  /**
+   * {@code switchboard.outbound.coalesced.batches} and {@code .lines}: multi-line events the outbound queue sent for
+   * rooms that were behind, and the lines in them.
+   */
+  public static void bindOutboundCoalescing(MeterRegistry registry, OutboundQueue queue) {
+    // The queue lives as long as the runtime that holds it, so the counters' weak reference to it stays valid.
+    FunctionCounter.builder("switchboard.outbound.coalesced.batches", queue, OutboundQueue::coalescedBatches)
+        .description("Multi-line events sent for a sender's lines waiting in a room that was behind")
+        .register(registry);
+    FunctionCounter.builder("switchboard.outbound.coalesced.lines", queue, OutboundQueue::coalescedLines)
+        .description("Lines sent inside multi-line events")
         .register(registry);
   }
 

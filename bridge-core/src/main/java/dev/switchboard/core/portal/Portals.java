@@ -28,6 +28,14 @@ public final class Portals implements LinkLookup {
     return linksByRoom.computeIfAbsent(room, store::linksOfRoom);
   }
 
+  /**
+   * Whether more than one remote room is linked into {@code room} (a hub room). Its Matrix events are then also what
+   * the other links relay, one remote line each, so its lines are never merged (docs/architecture.md, "Coalescing").
+   */
+  public boolean isHub(RoomId room) {
+    return linksOf(room).size() > 1;
+  }
+
   /** Records a portal created for {@code alias} with its first links. */
   public PortalStore.Portal createPortal(RoomId room, RoomAlias alias, List<Link> links) {
     try {

@@ -278,6 +278,7 @@ public final class BridgeRuntime implements AutoCloseable {
         user -> s.namespaces().claimsUser(user.value()), countToMatrix);
     intents.start();
     CoreMetrics.bindOutboundQueue(metrics, queue::pending);
+    CoreMetrics.bindOutboundCoalescing(metrics, queue);
 
     Portals portals = new Portals(new PortalStore(database, clock));
     MessageMapStore messageMap = new MessageMapStore(database, clock);

@@ -1,5 +1,6 @@
 package dev.switchboard.irc.format;
 
+import dev.switchboard.core.event.HtmlText;
 import dev.switchboard.core.id.UserId;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -81,7 +82,7 @@ public final class IrcToMatrix {
         html.append('>');
       }
       if (mentioned.isEmpty()) {
-        escape(run.text(), html);
+        HtmlText.escape(run.text(), html);
       } else {
         withPills(run.text(), matrixUserOf, html);
       }
@@ -116,33 +117,19 @@ public final class IrcToMatrix {
       if (user.isEmpty()) {
         continue;
       }
-      escape(text.substring(at, m.start()), html);
+      HtmlText.escape(text.substring(at, m.start()), html);
       html.append("<a href=\"https://matrix.to/#/");
-      escape(user.get().value(), html);
+      HtmlText.escape(user.get().value(), html);
       html.append("\">");
-      escape(m.group(), html);
+      HtmlText.escape(m.group(), html);
       html.append("</a>");
       at = m.end();
     }
-    escape(text.substring(at), html);
+    HtmlText.escape(text.substring(at), html);
   }
 
   /** A colour as {@code #rrggbb}: mIRC numbers through the palette, hex colours as they are (already checked). */
   private static Optional<String> hex(String colour) {
     return colour.startsWith("#") ? Optional.of(colour) : IrcColours.hexOf(Integer.parseInt(colour));
-  }
-
-  static void escape(String text, StringBuilder out) {
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      switch (c) {
-        case '&' -> out.append("&amp;");
-        case '<' -> out.append("&lt;");
-        case '>' -> out.append("&gt;");
-        case '"' -> out.append("&quot;");
-        case '\'' -> out.append("&#39;");
-        default -> out.append(c);
-      }
-    }
   }
 }

@@ -359,8 +359,11 @@ public final class GhostRelay {
           return content;
         });
     inQueueOrder(room, () -> withReply.get().thenApply(c -> {
-      CompletableFuture<dev.switchboard.core.id.EventId> sent = ghost.sendEvent(room, "m.room.message", c, txnKey,
-          ts);
+      // A line: while the room is behind the homeserver, the queue may merge it with the nick's next lines into one
+      // event (IRC has no edits or retractions of a line; a reply to any of them answers the merged event). Not in a
+      // hub room, whose events the other links relay line by line.
+      CompletableFuture<dev.switchboard.core.id.EventId> sent = portals.isHub(room)
+          ? ghost.sendEvent(room, "m.room.message", c, txnKey, ts) : ghost.sendLine(room, c, txnKey, ts);
       // Until its row is written, a reply to this line finds its event here (the lane no longer waits for it).
       m.msgId().filter(id -> ref.isPresent()).ifPresent(id -> inFlight.put(inFlightKey(ref.get(), id), sent));
       return sent.thenCompose(event -> ref.map(r -> messageMap.recordIrc(r, m.nick(), m.msgId(), ircId, room, event)

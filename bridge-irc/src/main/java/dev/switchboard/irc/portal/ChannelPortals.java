@@ -126,6 +126,11 @@ public final class ChannelPortals {
     return "irc.portal.dormant:" + channel.remoteId();
   }
 
+  /** Whether other remote rooms are linked into {@code room} too ({@link Portals#isHub}). */
+  public boolean isHub(RoomId room) {
+    return portals.isHub(room);
+  }
+
   /** Whether {@code room} is an existing room an admin linked (the bridge then leaves its settings alone). */
   public boolean isPlumbed(RoomId room) {
     return plumbed.contains(room);

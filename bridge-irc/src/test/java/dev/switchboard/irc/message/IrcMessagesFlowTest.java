@@ -108,6 +108,34 @@ class IrcMessagesFlowTest {
     hs.get().assertNoSchemaViolations();
   }
 
+  /**
+   * With the homeserver slow (as a loaded Synapse), lines said while the room is behind arrive as one event, in order,
+   * formatting kept; a Matrix reply to that event names their author.
+   */
+  @Test
+  void linesSaidWhileTheRoomIsBehindArriveAsOneEventThatRepliesCanName() throws Exception {
+    alice.say("#room", "first");
+    hs.get().awaitEvent(room, ALICE_GHOST, e -> e.path("content").path("body").asText().equals("first"), WAIT);
+    hs.get().faults().next(3).matching("/send/m\\.room\\.message/").delay(java.time.Duration.ofMillis(500));
+
+    alice.say("#room", "one");
+    Thread.sleep(150); // "one" is in flight: the room is behind while the next two arrive
+    alice.say("#room", "\u0002two\u0002 <b>");
+    alice.say("#room", "three");
+
+    hs.get().awaitEvent(room, ALICE_GHOST, e -> e.path("content").path("body").asText().equals("one"), WAIT);
+    JsonNode merged = hs.get().awaitEvent(room, ALICE_GHOST, e -> e.path("content").path("body").asText()
+        .equals("two <b>\nthree"), WAIT);
+    assertThat(merged.path("content").path("formatted_body").asText())
+        .isEqualTo("<strong>two</strong> &lt;b&gt;<br>three");
+    Thread.sleep(300); // the message map rows are written just after the event is sent
+    ObjectNode reply = JSON.createObjectNode().put("msgtype", "m.text").put("body", "agreed");
+    reply.putObject("m.relates_to").putObject("m.in_reply_to").put("event_id", merged.path("event_id").asText());
+    bob.sendEvent(room, "m.room.message", reply);
+    assertThat(text(lineFromBob("alice: "))).isEqualTo("alice: agreed");
+    hs.get().assertNoSchemaViolations();
+  }
+
   @Test
   void anIrcUserNamingAMatrixUsersPuppetMentionsThem() throws Exception {
     alice.say("#room", "bob: are you there?");

@@ -33,8 +33,11 @@ public final class Faults implements PushFaults {
   /** No answer: the connection is dropped after the duration, the request never processed. */
   public record Hang(Duration duration) implements Fault {}
 
-  /** Processed normally, but only after the duration. */
-  public record Delay(Duration duration) implements Fault {}
+  /**
+   * Processed normally, but only after a wait drawn evenly from {@code duration} to {@code upTo}: e.g. 50–60 ms on
+   * every {@code /send/} models a loaded Synapse, which takes that long to persist an event before it answers.
+   */
+  public record Delay(Duration duration, Duration upTo) implements Fault {}
 
   private static final class Rule {
     final Pattern path;
@@ -110,7 +113,15 @@ public final class Faults implements PushFaults {
     }
 
     public Faults delay(Duration duration) {
-      return add(new Delay(duration));
+      return add(new Delay(duration, duration));
+    }
+
+    /** Each affected request waits a time drawn evenly from {@code min} to {@code max}, then is processed. */
+    public Faults delay(Duration min, Duration max) {
+      if (max.compareTo(min) < 0) {
+        throw new IllegalArgumentException("delay: max " + max + " is below min " + min);
+      }
+      return add(new Delay(min, max));
     }
 
     private Faults add(Fault fault) {

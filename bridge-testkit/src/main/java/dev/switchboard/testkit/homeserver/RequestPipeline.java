@@ -120,7 +120,10 @@ final class RequestPipeline {
       return null;
     }
     if (fault instanceof Faults.Delay d) {
-      Thread.sleep(d.duration().toMillis());
+      long min = d.duration().toNanos();
+      long spread = d.upTo().toNanos() - min;
+      long nanos = min + (spread > 0 ? java.util.concurrent.ThreadLocalRandom.current().nextLong(spread + 1) : 0);
+      Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
     }
     return null;
   }

@@ -69,6 +69,25 @@ class FaultInjectionTest {
   }
 
   @Test
+  void aDelayedSendWaitsWithinItsRangeAndIsThenProcessed() throws Exception {
+    hs.faults().next(3).matching("/send/").delay(Duration.ofMillis(150), Duration.ofMillis(250));
+    String room = hs.user("alice").createRoom();
+
+    for (int i = 0; i < 3; i++) {
+      long start = System.nanoTime();
+      MatrixHttp.Answer sent = alice.put("/_matrix/client/v3/rooms/" + MatrixHttp.enc(room)
+          + "/send/m.room.message/d" + i, "{\"msgtype\":\"m.text\",\"body\":\"x\"}");
+      assertThat(sent.status()).isEqualTo(200);
+      assertThat((System.nanoTime() - start) / 1_000_000).isBetween(150L, 1_000L);
+    }
+    long start = System.nanoTime();
+    alice.get(WHOAMI);
+    assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(150L);
+    assertThatThrownBy(() -> hs.faults().next(1).delay(Duration.ofMillis(2), Duration.ofMillis(1)))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void aHungRequestIsNeverAnswered() {
     hs.faults().next(1).hang(Duration.ofSeconds(3));
     var client = java.net.http.HttpClient.newHttpClient();

@@ -49,6 +49,25 @@ final class MucEvents {
   }
 
   /**
+   * Whether {@code event} holds several MUC messages: the outbound queue sends a sender's waiting lines as one event
+   * while the room is behind the homeserver. Counts the event's keys, of the messages still in flight (read first: a
+   * message leaves the in-flight map only once its rows are written) and in the message map: one {@code sid:} or
+   * {@code none:} key per message, or one {@code from:} key where the MUC gives no stanza-ids. Blocking (JDBC).
+   */
+  boolean holdsSeveralMessages(MucRoom room, EventId event) {
+    java.util.Set<String> keys = new java.util.HashSet<>();
+    room.inFlight.forEach((key, sent) -> {
+      if (sent.isDone() && !sent.isCompletedExceptionally() && event.equals(sent.getNow(null))) {
+        keys.add(key);
+      }
+    });
+    keys.addAll(idsOf(room, event));
+    long byStanzaId = keys.stream().filter(id -> id.startsWith("sid:") || id.startsWith("none:")).count();
+    long bySender = keys.stream().filter(id -> id.startsWith("from:")).count();
+    return Math.max(byStanzaId, bySender) > 1;
+  }
+
+  /**
    * True for MUC history (XEP-0203 delay) the bridge already bridged, e.g. after the rejoin of a restart, which asks
    * for a little more than it missed. Checked here, not left to txn ids: the sender may have renamed since, and a
    * ghost resolved from the old nick now could post it again under another user's txn ids. Reads the message map

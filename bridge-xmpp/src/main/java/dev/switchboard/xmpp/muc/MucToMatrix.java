@@ -25,6 +25,7 @@ import java.util.function.Supplier;
 import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smack.packet.Presence;
 import org.jivesoftware.smack.packet.Stanza;
+import org.jivesoftware.smackx.delay.packet.DelayInformation;
 import org.jivesoftware.smackx.message_correct.element.MessageCorrectExtension;
 import org.jivesoftware.smackx.muc.packet.MUCItem;
 import org.jivesoftware.smackx.muc.packet.MUCUser;
@@ -146,19 +147,19 @@ final class MucToMatrix {
       room.catchUpSince = null;
       room.heldDuringCatchUp = new ArrayList<>();
       // All on the callback executor, in stream order: the archive's pages, then what arrived meanwhile.
-      catchUp.since(room.muc, since, archived -> bridgeSafely(room, archived)).whenComplete((v, e) -> {
+      catchUp.since(room.muc, since, archived -> bridgeSafely(room, archived, false)).whenComplete((v, e) -> {
         List<Message> held = room.heldDuringCatchUp;
         room.heldDuringCatchUp = null;
         if (held != null) {
-          held.forEach(m -> bridgeSafely(room, m));
+          held.forEach(m -> bridgeSafely(room, m, false)); // may repeat the archive's newest
         }
       });
     }
   }
 
-  private void bridgeSafely(MucRoom room, Message message) {
+  private void bridgeSafely(MucRoom room, Message message, boolean once) {
     try {
-      bridgeMessage(room, message);
+      bridgeMessage(room, message, once);
     } catch (RuntimeException e) {
       log.warn("Message in {} not bridged: {}", room.muc, LogText.of(e));
     }
@@ -173,14 +174,18 @@ final class MucToMatrix {
       } else {
         log.warn("{}: more than {} messages during the archive catch-up; bridging this one now", room.muc,
             MAX_HELD_DURING_CATCH_UP);
-        bridgeMessage(room, message);
+        bridgeMessage(room, message, false);
       }
       return;
     }
-    bridgeMessage(room, message);
+    bridgeMessage(room, message, DelayInformation.from(message) == null);
   }
 
-  private void bridgeMessage(MucRoom room, Message message) {
+  /**
+   * @param once the MUC delivers this message only once (live, not held behind a catch-up): only then may it be merged
+   *     with the sender's next lines, since a message that can come twice relies on its own txn id to be dropped
+   */
+  private void bridgeMessage(MucRoom room, Message message, boolean once) {
     if (message.getType() == Message.Type.error) {
       log.info("Error from {} to {}: {}", LogText.of(message.getFrom()), message.getTo(),
           LogText.of(message.getError()));
@@ -251,7 +256,7 @@ final class MucToMatrix {
     // The step ends once the send is queued: the outbound queue keeps the room's order, and the next message must
     // not wait for this one's round trip to the homeserver. Look-ups happen only for corrections and replies.
     rooms.inOrder(room, () -> ghosts.ensure(sender, occupant, nick)
-        .thenCompose(ghost -> correction != null ? events.ofSender(room, sender, correction.getIdInitialMessage())
+        .thenCompose(ghost -> correction != null ? correctable(room, sender, correction.getIdInitialMessage())
             : reply.isPresent() ? replyTarget(room, reply.get()) : CompletableFuture.completedFuture(Optional.empty()))
         .thenAccept(related -> {
           ObjectNode toSend = content;
@@ -261,14 +266,33 @@ final class MucToMatrix {
             related.ifPresent(t ->
                 content.putObject("m.relates_to").putObject("m.in_reply_to").put("event_id", t.value()));
           }
-          post(room, sender, toSend, txn, key, ownKey, receivedMs);
+          // A plain live line (no edit, no reply) may be merged with the sender's next lines while the room is behind;
+          // not in a hub room, whose events the other links relay line by line.
+          post(room, sender, toSend, txn, key, ownKey, receivedMs,
+              once && related.isEmpty() && !context.portals().isHub(room.roomId));
         }));
+  }
+
+  /**
+   * The event an XEP-0308 correction replaces, unless it holds several lines (merged while the room was behind): an
+   * edit of it would replace them all with the one corrected line, so the correction is then posted as a new line.
+   */
+  private CompletableFuture<Optional<EventId>> correctable(MucRoom room, UserId sender, String id) {
+    return events.ofSender(room, sender, id).thenApplyAsync(target -> target.filter(event -> {
+      boolean merged = events.holdsSeveralMessages(room, event);
+      if (merged) {
+        log.debug("Correction in {} of a line sent merged with others in {}: posted as a new line", room.muc, event);
+      }
+      return !merged;
+    }), blocking);
   }
 
   /** Queues the ghost's message; once it is an event, its keys go into the message map. */
   private void post(MucRoom room, UserId sender, ObjectNode content, String txn, String key, String ownKey,
-      long receivedMs) {
-    CompletableFuture<EventId> sent = context.intents().ghost(sender).sendMessage(room.roomId, content, txn);
+      long receivedMs, boolean line) {
+    Intent ghost = context.intents().ghost(sender);
+    CompletableFuture<EventId> sent = line ? ghost.sendLine(room.roomId, content, txn, Optional.empty())
+        : ghost.sendMessage(room.roomId, content, txn);
     room.inFlight.put(key, sent);
     if (ownKey != null) {
       room.inFlight.put(ownKey, sent);

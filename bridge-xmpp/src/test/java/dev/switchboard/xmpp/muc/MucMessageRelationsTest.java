@@ -81,6 +81,33 @@ class MucMessageRelationsTest {
     f.get().hs.assertNoSchemaViolations();
   }
 
+  /**
+   * With the homeserver slow, lines said while the room is behind are sent as one event; a correction of one of
+   * them must not replace the whole event with the one corrected line, so it is posted as a new line.
+   */
+  @Test
+  void aCorrectionOfALineMergedWithOthersIsPostedAsANewLine() throws Exception {
+    f.get().hs.faults().next(3).matching("/send/m\\.room\\.message/").delay(java.time.Duration.ofMillis(500));
+    bobSends("line-1", "one");
+    Thread.sleep(150); // "one" is in flight: the room is behind while the next two arrive
+    bobSends("line-2", "two");
+    bobSends("line-3", "three");
+    JsonNode single = bobsEvent("one");
+    JsonNode merged = bobsEvent("two\nthree");
+
+    bobSends("fix-3", "three!", new MessageCorrectExtension("line-3"));
+    JsonNode corrected = bobsEvent("three!");
+    assertThat(corrected.path("content").has("m.relates_to")).isFalse();
+    bobSends("fix-1", "one!", new MessageCorrectExtension("line-1"));
+    JsonNode edit = bobsEvent("* one!");
+
+    assertThat(edit.path("content").path("m.relates_to").path("event_id").asText())
+        .isEqualTo(single.path("event_id").asText());
+    assertThat(f.get().hs.timeline(room)).noneMatch(e -> merged.path("event_id").asText()
+        .equals(e.path("content").path("m.relates_to").path("event_id").asText()));
+    f.get().hs.assertNoSchemaViolations();
+  }
+
   @Test
   void anXmppRetractionRedactsTheBridgedMessage() throws Exception {
     bobSends("oops-1", "oops");
