@@ -110,6 +110,9 @@ public final class IrcConnection {
     // Always our own sockets: only there can a line's socket write be seen (WrittenLines).
     this.ownSockets = sockets == null ? new OutgoingConnections(1) : null;
     this.lines = new LineWriter(network.id(), this::nick, this::sendRawLine, this::echoMessage);
+    if (role == ConnectionRole.PUPPET) {
+      lines.wire().filterChannelLines(); // only the bot's connection turns channel messages into events
+    }
     this.client = KittehClients.build(network, identity, nick.current(), role, scheduler, lines::useQueue,
         (sockets != null ? sockets : ownSockets).as(identity.user(), lines.wire()));
     this.sasl = new SaslLogin(network.id(), this::nick);
