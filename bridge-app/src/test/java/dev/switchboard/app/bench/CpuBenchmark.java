@@ -31,8 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 19, goal 2: the bridge's CPU per bridged message. Runs the real jar ({@code bridge-app/target/switchboard.jar},
  * build it first) with the shipped launcher as its own process against the testkit homeserver, and reads its CPU time
  * from {@code /proc} while {@code users} Matrix users in one portal and one remote user talk both ways at
- * {@code rate} messages a second in all (half each way) for {@code seconds}; and, in the same run, while nothing is
- * said for as long (the idle floor: connections, timers, the JVM).
+ * {@code rate} messages a second in all (half each way) for {@code seconds}, twice in a row (the first includes the
+ * JIT warming up); and, before that, while nothing is said for as long (the idle floor: connections, timers, the
+ * JVM).
  *
  * <p>IRC: the users' puppets are all in one ngircd channel, so every line reaches every puppet's connection. Then,
  * in the same run, {@link StandInBridge} (the least any bridge must do for the same traffic, one connection, its own
@@ -68,12 +69,13 @@ class CpuBenchmark {
   @TempDir
   Path dir;
 
-  /** CPU used idle and loaded (same length), the messages carried and their latencies. */
-  private record Cpu(String what, Duration idle, Duration loaded, int messages, String there, String back) {
+  /** CPU used idle and in two loads (each as long as the idle phase), the messages of each, their latencies. */
+  private record Cpu(String what, Duration idle, Duration first, Duration second, int messages, String there,
+      String back) {
     String row() {
-      long perMessageMicros = (loaded.toNanos() - idle.toNanos()) / 1000 / messages;
-      return String.format("| %s | %.2f s | %.2f s | %.2f ms | %.2f ms | %s | %s |", what, idle.toMillis() / 1000.0,
-          loaded.toMillis() / 1000.0, loaded.toNanos() / 1e6 / messages, perMessageMicros / 1000.0, there, back);
+      return String.format("| %s | %.2f s | %.2f s (%.2f ms/msg) | %.2f s (%.2f ms/msg) | %s | %s |", what,
+          idle.toMillis() / 1000.0, first.toMillis() / 1000.0, first.toNanos() / 1e6 / messages,
+          second.toMillis() / 1000.0, second.toNanos() / 1e6 / messages, there, back);
     }
   }
 
@@ -135,7 +137,10 @@ class CpuBenchmark {
     print("XMPP, one MUC", loadBefore, rows, "Matrix→XMPP", "XMPP→Matrix");
   }
 
-  /** Idle for {@code SECONDS} after settling, then {@code RATE * SECONDS} messages; the CPU of each. */
+  /**
+   * Idle for {@code SECONDS} after settling, then {@code RATE * SECONDS} messages twice in a row: the first minute
+   * includes the JIT compiling the paths the traffic makes hot, the second is closer to a bridge that has run a while.
+   */
   private static Cpu measure(String what, long pid, LongConsumer send, LongSupplier pending,
       java.util.function.Supplier<String> there, java.util.function.Supplier<String> back)
       throws InterruptedException {
@@ -143,35 +148,43 @@ class CpuBenchmark {
     Duration start = ProcessSample.of(pid).cpu();
     TimeUnit.SECONDS.sleep(SECONDS);
     Duration idle = ProcessSample.of(pid).cpu().minus(start);
-    int messages = RATE * SECONDS;
     AtomicLong next = new AtomicLong();
+    Duration first = load(what + ", first load", pid, next, send, pending);
+    Duration second = load(what + ", second load", pid, next, send, pending);
+    Cpu cpu = new Cpu(what, idle, first, second, RATE * SECONDS, there.get(), back.get());
+    System.out.println("[cpu-bench] " + cpu.row());
+    return cpu;
+  }
+
+  /** {@code RATE * SECONDS} messages numbered on from {@code next}; the CPU until the last arrived. */
+  private static Duration load(String what, long pid, AtomicLong next, LongConsumer send, LongSupplier pending) {
+    long end = next.get() + (long) RATE * SECONDS;
     ScheduledExecutorService driver = Executors.newSingleThreadScheduledExecutor();
     jcmd(pid, "JFR.start", "name=cpu", "settings=" + System.getProperty("switchboard.bench.jfc", "profile"));
-    java.util.Map<String, Duration> threadsBefore = ProcessSample.cpuByThread(pid);
+    java.util.Map<String, Duration> threads = ProcessSample.cpuByThread(pid);
     Duration before = ProcessSample.of(pid).cpu();
     try {
       driver.scheduleAtFixedRate(() -> {
         long k = next.getAndIncrement();
-        if (k < messages) {
+        if (k < end) {
           send.accept(k);
         }
       }, 0, 1000 / RATE, TimeUnit.MILLISECONDS);
       await().atMost(Duration.ofSeconds(SECONDS).plus(WAIT)).pollInterval(Duration.ofMillis(100))
-          .until(() -> next.get() >= messages);
+          .until(() -> next.get() >= end);
       await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> pending.getAsLong() == 0);
     } finally {
       driver.shutdownNow();
     }
-    java.util.Map<String, Duration> threads = ProcessSample.cpuByThread(pid);
-    jcmd(pid, "JFR.stop", "name=cpu", "filename=" + JFR + "-" + pid + ".jfr");
-    threadsBefore.forEach((name, d) -> threads.merge(name, d.negated(), Duration::plus));
-    System.out.println("[cpu-bench] " + what + ", loaded, by thread: " + threads.entrySet().stream()
-        .filter(e -> e.getValue().toMillis() >= 20).sorted(java.util.Map.Entry.comparingByValue(
-            java.util.Comparator.reverseOrder()))
+    Duration used = ProcessSample.of(pid).cpu().minus(before);
+    java.util.Map<String, Duration> byThread = ProcessSample.cpuByThread(pid);
+    threads.forEach((name, then) -> byThread.computeIfPresent(name, (n, now) -> now.minus(then)));
+    jcmd(pid, "JFR.stop", "name=cpu", "filename=" + JFR + "-" + pid + "-" + end + ".jfr");
+    System.out.println("[cpu-bench] " + what + ": " + used.toMillis() + " ms; by thread: " + byThread.entrySet()
+        .stream().filter(e -> e.getValue().toMillis() >= 20)
+        .sorted(java.util.Map.Entry.comparingByValue(java.util.Comparator.reverseOrder()))
         .map(e -> e.getKey() + " " + e.getValue().toMillis() + " ms").toList());
-    Cpu cpu = new Cpu(what, idle, ProcessSample.of(pid).cpu().minus(before), messages, there.get(), back.get());
-    System.out.println("[cpu-bench] " + cpu.row());
-    return cpu;
+    return used;
   }
 
   /** A flight recording command for the measured process, when {@code jfr} is set. */
@@ -194,9 +207,9 @@ class CpuBenchmark {
   private static void print(String title, String loadBefore, List<Cpu> rows, String there, String back) {
     System.out.printf("%n%s: %d users, %d msg/s for %d s (half each way), load %s → %s%n", title, USERS, RATE,
         SECONDS, loadBefore, ProcessSample.loadAverage());
-    System.out.println("| process | CPU idle " + SECONDS + " s | CPU loaded " + SECONDS + " s | per message | per message"
-        + " above idle | " + there + " | " + back + " |");
-    System.out.println("| --- | --- | --- | --- | --- | --- | --- |");
+    System.out.println("| process | CPU idle " + SECONDS + " s | CPU, first " + SECONDS + " s of traffic | CPU, next "
+        + SECONDS + " s | " + there + " (both loads) | " + back + " (both loads) |");
+    System.out.println("| --- | --- | --- | --- | --- | --- |");
     rows.forEach(r -> System.out.println(r.row()));
     assertThat(rows).allSatisfy(r -> assertThat(r.there() + r.back()).doesNotContain(", 1 lost")
         .containsPattern("(?s), 0 lost.*, 0 lost"));
