@@ -133,6 +133,11 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
           mucs.onStanza(stanza);
         }
       }
+
+      @Override
+      public boolean skipsUnparsed(String element) {
+        return mucs.isUnneededCopy(element);
+      }
     }, context.blockingExecutor(), new SecureRandom());
     // One message map for every part, so their rows share group commits.
     MessageMap messageMap = context.messageMap();

@@ -69,6 +69,42 @@ final class PortalTraffic implements AutoCloseable {
     }
   }
 
+  /**
+   * The same people without the bridge: {@code users} Matrix users in one new public room and one IRC user in
+   * channel 0, bridged by {@link StandInBridge} (which the caller starts once the room exists: {@code standIn} gets
+   * the room id and returns once it is ready). Waits until one line crossed each way, then starts timing.
+   */
+  static PortalTraffic standIn(NgircdServer ircd, TestHomeserver hs, int users, String standInNick,
+      java.util.function.Consumer<String> standIn, Duration wait) throws IOException {
+    PortalTraffic traffic = new PortalTraffic();
+    try {
+      hs.onEvent(e -> traffic.toMatrix.arrived(e.path("content").path("body").asText(), "i2m "));
+      IrcTestUser observer = IrcTestUser.connect(ircd, "ref0");
+      observer.join(channel(0));
+      traffic.observers.add(observer);
+      String room = null;
+      for (int u = 0; u < users; u++) {
+        TestUser user = hs.user("user" + u);
+        room = room == null ? user.createRoom(dev.switchboard.testkit.homeserver.RoomSpec.publicRoom())
+            : user.join(room);
+        traffic.rooms.add(room);
+        traffic.users.add(user);
+      }
+      standIn.accept(room);
+      observer.awaitLine(joinOf(standInNick), wait);
+      String warm = "warm stand-in";
+      observer.say(channel(0), warm);
+      hs.awaitEvent(room, null, e -> e.path("content").path("body").asText().equals(warm), wait);
+      traffic.users.get(0).send(room, warm);
+      observer.awaitMessage(standInNick, channel(0), warm, wait);
+      traffic.timeArrivals(observer);
+      return traffic;
+    } catch (IOException | RuntimeException e) {
+      traffic.close();
+      throw e;
+    }
+  }
+
   /** Message {@code k}: even from a Matrix user (round robin), odd from a channel's IRC user. */
   void send(long k) {
     if (k % 2 == 0) {

@@ -40,6 +40,30 @@ record ProcessSample(long rssKiB, long hwmKiB, int threads, Duration cpu) {
     }
   }
 
+  /**
+   * CPU time by thread name, with digits dropped so that a pool's threads add up ({@code /proc/<pid>/task/*}):
+   * which threads a run's CPU went to.
+   */
+  static java.util.Map<String, Duration> cpuByThread(long pid) {
+    java.util.Map<String, Duration> out = new java.util.TreeMap<>();
+    try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+      for (Path task : tasks.toList()) {
+        try {
+          String stat = Files.readString(task.resolve("stat"));
+          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "#");
+          String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+          long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+          out.merge(name, Duration.ofMillis(ticks * 1000 / TICKS_PER_SECOND), Duration::plus);
+        } catch (IOException gone) {
+          // the thread ended between the listing and the read
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read /proc for pid " + pid + " (did it exit?)", e);
+    }
+    return out;
+  }
+
   private static long kib(String line) {
     return Long.parseLong(line.replaceAll("[^0-9]", ""));
   }

@@ -23,8 +23,8 @@ import org.jxmpp.jid.EntityFullJid;
  * A real XMPP user on the test Prosody (Smack over c2s, no TLS) that records, in stream order, the groupchat messages
  * it gets: live ones apart from history (delay-stamped) ones, as a client shows them.
  */
-final class XmppUser implements AutoCloseable {
-  final XMPPTCPConnection connection;
+public final class XmppUser implements AutoCloseable {
+  public final XMPPTCPConnection connection;
   /** Live groupchat messages (no delay stamp), in arrival order. */
   final List<Message> live = new CopyOnWriteArrayList<>();
   /** What this user said, by stanza id. */
@@ -43,7 +43,7 @@ final class XmppUser implements AutoCloseable {
   }
 
   /** Creates {@code user@localhost} and logs in. */
-  static XmppUser login(ProsodyServer prosody, String user) throws Exception {
+  public static XmppUser login(ProsodyServer prosody, String user) throws Exception {
     prosody.createUser(user, "pw-" + user);
     return loginExisting(prosody, user);
   }
@@ -158,7 +158,7 @@ final class XmppUser implements AutoCloseable {
 
 
   /** Sends a groupchat message to {@code room}. */
-  void say(EntityBareJid room, String body) throws Exception {
+  public void say(EntityBareJid room, String body) throws Exception {
     Message m = connection.getStanzaFactory().buildMessageStanza().to(room).ofType(Message.Type.groupchat)
         .setBody(body).build();
     said.put(m.getStanzaId(), body);

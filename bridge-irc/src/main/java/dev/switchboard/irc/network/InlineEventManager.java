@@ -59,30 +59,67 @@ public final class InlineEventManager implements EventManager {
     registerAnnotationFilter(ToSelfOnly.class, new ToSelfOnly.Processor());
   }
 
-  private record Target(Object listener, HandlerMethod handler) {}
+  /** A handler of the {@code listener}-th registered listener. */
+  private record Slot(int listener, HandlerMethod handler) {}
+
+  /**
+   * For each combination of listener classes (every puppet has the same), the handlers that take each event class,
+   * in descending priority: worked out on an event class's first publication and shared by every client. Without it
+   * each event looked at each of the ~70 handlers of every listener (a type test per handler per line).
+   */
+  private static final Map<List<Class<?>>, Map<Class<?>, List<Slot>>> SLOTS = new ConcurrentHashMap<>();
+
+  /** The listeners registered now and their classes' slots by event class, replaced together. */
+  private record Registered(Object[] listeners, Map<Class<?>, List<Slot>> slots) {
+    static Registered of(List<Object> listeners) {
+      List<Class<?>> classes = listeners.stream().<Class<?>>map(Object::getClass).toList();
+      return new Registered(listeners.toArray(), SLOTS.computeIfAbsent(classes, c -> new ConcurrentHashMap<>()));
+    }
+
+    List<Slot> slotsOf(Class<?> eventClass) {
+      return slots.computeIfAbsent(eventClass, this::find);
+    }
+
+    private List<Slot> find(Class<?> eventClass) {
+      List<Slot> found = new ArrayList<>(4);
+      for (int i = 0; i < listeners.length; i++) {
+        for (HandlerMethod h : handlersOf(listeners[i].getClass())) {
+          if (h.eventType().isAssignableFrom(eventClass)) {
+            found.add(new Slot(i, h));
+          }
+        }
+      }
+      found.sort(Comparator.comparingInt((Slot t) -> t.handler().priority()).reversed());
+      return List.copyOf(found);
+    }
+  }
+
+  private volatile Registered registered = Registered.of(List.of());
 
   @Override
   public void callEvent(Object event) {
     if (event instanceof ClientEvent e && e.getClient() != client) {
       throw new IllegalArgumentException("Event cannot be from another client!");
     }
-    List<Target> targets = new ArrayList<>(4);
-    for (Object listener : listeners) {
-      for (HandlerMethod h : handlersOf(listener.getClass())) {
-        if (h.eventType().isInstance(event) && accepted(h, event)) {
-          targets.add(new Target(listener, h));
-        }
-      }
+    Registered now = registered;
+    List<Slot> slots = now.slotsOf(event.getClass());
+    // Every filter is asked before the first handler runs, as MBassador decides a publication's subscribers first.
+    boolean[] accepted = new boolean[slots.size()];
+    for (int i = 0; i < accepted.length; i++) {
+      accepted[i] = accepted(slots.get(i).handler(), event);
     }
-    targets.sort(Comparator.comparingInt((Target t) -> t.handler().priority()).reversed());
-    for (Target t : targets) {
+    for (int i = 0; i < accepted.length; i++) {
+      if (!accepted[i]) {
+        continue;
+      }
+      HandlerMethod h = slots.get(i).handler();
       try {
-        t.handler().method().invoke(t.listener(), event);
+        h.method().invoke(now.listeners()[slots.get(i).listener()], event);
       } catch (InvocationTargetException e) {
-        log.warn("IRC {}: event handler {} failed on {}: {}", client.getName(), t.handler().method().getName(),
+        log.warn("IRC {}: event handler {} failed on {}: {}", client.getName(), h.method().getName(),
             event.getClass().getSimpleName(), String.valueOf(e.getCause()), e.getCause());
       } catch (IllegalAccessException e) {
-        log.warn("IRC {}: event handler {} is not accessible: {}", client.getName(), t.handler().method(), e);
+        log.warn("IRC {}: event handler {} is not accessible: {}", client.getName(), h.method(), e);
       }
     }
   }
@@ -152,11 +189,14 @@ public final class InlineEventManager implements EventManager {
   public synchronized void registerEventListener(Object listener) {
     if (!listeners.contains(listener)) {
       listeners.add(listener);
+      registered = Registered.of(listeners);
     }
   }
 
   @Override
   public synchronized void unregisterEventListener(Object listener) {
-    listeners.remove(listener);
+    if (listeners.remove(listener)) {
+      registered = Registered.of(listeners);
+    }
   }
 }

@@ -113,6 +113,9 @@ public final class IrcConnection {
     OutgoingConnections io = sockets != null ? sockets : ownSockets;
     Executor input = io.inputLane(this);
     this.lines = new LineWriter(network.id(), this::nick, this::sendRawLine, this::echoMessage);
+    if (role == ConnectionRole.PUPPET) {
+      lines.wire().filterChannelLines(); // only the bot's connection turns channel messages into events
+    }
     this.client = KittehClients.build(network, identity, nick.current(), role, scheduler, lines::useQueue,
         io.as(identity.user(), lines.wire()), input);
     this.sasl = new SaslLogin(network.id(), this::nick);

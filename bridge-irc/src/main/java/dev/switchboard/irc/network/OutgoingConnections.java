@@ -112,6 +112,7 @@ public final class OutgoingConnections implements AutoCloseable {
               // Kitteh adds its encoders in front of this (addFirst) once connected, so this stays at the tail
               // and sees each line as the String Kitteh was given, with the promise of its socket write.
               channel.pipeline().addLast(lines.handler());
+              lines.addInbound(channel.pipeline());
             }
           }
         });

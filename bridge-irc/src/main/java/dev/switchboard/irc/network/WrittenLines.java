@@ -37,6 +37,9 @@ final class WrittenLines {
     }
   }
 
+  /** Whether each socket's pipeline gets a {@link ChannelLineFilter} (puppets' connections). */
+  private volatile boolean filterChannelLines;
+
   // Guarded by this. Identity: the same text from two events is two lines.
   private final Map<String, Entry> expected = new IdentityHashMap<>();
 
@@ -77,6 +80,18 @@ final class WrittenLines {
 
   private synchronized Entry take(String raw) {
     return expected.remove(raw);
+  }
+
+  /** From the next socket on, other people's channel messages are dropped before Kitteh parses them. */
+  void filterChannelLines() {
+    filterChannelLines = true;
+  }
+
+  /** Adds this connection's inbound handlers to a new socket's pipeline: the channel line filter, if asked for. */
+  void addInbound(io.netty.channel.ChannelPipeline pipeline) {
+    if (filterChannelLines) {
+      pipeline.addLast(ChannelLineFilter.installer());
+    }
   }
 
   /** A handler for the tail of one socket's pipeline (a new one per socket). */

@@ -48,11 +48,15 @@ class IrcConnectionTest {
   }
 
   private IrcConnection connection(String nick, int nickLength) {
+    return connection(nick, nickLength, ConnectionRole.PUPPET, events);
+  }
+
+  private IrcConnection connection(String nick, int nickLength, ConnectionRole role, List<IrcEvent> to) {
     NetworkConfig network = new NetworkConfig("test", server.get().host(), server.get().port(), false, Optional.empty(),
         nick, Optional.empty(), FloodControl.DEFAULT, 3, NetsplitConfig.DEFAULT);
     IrcConnection c = new IrcConnection(network, new IrcConnection.Identity(nick, "sb", "test " + nick),
         nickLength, new Backoff(Duration.ofMillis(200), Duration.ofSeconds(1), new SplittableRandom(3)),
-        scheduler, scheduler, events::add);
+        scheduler, scheduler, to::add, role);
     connections.add(c);
     return c;
   }
@@ -110,9 +114,9 @@ class IrcConnectionTest {
   }
 
   @Test
-  void channelTrafficBecomesEvents() throws Exception {
+  void channelTrafficBecomesEventsOnTheBotsConnection() throws Exception {
     try (IrcTestUser alice = IrcTestUser.connect(server.get(), "alice")) {
-      IrcConnection bot = connection("bot");
+      IrcConnection bot = connection("bot", NgircdServer.NICK_LENGTH, ConnectionRole.BOT, events);
       bot.connect();
       bot.join(ROOM);
       await().atMost(WAIT).until(() -> bot.isIn(ROOM));
@@ -129,6 +133,50 @@ class IrcConnectionTest {
           .extracting(m -> m.nick() + " " + m.kind() + " " + m.text())
           .containsExactly("alice TEXT hello", "alice EMOTE waves", "alice NOTICE note");
       assertThat(events).anyMatch(e -> e instanceof IrcEvent.Joined j && j.nick().equals("alice") && !j.self());
+    }
+  }
+
+  /**
+   * A puppet's connection hears every line of its channel, but only the bot's turns them into events: the puppet's
+   * socket drops other people's channel messages before Kitteh parses them, and keeps what concerns the puppet
+   * (joins, parts, its own nick change, messages to it). Its own lines still go out, after a nick change too.
+   */
+  @Test
+  void aPuppetsConnectionDropsOtherPeoplesChannelMessagesAndKeepsTheRest() throws Exception {
+    List<IrcEvent> puppetEvents = new CopyOnWriteArrayList<>();
+    try (IrcTestUser alice = IrcTestUser.connect(server.get(), "alice")) {
+      IrcConnection bot = connection("bot", NgircdServer.NICK_LENGTH, ConnectionRole.BOT, events);
+      IrcConnection bob = connection("bob", NgircdServer.NICK_LENGTH, ConnectionRole.PUPPET, puppetEvents);
+      bot.connect();
+      bob.connect();
+      bot.join(ROOM);
+      bob.join(ROOM);
+      await().atMost(WAIT).until(() -> bot.isIn(ROOM) && bob.isIn(ROOM));
+
+      alice.join("#room");
+      alice.say("#room", "hello");
+      alice.notice("#room", "note");
+      alice.action("#room", "waves");
+      alice.say("bob", "just for bob");
+      alice.send("NICK alice2");
+      alice.say("#room", "renamed");
+      await().atMost(WAIT).until(() -> puppetEvents.stream()
+          .anyMatch(e -> e instanceof IrcEvent.PrivateMessage pm && pm.text().equals("just for bob")));
+      bob.requests().changeNick("bobby");
+      await().atMost(WAIT).until(() -> bob.nick().equals("bobby"));
+      bob.send(ROOM, MessageKind.TEXT, List.of("from the renamed puppet")).get(WAIT.toSeconds(),
+          java.util.concurrent.TimeUnit.SECONDS);
+      alice.awaitMessage("bobby", "#room", "from the renamed puppet", WAIT);
+      alice.part("#room");
+
+      await().atMost(WAIT).until(() -> puppetEvents.stream().anyMatch(e -> e instanceof IrcEvent.Left l && !l.self())
+          && events.stream().anyMatch(e -> e instanceof IrcEvent.Left l && !l.self()));
+      assertThat(events).filteredOn(e -> e instanceof IrcEvent.ChannelMessage)
+          .extracting(e -> ((IrcEvent.ChannelMessage) e).text())
+          .containsExactly("hello", "note", "waves", "renamed", "from the renamed puppet");
+      assertThat(puppetEvents).noneMatch(e -> e instanceof IrcEvent.ChannelMessage);
+      assertThat(puppetEvents).anyMatch(e -> e instanceof IrcEvent.Joined j && j.nick().equals("alice"));
+      assertThat(puppetEvents).anyMatch(e -> e instanceof IrcEvent.Left l && l.nick().equals("alice2"));
     }
   }
 

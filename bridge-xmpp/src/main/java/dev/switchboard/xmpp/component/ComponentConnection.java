@@ -71,6 +71,14 @@ public final class ComponentConnection implements AutoCloseable {
 
     /** A stanza addressed to the component that is not the response to one of our IQ requests. */
     void onStanza(Stanza stanza);
+
+    /**
+     * A look at a raw top-level element before it is parsed, on the event loop (must be cheap, must not block):
+     * true drops it unparsed, for elements no part reads (a MUC's copies for our users' occupants).
+     */
+    default boolean skipsUnparsed(String element) {
+      return false;
+    }
   }
 
   /** Where the connection stands. */
@@ -513,6 +521,9 @@ public final class ComponentConnection implements AutoCloseable {
         } else {
           log.warn("Unexpected element before the handshake completed: {}", abbreviate(xml));
         }
+        return;
+      }
+      if (listener.skipsUnparsed(xml)) {
         return;
       }
       Stanza stanza;

@@ -17,6 +17,8 @@ import dev.switchboard.core.portal.LinkedRoomAliases;
 import dev.switchboard.core.store.MessageMap;
 import dev.switchboard.xmpp.LinkEvents;
 import dev.switchboard.xmpp.XmppConfig;
+import dev.switchboard.xmpp.address.GatewayJids;
+import dev.switchboard.xmpp.address.MatrixUserJids;
 import dev.switchboard.xmpp.address.MucAliases;
 import dev.switchboard.xmpp.address.XmppGhostIds;
 import dev.switchboard.xmpp.component.ComponentConnection;
@@ -62,6 +64,7 @@ public final class MucBridge implements LinkEvents {
   private final MucToMatrix toMatrix;
   private final MatrixToMuc toMuc;
   private final MucSelfPing selfPing;
+  private final OccupantCopies copies;
   private final List<MessageHook> hooks = new CopyOnWriteArrayList<>();
 
   public MucBridge(XmppConfig config, ConnectorContext context, ComponentConnection connection,
@@ -88,6 +91,15 @@ public final class MucBridge implements LinkEvents {
     this.toMuc = new MatrixToMuc(context, rooms, occupants, listener, events, replies, reflections, connection,
         ghostIds, hub, new XmppMediaLinks(context.mediaLinks()));
     this.selfPing = new MucSelfPing(rooms, listener, connection, config.selfPingInterval());
+    this.copies = new OccupantCopies(new MatrixUserJids(domain), new GatewayJids(domain), reflections);
+  }
+
+  /**
+   * Whether a raw element from the stream is a MUC's copy of a groupchat message for one of our users' occupants
+   * that nothing reads (see {@link OccupantCopies}): the connection then drops it unparsed. Any thread.
+   */
+  public boolean isUnneededCopy(String xml) {
+    return copies.unneeded(xml);
   }
 
   /**

@@ -108,6 +108,16 @@ final class Reflections {
     return false;
   }
 
+  /** Whether a reflection of a message sent from {@code sender} is awaited (then copies to it must be read). */
+  boolean awaits(Jid sender) {
+    for (Key key : pending.keySet()) {
+      if (key.sender().equals(sender)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The stream went away: nothing on it will be reflected now, so every waiting delivery is sent again. */
   void onDisconnected() {
     for (Key key : List.copyOf(pending.keySet())) {
