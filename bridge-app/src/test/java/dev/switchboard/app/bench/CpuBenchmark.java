@@ -38,7 +38,8 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>IRC: the users' puppets are all in one ngircd channel, so every line reaches every puppet's connection. Then,
  * in the same run, {@link StandInBridge} (the least any bridge must do for the same traffic, one connection, its own
  * JVM) carries the same messages between the same homeserver and ngircd, idle and loaded alike. XMPP: the users are
- * occupants of one Prosody MUC through the bridge's component.
+ * occupants of one Prosody MUC through the bridge's component; then {@link StandInXmpp} (one client connection, one
+ * occupant, its own JVM) is measured the same way.
  *
  * <p>{@code ./mvnw -B -q -o -pl bridge-app -am package -DskipTests && ./mvnw -B -q -o -pl bridge-app -am verify
  * -Dswitchboard.bench=true -Dtest=CpuBenchmark -Dsurefire.failIfNoSpecifiedTests=false}, with
@@ -97,16 +98,9 @@ class CpuBenchmark {
     }
     try (NgircdServer ircd = NgircdServer.start(); TestHomeserver hs = BridgeProcess.homeserver()) {
       String nick = "standin";
-      String ghost = "@standin_ref0:" + hs.serverName();
-      int port = FreePorts.tcp();
-      String token = UUID.randomUUID().toString();
-      hs.registerAppService(new AppServiceRegistration("standin", "http://127.0.0.1:" + port, token,
-          UUID.randomUUID().toString(), "standin", List.of(new AppServiceRegistration.Namespace("@standin_.*", true)),
-          List.of(), List.of(), false, List.of()));
-      StandIn standIn = new StandIn();
+      StandIn standIn = new StandIn(hs);
       try (PortalTraffic traffic = PortalTraffic.standIn(ircd, hs, USERS, nick, room -> standIn.start(
-          List.of(ircd.host(), Integer.toString(ircd.port()), "#mem0", nick, hs.baseUrl(), token, room, ghost,
-              Integer.toString(port))), WAIT)) {
+          StandInBridge.class, List.of(ircd.host(), Integer.toString(ircd.port()), "#mem0", nick), room), WAIT)) {
         rows.add(measure("stand-in (one connection)", standIn.process.pid(), traffic::send, traffic::pending,
             () -> traffic.toIrc() + "", () -> traffic.toMatrix() + ""));
       } finally {
@@ -132,6 +126,19 @@ class CpuBenchmark {
           rows.add(measure(name(jar) + ", " + USERS + " Matrix users in the MUC", bridge.pid(), traffic::send,
               traffic::pending, () -> traffic.toXmpp() + "", () -> traffic.toMatrix() + ""));
         }
+      }
+    }
+    try (ProsodyServer prosody = ProsodyServer.start("warn"); TestHomeserver hs = BridgeProcess.homeserver()) {
+      String nick = "standin";
+      prosody.createUser(nick, "pw-" + nick);
+      StandIn standIn = new StandIn(hs);
+      try (MucTraffic traffic = MucTraffic.standIn(prosody, hs, USERS, nick, room -> standIn.start(StandInXmpp.class,
+          List.of(Integer.toString(prosody.c2sPort()), ProsodyServer.HOST, nick, "pw-" + nick, MucTraffic.MUC, nick),
+          room), WAIT)) {
+        rows.add(measure("stand-in (one client connection)", standIn.process.pid(), traffic::send, traffic::pending,
+            () -> traffic.toXmpp() + "", () -> traffic.toMatrix() + ""));
+      } finally {
+        standIn.stop();
       }
     }
     print("XMPP, one MUC", loadBefore, rows, "Matrix→XMPP", "XMPP→Matrix");
@@ -243,16 +250,34 @@ class CpuBenchmark {
         .put("nick", BOT);
   }
 
-  /** The stand-in's JVM, started with the launcher's heap and collector settings. */
+  /**
+   * A stand-in's JVM, started with the launcher's heap and collector settings, registered with the homeserver as an
+   * application service whose one ghost is {@code @standin_ref0}.
+   */
   private final class StandIn {
+    private final TestHomeserver hs;
+    private final int port = FreePorts.tcp();
+    private final String token = UUID.randomUUID().toString();
     private Process process;
 
-    void start(List<String> args) {
+    StandIn(TestHomeserver hs) {
+      this.hs = hs;
+      hs.registerAppService(new AppServiceRegistration("standin", "http://127.0.0.1:" + port, token,
+          UUID.randomUUID().toString(), "standin", List.of(new AppServiceRegistration.Namespace("@standin_.*", true)),
+          List.of(), List.of(), false, List.of()));
+    }
+
+    /**
+     * Runs {@code main} with its own arguments {@code args}, then the homeserver's URL, the as_token, {@code room},
+     * the ghost and the transactions port.
+     */
+    void start(Class<?> main, List<String> args, String room) {
       List<String> command = new ArrayList<>(List.of(JAVA));
       command.addAll(SHIPPED);
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"), StandInBridge.class.getName()));
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
       command.addAll(args);
-      Path log = dir.resolve("stand-in.log");
+      command.addAll(List.of(hs.baseUrl(), token, room, "@standin_ref0:" + hs.serverName(), Integer.toString(port)));
+      Path log = dir.resolve("stand-in-" + main.getSimpleName() + ".log");
       try {
         process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
       } catch (IOException e) {
