@@ -1,5 +1,9 @@
 package dev.switchboard.app.bench;
 
+import static dev.switchboard.app.bench.BenchProcesses.BOT;
+import static dev.switchboard.app.bench.BenchProcesses.JAR;
+import static dev.switchboard.app.bench.BenchProcesses.JAVA;
+import static dev.switchboard.app.bench.BenchProcesses.LAUNCHER;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -56,16 +60,12 @@ class CpuBenchmark {
   private static final int RATE = Integer.getInteger("switchboard.bench.rate", 5);
   private static final int SETTLE = Integer.getInteger("switchboard.bench.settle", 10);
   private static final String OPTS = System.getProperty("switchboard.bench.opts", "");
-  private static final Path JAR = Path.of("target", "switchboard.jar").toAbsolutePath();
   /** Another build's jar, measured in the same run right before this build's (e.g. the commit before a change). */
   private static final String BEFORE = System.getProperty("switchboard.bench.before", "");
-  private static final Path LAUNCHER = Path.of("..", "bin", "switchboard").toAbsolutePath().normalize();
-  private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
   /** The launcher's default settings, for the stand-in's JVM. */
   private static final List<String> SHIPPED = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx1g");
   /** Where to write a flight recording of each loaded phase ({@code <jfr>-<pid>.jfr}); none if empty. */
   private static final String JFR = System.getProperty("switchboard.bench.jfr", "");
-  private static final String BOT = "switchboard";
 
   @TempDir
   Path dir;

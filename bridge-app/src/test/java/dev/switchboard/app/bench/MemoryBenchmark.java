@@ -1,5 +1,9 @@
 package dev.switchboard.app.bench;
 
+import static dev.switchboard.app.bench.BenchProcesses.BOT;
+import static dev.switchboard.app.bench.BenchProcesses.JAR;
+import static dev.switchboard.app.bench.BenchProcesses.JAVA;
+import static dev.switchboard.app.bench.BenchProcesses.LAUNCHER;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -51,10 +55,6 @@ class MemoryBenchmark {
   private static final String OPTS = System.getProperty("switchboard.bench.opts", "");
   private static final List<String> VARIANTS =
       List.of(System.getProperty("switchboard.bench.variants", "default,launcher").split(","));
-  private static final Path JAR = Path.of("target", "switchboard.jar").toAbsolutePath();
-  private static final Path LAUNCHER = Path.of("..", "bin", "switchboard").toAbsolutePath().normalize();
-  private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-  private static final String BOT = "switchboard";
 
   @TempDir
   Path dir;

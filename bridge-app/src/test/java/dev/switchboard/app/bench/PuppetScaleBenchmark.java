@@ -1,5 +1,9 @@
 package dev.switchboard.app.bench;
 
+import static dev.switchboard.app.bench.BenchProcesses.BOT;
+import static dev.switchboard.app.bench.BenchProcesses.JAR;
+import static dev.switchboard.app.bench.BenchProcesses.JAVA;
+import static dev.switchboard.app.bench.BenchProcesses.LAUNCHER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -53,10 +57,6 @@ class PuppetScaleBenchmark {
   private static final int IDLE = Integer.getInteger("switchboard.bench.idle", 120);
   private static final Duration SETTLE = Duration.ofSeconds(15);
   private static final Duration WAIT = Duration.ofMinutes(30);
-  private static final Path JAR = Path.of("target", "switchboard.jar").toAbsolutePath();
-  private static final Path LAUNCHER = Path.of("..", "bin", "switchboard").toAbsolutePath().normalize();
-  private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-  private static final String BOT = "switchboard";
 
   @TempDir
   Path dir;
