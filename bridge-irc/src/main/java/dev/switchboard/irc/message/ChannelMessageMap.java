@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Which IRC line is which Matrix event, so a Matrix reply can name the IRC author and an IRC reference to a msgid
@@ -89,6 +90,18 @@ public final class ChannelMessageMap {
         .filter(id -> id.startsWith(AUTHOR) && id.indexOf('/', AUTHOR.length()) > AUTHOR.length())
         .map(id -> id.substring(AUTHOR.length(), id.indexOf('/', AUTHOR.length())))
         .findFirst(), blocking);
+  }
+
+  /**
+   * As {@link #authorOf}, asked once more a second later on a miss. An event relayed from IRC is recorded only once
+   * the homeserver's answer to its send has come back to us, and by then the homeserver may already have pushed a
+   * quick reply or reaction to it; the second look finds its author. An event that has none costs the second.
+   */
+  public CompletableFuture<Optional<String>> authorOfRecent(EventId event) {
+    return authorOf(event).thenCompose(found -> found.isPresent()
+        ? CompletableFuture.completedFuture(found)
+        : CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS))
+            .thenCompose(v -> authorOf(event)));
   }
 
   private CompletableFuture<Void> record(ChannelRef channel, String remoteId, RoomId room, EventId event) {

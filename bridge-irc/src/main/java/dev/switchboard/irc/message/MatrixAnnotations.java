@@ -9,7 +9,6 @@ import dev.switchboard.irc.portal.ChannelRef;
 import dev.switchboard.irc.puppet.Puppets;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Matrix reactions and redactions, which IRC has no words for, as short lines from the user's puppet: a reaction as
@@ -96,10 +95,7 @@ public final class MatrixAnnotations {
     } catch (IllegalArgumentException notAnEventId) {
       return CompletableFuture.completedFuture(Optional.empty());
     }
-    return map.authorOf(id).exceptionally(e -> Optional.empty()).thenCompose(found -> found.isPresent()
-        ? CompletableFuture.completedFuture(found)
-        : CompletableFuture.supplyAsync(() -> null, CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS))
-            .thenCompose(v -> map.authorOf(id).exceptionally(e -> Optional.empty())));
+    return map.authorOfRecent(id).exceptionally(e -> Optional.empty());
   }
 
   private static String oneLine(String key) {

@@ -157,9 +157,12 @@ public final class MatrixMessages {
     });
   }
 
-  /** {@code nick: } for the author of the message replied to; nothing when we do not know it. */
+  /**
+   * {@code nick: } for the author of the message replied to; nothing when we do not know it. A reply to a line
+   * relayed a moment ago may come before that line is recorded: asked again a second later.
+   */
   private CompletableFuture<String> replyPrefix(EventId original) {
-    return map.authorOf(original).handle((nick, err) -> {
+    return map.authorOfRecent(original).handle((nick, err) -> {
       if (err != null) {
         log.warn("IRC: could not look up the author of {}: {}", original, err.toString());
         return "";
