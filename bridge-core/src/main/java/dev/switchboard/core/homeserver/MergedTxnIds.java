@@ -32,10 +32,7 @@ final class MergedTxnIds {
   /** Drops the rows older than {@link #RETAIN} and loads the rest; in the queue's opening transaction. */
   static MergedTxnIds load(Connection c, long nowMs) throws SQLException {
     MergedTxnIds ids = new MergedTxnIds();
-    try (PreparedStatement st = c.prepareStatement("DELETE FROM outbound_merged_txn WHERE created_at < ?")) {
-      st.setLong(1, nowMs - RETAIN.toMillis());
-      st.executeUpdate();
-    }
+    forgetOld(c, nowMs);
     try (PreparedStatement st = c.prepareStatement(
         "SELECT txn_id, request, created_at FROM outbound_merged_txn ORDER BY created_at");
         ResultSet rs = st.executeQuery()) {
@@ -59,6 +56,10 @@ final class MergedTxnIds {
       }
       st.executeBatch();
     }
+    forgetOld(c, nowMs);
+  }
+
+  private static void forgetOld(Connection c, long nowMs) throws SQLException {
     try (PreparedStatement st = c.prepareStatement("DELETE FROM outbound_merged_txn WHERE created_at < ?")) {
       st.setLong(1, nowMs - RETAIN.toMillis());
       st.executeUpdate();
