@@ -7,9 +7,18 @@ import com.fasterxml.jackson.databind.JsonNode;
  *
  * @param seq position in the inbox, increasing in order of receipt
  * @param roomId the room, or null for events outside rooms (presence, to-device)
- * @param event the event as received
+ * @param json the event as received; its tree is built on first use, on the dispatching thread
  */
-public record InboxEntry(long seq, Kind kind, String roomId, JsonNode event) {
+public record InboxEntry(long seq, Kind kind, String roomId, LazyEvent json) {
+
+  public InboxEntry(long seq, Kind kind, String roomId, JsonNode event) {
+    this(seq, kind, roomId, LazyEvent.of(event));
+  }
+
+  /** The event as a tree (built on the first call). */
+  public JsonNode event() {
+    return json.tree();
+  }
 
   /** Where in the transaction the event came from. */
   public enum Kind {

@@ -203,12 +203,12 @@ public final class InboxStore {
       long seq = ++next[0];
       ps.setLong(p++, seq);
       ps.setString(p++, item.eventId());
-      ps.setLong(p++, originTs(item.event()));
+      ps.setLong(p++, item.fields().originTs());
       ps.setString(p++, item.roomId());
       ps.setString(p++, item.kind().column());
       ps.setString(p++, item.rawJson());
       ps.setLong(p++, now);
-      entries.add(new InboxEntry(seq, item.kind(), item.roomId(), item.event()));
+      entries.add(new InboxEntry(seq, item.kind(), item.roomId(), item.json()));
     }
     return entries;
   }
@@ -260,7 +260,7 @@ public final class InboxStore {
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
             out.add(new InboxEntry(rs.getLong(1), InboxEntry.Kind.fromColumn(rs.getString(2)), rs.getString(3),
-                parse(rs.getString(4))));
+                LazyEvent.of(parse(rs.getString(4)))));
           }
         }
       }

@@ -12,9 +12,18 @@ import java.util.List;
 public record ParsedTransaction(List<Item> events, int skipped) {
 
   /**
-   * An event and where it came from, with the room and event id read once.
+   * An event and where it came from, with what the inbox needs of it read once ({@link EventFields}).
    *
-   * @param rawJson the event's JSON text exactly as received, stored as is (no re-serialising)
+   * @param json the event as received, for dispatch; its tree is built on first use
+   * @param rawJson the JSON text to store: the event's text exactly as received (no re-serialising), unless
+   *     {@link SecretScrubber} took a secret out of it
    */
-  public record Item(InboxEntry.Kind kind, String eventId, String roomId, JsonNode event, String rawJson) {}
+  public record Item(InboxEntry.Kind kind, String eventId, String roomId, EventFields fields, LazyEvent json,
+      String rawJson) {
+
+    /** The event as a tree (built on the first call). */
+    public JsonNode event() {
+      return json.tree();
+    }
+  }
 }

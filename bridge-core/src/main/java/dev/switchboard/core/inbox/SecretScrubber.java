@@ -27,10 +27,10 @@ public final class SecretScrubber {
 
   /** The item to store: {@code item} itself, or one whose stored JSON has the secrets removed. */
   ParsedTransaction.Item storable(ParsedTransaction.Item item, ObjectMapper json) {
-    if (item.kind() != InboxEntry.Kind.PDU || !"m.room.message".equals(item.event().path("type").asText())) {
+    if (item.kind() != InboxEntry.Kind.PDU || !"m.room.message".equals(item.fields().type())) {
       return item;
     }
-    String body = item.event().path("content").path("body").textValue();
+    String body = item.fields().body();
     if (body == null || !body.stripLeading().startsWith("!")) {
       return item;
     }
@@ -45,7 +45,7 @@ public final class SecretScrubber {
     content.remove("format");
     content.put(MARK, true);
     try {
-      return new ParsedTransaction.Item(item.kind(), item.eventId(), item.roomId(), item.event(),
+      return new ParsedTransaction.Item(item.kind(), item.eventId(), item.roomId(), item.fields(), item.json(),
           json.writeValueAsString(copy));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a parsed event always serialises", e);

@@ -97,14 +97,14 @@ public final class TransactionParser {
           if (value != JsonToken.START_ARRAY) {
             throw new IllegalArgumentException("transaction body's 'events' must be an array");
           }
-          pdus = readArray(p, raw, InboxEntry.Kind.PDU, blanked, skips);
+          pdus = readArray(p, raw, json, InboxEntry.Kind.PDU, blanked, skips);
         } else if (EPHEMERAL_KEYS.contains(field) && value == JsonToken.START_ARRAY
             && (ephemeral == null || field.equals(EPHEMERAL_KEYS.get(0)))) {
           // Homeservers send one name or the other; if both come, the stable one wins.
-          ephemeral = readArray(p, raw, InboxEntry.Kind.EPHEMERAL, blanked, skips);
+          ephemeral = readArray(p, raw, json, InboxEntry.Kind.EPHEMERAL, blanked, skips);
         } else if (TO_DEVICE_KEYS.contains(field) && value == JsonToken.START_ARRAY
             && (toDevice == null || field.equals(TO_DEVICE_KEYS.get(0)))) {
-          toDevice = readArray(p, raw, InboxEntry.Kind.TO_DEVICE, blanked, skips);
+          toDevice = readArray(p, raw, json, InboxEntry.Kind.TO_DEVICE, blanked, skips);
         } else {
           if (EPHEMERAL_KEYS.contains(field) || TO_DEVICE_KEYS.contains(field)) {
             skips.note("'" + field + "' is not an array");
@@ -158,24 +158,29 @@ public final class TransactionParser {
     return derived;
   }
 
-  private static List<ParsedTransaction.Item> readArray(JsonParser p, byte[] raw, InboxEntry.Kind kind,
-      Set<Integer> blanked, Skips skips) throws IOException {
+  /** The array's valid events, each read by {@link EventFields} without a tree ({@link LazyEvent} builds it later). */
+  private static List<ParsedTransaction.Item> readArray(JsonParser p, byte[] raw, ObjectMapper json,
+      InboxEntry.Kind kind, Set<Integer> blanked, Skips skips) throws IOException {
     List<ParsedTransaction.Item> out = new ArrayList<>();
     while (p.nextToken() != JsonToken.END_ARRAY) {
       int start = (int) p.currentTokenLocation().getByteOffset();
-      JsonNode e = p.readValueAsTree();
+      EventFields fields = null;
+      if (p.currentToken() == JsonToken.START_OBJECT) {
+        fields = EventFields.read(p);
+      } else {
+        p.skipChildren();
+      }
       int end = (int) p.currentLocation().getByteOffset();
       String problem = blanked.contains(start) ? TOO_DEEP
-          : kind == InboxEntry.Kind.PDU ? roomEventProblem(e) : edu(e);
+          : fields == null ? (kind == InboxEntry.Kind.PDU ? "not a JSON object" : "not an object with a type")
+          : kind == InboxEntry.Kind.PDU ? fields.roomEventProblem() : fields.eduProblem();
       if (problem != null) {
-        skips.skip(kind.column() + " event " + problem, e.path("event_id").isTextual() ? e.get("event_id").textValue()
-            : null);
+        skips.skip(kind.column() + " event " + problem, fields == null ? null : fields.eventId());
         continue;
       }
       String rawJson = new String(raw, start, end - start, StandardCharsets.UTF_8);
-      JsonNode room = e.path("room_id");
-      out.add(new ParsedTransaction.Item(kind, kind == InboxEntry.Kind.PDU ? e.get("event_id").textValue() : null,
-          room.isTextual() ? room.textValue() : null, e, rawJson));
+      out.add(new ParsedTransaction.Item(kind, kind == InboxEntry.Kind.PDU ? fields.eventId() : null,
+          fields.roomId(), fields, LazyEvent.of(rawJson, json), rawJson));
     }
     return out;
   }
@@ -215,37 +220,5 @@ public final class TransactionParser {
       return cut.codePoints().map(c -> Character.isISOControl(c) ? '?' : c)
           .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
     }
-  }
-
-  private static String edu(JsonNode e) {
-    return e.isObject() && e.path("type").isTextual() ? null : "not an object with a type";
-  }
-
-  /** Null when the event has what dispatch needs, else why not. */
-  private static String roomEventProblem(JsonNode e) {
-    if (!e.isObject()) {
-      return "not a JSON object";
-    }
-    for (String field : List.of("event_id", "room_id", "sender", "type")) {
-      if (!e.path(field).isTextual() || e.path(field).textValue().isEmpty()) {
-        return "missing or non-string '" + field + "'";
-      }
-    }
-    if (!e.get("event_id").textValue().startsWith("$")) {
-      return "event_id does not start with '$'";
-    }
-    if (!e.get("room_id").textValue().startsWith("!")) {
-      return "room_id does not start with '!'";
-    }
-    if (!e.get("sender").textValue().startsWith("@") || e.get("sender").textValue().indexOf(':') < 2) {
-      return "sender is not a user id";
-    }
-    if (e.has("content") && !e.get("content").isObject()) {
-      return "content is not an object";
-    }
-    if (e.has("state_key") && !e.get("state_key").isTextual()) {
-      return "state_key is not a string";
-    }
-    return null;
   }
 }
