@@ -65,7 +65,7 @@ final class MergedBatches {
               }
             }
             OutboundQueue.deleteRows(c, behindSeqs);
-            MergedTxnIds.store(c, txnIds, json, now);
+            MergedTxnIds.store(c, merged.txnId(), txnIds, json, now);
             return null;
           });
         } catch (StoreException e) {
