@@ -337,7 +337,10 @@ public final class OutboundQueue implements AutoCloseable {
     return entry.done();
   }
 
-  /** A line that already went inside a merged event, come again: its merged request goes again instead. */
+  /**
+   * A line that already went inside a merged event, come again under its own txn id (a remote history replay): the
+   * merged request goes again instead, so the homeserver answers it from its transaction cache.
+   */
   private Entry againInItsBatch(Entry entry) {
     OutboundRequest batch = mergedBatches.mergedRequestOf(entry.request());
     if (batch == null) {
@@ -361,7 +364,8 @@ public final class OutboundQueue implements AutoCloseable {
     List<Entry> behind = new ArrayList<>();
     for (Entry next : lane.tailMap(head.seq(), false).values()) {
       boolean stored = next.persisted().isDone() && !next.persisted().isCompletedExceptionally();
-      if (!next.mayCoalesce() || !stored || mergedBatches.wentInABatch(next.request()) || next.result().isDone() || !batch.add(next.request())) {
+      if (!next.mayCoalesce() || !stored || mergedBatches.wentInABatch(next.request()) || next.result().isDone()
+          || !batch.add(next.request())) {
         break;
       }
       behind.add(next);

@@ -27,12 +27,12 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
  * The durable commit a merged batch waits for before it is sent ({@link MergedBatches#group}): full batches of
- * {@value #LINES} lines of {@value #LINE_CHARS} characters of random words (15.6 KB of text, under the 16 KiB cap), the head's row
- * rewritten, the other rows deleted, the lines' txn ids stored. The reference, in the same run and interleaved batch
- * by batch: the same transaction with the lines' txn ids stored as migration V7 stored them (the whole merged
- * request in each line's row, table shaped as V7's). Prints the bytes each layout stores per batch, the commit time
- * p50/p99, and on PostgreSQL (a durable server of its own) the WAL bytes per commit. Not a timed test. Run (see
- * docs/benchmarks.md): {@code ./mvnw -B -q -o -pl bridge-core -am verify -Dswitchboard.bench=true
+ * {@value #LINES} lines of {@value #LINE_CHARS} characters of random words (15.6 KB of text, under the 16 KiB cap),
+ * the head's row rewritten, the other rows deleted, the lines' txn ids stored. The reference, in the same run and
+ * interleaved batch by batch: the same transaction with the lines' txn ids stored as migration V7 stored them (the
+ * whole merged request in each line's row, table shaped as V7's). Prints the bytes each layout stores per batch, the
+ * commit time p50/p99, and on PostgreSQL (a durable server of its own) the WAL bytes per commit. Not a timed test.
+ * Run (see docs/benchmarks.md): {@code ./mvnw -B -q -o -pl bridge-core -am verify -Dswitchboard.bench=true
  * -Dtest=MergedBatchBenchmark -Dsurefire.failIfNoSpecifiedTests=false}
  */
 @EnabledIfSystemProperty(named = "switchboard.bench", matches = "true")
