@@ -261,6 +261,9 @@ class CoalescingTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> bridge.queuedRows() == 1);
     String stored = storedRequest();
     assertThat(JSON.readTree(stored).path("content").path("body").asText()).isEqualTo("b\nc\nd");
+    // The lines' txn ids were committed with it, before any send: a replay of one finds the batch.
+    assertThat(count("SELECT COUNT(*) FROM outbound_merged_batch")).isEqualTo(1);
+    assertThat(count("SELECT COUNT(*) FROM outbound_merged_line")).isEqualTo(3);
     bridge.close();
 
     fake.faults = s -> null;

@@ -142,14 +142,24 @@ class MergedTxnIdsTest {
         st.setLong(3, (Long) row[2]);
         st.addBatch();
       }
+      // More lines than one page of the migration's inserts, so it has to go on past the first.
+      for (int b = 0; b < 60; b++) {
+        for (int l = 0; l < CoalescedLines.MAX_LINES; l++) {
+          st.setString(1, "many-" + b + "-" + l);
+          st.setString(2, request("many-" + b + "+20", "batch " + b));
+          st.setLong(3, T0 + 7);
+          st.addBatch();
+        }
+      }
       st.executeBatch();
     }
 
     try (Database db = engine.open(url)) {
       assertThat(db.tableNames()).doesNotContain("outbound_merged_txn");
-      assertThat(count(db, "SELECT COUNT(*) FROM outbound_merged_batch")).isEqualTo(2);
-      assertThat(count(db, "SELECT COUNT(*) FROM outbound_merged_line")).isEqualTo(5);
+      assertThat(count(db, "SELECT COUNT(*) FROM outbound_merged_batch")).isEqualTo(2 + 60);
+      assertThat(count(db, "SELECT COUNT(*) FROM outbound_merged_line")).isEqualTo(5 + 60 * 20);
       MergedTxnIds upgraded = load(db, T0 + 10);
+      assertThat(upgraded.mergedRequestOf("many-59-19")).isEqualTo(request("many-59+20", "batch 59"));
       assertThat(List.of("a", "b", "c")).allSatisfy(l -> assertThat(upgraded.mergedRequestOf(l)).isEqualTo(first));
       assertThat(List.of("d", "e")).allSatisfy(l -> assertThat(upgraded.mergedRequestOf(l)).isEqualTo(second));
       assertThat(upgraded.mergedRequestOf("broken")).isNull();
