@@ -44,9 +44,9 @@ import org.slf4j.LoggerFactory;
  * they go as one multi-line event ({@link CoalescedLines}: same sender and msgtype, no relations, capped in lines and
  * bytes); every line's future completes with that event. The grouping is committed before the send (the head's row
  * becomes the merged request under a txn id of its own, the others' rows are deleted), so a restart resends exactly
- * that event under that txn id. Rows left by a previous run never merge: one of them may have been sent already. A
- * line that comes again under its own txn id after it went inside a merged event sends that event again
- * ({@link MergedTxnIds}), so the homeserver's transaction cache still drops the repeat.
+ * that event under that txn id ({@link MergedBatches} builds and commits it). Rows left by a previous run never merge:
+ * one of them may have been sent already. A line that comes again under its own txn id after it went inside a merged
+ * event sends that event again ({@link MergedTxnIds}), so the homeserver's transaction cache still drops the repeat.
  * A room that keeps up never waits for this: a line with nothing behind it is sent alone, at once.
  *
  * <p>Writes are group-committed ({@link GroupCommitter}, on the {@code dbExecutor}): everything waiting (across rooms)
@@ -114,7 +114,7 @@ public final class OutboundQueue implements AutoCloseable {
   private final GroupCommitter<PendingInsert> inserts;
   private final GroupCommitter<Long> deletes;
   private final AtomicLong nextSeq;
-  private final MergedTxnIds mergedTxnIds;
+  private final MergedBatches mergedBatches;
   private volatile boolean closed;
   private final AtomicBoolean tokenRefused = new AtomicBoolean();
 
@@ -126,7 +126,7 @@ public final class OutboundQueue implements AutoCloseable {
     this.clock = clock;
     this.redelivery = redelivery;
     this.nextSeq = new AtomicLong(maxSeq);
-    this.mergedTxnIds = mergedTxnIds;
+    this.mergedBatches = new MergedBatches(database, dbExecutor, clock, mergedTxnIds);
     this.inserts = new GroupCommitter<>("outbound queue inserts", dbExecutor, MAX_BATCH,
         GroupCommitter.OnFailure.FAIL_BATCH, this::writeInserts);
     this.deletes = new GroupCommitter<>("outbound queue deletes of sent requests", dbExecutor, MAX_BATCH,
@@ -342,21 +342,13 @@ public final class OutboundQueue implements AutoCloseable {
    * merged request goes again instead, so the homeserver answers it from its transaction cache.
    */
   private Entry againInItsBatch(Entry entry) {
-    String merged = entry.request() instanceof OutboundRequest.SendEvent send
-        ? mergedTxnIds.mergedRequestOf(send.txnId()) : null;
-    if (merged == null) {
+    OutboundRequest batch = mergedBatches.mergedRequestOf(entry.request());
+    if (batch == null) {
       return entry;
     }
-    try {
-      OutboundRequest batch = JSON.readValue(merged, OutboundRequest.class);
-      log.debug("{} in {} was sent inside a merged event: sending that again", entry.request().describe(),
-          entry.request().room());
-      return new Entry(entry.seq(), batch, entry.result(), entry.persisted(), entry.done(), false, List.of());
-    } catch (IOException | IllegalArgumentException e) {
-      log.warn("Unreadable merged request for a line in {}: sending the line as it is: {}", entry.request().room(),
-          e.getMessage());
-      return entry;
-    }
+    log.debug("{} in {} was sent inside a merged event: sending that again", entry.request().describe(),
+        entry.request().room());
+    return new Entry(entry.seq(), batch, entry.result(), entry.persisted(), entry.done(), false, List.of());
   }
 
   /**
@@ -372,9 +364,8 @@ public final class OutboundQueue implements AutoCloseable {
     List<Entry> behind = new ArrayList<>();
     for (Entry next : lane.tailMap(head.seq(), false).values()) {
       boolean stored = next.persisted().isDone() && !next.persisted().isCompletedExceptionally();
-      boolean sentBefore = next.request() instanceof OutboundRequest.SendEvent send
-          && mergedTxnIds.mergedRequestOf(send.txnId()) != null;
-      if (!next.mayCoalesce() || !stored || sentBefore || next.result().isDone() || !batch.add(next.request())) {
+      if (!next.mayCoalesce() || !stored || mergedBatches.wentInABatch(next.request()) || next.result().isDone()
+          || !batch.add(next.request())) {
         break;
       }
       behind.add(next);
@@ -383,48 +374,20 @@ public final class OutboundQueue implements AutoCloseable {
   }
 
   /**
-   * Sends {@code head} and the lines {@code behind} it as one event. The grouping is made durable first, in one
-   * transaction: the head's row becomes the merged request (with its own txn id) and the other lines' rows go. A crash
-   * before that commit leaves the lines as they were, none sent; after it, the next start sends the merged row under
-   * the same txn id, which the homeserver posts once. If the commit fails, the head goes alone.
+   * Sends {@code head} and the lines {@code behind} it as one event once the grouping is committed
+   * ({@link MergedBatches#group}); if it could not be, the head goes alone and the others follow in their turn.
    */
   private void coalesce(Delivery delivery, Entry head, List<Entry> behind) {
     List<OutboundRequest.SendEvent> lines = new ArrayList<>();
     lines.add((OutboundRequest.SendEvent) head.request());
     behind.forEach(e -> lines.add((OutboundRequest.SendEvent) e.request()));
-    OutboundRequest.SendEvent merged = CoalescedLines.merge(lines);
-    List<String> txnIds = lines.stream().map(OutboundRequest.SendEvent::txnId).toList();
-    try {
-      String json = JSON.writeValueAsString(merged);
-      dbExecutor.execute(() -> {
-        long now = clock.millis();
-        try {
-          database.inTransaction(c -> {
-            try (PreparedStatement st = c.prepareStatement("UPDATE outbound_queue SET request = ? WHERE seq = ?")) {
-              st.setString(1, json);
-              st.setLong(2, head.seq());
-              if (st.executeUpdate() != 1) {
-                throw new java.sql.SQLException("row " + head.seq() + " is not stored");
-              }
-            }
-            deleteRows(c, behind.stream().map(Entry::seq).toList());
-            MergedTxnIds.store(c, txnIds, json, now);
-            return null;
-          });
-        } catch (StoreException e) {
-          log.warn("Could not store a batch of {} lines in {}; sending them one by one: {}", lines.size(),
-              head.request().room(), e.getMessage());
-          send(delivery, head, 0);
-          return;
-        }
-        mergedTxnIds.remember(txnIds, json, now);
+    mergedBatches.group(head.seq(), behind.stream().map(Entry::seq).toList(), lines).whenComplete((merged, e) -> {
+      if (e == null) {
         send(delivery, batchOf(head, merged, behind), 0);
-      });
-    } catch (JsonProcessingException | RejectedExecutionException e) {
-      log.debug("Could not merge {} lines in {} ({}); sending them one by one", lines.size(), head.request().room(),
-          e.toString());
-      send(delivery, head, 0);
-    }
+      } else {
+        send(delivery, head, 0);
+      }
+    });
   }
 
   /** The merged batch takes the head's place in its lane; its answer is every line's. */
@@ -549,7 +512,7 @@ public final class OutboundQueue implements AutoCloseable {
     entry.done().complete(null);
   }
 
-  private static void deleteRows(java.sql.Connection c, List<Long> seqs) throws java.sql.SQLException {
+  static void deleteRows(java.sql.Connection c, List<Long> seqs) throws java.sql.SQLException {
     if (seqs.isEmpty()) {
       return;
     }

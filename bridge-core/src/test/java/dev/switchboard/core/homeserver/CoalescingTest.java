@@ -138,8 +138,13 @@ class CoalescingTest {
     }
     assertThat(bodies()).containsExactly("warm-up", "warm-up", "a", "b\nc\nd");
     assertThat(events).containsOnly(events.get(0)).doesNotContain(firstEvent);
-    assertThat(room.timeline().get(3).txnId()).isEqualTo(
-        TransactionIds.derive(ALICE, ROOM, "send", "line-b") + "+3");
+    String batchTxnId = TransactionIds.derive(ALICE, ROOM, "send", "line-b") + "+3";
+    assertThat(room.timeline().get(3).txnId()).isEqualTo(batchTxnId);
+    // The merged request is stored once, under the batch's txn id; each line only points at it.
+    assertThat(count("SELECT COUNT(*) FROM outbound_merged_batch WHERE txn_id = '" + batchTxnId + "'")).isEqualTo(1);
+    assertThat(count("SELECT COUNT(*) FROM outbound_merged_batch")).isEqualTo(1);
+    assertThat(count("SELECT COUNT(*) FROM outbound_merged_line WHERE batch_txn_id = '" + batchTxnId + "'"))
+        .isEqualTo(3);
     assertThat(bridge.queue.coalescedBatches()).isEqualTo(1);
     assertThat(bridge.queue.coalescedLines()).isEqualTo(3);
     // Every line is counted as a bridged message.
@@ -256,6 +261,9 @@ class CoalescingTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> bridge.queuedRows() == 1);
     String stored = storedRequest();
     assertThat(JSON.readTree(stored).path("content").path("body").asText()).isEqualTo("b\nc\nd");
+    // The lines' txn ids were committed with it, before any send: a replay of one finds the batch.
+    assertThat(count("SELECT COUNT(*) FROM outbound_merged_batch")).isEqualTo(1);
+    assertThat(count("SELECT COUNT(*) FROM outbound_merged_line")).isEqualTo(3);
     bridge.close();
 
     fake.faults = s -> null;
@@ -305,6 +313,41 @@ class CoalescingTest {
     assertThat(bodies()).containsExactly("warm-up", "warm-up", "a", "b\nc", "new");
   }
 
+  /**
+   * Lines merged by a bridge before the upgrade to one request per batch (rows of V7's table, the request in each
+   * line's row): delivered again after it, each still sends its merged event again, posted once.
+   */
+  @Test
+  void aLineMergedBeforeTheUpgradeStillSendsItsMergedEventAgain() throws Exception {
+    bridge.close();
+    dbUrl = engine.freshUrl(tmp);
+    org.flywaydb.core.Flyway.configure().dataSource(dbUrl, engine.user(), "").locations("classpath:db/migration/core")
+        .table("flyway_schema_history").target("7").load().migrate();
+    List<OutboundRequest.SendEvent> lines = List.of(
+        new OutboundRequest.SendEvent(ALICE, ROOM, "m.room.message", text("b"),
+            TransactionIds.derive(ALICE, ROOM, "send", "up-b"), null),
+        new OutboundRequest.SendEvent(ALICE, ROOM, "m.room.message", text("c"),
+            TransactionIds.derive(ALICE, ROOM, "send", "up-c"), null));
+    String merged = JSON.writeValueAsString(CoalescedLines.merge(lines));
+    try (var c = java.sql.DriverManager.getConnection(dbUrl, engine.user(), "");
+        var st = c.prepareStatement("INSERT INTO outbound_merged_txn (txn_id, request, created_at) VALUES (?, ?, ?)")) {
+      for (OutboundRequest.SendEvent line : lines) {
+        st.setString(1, line.txnId());
+        st.setString(2, merged);
+        st.setLong(3, System.currentTimeMillis());
+        st.addBatch();
+      }
+      st.executeBatch();
+    }
+    bridge = open();
+    say(ALICE, text("warm-up"), "warm-alice").get(5, TimeUnit.SECONDS);
+
+    EventId event = say(ALICE, text("c"), "up-c").get(5, TimeUnit.SECONDS);
+    assertThat(say(ALICE, text("b"), "up-b").get(5, TimeUnit.SECONDS)).isEqualTo(event);
+    assertThat(bodies()).containsExactly("warm-up", "b\nc");
+    assertThat(room.timeline().get(1).txnId()).isEqualTo(lines.get(0).txnId() + "+2");
+  }
+
   /** Rows a previous run left are sent as they were stored, never merged: one of them may have been sent already. */
   @Test
   void rowsLeftByTheLastRunAreNeverMerged() throws Exception {
@@ -325,6 +368,15 @@ class CoalescingTest {
     await().atMost(Duration.ofSeconds(5)).until(() -> bridge.queuedRows() == 0);
     assertThat(bodies()).containsExactly("warm-up", "r0", "r1", "r2", "r3");
     assertThat(bridge.queue.coalescedBatches()).isZero();
+  }
+
+  private long count(String sql) {
+    return bridge.database.inTransaction(c -> {
+      try (var st = c.prepareStatement(sql); var rs = st.executeQuery()) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    });
   }
 
   private String storedRequest() {

@@ -141,14 +141,14 @@ class OutboundQueueBenchmark {
         count / (elapsed / 1e9), pct(latency, 50), pct(latency, 99), pct(latency, 100), load0, loadAverage());
   }
 
-  private static double pct(long[] nanos, int p) {
+  static double pct(long[] nanos, int p) {
     long[] sorted = nanos.clone();
     Arrays.sort(sorted);
     int i = Math.min(sorted.length - 1, Math.max(0, (int) Math.ceil(p / 100.0 * sorted.length) - 1));
     return sorted[i] / 1e6;
   }
 
-  private static String loadAverage() {
+  static String loadAverage() {
     try {
       String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
       return f[0] + " " + f[1] + " " + f[2];
