@@ -23,12 +23,17 @@ import java.util.function.Consumer;
  * close after a last answer are done one way.
  */
 public record HttpAnswer(HttpResponseStatus status, String contentType, byte[] body) {
+  private static final byte[] EMPTY_OBJECT = {'{', '}'};
   private static final byte[] UNWRITABLE =
       "{\"errcode\":\"M_UNKNOWN\",\"error\":\"internal error\"}".getBytes(StandardCharsets.UTF_8);
 
   /** {@code body} as JSON; a body Jackson cannot write becomes a Matrix-style internal error with the same status. */
   public static HttpAnswer json(HttpResponseStatus status, Object body, ObjectMapper json) {
     byte[] bytes;
+    if (body instanceof com.fasterxml.jackson.databind.node.ObjectNode o && o.isEmpty()) {
+      // Every acknowledged transaction's answer: not worth a generator each time (issue 19, ingest).
+      return new HttpAnswer(status, HttpHeaderValues.APPLICATION_JSON.toString(), EMPTY_OBJECT.clone());
+    }
     try {
       bytes = json.writeValueAsBytes(body);
     } catch (JsonProcessingException e) {

@@ -29,16 +29,30 @@ public final class InboxStore {
   private final ObjectMapper json;
   private final Object writeLock = new Object();
   private long lastSeq;
+  private final DoneWatermark watermark;
 
   public InboxStore(Database database, Clock clock, ObjectMapper json) {
     this.database = database;
     this.clock = clock;
     this.json = json;
+    // Never hand out a seq at or under the watermark again, even once pruning has emptied the table.
     this.lastSeq = database.inTransaction(c -> {
-      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT MAX(seq) FROM inbox_event")) {
+      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT MAX(m) FROM ("
+          + "SELECT MAX(seq) AS m FROM inbox_event UNION ALL SELECT done_through FROM inbox_progress "
+          + "UNION ALL SELECT MAX(seq) FROM inbox_done_early) x")) {
         return rs.next() ? rs.getLong(1) : 0L;
       }
     });
+    this.watermark = new DoneWatermark(database.inTransaction(c -> {
+      List<Long> seqs = new ArrayList<>();
+      try (Statement s = c.createStatement();
+          ResultSet rs = s.executeQuery("SELECT e.seq FROM inbox_event e WHERE " + DoneWatermark.UNDONE)) {
+        while (rs.next()) {
+          seqs.add(rs.getLong(1));
+        }
+      }
+      return seqs;
+    }), lastSeq);
     if (database.dialect() == Database.Dialect.POSTGRESQL) {
       skipInsertVacuum();
     }
@@ -97,20 +111,17 @@ public final class InboxStore {
           if (!insertTxn(c, txnId, bodySha256, now, items.size())) {
             return Optional.empty();
           }
-          long first = next[0] + 1;
           List<InboxEntry> fresh = new ArrayList<>(items.size());
           for (int from = 0; from < items.size(); from += ROWS_PER_STATEMENT) {
             List<ParsedTransaction.Item> chunk = items.subList(from, Math.min(items.size(), from + ROWS_PER_STATEMENT));
             insertEvents(c, chunk, next, now, fresh);
-          }
-          if (!fresh.isEmpty()) {
-            markUndone(c, first, next[0]);
           }
           return Optional.of(fresh);
         });
       }
       if (result.isPresent()) {
         lastSeq = next[0];
+        watermark.added(result.get(), lastSeq);
       }
       return result;
     }
@@ -128,16 +139,6 @@ public final class InboxStore {
   }
 
   private static final String EVENT_ROW = "(?, ?, ?, ?, ?, ?, ?)";
-
-  /** The undone rows of the events just inserted with seqs {@code first..last} (skipped ones have no event row). */
-  private static void markUndone(Connection c, long first, long last) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(
-        "INSERT INTO inbox_undone (seq) SELECT seq FROM inbox_event WHERE seq BETWEEN ? AND ?")) {
-      ps.setLong(1, first);
-      ps.setLong(2, last);
-      ps.executeUpdate();
-    }
-  }
 
   /**
    * One multi-row INSERT per chunk, one round trip: {@code RETURNING} tells which rows were new (an event id
@@ -157,8 +158,7 @@ public final class InboxStore {
 
   /**
    * PostgreSQL, auto-commit: the transaction record and its events in one statement, so one round trip and one
-   * flush per acknowledgement. The events are inserted only if the transaction record is new, each new one with its
-   * {@code inbox_undone} row; the result holds a row {@code 0} for a new transaction (seqs start at 1) and the seq of
+   * flush per acknowledgement. The events are inserted only if the transaction record is new; the result holds a row {@code 0} for a new transaction (seqs start at 1) and the seq of
    * each new event, and nothing for a retry.
    */
   private Optional<List<InboxEntry>> ingestInOneStatement(Connection c, String txnId, String sha, long now,
@@ -167,8 +167,7 @@ public final class InboxStore {
         + "VALUES (?, ?, ?, ?) ON CONFLICT (txn_id, body_sha256) DO NOTHING RETURNING 0::bigint AS seq), "
         + "event AS (INSERT INTO inbox_event (seq, event_id, origin_ts, room_id, kind, body, received_at) "
         + "SELECT * FROM (VALUES " + rows(items.size()) + ") AS v WHERE EXISTS (SELECT 1 FROM txn) "
-        + "ON CONFLICT DO NOTHING RETURNING seq), "
-        + "undone AS (INSERT INTO inbox_undone (seq) SELECT seq FROM event) "
+        + "ON CONFLICT DO NOTHING RETURNING seq) "
         + "SELECT seq FROM txn UNION ALL SELECT seq FROM event";
     try (PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setString(1, txnId);
@@ -255,8 +254,8 @@ public final class InboxStore {
     return database.inTransaction(c -> {
       List<InboxEntry> out = new ArrayList<>();
       try (PreparedStatement ps = c.prepareStatement(
-          "SELECT e.seq, e.kind, e.room_id, e.body FROM inbox_undone u JOIN inbox_event e ON e.seq = u.seq "
-              + "ORDER BY u.seq")) {
+          "SELECT e.seq, e.kind, e.room_id, e.body FROM inbox_event e WHERE " + DoneWatermark.UNDONE
+              + " ORDER BY e.seq")) {
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
             out.add(new InboxEntry(rs.getLong(1), InboxEntry.Kind.fromColumn(rs.getString(2)), rs.getString(3),
@@ -276,7 +275,7 @@ public final class InboxStore {
     }
   }
 
-  /** Marks entries done (deletes their {@code inbox_undone} rows) in one commit (not flushed to disk at once). */
+  /** Marks entries done ({@link DoneWatermark}) in one commit (not flushed to disk at once). */
   public void markDone(Collection<Long> seqs) {
     markProgress(seqs, List.of(), List.of());
   }
@@ -308,7 +307,7 @@ public final class InboxStore {
           ps.executeUpdate();
         }
       }
-      updateBySeq(c, "DELETE FROM inbox_undone WHERE seq IN ", List.copyOf(done));
+      watermark.markDone(c, done);
       updateBySeq(c, "DELETE FROM inbox_link_done WHERE seq IN ", List.copyOf(clearLinksOf));
       return null;
     });
@@ -334,7 +333,7 @@ public final class InboxStore {
       java.util.Map<Long, java.util.Set<String>> out = new java.util.HashMap<>();
       try (Statement s = c.createStatement();
           ResultSet rs = s.executeQuery("SELECT l.seq, l.target FROM inbox_link_done l "
-              + "JOIN inbox_undone u ON u.seq = l.seq")) {
+              + "JOIN inbox_event e ON e.seq = l.seq WHERE " + DoneWatermark.UNDONE)) {
         while (rs.next()) {
           out.computeIfAbsent(rs.getLong(1), k -> new java.util.HashSet<>()).add(rs.getString(2));
         }
@@ -371,7 +370,7 @@ public final class InboxStore {
       long[] step = database.inTransaction(c -> {
         long removed;
         try (PreparedStatement ps = c.prepareStatement("DELETE FROM inbox_event WHERE seq >= ? AND seq < ? "
-            + "AND received_at < ? AND NOT EXISTS (SELECT 1 FROM inbox_undone u WHERE u.seq = inbox_event.seq)")) {
+            + "AND received_at < ? AND " + DoneWatermark.done("inbox_event.seq"))) {
           ps.setLong(1, start);
           ps.setLong(2, start + batch);
           ps.setLong(3, eventCutoff);
@@ -386,7 +385,7 @@ public final class InboxStore {
     database.inTransaction(c -> {
       try (Statement s = c.createStatement()) {
         // Rows whose entry is done were deleted with its done mark unless that commit was lost; these are strays.
-        return s.executeUpdate("DELETE FROM inbox_link_done WHERE seq NOT IN (SELECT seq FROM inbox_undone)");
+        return s.executeUpdate("DELETE FROM inbox_link_done WHERE " + DoneWatermark.done("inbox_link_done.seq"));
       }
     });
     return new long[] {txns, events};
@@ -411,37 +410,29 @@ public final class InboxStore {
 
   /**
    * The undone entries: how many, and when the oldest was received (epoch ms; empty when there is none). For
-   * metrics and health; both read {@code inbox_undone}, which holds only the undone entries.
+   * metrics and health; counted from the undone seqs kept in memory ({@link DoneWatermark}), so a scrape costs one
+   * primary-key read however long an entry has been held.
    */
   public record Pending(long count, Optional<Long> oldestReceivedAt) {}
 
   public Pending pendingSummary() {
+    long count = watermark.count();
+    Optional<Long> oldest = watermark.oldest();
+    if (count == 0 || oldest.isEmpty()) {
+      return new Pending(0, Optional.empty());
+    }
     return database.inTransaction(c -> {
-      long count;
-      try (Statement s = c.createStatement();
-          ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM inbox_undone")) {
-        rs.next();
-        count = rs.getLong(1);
-      }
-      if (count == 0) {
-        return new Pending(0, Optional.empty());
-      }
-      try (Statement s = c.createStatement();
-          ResultSet rs = s.executeQuery(
-              "SELECT e.received_at FROM inbox_event e WHERE e.seq = (SELECT MIN(seq) FROM inbox_undone)")) {
-        return new Pending(count, rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty());
+      try (PreparedStatement ps = c.prepareStatement("SELECT received_at FROM inbox_event WHERE seq = ?")) {
+        ps.setLong(1, oldest.get());
+        try (ResultSet rs = ps.executeQuery()) {
+          return new Pending(count, rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty());
+        }
       }
     });
   }
 
   /** Number of entries not yet done (for metrics and tests). */
   public long depth() {
-    return database.inTransaction(c -> {
-      try (Statement s = c.createStatement();
-          ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM inbox_undone")) {
-        rs.next();
-        return rs.getLong(1);
-      }
-    });
+    return watermark.count();
   }
 }

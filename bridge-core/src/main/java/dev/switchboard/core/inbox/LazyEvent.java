@@ -1,6 +1,5 @@
 package dev.switchboard.core.inbox;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -14,24 +13,32 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * was checked to be one well-formed JSON value when the transaction was read, so building the tree cannot fail.
  */
 public final class LazyEvent {
-  private final String text;
+  private final byte[] body;
+  private final int offset;
+  private final int length;
   private final ObjectMapper json;
   private volatile JsonNode tree;
 
-  private LazyEvent(String text, ObjectMapper json, JsonNode tree) {
-    this.text = text;
+  private LazyEvent(byte[] body, int offset, int length, ObjectMapper json, JsonNode tree) {
+    this.body = body;
+    this.offset = offset;
+    this.length = length;
     this.json = json;
     this.tree = tree;
   }
 
-  /** An event whose tree is built from {@code text} with {@code json} when first asked for. */
-  static LazyEvent of(String text, ObjectMapper json) {
-    return new LazyEvent(text, json, null);
+  /**
+   * An event whose tree is built when first asked for, with {@code json}, from its UTF-8 bytes at
+   * {@code offset..offset+length} of the transaction body (Jackson reads bytes faster than a String). The body is
+   * kept until then: the caller must not change it.
+   */
+  static LazyEvent of(byte[] body, int offset, int length, ObjectMapper json) {
+    return new LazyEvent(body, offset, length, json, null);
   }
 
   /** An event whose tree is already built (read back from the store, or made by a test). */
   public static LazyEvent of(JsonNode tree) {
-    return new LazyEvent(null, null, tree);
+    return new LazyEvent(null, 0, 0, null, tree);
   }
 
   /**
@@ -42,8 +49,8 @@ public final class LazyEvent {
     JsonNode t = tree;
     if (t == null) {
       try {
-        t = json.readTree(text);
-      } catch (JsonProcessingException e) {
+        t = json.readTree(body, offset, length);
+      } catch (java.io.IOException e) {
         throw new IllegalStateException("an event read from a parsed transaction no longer parses", e);
       }
       tree = t;

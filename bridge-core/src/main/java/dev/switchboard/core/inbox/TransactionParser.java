@@ -180,7 +180,7 @@ public final class TransactionParser {
       }
       String rawJson = new String(raw, start, end - start, StandardCharsets.UTF_8);
       out.add(new ParsedTransaction.Item(kind, kind == InboxEntry.Kind.PDU ? fields.eventId() : null,
-          fields.roomId(), fields, LazyEvent.of(rawJson, json), rawJson));
+          fields.roomId(), fields, LazyEvent.of(raw, start, end - start, json), rawJson));
     }
     return out;
   }

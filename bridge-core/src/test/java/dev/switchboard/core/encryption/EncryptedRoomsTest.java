@@ -172,9 +172,23 @@ class EncryptedRoomsTest {
     bridge = null;
     try (Database db = Database.open(jdbcUrl(), null, null, List.of())) {
       db.inTransaction(c -> {
-        try (var s = c.prepareStatement("INSERT INTO inbox_undone (seq) SELECT seq FROM inbox_event"
+        long seq;
+        try (var s = c.prepareStatement("SELECT seq FROM inbox_event"
             + " WHERE body LIKE '%m.room.encryption%' AND room_id = ?")) {
           s.setString(1, room);
+          var rs = s.executeQuery();
+          assertThat(rs.next()).isTrue();
+          seq = rs.getLong(1);
+          assertThat(rs.next()).isFalse();
+        }
+        // Undone: the watermark just before it, every later entry done out of order (migration V9).
+        try (var s = c.prepareStatement("INSERT INTO inbox_done_early (seq) SELECT seq FROM inbox_event WHERE seq > ?"
+            + " ON CONFLICT DO NOTHING")) {
+          s.setLong(1, seq);
+          s.executeUpdate();
+        }
+        try (var s = c.prepareStatement("UPDATE inbox_progress SET done_through = ?")) {
+          s.setLong(1, seq - 1);
           assertThat(s.executeUpdate()).isEqualTo(1);
         }
         try (var s = c.prepareStatement("UPDATE encrypted_room SET told_at = NULL WHERE room_id = ?")) {

@@ -160,6 +160,106 @@ class InboxStoreTest {
     assertThat(store.depth()).isEqualTo(1);
   }
 
+  private static List<String> ids(List<InboxEntry> entries) {
+    return entries.stream().map(e -> e.event().path("event_id").asText()).toList();
+  }
+
+  private long stored(String sql) {
+    return db.inTransaction(c -> {
+      try (var st = c.createStatement(); var rs = st.executeQuery(sql)) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    });
+  }
+
+  /**
+   * Done marks out of order (a later room finishes first, a link holds an entry): after a restart exactly the
+   * undone entries run again, the watermark stops before the oldest undone one, and the exceptions above it go once
+   * it passes them.
+   */
+  @Test
+  void entriesDoneOutOfOrderAreExactlyWhatARestartSkips() throws Exception {
+    List<InboxEntry> a = store.ingest("1", "d1", txn("$a1", "$a2")).orElseThrow();
+    List<InboxEntry> b = store.ingest("2", "d2", txn("$b1", "$held", "$b3")).orElseThrow();
+    List<InboxEntry> c = store.ingest("3", "d3", txn("$c1")).orElseThrow();
+
+    store.markDone(List.of(c.get(0).seq(), b.get(0).seq()));
+    store.markDone(List.of(a.get(1).seq(), b.get(2).seq()));
+    assertThat(store.depth()).isEqualTo(2);
+    assertThat(stored("SELECT done_through FROM inbox_progress")).isZero();
+
+    InboxStore restarted = new InboxStore(db, clock, JSON);
+    assertThat(ids(restarted.pending())).containsExactly("$a1", "$held");
+    assertThat(restarted.depth()).isEqualTo(2);
+
+    restarted.markDone(List.of(a.get(0).seq()));
+    assertThat(stored("SELECT done_through FROM inbox_progress")).isEqualTo(b.get(1).seq() - 1);
+    assertThat(stored("SELECT COUNT(*) FROM inbox_done_early")).isEqualTo(2); // $b3 and $c1
+    assertThat(ids(new InboxStore(db, clock, JSON).pending())).containsExactly("$held");
+
+    restarted.markDone(List.of(b.get(1).seq()));
+    assertThat(stored("SELECT done_through FROM inbox_progress")).isEqualTo(c.get(0).seq());
+    assertThat(stored("SELECT COUNT(*) FROM inbox_done_early")).isZero();
+    assertThat(stored("SELECT COUNT(*) FROM inbox_undone")).isZero();
+    assertThat(new InboxStore(db, clock, JSON).pending()).isEmpty();
+    assertThat(restarted.depth()).isZero();
+  }
+
+  /** A repeat skipped by de-duplication takes a seq but no row; the watermark passes it. */
+  @Test
+  void theWatermarkPassesSeqsOfSkippedRepeats() throws Exception {
+    List<InboxEntry> a = store.ingest("1", "d1", txn("$a")).orElseThrow();
+    List<InboxEntry> b = store.ingest("2", "d2", txn("$a", "$b")).orElseThrow();
+    assertThat(b).hasSize(1);
+    store.markDone(List.of(a.get(0).seq(), b.get(0).seq()));
+    assertThat(stored("SELECT done_through FROM inbox_progress")).isEqualTo(b.get(0).seq());
+    assertThat(new InboxStore(db, clock, JSON).pending()).isEmpty();
+  }
+
+  /** Once pruning has emptied the table, seqs still go on past the watermark: a new entry is never "done". */
+  @Test
+  void seqsAreNotHandedOutAgainAfterEverythingWasPruned() throws Exception {
+    List<InboxEntry> a = store.ingest("1", "d1", txn("$a", "$b")).orElseThrow();
+    store.markDone(a.stream().map(InboxEntry::seq).toList());
+    clock.now = clock.now.plus(Duration.ofDays(31));
+    new InboxPruner(store, clock, Duration.ofDays(7), Duration.ofDays(30), () -> Long.MAX_VALUE).pruneNow();
+    assertThat(stored("SELECT COUNT(*) FROM inbox_event")).isZero();
+
+    InboxStore restarted = new InboxStore(db, clock, JSON);
+    List<InboxEntry> fresh = restarted.ingest("2", "d2", txn("$new")).orElseThrow();
+    assertThat(fresh.get(0).seq()).isGreaterThan(a.get(1).seq());
+    assertThat(ids(new InboxStore(db, clock, JSON).pending())).containsExactly("$new");
+  }
+
+  /** V9 replaced the undone rows with a watermark: an upgrade keeps exactly what was undone, in any pattern. */
+  @Test
+  void theUpgradeToTheWatermarkKeepsExactlyTheUndoneEntries() throws Exception {
+    String url = engine.freshUrl(dir);
+    org.flywaydb.core.Flyway.configure().dataSource(url, engine.user(), "")
+        .locations("classpath:db/migration/core").table("flyway_schema_history").target("8").load().migrate();
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection(url, engine.user(), "");
+        java.sql.Statement s = c.createStatement()) {
+      StringBuilder rows = new StringBuilder();
+      for (int seq = 1; seq <= 6; seq++) {
+        rows.append(seq == 1 ? "" : ", ").append("(" + seq + ", '$e" + seq + "', " + seq + ", '!r:t', 'pdu', "
+            + "'{\"event_id\":\"$e" + seq + "\"}', 1)");
+      }
+      s.executeUpdate("INSERT INTO inbox_event (seq, event_id, origin_ts, room_id, kind, body, received_at) VALUES "
+          + rows);
+      s.executeUpdate("INSERT INTO inbox_undone (seq) VALUES (2), (5)");
+    }
+    try (Database upgraded = engine.open(url)) {
+      InboxStore s = new InboxStore(upgraded, clock, JSON);
+      assertThat(ids(s.pending())).containsExactly("$e2", "$e5");
+      assertThat(s.depth()).isEqualTo(2);
+      List<InboxEntry> fresh = s.ingest("t", "d", txn("$new")).orElseThrow();
+      assertThat(fresh.get(0).seq()).isEqualTo(7);
+      s.markDone(List.of(2L));
+      assertThat(ids(new InboxStore(upgraded, clock, JSON).pending())).containsExactly("$e5", "$new");
+    }
+  }
+
   /** V4 moved done marks from {@code inbox_event.done_at} to {@code inbox_undone}: an upgrade keeps what was undone. */
   @Test
   void theUpgradeToUndoneRowsKeepsExactlyTheUndoneEntries() throws Exception {
