@@ -181,6 +181,8 @@ class IngestBenchmark {
       System.out.printf(Locale.ROOT, "BENCH ingest %s: %s (warm-up %d txns)%n", label, cpuReport, WARMUP_TXNS);
       if (rawReference) {
         RawSqliteReference.Result rawAfter = raw(label, "after", eventSeq.get());
+        RawSqliteReference.Result python = PythonSqliteReference.run(MEASURED_TXNS, EVENTS_PER_TXN,
+            eventSeq.get() + 1, IngestBenchmark::event);
         double rate = MEASURED_TXNS * EVENTS_PER_TXN / seconds;
         double p99 = latencies[(int) (MEASURED_TXNS * 0.99)] / 1e6;
         System.out.printf(Locale.ROOT, "BENCH ingest %s vs raw SQLite (same run): bridge %.0f events/s = %.0f %% / "
@@ -188,6 +190,12 @@ class IngestBenchmark {
                 + "average %s%n", label, rate, 100 * rate / rawBefore.eventsPerSecond(),
             100 * rate / rawAfter.eventsPerSecond(), p99, p99 - rawBefore.p99Ms(), p99 - rawAfter.p99Ms(),
             Stalls.loadAverage());
+        if (python != null) {
+          System.out.printf(Locale.ROOT, "BENCH ingest %s vs the issue's reference, a Python loop (same run, after "
+                  + "the Java one): %.0f events/s, commit p50 %.2f ms, p99 %.2f ms, max %.2f ms; bridge = %.0f %% of "
+                  + "its rate, ack p99 %+.2f ms%n", label, python.eventsPerSecond(), python.p50Ms(), python.p99Ms(),
+              python.maxMs(), 100 * rate / python.eventsPerSecond(), p99 - python.p99Ms());
+        }
       }
       if (PACED_EVENTS_PER_SECOND > 0) {
         paced(label, http, eventSeq, rawReference);
