@@ -50,7 +50,9 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>{@code nice -n -15 ./mvnw -B -q -o -pl bridge-app -am verify -Dswitchboard.bench=true -Dtest=OneRoomBenchmark
  * -Dsurefire.failIfNoSpecifiedTests=false}, with {@code -Dswitchboard.bench.seconds=S} (60), {@code .rate=R} (20),
- * {@code .delay.min=MS} (50), {@code .delay.max=MS} (60).
+ * {@code .delay.min=MS} (50), {@code .delay.max=MS} (60); or, with {@code .delay.p99=MS}, a long-tailed delay instead
+ * (log-normal, median {@code .delay.min}, that 99th percentile), shaped like the send latency of the loaded Synapse
+ * the issue measured.
  */
 @EnabledIfSystemProperty(named = "switchboard.bench", matches = "true")
 class OneRoomBenchmark {
@@ -59,6 +61,8 @@ class OneRoomBenchmark {
   private static final int RATE = Integer.getInteger("switchboard.bench.rate", 20);
   private static final Duration DELAY_MIN = Duration.ofMillis(Integer.getInteger("switchboard.bench.delay.min", 50));
   private static final Duration DELAY_MAX = Duration.ofMillis(Integer.getInteger("switchboard.bench.delay.max", 60));
+  /** 0: the even delay from min to max; else the 99th percentile of a log-normal delay with median min. */
+  private static final int DELAY_P99 = Integer.getInteger("switchboard.bench.delay.p99", 0);
   private static final String CHANNEL = "#one";
   private static final String MUC = "one@" + ProsodyServer.MUC;
   private static final Path REPORT = Path.of("target", "one-room-benchmark.txt");
@@ -152,7 +156,11 @@ class OneRoomBenchmark {
         }
       }
     });
-    hs.faults().next(Integer.MAX_VALUE).matching("/send/").delay(DELAY_MIN, DELAY_MAX);
+    if (DELAY_P99 > 0) {
+      hs.faults().next(Integer.MAX_VALUE).matching("/send/").delaySkewed(DELAY_MIN, Duration.ofMillis(DELAY_P99));
+    } else {
+      hs.faults().next(Integer.MAX_VALUE).matching("/send/").delay(DELAY_MIN, DELAY_MAX);
+    }
     int n = SECONDS * RATE;
     long[] sentAt = new long[n];
     long start = System.nanoTime();
@@ -171,9 +179,11 @@ class OneRoomBenchmark {
     }
     Thread.sleep(2_000); // duplicates, if any, arrive
     String report = String.format(Locale.ROOT,
-        "%s, one sender at %d/s for %d s (%d lines), homeserver /send/ delay %d-%d ms, load average %.2f:%n"
+        "%s, one sender at %d/s for %d s (%d lines), homeserver /send/ delay %s, load average %.2f:%n"
             + "  Switchboard: %s%n  reference:   %s%n",
-        path, RATE, SECONDS, n, DELAY_MIN.toMillis(), DELAY_MAX.toMillis(),
+        path, RATE, SECONDS, n, DELAY_P99 > 0
+            ? "log-normal, median " + DELAY_MIN.toMillis() + " ms, p99 " + DELAY_P99 + " ms"
+            : DELAY_MIN.toMillis() + "-" + DELAY_MAX.toMillis() + " ms",
         ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), bridged.summary(sentAt),
         direct.summary(sentAt));
     System.out.print(report);

@@ -39,6 +39,16 @@ public final class Faults implements PushFaults {
    */
   public record Delay(Duration duration, Duration upTo) implements Fault {}
 
+  /** A log-normal wait with this median and 99th percentile: a server with a long tail, as a loaded Synapse. */
+  public record SkewedDelay(Duration median, Duration p99) implements Fault {
+    /** One wait, in nanoseconds, drawn with {@code random}. */
+    public long sampleNanos(java.util.Random random) {
+      double m = median.toNanos();
+      double sigma = Math.log(p99.toNanos() / m) / 2.3263478740408408; // the 99th percentile's z
+      return (long) (m * Math.exp(sigma * random.nextGaussian()));
+    }
+  }
+
   private static final class Rule {
     final Pattern path;
     int remaining;
@@ -122,6 +132,17 @@ public final class Faults implements PushFaults {
         throw new IllegalArgumentException("delay: max " + max + " is below min " + min);
       }
       return add(new Delay(min, max));
+    }
+
+    /**
+     * Each affected request waits a time drawn from a log-normal distribution with this median and 99th percentile
+     * (a loaded homeserver answers most requests fast and some much later), then is processed.
+     */
+    public Faults delaySkewed(Duration median, Duration p99) {
+      if (median.isNegative() || median.isZero() || p99.compareTo(median) < 0) {
+        throw new IllegalArgumentException("delaySkewed: need 0 < median <= p99, got " + median + " and " + p99);
+      }
+      return add(new SkewedDelay(median, p99));
     }
 
     private Faults add(Fault fault) {

@@ -125,6 +125,10 @@ final class RequestPipeline {
       long nanos = min + (spread > 0 ? java.util.concurrent.ThreadLocalRandom.current().nextLong(spread + 1) : 0);
       Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
     }
+    if (fault instanceof Faults.SkewedDelay d) {
+      long nanos = d.sampleNanos(java.util.concurrent.ThreadLocalRandom.current());
+      Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
+    }
     return null;
   }
 

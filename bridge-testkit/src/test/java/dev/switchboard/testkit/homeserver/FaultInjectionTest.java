@@ -69,6 +69,22 @@ class FaultInjectionTest {
   }
 
   @Test
+  void aSkewedDelayHasTheMedianAndTailItWasGiven() {
+    Faults.SkewedDelay d = new Faults.SkewedDelay(Duration.ofMillis(50), Duration.ofMillis(250));
+    java.util.Random random = new java.util.Random(19);
+    long[] waits = new long[200_000];
+    for (int i = 0; i < waits.length; i++) {
+      waits[i] = d.sampleNanos(random);
+    }
+    java.util.Arrays.sort(waits);
+    assertThat(waits[waits.length / 2] / 1e6).isBetween(48.0, 52.0);
+    assertThat(waits[(int) (waits.length * 0.99)] / 1e6).isBetween(235.0, 265.0);
+    assertThat(waits[0]).isPositive();
+    assertThatThrownBy(() -> hs.faults().next(1).delaySkewed(Duration.ofMillis(50), Duration.ofMillis(10)))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
   void aDelayedSendWaitsWithinItsRangeAndIsThenProcessed() throws Exception {
     hs.faults().next(3).matching("/send/").delay(Duration.ofMillis(150), Duration.ofMillis(250));
     String room = hs.user("alice").createRoom();
