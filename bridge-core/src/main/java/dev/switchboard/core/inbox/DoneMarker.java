@@ -29,12 +29,6 @@ final class DoneMarker implements AutoCloseable {
    * per entry done out of order), so an acknowledgement waiting for the write lock waits for little either way.
    */
   private static final int MAX_BATCH = 2048;
-  /**
-   * Each commit is followed by this pause, so marks arriving meanwhile share the next one: under load, at most
-   * ~200 commits a second instead of one per few marks, each taking the write lock an acknowledgement waits for
-   * (issue 19, ingest). The cost: a crash can make up to this much more work run again.
-   */
-  static final long LINGER_NANOS = java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(5);
 
   private final InboxStore store;
   /** Its own thread: a retry's back-off (while the store refuses writes) must not hold a dispatch worker. */
@@ -89,12 +83,7 @@ final class DoneMarker implements AutoCloseable {
         }
       }
     }
-    long started = System.nanoTime();
     store.markProgress(done, clear, links);
-    long left = LINGER_NANOS - (System.nanoTime() - started);
-    if (left > 0) {
-      java.util.concurrent.locks.LockSupport.parkNanos(left);
-    }
   }
 
   /** Writes what is queued once more (no more retries) for at most 5 s, then stops the thread. */
