@@ -66,18 +66,8 @@ final class DoneWatermark {
         ps.executeUpdate();
       }
     }
-    for (int from = 0; from < early.size(); from += 128) {
-      List<Long> chunk = early.subList(from, Math.min(early.size(), from + 128));
-      String rows = String.join(", ", java.util.Collections.nCopies(chunk.size(), "(?)"));
-      try (PreparedStatement ps = c.prepareStatement(
-          "INSERT INTO inbox_done_early (seq) VALUES " + rows + " ON CONFLICT DO NOTHING")) {
-        int p = 1;
-        for (Long seq : chunk) {
-          ps.setLong(p++, seq);
-        }
-        ps.executeUpdate();
-      }
-    }
+    InboxStore.updateBySeq(c, early, n -> "INSERT INTO inbox_done_early (seq) VALUES "
+        + String.join(", ", java.util.Collections.nCopies(n, "(?)")) + " ON CONFLICT DO NOTHING");
   }
 
   private static long storedThrough(Connection c) throws SQLException {

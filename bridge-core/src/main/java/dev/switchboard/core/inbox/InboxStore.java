@@ -308,16 +308,21 @@ public final class InboxStore {
         }
       }
       watermark.markDone(c, done);
-      updateBySeq(c, "DELETE FROM inbox_link_done WHERE seq IN ", List.copyOf(clearLinksOf));
+      updateBySeq(c, List.copyOf(clearLinksOf), n -> "DELETE FROM inbox_link_done WHERE seq IN ("
+          + String.join(", ", java.util.Collections.nCopies(n, "?")) + ")");
       return null;
     });
   }
 
-  private static void updateBySeq(Connection c, String sql, List<Long> all) throws SQLException {
+  /**
+   * Runs a statement over {@code all} in chunks of 128 seqs: {@code sql} gives the statement for a chunk of that
+   * many, each seq bound in order to one parameter.
+   */
+  static void updateBySeq(Connection c, List<Long> all, java.util.function.IntFunction<String> sql)
+      throws SQLException {
     for (int from = 0; from < all.size(); from += 128) {
       List<Long> chunk = all.subList(from, Math.min(all.size(), from + 128));
-      String marks = String.join(", ", java.util.Collections.nCopies(chunk.size(), "?"));
-      try (PreparedStatement ps = c.prepareStatement(sql + "(" + marks + ")")) {
+      try (PreparedStatement ps = c.prepareStatement(sql.apply(chunk.size()))) {
         int p = 1;
         for (Long seq : chunk) {
           ps.setLong(p++, seq);
