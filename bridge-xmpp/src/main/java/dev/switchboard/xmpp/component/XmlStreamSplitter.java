@@ -70,10 +70,6 @@ final class XmlStreamSplitter extends ChannelInboundHandlerAdapter {
     this.skips = skips;
   }
 
-  XmlStreamSplitter(int maxElementBytes) {
-    this(maxElementBytes, tag -> false);
-  }
-
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     ByteBuf in = (ByteBuf) msg;
