@@ -135,8 +135,8 @@ public final class XmppConnector implements Connector, LinkCapable, EphemeralCap
       }
 
       @Override
-      public boolean skipsUnparsed(String element) {
-        return mucs.isUnneededCopy(element);
+      public boolean skipsUnparsed(String startTag) {
+        return mucs.isUnneededCopy(startTag);
       }
     }, context.blockingExecutor(), new SecureRandom());
     // One message map for every part, so their rows share group commits.

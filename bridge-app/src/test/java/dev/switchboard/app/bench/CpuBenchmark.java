@@ -47,7 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>{@code ./mvnw -B -q -o -pl bridge-app -am package -DskipTests && ./mvnw -B -q -o -pl bridge-app -am verify
  * -Dswitchboard.bench=true -Dtest=CpuBenchmark -Dsurefire.failIfNoSpecifiedTests=false}, with
- * {@code -Dswitchboard.bench.users=50}, {@code .seconds=60}, {@code .rate=5}, {@code .settle=10} and
+ * {@code -Dswitchboard.bench.users=50}, {@code .seconds=60}, {@code .rate=5}, {@code .settle=10}, {@code .loads=2}
+ * (more than two measures further loads in a row, for a bridge that has run longer: the JIT's share fades) and
  * {@code .opts="..."} (JVM settings instead of the launcher's), {@code .jfr=/path/prefix} (a flight recording of
  * each loaded phase, with {@code .jfc=settings}, default {@code profile}) and {@code .before=/path/to/other/switchboard.jar} (another build measured first, same run).
  * Prints a table; asserts only that nothing was lost.
@@ -59,6 +60,8 @@ class CpuBenchmark {
   private static final int SECONDS = Integer.getInteger("switchboard.bench.seconds", 60);
   private static final int RATE = Integer.getInteger("switchboard.bench.rate", 5);
   private static final int SETTLE = Integer.getInteger("switchboard.bench.settle", 10);
+  /** Loads in a row, each {@code SECONDS} long: the first two are the table's columns, any more its last one. */
+  private static final int LOADS = Math.max(2, Integer.getInteger("switchboard.bench.loads", 2));
   private static final String OPTS = System.getProperty("switchboard.bench.opts", "");
   /** Another build's jar, measured in the same run right before this build's (e.g. the commit before a change). */
   private static final String BEFORE = System.getProperty("switchboard.bench.before", "");
@@ -71,12 +74,14 @@ class CpuBenchmark {
   Path dir;
 
   /** CPU used idle and in two loads (each as long as the idle phase), the messages of each, their latencies. */
-  private record Cpu(String what, Duration idle, Duration first, Duration second, int messages, String there,
-      String back) {
+  private record Cpu(String what, Duration idle, Duration first, Duration second, List<Duration> later, int messages,
+      String there, String back) {
     String row() {
       return String.format("| %s | %.2f s | %.2f s (%.2f ms/msg) | %.2f s (%.2f ms/msg) | %s | %s |", what,
           idle.toMillis() / 1000.0, first.toMillis() / 1000.0, first.toNanos() / 1e6 / messages,
-          second.toMillis() / 1000.0, second.toNanos() / 1e6 / messages, there, back);
+          second.toMillis() / 1000.0, second.toNanos() / 1e6 / messages, there, back)
+          + (later.isEmpty() ? "" : later.stream().map(d -> String.format("%.2f s", d.toMillis() / 1000.0))
+              .collect(java.util.stream.Collectors.joining(", ", " ", " |")));
     }
   }
 
@@ -145,8 +150,9 @@ class CpuBenchmark {
   }
 
   /**
-   * Idle for {@code SECONDS} after settling, then {@code RATE * SECONDS} messages twice in a row: the first minute
-   * includes the JIT compiling the paths the traffic makes hot, the second is closer to a bridge that has run a while.
+   * Idle for {@code SECONDS} after settling, then {@code RATE * SECONDS} messages twice in a row (or {@code LOADS}
+   * times): the first minute includes the JIT compiling the paths the traffic makes hot, the second is closer to a
+   * bridge that has run a while, and later ones closer still.
    */
   private static Cpu measure(String what, long pid, LongConsumer send, LongSupplier pending,
       java.util.function.Supplier<String> there, java.util.function.Supplier<String> back)
@@ -158,7 +164,11 @@ class CpuBenchmark {
     AtomicLong next = new AtomicLong();
     Duration first = load(what + ", first load", pid, next, send, pending);
     Duration second = load(what + ", second load", pid, next, send, pending);
-    Cpu cpu = new Cpu(what, idle, first, second, RATE * SECONDS, there.get(), back.get());
+    List<Duration> later = new ArrayList<>();
+    for (int k = 3; k <= LOADS; k++) {
+      later.add(load(what + ", load " + k, pid, next, send, pending));
+    }
+    Cpu cpu = new Cpu(what, idle, first, second, later, RATE * SECONDS, there.get(), back.get());
     System.out.println("[cpu-bench] " + cpu.row());
     return cpu;
   }
@@ -215,8 +225,9 @@ class CpuBenchmark {
     System.out.printf("%n%s: %d users, %d msg/s for %d s (half each way), load %s → %s%n", title, USERS, RATE,
         SECONDS, loadBefore, ProcessSample.loadAverage());
     System.out.println("| process | CPU idle " + SECONDS + " s | CPU, first " + SECONDS + " s of traffic | CPU, next "
-        + SECONDS + " s | " + there + " (both loads) | " + back + " (both loads) |");
-    System.out.println("| --- | --- | --- | --- | --- | --- |");
+        + SECONDS + " s | " + there + " (all loads) | " + back + " (all loads) |"
+        + (LOADS > 2 ? " CPU, loads 3 to " + LOADS + " |" : ""));
+    System.out.println("| --- | --- | --- | --- | --- | --- |" + (LOADS > 2 ? " --- |" : ""));
     rows.forEach(r -> System.out.println(r.row()));
     assertThat(rows).allSatisfy(r -> assertThat(r.there() + r.back()).doesNotContain(", 1 lost")
         .containsPattern("(?s), 0 lost.*, 0 lost"));

@@ -19,6 +19,9 @@ public final class MatrixUserJids {
   static final HexEscaping ESCAPING = new HexEscaping('\\', cp -> cp > 0x20 && cp < 0x7f
       && "\"&'/:<>@\\".indexOf(cp) < 0 && !(cp >= 'A' && cp <= 'Z'));
 
+  /** The escaped {@code :} that every user id has, between its localpart and its server. */
+  private static final String COLON = "\\3a";
+
   private final String componentDomain;
 
   public MatrixUserJids(String componentDomain) {
@@ -44,8 +47,12 @@ public final class MatrixUserJids {
     if (jid == null || !jid.getDomain().toString().equals(componentDomain) || jid.getLocalpartOrNull() == null) {
       return Optional.empty();
     }
+    String localpart = jid.getLocalpartOrNull().toString();
+    if (!localpart.contains(COLON)) {
+      return Optional.empty(); // the listener's JID, say: asked of every stanza, so no exception for it
+    }
     try {
-      return Optional.of(UserId.of("@" + ESCAPING.unescape(jid.getLocalpartOrNull().toString())));
+      return Optional.of(UserId.of("@" + ESCAPING.unescape(localpart)));
     } catch (IllegalArgumentException e) {
       return Optional.empty();
     }

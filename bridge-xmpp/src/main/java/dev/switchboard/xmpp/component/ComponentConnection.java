@@ -73,10 +73,11 @@ public final class ComponentConnection implements AutoCloseable {
     void onStanza(Stanza stanza);
 
     /**
-     * A look at a raw top-level element before it is parsed, on the event loop (must be cheap, must not block):
-     * true drops it unparsed, for elements no part reads (a MUC's copies for our users' occupants).
+     * A look at the start tag of a top-level element (from {@code <} to {@code >}, as it arrived) before the rest of
+     * it is read, on the event loop (must be cheap, must not block): true drops the element unread, for elements no
+     * part reads (a MUC's copies for our users' occupants). Asked only once the handshake is done.
      */
-    default boolean skipsUnparsed(String element) {
+    default boolean skipsUnparsed(String startTag) {
       return false;
     }
   }
@@ -306,7 +307,7 @@ public final class ComponentConnection implements AutoCloseable {
           protected void initChannel(SocketChannel ch) {
             ch.pipeline().addLast(
                 new IdleStateHandler(0, settings.keepalive().toSeconds(), 0, TimeUnit.SECONDS),
-                new XmlStreamSplitter(settings.maxStanzaBytes()),
+                new XmlStreamSplitter(settings.maxStanzaBytes(), tag -> ready && listener.skipsUnparsed(tag)),
                 new StreamHandler());
           }
         })
@@ -521,9 +522,6 @@ public final class ComponentConnection implements AutoCloseable {
         } else {
           log.warn("Unexpected element before the handshake completed: {}", abbreviate(xml));
         }
-        return;
-      }
-      if (listener.skipsUnparsed(xml)) {
         return;
       }
       Stanza stanza;

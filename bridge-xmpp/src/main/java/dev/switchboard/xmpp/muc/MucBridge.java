@@ -95,11 +95,12 @@ public final class MucBridge implements LinkEvents {
   }
 
   /**
-   * Whether a raw element from the stream is a MUC's copy of a groupchat message for one of our users' occupants
-   * that nothing reads (see {@link OccupantCopies}): the connection then drops it unparsed. Any thread.
+   * Whether the start tag of a raw element from the stream is that of a MUC's copy of a groupchat message for one of
+   * our users' occupants that nothing reads (see {@link OccupantCopies}): the connection then drops it unread. Any
+   * thread.
    */
-  public boolean isUnneededCopy(String xml) {
-    return copies.unneeded(xml);
+  public boolean isUnneededCopy(String startTag) {
+    return copies.unneeded(startTag);
   }
 
   /**

@@ -2,29 +2,36 @@ package dev.switchboard.xmpp.muc;
 
 import dev.switchboard.xmpp.address.GatewayJids;
 import dev.switchboard.xmpp.address.MatrixUserJids;
-import java.util.HashMap;
+import dev.switchboard.xmpp.stanza.StartTag;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import org.jxmpp.jid.Jid;
 import org.jxmpp.jid.impl.JidCreate;
 import org.jxmpp.stringprep.XmppStringprepException;
 
 /**
- * Recognises, before it is parsed, a MUC's copy of a groupchat message for one of our Matrix users' occupants. A MUC
+ * Recognises, before it is read, a MUC's copy of a groupchat message for one of our Matrix users' occupants. A MUC
  * sends every message to every occupant (XEP-0045 § 7.4): with 50 Matrix users in a MUC, each message reached the
  * component 51 times and was parsed 51 times, although only the listener's copy is bridged ({@link MucToMatrix}) and
  * a user's copy matters only as the reflection of that user's own message ({@link Reflections}). Such a copy is
  * skipped unless a reflection is awaited for its addressee.
  *
  * <p>The look is at the element's start tag only: {@code <message} with {@code type='groupchat'} and a {@code to}
- * that is one of our Matrix users' JIDs (not a gateway room's, whose address reads as one). Anything else, or anything unusual (another prefix, an entity in the
- * address, a malformed tag), is parsed as before.
+ * that is one of our Matrix users' JIDs (not a gateway room's, whose address reads as one). Anything else, or
+ * anything unusual (another prefix, an entity in the address, a malformed tag), is parsed as before. What each
+ * {@code to} is, is remembered (a few thousand addresses at most): the same 50 come with every message.
  */
 final class OccupantCopies {
   private static final String START = "<message";
+  /** Beyond this many addresses remembered, the memory starts again (a server could name any number). */
+  private static final int MAX_REMEMBERED = 4096;
 
   private final MatrixUserJids users;
   private final GatewayJids gatewayRooms;
   private final Reflections reflections;
+  /** Per {@code to} as written: the JID when it is one of our Matrix users' (not a gateway room's), else empty. */
+  private final Map<String, Optional<Jid>> addressees = new ConcurrentHashMap<>();
 
   OccupantCopies(MatrixUserJids users, GatewayJids gatewayRooms, Reflections reflections) {
     this.users = users;
@@ -32,63 +39,44 @@ final class OccupantCopies {
     this.reflections = reflections;
   }
 
-  /** Whether the raw top-level element {@code xml} is a copy no one needs (see the class comment). */
-  boolean unneeded(String xml) {
-    if (!xml.startsWith(START) || xml.length() == START.length()
-        || !(Character.isWhitespace(xml.charAt(START.length())) || xml.charAt(START.length()) == '>')) {
+  /**
+   * Whether the raw top-level element that starts with {@code startTag} (its start tag, or more of it) is a copy no
+   * one needs (see the class comment).
+   */
+  boolean unneeded(String startTag) {
+    if (!startTag.startsWith(START) || startTag.length() == START.length()
+        || !(Character.isWhitespace(startTag.charAt(START.length())) || startTag.charAt(START.length()) == '>')) {
       return false;
     }
-    Map<String, String> attributes = attributes(xml);
+    Map<String, String> attributes = StartTag.attributes(startTag);
     String to = attributes == null ? null : attributes.get("to");
-    if (to == null || to.indexOf('&') >= 0 || !"groupchat".equals(attributes.get("type"))) {
+    if (to == null || !"groupchat".equals(attributes.get("type"))) {
       return false;
+    }
+    Optional<Jid> user = addressees.get(to);
+    if (user == null) {
+      if (addressees.size() >= MAX_REMEMBERED) {
+        addressees.clear();
+      }
+      user = matrixUser(to);
+      addressees.put(to, user);
+    }
+    return user.isPresent() && !reflections.awaits(user.get());
+  }
+
+  /** The JID {@code to} when it is one of our Matrix users' (and plainly written), else empty. */
+  private Optional<Jid> matrixUser(String to) {
+    if (to.indexOf('&') >= 0) {
+      return Optional.empty();
     }
     Jid addressee;
     try {
       addressee = JidCreate.from(to);
     } catch (XmppStringprepException | IllegalArgumentException e) {
-      return false;
+      return Optional.empty();
     }
     // A gateway room's address can read as a user id too ("@#room:server"): what is said there is always parsed.
     return users.userOf(addressee).isPresent() && !gatewayRooms.isGatewayRoom(addressee)
-        && !reflections.awaits(addressee);
-  }
-
-  /**
-   * The attributes of the element's start tag, or null when the tag is not a plain well-formed one (an attribute
-   * without a quoted value, an empty name, no closing {@code >}).
-   */
-  static Map<String, String> attributes(String xml) {
-    Map<String, String> out = new HashMap<>(8);
-    int i = START.length();
-    int n = xml.length();
-    while (i < n) {
-      char c = xml.charAt(i);
-      if (c == '>' || (c == '/' && i + 1 < n && xml.charAt(i + 1) == '>')) {
-        return out;
-      }
-      if (Character.isWhitespace(c)) {
-        i++;
-        continue;
-      }
-      int eq = xml.indexOf('=', i);
-      if (eq < 0) {
-        return null;
-      }
-      int q = eq + 1;
-      while (q < n && Character.isWhitespace(xml.charAt(q))) {
-        q++;
-      }
-      if (q >= n || (xml.charAt(q) != '\'' && xml.charAt(q) != '"')) {
-        return null;
-      }
-      int close = xml.indexOf(xml.charAt(q), q + 1);
-      String name = xml.substring(i, eq).strip();
-      if (close < 0 || name.isEmpty() || out.put(name, xml.substring(q + 1, close)) != null) {
-        return null;
-      }
-      i = close + 1;
-    }
-    return null;
+        ? Optional.of(addressee) : Optional.empty();
   }
 }

@@ -65,6 +65,10 @@ class AddressesTest {
   void aJidOutsideTheComponentIsNoMatrixUser() throws Exception {
     assertThat(userJids.userOf(JidCreate.from("alice\\3aexample.org@elsewhere.org"))).isEmpty();
     assertThat(userJids.userOf(JidCreate.from("matrix.example.org"))).isEmpty();
+    // On the component but not a user id (no escaped colon): the listener's JID, a mistyped one.
+    assertThat(userJids.userOf(JidCreate.from("_bridge@matrix.example.org/listener"))).isEmpty();
+    assertThat(userJids.userOf(JidCreate.from("alice_example.org@matrix.example.org"))).isEmpty();
+    assertThat(userJids.userOf(JidCreate.from("\\3aexample.org@matrix.example.org"))).isEmpty();
   }
 
   @Test

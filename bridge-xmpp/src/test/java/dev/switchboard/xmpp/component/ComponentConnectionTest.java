@@ -36,6 +36,9 @@ class ComponentConnectionTest {
   private final ExecutorService pool = Executors.newFixedThreadPool(2);
   private final List<Stanza> received = new CopyOnWriteArrayList<>();
   private final AtomicInteger readyCount = new AtomicInteger();
+  /** The start tags the connection asked about, and which of them to skip. */
+  private final List<String> looks = new CopyOnWriteArrayList<>();
+  private java.util.function.Predicate<String> skips = tag -> false;
   private ComponentConnection component;
 
   @AfterEach
@@ -64,6 +67,12 @@ class ComponentConnectionTest {
       @Override
       public void onStanza(Stanza stanza) {
         received.add(stanza);
+      }
+
+      @Override
+      public boolean skipsUnparsed(String startTag) {
+        looks.add(startTag);
+        return skips.test(startTag);
       }
     }, pool, new Random(1));
     component.start();
@@ -118,6 +127,27 @@ class ComponentConnectionTest {
     assertThat(received).noneMatch(s -> s instanceof Message m && "broken".equals(m.getBody()));
     assertThat(component.connectAttempts()).isEqualTo(1);
     assertThat(readyCount).hasValue(1);
+  }
+
+  @Test
+  void anElementTheListenerSkipsByItsStartTagIsNeverParsedAndTheNextOnesAre() throws Exception {
+    skips = tag -> tag.contains("skip-me");
+    connected();
+    try (XmppClient bob = XmppClient.login(prosody.get(), "bob5")) {
+      for (String id : List.of("skip-me-1", "keep-1", "skip-me-2", "keep-2")) {
+        bob.send(StanzaBuilder.buildMessage(id).to("alice@" + ProsodyServer.COMPONENT).setBody("body of " + id)
+            .build());
+      }
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> received.stream()
+          .anyMatch(s -> s instanceof Message m && "body of keep-2".equals(m.getBody())));
+    }
+    assertThat(received).filteredOn(s -> s instanceof Message).extracting(Stanza::getStanzaId)
+        .containsExactly("keep-1", "keep-2");
+    // Asked with the start tag alone, and only once the handshake was done.
+    assertThat(looks).hasSize(4).allSatisfy(tag -> assertThat(tag).startsWith("<message").endsWith(">")
+        .doesNotContain("body of"));
+    assertThat(component.connectAttempts()).isEqualTo(1);
   }
 
   @Test

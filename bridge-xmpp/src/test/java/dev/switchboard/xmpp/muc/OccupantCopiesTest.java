@@ -80,6 +80,20 @@ class OccupantCopiesTest {
   }
 
   @Test
+  void theStartTagAloneIsEnoughAndTheAnswerHoldsPastThousandsOfAddresses() {
+    String startTag = "<message from='dev@muc.localhost/bob' to='" + ALICE + "' type='groupchat' id='p1'>";
+    assertThat(copies.unneeded(startTag)).isTrue();
+    // A server naming ever new addresses: the remembered answers start again, and stay right.
+    for (int i = 0; i < 10_000; i++) {
+      String user = USERS.jidOf(UserId.of("@u" + i + ":hs.test")) + "/bridge";
+      assertThat(copies.unneeded("<message to='" + user + "' type='groupchat'>")).isTrue();
+      assertThat(copies.unneeded("<message to='u" + i + "@elsewhere.test' type='groupchat'>")).isFalse();
+    }
+    assertThat(copies.unneeded(startTag)).isTrue();
+    assertThat(copies.unneeded(groupchat("_bridge@" + DOMAIN + "/listener", "x"))).isFalse();
+  }
+
+  @Test
   void aCopyIsReadWhileItsAddresseeAwaitsTheReflectionOfItsOwnMessage() {
     FullJid alice = JidCreate.fullFromOrThrowUnchecked(ALICE);
     CompletableFuture<Void> done = reflections.send(MUC, MucStanzas.groupchat(alice, MUC, "mx-1", "hello"),
