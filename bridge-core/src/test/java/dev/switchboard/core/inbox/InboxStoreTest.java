@@ -232,12 +232,18 @@ class InboxStoreTest {
     assertThat(ids(new InboxStore(db, clock, JSON).pending())).containsExactly("$new");
   }
 
+  /** A fresh database with the core migrations up to {@code version} only, as a bridge that old left it. */
+  private String migratedTo(String version) {
+    String url = engine.freshUrl(dir);
+    org.flywaydb.core.Flyway.configure().dataSource(url, engine.user(), "")
+        .locations("classpath:db/migration/core").table("flyway_schema_history").target(version).load().migrate();
+    return url;
+  }
+
   /** V9 replaced the undone rows with a watermark: an upgrade keeps exactly what was undone, in any pattern. */
   @Test
   void theUpgradeToTheWatermarkKeepsExactlyTheUndoneEntries() throws Exception {
-    String url = engine.freshUrl(dir);
-    org.flywaydb.core.Flyway.configure().dataSource(url, engine.user(), "")
-        .locations("classpath:db/migration/core").table("flyway_schema_history").target("8").load().migrate();
+    String url = migratedTo("8");
     try (java.sql.Connection c = java.sql.DriverManager.getConnection(url, engine.user(), "");
         java.sql.Statement s = c.createStatement()) {
       StringBuilder rows = new StringBuilder();
@@ -263,9 +269,7 @@ class InboxStoreTest {
   /** V4 moved done marks from {@code inbox_event.done_at} to {@code inbox_undone}: an upgrade keeps what was undone. */
   @Test
   void theUpgradeToUndoneRowsKeepsExactlyTheUndoneEntries() throws Exception {
-    String url = engine.freshUrl(dir);
-    org.flywaydb.core.Flyway.configure().dataSource(url, engine.user(), "")
-        .locations("classpath:db/migration/core").table("flyway_schema_history").target("3").load().migrate();
+    String url = migratedTo("3");
     try (java.sql.Connection c = java.sql.DriverManager.getConnection(url, engine.user(), "");
         java.sql.Statement s = c.createStatement()) {
       s.executeUpdate("INSERT INTO inbox_event (seq, event_id, room_id, kind, body, received_at, done_at) VALUES "
@@ -288,9 +292,7 @@ class InboxStoreTest {
    */
   @Test
   void afterTheUpgradeToTimestampKeysStoredEventsStillKeepTheirRepeatsOut() throws Exception {
-    String url = engine.freshUrl(dir);
-    org.flywaydb.core.Flyway.configure().dataSource(url, engine.user(), "")
-        .locations("classpath:db/migration/core").table("flyway_schema_history").target("4").load().migrate();
+    String url = migratedTo("4");
     List<String> bodies = new java.util.ArrayList<>(List.of(event("$int", "1764000000000"), event("$text", "\"17\""),
         event("$fraction", "1.5"), event("$none", null)));
     // More rows than one page of the migration, so it has to go on past the first.
