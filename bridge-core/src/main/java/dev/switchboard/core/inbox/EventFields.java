@@ -94,11 +94,10 @@ record EventFields(String eventId, String roomId, String sender, String type, lo
 
   /** Null when a room event has what dispatch needs, else why not. */
   String roomEventProblem() {
-    for (String[] field : new String[][] {{"event_id", eventId}, {"room_id", roomId}, {"sender", sender},
-        {"type", type}}) {
-      if (field[1] == null || field[1].isEmpty()) {
-        return "missing or non-string '" + field[0] + "'";
-      }
+    String missing = blank(eventId) ? "event_id" : blank(roomId) ? "room_id" : blank(sender) ? "sender"
+        : blank(type) ? "type" : null;
+    if (missing != null) {
+      return "missing or non-string '" + missing + "'";
     }
     if (!eventId.startsWith("$")) {
       return "event_id does not start with '$'";
@@ -116,6 +115,10 @@ record EventFields(String eventId, String roomId, String sender, String type, lo
       return "state_key is not a string";
     }
     return null;
+  }
+
+  private static boolean blank(String value) {
+    return value == null || value.isEmpty();
   }
 
   /** Null when an ephemeral or to-device event has a type, else why not. */

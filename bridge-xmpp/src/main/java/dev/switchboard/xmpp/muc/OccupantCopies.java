@@ -23,7 +23,7 @@ import org.jxmpp.stringprep.XmppStringprepException;
  * {@code to} is, is remembered (a few thousand addresses at most): the same 50 come with every message.
  */
 final class OccupantCopies {
-  private static final String START = "<message";
+  private static final String MESSAGE = "message";
   /** Beyond this many addresses remembered, the memory starts again (a server could name any number). */
   private static final int MAX_REMEMBERED = 4096;
 
@@ -44,8 +44,7 @@ final class OccupantCopies {
    * one needs (see the class comment).
    */
   boolean unneeded(String startTag) {
-    if (!startTag.startsWith(START) || startTag.length() == START.length()
-        || !(Character.isWhitespace(startTag.charAt(START.length())) || startTag.charAt(START.length()) == '>')) {
+    if (!MESSAGE.equals(StartTag.name(startTag))) {
       return false;
     }
     Map<String, String> attributes = StartTag.attributes(startTag);
