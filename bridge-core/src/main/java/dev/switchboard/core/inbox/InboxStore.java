@@ -3,6 +3,7 @@ package dev.switchboard.core.inbox;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.switchboard.core.store.Database;
+import dev.switchboard.core.store.StatementCache;
 import dev.switchboard.core.store.StoreException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -28,6 +29,8 @@ public final class InboxStore {
   private final Clock clock;
   private final ObjectMapper json;
   private final Object writeLock = new Object();
+  /** SQLite: the ingest's statements, kept compiled; used only under {@link #writeLock}. */
+  private final StatementCache statements = new StatementCache();
   private long lastSeq;
   private final DoneWatermark watermark;
 
@@ -103,12 +106,13 @@ public final class InboxStore {
       long[] next = {lastSeq};
       List<ParsedTransaction.Item> items = txn.events();
       Optional<List<InboxEntry>> result;
-      if (database.dialect() == Database.Dialect.POSTGRESQL && !items.isEmpty()
-          && items.size() <= ROWS_PER_STATEMENT) {
+      if (database.dialect() == Database.Dialect.SQLITE) {
+        result = database.inTransaction(c -> ingestCached(c, txnId, bodySha256, now, items, next));
+      } else if (!items.isEmpty() && items.size() <= ROWS_PER_STATEMENT) {
         result = database.inAutoCommit(c -> ingestInOneStatement(c, txnId, bodySha256, now, items, next));
       } else {
         result = database.inTransaction(c -> {
-          if (!insertTxn(c, txnId, bodySha256, now, items.size())) {
+          if (!insertTxn(c.prepareStatement(INSERT_TXN), true, txnId, bodySha256, now, items.size())) {
             return Optional.empty();
           }
           List<InboxEntry> fresh = new ArrayList<>(items.size());
@@ -127,28 +131,67 @@ public final class InboxStore {
     }
   }
 
-  private boolean insertTxn(Connection c, String txnId, String sha, long now, int count) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement("INSERT INTO inbox_txn (txn_id, body_sha256, received_at, "
-        + "event_count) VALUES (?, ?, ?, ?) ON CONFLICT (txn_id, body_sha256) DO NOTHING")) {
+  private static final String INSERT_TXN = "INSERT INTO inbox_txn (txn_id, body_sha256, received_at, event_count) "
+      + "VALUES (?, ?, ?, ?) ON CONFLICT (txn_id, body_sha256) DO NOTHING";
+
+  /** Whether the transaction record was new; closes {@code ps} when {@code close}, else leaves it reset. */
+  private static boolean insertTxn(PreparedStatement ps, boolean close, String txnId, String sha, long now, int count)
+      throws SQLException {
+    try {
       ps.setString(1, txnId);
       ps.setString(2, sha);
       ps.setLong(3, now);
       ps.setInt(4, count);
       return ps.executeUpdate() == 1;
+    } finally {
+      if (close) {
+        ps.close();
+      }
     }
   }
+
+  /**
+   * SQLite: the transaction record and the events, with statements kept compiled ({@link StatementCache}). The
+   * events go in multi-row INSERTs of a power of two rows, at most {@link #SQLITE_MAX_ROWS} (100 events: 64, 32 and
+   * 4), so that seven statements serve every size. One row per statement would compile nothing either, but costs
+   * more in calls into the driver than it saves. A kept statement is left reset: its result set read to the end and
+   * closed.
+   */
+  private Optional<List<InboxEntry>> ingestCached(Connection c, String txnId, String sha, long now,
+      List<ParsedTransaction.Item> items, long[] next) throws SQLException {
+    if (!insertTxn(statements.prepare(c, INSERT_TXN), false, txnId, sha, now, items.size())) {
+      return Optional.empty();
+    }
+    List<InboxEntry> fresh = new ArrayList<>(items.size());
+    for (int from = 0; from < items.size(); ) {
+      int rows = Math.min(SQLITE_MAX_ROWS, Integer.highestOneBit(items.size() - from));
+      PreparedStatement ps = statements.prepare(c, SQLITE_INSERTS[Integer.numberOfTrailingZeros(rows)]);
+      List<InboxEntry> candidates = bindEvents(ps, 1, items.subList(from, from + rows), next, now);
+      try (ResultSet rs = ps.executeQuery()) {
+        keepInserted(rs, candidates, fresh);
+      }
+      from += rows;
+    }
+    return Optional.of(fresh);
+  }
+
+  /** SQLite: the most rows per kept INSERT; a power of two. */
+  private static final int SQLITE_MAX_ROWS = 64;
+  /** SQLite: the kept INSERTs' text, of 1, 2, 4, ... {@link #SQLITE_MAX_ROWS} rows. */
+  private static final String[] SQLITE_INSERTS = java.util.stream.IntStream
+      .rangeClosed(0, Integer.numberOfTrailingZeros(SQLITE_MAX_ROWS)).mapToObj(k -> insertEvents(1 << k))
+      .toArray(String[]::new);
 
   private static final String EVENT_ROW = "(?, ?, ?, ?, ?, ?, ?)";
 
   /**
    * One multi-row INSERT per chunk, one round trip: {@code RETURNING} tells which rows were new (an event id
-   * already in the inbox is skipped by {@code ON CONFLICT DO NOTHING}). Both SQLite (3.35+) and PostgreSQL have it.
+   * already in the inbox is skipped by {@code ON CONFLICT DO NOTHING}). PostgreSQL, for a transaction of more events
+   * than one statement takes.
    */
   private void insertEvents(Connection c, List<ParsedTransaction.Item> chunk, long[] next, long now,
       List<InboxEntry> fresh) throws SQLException {
-    String sql = "INSERT INTO inbox_event (seq, event_id, origin_ts, room_id, kind, body, received_at) VALUES "
-        + rows(chunk.size()) + " ON CONFLICT DO NOTHING RETURNING seq";
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
+    try (PreparedStatement ps = c.prepareStatement(insertEvents(chunk.size()))) {
       List<InboxEntry> candidates = bindEvents(ps, 1, chunk, next, now);
       try (ResultSet rs = ps.executeQuery()) {
         keepInserted(rs, candidates, fresh);
@@ -183,6 +226,11 @@ public final class InboxStore {
       }
       return Optional.of(fresh);
     }
+  }
+
+  private static String insertEvents(int rows) {
+    return "INSERT INTO inbox_event (seq, event_id, origin_ts, room_id, kind, body, received_at) VALUES "
+        + rows(rows) + " ON CONFLICT DO NOTHING RETURNING seq";
   }
 
   private static String rows(int count) {
@@ -246,7 +294,7 @@ public final class InboxStore {
     return ts != null && ts.isIntegralNumber() && ts.canConvertToLong() ? ts.asLong() : 0L;
   }
 
-  /** Rows per INSERT statement; keeps the bound parameters far below SQLite's limit. */
+  /** PostgreSQL: rows per multi-row INSERT; keeps the bound parameters far below the protocol's limit (65,535). */
   private static final int ROWS_PER_STATEMENT = 200;
 
   /** Entries not yet done, in order: what a restart must dispatch again. */
