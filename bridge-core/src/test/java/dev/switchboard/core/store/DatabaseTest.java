@@ -125,6 +125,43 @@ class DatabaseTest {
     }
   }
 
+  @Test
+  void aFewCommitsWaitForTheNextCheckpointAndManyAreCheckpointedAtOnce() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(engine == Engine.SQLITE, "SQLite's write-ahead log");
+    try (Database database = engine.openFresh(tempDir)) {
+      Thread.sleep(Database.CHECKPOINT_MAX_WAIT_MS + 500); // whatever opening it committed is copied by now
+      long before = database.backgroundCheckpoints();
+      long start = System.nanoTime();
+      insertKv(database, 0, 3);
+      Thread.sleep(600); // three rounds: too few commits, too soon
+      if ((System.nanoTime() - start) / 1_000_000 < Database.CHECKPOINT_MAX_WAIT_MS - 2 * Database.CHECKPOINT_INTERVAL_MS) {
+        assertThat(database.backgroundCheckpoints()).as("checkpoints of 3 commits in 600 ms").isEqualTo(before);
+      }
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+          .until(() -> database.backgroundCheckpoints() > before); // ... but not left for ever
+      long after = database.backgroundCheckpoints();
+      insertKv(database, 100, (int) Database.CHECKPOINT_MIN_COMMITS);
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofMillis(Database.CHECKPOINT_MAX_WAIT_MS - 500))
+          .until(() -> database.backgroundCheckpoints() > after); // many commits: a round or two, not the longest wait
+    }
+  }
+
+  @Test
+  void aRoundCheckpointsAfterEnoughCommitsOrAfterTheLongestWait() {
+    assertThat(Database.checkpointDue(0, 60_000)).as("nothing written").isFalse();
+    assertThat(Database.checkpointDue(1, Database.CHECKPOINT_MAX_WAIT_MS - 1)).isFalse();
+    assertThat(Database.checkpointDue(1, Database.CHECKPOINT_MAX_WAIT_MS)).isTrue();
+    assertThat(Database.checkpointDue(Database.CHECKPOINT_MIN_COMMITS - 1, 0)).isFalse();
+    assertThat(Database.checkpointDue(Database.CHECKPOINT_MIN_COMMITS, 0)).isTrue();
+  }
+
+  private static void insertKv(Database database, int from, int count) {
+    for (int i = from; i < from + count; i++) {
+      String key = "k" + i;
+      database.inTransaction(c -> Sql.update(c, "INSERT INTO kv (k, v, updated_at) VALUES (?, ?, ?)", key, "v", 0L));
+    }
+  }
+
   private static void awaitCommits(java.util.concurrent.atomic.AtomicInteger commits, int atLeast)
       throws InterruptedException {
     long deadline = System.nanoTime() + 60_000_000_000L;
