@@ -329,6 +329,41 @@ class TestHomeserverIntentsTest {
   }
 
   @Test
+  void powerLevelEditsMadeAtOnceAllLandAndADemotionIsNotUndone() throws Exception {
+    startWithBridge();
+    String room = room(RoomSpec.publicRoom());
+    Intent bot = bridge.intents.bot();
+    RoomId roomId = RoomId.of(room);
+    bot.ensureJoined(roomId).get(10, TimeUnit.SECONDS);
+    hs.get().user("owner").setPowerLevel(room, BOT.value(), 100);
+    hs.get().user("owner").setPowerLevel(room, ALICE.value(), 50);
+
+    // Without one edit at a time, each of these would read the same content and the last write would win: the
+    // demotion of alice, or most of the promotions, would be lost.
+    List<CompletableFuture<Boolean>> edits = new ArrayList<>();
+    edits.add(StateEdits.edit(bot, roomId, "m.room.power_levels", "",
+        content -> content.with("users").remove(ALICE.value()) != null));
+    for (int i = 0; i < 12; i++) {
+      String user = "@_irc_op" + i + ":" + SERVER;
+      edits.add(StateEdits.edit(bot, roomId, "m.room.power_levels", "", content -> {
+        content.with("users").put(user, 50);
+        return true;
+      }));
+    }
+    CompletableFuture.allOf(edits.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+
+    JsonNode users = bot.getState(roomId, "m.room.power_levels", "").get(10, TimeUnit.SECONDS).path("users");
+    assertThat(users.has(ALICE.value())).as("alice's demotion kept").isFalse();
+    for (int i = 0; i < 12; i++) {
+      assertThat(users.path("@_irc_op" + i + ":" + SERVER).asInt()).as("op" + i).isEqualTo(50);
+    }
+    assertThat(users.path(BOT.value()).asInt()).isEqualTo(100);
+    // An edit that changes nothing sends nothing.
+    assertThat(StateEdits.edit(bot, roomId, "m.room.power_levels", "", content -> false).get(10, TimeUnit.SECONDS))
+        .isFalse();
+  }
+
+  @Test
   void stateProfileAliasesAndMediaWork() throws Exception {
     startWithBridge();
     String room = room(RoomSpec.publicRoom());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.homeserver.Intent;
+import dev.switchboard.core.homeserver.StateEdits;
 import dev.switchboard.core.id.RoomId;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.irc.ghost.GhostIds;
@@ -114,9 +115,7 @@ public final class RoomModes {
     if (changes.isEmpty()) {
       return CompletableFuture.completedFuture(null);
     }
-    return bot.getState(room, "m.room.power_levels", "").thenCompose(current -> {
-      ObjectNode content = current != null && current.isObject() ? ((ObjectNode) current).deepCopy()
-          : JsonNodeFactory.instance.objectNode();
+    return StateEdits.edit(bot, room, "m.room.power_levels", "", content -> {
       JsonNode existing = content.path("users");
       ObjectNode users = existing.isObject() ? (ObjectNode) existing : content.putObject("users");
       boolean differs = false;
@@ -130,9 +129,8 @@ public final class RoomModes {
           differs = true;
         }
       }
-      return differs ? bot.sendState(room, "m.room.power_levels", "", content).thenApply(id -> (Void) null)
-          : CompletableFuture.completedFuture(null);
-    });
+      return differs;
+    }).thenApply(sent -> (Void) null);
   }
 
   /** Makes the room invite-only while the channel is {@code +i} or {@code +k}, public otherwise. */

@@ -1,9 +1,9 @@
 package dev.switchboard.xmpp.muc;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.switchboard.core.connector.ConnectorContext;
 import dev.switchboard.core.homeserver.Intent;
+import dev.switchboard.core.homeserver.StateEdits;
 import dev.switchboard.core.id.UserId;
 import dev.switchboard.core.store.GhostStore;
 import dev.switchboard.xmpp.address.XmppGhostIds;
@@ -124,22 +124,18 @@ final class MucGhosts {
       return CompletableFuture.completedFuture(null);
     }
     Intent bot = context.intents().bot();
-    return bot.getState(room.roomId, "m.room.power_levels", "").thenCompose(state -> {
-      ObjectNode content = state == null || !state.isObject() ? JsonNodeFactory.instance.objectNode()
-          : ((ObjectNode) state).deepCopy();
+    return StateEdits.edit(bot, room.roomId, "m.room.power_levels", "", content -> {
       ObjectNode users = content.with("users");
       int current = users.path(ghost.value()).asInt(content.path("users_default").asInt(0));
       if (current == level) {
-        room.ghostLevels.put(ghost, level);
-        return CompletableFuture.<Void>completedFuture(null);
+        return false;
       }
       if (level == content.path("users_default").asInt(0)) {
         users.remove(ghost.value());
       } else {
         users.put(ghost.value(), level);
       }
-      return bot.sendState(room.roomId, "m.room.power_levels", "", content)
-          .thenAccept(e -> room.ghostLevels.put(ghost, level));
-    });
+      return true;
+    }).thenAccept(sent -> room.ghostLevels.put(ghost, level));
   }
 }
