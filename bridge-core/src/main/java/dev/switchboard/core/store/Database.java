@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.slf4j.Logger;
@@ -151,9 +152,9 @@ public final class Database implements AutoCloseable {
   }
 
   /**
-   * How often the background thread checkpoints under load (see {@link #CHECKPOINT_MIN_COMMITS}). Its second pass holds writers off while it copies what arrived
-   * during the first and flushes the database file, so an acknowledgement that comes then waits; the less arrived,
-   * the shorter that wait. Every second, the wait was ~5 ms and set the p99 of the paced ingest benchmark (6.0-6.4
+   * How often the background thread checkpoints under load (see {@link #CHECKPOINT_MIN_COMMITS}). Its second pass
+   * holds writers off while it copies what arrived during the first and flushes the database file, so an
+   * acknowledgement that comes then waits; the less arrived, the shorter that wait. Every second, the wait was ~5 ms and set the p99 of the paced ingest benchmark (6.0-6.4
    * ms); every 200 ms it is 3.4-4.4 ms, and back-to-back p99 stays under 5 ms (every 100 ms it does not: more
    * flushes of the database file compete with the acknowledgements'). docs/benchmarks.md has the runs. An empty
    * WAL makes a checkpoint a few microseconds of work, so an idle bridge does not notice.
@@ -170,8 +171,8 @@ public final class Database implements AutoCloseable {
   /** With fewer commits than {@link #CHECKPOINT_MIN_COMMITS}, a round checkpoints once this long has passed. */
   static final long CHECKPOINT_MAX_WAIT_MS = 2_000;
 
-  private final java.util.concurrent.atomic.AtomicLong commitsSinceCheckpoint = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong backgroundCheckpoints = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong commitsSinceCheckpoint = new AtomicLong();
+  private final AtomicLong backgroundCheckpoints = new AtomicLong();
   /** The last round that checkpointed or found no commit since the last checkpoint; only the checkpointer's. */
   private long waitingSinceNanos = System.nanoTime();
 

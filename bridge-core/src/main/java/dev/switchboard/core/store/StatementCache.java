@@ -12,15 +12,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Prepared statements kept from one transaction to the next, per pooled connection, for a hot path on SQLite.
- * sqlite-jdbc compiles the SQL on every {@code prepareStatement} and the pool (HikariCP) keeps no statements by design,
- * where SQLite's other users keep theirs (Python's {@code sqlite3} module caches 128): compiling the inbox's INSERTs
- * was about a sixth of the native time of each acknowledgement.
+ * sqlite-jdbc compiles the SQL on every {@code prepareStatement} and the pool (HikariCP) keeps no statements by
+ * design, where SQLite's other users keep theirs (Python's {@code sqlite3} module caches 128): compiling the inbox's
+ * INSERTs was about a sixth of the native time of each acknowledgement.
  *
  * <p>A statement is prepared on the physical connection under the pool's proxy, so the pool does not close it when
  * the connection goes back to the pool. It lives as long as that connection: when the pool retires the connection,
  * sqlite-jdbc finalizes its statements with it (though their {@code isClosed()} still says false), and the next call
- * finds the connection closed, forgets its statements and prepares anew on the connection it is given. Callers must leave each statement reset (run an update, or close the result set of a query), so that
- * a kept statement never holds a read snapshot that would stop WAL checkpoints.
+ * finds the connection closed, forgets its statements and prepares anew on the connection it is given. Callers must
+ * leave each statement reset (run an update, or read a query's result set to its end and close it), so that a kept
+ * statement never holds a read snapshot that would stop WAL checkpoints.
  *
  * <p>Not thread-safe: one caller at a time (the inbox's write lock).
  */

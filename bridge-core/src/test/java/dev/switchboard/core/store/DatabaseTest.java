@@ -134,7 +134,8 @@ class DatabaseTest {
       long start = System.nanoTime();
       insertKv(database, 0, 3);
       Thread.sleep(600); // three rounds: too few commits, too soon
-      if ((System.nanoTime() - start) / 1_000_000 < Database.CHECKPOINT_MAX_WAIT_MS - 2 * Database.CHECKPOINT_INTERVAL_MS) {
+      long tooSoonMs = Database.CHECKPOINT_MAX_WAIT_MS - 2 * Database.CHECKPOINT_INTERVAL_MS;
+      if ((System.nanoTime() - start) / 1_000_000 < tooSoonMs) { // else this machine stalled: no verdict here
         assertThat(database.backgroundCheckpoints()).as("checkpoints of 3 commits in 600 ms").isEqualTo(before);
       }
       org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
