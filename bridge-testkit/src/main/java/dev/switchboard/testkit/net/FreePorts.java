@@ -37,6 +37,35 @@ public final class FreePorts {
     return pick(true, true);
   }
 
+  /**
+   * The first of {@code count} consecutive ports, all free for UDP on loopback and all handed out: for a process that
+   * binds a range from one number (SIPp's media: audio at the port, video two above it; rtpengine's RTP ports). A
+   * range from {@link #udp()} alone once met a port of another test's range two above it.
+   */
+  public static int udpBlock(int count) {
+    if (count < 1 || count > COUNT / 4) {
+      throw new IllegalArgumentException("a block of 1 to " + COUNT / 4 + " ports, not " + count);
+    }
+    for (int i = 0; i < 200; i++) {
+      int first = FIRST + ThreadLocalRandom.current().nextInt(COUNT - count + 1);
+      int taken = 0;
+      while (taken < count && HANDED_OUT.add(first + taken)) {
+        taken++;
+      }
+      boolean free = taken == count;
+      for (int p = first; free && p < first + count; p++) {
+        free = free(new InetSocketAddress(InetAddress.getLoopbackAddress(), p), true, false);
+      }
+      if (free) {
+        return first;
+      }
+      for (int p = first; p < first + taken; p++) {
+        HANDED_OUT.remove(p); // none of them was handed out; a port found busy may be free later
+      }
+    }
+    throw new IllegalStateException("no " + count + " free consecutive ports below the ephemeral range");
+  }
+
   private static int pick(boolean udp, boolean tcp) {
     for (int i = 0; i < 200; i++) {
       int p = FIRST + ThreadLocalRandom.current().nextInt(COUNT);

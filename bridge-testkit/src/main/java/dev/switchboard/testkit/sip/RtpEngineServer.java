@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -52,8 +51,10 @@ public final class RtpEngineServer implements AutoCloseable {
     IOException last = null;
     for (int attempt = 0; attempt < 3; attempt++) {
       int ngPort = FreePorts.udp();
-      // Below the ephemeral range (32768+) so that no client socket of another test holds one of them.
-      int portMin = 20_000 + 2 * ThreadLocalRandom.current().nextInt(5_000);
+      // Below the ephemeral range (32768+) so that no client socket of another test holds one of them, and handed
+      // out like every test port, so that no SIPp media port lands in the range.
+      int block = FreePorts.udpBlock(ports + 1);
+      int portMin = block + (block & 1); // RTP on even ports, RTCP on the odd one above
       Path log = dir.resolve("rtpengine-" + ngPort + ".log");
       List<String> command = List.of(binary.toString(),
           "--config-file=none", "--table=-1", "--foreground", "--log-stderr", "--log-level=6",

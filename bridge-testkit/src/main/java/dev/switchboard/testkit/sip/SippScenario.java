@@ -80,7 +80,7 @@ public final class SippScenario implements AutoCloseable {
   private static SippScenario run(Path scenario, Path dir, Duration timeout, int calls, List<String> extra,
       int port) {
     RealServers.require("SIPp", isInstalled(), INSTALL_HINT);
-    int mediaPort = FreePorts.udp();
+    int mediaPort = FreePorts.udpBlock(4); // SIPp binds audio RTP here and video RTP two above, each with RTCP
     Path messages = dir.resolve("sipp-" + port + "-messages.log");
     Path errors = dir.resolve("sipp-" + port + "-errors.log");
     Path screen = dir.resolve("sipp-" + port + "-screen.log");

@@ -17,4 +17,18 @@ class FreePortsTest {
       assertThat(seen.add(port)).as("port %d handed out twice", port).isTrue();
     }
   }
+
+  @Test
+  void aBlockIsFreeAndNoneOfItsPortsIsHandedOutAgain() throws Exception {
+    int first = FreePorts.udpBlock(4);
+    for (int p = first; p < first + 4; p++) {
+      try (java.net.DatagramSocket s = new java.net.DatagramSocket(p, java.net.InetAddress.getLoopbackAddress())) {
+        assertThat(s.getLocalPort()).isEqualTo(p);
+      }
+    }
+    for (int i = 0; i < 3_000; i++) {
+      int port = FreePorts.udp();
+      assertThat(port < first || port > first + 3).as("port %d inside the block from %d", port, first).isTrue();
+    }
+  }
 }
