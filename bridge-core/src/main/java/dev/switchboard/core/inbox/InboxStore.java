@@ -112,8 +112,10 @@ public final class InboxStore {
         result = database.inAutoCommit(c -> ingestInOneStatement(c, txnId, bodySha256, now, items, next));
       } else {
         result = database.inTransaction(c -> {
-          if (!insertTxn(c.prepareStatement(INSERT_TXN), true, txnId, bodySha256, now, items.size())) {
-            return Optional.empty();
+          try (PreparedStatement ps = c.prepareStatement(INSERT_TXN)) {
+            if (!insertTxn(ps, txnId, bodySha256, now, items.size())) {
+              return Optional.empty();
+            }
           }
           List<InboxEntry> fresh = new ArrayList<>(items.size());
           for (int from = 0; from < items.size(); from += ROWS_PER_STATEMENT) {
@@ -134,20 +136,14 @@ public final class InboxStore {
   private static final String INSERT_TXN = "INSERT INTO inbox_txn (txn_id, body_sha256, received_at, event_count) "
       + "VALUES (?, ?, ?, ?) ON CONFLICT (txn_id, body_sha256) DO NOTHING";
 
-  /** Whether the transaction record was new; closes {@code ps} when {@code close}, else leaves it reset. */
-  private static boolean insertTxn(PreparedStatement ps, boolean close, String txnId, String sha, long now, int count)
+  /** Runs {@link #INSERT_TXN} on {@code ps}; whether the transaction record was new. Leaves {@code ps} reset. */
+  private static boolean insertTxn(PreparedStatement ps, String txnId, String sha, long now, int count)
       throws SQLException {
-    try {
-      ps.setString(1, txnId);
-      ps.setString(2, sha);
-      ps.setLong(3, now);
-      ps.setInt(4, count);
-      return ps.executeUpdate() == 1;
-    } finally {
-      if (close) {
-        ps.close();
-      }
-    }
+    ps.setString(1, txnId);
+    ps.setString(2, sha);
+    ps.setLong(3, now);
+    ps.setInt(4, count);
+    return ps.executeUpdate() == 1;
   }
 
   /**
@@ -159,7 +155,7 @@ public final class InboxStore {
    */
   private Optional<List<InboxEntry>> ingestCached(Connection c, String txnId, String sha, long now,
       List<ParsedTransaction.Item> items, long[] next) throws SQLException {
-    if (!insertTxn(statements.prepare(c, INSERT_TXN), false, txnId, sha, now, items.size())) {
+    if (!insertTxn(statements.prepare(c, INSERT_TXN), txnId, sha, now, items.size())) {
       return Optional.empty();
     }
     List<InboxEntry> fresh = new ArrayList<>(items.size());
@@ -179,7 +175,7 @@ public final class InboxStore {
   private static final int SQLITE_MAX_ROWS = 64;
   /** SQLite: the kept INSERTs' text, of 1, 2, 4, ... {@link #SQLITE_MAX_ROWS} rows. */
   private static final String[] SQLITE_INSERTS = java.util.stream.IntStream
-      .rangeClosed(0, Integer.numberOfTrailingZeros(SQLITE_MAX_ROWS)).mapToObj(k -> insertEvents(1 << k))
+      .rangeClosed(0, Integer.numberOfTrailingZeros(SQLITE_MAX_ROWS)).mapToObj(k -> insertEventsSql(1 << k))
       .toArray(String[]::new);
 
   private static final String EVENT_ROW = "(?, ?, ?, ?, ?, ?, ?)";
@@ -191,7 +187,7 @@ public final class InboxStore {
    */
   private void insertEvents(Connection c, List<ParsedTransaction.Item> chunk, long[] next, long now,
       List<InboxEntry> fresh) throws SQLException {
-    try (PreparedStatement ps = c.prepareStatement(insertEvents(chunk.size()))) {
+    try (PreparedStatement ps = c.prepareStatement(insertEventsSql(chunk.size()))) {
       List<InboxEntry> candidates = bindEvents(ps, 1, chunk, next, now);
       try (ResultSet rs = ps.executeQuery()) {
         keepInserted(rs, candidates, fresh);
@@ -228,7 +224,8 @@ public final class InboxStore {
     }
   }
 
-  private static String insertEvents(int rows) {
+  /** The multi-row INSERT of {@code rows} events, returning the seqs of those that were new. */
+  private static String insertEventsSql(int rows) {
     return "INSERT INTO inbox_event (seq, event_id, origin_ts, room_id, kind, body, received_at) VALUES "
         + rows(rows) + " ON CONFLICT DO NOTHING RETURNING seq";
   }
